@@ -1,0 +1,23 @@
+/**
+ * S3 errors as values. Runtime code raises an S3Error by code only; the status, the default message
+ * and the XML body come from the error table generated from spec/ (generated/errors.ts), rendered in
+ * one place (runtime/respond.ts). Anything that is not an S3Error becomes InternalError there.
+ */
+export class S3Error extends Error {
+  constructor(
+    /** an S3 error code from the spec's error table, e.g. "NoSuchKey" */
+    readonly code: string,
+    /** overrides the table's message (never put internal details here: it reaches the client) */
+    message?: string,
+    /** extra child elements of <Error>, e.g. { BucketName: "b" } or { Key: "k" } */
+    readonly fields: Record<string, string | number> = {},
+  ) {
+    super(message ?? "");
+    this.name = "S3Error";
+  }
+
+  /** true when the constructor was given a message of its own */
+  get hasCustomMessage(): boolean {
+    return this.message !== "";
+  }
+}

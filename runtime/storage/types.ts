@@ -1,0 +1,312 @@
+/**
+ * The storage client interface: what the gateway needs from a storage engine, in the project's own
+ * domain types (no HTTP, no XML, no S3 error codes). Two implementations: the embedded local-disk
+ * store (runtime/storage/embedded/) and Apache Ozone (volumes/buckets/keys reached over OM and
+ * datanode gRPC). The shape follows what Ozone's client offers (see shared/reference
+ * ozone-s3-gateway.md s6): buckets live in one namespace (Ozone's s3v volume), keys carry a metadata
+ * map and tags, multipart uploads are initiated/committed per part/completed by part list.
+ *
+ * Failures are thrown as StorageError with a StorageErrorKind; runtime/storage/errors.ts is the one
+ * place that maps them to S3 error codes.
+ */
+import type { Readable } from "node:stream";
+
+/** Checksum algorithms S3 lets a client send (x-amz-checksum-*). Values are base64 of the digest. */
+export type ChecksumAlgorithm = "CRC32" | "CRC32C" | "CRC64NVME" | "SHA1" | "SHA256";
+
+export interface Checksum {
+  algorithm: ChecksumAlgorithm;
+  /** base64 of the big-endian digest, exactly as S3 shows it in x-amz-checksum-<alg> */
+  value: string;
+  /** FULL_OBJECT for a checksum over the whole body, COMPOSITE for a multipart checksum-of-checksums */
+  type: "FULL_OBJECT" | "COMPOSITE";
+}
+
+/** The HTTP-visible system metadata S3 stores with an object and returns on GET/HEAD. */
+export interface SystemMetadata {
+  contentType?: string;
+  contentEncoding?: string;
+  contentLanguage?: string;
+  contentDisposition?: string;
+  cacheControl?: string;
+  /** kept as the exact string the client sent (S3 returns it verbatim) */
+  expires?: string;
+}
+
+export interface BucketInfo {
+  name: string;
+  creationDate: Date;
+  /** access key id of the owner */
+  owner: string;
+}
+
+export interface ObjectInfo extends SystemMetadata {
+  bucket: string;
+  key: string;
+  size: number;
+  /** unquoted: lowercase hex MD5, or "<hex>-<N>" for a completed multipart upload */
+  etag: string;
+  lastModified: Date;
+  storageClass: string;
+  /** x-amz-meta-* without the prefix; names lowercase */
+  userMetadata: Record<string, string>;
+  tags: Record<string, string>;
+  checksum?: Checksum;
+  /** number of parts for an object made by CompleteMultipartUpload, absent otherwise */
+  partsCount?: number;
+  owner: string;
+}
+
+/** What a listing returns per object (no user metadata). */
+export interface ObjectSummary {
+  key: string;
+  size: number;
+  etag: string;
+  lastModified: Date;
+  storageClass: string;
+  owner: string;
+  checksumAlgorithm?: ChecksumAlgorithm;
+}
+
+/**
+ * A request body on its way into storage. The runtime wraps the client's bytes in a verifying
+ * stream (SigV4 payload hash or chunk signatures, Content-MD5, x-amz-checksum-*, length): when
+ * anything does not verify, `stream` errors instead of ending, so the store must never commit
+ * an object whose stream did not end cleanly. `digests()` may be called only after the stream ended.
+ */
+export interface IncomingBody {
+  stream: Readable;
+  digests(): BodyDigests;
+}
+
+export interface BodyDigests {
+  size: number;
+  /** raw MD5 of the bytes (16 bytes): the single-part ETag */
+  md5: Buffer;
+  /** the checksum the client asked for (verified), or one the gateway computed by default */
+  checksum?: Checksum;
+}
+
+export interface PutObjectParams extends SystemMetadata {
+  bucket: string;
+  key: string;
+  userMetadata: Record<string, string>;
+  tags: Record<string, string>;
+  storageClass: string;
+  owner: string;
+  /** conditional write, checked atomically with the commit */
+  ifMatch?: string;
+  ifNoneMatch?: string;
+}
+
+export interface ByteRange {
+  /** inclusive */
+  start: number;
+  /** inclusive */
+  end: number;
+}
+
+export interface GetObjectParams {
+  bucket: string;
+  key: string;
+  /** already resolved against the object's size by the caller; undefined = whole object (or part) */
+  range?: (info: ObjectInfo) => ByteRange | undefined;
+  /** read only this part of a multipart object (1-based) */
+  partNumber?: number;
+}
+
+export interface ObjectPartInfo {
+  partsCount: number;
+  /** byte range of the part within the object */
+  range: ByteRange;
+}
+
+export interface GetObjectResult {
+  info: ObjectInfo;
+  /** the range actually served (undefined: whole object) */
+  range?: ByteRange;
+  /** set when params.partNumber was given */
+  part?: ObjectPartInfo;
+  /**
+   * Opens the bytes of the snapshot `info` describes (a concurrent overwrite does not change them).
+   * Call at most once; not calling it (e.g. a failed precondition, HEAD) must leak nothing, and
+   * `release()` must be called in that case.
+   */
+  open(): Readable;
+  release(): void;
+}
+
+export interface ListObjectsParams {
+  bucket: string;
+  prefix?: string;
+  delimiter?: string;
+  /** exclusive: list keys (and common prefixes) strictly after this one */
+  startAfter?: string;
+  maxKeys: number;
+}
+
+export interface ListObjectsResult {
+  objects: ObjectSummary[];
+  commonPrefixes: string[];
+  isTruncated: boolean;
+  /** the last key or common prefix returned, when truncated; resume with it as startAfter */
+  nextMarker?: string;
+}
+
+export interface DeleteObjectResult {
+  key: string;
+  error?: StorageError;
+}
+
+export interface MultipartUploadParams extends SystemMetadata {
+  bucket: string;
+  key: string;
+  userMetadata: Record<string, string>;
+  tags: Record<string, string>;
+  storageClass: string;
+  owner: string;
+  checksumAlgorithm?: ChecksumAlgorithm;
+}
+
+export interface UploadInfo {
+  bucket: string;
+  key: string;
+  uploadId: string;
+  initiated: Date;
+  storageClass: string;
+  owner: string;
+  checksumAlgorithm?: ChecksumAlgorithm;
+}
+
+export interface PartInfo {
+  partNumber: number;
+  size: number;
+  /** unquoted hex MD5 of the part */
+  etag: string;
+  lastModified: Date;
+  checksum?: Checksum;
+}
+
+export interface ListPartsParams {
+  bucket: string;
+  key: string;
+  uploadId: string;
+  /** exclusive */
+  partNumberMarker?: number;
+  maxParts: number;
+}
+
+export interface ListPartsResult {
+  upload: UploadInfo;
+  parts: PartInfo[];
+  isTruncated: boolean;
+  nextPartNumberMarker?: number;
+}
+
+export interface ListUploadsParams {
+  bucket: string;
+  prefix?: string;
+  delimiter?: string;
+  /** exclusive with uploadIdMarker: uploads of keys after keyMarker, or of keyMarker itself after uploadIdMarker */
+  keyMarker?: string;
+  uploadIdMarker?: string;
+  maxUploads: number;
+}
+
+export interface ListUploadsResult {
+  uploads: UploadInfo[];
+  commonPrefixes: string[];
+  isTruncated: boolean;
+  nextKeyMarker?: string;
+  nextUploadIdMarker?: string;
+}
+
+export interface CompletedPart {
+  partNumber: number;
+  /** unquoted */
+  etag: string;
+}
+
+export interface CompleteMultipartParams {
+  bucket: string;
+  key: string;
+  uploadId: string;
+  parts: CompletedPart[];
+  ifMatch?: string;
+  ifNoneMatch?: string;
+}
+
+/** The storage engine. Every method may throw StorageError; anything else is an internal error. */
+export interface StorageClient {
+  /** Human name for logs and metrics: "embedded", "ozone". */
+  readonly name: string;
+
+  listBuckets(): Promise<BucketInfo[]>;
+  createBucket(name: string, owner: string): Promise<void>;
+  getBucket(name: string): Promise<BucketInfo>;
+  /** fails with BUCKET_NOT_EMPTY while the bucket holds an object */
+  deleteBucket(name: string): Promise<void>;
+
+  putObject(params: PutObjectParams, body: IncomingBody): Promise<ObjectInfo>;
+  headObject(bucket: string, key: string, partNumber?: number): Promise<{ info: ObjectInfo; part?: ObjectPartInfo }>;
+  getObject(params: GetObjectParams): Promise<GetObjectResult>;
+  /** idempotent: deleting a missing key succeeds (S3 semantics); a missing bucket fails */
+  deleteObject(bucket: string, key: string): Promise<void>;
+  deleteObjects(bucket: string, keys: string[]): Promise<DeleteObjectResult[]>;
+  listObjects(params: ListObjectsParams): Promise<ListObjectsResult>;
+
+  createMultipartUpload(params: MultipartUploadParams): Promise<UploadInfo>;
+  uploadPart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: IncomingBody,
+  ): Promise<PartInfo>;
+  completeMultipartUpload(params: CompleteMultipartParams): Promise<ObjectInfo>;
+  abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void>;
+  listParts(params: ListPartsParams): Promise<ListPartsResult>;
+  listMultipartUploads(params: ListUploadsParams): Promise<ListUploadsResult>;
+
+  /** Flush and release everything (close databases, stop timers). */
+  close(): Promise<void>;
+}
+
+/** Storage-level failure kinds: the vocabulary both engines speak (Ozone's OM result codes map onto it). */
+export type StorageErrorKind =
+  | "BUCKET_NOT_FOUND"
+  | "BUCKET_NOT_EMPTY"
+  /** bucket exists and belongs to someone else */
+  | "BUCKET_ALREADY_EXISTS"
+  /** bucket exists and belongs to the caller */
+  | "BUCKET_ALREADY_OWNED"
+  | "KEY_NOT_FOUND"
+  | "UPLOAD_NOT_FOUND"
+  /** CompleteMultipartUpload named a part that was not uploaded, or with another ETag */
+  | "INVALID_PART"
+  | "INVALID_PART_ORDER"
+  /** a part other than the last is smaller than the minimum part size */
+  | "ENTITY_TOO_SMALL"
+  /** requested part number does not exist in the object */
+  | "INVALID_PART_NUMBER"
+  | "PRECONDITION_FAILED"
+  /** a concurrent conditional write won */
+  | "CONFLICT"
+  | "INVALID_ARGUMENT"
+  | "NOT_SUPPORTED"
+  | "QUOTA_EXCEEDED"
+  | "ACCESS_DENIED";
+
+export class StorageError extends Error {
+  constructor(
+    readonly kind: StorageErrorKind,
+    message?: string,
+  ) {
+    super(message ?? kind);
+    this.name = "StorageError";
+  }
+}
+
+/** Minimum size of every part but the last (S3 and Ozone agree: 5 MiB). */
+export const MIN_PART_SIZE = 5 * 1024 * 1024;
+export const MAX_PART_NUMBER = 10000;
