@@ -1,0 +1,72 @@
+// Generated from spec/ by codegen/ (npm run codegen). Do not edit: changes are overwritten and CI fails on drift.
+import type { CreateBucketInput, CreateBucketOutput, DeleteBucketInput, DeleteBucketOutput, GetBucketLocationInput, GetBucketLocationOutput, HeadBucketInput, HeadBucketOutput, ListBucketsInput, ListBucketsOutput } from "./types/buckets.js";
+import type { CopyObjectInput, CopyObjectOutput, UploadPartCopyInput, UploadPartCopyOutput } from "./types/copy.js";
+import type { ListObjectVersionsInput, ListObjectVersionsOutput, ListObjectsInput, ListObjectsOutput, ListObjectsV2Input, ListObjectsV2Output } from "./types/listing.js";
+import type { AbortMultipartUploadInput, AbortMultipartUploadOutput, CompleteMultipartUploadInput, CompleteMultipartUploadOutput, CreateMultipartUploadInput, CreateMultipartUploadOutput, ListMultipartUploadsInput, ListMultipartUploadsOutput, ListPartsInput, ListPartsOutput, UploadPartInput, UploadPartOutput } from "./types/multipart.js";
+import type { DeleteObjectInput, DeleteObjectOutput, DeleteObjectsInput, DeleteObjectsOutput, GetObjectInput, GetObjectOutput, HeadObjectInput, HeadObjectOutput, PutObjectInput, PutObjectOutput } from "./types/objects.js";
+
+/** Operations of spec/buckets.tsp; implemented by runtime/handlers/buckets.ts. */
+export interface BucketsHandlers<Ctx> {
+  /** Creates a bucket owned by the caller. */
+  CreateBucket(input: CreateBucketInput, ctx: Ctx): Promise<CreateBucketOutput>;
+  /** Deletes an empty bucket. */
+  DeleteBucket(input: DeleteBucketInput, ctx: Ctx): Promise<DeleteBucketOutput>;
+  /** The region the bucket lives in. */
+  GetBucketLocation(input: GetBucketLocationInput, ctx: Ctx): Promise<GetBucketLocationOutput>;
+  /** Tells whether the bucket exists and the caller may access it. */
+  HeadBucket(input: HeadBucketInput, ctx: Ctx): Promise<HeadBucketOutput>;
+  /** Lists the buckets owned by the caller. */
+  ListBuckets(input: ListBucketsInput, ctx: Ctx): Promise<ListBucketsOutput>;
+}
+
+/** Operations of spec/copy.tsp; implemented by runtime/handlers/copy.ts. */
+export interface CopyHandlers<Ctx> {
+  /** Copies an object, keeping (COPY) or replacing (REPLACE) its metadata. */
+  CopyObject(input: CopyObjectInput, ctx: Ctx): Promise<CopyObjectOutput>;
+  /** Uploads a part by copying a byte range of an existing object. */
+  UploadPartCopy(input: UploadPartCopyInput, ctx: Ctx): Promise<UploadPartCopyOutput>;
+}
+
+/** Operations of spec/listing.tsp; implemented by runtime/handlers/listing.ts. */
+export interface ListingHandlers<Ctx> {
+  /** Lists object versions. Buckets here are unversioned, so every object has one version, "null", as
+   * S3 reports for unversioned buckets. */
+  ListObjectVersions(input: ListObjectVersionsInput, ctx: Ctx): Promise<ListObjectVersionsOutput>;
+  /** Lists objects (version 1: marker-based pagination). */
+  ListObjects(input: ListObjectsInput, ctx: Ctx): Promise<ListObjectsOutput>;
+  /** Lists objects (version 2: opaque continuation tokens). */
+  ListObjectsV2(input: ListObjectsV2Input, ctx: Ctx): Promise<ListObjectsV2Output>;
+}
+
+/** Operations of spec/multipart.tsp; implemented by runtime/handlers/multipart.ts. */
+export interface MultipartHandlers<Ctx> {
+  /** Aborts a multipart upload and frees its parts. */
+  AbortMultipartUpload(input: AbortMultipartUploadInput, ctx: Ctx): Promise<AbortMultipartUploadOutput>;
+  /** Makes the object from the listed parts, without copying their bytes. */
+  CompleteMultipartUpload(input: CompleteMultipartUploadInput, ctx: Ctx): Promise<CompleteMultipartUploadOutput>;
+  /** Starts a multipart upload; the metadata given here becomes the object's. */
+  CreateMultipartUpload(input: CreateMultipartUploadInput, ctx: Ctx): Promise<CreateMultipartUploadOutput>;
+  /** Lists the multipart uploads in progress in a bucket. */
+  ListMultipartUploads(input: ListMultipartUploadsInput, ctx: Ctx): Promise<ListMultipartUploadsOutput>;
+  /** Lists the parts uploaded so far. */
+  ListParts(input: ListPartsInput, ctx: Ctx): Promise<ListPartsOutput>;
+  /** Uploads one part (1..10000) of a multipart upload. */
+  UploadPart(input: UploadPartInput, ctx: Ctx): Promise<UploadPartOutput>;
+}
+
+/** Operations of spec/objects.tsp; implemented by runtime/handlers/objects.ts. */
+export interface ObjectsHandlers<Ctx> {
+  /** Deletes an object. Deleting a key that does not exist succeeds, as in S3. */
+  DeleteObject(input: DeleteObjectInput, ctx: Ctx): Promise<DeleteObjectOutput>;
+  /** Deletes up to 1000 objects in one request. */
+  DeleteObjects(input: DeleteObjectsInput, ctx: Ctx): Promise<DeleteObjectsOutput>;
+  /** Reads an object, a byte range of it, or one part of a multipart object. */
+  GetObject(input: GetObjectInput, ctx: Ctx): Promise<GetObjectOutput>;
+  /** An object's metadata, as GetObject would answer without the body. */
+  HeadObject(input: HeadObjectInput, ctx: Ctx): Promise<HeadObjectOutput>;
+  /** Stores an object, replacing any object of the same key. */
+  PutObject(input: PutObjectInput, ctx: Ctx): Promise<PutObjectOutput>;
+}
+
+/** Every implemented operation: what runtime/handlers/ must provide. */
+export interface S3Handlers<Ctx> extends BucketsHandlers<Ctx>, CopyHandlers<Ctx>, ListingHandlers<Ctx>, MultipartHandlers<Ctx>, ObjectsHandlers<Ctx> { }

@@ -1,0 +1,90 @@
+// Generated from spec/ by codegen/ (npm run codegen). Do not edit: changes are overwritten and CI fails on drift.
+import type { CopyObjectResult, CopyPartResult } from "./shapes.js";
+
+/** Input of CopyObject (PUT /{Bucket}/{Key+} + header x-amz-copy-source). */
+export interface CopyObjectInput {
+  /** The bucket, from the path (path-style) or the Host header (virtual-hosted-style). (path Bucket) */
+  Bucket: string;
+  /** The object key: everything after the bucket, slashes included. (path Key) */
+  Key: string;
+  /** (query x-id) */
+  XId?: string;
+  /** `/bucket/key` or `bucket/key`, URL-encoded, optionally `?versionId=`. (header x-amz-copy-source) */
+  CopySource: string;
+  /** (header x-amz-copy-source-if-match) */
+  CopySourceIfMatch?: string;
+  /** (header x-amz-copy-source-if-modified-since) */
+  CopySourceIfModifiedSince?: Date;
+  /** (header x-amz-copy-source-if-none-match) */
+  CopySourceIfNoneMatch?: string;
+  /** (header x-amz-copy-source-if-unmodified-since) */
+  CopySourceIfUnmodifiedSince?: Date;
+  /** (header cache-control) */
+  CacheControl?: string;
+  /** (header content-disposition) */
+  ContentDisposition?: string;
+  /** (header content-encoding) */
+  ContentEncoding?: string;
+  /** (header content-language) */
+  ContentLanguage?: string;
+  /** (header content-type) */
+  ContentType?: string;
+  /** Stored and returned verbatim, as S3 does. (header expires) */
+  Expires?: string;
+  /** (headerPrefix x-amz-meta-) */
+  Metadata?: Record<string, string>;
+  /** (header x-amz-storage-class) */
+  StorageClass?: string;
+  /** Tags as a URL query string: `k1=v1&k2=v2`. (header x-amz-tagging) */
+  Tagging?: string;
+  /** (header x-amz-acl) */
+  ACL?: string;
+  /** (header x-amz-metadata-directive) */
+  MetadataDirective?: "COPY" | "REPLACE";
+  /** (header x-amz-tagging-directive) */
+  TaggingDirective?: "COPY" | "REPLACE";
+  /** (header x-amz-checksum-algorithm) */
+  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME";
+  /** (header if-none-match) */
+  IfNoneMatch?: string;
+  /** (header if-match) */
+  IfMatch?: string;
+}
+
+/** Output of CopyObject; default status 200. */
+export interface CopyObjectOutput {
+  /** (body) */
+  Body: CopyObjectResult;
+}
+
+/** Input of UploadPartCopy (PUT /{Bucket}/{Key+}?partNumber&uploadId + header x-amz-copy-source). */
+export interface UploadPartCopyInput {
+  /** The bucket, from the path (path-style) or the Host header (virtual-hosted-style). (path Bucket) */
+  Bucket: string;
+  /** The object key: everything after the bucket, slashes included. (path Key) */
+  Key: string;
+  /** (query x-id) */
+  XId?: string;
+  /** `/bucket/key` or `bucket/key`, URL-encoded, optionally `?versionId=`. (header x-amz-copy-source) */
+  CopySource: string;
+  /** (header x-amz-copy-source-if-match) */
+  CopySourceIfMatch?: string;
+  /** (header x-amz-copy-source-if-modified-since) */
+  CopySourceIfModifiedSince?: Date;
+  /** (header x-amz-copy-source-if-none-match) */
+  CopySourceIfNoneMatch?: string;
+  /** (header x-amz-copy-source-if-unmodified-since) */
+  CopySourceIfUnmodifiedSince?: Date;
+  /** `bytes=first-last` of the source (both inclusive). (header x-amz-copy-source-range) */
+  CopySourceRange?: string;
+  /** (query partNumber) */
+  PartNumber: number;
+  /** (query uploadId) */
+  UploadId: string;
+}
+
+/** Output of UploadPartCopy; default status 200. */
+export interface UploadPartCopyOutput {
+  /** (body) */
+  Body: CopyPartResult;
+}

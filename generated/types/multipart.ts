@@ -1,0 +1,184 @@
+// Generated from spec/ by codegen/ (npm run codegen). Do not edit: changes are overwritten and CI fails on drift.
+import type { IncomingBody } from "../../runtime/storage/types.js";
+import type { CompleteMultipartUploadResult, CompletedMultipartUpload, InitiateMultipartUploadResult, ListMultipartUploadsResult, ListPartsResult } from "./shapes.js";
+
+/** Input of AbortMultipartUpload (DELETE /{Bucket}/{Key+}?uploadId). */
+export interface AbortMultipartUploadInput {
+  /** The bucket, from the path (path-style) or the Host header (virtual-hosted-style). (path Bucket) */
+  Bucket: string;
+  /** The object key: everything after the bucket, slashes included. (path Key) */
+  Key: string;
+  /** (query x-id) */
+  XId?: string;
+  /** (query uploadId) */
+  UploadId: string;
+}
+
+/** Output of AbortMultipartUpload; default status 204. */
+export interface AbortMultipartUploadOutput {
+
+}
+
+/** Input of CompleteMultipartUpload (POST /{Bucket}/{Key+}?uploadId). */
+export interface CompleteMultipartUploadInput {
+  /** The bucket, from the path (path-style) or the Host header (virtual-hosted-style). (path Bucket) */
+  Bucket: string;
+  /** The object key: everything after the bucket, slashes included. (path Key) */
+  Key: string;
+  /** (query x-id) */
+  XId?: string;
+  /** (query uploadId) */
+  UploadId: string;
+  /** (header if-none-match) */
+  IfNoneMatch?: string;
+  /** (header if-match) */
+  IfMatch?: string;
+  /** (body) */
+  MultipartUpload: CompletedMultipartUpload;
+}
+
+/** Output of CompleteMultipartUpload; default status 200. */
+export interface CompleteMultipartUploadOutput {
+  /** (body) */
+  Body: CompleteMultipartUploadResult;
+}
+
+/** Input of CreateMultipartUpload (POST /{Bucket}/{Key+}?uploads). */
+export interface CreateMultipartUploadInput {
+  /** The bucket, from the path (path-style) or the Host header (virtual-hosted-style). (path Bucket) */
+  Bucket: string;
+  /** The object key: everything after the bucket, slashes included. (path Key) */
+  Key: string;
+  /** (query x-id) */
+  XId?: string;
+  /** (header cache-control) */
+  CacheControl?: string;
+  /** (header content-disposition) */
+  ContentDisposition?: string;
+  /** (header content-encoding) */
+  ContentEncoding?: string;
+  /** (header content-language) */
+  ContentLanguage?: string;
+  /** (header content-type) */
+  ContentType?: string;
+  /** Stored and returned verbatim, as S3 does. (header expires) */
+  Expires?: string;
+  /** (headerPrefix x-amz-meta-) */
+  Metadata?: Record<string, string>;
+  /** (header x-amz-storage-class) */
+  StorageClass?: string;
+  /** Tags as a URL query string: `k1=v1&k2=v2`. (header x-amz-tagging) */
+  Tagging?: string;
+  /** (header x-amz-acl) */
+  ACL?: string;
+  /** (header x-amz-checksum-algorithm) */
+  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME";
+  /** (header x-amz-checksum-type) */
+  ChecksumType?: "COMPOSITE" | "FULL_OBJECT";
+}
+
+/** Output of CreateMultipartUpload; default status 200. */
+export interface CreateMultipartUploadOutput {
+  /** (header x-amz-checksum-algorithm) */
+  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME";
+  /** (header x-amz-checksum-type) */
+  ChecksumType?: "COMPOSITE" | "FULL_OBJECT";
+  /** (body) */
+  Body: InitiateMultipartUploadResult;
+}
+
+/** Input of ListMultipartUploads (GET /{Bucket}?uploads). */
+export interface ListMultipartUploadsInput {
+  /** The bucket, from the path (path-style) or the Host header (virtual-hosted-style). (path Bucket) */
+  Bucket: string;
+  /** (query x-id) */
+  XId?: string;
+  /** (query delimiter) */
+  Delimiter?: string;
+  /** (query encoding-type) */
+  EncodingType?: "url";
+  /** (query key-marker) */
+  KeyMarker?: string;
+  /** (query max-uploads) */
+  MaxUploads?: number;
+  /** (query prefix) */
+  Prefix?: string;
+  /** (query upload-id-marker) */
+  UploadIdMarker?: string;
+}
+
+/** Output of ListMultipartUploads; default status 200. */
+export interface ListMultipartUploadsOutput {
+  /** (body) */
+  Body: ListMultipartUploadsResult;
+}
+
+/** Input of ListParts (GET /{Bucket}/{Key+}?uploadId). */
+export interface ListPartsInput {
+  /** The bucket, from the path (path-style) or the Host header (virtual-hosted-style). (path Bucket) */
+  Bucket: string;
+  /** The object key: everything after the bucket, slashes included. (path Key) */
+  Key: string;
+  /** (query x-id) */
+  XId?: string;
+  /** (query uploadId) */
+  UploadId: string;
+  /** (query max-parts) */
+  MaxParts?: number;
+  /** (query part-number-marker) */
+  PartNumberMarker?: number;
+}
+
+/** Output of ListParts; default status 200. */
+export interface ListPartsOutput {
+  /** (body) */
+  Body: ListPartsResult;
+}
+
+/** Input of UploadPart (PUT /{Bucket}/{Key+}?partNumber&uploadId). */
+export interface UploadPartInput {
+  /** The bucket, from the path (path-style) or the Host header (virtual-hosted-style). (path Bucket) */
+  Bucket: string;
+  /** The object key: everything after the bucket, slashes included. (path Key) */
+  Key: string;
+  /** (query x-id) */
+  XId?: string;
+  /** (header content-length) */
+  ContentLength?: number;
+  /** (header content-md5) */
+  ContentMD5?: string;
+  /** (header x-amz-sdk-checksum-algorithm) */
+  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME";
+  /** (header x-amz-checksum-crc32) */
+  ChecksumCRC32?: string;
+  /** (header x-amz-checksum-crc32c) */
+  ChecksumCRC32C?: string;
+  /** (header x-amz-checksum-crc64nvme) */
+  ChecksumCRC64NVME?: string;
+  /** (header x-amz-checksum-sha1) */
+  ChecksumSHA1?: string;
+  /** (header x-amz-checksum-sha256) */
+  ChecksumSHA256?: string;
+  /** (query partNumber) */
+  PartNumber: number;
+  /** (query uploadId) */
+  UploadId: string;
+  /** (body) */
+  Body: IncomingBody;
+}
+
+/** Output of UploadPart; default status 200. */
+export interface UploadPartOutput {
+  /** (header etag) */
+  ETag?: string;
+  /** (header x-amz-checksum-crc32) */
+  ChecksumCRC32?: string;
+  /** (header x-amz-checksum-crc32c) */
+  ChecksumCRC32C?: string;
+  /** (header x-amz-checksum-crc64nvme) */
+  ChecksumCRC64NVME?: string;
+  /** (header x-amz-checksum-sha1) */
+  ChecksumSHA1?: string;
+  /** (header x-amz-checksum-sha256) */
+  ChecksumSHA256?: string;
+}

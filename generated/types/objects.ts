@@ -1,0 +1,285 @@
+// Generated from spec/ by codegen/ (npm run codegen). Do not edit: changes are overwritten and CI fails on drift.
+import type { Readable } from "node:stream";
+import type { IncomingBody } from "../../runtime/storage/types.js";
+import type { Delete, DeleteResult } from "./shapes.js";
+
+/** Input of DeleteObject (DELETE /{Bucket}/{Key+}). */
+export interface DeleteObjectInput {
+  /** The bucket, from the path (path-style) or the Host header (virtual-hosted-style). (path Bucket) */
+  Bucket: string;
+  /** The object key: everything after the bucket, slashes included. (path Key) */
+  Key: string;
+  /** (query x-id) */
+  XId?: string;
+  /** (query versionId) */
+  VersionId?: string;
+}
+
+/** Output of DeleteObject; default status 204. */
+export interface DeleteObjectOutput {
+
+}
+
+/** Input of DeleteObjects (POST /{Bucket}?delete). */
+export interface DeleteObjectsInput {
+  /** The bucket, from the path (path-style) or the Host header (virtual-hosted-style). (path Bucket) */
+  Bucket: string;
+  /** (query x-id) */
+  XId?: string;
+  /** (header content-md5) */
+  ContentMD5?: string;
+  /** (header x-amz-sdk-checksum-algorithm) */
+  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME";
+  /** (body) */
+  Delete: Delete;
+}
+
+/** Output of DeleteObjects; default status 200. */
+export interface DeleteObjectsOutput {
+  /** (body) */
+  Body: DeleteResult;
+}
+
+/** Input of GetObject (GET /{Bucket}/{Key+}). */
+export interface GetObjectInput {
+  /** The bucket, from the path (path-style) or the Host header (virtual-hosted-style). (path Bucket) */
+  Bucket: string;
+  /** The object key: everything after the bucket, slashes included. (path Key) */
+  Key: string;
+  /** (query x-id) */
+  XId?: string;
+  /** (header if-match) */
+  IfMatch?: string;
+  /** (header if-modified-since) */
+  IfModifiedSince?: Date;
+  /** (header if-none-match) */
+  IfNoneMatch?: string;
+  /** (header if-unmodified-since) */
+  IfUnmodifiedSince?: Date;
+  /** (query response-cache-control) */
+  ResponseCacheControl?: string;
+  /** (query response-content-disposition) */
+  ResponseContentDisposition?: string;
+  /** (query response-content-encoding) */
+  ResponseContentEncoding?: string;
+  /** (query response-content-language) */
+  ResponseContentLanguage?: string;
+  /** (query response-content-type) */
+  ResponseContentType?: string;
+  /** (query response-expires) */
+  ResponseExpires?: string;
+  /** A single byte range, `bytes=first-last`, `bytes=first-` or `bytes=-suffix`. (header range) */
+  Range?: string;
+  /** (query versionId) */
+  VersionId?: string;
+  /** (query partNumber) */
+  PartNumber?: number;
+  /** (header x-amz-checksum-mode) */
+  ChecksumMode?: "ENABLED";
+}
+
+/** Output of GetObject; default status 200. */
+export interface GetObjectOutput {
+  /** (status) */
+  Status: 200 | 206;
+  /** (header cache-control) */
+  CacheControl?: string;
+  /** (header content-disposition) */
+  ContentDisposition?: string;
+  /** (header content-encoding) */
+  ContentEncoding?: string;
+  /** (header content-language) */
+  ContentLanguage?: string;
+  /** (header content-type) */
+  ContentType?: string;
+  /** Stored and returned verbatim, as S3 does. (header expires) */
+  Expires?: string;
+  /** (headerPrefix x-amz-meta-) */
+  Metadata?: Record<string, string>;
+  /** (header x-amz-checksum-crc32) */
+  ChecksumCRC32?: string;
+  /** (header x-amz-checksum-crc32c) */
+  ChecksumCRC32C?: string;
+  /** (header x-amz-checksum-crc64nvme) */
+  ChecksumCRC64NVME?: string;
+  /** (header x-amz-checksum-sha1) */
+  ChecksumSHA1?: string;
+  /** (header x-amz-checksum-sha256) */
+  ChecksumSHA256?: string;
+  /** (header x-amz-checksum-type) */
+  ChecksumType?: "COMPOSITE" | "FULL_OBJECT";
+  /** (header last-modified) */
+  LastModified?: Date;
+  /** (header content-length) */
+  ContentLength?: number;
+  /** (header etag) */
+  ETag?: string;
+  /** (header accept-ranges) */
+  AcceptRanges?: string;
+  /** (header content-range) */
+  ContentRange?: string;
+  /** (header x-amz-storage-class) */
+  StorageClass?: string;
+  /** (header x-amz-mp-parts-count) */
+  PartsCount?: number;
+  /** (header x-amz-tagging-count) */
+  TagCount?: number;
+  /** (body) */
+  Body: Readable;
+}
+
+/** Input of HeadObject (HEAD /{Bucket}/{Key+}). */
+export interface HeadObjectInput {
+  /** The bucket, from the path (path-style) or the Host header (virtual-hosted-style). (path Bucket) */
+  Bucket: string;
+  /** The object key: everything after the bucket, slashes included. (path Key) */
+  Key: string;
+  /** (query x-id) */
+  XId?: string;
+  /** (header if-match) */
+  IfMatch?: string;
+  /** (header if-modified-since) */
+  IfModifiedSince?: Date;
+  /** (header if-none-match) */
+  IfNoneMatch?: string;
+  /** (header if-unmodified-since) */
+  IfUnmodifiedSince?: Date;
+  /** (query response-cache-control) */
+  ResponseCacheControl?: string;
+  /** (query response-content-disposition) */
+  ResponseContentDisposition?: string;
+  /** (query response-content-encoding) */
+  ResponseContentEncoding?: string;
+  /** (query response-content-language) */
+  ResponseContentLanguage?: string;
+  /** (query response-content-type) */
+  ResponseContentType?: string;
+  /** (query response-expires) */
+  ResponseExpires?: string;
+  /** A single byte range, `bytes=first-last`, `bytes=first-` or `bytes=-suffix`. (header range) */
+  Range?: string;
+  /** (query versionId) */
+  VersionId?: string;
+  /** (query partNumber) */
+  PartNumber?: number;
+  /** (header x-amz-checksum-mode) */
+  ChecksumMode?: "ENABLED";
+}
+
+/** Output of HeadObject; default status 200. */
+export interface HeadObjectOutput {
+  /** (status) */
+  Status: 200 | 206;
+  /** (header cache-control) */
+  CacheControl?: string;
+  /** (header content-disposition) */
+  ContentDisposition?: string;
+  /** (header content-encoding) */
+  ContentEncoding?: string;
+  /** (header content-language) */
+  ContentLanguage?: string;
+  /** (header content-type) */
+  ContentType?: string;
+  /** Stored and returned verbatim, as S3 does. (header expires) */
+  Expires?: string;
+  /** (headerPrefix x-amz-meta-) */
+  Metadata?: Record<string, string>;
+  /** (header x-amz-checksum-crc32) */
+  ChecksumCRC32?: string;
+  /** (header x-amz-checksum-crc32c) */
+  ChecksumCRC32C?: string;
+  /** (header x-amz-checksum-crc64nvme) */
+  ChecksumCRC64NVME?: string;
+  /** (header x-amz-checksum-sha1) */
+  ChecksumSHA1?: string;
+  /** (header x-amz-checksum-sha256) */
+  ChecksumSHA256?: string;
+  /** (header x-amz-checksum-type) */
+  ChecksumType?: "COMPOSITE" | "FULL_OBJECT";
+  /** (header last-modified) */
+  LastModified?: Date;
+  /** (header content-length) */
+  ContentLength?: number;
+  /** (header etag) */
+  ETag?: string;
+  /** (header accept-ranges) */
+  AcceptRanges?: string;
+  /** (header content-range) */
+  ContentRange?: string;
+  /** (header x-amz-storage-class) */
+  StorageClass?: string;
+  /** (header x-amz-mp-parts-count) */
+  PartsCount?: number;
+  /** (header x-amz-tagging-count) */
+  TagCount?: number;
+}
+
+/** Input of PutObject (PUT /{Bucket}/{Key+}). */
+export interface PutObjectInput {
+  /** The bucket, from the path (path-style) or the Host header (virtual-hosted-style). (path Bucket) */
+  Bucket: string;
+  /** The object key: everything after the bucket, slashes included. (path Key) */
+  Key: string;
+  /** (query x-id) */
+  XId?: string;
+  /** (header cache-control) */
+  CacheControl?: string;
+  /** (header content-disposition) */
+  ContentDisposition?: string;
+  /** (header content-encoding) */
+  ContentEncoding?: string;
+  /** (header content-language) */
+  ContentLanguage?: string;
+  /** (header content-type) */
+  ContentType?: string;
+  /** Stored and returned verbatim, as S3 does. (header expires) */
+  Expires?: string;
+  /** (headerPrefix x-amz-meta-) */
+  Metadata?: Record<string, string>;
+  /** (header x-amz-storage-class) */
+  StorageClass?: string;
+  /** Tags as a URL query string: `k1=v1&k2=v2`. (header x-amz-tagging) */
+  Tagging?: string;
+  /** (header x-amz-acl) */
+  ACL?: string;
+  /** (header content-length) */
+  ContentLength?: number;
+  /** (header content-md5) */
+  ContentMD5?: string;
+  /** (header x-amz-sdk-checksum-algorithm) */
+  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME";
+  /** (header x-amz-checksum-crc32) */
+  ChecksumCRC32?: string;
+  /** (header x-amz-checksum-crc32c) */
+  ChecksumCRC32C?: string;
+  /** (header x-amz-checksum-crc64nvme) */
+  ChecksumCRC64NVME?: string;
+  /** (header x-amz-checksum-sha1) */
+  ChecksumSHA1?: string;
+  /** (header x-amz-checksum-sha256) */
+  ChecksumSHA256?: string;
+  /** Conditional write: `*` fails when the key exists. (header if-none-match) */
+  IfNoneMatch?: string;
+  /** Conditional write: fails unless the current object has this ETag. (header if-match) */
+  IfMatch?: string;
+  /** (body) */
+  Body: IncomingBody;
+}
+
+/** Output of PutObject; default status 200. */
+export interface PutObjectOutput {
+  /** (header etag) */
+  ETag?: string;
+  /** (header x-amz-checksum-crc32) */
+  ChecksumCRC32?: string;
+  /** (header x-amz-checksum-crc32c) */
+  ChecksumCRC32C?: string;
+  /** (header x-amz-checksum-crc64nvme) */
+  ChecksumCRC64NVME?: string;
+  /** (header x-amz-checksum-sha1) */
+  ChecksumSHA1?: string;
+  /** (header x-amz-checksum-sha256) */
+  ChecksumSHA256?: string;
+  /** (header x-amz-checksum-type) */
+  ChecksumType?: "COMPOSITE" | "FULL_OBJECT";
+}

@@ -1,0 +1,250 @@
+// Generated from spec/ by codegen/ (npm run codegen). Do not edit: changes are overwritten and CI fails on drift.
+export interface Bucket {
+  Name?: string;
+  CreationDate?: Date;
+  BucketRegion?: string;
+}
+
+export interface CommonPrefix {
+  Prefix?: string;
+}
+
+export interface CompleteMultipartUploadResult {
+  Location?: string;
+  Bucket?: string;
+  Key?: string;
+  ETag?: string;
+  ChecksumType?: "COMPOSITE" | "FULL_OBJECT";
+  ChecksumCRC32?: string;
+  ChecksumCRC32C?: string;
+  ChecksumCRC64NVME?: string;
+  ChecksumSHA1?: string;
+  ChecksumSHA256?: string;
+}
+
+export interface CompletedMultipartUpload {
+  Parts: CompletedPart[];
+}
+
+export interface CompletedPart {
+  ETag: string;
+  PartNumber: number;
+  ChecksumCRC32?: string;
+  ChecksumCRC32C?: string;
+  ChecksumCRC64NVME?: string;
+  ChecksumSHA1?: string;
+  ChecksumSHA256?: string;
+}
+
+export interface CopyObjectResult {
+  ETag?: string;
+  LastModified?: Date;
+  ChecksumType?: "COMPOSITE" | "FULL_OBJECT";
+  ChecksumCRC32?: string;
+  ChecksumCRC32C?: string;
+  ChecksumCRC64NVME?: string;
+  ChecksumSHA1?: string;
+  ChecksumSHA256?: string;
+}
+
+export interface CopyPartResult {
+  ETag?: string;
+  LastModified?: Date;
+  ChecksumCRC32?: string;
+  ChecksumCRC32C?: string;
+  ChecksumCRC64NVME?: string;
+  ChecksumSHA1?: string;
+  ChecksumSHA256?: string;
+}
+
+export interface CreateBucketConfiguration {
+  LocationConstraint?: string;
+}
+
+export interface Delete {
+  Objects: ObjectIdentifier[];
+  Quiet?: boolean;
+}
+
+export interface DeleteError {
+  Key?: string;
+  VersionId?: string;
+  Code?: string;
+  Message?: string;
+}
+
+export interface DeleteMarkerEntry {
+  Key?: string;
+  VersionId?: string;
+  IsLatest?: boolean;
+  LastModified?: Date;
+  Owner?: Owner;
+}
+
+export interface DeleteResult {
+  Deleted?: DeletedObject[];
+  Errors?: DeleteError[];
+}
+
+export interface DeletedObject {
+  Key?: string;
+  VersionId?: string;
+  DeleteMarker?: boolean;
+  DeleteMarkerVersionId?: string;
+}
+
+export interface InitiateMultipartUploadResult {
+  Bucket?: string;
+  Key?: string;
+  UploadId?: string;
+}
+
+export interface Initiator {
+  ID?: string;
+  DisplayName?: string;
+}
+
+export interface ListAllMyBucketsResult {
+  Owner?: Owner;
+  Buckets?: Bucket[];
+  ContinuationToken?: string;
+  Prefix?: string;
+}
+
+export interface ListBucketResult {
+  Name?: string;
+  Prefix?: string;
+  Marker?: string;
+  NextMarker?: string;
+  MaxKeys?: number;
+  Delimiter?: string;
+  IsTruncated?: boolean;
+  EncodingType?: "url";
+  Contents?: ListedObject[];
+  CommonPrefixes?: CommonPrefix[];
+}
+
+export interface ListBucketV2Result {
+  Name?: string;
+  Prefix?: string;
+  MaxKeys?: number;
+  KeyCount?: number;
+  Delimiter?: string;
+  IsTruncated?: boolean;
+  EncodingType?: "url";
+  ContinuationToken?: string;
+  NextContinuationToken?: string;
+  StartAfter?: string;
+  Contents?: ListedObject[];
+  CommonPrefixes?: CommonPrefix[];
+}
+
+export interface ListMultipartUploadsResult {
+  Bucket?: string;
+  KeyMarker?: string;
+  UploadIdMarker?: string;
+  NextKeyMarker?: string;
+  Prefix?: string;
+  Delimiter?: string;
+  NextUploadIdMarker?: string;
+  MaxUploads?: number;
+  IsTruncated?: boolean;
+  EncodingType?: "url";
+  Uploads?: MultipartUpload[];
+  CommonPrefixes?: CommonPrefix[];
+}
+
+export interface ListPartsResult {
+  Bucket?: string;
+  Key?: string;
+  UploadId?: string;
+  PartNumberMarker?: number;
+  NextPartNumberMarker?: number;
+  MaxParts?: number;
+  IsTruncated?: boolean;
+  Parts?: Part[];
+  Initiator?: Initiator;
+  Owner?: Owner;
+  StorageClass?: string;
+  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME";
+  ChecksumType?: "COMPOSITE" | "FULL_OBJECT";
+}
+
+export interface ListVersionsResult {
+  Name?: string;
+  Prefix?: string;
+  KeyMarker?: string;
+  VersionIdMarker?: string;
+  NextKeyMarker?: string;
+  NextVersionIdMarker?: string;
+  MaxKeys?: number;
+  Delimiter?: string;
+  IsTruncated?: boolean;
+  EncodingType?: "url";
+  Versions?: ObjectVersion[];
+  DeleteMarkers?: DeleteMarkerEntry[];
+  CommonPrefixes?: CommonPrefix[];
+}
+
+export interface ListedObject {
+  Key?: string;
+  LastModified?: Date;
+  ETag?: string;
+  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME"[];
+  ChecksumType?: "COMPOSITE" | "FULL_OBJECT";
+  Size?: number;
+  StorageClass?: string;
+  Owner?: Owner;
+}
+
+/** The region as the element's text; empty for us-east-1, as AWS answers. */
+export interface LocationConstraint {
+  LocationConstraint?: string;
+}
+
+export interface MultipartUpload {
+  UploadId?: string;
+  Key?: string;
+  Initiated?: Date;
+  StorageClass?: string;
+  Owner?: Owner;
+  Initiator?: Initiator;
+  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME";
+  ChecksumType?: "COMPOSITE" | "FULL_OBJECT";
+}
+
+export interface ObjectIdentifier {
+  Key: string;
+  VersionId?: string;
+  ETag?: string;
+}
+
+export interface ObjectVersion {
+  Key?: string;
+  VersionId?: string;
+  IsLatest?: boolean;
+  LastModified?: Date;
+  ETag?: string;
+  Size?: number;
+  StorageClass?: string;
+  Owner?: Owner;
+  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME"[];
+  ChecksumType?: "COMPOSITE" | "FULL_OBJECT";
+}
+
+export interface Owner {
+  DisplayName?: string;
+  ID?: string;
+}
+
+export interface Part {
+  PartNumber?: number;
+  LastModified?: Date;
+  ETag?: string;
+  Size?: number;
+  ChecksumCRC32?: string;
+  ChecksumCRC32C?: string;
+  ChecksumCRC64NVME?: string;
+  ChecksumSHA1?: string;
+  ChecksumSHA256?: string;
+}

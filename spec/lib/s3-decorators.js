@@ -1,0 +1,35 @@
+// Generated from nothing: this is the handwritten implementation of the project-local TypeSpec
+// decorators declared in s3.tsp. Each decorator records a plain value in the program's state, under
+// a global Symbol.for key, so that codegen/load.ts can read it back from the Program it compiled.
+import { createTypeSpecLibrary } from "@typespec/compiler";
+
+export const $lib = createTypeSpecLibrary({
+  name: "s3-gateway-spec",
+  diagnostics: {},
+});
+
+/** State keys shared with the codegen (global symbols survive two copies of this module). */
+export const StateKeys = {
+  subresource: Symbol.for("s3gw.subresource"),
+  headerPrefix: Symbol.for("s3gw.headerPrefix"),
+  permission: Symbol.for("s3gw.permission"),
+  notImplemented: Symbol.for("s3gw.notImplemented"),
+  xmlNamespace: Symbol.for("s3gw.xmlNamespace"),
+  s3Error: Symbol.for("s3gw.s3Error"),
+};
+
+function set(key) {
+  return (context, target, value = true) => {
+    context.program.stateMap(key).set(target, value);
+  };
+}
+
+export const $decorators = {
+  "S3Gateway.Lib": {
+    subresource: set(StateKeys.subresource),
+    headerPrefix: set(StateKeys.headerPrefix),
+    permission: set(StateKeys.permission),
+    notImplemented: set(StateKeys.notImplemented),
+    xmlNamespace: set(StateKeys.xmlNamespace),
+  },
+};
