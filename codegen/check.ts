@@ -35,7 +35,11 @@ export function checkIr(ir: Ir): string[] {
     }
     if (op.output.filter((m) => m.location === "body").length > 1) problems.push(`${op.name}: more than one response body`);
     if (op.input.filter((m) => m.location === "body").length > 1) problems.push(`${op.name}: more than one request body`);
-    for (const m of [...op.input, ...op.output]) checkType(m.type, `${op.name}.${m.name}`, shapeNames, problems);
+    for (const m of [...op.input, ...op.output]) {
+      checkType(m.type, `${op.name}.${m.name}`, shapeNames, problems);
+      const bad = m.type.kind === "scalar" ? m.type.invalidValueError : undefined;
+      if (bad !== undefined && !errorCodes.has(bad)) problems.push(`${op.name}.${m.name} references unknown error ${bad}`);
+    }
   }
   for (const shape of ir.shapes) {
     for (const f of shape.fields) checkType(f.type, `${shape.name}.${f.name}`, shapeNames, problems);

@@ -198,8 +198,10 @@ function tsType(t: IrType, direction: "input" | "output" | "shape"): string {
       return direction === "input" ? "IncomingBody" : "Readable";
     case "shape":
       return t.shape;
-    case "list":
-      return `${tsType(t.item, direction)}[]`;
+    case "list": {
+      const item = tsType(t.item, direction);
+      return item.includes("|") ? `(${item})[]` : `${item}[]`;
+    }
   }
 }
 

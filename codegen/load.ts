@@ -55,6 +55,7 @@ const StateKeys = {
   permission: Symbol.for("s3gw.permission"),
   notImplemented: Symbol.for("s3gw.notImplemented"),
   xmlNamespace: Symbol.for("s3gw.xmlNamespace"),
+  invalidValueError: Symbol.for("s3gw.invalidValueError"),
 };
 
 /** Query parameters the AWS SDKs add and that never select an operation. */
@@ -262,7 +263,9 @@ class IrBuilder {
           else if (v.type.kind === "Scalar" && stdScalar(v.type) === "string") open = true;
           else throw new SpecError(`union ${type.name ?? "(anonymous)"}: only string literals and string are supported`);
         }
-        return open ? { kind: "scalar", scalar: "string" } : { kind: "scalar", scalar: "string", enum: values };
+        if (open) return { kind: "scalar", scalar: "string" };
+        const invalidValueError = this.state<string>(StateKeys.invalidValueError, type);
+        return invalidValueError ? { kind: "scalar", scalar: "string", enum: values, invalidValueError } : { kind: "scalar", scalar: "string", enum: values };
       }
       case "Model": {
         if (type.name === "Array" && type.indexer) return { kind: "list", item: this.readType(type.indexer.value) };

@@ -48,6 +48,8 @@ export type IrType =
     enum?: (string | number)[];
     minimum?: number;
     maximum?: number;
+    /** the S3 error code for a value outside `enum` (default InvalidArgument) */
+    invalidValueError?: string;
   }
   /** a string map (header-prefix family such as x-amz-meta-*) */
   | { kind: "map" }

@@ -3,10 +3,14 @@
  * and the XML body come from the error table generated from spec/ (generated/errors.ts), rendered in
  * one place (runtime/respond.ts). Anything that is not an S3Error becomes InternalError there.
  */
+import type { S3ErrorCode } from "../generated/errors.js";
+
+export type { S3ErrorCode };
+
 export class S3Error extends Error {
   constructor(
     /** an S3 error code from the spec's error table, e.g. "NoSuchKey" */
-    readonly code: string,
+    readonly code: S3ErrorCode,
     /** overrides the table's message (never put internal details here: it reaches the client) */
     message?: string,
     /** extra child elements of <Error>, e.g. { BucketName: "b" } or { Key: "k" } */

@@ -66,7 +66,7 @@ export interface CreateMultipartUploadInput {
   /** (headerPrefix x-amz-meta-) */
   Metadata?: Record<string, string>;
   /** (header x-amz-storage-class) */
-  StorageClass?: string;
+  StorageClass?: "STANDARD" | "REDUCED_REDUNDANCY" | "STANDARD_IA" | "ONEZONE_IA" | "INTELLIGENT_TIERING" | "GLACIER" | "DEEP_ARCHIVE" | "GLACIER_IR" | "OUTPOSTS" | "SNOW" | "EXPRESS_ONEZONE";
   /** Tags as a URL query string: `k1=v1&k2=v2`. (header x-amz-tagging) */
   Tagging?: string;
   /** (header x-amz-acl) */

@@ -119,7 +119,7 @@ export interface GetObjectOutput {
   /** (header content-range) */
   ContentRange?: string;
   /** (header x-amz-storage-class) */
-  StorageClass?: string;
+  StorageClass?: "STANDARD" | "REDUCED_REDUNDANCY" | "STANDARD_IA" | "ONEZONE_IA" | "INTELLIGENT_TIERING" | "GLACIER" | "DEEP_ARCHIVE" | "GLACIER_IR" | "OUTPOSTS" | "SNOW" | "EXPRESS_ONEZONE";
   /** (header x-amz-mp-parts-count) */
   PartsCount?: number;
   /** (header x-amz-tagging-count) */
@@ -207,7 +207,7 @@ export interface HeadObjectOutput {
   /** (header content-range) */
   ContentRange?: string;
   /** (header x-amz-storage-class) */
-  StorageClass?: string;
+  StorageClass?: "STANDARD" | "REDUCED_REDUNDANCY" | "STANDARD_IA" | "ONEZONE_IA" | "INTELLIGENT_TIERING" | "GLACIER" | "DEEP_ARCHIVE" | "GLACIER_IR" | "OUTPOSTS" | "SNOW" | "EXPRESS_ONEZONE";
   /** (header x-amz-mp-parts-count) */
   PartsCount?: number;
   /** (header x-amz-tagging-count) */
@@ -237,7 +237,7 @@ export interface PutObjectInput {
   /** (headerPrefix x-amz-meta-) */
   Metadata?: Record<string, string>;
   /** (header x-amz-storage-class) */
-  StorageClass?: string;
+  StorageClass?: "STANDARD" | "REDUCED_REDUNDANCY" | "STANDARD_IA" | "ONEZONE_IA" | "INTELLIGENT_TIERING" | "GLACIER" | "DEEP_ARCHIVE" | "GLACIER_IR" | "OUTPOSTS" | "SNOW" | "EXPRESS_ONEZONE";
   /** Tags as a URL query string: `k1=v1&k2=v2`. (header x-amz-tagging) */
   Tagging?: string;
   /** (header x-amz-acl) */

@@ -165,7 +165,7 @@ export interface ListPartsResult {
   Parts?: Part[];
   Initiator?: Initiator;
   Owner?: Owner;
-  StorageClass?: string;
+  StorageClass?: "STANDARD" | "REDUCED_REDUNDANCY" | "STANDARD_IA" | "ONEZONE_IA" | "INTELLIGENT_TIERING" | "GLACIER" | "DEEP_ARCHIVE" | "GLACIER_IR" | "OUTPOSTS" | "SNOW" | "EXPRESS_ONEZONE";
   ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME";
   ChecksumType?: "COMPOSITE" | "FULL_OBJECT";
 }
@@ -190,10 +190,10 @@ export interface ListedObject {
   Key?: string;
   LastModified?: Date;
   ETag?: string;
-  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME"[];
+  ChecksumAlgorithm?: ("CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME")[];
   ChecksumType?: "COMPOSITE" | "FULL_OBJECT";
   Size?: number;
-  StorageClass?: string;
+  StorageClass?: "STANDARD" | "REDUCED_REDUNDANCY" | "STANDARD_IA" | "ONEZONE_IA" | "INTELLIGENT_TIERING" | "GLACIER" | "DEEP_ARCHIVE" | "GLACIER_IR" | "OUTPOSTS" | "SNOW" | "EXPRESS_ONEZONE";
   Owner?: Owner;
 }
 
@@ -206,7 +206,7 @@ export interface MultipartUpload {
   UploadId?: string;
   Key?: string;
   Initiated?: Date;
-  StorageClass?: string;
+  StorageClass?: "STANDARD" | "REDUCED_REDUNDANCY" | "STANDARD_IA" | "ONEZONE_IA" | "INTELLIGENT_TIERING" | "GLACIER" | "DEEP_ARCHIVE" | "GLACIER_IR" | "OUTPOSTS" | "SNOW" | "EXPRESS_ONEZONE";
   Owner?: Owner;
   Initiator?: Initiator;
   ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME";
@@ -226,9 +226,9 @@ export interface ObjectVersion {
   LastModified?: Date;
   ETag?: string;
   Size?: number;
-  StorageClass?: string;
+  StorageClass?: "STANDARD" | "REDUCED_REDUNDANCY" | "STANDARD_IA" | "ONEZONE_IA" | "INTELLIGENT_TIERING" | "GLACIER" | "DEEP_ARCHIVE" | "GLACIER_IR" | "OUTPOSTS" | "SNOW" | "EXPRESS_ONEZONE";
   Owner?: Owner;
-  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME"[];
+  ChecksumAlgorithm?: ("CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME")[];
   ChecksumType?: "COMPOSITE" | "FULL_OBJECT";
 }
 

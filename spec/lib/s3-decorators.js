@@ -15,7 +15,7 @@ export const StateKeys = {
   permission: Symbol.for("s3gw.permission"),
   notImplemented: Symbol.for("s3gw.notImplemented"),
   xmlNamespace: Symbol.for("s3gw.xmlNamespace"),
-  s3Error: Symbol.for("s3gw.s3Error"),
+  invalidValueError: Symbol.for("s3gw.invalidValueError"),
 };
 
 function set(key) {
@@ -31,5 +31,6 @@ export const $decorators = {
     permission: set(StateKeys.permission),
     notImplemented: set(StateKeys.notImplemented),
     xmlNamespace: set(StateKeys.xmlNamespace),
+    invalidValueError: set(StateKeys.invalidValueError),
   },
 };

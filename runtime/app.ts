@@ -1,0 +1,185 @@
+/**
+ * buildApp(config, deps): the S3 server and the admin server, with no global state.
+ *
+ *   request -> request id -> routing (path- or virtual-hosted-style, generated route table)
+ *           -> authentication (SigV4) -> handler (typed input from the generated bindings)
+ *           -> response (typed output through the generated bindings) | error renderer
+ *           -> metrics + audit log
+ */
+import { randomBytes } from "node:crypto";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { operations } from "../generated/operations.js";
+import type { IrOperation } from "../generated/ir-types.js";
+import type { Config } from "./config.js";
+import { S3Error } from "./errors.js";
+import { compileBindings, decodeInput, encodeOutput } from "./binding.js";
+import { renderError } from "./respond.js";
+import { createMetrics, type GatewayMetrics } from "./metrics.js";
+import { routingFilter } from "./filters/routing.js";
+import { authFilter, requestBody } from "./filters/auth.js";
+import { auditFilter } from "./filters/audit.js";
+import { requestIdFilter } from "./filters/request-id.js";
+import type { S3RequestState } from "./filters/state.js";
+import { createHandlers, type HandlerContext } from "./handlers/index.js";
+import type { StorageClient } from "./storage/types.js";
+
+export interface AppDeps {
+  storage: StorageClient;
+  logger: FastifyBaseLogger;
+  /** injectable clock for signature time checks */
+  now?: () => Date;
+}
+
+export interface App {
+  s3: FastifyInstance;
+  admin: FastifyInstance;
+  metrics: GatewayMetrics;
+  listen(): Promise<{ s3Port: number; adminPort: number }>;
+  close(): Promise<void>;
+}
+
+const ops = operations as unknown as Record<string, IrOperation>;
+
+export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
+  const metrics = createMetrics();
+  const handlers = createHandlers() as unknown as Record<string, (input: unknown, ctx: HandlerContext) => Promise<Record<string, unknown>>>;
+  compileBindings(Object.values(ops).filter((o) => o.implemented));
+  const hostId = randomBytes(24).toString("base64");
+  const credentials = new Map(config.credentials.map((c) => [c.accessKeyId, c.secretAccessKey]));
+  const now = deps.now ?? (() => new Date());
+
+  const s3 = Fastify({
+    loggerInstance: deps.logger,
+    // The audit filter writes one line per request instead.
+    logController: new LogController({ disableRequestLogging: true }),
+    exposeHeadRoutes: false,
+    requestIdHeader: false,
+    genReqId: () => randomBytes(8).toString("hex").toUpperCase(),
+    // Keys are arbitrary: the router parses the raw URL itself.
+    routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: 4096 },
+    keepAliveTimeout: 65_000,
+    requestTimeout: 0,
+    // Fastify's own 400s (a URL it cannot decode, a malformed header) still answer S3 XML.
+    frameworkErrors: (err, request, reply) => {
+      sendError(request, reply, new S3Error(/url/i.test(err.message) ? "InvalidURI" : "InvalidRequest"));
+    },
+  });
+  s3.decorateRequest("s3", null as unknown as S3RequestState);
+
+  // Bodies are never parsed by fastify: handlers get the raw stream through the verifying body.
+  s3.removeAllContentTypeParsers();
+  s3.addContentTypeParser("*", (_request, _payload, done) => done(null));
+
+  s3.addHook("onRequest", requestIdFilter(hostId));
+  s3.addHook("onRequest", routingFilter(config));
+  s3.addHook("onRequest", authFilter({ lookupSecret: (id) => credentials.get(id), now, maxSkewSeconds: config.limits.maxClockSkewSeconds }));
+  s3.addHook("onResponse", async (request, reply) => {
+    const st = request.s3;
+    metrics.observe({
+      operation: st.route?.operation ?? "unknown",
+      status: reply.statusCode,
+      code: st.errorCode ?? "",
+      seconds: Number(process.hrtime.bigint() - st.startNs) / 1e9,
+      bytesIn: Number(request.headers["content-length"] ?? 0) || 0,
+      bytesOut: Number(reply.getHeader("content-length") ?? 0) || 0,
+    });
+  });
+  if (config.log.audit) s3.addHook("onResponse", auditFilter());
+
+  function sendError(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
+    const st = request.s3;
+    const rendered = renderError(err, {
+      requestId: request.id,
+      hostId,
+      resource: (request.raw.url ?? "/").split("?")[0],
+      method: request.method,
+      bucket: st?.target?.bucket,
+      key: st?.target?.key,
+      uploadId: st?.url?.query.get("uploadId"),
+    });
+    if (st) st.errorCode = rendered.error.code;
+    if (rendered.internal !== undefined) request.log.error({ err: rendered.internal, requestId: request.id }, "internal error");
+    if (!reply.hasHeader("x-amz-request-id")) reply.header("x-amz-request-id", request.id).header("x-amz-id-2", hostId);
+    reply.code(rendered.status);
+    if (rendered.body === undefined) return reply.send();
+    return reply.type("application/xml").send(rendered.body);
+  }
+
+  s3.setErrorHandler((err, request, reply) => {
+    // Body already on its way: nothing can be rendered any more; end the connection.
+    if (reply.sent || reply.raw.headersSent) {
+      request.log.warn({ err, requestId: request.id }, "error after the response started");
+      reply.raw.destroy();
+      return;
+    }
+    return sendError(request, reply, err);
+  });
+
+  s3.route({
+    method: ["GET", "PUT", "POST", "DELETE", "HEAD"],
+    url: "*",
+    handler: async (request, reply) => {
+      const st = request.s3;
+      const route = st.route!;
+      if (!route.implemented) throw new S3Error("NotImplemented", `${route.operation} is not implemented by this gateway.`);
+      const op = ops[route.operation];
+      const input = await decodeInput(
+        op,
+        {
+          bucket: st.target?.bucket,
+          key: st.target?.key,
+          query: st.url!.query,
+          headers: request.headers,
+          hasBody: request.headers["content-length"] !== undefined ? request.headers["content-length"] !== "0" : request.headers["transfer-encoding"] !== undefined,
+          body: () => requestBody(request, config),
+        },
+        config.limits.maxXmlBodyBytes,
+      );
+      const ctx: HandlerContext = {
+        requestId: request.id,
+        accessKeyId: st.accessKeyId!,
+        storage: deps.storage,
+        config,
+        log: request.log,
+      };
+      const output = await handlers[route.operation](input, ctx);
+      const encoded = encodeOutput(op, output);
+      reply.code(encoded.status).headers(encoded.headers);
+      return encoded.body === undefined ? reply.send() : reply.send(encoded.body);
+    },
+  });
+
+  const admin = Fastify({ loggerInstance: deps.logger.child({ server: "admin" }), logController: new LogController({ disableRequestLogging: true }) });
+  admin.get("/health", async (_request, reply) => {
+    try {
+      await deps.storage.listBuckets();
+      return { status: "ok", storage: deps.storage.name };
+    } catch (err) {
+      reply.code(503);
+      return { status: "unavailable", storage: deps.storage.name, error: (err as Error).message };
+    }
+  });
+  admin.get("/metrics", async (_request, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  return {
+    s3,
+    admin,
+    metrics,
+    async listen() {
+      await s3.listen({ host: config.s3.host, port: config.s3.port });
+      await admin.listen({ host: config.admin.host, port: config.admin.port });
+      const port = (f: FastifyInstance) => {
+        const a = f.server.address();
+        return typeof a === "object" && a ? a.port : 0;
+      };
+      return { s3Port: port(s3), adminPort: port(admin) };
+    },
+    async close() {
+      await s3.close();
+      await admin.close();
+    },
+  };
+}

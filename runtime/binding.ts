@@ -1,0 +1,185 @@
+/**
+ * HTTP bindings, interpreted from the generated operation descriptors: a request becomes the typed
+ * input of its operation, and a handler's typed output becomes status, headers and body. Handlers
+ * never see raw headers or write XML.
+ */
+import type { IncomingHttpHeaders } from "node:http";
+import { Readable } from "node:stream";
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import type { IrMember, IrOperation, IrType } from "../generated/ir-types.js";
+import { isS3ErrorCode } from "../generated/errors.js";
+import { paramSchemas } from "../generated/schemas.js";
+import type { IncomingBody } from "./storage/types.js";
+import { S3Error } from "./errors.js";
+import { decodeXml, encodeXml } from "./xml.js";
+
+export interface RequestParts {
+  bucket?: string;
+  key?: string;
+  query: ReadonlyMap<string, string>;
+  headers: IncomingHttpHeaders;
+  /** the verified request body as a stream (see runtime/auth/body.ts) */
+  body(): IncomingBody;
+  /** whether the request carries a body at all */
+  hasBody: boolean;
+}
+
+const ajv = new Ajv({ allErrors: false, strict: false });
+const paramValidators = new Map<string, ValidateFunction>();
+
+/** Compiles every parameter validator up front (once per process, not per request). */
+export function compileBindings(ops: readonly IrOperation[]): void {
+  for (const op of ops) {
+    const schema = paramSchemas[op.name];
+    if (schema && !paramValidators.has(op.name)) paramValidators.set(op.name, ajv.compile(schema));
+  }
+}
+
+function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v.join(",") : v;
+}
+
+/** A query or header value in its IR type; what does not convert is left as a string for ajv to reject. */
+function fromWire(t: IrType, raw: string): unknown {
+  if (t.kind !== "scalar") return raw;
+  switch (t.scalar) {
+    case "integer":
+      return /^-?\d{1,15}$/.test(raw.trim()) ? Number(raw.trim()) : raw;
+    case "boolean": {
+      const v = raw.trim().toLowerCase();
+      return v === "true" ? true : v === "false" ? false : raw;
+    }
+    case "timestamp": {
+      // RFC 9110 13.1.3: a conditional date that does not parse is ignored, and S3 does the same.
+      const ms = Date.parse(raw);
+      return Number.isNaN(ms) ? undefined : new Date(ms);
+    }
+    default:
+      return raw;
+  }
+}
+
+async function readAll(stream: Readable, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      stream.destroy();
+      throw new S3Error("MaxMessageLengthExceeded");
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The S3 error for a parameter that failed validation. */
+function invalidParameter(op: IrOperation, e: ErrorObject): S3Error {
+  const name = e.instancePath.replace(/^\//, "").split("/")[0];
+  const m = op.input.find((x) => x.name === name);
+  const special = m?.type.kind === "scalar" ? m.type.invalidValueError : undefined;
+  if (special && isS3ErrorCode(special)) return new S3Error(special);
+  const where = m ? `${m.location === "query" ? "query parameter" : "header"} ${m.wireName}` : name;
+  return new S3Error("InvalidArgument", `Invalid value for ${where}: ${e.message ?? "not valid"}`);
+}
+
+/** The typed input of `op` from the request. */
+export async function decodeInput(op: IrOperation, req: RequestParts, maxXmlBytes: number): Promise<Record<string, unknown>> {
+  const input: Record<string, unknown> = {};
+  let body: IrMember | undefined;
+  for (const m of op.input) {
+    switch (m.location) {
+      case "path":
+        input[m.name] = m.wireName === "Bucket" ? req.bucket : req.key;
+        break;
+      case "query": {
+        const raw = req.query.get(m.wireName);
+        if (raw !== undefined) input[m.name] = fromWire(m.type, raw);
+        break;
+      }
+      case "header": {
+        const raw = headerValue(req.headers, m.wireName);
+        if (raw !== undefined) {
+          const v = fromWire(m.type, raw);
+          if (v !== undefined) input[m.name] = v;
+        }
+        break;
+      }
+      case "headerPrefix": {
+        const map: Record<string, string> = {};
+        for (const [name, value] of Object.entries(req.headers)) {
+          if (name.startsWith(m.wireName) && value !== undefined) map[name.slice(m.wireName.length)] = Array.isArray(value) ? value.join(",") : value;
+        }
+        input[m.name] = map;
+        break;
+      }
+      case "body":
+        body = m;
+        break;
+    }
+  }
+  const validate = paramValidators.get(op.name);
+  if (validate && !validate(input)) throw invalidParameter(op, validate.errors![0]);
+
+  if (body) {
+    if (body.type.kind === "stream") {
+      input[body.name] = req.body();
+    } else if (body.type.kind === "shape") {
+      if (!req.hasBody) {
+        if (body.required) throw new S3Error("MalformedXML");
+      } else {
+        const incoming = req.body();
+        const bytes = await readAll(incoming.stream, maxXmlBytes);
+        if (bytes.length === 0) {
+          if (body.required) throw new S3Error("MalformedXML");
+        } else {
+          input[body.name] = decodeXml(body.type.shape, bytes);
+        }
+      }
+    }
+  }
+  return input;
+}
+
+export interface EncodedOutput {
+  status: number;
+  headers: Record<string, string>;
+  body?: string | Readable;
+}
+
+function toHeader(v: unknown): string {
+  if (v instanceof Date) return v.toUTCString();
+  return String(v);
+}
+
+/** Status, headers and body of `op`'s output. */
+export function encodeOutput(op: IrOperation, output: Record<string, unknown>): EncodedOutput {
+  const res: EncodedOutput = { status: op.statuses[0], headers: {} };
+  for (const m of op.output) {
+    const v = output[m.name];
+    if (v === undefined || v === null) continue;
+    switch (m.location) {
+      case "status":
+        res.status = v as number;
+        break;
+      case "header":
+        res.headers[m.wireName] = toHeader(v);
+        break;
+      case "headerPrefix":
+        for (const [k, x] of Object.entries(v as Record<string, string>)) res.headers[`${m.wireName}${k}`] = x;
+        break;
+      case "body":
+        if (m.type.kind === "shape") {
+          res.body = encodeXml(m.type.shape, v as object);
+          res.headers["content-type"] = "application/xml";
+        } else {
+          res.body = v as Readable;
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  return res;
+}

@@ -1,0 +1,60 @@
+/** Buckets: ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation. */
+import type { BucketsHandlers } from "../../generated/handlers.js";
+import { S3Error } from "../errors.js";
+import { storageCall } from "../storage/errors.js";
+import { ownedBucket, ownerOf, validateBucketName, type HandlerContext } from "./common.js";
+
+export const bucketsHandlers: BucketsHandlers<HandlerContext> = {
+  async ListBuckets(input, ctx) {
+    const all = await storageCall(() => ctx.storage.listBuckets());
+    let buckets = all.filter((b) => b.owner === ctx.accessKeyId).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    if (input.Prefix) buckets = buckets.filter((b) => b.name.startsWith(input.Prefix!));
+    if (input.ContinuationToken) {
+      const after = Buffer.from(input.ContinuationToken, "base64url").toString("utf8");
+      buckets = buckets.filter((b) => b.name > after);
+    }
+    let next: string | undefined;
+    if (input.MaxBuckets !== undefined && buckets.length > input.MaxBuckets) {
+      buckets = buckets.slice(0, input.MaxBuckets);
+      next = Buffer.from(buckets[buckets.length - 1].name, "utf8").toString("base64url");
+    }
+    return {
+      Body: {
+        Owner: ownerOf(ctx.accessKeyId),
+        Buckets: buckets.map((b) => ({ Name: b.name, CreationDate: b.creationDate, BucketRegion: ctx.config.s3.region })),
+        ContinuationToken: next,
+        Prefix: input.Prefix,
+      },
+    };
+  },
+
+  async CreateBucket(input, ctx) {
+    validateBucketName(input.Bucket);
+    const location = input.CreateBucketConfiguration?.LocationConstraint;
+    // A LocationConstraint must name this gateway's region ("CreateBucket", Amazon S3 API Reference).
+    if (location !== undefined && location !== "" && location !== ctx.config.s3.region) {
+      throw new S3Error("InvalidLocationConstraint");
+    }
+    if (input.ObjectLockEnabledForBucket) throw new S3Error("NotImplemented", "Object Lock is not implemented by this gateway.");
+    await storageCall(() => ctx.storage.createBucket(input.Bucket, ctx.accessKeyId));
+    return { Location: `/${input.Bucket}` };
+  },
+
+  async HeadBucket(input, ctx) {
+    await ownedBucket(ctx, input.Bucket);
+    return { BucketRegion: ctx.config.s3.region };
+  },
+
+  async DeleteBucket(input, ctx) {
+    await ownedBucket(ctx, input.Bucket);
+    await storageCall(() => ctx.storage.deleteBucket(input.Bucket));
+    return {};
+  },
+
+  async GetBucketLocation(input, ctx) {
+    await ownedBucket(ctx, input.Bucket);
+    // us-east-1 is reported as an empty LocationConstraint, as AWS does.
+    const region = ctx.config.s3.region;
+    return { Body: { LocationConstraint: region === "us-east-1" ? undefined : region } };
+  },
+};

@@ -1,0 +1,197 @@
+/**
+ * What several feature areas share: the handler context, bucket names and ownership, user metadata
+ * and tag rules, ETags, read conditions and byte ranges. S3's rules, with the AWS documentation they
+ * come from.
+ */
+import { createHash } from "node:crypto";
+import type { FastifyBaseLogger } from "fastify";
+import type { Config } from "../config.js";
+import { S3Error } from "../errors.js";
+import { storageCall } from "../storage/errors.js";
+import type { BucketInfo, ByteRange, Checksum, ObjectInfo, StorageClient } from "../storage/types.js";
+
+export interface HandlerContext {
+  requestId: string;
+  /** the authenticated caller */
+  accessKeyId: string;
+  storage: StorageClient;
+  config: Readonly<Config>;
+  log: FastifyBaseLogger;
+}
+
+/**
+ * Bucket naming rules for general purpose buckets ("Bucket naming rules", Amazon S3 User Guide):
+ * 3-63 characters of lower-case letters, digits, dots and hyphens; a letter or digit first and
+ * last; no two adjacent dots; not an IP address; none of the reserved prefixes and suffixes.
+ */
+export function validateBucketName(name: string): void {
+  const ok =
+    /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name) &&
+    !name.includes("..") &&
+    !/^\d+\.\d+\.\d+\.\d+$/.test(name) &&
+    !/^(xn--|sthree-|amzn-s3-demo-)/.test(name) &&
+    !/(-s3alias|--ol-s3|\.mrap|--x-s3|--table-s3)$/.test(name);
+  if (!ok) throw new S3Error("InvalidBucketName");
+}
+
+/** The bucket, when it exists and belongs to the caller (buckets here are private to their owner). */
+export async function ownedBucket(ctx: HandlerContext, bucket: string): Promise<BucketInfo> {
+  const info = await storageCall(() => ctx.storage.getBucket(bucket));
+  if (info.owner !== ctx.accessKeyId) throw new S3Error("AccessDenied");
+  return info;
+}
+
+const ownerIds = new Map<string, string>();
+
+/** S3's Owner element for an access key: a stable 64-hex canonical id, the key as display name. */
+export function ownerOf(accessKeyId: string): { ID: string; DisplayName: string } {
+  let id = ownerIds.get(accessKeyId);
+  if (!id) {
+    id = createHash("sha256").update(`s3gw-owner:${accessKeyId}`).digest("hex");
+    ownerIds.set(accessKeyId, id);
+  }
+  return { ID: id, DisplayName: accessKeyId };
+}
+
+export function quoteEtag(etag: string): string {
+  return `"${etag}"`;
+}
+
+export function unquoteEtag(etag: string): string {
+  const t = etag.trim();
+  return (t.startsWith('"') && t.endsWith('"') && t.length >= 2 ? t.slice(1, -1) : t).toLowerCase();
+}
+
+/** Keys are at most 1024 bytes of UTF-8 ("Naming Amazon S3 objects"). */
+export function validateKey(key: string): void {
+  if (Buffer.byteLength(key, "utf8") > 1024) throw new S3Error("KeyTooLongError");
+}
+
+/**
+ * User metadata: at most 2 KB, "measured by taking the sum of the number of bytes in the UTF-8
+ * encoding of each key and value" ("Working with object metadata"). Names are lower-case on the wire.
+ */
+export function validateMetadata(meta: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  let size = 0;
+  for (const [k, v] of Object.entries(meta ?? {})) {
+    size += Buffer.byteLength(k, "utf8") + Buffer.byteLength(v, "utf8");
+    out[k.toLowerCase()] = v;
+  }
+  if (size > 2048) throw new S3Error("MetadataTooLarge");
+  return out;
+}
+
+/**
+ * The x-amz-tagging header: a URL query string. At most 10 tags per object, keys of 1-128 and values
+ * of 0-256 Unicode characters, no duplicate keys, no "aws:" prefix ("Categorizing your storage
+ * using tags").
+ */
+export function parseTagging(header: string | undefined): Record<string, string> {
+  const tags: Record<string, string> = {};
+  if (!header) return tags;
+  const params = new URLSearchParams(header);
+  let n = 0;
+  for (const [k, v] of params) {
+    if (Object.prototype.hasOwnProperty.call(tags, k)) throw new S3Error("InvalidTag", "Cannot provide multiple Tags with the same key");
+    if (k.length === 0 || [...k].length > 128 || [...v].length > 256) throw new S3Error("InvalidTag");
+    if (k.toLowerCase().startsWith("aws:")) throw new S3Error("InvalidTag", "Your TagKey cannot be prefixed with aws:");
+    tags[k] = v;
+    n++;
+  }
+  if (n > 10) throw new S3Error("InvalidTag", "Object tags cannot be greater than 10");
+  return tags;
+}
+
+/** Content-Encoding without the aws-chunked transfer coding, which is not part of the object. */
+export function storedContentEncoding(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const rest = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s && s.toLowerCase() !== "aws-chunked");
+  return rest.length ? rest.join(",") : undefined;
+}
+
+function etagMatches(header: string, etag: string): boolean {
+  return header.split(",").some((t) => {
+    const v = t.trim();
+    return v === "*" || unquoteEtag(v.replace(/^W\//, "")) === etag.toLowerCase();
+  });
+}
+
+/** HTTP dates have one-second precision: compare at that precision. */
+function seconds(d: Date): number {
+  return Math.floor(d.getTime() / 1000);
+}
+
+export interface Conditions {
+  IfMatch?: string;
+  IfNoneMatch?: string;
+  IfModifiedSince?: Date;
+  IfUnmodifiedSince?: Date;
+}
+
+/**
+ * RFC 9110 section 13.2.2 order, as S3 applies it to GET and HEAD: If-Match (412), else
+ * If-Unmodified-Since (412); then If-None-Match (304), else If-Modified-Since (304). With
+ * `failWith412` (the x-amz-copy-source-if-* family) every failing condition is 412.
+ */
+export function checkConditions(c: Conditions, info: ObjectInfo, failWith412 = false): void {
+  if (c.IfMatch !== undefined) {
+    if (!etagMatches(c.IfMatch, info.etag)) throw new S3Error("PreconditionFailed");
+  } else if (c.IfUnmodifiedSince !== undefined && seconds(info.lastModified) > seconds(c.IfUnmodifiedSince)) {
+    throw new S3Error("PreconditionFailed");
+  }
+  const notModified = failWith412 ? "PreconditionFailed" : "NotModified";
+  if (c.IfNoneMatch !== undefined) {
+    if (etagMatches(c.IfNoneMatch, info.etag)) throw new S3Error(notModified);
+  } else if (c.IfModifiedSince !== undefined && seconds(info.lastModified) <= seconds(c.IfModifiedSince)) {
+    throw new S3Error(notModified);
+  }
+}
+
+/**
+ * A single byte range (RFC 9110 section 14.1.2). A header that does not parse, or asks for several
+ * ranges, is ignored and the whole object served, as S3 does; a range that starts past the end is
+ * InvalidRange (416).
+ */
+export function resolveRange(header: string | undefined, size: number): ByteRange | undefined {
+  if (header === undefined) return undefined;
+  const m = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(header);
+  if (!m || (m[1] === "" && m[2] === "")) return undefined;
+  if (m[1] === "") {
+    const suffix = Number(m[2]);
+    if (suffix === 0 || size === 0) throw new S3Error("InvalidRange", undefined, { ActualObjectSize: size, RangeRequested: header });
+    return { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(m[1]);
+  const end = m[2] === "" ? size - 1 : Math.min(Number(m[2]), size - 1);
+  if (m[2] !== "" && Number(m[2]) < start) return undefined;
+  if (start >= size) throw new S3Error("InvalidRange", undefined, { ActualObjectSize: size, RangeRequested: header });
+  return { start, end };
+}
+
+/** The x-amz-checksum-* output members for a stored checksum. */
+export function checksumMembers(c: Checksum | undefined): Record<string, string> {
+  if (!c) return {};
+  return { [`Checksum${c.algorithm}`]: c.value, ChecksumType: c.type };
+}
+
+/** S3 omits x-amz-storage-class for STANDARD objects. */
+export function visibleStorageClass(storageClass: string): string | undefined {
+  return storageClass === "STANDARD" ? undefined : storageClass;
+}
+
+export const DEFAULT_MAX_KEYS = 1000;
+
+/** Listing page sizes: S3 answers at most 1000 entries however many are asked for. */
+export function pageSize(requested: number | undefined): number {
+  return requested === undefined ? DEFAULT_MAX_KEYS : Math.min(requested, DEFAULT_MAX_KEYS);
+}
+
+/** encoding-type=url: percent-encode names in listings, leaving "/" readable as S3 does. */
+export function urlEncoder(encodingType: string | undefined): (s: string | undefined) => string | undefined {
+  if (encodingType !== "url") return (s) => s;
+  return (s) => (s === undefined ? undefined : encodeURIComponent(s).replace(/%2F/g, "/"));
+}

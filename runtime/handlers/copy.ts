@@ -1,0 +1,147 @@
+/**
+ * Server-side copies: CopyObject and UploadPartCopy. The source streams through the gateway into
+ * the destination (MD5 computed on the way), so both backends share one code path.
+ */
+import type { CopyHandlers } from "../../generated/handlers.js";
+import type { CopyObjectInput, UploadPartCopyInput } from "../../generated/types/copy.js";
+import { verifyingBody } from "../auth/body.js";
+import { S3Error } from "../errors.js";
+import { storageCall } from "../storage/errors.js";
+import type { ByteRange, GetObjectResult, IncomingBody } from "../storage/types.js";
+import {
+  checkConditions,
+  ownedBucket,
+  parseTagging,
+  quoteEtag,
+  storedContentEncoding,
+  validateKey,
+  validateMetadata,
+  type HandlerContext,
+} from "./common.js";
+
+/** x-amz-copy-source: `[/]bucket/key[?versionId=id]`, the key URL-encoded ("CopyObject"). */
+export function parseCopySource(header: string): { bucket: string; key: string; versionId?: string } {
+  let source = header;
+  let versionId: string | undefined;
+  const q = source.indexOf("?");
+  if (q >= 0) {
+    const params = new URLSearchParams(source.slice(q + 1));
+    versionId = params.get("versionId") ?? undefined;
+    source = source.slice(0, q);
+  }
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(source);
+  } catch {
+    throw new S3Error("InvalidArgument", "Invalid copy source encoding");
+  }
+  if (decoded.startsWith("/")) decoded = decoded.slice(1);
+  const slash = decoded.indexOf("/");
+  if (slash <= 0 || slash === decoded.length - 1) {
+    throw new S3Error("InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
+  }
+  if (versionId !== undefined && versionId !== "null") throw new S3Error("NoSuchVersion", undefined, { VersionId: versionId });
+  return { bucket: decoded.slice(0, slash), key: decoded.slice(slash + 1), versionId };
+}
+
+/** `bytes=first-last` of x-amz-copy-source-range: both required, inside the source. */
+function copyRange(header: string | undefined, size: number): ByteRange | undefined {
+  if (header === undefined) return undefined;
+  const m = /^bytes=(\d+)-(\d+)$/.exec(header.trim());
+  if (!m) throw new S3Error("InvalidArgument", "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy");
+  const start = Number(m[1]);
+  const end = Number(m[2]);
+  if (start > end || end >= size) throw new S3Error("InvalidRange");
+  return { start, end };
+}
+
+async function openSource(
+  ctx: HandlerContext,
+  input: CopyObjectInput | UploadPartCopyInput,
+  range?: (size: number) => ByteRange | undefined,
+): Promise<{ result: GetObjectResult; body: IncomingBody }> {
+  const src = parseCopySource(input.CopySource);
+  await ownedBucket(ctx, src.bucket);
+  const result = await storageCall(() =>
+    ctx.storage.getObject({
+      bucket: src.bucket,
+      key: src.key,
+      range: (info) => {
+        // Failing x-amz-copy-source-if-* conditions are all 412 ("CopyObject").
+        checkConditions(
+          {
+            IfMatch: input.CopySourceIfMatch,
+            IfNoneMatch: input.CopySourceIfNoneMatch,
+            IfModifiedSince: input.CopySourceIfModifiedSince,
+            IfUnmodifiedSince: input.CopySourceIfUnmodifiedSince,
+          },
+          info,
+          true,
+        );
+        return range?.(info.size);
+      },
+    }),
+  );
+  const length = result.range ? result.range.end - result.range.start + 1 : result.info.size;
+  const algorithm = result.range === undefined && result.info.checksum?.type === "FULL_OBJECT" ? result.info.checksum.algorithm : undefined;
+  const body = verifyingBody(result.open(), { payload: { type: "unsigned" }, contentLength: length, defaultChecksum: algorithm });
+  return { result, body };
+}
+
+export const copyHandlers: CopyHandlers<HandlerContext> = {
+  async CopyObject(input, ctx) {
+    validateKey(input.Key);
+    await ownedBucket(ctx, input.Bucket);
+    const src = parseCopySource(input.CopySource);
+    const replaceMeta = input.MetadataDirective === "REPLACE";
+    const replaceTags = input.TaggingDirective === "REPLACE";
+    if (src.bucket === input.Bucket && src.key === input.Key && !replaceMeta && input.StorageClass === undefined) {
+      throw new S3Error(
+        "InvalidRequest",
+        "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+      );
+    }
+    const userMetadata = replaceMeta ? validateMetadata(input.Metadata) : undefined;
+    const newTags = replaceTags ? parseTagging(input.Tagging) : undefined;
+    const { result, body } = await openSource(ctx, input);
+    const s = result.info;
+    const info = await storageCall(() =>
+      ctx.storage.putObject(
+        {
+          bucket: input.Bucket,
+          key: input.Key,
+          userMetadata: userMetadata ?? s.userMetadata,
+          tags: newTags ?? s.tags,
+          storageClass: input.StorageClass ?? (replaceMeta ? "STANDARD" : s.storageClass),
+          owner: ctx.accessKeyId,
+          contentType: replaceMeta ? input.ContentType : s.contentType,
+          contentEncoding: replaceMeta ? storedContentEncoding(input.ContentEncoding) : s.contentEncoding,
+          contentLanguage: replaceMeta ? input.ContentLanguage : s.contentLanguage,
+          contentDisposition: replaceMeta ? input.ContentDisposition : s.contentDisposition,
+          cacheControl: replaceMeta ? input.CacheControl : s.cacheControl,
+          expires: replaceMeta ? input.Expires : s.expires,
+          ifMatch: input.IfMatch,
+          ifNoneMatch: input.IfNoneMatch,
+        },
+        body,
+      ),
+    ).finally(() => result.release());
+    const checksum = info.checksum;
+    return {
+      Body: {
+        ETag: quoteEtag(info.etag),
+        LastModified: info.lastModified,
+        ...(checksum ? { [`Checksum${checksum.algorithm}`]: checksum.value, ChecksumType: checksum.type } : {}),
+      },
+    };
+  },
+
+  async UploadPartCopy(input, ctx) {
+    await ownedBucket(ctx, input.Bucket);
+    const { result, body } = await openSource(ctx, input, (size) => copyRange(input.CopySourceRange, size));
+    const part = await storageCall(() => ctx.storage.uploadPart(input.Bucket, input.Key, input.UploadId, input.PartNumber, body)).finally(() =>
+      result.release(),
+    );
+    return { Body: { ETag: quoteEtag(part.etag), LastModified: part.lastModified } };
+  },
+};

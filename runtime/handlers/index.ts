@@ -1,0 +1,14 @@
+/** The handlers of every implemented operation, one file per feature area (as spec/ is split). */
+import type { S3Handlers } from "../../generated/handlers.js";
+import { bucketsHandlers } from "./buckets.js";
+import type { HandlerContext } from "./common.js";
+import { copyHandlers } from "./copy.js";
+import { listingHandlers } from "./listing.js";
+import { multipartHandlers } from "./multipart.js";
+import { objectsHandlers } from "./objects.js";
+
+export type { HandlerContext };
+
+export function createHandlers(): S3Handlers<HandlerContext> {
+  return { ...bucketsHandlers, ...listingHandlers, ...objectsHandlers, ...copyHandlers, ...multipartHandlers };
+}

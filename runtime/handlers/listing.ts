@@ -1,0 +1,125 @@
+/** Object listings: ListObjects (v1), ListObjectsV2, ListObjectVersions (unversioned buckets). */
+import type { ListingHandlers } from "../../generated/handlers.js";
+import { S3Error } from "../errors.js";
+import { storageCall } from "../storage/errors.js";
+import type { ListObjectsResult, ObjectSummary } from "../storage/types.js";
+import { ownedBucket, ownerOf, pageSize, quoteEtag, urlEncoder, type HandlerContext } from "./common.js";
+
+async function list(
+  ctx: HandlerContext,
+  bucket: string,
+  p: { prefix?: string; delimiter?: string; startAfter?: string; maxKeys: number },
+): Promise<ListObjectsResult> {
+  await ownedBucket(ctx, bucket);
+  if (p.maxKeys === 0) return { objects: [], commonPrefixes: [], isTruncated: false };
+  return storageCall(() =>
+    ctx.storage.listObjects({
+      bucket,
+      prefix: p.prefix || undefined,
+      delimiter: p.delimiter || undefined,
+      startAfter: p.startAfter || undefined,
+      maxKeys: p.maxKeys,
+    }),
+  );
+}
+
+function entry(o: ObjectSummary, enc: (s?: string) => string | undefined, withOwner: boolean) {
+  return {
+    Key: enc(o.key),
+    LastModified: o.lastModified,
+    ETag: quoteEtag(o.etag),
+    ChecksumAlgorithm: o.checksumAlgorithm ? [o.checksumAlgorithm] : undefined,
+    Size: o.size,
+    StorageClass: o.storageClass as "STANDARD",
+    Owner: withOwner ? ownerOf(o.owner) : undefined,
+  };
+}
+
+/** V2 continuation tokens are opaque to clients: the resume key, base64url-encoded. */
+function decodeToken(token: string): string {
+  if (!/^[A-Za-z0-9_-]+$/.test(token)) throw new S3Error("InvalidArgument", "The continuation token provided is incorrect");
+  return Buffer.from(token, "base64url").toString("utf8");
+}
+
+export const listingHandlers: ListingHandlers<HandlerContext> = {
+  async ListObjects(input, ctx) {
+    const maxKeys = pageSize(input.MaxKeys);
+    const r = await list(ctx, input.Bucket, { prefix: input.Prefix, delimiter: input.Delimiter, startAfter: input.Marker, maxKeys });
+    const enc = urlEncoder(input.EncodingType);
+    return {
+      Body: {
+        Name: input.Bucket,
+        Prefix: enc(input.Prefix ?? ""),
+        Marker: enc(input.Marker ?? ""),
+        // NextMarker is only returned with a delimiter; without one, clients resume from the last key.
+        NextMarker: r.isTruncated && input.Delimiter ? enc(r.nextMarker) : undefined,
+        MaxKeys: maxKeys,
+        Delimiter: enc(input.Delimiter),
+        IsTruncated: r.isTruncated,
+        EncodingType: input.EncodingType,
+        Contents: r.objects.map((o) => entry(o, enc, true)),
+        CommonPrefixes: r.commonPrefixes.map((p) => ({ Prefix: enc(p) })),
+      },
+    };
+  },
+
+  async ListObjectsV2(input, ctx) {
+    const maxKeys = pageSize(input.MaxKeys);
+    const resumeAfter = input.ContinuationToken !== undefined ? decodeToken(input.ContinuationToken) : input.StartAfter;
+    const r = await list(ctx, input.Bucket, { prefix: input.Prefix, delimiter: input.Delimiter, startAfter: resumeAfter, maxKeys });
+    const enc = urlEncoder(input.EncodingType);
+    return {
+      Body: {
+        Name: input.Bucket,
+        Prefix: enc(input.Prefix ?? ""),
+        MaxKeys: maxKeys,
+        KeyCount: r.objects.length + r.commonPrefixes.length,
+        Delimiter: enc(input.Delimiter),
+        IsTruncated: r.isTruncated,
+        EncodingType: input.EncodingType,
+        ContinuationToken: input.ContinuationToken,
+        NextContinuationToken: r.isTruncated && r.nextMarker !== undefined ? Buffer.from(r.nextMarker, "utf8").toString("base64url") : undefined,
+        StartAfter: enc(input.StartAfter),
+        Contents: r.objects.map((o) => entry(o, enc, input.FetchOwner === true)),
+        CommonPrefixes: r.commonPrefixes.map((p) => ({ Prefix: enc(p) })),
+      },
+    };
+  },
+
+  /**
+   * Buckets here are unversioned: every object is its one version "null", the latest, and there
+   * are no delete markers ("Managing objects in a versioning-suspended bucket"). A key marker is
+   * therefore exclusive whatever the version-id marker says.
+   */
+  async ListObjectVersions(input, ctx) {
+    const maxKeys = pageSize(input.MaxKeys);
+    const r = await list(ctx, input.Bucket, { prefix: input.Prefix, delimiter: input.Delimiter, startAfter: input.KeyMarker, maxKeys });
+    const enc = urlEncoder(input.EncodingType);
+    return {
+      Body: {
+        Name: input.Bucket,
+        Prefix: enc(input.Prefix ?? ""),
+        KeyMarker: enc(input.KeyMarker ?? ""),
+        VersionIdMarker: input.VersionIdMarker ?? "",
+        NextKeyMarker: r.isTruncated ? enc(r.nextMarker) : undefined,
+        NextVersionIdMarker: r.isTruncated ? "null" : undefined,
+        MaxKeys: maxKeys,
+        Delimiter: enc(input.Delimiter),
+        IsTruncated: r.isTruncated,
+        EncodingType: input.EncodingType,
+        Versions: r.objects.map((o) => ({
+          Key: enc(o.key),
+          VersionId: "null",
+          IsLatest: true,
+          LastModified: o.lastModified,
+          ETag: quoteEtag(o.etag),
+          Size: o.size,
+          StorageClass: o.storageClass as "STANDARD",
+          Owner: ownerOf(o.owner),
+          ChecksumAlgorithm: o.checksumAlgorithm ? [o.checksumAlgorithm] : undefined,
+        })),
+        CommonPrefixes: r.commonPrefixes.map((p) => ({ Prefix: enc(p) })),
+      },
+    };
+  },
+};

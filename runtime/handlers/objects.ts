@@ -1,0 +1,165 @@
+/** Objects: PutObject, GetObject, HeadObject, DeleteObject, DeleteObjects. */
+import type { ObjectsHandlers } from "../../generated/handlers.js";
+import type { GetObjectInput, HeadObjectInput } from "../../generated/types/objects.js";
+import { errorTable } from "../../generated/errors.js";
+import { S3Error } from "../errors.js";
+import { storageCall, toS3Error } from "../storage/errors.js";
+import type { ByteRange, ObjectInfo, ObjectPartInfo } from "../storage/types.js";
+import {
+  checkConditions,
+  checksumMembers,
+  ownedBucket,
+  parseTagging,
+  quoteEtag,
+  resolveRange,
+  storedContentEncoding,
+  validateKey,
+  validateMetadata,
+  visibleStorageClass,
+  type HandlerContext,
+} from "./common.js";
+
+/** Buckets are unversioned: the only version id an object has is "null". */
+function checkVersionId(versionId: string | undefined): void {
+  if (versionId !== undefined && versionId !== "null") throw new S3Error("NoSuchVersion", undefined, { VersionId: versionId });
+}
+
+/** The headers GET and HEAD answer with, response-* overrides applied. */
+function objectHeaders(input: GetObjectInput | HeadObjectInput, info: ObjectInfo, range: ByteRange | undefined, part: ObjectPartInfo | undefined) {
+  const length = range ? range.end - range.start + 1 : info.size;
+  // A checksum describes the whole object: never sent with a range or a part (the SDKs would
+  // validate the partial body against it).
+  const whole = range === undefined && part === undefined;
+  return {
+    Status: (range !== undefined ? 206 : 200) as 200 | 206,
+    LastModified: info.lastModified,
+    ContentLength: length,
+    ContentRange: range ? `bytes ${range.start}-${range.end}/${info.size}` : undefined,
+    ETag: quoteEtag(info.etag),
+    AcceptRanges: "bytes",
+    CacheControl: input.ResponseCacheControl ?? info.cacheControl,
+    ContentDisposition: input.ResponseContentDisposition ?? info.contentDisposition,
+    ContentEncoding: input.ResponseContentEncoding ?? info.contentEncoding,
+    ContentLanguage: input.ResponseContentLanguage ?? info.contentLanguage,
+    ContentType: input.ResponseContentType ?? info.contentType ?? "binary/octet-stream",
+    Expires: input.ResponseExpires ?? info.expires,
+    Metadata: info.userMetadata,
+    StorageClass: visibleStorageClass(info.storageClass) as "STANDARD" | undefined,
+    PartsCount: part ? part.partsCount : undefined,
+    TagCount: Object.keys(info.tags).length || undefined,
+    ...(input.ChecksumMode === "ENABLED" && whole ? checksumMembers(info.checksum) : {}),
+  };
+}
+
+function readPreconditions(input: GetObjectInput | HeadObjectInput): void {
+  checkVersionId(input.VersionId);
+  if (input.PartNumber !== undefined && input.Range !== undefined) {
+    throw new S3Error("InvalidRequest", "Cannot specify both Range header and partNumber query parameter");
+  }
+}
+
+/** The range to serve within a part (when a part was asked for) or the object. */
+function rangeWithin(input: GetObjectInput | HeadObjectInput, info: ObjectInfo, part: ObjectPartInfo | undefined): ByteRange | undefined {
+  if (part) return part.range;
+  return resolveRange(input.Range, info.size);
+}
+
+export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
+  async PutObject(input, ctx) {
+    validateKey(input.Key);
+    const userMetadata = validateMetadata(input.Metadata);
+    const tags = parseTagging(input.Tagging);
+    await ownedBucket(ctx, input.Bucket);
+    const info = await storageCall(() =>
+      ctx.storage.putObject(
+        {
+          bucket: input.Bucket,
+          key: input.Key,
+          userMetadata,
+          tags,
+          storageClass: input.StorageClass ?? "STANDARD",
+          owner: ctx.accessKeyId,
+          contentType: input.ContentType,
+          contentEncoding: storedContentEncoding(input.ContentEncoding),
+          contentLanguage: input.ContentLanguage,
+          contentDisposition: input.ContentDisposition,
+          cacheControl: input.CacheControl,
+          expires: input.Expires,
+          ifMatch: input.IfMatch,
+          ifNoneMatch: input.IfNoneMatch,
+        },
+        input.Body,
+      ),
+    );
+    return { ETag: quoteEtag(info.etag), ...checksumMembers(info.checksum) };
+  },
+
+  async GetObject(input, ctx) {
+    readPreconditions(input);
+    await ownedBucket(ctx, input.Bucket);
+    const result = await storageCall(() =>
+      ctx.storage.getObject({
+        bucket: input.Bucket,
+        key: input.Key,
+        partNumber: input.PartNumber,
+        // Runs against the snapshot being served, so conditions and range see the same version.
+        range: (info) => {
+          checkConditions(input, info);
+          return resolveRange(input.Range, info.size);
+        },
+      }),
+    );
+    try {
+      const headers = objectHeaders(input, result.info, result.part ? result.part.range : result.range, result.part);
+      return { ...headers, Body: result.open() };
+    } catch (err) {
+      result.release();
+      throw err;
+    }
+  },
+
+  async HeadObject(input, ctx) {
+    readPreconditions(input);
+    await ownedBucket(ctx, input.Bucket);
+    const { info, part } = await storageCall(() => ctx.storage.headObject(input.Bucket, input.Key, input.PartNumber));
+    checkConditions(input, info);
+    const range = rangeWithin(input, info, part);
+    return objectHeaders(input, info, range, part);
+  },
+
+  async DeleteObject(input, ctx) {
+    checkVersionId(input.VersionId);
+    await ownedBucket(ctx, input.Bucket);
+    await storageCall(() => ctx.storage.deleteObject(input.Bucket, input.Key));
+    return {};
+  },
+
+  /** At most 1000 keys ("DeleteObjects"); per-key failures are reported in the result, not raised. */
+  async DeleteObjects(input, ctx) {
+    const objects = input.Delete.Objects;
+    if (objects.length === 0 || objects.length > 1000) throw new S3Error("MalformedXML");
+    await ownedBucket(ctx, input.Bucket);
+    const deleted: { Key: string; VersionId?: string }[] = [];
+    const errors: { Key: string; VersionId?: string; Code: string; Message: string }[] = [];
+    const keys: string[] = [];
+    for (const o of objects) {
+      if (o.VersionId !== undefined && o.VersionId !== "null") {
+        errors.push({ Key: o.Key, VersionId: o.VersionId, Code: "NoSuchVersion", Message: errorTable.NoSuchVersion.message });
+      } else {
+        keys.push(o.Key);
+      }
+    }
+    const results = keys.length ? await storageCall(() => ctx.storage.deleteObjects(input.Bucket, keys)) : [];
+    const versionOf = new Map(objects.map((o) => [o.Key, o.VersionId]));
+    for (const r of results) {
+      if (r.error) {
+        const e = toS3Error(r.error);
+        const code = e instanceof S3Error ? e.code : "InternalError";
+        errors.push({ Key: r.key, Code: code, Message: errorTable[code].message });
+      } else {
+        deleted.push({ Key: r.key, VersionId: versionOf.get(r.key) });
+      }
+    }
+    return { Body: { Deleted: input.Delete.Quiet ? [] : deleted, Errors: errors } };
+  },
+};

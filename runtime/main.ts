@@ -1,0 +1,82 @@
+/**
+ * The gateway process: configuration, credentials, storage, servers, graceful shutdown.
+ *   node dist/runtime/main.js [--port 9878] [--admin-port 19878] [--data-dir ./data] [--config file.json] ...
+ */
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { pino } from "pino";
+import { buildApp } from "./app.js";
+import { ConfigError, loadConfig, type Config, type Credential } from "./config.js";
+import { openEmbeddedStore } from "./storage/embedded/index.js";
+
+const CREDENTIALS_FILE = "credentials.json";
+
+/**
+ * With no credentials configured, the first start generates a random pair, keeps it in the data
+ * directory readable by its owner only, and prints it once; later starts reuse it quietly.
+ */
+async function ensureCredentials(config: Readonly<Config>): Promise<{ credentials: Credential[]; generated?: Credential }> {
+  if (config.credentials.length > 0) return { credentials: [...config.credentials] };
+  const file = path.join(config.dataDir, CREDENTIALS_FILE);
+  try {
+    const stored = JSON.parse(await readFile(file, "utf8")) as Credential;
+    if (stored.accessKeyId && stored.secretAccessKey) return { credentials: [stored] };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw new Error(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  const generated: Credential = {
+    accessKeyId: `S3GW${randomBytes(8).toString("hex").toUpperCase()}`,
+    secretAccessKey: randomBytes(30).toString("base64url"),
+  };
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  await writeFile(file, `${JSON.stringify(generated, null, 2)}\n`, { mode: 0o600, flag: "wx" });
+  return { credentials: [generated], generated };
+}
+
+async function main(): Promise<void> {
+  let config: Readonly<Config>;
+  try {
+    config = await loadConfig(process.argv.slice(2), process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = pino({ level: config.log.level });
+  const { credentials, generated } = await ensureCredentials(config);
+  if (generated) {
+    console.log(
+      `No credentials were configured: generated a pair, kept in ${path.join(config.dataDir, CREDENTIALS_FILE)} (mode 0600).\n` +
+        `  access key: ${generated.accessKeyId}\n  secret key: ${generated.secretAccessKey}`,
+    );
+  }
+  const storage = await openEmbeddedStore({ dataDir: config.dataDir, logger });
+  const app = buildApp(Object.freeze({ ...config, credentials }), { storage, logger });
+  const { s3Port, adminPort } = await app.listen();
+  console.log(`S3 gateway listening on http://${config.s3.host}:${s3Port} (admin http://${config.admin.host}:${adminPort}; storage ${storage.name} in ${config.dataDir})`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    try {
+      await app.close();
+      await storage.close();
+      process.exit(0);
+    } catch (err) {
+      logger.error({ err }, "shutdown failed");
+      process.exit(1);
+    }
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

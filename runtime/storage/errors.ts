@@ -1,0 +1,40 @@
+/**
+ * The one place where storage failures become S3 errors. Both engines (embedded, Ozone) speak
+ * StorageErrorKind; the S3 vocabulary stays out of them.
+ */
+import { S3Error, type S3ErrorCode } from "../errors.js";
+import { StorageError, type StorageErrorKind } from "./types.js";
+
+const S3_CODE_OF: Record<StorageErrorKind, S3ErrorCode> = {
+  BUCKET_NOT_FOUND: "NoSuchBucket",
+  BUCKET_NOT_EMPTY: "BucketNotEmpty",
+  BUCKET_ALREADY_EXISTS: "BucketAlreadyExists",
+  BUCKET_ALREADY_OWNED: "BucketAlreadyOwnedByYou",
+  KEY_NOT_FOUND: "NoSuchKey",
+  UPLOAD_NOT_FOUND: "NoSuchUpload",
+  INVALID_PART: "InvalidPart",
+  INVALID_PART_ORDER: "InvalidPartOrder",
+  ENTITY_TOO_SMALL: "EntityTooSmall",
+  INVALID_PART_NUMBER: "InvalidPartNumber",
+  PRECONDITION_FAILED: "PreconditionFailed",
+  CONFLICT: "ConditionalRequestConflict",
+  INVALID_ARGUMENT: "InvalidArgument",
+  NOT_SUPPORTED: "NotImplemented",
+  QUOTA_EXCEEDED: "QuotaExceeded",
+  ACCESS_DENIED: "AccessDenied",
+};
+
+/** The S3 error for a storage failure; other errors pass through unchanged. */
+export function toS3Error(err: unknown): unknown {
+  if (err instanceof StorageError) return new S3Error(S3_CODE_OF[err.kind]);
+  return err;
+}
+
+/** Runs a storage call and rethrows its failure as the S3 error it means. */
+export async function storageCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toS3Error(err);
+  }
+}
