@@ -40,6 +40,9 @@ export interface App {
 
 const ops = operations as unknown as Record<string, IrOperation>;
 
+/** Unread request bodies up to this size are drained after an early error answer. */
+const DRAIN_LIMIT = 4 * 1024 * 1024;
+
 export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
   const metrics = createMetrics();
   const handlers = createHandlers() as unknown as Record<string, (input: unknown, ctx: HandlerContext) => Promise<Record<string, unknown>>>;
@@ -86,6 +89,23 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
   });
   if (config.log.audit) s3.addHook("onResponse", auditFilter());
 
+  /**
+   * An error can be answered before the request body was read (NoSuchBucket on a PUT, a failed
+   * precondition). A small remainder is drained so the connection stays usable; a large one is not
+   * worth receiving: the connection closes after the answer.
+   */
+  function discardUnreadBody(request: FastifyRequest, reply: FastifyReply): void {
+    const raw = request.raw;
+    if (raw.complete || raw.readableEnded) return;
+    const length = Number(request.headers["content-length"]);
+    if (Number.isFinite(length) && length <= DRAIN_LIMIT) {
+      raw.unpipe();
+      raw.resume();
+    } else {
+      reply.header("connection", "close");
+    }
+  }
+
   function sendError(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
     const st = request.s3;
     const rendered = renderError(err, {
@@ -98,6 +118,7 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
       uploadId: st?.url?.query.get("uploadId"),
     });
     if (st) st.errorCode = rendered.error.code;
+    discardUnreadBody(request, reply);
     if (rendered.internal !== undefined) request.log.error({ err: rendered.internal, requestId: request.id }, "internal error");
     if (!reply.hasHeader("x-amz-request-id")) reply.header("x-amz-request-id", request.id).header("x-amz-id-2", hostId);
     reply.code(rendered.status);

@@ -1,0 +1,100 @@
+/**
+ * Conversions between metadata rows and the storage domain types of ../types.ts.
+ */
+import type {
+  BucketInfo,
+  Checksum,
+  ObjectInfo,
+  ObjectSummary,
+  PartInfo,
+  SystemMetadata,
+  UploadInfo,
+} from "../types.js";
+import type { BucketRow, ObjectRow, PartRow, SummaryRow, UploadRow } from "./statements.js";
+
+const SYSTEM_METADATA_FIELDS = [
+  "contentType",
+  "contentEncoding",
+  "contentLanguage",
+  "contentDisposition",
+  "cacheControl",
+  "expires",
+] as const satisfies readonly (keyof SystemMetadata)[];
+
+/** JSON in the `meta` column of objects and uploads: what is returned but never queried. */
+export interface StoredMeta {
+  system: SystemMetadata;
+  user: Record<string, string>;
+  tags: Record<string, string>;
+  checksum?: Checksum;
+}
+
+export function pickSystemMetadata(source: SystemMetadata): SystemMetadata {
+  const out: SystemMetadata = {};
+  for (const field of SYSTEM_METADATA_FIELDS) {
+    const value = source[field];
+    if (value !== undefined) out[field] = value;
+  }
+  return out;
+}
+
+export function parseChecksum(json: string | null): Checksum | undefined {
+  return json === null ? undefined : (JSON.parse(json) as Checksum);
+}
+
+export function toBucketInfo(row: BucketRow): BucketInfo {
+  return { name: row.name, owner: row.owner, creationDate: new Date(row.created) };
+}
+
+export function toObjectInfo(row: ObjectRow): ObjectInfo {
+  const meta = JSON.parse(row.meta) as StoredMeta;
+  return {
+    ...meta.system,
+    bucket: row.bucket,
+    key: row.key,
+    size: row.size,
+    etag: row.etag,
+    lastModified: new Date(row.last_modified),
+    storageClass: row.storage_class,
+    userMetadata: meta.user,
+    tags: meta.tags,
+    ...(meta.checksum !== undefined && { checksum: meta.checksum }),
+    ...(row.parts_count !== null && { partsCount: row.parts_count }),
+    owner: row.owner,
+  };
+}
+
+export function toObjectSummary(row: SummaryRow): ObjectSummary {
+  return {
+    key: row.key,
+    size: row.size,
+    etag: row.etag,
+    lastModified: new Date(row.last_modified),
+    storageClass: row.storage_class,
+    owner: row.owner,
+    ...(row.checksum_algorithm !== null && { checksumAlgorithm: row.checksum_algorithm }),
+  };
+}
+
+export function toUploadInfo(row: UploadRow): UploadInfo {
+  return {
+    bucket: row.bucket,
+    key: row.key,
+    uploadId: row.upload_id,
+    initiated: new Date(row.initiated),
+    storageClass: row.storage_class,
+    owner: row.owner,
+    ...(row.checksum_algorithm !== null && { checksumAlgorithm: row.checksum_algorithm }),
+  };
+}
+
+export function toPartInfo(row: PartRow): PartInfo {
+  const checksum = parseChecksum(row.checksum);
+  return {
+    partNumber: row.part_number,
+    size: row.size,
+    etag: row.md5.toString("hex"),
+    lastModified: new Date(row.created),
+    ...(checksum !== undefined && { checksum }),
+  };
+}

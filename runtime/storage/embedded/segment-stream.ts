@@ -1,0 +1,78 @@
+/**
+ * The byte stream of a GetObject: the requested range of an object that is a sequence of segment
+ * files, read one segment at a time (one file descriptor at a time, however many parts).
+ */
+import { Readable } from "node:stream";
+
+/** One piece of the answer: bytes [start, end] (inclusive) of segment `id`. */
+export interface SegmentSlice {
+  id: string;
+  start: number;
+  end: number;
+}
+
+export interface SegmentSpan {
+  id: string;
+  size: number;
+}
+
+/**
+ * The slices of `segments` (in object order) that cover the object bytes [start, end] inclusive.
+ * Empty segments and segments outside the range contribute nothing.
+ */
+export function planSlices(segments: readonly SegmentSpan[], start: number, end: number): SegmentSlice[] {
+  const slices: SegmentSlice[] = [];
+  let offset = 0;
+  for (const seg of segments) {
+    const segStart = offset;
+    const segEnd = offset + seg.size - 1;
+    offset += seg.size;
+    if (seg.size === 0 || segEnd < start || segStart > end) continue;
+    slices.push({
+      id: seg.id,
+      start: Math.max(start, segStart) - segStart,
+      end: Math.min(end, segEnd) - segStart,
+    });
+  }
+  return slices;
+}
+
+/**
+ * Concatenates the slices. `openSlice` opens one slice's bytes; it is called lazily, when the
+ * previous slice is exhausted. A slice that yields fewer bytes than planned (a file truncated behind
+ * the store's back) makes the stream fail rather than silently return a short object. `onClose`
+ * runs exactly once, when the stream ends, fails or is destroyed by the consumer.
+ */
+export function concatSlices(
+  slices: readonly SegmentSlice[],
+  openSlice: (slice: SegmentSlice) => Readable,
+  onClose: () => void,
+): Readable {
+  async function* bytes(): AsyncGenerator<Buffer> {
+    for (const slice of slices) {
+      const expected = slice.end - slice.start + 1;
+      let got = 0;
+      const source = openSlice(slice);
+      try {
+        for await (const chunk of source) {
+          got += (chunk as Buffer).length;
+          yield chunk as Buffer;
+        }
+      } finally {
+        // runs on early termination too (consumer destroyed the stream): close the descriptor now
+        source.destroy();
+      }
+      if (got !== expected) {
+        throw new Error(`segment ${slice.id} yielded ${got} bytes where ${expected} were expected`);
+      }
+    }
+  }
+  const stream = Readable.from(bytes(), { objectMode: false, highWaterMark: 256 * 1024 });
+  let closed = false;
+  stream.once("close", () => {
+    if (closed) return;
+    closed = true;
+    onClose();
+  });
+  return stream;
+}

@@ -1,0 +1,137 @@
+/**
+ * The embedded store's prepared statements (created once per open) and the row shapes they return.
+ * Every statement is a point lookup or a range scan on a primary key or index (see schema.ts).
+ */
+import type Database from "better-sqlite3";
+
+import type { ChecksumAlgorithm } from "../types.js";
+
+export interface BucketRow {
+  name: string;
+  owner: string;
+  created: number;
+}
+
+export interface ObjectRow {
+  bucket: string;
+  key: string;
+  vid: number;
+  size: number;
+  etag: string;
+  last_modified: number;
+  storage_class: string;
+  owner: string;
+  checksum_algorithm: ChecksumAlgorithm | null;
+  parts_count: number | null;
+  meta: string;
+}
+
+export type SummaryRow = Pick<
+  ObjectRow,
+  "key" | "size" | "etag" | "last_modified" | "storage_class" | "owner" | "checksum_algorithm"
+>;
+
+export interface SegmentRefRow {
+  segment_id: string;
+  size: number;
+}
+
+export interface UploadRow {
+  upload_id: string;
+  bucket: string;
+  key: string;
+  initiated: number;
+  storage_class: string;
+  owner: string;
+  checksum_algorithm: ChecksumAlgorithm | null;
+  meta: string;
+}
+
+export interface PartRow {
+  part_number: number;
+  segment_id: string;
+  size: number;
+  md5: Buffer;
+  checksum: string | null;
+  created: number;
+}
+
+export function prepareStatements(db: Database.Database) {
+  const objectSummaryColumns = "key, size, etag, last_modified, storage_class, owner, checksum_algorithm";
+  const uploadColumns = "upload_id, bucket, key, initiated, storage_class, owner, checksum_algorithm, meta";
+  const partColumns = "p.part_number, p.segment_id, s.size, s.md5, s.checksum, s.created";
+  return {
+    getBucket: db.prepare<[string], BucketRow>("SELECT name, owner, created FROM buckets WHERE name = ?"),
+    listBuckets: db.prepare<[], BucketRow>("SELECT name, owner, created FROM buckets ORDER BY name"),
+    insertBucket: db.prepare<[string, string, number]>("INSERT INTO buckets (name, owner, created) VALUES (?, ?, ?)"),
+    deleteBucket: db.prepare<[string]>("DELETE FROM buckets WHERE name = ?"),
+    anyObjectInBucket: db.prepare<[string], 1>("SELECT 1 FROM objects WHERE bucket = ? LIMIT 1").pluck(),
+    uploadIdsOfBucket: db.prepare<[string], string>("SELECT upload_id FROM uploads WHERE bucket = ?").pluck(),
+
+    getObject: db.prepare<[string, string], ObjectRow>("SELECT * FROM objects WHERE bucket = ? AND key = ?"),
+    insertObject: db.prepare<
+      [string, string, number, number, string, number, string, string, string | null, number | null, string]
+    >(
+      `INSERT INTO objects (bucket, key, vid, size, etag, last_modified, storage_class, owner,
+                            checksum_algorithm, parts_count, meta)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    deleteObject: db.prepare<[string, string]>("DELETE FROM objects WHERE bucket = ? AND key = ?"),
+    listObjects: db.prepare<[string, string, number], SummaryRow>(
+      `SELECT ${objectSummaryColumns} FROM objects WHERE bucket = ? AND key >= ? ORDER BY key LIMIT ?`,
+    ),
+    listObjectsBounded: db.prepare<[string, string, string, number], SummaryRow>(
+      `SELECT ${objectSummaryColumns} FROM objects WHERE bucket = ? AND key >= ? AND key < ? ORDER BY key LIMIT ?`,
+    ),
+
+    segmentsOfVersion: db.prepare<[number], SegmentRefRow>(
+      "SELECT segment_id, size FROM object_segments WHERE vid = ? ORDER BY seq",
+    ),
+    insertObjectSegment: db.prepare<[number, number, string, number]>(
+      "INSERT INTO object_segments (vid, seq, segment_id, size) VALUES (?, ?, ?, ?)",
+    ),
+    deleteObjectSegments: db.prepare<[number]>("DELETE FROM object_segments WHERE vid = ?"),
+    maxVersionId: db.prepare<[], number | null>("SELECT max(vid) FROM object_segments").pluck(),
+
+    insertSegment: db.prepare<[string, number, Buffer, string | null, number]>(
+      "INSERT INTO segments (id, size, md5, checksum, created) VALUES (?, ?, ?, ?, ?)",
+    ),
+    deleteSegment: db.prepare<[string]>("DELETE FROM segments WHERE id = ?"),
+
+    getUpload: db.prepare<[string], UploadRow>(`SELECT ${uploadColumns} FROM uploads WHERE upload_id = ?`),
+    insertUpload: db.prepare<[string, string, string, number, string, string, string | null, string]>(
+      `INSERT INTO uploads (upload_id, bucket, key, initiated, storage_class, owner, checksum_algorithm, meta)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    deleteUpload: db.prepare<[string]>("DELETE FROM uploads WHERE upload_id = ?"),
+    listUploads: db.prepare<[string, string, string, number], UploadRow>(
+      `SELECT ${uploadColumns} FROM uploads
+       WHERE bucket = ? AND (key, upload_id) >= (?, ?) ORDER BY key, upload_id LIMIT ?`,
+    ),
+    listUploadsBounded: db.prepare<[string, string, string, string, number], UploadRow>(
+      `SELECT ${uploadColumns} FROM uploads
+       WHERE bucket = ? AND (key, upload_id) >= (?, ?) AND key < ? ORDER BY key, upload_id LIMIT ?`,
+    ),
+
+    getPart: db.prepare<[string, number], PartRow>(
+      `SELECT ${partColumns} FROM parts p JOIN segments s ON s.id = p.segment_id
+       WHERE p.upload_id = ? AND p.part_number = ?`,
+    ),
+    partsOfUpload: db.prepare<[string], PartRow>(
+      `SELECT ${partColumns} FROM parts p JOIN segments s ON s.id = p.segment_id
+       WHERE p.upload_id = ? ORDER BY p.part_number`,
+    ),
+    partsPage: db.prepare<[string, number, number], PartRow>(
+      `SELECT ${partColumns} FROM parts p JOIN segments s ON s.id = p.segment_id
+       WHERE p.upload_id = ? AND p.part_number > ? ORDER BY p.part_number LIMIT ?`,
+    ),
+    segmentIdsOfUpload: db.prepare<[string], string>("SELECT segment_id FROM parts WHERE upload_id = ?").pluck(),
+    upsertPart: db.prepare<[string, number, string]>(
+      "INSERT OR REPLACE INTO parts (upload_id, part_number, segment_id) VALUES (?, ?, ?)",
+    ),
+    deletePartsOfUpload: db.prepare<[string]>("DELETE FROM parts WHERE upload_id = ?"),
+  };
+}
+
+export type Statements = ReturnType<typeof prepareStatements>;
+

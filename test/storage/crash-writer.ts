@@ -1,0 +1,49 @@
+/**
+ * Child process of the kill -9 test: opens the embedded store in the data directory given as
+ * argv[2] and runs the plan of crash-plan.ts on LANES concurrent lanes forever, printing
+ * "ack <lane> <step>" after every operation the store acknowledged. The test SIGKILLs it.
+ */
+import { openEmbeddedStore } from "../../runtime/storage/embedded/index.js";
+import { StorageError } from "../../runtime/storage/types.js";
+import { bodyFromBuffer } from "./body.js";
+import { CRASH_BUCKET, CRASH_OWNER, LANES, multipartContent, plannedOp, putContent } from "./crash-plan.js";
+
+const dataDir = process.argv[2];
+if (!dataDir) throw new Error("usage: crash-writer.ts <dataDir>");
+const store = await openEmbeddedStore({ dataDir });
+try {
+  await store.createBucket(CRASH_BUCKET, CRASH_OWNER);
+} catch (err) {
+  if (!(err instanceof StorageError && err.kind === "BUCKET_ALREADY_OWNED")) throw err;
+}
+process.stdout.write("ready\n");
+
+const common = { bucket: CRASH_BUCKET, tags: {}, storageClass: "STANDARD", owner: CRASH_OWNER };
+
+async function lane(laneNo: number): Promise<never> {
+  for (let step = 0; ; step++) {
+    const op = plannedOp(laneNo, step);
+    const userMetadata = { seq: String(op.seq) };
+    if (op.kind === "delete") {
+      await store.deleteObject(CRASH_BUCKET, op.key);
+    } else if (op.kind === "put") {
+      await store.putObject({ ...common, key: op.key, userMetadata }, bodyFromBuffer(putContent(op.seq)));
+    } else {
+      const upload = await store.createMultipartUpload({ ...common, key: op.key, userMetadata });
+      const parts = multipartContent(op.seq);
+      const infos = [];
+      for (const [i, data] of parts.entries()) {
+        infos.push(await store.uploadPart(CRASH_BUCKET, op.key, upload.uploadId, i + 1, bodyFromBuffer(data)));
+      }
+      await store.completeMultipartUpload({
+        bucket: CRASH_BUCKET,
+        key: op.key,
+        uploadId: upload.uploadId,
+        parts: infos.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
+      });
+    }
+    process.stdout.write(`ack ${laneNo} ${step}\n`);
+  }
+}
+
+await Promise.all(Array.from({ length: LANES }, (_, i) => lane(i)));
