@@ -45,10 +45,6 @@ export interface CopyObjectInput {
   TaggingDirective?: "COPY" | "REPLACE";
   /** (header x-amz-checksum-algorithm) */
   ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME";
-  /** (header if-none-match) */
-  IfNoneMatch?: string;
-  /** (header if-match) */
-  IfMatch?: string;
 }
 
 /** Output of CopyObject; default status 200. */

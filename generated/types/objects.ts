@@ -26,9 +26,7 @@ export interface DeleteObjectsInput {
   Bucket: string;
   /** (query x-id) */
   XId?: string;
-  /** (header content-md5) */
-  ContentMD5?: string;
-  /** (header x-amz-sdk-checksum-algorithm) */
+  /** Content-MD5 (or an x-amz-checksum-*) protects the body; verified while it is read. (header x-amz-sdk-checksum-algorithm) */
   ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME";
   /** (body) */
   Delete: Delete;
@@ -122,7 +120,7 @@ export interface GetObjectOutput {
   StorageClass?: "STANDARD" | "REDUCED_REDUNDANCY" | "STANDARD_IA" | "ONEZONE_IA" | "INTELLIGENT_TIERING" | "GLACIER" | "DEEP_ARCHIVE" | "GLACIER_IR" | "OUTPOSTS" | "SNOW" | "EXPRESS_ONEZONE";
   /** (header x-amz-mp-parts-count) */
   PartsCount?: number;
-  /** (header x-amz-tagging-count) */
+  /** Only GET reports the number of tags (HEAD does not, as in S3). (header x-amz-tagging-count) */
   TagCount?: number;
   /** (body) */
   Body: Readable;
@@ -210,8 +208,6 @@ export interface HeadObjectOutput {
   StorageClass?: "STANDARD" | "REDUCED_REDUNDANCY" | "STANDARD_IA" | "ONEZONE_IA" | "INTELLIGENT_TIERING" | "GLACIER" | "DEEP_ARCHIVE" | "GLACIER_IR" | "OUTPOSTS" | "SNOW" | "EXPRESS_ONEZONE";
   /** (header x-amz-mp-parts-count) */
   PartsCount?: number;
-  /** (header x-amz-tagging-count) */
-  TagCount?: number;
 }
 
 /** Input of PutObject (PUT /{Bucket}/{Key+}). */

@@ -120,8 +120,6 @@ export const copyHandlers: CopyHandlers<HandlerContext> = {
           contentDisposition: replaceMeta ? input.ContentDisposition : s.contentDisposition,
           cacheControl: replaceMeta ? input.CacheControl : s.cacheControl,
           expires: replaceMeta ? input.Expires : s.expires,
-          ifMatch: input.IfMatch,
-          ifNoneMatch: input.IfNoneMatch,
         },
         body,
       ),

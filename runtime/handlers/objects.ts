@@ -46,7 +46,6 @@ function objectHeaders(input: GetObjectInput | HeadObjectInput, info: ObjectInfo
     Metadata: info.userMetadata,
     StorageClass: visibleStorageClass(info.storageClass) as "STANDARD" | undefined,
     PartsCount: part ? part.partsCount : undefined,
-    TagCount: Object.keys(info.tags).length || undefined,
     ...(input.ChecksumMode === "ENABLED" && whole ? checksumMembers(info.checksum) : {}),
   };
 }
@@ -111,7 +110,7 @@ export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
     );
     try {
       const headers = objectHeaders(input, result.info, result.part ? result.part.range : result.range, result.part);
-      return { ...headers, Body: result.open() };
+      return { ...headers, TagCount: Object.keys(result.info.tags).length || undefined, Body: result.open() };
     } catch (err) {
       result.release();
       throw err;
