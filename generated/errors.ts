@@ -28,6 +28,7 @@ export const errorTable = {
   InvalidTag: { status: 400, message: "The tag provided was not a valid tag." },
   InvalidURI: { status: 400, message: "Couldn't parse the specified URI." },
   KeyTooLongError: { status: 400, message: "Your key is too long" },
+  MalformedTrailerError: { status: 400, message: "The request contained trailing data that was not well-formed or did not conform to our published schema." },
   MalformedXML: { status: 400, message: "The XML you provided was not well-formed or did not validate against our published schema" },
   MaxMessageLengthExceeded: { status: 400, message: "Your request was too big." },
   MetadataTooLarge: { status: 400, message: "Your metadata headers exceed the maximum allowed metadata size" },

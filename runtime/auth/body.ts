@@ -1,0 +1,310 @@
+/**
+ * The verifying request body: wraps the client's bytes (the node request) in one stream that
+ * decodes aws-chunked when the payload mode says so, counts the bytes, computes the MD5 (the
+ * single-part ETag), the SHA-256 when x-amz-content-sha256 carried one, and the checksum the client
+ * asked for (x-amz-checksum-* header or trailer) or the gateway's default one; and checks them all
+ * BEFORE it ends. Anything that does not verify makes the stream emit 'error' with the S3Error
+ * that S3 sends, never 'end' (IncomingBody's contract, runtime/storage/types.ts): a store commits
+ * an object only after 'end'.
+ *
+ * Two steps, as the rest of the auth layer: `bodyPlanFromHeaders` reads and validates the headers
+ * (before any byte of the body is read, so a bad header is refused at once), `verifyingBody`
+ * streams.
+ *
+ * AWS references: "PutObject" (Content-MD5, x-amz-checksum-*, x-amz-sdk-checksum-algorithm),
+ * "Checking object integrity in Amazon S3" (S3 user guide), "Signature Calculations for the
+ * Authorization Header: Transferring Payload in Multiple Chunks" and "... Including Trailing
+ * Headers".
+ */
+import { createHash, type Hash } from "node:crypto";
+import { finished, Transform, type Readable, type TransformCallback } from "node:stream";
+import { S3Error } from "../errors.js";
+import type { BodyDigests, Checksum, ChecksumAlgorithm, IncomingBody } from "../storage/types.js";
+import { AwsChunkedDecoder, type ChunkedMode, type ChunkSigningContext } from "./chunked.js";
+import {
+  checksumAlgorithmOfHeader,
+  checksumHeaderName,
+  createChecksumHasher,
+  isCanonicalBase64Of,
+  isValidChecksumValue,
+  parseChecksumAlgorithm,
+  type ChecksumHasher,
+} from "./checksums.js";
+import { headerString, payloadModeOf, type PayloadMode, type RequestHeaders, type VerifiedAuth } from "./sigv4.js";
+
+/** The checksum the client asked S3 to verify. */
+export type RequestedChecksum =
+  | { algorithm: ChecksumAlgorithm; location: "header"; /** base64, validated */ value: string }
+  | { algorithm: ChecksumAlgorithm; location: "trailer" };
+
+/** Everything the verifying body needs to know, read from the request's headers and auth. */
+export interface BodyPlan {
+  payload: PayloadMode;
+  /** for the signed aws-chunked modes */
+  signing?: ChunkSigningContext;
+  /** Content-Length: the bytes on the wire (for aws-chunked, the encoded length) */
+  contentLength?: number;
+  /** x-amz-decoded-content-length: the object's length inside an aws-chunked body */
+  decodedContentLength?: number;
+  /** Content-MD5 as sent (validated base64 of 16 bytes) */
+  contentMd5?: string;
+  checksum?: RequestedChecksum;
+  /** computed when the client asked for no checksum, so that GET can return one */
+  defaultChecksum?: ChecksumAlgorithm;
+  /** largest aws-chunked chunk accepted (default: chunked.ts's) */
+  maxChunkSize?: number;
+}
+
+export interface BodyPlanOptions {
+  defaultChecksum?: ChecksumAlgorithm;
+  maxChunkSize?: number;
+}
+
+/** x-amz-checksum-* headers that name no body checksum (CreateMultipartUpload, GetObject). */
+const NOT_A_BODY_CHECKSUM = new Set(["x-amz-checksum-type", "x-amz-checksum-algorithm", "x-amz-checksum-mode"]);
+const SDK_CHECKSUM_ALGORITHM = "x-amz-sdk-checksum-algorithm";
+
+function invalidRequest(message: string): S3Error {
+  return new S3Error("InvalidRequest", message);
+}
+
+function isStreaming(payload: PayloadMode): payload is { type: ChunkedMode } {
+  return payload.type.startsWith("streaming-");
+}
+
+function parseLength(value: string | undefined): number | undefined {
+  if (value === undefined || !/^\d{1,16}$/.test(value.trim())) return undefined;
+  const n = Number(value.trim());
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/**
+ * Reads the body-related headers into a plan, refusing bad combinations as S3 does:
+ * - an x-amz-checksum-<name> for an unknown algorithm, or more than one checksum (headers and
+ *   trailer together), or a value that is not base64 of the digest's length: InvalidRequest;
+ * - an unknown or mismatching x-amz-sdk-checksum-algorithm, or one with no checksum: InvalidRequest;
+ * - x-amz-trailer naming anything but one x-amz-checksum-*: InvalidRequest;
+ * - a Content-MD5 that is not base64 of 16 bytes: InvalidDigest;
+ * - an aws-chunked body without a numeric x-amz-decoded-content-length: MissingContentLength.
+ */
+export function bodyPlanFromHeaders(headers: RequestHeaders, auth: VerifiedAuth, options: BodyPlanOptions = {}): BodyPlan {
+  const payload = auth.kind === "signed" ? auth.payload : anonymousPayload(headers);
+  const plan: BodyPlan = { payload };
+  if (options.defaultChecksum !== undefined) plan.defaultChecksum = options.defaultChecksum;
+  if (options.maxChunkSize !== undefined) plan.maxChunkSize = options.maxChunkSize;
+
+  if (auth.kind === "signed" && (payload.type === "streaming-signed" || payload.type === "streaming-signed-trailer")) {
+    plan.signing = {
+      signingKey: auth.signingKey,
+      amzDate: auth.amzDate,
+      scope: auth.scope,
+      seedSignature: auth.seedSignature,
+    };
+  }
+
+  const contentLength = parseLength(headerString(headers, "content-length"));
+  if (contentLength !== undefined) plan.contentLength = contentLength;
+  if (isStreaming(payload)) {
+    const decoded = parseLength(headerString(headers, "x-amz-decoded-content-length"));
+    if (decoded === undefined) throw new S3Error("MissingContentLength");
+    plan.decodedContentLength = decoded;
+  }
+
+  const md5 = headerString(headers, "content-md5");
+  if (md5 !== undefined) {
+    if (!isCanonicalBase64Of(md5.trim(), 16)) throw new S3Error("InvalidDigest");
+    plan.contentMd5 = md5.trim();
+  }
+
+  const checksum = requestedChecksum(headers, payload);
+  if (checksum !== undefined) plan.checksum = checksum;
+  return plan;
+}
+
+/** An anonymous request may still protect its body: a hash in x-amz-content-sha256 is verified,
+ * and an unsigned aws-chunked body is decoded. Signed chunks cannot be checked without a signature. */
+function anonymousPayload(headers: RequestHeaders): PayloadMode {
+  const value = headerString(headers, "x-amz-content-sha256");
+  if (value === undefined) return { type: "unsigned" };
+  const mode = payloadModeOf(value);
+  if (mode.type === "streaming-signed" || mode.type === "streaming-signed-trailer") {
+    throw invalidRequest(`x-amz-content-sha256 ${value} requires a request signed with AWS Signature Version 4.`);
+  }
+  return mode;
+}
+
+function requestedChecksum(headers: RequestHeaders, payload: PayloadMode): RequestedChecksum | undefined {
+  const inHeaders: { algorithm: ChecksumAlgorithm; name: string; value: string }[] = [];
+  for (const name of Object.keys(headers)) {
+    if (!name.startsWith("x-amz-checksum-") || NOT_A_BODY_CHECKSUM.has(name) || headers[name] === undefined) continue;
+    const algorithm = checksumAlgorithmOfHeader(name);
+    if (algorithm === undefined) throw invalidRequest("The algorithm type you specified in x-amz-checksum- header is invalid.");
+    inHeaders.push({ algorithm, name, value: (headerString(headers, name) as string).trim() });
+  }
+
+  let trailer: ChecksumAlgorithm | undefined;
+  const trailerHeader = headerString(headers, "x-amz-trailer");
+  if (trailerHeader !== undefined && trailerHeader.trim() !== "") {
+    trailer = checksumAlgorithmOfHeader(trailerHeader.trim());
+    if (trailer === undefined) throw invalidRequest("The value specified in the x-amz-trailer header is not supported");
+    if (payload.type !== "streaming-signed-trailer" && payload.type !== "streaming-unsigned-trailer") {
+      throw invalidRequest(
+        "x-amz-trailer requires x-amz-content-sha256 STREAMING-UNSIGNED-PAYLOAD-TRAILER or " +
+          "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER.",
+      );
+    }
+  }
+
+  if (inHeaders.length + (trailer === undefined ? 0 : 1) > 1) {
+    throw invalidRequest("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.");
+  }
+  const header = inHeaders[0];
+  if (header !== undefined && !isValidChecksumValue(header.algorithm, header.value)) {
+    throw invalidRequest(`Value for ${header.name} header is invalid.`);
+  }
+
+  const sdkValue = headerString(headers, SDK_CHECKSUM_ALGORITHM);
+  if (sdkValue !== undefined) {
+    const sdk = parseChecksumAlgorithm(sdkValue);
+    const chosen = header?.algorithm ?? trailer;
+    if (sdk === undefined || (chosen !== undefined && chosen !== sdk)) {
+      throw invalidRequest(`Value for ${SDK_CHECKSUM_ALGORITHM} header is invalid.`);
+    }
+    if (chosen === undefined) {
+      throw invalidRequest(
+        "x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* or x-amz-trailer headers were found.",
+      );
+    }
+  }
+
+  if (header !== undefined) return { algorithm: header.algorithm, location: "header", value: header.value };
+  if (trailer !== undefined) return { algorithm: trailer, location: "trailer" };
+  return undefined;
+}
+
+/**
+ * Wraps `source` (the request) per `plan`. The caller keeps owning `source`: when the body fails,
+ * `source` is unpiped but neither drained nor destroyed (the server decides whether to read the
+ * rest or close the connection).
+ */
+export function verifyingBody(source: Readable, plan: BodyPlan): IncomingBody {
+  const decoder = isStreaming(plan.payload)
+    ? new AwsChunkedDecoder({
+        mode: plan.payload.type,
+        signing: plan.signing,
+        expectedTrailer: plan.checksum?.location === "trailer" ? checksumHeaderName(plan.checksum.algorithm) : undefined,
+        maxChunkSize: plan.maxChunkSize,
+      })
+    : undefined;
+  const verifier = new BodyVerifier(plan, decoder);
+
+  // A client that goes away mid-body ends the source with an error or a premature close.
+  finished(source, { writable: false }, (err) => {
+    if (err) verifier.destroy(new S3Error("IncompleteBody"));
+  });
+  if (decoder !== undefined) {
+    decoder.on("error", (err) => verifier.destroy(err));
+    source.pipe(decoder).pipe(verifier);
+  } else {
+    source.pipe(verifier);
+  }
+  return { stream: verifier, digests: () => verifier.digests() };
+}
+
+/** One pass over the decoded bytes: count, hash, and check everything in flush, before 'end'. */
+class BodyVerifier extends Transform {
+  private readonly md5: Hash = createHash("md5");
+  private readonly sha256?: Hash;
+  private readonly checksum?: ChecksumHasher;
+  /** decoded bytes the body must have, when known */
+  private readonly expectedLength?: number;
+  private size = 0;
+  private result?: BodyDigests;
+
+  constructor(
+    private readonly plan: BodyPlan,
+    private readonly decoder: AwsChunkedDecoder | undefined,
+  ) {
+    super();
+    if (plan.payload.type === "sha256") this.sha256 = createHash("sha256");
+    const algorithm = plan.checksum?.algorithm ?? plan.defaultChecksum;
+    if (algorithm !== undefined) this.checksum = createChecksumHasher(algorithm);
+    this.expectedLength = decoder !== undefined ? plan.decodedContentLength : plan.contentLength;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.size += chunk.length;
+    if (this.expectedLength !== undefined && this.size > this.expectedLength) {
+      // More than announced: the body and its length header disagree.
+      return callback(new S3Error("IncompleteBody"));
+    }
+    this.md5.update(chunk);
+    this.sha256?.update(chunk);
+    this.checksum?.update(chunk);
+    callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    try {
+      this.result = this.verify();
+      callback();
+    } catch (err) {
+      callback(err as Error);
+    }
+  }
+
+  private verify(): BodyDigests {
+    const plan = this.plan;
+    if (this.expectedLength !== undefined && this.size !== this.expectedLength) throw new S3Error("IncompleteBody");
+    if (this.decoder !== undefined && plan.contentLength !== undefined && this.decoder.encodedLength !== plan.contentLength) {
+      throw new S3Error("IncompleteBody");
+    }
+
+    if (this.sha256 !== undefined && plan.payload.type === "sha256") {
+      const computed = this.sha256.digest("hex");
+      if (computed !== plan.payload.hex) {
+        throw new S3Error("XAmzContentSHA256Mismatch", undefined, {
+          ClientComputedContentSHA256: plan.payload.hex,
+          S3ComputedContentSHA256: computed,
+        });
+      }
+    }
+
+    let checksum: Checksum | undefined;
+    if (this.checksum !== undefined) {
+      const value = this.checksum.digest().toString("base64");
+      const requested = plan.checksum;
+      if (requested !== undefined) {
+        const sent = requested.location === "header" ? requested.value : this.trailerValue(requested.algorithm);
+        if (sent !== value) {
+          throw new S3Error("BadDigest", `The ${requested.algorithm} you specified did not match the calculated checksum.`);
+        }
+      }
+      checksum = { algorithm: this.checksum.algorithm, value, type: "FULL_OBJECT" };
+    }
+
+    const md5 = this.md5.digest();
+    if (plan.contentMd5 !== undefined && md5.toString("base64") !== plan.contentMd5) {
+      throw new S3Error("BadDigest", "The Content-MD5 you specified did not match what we received.");
+    }
+
+    const digests: BodyDigests = { size: this.size, md5 };
+    if (checksum !== undefined) digests.checksum = checksum;
+    return digests;
+  }
+
+  /** The checksum the trailer carried (the decoder has made sure it came, and only it). */
+  private trailerValue(algorithm: ChecksumAlgorithm): string {
+    const name = checksumHeaderName(algorithm);
+    const value = this.decoder?.trailers[name];
+    if (value === undefined || !isValidChecksumValue(algorithm, value)) {
+      throw invalidRequest(`Value for ${name} trailing header is invalid.`);
+    }
+    return value;
+  }
+
+  digests(): BodyDigests {
+    if (this.result === undefined) throw new Error("digests() called before the body stream ended");
+    return this.result;
+  }
+}

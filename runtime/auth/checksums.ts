@@ -1,0 +1,264 @@
+/**
+ * Streaming hashers for S3's additional checksums ("Checking object integrity in Amazon S3", S3
+ * user guide): CRC32, CRC32C, CRC64NVME, SHA1, SHA256. Each is fed the body incrementally and
+ * yields the big-endian digest; S3 carries it base64-encoded in x-amz-checksum-<algorithm>.
+ *
+ * - CRC32 is zlib's (node's `zlib.crc32`, native since Node 20.15).
+ * - CRC32C (Castagnoli, reflected polynomial 0x82F63B78) is computed here, slicing-by-8.
+ * - CRC64NVME (reflected polynomial 0x9A6C9329AC4BC9B5, the bit-reverse of 0xAD93D23594C93659; init
+ *   and final xor all ones) is computed here, slicing-by-8 on two 32-bit halves: BigInt is used to
+ *   build the tables only, never per byte.
+ * - SHA1 and SHA256 are node:crypto's.
+ */
+import { createHash, type Hash } from "node:crypto";
+import zlib from "node:zlib";
+import type { ChecksumAlgorithm } from "../storage/types.js";
+
+export const CHECKSUM_ALGORITHMS: readonly ChecksumAlgorithm[] = ["CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"];
+
+const DIGEST_LENGTH: Readonly<Record<ChecksumAlgorithm, number>> = {
+  CRC32: 4,
+  CRC32C: 4,
+  CRC64NVME: 8,
+  SHA1: 20,
+  SHA256: 32,
+};
+
+/** Bytes in the algorithm's digest. */
+export function checksumDigestLength(algorithm: ChecksumAlgorithm): number {
+  return DIGEST_LENGTH[algorithm];
+}
+
+/** "x-amz-checksum-crc32" for CRC32, and so on. */
+export function checksumHeaderName(algorithm: ChecksumAlgorithm): string {
+  return `x-amz-checksum-${algorithm.toLowerCase()}`;
+}
+
+/** The algorithm an x-amz-checksum-* header name stands for ("x-amz-checksum-crc32c" -> CRC32C). */
+export function checksumAlgorithmOfHeader(headerName: string): ChecksumAlgorithm | undefined {
+  const name = headerName.toLowerCase();
+  if (!name.startsWith("x-amz-checksum-")) return undefined;
+  return parseChecksumAlgorithm(name.slice("x-amz-checksum-".length));
+}
+
+/** An algorithm name as S3 reads it in x-amz-sdk-checksum-algorithm / x-amz-checksum-algorithm:
+ * without regard to case. */
+export function parseChecksumAlgorithm(value: string): ChecksumAlgorithm | undefined {
+  const upper = value.trim().toUpperCase();
+  return (CHECKSUM_ALGORITHMS as readonly string[]).includes(upper) ? (upper as ChecksumAlgorithm) : undefined;
+}
+
+/** Whether `value` is what an x-amz-checksum-<algorithm> header may carry: canonical base64 (padded,
+ * no stray bits) of exactly the digest's length. */
+export function isValidChecksumValue(algorithm: ChecksumAlgorithm, value: string): boolean {
+  return isCanonicalBase64Of(value, DIGEST_LENGTH[algorithm]);
+}
+
+/** Canonical base64 of exactly `length` bytes (also used for Content-MD5). */
+export function isCanonicalBase64Of(value: string, length: number): boolean {
+  if (value.length !== 4 * Math.ceil(length / 3) || !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) return false;
+  const bytes = Buffer.from(value, "base64");
+  return bytes.length === length && bytes.toString("base64") === value;
+}
+
+export interface ChecksumHasher {
+  readonly algorithm: ChecksumAlgorithm;
+  update(data: Uint8Array): void;
+  /** the big-endian digest; call once, after the last update */
+  digest(): Buffer;
+}
+
+export function createChecksumHasher(algorithm: ChecksumAlgorithm): ChecksumHasher {
+  switch (algorithm) {
+    case "CRC32":
+      return new Crc32Hasher();
+    case "CRC32C":
+      return new Crc32cHasher();
+    case "CRC64NVME":
+      return new Crc64NvmeHasher();
+    case "SHA1":
+      return new CryptoHasher("SHA1", "sha1");
+    case "SHA256":
+      return new CryptoHasher("SHA256", "sha256");
+  }
+}
+
+/** base64 checksum of a whole buffer, as x-amz-checksum-<algorithm> carries it. */
+export function computeChecksum(algorithm: ChecksumAlgorithm, data: Uint8Array | string): string {
+  const hasher = createChecksumHasher(algorithm);
+  hasher.update(typeof data === "string" ? Buffer.from(data, "utf8") : data);
+  return hasher.digest().toString("base64");
+}
+
+class CryptoHasher implements ChecksumHasher {
+  private readonly hash: Hash;
+  constructor(
+    readonly algorithm: ChecksumAlgorithm,
+    nodeName: string,
+  ) {
+    this.hash = createHash(nodeName);
+  }
+  update(data: Uint8Array): void {
+    this.hash.update(data);
+  }
+  digest(): Buffer {
+    return this.hash.digest();
+  }
+}
+
+class Crc32Hasher implements ChecksumHasher {
+  readonly algorithm = "CRC32";
+  private crc = 0;
+  update(data: Uint8Array): void {
+    this.crc = zlib.crc32(data, this.crc);
+  }
+  digest(): Buffer {
+    const out = Buffer.allocUnsafe(4);
+    out.writeUInt32BE(this.crc >>> 0, 0);
+    return out;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// CRC32C, slicing-by-8
+// ---------------------------------------------------------------------------------------------
+
+/** CRC32C_TABLES[k * 256 + b]: table k of the slicing-by-8 scheme (k = 0 is the bytewise table). */
+const CRC32C_TABLES = (() => {
+  const t = new Uint32Array(8 * 256);
+  for (let b = 0; b < 256; b++) {
+    let c = b;
+    for (let i = 0; i < 8; i++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+    t[b] = c >>> 0;
+  }
+  for (let b = 0; b < 256; b++) {
+    for (let k = 1; k < 8; k++) {
+      const prev = t[(k - 1) * 256 + b];
+      t[k * 256 + b] = (prev >>> 8) ^ t[prev & 0xff];
+    }
+  }
+  return t;
+})();
+
+/**
+ * Continues a CRC32C over `data`. `crc` is a previous result (0 to start); the result is the
+ * finished CRC of everything so far, like zlib.crc32's running value.
+ */
+export function crc32c(data: Uint8Array, crc = 0): number {
+  const t = CRC32C_TABLES;
+  let c = ~crc >>> 0;
+  let i = 0;
+  const n = data.length;
+  const end8 = n - (n % 8);
+  for (; i < end8; i += 8) {
+    const lo = (c ^ (data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24))) >>> 0;
+    const hi = data[i + 4] | (data[i + 5] << 8) | (data[i + 6] << 16) | (data[i + 7] << 24);
+    c =
+      t[7 * 256 + (lo & 0xff)] ^
+      t[6 * 256 + ((lo >>> 8) & 0xff)] ^
+      t[5 * 256 + ((lo >>> 16) & 0xff)] ^
+      t[4 * 256 + (lo >>> 24)] ^
+      t[3 * 256 + (hi & 0xff)] ^
+      t[2 * 256 + ((hi >>> 8) & 0xff)] ^
+      t[256 + ((hi >>> 16) & 0xff)] ^
+      t[(hi >>> 24) & 0xff];
+  }
+  for (; i < n; i++) c = t[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+  return ~c >>> 0;
+}
+
+class Crc32cHasher implements ChecksumHasher {
+  readonly algorithm = "CRC32C";
+  private crc = 0;
+  update(data: Uint8Array): void {
+    this.crc = crc32c(data, this.crc);
+  }
+  digest(): Buffer {
+    const out = Buffer.allocUnsafe(4);
+    out.writeUInt32BE(this.crc, 0);
+    return out;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// CRC64NVME, slicing-by-8 on 32-bit halves
+// ---------------------------------------------------------------------------------------------
+
+const CRC64NVME_POLY = 0x9a6c9329ac4bc9b5n;
+
+/** Low and high halves of the 8 slicing tables, indexed [k * 256 + b]. */
+const [CRC64_LO, CRC64_HI] = (() => {
+  const big: bigint[] = new Array(8 * 256);
+  const mask = (1n << 64n) - 1n;
+  for (let b = 0; b < 256; b++) {
+    let c = BigInt(b);
+    for (let i = 0; i < 8; i++) c = c & 1n ? (c >> 1n) ^ CRC64NVME_POLY : c >> 1n;
+    big[b] = c;
+  }
+  for (let k = 1; k < 8; k++) {
+    for (let b = 0; b < 256; b++) {
+      const prev = big[(k - 1) * 256 + b];
+      big[k * 256 + b] = ((prev >> 8n) ^ big[Number(prev & 0xffn)]) & mask;
+    }
+  }
+  const lo = new Uint32Array(8 * 256);
+  const hi = new Uint32Array(8 * 256);
+  for (let i = 0; i < big.length; i++) {
+    lo[i] = Number(big[i] & 0xffffffffn);
+    hi[i] = Number(big[i] >> 32n);
+  }
+  return [lo, hi];
+})();
+
+class Crc64NvmeHasher implements ChecksumHasher {
+  readonly algorithm = "CRC64NVME";
+  // the running (pre-inverted) register, as two 32-bit halves
+  private lo = 0xffffffff;
+  private hi = 0xffffffff;
+
+  update(data: Uint8Array): void {
+    const tl = CRC64_LO;
+    const th = CRC64_HI;
+    let lo = this.lo;
+    let hi = this.hi;
+    let i = 0;
+    const n = data.length;
+    const end8 = n - (n % 8);
+    for (; i < end8; i += 8) {
+      const a = (lo ^ (data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24))) >>> 0;
+      const b = (hi ^ (data[i + 4] | (data[i + 5] << 8) | (data[i + 6] << 16) | (data[i + 7] << 24))) >>> 0;
+      const i7 = 7 * 256 + (a & 0xff);
+      const i6 = 6 * 256 + ((a >>> 8) & 0xff);
+      const i5 = 5 * 256 + ((a >>> 16) & 0xff);
+      const i4 = 4 * 256 + (a >>> 24);
+      const i3 = 3 * 256 + (b & 0xff);
+      const i2 = 2 * 256 + ((b >>> 8) & 0xff);
+      const i1 = 256 + ((b >>> 16) & 0xff);
+      const i0 = b >>> 24;
+      lo = (tl[i7] ^ tl[i6] ^ tl[i5] ^ tl[i4] ^ tl[i3] ^ tl[i2] ^ tl[i1] ^ tl[i0]) >>> 0;
+      hi = (th[i7] ^ th[i6] ^ th[i5] ^ th[i4] ^ th[i3] ^ th[i2] ^ th[i1] ^ th[i0]) >>> 0;
+    }
+    for (; i < n; i++) {
+      const idx = (lo ^ data[i]) & 0xff;
+      // (register >> 8) ^ T[idx], across the two halves
+      lo = (((lo >>> 8) | (hi << 24)) ^ tl[idx]) >>> 0;
+      hi = ((hi >>> 8) ^ th[idx]) >>> 0;
+    }
+    this.lo = lo;
+    this.hi = hi;
+  }
+
+  digest(): Buffer {
+    const out = Buffer.allocUnsafe(8);
+    out.writeUInt32BE(~this.hi >>> 0, 0);
+    out.writeUInt32BE(~this.lo >>> 0, 4);
+    return out;
+  }
+}
+
+/** CRC64NVME of a whole buffer, as a number (for tests and one-off uses). */
+export function crc64nvme(data: Uint8Array): bigint {
+  const h = new Crc64NvmeHasher();
+  h.update(data);
+  return h.digest().readBigUInt64BE(0);
+}

@@ -1,0 +1,132 @@
+/**
+ * S3 checksums: the catalogued check values ("123456789"), the AWS documentation's CRC32C of the
+ * chunked-upload example, and a cross-check against the AWS SDK's own implementations
+ * (@aws-sdk/checksums, used here only as an oracle) on random data fed in random pieces.
+ */
+import { createHash } from "node:crypto";
+import { Crc32, Crc32cJs, Crc64NvmeJs } from "@aws-sdk/checksums/crc";
+import { describe, expect, it } from "vitest";
+import {
+  CHECKSUM_ALGORITHMS,
+  checksumAlgorithmOfHeader,
+  checksumDigestLength,
+  checksumHeaderName,
+  computeChecksum,
+  crc32c,
+  crc64nvme,
+  createChecksumHasher,
+  isCanonicalBase64Of,
+  isValidChecksumValue,
+  parseChecksumAlgorithm,
+} from "../../runtime/auth/checksums.js";
+import type { ChecksumAlgorithm } from "../../runtime/storage/types.js";
+import { randomBuffer, randomSplit, seededRandom } from "./helpers.js";
+
+const CHECK = Buffer.from("123456789");
+
+function beHex(value: string): string {
+  return Buffer.from(value, "base64").toString("hex");
+}
+
+describe("check values of the catalogue (input '123456789')", () => {
+  it("CRC32 = 0xCBF43926", () => {
+    expect(beHex(computeChecksum("CRC32", CHECK))).toBe("cbf43926");
+  });
+  it("CRC32C = 0xE3069283", () => {
+    expect(beHex(computeChecksum("CRC32C", CHECK))).toBe("e3069283");
+    expect(crc32c(CHECK)).toBe(0xe3069283);
+  });
+  it("CRC64NVME = 0xAE8B14860A799888", () => {
+    expect(beHex(computeChecksum("CRC64NVME", CHECK))).toBe("ae8b14860a799888");
+    expect(crc64nvme(CHECK)).toBe(0xae8b14860a799888n);
+  });
+  it("SHA1 and SHA256 of 'abc' (FIPS 180 examples)", () => {
+    expect(beHex(computeChecksum("SHA1", "abc"))).toBe("a9993e364706816aba3e25717850c26c9cd0d89d");
+    expect(beHex(computeChecksum("SHA256", "abc"))).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  });
+  it("the empty input", () => {
+    expect(computeChecksum("CRC32", "")).toBe("AAAAAA==");
+    expect(computeChecksum("CRC32C", "")).toBe("AAAAAA==");
+    expect(computeChecksum("CRC64NVME", "")).toBe("AAAAAAAAAAA=");
+    expect(beHex(computeChecksum("SHA256", ""))).toBe(createHash("sha256").digest("hex"));
+  });
+});
+
+describe("AWS documentation values", () => {
+  it("CRC32C of the 66560 'a' bytes of 'Including Trailing Headers' is sOO8/Q==", () => {
+    expect(computeChecksum("CRC32C", Buffer.alloc(66560, "a"))).toBe("sOO8/Q==");
+  });
+});
+
+async function oracle(algorithm: ChecksumAlgorithm, data: Uint8Array): Promise<string> {
+  if (algorithm === "SHA1" || algorithm === "SHA256") {
+    return createHash(algorithm.toLowerCase()).update(data).digest("base64");
+  }
+  const hasher = algorithm === "CRC32" ? new Crc32() : algorithm === "CRC32C" ? new Crc32cJs() : new Crc64NvmeJs();
+  hasher.update(data);
+  return Buffer.from(await hasher.digest()).toString("base64");
+}
+
+describe("agrees with the AWS SDK's implementations", () => {
+  const rand = seededRandom(0x5eed);
+  const lengths = [0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 63, 64, 65, 255, 256, 1000, 4096, 65536, 65537, 100_003];
+
+  describe.each(CHECKSUM_ALGORITHMS.map((a) => [a]))("%s", (algorithm) => {
+    it.each(lengths)("random data of %i bytes, whole and in random pieces", async (length) => {
+      const data = randomBuffer(rand, length);
+      const expected = await oracle(algorithm, data);
+      expect(computeChecksum(algorithm, data)).toBe(expected);
+      const hasher = createChecksumHasher(algorithm);
+      for (const piece of randomSplit(data, rand, 37)) hasher.update(piece);
+      expect(hasher.digest().toString("base64")).toBe(expected);
+    });
+
+    it("unaligned views into a larger buffer", async () => {
+      const big = randomBuffer(rand, 4099);
+      for (const [start, end] of [[1, 4098], [3, 10], [7, 4099], [5, 5]]) {
+        const view = big.subarray(start, end);
+        expect(computeChecksum(algorithm, view)).toBe(await oracle(algorithm, view));
+      }
+    });
+  });
+});
+
+describe("names and values", () => {
+  it("header names and digest lengths", () => {
+    expect(CHECKSUM_ALGORITHMS.map(checksumHeaderName)).toEqual([
+      "x-amz-checksum-crc32",
+      "x-amz-checksum-crc32c",
+      "x-amz-checksum-crc64nvme",
+      "x-amz-checksum-sha1",
+      "x-amz-checksum-sha256",
+    ]);
+    expect(CHECKSUM_ALGORITHMS.map(checksumDigestLength)).toEqual([4, 4, 8, 20, 32]);
+    for (const a of CHECKSUM_ALGORITHMS) expect(createChecksumHasher(a).digest().length).toBe(checksumDigestLength(a));
+  });
+
+  it("reads algorithm names without regard to case", () => {
+    expect(parseChecksumAlgorithm("crc32c")).toBe("CRC32C");
+    expect(parseChecksumAlgorithm("Sha256")).toBe("SHA256");
+    expect(parseChecksumAlgorithm("md5")).toBeUndefined();
+    expect(parseChecksumAlgorithm("")).toBeUndefined();
+    expect(checksumAlgorithmOfHeader("x-amz-checksum-crc64nvme")).toBe("CRC64NVME");
+    expect(checksumAlgorithmOfHeader("X-Amz-Checksum-SHA1")).toBe("SHA1");
+    expect(checksumAlgorithmOfHeader("x-amz-checksum-xxhash64")).toBeUndefined();
+    expect(checksumAlgorithmOfHeader("content-md5")).toBeUndefined();
+  });
+
+  it("accepts only canonical base64 of the digest's length", () => {
+    const good = computeChecksum("CRC32", "hello world");
+    expect(good).toBe("DUoRhQ==");
+    expect(isValidChecksumValue("CRC32", good)).toBe(true);
+    expect(isValidChecksumValue("CRC32C", good)).toBe(true);
+    expect(isValidChecksumValue("CRC64NVME", good)).toBe(false);
+    for (const bad of ["DUoRhQ=", "DUoRhQ", "DUoRhR==", "DUoRhQ==\n", " DUoRhQ==", "DUo-hQ==", "", "AAAAAAAA"]) {
+      expect(isValidChecksumValue("CRC32", bad), bad).toBe(false);
+    }
+    expect(isValidChecksumValue("SHA256", computeChecksum("SHA256", "x"))).toBe(true);
+    expect(isValidChecksumValue("SHA1", computeChecksum("SHA256", "x"))).toBe(false);
+    expect(isCanonicalBase64Of("1B2M2Y8AsgTpgAmY7PhCfg==", 16)).toBe(true);
+    expect(isCanonicalBase64Of("1B2M2Y8AsgTpgAmY7PhCfg", 16)).toBe(false);
+  });
+});
