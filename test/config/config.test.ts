@@ -1,0 +1,54 @@
+/** Configuration: precedence, the documented environment variables and flags, one error for all problems. */
+import { mkdtemp, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, DEFAULTS, loadConfig } from "../../runtime/config.js";
+
+describe("loadConfig", () => {
+  it("starts from the defaults: S3 on 127.0.0.1:9878, admin on 19878, ./data", async () => {
+    const c = await loadConfig([], {});
+    expect(c.s3).toEqual(DEFAULTS.s3);
+    expect(c.admin.port).toBe(19878);
+    expect(c.dataDir).toBe(path.resolve("./data"));
+    expect(c.credentials).toEqual([]);
+  });
+
+  it("honours S3G_ACCESS_KEY, S3G_SECRET_KEY, S3G_PORT, S3G_ADMIN_PORT, S3G_DATA_DIR", async () => {
+    const c = await loadConfig([], { S3G_ACCESS_KEY: "AKID1", S3G_SECRET_KEY: "secret-1234", S3G_PORT: "9000", S3G_ADMIN_PORT: "9001", S3G_DATA_DIR: "/tmp/x" });
+    expect(c.credentials).toEqual([{ accessKeyId: "AKID1", secretAccessKey: "secret-1234" }]);
+    expect(c.s3.port).toBe(9000);
+    expect(c.admin.port).toBe(9001);
+    expect(c.dataDir).toBe("/tmp/x");
+  });
+
+  it("layers file < environment < flags", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "s3gw-config-"));
+    const file = path.join(dir, "c.json");
+    await writeFile(file, JSON.stringify({ s3: { port: 1111, region: "eu-west-1", domains: ["s3.local"] }, log: { level: "debug" } }));
+    const c = await loadConfig(["--config", file, "--port=3333"], { S3G_PORT: "2222", S3G_LOG_LEVEL: "warn" });
+    expect(c.s3.port).toBe(3333);
+    expect(c.s3.region).toBe("eu-west-1");
+    expect(c.s3.domains).toEqual(["s3.local"]);
+    expect(c.log.level).toBe("warn");
+  });
+
+  it("lists every problem in one error", async () => {
+    const err = await loadConfig(["--port", "99999", "--bogus"], { S3G_LOG_LEVEL: "loud", S3G_ACCESS_KEY: "only-half" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    const problems = (err as ConfigError).problems.join("\n");
+    expect(problems).toMatch(/unknown argument --bogus/);
+    expect(problems).toMatch(/S3G_ACCESS_KEY and S3G_SECRET_KEY go together/);
+    expect(problems).toMatch(/s3\.port/);
+    expect(problems).toMatch(/log\.level/);
+  });
+
+  it("rejects unknown keys in the file and returns a frozen object", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "s3gw-config-"));
+    const file = path.join(dir, "c.json");
+    await writeFile(file, JSON.stringify({ s3: { prot: 1 } }));
+    await expect(loadConfig(["--config", file], {})).rejects.toThrow(/prot/);
+    const c = await loadConfig([], {});
+    expect(Object.isFrozen(c) && Object.isFrozen(c.s3) && Object.isFrozen(c.credentials)).toBe(true);
+  });
+});
