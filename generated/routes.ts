@@ -10,7 +10,7 @@ export interface RouteRow extends IrRoute {
 }
 
 /** Sub-resource keywords: a request carrying one only reaches routes declaring it. */
-export const subresourceKeywords: ReadonlySet<string> = new Set(["accelerate", "acl", "analytics", "attributes", "cors", "delete", "encryption", "intelligent-tiering", "inventory", "legal-hold", "lifecycle", "location", "logging", "metadataTable", "metrics", "notification", "object-lock", "ownershipControls", "policy", "policyStatus", "publicAccessBlock", "replication", "requestPayment", "restore", "retention", "select", "session", "tagging", "torrent", "uploads", "versioning", "versions", "website"]);
+export const subresourceKeywords: ReadonlySet<string> = new Set(["abac", "accelerate", "acl", "analytics", "annotation", "attributes", "cors", "delete", "encryption", "intelligent-tiering", "inventory", "legal-hold", "lifecycle", "location", "logging", "metadataAnnotationTable", "metadataConfiguration", "metadataInventoryTable", "metadataJournalTable", "metadataTable", "metrics", "notification", "object-lock", "ownershipControls", "policy", "policyStatus", "publicAccessBlock", "renameObject", "replication", "requestPayment", "restore", "retention", "select", "session", "tagging", "torrent", "uploads", "versioning", "versions", "website"]);
 
 /**
  * The route table, ordered by method, target, keyword, then rank (highest first), so that the first
@@ -24,6 +24,7 @@ export const routeTable: readonly RouteRow[] = [
   { "operation": "DeleteBucketIntelligentTieringConfiguration", "implemented": false, "rank": 1, "method": "DELETE", "target": "bucket", "keyword": "intelligent-tiering", "query": [{ "name": "id" }], "headers": [] },
   { "operation": "DeleteBucketInventoryConfiguration", "implemented": false, "rank": 1, "method": "DELETE", "target": "bucket", "keyword": "inventory", "query": [{ "name": "id" }], "headers": [] },
   { "operation": "DeleteBucketLifecycle", "implemented": false, "rank": 0, "method": "DELETE", "target": "bucket", "keyword": "lifecycle", "query": [], "headers": [] },
+  { "operation": "DeleteBucketMetadataConfiguration", "implemented": false, "rank": 0, "method": "DELETE", "target": "bucket", "keyword": "metadataConfiguration", "query": [], "headers": [] },
   { "operation": "DeleteBucketMetadataTableConfiguration", "implemented": false, "rank": 0, "method": "DELETE", "target": "bucket", "keyword": "metadataTable", "query": [], "headers": [] },
   { "operation": "DeleteBucketMetricsConfiguration", "implemented": false, "rank": 1, "method": "DELETE", "target": "bucket", "keyword": "metrics", "query": [{ "name": "id" }], "headers": [] },
   { "operation": "DeleteBucketOwnershipControls", "implemented": false, "rank": 0, "method": "DELETE", "target": "bucket", "keyword": "ownershipControls", "query": [], "headers": [] },
@@ -34,9 +35,11 @@ export const routeTable: readonly RouteRow[] = [
   { "operation": "DeleteBucketWebsite", "implemented": false, "rank": 0, "method": "DELETE", "target": "bucket", "keyword": "website", "query": [], "headers": [] },
   { "operation": "AbortMultipartUpload", "implemented": true, "rank": 1, "method": "DELETE", "target": "object", "keyword": null, "query": [{ "name": "uploadId" }], "headers": [] },
   { "operation": "DeleteObject", "implemented": true, "rank": 0, "method": "DELETE", "target": "object", "keyword": null, "query": [], "headers": [] },
+  { "operation": "DeleteObjectAnnotation", "implemented": false, "rank": 1, "method": "DELETE", "target": "object", "keyword": "annotation", "query": [{ "name": "annotationName" }], "headers": [] },
   { "operation": "DeleteObjectTagging", "implemented": false, "rank": 0, "method": "DELETE", "target": "object", "keyword": "tagging", "query": [], "headers": [] },
   { "operation": "ListObjectsV2", "implemented": true, "rank": 1, "method": "GET", "target": "bucket", "keyword": null, "query": [{ "name": "list-type", "value": "2" }], "headers": [] },
   { "operation": "ListObjects", "implemented": true, "rank": 0, "method": "GET", "target": "bucket", "keyword": null, "query": [], "headers": [] },
+  { "operation": "GetBucketAbac", "implemented": false, "rank": 0, "method": "GET", "target": "bucket", "keyword": "abac", "query": [], "headers": [] },
   { "operation": "GetBucketAccelerateConfiguration", "implemented": false, "rank": 0, "method": "GET", "target": "bucket", "keyword": "accelerate", "query": [], "headers": [] },
   { "operation": "GetBucketAcl", "implemented": false, "rank": 0, "method": "GET", "target": "bucket", "keyword": "acl", "query": [], "headers": [] },
   { "operation": "GetBucketAnalyticsConfiguration", "implemented": false, "rank": 1, "method": "GET", "target": "bucket", "keyword": "analytics", "query": [{ "name": "id" }], "headers": [] },
@@ -50,6 +53,7 @@ export const routeTable: readonly RouteRow[] = [
   { "operation": "GetBucketLifecycleConfiguration", "implemented": false, "rank": 0, "method": "GET", "target": "bucket", "keyword": "lifecycle", "query": [], "headers": [] },
   { "operation": "GetBucketLocation", "implemented": true, "rank": 0, "method": "GET", "target": "bucket", "keyword": "location", "query": [], "headers": [] },
   { "operation": "GetBucketLogging", "implemented": false, "rank": 0, "method": "GET", "target": "bucket", "keyword": "logging", "query": [], "headers": [] },
+  { "operation": "GetBucketMetadataConfiguration", "implemented": false, "rank": 0, "method": "GET", "target": "bucket", "keyword": "metadataConfiguration", "query": [], "headers": [] },
   { "operation": "GetBucketMetadataTableConfiguration", "implemented": false, "rank": 0, "method": "GET", "target": "bucket", "keyword": "metadataTable", "query": [], "headers": [] },
   { "operation": "GetBucketMetricsConfiguration", "implemented": false, "rank": 1, "method": "GET", "target": "bucket", "keyword": "metrics", "query": [{ "name": "id" }], "headers": [] },
   { "operation": "ListBucketMetricsConfigurations", "implemented": false, "rank": 0, "method": "GET", "target": "bucket", "keyword": "metrics", "query": [], "headers": [] },
@@ -70,6 +74,8 @@ export const routeTable: readonly RouteRow[] = [
   { "operation": "ListParts", "implemented": true, "rank": 1, "method": "GET", "target": "object", "keyword": null, "query": [{ "name": "uploadId" }], "headers": [] },
   { "operation": "GetObject", "implemented": true, "rank": 0, "method": "GET", "target": "object", "keyword": null, "query": [], "headers": [] },
   { "operation": "GetObjectAcl", "implemented": false, "rank": 0, "method": "GET", "target": "object", "keyword": "acl", "query": [], "headers": [] },
+  { "operation": "GetObjectAnnotation", "implemented": false, "rank": 1, "method": "GET", "target": "object", "keyword": "annotation", "query": [{ "name": "annotationName" }], "headers": [] },
+  { "operation": "ListObjectAnnotations", "implemented": false, "rank": 0, "method": "GET", "target": "object", "keyword": "annotation", "query": [], "headers": [] },
   { "operation": "GetObjectAttributes", "implemented": false, "rank": 0, "method": "GET", "target": "object", "keyword": "attributes", "query": [], "headers": [] },
   { "operation": "GetObjectLegalHold", "implemented": false, "rank": 0, "method": "GET", "target": "object", "keyword": "legal-hold", "query": [], "headers": [] },
   { "operation": "GetObjectRetention", "implemented": false, "rank": 0, "method": "GET", "target": "object", "keyword": "retention", "query": [], "headers": [] },
@@ -79,12 +85,14 @@ export const routeTable: readonly RouteRow[] = [
   { "operation": "HeadBucket", "implemented": true, "rank": 0, "method": "HEAD", "target": "bucket", "keyword": null, "query": [], "headers": [] },
   { "operation": "HeadObject", "implemented": true, "rank": 0, "method": "HEAD", "target": "object", "keyword": null, "query": [], "headers": [] },
   { "operation": "DeleteObjects", "implemented": true, "rank": 0, "method": "POST", "target": "bucket", "keyword": "delete", "query": [], "headers": [] },
+  { "operation": "CreateBucketMetadataConfiguration", "implemented": false, "rank": 0, "method": "POST", "target": "bucket", "keyword": "metadataConfiguration", "query": [], "headers": [] },
   { "operation": "CreateBucketMetadataTableConfiguration", "implemented": false, "rank": 0, "method": "POST", "target": "bucket", "keyword": "metadataTable", "query": [], "headers": [] },
   { "operation": "CompleteMultipartUpload", "implemented": true, "rank": 1, "method": "POST", "target": "object", "keyword": null, "query": [{ "name": "uploadId" }], "headers": [] },
   { "operation": "RestoreObject", "implemented": false, "rank": 0, "method": "POST", "target": "object", "keyword": "restore", "query": [], "headers": [] },
   { "operation": "SelectObjectContent", "implemented": false, "rank": 1, "method": "POST", "target": "object", "keyword": "select", "query": [{ "name": "select-type", "value": "2" }], "headers": [] },
   { "operation": "CreateMultipartUpload", "implemented": true, "rank": 0, "method": "POST", "target": "object", "keyword": "uploads", "query": [], "headers": [] },
   { "operation": "CreateBucket", "implemented": true, "rank": 0, "method": "PUT", "target": "bucket", "keyword": null, "query": [], "headers": [] },
+  { "operation": "PutBucketAbac", "implemented": false, "rank": 0, "method": "PUT", "target": "bucket", "keyword": "abac", "query": [], "headers": [] },
   { "operation": "PutBucketAccelerateConfiguration", "implemented": false, "rank": 0, "method": "PUT", "target": "bucket", "keyword": "accelerate", "query": [], "headers": [] },
   { "operation": "PutBucketAcl", "implemented": false, "rank": 0, "method": "PUT", "target": "bucket", "keyword": "acl", "query": [], "headers": [] },
   { "operation": "PutBucketAnalyticsConfiguration", "implemented": false, "rank": 1, "method": "PUT", "target": "bucket", "keyword": "analytics", "query": [{ "name": "id" }], "headers": [] },
@@ -94,6 +102,9 @@ export const routeTable: readonly RouteRow[] = [
   { "operation": "PutBucketInventoryConfiguration", "implemented": false, "rank": 1, "method": "PUT", "target": "bucket", "keyword": "inventory", "query": [{ "name": "id" }], "headers": [] },
   { "operation": "PutBucketLifecycleConfiguration", "implemented": false, "rank": 0, "method": "PUT", "target": "bucket", "keyword": "lifecycle", "query": [], "headers": [] },
   { "operation": "PutBucketLogging", "implemented": false, "rank": 0, "method": "PUT", "target": "bucket", "keyword": "logging", "query": [], "headers": [] },
+  { "operation": "UpdateBucketMetadataAnnotationTableConfiguration", "implemented": false, "rank": 0, "method": "PUT", "target": "bucket", "keyword": "metadataAnnotationTable", "query": [], "headers": [] },
+  { "operation": "UpdateBucketMetadataInventoryTableConfiguration", "implemented": false, "rank": 0, "method": "PUT", "target": "bucket", "keyword": "metadataInventoryTable", "query": [], "headers": [] },
+  { "operation": "UpdateBucketMetadataJournalTableConfiguration", "implemented": false, "rank": 0, "method": "PUT", "target": "bucket", "keyword": "metadataJournalTable", "query": [], "headers": [] },
   { "operation": "PutBucketMetricsConfiguration", "implemented": false, "rank": 1, "method": "PUT", "target": "bucket", "keyword": "metrics", "query": [{ "name": "id" }], "headers": [] },
   { "operation": "PutBucketNotificationConfiguration", "implemented": false, "rank": 0, "method": "PUT", "target": "bucket", "keyword": "notification", "query": [], "headers": [] },
   { "operation": "PutObjectLockConfiguration", "implemented": false, "rank": 0, "method": "PUT", "target": "bucket", "keyword": "object-lock", "query": [], "headers": [] },
@@ -110,7 +121,10 @@ export const routeTable: readonly RouteRow[] = [
   { "operation": "CopyObject", "implemented": true, "rank": 1, "method": "PUT", "target": "object", "keyword": null, "query": [], "headers": ["x-amz-copy-source"] },
   { "operation": "PutObject", "implemented": true, "rank": 0, "method": "PUT", "target": "object", "keyword": null, "query": [], "headers": [] },
   { "operation": "PutObjectAcl", "implemented": false, "rank": 0, "method": "PUT", "target": "object", "keyword": "acl", "query": [], "headers": [] },
+  { "operation": "PutObjectAnnotation", "implemented": false, "rank": 1, "method": "PUT", "target": "object", "keyword": "annotation", "query": [{ "name": "annotationName" }], "headers": [] },
+  { "operation": "UpdateObjectEncryption", "implemented": false, "rank": 0, "method": "PUT", "target": "object", "keyword": "encryption", "query": [], "headers": [] },
   { "operation": "PutObjectLegalHold", "implemented": false, "rank": 0, "method": "PUT", "target": "object", "keyword": "legal-hold", "query": [], "headers": [] },
+  { "operation": "RenameObject", "implemented": false, "rank": 0, "method": "PUT", "target": "object", "keyword": "renameObject", "query": [], "headers": [] },
   { "operation": "PutObjectRetention", "implemented": false, "rank": 0, "method": "PUT", "target": "object", "keyword": "retention", "query": [], "headers": [] },
   { "operation": "PutObjectTagging", "implemented": false, "rank": 0, "method": "PUT", "target": "object", "keyword": "tagging", "query": [], "headers": [] },
 ];

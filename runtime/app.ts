@@ -68,6 +68,10 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
     },
   });
   s3.decorateRequest("s3", null as unknown as S3RequestState);
+  // Node answers `Expect: 100-continue` on arrival unless 'checkContinue' is handled; here it is
+  // answered when the body is first read (filters/auth.ts requestBody), so that a request refused
+  // before gets its error instead of an invitation to send a body that will not be read.
+  s3.server.on("checkContinue", (req, res) => s3.server.emit("request", req, res));
 
   // Bodies are never parsed by fastify: handlers get the raw stream through the verifying body.
   s3.removeAllContentTypeParsers();
@@ -91,19 +95,41 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
 
   /**
    * An error can be answered before the request body was read (NoSuchBucket on a PUT, a failed
-   * precondition). A small remainder is drained so the connection stays usable; a large one is not
-   * worth receiving: the connection closes after the answer.
+   * precondition, a checksum that fails halfway). The body's reader (the verifying body of
+   * runtime/auth/body.ts) has stopped; left alone, the rest of the body would stall the connection.
+   * A small remainder is drained so the connection stays usable; a large one is not worth
+   * receiving: the connection closes after the answer. A body of unknown length (Transfer-Encoding:
+   * chunked, as the AWS SDKs send aws-chunked uploads) is drained while it stays under the limit:
+   * closing at once would make the client fail with EPIPE while still sending, instead of reading
+   * the S3 error.
    */
   function discardUnreadBody(request: FastifyRequest, reply: FastifyReply): void {
     const raw = request.raw;
-    if (raw.complete || raw.readableEnded) return;
-    const length = Number(request.headers["content-length"]);
-    if (Number.isFinite(length) && length <= DRAIN_LIMIT) {
-      raw.unpipe();
-      raw.resume();
-    } else {
+    if (raw.complete || raw.readableEnded || raw.destroyed) return;
+    if (request.s3?.continuePending) {
+      // The client was never told to send its body: it will not; the connection cannot be reused.
       reply.header("connection", "close");
+      return;
     }
+    const length = Number(request.headers["content-length"] ?? Number.NaN);
+    if (Number.isFinite(length) && length > DRAIN_LIMIT) {
+      reply.header("connection", "close");
+      return;
+    }
+    raw.unpipe();
+    if (!Number.isFinite(length)) {
+      let drained = 0;
+      const onData = (chunk: Buffer) => {
+        drained += chunk.length;
+        if (drained <= DRAIN_LIMIT) return;
+        raw.off("data", onData);
+        raw.pause();
+        if (reply.raw.writableFinished) raw.socket?.destroy();
+        else reply.raw.once("finish", () => raw.socket?.destroy());
+      };
+      raw.on("data", onData);
+    }
+    raw.resume();
   }
 
   function sendError(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
@@ -122,6 +148,7 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
     if (rendered.internal !== undefined) request.log.error({ err: rendered.internal, requestId: request.id }, "internal error");
     if (!reply.hasHeader("x-amz-request-id")) reply.header("x-amz-request-id", request.id).header("x-amz-id-2", hostId);
     reply.code(rendered.status);
+    if (rendered.headers) reply.headers(rendered.headers);
     if (rendered.body === undefined) return reply.send();
     return reply.type("application/xml").send(rendered.body);
   }
@@ -152,7 +179,7 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
           query: st.url!.query,
           headers: request.headers,
           hasBody: request.headers["content-length"] !== undefined ? request.headers["content-length"] !== "0" : request.headers["transfer-encoding"] !== undefined,
-          body: () => requestBody(request, config),
+          body: () => requestBody(request, reply, config),
         },
         config.limits.maxXmlBodyBytes,
       );
@@ -162,6 +189,7 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
         storage: deps.storage,
         config,
         log: request.log,
+        bodyChecksum: () => st.bodyChecksum,
       };
       const output = await handlers[route.operation](input, ctx);
       const encoded = encodeOutput(op, output);

@@ -23,6 +23,8 @@ export interface RenderedError {
   error: S3Error;
   status: number;
   body?: string;
+  /** headers to send with the error (a 304's ETag and Last-Modified) */
+  headers?: Record<string, string>;
   /** the original error when it was not an S3 error (to be logged) */
   internal?: unknown;
 }
@@ -51,8 +53,10 @@ export function renderError(err: unknown, ctx: ErrorContext): RenderedError {
   const error = mapped instanceof S3Error ? mapped : new S3Error("InternalError");
   const entry = errorTable[error.code];
   const status = entry.status;
-  // HEAD answers carry no body; neither does 304 (RFC 9110).
-  if (ctx.method === "HEAD" || status === 304) return { error, status, internal };
+  // 304 carries no body (RFC 9110): the error's fields are the headers a 200 would have had.
+  if (status === 304) return { error, status, internal, headers: Object.fromEntries(Object.entries(error.fields).map(([k, v]) => [k, String(v)])) };
+  // HEAD answers carry no body.
+  if (ctx.method === "HEAD") return { error, status, internal };
   const fields = { ...contextFields(error.code, ctx), ...error.fields };
   const parts = [
     '<?xml version="1.0" encoding="UTF-8"?>\n<Error>',

@@ -4,7 +4,7 @@
  * signing context is kept on the request, because aws-chunked bodies go on being verified chunk by
  * chunk while they stream (runtime/auth/body.ts).
  */
-import type { FastifyRequest } from "fastify";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Config } from "../config.js";
 import { S3Error } from "../errors.js";
 import { SigningKeyCache, verifyRequest } from "../auth/sigv4.js";
@@ -34,12 +34,27 @@ export function authFilter(opts: AuthOptions) {
 
 /**
  * The request body as an IncomingBody: decoded (aws-chunked) and verified (payload hash, chunk
- * signatures, Content-MD5, x-amz-checksum-*, length) while it streams.
+ * signatures, Content-MD5, x-amz-checksum-*, length) while it streams. A client waiting for
+ * `100 Continue` gets it when the body is first read, not before (RFC 9110 section 10.1.1).
  */
-export function requestBody(request: FastifyRequest, config: Readonly<Config>): IncomingBody {
+export function requestBody(request: FastifyRequest, reply: FastifyReply, config: Readonly<Config>): IncomingBody {
   const plan = bodyPlanFromHeaders(request.headers, request.s3.auth ?? { kind: "anonymous" });
   const declared = plan.decodedContentLength ?? plan.contentLength;
   if (declared === undefined && request.headers["transfer-encoding"] === undefined) throw new S3Error("MissingContentLength");
   if (declared !== undefined && declared > config.limits.maxObjectBytes) throw new S3Error("EntityTooLarge");
-  return verifyingBody(request.raw, plan);
+  request.s3.bodyChecksum = plan.checksum?.algorithm;
+  const body = verifyingBody(request.raw, plan);
+  if (request.s3.continuePending) {
+    // The reader's first read() is the moment the body is wanted, however it reads (pipe or
+    // async iteration); nothing arrives from the client before 100 Continue.
+    const stream = body.stream;
+    const read = stream._read;
+    stream._read = function (this: typeof stream, size: number) {
+      stream._read = read;
+      if (request.s3.continuePending && !reply.raw.headersSent) reply.raw.writeContinue();
+      request.s3.continuePending = false;
+      return read.call(this, size);
+    };
+  }
+  return body;
 }

@@ -2,6 +2,7 @@
 import type { RouteRow } from "../../generated/routes.js";
 import type { VerifiedAuth } from "../auth/sigv4.js";
 import type { ParsedUrl, ResolvedTarget } from "../router.js";
+import type { ChecksumAlgorithm } from "../storage/types.js";
 
 export interface S3RequestState {
   startNs: bigint;
@@ -13,6 +14,14 @@ export interface S3RequestState {
   accessKeyId?: string;
   /** set when the answer is an S3 error */
   errorCode?: string;
+  /**
+   * The client sent `Expect: 100-continue` and has not been told to send its body yet: that is done
+   * when the body is first read (filters/auth.ts requestBody), so that a request refused before
+   * (NoSuchBucket, AccessDenied...) is answered while the client still holds its body.
+   */
+  continuePending?: boolean;
+  /** the checksum the request body is verified against (an x-amz-checksum-* header or trailer) */
+  bodyChecksum?: ChecksumAlgorithm;
 }
 
 declare module "fastify" {

@@ -8,7 +8,7 @@ import type { FastifyBaseLogger } from "fastify";
 import type { Config } from "../config.js";
 import { S3Error } from "../errors.js";
 import { storageCall } from "../storage/errors.js";
-import type { BucketInfo, ByteRange, Checksum, ObjectInfo, StorageClient } from "../storage/types.js";
+import type { BucketInfo, ByteRange, Checksum, ChecksumAlgorithm, ObjectInfo, StorageClient } from "../storage/types.js";
 
 export interface HandlerContext {
   requestId: string;
@@ -17,6 +17,11 @@ export interface HandlerContext {
   storage: StorageClient;
   config: Readonly<Config>;
   log: FastifyBaseLogger;
+  /**
+   * The checksum algorithm the request body is verified against (x-amz-checksum-* header or
+   * aws-chunked trailer, as the auth layer read it), once the body was opened; undefined: none.
+   */
+  bodyChecksum(): ChecksumAlgorithm | undefined;
 }
 
 /**
@@ -143,11 +148,14 @@ export function checkConditions(c: Conditions, info: ObjectInfo, failWith412 = f
   } else if (c.IfUnmodifiedSince !== undefined && seconds(info.lastModified) > seconds(c.IfUnmodifiedSince)) {
     throw new S3Error("PreconditionFailed");
   }
-  const notModified = failWith412 ? "PreconditionFailed" : "NotModified";
+  // A 304 has no body; its fields become headers: RFC 9110 section 15.4.5 wants the ETag a 200
+  // would have carried, and S3 sends Last-Modified as well.
+  const notModified = () =>
+    failWith412 ? new S3Error("PreconditionFailed") : new S3Error("NotModified", undefined, { ETag: quoteEtag(info.etag), "Last-Modified": info.lastModified.toUTCString() });
   if (c.IfNoneMatch !== undefined) {
-    if (etagMatches(c.IfNoneMatch, info.etag)) throw new S3Error(notModified);
+    if (etagMatches(c.IfNoneMatch, info.etag)) throw notModified();
   } else if (c.IfModifiedSince !== undefined && seconds(info.lastModified) <= seconds(c.IfModifiedSince)) {
-    throw new S3Error(notModified);
+    throw notModified();
   }
 }
 

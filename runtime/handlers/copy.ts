@@ -7,7 +7,7 @@ import type { CopyObjectInput, UploadPartCopyInput } from "../../generated/types
 import { verifyingBody } from "../auth/body.js";
 import { S3Error } from "../errors.js";
 import { storageCall } from "../storage/errors.js";
-import type { ByteRange, GetObjectResult, IncomingBody } from "../storage/types.js";
+import type { ByteRange, ChecksumAlgorithm, GetObjectResult, IncomingBody } from "../storage/types.js";
 import {
   checkConditions,
   ownedBucket,
@@ -55,9 +55,15 @@ function copyRange(header: string | undefined, size: number): ByteRange | undefi
   return { start, end };
 }
 
+/**
+ * Opens the source as the body of the copy. `checksum` is the algorithm the copy is to carry: the
+ * one the request or the upload names, else (a whole-object copy) the source's own, recomputed over
+ * the bytes copied ("Checking object integrity": a copy keeps its source's checksum algorithm).
+ */
 async function openSource(
   ctx: HandlerContext,
   input: CopyObjectInput | UploadPartCopyInput,
+  checksum: ChecksumAlgorithm | undefined,
   range?: (size: number) => ByteRange | undefined,
 ): Promise<{ result: GetObjectResult; body: IncomingBody }> {
   const src = parseCopySource(input.CopySource);
@@ -83,7 +89,7 @@ async function openSource(
     }),
   );
   const length = result.range ? result.range.end - result.range.start + 1 : result.info.size;
-  const algorithm = result.range === undefined && result.info.checksum?.type === "FULL_OBJECT" ? result.info.checksum.algorithm : undefined;
+  const algorithm = checksum ?? (result.range === undefined ? result.info.checksum?.algorithm : undefined);
   const body = verifyingBody(result.open(), { payload: { type: "unsigned" }, contentLength: length, defaultChecksum: algorithm });
   return { result, body };
 }
@@ -103,7 +109,7 @@ export const copyHandlers: CopyHandlers<HandlerContext> = {
     }
     const userMetadata = replaceMeta ? validateMetadata(input.Metadata) : undefined;
     const newTags = replaceTags ? parseTagging(input.Tagging) : undefined;
-    const { result, body } = await openSource(ctx, input);
+    const { result, body } = await openSource(ctx, input, input.ChecksumAlgorithm);
     const s = result.info;
     const info = await storageCall(() =>
       ctx.storage.putObject(
@@ -136,10 +142,21 @@ export const copyHandlers: CopyHandlers<HandlerContext> = {
 
   async UploadPartCopy(input, ctx) {
     await ownedBucket(ctx, input.Bucket);
-    const { result, body } = await openSource(ctx, input, (size) => copyRange(input.CopySourceRange, size));
+    // The upload first (NoSuchUpload before any byte is read): its checksum algorithm is the one
+    // every part must carry for CompleteMultipartUpload to compute the object's checksum.
+    const { upload } = await storageCall(() =>
+      ctx.storage.listParts({ bucket: input.Bucket, key: input.Key, uploadId: input.UploadId, maxParts: 0 }),
+    );
+    const { result, body } = await openSource(ctx, input, upload.checksumAlgorithm, (size) => copyRange(input.CopySourceRange, size));
     const part = await storageCall(() => ctx.storage.uploadPart(input.Bucket, input.Key, input.UploadId, input.PartNumber, body)).finally(() =>
       result.release(),
     );
-    return { Body: { ETag: quoteEtag(part.etag), LastModified: part.lastModified } };
+    return {
+      Body: {
+        ETag: quoteEtag(part.etag),
+        LastModified: part.lastModified,
+        ...(part.checksum ? { [`Checksum${part.checksum.algorithm}`]: part.checksum.value } : {}),
+      },
+    };
   },
 };

@@ -92,6 +92,13 @@ export const listingHandlers: ListingHandlers<HandlerContext> = {
    * therefore exclusive whatever the version-id marker says.
    */
   async ListObjectVersions(input, ctx) {
+    // A version id marker only means something within a key ("ListObjectVersions").
+    if (input.VersionIdMarker && !input.KeyMarker) {
+      throw new S3Error("InvalidArgument", "A version-id marker cannot be specified without a key marker.", {
+        ArgumentName: "version-id-marker",
+        ArgumentValue: input.VersionIdMarker,
+      });
+    }
     const maxKeys = pageSize(input.MaxKeys);
     const r = await list(ctx, input.Bucket, { prefix: input.Prefix, delimiter: input.Delimiter, startAfter: input.KeyMarker, maxKeys });
     const enc = urlEncoder(input.EncodingType);

@@ -1,8 +1,10 @@
 /** Multipart uploads: create, upload part, complete, abort, list parts, list uploads. */
 import type { MultipartHandlers } from "../../generated/handlers.js";
+import type { CompleteMultipartUploadInput } from "../../generated/types/multipart.js";
+import { CHECKSUM_ALGORITHMS } from "../auth/checksums.js";
 import { S3Error } from "../errors.js";
 import { storageCall } from "../storage/errors.js";
-import { MAX_PART_NUMBER, type UploadInfo } from "../storage/types.js";
+import { MAX_PART_NUMBER, type ChecksumAlgorithm, type UploadInfo } from "../storage/types.js";
 import {
   checksumMembers,
   ownedBucket,
@@ -28,12 +30,30 @@ function uploadEntry(u: UploadInfo, enc: (s?: string) => string | undefined) {
     Owner: ownerOf(u.owner),
     Initiator: ownerOf(u.owner),
     ChecksumAlgorithm: u.checksumAlgorithm,
+    ChecksumType: checksumTypeOf(u.checksumAlgorithm),
   };
+}
+
+/**
+ * The kind of object checksum an upload's algorithm gives: CRC64NVME only exists as FULL_OBJECT, the
+ * others are COMPOSITE here (the store keeps an algorithm per upload, not a type; see
+ * CreateMultipartUpload).
+ */
+function checksumTypeOf(algorithm: ChecksumAlgorithm | undefined): "COMPOSITE" | "FULL_OBJECT" | undefined {
+  if (algorithm === undefined) return undefined;
+  return algorithm === "CRC64NVME" ? "FULL_OBJECT" : "COMPOSITE";
+}
+
+/** The upload (NoSuchUpload when it is not one of this bucket and key), without its parts. */
+async function uploadOf(ctx: HandlerContext, bucket: string, key: string, uploadId: string): Promise<UploadInfo> {
+  const r = await storageCall(() => ctx.storage.listParts({ bucket, key, uploadId, maxParts: 0 }));
+  return r.upload;
 }
 
 export const multipartHandlers: MultipartHandlers<HandlerContext> = {
   async CreateMultipartUpload(input, ctx) {
     validateKey(input.Key);
+    checkChecksumType(input.ChecksumAlgorithm, input.ChecksumType);
     const userMetadata = validateMetadata(input.Metadata);
     const tags = parseTagging(input.Tagging);
     await ownedBucket(ctx, input.Bucket);
@@ -56,13 +76,24 @@ export const multipartHandlers: MultipartHandlers<HandlerContext> = {
     );
     return {
       ChecksumAlgorithm: upload.checksumAlgorithm,
-      ChecksumType: upload.checksumAlgorithm ? "COMPOSITE" : undefined,
+      ChecksumType: checksumTypeOf(upload.checksumAlgorithm),
       Body: { Bucket: input.Bucket, Key: input.Key, UploadId: upload.uploadId },
     };
   },
 
   async UploadPart(input, ctx) {
     await ownedBucket(ctx, input.Bucket);
+    // Every part of an upload created with a checksum algorithm carries a checksum of that algorithm,
+    // or the object's checksum could not be made ("Checking object integrity"); S3 refuses the part
+    // before reading it, with this message.
+    const upload = await uploadOf(ctx, input.Bucket, input.Key, input.UploadId);
+    const sent = ctx.bodyChecksum();
+    if (upload.checksumAlgorithm !== undefined && sent !== upload.checksumAlgorithm) {
+      throw new S3Error(
+        "InvalidRequest",
+        `Checksum Type mismatch occurred, expected checksum Type: ${upload.checksumAlgorithm.toLowerCase()}, actual checksum Type: ${sent?.toLowerCase() ?? "null"}`,
+      );
+    }
     const part = await storageCall(() => ctx.storage.uploadPart(input.Bucket, input.Key, input.UploadId, input.PartNumber, input.Body));
     const checksum = checksumMembers(part.checksum);
     delete checksum.ChecksumType;
@@ -73,6 +104,7 @@ export const multipartHandlers: MultipartHandlers<HandlerContext> = {
     const parts = input.MultipartUpload.Parts;
     if (parts.length === 0 || parts.length > MAX_PART_NUMBER) throw new S3Error("MalformedXML");
     await ownedBucket(ctx, input.Bucket);
+    await checkPartChecksums(ctx, input);
     const info = await storageCall(() =>
       ctx.storage.completeMultipartUpload({
         bucket: input.Bucket,
@@ -127,6 +159,7 @@ export const multipartHandlers: MultipartHandlers<HandlerContext> = {
         Owner: ownerOf(r.upload.owner),
         StorageClass: r.upload.storageClass as "STANDARD",
         ChecksumAlgorithm: r.upload.checksumAlgorithm,
+        ChecksumType: checksumTypeOf(r.upload.checksumAlgorithm),
       },
     };
   },
@@ -166,3 +199,56 @@ export const multipartHandlers: MultipartHandlers<HandlerContext> = {
     };
   },
 };
+
+/**
+ * x-amz-checksum-type on CreateMultipartUpload ("CreateMultipartUpload", "Checking object integrity"):
+ * it needs an algorithm; SHA-1 and SHA-256 have no FULL_OBJECT form, CRC64NVME no COMPOSITE one.
+ * A FULL_OBJECT CRC32 or CRC32C is valid S3 but not implemented: the storage interface records an
+ * algorithm per upload, not a type, and would answer a COMPOSITE checksum instead.
+ */
+function checkChecksumType(algorithm: ChecksumAlgorithm | undefined, type: "COMPOSITE" | "FULL_OBJECT" | undefined): void {
+  if (type === undefined) return;
+  if (algorithm === undefined) {
+    throw new S3Error("InvalidRequest", "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.");
+  }
+  if (type !== checksumTypeOf(algorithm)) {
+    if ((algorithm === "CRC32" || algorithm === "CRC32C") && type === "FULL_OBJECT") {
+      throw new S3Error("NotImplemented", `FULL_OBJECT ${algorithm} checksums of multipart uploads are not implemented by this gateway.`);
+    }
+    throw new S3Error("InvalidRequest", `The ${type} checksum type cannot be used with the ${algorithm.toLowerCase()} checksum algorithm.`);
+  }
+}
+
+/**
+ * The part checksums listed in CompleteMultipartUpload. An upload created with an algorithm needs
+ * each part's checksum of it (S3's InvalidRequest and message); a checksum that is not the one
+ * the part was uploaded with is an InvalidPart, as a wrong ETag is.
+ */
+async function checkPartChecksums(ctx: HandlerContext, input: CompleteMultipartUploadInput): Promise<void> {
+  const listed = input.MultipartUpload.Parts;
+  const anyGiven = listed.some((p) => CHECKSUM_ALGORITHMS.some((a) => p[`Checksum${a}`] !== undefined));
+  const { upload, parts } = await storageCall(() =>
+    ctx.storage.listParts({ bucket: input.Bucket, key: input.Key, uploadId: input.UploadId, maxParts: anyGiven ? MAX_PART_NUMBER : 0 }),
+  );
+  const algorithm = upload.checksumAlgorithm;
+  if (algorithm !== undefined && checksumTypeOf(algorithm) === "COMPOSITE") {
+    const missing = listed.find((p) => p[`Checksum${algorithm}`] === undefined);
+    if (missing !== undefined) {
+      throw new S3Error(
+        "InvalidRequest",
+        `The upload was created using a ${algorithm.toLowerCase()} checksum. The complete request must include the checksum for each part. It was missing for part ${missing.PartNumber} in the request.`,
+      );
+    }
+  }
+  if (!anyGiven) return;
+  const stored = new Map(parts.map((p) => [p.partNumber, p.checksum]));
+  for (const p of listed) {
+    for (const a of CHECKSUM_ALGORITHMS) {
+      const given = p[`Checksum${a}`];
+      if (given === undefined) continue;
+      const checksum = stored.get(p.PartNumber);
+      // a part without a checksum of that algorithm cannot be vouched for by one
+      if (checksum?.algorithm !== a || checksum.value !== given) throw new S3Error("InvalidPart");
+    }
+  }
+}

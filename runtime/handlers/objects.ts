@@ -45,7 +45,8 @@ function objectHeaders(input: GetObjectInput | HeadObjectInput, info: ObjectInfo
     Expires: input.ResponseExpires ?? info.expires,
     Metadata: info.userMetadata,
     StorageClass: visibleStorageClass(info.storageClass) as "STANDARD" | undefined,
-    PartsCount: part ? part.partsCount : undefined,
+    // Only a multipart object has parts to count ("x-amz-mp-parts-count": returned with partNumber).
+    PartsCount: part && info.partsCount !== undefined ? part.partsCount : undefined,
     ...(input.ChecksumMode === "ENABLED" && whole ? checksumMembers(info.checksum) : {}),
   };
 }
@@ -59,8 +60,16 @@ function readPreconditions(input: GetObjectInput | HeadObjectInput): void {
 
 /** The range to serve within a part (when a part was asked for) or the object. */
 function rangeWithin(input: GetObjectInput | HeadObjectInput, info: ObjectInfo, part: ObjectPartInfo | undefined): ByteRange | undefined {
-  if (part) return part.range;
+  if (part) return partRange(part);
   return resolveRange(input.Range, info.size);
+}
+
+/**
+ * A part is served as a range (206 with Content-Range, as S3 answers partNumber=1 of a single-part
+ * object too), except part 1 of an empty object, which has no byte to name in a Content-Range.
+ */
+function partRange(part: ObjectPartInfo): ByteRange | undefined {
+  return part.range.end >= part.range.start ? part.range : undefined;
 }
 
 export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
@@ -109,7 +118,7 @@ export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
       }),
     );
     try {
-      const headers = objectHeaders(input, result.info, result.part ? result.part.range : result.range, result.part);
+      const headers = objectHeaders(input, result.info, result.part ? partRange(result.part) : result.range, result.part);
       return { ...headers, TagCount: Object.keys(result.info.tags).length || undefined, Body: result.open() };
     } catch (err) {
       result.release();

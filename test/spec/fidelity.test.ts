@@ -25,6 +25,27 @@ interface SmithyShape {
 /** Operations AWS serves on other endpoints, which the spec deliberately leaves without a route. */
 const NO_ROUTE = new Set(["ListDirectoryBuckets", "WriteGetObjectResponse"]);
 /**
+ * Operations AWS added after the reference model was taken; the AWS SDKs send them, so the spec routes
+ * them to 501 (spec/not-implemented.tsp, bindings from @aws-sdk/client-s3 3.1175). Without their rows,
+ * DELETE /bucket?metadataConfiguration would reach DeleteBucket.
+ */
+const NEWER_THAN_MODEL = new Set([
+  "CreateBucketMetadataConfiguration",
+  "DeleteBucketMetadataConfiguration",
+  "GetBucketMetadataConfiguration",
+  "UpdateBucketMetadataInventoryTableConfiguration",
+  "UpdateBucketMetadataJournalTableConfiguration",
+  "UpdateBucketMetadataAnnotationTableConfiguration",
+  "GetBucketAbac",
+  "PutBucketAbac",
+  "RenameObject",
+  "UpdateObjectEncryption",
+  "GetObjectAnnotation",
+  "ListObjectAnnotations",
+  "PutObjectAnnotation",
+  "DeleteObjectAnnotation",
+]);
+/**
  * Members the spec adds that AWS's model does not list: the SDK's x-id, response bodies (wrapped in
  * a member here), and list-type, which AWS's model writes into the URI as a literal.
  */
@@ -40,10 +61,10 @@ describe.skipIf(!existsSync(modelFile))("the spec against AWS's Smithy model", (
   it("routes every operation of AWS's model (except those served on other endpoints)", () => {
     const ours = new Set(spec.operations.map((o) => o.name));
     expect(smithyOps.filter((n) => !ours.has(n) && !NO_ROUTE.has(n))).toEqual([]);
-    expect([...ours].filter((n) => !smithyOps.includes(n))).toEqual([]);
+    expect([...ours].filter((n) => !smithyOps.includes(n) && !NEWER_THAN_MODEL.has(n))).toEqual([]);
   });
 
-  it.each(spec.operations.map((o) => [o.name, o] as const))("%s: method, path and keyword", (name, op) => {
+  it.each(spec.operations.filter((o) => !NEWER_THAN_MODEL.has(o.name)).map((o) => [o.name, o] as const))("%s: method, path and keyword", (name, op) => {
     const http = shape(name).traits!["smithy.api#http"] as { method: string; uri: string };
     expect(op.route.method).toBe(http.method);
     const [p, q = ""] = http.uri.split("?");
