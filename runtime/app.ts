@@ -79,7 +79,7 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
 
   s3.addHook("onRequest", requestIdFilter(hostId));
   s3.addHook("onRequest", routingFilter(config));
-  s3.addHook("onRequest", authFilter({ lookupSecret: (id) => credentials.get(id), now, maxSkewSeconds: config.limits.maxClockSkewSeconds }));
+  s3.addHook("onRequest", authFilter({ lookupSecret: (id) => credentials.get(id), now, maxSkewSeconds: config.limits.maxClockSkewSeconds, region: config.s3.region }));
   s3.addHook("onResponse", async (request, reply) => {
     const st = request.s3;
     metrics.observe({

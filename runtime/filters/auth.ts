@@ -16,6 +16,8 @@ export interface AuthOptions {
   lookupSecret(accessKeyId: string): string | undefined;
   now(): Date;
   maxSkewSeconds: number;
+  /** the gateway's region: a credential scope naming another is refused, as S3 does */
+  region: string;
 }
 
 export function authFilter(opts: AuthOptions) {
@@ -24,7 +26,7 @@ export function authFilter(opts: AuthOptions) {
     const st = request.s3;
     const auth = verifyRequest(
       { method: request.method, rawPath: st.url!.rawPath, rawQuery: st.url!.rawQuery, headers: request.raw.headersDistinct },
-      { lookupSecret: opts.lookupSecret, now: opts.now(), maxSkewMs: opts.maxSkewSeconds * 1000, signingKeys },
+      { lookupSecret: opts.lookupSecret, now: opts.now(), maxSkewMs: opts.maxSkewSeconds * 1000, region: opts.region, signingKeys },
     );
     st.auth = auth;
     if (auth.kind === "anonymous") throw new S3Error("AccessDenied");

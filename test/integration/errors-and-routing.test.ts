@@ -91,7 +91,7 @@ import {
   UpdateObjectEncryptionCommand,
   UploadPartCommand,
   UploadPartCopyCommand,
-  type S3Client,
+  S3Client,
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGateway, type RunningGateway } from "../support/server.js";
@@ -317,6 +317,22 @@ describe("authentication", () => {
       await expectS3Error(stranger.send(new PutObjectCommand({ Bucket: bucket, Key: "intruder", Body: "x" })), "InvalidAccessKeyId", 403);
     } finally {
       stranger.destroy();
+    }
+    await expectUntouched();
+  });
+
+  it("answers AuthorizationHeaderMalformed to a request signed for another region, naming the right one", async () => {
+    const elsewhere = new S3Client({
+      endpoint: gw.endpoint,
+      region: "eu-west-1",
+      forcePathStyle: true,
+      credentials: { accessKeyId: gw.accessKeyId, secretAccessKey: gw.secretAccessKey },
+      maxAttempts: 1,
+    });
+    try {
+      await expectS3Error(elsewhere.send(new PutObjectCommand({ Bucket: bucket, Key: "intruder", Body: "x" })), "AuthorizationHeaderMalformed", 400);
+    } finally {
+      elsewhere.destroy();
     }
     await expectUntouched();
   });
