@@ -8,7 +8,7 @@ import type { FastifyBaseLogger } from "fastify";
 import type { Config } from "../config.js";
 import { S3Error } from "../errors.js";
 import { storageCall } from "../storage/errors.js";
-import type { BucketInfo, ByteRange, Checksum, ChecksumAlgorithm, ObjectInfo, StorageClient } from "../storage/types.js";
+import type { BucketInfo, ByteRange, Checksum, ChecksumAlgorithm, ObjectInfo, StorageClient, SystemMetadata } from "../storage/types.js";
 
 export interface HandlerContext {
   requestId: string;
@@ -106,6 +106,34 @@ export function parseTagging(header: string | undefined): Record<string, string>
   }
   if (n > 10) throw new S3Error("InvalidTag", "Object tags cannot be greater than 10");
   return tags;
+}
+
+/** The system metadata headers a client sends when it creates an object (PutObject, CopyObject...). */
+export interface SystemMetadataInput {
+  ContentType?: string;
+  ContentEncoding?: string;
+  ContentLanguage?: string;
+  ContentDisposition?: string;
+  CacheControl?: string;
+  Expires?: string;
+}
+
+/** The system metadata to store for a new object, from its request headers. */
+export function systemMetadataOf(input: SystemMetadataInput): SystemMetadata {
+  return {
+    contentType: input.ContentType,
+    contentEncoding: storedContentEncoding(input.ContentEncoding),
+    contentLanguage: input.ContentLanguage,
+    contentDisposition: input.ContentDisposition,
+    cacheControl: input.CacheControl,
+    expires: input.Expires,
+  };
+}
+
+/** The system metadata of a stored object, to carry over to a copy. */
+export function systemMetadataFrom(info: SystemMetadata): SystemMetadata {
+  const { contentType, contentEncoding, contentLanguage, contentDisposition, cacheControl, expires } = info;
+  return { contentType, contentEncoding, contentLanguage, contentDisposition, cacheControl, expires };
 }
 
 /** Content-Encoding without the aws-chunked transfer coding, which is not part of the object. */

@@ -12,7 +12,7 @@ import {
   pageSize,
   parseTagging,
   quoteEtag,
-  storedContentEncoding,
+  systemMetadataOf,
   unquoteEtag,
   urlEncoder,
   validateKey,
@@ -66,12 +66,7 @@ export const multipartHandlers: MultipartHandlers<HandlerContext> = {
         storageClass: input.StorageClass ?? "STANDARD",
         owner: ctx.accessKeyId,
         checksumAlgorithm: input.ChecksumAlgorithm,
-        contentType: input.ContentType,
-        contentEncoding: storedContentEncoding(input.ContentEncoding),
-        contentLanguage: input.ContentLanguage,
-        contentDisposition: input.ContentDisposition,
-        cacheControl: input.CacheControl,
-        expires: input.Expires,
+        ...systemMetadataOf(input),
       }),
     );
     return {

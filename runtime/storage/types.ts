@@ -87,13 +87,17 @@ export interface BodyDigests {
   checksum?: Checksum;
 }
 
-export interface PutObjectParams extends SystemMetadata {
+/** What a new object is created with, by a PUT, a copy or a multipart upload. */
+export interface NewObjectParams extends SystemMetadata {
   bucket: string;
   key: string;
   userMetadata: Record<string, string>;
   tags: Record<string, string>;
   storageClass: string;
   owner: string;
+}
+
+export interface PutObjectParams extends NewObjectParams {
   /** conditional write, checked atomically with the commit */
   ifMatch?: string;
   ifNoneMatch?: string;
@@ -158,13 +162,7 @@ export interface DeleteObjectResult {
   error?: StorageError;
 }
 
-export interface MultipartUploadParams extends SystemMetadata {
-  bucket: string;
-  key: string;
-  userMetadata: Record<string, string>;
-  tags: Record<string, string>;
-  storageClass: string;
-  owner: string;
+export interface MultipartUploadParams extends NewObjectParams {
   checksumAlgorithm?: ChecksumAlgorithm;
 }
 
