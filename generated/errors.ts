@@ -3,9 +3,11 @@
 /** The S3 error table from spec/errors.tsp: code -> HTTP status and default message. */
 export const errorTable = {
   AccessDenied: { status: 403, message: "Access Denied" },
+  AccessForbidden: { status: 403, message: "CORSResponse: CORS is not enabled for this bucket." },
   AuthorizationHeaderMalformed: { status: 400, message: "The authorization header is malformed." },
   AuthorizationQueryParametersError: { status: 400, message: "Error parsing the X-Amz-Credential parameter." },
   BadDigest: { status: 400, message: "The Content-MD5 you specified did not match what we received." },
+  BadRequest: { status: 400, message: "Insufficient information. Origin request header needed." },
   BucketAlreadyExists: { status: 409, message: "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again." },
   BucketAlreadyOwnedByYou: { status: 409, message: "Your previous request to create the named bucket succeeded and you already own it." },
   BucketNotEmpty: { status: 409, message: "The bucket you tried to delete is not empty" },

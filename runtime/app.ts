@@ -19,6 +19,7 @@ import { routingFilter } from "./filters/routing.js";
 import { authFilter, requestBody } from "./filters/auth.js";
 import { auditFilter } from "./filters/audit.js";
 import { requestIdFilter } from "./filters/request-id.js";
+import { hideContentType, restoreContentType } from "./filters/raw-body.js";
 import type { S3RequestState } from "./filters/state.js";
 import { createHandlers, type HandlerContext } from "./handlers/index.js";
 import type { StorageClient } from "./storage/types.js";
@@ -72,14 +73,30 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
   // answered when the body is first read (filters/auth.ts requestBody), so that a request refused
   // before gets its error instead of an invitation to send a body that will not be read.
   s3.server.on("checkContinue", (req, res) => s3.server.emit("request", req, res));
+  // Node answers any other Expect value with 417 itself; S3 ignores expectations it does not know.
+  s3.server.on("checkExpectation", (req, res) => s3.server.emit("request", req, res));
 
   // Bodies are never parsed by fastify: handlers get the raw stream through the verifying body.
   s3.removeAllContentTypeParsers();
   s3.addContentTypeParser("*", (_request, _payload, done) => done(null));
 
   s3.addHook("onRequest", requestIdFilter(hostId));
+  s3.addHook("onRequest", hideContentType);
+  s3.addHook("preValidation", restoreContentType);
   s3.addHook("onRequest", routingFilter(config));
-  s3.addHook("onRequest", authFilter({ lookupSecret: (id) => credentials.get(id), now, maxSkewSeconds: config.limits.maxClockSkewSeconds, region: config.s3.region }));
+  s3.addHook(
+    "onRequest",
+    authFilter({
+      lookupSecret: (id) => credentials.get(id),
+      now,
+      maxSkewSeconds: config.limits.maxClockSkewSeconds,
+      region: config.s3.region,
+      bucketExists: (name) => deps.storage.getBucket(name).then(
+        () => true,
+        () => false,
+      ),
+    }),
+  );
   s3.addHook("onResponse", async (request, reply) => {
     const st = request.s3;
     metrics.observe({
@@ -164,7 +181,7 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
   });
 
   s3.route({
-    method: ["GET", "PUT", "POST", "DELETE", "HEAD"],
+    method: ["GET", "PUT", "POST", "DELETE", "HEAD", "OPTIONS"],
     url: "*",
     handler: async (request, reply) => {
       const st = request.s3;

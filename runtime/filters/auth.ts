@@ -18,6 +18,7 @@ export interface AuthOptions {
   maxSkewSeconds: number;
   /** the gateway's region: a credential scope naming another is refused, as S3 does */
   region: string;
+  bucketExists(name: string): Promise<boolean>;
 }
 
 export function authFilter(opts: AuthOptions) {
@@ -29,7 +30,12 @@ export function authFilter(opts: AuthOptions) {
       { lookupSecret: opts.lookupSecret, now: opts.now(), maxSkewMs: opts.maxSkewSeconds * 1000, region: opts.region, signingKeys },
     );
     st.auth = auth;
-    if (auth.kind === "anonymous") throw new S3Error("AccessDenied");
+    if (auth.kind === "anonymous") {
+      // No anonymous access here; S3 still tells an anonymous caller that a bucket does not exist.
+      const bucket = st.target?.bucket;
+      if (bucket !== undefined && !(await opts.bucketExists(bucket))) throw new S3Error("NoSuchBucket");
+      throw new S3Error("AccessDenied");
+    }
     st.accessKeyId = auth.accessKeyId;
   };
 }

@@ -1,7 +1,8 @@
 /** Buckets: ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation. */
 import type { BucketsHandlers } from "../../generated/handlers.js";
 import { S3Error } from "../errors.js";
-import { storageCall } from "../storage/errors.js";
+import { storageCall, toS3Error } from "../storage/errors.js";
+import { StorageError } from "../storage/types.js";
 import { ownedBucket, ownerOf, validateBucketName, type HandlerContext } from "./common.js";
 
 export const bucketsHandlers: BucketsHandlers<HandlerContext> = {
@@ -36,7 +37,14 @@ export const bucketsHandlers: BucketsHandlers<HandlerContext> = {
       throw new S3Error("InvalidLocationConstraint");
     }
     if (input.ObjectLockEnabledForBucket) throw new S3Error("NotImplemented", "Object Lock is not implemented by this gateway.");
-    await storageCall(() => ctx.storage.createBucket(input.Bucket, ctx.accessKeyId));
+    try {
+      await ctx.storage.createBucket(input.Bucket, ctx.accessKeyId);
+    } catch (err) {
+      // In us-east-1, creating a bucket you already own succeeds and changes nothing (a legacy of
+      // the original S3 region); every other region answers BucketAlreadyOwnedByYou ("CreateBucket").
+      const owned = err instanceof StorageError && err.kind === "BUCKET_ALREADY_OWNED";
+      if (!(owned && ctx.config.s3.region === "us-east-1")) throw toS3Error(err);
+    }
     return { Location: `/${input.Bucket}` };
   },
 

@@ -139,11 +139,12 @@ export function systemMetadataFrom(info: SystemMetadata): SystemMetadata {
 /** Content-Encoding without the aws-chunked transfer coding, which is not part of the object. */
 export function storedContentEncoding(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
+  // Remove the token and its separator; keep the rest exactly as sent ("deflate, gzip").
   const rest = value
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s && s.toLowerCase() !== "aws-chunked");
-  return rest.length ? rest.join(",") : undefined;
+    .replace(/(^|,)\s*aws-chunked\s*(?=,|$)/gi, "")
+    .replace(/^\s*,\s*/, "")
+    .trim();
+  return rest === "" ? undefined : rest;
 }
 
 function etagMatches(header: string, etag: string): boolean {

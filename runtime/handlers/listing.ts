@@ -49,12 +49,13 @@ export const listingHandlers: ListingHandlers<HandlerContext> = {
     return {
       Body: {
         Name: input.Bucket,
-        Prefix: enc(input.Prefix ?? ""),
+        // botocore and AWS leave v1's Prefix unencoded (only v2 and versions encode it).
+        Prefix: input.Prefix ?? "",
         Marker: enc(input.Marker ?? ""),
         // NextMarker is only returned with a delimiter; without one, clients resume from the last key.
         NextMarker: r.isTruncated && input.Delimiter ? enc(r.nextMarker) : undefined,
         MaxKeys: maxKeys,
-        Delimiter: enc(input.Delimiter),
+        Delimiter: enc(input.Delimiter || undefined),
         IsTruncated: r.isTruncated,
         EncodingType: input.EncodingType,
         Contents: r.objects.map((o) => entry(o, enc, true)),
@@ -65,7 +66,8 @@ export const listingHandlers: ListingHandlers<HandlerContext> = {
 
   async ListObjectsV2(input, ctx) {
     const maxKeys = pageSize(input.MaxKeys);
-    const resumeAfter = input.ContinuationToken !== undefined ? decodeToken(input.ContinuationToken) : input.StartAfter;
+    // An empty continuation token is no token (it is echoed back all the same).
+    const resumeAfter = input.ContinuationToken ? decodeToken(input.ContinuationToken) : input.StartAfter;
     const r = await list(ctx, input.Bucket, { prefix: input.Prefix, delimiter: input.Delimiter, startAfter: resumeAfter, maxKeys });
     const enc = urlEncoder(input.EncodingType);
     return {
@@ -74,7 +76,7 @@ export const listingHandlers: ListingHandlers<HandlerContext> = {
         Prefix: enc(input.Prefix ?? ""),
         MaxKeys: maxKeys,
         KeyCount: r.objects.length + r.commonPrefixes.length,
-        Delimiter: enc(input.Delimiter),
+        Delimiter: enc(input.Delimiter || undefined),
         IsTruncated: r.isTruncated,
         EncodingType: input.EncodingType,
         ContinuationToken: input.ContinuationToken,
@@ -111,7 +113,7 @@ export const listingHandlers: ListingHandlers<HandlerContext> = {
         NextKeyMarker: r.isTruncated ? enc(r.nextMarker) : undefined,
         NextVersionIdMarker: r.isTruncated ? "null" : undefined,
         MaxKeys: maxKeys,
-        Delimiter: enc(input.Delimiter),
+        Delimiter: enc(input.Delimiter || undefined),
         IsTruncated: r.isTruncated,
         EncodingType: input.EncodingType,
         Versions: r.objects.map((o) => ({

@@ -17,7 +17,8 @@ describe("admin server", () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: "ok", storage: "embedded" });
     const s3 = await fetch(`${gw.endpoint}/health`);
-    expect(s3.status).toBe(403); // an unsigned S3 request for bucket "health"
+    expect(s3.status).toBe(404); // an unsigned S3 request for bucket "health", which does not exist
+    expect(await s3.text()).toContain("<Code>NoSuchBucket</Code>");
   });
 
   it("counts requests by operation, status and error code, with latency and bytes", async () => {

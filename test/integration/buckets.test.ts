@@ -9,6 +9,7 @@ import {
   GetBucketLocationCommand,
   HeadBucketCommand,
   ListBucketsCommand,
+  GetObjectCommand,
   PutObjectCommand,
   DeleteObjectCommand,
   AbortMultipartUploadCommand,
@@ -50,11 +51,31 @@ describe("CreateBucket", () => {
     await expectS3Error(s3.send(new HeadBucketCommand({ Bucket: name })), "NotFound", 404);
   });
 
-  it("answers BucketAlreadyOwnedByYou when the caller already has the bucket", async () => {
+  it("succeeds and keeps the contents when the caller creates a bucket it owns again (us-east-1)", async () => {
     const name = bucketName("twice");
     await s3.send(new CreateBucketCommand({ Bucket: name }));
-    const err = await expectS3Error(s3.send(new CreateBucketCommand({ Bucket: name })), "BucketAlreadyOwnedByYou", 409);
-    expect((err as unknown as { BucketName?: string }).BucketName).toBe(name);
+    await s3.send(new PutObjectCommand({ Bucket: name, Key: "kept", Body: "still here" }));
+    await s3.send(new CreateBucketCommand({ Bucket: name }));
+    const got = await s3.send(new GetObjectCommand({ Bucket: name, Key: "kept" }));
+    expect(await got.Body!.transformToString()).toBe("still here");
+  });
+
+  it("answers BucketAlreadyOwnedByYou for a bucket the caller owns in any other region", async () => {
+    const eu = await startGateway({ args: ["--region", "eu-west-1"] });
+    const client = eu.client({ region: "eu-west-1" });
+    try {
+      const name = bucketName("twice-eu");
+      await client.send(new CreateBucketCommand({ Bucket: name, CreateBucketConfiguration: { LocationConstraint: "eu-west-1" } }));
+      const err = await expectS3Error(
+        client.send(new CreateBucketCommand({ Bucket: name, CreateBucketConfiguration: { LocationConstraint: "eu-west-1" } })),
+        "BucketAlreadyOwnedByYou",
+        409,
+      );
+      expect((err as unknown as { BucketName?: string }).BucketName).toBe(name);
+    } finally {
+      client.destroy();
+      await eu.stop();
+    }
   });
 
   it.each([

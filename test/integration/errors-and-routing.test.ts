@@ -592,8 +592,8 @@ describe("virtual-hosted-style requests", () => {
       path: "/",
       headers: { host: `${bucketName("nobody")}.${DOMAIN}:${gw.port}` },
     });
-    // unsigned: the gateway refuses it before looking for the bucket
-    expectErrorXml(res, "AccessDenied", 403);
+    // unsigned: S3 still says the bucket does not exist
+    expectErrorXml(res, "NoSuchBucket", 404);
     const signed = await rawRequest(gw, { method: "GET", path: "/", host: `${bucketName("nobody")}.${DOMAIN}:${gw.port}` });
     expectErrorXml(signed, "NoSuchBucket", 404);
   });

@@ -24,7 +24,7 @@ export interface RunningGateway {
   /** everything the process printed so far */
   output(): string;
   /** a client with the SDK's default settings (checksums included), path-style */
-  client(overrides?: { accessKeyId?: string; secretAccessKey?: string }): S3Client;
+  client(overrides?: { accessKeyId?: string; secretAccessKey?: string; region?: string }): S3Client;
   /** SIGTERM and wait; `removeData` (default true) deletes the data directory */
   stop(opts?: { removeData?: boolean }): Promise<void>;
   /** SIGKILL and wait: for crash tests */
@@ -87,7 +87,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     client(o = {}) {
       return new S3Client({
         endpoint,
-        region: "us-east-1",
+        region: o.region ?? "us-east-1",
         forcePathStyle: true,
         credentials: { accessKeyId: o.accessKeyId ?? accessKeyId, secretAccessKey: o.secretAccessKey ?? secretAccessKey },
         maxAttempts: 1,
