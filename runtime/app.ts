@@ -49,6 +49,14 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
   const handlers = createHandlers() as unknown as Record<string, (input: unknown, ctx: HandlerContext) => Promise<Record<string, unknown>>>;
   compileBindings(Object.values(ops).filter((o) => o.implemented));
   const hostId = randomBytes(24).toString("base64");
+  // Operations whose x-amz-checksum-* headers are members of their own (the checksum of the object
+  // they make) while their body is an XML document: CompleteMultipartUpload.
+  const objectChecksumOps = new Set(
+    Object.values(ops)
+      .filter((o) => o.input.some((m) => m.location === "body" && m.type.kind === "shape"))
+      .filter((o) => o.input.some((m) => m.location === "header" && /^x-amz-checksum-(crc|sha)/.test(m.wireName)))
+      .map((o) => o.name),
+  );
   const credentials = new Map(config.credentials.map((c) => [c.accessKeyId, c.secretAccessKey]));
   const now = deps.now ?? (() => new Date());
 
@@ -196,7 +204,7 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
           query: st.url!.query,
           headers: request.headers,
           hasBody: request.headers["content-length"] !== undefined ? request.headers["content-length"] !== "0" : request.headers["transfer-encoding"] !== undefined,
-          body: () => requestBody(request, reply, config),
+          body: () => requestBody(request, reply, config, { checksumHeadersDescribeObject: objectChecksumOps.has(op.name) }),
         },
         config.limits.maxXmlBodyBytes,
       );

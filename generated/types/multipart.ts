@@ -33,6 +33,18 @@ export interface CompleteMultipartUploadInput {
   IfNoneMatch?: string;
   /** (header if-match) */
   IfMatch?: string;
+  /** (header x-amz-checksum-crc32) */
+  ChecksumCRC32?: string;
+  /** (header x-amz-checksum-crc32c) */
+  ChecksumCRC32C?: string;
+  /** (header x-amz-checksum-crc64nvme) */
+  ChecksumCRC64NVME?: string;
+  /** (header x-amz-checksum-sha1) */
+  ChecksumSHA1?: string;
+  /** (header x-amz-checksum-sha256) */
+  ChecksumSHA256?: string;
+  /** (header x-amz-checksum-type) */
+  ChecksumType?: "COMPOSITE" | "FULL_OBJECT";
   /** (body) */
   MultipartUpload: CompletedMultipartUpload;
 }

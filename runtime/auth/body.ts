@@ -57,6 +57,11 @@ export interface BodyPlan {
 
 export interface BodyPlanOptions {
   defaultChecksum?: ChecksumAlgorithm;
+  /**
+   * The request's x-amz-checksum-* headers describe the object the request makes, not its body
+   * (CompleteMultipartUpload): they are left to the operation. A trailer still describes the body.
+   */
+  checksumHeadersDescribeObject?: boolean;
   maxChunkSize?: number;
 }
 
@@ -116,7 +121,7 @@ export function bodyPlanFromHeaders(headers: RequestHeaders, auth: VerifiedAuth,
     plan.contentMd5 = md5.trim();
   }
 
-  const checksum = requestedChecksum(headers, payload);
+  const checksum = requestedChecksum(headers, payload, options.checksumHeadersDescribeObject === true);
   if (checksum !== undefined) plan.checksum = checksum;
   return plan;
 }
@@ -133,9 +138,9 @@ function anonymousPayload(headers: RequestHeaders): PayloadMode {
   return mode;
 }
 
-function requestedChecksum(headers: RequestHeaders, payload: PayloadMode): RequestedChecksum | undefined {
+function requestedChecksum(headers: RequestHeaders, payload: PayloadMode, headersDescribeObject: boolean): RequestedChecksum | undefined {
   const inHeaders: { algorithm: ChecksumAlgorithm; name: string; value: string }[] = [];
-  for (const name of Object.keys(headers)) {
+  for (const name of headersDescribeObject ? [] : Object.keys(headers)) {
     if (!name.startsWith("x-amz-checksum-") || NOT_A_BODY_CHECKSUM.has(name) || headers[name] === undefined) continue;
     const algorithm = checksumAlgorithmOfHeader(name);
     if (algorithm === undefined) throw invalidRequest("The algorithm type you specified in x-amz-checksum- header is invalid.");

@@ -45,8 +45,13 @@ export function authFilter(opts: AuthOptions) {
  * signatures, Content-MD5, x-amz-checksum-*, length) while it streams. A client waiting for
  * `100 Continue` gets it when the body is first read, not before (RFC 9110 section 10.1.1).
  */
-export function requestBody(request: FastifyRequest, reply: FastifyReply, config: Readonly<Config>): IncomingBody {
-  const plan = bodyPlanFromHeaders(request.headers, request.s3.auth ?? { kind: "anonymous" });
+export function requestBody(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  config: Readonly<Config>,
+  options: { checksumHeadersDescribeObject: boolean },
+): IncomingBody {
+  const plan = bodyPlanFromHeaders(request.headers, request.s3.auth ?? { kind: "anonymous" }, options);
   const declared = plan.decodedContentLength ?? plan.contentLength;
   if (declared === undefined && request.headers["transfer-encoding"] === undefined) throw new S3Error("MissingContentLength");
   if (declared !== undefined && declared > config.limits.maxObjectBytes) throw new S3Error("EntityTooLarge");
