@@ -2,15 +2,26 @@
  * Child process of the kill -9 test: opens the embedded store in the data directory given as
  * argv[2] and runs the plan of crash-plan.ts on LANES concurrent lanes forever, printing
  * "ack <lane> <step>" after every operation the store acknowledged. The test SIGKILLs it.
+ * A conditional create must succeed exactly when its key is absent (known from the lane's own
+ * history); any other outcome ends the child with a message, which fails the test.
  */
 import { openEmbeddedStore } from "../../runtime/storage/embedded/index.js";
 import { StorageError } from "../../runtime/storage/types.js";
 import { bodyFromBuffer } from "./body.js";
-import { CRASH_BUCKET, CRASH_OWNER, LANES, multipartContent, plannedOp, putContent } from "./crash-plan.js";
+import {
+  CRASH_BUCKET,
+  CRASH_INLINE_LIMIT,
+  CRASH_OWNER,
+  LANES,
+  multipartContent,
+  plannedOp,
+  putContent,
+  stateAfter,
+} from "./crash-plan.js";
 
 const dataDir = process.argv[2];
 if (!dataDir) throw new Error("usage: crash-writer.ts <dataDir>");
-const store = await openEmbeddedStore({ dataDir });
+const store = await openEmbeddedStore({ dataDir, inlineLimit: CRASH_INLINE_LIMIT });
 try {
   await store.createBucket(CRASH_BUCKET, CRASH_OWNER);
 } catch (err) {
@@ -21,6 +32,8 @@ process.stdout.write("ready\n");
 const common = { bucket: CRASH_BUCKET, tags: {}, storageClass: "STANDARD", owner: CRASH_OWNER };
 
 async function lane(laneNo: number): Promise<never> {
+  // this lane's keys, as its own acknowledged operations left them (each run starts empty)
+  const state = new Map<string, number | undefined>();
   for (let step = 0; ; step++) {
     const op = plannedOp(laneNo, step);
     const userMetadata = { seq: String(op.seq) };
@@ -28,6 +41,15 @@ async function lane(laneNo: number): Promise<never> {
       await store.deleteObject(CRASH_BUCKET, op.key);
     } else if (op.kind === "put") {
       await store.putObject({ ...common, key: op.key, userMetadata }, bodyFromBuffer(putContent(op.seq)));
+    } else if (op.kind === "create") {
+      const exists = state.get(op.key) !== undefined;
+      try {
+        await store.putObject({ ...common, key: op.key, userMetadata, ifNoneMatch: "*" }, bodyFromBuffer(putContent(op.seq)));
+        if (exists) throw new Error(`create of existing ${op.key} (seq ${op.seq}) succeeded`);
+      } catch (err) {
+        const refused = err instanceof StorageError && (err.kind === "PRECONDITION_FAILED" || err.kind === "CONFLICT");
+        if (!refused || !exists) throw err;
+      }
     } else {
       const upload = await store.createMultipartUpload({ ...common, key: op.key, userMetadata });
       const parts = multipartContent(op.seq);
@@ -42,6 +64,7 @@ async function lane(laneNo: number): Promise<never> {
         parts: infos.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
       });
     }
+    state.set(op.key, stateAfter(op, state.get(op.key)));
     process.stdout.write(`ack ${laneNo} ${step}\n`);
   }
 }

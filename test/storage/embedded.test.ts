@@ -12,19 +12,21 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 
-import { openEmbeddedStore, type EmbeddedStore } from "../../runtime/storage/embedded/index.js";
+import { openEmbeddedStore, type EmbeddedStore, type EmbeddedStoreOptions } from "../../runtime/storage/embedded/index.js";
 import { CRC32, CRC32C, CRC64NVME, multipartChecksum } from "../../runtime/storage/embedded/checksum.js";
 import { compareUtf8 as storeCompareUtf8, prefixSuccessor } from "../../runtime/storage/embedded/listing.js";
-import { MIN_PART_SIZE, type PutObjectParams } from "../../runtime/storage/types.js";
+import { DEFAULT_INLINE_LIMIT } from "../../runtime/storage/embedded/inline.js";
+import { MIN_PART_SIZE, type GetObjectParams, type PutObjectParams, type StorageError } from "../../runtime/storage/types.js";
 import { bodyFromBuffer, gatedBody, readAll } from "./body.js";
 import { defineStorageContract, expectStorageError, md5Hex, multipartEtag } from "./contract.js";
 import {
   CRASH_BUCKET,
+  CRASH_INLINE_LIMIT,
   LANES,
   multipartContent,
   plannedOp,
   putContent,
-  type PlannedOp,
+  stateAfter,
 } from "./crash-plan.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -33,9 +35,9 @@ async function tempParent(): Promise<string> {
   return mkdtemp(join(tmpdir(), "s3gw-embedded-"));
 }
 
-async function scratchStore(): Promise<{ store: EmbeddedStore; cleanup(): Promise<void> }> {
+async function scratchStore(options: StoreOptions = {}): Promise<{ store: EmbeddedStore; cleanup(): Promise<void> }> {
   const parent = await tempParent();
-  const store = await openEmbeddedStore({ dataDir: join(parent, "data") });
+  const store = await openEmbeddedStore({ dataDir: join(parent, "data"), ...options });
   return {
     store,
     async cleanup() {
@@ -45,7 +47,15 @@ async function scratchStore(): Promise<{ store: EmbeddedStore; cleanup(): Promis
   };
 }
 
-defineStorageContract("embedded", scratchStore);
+/** what a test may choose about a store besides its directory */
+type StoreOptions = Omit<EmbeddedStoreOptions, "dataDir">;
+
+/** Tests about data files turn inlining off, so that even their small bodies become files. */
+const FILES_ONLY: StoreOptions = { inlineLimit: 0 };
+
+defineStorageContract("embedded", () => scratchStore());
+// the same contract with every body in a file: both places for bytes must keep it
+defineStorageContract("embedded, no inline bodies", () => scratchStore(FILES_ONLY));
 
 /** every file under `dir`, as paths relative to it (directories themselves are not listed) */
 async function walk(dir: string): Promise<string[]> {
@@ -60,6 +70,16 @@ async function walk(dir: string): Promise<string[]> {
 
 async function segmentFiles(dataDir: string): Promise<string[]> {
   return (await walk(join(dataDir, "objects"))).map((p) => p.split(sep).pop()!);
+}
+
+/** Watches a promise: its state can be read synchronously. */
+function track<T>(promise: Promise<T>) {
+  const t: { state: "pending" | "fulfilled" | "rejected"; value?: T; error?: unknown } = { state: "pending" };
+  promise.then(
+    (value) => Object.assign(t, { state: "fulfilled", value }),
+    (error: unknown) => Object.assign(t, { state: "rejected", error }),
+  );
+  return t;
 }
 
 /** unlinks after a commit are asynchronous: wait for the file count to settle */
@@ -104,10 +124,10 @@ describe("embedded store", () => {
   });
 
   /** a fresh data directory (inside a fresh parent) and a store opened on it */
-  async function freshStore(): Promise<{ store: EmbeddedStore; dataDir: string; parent: string }> {
+  async function freshStore(options: StoreOptions = {}): Promise<{ store: EmbeddedStore; dataDir: string; parent: string }> {
     const parent = await tempParent();
     const dataDir = join(parent, "data");
-    const store = await openEmbeddedStore({ dataDir });
+    const store = await openEmbeddedStore({ dataDir, ...options });
     cleanups.push(async () => {
       await store.close();
       await rm(parent, { recursive: true, force: true });
@@ -117,7 +137,7 @@ describe("embedded store", () => {
 
   describe("files on disk", () => {
     it("names files by random ids only: keys never become paths", async () => {
-      const { store, dataDir, parent } = await freshStore();
+      const { store, dataDir, parent } = await freshStore(FILES_ONLY);
       await store.createBucket("b", "owner");
       const keys = [
         "../../etc/passwd",
@@ -160,7 +180,7 @@ describe("embedded store", () => {
     });
 
     it("removes the files of overwritten, deleted, replaced, unlisted and aborted data", async () => {
-      const { store, dataDir } = await freshStore();
+      const { store, dataDir } = await freshStore(FILES_ONLY);
       await store.createBucket("b", "owner");
       await store.putObject(params("b", "k"), bodyFromBuffer(Buffer.from("v1")));
       await store.putObject(params("b", "k"), bodyFromBuffer(Buffer.from("v2")));
@@ -194,7 +214,7 @@ describe("embedded store", () => {
     });
 
     it("leaves no file behind when a body fails or a write is refused at commit", async () => {
-      const { store, dataDir } = await freshStore();
+      const { store, dataDir } = await freshStore(FILES_ONLY);
       await store.createBucket("b", "owner");
       const failure = new Error("bad digest");
       await expect(
@@ -251,7 +271,7 @@ describe("embedded store", () => {
     });
 
     it("defers unlinking an overwritten version's files until its reader is done", async () => {
-      const { store, dataDir } = await freshStore();
+      const { store, dataDir } = await freshStore(FILES_ONLY);
       await store.createBucket("b", "owner");
       const old = randomBytes(100_000);
       await store.putObject(params("b", "k"), bodyFromBuffer(old));
@@ -266,7 +286,7 @@ describe("embedded store", () => {
     });
 
     it("pins only the segments a range needs", async () => {
-      const { store } = await freshStore();
+      const { store } = await freshStore(FILES_ONLY);
       await store.createBucket("b", "owner");
       const big = randomBytes(MIN_PART_SIZE);
       const upload = await store.createMultipartUpload(params("b", "m"));
@@ -303,7 +323,7 @@ describe("embedded store", () => {
     });
 
     it("fails the stream, not silently, when a data file was removed behind the store's back", async () => {
-      const { store, dataDir } = await freshStore();
+      const { store, dataDir } = await freshStore(FILES_ONLY);
       await store.createBucket("b", "owner");
       await store.putObject(params("b", "k"), bodyFromBuffer(Buffer.from("soon gone")));
       const [file] = await walk(join(dataDir, "objects"));
@@ -311,6 +331,318 @@ describe("embedded store", () => {
       const result = await store.getObject({ bucket: "b", key: "k" });
       await expect(readAll(result.open())).rejects.toMatchObject({ code: "ENOENT" });
       await eventually(async () => expect(store.stats().pinnedSegments).toBe(0));
+    });
+  });
+
+  describe("inline bodies", () => {
+    const LIMIT = DEFAULT_INLINE_LIMIT;
+
+    it("keeps bodies of up to the limit in SQLite and spills longer ones to a file (limit-1, limit, limit+1)", async () => {
+      const { store, dataDir } = await freshStore();
+      await store.createBucket("b", "owner");
+      const sizes = [0, 1, LIMIT - 1, LIMIT, LIMIT + 1, 3 * LIMIT + 5];
+      // one chunk; chunks that fill the buffer exactly before the limit; odd small chunks; a chunk
+      // that crosses the limit in its middle
+      const chunkings = [LIMIT + 1, 1024, 1000, 7];
+      let files = 0;
+      for (const size of sizes) {
+        for (const chunkSize of chunkings) {
+          const data = randomBytes(size);
+          const key = `k-${size}-${chunkSize}`;
+          const info = await store.putObject(params("b", key), bodyFromBuffer(data, { chunkSize }));
+          expect(info.etag).toBe(md5Hex(data));
+          if (size > LIMIT) files++;
+          expect((await segmentFiles(dataDir)).length, `${size} bytes in chunks of ${chunkSize}`).toBe(files);
+          const got = await store.getObject({ bucket: "b", key });
+          expect(store.stats().pinnedSegments).toBe(size > LIMIT ? 1 : 0);
+          expect((await readAll(got.open())).equals(data), key).toBe(true);
+          expect((await store.headObject("b", key)).info.size).toBe(size);
+        }
+      }
+      expect(await readdir(join(dataDir, "tmp"))).toEqual([]);
+      await store.close();
+      const counts = await checkMetadataInvariants(dataDir);
+      expect(counts).toEqual({ fileSegments: 2 * chunkings.length, inlineSegments: 4 * chunkings.length });
+    });
+
+    it("moves a key between inline and file versions, and leaves no bytes of dropped versions or parts", async () => {
+      const { store, dataDir } = await freshStore();
+      await store.createBucket("b", "owner");
+      const versions = [randomBytes(LIMIT + 1), randomBytes(10), randomBytes(LIMIT), randomBytes(200_000), randomBytes(0)];
+      for (const data of versions) {
+        await store.putObject(params("b", "k"), bodyFromBuffer(data));
+        const got = await store.getObject({ bucket: "b", key: "k" });
+        expect((await readAll(got.open())).equals(data)).toBe(true);
+      }
+      await eventually(async () => expect(await segmentFiles(dataDir)).toEqual([]));
+
+      // parts: inline replaced by inline, by a file, by inline again; one left out; one aborted
+      const upload = await store.createMultipartUpload(params("b", "m"));
+      const big = randomBytes(MIN_PART_SIZE);
+      const p1 = await store.uploadPart("b", "m", upload.uploadId, 1, bodyFromBuffer(Buffer.from("small first")));
+      expect(p1.size).toBe(11);
+      await store.uploadPart("b", "m", upload.uploadId, 1, bodyFromBuffer(Buffer.from("small again")));
+      const first = await store.uploadPart("b", "m", upload.uploadId, 1, bodyFromBuffer(big));
+      await store.uploadPart("b", "m", upload.uploadId, 2, bodyFromBuffer(randomBytes(LIMIT + 1)));
+      const last = await store.uploadPart("b", "m", upload.uploadId, 2, bodyFromBuffer(Buffer.from("inline tail")));
+      await store.uploadPart("b", "m", upload.uploadId, 3, bodyFromBuffer(Buffer.from("left out")));
+      const listed = await store.listParts({ bucket: "b", key: "m", uploadId: upload.uploadId, maxParts: 10 });
+      expect(listed.parts.map((p) => p.size)).toEqual([MIN_PART_SIZE, 11, 8]);
+      await store.completeMultipartUpload({
+        bucket: "b",
+        key: "m",
+        uploadId: upload.uploadId,
+        parts: [first, last].map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
+      });
+      const got = await store.getObject({ bucket: "b", key: "m" });
+      expect((await readAll(got.open())).equals(Buffer.concat([big, Buffer.from("inline tail")]))).toBe(true);
+      const aborted = await store.createMultipartUpload(params("b", "a"));
+      await store.uploadPart("b", "a", aborted.uploadId, 1, bodyFromBuffer(Buffer.from("gone")));
+      await store.abortMultipartUpload("b", "a", aborted.uploadId);
+      await eventually(async () => expect((await segmentFiles(dataDir)).length).toBe(1));
+      await store.close();
+      // k (empty, inline) and m's inline tail; m's first part is the one file
+      expect(await checkMetadataInvariants(dataDir)).toEqual({ fileSegments: 1, inlineSegments: 2 });
+    });
+
+    it("serves ranges and part numbers of inline data, alone and after a file part", async () => {
+      const { store } = await freshStore();
+      await store.createBucket("b", "owner");
+      const small = randomBytes(10_000);
+      await store.putObject(params("b", "small"), bodyFromBuffer(small, { chunkSize: 999 }));
+      const read = async (p: Omit<GetObjectParams, "bucket">) => {
+        const result = await store.getObject({ bucket: "b", ...p });
+        const pins = store.stats().pinnedSegments;
+        return { result, pins, bytes: await readAll(result.open()) };
+      };
+      for (const [start, end] of [[0, 0], [100, 199], [9_999, 9_999], [0, 9_999], [4_321, 8_765]]) {
+        const { result, pins, bytes } = await read({ key: "small", range: () => ({ start, end }) });
+        expect(result.range).toEqual({ start, end });
+        expect(pins).toBe(0);
+        expect(bytes.equals(small.subarray(start, end + 1)), `${start}-${end}`).toBe(true);
+      }
+      const whole = await read({ key: "small", partNumber: 1 });
+      expect(whole.result.part).toEqual({ partsCount: 1, range: { start: 0, end: 9_999 } });
+      expect(whole.bytes.equals(small)).toBe(true);
+      await expectStorageError(store.getObject({ bucket: "b", key: "small", partNumber: 2 }), "INVALID_PART_NUMBER");
+
+      // a multipart object: a file part, then an inline last part
+      const big = randomBytes(MIN_PART_SIZE);
+      const tail = randomBytes(5_000);
+      const upload = await store.createMultipartUpload(params("b", "m"));
+      const parts = [];
+      for (const [i, data] of [big, tail].entries()) {
+        parts.push(await store.uploadPart("b", "m", upload.uploadId, i + 1, bodyFromBuffer(data)));
+      }
+      await store.completeMultipartUpload({
+        bucket: "b",
+        key: "m",
+        uploadId: upload.uploadId,
+        parts: parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
+      });
+      const all = Buffer.concat([big, tail]);
+      const second = await read({ key: "m", partNumber: 2 });
+      expect(second.result.part).toEqual({ partsCount: 2, range: { start: MIN_PART_SIZE, end: all.length - 1 } });
+      expect(second.pins).toBe(0);
+      expect(second.bytes.equals(tail)).toBe(true);
+      const firstPart = await read({ key: "m", partNumber: 1 });
+      expect(firstPart.pins).toBe(1);
+      expect(firstPart.bytes.equals(big)).toBe(true);
+      const across = await read({ key: "m", range: () => ({ start: MIN_PART_SIZE - 3, end: MIN_PART_SIZE + 2 }) });
+      expect(across.pins).toBe(1);
+      expect(across.bytes.equals(all.subarray(MIN_PART_SIZE - 3, MIN_PART_SIZE + 3))).toBe(true);
+      const inTail = await read({ key: "m", range: (info) => ({ start: info.size - 10, end: info.size - 1 }) });
+      expect(inTail.pins).toBe(0);
+      expect(inTail.bytes.equals(tail.subarray(-10))).toBe(true);
+      await eventually(async () => expect(store.stats().pinnedSegments).toBe(0));
+    });
+
+    it("a reader of an inline object keeps its bytes while the object is overwritten and deleted", async () => {
+      const { store } = await freshStore();
+      await store.createBucket("b", "owner");
+      const old = randomBytes(LIMIT);
+      await store.putObject(params("b", "k"), bodyFromBuffer(old));
+      // one snapshot opened and read partway, one not opened yet
+      const streaming = await store.getObject({ bucket: "b", key: "k", range: () => ({ start: 0, end: LIMIT - 1 }) });
+      const stream = streaming.open();
+      const iterator = stream[Symbol.asyncIterator]();
+      const first = await iterator.next();
+      expect(first.done).toBe(false);
+      const unopened = await store.getObject({ bucket: "b", key: "k" });
+      // inline -> inline -> file -> deleted, and the rowids of the dropped rows reused meanwhile
+      await store.putObject(params("b", "k"), bodyFromBuffer(randomBytes(100)));
+      await store.putObject(params("b", "other"), bodyFromBuffer(randomBytes(LIMIT)));
+      await store.putObject(params("b", "k"), bodyFromBuffer(randomBytes(LIMIT + 1)));
+      await store.deleteObject("b", "k");
+      const chunks: Buffer[] = [first.value as Buffer];
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) chunks.push(next.value as Buffer);
+      expect(Buffer.concat(chunks).equals(old)).toBe(true);
+      expect((await readAll(unopened.open())).equals(old)).toBe(true);
+      expect(unopened.info.etag).toBe(md5Hex(old));
+      await expectStorageError(store.headObject("b", "k"), "KEY_NOT_FOUND");
+    });
+
+    it("upgrades a version 1 database, which has no inline data, in place", async () => {
+      const { store, dataDir } = await freshStore(FILES_ONLY);
+      await store.createBucket("b", "owner");
+      const data = randomBytes(1000);
+      await store.putObject(params("b", "k"), bodyFromBuffer(data));
+      await store.close();
+      const db = new Database(join(dataDir, "meta.sqlite"));
+      db.exec("DROP TABLE inline_data; UPDATE store_info SET value = '1' WHERE name = 'schema_version'");
+      db.close();
+      const reopened = await openEmbeddedStore({ dataDir });
+      cleanups.push(() => reopened.close());
+      expect((await readAll((await reopened.getObject({ bucket: "b", key: "k" })).open())).equals(data)).toBe(true);
+      await reopened.putObject(params("b", "new"), bodyFromBuffer(Buffer.from("inline now")));
+      expect((await readAll((await reopened.getObject({ bucket: "b", key: "new" })).open())).toString()).toBe("inline now");
+      await reopened.close();
+      const check = new Database(join(dataDir, "meta.sqlite"), { readonly: true });
+      expect(check.prepare("SELECT value FROM store_info WHERE name = 'schema_version'").pluck().get()).toBe("2");
+      check.close();
+    });
+  });
+
+  describe("group commit", () => {
+    it("commits a batch in one transaction in which writers that lost a race fail alone", async () => {
+      const { store, dataDir } = await freshStore();
+      await store.createBucket("b", "owner");
+      await store.createBucket("doomed", "owner");
+      // Every write passes its early checks, then waits in the middle of its (inline) body.
+      const writers = [
+        { p: params("b", "race", { ifNoneMatch: "*" }), gate: gatedBody(Buffer.from("first "), Buffer.from("wins")) },
+        { p: params("b", "race", { ifNoneMatch: "*" }), gate: gatedBody(Buffer.from("second "), Buffer.from("loses")) },
+        { p: params("b", "plain"), gate: gatedBody(Buffer.from("plain "), Buffer.from("write")) },
+        { p: params("doomed", "orphan"), gate: gatedBody(Buffer.from("no "), Buffer.from("bucket")) },
+        { p: params("b", "last"), gate: gatedBody(Buffer.from("last "), Buffer.from("write")) },
+      ];
+      const results = writers.map((w) => store.putObject(w.p, w.gate.body));
+      await Promise.all(writers.map((w) => w.gate.started));
+      await store.deleteBucket("doomed"); // empty: allowed, while its writer streams
+      const before = store.stats();
+      for (const w of writers) w.gate.release(); // all bodies end in the same turn of the event loop
+      const settled = await Promise.allSettled(results);
+      const after = store.stats();
+
+      expect(after.commitBatches - before.commitBatches, "one transaction").toBe(1);
+      expect(after.committedJobs - before.committedJobs).toBe(writers.length);
+      expect(after.walSyncs - before.walSyncs, "one log sync").toBe(1);
+      expect(settled.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled", "rejected", "fulfilled"]);
+      expect(((settled[1] as PromiseRejectedResult).reason as StorageError).kind).toBe("CONFLICT");
+      expect(((settled[3] as PromiseRejectedResult).reason as StorageError).kind).toBe("BUCKET_NOT_FOUND");
+
+      const text = async (key: string) => (await readAll((await store.getObject({ bucket: "b", key })).open())).toString();
+      expect(await text("race")).toBe("first wins");
+      expect(await text("plain")).toBe("plain write");
+      expect(await text("last")).toBe("last write");
+      await expectStorageError(store.getBucket("doomed"), "BUCKET_NOT_FOUND");
+      await store.close();
+      expect(await checkMetadataInvariants(dataDir)).toEqual({ fileSegments: 0, inlineSegments: 3 });
+    });
+
+    it("removes the file of a writer that fails in its batch, keeps the winner's", async () => {
+      const { store, dataDir } = await freshStore();
+      await store.createBucket("b", "owner");
+      const a = randomBytes(DEFAULT_INLINE_LIMIT + 10);
+      const b = randomBytes(DEFAULT_INLINE_LIMIT + 20);
+      const gateA = gatedBody(a.subarray(0, 10), a.subarray(10));
+      const gateB = gatedBody(b.subarray(0, 10), b.subarray(10));
+      const writeA = store.putObject(params("b", "race", { ifNoneMatch: "*" }), gateA.body);
+      const writeB = store.putObject(params("b", "race", { ifNoneMatch: "*" }), gateB.body);
+      await Promise.all([gateA.started, gateB.started]);
+      gateA.release();
+      gateB.release();
+      const settled = await Promise.allSettled([writeA, writeB]);
+      expect(settled.filter((r) => r.status === "fulfilled").length).toBe(1);
+      const winner = settled[0].status === "fulfilled" ? a : b;
+      const loser = settled[0].status === "fulfilled" ? settled[1] : settled[0];
+      expect(((loser as PromiseRejectedResult).reason as StorageError).kind).toBe("CONFLICT");
+      expect((await readAll((await store.getObject({ bucket: "b", key: "race" })).open())).equals(winner)).toBe(true);
+      await eventually(async () => expect((await segmentFiles(dataDir)).length).toBe(1));
+      await store.close();
+      expect(await checkMetadataInvariants(dataDir)).toEqual({ fileSegments: 1, inlineSegments: 0 });
+    });
+
+    it("answers every writer of a burst after one or two log syncs, not one each", async () => {
+      const { store } = await freshStore();
+      await store.createBucket("b", "owner");
+      const before = store.stats();
+      const n = 40;
+      await Promise.all(
+        Array.from({ length: n }, (_, i) => store.putObject(params("b", `k${i}`), bodyFromBuffer(randomBytes(4096)))),
+      );
+      const after = store.stats();
+      expect(after.committedJobs - before.committedJobs).toBe(n);
+      expect(after.walSyncs - before.walSyncs).toBeLessThanOrEqual(3);
+      expect(after.commitBatches - before.commitBatches).toBeLessThanOrEqual(3);
+      expect((await store.listObjects({ bucket: "b", maxKeys: 100 })).objects.length).toBe(n);
+    });
+
+    it("returns nothing a commit made visible before that commit's log sync ended", async () => {
+      const { store } = await freshStore();
+      await store.createBucket("b", "owner");
+      await store.putObject(params("b", "k"), bodyFromBuffer(Buffer.from("old")));
+      // Hold the log syncs (reaching into the store: the only way to stop time between COMMIT and
+      // the end of its fdatasync). Two writers at once, so the sync goes to the thread pool path.
+      const wal = (store as unknown as { wal: { log: { datasync(): Promise<void> } } }).wal;
+      const realSync = wal.log.datasync.bind(wal.log);
+      let releaseSync!: () => void;
+      const held = new Promise<void>((resolve) => (releaseSync = resolve));
+      wal.log = { ...wal.log, datasync: () => held.then(realSync), fd: (wal.log as unknown as { fd: number }).fd } as never;
+      const writes = [
+        track(store.putObject(params("b", "k"), bodyFromBuffer(Buffer.from("new")))),
+        track(store.deleteObject("b", "gone")),
+      ];
+      cleanups.push(async () => releaseSync()); // never leave close() waiting for a held sync
+      // createBucket, the first put, and now these two
+      while (store.stats().committedJobs < 4) await new Promise((resolve) => setImmediate(resolve));
+      // committed, not yet durable: readers, and a writer refused on what it saw, must wait
+      const reads = [
+        track(store.getObject({ bucket: "b", key: "k" })),
+        track(store.headObject("b", "k")),
+        track(store.listObjects({ bucket: "b", maxKeys: 10 })),
+        track(store.putObject(params("b", "k", { ifNoneMatch: "*" }), bodyFromBuffer(Buffer.from("x")))),
+      ];
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      expect([...writes, ...reads].map((t) => t.state)).toEqual(Array(6).fill("pending"));
+      releaseSync();
+      await eventually(async () => expect([...writes, ...reads].every((t) => t.state !== "pending")).toBe(true));
+      expect(reads.map((t) => t.state)).toEqual(["fulfilled", "fulfilled", "fulfilled", "rejected"]);
+      const snapshot = reads[0].value as Awaited<ReturnType<EmbeddedStore["getObject"]>>;
+      expect((await readAll(snapshot.open())).toString()).toBe("new");
+    });
+
+    it("refuses every request once a log sync failed, until reopened", async () => {
+      const { store, dataDir } = await freshStore();
+      await store.createBucket("b", "owner");
+      await store.putObject(params("b", "kept"), bodyFromBuffer(Buffer.from("kept")));
+      const wal = (store as unknown as { wal: { log: { fd: number; datasync(): Promise<void> } } }).wal;
+      const failure = Object.assign(new Error("EIO: i/o error, fdatasync"), { code: "EIO" });
+      wal.log = { fd: wal.log.fd, datasync: () => Promise.reject(failure) };
+      // two writers at once, so their sync goes through the (failing) thread pool path
+      const writes = await Promise.allSettled(
+        ["a", "b"].map((k) => store.putObject(params("b", k), bodyFromBuffer(Buffer.from(k)))),
+      );
+      expect(writes.map((w) => (w as PromiseRejectedResult).reason)).toEqual([failure, failure]);
+      await expect(store.getBucket("b")).rejects.toThrow(/could not be synced; reopen/);
+      await expect(store.putObject(params("b", "c"), bodyFromBuffer(Buffer.from("c")))).rejects.toThrow(/could not be synced/);
+      await store.close();
+      const reopened = await openEmbeddedStore({ dataDir });
+      cleanups.push(() => reopened.close());
+      expect((await readAll((await reopened.getObject({ bucket: "b", key: "kept" })).open())).toString()).toBe("kept");
+    });
+
+    it("syncs a lone writer's commit on the event loop and concurrent writers' on the thread pool", async () => {
+      const { store } = await freshStore();
+      await store.createBucket("b", "owner");
+      const a = store.stats();
+      await store.putObject(params("b", "alone"), bodyFromBuffer(Buffer.from("x")));
+      const b = store.stats();
+      expect(b.walSyncsInline - a.walSyncsInline).toBe(1);
+      await Promise.all([1, 2, 3].map((i) => store.putObject(params("b", `k${i}`), bodyFromBuffer(Buffer.from("y")))));
+      const c = store.stats();
+      expect(c.walSyncs - b.walSyncs).toBeGreaterThan(0);
+      expect(c.walSyncsInline - b.walSyncsInline).toBe(0);
     });
   });
 
@@ -324,7 +656,7 @@ describe("embedded store", () => {
     });
 
     it("fails cleanly after close, and a write caught by close leaves no file", async () => {
-      const { store, dataDir } = await freshStore();
+      const { store, dataDir } = await freshStore(FILES_ONLY);
       await store.createBucket("b", "owner");
       await store.putObject(params("b", "kept"), bodyFromBuffer(Buffer.from("kept")));
       const gated = gatedBody(Buffer.from("half"), Buffer.from("other half"));
@@ -347,7 +679,7 @@ describe("embedded store", () => {
     });
 
     it("recovers at start: empties tmp/, removes unreferenced files, keeps data and foreign files", async () => {
-      const { store, dataDir } = await freshStore();
+      const { store, dataDir } = await freshStore(FILES_ONLY);
       await store.createBucket("b", "owner");
       const data = randomBytes(10_000);
       await store.putObject(params("b", "k"), bodyFromBuffer(data));
@@ -386,7 +718,7 @@ describe("embedded store", () => {
     });
 
     it("reports, and does not hide, data files that vanished outside the store", async () => {
-      const { store, dataDir } = await freshStore();
+      const { store, dataDir } = await freshStore(FILES_ONLY);
       await store.createBucket("b", "owner");
       await store.putObject(params("b", "k"), bodyFromBuffer(Buffer.from("content")));
       await store.close();
@@ -538,34 +870,34 @@ async function runAndKill(dataDir: string, killAfterMs: number): Promise<number[
   return lastAcked;
 }
 
-/** What a key must hold after an operation: undefined = absent, else the seq that wrote it. */
-function stateAfter(op: PlannedOp): number | undefined {
-  return op.kind === "delete" ? undefined : op.seq;
-}
-
 async function verifyAfterCrash(dataDir: string, lastAcked: number[]): Promise<object | undefined> {
   const log = captureLogger();
   const store = await openEmbeddedStore({ dataDir, logger: log.logger });
+  let report: object | undefined;
+  let expectedFiles = 0;
   try {
     expect(await readdir(join(dataDir, "tmp"))).toEqual([]);
 
-    // For each key: the state after its last acknowledged operation, and the one extra state its
-    // lane's single in-flight operation (the step after the last ack) may have committed.
+    // For each key: the state after its last acknowledged operation (replaying the lane's plan),
+    // and the one extra state its lane's single in-flight operation (the step after the last ack)
+    // may have committed.
     const allowed = new Map<string, Set<number | undefined>>();
     for (let lane = 0; lane < LANES; lane++) {
+      const state = new Map<string, number | undefined>();
       for (let step = 0; step <= lastAcked[lane]; step++) {
         const op = plannedOp(lane, step);
-        allowed.set(op.key, new Set([stateAfter(op)]));
+        state.set(op.key, stateAfter(op, state.get(op.key)));
       }
+      for (const [key, seq] of state) allowed.set(key, new Set([seq]));
       const inFlight = plannedOp(lane, lastAcked[lane] + 1);
-      if (!allowed.has(inFlight.key)) allowed.set(inFlight.key, new Set([undefined]));
-      allowed.get(inFlight.key)!.add(stateAfter(inFlight));
+      const before = state.get(inFlight.key);
+      allowed.set(inFlight.key, new Set([before, stateAfter(inFlight, before)]));
     }
     expect(lastAcked.reduce((a, b) => a + b + 1, 0), "the writer acknowledged some writes").toBeGreaterThan(0);
 
+    const isFile = (data: Buffer) => data.length > CRASH_INLINE_LIMIT;
     const listed = await store.listObjects({ bucket: CRASH_BUCKET, maxKeys: 1000 });
     const present = new Map(listed.objects.map((o) => [o.key, o]));
-    let expectedSegments = 0;
     for (const key of new Set([...allowed.keys(), ...present.keys()])) {
       const summary = present.get(key);
       let state: number | undefined;
@@ -580,11 +912,11 @@ async function verifyAfterCrash(dataDir: string, lastAcked: number[]): Promise<o
           const parts = multipartContent(state);
           expect(result.info.etag).toBe(multipartEtag(parts));
           expect(bytes.equals(Buffer.concat(parts))).toBe(true);
-          expectedSegments += parts.length;
+          expectedFiles += parts.filter(isFile).length;
         } else {
           expect(result.info.etag).toBe(md5Hex(putContent(state)));
           expect(bytes.equals(putContent(state))).toBe(true);
-          expectedSegments += 1;
+          if (isFile(bytes)) expectedFiles++;
         }
         expect(summary.etag).toBe(result.info.etag);
       }
@@ -596,14 +928,56 @@ async function verifyAfterCrash(dataDir: string, lastAcked: number[]): Promise<o
     const uploads = await store.listMultipartUploads({ bucket: CRASH_BUCKET, maxUploads: 1000 });
     for (const upload of uploads.uploads) {
       const parts = await store.listParts({ bucket: CRASH_BUCKET, key: upload.key, uploadId: upload.uploadId, maxParts: 1000 });
-      expectedSegments += parts.parts.length;
+      expectedFiles += parts.parts.filter((p) => p.size > CRASH_INLINE_LIMIT).length;
     }
-    expect((await segmentFiles(dataDir)).length).toBe(expectedSegments);
-    const report = log.lines.find((l) => l.msg?.includes("recovery done"))?.obj;
+    expect((await segmentFiles(dataDir)).length).toBe(expectedFiles);
+    report = log.lines.find((l) => l.msg?.includes("recovery done"))?.obj;
     expect(report).toMatchObject({ missingFiles: 0, foreignFiles: 0 });
-    return report;
   } finally {
     await store.close();
+  }
+  const counts = await checkMetadataInvariants(dataDir);
+  expect(counts.fileSegments).toBe(expectedFiles);
+  return { ...report, inlineSegments: counts.inlineSegments };
+}
+
+/**
+ * Checks the metadata invariants of a closed store directly in its database (schema.ts): every
+ * segment is referenced exactly once, by a part or by an object; every reference names a segment;
+ * an inline segment has exactly its bytes in inline_data and inline_data holds nothing else; file
+ * segments and the files under objects/ are the same set.
+ */
+async function checkMetadataInvariants(dataDir: string): Promise<{ fileSegments: number; inlineSegments: number }> {
+  const db = new Database(join(dataDir, "meta.sqlite"), { readonly: true });
+  try {
+    const all = <T>(sql: string) => db.prepare(sql).all() as T[];
+    expect(
+      all(`SELECT id FROM segments s
+           WHERE (SELECT count(*) FROM object_segments WHERE segment_id = s.id)
+               + (SELECT count(*) FROM parts WHERE segment_id = s.id) != 1`),
+      "segments referenced other than exactly once",
+    ).toEqual([]);
+    expect(
+      all(`SELECT segment_id FROM object_segments WHERE segment_id NOT IN (SELECT id FROM segments)
+           UNION ALL SELECT segment_id FROM parts WHERE segment_id NOT IN (SELECT id FROM segments)`),
+      "references to missing segments",
+    ).toEqual([]);
+    expect(
+      all(`SELECT s.id, s.size, length(d.data) AS stored FROM segments s
+           LEFT JOIN inline_data d ON s.id = 'i' || d.id
+           WHERE s.id >= 'i' AND (d.data IS NULL OR length(d.data) != s.size)`),
+      "inline segments without their exact bytes",
+    ).toEqual([]);
+    expect(
+      all(`SELECT id FROM inline_data WHERE 'i' || id NOT IN (SELECT id FROM segments)`),
+      "inline bytes without a segment",
+    ).toEqual([]);
+    const fileIds = (all<{ id: string }>("SELECT id FROM segments WHERE id < 'g'")).map((r) => r.id);
+    expect(fileIds.sort()).toEqual((await segmentFiles(dataDir)).sort());
+    const inline = db.prepare("SELECT count(*) FROM segments WHERE id >= 'i'").pluck().get() as number;
+    return { fileSegments: fileIds.length, inlineSegments: inline };
+  } finally {
+    db.close();
   }
 }
 

@@ -1,10 +1,14 @@
 /**
  * The embedded local-disk store: the zero-set-up default storage backend.
  *
- *   store.ts           StorageClient implementation; the write protocol and durability argument
- *   schema.ts          SQLite settings (WAL, synchronous=FULL, exclusive lock) and tables
+ *   store.ts           StorageClient implementation; the write protocol
+ *   schema.ts          SQLite settings (WAL, synchronous=NORMAL, exclusive lock) and tables
+ *   wal-sync.ts        commits made durable off the event loop; the durability argument
+ *   group-commit.ts    concurrent writes share one transaction, directory fsyncs and log sync
  *   statements.ts      prepared statements and row shapes; rows.ts maps rows to domain types
- *   files.ts           segment files: layout, durable write (temp, fsync, rename, dir fsync)
+ *   files.ts           receiving a body: in memory up to the inline limit, else a segment file
+ *                      (layout, durable write: temp, fsync, rename, dir fsync)
+ *   inline.ts          small bodies stored in SQLite: the limit and why, inline segment ids
  *   recovery.ts        start-up cleanup of what a crash leaves
  *   pins.ts            keeps a reader's segments alive across overwrite/delete
  *   segment-stream.ts  streams a byte range across segments, one file descriptor at a time

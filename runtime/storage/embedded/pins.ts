@@ -9,10 +9,14 @@
  * unlink a pinned file: the unlink is deferred until the last pin is released.
  *
  * Why there is no race: better-sqlite3 is synchronous and this process owns the database
- * exclusively, so "read the object's row and segments, then pin" (GetObject) and "commit the
- * transaction that drops segments, then discard them here" (writers) each run without yielding to
- * the event loop. Either the reader pinned before the writer's commit block (the writer sees the
- * pin and defers) or it runs after it (and reads the new version).
+ * exclusively, so "read the object's row and segments, then pin" (GetObject) runs without yielding
+ * to the event loop, and a writer discards segments only after the transaction that dropped them
+ * committed (later still: after its log sync, see store.ts commit()). A reader that pinned before
+ * that commit is seen by the discard, which defers the unlink; a reader that runs after the commit
+ * reads the new version and never pins the dropped segments.
+ *
+ * Inline segments (inline.ts) are never pinned: a reader copies their bytes when it resolves the
+ * object, and their rows go with the transaction that drops them.
  *
  * A crash loses the deferred unlinks; the files are then unreferenced and the orphan scan at the
  * next start removes them.

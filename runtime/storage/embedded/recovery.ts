@@ -13,11 +13,15 @@
  *   -> deleted.
  * - segments rows whose file is missing: this cannot result from a crash. A row is committed only
  *   after its file was fsynced and renamed with the directory fsynced, and a file is unlinked only
- *   after the commit that removed its row, with synchronous=FULL so that commit cannot be undone by
- *   a power loss. A missing file means outside interference (someone deleted files, a damaged disk);
- *   deleting rows would hide that, so it is only reported, and reads of such objects fail loudly.
+ *   after the commit that removed its row is on disk (the log sync of wal-sync.ts), so a power loss
+ *   cannot undo that commit; and the store syncs the log before this scan runs, so the rows it reads
+ *   are on disk too, even those a killed process committed but never synced. A missing file means
+ *   outside interference (someone deleted files, a damaged disk); deleting rows would hide that, so
+ *   it is only reported, and reads of such objects fail loudly.
  *
  * Files under objects/ whose names are not segment ids are not ours; they are reported and left.
+ *
+ * Inline segments (inline.ts) need nothing: their bytes commit and vanish with their rows.
  */
 import { readdir, rm, unlink } from "node:fs/promises";
 import { join } from "node:path";
@@ -93,7 +97,8 @@ export async function recoverDataDir(
     }
   }
 
-  const total = db.prepare("SELECT count(*) FROM segments").pluck().get() as number;
+  // file segment ids start with a hex digit, inline ones with "i" (inline.ts)
+  const total = db.prepare("SELECT count(*) FROM segments WHERE id < 'g'").pluck().get() as number;
   report.missingFiles = total - present;
   if (report.missingFiles > 0) {
     logger.warn(

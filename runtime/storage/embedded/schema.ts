@@ -8,8 +8,15 @@
  *                                                     this primary key in UTF-8 byte order
  *   object_segments((vid, seq) PK, segment_id, size)  an object is the ordered list of its segments:
  *                                                     one for a PUT, the parts for a completed upload
- *   segments(id PK, size, md5, checksum, created)     every data file metadata references; a file
- *                                                     under objects/ without a row here is garbage
+ *   segments(id PK, size, md5, checksum, created)     every segment metadata references. A segment's
+ *                                                     bytes are either a data file (id: 32 hex
+ *                                                     digits; a file under objects/ without a row
+ *                                                     here is garbage) or inline in SQLite (id: "i"
+ *                                                     and the id of its inline_data row)
+ *   inline_data(id INTEGER PK, data)                  the bytes of small segments (inline.ts); keyed
+ *                                                     by rowid, so that a new row appends at the
+ *                                                     right edge of one b-tree (a TEXT key would add
+ *                                                     a random leaf of a second b-tree per write)
  *   uploads(upload_id PK, bucket, key, initiated ...) in-progress multipart uploads, with the index
  *                                                     uploads_by_key (bucket, key, upload_id) for
  *                                                     ListMultipartUploads
@@ -18,7 +25,8 @@
  *   store_info(name PK, value)                        schema version bookkeeping and the open lease
  *
  * Invariant kept by every transaction in store.ts: a segments row exists exactly while one parts row
- * or one object_segments row references it. `vid` (version id) ties an objects row to its
+ * or one object_segments row references it, and an inline_data row exactly while its segments row
+ * exists. `vid` (version id) ties an objects row to its
  * object_segments rows; it is allocated from a counter in the store (never reused while in use).
  *
  * Keys are TEXT with the BINARY collation in a UTF-8 database: SQLite compares them with memcmp over
@@ -26,7 +34,12 @@
  */
 import Database from "better-sqlite3";
 
-export const SCHEMA_VERSION = 1;
+/**
+ * 2: inline_data and inline segment ids. A version 1 database is upgraded in place at open: it has
+ * no inline segments, so creating the empty table is the whole migration. (A build that reads only
+ * version 1 refuses a version 2 database instead of taking inline segments for missing files.)
+ */
+export const SCHEMA_VERSION = 2;
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS store_info (
@@ -71,6 +84,11 @@ CREATE TABLE IF NOT EXISTS segments (
   created  INTEGER NOT NULL
 ) WITHOUT ROWID;
 
+CREATE TABLE IF NOT EXISTS inline_data (
+  id    INTEGER PRIMARY KEY,
+  data  BLOB    NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS uploads (
   upload_id          TEXT    NOT NULL PRIMARY KEY,
   bucket             TEXT    NOT NULL COLLATE BINARY,
@@ -96,18 +114,28 @@ CREATE TABLE IF NOT EXISTS parts (
  * Opens (creating if needed) the metadata database, owned exclusively by this process.
  *
  * - journal_mode=WAL: a commit appends to the write-ahead log instead of rewriting pages in place.
- * - synchronous=FULL: in WAL mode this fsyncs the log at every commit, so a transaction is on disk
- *   when commit returns, and an acknowledged write survives power loss, not only kill -9. NORMAL
- *   would fsync only at checkpoints: safe against a process crash (the OS holds the log) but a power
- *   loss could roll back the last commits. That would lose acknowledged writes and also break the
- *   store's consistency, because after a commit that replaced an object the old version's files are
- *   unlinked: a rolled-back commit would bring back rows whose files are gone. (better-sqlite3 is
- *   built with WAL's default at NORMAL, so FULL must be set explicitly.)
+ * - synchronous=NORMAL, with the commit made durable by the store, off the event loop (wal-sync.ts):
+ *   in WAL mode NORMAL means that SQLite does not fsync the log at commit; it fsyncs the log before
+ *   every checkpoint copies log frames into the database file, fsyncs the database file after the
+ *   checkpoint, and fsyncs a new log header when the log starts over. So NORMAL alone is consistent
+ *   after a power loss but not durable: the last commits may be rolled back. The store closes that
+ *   gap itself: after each commit it fdatasyncs the -wal file through a descriptor of its own (on
+ *   the libuv thread pool, so the event loop keeps serving while the disk works), and it
+ *   acknowledges the commit's writers, unlinks the files the commit dropped and returns anything a
+ *   reader saw only after that fdatasync, begun after the commit's writes returned, has completed.
+ *   That is the very sync FULL would issue inside COMMIT (same file, same frames; SQLite pads
+ *   nothing here either, the unix VFS declares powersafe overwrite), only issued by us and shared by
+ *   every commit made before it started. See wal-sync.ts for the full argument.
+ *   Under FULL, better-sqlite3's COMMIT would block the event loop for one fsync per transaction;
+ *   now only checkpoints (about one per 1000 log pages) still sync inside a COMMIT.
  * - locking_mode=EXCLUSIVE: the first write takes a lock that is kept until close. A second process
  *   opening the same data directory fails at once instead of sharing it; that matters because start-
  *   up recovery deletes files no row references, which would destroy another live process's
  *   uploads. The lock is an fcntl lock, released by the kernel when the process dies (kill -9).
- *   Exclusive mode also means the WAL index lives in heap memory, not a shared-memory file.
+ *   Exclusive mode also means the WAL index lives in heap memory, not a shared-memory file, and that
+ *   the -wal file is never deleted or replaced while the connection is open (SQLite unlinks it only
+ *   when the last connection closes or the journal mode changes), so the store's descriptor on it
+ *   stays valid until close.
  */
 export function openDatabase(path: string): Database.Database {
   // timeout 0: nobody else may hold the lock, so waiting for it would only delay the error
@@ -116,7 +144,7 @@ export function openDatabase(path: string): Database.Database {
     db.pragma("locking_mode = EXCLUSIVE");
     const mode = db.pragma("journal_mode = WAL", { simple: true });
     if (mode !== "wal") throw new Error(`could not switch ${path} to WAL mode (got ${String(mode)})`);
-    db.pragma("synchronous = FULL");
+    db.pragma("synchronous = NORMAL");
     // keep the log from growing without bound after a burst of writes
     db.pragma("journal_size_limit = 67108864");
     db.exec(DDL);
@@ -125,6 +153,9 @@ export function openDatabase(path: string): Database.Database {
       | undefined;
     if (version === undefined) {
       db.prepare("INSERT INTO store_info (name, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
+    } else if (Number(version) === 1) {
+      // the DDL above created the empty inline_data table: that is the whole upgrade
+      db.prepare("UPDATE store_info SET value = ? WHERE name = 'schema_version'").run(String(SCHEMA_VERSION));
     } else if (Number(version) !== SCHEMA_VERSION) {
       throw new Error(`${path} has schema version ${version}; this build reads version ${SCHEMA_VERSION}`);
     }

@@ -1,6 +1,7 @@
 /**
- * The byte stream of a GetObject: the requested range of an object that is a sequence of segment
- * files, read one segment at a time (one file descriptor at a time, however many parts).
+ * The byte stream of a GetObject: the requested range of an object that is a sequence of segments,
+ * read one segment at a time (one file descriptor at a time, however many parts). An inline
+ * segment's slice carries its bytes, copied out of SQLite when the read began (inline.ts).
  */
 import { Readable } from "node:stream";
 
@@ -9,6 +10,8 @@ export interface SegmentSlice {
   id: string;
   start: number;
   end: number;
+  /** the slice's bytes, when the segment is inline */
+  data?: Buffer;
 }
 
 export interface SegmentSpan {
@@ -40,16 +43,22 @@ export function planSlices(segments: readonly SegmentSpan[], start: number, end:
 /**
  * Concatenates the slices. `openSlice` opens one slice's bytes; it is called lazily, when the
  * previous slice is exhausted. A slice that yields fewer bytes than planned (a file truncated behind
- * the store's back) makes the stream fail rather than silently return a short object. `onClose`
- * runs exactly once, when the stream ends, fails or is destroyed by the consumer.
+ * the store's back) makes the stream fail rather than silently return a short object. Slices with
+ * `data` are yielded as they are. `onClose` runs exactly once, when the stream ends, fails or is
+ * destroyed by the consumer.
  */
 export function concatSlices(
   slices: readonly SegmentSlice[],
   openSlice: (slice: SegmentSlice) => Readable,
   onClose: () => void,
 ): Readable {
+  if (slices.every((s) => s.data !== undefined)) return inMemory(slices.map((s) => s.data!), onClose);
   async function* bytes(): AsyncGenerator<Buffer> {
     for (const slice of slices) {
+      if (slice.data !== undefined) {
+        yield slice.data;
+        continue;
+      }
       const expected = slice.end - slice.start + 1;
       let got = 0;
       const source = openSlice(slice);
@@ -74,5 +83,19 @@ export function concatSlices(
     closed = true;
     onClose();
   });
+  return stream;
+}
+
+/** The stream of an answer held in memory (an inline object: no generator, no file). */
+function inMemory(buffers: Buffer[], onClose: () => void): Readable {
+  let next = 0;
+  const stream = new Readable({
+    highWaterMark: 256 * 1024,
+    read() {
+      while (next < buffers.length) if (!this.push(buffers[next++])) return;
+      this.push(null);
+    },
+  });
+  stream.once("close", onClose);
   return stream;
 }

@@ -98,6 +98,13 @@ export function prepareStatements(db: Database.Database) {
     ),
     deleteSegment: db.prepare<[string]>("DELETE FROM segments WHERE id = ?"),
 
+    insertInlineData: db.prepare<[Buffer]>("INSERT INTO inline_data (data) VALUES (?)"),
+    deleteInlineData: db.prepare<[number]>("DELETE FROM inline_data WHERE id = ?"),
+    /** bytes [start, start + length) of an inline segment (substr counts BLOB bytes from 1) */
+    inlineSlice: db.prepare<[number, number, number], Buffer>(
+      "SELECT substr(data, ? + 1, ?) FROM inline_data WHERE id = ?",
+    ).pluck(),
+
     getUpload: db.prepare<[string], UploadRow>(`SELECT ${uploadColumns} FROM uploads WHERE upload_id = ?`),
     insertUpload: db.prepare<[string, string, string, number, string, string, string | null, string]>(
       `INSERT INTO uploads (upload_id, bucket, key, initiated, storage_class, owner, checksum_algorithm, meta)

@@ -1,28 +1,36 @@
 /**
- * The embedded local-disk store: object bytes in segment files (files.ts), metadata in SQLite
- * (schema.ts). The zero-set-up default backend of the gateway.
+ * The embedded local-disk store: object bytes in segments, metadata in SQLite (schema.ts). A
+ * segment is a data file (files.ts) or, for a body of at most the inline limit, a BLOB in SQLite
+ * (inline.ts). The zero-set-up default backend of the gateway.
  *
  * Write protocol (PutObject, UploadPart):
  *   1. cheap checks first (bucket, upload, precondition), so a doomed request does not read its body;
- *   2. the body becomes a durable segment file (files.ts: temp file, fdatasync, rename, directory
- *      fsync). If the body stream errors, nothing else happens and its error is rethrown unchanged;
- *   3. one SQLite transaction re-checks everything and commits the rows that make the segment
- *      visible, replacing the previous version in the same transaction. synchronous=FULL makes the
- *      commit durable before it returns, so the write is acknowledged only once bytes and metadata
- *      are both on disk, in that order: a committed row never points at a file that could be lost;
- *   4. segments the transaction dropped (the old version) are unlinked afterwards, or later when a
- *      reader still holds them (pins.ts). A crash before that leaves unreferenced files, removed at
- *      the next start (recovery.ts).
+ *   2. the body is received: a small one into memory, a larger one into a segment file made durable
+ *      (files.ts: temp file, fdatasync, rename). If the body stream errors, nothing else happens and
+ *      its error is rethrown unchanged;
+ *   3. the write joins a group commit (group-commit.ts): the directories of the batch's new files
+ *      are fsynced, then one SQLite transaction runs every write of the batch, each in its own
+ *      savepoint, re-checking everything and committing the rows (and inline bytes) that make its
+ *      segment visible, replacing the previous version;
+ *   4. the log is synced off the event loop (wal-sync.ts), and only then is the write acknowledged:
+ *      bytes and metadata are both on disk, in that order, so a committed row never points at a
+ *      file that could be lost;
+ *   5. segment files the transaction dropped (the old version) are unlinked afterwards, or later
+ *      when a reader still holds them (pins.ts). A crash before that leaves unreferenced files,
+ *      removed at the next start (recovery.ts). Dropped inline bytes go with their rows.
  * Readers resolve an object in one synchronous read, so they see the old or the new version, never a
- * mixture and never a partial file (files become visible to metadata only when complete).
+ * mixture and never a partial body (files become visible to metadata only when complete, inline
+ * bytes only with their rows). Anything a read or a refused write saw is returned only once the log
+ * holding it is synced (observe()), so no answer describes a state a power loss could take back.
  *
  * Blocking: better-sqlite3 runs statements on the event loop thread. Every statement here is an
  * indexed point lookup, a bounded range scan (listings read at most max+1 rows per seek) or a write
- * of a few rows; the largest transaction is CompleteMultipartUpload, proportional to its part count.
- * All file I/O uses fs/promises and streams.
+ * of a few rows (an inline body is at most the inline limit); the largest transaction is a batch of
+ * writes or CompleteMultipartUpload, proportional to its part count. Commits do not fsync on the
+ * event loop (schema.ts, wal-sync.ts); all file I/O uses fs/promises and streams.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir } from "node:fs/promises";
+import { mkdir, open, type FileHandle } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 
 import type Database from "better-sqlite3";
@@ -54,7 +62,9 @@ import {
   type UploadInfo,
 } from "../types.js";
 import { multipartChecksum } from "./checksum.js";
-import { DataFiles, fsyncDir } from "./files.js";
+import { DataFiles, fsyncDir, type ReceivedBody } from "./files.js";
+import { GroupCommit } from "./group-commit.js";
+import { DEFAULT_INLINE_LIMIT, MAX_INLINE_LIMIT, inlineRowId, inlineSegmentId, isInlineSegment } from "./inline.js";
 import {
   hasLoneSurrogate,
   immediateSuccessor,
@@ -76,7 +86,7 @@ import {
   toUploadInfo,
   type StoredMeta,
 } from "./rows.js";
-import { concatSlices, planSlices, type SegmentSpan } from "./segment-stream.js";
+import { concatSlices, planSlices, type SegmentSlice, type SegmentSpan } from "./segment-stream.js";
 import {
   prepareStatements,
   type BucketRow,
@@ -86,6 +96,7 @@ import {
   type SummaryRow,
   type UploadRow,
 } from "./statements.js";
+import { WalSync } from "./wal-sync.js";
 
 /** The subset of a pino logger the store uses. */
 export interface StoreLogger {
@@ -97,6 +108,11 @@ export interface EmbeddedStoreOptions {
   /** directory owned by the store; created if missing */
   dataDir: string;
   logger?: StoreLogger;
+  /**
+   * Bodies of at most this many bytes are stored inline in SQLite instead of in a file (inline.ts
+   * says why 64 KiB, the default). 0 sends every non-empty body to a file.
+   */
+  inlineLimit?: number;
 }
 
 /** Internal counters, for tests and diagnostics (not part of StorageClient). */
@@ -107,6 +123,13 @@ export interface EmbeddedStoreStats {
   listRowsVisited: number;
   /** segments currently pinned by readers */
   pinnedSegments: number;
+  /** write transactions run by the group commit, and the writes they held */
+  commitBatches: number;
+  committedJobs: number;
+  largestBatch: number;
+  /** fdatasync calls on the log, and how many of them ran on the event loop (a writer alone) */
+  walSyncs: number;
+  walSyncsInline: number;
 }
 
 /** What a write transaction returns: its result and the segments it stopped referencing. */
@@ -123,40 +146,59 @@ export class EmbeddedStore implements StorageClient {
   private readonly st: Statements;
   private readonly pins: SegmentPins;
   private readonly counters: ListingCounters = { seeks: 0, rowsVisited: 0 };
-  /** runs a function in one SQLite transaction (BEGIN ... COMMIT, ROLLBACK on throw) */
-  private readonly inTransaction: <T>(fn: () => T) => T;
+  private readonly wal: WalSync;
+  private readonly groupCommit: GroupCommit;
   /** next object version id; this process owns the database, so a counter suffices */
   private nextVersionId: number;
   private closed = false;
+  private closing: Promise<void> | undefined;
+  /** calls of public methods so far (enter()) */
+  private calls = 0;
 
   private constructor(
     private readonly db: Database.Database,
+    private readonly walFile: FileHandle,
     private readonly files: DataFiles,
     private readonly logger: StoreLogger,
+    private readonly inlineLimit: number,
   ) {
     this.st = prepareStatements(db);
-    const transaction = db.transaction((fn: () => unknown) => fn());
-    this.inTransaction = <T>(fn: () => T) => transaction(fn) as T;
+    this.wal = new WalSync(walFile, (err) =>
+      logger.warn({ err }, "embedded store: the metadata log could not be synced; refusing all requests until reopened"),
+    );
+    this.groupCommit = new GroupCommit(db, this.wal, fsyncDir);
     this.pins = new SegmentPins((id) => this.removeFile(id));
     this.nextVersionId = (this.st.maxVersionId.get() ?? 0) + 1;
   }
 
   static async open(options: EmbeddedStoreOptions): Promise<EmbeddedStore> {
     const logger = options.logger ?? noopLogger;
+    const inlineLimit = options.inlineLimit ?? DEFAULT_INLINE_LIMIT;
+    if (!Number.isInteger(inlineLimit) || inlineLimit < 0 || inlineLimit > MAX_INLINE_LIMIT) {
+      throw new Error(`inlineLimit must be an integer from 0 to ${MAX_INLINE_LIMIT}, not ${inlineLimit}`);
+    }
     const files = new DataFiles(options.dataDir);
     await mkdir(files.objectsDir, { recursive: true });
     await mkdir(files.tmpDir, { recursive: true });
-    const db = openDatabase(join(options.dataDir, "meta.sqlite"));
+    const dbPath = join(options.dataDir, "meta.sqlite");
+    const db = openDatabase(dbPath);
+    let walFile: FileHandle | undefined;
     try {
-      // the directory entries of objects/, tmp/, a newly created database and a newly created
-      // data directory must be durable before anything written into them is acknowledged
+      // openDatabase wrote, so the log exists; SQLite keeps this very file until close (schema.ts)
+      walFile = await open(`${dbPath}-wal`, "r");
+      // What the database says now may include commits of a killed process that were never
+      // synced; make them durable before recovery deletes files on their word (wal-sync.ts, 5).
+      await walFile.datasync();
+      // the directory entries of objects/, tmp/, a newly created database and log and a newly
+      // created data directory must be durable before anything written into them is acknowledged
       await fsyncDir(options.dataDir);
       await fsyncDir(dirname(resolve(options.dataDir)));
       await recoverDataDir(db, files, logger);
-      const store = new EmbeddedStore(db, files, logger);
-      logger.info({ dataDir: options.dataDir }, "embedded store: open");
+      const store = new EmbeddedStore(db, walFile, files, logger, inlineLimit);
+      logger.info({ dataDir: options.dataDir, inlineLimit }, "embedded store: open");
       return store;
     } catch (err) {
+      await walFile?.close().catch(() => undefined);
       db.close();
       throw err;
     }
@@ -167,35 +209,41 @@ export class EmbeddedStore implements StorageClient {
       listSeeks: this.counters.seeks,
       listRowsVisited: this.counters.rowsVisited,
       pinnedSegments: this.pins.pinnedCount,
+      commitBatches: this.groupCommit.stats.batches,
+      committedJobs: this.groupCommit.stats.jobs,
+      largestBatch: this.groupCommit.stats.largestBatch,
+      walSyncs: this.wal.syncs,
+      walSyncsInline: this.wal.syncsInline,
     };
   }
 
   // ---------------------------------------------------------------- buckets
 
   async listBuckets(): Promise<BucketInfo[]> {
-    this.assertOpen();
-    return this.st.listBuckets.all().map(toBucketInfo);
+    this.enter();
+    return this.observe(() => this.st.listBuckets.all().map(toBucketInfo));
   }
 
   async createBucket(name: string, owner: string): Promise<void> {
-    this.assertOpen();
-    this.inTransaction(() => {
+    const call = this.enter();
+    await this.commit(call, () => {
       const existing = this.st.getBucket.get(name);
       if (existing !== undefined) {
         throw new StorageError(existing.owner === owner ? "BUCKET_ALREADY_OWNED" : "BUCKET_ALREADY_EXISTS");
       }
       this.st.insertBucket.run(name, owner, Date.now());
+      return { result: undefined, discard: [] };
     });
   }
 
   async getBucket(name: string): Promise<BucketInfo> {
-    this.assertOpen();
-    return toBucketInfo(this.requireBucket(name));
+    this.enter();
+    return this.observe(() => toBucketInfo(this.requireBucket(name)));
   }
 
   async deleteBucket(name: string): Promise<void> {
-    this.assertOpen();
-    this.commit(() => {
+    const call = this.enter();
+    await this.commit(call, () => {
       this.requireBucket(name);
       if (this.st.anyObjectInBucket.get(name) !== undefined) throw new StorageError("BUCKET_NOT_EMPTY");
       // S3 refuses only while objects exist; in-progress uploads go with the bucket
@@ -209,31 +257,33 @@ export class EmbeddedStore implements StorageClient {
   // ---------------------------------------------------------------- objects
 
   async putObject(params: PutObjectParams, body: IncomingBody): Promise<ObjectInfo> {
-    this.assertOpen();
+    const call = this.enter();
     validateKey(params.key);
-    this.requireBucket(params.bucket);
     const conditional = params.ifMatch !== undefined || params.ifNoneMatch !== undefined;
-    if (conditional && failsCondition(this.st.getObject.get(params.bucket, params.key), params)) {
-      throw new StorageError("PRECONDITION_FAILED");
-    }
+    await this.check(() => {
+      this.requireBucket(params.bucket);
+      if (conditional && failsCondition(this.st.getObject.get(params.bucket, params.key), params)) {
+        throw new StorageError("PRECONDITION_FAILED");
+      }
+    });
 
-    const segment = await this.files.writeSegment(body);
-    const { size, md5, checksum } = segment.digests;
-    return this.commit(() => {
+    const received = await this.files.receive(body, this.inlineLimit);
+    const { size, md5, checksum } = received.digests;
+    return this.commit(call, () => {
       this.requireBucket(params.bucket);
       const current = this.st.getObject.get(params.bucket, params.key);
       // The condition held before the body was received; another write committed meanwhile.
       if (conditional && failsCondition(current, params)) throw new StorageError("CONFLICT");
       const discard = current === undefined ? [] : this.dropVersion(current);
       const now = Date.now();
-      this.st.insertSegment.run(segment.id, size, md5, checksum ? JSON.stringify(checksum) : null, now);
+      const segmentId = this.insertSegment(received, now);
       const row = this.insertVersion(
         params,
         { size, etag: md5.toString("hex"), checksum, partsCount: null, lastModified: now },
-        [{ segment_id: segment.id, size }],
+        [{ segment_id: segmentId, size }],
       );
       return { result: toObjectInfo(row), discard };
-    }, [segment.id]);
+    }, received);
   }
 
   async headObject(
@@ -241,25 +291,59 @@ export class EmbeddedStore implements StorageClient {
     key: string,
     partNumber?: number,
   ): Promise<{ info: ObjectInfo; part?: ObjectPartInfo }> {
-    this.assertOpen();
+    this.enter();
     validateKey(key);
-    this.requireBucket(bucket);
-    const row = this.requireObject(bucket, key);
-    const info = toObjectInfo(row);
-    if (partNumber === undefined) return { info };
-    const segments = this.st.segmentsOfVersion.all(row.vid);
-    return { info, part: partOf(row, segments, partNumber) };
+    return this.observe(() => {
+      this.requireBucket(bucket);
+      const row = this.requireObject(bucket, key);
+      const info = toObjectInfo(row);
+      if (partNumber === undefined) return { info };
+      const segments = this.st.segmentsOfVersion.all(row.vid);
+      return { info, part: partOf(row, segments, partNumber) };
+    });
   }
 
   /**
-   * Resolves the object and its segments and pins the segments (pins.ts) in one synchronous run (no
-   * await in this method), so the snapshot cannot change between the lookup and the pin. The stream
-   * opens one segment file at a time. Once open() was called, the stream owns the pins and releases
-   * them when it closes; release() is then a no-op.
+   * Resolves the object and its segments and pins the segment files (pins.ts) in one synchronous
+   * run (no await in snapshot()), so the snapshot cannot change between the lookup and the pin. The
+   * bytes of an inline segment are copied out in the same run instead (at most the inline limit, and
+   * an object has at most one inline segment, see inline.ts): a later overwrite deletes the row, not
+   * the copy. The stream opens one segment file at a time. Once open() was called, the stream owns
+   * the pins and releases them when it closes; release() is then a no-op.
    */
   async getObject(params: GetObjectParams): Promise<GetObjectResult> {
-    this.assertOpen();
+    this.enter();
     validateKey(params.key);
+    const snap = await this.observe(
+      () => this.snapshot(params),
+      (unread) => this.pins.unpin(unread.pinned),
+    );
+    let state: "ready" | "opened" | "released" = "ready";
+    const unpin = () => this.pins.unpin(snap.pinned);
+    return {
+      info: snap.info,
+      ...(snap.range !== undefined && { range: snap.range }),
+      ...(snap.part !== undefined && { part: snap.part }),
+      open: () => {
+        if (state !== "ready") throw new Error(`getObject result already ${state}`);
+        state = "opened";
+        return concatSlices(snap.slices, (s) => this.files.openRange(s.id, s.start, s.end), unpin);
+      },
+      release: () => {
+        if (state !== "ready") return;
+        state = "released";
+        unpin();
+      },
+    };
+  }
+
+  private snapshot(params: GetObjectParams): {
+    info: ObjectInfo;
+    range?: ByteRange;
+    part?: ObjectPartInfo;
+    slices: SegmentSlice[];
+    pinned: string[];
+  } {
     this.requireBucket(params.bucket);
     const row = this.requireObject(params.bucket, params.key);
     const info = toObjectInfo(row);
@@ -286,31 +370,27 @@ export class EmbeddedStore implements StorageClient {
       range?.start ?? 0,
       range?.end ?? info.size - 1,
     );
-    const pinned = [...new Set(slices.map((s) => s.id))];
+    const files = new Set<string>();
+    for (const slice of slices) {
+      if (!isInlineSegment(slice.id)) {
+        files.add(slice.id);
+        continue;
+      }
+      const data = this.st.inlineSlice.get(slice.start, slice.end - slice.start + 1, inlineRowId(slice.id));
+      if (data === undefined || data.length !== slice.end - slice.start + 1) {
+        throw new Error(`inline segment ${slice.id} is missing or shorter than its row says`);
+      }
+      slice.data = data;
+    }
+    const pinned = [...files];
     this.pins.pin(pinned);
-    let state: "ready" | "opened" | "released" = "ready";
-    const unpin = () => this.pins.unpin(pinned);
-    return {
-      info,
-      ...(range !== undefined && { range }),
-      ...(part !== undefined && { part }),
-      open: () => {
-        if (state !== "ready") throw new Error(`getObject result already ${state}`);
-        state = "opened";
-        return concatSlices(slices, (s) => this.files.openRange(s.id, s.start, s.end), unpin);
-      },
-      release: () => {
-        if (state !== "ready") return;
-        state = "released";
-        unpin();
-      },
-    };
+    return { info, ...(range !== undefined && { range }), ...(part !== undefined && { part }), slices, pinned };
   }
 
   async deleteObject(bucket: string, key: string): Promise<void> {
-    this.assertOpen();
+    const call = this.enter();
     validateKey(key);
-    this.commit(() => {
+    await this.commit(call, () => {
       this.requireBucket(bucket);
       const current = this.st.getObject.get(bucket, key);
       return { result: undefined, discard: current === undefined ? [] : this.dropVersion(current) };
@@ -319,8 +399,8 @@ export class EmbeddedStore implements StorageClient {
 
   /** One transaction (one log fsync) for the whole batch; a missing key is a success. */
   async deleteObjects(bucket: string, keys: string[]): Promise<DeleteObjectResult[]> {
-    this.assertOpen();
-    return this.commit(() => {
+    const call = this.enter();
+    return this.commit(call, () => {
       this.requireBucket(bucket);
       const discard: string[] = [];
       const results = keys.map((key): DeleteObjectResult => {
@@ -338,8 +418,12 @@ export class EmbeddedStore implements StorageClient {
   }
 
   async listObjects(params: ListObjectsParams): Promise<ListObjectsResult> {
-    this.assertOpen();
+    this.enter();
     validateMax(params.maxKeys, "maxKeys");
+    return this.observe(() => this.listObjectsNow(params));
+  }
+
+  private listObjectsNow(params: ListObjectsParams): ListObjectsResult {
     this.requireBucket(params.bucket);
     const prefix = params.prefix ?? "";
     const fromMarker =
@@ -373,11 +457,11 @@ export class EmbeddedStore implements StorageClient {
   // ---------------------------------------------------------------- multipart
 
   async createMultipartUpload(params: MultipartUploadParams): Promise<UploadInfo> {
-    this.assertOpen();
+    const call = this.enter();
     validateKey(params.key);
     const initiated = Date.now();
     const uploadId = newUploadId(initiated);
-    this.inTransaction(() => {
+    await this.commit(call, () => {
       this.requireBucket(params.bucket);
       this.st.insertUpload.run(
         uploadId,
@@ -393,6 +477,7 @@ export class EmbeddedStore implements StorageClient {
           tags: params.tags,
         } satisfies StoredMeta),
       );
+      return { result: undefined, discard: [] };
     });
     return {
       bucket: params.bucket,
@@ -412,23 +497,26 @@ export class EmbeddedStore implements StorageClient {
     partNumber: number,
     body: IncomingBody,
   ): Promise<PartInfo> {
-    this.assertOpen();
+    const call = this.enter();
     if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PART_NUMBER) {
       throw new StorageError("INVALID_ARGUMENT", `part number must be an integer from 1 to ${MAX_PART_NUMBER}`);
     }
-    this.requireBucket(bucket);
-    this.requireUpload(uploadId, bucket, key);
+    await this.check(() => {
+      this.requireBucket(bucket);
+      this.requireUpload(uploadId, bucket, key);
+    });
 
-    const segment = await this.files.writeSegment(body);
-    const { size, md5, checksum } = segment.digests;
-    return this.commit(() => {
+    const received = await this.files.receive(body, this.inlineLimit);
+    const { size, md5, checksum } = received.digests;
+    return this.commit(call, () => {
       this.requireBucket(bucket);
       this.requireUpload(uploadId, bucket, key); // aborted or completed while the body streamed?
       const previous = this.st.getPart.get(uploadId, partNumber);
-      if (previous !== undefined) this.st.deleteSegment.run(previous.segment_id);
+      const discard: string[] = [];
+      if (previous !== undefined) this.deleteSegment(previous.segment_id, discard);
       const now = Date.now();
-      this.st.insertSegment.run(segment.id, size, md5, checksum ? JSON.stringify(checksum) : null, now);
-      this.st.upsertPart.run(uploadId, partNumber, segment.id);
+      const segmentId = this.insertSegment(received, now);
+      this.st.upsertPart.run(uploadId, partNumber, segmentId);
       const info: PartInfo = {
         partNumber,
         size,
@@ -436,8 +524,8 @@ export class EmbeddedStore implements StorageClient {
         lastModified: new Date(now),
         ...(checksum !== undefined && { checksum }),
       };
-      return { result: info, discard: previous === undefined ? [] : [previous.segment_id] };
-    }, [segment.id]);
+      return { result: info, discard };
+    }, received);
   }
 
   /**
@@ -445,9 +533,9 @@ export class EmbeddedStore implements StorageClient {
    * segment files, in the listed order. Validation follows S3 (order, then each part, then sizes).
    */
   async completeMultipartUpload(params: CompleteMultipartParams): Promise<ObjectInfo> {
-    this.assertOpen();
+    const call = this.enter();
     validateKey(params.key);
-    return this.commit(() => {
+    return this.commit(call, () => {
       this.requireBucket(params.bucket);
       const upload = this.requireUpload(params.uploadId, params.bucket, params.key);
       if (params.parts.length === 0) {
@@ -484,10 +572,7 @@ export class EmbeddedStore implements StorageClient {
       // parts not listed are dropped with the upload; the chosen ones now belong to the object
       const chosenIds = new Set(chosen.map((p) => p.segment_id));
       for (const part of uploaded.values()) {
-        if (!chosenIds.has(part.segment_id)) {
-          this.st.deleteSegment.run(part.segment_id);
-          discard.push(part.segment_id);
-        }
+        if (!chosenIds.has(part.segment_id)) this.deleteSegment(part.segment_id, discard);
       }
       this.st.deletePartsOfUpload.run(params.uploadId);
       this.st.deleteUpload.run(params.uploadId);
@@ -515,8 +600,8 @@ export class EmbeddedStore implements StorageClient {
   }
 
   async abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void> {
-    this.assertOpen();
-    this.commit(() => {
+    const call = this.enter();
+    await this.commit(call, () => {
       this.requireBucket(bucket);
       this.requireUpload(uploadId, bucket, key);
       return { result: undefined, discard: this.dropUpload(uploadId) };
@@ -524,8 +609,12 @@ export class EmbeddedStore implements StorageClient {
   }
 
   async listParts(params: ListPartsParams): Promise<ListPartsResult> {
-    this.assertOpen();
+    this.enter();
     validateMax(params.maxParts, "maxParts");
+    return this.observe(() => this.listPartsNow(params));
+  }
+
+  private listPartsNow(params: ListPartsParams): ListPartsResult {
     this.requireBucket(params.bucket);
     const upload = this.requireUpload(params.uploadId, params.bucket, params.key);
     const rows =
@@ -546,8 +635,12 @@ export class EmbeddedStore implements StorageClient {
    * keeps its place even after that upload is gone.
    */
   async listMultipartUploads(params: ListUploadsParams): Promise<ListUploadsResult> {
-    this.assertOpen();
+    this.enter();
     validateMax(params.maxUploads, "maxUploads");
+    return this.observe(() => this.listMultipartUploadsNow(params));
+  }
+
+  private listMultipartUploadsNow(params: ListUploadsParams): ListUploadsResult {
     this.requireBucket(params.bucket);
     const prefix = params.prefix ?? "";
     // AWS: without key-marker, upload-id-marker is ignored
@@ -591,19 +684,38 @@ export class EmbeddedStore implements StorageClient {
 
   /**
    * Closes the database. Later calls fail with an Error; a write whose body is still streaming fails
-   * at its commit and removes its file. Pinned segments are still unlinked when their readers finish.
+   * at its commit and removes its file; writes already waiting for a group commit are committed
+   * first. Pinned segments are still unlinked when their readers finish.
    */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    if (this.closing !== undefined) return this.closing;
     this.closed = true;
-    this.db.close();
-    this.logger.info({}, "embedded store: closed");
+    this.closing = (async () => {
+      await this.groupCommit.close(new Error("the embedded store is closed"));
+      // every writer has been answered, so only an unanswered read can still wait for this
+      await this.wal.settled().catch(() => undefined);
+      await this.walFile.close().catch(() => undefined);
+      this.db.close();
+      this.logger.info({}, "embedded store: closed");
+    })();
+    return this.closing;
   }
 
   // ---------------------------------------------------------------- internals
 
-  private assertOpen(): void {
+  /**
+   * Every public method starts here: refuses calls after close, and numbers the call (a write whose
+   * number is still the latest when it commits had the store to itself, see commit()).
+   */
+  private enter(): number {
     if (this.closed) throw new Error("the embedded store is closed");
+    // After a failed fdatasync nothing can be promised durable (wal-sync.ts); reopening runs
+    // recovery on what really is on disk.
+    const failed = this.wal.failed;
+    if (failed !== undefined) {
+      throw new Error("the embedded store's metadata log could not be synced; reopen the store", { cause: failed });
+    }
+    return ++this.calls;
   }
 
   private requireBucket(name: string): BucketRow {
@@ -626,42 +738,95 @@ export class EmbeddedStore implements StorageClient {
   }
 
   /**
-   * Runs a write transaction, then hands the segments it dropped to the pins (unlink now or when the
-   * last reader is done) in the same synchronous run, see pins.ts. `ownFiles` are segment files
-   * written for this transaction: when it is rolled back they are removed. That is done only when
-   * the transaction certainly did not commit (our own StorageError, or the store closed under it);
-   * after an SQLite failure at COMMIT the outcome is not known here, and the file is left for the
-   * orphan scan at the next start, which decides by the rows actually on disk.
+   * Runs the synchronous lookups `read` and returns their result once everything they may have seen
+   * is durable (wal-sync.ts): a commit becomes visible to reads before its log sync ends, and an
+   * answer must not describe a state that a power loss could still take back. Errors wait too. If
+   * that wait fails (the log could not be synced), its error is thrown instead, and `undo` gets the
+   * unreturned result (to release what it holds).
    */
-  private commit<T>(fn: () => Committed<T>, ownFiles: readonly string[] = []): T {
-    let committed: Committed<T>;
+  private async observe<T>(read: () => T, undo?: (unreturned: T) => void): Promise<T> {
+    let value: T;
     try {
-      this.assertOpen();
-      committed = this.inTransaction(fn);
+      value = read();
     } catch (err) {
-      if (err instanceof StorageError || this.closed) for (const id of ownFiles) this.removeFile(id);
+      await this.wal.settled();
       throw err;
     }
+    if (this.wal.pending) {
+      try {
+        await this.wal.settled();
+      } catch (err) {
+        undo?.(value);
+        throw err;
+      }
+    }
+    return value;
+  }
+
+  /** Like observe() for the checks before a write receives its body: only a refusal waits. */
+  private async check(read: () => void): Promise<void> {
+    try {
+      read();
+    } catch (err) {
+      await this.wal.settled();
+      throw err;
+    }
+  }
+
+  /**
+   * Runs a write transaction in the next group commit (group-commit.ts) and resolves once it is
+   * durable, then hands the segment files it dropped to the pins (unlink now or when the last reader
+   * is done, see pins.ts): only after the log sync, since a commit that a power loss could still
+   * roll back must not lose the files its old rows point at. `call` is the write's number from
+   * enter(). `received` is the body written for this transaction: if it is a file, its directory is
+   * fsynced before the commit, and the file is removed when the transaction certainly did not
+   * commit. After a failure at COMMIT the outcome is not known here, and the file is left for the
+   * orphan scan at the next start, which decides by the rows actually on disk.
+   */
+  private async commit<T>(call: number, apply: () => Committed<T>, received?: ReceivedBody): Promise<T> {
+    const file = received !== undefined && !received.inline ? received : undefined;
+    const committed = await this.groupCommit.submit({
+      apply,
+      alone: () => this.calls === call,
+      ...(file !== undefined && { dirs: [file.dir], notCommitted: () => this.removeFile(file.id) }),
+    });
     this.pins.discard(committed.discard);
     return committed.result;
   }
 
-  /** Deletes an object's current version rows; returns its segments (to discard after commit). */
-  private dropVersion(row: ObjectRow): string[] {
-    const segments = this.st.segmentsOfVersion.all(row.vid).map((s) => s.segment_id);
-    this.st.deleteObjectSegments.run(row.vid);
-    for (const id of segments) this.st.deleteSegment.run(id);
-    this.st.deleteObject.run(row.bucket, row.key);
-    return segments;
+  /** Inserts the segments row (and the inline bytes) for a received body; returns the segment id. */
+  private insertSegment(received: ReceivedBody, now: number): string {
+    const { size, md5, checksum } = received.digests;
+    const id = received.inline
+      ? inlineSegmentId(this.st.insertInlineData.run(received.data).lastInsertRowid)
+      : received.id;
+    this.st.insertSegment.run(id, size, md5, checksum ? JSON.stringify(checksum) : null, now);
+    return id;
   }
 
-  /** Deletes an upload and its parts' rows; returns the parts' segments (to discard after commit). */
+  /** Deletes a segment's rows (with its inline bytes); a file's id goes to `discard`. */
+  private deleteSegment(id: string, discard: string[]): void {
+    this.st.deleteSegment.run(id);
+    if (isInlineSegment(id)) this.st.deleteInlineData.run(inlineRowId(id));
+    else discard.push(id);
+  }
+
+  /** Deletes an object's current version rows; returns its segment files (to discard after commit). */
+  private dropVersion(row: ObjectRow): string[] {
+    const discard: string[] = [];
+    for (const s of this.st.segmentsOfVersion.all(row.vid)) this.deleteSegment(s.segment_id, discard);
+    this.st.deleteObjectSegments.run(row.vid);
+    this.st.deleteObject.run(row.bucket, row.key);
+    return discard;
+  }
+
+  /** Deletes an upload and its parts' rows; returns the parts' segment files (to discard after commit). */
   private dropUpload(uploadId: string): string[] {
-    const segments = this.st.segmentIdsOfUpload.all(uploadId);
-    for (const id of segments) this.st.deleteSegment.run(id);
+    const discard: string[] = [];
+    for (const id of this.st.segmentIdsOfUpload.all(uploadId)) this.deleteSegment(id, discard);
     this.st.deletePartsOfUpload.run(uploadId);
     this.st.deleteUpload.run(uploadId);
-    return segments;
+    return discard;
   }
 
   /** Inserts a new current version (the caller has dropped the previous one) and returns its row. */
