@@ -17,6 +17,7 @@ const S3_CODE_OF: Record<StorageErrorKind, S3ErrorCode> = {
   ENTITY_TOO_SMALL: "EntityTooSmall",
   INVALID_PART_NUMBER: "InvalidPartNumber",
   PRECONDITION_FAILED: "PreconditionFailed",
+  BAD_DIGEST: "BadDigest",
   CONFLICT: "ConditionalRequestConflict",
   INVALID_ARGUMENT: "InvalidArgument",
   NOT_SUPPORTED: "NotImplemented",

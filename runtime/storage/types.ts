@@ -98,7 +98,12 @@ export interface NewObjectParams extends SystemMetadata {
 }
 
 export interface PutObjectParams extends NewObjectParams {
-  /** conditional write, checked atomically with the commit */
+  /**
+   * Conditional write, checked atomically with the commit: ifMatch fails with KEY_NOT_FOUND when
+   * there is no object and PRECONDITION_FAILED when its ETag differs; ifNoneMatch "*" fails with
+   * PRECONDITION_FAILED when there is one. A condition that held when the write started but not at
+   * its commit (a concurrent write won) fails with CONFLICT.
+   */
   ifMatch?: string;
   ifNoneMatch?: string;
 }
@@ -164,6 +169,12 @@ export interface DeleteObjectResult {
 
 export interface MultipartUploadParams extends NewObjectParams {
   checksumAlgorithm?: ChecksumAlgorithm;
+  /**
+   * How the object's checksum is made from the parts': COMPOSITE (a checksum of the part checksums,
+   * "-N") or FULL_OBJECT (the checksum of the whole object, combined from the part CRCs; CRC32,
+   * CRC32C and CRC64NVME only). Default: FULL_OBJECT for CRC64NVME, COMPOSITE otherwise.
+   */
+  checksumType?: "COMPOSITE" | "FULL_OBJECT";
 }
 
 export interface UploadInfo {
@@ -174,6 +185,8 @@ export interface UploadInfo {
   storageClass: string;
   owner: string;
   checksumAlgorithm?: ChecksumAlgorithm;
+  /** set when checksumAlgorithm is */
+  checksumType?: "COMPOSITE" | "FULL_OBJECT";
 }
 
 export interface PartInfo {
@@ -225,6 +238,11 @@ export interface CompletedPart {
   etag: string;
 }
 
+/**
+ * Completing makes the object from the listed parts. Completing an upload that was already
+ * completed, with the same parts, answers the object it made as long as that object is still the
+ * key's current version (S3 lets a client retry a completion whose answer it lost).
+ */
 export interface CompleteMultipartParams {
   bucket: string;
   key: string;
@@ -232,6 +250,12 @@ export interface CompleteMultipartParams {
   parts: CompletedPart[];
   ifMatch?: string;
   ifNoneMatch?: string;
+  /**
+   * The object checksum the client expects (x-amz-checksum-* on CompleteMultipartUpload): compared
+   * with the one computed from the parts before anything commits; BAD_DIGEST when it differs, or
+   * when the upload has no checksum of that algorithm. A COMPOSITE value may carry its "-N" suffix.
+   */
+  expectedChecksum?: { algorithm: ChecksumAlgorithm; value: string };
 }
 
 /** The storage engine. Every method may throw StorageError; anything else is an internal error. */
@@ -288,6 +312,8 @@ export type StorageErrorKind =
   /** requested part number does not exist in the object */
   | "INVALID_PART_NUMBER"
   | "PRECONDITION_FAILED"
+  /** a checksum the client gave does not match the data */
+  | "BAD_DIGEST"
   /** a concurrent conditional write won */
   | "CONFLICT"
   | "INVALID_ARGUMENT"

@@ -7,13 +7,18 @@
  * Every test works in buckets of its own, so tests do not depend on each other's leftovers.
  */
 import { createHash, randomBytes } from "node:crypto";
+import { crc32 as zlibCrc32 } from "node:zlib";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import {
   MIN_PART_SIZE,
   StorageError,
+  type Checksum,
+  type ChecksumAlgorithm,
+  type CompleteMultipartParams,
   type GetObjectParams,
+  type PartInfo,
   type ListObjectsResult,
   type ListUploadsResult,
   type PutObjectParams,
@@ -38,6 +43,32 @@ export function md5Hex(data: Buffer): string {
 export function multipartEtag(parts: Buffer[]): string {
   const digests = parts.map((p) => createHash("md5").update(p).digest());
   return `${createHash("md5").update(Buffer.concat(digests)).digest("hex")}-${parts.length}`;
+}
+
+/** CRC-32C (Castagnoli), bit by bit: slow and obviously right, independent of the stores' code. */
+function crc32cBitwise(data: Buffer): number {
+  let crc = 0xffffffff;
+  for (const byte of data) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0x82f63b78 : crc >>> 1;
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+const crcCache = new Map<string, Map<Buffer, string>>();
+
+/** x-amz-checksum-crc32 / -crc32c of `data`: base64 of the big-endian CRC (zlib's CRC-32, the bitwise CRC-32C) */
+export function crcBase64(algorithm: "CRC32" | "CRC32C", data: Buffer): string {
+  let cache = crcCache.get(algorithm);
+  if (cache === undefined) crcCache.set(algorithm, (cache = new Map()));
+  let value = cache.get(data);
+  if (value === undefined) {
+    const out = Buffer.alloc(4);
+    out.writeUInt32BE(algorithm === "CRC32" ? zlibCrc32(data) : crc32cBitwise(data));
+    value = out.toString("base64");
+    cache.set(data, value);
+  }
+  return value;
 }
 
 /** S3 listing order: UTF-8 bytes. */
@@ -91,6 +122,8 @@ function pageEntries(page: ListObjectsResult): ListEntry[] {
   ];
   return entries.sort((a, b) => compareUtf8("key" in a ? a.key : a.prefix, "key" in b ? b.key : b.prefix));
 }
+
+type ChecksumType = Checksum["type"];
 
 function entryName(e: ListEntry): string {
   return "key" in e ? e.key : e.prefix;
@@ -171,6 +204,17 @@ export function defineStorageContract(name: string, factory: () => Promise<Stora
         uploadId: upload.uploadId,
         parts: infos.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
       });
+    }
+
+    /** uploads `parts` with their `algorithm` checksums, computed here, independently of any store */
+    async function uploadCrcParts(bucket: string, key: string, uploadId: string, parts: Buffer[], algorithm: "CRC32" | "CRC32C") {
+      const infos: PartInfo[] = [];
+      for (const [i, data] of parts.entries()) {
+        const checksum = { algorithm, type: "FULL_OBJECT" as const, value: crcBase64(algorithm, data) };
+        infos.push(await store.uploadPart(bucket, key, uploadId, i + 1, bodyFromBuffer(data, { checksum })));
+        expect(infos[i].checksum).toEqual(checksum);
+      }
+      return infos;
     }
 
     // ------------------------------------------------------------------ buckets
@@ -485,9 +529,46 @@ export function defineStorageContract(name: string, factory: () => Promise<Stora
         expect((await content(bucket, "k")).toString()).toBe("v3");
       });
 
-      it("If-Match fails on a missing key", async () => {
+      it("If-Match on a missing key is KEY_NOT_FOUND (S3: 404 NoSuchKey), for PutObject and CompleteMultipartUpload", async () => {
         const bucket = await newBucket();
-        await expectStorageError(put(bucket, "k", Buffer.from("x"), { ifMatch: md5Hex(Buffer.from("x")) }), "PRECONDITION_FAILED");
+        await expectStorageError(put(bucket, "k", Buffer.from("x"), { ifMatch: md5Hex(Buffer.from("x")) }), "KEY_NOT_FOUND");
+        await expectStorageError(put(bucket, "k", Buffer.from("x"), { ifMatch: "*" }), "KEY_NOT_FOUND");
+        await expectStorageError(store.headObject(bucket, "k"), "KEY_NOT_FOUND");
+
+        const upload = await createUpload(bucket, "k");
+        const [part] = await uploadParts(bucket, "k", upload.uploadId, [Buffer.from("from upload")]);
+        const parts = [{ partNumber: 1, etag: part.etag }];
+        for (const ifMatch of [part.etag, "*"]) {
+          await expectStorageError(
+            store.completeMultipartUpload({ bucket, key: "k", uploadId: upload.uploadId, parts, ifMatch }),
+            "KEY_NOT_FOUND",
+          );
+        }
+        await expectStorageError(store.headObject(bucket, "k"), "KEY_NOT_FOUND");
+        // the upload is untouched: the same completion without the condition goes through
+        expect((await store.listParts({ bucket, key: "k", uploadId: upload.uploadId, maxParts: 10 })).parts.length).toBe(1);
+        await store.completeMultipartUpload({ bucket, key: "k", uploadId: upload.uploadId, parts });
+        expect((await content(bucket, "k")).toString()).toBe("from upload");
+      });
+
+      it("an If-Match that held when the write started but not at its commit is CONFLICT", async () => {
+        const bucket = await newBucket();
+        const v1 = await put(bucket, "k", Buffer.from("v1"));
+        // overwritten while the conditional write's body streams
+        const overwritten = gatedBody(Buffer.from("cond"), Buffer.from("itional"));
+        const first = store.putObject(putParams(bucket, "k", { ifMatch: v1.etag }), overwritten.body);
+        await overwritten.started;
+        const v2 = await put(bucket, "k", Buffer.from("v2"));
+        overwritten.release();
+        await expectStorageError(first, "CONFLICT");
+        expect((await store.headObject(bucket, "k")).info.etag).toBe(v2.etag);
+        // deleted while it streams: still CONFLICT (the key existed when the write started)
+        const deleted = gatedBody(Buffer.from("cond"), Buffer.from("itional"));
+        const second = store.putObject(putParams(bucket, "k", { ifMatch: v2.etag }), deleted.body);
+        await deleted.started;
+        await store.deleteObject(bucket, "k");
+        deleted.release();
+        await expectStorageError(second, "CONFLICT");
         await expectStorageError(store.headObject(bucket, "k"), "KEY_NOT_FOUND");
       });
 
@@ -841,6 +922,261 @@ export function defineStorageContract(name: string, factory: () => Promise<Stora
         expect(info.checksum?.value.replace(/-\d+$/, "")).toBe(composite);
         const summary = (await store.listObjects({ bucket, maxKeys: 1 })).objects[0];
         expect(summary.checksumAlgorithm).toBe("SHA256");
+      });
+
+      it("gives an upload its checksum type: the one asked for, else FULL_OBJECT for CRC64NVME and COMPOSITE otherwise", async () => {
+        const bucket = await newBucket();
+        const cases: Array<[ChecksumAlgorithm | undefined, ChecksumType | undefined, ChecksumType | undefined]> = [
+          [undefined, undefined, undefined],
+          ["CRC32", undefined, "COMPOSITE"],
+          ["CRC32C", undefined, "COMPOSITE"],
+          ["SHA1", undefined, "COMPOSITE"],
+          ["SHA256", undefined, "COMPOSITE"],
+          ["CRC64NVME", undefined, "FULL_OBJECT"],
+          ["CRC32", "FULL_OBJECT", "FULL_OBJECT"],
+          ["CRC32C", "FULL_OBJECT", "FULL_OBJECT"],
+          ["CRC64NVME", "FULL_OBJECT", "FULL_OBJECT"],
+          ["CRC32", "COMPOSITE", "COMPOSITE"],
+          ["SHA256", "COMPOSITE", "COMPOSITE"],
+        ];
+        const created = [];
+        for (const [i, [checksumAlgorithm, checksumType, expected]] of cases.entries()) {
+          const label = `${checksumAlgorithm} ${checksumType}`;
+          const key = `k${String(i).padStart(2, "0")}`;
+          const upload = await createUpload(bucket, key, { checksumAlgorithm, checksumType });
+          expect(upload.checksumAlgorithm, label).toBe(checksumAlgorithm);
+          expect(upload.checksumType, label).toBe(expected);
+          const listed = await store.listParts({ bucket, key, uploadId: upload.uploadId, maxParts: 1 });
+          expect(listed.upload.checksumAlgorithm, label).toBe(checksumAlgorithm);
+          expect(listed.upload.checksumType, label).toBe(expected);
+          created.push(upload);
+        }
+        const uploads = (await store.listMultipartUploads({ bucket, maxUploads: 100 })).uploads;
+        expect(uploads.map((u) => [u.key, u.checksumAlgorithm, u.checksumType])).toEqual(
+          created.map((u) => [u.key, u.checksumAlgorithm, u.checksumType]),
+        );
+      });
+
+      it("refuses the checksum types S3 does not offer, creating nothing", async () => {
+        const bucket = await newBucket();
+        for (const [checksumAlgorithm, checksumType] of [
+          ["SHA1", "FULL_OBJECT"],
+          ["SHA256", "FULL_OBJECT"],
+          ["CRC64NVME", "COMPOSITE"],
+          [undefined, "COMPOSITE"],
+          [undefined, "FULL_OBJECT"],
+        ] as const) {
+          await expectStorageError(createUpload(bucket, "k", { checksumAlgorithm, checksumType }), "INVALID_ARGUMENT");
+        }
+        expect((await store.listMultipartUploads({ bucket, maxUploads: 10 })).uploads).toEqual([]);
+      });
+
+      for (const algorithm of ["CRC32", "CRC32C"] as const) {
+        it(`a FULL_OBJECT ${algorithm} upload gets the ${algorithm} of the whole object, combined from the parts'`, async () => {
+          const bucket = await newBucket();
+          const tail = randomBytes(70_001);
+          const parts = [bigA, bigB, tail];
+          const upload = await createUpload(bucket, "k", { checksumAlgorithm: algorithm, checksumType: "FULL_OBJECT" });
+          const infos = await uploadCrcParts(bucket, "k", upload.uploadId, parts, algorithm);
+          const whole = crcBase64(algorithm, Buffer.concat(parts));
+          const expected = { algorithm, type: "FULL_OBJECT", value: whole };
+          const info = await store.completeMultipartUpload({
+            bucket,
+            key: "k",
+            uploadId: upload.uploadId,
+            parts: infos.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
+            expectedChecksum: { algorithm, value: whole },
+          });
+          expect(info.checksum).toEqual(expected);
+          expect(info.etag).toBe(multipartEtag(parts));
+          expect((await store.headObject(bucket, "k")).info.checksum).toEqual(expected);
+          expect((await store.listObjects({ bucket, maxKeys: 1 })).objects[0].checksumAlgorithm).toBe(algorithm);
+        });
+      }
+
+      it("a COMPOSITE CRC32 upload gets the CRC32 of the part CRC32s, with -N", async () => {
+        const bucket = await newBucket();
+        const tail = Buffer.from("the last part");
+        const parts = [bigA, tail];
+        const upload = await createUpload(bucket, "k", { checksumAlgorithm: "CRC32" });
+        const infos = await uploadCrcParts(bucket, "k", upload.uploadId, parts, "CRC32");
+        const ofParts = Buffer.concat(parts.map((p) => Buffer.from(crcBase64("CRC32", p), "base64")));
+        const info = await store.completeMultipartUpload({
+          bucket,
+          key: "k",
+          uploadId: upload.uploadId,
+          parts: infos.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
+        });
+        expect(info.checksum).toEqual({ algorithm: "CRC32", type: "COMPOSITE", value: `${crcBase64("CRC32", ofParts)}-2` });
+      });
+
+      it("compares the expected checksum before completing: BAD_DIGEST changes nothing; -N is optional for COMPOSITE", async () => {
+        const bucket = await newBucket();
+        const tail = Buffer.from("tail part");
+        const parts = [bigA, tail];
+        const composite = createHash("sha256")
+          .update(Buffer.concat(parts.map((p) => createHash("sha256").update(p).digest())))
+          .digest("base64");
+        const start = async (key: string) => {
+          const upload = await createUpload(bucket, key, { checksumAlgorithm: "SHA256" });
+          const infos: PartInfo[] = [];
+          for (const [i, data] of parts.entries()) {
+            infos.push(await store.uploadPart(bucket, key, upload.uploadId, i + 1, bodyFromBuffer(data, { checksumAlgorithm: "SHA256" })));
+          }
+          const complete = (expectedChecksum?: { algorithm: ChecksumAlgorithm; value: string }) =>
+            store.completeMultipartUpload({
+              bucket,
+              key,
+              uploadId: upload.uploadId,
+              parts: infos.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
+              ...(expectedChecksum !== undefined && { expectedChecksum }),
+            });
+          return { upload, complete };
+        };
+
+        const a = await start("a");
+        for (const wrong of [
+          { algorithm: "SHA1", value: composite }, // not the upload's algorithm
+          { algorithm: "SHA256", value: createHash("sha256").update(Buffer.concat(parts)).digest("base64") },
+          { algorithm: "SHA256", value: `${composite}-3` }, // N is not the part count
+          { algorithm: "SHA256", value: `${composite}-1` },
+        ] as const) {
+          await expectStorageError(a.complete(wrong), "BAD_DIGEST");
+        }
+        // nothing changed: no object, the upload and both parts are still there
+        await expectStorageError(store.headObject(bucket, "a"), "KEY_NOT_FOUND");
+        const listed = await store.listParts({ bucket, key: "a", uploadId: a.upload.uploadId, maxParts: 10 });
+        expect(listed.parts.map((p) => p.partNumber)).toEqual([1, 2]);
+        const info = await a.complete({ algorithm: "SHA256", value: composite });
+        expect(info.checksum).toEqual({ algorithm: "SHA256", type: "COMPOSITE", value: `${composite}-2` });
+        expect((await content(bucket, "a")).equals(Buffer.concat(parts))).toBe(true);
+
+        const b = await start("b");
+        expect((await b.complete({ algorithm: "SHA256", value: `${composite}-2` })).checksum?.value).toBe(`${composite}-2`);
+      });
+
+      it("answers BAD_DIGEST to an expected checksum when the upload has none, or a part lacks one", async () => {
+        const bucket = await newBucket();
+        const tail = Buffer.from("tail");
+        const crc = crcBase64("CRC32", Buffer.concat([bigA, tail]));
+
+        const plain = await createUpload(bucket, "plain");
+        const plainParts = await uploadParts(bucket, "plain", plain.uploadId, [bigA, tail]);
+        await expectStorageError(
+          store.completeMultipartUpload({
+            bucket,
+            key: "plain",
+            uploadId: plain.uploadId,
+            parts: plainParts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
+            expectedChecksum: { algorithm: "CRC32", value: crc },
+          }),
+          "BAD_DIGEST",
+        );
+        expect((await store.listParts({ bucket, key: "plain", uploadId: plain.uploadId, maxParts: 10 })).parts.length).toBe(2);
+
+        const upload = await createUpload(bucket, "k", { checksumAlgorithm: "CRC32", checksumType: "FULL_OBJECT" });
+        const [first] = await uploadCrcParts(bucket, "k", upload.uploadId, [bigA], "CRC32");
+        const second = await store.uploadPart(bucket, "k", upload.uploadId, 2, bodyFromBuffer(tail)); // no checksum
+        await expectStorageError(
+          store.completeMultipartUpload({
+            bucket,
+            key: "k",
+            uploadId: upload.uploadId,
+            parts: [first, second].map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
+            expectedChecksum: { algorithm: "CRC32", value: crc },
+          }),
+          "BAD_DIGEST",
+        );
+        expect((await store.listParts({ bucket, key: "k", uploadId: upload.uploadId, maxParts: 10 })).parts.length).toBe(2);
+        await expectStorageError(store.headObject(bucket, "k"), "KEY_NOT_FOUND");
+      });
+
+      it("answers a retried completion (same upload, same parts) with the same object, changing nothing", async () => {
+        const bucket = await newBucket();
+        const previous = await put(bucket, "k", Buffer.from("previous"));
+        const tail = randomBytes(3000);
+        const upload = await createUpload(bucket, "k", { checksumAlgorithm: "SHA256", userMetadata: { m: "1" } });
+        const infos = [];
+        for (const [i, data] of [bigA, tail].entries()) {
+          infos.push(await store.uploadPart(bucket, "k", upload.uploadId, i + 1, bodyFromBuffer(data, { checksumAlgorithm: "SHA256" })));
+        }
+        const parts = infos.map((p) => ({ partNumber: p.partNumber, etag: p.etag }));
+        const first = await store.completeMultipartUpload({ bucket, key: "k", uploadId: upload.uploadId, parts, ifMatch: previous.etag });
+        expect(first.etag).toBe(multipartEtag([bigA, tail]));
+        await new Promise((resolve) => setTimeout(resolve, 5)); // a later lastModified would show
+
+        const retry = (extra: Partial<CompleteMultipartParams> = {}) =>
+          store.completeMultipartUpload({ bucket, key: "k", uploadId: upload.uploadId, parts, ...extra });
+        expect(await retry()).toEqual(first);
+        // ETags compare as in a first completion; a precondition is not evaluated again (the object
+        // the first attempt made fails the very condition that attempt passed); an expected
+        // checksum still has to match
+        const quoted = parts.map((p) => ({ partNumber: p.partNumber, etag: `"${p.etag.toUpperCase()}"` }));
+        expect(await retry({ parts: quoted })).toEqual(first);
+        expect(await retry({ ifMatch: previous.etag })).toEqual(first);
+        expect(await retry({ ifNoneMatch: "*" })).toEqual(first);
+        expect(await retry({ expectedChecksum: { algorithm: "SHA256", value: first.checksum!.value } })).toEqual(first);
+        await expectStorageError(retry({ expectedChecksum: { algorithm: "SHA256", value: "AAAA" } }), "BAD_DIGEST");
+
+        expect((await store.headObject(bucket, "k")).info).toEqual(first);
+        expect((await content(bucket, "k")).equals(Buffer.concat([bigA, tail]))).toBe(true);
+        expect((await store.listMultipartUploads({ bucket, maxUploads: 10 })).uploads).toEqual([]);
+        // the upload itself is gone for everything but the retry
+        const id = upload.uploadId;
+        await expectStorageError(store.uploadPart(bucket, "k", id, 3, bodyFromBuffer(Buffer.from("x"))), "UPLOAD_NOT_FOUND");
+        await expectStorageError(store.listParts({ bucket, key: "k", uploadId: id, maxParts: 10 }), "UPLOAD_NOT_FOUND");
+        await expectStorageError(store.abortMultipartUpload(bucket, "k", id), "UPLOAD_NOT_FOUND");
+        expect(await retry()).toEqual(first);
+      });
+
+      it("answers UPLOAD_NOT_FOUND to a completed upload with another part list, key or bucket, or once its object changed", async () => {
+        const bucket = await newBucket();
+        const tail = Buffer.from("tail");
+        const complete = async (key: string) => {
+          const upload = await createUpload(bucket, key);
+          const infos = await uploadParts(bucket, key, upload.uploadId, [bigA, tail]);
+          const parts = infos.map((p) => ({ partNumber: p.partNumber, etag: p.etag }));
+          const info = await store.completeMultipartUpload({ bucket, key, uploadId: upload.uploadId, parts });
+          const retry = (extra: Partial<CompleteMultipartParams> = {}) =>
+            store.completeMultipartUpload({ bucket, key, uploadId: upload.uploadId, parts, ...extra });
+          return { info, parts, retry };
+        };
+
+        const a = await complete("a");
+        await expectStorageError(a.retry({ parts: a.parts.slice(0, 1) }), "UPLOAD_NOT_FOUND");
+        await expectStorageError(a.retry({ parts: [a.parts[0], { partNumber: 3, etag: a.parts[1].etag }] }), "UPLOAD_NOT_FOUND");
+        await expectStorageError(a.retry({ parts: [a.parts[0], { partNumber: 2, etag: md5Hex(Buffer.from("no")) }] }), "UPLOAD_NOT_FOUND");
+        await expectStorageError(a.retry({ key: "b" }), "UPLOAD_NOT_FOUND");
+        await expectStorageError(a.retry({ bucket: await newBucket() }), "UPLOAD_NOT_FOUND");
+        expect(await a.retry()).toEqual(a.info);
+        await put(bucket, "a", Buffer.from("overwritten"));
+        await expectStorageError(a.retry(), "UPLOAD_NOT_FOUND");
+        expect((await content(bucket, "a")).toString()).toBe("overwritten");
+
+        const b = await complete("b");
+        await store.deleteObject(bucket, "b");
+        await expectStorageError(b.retry(), "UPLOAD_NOT_FOUND");
+        await expectStorageError(store.headObject(bucket, "b"), "KEY_NOT_FOUND");
+
+        // replaced by another completion: only the newer one is answered
+        const c1 = await complete("c");
+        const c2 = await complete("c");
+        await expectStorageError(c1.retry(), "UPLOAD_NOT_FOUND");
+        expect(await c2.retry()).toEqual(c2.info);
+      });
+
+      it("forgets completed uploads with their bucket", async () => {
+        const bucket = await newBucket();
+        const upload = await createUpload(bucket, "k");
+        const [part] = await uploadParts(bucket, "k", upload.uploadId, [Buffer.from("only part")]);
+        const params = { bucket, key: "k", uploadId: upload.uploadId, parts: [{ partNumber: 1, etag: part.etag }] };
+        await store.completeMultipartUpload(params);
+        await store.deleteObject(bucket, "k");
+        await store.deleteBucket(bucket);
+        await expectStorageError(store.completeMultipartUpload(params), "BUCKET_NOT_FOUND");
+        await store.createBucket(bucket, OWNER);
+        await put(bucket, "k", Buffer.from("only part"));
+        await expectStorageError(store.completeMultipartUpload(params), "UPLOAD_NOT_FOUND");
       });
 
       it("aborts an upload: its parts are gone and the id is unknown afterwards", async () => {

@@ -3,10 +3,11 @@
  * argv[2] and runs the plan of crash-plan.ts on LANES concurrent lanes forever, printing
  * "ack <lane> <step>" after every operation the store acknowledged. The test SIGKILLs it.
  * A conditional create must succeed exactly when its key is absent (known from the lane's own
- * history); any other outcome ends the child with a message, which fails the test.
+ * history), and a completed upload completed again must answer the same object; any other outcome
+ * ends the child with a message, which fails the test.
  */
 import { openEmbeddedStore } from "../../runtime/storage/embedded/index.js";
-import { StorageError } from "../../runtime/storage/types.js";
+import { StorageError, type PartInfo } from "../../runtime/storage/types.js";
 import { bodyFromBuffer } from "./body.js";
 import {
   CRASH_BUCKET,
@@ -53,16 +54,23 @@ async function lane(laneNo: number): Promise<never> {
     } else {
       const upload = await store.createMultipartUpload({ ...common, key: op.key, userMetadata });
       const parts = multipartContent(op.seq);
-      const infos = [];
+      const infos: PartInfo[] = [];
       for (const [i, data] of parts.entries()) {
         infos.push(await store.uploadPart(CRASH_BUCKET, op.key, upload.uploadId, i + 1, bodyFromBuffer(data)));
       }
-      await store.completeMultipartUpload({
-        bucket: CRASH_BUCKET,
-        key: op.key,
-        uploadId: upload.uploadId,
-        parts: infos.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
-      });
+      const complete = () =>
+        store.completeMultipartUpload({
+          bucket: CRASH_BUCKET,
+          key: op.key,
+          uploadId: upload.uploadId,
+          parts: infos.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
+        });
+      const made = await complete();
+      // a client that lost the answer retries: it must get the same object (nothing else writes this key)
+      const again = await complete();
+      if (again.etag !== made.etag || again.lastModified.getTime() !== made.lastModified.getTime()) {
+        throw new Error(`retried completion of ${op.key} (seq ${op.seq}) answered another object`);
+      }
     }
     state.set(op.key, stateAfter(op, state.get(op.key)));
     process.stdout.write(`ack ${laneNo} ${step}\n`);

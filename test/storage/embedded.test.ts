@@ -6,17 +6,32 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readdir, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import { crc32 as crc32Zlib } from "node:zlib";
 import { dirname, join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import Database from "better-sqlite3";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 
 import { openEmbeddedStore, type EmbeddedStore, type EmbeddedStoreOptions } from "../../runtime/storage/embedded/index.js";
-import { CRC32, CRC32C, CRC64NVME, multipartChecksum } from "../../runtime/storage/embedded/checksum.js";
+import { COMPLETED_UPLOAD_RETENTION_MS } from "../../runtime/storage/embedded/store.js";
+import {
+  CRC32,
+  CRC32C,
+  CRC64NVME,
+  checksumMatches,
+  multipartChecksum,
+  uploadChecksumType,
+} from "../../runtime/storage/embedded/checksum.js";
 import { compareUtf8 as storeCompareUtf8, prefixSuccessor } from "../../runtime/storage/embedded/listing.js";
 import { DEFAULT_INLINE_LIMIT } from "../../runtime/storage/embedded/inline.js";
-import { MIN_PART_SIZE, type GetObjectParams, type PutObjectParams, type StorageError } from "../../runtime/storage/types.js";
+import {
+  MIN_PART_SIZE,
+  type GetObjectParams,
+  type PartInfo,
+  type PutObjectParams,
+  type StorageError,
+} from "../../runtime/storage/types.js";
 import { bodyFromBuffer, gatedBody, readAll } from "./body.js";
 import { defineStorageContract, expectStorageError, md5Hex, multipartEtag } from "./contract.js";
 import {
@@ -489,7 +504,9 @@ describe("embedded store", () => {
       await store.putObject(params("b", "k"), bodyFromBuffer(data));
       await store.close();
       const db = new Database(join(dataDir, "meta.sqlite"));
-      db.exec("DROP TABLE inline_data; UPDATE store_info SET value = '1' WHERE name = 'schema_version'");
+      db.exec(
+        "DROP TABLE inline_data; DROP TABLE completed_uploads; UPDATE store_info SET value = '1' WHERE name = 'schema_version'",
+      );
       db.close();
       const reopened = await openEmbeddedStore({ dataDir });
       cleanups.push(() => reopened.close());
@@ -498,7 +515,165 @@ describe("embedded store", () => {
       expect((await readAll((await reopened.getObject({ bucket: "b", key: "new" })).open())).toString()).toBe("inline now");
       await reopened.close();
       const check = new Database(join(dataDir, "meta.sqlite"), { readonly: true });
-      expect(check.prepare("SELECT value FROM store_info WHERE name = 'schema_version'").pluck().get()).toBe("2");
+      expect(check.prepare("SELECT value FROM store_info WHERE name = 'schema_version'").pluck().get()).toBe("3");
+      check.close();
+    });
+  });
+
+  describe("completed uploads", () => {
+    /** an upload of `parts` (numbered from 1), ready to complete; `complete` completes it (again) */
+    async function readyUpload(store: EmbeddedStore, bucket: string, key: string, parts: Buffer[], extra: object = {}) {
+      const upload = await store.createMultipartUpload({ ...params(bucket, key), ...extra });
+      const infos: PartInfo[] = [];
+      for (const [i, data] of parts.entries()) {
+        infos.push(await store.uploadPart(bucket, key, upload.uploadId, i + 1, bodyFromBuffer(data)));
+      }
+      const complete = (on: EmbeddedStore = store) =>
+        on.completeMultipartUpload({
+          bucket,
+          key,
+          uploadId: upload.uploadId,
+          parts: infos.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
+        });
+      return { upload, complete };
+    }
+
+    function completedRecords(dataDir: string): Array<{ upload_id: string; bucket: string; key: string; vid: number }> {
+      const db = new Database(join(dataDir, "meta.sqlite"), { readonly: true });
+      try {
+        return db.prepare("SELECT upload_id, bucket, key, vid FROM completed_uploads ORDER BY completed, upload_id").all() as never;
+      } finally {
+        db.close();
+      }
+    }
+
+    it("answers a retry with a read: no transaction, no log sync", async () => {
+      const { store } = await freshStore();
+      await store.createBucket("b", "owner");
+      const { complete } = await readyUpload(store, "b", "k", [Buffer.from("one part")]);
+      const first = await complete();
+      const before = store.stats();
+      expect(await complete()).toEqual(first);
+      const after = store.stats();
+      expect(after.commitBatches).toBe(before.commitBatches);
+      expect(after.walSyncs).toBe(before.walSyncs);
+    });
+
+    it("answers two concurrent completions of one upload with the same object", async () => {
+      const { store } = await freshStore();
+      await store.createBucket("b", "owner");
+      const { complete } = await readyUpload(store, "b", "k", [randomBytes(MIN_PART_SIZE), Buffer.from("tail")]);
+      const [a, b] = await Promise.all([complete(), complete()]);
+      expect(b).toEqual(a);
+      expect((await store.headObject("b", "k")).info).toEqual(a);
+    });
+
+    it("never gives a new version the vid a completion record names, even after a restart", async () => {
+      // The record says "the key's current version is vid N": if N could be handed out again
+      // after the object was deleted, a retry would answer for an object it never made.
+      const { store, dataDir } = await freshStore();
+      await store.createBucket("b", "owner");
+      const { complete } = await readyUpload(store, "b", "k", [Buffer.from("made by the upload")]);
+      await complete();
+      await store.deleteObject("b", "k");
+      await store.close();
+      const [record] = completedRecords(dataDir);
+      const reopened = await openEmbeddedStore({ dataDir });
+      cleanups.push(() => reopened.close());
+      await reopened.putObject(params("b", "k"), bodyFromBuffer(Buffer.from("made by the upload")));
+      await expectStorageError(
+        reopened.completeMultipartUpload({
+          bucket: "b",
+          key: "k",
+          uploadId: record.upload_id,
+          parts: [{ partNumber: 1, etag: md5Hex(Buffer.from("made by the upload")) }],
+        }),
+        "UPLOAD_NOT_FOUND",
+      );
+    });
+
+    it("forgets completions after 24 hours: at the next completion and at open", async () => {
+      const { store, dataDir } = await freshStore();
+      await store.createBucket("b", "owner");
+      const old = await readyUpload(store, "b", "old", [Buffer.from("old")]);
+      const oldInfo = await old.complete();
+      const fresh = await readyUpload(store, "b", "fresh", [Buffer.from("fresh")]);
+      const realNow = Date.now.bind(Date);
+      const later = vi.spyOn(Date, "now").mockImplementation(() => realNow() + COMPLETED_UPLOAD_RETENTION_MS + 60_000);
+      try {
+        // expired, although not cleaned up yet
+        await expectStorageError(old.complete(), "UPLOAD_NOT_FOUND");
+        await fresh.complete();
+      } finally {
+        later.mockRestore();
+      }
+      expect((await store.headObject("b", "old")).info).toEqual(oldInfo);
+      await store.close();
+      // the completion removed the expired record in its transaction
+      expect(completedRecords(dataDir).map((r) => r.key)).toEqual(["fresh"]);
+
+      const muchLater = vi.spyOn(Date, "now").mockImplementation(() => realNow() + 3 * COMPLETED_UPLOAD_RETENTION_MS);
+      try {
+        const reopened = await openEmbeddedStore({ dataDir });
+        await reopened.close();
+      } finally {
+        muchLater.mockRestore();
+      }
+      expect(completedRecords(dataDir)).toEqual([]);
+    });
+
+    it("forgets the completions of a deleted bucket", async () => {
+      const { store, dataDir } = await freshStore();
+      await store.createBucket("b", "owner");
+      await store.createBucket("kept", "owner");
+      await (await readyUpload(store, "b", "k", [Buffer.from("x")])).complete();
+      await (await readyUpload(store, "kept", "k", [Buffer.from("y")])).complete();
+      await store.deleteObject("b", "k");
+      await store.deleteBucket("b");
+      await store.close();
+      expect(completedRecords(dataDir).map((r) => r.bucket)).toEqual(["kept"]);
+    });
+
+    it("upgrades a version 2 database in place: uploads keep their default checksum type and complete", async () => {
+      const { store, dataDir } = await freshStore();
+      await store.createBucket("b", "owner");
+      const tail = Buffer.from("tail");
+      const crc = (data: Buffer) => {
+        const out = Buffer.alloc(4);
+        out.writeUInt32BE(crc32Zlib(data));
+        return out.toString("base64");
+      };
+      const pending = await store.createMultipartUpload({ ...params("b", "pending"), checksumAlgorithm: "CRC32" });
+      const part = await store.uploadPart(
+        "b",
+        "pending",
+        pending.uploadId,
+        1,
+        bodyFromBuffer(tail, { checksum: { algorithm: "CRC32", type: "FULL_OBJECT", value: crc(tail) } }),
+      );
+      const done = await readyUpload(store, "b", "done", [Buffer.from("done")]);
+      await done.complete();
+      await store.close();
+      // what version 2 wrote: no completed_uploads, no checksum type in an upload's meta
+      const db = new Database(join(dataDir, "meta.sqlite"));
+      db.exec(`DROP TABLE completed_uploads;
+               UPDATE uploads SET meta = json_remove(meta, '$.checksumType');
+               UPDATE store_info SET value = '2' WHERE name = 'schema_version'`);
+      db.close();
+
+      const reopened = await openEmbeddedStore({ dataDir });
+      cleanups.push(() => reopened.close());
+      const listed = await reopened.listMultipartUploads({ bucket: "b", maxUploads: 10 });
+      expect(listed.uploads.map((u) => [u.key, u.checksumAlgorithm, u.checksumType])).toEqual([["pending", "CRC32", "COMPOSITE"]]);
+      // a completion made before the upgrade has no record: NoSuchUpload, as before
+      await expectStorageError(done.complete(reopened), "UPLOAD_NOT_FOUND");
+      const parts = [{ partNumber: 1, etag: part.etag }];
+      const info = await reopened.completeMultipartUpload({ bucket: "b", key: "pending", uploadId: pending.uploadId, parts });
+      expect(info.checksum?.type).toBe("COMPOSITE");
+      expect(await reopened.completeMultipartUpload({ bucket: "b", key: "pending", uploadId: pending.uploadId, parts })).toEqual(info);
+      await reopened.close();
+      const check = new Database(join(dataDir, "meta.sqlite"), { readonly: true });
+      expect(check.prepare("SELECT value FROM store_info WHERE name = 'schema_version'").pluck().get()).toBe("3");
       check.close();
     });
   });
@@ -945,7 +1120,8 @@ async function verifyAfterCrash(dataDir: string, lastAcked: number[]): Promise<o
  * Checks the metadata invariants of a closed store directly in its database (schema.ts): every
  * segment is referenced exactly once, by a part or by an object; every reference names a segment;
  * an inline segment has exactly its bytes in inline_data and inline_data holds nothing else; file
- * segments and the files under objects/ are the same set.
+ * segments and the files under objects/ are the same set; every multipart object has the record of
+ * its completion, and no completed upload is still in progress.
  */
 async function checkMetadataInvariants(dataDir: string): Promise<{ fileSegments: number; inlineSegments: number }> {
   const db = new Database(join(dataDir, "meta.sqlite"), { readonly: true });
@@ -971,6 +1147,17 @@ async function checkMetadataInvariants(dataDir: string): Promise<{ fileSegments:
     expect(
       all(`SELECT id FROM inline_data WHERE 'i' || id NOT IN (SELECT id FROM segments)`),
       "inline bytes without a segment",
+    ).toEqual([]);
+    // A completion commits its object and its record together (a kill -9 keeps both or neither);
+    // records expire after 24 hours, which no test waits for.
+    expect(
+      all(`SELECT key FROM objects o WHERE parts_count IS NOT NULL AND NOT EXISTS
+             (SELECT 1 FROM completed_uploads c WHERE c.vid = o.vid AND c.bucket = o.bucket AND c.key = o.key)`),
+      "multipart objects without the record of their completion",
+    ).toEqual([]);
+    expect(
+      all("SELECT upload_id FROM completed_uploads WHERE upload_id IN (SELECT upload_id FROM uploads)"),
+      "uploads both completed and in progress",
     ).toEqual([]);
     const fileIds = (all<{ id: string }>("SELECT id FROM segments WHERE id < 'g'")).map((r) => r.id);
     expect(fileIds.sort()).toEqual((await segmentFiles(dataDir)).sort());
@@ -1005,28 +1192,78 @@ describe("embedded store internals", () => {
     }
   });
 
-  it("derives multipart checksums: FULL_OBJECT for CRC64NVME, COMPOSITE otherwise", () => {
-    const parts = [randomBytes(700), randomBytes(700), randomBytes(5)];
+  it("derives multipart checksums: FULL_OBJECT by default for CRC64NVME, COMPOSITE otherwise, FULL_OBJECT for any CRC on request", () => {
+    const parts = [randomBytes(700), randomBytes(700), randomBytes(5), Buffer.alloc(0)];
     const b64 = (n: bigint, bytes: number) => {
       const buf = Buffer.alloc(8);
       buf.writeBigUInt64BE(n);
       return buf.subarray(8 - bytes).toString("base64");
     };
-    const crc64 = multipartChecksum(
-      "CRC64NVME",
-      parts.map((p) => ({ size: p.length, checksum: { algorithm: "CRC64NVME", type: "FULL_OBJECT", value: b64(CRC64NVME.of(p), 8) } })),
-    );
+    const partChecksums = (algorithm: "CRC32" | "CRC32C" | "CRC64NVME", crc: typeof CRC32) =>
+      parts.map((p) => ({ size: p.length, checksum: { algorithm, type: "FULL_OBJECT" as const, value: b64(crc.of(p), crc.width / 8) } }));
+
+    const crc64 = multipartChecksum("CRC64NVME", undefined, partChecksums("CRC64NVME", CRC64NVME));
     expect(crc64).toEqual({ algorithm: "CRC64NVME", type: "FULL_OBJECT", value: b64(CRC64NVME.of(Buffer.concat(parts)), 8) });
 
-    const crc32 = multipartChecksum(
-      "CRC32",
-      parts.map((p) => ({ size: p.length, checksum: { algorithm: "CRC32", type: "FULL_OBJECT", value: b64(CRC32.of(p), 4) } })),
-    );
+    const crc32 = multipartChecksum("CRC32", undefined, partChecksums("CRC32", CRC32));
     const raw = Buffer.concat(parts.map((p) => Buffer.from(b64(CRC32.of(p), 4), "base64")));
-    expect(crc32).toEqual({ algorithm: "CRC32", type: "COMPOSITE", value: `${b64(CRC32.of(raw), 4)}-3` });
+    expect(crc32).toEqual({ algorithm: "CRC32", type: "COMPOSITE", value: `${b64(CRC32.of(raw), 4)}-4` });
+    expect(multipartChecksum("CRC32", "COMPOSITE", partChecksums("CRC32", CRC32))).toEqual(crc32);
 
-    expect(multipartChecksum("CRC32", [{ size: 1 }])).toBeUndefined();
-    expect(multipartChecksum(undefined, [{ size: 1, checksum: { algorithm: "CRC32", type: "FULL_OBJECT", value: "AAAAAA==" } }])).toBeUndefined();
+    // FULL_OBJECT CRC32 / CRC32C: against zlib's CRC-32 and the bitwise CRC32C of the whole
+    const whole = Buffer.concat(parts);
+    const zlibCrc = Buffer.alloc(4);
+    zlibCrc.writeUInt32BE(crc32Zlib(whole));
+    expect(multipartChecksum("CRC32", "FULL_OBJECT", partChecksums("CRC32", CRC32))).toEqual({
+      algorithm: "CRC32",
+      type: "FULL_OBJECT",
+      value: zlibCrc.toString("base64"),
+    });
+    expect(multipartChecksum("CRC32C", "FULL_OBJECT", partChecksums("CRC32C", CRC32C))).toEqual({
+      algorithm: "CRC32C",
+      type: "FULL_OBJECT",
+      value: b64(CRC32C.of(whole), 4),
+    });
+
+    expect(multipartChecksum("CRC32", undefined, [{ size: 1 }])).toBeUndefined();
+    expect(multipartChecksum("CRC32", "FULL_OBJECT", [{ size: 1 }])).toBeUndefined();
+    expect(
+      multipartChecksum(undefined, undefined, [{ size: 1, checksum: { algorithm: "CRC32", type: "FULL_OBJECT", value: "AAAAAA==" } }]),
+    ).toBeUndefined();
+  });
+
+  it("matches expected checksums: COMPOSITE with or without its -N, FULL_OBJECT exactly", () => {
+    const composite = { algorithm: "SHA256", type: "COMPOSITE", value: "abc=-3" } as const;
+    expect(checksumMatches(composite, { algorithm: "SHA256", value: "abc=-3" }, 3)).toBe(true);
+    expect(checksumMatches(composite, { algorithm: "SHA256", value: "abc=" }, 3)).toBe(true);
+    expect(checksumMatches(composite, { algorithm: "SHA256", value: "abc=-2" }, 3)).toBe(false);
+    expect(checksumMatches(composite, { algorithm: "SHA256", value: "abd=" }, 3)).toBe(false);
+    expect(checksumMatches(composite, { algorithm: "SHA1", value: "abc=-3" }, 3)).toBe(false);
+    const full = { algorithm: "CRC32", type: "FULL_OBJECT", value: "AAAAAA==" } as const;
+    expect(checksumMatches(full, { algorithm: "CRC32", value: "AAAAAA==" }, 2)).toBe(true);
+    expect(checksumMatches(full, { algorithm: "CRC32", value: "AAAAAA==-2" }, 2)).toBe(false);
+    expect(checksumMatches(full, { algorithm: "CRC32C", value: "AAAAAA==" }, 2)).toBe(false);
+  });
+
+  it("chooses and refuses upload checksum types as S3 does", () => {
+    expect(uploadChecksumType(undefined, undefined)).toBeUndefined();
+    expect(uploadChecksumType("CRC64NVME", undefined)).toBe("FULL_OBJECT");
+    for (const alg of ["CRC32", "CRC32C", "SHA1", "SHA256"] as const) expect(uploadChecksumType(alg, undefined)).toBe("COMPOSITE");
+    expect(uploadChecksumType("CRC32", "FULL_OBJECT")).toBe("FULL_OBJECT");
+    expect(uploadChecksumType("SHA1", "COMPOSITE")).toBe("COMPOSITE");
+    for (const [alg, type] of [
+      [undefined, "COMPOSITE"],
+      [undefined, "FULL_OBJECT"],
+      ["SHA1", "FULL_OBJECT"],
+      ["SHA256", "FULL_OBJECT"],
+      ["CRC64NVME", "COMPOSITE"],
+      ["MD5", undefined],
+      ["CRC32", "WHOLE"],
+    ] as const) {
+      expect(() => uploadChecksumType(alg as never, type as never), `${alg} ${type}`).toThrow(
+        expect.objectContaining({ kind: "INVALID_ARGUMENT" }),
+      );
+    }
   });
 
   it("refuses a key with a lone surrogate instead of storing it altered", async () => {

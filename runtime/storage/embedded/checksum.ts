@@ -1,31 +1,74 @@
 /**
  * The checksum of an object made by CompleteMultipartUpload, computed from its parts' checksums
- * (the parts' bytes are never read again).
+ * (the parts' bytes are never read again), and the rules for an upload's checksum type.
  *
  * S3 has two kinds (https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html):
  * - COMPOSITE ("checksum of checksums"): the algorithm applied to the concatenation of the parts'
  *   binary digests, shown as "<base64>-<number of parts>". S3's default for SHA1, SHA256, CRC32 and
- *   CRC32C.
- * - FULL_OBJECT: the checksum of the whole object's bytes. The only kind S3 supports for CRC64NVME;
- *   a CRC of a concatenation follows from the parts' CRCs and lengths (the zlib crc32_combine method),
- *   so it is computed here without reading the data.
- *
- * The upload carries only an algorithm (not a type), so the type is S3's default for it.
+ *   CRC32C, and not available for CRC64NVME.
+ * - FULL_OBJECT: the checksum of the whole object's bytes. S3 offers it for the CRCs only (CRC32,
+ *   CRC32C, CRC64NVME; the only kind for CRC64NVME): a CRC of a concatenation follows from the
+ *   parts' CRCs and lengths (the zlib crc32_combine method), so it is computed here without reading
+ *   the data. A SHA of a concatenation does not follow from the parts' SHAs, hence no FULL_OBJECT
+ *   SHA1/SHA256.
+ * The type is chosen per upload at CreateMultipartUpload (x-amz-checksum-type), defaulting as above.
  */
 import { createHash } from "node:crypto";
 
-import type { Checksum, ChecksumAlgorithm } from "../types.js";
+import { StorageError, type Checksum, type ChecksumAlgorithm } from "../types.js";
+
+export type ChecksumType = Checksum["type"];
 
 export interface PartChecksum {
   checksum?: Checksum;
   size: number;
 }
 
+const DIGEST_BYTES: Record<ChecksumAlgorithm, number> = { CRC32: 4, CRC32C: 4, CRC64NVME: 8, SHA1: 20, SHA256: 32 };
+
+/** S3's default type for an upload with this algorithm. */
+export function defaultChecksumType(algorithm: ChecksumAlgorithm): ChecksumType {
+  return algorithm === "CRC64NVME" ? "FULL_OBJECT" : "COMPOSITE";
+}
+
+/**
+ * The checksum type an upload is created with: the requested one, or the default for its algorithm;
+ * undefined without an algorithm. INVALID_ARGUMENT for what S3 refuses: a type without an algorithm,
+ * FULL_OBJECT with a SHA, COMPOSITE with CRC64NVME (and names that are no algorithm or type at all).
+ */
+export function uploadChecksumType(
+  algorithm: ChecksumAlgorithm | undefined,
+  type: ChecksumType | undefined,
+): ChecksumType | undefined {
+  if (algorithm !== undefined && !Object.hasOwn(DIGEST_BYTES, algorithm)) {
+    throw new StorageError("INVALID_ARGUMENT", `unknown checksum algorithm ${JSON.stringify(algorithm)}`);
+  }
+  if (type !== undefined && type !== "COMPOSITE" && type !== "FULL_OBJECT") {
+    throw new StorageError("INVALID_ARGUMENT", `unknown checksum type ${JSON.stringify(type)}`);
+  }
+  if (algorithm === undefined) {
+    if (type !== undefined) throw new StorageError("INVALID_ARGUMENT", "a checksum type needs a checksum algorithm");
+    return undefined;
+  }
+  if (type === undefined) return defaultChecksumType(algorithm);
+  if (type === "FULL_OBJECT" && CRC_OF[algorithm] === undefined) {
+    throw new StorageError("INVALID_ARGUMENT", `${algorithm} has no FULL_OBJECT multipart checksum`);
+  }
+  if (type === "COMPOSITE" && algorithm === "CRC64NVME") {
+    throw new StorageError("INVALID_ARGUMENT", "CRC64NVME has no COMPOSITE multipart checksum");
+  }
+  return type;
+}
+
 /**
  * The object's checksum, or undefined when it cannot be known: no algorithm on the upload, or a part
- * without a checksum of that algorithm.
+ * without a checksum of that algorithm. `type` undefined: the algorithm's default.
  */
-export function multipartChecksum(algorithm: ChecksumAlgorithm | undefined, parts: readonly PartChecksum[]): Checksum | undefined {
+export function multipartChecksum(
+  algorithm: ChecksumAlgorithm | undefined,
+  type: ChecksumType | undefined,
+  parts: readonly PartChecksum[],
+): Checksum | undefined {
   if (algorithm === undefined || parts.length === 0) return undefined;
   const digests: Buffer[] = [];
   for (const part of parts) {
@@ -34,27 +77,42 @@ export function multipartChecksum(algorithm: ChecksumAlgorithm | undefined, part
     if (raw.length !== DIGEST_BYTES[algorithm]) return undefined;
     digests.push(raw);
   }
-  if (algorithm === "CRC64NVME") {
-    let crc = digests[0].readBigUInt64BE(0);
-    for (let i = 1; i < digests.length; i++) {
-      crc = CRC64NVME.combine(crc, digests[i].readBigUInt64BE(0), parts[i].size);
-    }
-    const out = Buffer.alloc(8);
-    out.writeBigUInt64BE(crc);
-    return { algorithm, value: out.toString("base64"), type: "FULL_OBJECT" };
+  if ((type ?? defaultChecksumType(algorithm)) === "FULL_OBJECT") {
+    const crc = CRC_OF[algorithm];
+    if (crc === undefined) return undefined; // refused at CreateMultipartUpload (uploadChecksumType)
+    let value = crc.decode(digests[0]);
+    for (let i = 1; i < digests.length; i++) value = crc.combine(value, crc.decode(digests[i]), parts[i].size);
+    return { algorithm, value: crc.encode(value).toString("base64"), type: "FULL_OBJECT" };
   }
   const joined = Buffer.concat(digests);
   let digest: Buffer;
   if (algorithm === "SHA1" || algorithm === "SHA256") {
     digest = createHash(algorithm === "SHA1" ? "sha1" : "sha256").update(joined).digest();
   } else {
-    digest = Buffer.alloc(4);
-    digest.writeUInt32BE(Number((algorithm === "CRC32" ? CRC32 : CRC32C).of(joined)));
+    const crc = CRC_OF[algorithm]!;
+    digest = crc.encode(crc.of(joined));
   }
   return { algorithm, value: `${digest.toString("base64")}-${parts.length}`, type: "COMPOSITE" };
 }
 
-const DIGEST_BYTES: Record<ChecksumAlgorithm, number> = { CRC32: 4, CRC32C: 4, CRC64NVME: 8, SHA1: 20, SHA256: 32 };
+/**
+ * Whether `expected` (x-amz-checksum-<alg> sent with CompleteMultipartUpload) names the checksum
+ * `computed` of an object of `partsCount` parts. A COMPOSITE value may come without its "-N" suffix
+ * (clients differ: the SDKs send the bare digest); when it has one, N must be the part count. A
+ * FULL_OBJECT value is the bare digest, exactly.
+ */
+export function checksumMatches(
+  computed: Checksum,
+  expected: { algorithm: ChecksumAlgorithm; value: string },
+  partsCount: number,
+): boolean {
+  if (expected.algorithm !== computed.algorithm) return false;
+  if (computed.type === "FULL_OBJECT") return expected.value === computed.value;
+  const suffix = /-([0-9]+)$/.exec(expected.value);
+  if (suffix !== null && Number(suffix[1]) !== partsCount) return false;
+  const bare = suffix === null ? expected.value : expected.value.slice(0, suffix.index);
+  return bare === computed.value.replace(/-[0-9]+$/, "");
+}
 
 /**
  * A reflected CRC with all-ones initial value and final xor (the shape of CRC-32, CRC-32C and
@@ -82,6 +140,19 @@ export class ReflectedCrc {
     }
     // in the reflected representation the top bit is x^0, so x^1 is the bit below it
     this.x2n = [1n << BigInt(width - 2)];
+  }
+
+  /** the big-endian bytes of a CRC value, as S3 shows them (base64 of these) */
+  encode(crc: bigint): Buffer {
+    const bytes = Buffer.alloc(this.width / 8);
+    for (let i = bytes.length - 1, v = crc; i >= 0; i--, v >>= 8n) bytes[i] = Number(v & 0xffn);
+    return bytes;
+  }
+
+  decode(bytes: Uint8Array): bigint {
+    let v = 0n;
+    for (const byte of bytes) v = (v << 8n) | BigInt(byte);
+    return v;
   }
 
   of(data: Uint8Array): bigint {
@@ -139,3 +210,6 @@ export class ReflectedCrc {
 export const CRC32 = new ReflectedCrc(32, 0xedb88320n);
 export const CRC32C = new ReflectedCrc(32, 0x82f63b78n);
 export const CRC64NVME = new ReflectedCrc(64, 0x9a6c9329ac4bc9b5n);
+
+/** The algorithms that are CRCs, so their FULL_OBJECT checksum combines from the parts'. */
+const CRC_OF: Partial<Record<ChecksumAlgorithm, ReflectedCrc>> = { CRC32, CRC32C, CRC64NVME };

@@ -13,7 +13,8 @@
  *   pins.ts            keeps a reader's segments alive across overwrite/delete
  *   segment-stream.ts  streams a byte range across segments, one file descriptor at a time
  *   listing.ts         prefix/delimiter/marker listing by index seeks in UTF-8 byte order
- *   checksum.ts        multipart object checksums from part checksums
+ *   checksum.ts        multipart object checksums from part checksums (COMPOSITE, or FULL_OBJECT
+ *                      CRCs combined), checksum types, expected-checksum comparison
  */
 import { EmbeddedStore, type EmbeddedStoreOptions } from "./store.js";
 

@@ -10,6 +10,7 @@ import type {
   SystemMetadata,
   UploadInfo,
 } from "../types.js";
+import { defaultChecksumType, type ChecksumType } from "./checksum.js";
 import type { BucketRow, ObjectRow, PartRow, SummaryRow, UploadRow } from "./statements.js";
 
 const SYSTEM_METADATA_FIELDS = [
@@ -26,7 +27,13 @@ export interface StoredMeta {
   system: SystemMetadata;
   user: Record<string, string>;
   tags: Record<string, string>;
+  /** objects: the object's checksum */
   checksum?: Checksum;
+  /**
+   * uploads with a checksum algorithm: how the object's checksum is made. Absent in uploads created
+   * before the type could be chosen: those have their algorithm's default (uploadChecksumTypeOf).
+   */
+  checksumType?: ChecksumType;
 }
 
 export function pickSystemMetadata(source: SystemMetadata): SystemMetadata {
@@ -76,6 +83,13 @@ export function toObjectSummary(row: SummaryRow): ObjectSummary {
   };
 }
 
+/** The checksum type of an upload's object; undefined when the upload has no checksum algorithm. */
+export function uploadChecksumTypeOf(row: UploadRow): ChecksumType | undefined {
+  if (row.checksum_algorithm === null) return undefined;
+  const meta = JSON.parse(row.meta) as StoredMeta;
+  return meta.checksumType ?? defaultChecksumType(row.checksum_algorithm);
+}
+
 export function toUploadInfo(row: UploadRow): UploadInfo {
   return {
     bucket: row.bucket,
@@ -84,7 +98,10 @@ export function toUploadInfo(row: UploadRow): UploadInfo {
     initiated: new Date(row.initiated),
     storageClass: row.storage_class,
     owner: row.owner,
-    ...(row.checksum_algorithm !== null && { checksumAlgorithm: row.checksum_algorithm }),
+    ...(row.checksum_algorithm !== null && {
+      checksumAlgorithm: row.checksum_algorithm,
+      checksumType: uploadChecksumTypeOf(row),
+    }),
   };
 }
 

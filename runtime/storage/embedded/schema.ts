@@ -22,12 +22,24 @@
  *                                                     ListMultipartUploads
  *   parts((upload_id, part_number) PK, segment_id)    uploaded parts; a part's size/etag/checksum are
  *                                                     its segment's
+ *   completed_uploads(upload_id PK, bucket, key, vid, parts_hash, completed)
+ *                                                     uploads completed in the last 24 hours: the
+ *                                                     version each made and a hash of its part list,
+ *                                                     so that a retried completion gets the same
+ *                                                     answer (store.ts completeMultipartUpload);
+ *                                                     indexes by completion time (expiry) and bucket
  *   store_info(name PK, value)                        schema version bookkeeping and the open lease
  *
  * Invariant kept by every transaction in store.ts: a segments row exists exactly while one parts row
  * or one object_segments row references it, and an inline_data row exactly while its segments row
- * exists. `vid` (version id) ties an objects row to its
- * object_segments rows; it is allocated from a counter in the store (never reused while in use).
+ * exists. `vid` (version id) ties an objects row to its object_segments rows; it is allocated from a
+ * counter in the store, which starts above every vid an object_segments or completed_uploads row
+ * holds, so a vid is never reused while anything names it (a completed upload's record must never
+ * mistake a later version for the one it made).
+ *
+ * An upload's checksum type (COMPOSITE or FULL_OBJECT) is kept in its `meta` JSON (rows.ts); an
+ * upload written before there was one has none there and gets its algorithm's default, which is
+ * what such an upload always meant.
  *
  * Keys are TEXT with the BINARY collation in a UTF-8 database: SQLite compares them with memcmp over
  * their UTF-8 bytes, which is S3's listing order.
@@ -35,11 +47,17 @@
 import Database from "better-sqlite3";
 
 /**
- * 2: inline_data and inline segment ids. A version 1 database is upgraded in place at open: it has
- * no inline segments, so creating the empty table is the whole migration. (A build that reads only
- * version 1 refuses a version 2 database instead of taking inline segments for missing files.)
+ * Versions, each upgraded in place at open from any earlier one (the DDL below creates the missing
+ * tables empty, which is the whole migration; nothing existing is rewritten):
+ * 2: inline_data and inline segment ids. A version 1 database has no inline segments. (A build that
+ *    reads only version 1 refuses a version 2 database instead of taking inline segments for missing
+ *    files.)
+ * 3: completed_uploads. An older database has no record of completed uploads, so a retried
+ *    completion of an upload completed before the upgrade answers NoSuchUpload, as it did then. (A
+ *    build that reads only version 2 refuses a version 3 database: it would not count the records'
+ *    vids when it picks new ones, and a record could then name a version it did not make.)
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS store_info (
@@ -108,6 +126,18 @@ CREATE TABLE IF NOT EXISTS parts (
   segment_id  TEXT    NOT NULL,
   PRIMARY KEY (upload_id, part_number)
 ) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS completed_uploads (
+  upload_id  TEXT    NOT NULL PRIMARY KEY,
+  bucket     TEXT    NOT NULL COLLATE BINARY,
+  key        TEXT    NOT NULL COLLATE BINARY,
+  vid        INTEGER NOT NULL,
+  parts_hash BLOB    NOT NULL,
+  completed  INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE INDEX IF NOT EXISTS completed_uploads_by_time ON completed_uploads (completed);
+CREATE INDEX IF NOT EXISTS completed_uploads_by_bucket ON completed_uploads (bucket);
 `;
 
 /**
@@ -153,8 +183,9 @@ export function openDatabase(path: string): Database.Database {
       | undefined;
     if (version === undefined) {
       db.prepare("INSERT INTO store_info (name, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
-    } else if (Number(version) === 1) {
-      // the DDL above created the empty inline_data table: that is the whole upgrade
+    } else if (Number(version) === 1 || Number(version) === 2) {
+      // the DDL above created the missing tables (inline_data, completed_uploads), empty: that is
+      // the whole upgrade
       db.prepare("UPDATE store_info SET value = ? WHERE name = 'schema_version'").run(String(SCHEMA_VERSION));
     } else if (Number(version) !== SCHEMA_VERSION) {
       throw new Error(`${path} has schema version ${version}; this build reads version ${SCHEMA_VERSION}`);

@@ -56,6 +56,15 @@ export interface PartRow {
   created: number;
 }
 
+export interface CompletedUploadRow {
+  upload_id: string;
+  bucket: string;
+  key: string;
+  vid: number;
+  parts_hash: Buffer;
+  completed: number;
+}
+
 export function prepareStatements(db: Database.Database) {
   const objectSummaryColumns = "key, size, etag, last_modified, storage_class, owner, checksum_algorithm";
   const uploadColumns = "upload_id, bucket, key, initiated, storage_class, owner, checksum_algorithm, meta";
@@ -91,7 +100,11 @@ export function prepareStatements(db: Database.Database) {
       "INSERT INTO object_segments (vid, seq, segment_id, size) VALUES (?, ?, ?, ?)",
     ),
     deleteObjectSegments: db.prepare<[number]>("DELETE FROM object_segments WHERE vid = ?"),
-    maxVersionId: db.prepare<[], number | null>("SELECT max(vid) FROM object_segments").pluck(),
+    /** the highest vid anything names: a version's segments or a completed upload's record */
+    maxVersionId: db.prepare<[], number | null>(
+      `SELECT max(coalesce((SELECT max(vid) FROM object_segments), 0),
+                  coalesce((SELECT max(vid) FROM completed_uploads), 0))`,
+    ).pluck(),
 
     insertSegment: db.prepare<[string, number, Buffer, string | null, number]>(
       "INSERT INTO segments (id, size, md5, checksum, created) VALUES (?, ?, ?, ?, ?)",
@@ -137,6 +150,20 @@ export function prepareStatements(db: Database.Database) {
       "INSERT OR REPLACE INTO parts (upload_id, part_number, segment_id) VALUES (?, ?, ?)",
     ),
     deletePartsOfUpload: db.prepare<[string]>("DELETE FROM parts WHERE upload_id = ?"),
+
+    getCompletedUpload: db.prepare<[string], CompletedUploadRow>(
+      "SELECT upload_id, bucket, key, vid, parts_hash, completed FROM completed_uploads WHERE upload_id = ?",
+    ),
+    insertCompletedUpload: db.prepare<[string, string, string, number, Buffer, number]>(
+      `INSERT INTO completed_uploads (upload_id, bucket, key, vid, parts_hash, completed)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+    ),
+    deleteCompletedUploadsOfBucket: db.prepare<[string]>("DELETE FROM completed_uploads WHERE bucket = ?"),
+    /** at most `limit` records completed before the cutoff, oldest first (a bounded share of work) */
+    deleteExpiredCompletedUploads: db.prepare<[number, number]>(
+      `DELETE FROM completed_uploads WHERE upload_id IN
+         (SELECT upload_id FROM completed_uploads WHERE completed < ? ORDER BY completed LIMIT ?)`,
+    ),
   };
 }
 

@@ -43,6 +43,7 @@ import {
   type ByteRange,
   type Checksum,
   type CompleteMultipartParams,
+  type CompletedPart,
   type DeleteObjectResult,
   type GetObjectParams,
   type GetObjectResult,
@@ -61,7 +62,7 @@ import {
   type StorageClient,
   type UploadInfo,
 } from "../types.js";
-import { multipartChecksum } from "./checksum.js";
+import { checksumMatches, multipartChecksum, uploadChecksumType } from "./checksum.js";
 import { DataFiles, fsyncDir, type ReceivedBody } from "./files.js";
 import { GroupCommit } from "./group-commit.js";
 import { DEFAULT_INLINE_LIMIT, MAX_INLINE_LIMIT, inlineRowId, inlineSegmentId, isInlineSegment } from "./inline.js";
@@ -84,6 +85,7 @@ import {
   toObjectSummary,
   toPartInfo,
   toUploadInfo,
+  uploadChecksumTypeOf,
   type StoredMeta,
 } from "./rows.js";
 import { concatSlices, planSlices, type SegmentSlice, type SegmentSpan } from "./segment-stream.js";
@@ -140,6 +142,16 @@ interface Committed<T> {
 
 const noopLogger: StoreLogger = { info() {}, warn() {} };
 
+/**
+ * How long a completed upload is remembered, so that a retried completion gets its answer
+ * (completeMultipartUpload). A retry comes within seconds or minutes of the lost answer; a day
+ * covers a client that retries after its own restart, and keeps the table small.
+ */
+export const COMPLETED_UPLOAD_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+/** Expired completion records removed by each completion, at most: bounded work per transaction. */
+const EXPIRED_RECORDS_PER_COMPLETION = 100;
+
 export class EmbeddedStore implements StorageClient {
   readonly name = "embedded";
 
@@ -184,6 +196,9 @@ export class EmbeddedStore implements StorageClient {
     const db = openDatabase(dbPath);
     let walFile: FileHandle | undefined;
     try {
+      // Forget expired completions at once (completions clean up only a bounded share each); the
+      // log sync below makes this durable with everything else.
+      db.prepare("DELETE FROM completed_uploads WHERE completed < ?").run(Date.now() - COMPLETED_UPLOAD_RETENTION_MS);
       // openDatabase wrote, so the log exists; SQLite keeps this very file until close (schema.ts)
       walFile = await open(`${dbPath}-wal`, "r");
       // What the database says now may include commits of a killed process that were never
@@ -246,9 +261,11 @@ export class EmbeddedStore implements StorageClient {
     await this.commit(call, () => {
       this.requireBucket(name);
       if (this.st.anyObjectInBucket.get(name) !== undefined) throw new StorageError("BUCKET_NOT_EMPTY");
-      // S3 refuses only while objects exist; in-progress uploads go with the bucket
+      // S3 refuses only while objects exist; in-progress uploads go with the bucket, and so do the
+      // records of completed ones (a new bucket of that name must not know them)
       const discard: string[] = [];
       for (const uploadId of this.st.uploadIdsOfBucket.all(name)) discard.push(...this.dropUpload(uploadId));
+      this.st.deleteCompletedUploadsOfBucket.run(name);
       this.st.deleteBucket.run(name);
       return { result: undefined, discard };
     });
@@ -262,9 +279,8 @@ export class EmbeddedStore implements StorageClient {
     const conditional = params.ifMatch !== undefined || params.ifNoneMatch !== undefined;
     await this.check(() => {
       this.requireBucket(params.bucket);
-      if (conditional && failsCondition(this.st.getObject.get(params.bucket, params.key), params)) {
-        throw new StorageError("PRECONDITION_FAILED");
-      }
+      const failure = conditional ? conditionFailure(this.st.getObject.get(params.bucket, params.key), params) : undefined;
+      if (failure !== undefined) throw new StorageError(failure);
     });
 
     const received = await this.files.receive(body, this.inlineLimit);
@@ -273,7 +289,7 @@ export class EmbeddedStore implements StorageClient {
       this.requireBucket(params.bucket);
       const current = this.st.getObject.get(params.bucket, params.key);
       // The condition held before the body was received; another write committed meanwhile.
-      if (conditional && failsCondition(current, params)) throw new StorageError("CONFLICT");
+      if (conditional && conditionFailure(current, params) !== undefined) throw new StorageError("CONFLICT");
       const discard = current === undefined ? [] : this.dropVersion(current);
       const now = Date.now();
       const segmentId = this.insertSegment(received, now);
@@ -459,6 +475,7 @@ export class EmbeddedStore implements StorageClient {
   async createMultipartUpload(params: MultipartUploadParams): Promise<UploadInfo> {
     const call = this.enter();
     validateKey(params.key);
+    const checksumType = uploadChecksumType(params.checksumAlgorithm, params.checksumType);
     const initiated = Date.now();
     const uploadId = newUploadId(initiated);
     await this.commit(call, () => {
@@ -475,6 +492,7 @@ export class EmbeddedStore implements StorageClient {
           system: pickSystemMetadata(params),
           user: params.userMetadata,
           tags: params.tags,
+          ...(checksumType !== undefined && { checksumType }),
         } satisfies StoredMeta),
       );
       return { result: undefined, discard: [] };
@@ -486,7 +504,7 @@ export class EmbeddedStore implements StorageClient {
       initiated: new Date(initiated),
       storageClass: params.storageClass,
       owner: params.owner,
-      ...(params.checksumAlgorithm !== undefined && { checksumAlgorithm: params.checksumAlgorithm }),
+      ...(params.checksumAlgorithm !== undefined && { checksumAlgorithm: params.checksumAlgorithm, checksumType }),
     };
   }
 
@@ -530,13 +548,36 @@ export class EmbeddedStore implements StorageClient {
 
   /**
    * Makes the object from the listed parts without copying bytes: its segments are the parts'
-   * segment files, in the listed order. Validation follows S3 (order, then each part, then sizes).
+   * segment files, in the listed order. Checks follow S3: the part list (order, then each part,
+   * then sizes), then the preconditions, then the checksum the client expects; all of them run in
+   * the transaction that commits, before it changes anything, so a refusal leaves the upload and
+   * its parts as they were.
+   *
+   * Retries: S3 lets a client repeat a completion whose answer it lost (a timeout, a dropped
+   * connection). The transaction that completes an upload also records it in completed_uploads
+   * (upload id -> bucket, key, the version made, a hash of the part list), so a crash never keeps
+   * one without the other. Completing that upload id again with the same part list answers the
+   * object it made, unchanged, as long as that version is still the key's current one; the retry
+   * changes nothing and re-checks no precondition (If-None-Match: * would refuse the very object
+   * the first attempt made), but an expected checksum must still match the object's. Anything else
+   * about a completed upload (another part list, the object since overwritten or deleted, another
+   * key, a record older than COMPLETED_UPLOAD_RETENTION_MS) is UPLOAD_NOT_FOUND, as S3 answers
+   * NoSuchUpload.
    */
   async completeMultipartUpload(params: CompleteMultipartParams): Promise<ObjectInfo> {
     const call = this.enter();
     validateKey(params.key);
+    if (this.st.getUpload.get(params.uploadId) === undefined) {
+      // not in progress: a retry, answered by a read, or an unknown upload
+      return this.observe(() => {
+        this.requireBucket(params.bucket);
+        return this.completedObject(params);
+      });
+    }
     return this.commit(call, () => {
       this.requireBucket(params.bucket);
+      // a concurrent completion of the same upload may have committed since the check above
+      if (this.st.getUpload.get(params.uploadId) === undefined) return { result: this.completedObject(params), discard: [] };
       const upload = this.requireUpload(params.uploadId, params.bucket, params.key);
       if (params.parts.length === 0) {
         throw new StorageError("INVALID_ARGUMENT", "a multipart upload is completed with at least one part");
@@ -558,15 +599,18 @@ export class EmbeddedStore implements StorageClient {
         }
       }
       const current = this.st.getObject.get(params.bucket, params.key);
-      if (failsCondition(current, params)) throw new StorageError("PRECONDITION_FAILED");
+      const failure = conditionFailure(current, params);
+      if (failure !== undefined) throw new StorageError(failure);
 
       // ETag as AWS computes it: MD5 over the concatenated binary MD5s of the parts, then "-N".
       const etag = `${createHash("md5").update(Buffer.concat(chosen.map((p) => p.md5))).digest("hex")}-${chosen.length}`;
       const uploadMeta = JSON.parse(upload.meta) as StoredMeta;
       const checksum = multipartChecksum(
         upload.checksum_algorithm ?? undefined,
+        uploadChecksumTypeOf(upload),
         chosen.map((p) => ({ size: p.size, checksum: parseChecksum(p.checksum) })),
       );
+      verifyExpectedChecksum(params.expectedChecksum, checksum, chosen.length);
 
       const discard = current === undefined ? [] : this.dropVersion(current);
       // parts not listed are dropped with the upload; the chosen ones now belong to the object
@@ -576,6 +620,7 @@ export class EmbeddedStore implements StorageClient {
       }
       this.st.deletePartsOfUpload.run(params.uploadId);
       this.st.deleteUpload.run(params.uploadId);
+      const now = Date.now();
       const row = this.insertVersion(
         {
           bucket: params.bucket,
@@ -591,12 +636,37 @@ export class EmbeddedStore implements StorageClient {
           etag,
           checksum,
           partsCount: chosen.length,
-          lastModified: Date.now(),
+          lastModified: now,
         },
         chosen,
       );
+      this.st.deleteExpiredCompletedUploads.run(now - COMPLETED_UPLOAD_RETENTION_MS, EXPIRED_RECORDS_PER_COMPLETION);
+      this.st.insertCompletedUpload.run(params.uploadId, params.bucket, params.key, row.vid, partsHash(params.parts), now);
       return { result: toObjectInfo(row), discard };
     });
+  }
+
+  /**
+   * The answer to a retried completion of an upload that is no longer in progress: the object its
+   * completion made, if the record says so (see completeMultipartUpload); UPLOAD_NOT_FOUND otherwise.
+   */
+  private completedObject(params: CompleteMultipartParams): ObjectInfo {
+    const record = this.st.getCompletedUpload.get(params.uploadId);
+    const current = record === undefined ? undefined : this.st.getObject.get(params.bucket, params.key);
+    if (
+      record === undefined ||
+      record.bucket !== params.bucket ||
+      record.key !== params.key ||
+      record.completed < Date.now() - COMPLETED_UPLOAD_RETENTION_MS ||
+      !record.parts_hash.equals(partsHash(params.parts)) ||
+      current === undefined ||
+      current.vid !== record.vid
+    ) {
+      throw new StorageError("UPLOAD_NOT_FOUND");
+    }
+    const info = toObjectInfo(current);
+    verifyExpectedChecksum(params.expectedChecksum, info.checksum, current.parts_count ?? 1);
+    return info;
   }
 
   async abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void> {
@@ -940,11 +1010,49 @@ function etagHeaderMatches(header: string, etag: string): boolean {
 
 /**
  * Conditional write check (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html):
- * If-None-Match: * fails when the key exists; If-Match fails when the key is missing or its ETag differs.
+ * If-Match fails with KEY_NOT_FOUND when the key is missing (S3 answers 404 NoSuchKey, not 412) and
+ * with PRECONDITION_FAILED when its ETag differs; If-None-Match: * fails with PRECONDITION_FAILED
+ * when the key exists. Undefined: the condition holds.
  */
-function failsCondition(current: ObjectRow | undefined, cond: { ifMatch?: string; ifNoneMatch?: string }): boolean {
-  if (cond.ifMatch !== undefined && (current === undefined || !etagHeaderMatches(cond.ifMatch, current.etag))) return true;
-  if (cond.ifNoneMatch !== undefined && current !== undefined && etagHeaderMatches(cond.ifNoneMatch, current.etag)) return true;
-  return false;
+function conditionFailure(
+  current: ObjectRow | undefined,
+  cond: { ifMatch?: string; ifNoneMatch?: string },
+): "KEY_NOT_FOUND" | "PRECONDITION_FAILED" | undefined {
+  if (cond.ifMatch !== undefined) {
+    if (current === undefined) return "KEY_NOT_FOUND";
+    if (!etagHeaderMatches(cond.ifMatch, current.etag)) return "PRECONDITION_FAILED";
+  }
+  if (cond.ifNoneMatch !== undefined && current !== undefined && etagHeaderMatches(cond.ifNoneMatch, current.etag)) {
+    return "PRECONDITION_FAILED";
+  }
+  return undefined;
+}
+
+/**
+ * BAD_DIGEST unless the object checksum the client expects is `computed`. Without a computed
+ * checksum (the upload has no algorithm, or some part has no checksum of it) nothing can match.
+ */
+function verifyExpectedChecksum(
+  expected: CompleteMultipartParams["expectedChecksum"],
+  computed: Checksum | undefined,
+  partsCount: number,
+): void {
+  if (expected === undefined) return;
+  if (computed === undefined) {
+    throw new StorageError("BAD_DIGEST", `the object has no ${expected.algorithm} checksum to compare with`);
+  }
+  if (!checksumMatches(computed, expected, partsCount)) {
+    throw new StorageError("BAD_DIGEST", `the ${expected.algorithm} checksum of the object is not the one expected`);
+  }
+}
+
+/**
+ * Identifies a completion's part list (numbers and ETags as compared, see normalizeEtag), so that a
+ * retry can be told from a different completion of the same upload.
+ */
+function partsHash(parts: readonly CompletedPart[]): Buffer {
+  const hash = createHash("sha256");
+  for (const p of parts) hash.update(`${p.partNumber} ${normalizeEtag(p.etag)}\n`);
+  return hash.digest();
 }
 
