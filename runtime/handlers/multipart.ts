@@ -3,8 +3,8 @@ import type { MultipartHandlers } from "../../generated/handlers.js";
 import type { CompleteMultipartUploadInput } from "../../generated/types/multipart.js";
 import { CHECKSUM_ALGORITHMS } from "../auth/checksums.js";
 import { S3Error } from "../errors.js";
-import { storageCall } from "../storage/errors.js";
-import { MAX_PART_NUMBER, type ChecksumAlgorithm, type UploadInfo } from "../storage/types.js";
+import { storageCall, toS3Error } from "../storage/errors.js";
+import { MAX_PART_NUMBER, StorageError, type ChecksumAlgorithm, type UploadInfo } from "../storage/types.js";
 import {
   checksumMembers,
   ownedBucket,
@@ -30,18 +30,8 @@ function uploadEntry(u: UploadInfo, enc: (s?: string) => string | undefined) {
     Owner: ownerOf(u.owner),
     Initiator: ownerOf(u.owner),
     ChecksumAlgorithm: u.checksumAlgorithm,
-    ChecksumType: checksumTypeOf(u.checksumAlgorithm),
+    ChecksumType: u.checksumType,
   };
-}
-
-/**
- * The kind of object checksum an upload's algorithm gives: CRC64NVME only exists as FULL_OBJECT, the
- * others are COMPOSITE here (the store keeps an algorithm per upload, not a type; see
- * CreateMultipartUpload).
- */
-function checksumTypeOf(algorithm: ChecksumAlgorithm | undefined): "COMPOSITE" | "FULL_OBJECT" | undefined {
-  if (algorithm === undefined) return undefined;
-  return algorithm === "CRC64NVME" ? "FULL_OBJECT" : "COMPOSITE";
 }
 
 /** The upload (NoSuchUpload when it is not one of this bucket and key), without its parts. */
@@ -66,12 +56,13 @@ export const multipartHandlers: MultipartHandlers<HandlerContext> = {
         storageClass: input.StorageClass ?? "STANDARD",
         owner: ctx.accessKeyId,
         checksumAlgorithm: input.ChecksumAlgorithm,
+        checksumType: input.ChecksumType,
         ...systemMetadataOf(input),
       }),
     );
     return {
       ChecksumAlgorithm: upload.checksumAlgorithm,
-      ChecksumType: checksumTypeOf(upload.checksumAlgorithm),
+      ChecksumType: upload.checksumType,
       Body: { Bucket: input.Bucket, Key: input.Key, UploadId: upload.uploadId },
     };
   },
@@ -99,7 +90,8 @@ export const multipartHandlers: MultipartHandlers<HandlerContext> = {
     const parts = input.MultipartUpload.Parts;
     if (parts.length === 0 || parts.length > MAX_PART_NUMBER) throw new S3Error("MalformedXML");
     await ownedBucket(ctx, input.Bucket);
-    await checkPartChecksums(ctx, input);
+    const expectedChecksum = expectedChecksumOf(input);
+    await checkPartChecksums(ctx, input, expectedChecksum !== undefined);
     const info = await storageCall(() =>
       ctx.storage.completeMultipartUpload({
         bucket: input.Bucket,
@@ -108,6 +100,7 @@ export const multipartHandlers: MultipartHandlers<HandlerContext> = {
         parts: parts.map((p) => ({ partNumber: p.PartNumber, etag: unquoteEtag(p.ETag) })),
         ifMatch: input.IfMatch,
         ifNoneMatch: input.IfNoneMatch,
+        expectedChecksum,
       }),
     );
     const checksum = info.checksum;
@@ -154,7 +147,7 @@ export const multipartHandlers: MultipartHandlers<HandlerContext> = {
         Owner: ownerOf(r.upload.owner),
         StorageClass: r.upload.storageClass as "STANDARD",
         ChecksumAlgorithm: r.upload.checksumAlgorithm,
-        ChecksumType: checksumTypeOf(r.upload.checksumAlgorithm),
+        ChecksumType: r.upload.checksumType,
       },
     };
   },
@@ -198,35 +191,46 @@ export const multipartHandlers: MultipartHandlers<HandlerContext> = {
 /**
  * x-amz-checksum-type on CreateMultipartUpload ("CreateMultipartUpload", "Checking object integrity"):
  * it needs an algorithm; SHA-1 and SHA-256 have no FULL_OBJECT form, CRC64NVME no COMPOSITE one.
- * A FULL_OBJECT CRC32 or CRC32C is valid S3 but not implemented: the storage interface records an
- * algorithm per upload, not a type, and would answer a COMPOSITE checksum instead.
  */
 function checkChecksumType(algorithm: ChecksumAlgorithm | undefined, type: "COMPOSITE" | "FULL_OBJECT" | undefined): void {
   if (type === undefined) return;
   if (algorithm === undefined) {
     throw new S3Error("InvalidRequest", "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.");
   }
-  if (type !== checksumTypeOf(algorithm)) {
-    if ((algorithm === "CRC32" || algorithm === "CRC32C") && type === "FULL_OBJECT") {
-      throw new S3Error("NotImplemented", `FULL_OBJECT ${algorithm} checksums of multipart uploads are not implemented by this gateway.`);
-    }
+  const fullOnly = algorithm === "CRC64NVME";
+  const compositeOnly = algorithm === "SHA1" || algorithm === "SHA256";
+  if ((fullOnly && type === "COMPOSITE") || (compositeOnly && type === "FULL_OBJECT")) {
     throw new S3Error("InvalidRequest", `The ${type} checksum type cannot be used with the ${algorithm.toLowerCase()} checksum algorithm.`);
   }
 }
 
+/** The object checksum a CompleteMultipartUpload expects (x-amz-checksum-<algorithm>), at most one. */
+function expectedChecksumOf(input: CompleteMultipartUploadInput): { algorithm: ChecksumAlgorithm; value: string } | undefined {
+  const given = CHECKSUM_ALGORITHMS.filter((a) => input[`Checksum${a}`] !== undefined);
+  if (given.length > 1) throw new S3Error("InvalidRequest", "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.");
+  return given.length === 1 ? { algorithm: given[0], value: input[`Checksum${given[0]}`]!.trim() } : undefined;
+}
+
 /**
- * The part checksums listed in CompleteMultipartUpload. An upload created with an algorithm needs
- * each part's checksum of it (S3's InvalidRequest and message); a checksum that is not the one
- * the part was uploaded with is an InvalidPart, as a wrong ETag is.
+ * The part checksums listed in CompleteMultipartUpload. An upload with a COMPOSITE checksum needs
+ * each part's checksum of it (S3's InvalidRequest and message) unless the client states the object
+ * checksum it expects (the store verifies that one); a checksum that is not the one the part was
+ * uploaded with is an InvalidPart, as a wrong ETag is. An upload already completed is left to the
+ * store, which answers a retried completion with the object it made.
  */
-async function checkPartChecksums(ctx: HandlerContext, input: CompleteMultipartUploadInput): Promise<void> {
+async function checkPartChecksums(ctx: HandlerContext, input: CompleteMultipartUploadInput, objectChecksumGiven: boolean): Promise<void> {
   const listed = input.MultipartUpload.Parts;
   const anyGiven = listed.some((p) => CHECKSUM_ALGORITHMS.some((a) => p[`Checksum${a}`] !== undefined));
-  const { upload, parts } = await storageCall(() =>
-    ctx.storage.listParts({ bucket: input.Bucket, key: input.Key, uploadId: input.UploadId, maxParts: anyGiven ? MAX_PART_NUMBER : 0 }),
-  );
+  let found;
+  try {
+    found = await ctx.storage.listParts({ bucket: input.Bucket, key: input.Key, uploadId: input.UploadId, maxParts: anyGiven ? MAX_PART_NUMBER : 0 });
+  } catch (err) {
+    if (err instanceof StorageError && err.kind === "UPLOAD_NOT_FOUND") return;
+    throw toS3Error(err);
+  }
+  const { upload, parts } = found;
   const algorithm = upload.checksumAlgorithm;
-  if (algorithm !== undefined && checksumTypeOf(algorithm) === "COMPOSITE") {
+  if (algorithm !== undefined && upload.checksumType === "COMPOSITE" && !objectChecksumGiven) {
     const missing = listed.find((p) => p[`Checksum${algorithm}`] === undefined);
     if (missing !== undefined) {
       throw new S3Error(
