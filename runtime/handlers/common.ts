@@ -8,7 +8,16 @@ import type { FastifyBaseLogger } from "fastify";
 import type { Config } from "../config.js";
 import { S3Error } from "../errors.js";
 import { storageCall } from "../storage/errors.js";
-import type { BucketInfo, ByteRange, Checksum, ChecksumAlgorithm, ObjectInfo, StorageClient, SystemMetadata } from "../storage/types.js";
+import type {
+  BucketInfo,
+  ByteRange,
+  Checksum,
+  ChecksumAlgorithm,
+  NewObjectParams,
+  ObjectInfo,
+  StorageClient,
+  SystemMetadata,
+} from "../storage/types.js";
 
 export interface HandlerContext {
   requestId: string;
@@ -127,6 +136,29 @@ export function systemMetadataOf(input: SystemMetadataInput): SystemMetadata {
     contentDisposition: input.ContentDisposition,
     cacheControl: input.CacheControl,
     expires: input.Expires,
+  };
+}
+
+/** What PutObject and CreateMultipartUpload say about the object they make. */
+export interface NewObjectInput extends SystemMetadataInput {
+  Bucket: string;
+  Key: string;
+  Metadata?: Record<string, string>;
+  Tagging?: string;
+  StorageClass?: string;
+}
+
+/** The new object's key, metadata and tags, validated, for the storage client. */
+export function newObjectParams(input: NewObjectInput, ctx: HandlerContext): NewObjectParams {
+  validateKey(input.Key);
+  return {
+    bucket: input.Bucket,
+    key: input.Key,
+    userMetadata: validateMetadata(input.Metadata),
+    tags: parseTagging(input.Tagging),
+    storageClass: input.StorageClass ?? "STANDARD",
+    owner: ctx.accessKeyId,
+    ...systemMetadataOf(input),
   };
 }
 

@@ -5,20 +5,7 @@ import { CHECKSUM_ALGORITHMS } from "../auth/checksums.js";
 import { S3Error } from "../errors.js";
 import { storageCall, toS3Error } from "../storage/errors.js";
 import { MAX_PART_NUMBER, StorageError, type ChecksumAlgorithm, type UploadInfo } from "../storage/types.js";
-import {
-  checksumMembers,
-  ownedBucket,
-  ownerOf,
-  pageSize,
-  parseTagging,
-  quoteEtag,
-  systemMetadataOf,
-  unquoteEtag,
-  urlEncoder,
-  validateKey,
-  validateMetadata,
-  type HandlerContext,
-} from "./common.js";
+import { checksumMembers, newObjectParams, ownedBucket, ownerOf, pageSize, quoteEtag, unquoteEtag, urlEncoder, type HandlerContext } from "./common.js";
 
 /** An upload belongs to its bucket and key: asking for it under another key is NoSuchUpload. */
 function uploadEntry(u: UploadInfo, enc: (s?: string) => string | undefined) {
@@ -42,23 +29,11 @@ async function uploadOf(ctx: HandlerContext, bucket: string, key: string, upload
 
 export const multipartHandlers: MultipartHandlers<HandlerContext> = {
   async CreateMultipartUpload(input, ctx) {
-    validateKey(input.Key);
     checkChecksumType(input.ChecksumAlgorithm, input.ChecksumType);
-    const userMetadata = validateMetadata(input.Metadata);
-    const tags = parseTagging(input.Tagging);
+    const params = newObjectParams(input, ctx);
     await ownedBucket(ctx, input.Bucket);
     const upload = await storageCall(() =>
-      ctx.storage.createMultipartUpload({
-        bucket: input.Bucket,
-        key: input.Key,
-        userMetadata,
-        tags,
-        storageClass: input.StorageClass ?? "STANDARD",
-        owner: ctx.accessKeyId,
-        checksumAlgorithm: input.ChecksumAlgorithm,
-        checksumType: input.ChecksumType,
-        ...systemMetadataOf(input),
-      }),
+      ctx.storage.createMultipartUpload({ ...params, checksumAlgorithm: input.ChecksumAlgorithm, checksumType: input.ChecksumType }),
     );
     return {
       ChecksumAlgorithm: upload.checksumAlgorithm,

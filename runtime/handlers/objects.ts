@@ -8,13 +8,10 @@ import type { ByteRange, ObjectInfo, ObjectPartInfo } from "../storage/types.js"
 import {
   checkConditions,
   checksumMembers,
+  newObjectParams,
   ownedBucket,
-  parseTagging,
   quoteEtag,
   resolveRange,
-  systemMetadataOf,
-  validateKey,
-  validateMetadata,
   visibleStorageClass,
   type HandlerContext,
 } from "./common.js";
@@ -74,25 +71,10 @@ function partRange(part: ObjectPartInfo): ByteRange | undefined {
 
 export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
   async PutObject(input, ctx) {
-    validateKey(input.Key);
-    const userMetadata = validateMetadata(input.Metadata);
-    const tags = parseTagging(input.Tagging);
+    const params = newObjectParams(input, ctx);
     await ownedBucket(ctx, input.Bucket);
     const info = await storageCall(() =>
-      ctx.storage.putObject(
-        {
-          bucket: input.Bucket,
-          key: input.Key,
-          userMetadata,
-          tags,
-          storageClass: input.StorageClass ?? "STANDARD",
-          owner: ctx.accessKeyId,
-          ...systemMetadataOf(input),
-          ifMatch: input.IfMatch,
-          ifNoneMatch: input.IfNoneMatch,
-        },
-        input.Body,
-      ),
+      ctx.storage.putObject({ ...params, ifMatch: input.IfMatch, ifNoneMatch: input.IfNoneMatch }, input.Body),
     );
     return { ETag: quoteEtag(info.etag), ...checksumMembers(info.checksum) };
   },
