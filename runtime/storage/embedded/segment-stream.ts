@@ -76,7 +76,7 @@ export function concatSlices(
       }
     }
   }
-  const stream = Readable.from(bytes(), { objectMode: false, highWaterMark: 256 * 1024 });
+  const stream = Readable.from(bytes(), { objectMode: false, highWaterMark: 1024 * 1024 });
   let closed = false;
   stream.once("close", () => {
     if (closed) return;
