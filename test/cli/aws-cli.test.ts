@@ -91,8 +91,9 @@ function errorCode(xml: string): string | undefined {
 const CHUNK_BYTES = 8 * 1024 * 1024;
 
 describe("AWS CLI against the gateway process", () => {
-  it.runIf(missing.length > 0 && IN_CI)("has aws and curl on PATH (required under CI)", () => {
-    expect.fail(`the AWS CLI scenario needs aws and curl under CI: ${missing.join("; ")}`);
+  it("has aws and curl on PATH (required under CI; elsewhere the scenario skips without them)", (ctx) => {
+    if (missing.length > 0 && !IN_CI) ctx.skip();
+    expect(missing, "the AWS CLI scenario needs aws and curl").toEqual([]);
   });
 
   describe.skipIf(missing.length > 0)("scenario", () => {
