@@ -1,4 +1,4 @@
-// Generated from nothing: this is the handwritten implementation of the project-local TypeSpec
+// The implementation of the project-local TypeSpec
 // decorators declared in s3.tsp. Each decorator records a plain value in the program's state, under
 // a global Symbol.for key, so that codegen/load.ts can read it back from the Program it compiled.
 import { createTypeSpecLibrary } from "@typespec/compiler";
