@@ -1,0 +1,1132 @@
+#!/usr/bin/env node
+// A real single-node Apache Ozone 2.2.0 cluster (SCM, OM, one datanode, optionally Ozone's own
+// Java S3 gateway) run from the published Maven Central jars, for tests and for trying the
+// Ozone storage backend (issue 3). Plain Node, no dependencies; needs `java` (8+, 17 tested)
+// and `mvn` on PATH. See docs/ozone-backend-notes.md §1 for where the facts below come from.
+//
+//   node scripts/ozone/cluster.mjs up [--dir DIR] [--s3g] [--timeout SEC] [--heap SIZE] [--set KEY=VALUE]...
+//   node scripts/ozone/cluster.mjs down [--dir DIR] [--purge]
+//   node scripts/ozone/cluster.mjs status [--dir DIR]
+//
+// `up` is idempotent and quiet: progress goes to stderr only when a step is slow; stdout gets
+// the result, whose LAST line is the OM gRPC address `127.0.0.1:<port>` (with --s3g the line
+// before it is `S3G http://127.0.0.1:<port>`). <DIR>/cluster.json has ports, pids and paths.
+// The state directory (default `.ozone/` in the project root) holds everything: the Maven pom
+// and cached classpaths, conf/, data/, logs/, tmp/. Jars stay in the local Maven repository
+// (~/.m2; MAVEN_OPTS=-Dmaven.repo.local=... is honoured because `mvn` reads it).
+
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const OZONE_VERSION = '2.2.0';
+const SCRIPT_DIR = path.dirname(fileURLToPath(import.meta.url));
+const PROJECT_ROOT = path.resolve(SCRIPT_DIR, '..', '..');
+const PROBE_SOURCE = path.join(SCRIPT_DIR, 'WriteProbe.java');
+const MARKER_FILE = 'OZONE-CLUSTER-STATE';
+const LOOPBACK = '127.0.0.1';
+
+const DEFAULTS = { timeoutSec: 180, heap: '512m', stopTimeoutMs: 30_000, slowMs: 2_000 };
+
+// ---------------------------------------------------------------------------------------------
+// What runs, in start order (the datanode starts right after SCM, so it registers while OM
+// initialises). `down` stops in reverse: s3g, OM, datanode, SCM; about 2-5 s each.
+
+const DAEMONS = {
+  scm: {
+    artifact: 'hdds-server-scm',
+    mainClass: 'org.apache.hadoop.hdds.scm.server.StorageContainerManagerStarter',
+  },
+  dn: {
+    // ozone-datanode is a 9 KB jar that only carries the classpath; the class is in
+    // hdds-container-service.
+    artifact: 'ozone-datanode',
+    mainClass: 'org.apache.hadoop.ozone.HddsDatanodeService',
+  },
+  om: {
+    artifact: 'ozone-manager',
+    mainClass: 'org.apache.hadoop.ozone.om.OzoneManagerStarter',
+  },
+  s3g: {
+    artifact: 'ozone-s3gateway',
+    mainClass: 'org.apache.hadoop.ozone.s3.Gateway',
+  },
+};
+const CORE = ['scm', 'dn', 'om'];
+// The readiness probe (WriteProbe.java) runs against the plain client library.
+const CLASSPATHS = { ...Object.fromEntries(Object.entries(DAEMONS).map(([k, v]) => [k, v.artifact])), probe: 'ozone-client' };
+
+// Every port the daemons open that configuration can move, all picked free on first `up` and kept
+// for the life of the state dir (SCM records the datanode's ports in its pipelines).
+//
+// `wildcard`: these listeners bind 0.0.0.0 whatever the address keys say, and no bind-host key
+// exists for them, so they CANNOT be kept on loopback: the Ratis servers of SCM, OM and datanode,
+// SCM's gRPC, the OM gRPC server and the datanode's gRPC and replication servers (Netty
+// `forPort`, no host). Their ports are found by binding 0.0.0.0:0, because a wildcard bind needs
+// the port free on every interface. Everything else binds 127.0.0.1 (address + bind-host keys)
+// and is found by binding 127.0.0.1:0. Checked with `ss -ltnp` on a running 2.2.0 cluster: 19
+// listeners, 9 of them wildcard, none on a port this table does not set. Defaults in comments.
+const PORTS = [
+  // SCM
+  ['scmClient', 'loopback'], // ozone.scm.client.port 9860 (Hadoop RPC)
+  ['scmBlock', 'loopback'], // ozone.scm.block.client.port 9863
+  ['scmDatanode', 'loopback'], // ozone.scm.datanode.port 9861
+  ['scmSecurity', 'loopback'], // ozone.scm.security.service.port 9961, opened only with security on
+  ['scmHttp', 'loopback'], // ozone.scm.http-address 9876 (/jmx)
+  ['scmHttps', 'loopback'], // 9877, not opened under HTTP_ONLY
+  ['scmRatis', 'wildcard'], // ozone.scm.ratis.port 9894: SCM always runs Ratis, even alone
+  ['scmGrpc', 'wildcard'], // ozone.scm.grpc.port 9895
+  // OM
+  ['omRpc', 'loopback'], // ozone.om.address 9862 (Hadoop RPC)
+  ['omHttp', 'loopback'], // ozone.om.http-address 9874
+  ['omHttps', 'loopback'], // 9875, not opened under HTTP_ONLY
+  ['omRatis', 'wildcard'], // ozone.om.ratis.port 9872
+  ['omGrpc', 'wildcard'], // ozone.om.grpc.port 8981: what the TypeScript backend talks to
+  // Datanode
+  ['dnStandalone', 'wildcard'], // hdds.container.ipc.port 9859: the gRPC data path (STAND_ALONE)
+  ['dnRatisIpc', 'wildcard'], // hdds.container.ratis.ipc.port 9858 (RATIS pipelines)
+  ['dnRatisAdmin', 'wildcard'], // hdds.container.ratis.admin.port 9857
+  ['dnRatisServer', 'wildcard'], // hdds.container.ratis.server.port 9856
+  ['dnRatisDatastream', 'wildcard'], // hdds.container.ratis.datastream.port 9855, opened only with datastream on
+  ['dnReplication', 'wildcard'], // hdds.datanode.replication.port 9886
+  ['dnHttp', 'loopback'], // hdds.datanode.http-address 9882
+  ['dnHttps', 'loopback'], // 9883, not opened under HTTP_ONLY
+  ['dnClient', 'loopback'], // hdds.datanode.client.port 19864 (Hadoop RPC)
+  // Java S3 gateway (picked always, so a later `up --s3g` needs no new config)
+  ['s3gHttp', 'loopback'], // ozone.s3g.http-address 9878
+  ['s3gHttps', 'loopback'], // 9879, not opened under HTTP_ONLY
+  ['s3gAdminHttp', 'loopback'], // ozone.s3g.webadmin.http-address 19878
+  ['s3gAdminHttps', 'loopback'], // 19879, not opened under HTTP_ONLY
+];
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+class UsageError extends Error {}
+class ClusterError extends Error {}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+const log = (msg) => process.stderr.write(`ozone-cluster: ${msg}\n`);
+
+/** Says `msg` on stderr only if the step takes longer than DEFAULTS.slowMs. */
+function slowStep(msg) {
+  const started = Date.now();
+  let shown = false;
+  const timer = setTimeout(() => {
+    shown = true;
+    log(`${msg} ...`);
+  }, DEFAULTS.slowMs);
+  timer.unref();
+  return (ok = true) => {
+    clearTimeout(timer);
+    if (shown) log(`${msg}: ${ok ? 'done' : 'failed'} after ${seconds(Date.now() - started)}`);
+  };
+}
+
+function parseArgs(argv) {
+  const [command, ...rest] = argv;
+  const opts = { command, dir: path.join(PROJECT_ROOT, '.ozone'), s3g: false, purge: false,
+    timeoutSec: DEFAULTS.timeoutSec, heap: DEFAULTS.heap, set: [] };
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    const value = () => {
+      if (i + 1 >= rest.length) throw new UsageError(`${arg} needs a value`);
+      return rest[++i];
+    };
+    if (arg === '--dir') opts.dir = path.resolve(value());
+    else if (arg === '--s3g') opts.s3g = true;
+    else if (arg === '--purge') opts.purge = true;
+    else if (arg === '--timeout') opts.timeoutSec = Number(value());
+    else if (arg === '--heap') opts.heap = value();
+    else if (arg === '--set') {
+      const kv = value();
+      const eq = kv.indexOf('=');
+      if (eq <= 0) throw new UsageError(`--set wants KEY=VALUE, got ${kv}`);
+      opts.set.push([kv.slice(0, eq), kv.slice(eq + 1)]);
+    } else throw new UsageError(`unknown option ${arg}`);
+  }
+  if (!['up', 'down', 'status'].includes(command)) throw new UsageError(`unknown command ${command ?? '(none)'}`);
+  if (!(opts.timeoutSec > 0)) throw new UsageError('--timeout wants a positive number of seconds');
+  if (!/^\d+[kmg]$/i.test(opts.heap)) throw new UsageError('--heap wants a JVM size such as 512m');
+  return opts;
+}
+
+function layout(dir) {
+  return {
+    dir,
+    marker: path.join(dir, MARKER_FILE),
+    clusterJson: path.join(dir, 'cluster.json'),
+    lock: path.join(dir, 'lock'),
+    maven: path.join(dir, 'maven'),
+    conf: path.join(dir, 'conf'),
+    data: path.join(dir, 'data'),
+    logs: path.join(dir, 'logs'),
+    tmp: path.join(dir, 'tmp'),
+  };
+}
+
+function readJson(file) {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    if (e.code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+function writeFileAtomic(file, text) {
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
+}
+
+function tail(file, lines = 25) {
+  let text;
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const size = fs.fstatSync(fd).size;
+      const len = Math.min(size, 64 * 1024);
+      const buf = Buffer.alloc(len);
+      fs.readSync(fd, buf, 0, len, size - len);
+      text = buf.toString('utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+  const all = text.trimEnd().split('\n');
+  return all.slice(-lines).join('\n');
+}
+
+/** The ends of the logs of `names` that changed since `since` (ms), for error messages. */
+function logTails(L, names, since = 0, lines = 25) {
+  const parts = [];
+  for (const name of names) {
+    for (const file of [`${name}.log`, `${name}.out`]) {
+      const mtime = fs.statSync(path.join(L.logs, file), { throwIfNoEntry: false })?.mtimeMs ?? 0;
+      if (mtime < since) continue;
+      const t = tail(path.join(L.logs, file), lines);
+      if (t) parts.push(`--- ${path.join(L.logs, file)} (last ${lines} lines) ---\n${t}`);
+    }
+  }
+  return parts.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes. A pid counts as ours only if its command line carries this state dir and the
+// daemon name, so a recycled pid is never signalled.
+
+function procCmdline(pid) {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return undefined;
+  }
+}
+
+function isZombie(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
+  }
+}
+
+function isOurs(L, name, pid) {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  if (isZombie(pid)) return false;
+  const args = procCmdline(pid);
+  // Without /proc (not Linux) trust the recorded pid: it was ours when it was written.
+  if (!args) return true;
+  return args.includes(`-Dozone.cluster.dir=${L.dir}`) && args.includes(`-Dozone.daemon=${name}`);
+}
+
+function rssMiB(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function stopProcess(L, name, pid, timeoutMs) {
+  if (!isOurs(L, name, pid)) return 'not running';
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    await sleep(200);
+    if (!isOurs(L, name, pid)) return 'stopped';
+  }
+  process.kill(pid, 'SIGKILL');
+  while (isOurs(L, name, pid)) await sleep(100);
+  return `killed after ${seconds(timeoutMs)}`;
+}
+
+/** Runs a command to completion, output appended to `logFile`; resolves to the exit code. */
+function runToLog(cmd, args, { cwd, logFile, env, timeoutMs }) {
+  return new Promise((resolve, reject) => {
+    const fd = fs.openSync(logFile, 'a');
+    fs.writeSync(fd, `\n=== ${new Date().toISOString()} ${cmd} ${args.map((a) => (a.length > 200 ? `${a.slice(0, 200)}...` : a)).join(' ')}\n`);
+    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', fd, fd] });
+    fs.closeSync(fd);
+    let timer;
+    if (timeoutMs) timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e.code === 'ENOENT' ? new ClusterError(`${cmd} not found on PATH`) : e);
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve(code ?? (signal ? 128 : 1));
+    });
+  });
+}
+
+function canConnect(port, timeoutMs = 1000) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: LOOPBACK, port });
+    const done = (ok) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// State dir, lock, cluster.json
+
+function ensureStateDir(L) {
+  if (fs.existsSync(L.dir) && !fs.existsSync(L.marker) && fs.readdirSync(L.dir).length > 0) {
+    throw new ClusterError(`${L.dir} exists, is not empty and is not an ozone-cluster state dir (no ${MARKER_FILE}); pick another --dir`);
+  }
+  for (const d of [L.dir, L.maven, L.conf, L.data, L.logs, L.tmp]) fs.mkdirSync(d, { recursive: true });
+  if (!fs.existsSync(L.marker)) {
+    fs.writeFileSync(L.marker, 'State of a local Apache Ozone cluster run by scripts/ozone/cluster.mjs. `cluster.mjs down --purge` deletes this directory.\n');
+  }
+}
+
+/** One `up`/`down` at a time per state dir: waits for another one (until `deadline`); a lock
+ *  left by a dead process is taken over. */
+async function acquireLock(L, deadline = Date.now() + 10 * 60_000) {
+  for (;;) {
+    try {
+      fs.writeFileSync(L.lock, String(process.pid), { flag: 'wx' });
+      const release = () => {
+        try {
+          if (fs.readFileSync(L.lock, 'utf8') === String(process.pid)) fs.unlinkSync(L.lock);
+        } catch { /* already gone */ }
+      };
+      process.on('exit', release);
+      return release;
+    } catch (e) {
+      if (e.code !== 'EEXIST') throw e;
+    }
+    const holder = Number(fs.readFileSync(L.lock, 'utf8'));
+    let alive = false;
+    try {
+      process.kill(holder, 0);
+      alive = holder !== process.pid;
+    } catch { /* dead */ }
+    if (!alive) {
+      fs.rmSync(L.lock, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new ClusterError(`another cluster.mjs (pid ${holder}) is still working on ${L.dir}`);
+    await sleep(300);
+  }
+}
+
+function saveState(L, state) {
+  writeFileAtomic(L.clusterJson, `${JSON.stringify(state, null, 2)}\n`);
+}
+
+function endpoints(ports) {
+  return {
+    omGrpc: `${LOOPBACK}:${ports.omGrpc}`,
+    omRpc: `${LOOPBACK}:${ports.omRpc}`,
+    datanodeGrpc: `${LOOPBACK}:${ports.dnStandalone}`,
+    s3g: `http://${LOOPBACK}:${ports.s3gHttp}`,
+    scmWeb: `http://${LOOPBACK}:${ports.scmHttp}`,
+    omWeb: `http://${LOOPBACK}:${ports.omHttp}`,
+    datanodeWeb: `http://${LOOPBACK}:${ports.dnHttp}`,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// (1) Classpaths from Maven Central
+
+function pomHeader(artifactId, extra = '') {
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<!-- Written by scripts/ozone/cluster.mjs; rewritten on every classpath resolution. -->
+<project xmlns="http://maven.apache.org/POM/4.0.0"
+         xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+         xsi:schemaLocation="http://maven.apache.org/POM/4.0.0 https://maven.apache.org/xsd/maven-4.0.0.xsd">
+  <modelVersion>4.0.0</modelVersion>
+${extra}  <artifactId>${artifactId}</artifactId>
+  <packaging>pom</packaging>
+`;
+}
+
+/**
+ * A small reactor: one module per classpath, so Maven mediates versions per daemon, the way the
+ * official tarball's per-daemon classpaths were built (notes §1.2 fidelity check). The parent
+ * imports Ozone's own version management (ozone-main BOM); without it ~40 jars drift.
+ */
+function mavenPoms() {
+  const files = {};
+  const modules = Object.keys(CLASSPATHS);
+  files['pom.xml'] = `${pomHeader('ozone-cluster-classpaths', '  <groupId>local.ozone-cluster</groupId>\n  <version>1</version>\n')}
+  <modules>
+${modules.map((m) => `    <module>${m}</module>`).join('\n')}
+  </modules>
+
+  <dependencyManagement>
+    <dependencies>
+      <dependency>
+        <groupId>org.apache.ozone</groupId>
+        <artifactId>ozone-main</artifactId>
+        <version>${OZONE_VERSION}</version>
+        <type>pom</type>
+        <scope>import</scope>
+      </dependency>
+    </dependencies>
+  </dependencyManagement>
+</project>
+`;
+  for (const [module, artifact] of Object.entries(CLASSPATHS)) {
+    // The client library brings no SLF4J binding; the daemons get slf4j-reload4j from Ozone.
+    const binding = module === 'probe' ? `
+    <dependency>
+      <groupId>org.slf4j</groupId>
+      <artifactId>slf4j-reload4j</artifactId>
+    </dependency>` : '';
+    files[`${module}/pom.xml`] = `${pomHeader(`ozone-cluster-${module}`, `  <parent>
+    <groupId>local.ozone-cluster</groupId>
+    <artifactId>ozone-cluster-classpaths</artifactId>
+    <version>1</version>
+  </parent>
+`)}
+  <dependencies>
+    <dependency>
+      <groupId>org.apache.ozone</groupId>
+      <artifactId>${artifact}</artifactId>
+      <version>${OZONE_VERSION}</version>
+    </dependency>${binding}
+  </dependencies>
+</project>
+`;
+  }
+  return files;
+}
+
+// The POM of org.apache.ozone:hdds-hadoop-dependency-client:2.2.0 is missing from Maven Central
+// (notes §0.1), yet it is the <parent> of hdds-common, ozone-common, ozone-client and others.
+// The real one only holds a <dependencyManagement> for hadoop-common and declares no dependencies,
+// so a stand-in whose parent is the published org.apache.ozone:hdds:2.2.0 resolves the same jars.
+const STAND_IN_PARENT = { groupId: 'org.apache.ozone', artifactId: 'hdds-hadoop-dependency-client' };
+const standInPom = () => `<?xml version="1.0" encoding="UTF-8"?>
+<!-- Stand-in written by scripts/ozone/cluster.mjs: the real POM of this coordinate is missing from
+     Maven Central. Installed into the local Maven repository only when a resolution failed on it. -->
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <parent>
+    <groupId>org.apache.ozone</groupId>
+    <artifactId>hdds</artifactId>
+    <version>${OZONE_VERSION}</version>
+  </parent>
+  <artifactId>${STAND_IN_PARENT.artifactId}</artifactId>
+  <packaging>pom</packaging>
+</project>
+`;
+
+function cachedClasspaths(L, inputsHash) {
+  const stamp = readJson(path.join(L.maven, 'classpaths.json'));
+  if (!stamp || stamp.inputs !== inputsHash) return undefined;
+  const out = {};
+  for (const module of Object.keys(CLASSPATHS)) {
+    const jars = stamp.classpaths[module];
+    if (!jars?.length || !jars.every((j) => fs.existsSync(j))) return undefined;
+    out[module] = jars;
+  }
+  return out;
+}
+
+async function resolveClasspaths(L) {
+  const poms = mavenPoms();
+  const inputsHash = createHash('sha256').update(JSON.stringify(poms)).update(process.env.MAVEN_OPTS ?? '').digest('hex');
+  const cached = cachedClasspaths(L, inputsHash);
+  if (cached) return cached;
+
+  const done = slowStep(`resolving Ozone ${OZONE_VERSION} jars with Maven (the first run downloads ~270 MB into the local Maven repository; log: ${path.join(L.logs, 'maven.log')})`);
+  for (const [file, text] of Object.entries(poms)) {
+    fs.mkdirSync(path.dirname(path.join(L.maven, file)), { recursive: true });
+    fs.writeFileSync(path.join(L.maven, file), text);
+  }
+  const mavenLog = path.join(L.logs, 'maven.log');
+  const buildClasspath = () => runToLog('mvn', ['-B', '-q', '-Dstyle.color=never', '-f', path.join(L.maven, 'pom.xml'),
+    'dependency:build-classpath', '-Dmdep.includeScope=runtime', '-Dmdep.outputFile=classpath.txt'],
+  { cwd: L.maven, logFile: mavenLog });
+
+  const logSize = () => (fs.existsSync(mavenLog) ? fs.statSync(mavenLog).size : 0);
+  let from = logSize();
+  let code = await buildClasspath();
+  if (code !== 0) {
+    const out = fs.readFileSync(mavenLog, 'utf8').slice(from);
+    if (!out.includes(STAND_IN_PARENT.artifactId)) {
+      throw new ClusterError(`Maven failed to resolve the Ozone jars (exit ${code}):\n${tail(mavenLog, 40)}`);
+    }
+    // Resolution stopped on the missing parent POM: install the stand-in, then try again.
+    const standInDir = path.join(L.maven, 'stand-in');
+    fs.mkdirSync(standInDir, { recursive: true });
+    const pomFile = path.join(standInDir, `${STAND_IN_PARENT.artifactId}-${OZONE_VERSION}.pom`);
+    fs.writeFileSync(pomFile, standInPom());
+    // Run where there is no pom.xml, so install-file works without a project.
+    code = await runToLog('mvn', ['-B', '-q', '-Dstyle.color=never', 'install:install-file', `-Dfile=${pomFile}`, `-DpomFile=${pomFile}`, '-Dpackaging=pom'],
+      { cwd: standInDir, logFile: mavenLog });
+    if (code !== 0) throw new ClusterError(`Maven could not install the stand-in parent POM (exit ${code}):\n${tail(mavenLog, 40)}`);
+    from = logSize();
+    code = await buildClasspath();
+    if (code !== 0) throw new ClusterError(`Maven failed to resolve the Ozone jars (exit ${code}):\n${tail(mavenLog, 40)}`);
+  }
+  const classpaths = {};
+  for (const module of Object.keys(CLASSPATHS)) {
+    const text = fs.readFileSync(path.join(L.maven, module, 'classpath.txt'), 'utf8').trim();
+    classpaths[module] = text.split(path.delimiter).filter(Boolean);
+    if (!classpaths[module].length) throw new ClusterError(`Maven wrote an empty classpath for ${module}`);
+  }
+  writeFileAtomic(path.join(L.maven, 'classpaths.json'), `${JSON.stringify({ inputs: inputsHash, classpaths }, null, 2)}\n`);
+  done();
+  return classpaths;
+}
+
+// ---------------------------------------------------------------------------------------------
+// (2) Ports and configuration
+
+async function pickPorts() {
+  const servers = [];
+  const ports = {};
+  try {
+    // All listeners stay open until every port is picked, so no two names get the same port.
+    for (const [name, scope] of PORTS) {
+      const server = net.createServer();
+      servers.push(server);
+      await new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ host: scope === 'wildcard' ? '0.0.0.0' : LOOPBACK, port: 0, exclusive: true }, resolve);
+      });
+      ports[name] = server.address().port;
+    }
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(() => r()))));
+  }
+  return ports;
+}
+
+/** Ports of a stopped cluster are reused on restart (the datanode's are recorded in SCM). */
+async function portsStillFree(ports) {
+  const taken = [];
+  for (const [name, scope] of PORTS) {
+    const server = net.createServer();
+    const ok = await new Promise((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen({ host: scope === 'wildcard' ? '0.0.0.0' : LOOPBACK, port: ports[name], exclusive: true }, () => resolve(true));
+    });
+    if (ok) await new Promise((r) => server.close(() => r()));
+    else taken.push(`${name}=${ports[name]}`);
+  }
+  return taken;
+}
+
+function ozoneSite(L, ports, extra) {
+  const at = (port) => `${LOOPBACK}:${port}`;
+  const d = (sub) => path.join(L.data, sub);
+  /** [key, value, why] */
+  const props = [
+    ['# Addresses: everything on loopback, on ports picked free by cluster.mjs'],
+    ['ozone.scm.names', at(ports.scmDatanode), 'the datanode finds SCM here; the port must be given unless it is 9861'],
+    ['ozone.scm.client.address', at(ports.scmClient)],
+    ['ozone.scm.client.bind.host', LOOPBACK],
+    ['ozone.scm.client.port', ports.scmClient],
+    ['ozone.scm.block.client.address', at(ports.scmBlock)],
+    ['ozone.scm.block.client.bind.host', LOOPBACK],
+    ['ozone.scm.block.client.port', ports.scmBlock],
+    ['ozone.scm.datanode.address', at(ports.scmDatanode)],
+    ['ozone.scm.datanode.bind.host', LOOPBACK],
+    ['ozone.scm.datanode.port', ports.scmDatanode],
+    ['ozone.scm.security.service.address', at(ports.scmSecurity)],
+    ['ozone.scm.security.service.bind.host', LOOPBACK],
+    ['ozone.scm.security.service.port', ports.scmSecurity],
+    ['ozone.scm.http-address', at(ports.scmHttp)],
+    ['ozone.scm.http-bind-host', LOOPBACK],
+    ['ozone.scm.https-address', at(ports.scmHttps)],
+    ['ozone.scm.https-bind-host', LOOPBACK],
+    ['ozone.scm.ratis.port', ports.scmRatis, 'no bind-host key'],
+    ['ozone.scm.grpc.port', ports.scmGrpc, 'no bind-host key'],
+    ['ozone.om.address', at(ports.omRpc), 'Hadoop RPC; OM --init and Hadoop-RPC clients use it'],
+    ['ozone.om.http-address', at(ports.omHttp)],
+    ['ozone.om.http-bind-host', LOOPBACK],
+    ['ozone.om.https-address', at(ports.omHttps)],
+    ['ozone.om.https-bind-host', LOOPBACK],
+    ['ozone.om.ratis.port', ports.omRatis, 'the OM always runs Ratis, even alone'],
+    ['ozone.om.grpc.port', ports.omGrpc, 'OM gRPC: what the TypeScript backend talks to; binds the wildcard address'],
+    ['hdds.container.ipc.port', ports.dnStandalone, 'datanode gRPC (STAND_ALONE data path); binds the wildcard address'],
+    ['hdds.container.ratis.ipc.port', ports.dnRatisIpc],
+    ['hdds.container.ratis.admin.port', ports.dnRatisAdmin],
+    ['hdds.container.ratis.server.port', ports.dnRatisServer],
+    ['hdds.container.ratis.datastream.port', ports.dnRatisDatastream],
+    ['hdds.datanode.replication.port', ports.dnReplication],
+    ['hdds.datanode.http-address', at(ports.dnHttp)],
+    ['hdds.datanode.http-bind-host', LOOPBACK],
+    ['hdds.datanode.https-address', at(ports.dnHttps)],
+    ['hdds.datanode.https-bind-host', LOOPBACK],
+    ['hdds.datanode.client.address', at(ports.dnClient)],
+    ['hdds.datanode.client.bind.host', LOOPBACK],
+    ['hdds.datanode.client.port', ports.dnClient],
+    ['ozone.s3g.http-address', at(ports.s3gHttp)],
+    ['ozone.s3g.http-bind-host', LOOPBACK],
+    ['ozone.s3g.https-address', at(ports.s3gHttps)],
+    ['ozone.s3g.https-bind-host', LOOPBACK],
+    ['ozone.s3g.webadmin.http-address', at(ports.s3gAdminHttp)],
+    ['ozone.s3g.webadmin.http-bind-host', LOOPBACK],
+    ['ozone.s3g.webadmin.https-address', at(ports.s3gAdminHttps)],
+    ['ozone.s3g.webadmin.https-bind-host', LOOPBACK],
+
+    ['# Directories: one per component, so none adopts another one\'s Ratis dir'],
+    ['ozone.metadata.dirs', d('meta')],
+    ['ozone.scm.db.dirs', d('scm')],
+    ['ozone.scm.ha.ratis.storage.dir', d('scm-ratis')],
+    ['ozone.om.db.dirs', d('om')],
+    ['ozone.om.ratis.storage.dir', d('om-ratis')],
+    ['hdds.datanode.dir', d('dn'), 'mandatory in 2.2.0'],
+    ['hdds.container.ratis.datanode.storage.dir', d('dn-ratis')],
+    ['ozone.scm.datanode.id.dir', d('dn-id')],
+
+    ['# One node'],
+    ['hdds.scm.safemode.min.datanode', 1, 'default 3 would keep SCM in safe mode forever'],
+    ['hdds.scm.safemode.pipeline.creation', false],
+    ['hdds.scm.wait.time.after.safemode.exit', '1s', 'default 5m delays background pipeline creation'],
+    ['hdds.heartbeat.interval', '1s', 'default 30s; speeds up registration and safe-mode exit'],
+    ['ozone.replication', 'ONE', 'client default (Java s3g PUT without storage class, ozone sh)'],
+    ['ozone.replication.type', 'STAND_ALONE', 'the pure-gRPC data path the TypeScript backend uses'],
+    ['ozone.server.default.replication', 'ONE', 'OM fallback when neither key nor bucket says'],
+    ['ozone.server.default.replication.type', 'STAND_ALONE'],
+    // A lone Ratis server still waits one election timeout (5 s) before it leads; SCM --init, SCM
+    // and OM each paid that on every start.
+    ['ozone.scm.ha.raft.server.rpc.first-election.timeout', '1s', 'SCM: default falls back to 5s'],
+    ['ozone.om.ratis.minimum.timeout', '1s', 'OM: default 5s; also its first-election wait'],
+    ['hdds.raft.server.rpc.first-election.timeout', '1s', 'datanode Ratis pipelines (RATIS/ONE keys)'],
+    ['ozone.scm.container.size', '1GB', 'default 5GB'],
+    // Hadoop RPC handler threads: 100 per server by default (SCM alone ran ~400 threads).
+    ['ozone.scm.handler.count.key', 10],
+    ['ozone.scm.client.handler.count.key', 10],
+    ['ozone.scm.block.handler.count.key', 10],
+    ['ozone.scm.datanode.handler.count.key', 10],
+    ['ozone.om.handler.count.key', 10, 'Hadoop RPC only; OM gRPC has its own pool (ozone.om.grpc.read.thread.num)'],
+    ['hdds.datanode.volume.min.free.space', '100MB'],
+    // Leave the datanode's write-time checksum check off (its default). Turned on, a WriteChunk
+    // of 64 KiB or more from the Java client (a Java s3g PutObject) sends the 2.2.0 datanode into
+    // an endless allocation of checksum ByteStrings until OutOfMemoryError (seen with 512m and 1g
+    // heaps; 16 KiB writes pass). Wrong checksums still show up on read: Java readers verify.
+    ['hdds.datanode.chunk.data.validation.check', false, 'true makes the 2.2.0 datanode run out of heap on writes of 64 KiB or more'],
+
+    ['# Security off; plaintext gRPC'],
+    ['ozone.security.enabled', false],
+    ['ozone.acl.enabled', false],
+    ['hdds.block.token.enabled', false],
+    ['hdds.grpc.tls.enabled', false],
+    ['ozone.http.policy', 'HTTP_ONLY'],
+    ['ozone.om.s3.grpc.server_enabled', true, 'the default; stated because the TypeScript backend needs it'],
+    ['ozone.om.transport.class', 'org.apache.hadoop.ozone.om.protocolPB.GrpcOmTransportFactory',
+      'Java clients of this cluster (the s3g, the readiness probe) reach the OM over gRPC like the TypeScript backend'],
+  ];
+  if (extra.length) props.push(['# From --set']);
+  for (const [k, v] of extra) props.push([k, v]);
+
+  const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  // XML comments must not contain "--".
+  const comment = (s) => esc(s).replace(/--/g, '- -');
+  const body = props.map(([key, value, why]) => {
+    if (value === undefined) return `\n  <!-- ${comment(key.slice(2))} -->`;
+    const note = why ? ` <!-- ${comment(why)} -->` : '';
+    return `  <property><name>${esc(key)}</name><value>${esc(value)}</value></property>${note}`;
+  }).join('\n');
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<!-- Written by scripts/ozone/cluster.mjs for a single-node Ozone ${OZONE_VERSION} cluster in
+     ${comment(L.dir)}. Rewritten on every start from a stopped state: to change a setting
+     for good, give it to \`cluster.mjs up\` as a set option (KEY=VALUE). -->
+<configuration>
+${body}
+</configuration>
+`;
+}
+
+// reload4j (log4j 1) for the daemons' own logs; ${ozone.log.dir}/${ozone.log.file} are system
+// properties set per JVM. Without a config file the daemons log nothing at all.
+const LOG4J = `# Written by scripts/ozone/cluster.mjs
+log4j.rootLogger=INFO, FILE
+log4j.appender.FILE=org.apache.log4j.RollingFileAppender
+log4j.appender.FILE.File=\${ozone.log.dir}/\${ozone.log.file}
+log4j.appender.FILE.MaxFileSize=20MB
+log4j.appender.FILE.MaxBackupIndex=2
+log4j.appender.FILE.layout=org.apache.log4j.PatternLayout
+log4j.appender.FILE.layout.ConversionPattern=%d{ISO8601} %-5p %c{1}: %m%n
+# Hadoop's native-library and metrics chatter
+log4j.logger.org.apache.hadoop.util.NativeCodeLoader=ERROR
+log4j.logger.org.apache.hadoop.metrics2=WARN
+# Jetty request logs of the web UIs (every /jmx poll)
+log4j.logger.http.requests=WARN
+`;
+
+// log4j2, used only by Ozone's audit loggers (OMAudit, SCMAudit, DNAudit, S3GAudit).
+const LOG4J2_AUDIT = `# Written by scripts/ozone/cluster.mjs
+status = error
+appender.audit.type = RollingFile
+appender.audit.name = AUDIT
+appender.audit.fileName = \${sys:ozone.log.dir}/\${sys:ozone.daemon}-audit.log
+appender.audit.filePattern = \${sys:ozone.log.dir}/\${sys:ozone.daemon}-audit.log.%i
+appender.audit.layout.type = PatternLayout
+appender.audit.layout.pattern = %d{DEFAULT} | %-5level | %c{1} | %msg%n
+appender.audit.policies.type = Policies
+appender.audit.policies.size.type = SizeBasedTriggeringPolicy
+appender.audit.policies.size.size = 20MB
+appender.audit.strategy.type = DefaultRolloverStrategy
+appender.audit.strategy.max = 2
+rootLogger.level = info
+rootLogger.appenderRef.audit.ref = AUDIT
+`;
+
+function writeConf(L, state) {
+  writeFileAtomic(path.join(L.conf, 'ozone-site.xml'), ozoneSite(L, state.ports, state.settings));
+  writeFileAtomic(path.join(L.conf, 'log4j.properties'), LOG4J);
+  writeFileAtomic(path.join(L.conf, 'log4j2.properties'), LOG4J2_AUDIT);
+}
+
+// ---------------------------------------------------------------------------------------------
+// (3) JVMs
+
+function javaBin() {
+  return process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
+}
+
+async function javaMajor(L) {
+  const out = path.join(L.logs, 'java-version.out');
+  fs.rmSync(out, { force: true });
+  const code = await runToLog(javaBin(), ['-version'], { cwd: L.dir, logFile: out });
+  if (code !== 0) throw new ClusterError(`\`${javaBin()} -version\` failed`);
+  const m = /version "(\d+)(?:\.(\d+))?/.exec(fs.readFileSync(out, 'utf8'));
+  if (!m) throw new ClusterError(`cannot read the Java version from ${out}`);
+  return m[1] === '1' ? Number(m[2]) : Number(m[1]);
+}
+
+/** The JVM options Ozone's own launcher would use (notes §1.3), plus ours. */
+function jvmArgs(L, state, name, classpath, heap, shortLived = false) {
+  const args = [
+    `-Xmx${heap}`,
+    // The default initial heap is 1/64 of the machine's RAM (~380 MB here), committed and soon
+    // touched by every JVM although each daemon uses ~50-100 MB; start small and grow instead.
+    '-Xms64m',
+    ...(shortLived ? ['-XX:TieredStopAtLevel=1'] : []), // start faster; C2 never pays off here
+    '-XX:+UseSerialGC', // one small heap per daemon on a shared machine; fewer GC threads
+    '-XX:+ExitOnOutOfMemoryError',
+    `-XX:ErrorFile=${path.join(L.logs, `hs_err_${name}_%p.log`)}`,
+    `-Djava.io.tmpdir=${L.tmp}`, // RocksDB unpacks its native library here
+    '-Djava.net.preferIPv4Stack=true',
+    '-Dorg.apache.ratis.thirdparty.io.netty.allocator.useCacheForAllThreads=false',
+  ];
+  if (state.javaMajor >= 9) {
+    args.push('--add-opens', 'java.base/java.nio=ALL-UNNAMED', '--add-opens', 'java.base/java.lang=ALL-UNNAMED',
+      '--add-opens', 'java.base/java.lang.reflect=ALL-UNNAMED');
+  }
+  if (state.javaMajor >= 17) {
+    args.push('--add-opens', 'java.management/com.sun.jmx.mbeanserver=ALL-UNNAMED',
+      '--add-exports', 'java.management/com.sun.jmx.mbeanserver=ALL-UNNAMED');
+  }
+  args.push(
+    `-Dlog4j.configuration=file:${path.join(L.conf, 'log4j.properties')}`,
+    `-Dlog4j.configurationFile=${path.join(L.conf, 'log4j2.properties')}`,
+    `-Dozone.log.dir=${L.logs}`,
+    `-Dozone.log.file=${name}.log`,
+    // These two identify our processes (see isOurs).
+    `-Dozone.cluster.dir=${L.dir}`,
+    `-Dozone.daemon=${name}`,
+    // conf/ first: OzoneConfiguration loads ozone-site.xml from the classpath.
+    '-cp', [L.conf, ...classpath].join(path.delimiter),
+  );
+  return args;
+}
+
+/** Starts a daemon detached (own process group, survives this script), output to logs/<name>.out. */
+function startDaemon(L, state, name, classpath) {
+  const args = [...jvmArgs(L, state, name, classpath, state.heap), DAEMONS[name].mainClass];
+  const fd = fs.openSync(path.join(L.logs, `${name}.out`), 'a');
+  fs.writeSync(fd, `\n=== ${new Date().toISOString()} starting ${name}\n`);
+  const child = spawn(javaBin(), args, { cwd: L.dir, detached: true, stdio: ['ignore', fd, fd] });
+  fs.closeSync(fd);
+  child.on('error', (e) => log(`${name}: ${e.message}`));
+  child.unref();
+  state.pids[name] = child.pid;
+  saveState(L, state); // recorded at once, so `down` finds it even if this script dies now
+  return child;
+}
+
+/** `--init` of SCM or OM: runs once per state dir, then exits. */
+async function initOnce(L, state, name, classpath, deadline) {
+  const marker = path.join(L.data, `.${name}-initialized`);
+  if (fs.existsSync(marker)) return;
+  const done = slowStep(`initialising ${name.toUpperCase()}`);
+  const logFile = path.join(L.logs, `${name}-init.out`);
+  // A slow-starting JVM does not need a big heap for this.
+  const args = [...jvmArgs(L, state, `${name}-init`, classpath, '256m', true), DAEMONS[name].mainClass, '--init'];
+  for (;;) {
+    const code = await runToLog(javaBin(), args, { cwd: L.dir, logFile, timeoutMs: Math.max(1000, deadline - Date.now()) });
+    if (code === 0) break;
+    // OM --init asks SCM for its cluster id; SCM may still be starting.
+    if (name !== 'om' || Date.now() + 2000 > deadline) {
+      throw new ClusterError(`${name.toUpperCase()} --init failed (exit ${code}):\n${logTails(L, [`${name}-init`], 0, 40)}`);
+    }
+    await sleep(2000);
+  }
+  fs.writeFileSync(marker, `${new Date().toISOString()}\n`);
+  done();
+}
+
+// ---------------------------------------------------------------------------------------------
+// (4) Readiness
+
+async function scmBean(ports, name) {
+  const url = `http://${LOOPBACK}:${ports.scmHttp}/jmx?qry=${name}`;
+  const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+  const bean = (await res.json()).beans?.[0];
+  if (!bean) throw new Error(`no ${name} bean yet`);
+  return bean;
+}
+
+async function scmInSafeMode(ports) {
+  const bean = await scmBean(ports, 'Hadoop:service=StorageContainerManager,name=StorageContainerManagerInfo,component=ServerRuntime');
+  if (typeof bean.InSafeMode !== 'boolean') throw new Error('no InSafeMode attribute yet');
+  return bean.InSafeMode;
+}
+
+/** For messages only: what SCM knows about datanodes and pipelines. */
+async function scmSummary(ports) {
+  const nodes = await scmBean(ports, 'Hadoop:service=StorageContainerManager,name=SCMNodeMetrics').catch(() => ({}));
+  const pipelines = await scmBean(ports, 'Hadoop:service=SCMPipelineManager,name=SCMPipelineManagerInfo').catch(() => ({}));
+  const open = pipelines.PipelineInfo?.find?.((e) => e.key === 'OPEN')?.value;
+  return `healthy datanodes ${nodes.InServiceHealthyNodes ?? '?'}, open pipelines ${open ?? '?'}`;
+}
+
+function assertAlive(L, state, names, children) {
+  for (const name of names) {
+    if (children[name]?.exitCode != null || !isOurs(L, name, state.pids[name])) {
+      throw new ClusterError(`${name} exited during start-up`);
+    }
+  }
+}
+
+/**
+ * Waits until the cluster accepts writes:
+ *   a. SCM's /jmx says it left safe mode (it needs the datanode registered for that);
+ *   b. the OM gRPC port accepts connections;
+ *   c. WriteProbe.java (Ozone's own client, same jars) writes a STAND_ALONE/ONE key through OM
+ *      gRPC + datanode gRPC, reads it back and deletes it — retrying until the deadline.
+ * Any daemon exiting meanwhile fails at once.
+ */
+async function waitUntilWritable(L, state, classpaths, children, deadline) {
+  let stage = 'SCM leaving safe mode';
+  let detail = '';
+  const done = slowStep('waiting for the cluster to accept writes');
+  let ok = false;
+  try {
+    for (;;) {
+      assertAlive(L, state, CORE, children);
+      try {
+        if (!(await scmInSafeMode(state.ports))) break;
+        detail = `SCM in safe mode; ${await scmSummary(state.ports)}`;
+      } catch (e) {
+        detail = `SCM /jmx: ${e.cause?.code ?? e.message}`;
+      }
+      if (Date.now() > deadline) throw new ClusterError(`timed out waiting for ${stage} (${detail})`);
+      await sleep(500);
+    }
+    stage = 'the OM gRPC port';
+    while (!(await canConnect(state.ports.omGrpc))) {
+      assertAlive(L, state, CORE, children);
+      if (Date.now() > deadline) throw new ClusterError(`timed out waiting for ${stage} ${state.ports.omGrpc}`);
+      await sleep(500);
+    }
+    stage = 'a test write';
+    const probeLog = path.join(L.logs, 'probe.out');
+    // The probe retries until the deadline itself; the kill timer is a backstop (JVM start, a hung call).
+    const remainingSec = Math.max(1, Math.floor((deadline - Date.now()) / 1000));
+    const args = [...jvmArgs(L, state, 'probe', classpaths.probe, '256m', true), PROBE_SOURCE, String(remainingSec), 'ozone-cluster-probe'];
+    const from = fs.existsSync(probeLog) ? fs.statSync(probeLog).size : 0;
+    const code = await runToLog(javaBin(), args, { cwd: L.dir, logFile: probeLog, timeoutMs: (remainingSec + 10) * 1000 });
+    const out = fs.readFileSync(probeLog, 'utf8').slice(from).trim().split('\n');
+    const last = out[out.length - 1];
+    if (code !== 0 || !last.startsWith('OK ')) {
+      assertAlive(L, state, CORE, children);
+      throw new ClusterError(`${stage} failed (probe exit ${code}): ${last}`);
+    }
+    state.probe = last.slice(3);
+    ok = true;
+  } finally {
+    done(ok);
+  }
+}
+
+/** Ozone's own S3 gateway answers: a HEAD on a bucket reaches the OM (404 or 200 = it works). */
+async function s3gAnswers(ports) {
+  const now = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
+  // Security is off, so the gateway reads the access key id from the header but checks no signature.
+  const res = await fetch(`http://${LOOPBACK}:${ports.s3gHttp}/ozone-cluster-s3g-probe`, {
+    method: 'HEAD',
+    signal: AbortSignal.timeout(5000),
+    headers: {
+      'x-amz-date': now,
+      'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
+      authorization: `AWS4-HMAC-SHA256 Credential=ozone-cluster/${now.slice(0, 8)}/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=${'0'.repeat(64)}`,
+    },
+  });
+  return res.status;
+}
+
+async function waitForS3g(L, state, children, deadline) {
+  const done = slowStep('waiting for the S3 gateway');
+  let detail = '';
+  let ok = false;
+  try {
+    for (;;) {
+      assertAlive(L, state, [...CORE, 's3g'], children);
+      try {
+        const status = await s3gAnswers(state.ports);
+        if (status === 200 || status === 404) {
+          ok = true;
+          return;
+        }
+        detail = `HEAD answered ${status}`;
+      } catch (e) {
+        detail = e.cause?.code ?? e.message;
+      }
+      if (Date.now() > deadline) throw new ClusterError(`timed out waiting for the S3 gateway on ${state.ports.s3gHttp} (${detail})`);
+      await sleep(500);
+    }
+  } finally {
+    done(ok);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands
+
+async function up(opts) {
+  const L = layout(opts.dir);
+  ensureStateDir(L);
+  const started = Date.now();
+  const deadline = started + opts.timeoutSec * 1000;
+  const release = await acquireLock(L, deadline);
+
+  let state = readJson(L.clusterJson);
+  const alive = (name) => state && isOurs(L, name, state.pids?.[name]);
+  const wanted = opts.s3g ? [...CORE, 's3g'] : CORE;
+  const sameSettings = !state || JSON.stringify(state.settings) === JSON.stringify(opts.set) || opts.set.length === 0;
+
+  if (state && CORE.every(alive) && state.readyAt && wanted.every(alive)) {
+    if (!sameSettings) log('the cluster is already running; --set is ignored until it is restarted (down, then up)');
+    printResult(state, wanted.includes('s3g') || alive('s3g'));
+    release();
+    return;
+  }
+
+  const classpaths = await resolveClasspaths(L);
+  const anyAlive = state && Object.keys(DAEMONS).some(alive);
+  if (!state) {
+    state = {
+      ozoneVersion: OZONE_VERSION,
+      dir: L.dir,
+      createdAt: new Date().toISOString(),
+      ports: await pickPorts(),
+      settings: opts.set,
+      pids: {},
+    };
+  } else if (!anyAlive) {
+    const taken = await portsStillFree(state.ports);
+    if (taken.length) {
+      throw new ClusterError(`ports of this cluster are now taken by other processes (${taken.join(', ')}); \`down --purge\` and \`up\` again to pick new ones`);
+    }
+  }
+  if (!anyAlive && opts.set.length) state.settings = opts.set;
+  state.heap = opts.heap;
+  state.javaMajor = await javaMajor(L);
+  state.endpoints = endpoints(state.ports);
+  state.paths = {
+    ozoneSite: path.join(L.conf, 'ozone-site.xml'),
+    conf: L.conf,
+    data: L.data,
+    logs: L.logs,
+    classpaths: Object.fromEntries(Object.keys(CLASSPATHS).map((m) => [m, path.join(L.maven, m, 'classpath.txt')])),
+  };
+  state.pids ??= {};
+  delete state.readyAt;
+  if (!anyAlive) writeConf(L, state);
+  saveState(L, state);
+
+  const children = {};
+  const startIfDown = (name) => {
+    if (!alive(name)) children[name] = startDaemon(L, state, name, classpaths[name]);
+  };
+  try {
+    const coreDown = CORE.some((n) => !alive(n));
+    if (coreDown) {
+      // SCM first; the datanode can register while OM initialises (OM --init needs SCM up).
+      await initOnce(L, state, 'scm', classpaths.scm, deadline);
+      startIfDown('scm');
+      startIfDown('dn');
+      const waitScm = slowStep('waiting for SCM');
+      while (!(await canConnect(state.ports.scmClient))) {
+        assertAlive(L, state, ['scm'], children);
+        if (Date.now() > deadline) throw new ClusterError('timed out waiting for the SCM client port');
+        await sleep(300);
+      }
+      waitScm();
+      await initOnce(L, state, 'om', classpaths.om, deadline);
+      startIfDown('om');
+    }
+    if (coreDown || !state.probe) await waitUntilWritable(L, state, classpaths, children, deadline);
+    state.readyAt = new Date().toISOString();
+    state.upSeconds = Number(((Date.now() - started) / 1000).toFixed(1));
+    saveState(L, state);
+    if (opts.s3g && !alive('s3g')) {
+      startIfDown('s3g');
+      await waitForS3g(L, state, children, Math.max(deadline, Date.now() + 60_000));
+      state.upSeconds = Number(((Date.now() - started) / 1000).toFixed(1));
+      saveState(L, state);
+    }
+  } catch (e) {
+    if (!(e instanceof ClusterError)) throw e;
+    const names = Object.keys(DAEMONS).filter((n) => state.pids[n]);
+    const message = `${e.message}\n${logTails(L, [...names, 'probe'], started)}`;
+    // Leave nothing half-started behind; the logs stay in the state dir.
+    await stopAll(L, state);
+    throw new ClusterError(`${message}\nozone-cluster: stopped the cluster again; logs are in ${L.logs}`);
+  }
+  printResult(state, opts.s3g || alive('s3g'));
+  release();
+}
+
+function printResult(state, withS3g) {
+  const lines = [];
+  if (withS3g) lines.push(`S3G ${state.endpoints.s3g}`);
+  lines.push(state.endpoints.omGrpc);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function stopAll(L, state) {
+  const results = {};
+  for (const name of Object.keys(DAEMONS).reverse()) {
+    const pid = state.pids?.[name];
+    if (!pid) continue;
+    results[name] = await stopProcess(L, name, pid, DEFAULTS.stopTimeoutMs);
+    delete state.pids[name];
+  }
+  delete state.readyAt;
+  delete state.probe;
+  if (fs.existsSync(L.dir)) saveState(L, state);
+  return results;
+}
+
+async function down(opts) {
+  const L = layout(opts.dir);
+  if (!fs.existsSync(L.dir)) return;
+  if (!fs.existsSync(L.marker)) throw new ClusterError(`${L.dir} is not an ozone-cluster state dir (no ${MARKER_FILE}); not touching it`);
+  const release = await acquireLock(L);
+  const state = readJson(L.clusterJson);
+  if (state) {
+    const results = await stopAll(L, state);
+    for (const [name, result] of Object.entries(results)) {
+      if (result.startsWith('killed')) log(`${name} ${result}`);
+    }
+  }
+  release();
+  if (opts.purge) fs.rmSync(L.dir, { recursive: true, force: true });
+}
+
+async function status(opts) {
+  const L = layout(opts.dir);
+  const state = fs.existsSync(L.marker) ? readJson(L.clusterJson) : undefined;
+  if (!state) {
+    process.stdout.write(`down (no cluster in ${L.dir})\n`);
+    return 3;
+  }
+  const lines = [];
+  let coreUp = true;
+  for (const name of Object.keys(DAEMONS)) {
+    const pid = state.pids?.[name];
+    const running = isOurs(L, name, pid);
+    if (CORE.includes(name) && !running) coreUp = false;
+    if (running) lines.push(`  ${name.padEnd(4)} pid ${pid}, RSS ${rssMiB(pid) ?? '?'} MiB`);
+    else lines.push(`  ${name.padEnd(4)} not running`);
+  }
+  let safeMode = '';
+  if (coreUp) {
+    safeMode = await scmInSafeMode(state.ports).then((s) => (s ? ', SCM in safe mode' : ''), () => ', SCM /jmx not answering');
+  }
+  const up = coreUp && state.readyAt && !safeMode;
+  const anyRunning = Object.keys(DAEMONS).some((n) => isOurs(L, n, state.pids?.[n]));
+  const head = up ? 'up' : coreUp ? `starting or unhealthy${safeMode}` : anyRunning ? 'partly running (`up` starts what is missing)' : 'down';
+  process.stdout.write(`${head} (${L.dir})\n${lines.join('\n')}\n`);
+  if (up) {
+    const e = state.endpoints;
+    process.stdout.write(`  OM gRPC ${e.omGrpc}, datanode gRPC ${e.datanodeGrpc}, SCM web ${e.scmWeb}${isOurs(L, 's3g', state.pids.s3g) ? `, S3G ${e.s3g}` : ''}\n`);
+  }
+  return up ? 0 : 3;
+}
+
+const USAGE = `usage: node scripts/ozone/cluster.mjs <command> [options]
+  up      [--dir DIR] [--s3g] [--timeout SEC (180)] [--heap SIZE (512m)] [--set KEY=VALUE]...
+          start (or find running) a single-node Ozone ${OZONE_VERSION}; last stdout line: OM gRPC host:port
+  down    [--dir DIR] [--purge]   stop it (SIGTERM, SIGKILL after 30 s); --purge deletes DIR
+  status  [--dir DIR]             exit 0 when up, 3 otherwise
+DIR defaults to ${path.join(PROJECT_ROOT, '.ozone')}`;
+
+async function main() {
+  let opts;
+  try {
+    opts = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`${e.message}\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    if (opts.command === 'up') await up(opts);
+    else if (opts.command === 'down') await down(opts);
+    else return await status(opts);
+    return 0;
+  } catch (e) {
+    if (!(e instanceof ClusterError)) throw e;
+    log(e.message);
+    return 1;
+  }
+}
+
+// `status | head -1` and the like: a closed stdout is not an error.
+process.stdout.on('error', (e) => {
+  if (e.code !== 'EPIPE') throw e;
+});
+process.exitCode = await main();
