@@ -1,10 +1,12 @@
 /**
- * Configuration: defaults < config file < environment < command-line flags, validated by one ajv
- * schema (every problem listed in one error), then deep-frozen. Nothing reads process.env after this.
+ * Configuration: defaults < ozone-site.xml < config file < environment < command-line flags,
+ * validated by one ajv schema (every problem listed in one error), then deep-frozen. Nothing reads
+ * process.env after this.
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { Ajv } from "ajv";
+import { Ajv, type ErrorObject } from "ajv";
+import { XMLParser, XMLValidator } from "fast-xml-parser";
 
 export interface Credential {
   accessKeyId: string;
@@ -20,7 +22,7 @@ export interface Config {
     region: string;
   };
   admin: { host: string; port: number };
-  backend: "embedded";
+  backend: "embedded" | "ozone";
   dataDir: string;
   /** empty: the first start generates a pair and keeps it in the data directory */
   credentials: Credential[];
@@ -33,6 +35,24 @@ export interface Config {
     /** allowed clock difference for signed requests */
     maxClockSkewSeconds: number;
   };
+  ozone: OzoneConfig;
+}
+
+export interface OzoneConfig {
+  /** OM gRPC endpoints, "host:port", tried in order; the client fails over among them on not-leader / unavailable */
+  omAddresses: string[];
+  /** the Ozone volume that holds S3 buckets (Ozone's own gateway: ozone.s3g.volume.name, default "s3v") */
+  volume: string;
+  /** path of an ozone-site.xml read at start (absolute after loading), or undefined */
+  siteXml?: string;
+  /**
+   * S3 storage class -> Ozone replication, as "STANDALONE/ONE", "RATIS/ONE", "RATIS/THREE", "EC/<codec>-<data>-<parity>-<chunk>k" (e.g. "EC/rs-3-2-1024k"),
+   * or "DEFAULT" (send no replication; the OM uses the bucket's default, then the server's).
+   * STANDARD is also what a request without x-amz-storage-class gets; a class missing here uses STANDARD's entry.
+   */
+  replication: Record<string, string>;
+  /** deadline of one OM or datanode call, ms */
+  requestTimeoutMs: number;
 }
 
 export const DEFAULTS: Config = {
@@ -43,15 +63,25 @@ export const DEFAULTS: Config = {
   credentials: [],
   log: { level: "info", audit: true },
   limits: { maxXmlBodyBytes: 2 * 1024 * 1024, maxObjectBytes: 5 * 1024 ** 3, maxClockSkewSeconds: 900 },
+  ozone: { omAddresses: [], volume: "s3v", replication: { STANDARD: "DEFAULT", REDUCED_REDUNDANCY: "RATIS/ONE" }, requestTimeoutMs: 30000 },
 };
 
 const port = { type: "integer", minimum: 0, maximum: 65535 };
 const host = { type: "string", minLength: 1 };
 
+/** host:port with a DNS name (underscores allowed: docker-compose service names), an IPv4 address or an [IPv6] address; port 1-65535 */
+const HOST_PORT = "^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?):([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$";
+/**
+ * Ozone volume names (HddsClientUtils.verifyResourceName): 3-63 characters of lowercase letters,
+ * digits, '-' and '.', starting and ending with a letter or digit, no "..", ".-" or "-.", not an IPv4 address.
+ */
+const VOLUME = "^(?=.{3,63}$)(?!\\d+\\.\\d+\\.\\d+\\.\\d+$)(?!.*(\\.\\.|\\.-|-\\.))[a-z0-9][a-z0-9.-]*[a-z0-9]$";
+const REPLICATION = "^(DEFAULT|STANDALONE/ONE|RATIS/(ONE|THREE)|EC/[a-z]+-\\d+-\\d+-\\d+k)$";
+
 const schema = {
   type: "object",
   additionalProperties: false,
-  required: ["s3", "admin", "backend", "dataDir", "credentials", "log", "limits"],
+  required: ["s3", "admin", "backend", "dataDir", "credentials", "log", "limits", "ozone"],
   properties: {
     s3: {
       type: "object",
@@ -65,7 +95,7 @@ const schema = {
       },
     },
     admin: { type: "object", additionalProperties: false, required: ["host", "port"], properties: { host, port } },
-    backend: { enum: ["embedded"] },
+    backend: { enum: ["embedded", "ozone"] },
     dataDir: { type: "string", minLength: 1 },
     credentials: {
       type: "array",
@@ -95,6 +125,25 @@ const schema = {
         maxClockSkewSeconds: { type: "integer", minimum: 1 },
       },
     },
+    ozone: {
+      type: "object",
+      additionalProperties: false,
+      required: ["omAddresses", "volume", "replication", "requestTimeoutMs"],
+      properties: {
+        omAddresses: { type: "array", items: { type: "string", pattern: HOST_PORT } },
+        volume: { type: "string", pattern: VOLUME },
+        siteXml: { type: "string", minLength: 1 },
+        replication: {
+          type: "object",
+          // STANDARD is the fallback of every other class
+          required: ["STANDARD"],
+          properties: { STANDARD: { type: "string", pattern: REPLICATION } },
+          propertyNames: { type: "string", pattern: "^[A-Z_]+$" },
+          additionalProperties: { type: "string", pattern: REPLICATION },
+        },
+        requestTimeoutMs: { type: "integer", minimum: 100 },
+      },
+    },
   },
 } as const;
 
@@ -121,6 +170,9 @@ const ENV: Record<string, (c: Json, v: string) => void> = {
   S3G_BACKEND: (c, v) => (c.backend = v),
   S3G_LOG_LEVEL: (c, v) => at(c, "log").level = v,
   S3G_AUDIT_LOG: (c, v) => at(c, "log").audit = bool(v),
+  S3G_OZONE_OM_ADDRESS: (c, v) => at(c, "ozone").omAddresses = list(v),
+  S3G_OZONE_VOLUME: (c, v) => at(c, "ozone").volume = v,
+  S3G_OZONE_SITE_XML: (c, v) => at(c, "ozone").siteXml = v,
 };
 
 /** Command-line flags: --name value or --name=value. */
@@ -134,6 +186,9 @@ const FLAGS: Record<string, (c: Json, v: string) => void> = {
   "--data-dir": ENV.S3G_DATA_DIR,
   "--backend": ENV.S3G_BACKEND,
   "--log-level": ENV.S3G_LOG_LEVEL,
+  "--ozone-om-address": ENV.S3G_OZONE_OM_ADDRESS,
+  "--ozone-volume": ENV.S3G_OZONE_VOLUME,
+  "--ozone-site-xml": ENV.S3G_OZONE_SITE_XML,
 };
 
 function at(c: Json, k: string): Json {
@@ -166,6 +221,173 @@ function deepFreeze<T>(o: T): T {
   return o;
 }
 
+/** What the schema's patterns mean, for problem texts. */
+const PATTERN_TEXT: Record<string, string> = {
+  [HOST_PORT]: "host:port (a DNS name, an IPv4 address or an [IPv6] address; port 1-65535)",
+  [VOLUME]: "an Ozone volume name (3-63 of a-z, 0-9, '.' and '-', starting and ending with a letter or digit)",
+  [REPLICATION]: "DEFAULT, STANDALONE/ONE, RATIS/ONE, RATIS/THREE or EC/<codec>-<data>-<parity>-<chunk>k",
+  "^[A-Z_]+$": "an S3 storage class name (A-Z and _)",
+};
+
+function valueAt(data: unknown, pointer: string): unknown {
+  for (const seg of pointer.split("/").slice(1)) data = (data as Json | undefined)?.[seg.replace(/~1/g, "/").replace(/~0/g, "~")];
+  return data;
+}
+
+function describe(e: ErrorObject, data: Json): string | undefined {
+  const where = e.instancePath.replace(/^\//, "").replace(/\//g, ".") || "(root)";
+  // a bad property name gives a "pattern" error carrying the name, then this summary
+  if (e.keyword === "propertyNames") return undefined;
+  if (e.keyword === "pattern") {
+    const pattern = String(e.params.pattern);
+    const what = PATTERN_TEXT[pattern] ? `is not ${PATTERN_TEXT[pattern]}` : `must match pattern ${pattern}`;
+    return `${where}: ${JSON.stringify(e.propertyName ?? valueAt(data, e.instancePath))} ${what}`;
+  }
+  return `${where}: ${e.message}${e.params && "allowedValues" in e.params ? ` (${(e.params.allowedValues as unknown[]).join(", ")})` : ""}${e.params && "additionalProperty" in e.params ? ` (${String(e.params.additionalProperty)})` : ""}`;
+}
+
+const siteXmlParser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: "@_",
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: true,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  isArray: (_name, jpath) => jpath === "configuration.property",
+});
+
+/** An element's or attribute's text as parsed: a string, or an object with #text when the element has attributes. */
+function textOf(v: unknown): string | undefined {
+  if (typeof v === "string") return v.trim();
+  if (v && typeof v === "object" && "#text" in v) return String((v as Json)["#text"]).trim();
+  return undefined;
+}
+
+/**
+ * The properties of a Hadoop configuration file: `<property><name>k</name><value>v</value></property>`
+ * or Hadoop's short form `<property name="k" value="v"/>`. A later duplicate wins, as in Hadoop;
+ * <final>, <description> and <tag> are ignored, and so is `${var}` expansion.
+ */
+function hadoopProperties(xmlText: string): Map<string, string> | string {
+  const valid = XMLValidator.validate(xmlText);
+  if (valid !== true) return `not well-formed XML: ${valid.err.msg} (line ${valid.err.line})`;
+  const root = (siteXmlParser.parse(xmlText) as Json).configuration;
+  if (root === undefined) return "not a Hadoop configuration file (no <configuration> element)";
+  const props = new Map<string, string>();
+  const list = root && typeof root === "object" ? (root as Json).property : undefined;
+  for (const p of Array.isArray(list) ? (list as unknown[]) : []) {
+    if (!p || typeof p !== "object") continue;
+    const name = textOf((p as Json).name ?? (p as Json)["@_name"]);
+    const value = textOf((p as Json).value ?? (p as Json)["@_value"]);
+    if (name && value !== undefined) props.set(name, value);
+  }
+  return props;
+}
+
+/** The host of a Hadoop "host[:port]" value (Guava HostAndPort's reading): "[v6]:port", bare IPv6, or a name or IPv4 address with an optional port. */
+function hostOf(v: string): string {
+  const bracketed = /^(\[[^\]]*\])(:\d*)?$/.exec(v);
+  if (bracketed) return bracketed[1];
+  const colons = v.split(":").length - 1;
+  return colons > 1 ? `[${v}]` : colons === 1 ? v.slice(0, v.indexOf(":")) : v;
+}
+
+/**
+ * Ozone's client-side replication (ozone.replication.type + ozone.replication) in this config's
+ * notation. Factors are ONE/THREE or 1/3; EC follows ECReplicationConfig: <codec>-<data>-<parity>-<chunk>,
+ * the chunk in bytes unless suffixed k.
+ */
+function replicationOf(type: string, factor: string): string | undefined {
+  const t = type.toUpperCase();
+  const f = factor === "1" ? "ONE" : factor === "3" ? "THREE" : factor.toUpperCase();
+  if ((t === "STAND_ALONE" || t === "STANDALONE") && f === "ONE") return "STANDALONE/ONE";
+  if (t === "RATIS" && (f === "ONE" || f === "THREE")) return `RATIS/${f}`;
+  const ec = /^([a-z]+)-(\d+)-(\d+)-(\d+)(k?)$/i.exec(factor);
+  if (t === "EC" && ec) {
+    const chunkK = ec[5] ? Number(ec[4]) : Number(ec[4]) / 1024;
+    if (Number.isInteger(chunkK) && chunkK > 0) return `EC/${ec[1].toLowerCase()}-${Number(ec[2])}-${Number(ec[3])}-${chunkK}k`;
+  }
+  return undefined;
+}
+
+/**
+ * What an ozone-site.xml says about the settings here, read the way Ozone's own Java S3 gateway
+ * reads it:
+ * - OM gRPC addresses (GrpcOMFailoverProxyProvider): with ozone.om.service.ids, the nodes of
+ *   ozone.om.internal.service.id or else the first service id (ozone.om.nodes.<svc>, less
+ *   decommissioned and listener nodes), each at the host of ozone.om.address.<svc>.<node>; without,
+ *   the host of ozone.om.address (0.0.0.0 meaning this machine). The port in those keys is Hadoop
+ *   RPC's; the gRPC port is ozone.om.grpc.port.<svc>.<node>, else ozone.om.grpc.port, else 8981.
+ * - volume: ozone.s3g.volume.name.
+ * - STANDARD's replication: the client-side default a request without x-amz-storage-class gets
+ *   (OzoneClientUtils.getClientConfiguredReplicationConfig): ozone.replication when set, of type
+ *   ozone.replication.type (default RATIS). Without ozone.replication Ozone sends none, so nothing is derived.
+ */
+export function ozoneFromSiteXml(xmlText: string): { values: Partial<OzoneConfig>; problems: string[] } {
+  const values: Partial<OzoneConfig> = {};
+  const problems: string[] = [];
+  const props = hadoopProperties(xmlText);
+  if (typeof props === "string") return { values, problems: [props] };
+  // an empty value counts as unset, as in Ozone's HddsUtils
+  const get = (k: string) => props.get(k) || undefined;
+
+  /** host:port of one OM: undefined when addressKey is unset, null when a problem was listed */
+  const omAddress = (addressKey: string, portKeys: string[]): string | undefined | null => {
+    const value = get(addressKey);
+    if (value === undefined) return undefined;
+    const portKey = portKeys.find((k) => get(k) !== undefined);
+    const port = portKey ? get(portKey)! : "8981";
+    if (!/^\d+$/.test(port) || Number(port) < 1 || Number(port) > 65535) {
+      problems.push(`${portKey}: ${JSON.stringify(port)} is not a port`);
+      return null;
+    }
+    let host = hostOf(value);
+    if (host === "0.0.0.0") host = "127.0.0.1";
+    else if (host === "[::]") host = "[::1]";
+    const address = `${host}:${Number(port)}`;
+    if (!new RegExp(HOST_PORT).test(address)) {
+      problems.push(`${addressKey}: ${JSON.stringify(value)} does not name a host`);
+      return null;
+    }
+    return address;
+  };
+
+  const serviceIds = list(get("ozone.om.service.ids") ?? "");
+  if (serviceIds.length > 0) {
+    const internal = get("ozone.om.internal.service.id");
+    if (internal && !serviceIds.includes(internal)) problems.push(`ozone.om.internal.service.id: ${JSON.stringify(internal)} is not one of ozone.om.service.ids (${serviceIds.join(", ")})`);
+    const svc = internal ?? serviceIds[0];
+    // decommissioned OMs are gone and listener OMs never lead (OmUtils.getActiveNonListenerOMNodeIds)
+    const skip = new Set([...list(get(`ozone.om.decommissioned.nodes.${svc}`) ?? ""), ...list(get(`ozone.om.listener.nodes.${svc}`) ?? "")]);
+    const nodes = list(get(`ozone.om.nodes.${svc}`) ?? "").filter((n) => !skip.has(n));
+    if (nodes.length === 0) problems.push(`ozone.om.nodes.${svc}: no OM node listed for service ${svc}`);
+    const addresses: string[] = [];
+    for (const node of nodes) {
+      const key = `ozone.om.address.${svc}.${node}`;
+      const address = omAddress(key, [`ozone.om.grpc.port.${svc}.${node}`, "ozone.om.grpc.port"]);
+      if (address === undefined) problems.push(`${key}: missing, but ozone.om.nodes.${svc} lists OM node ${node}`);
+      else if (address) addresses.push(address);
+    }
+    if (addresses.length > 0) values.omAddresses = addresses;
+  } else {
+    const address = omAddress("ozone.om.address", ["ozone.om.grpc.port"]);
+    if (address) values.omAddresses = [address];
+  }
+
+  const volume = get("ozone.s3g.volume.name");
+  if (volume !== undefined) values.volume = volume;
+
+  const factor = get("ozone.replication");
+  if (factor !== undefined) {
+    const type = get("ozone.replication.type") ?? "RATIS";
+    const replication = replicationOf(type, factor);
+    if (replication) values.replication = { STANDARD: replication };
+    else problems.push(`ozone.replication.type ${JSON.stringify(type)} with ozone.replication ${JSON.stringify(factor)}: no equivalent here (STAND_ALONE with ONE, RATIS with ONE or THREE, EC with <codec>-<data>-<parity>-<chunk>k)`);
+  }
+  return { values, problems };
+}
+
 /**
  * Builds the configuration. `env` and `argv` are passed in (never read globally) so tests can build
  * configurations side by side.
@@ -195,7 +417,9 @@ export async function loadConfig(argv: string[], env: Record<string, string | un
   let fromFile: Json = {};
   if (configFile) {
     try {
-      fromFile = JSON.parse(await readFile(configFile, "utf8")) as Json;
+      const parsed: unknown = JSON.parse(await readFile(configFile, "utf8"));
+      if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) fromFile = parsed as Json;
+      else problems.push(`config file ${configFile}: not a JSON object`);
     } catch (err) {
       problems.push(`config file ${configFile}: ${(err as Error).message}`);
     }
@@ -212,15 +436,37 @@ export async function loadConfig(argv: string[], env: Record<string, string | un
     else fromEnv.credentials = [{ accessKeyId: access, secretAccessKey: secret }];
   }
 
-  const merged = merge(merge(merge(DEFAULTS as unknown as Json, fromFile), fromEnv), flags);
+  // The ozone-site.xml named by the highest layer that names one; what it says sits below the config
+  // file, so the file, the environment and flags can each correct it.
+  const siteXml = (merge(merge(fromFile, fromEnv), flags).ozone as Json | undefined)?.siteXml;
+  let fromSite: Json = {};
+  if (typeof siteXml === "string" && siteXml !== "") {
+    try {
+      const derived = ozoneFromSiteXml(await readFile(siteXml, "utf8"));
+      problems.push(...derived.problems.map((p) => `ozone-site.xml ${siteXml}: ${p}`));
+      fromSite = { ozone: derived.values };
+    } catch (err) {
+      problems.push(`ozone-site.xml ${siteXml}: ${(err as Error).message}`);
+    }
+  }
+
+  const merged = merge(merge(merge(merge(DEFAULTS as unknown as Json, fromSite), fromFile), fromEnv), flags);
   if (!validate(merged)) {
     for (const e of validate.errors ?? []) {
-      const where = e.instancePath.replace(/^\//, "").replace(/\//g, ".") || "(root)";
-      problems.push(`${where}: ${e.message}${e.params && "allowedValues" in e.params ? ` (${(e.params.allowedValues as unknown[]).join(", ")})` : ""}${e.params && "additionalProperty" in e.params ? ` (${String(e.params.additionalProperty)})` : ""}`);
+      const problem = describe(e, merged);
+      if (problem) problems.push(problem);
     }
+  }
+  const ozone = merged.ozone as Json | undefined;
+  if (merged.backend === "ozone" && Array.isArray(ozone?.omAddresses) && ozone.omAddresses.length === 0) {
+    problems.push(
+      'ozone.omAddresses: backend "ozone" needs the OMs\' gRPC addresses (host:port): give S3G_OZONE_OM_ADDRESS, --ozone-om-address, ' +
+        "ozone.omAddresses in the config file, or an ozone-site.xml that names the OMs (S3G_OZONE_SITE_XML, --ozone-site-xml, ozone.siteXml)",
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const config = merged as unknown as Config;
   config.dataDir = path.resolve(config.dataDir);
+  if (config.ozone.siteXml !== undefined) config.ozone.siteXml = path.resolve(config.ozone.siteXml);
   return deepFreeze(config);
 }
