@@ -23,6 +23,7 @@ import { hideContentType, restoreContentType } from "./filters/raw-body.js";
 import type { S3RequestState } from "./filters/state.js";
 import { createHandlers, type HandlerContext } from "./handlers/index.js";
 import type { StorageClient } from "./storage/types.js";
+import type { VerifiedAuth } from "./auth/sigv4.js";
 
 export interface AppDeps {
   storage: StorageClient;
@@ -43,6 +44,12 @@ const ops = operations as unknown as Record<string, IrOperation>;
 
 /** Unread request bodies up to this size are drained after an early error answer. */
 const DRAIN_LIMIT = 4 * 1024 * 1024;
+
+/** The storage client acting for the request's signer, when the engine wants to know who that is. */
+function storageFor(storage: StorageClient, auth: VerifiedAuth | undefined): StorageClient {
+  if (storage.forRequest === undefined || auth?.kind !== "signed") return storage;
+  return storage.forRequest({ accessKeyId: auth.accessKeyId, stringToSign: auth.stringToSign, signature: auth.seedSignature });
+}
 
 export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
   const metrics = createMetrics();
@@ -211,7 +218,7 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
       const ctx: HandlerContext = {
         requestId: request.id,
         accessKeyId: st.accessKeyId!,
-        storage: deps.storage,
+        storage: storageFor(deps.storage, st.auth),
         config,
         log: request.log,
         bodyChecksum: () => st.bodyChecksum,

@@ -213,7 +213,8 @@ export function verifyingBody(source: Readable, plan: BodyPlan): IncomingBody {
   } else {
     source.pipe(verifier);
   }
-  return { stream: verifier, digests: () => verifier.digests() };
+  const expectedSize = decoder !== undefined ? plan.decodedContentLength : plan.contentLength;
+  return { stream: verifier, digests: () => verifier.digests(), ...(expectedSize !== undefined ? { expectedSize } : {}) };
 }
 
 /** One pass over the decoded bytes: count, hash, and check everything in flush, before 'end'. */

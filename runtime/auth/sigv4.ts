@@ -126,6 +126,8 @@ export interface SignedAuth {
   signingKey: Buffer;
   /** the request's own signature, which the first chunk signature chains from */
   seedSignature: string;
+  /** what the signature signs (Ozone's OM re-verifies it on secure clusters) */
+  stringToSign: string;
   /** the timestamp line of the string to sign, as the client sent it */
   amzDate: string;
   /** "<yyyymmdd>/<region>/s3/aws4_request" */
@@ -876,6 +878,7 @@ function checkSignature(opts: VerifyOptions, check: SignatureCheck): SignedAuth 
     payload,
     signingKey,
     seedSignature: computed,
+    stringToSign: toSign,
     amzDate,
     scope,
     region: credential.region,

@@ -27,7 +27,7 @@ const S3_CODE_OF: Record<StorageErrorKind, S3ErrorCode> = {
 
 /** The S3 error for a storage failure; other errors pass through unchanged. */
 export function toS3Error(err: unknown): unknown {
-  if (err instanceof StorageError) return new S3Error(S3_CODE_OF[err.kind]);
+  if (err instanceof StorageError) return new S3Error(S3_CODE_OF[err.kind], err.clientMessage);
   return err;
 }
 

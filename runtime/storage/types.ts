@@ -77,6 +77,12 @@ export interface ObjectSummary {
 export interface IncomingBody {
   stream: Readable;
   digests(): BodyDigests;
+  /**
+   * The body's length as the request declared it (Content-Length, or x-amz-decoded-content-length
+   * for aws-chunked), when it did: a hint for sizing storage up front. The stream still fails when
+   * the bytes do not match it.
+   */
+  expectedSize?: number;
 }
 
 export interface BodyDigests {
@@ -258,10 +264,27 @@ export interface CompleteMultipartParams {
   expectedChecksum?: { algorithm: ChecksumAlgorithm; value: string };
 }
 
+/**
+ * Who a request is from, as its signature proved it. A storage engine that checks access itself
+ * (Ozone's OM on a secure cluster re-verifies the SigV4 signature) gets it through forRequest.
+ */
+export interface RequestIdentity {
+  accessKeyId: string;
+  /** the SigV4 string to sign and the signature over it (hex) */
+  stringToSign: string;
+  signature: string;
+}
+
 /** The storage engine. Every method may throw StorageError; anything else is an internal error. */
 export interface StorageClient {
   /** Human name for logs and metrics: "embedded", "ozone". */
   readonly name: string;
+
+  /**
+   * A view of this client that acts for one request's caller. Optional: an engine that trusts the
+   * gateway's own authentication (the embedded store) does not implement it.
+   */
+  forRequest?(identity: RequestIdentity): StorageClient;
 
   listBuckets(): Promise<BucketInfo[]>;
   createBucket(name: string, owner: string): Promise<void>;
@@ -325,8 +348,10 @@ export class StorageError extends Error {
   constructor(
     readonly kind: StorageErrorKind,
     message?: string,
+    /** a message safe to show the client (it replaces the S3 error's default message) */
+    readonly clientMessage?: string,
   ) {
-    super(message ?? kind);
+    super(message ?? clientMessage ?? kind);
     this.name = "StorageError";
   }
 }
