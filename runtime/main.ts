@@ -9,6 +9,8 @@ import { pino } from "pino";
 import { buildApp } from "./app.js";
 import { ConfigError, loadConfig, type Config, type Credential } from "./config.js";
 import { openEmbeddedStore } from "./storage/embedded/index.js";
+import { openOzoneStore } from "./storage/ozone/index.js";
+import type { StorageClient } from "./storage/types.js";
 
 const CREDENTIALS_FILE = "credentials.json";
 
@@ -53,10 +55,18 @@ async function main(): Promise<void> {
         `  access key: ${generated.accessKeyId}\n  secret key: ${generated.secretAccessKey}`,
     );
   }
-  const storage = await openEmbeddedStore({ dataDir: config.dataDir, logger });
+  let storage: StorageClient;
+  let where: string;
+  if (config.backend === "ozone") {
+    storage = await openOzoneStore({ ...config.ozone, serviceAccessKeyId: credentials[0].accessKeyId, logger });
+    where = `OM ${config.ozone.omAddresses.join(",")}, volume ${config.ozone.volume}`;
+  } else {
+    storage = await openEmbeddedStore({ dataDir: config.dataDir, logger });
+    where = config.dataDir;
+  }
   const app = buildApp(Object.freeze({ ...config, credentials }), { storage, logger });
   const { s3Port, adminPort } = await app.listen();
-  console.log(`S3 gateway listening on http://${config.s3.host}:${s3Port} (admin http://${config.admin.host}:${adminPort}; storage ${storage.name} in ${config.dataDir})`);
+  console.log(`S3 gateway listening on http://${config.s3.host}:${s3Port} (admin http://${config.admin.host}:${adminPort}; storage ${storage.name}: ${where})`);
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -1,0 +1,299 @@
+/**
+ * Datanodes over gRPC: `XceiverClientProtocolService/send`, a bidirectional stream on which the
+ * datanode answers every ContainerCommandRequestProto with one response, in order. One channel
+ * per datanode address; one stream per block read or block write, with requests pipelined on it
+ * (the datanode handles a stream's requests one after the other, so order is kept).
+ *
+ * Reads (any replication type, since every replica serves the STANDALONE port): GetBlock for the
+ * chunk list, then ReadChunk per chunk, narrowed to the checksum windows the range needs, each
+ * verified against the block's stored CRCs before a byte reaches the client.
+ * Writes (STAND_ALONE pipelines only): WriteChunk per chunk with CRC32 per bytesPerChecksum
+ * window, then PutBlock with the whole chunk list.
+ */
+import { crc32 } from "node:zlib";
+import * as grpc from "@grpc/grpc-js";
+import { decodeDnResponse, encodeDnRequest } from "./proto/index.js";
+import type { OmMessage } from "./om-client.js";
+
+const SERVICE_PATH = "/hadoop.hdds.datanode.XceiverClientProtocolService/send";
+/** the datanode accepts 32 MiB per message; a 4 MiB chunk plus its envelope fits */
+const MAX_MESSAGE = 64 * 1024 * 1024;
+const CLIENT_VERSION = 3;
+
+export const BYTES_PER_CHECKSUM = 16 * 1024;
+/** Ozone's default chunk size (ozone.scm.chunk.size) */
+export const CHUNK_SIZE = 4 * 1024 * 1024;
+/** WriteChunks in flight on one block stream */
+const WRITE_WINDOW = 3;
+
+/** A datanode-side failure (a Result other than SUCCESS, or the stream broke). */
+export class DatanodeError extends Error {
+  constructor(
+    message: string,
+    /** the datanode's Result name, when it answered */
+    readonly result?: string,
+  ) {
+    super(message);
+    this.name = "DatanodeError";
+  }
+}
+
+export interface BlockRef {
+  containerID: string;
+  localID: string;
+  blockCommitSequenceId: string;
+}
+
+/** Where a pipeline member serves the STANDALONE (gRPC) port, and who it is. */
+export interface DatanodeEndpoint {
+  address: string;
+  uuid: string;
+}
+
+/** The members of an OM-returned pipeline that can be reached over the STANDALONE gRPC port. */
+export function endpointsOf(pipeline: OmMessage | undefined): DatanodeEndpoint[] {
+  const out: DatanodeEndpoint[] = [];
+  for (const m of (pipeline?.members ?? []) as OmMessage[]) {
+    const port = ((m.ports ?? []) as OmMessage[]).find((p) => p.name === "STANDALONE");
+    const host = m.ipAddress || m.hostName;
+    if (port === undefined || !host) continue;
+    out.push({ address: `${String(host).includes(":") ? `[${host}]` : host}:${port.value}`, uuid: String(m.uuid ?? "") });
+  }
+  return out;
+}
+
+export class DatanodeClients {
+  private readonly channels = new Map<string, grpc.Client>();
+
+  constructor(private readonly timeoutMs: number) {}
+
+  private channel(address: string): grpc.Client {
+    let c = this.channels.get(address);
+    if (c === undefined) {
+      c = new grpc.Client(address, grpc.credentials.createInsecure(), {
+        "grpc.max_receive_message_length": MAX_MESSAGE,
+        "grpc.max_send_message_length": MAX_MESSAGE,
+        "grpc.keepalive_time_ms": 60_000,
+      });
+      this.channels.set(address, c);
+    }
+    return c;
+  }
+
+  open(endpoint: DatanodeEndpoint): DatanodeStream {
+    return new DatanodeStream(this.channel(endpoint.address), endpoint, this.timeoutMs);
+  }
+
+  close(): void {
+    for (const c of this.channels.values()) c.close();
+    this.channels.clear();
+  }
+}
+
+type Pending = { resolve(v: OmMessage): void; reject(e: Error): void; cmdType: string; timer: NodeJS.Timeout };
+
+/** One `send` stream: every request resolves with its own response (FIFO). */
+export class DatanodeStream {
+  private readonly call: grpc.ClientDuplexStream<Buffer, OmMessage>;
+  private readonly pending: Pending[] = [];
+  private failure: Error | undefined;
+  private ended = false;
+
+  constructor(
+    channel: grpc.Client,
+    readonly endpoint: DatanodeEndpoint,
+    private readonly timeoutMs: number,
+  ) {
+    // No deadline on the stream (a large block takes as long as it takes): every request has its own.
+    this.call = channel.makeBidiStreamRequest(
+      SERVICE_PATH,
+      (b: Buffer) => b,
+      (b: Buffer) => decodeDnResponse(b) as OmMessage,
+      new grpc.Metadata(),
+      {},
+    );
+    this.call.on("data", (response: OmMessage) => {
+      const p = this.pending.shift();
+      if (p === undefined) return;
+      clearTimeout(p.timer);
+      if (response.result !== "SUCCESS") {
+        p.reject(new DatanodeError(`datanode ${this.endpoint.address} ${p.cmdType}: ${response.result}${response.message ? `: ${response.message}` : ""}`, String(response.result)));
+      } else {
+        p.resolve(response);
+      }
+    });
+    this.call.on("error", (err: grpc.ServiceError) => this.fail(new DatanodeError(`datanode ${this.endpoint.address}: ${err.details || err.message}`)));
+    this.call.on("end", () => this.fail(new DatanodeError(`datanode ${this.endpoint.address}: stream ended`)));
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    for (const p of this.pending.splice(0)) {
+      clearTimeout(p.timer);
+      p.reject(err);
+    }
+  }
+
+  /** Sends one command; resolves with its response. `containerID` and the sub-request travel in `body`. */
+  send(cmdType: string, containerID: string, body: OmMessage): Promise<OmMessage> {
+    if (this.failure) return Promise.reject(this.failure);
+    const bytes = Buffer.from(
+      encodeDnRequest({ cmdType, containerID, datanodeUuid: this.endpoint.uuid, version: CLIENT_VERSION, ...body }),
+    );
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.fail(new DatanodeError(`datanode ${this.endpoint.address} ${cmdType}: no answer within ${this.timeoutMs} ms`));
+        this.call.cancel();
+      }, this.timeoutMs);
+      this.pending.push({ resolve, reject, cmdType, timer });
+      this.call.write(bytes);
+    });
+  }
+
+  close(): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.pending.length === 0) this.call.end();
+    else {
+      this.fail(new DatanodeError(`datanode ${this.endpoint.address}: stream closed`));
+      this.call.cancel();
+    }
+  }
+}
+
+function checksumData(data: Buffer): OmMessage {
+  const checksums: Buffer[] = [];
+  for (let off = 0; off < data.length; off += BYTES_PER_CHECKSUM) {
+    const b = Buffer.allocUnsafe(4);
+    b.writeUInt32BE(crc32(data.subarray(off, Math.min(off + BYTES_PER_CHECKSUM, data.length))) >>> 0);
+    checksums.push(b);
+  }
+  return { type: "CRC32", bytesPerChecksum: BYTES_PER_CHECKSUM, checksums };
+}
+
+/**
+ * Writes one block of a STAND_ALONE key: chunks in order (contiguous offsets), then PutBlock.
+ * The caller feeds whole chunks of at most CHUNK_SIZE bytes.
+ */
+export class BlockWriter {
+  private readonly chunks: OmMessage[] = [];
+  private readonly inFlight: Promise<OmMessage>[] = [];
+  written = 0;
+
+  constructor(
+    private readonly stream: DatanodeStream,
+    readonly block: BlockRef,
+  ) {}
+
+  private get datanodeBlockID(): OmMessage {
+    return { containerID: this.block.containerID, localID: this.block.localID, blockCommitSequenceId: "0" };
+  }
+
+  /** Queues a WriteChunk; waits while too many are unanswered. The buffer must not be reused. */
+  async writeChunk(data: Buffer): Promise<void> {
+    const chunk = {
+      chunkName: `${this.block.localID}_chunk_${this.chunks.length + 1}`,
+      offset: String(this.written),
+      len: String(data.length),
+      checksumData: checksumData(data),
+    };
+    this.chunks.push(chunk);
+    this.written += data.length;
+    const p = this.stream.send("WriteChunk", this.block.containerID, { writeChunk: { blockID: this.datanodeBlockID, chunkData: chunk, data } });
+    p.catch(() => {}); // observed below; a rejection must not go unhandled meanwhile
+    this.inFlight.push(p);
+    while (this.inFlight.length >= WRITE_WINDOW) await this.inFlight.shift();
+  }
+
+  /** Waits for every chunk, then PutBlock (eof). Resolves with the block as the OM must be told. */
+  async finish(): Promise<{ blockID: OmMessage; length: number }> {
+    await Promise.all(this.inFlight.splice(0));
+    const reply = await this.stream.send("PutBlock", this.block.containerID, {
+      putBlock: {
+        blockData: { blockID: this.datanodeBlockID, metadata: [{ key: "TYPE", value: "KEY" }], chunks: this.chunks, size: String(this.written) },
+        eof: true,
+      },
+    });
+    const committed = reply.putBlock?.committedBlockLength?.blockID as OmMessage | undefined;
+    return {
+      blockID: {
+        containerBlockID: { containerID: this.block.containerID, localID: this.block.localID },
+        blockCommitSequenceId: String(committed?.blockCommitSequenceId ?? "0"),
+      },
+      length: this.written,
+    };
+  }
+}
+
+/**
+ * Reads bytes [start, end] (inclusive, block-relative) of one block, in pieces as they arrive,
+ * each verified against the block's stored checksums. Keeps one ReadChunk ahead of the consumer.
+ */
+export async function* readBlock(stream: DatanodeStream, block: BlockRef, start: number, end: number): AsyncGenerator<Buffer> {
+  const datanodeBlockID = { containerID: block.containerID, localID: block.localID, blockCommitSequenceId: block.blockCommitSequenceId };
+  const got = await stream.send("GetBlock", block.containerID, { getBlock: { blockID: datanodeBlockID } });
+  const chunks = (got.getBlock?.blockData?.chunks ?? []) as OmMessage[];
+  type Want = { request: Promise<OmMessage>; info: OmMessage; from: number; skip: number; take: number };
+  const wants: (() => Want)[] = [];
+  for (const chunk of chunks) {
+    const cOff = Number(chunk.offset);
+    const cLen = Number(chunk.len);
+    if (cOff + cLen <= start || cOff > end) continue;
+    const cs = chunk.checksumData as OmMessage | undefined;
+    const window = cs && cs.type !== "NONE" && Number(cs.bytesPerChecksum) > 0 ? Number(cs.bytesPerChecksum) : 0;
+    // narrow to whole checksum windows
+    let relFrom = Math.max(start, cOff) - cOff;
+    let relTo = Math.min(end, cOff + cLen - 1) - cOff + 1;
+    let checksums: Buffer[] = [];
+    if (window > 0) {
+      const first = Math.floor(relFrom / window);
+      const last = Math.ceil(relTo / window);
+      relFrom = first * window;
+      relTo = Math.min(last * window, cLen);
+      checksums = ((cs!.checksums ?? []) as Buffer[]).slice(first, last);
+    }
+    const info = {
+      ...chunk,
+      offset: String(cOff + relFrom),
+      len: String(relTo - relFrom),
+      checksumData: cs ? { ...cs, checksums } : { type: "NONE", bytesPerChecksum: 0, checksums: [] },
+    };
+    const skip = Math.max(start, cOff) - (cOff + relFrom);
+    const take = Math.min(end, cOff + cLen - 1) - Math.max(start, cOff) + 1;
+    wants.push(() => ({
+      request: stream.send("ReadChunk", block.containerID, { readChunk: { blockID: datanodeBlockID, chunkData: info, readChunkVersion: "V1" } }),
+      info,
+      from: cOff + relFrom,
+      skip,
+      take,
+    }));
+  }
+  let next: Want | undefined = wants.length > 0 ? wants[0]() : undefined;
+  for (let i = 0; i < wants.length; i++) {
+    const current = next!;
+    current.request.catch(() => {});
+    next = i + 1 < wants.length ? wants[i + 1]() : undefined;
+    const reply = (await current.request).readChunk as OmMessage;
+    const buffers = reply.dataBuffers?.buffers as Buffer[] | undefined;
+    const data = buffers ? (buffers.length === 1 ? buffers[0] : Buffer.concat(buffers)) : (reply.data as Buffer);
+    if (data.length !== Number(current.info.len)) {
+      throw new DatanodeError(`datanode ${stream.endpoint.address} ReadChunk: asked for ${current.info.len} bytes at ${current.from}, got ${data.length}`);
+    }
+    verify(data, current.info.checksumData as OmMessage, stream.endpoint.address, block, current.from);
+    yield data.subarray(current.skip, current.skip + current.take);
+  }
+}
+
+function verify(data: Buffer, cs: OmMessage, address: string, block: BlockRef, from: number): void {
+  if (cs.type !== "CRC32") return; // the types Ozone's writers use by default; others are read unverified
+  const window = Number(cs.bytesPerChecksum);
+  const sums = cs.checksums as Buffer[];
+  for (let i = 0, off = 0; off < data.length; i++, off += window) {
+    const want = sums[i];
+    if (want === undefined) return;
+    const got = crc32(data.subarray(off, Math.min(off + window, data.length))) >>> 0;
+    if (want.length !== 4 || want.readUInt32BE(0) !== got) {
+      throw new DatanodeError(`checksum mismatch reading container ${block.containerID} block ${block.localID} at ${from + off} from ${address}`, "CHECKSUM_MISMATCH");
+    }
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * The one place where Ozone Manager result codes (OMResponse.status, by name) become storage error
+ * kinds. Context-dependent meanings (a missing key on delete is success; KEY_ALREADY_EXISTS is a
+ * failed precondition at create time and a lost race at commit) are decided by the caller, which
+ * passes an override map.
+ */
+import { StorageError, type StorageErrorKind } from "../types.js";
+import { OmStatusError } from "./om-client.js";
+
+const KIND_OF: Record<string, StorageErrorKind> = {
+  VOLUME_NOT_FOUND: "BUCKET_NOT_FOUND",
+  BUCKET_NOT_FOUND: "BUCKET_NOT_FOUND",
+  BUCKET_NOT_EMPTY: "BUCKET_NOT_EMPTY",
+  CONTAINS_SNAPSHOT: "BUCKET_NOT_EMPTY",
+  BUCKET_ALREADY_EXISTS: "BUCKET_ALREADY_EXISTS",
+  KEY_NOT_FOUND: "KEY_NOT_FOUND",
+  NO_SUCH_MULTIPART_UPLOAD_ERROR: "UPLOAD_NOT_FOUND",
+  INVALID_PART: "INVALID_PART",
+  INVALID_PART_ORDER: "INVALID_PART_ORDER",
+  MISMATCH_MULTIPART_LIST: "INVALID_PART",
+  MISSING_UPLOAD_PARTS: "INVALID_PART",
+  ENTITY_TOO_SMALL: "ENTITY_TOO_SMALL",
+  KEY_ALREADY_EXISTS: "PRECONDITION_FAILED",
+  ETAG_MISMATCH: "PRECONDITION_FAILED",
+  ETAG_NOT_AVAILABLE: "PRECONDITION_FAILED",
+  ATOMIC_WRITE_CONFLICT: "CONFLICT",
+  INVALID_BUCKET_NAME: "INVALID_ARGUMENT",
+  INVALID_KEY_NAME: "INVALID_ARGUMENT",
+  INVALID_REQUEST: "INVALID_ARGUMENT",
+  INVALID_PATH: "INVALID_ARGUMENT",
+  NOT_A_FILE: "INVALID_ARGUMENT",
+  FILE_ALREADY_EXISTS: "INVALID_ARGUMENT",
+  DIRECTORY_NOT_EMPTY: "INVALID_ARGUMENT",
+  NOT_SUPPORTED_OPERATION: "NOT_SUPPORTED",
+  FEATURE_NOT_ENABLED: "NOT_SUPPORTED",
+  QUOTA_EXCEEDED: "QUOTA_EXCEEDED",
+  ACCESS_DENIED: "ACCESS_DENIED",
+  PERMISSION_DENIED: "ACCESS_DENIED",
+  INVALID_TOKEN: "ACCESS_DENIED",
+  TOKEN_EXPIRED: "ACCESS_DENIED",
+  UNAUTHORIZED: "ACCESS_DENIED",
+  USER_MISMATCH: "ACCESS_DENIED",
+};
+
+/** Messages the client may see for kinds whose S3 default message would mislead. */
+const CLIENT_MESSAGE: Record<string, string> = {
+  INVALID_KEY_NAME: "The key name is not allowed by Ozone (for example, \".snapshot\" is reserved).",
+  NOT_SUPPORTED_OPERATION: "Ozone does not support this operation on this bucket.",
+  FEATURE_NOT_ENABLED: "The Ozone cluster does not have this feature enabled.",
+};
+
+/**
+ * Rethrows an OM failure as the StorageError it means; anything else (transport failures, result
+ * codes with no S3 meaning such as SCM_IN_SAFE_MODE or INTERNAL_ERROR) passes through unchanged and
+ * becomes an internal error.
+ */
+export function mapOmError(err: unknown, overrides: Partial<Record<string, StorageErrorKind>> = {}): unknown {
+  if (!(err instanceof OmStatusError)) return err;
+  const kind = overrides[err.status] ?? KIND_OF[err.status];
+  if (kind === undefined) return err;
+  return new StorageError(kind, err.message, CLIENT_MESSAGE[err.status]);
+}

@@ -1,0 +1,811 @@
+/**
+ * The StorageClient over Apache Ozone: buckets are buckets of the S3 volume (`s3v`), objects are
+ * keys. Metadata goes to the Ozone Manager over gRPC (om-client.ts), bytes to and from datanodes
+ * over gRPC (datanode-client.ts). docs/ozone-backend-notes.md has the protocol facts this follows.
+ *
+ * Writes go to STAND_ALONE pipelines only. A write whose replication resolves to RATIS (or EC)
+ * needs Apache Ratis's client protocol (a later issue), so it fails with NOT_SUPPORTED naming the
+ * replication before a byte is written: never an unreplicated copy of a replicated key.
+ * Reads work for every replication type except EC (every replica serves the STANDALONE port).
+ */
+import { randomUUID } from "node:crypto";
+import { Readable } from "node:stream";
+import type { OzoneConfig } from "../../config.js";
+import {
+  MAX_PART_NUMBER,
+  StorageError,
+  type BucketInfo,
+  type ByteRange,
+  type CompleteMultipartParams,
+  type DeleteObjectResult,
+  type GetObjectParams,
+  type GetObjectResult,
+  type IncomingBody,
+  type ListObjectsParams,
+  type ListObjectsResult,
+  type ListPartsParams,
+  type ListPartsResult,
+  type ListUploadsParams,
+  type ListUploadsResult,
+  type MultipartUploadParams,
+  type ObjectInfo,
+  type ObjectPartInfo,
+  type ObjectSummary,
+  type PartInfo,
+  type PutObjectParams,
+  type RequestIdentity,
+  type StorageClient,
+  type StorageErrorKind,
+  type UploadInfo,
+} from "../types.js";
+import { BlockWriter, CHUNK_SIZE, DatanodeClients, endpointsOf, readBlock, type BlockRef, type DatanodeStream } from "./datanode-client.js";
+import { decodeMetadata, encodeMetadata, fromKeyValues, toKeyValues } from "./metadata.js";
+import { mapOmError } from "./om-errors.js";
+import { OmClient, type OmMessage, type S3Authentication } from "./om-client.js";
+
+export interface OzoneStoreOptions extends Pick<OzoneConfig, "omAddresses" | "volume" | "replication" | "requestTimeoutMs"> {
+  /** who calls made outside a request (health checks) are from */
+  serviceAccessKeyId: string;
+}
+
+/** OM list calls return at most this many entries (ozone.om.server.list.max.size) */
+const OM_PAGE = 1000;
+/** Sorts after every continuation of a prefix in the OM's key order: used to seek past a common prefix */
+const PAST_PREFIX = "\uffff\uffff\uffff\uffff";
+
+/** KeyArgs replication fields for one replication string of the configuration. */
+interface Replication {
+  /** as configured: "DEFAULT", "STANDALONE/ONE", "RATIS/THREE", "EC/rs-3-2-1024k" */
+  label: string;
+  fields: OmMessage;
+}
+
+function parseReplication(label: string): Replication {
+  if (label === "DEFAULT") return { label, fields: {} };
+  const [type, rest] = label.split("/");
+  if (type === "STANDALONE") return { label, fields: { type: "STAND_ALONE", factor: rest } };
+  if (type === "RATIS") return { label, fields: { type: "RATIS", factor: rest } };
+  const m = /^([a-z]+)-(\d+)-(\d+)-(\d+)k$/.exec(rest ?? "");
+  if (type === "EC" && m) {
+    return { label, fields: { type: "EC", ecReplicationConfig: { codec: m[1], data: Number(m[2]), parity: Number(m[3]), ecChunkSize: Number(m[4]) * 1024 } } };
+  }
+  throw new Error(`unknown replication ${label}`);
+}
+
+/** "STANDALONE/ONE", "RATIS/THREE", "EC/rs-3-2-1024k": a key's replication as the configuration writes it */
+function replicationLabel(info: OmMessage): string {
+  if (info.type === "EC") {
+    const ec = info.ecReplicationConfig ?? {};
+    return `EC/${ec.codec}-${ec.data}-${ec.parity}-${Math.round(Number(ec.ecChunkSize) / 1024)}k`;
+  }
+  return `${info.type === "STAND_ALONE" ? "STANDALONE" : info.type}/${info.factor ?? "ONE"}`;
+}
+
+function notWritable(label: string, storageClass: string): StorageError {
+  return new StorageError(
+    "NOT_SUPPORTED",
+    `write with ${label} replication`,
+    `This gateway writes to Ozone with STANDALONE/ONE replication only; storage class ${storageClass} maps to ${label}, which needs Apache Ratis's write path (not implemented yet).`,
+  );
+}
+
+interface Shared {
+  om: OmClient;
+  dn: DatanodeClients;
+  volume: string;
+  replication: Map<string, Replication>;
+  service: S3Authentication;
+}
+
+export function openOzoneStore(opts: OzoneStoreOptions): OzoneStore {
+  const replication = new Map(Object.entries(opts.replication).map(([cls, label]) => [cls, parseReplication(label)]));
+  if (!replication.has("STANDARD")) replication.set("STANDARD", parseReplication("DEFAULT"));
+  const shared: Shared = {
+    om: new OmClient({ addresses: opts.omAddresses, timeoutMs: opts.requestTimeoutMs, clientId: `s3gw-${randomUUID()}` }),
+    dn: new DatanodeClients(opts.requestTimeoutMs),
+    volume: opts.volume,
+    replication,
+    service: { accessId: opts.serviceAccessKeyId, stringToSign: "", signature: "" },
+  };
+  return new OzoneStore(shared, shared.service);
+}
+
+function ms(v: unknown): Date {
+  return new Date(Number(v ?? 0));
+}
+
+function partsCountOf(etag: string | undefined): number | undefined {
+  const m = /-(\d+)$/.exec(etag ?? "");
+  return m ? Number(m[1]) : undefined;
+}
+
+export class OzoneStore implements StorageClient {
+  readonly name = "ozone";
+
+  constructor(
+    private readonly shared: Shared,
+    private readonly auth: S3Authentication,
+  ) {}
+
+  forRequest(identity: RequestIdentity): StorageClient {
+    return new OzoneStore(this.shared, { accessId: identity.accessKeyId, stringToSign: identity.stringToSign, signature: identity.signature });
+  }
+
+  private async om(cmdType: string, field: string, request: OmMessage, overrides?: Partial<Record<string, StorageErrorKind>>): Promise<OmMessage> {
+    try {
+      return await this.shared.om.submit(cmdType, field, request, this.auth);
+    } catch (err) {
+      throw mapOmError(err, overrides);
+    }
+  }
+
+  private get volume(): string {
+    return this.shared.volume;
+  }
+
+  private replicationOf(storageClass: string): Replication {
+    return this.shared.replication.get(storageClass) ?? this.shared.replication.get("STANDARD")!;
+  }
+
+  /** The storage class a key is shown with when only its replication is known (listings). */
+  private storageClassOf(info: OmMessage, stored?: string): string {
+    if (stored) return stored;
+    const label = replicationLabel(info);
+    for (const [cls, r] of this.shared.replication) if (r.label === label) return cls;
+    return "STANDARD";
+  }
+
+  /** Asks the OM for the S3 volume: proves the OM answers and the volume exists. */
+  async checkVolume(): Promise<void> {
+    await this.om("ListBuckets", "listBucketsRequest", { volumeName: this.volume, startKey: "", prefix: "", count: 1 });
+  }
+
+  // ---- buckets -------------------------------------------------------------------------------
+
+  async listBuckets(): Promise<BucketInfo[]> {
+    const out: BucketInfo[] = [];
+    let startKey = "";
+    for (;;) {
+      const r = await this.om("ListBuckets", "listBucketsRequest", { volumeName: this.volume, startKey, prefix: "", count: OM_PAGE });
+      const page = (r.listBucketsResponse?.bucketInfo ?? []) as OmMessage[];
+      for (const b of page) out.push(this.bucketInfo(b));
+      if (page.length < OM_PAGE) return out;
+      startKey = String(page[page.length - 1].bucketName);
+    }
+  }
+
+  private bucketInfo(b: OmMessage): BucketInfo {
+    return { name: String(b.bucketName), creationDate: ms(b.creationTime), owner: String(b.owner ?? "") };
+  }
+
+  async createBucket(name: string, owner: string): Promise<void> {
+    try {
+      await this.om("CreateBucket", "createBucketRequest", {
+        bucketInfo: {
+          volumeName: this.volume,
+          bucketName: name,
+          isVersionEnabled: false,
+          storageType: "DISK",
+          bucketLayout: "OBJECT_STORE",
+          owner,
+          acls: [],
+        },
+      });
+    } catch (err) {
+      if (err instanceof StorageError && err.kind === "BUCKET_ALREADY_EXISTS") {
+        const existing = await this.getBucket(name).catch(() => undefined);
+        if (existing?.owner === owner) throw new StorageError("BUCKET_ALREADY_OWNED");
+      }
+      throw err;
+    }
+  }
+
+  async getBucket(name: string): Promise<BucketInfo> {
+    const r = await this.om("InfoBucket", "infoBucketRequest", { volumeName: this.volume, bucketName: name });
+    const b = r.infoBucketResponse?.bucketInfo as OmMessage | undefined;
+    if (!b || b.bucketLayout === "FILE_SYSTEM_OPTIMIZED") {
+      // FSO buckets have directory semantics S3 clients do not expect; Ozone's gateway reaches them
+      // only through bucket links. Shown as absent rather than half-working.
+      if (b) throw new StorageError("BUCKET_NOT_FOUND", `bucket ${name} has the FILE_SYSTEM_OPTIMIZED layout`);
+      throw new StorageError("BUCKET_NOT_FOUND");
+    }
+    return this.bucketInfo(b);
+  }
+
+  async deleteBucket(name: string): Promise<void> {
+    await this.om("DeleteBucket", "deleteBucketRequest", { volumeName: this.volume, bucketName: name });
+  }
+
+  // ---- objects -------------------------------------------------------------------------------
+
+  private keyArgs(bucket: string, key: string, extra: OmMessage = {}): OmMessage {
+    return { volumeName: this.volume, bucketName: bucket, keyName: key, ...extra };
+  }
+
+  async putObject(params: PutObjectParams, body: IncomingBody): Promise<ObjectInfo> {
+    const replication = this.replicationOf(params.storageClass);
+    const size = body.expectedSize;
+    if (size !== 0 && replication.fields.type !== undefined && replication.fields.type !== "STAND_ALONE") {
+      throw notWritable(replication.label, params.storageClass);
+    }
+    const conditions: OmMessage = {};
+    if (params.ifNoneMatch !== undefined) conditions.expectedDataGeneration = "0"; // create only if absent
+    if (params.ifMatch !== undefined) conditions.expectedETag = params.ifMatch.replace(/^"|"$/g, "");
+    const args = this.keyArgs(params.bucket, params.key, {
+      dataSize: String(size ?? 0),
+      ...replication.fields,
+      metadata: encodeMetadata(params),
+      tags: toKeyValues(params.tags),
+      ownerName: params.owner,
+      acls: [],
+      ...conditions,
+    });
+    const created = await this.om("CreateKey", "createKeyRequest", { keyArgs: args });
+    const info = created.createKeyResponse.keyInfo as OmMessage;
+    const clientID = String(created.createKeyResponse.ID);
+    const resolved = { type: info.type, factor: info.factor };
+    const preallocated = ((info.keyLocationList?.[0]?.keyLocations ?? []) as OmMessage[]).slice();
+    const written = await this.writeBody(body, resolved, params.storageClass, preallocated, () =>
+      this.om("AllocateBlock", "allocateBlockRequest", {
+        keyArgs: this.keyArgs(params.bucket, params.key, { dataSize: String(size ?? 0), ...resolved }),
+        clientID,
+      }).then((r) => r.allocateBlockResponse.keyLocation as OmMessage),
+    );
+    const digests = body.digests();
+    const etag = digests.md5.toString("hex");
+    const raced = Object.keys(conditions).length > 0 ? { KEY_ALREADY_EXISTS: "CONFLICT", ETAG_MISMATCH: "CONFLICT", KEY_NOT_FOUND: "CONFLICT" } as const : undefined;
+    await this.om(
+      "CommitKey",
+      "commitKeyRequest",
+      {
+        keyArgs: this.keyArgs(params.bucket, params.key, {
+          dataSize: String(digests.size),
+          keyLocations: written,
+          metadata: encodeMetadata({ userMetadata: {}, etag, ...(digests.checksum && { checksum: digests.checksum }) }),
+          ...resolved,
+        }),
+        clientID,
+      },
+      raced,
+    );
+    return {
+      bucket: params.bucket,
+      key: params.key,
+      size: digests.size,
+      etag,
+      lastModified: new Date(),
+      storageClass: params.storageClass,
+      userMetadata: { ...params.userMetadata },
+      tags: { ...params.tags },
+      ...(digests.checksum && { checksum: digests.checksum }),
+      owner: params.owner,
+      ...systemOf(params),
+    };
+  }
+
+  /**
+   * Streams `body` into blocks (preallocated ones first, then new ones from `allocate`), chunk by
+   * chunk. Returns the KeyLocations the OM must be told at commit: only blocks written, with the
+   * lengths written.
+   */
+  private async writeBody(
+    body: IncomingBody,
+    replication: OmMessage,
+    storageClass: string,
+    preallocated: OmMessage[],
+    allocate: () => Promise<OmMessage>,
+  ): Promise<OmMessage[]> {
+    const done: OmMessage[] = [];
+    let writer: BlockWriter | undefined;
+    let stream: DatanodeStream | undefined;
+    let blockSize = 0;
+    let chunk = Buffer.allocUnsafe(0);
+    let fill = 0;
+    const writable = replication.type === "STAND_ALONE";
+
+    const nextBlock = async () => {
+      if (!writable) throw notWritable(replicationLabel(replication), storageClass);
+      const location = preallocated.length > 0 ? preallocated.shift()! : await allocate();
+      if (location.pipeline?.type !== undefined && location.pipeline.type !== "STAND_ALONE") {
+        throw notWritable(`${location.pipeline.type}/${location.pipeline.factor ?? "ONE"}`, storageClass);
+      }
+      const endpoint = endpointsOf(location.pipeline)[0];
+      if (endpoint === undefined) throw new Error("the OM allocated a block on a pipeline with no reachable datanode");
+      const id = location.blockID.containerBlockID;
+      const block: BlockRef = { containerID: String(id.containerID), localID: String(id.localID), blockCommitSequenceId: "0" };
+      stream = this.shared.dn.open(endpoint);
+      writer = new BlockWriter(stream, block);
+      blockSize = Number(location.length);
+    };
+    const finishBlock = async () => {
+      if (writer === undefined) return;
+      const r = await writer.finish();
+      stream!.close();
+      done.push({ blockID: r.blockID, offset: "0", length: String(r.length) });
+      writer = undefined;
+      stream = undefined;
+    };
+    const flush = async () => {
+      if (fill === 0) return;
+      if (writer === undefined) await nextBlock();
+      const data = fill === chunk.length ? chunk : chunk.subarray(0, fill);
+      chunk = Buffer.allocUnsafe(0);
+      fill = 0;
+      await writer!.writeChunk(data);
+      if (writer!.written >= blockSize) await finishBlock();
+    };
+    /** room left in the chunk being filled: a chunk never crosses a block boundary */
+    const chunkRoom = () => {
+      const inBlock = writer === undefined ? Number.MAX_SAFE_INTEGER : blockSize - writer.written;
+      return Math.min(CHUNK_SIZE, inBlock > 0 ? inBlock : CHUNK_SIZE);
+    };
+
+    try {
+      for await (const piece of body.stream as AsyncIterable<Buffer>) {
+        let offset = 0;
+        while (offset < piece.length) {
+          if (chunk.length === 0) chunk = Buffer.allocUnsafe(chunkRoom());
+          const n = Math.min(piece.length - offset, chunk.length - fill);
+          piece.copy(chunk, fill, offset, offset + n);
+          fill += n;
+          offset += n;
+          if (fill === chunk.length) await flush();
+        }
+      }
+      await flush();
+      await finishBlock();
+      return done;
+    } catch (err) {
+      stream?.close();
+      body.stream.destroy();
+      throw err;
+    }
+  }
+
+  private async keyInfo(bucket: string, key: string, headOp: boolean): Promise<OmMessage> {
+    if (key.length === 0) throw new StorageError("INVALID_ARGUMENT", "an object key must not be empty");
+    const r = await this.om("GetKeyInfo", "GetKeyInfoRequest", {
+      keyArgs: this.keyArgs(bucket, key, { latestVersionLocation: true, headOp }),
+      assumeS3Context: true,
+    });
+    return r.GetKeyInfoResponse.keyInfo as OmMessage;
+  }
+
+  private objectInfo(bucket: string, key: string, k: OmMessage): ObjectInfo {
+    const meta = decodeMetadata(k.metadata);
+    const etag = meta.etag ?? "";
+    const parts = partsCountOf(etag);
+    const { etag: _e, userMetadata, storageClass, checksum, ...system } = meta;
+    return {
+      bucket,
+      key,
+      size: Number(k.dataSize),
+      etag,
+      lastModified: ms(k.modificationTime),
+      storageClass: this.storageClassOf(k, storageClass),
+      userMetadata,
+      tags: fromKeyValues(k.tags),
+      ...(checksum && { checksum }),
+      ...(parts !== undefined && { partsCount: parts }),
+      owner: String(k.ownerName ?? ""),
+      ...system,
+    };
+  }
+
+  async headObject(bucket: string, key: string, partNumber?: number): Promise<{ info: ObjectInfo; part?: ObjectPartInfo }> {
+    const k = await this.keyInfo(bucket, key, partNumber === undefined);
+    const info = this.objectInfo(bucket, key, k);
+    if (partNumber === undefined) return { info };
+    return { info, part: partOf(info, latestLocations(k), partNumber) };
+  }
+
+  async getObject(params: GetObjectParams): Promise<GetObjectResult> {
+    const k = await this.keyInfo(params.bucket, params.key, false);
+    const info = this.objectInfo(params.bucket, params.key, k);
+    const locations = latestLocations(k);
+    let part: ObjectPartInfo | undefined;
+    let range: ByteRange | undefined;
+    if (params.partNumber !== undefined) {
+      part = partOf(info, locations, params.partNumber);
+      range = part.range;
+    } else {
+      range = params.range?.(info);
+    }
+    if (k.type === "EC" && info.size > 0) {
+      throw new StorageError("NOT_SUPPORTED", "EC read", "Reading erasure-coded Ozone keys is not supported by this gateway yet.");
+    }
+    let state: "ready" | "opened" | "released" = "ready";
+    const from = range?.start ?? 0;
+    const to = range?.end ?? info.size - 1;
+    return {
+      info,
+      ...(range !== undefined && params.partNumber === undefined && { range }),
+      ...(part !== undefined && { part }),
+      open: () => {
+        if (state !== "ready") throw new Error(`getObject result already ${state}`);
+        state = "opened";
+        return Readable.from(this.readKey(locations, from, to), { objectMode: false, highWaterMark: 1 });
+      },
+      release: () => {
+        state = state === "ready" ? "released" : state;
+      },
+    };
+  }
+
+  /** Bytes [from, to] of a key, block by block, in order. */
+  private async *readKey(locations: OmMessage[], from: number, to: number): AsyncGenerator<Buffer> {
+    let blockStart = 0;
+    for (const loc of locations) {
+      const length = Number(loc.length);
+      const blockEnd = blockStart + length - 1;
+      if (length > 0 && blockEnd >= from && blockStart <= to) {
+        const id = loc.blockID.containerBlockID;
+        const block: BlockRef = {
+          containerID: String(id.containerID),
+          localID: String(id.localID),
+          blockCommitSequenceId: String(loc.blockID.blockCommitSequenceId ?? "0"),
+        };
+        const endpoints = endpointsOf(loc.pipeline);
+        if (endpoints.length === 0) throw new Error(`no datanode to read container ${block.containerID} block ${block.localID} from`);
+        const stream = this.shared.dn.open(endpoints[0]);
+        try {
+          const start = Math.max(from, blockStart) - blockStart + Number(loc.offset ?? 0);
+          const end = Math.min(to, blockEnd) - blockStart + Number(loc.offset ?? 0);
+          yield* readBlock(stream, block, start, end);
+        } finally {
+          stream.close();
+        }
+      }
+      blockStart += length;
+      if (blockStart > to) return;
+    }
+  }
+
+  async deleteObject(bucket: string, key: string): Promise<void> {
+    try {
+      await this.om("DeleteKey", "deleteKeyRequest", { keyArgs: this.keyArgs(bucket, key) });
+    } catch (err) {
+      if (err instanceof StorageError && err.kind === "KEY_NOT_FOUND") return;
+      throw err;
+    }
+  }
+
+  async deleteObjects(bucket: string, keys: string[]): Promise<DeleteObjectResult[]> {
+    if (keys.length === 0) return [];
+    let r: OmMessage;
+    try {
+      r = await this.om("DeleteKeys", "deleteKeysRequest", { deleteKeys: { volumeName: this.volume, bucketName: bucket, keys } });
+    } catch (err) {
+      const e = err as { status?: string; response?: OmMessage };
+      if (e.status !== "PARTIAL_DELETE" || e.response === undefined) throw err;
+      r = e.response;
+    }
+    const failed = new Map<string, StorageError>();
+    for (const e of (r.deleteKeysResponse?.errors ?? []) as OmMessage[]) {
+      if (e.errorCode === "KEY_NOT_FOUND") continue;
+      const kind = e.errorCode === "ACCESS_DENIED" || e.errorCode === "PERMISSION_DENIED" ? "ACCESS_DENIED" : undefined;
+      failed.set(String(e.key), kind ? new StorageError(kind) : (new Error(`${e.errorCode}: ${e.errorMsg ?? ""}`) as StorageError));
+    }
+    return keys.map((key) => (failed.has(key) ? { key, error: failed.get(key)! } : { key }));
+  }
+
+  async listObjects(params: ListObjectsParams): Promise<ListObjectsResult> {
+    const prefix = params.prefix ?? "";
+    const delimiter = params.delimiter ?? "";
+    const objects: ObjectSummary[] = [];
+    const commonPrefixes: string[] = [];
+    if (params.maxKeys === 0) {
+      await this.getBucket(params.bucket);
+      return { objects, commonPrefixes, isTruncated: false };
+    }
+    let startKey = params.startAfter ?? "";
+    if (startKey !== "" && startKey < prefix) startKey = "";
+    if (startKey !== "" && !startKey.startsWith(prefix) && startKey > prefix) return { objects, commonPrefixes, isTruncated: false };
+    // A start-after inside a common prefix: that prefix was returned already.
+    if (delimiter && startKey.startsWith(prefix)) {
+      const d = startKey.indexOf(delimiter, prefix.length);
+      if (d >= 0) startKey = startKey.slice(0, d + delimiter.length) + PAST_PREFIX;
+    }
+    let last = "";
+    for (;;) {
+      const r = await this.om("ListKeysLight", "listKeysRequest", {
+        volumeName: this.volume,
+        bucketName: params.bucket,
+        startKey,
+        prefix,
+        count: OM_PAGE,
+      });
+      const page = (r.listKeysLightResponse?.basicKeyInfo ?? []) as OmMessage[];
+      let reseek: string | undefined;
+      for (const k of page) {
+        const name = String(k.keyName);
+        const d = delimiter ? name.indexOf(delimiter, prefix.length) : -1;
+        const cp = d >= 0 ? name.slice(0, d + delimiter.length) : undefined;
+        if (cp !== undefined && cp === commonPrefixes[commonPrefixes.length - 1]) continue;
+        if (objects.length + commonPrefixes.length >= params.maxKeys) {
+          return { objects, commonPrefixes, isTruncated: true, nextMarker: last };
+        }
+        if (cp !== undefined) {
+          commonPrefixes.push(cp);
+          last = cp;
+          reseek = cp + PAST_PREFIX;
+          break;
+        }
+        objects.push({
+          key: name,
+          size: Number(k.dataSize),
+          etag: String(k.eTag ?? ""),
+          lastModified: ms(k.modificationTime),
+          storageClass: this.storageClassOf(k),
+          owner: String(k.ownerName ?? ""),
+        });
+        last = name;
+      }
+      if (reseek !== undefined) {
+        startKey = reseek;
+        continue;
+      }
+      const more = (r.listKeysLightResponse?.isTruncated as boolean | undefined) ?? page.length >= OM_PAGE;
+      if (page.length === 0 || !more) return { objects, commonPrefixes, isTruncated: false };
+      startKey = String(page[page.length - 1].keyName);
+    }
+  }
+
+  // ---- multipart -----------------------------------------------------------------------------
+
+  async createMultipartUpload(params: MultipartUploadParams): Promise<UploadInfo> {
+    if (params.checksumAlgorithm !== undefined) {
+      throw new StorageError(
+        "NOT_SUPPORTED",
+        "multipart checksum",
+        "The Ozone backend does not keep additional checksums (x-amz-checksum-algorithm) for multipart uploads yet.",
+      );
+    }
+    const replication = this.replicationOf(params.storageClass);
+    if (replication.fields.type !== undefined && replication.fields.type !== "STAND_ALONE") throw notWritable(replication.label, params.storageClass);
+    const r = await this.om("InitiateMultiPartUpload", "initiateMultiPartUploadRequest", {
+      keyArgs: this.keyArgs(params.bucket, params.key, {
+        ...replication.fields,
+        metadata: encodeMetadata(params),
+        tags: toKeyValues(params.tags),
+        ownerName: params.owner,
+        acls: [],
+      }),
+    });
+    return {
+      bucket: params.bucket,
+      key: params.key,
+      uploadId: String(r.initiateMultiPartUploadResponse.multipartUploadID),
+      initiated: new Date(),
+      storageClass: params.storageClass,
+      owner: params.owner,
+    };
+  }
+
+  async uploadPart(bucket: string, key: string, uploadId: string, partNumber: number, body: IncomingBody): Promise<PartInfo> {
+    if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PART_NUMBER) {
+      throw new StorageError("INVALID_ARGUMENT", `part number ${partNumber}`);
+    }
+    const size = body.expectedSize ?? 0;
+    const multipart = { isMultipartKey: true, multipartUploadID: uploadId, multipartNumber: partNumber };
+    const created = await this.om("CreateKey", "createKeyRequest", {
+      keyArgs: this.keyArgs(bucket, key, { dataSize: String(size), ...multipart, acls: [] }),
+    });
+    const info = created.createKeyResponse.keyInfo as OmMessage;
+    const clientID = String(created.createKeyResponse.ID);
+    const resolved = { type: info.type, factor: info.factor };
+    const written = await this.writeBody(body, resolved, "of this upload", [], () =>
+      this.om("AllocateBlock", "allocateBlockRequest", {
+        keyArgs: this.keyArgs(bucket, key, { dataSize: String(size), ...resolved, ...multipart }),
+        clientID,
+      }).then((r) => r.allocateBlockResponse.keyLocation as OmMessage),
+    );
+    const digests = body.digests();
+    const etag = digests.md5.toString("hex");
+    await this.om("CommitMultiPartUpload", "commitMultiPartUploadRequest", {
+      keyArgs: this.keyArgs(bucket, key, {
+        dataSize: String(digests.size),
+        ...multipart,
+        keyLocations: written,
+        metadata: [{ key: "ETag", value: etag }],
+        ...resolved,
+      }),
+      clientID,
+    });
+    return { partNumber, size: digests.size, etag, lastModified: new Date(), ...(digests.checksum && { checksum: digests.checksum }) };
+  }
+
+  async completeMultipartUpload(params: CompleteMultipartParams): Promise<ObjectInfo> {
+    if (params.expectedChecksum !== undefined) {
+      throw new StorageError("BAD_DIGEST", "no multipart checksum kept", "The Ozone backend keeps no multipart checksum to compare with.");
+    }
+    if (params.parts.length === 0) throw new StorageError("INVALID_PART", "no parts");
+    const conditions: OmMessage = {};
+    if (params.ifNoneMatch !== undefined) conditions.expectedDataGeneration = "0";
+    if (params.ifMatch !== undefined) conditions.expectedETag = params.ifMatch.replace(/^"|"$/g, "");
+    const partsList = params.parts.map((p) => {
+      const etag = p.etag.replace(/^"|"$/g, "").toLowerCase();
+      return { partNumber: p.partNumber, partName: etag, eTag: etag };
+    });
+    try {
+      await this.om("CompleteMultiPartUpload", "completeMultiPartUploadRequest", {
+        keyArgs: this.keyArgs(params.bucket, params.key, { multipartUploadID: params.uploadId, acls: [], ...conditions }),
+        partsList,
+      });
+    } catch (err) {
+      // A retried completion whose first answer was lost: the upload is gone, the object it made is there.
+      if (!(err instanceof StorageError && err.kind === "UPLOAD_NOT_FOUND")) throw err;
+      const existing = await this.headObject(params.bucket, params.key).catch(() => undefined);
+      if (existing === undefined || existing.info.partsCount !== params.parts.length) throw err;
+      return existing.info;
+    }
+    return (await this.headObject(params.bucket, params.key)).info;
+  }
+
+  async abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void> {
+    await this.om("AbortMultiPartUpload", "abortMultiPartUploadRequest", {
+      keyArgs: this.keyArgs(bucket, key, { multipartUploadID: uploadId }),
+    });
+  }
+
+  async listParts(params: ListPartsParams): Promise<ListPartsResult> {
+    const r = await this.om("ListMultiPartUploadParts", "listMultipartUploadPartsRequest", {
+      volume: this.volume,
+      bucket: params.bucket,
+      key: params.key,
+      uploadID: params.uploadId,
+      partNumbermarker: params.partNumberMarker ?? 0,
+      maxParts: Math.max(params.maxParts, 1),
+    });
+    const res = r.listMultipartUploadPartsResponse as OmMessage;
+    const parts: PartInfo[] = ((res.partsList ?? []) as OmMessage[]).slice(0, params.maxParts).map((p) => ({
+      partNumber: Number(p.partNumber),
+      size: Number(p.size),
+      etag: String(p.eTag ?? p.partName ?? ""),
+      lastModified: ms(p.modificationTime),
+    }));
+    const upload = await this.findUpload(params.bucket, params.key, params.uploadId, res);
+    const truncated = params.maxParts === 0 ? (res.partsList ?? []).length > 0 : Boolean(res.isTruncated);
+    return {
+      upload,
+      parts,
+      isTruncated: truncated,
+      ...(truncated && parts.length > 0 && { nextPartNumberMarker: parts[parts.length - 1].partNumber }),
+    };
+  }
+
+  /** The upload's own record (initiation time), which ListMultiPartUploadParts does not carry. */
+  private async findUpload(bucket: string, key: string, uploadId: string, partsResponse: OmMessage): Promise<UploadInfo> {
+    let keyMarker = "";
+    let uploadIdMarker = "";
+    for (;;) {
+      const page = await this.uploadsPage(bucket, key, keyMarker, uploadIdMarker, OM_PAGE);
+      for (const u of page.uploads) {
+        if (u.key === key && u.uploadId === uploadId) return u;
+        if (u.key > key) break;
+      }
+      if (!page.isTruncated) break;
+      keyMarker = page.nextKeyMarker;
+      uploadIdMarker = page.nextUploadIdMarker;
+    }
+    return {
+      bucket,
+      key,
+      uploadId,
+      initiated: new Date(0),
+      storageClass: this.storageClassOf(partsResponse),
+      owner: this.auth.accessId,
+    };
+  }
+
+  private async uploadsPage(bucket: string, prefix: string, keyMarker: string, uploadIdMarker: string, max: number) {
+    const r = await this.om("ListMultipartUploads", "listMultipartUploadsRequest", {
+      volume: this.volume,
+      bucket,
+      prefix,
+      keyMarker,
+      uploadIdMarker,
+      maxUploads: max,
+      withPagination: true,
+    });
+    const res = r.listMultipartUploadsResponse as OmMessage;
+    const uploads: UploadInfo[] = ((res.uploadsList ?? []) as OmMessage[]).map((u) => ({
+      bucket,
+      key: String(u.keyName),
+      uploadId: String(u.uploadId),
+      initiated: ms(u.creationTime),
+      storageClass: this.storageClassOf(u),
+      owner: this.auth.accessId,
+    }));
+    return {
+      uploads,
+      isTruncated: Boolean(res.isTruncated),
+      nextKeyMarker: String(res.nextKeyMarker ?? ""),
+      nextUploadIdMarker: String(res.nextUploadIdMarker ?? ""),
+    };
+  }
+
+  async listMultipartUploads(params: ListUploadsParams): Promise<ListUploadsResult> {
+    const prefix = params.prefix ?? "";
+    const delimiter = params.delimiter ?? "";
+    const uploads: UploadInfo[] = [];
+    const commonPrefixes: string[] = [];
+    if (params.maxUploads === 0) {
+      await this.getBucket(params.bucket);
+      return { uploads, commonPrefixes, isTruncated: false };
+    }
+    let keyMarker = params.keyMarker ?? "";
+    let uploadIdMarker = params.uploadIdMarker ?? "";
+    let lastKey = "";
+    let lastId = "";
+    for (;;) {
+      const page = await this.uploadsPage(params.bucket, prefix, keyMarker, uploadIdMarker, OM_PAGE);
+      for (const u of page.uploads) {
+        // the OM treats the markers as inclusive of keyMarker's later uploads; S3 skips keyMarker entirely without an upload id marker
+        if (params.keyMarker !== undefined && params.uploadIdMarker === undefined && u.key <= params.keyMarker) continue;
+        const d = delimiter ? u.key.indexOf(delimiter, prefix.length) : -1;
+        const cp = d >= 0 ? u.key.slice(0, d + delimiter.length) : undefined;
+        if (cp !== undefined && cp === commonPrefixes[commonPrefixes.length - 1]) continue;
+        if (uploads.length + commonPrefixes.length >= params.maxUploads) {
+          return { uploads, commonPrefixes, isTruncated: true, nextKeyMarker: lastKey, ...(lastId && { nextUploadIdMarker: lastId }) };
+        }
+        if (cp !== undefined) {
+          commonPrefixes.push(cp);
+          lastKey = cp;
+          lastId = "";
+        } else {
+          uploads.push(u);
+          lastKey = u.key;
+          lastId = u.uploadId;
+        }
+      }
+      if (!page.isTruncated || page.uploads.length === 0) return { uploads, commonPrefixes, isTruncated: false };
+      keyMarker = page.nextKeyMarker;
+      uploadIdMarker = page.nextUploadIdMarker;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.shared.om.close();
+    this.shared.dn.close();
+  }
+}
+
+function systemOf(p: PutObjectParams): Partial<ObjectInfo> {
+  const out: Partial<ObjectInfo> = {};
+  for (const f of ["contentType", "contentEncoding", "contentLanguage", "contentDisposition", "cacheControl", "expires"] as const) {
+    if (p[f] !== undefined) out[f] = p[f];
+  }
+  return out;
+}
+
+/** The block list of the key's latest version. */
+function latestLocations(k: OmMessage): OmMessage[] {
+  const versions = (k.keyLocationList ?? []) as OmMessage[];
+  return versions.length === 0 ? [] : ((versions[versions.length - 1].keyLocations ?? []) as OmMessage[]);
+}
+
+/**
+ * The byte range of part `partNumber` of an object: blocks carry the part number they were written
+ * for. An object from a single PUT has one part, the whole object (as in S3).
+ */
+function partOf(info: ObjectInfo, locations: OmMessage[], partNumber: number): ObjectPartInfo {
+  if (!Number.isInteger(partNumber) || partNumber < 1) throw new StorageError("INVALID_PART_NUMBER");
+  if (info.partsCount === undefined) {
+    if (partNumber !== 1) throw new StorageError("INVALID_PART_NUMBER");
+    return { partsCount: 1, range: { start: 0, end: info.size - 1 } };
+  }
+  if (partNumber > info.partsCount) throw new StorageError("INVALID_PART_NUMBER");
+  const sizes = new Map<number, number>();
+  const order: number[] = [];
+  for (const loc of locations) {
+    const n = Number(loc.partNumber ?? -1);
+    if (!sizes.has(n)) order.push(n);
+    sizes.set(n, (sizes.get(n) ?? 0) + Number(loc.length));
+  }
+  let start = 0;
+  const index = partNumber - 1;
+  if (index >= order.length) throw new StorageError("INVALID_PART_NUMBER");
+  for (let i = 0; i < index; i++) start += sizes.get(order[i])!;
+  return { partsCount: info.partsCount, range: { start, end: start + sizes.get(order[index])! - 1 } };
+}
