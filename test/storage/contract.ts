@@ -129,7 +129,45 @@ function entryName(e: ListEntry): string {
   return "key" in e ? e.key : e.prefix;
 }
 
-export function defineStorageContract(name: string, factory: () => Promise<StorageFixture>): void {
+/**
+ * Where a store may differ from the embedded one and still be right for its engine. Each
+ * difference is a property of the engine (documented with the backend), not a test being lenient.
+ */
+export interface StorageTraits {
+  /**
+   * A completed upload's ETag from the parts the completion listed and every part the upload had
+   * (default: AWS's, md5 of the listed parts' binary MD5s, "-N").
+   */
+  multipartEtag?: (listed: Buffer[], uploaded: Buffer[]) => string;
+  /** false: the store keeps no additional checksums for multipart uploads and refuses checksumAlgorithm with NOT_SUPPORTED */
+  multipartChecksums?: boolean;
+  /**
+   * How far the lastModified a write returns may be from the one reads show, in ms (0: the same
+   * instant). An engine that stamps the time at commit without returning it can only estimate.
+   */
+  lastModifiedSlackMs?: number;
+  /**
+   * Listing order: "utf8" (S3's, the default) or "utf16" (Java String order, as Ozone's OM sorts
+   * a page: differs only between supplementary characters and U+E000..U+FFFF).
+   */
+  keyOrder?: "utf8" | "utf16";
+  /**
+   * false: the engine keeps no link from an object to the upload that completed it, so a retried
+   * completion is answered whenever the key holds what those parts make, even when a later upload
+   * of the same parts made it.
+   */
+  completionKnowsUpload?: boolean;
+}
+
+export function defineStorageContract(name: string, factory: () => Promise<StorageFixture>, traits: StorageTraits = {}): void {
+  const etagOf = traits.multipartEtag ?? ((listed: Buffer[]) => multipartEtag(listed));
+  const multipartChecksums = traits.multipartChecksums ?? true;
+  const slack = traits.lastModifiedSlackMs ?? 0;
+  /** `written` as reads show it: the same object, its lastModified within the engine's slack */
+  const asRead = <T extends { lastModified: Date }>(written: T, read: { lastModified: Date }): T => {
+    if (Math.abs(read.lastModified.getTime() - written.lastModified.getTime()) > slack) return written;
+    return { ...written, lastModified: read.lastModified };
+  };
   describe(`storage contract: ${name}`, () => {
     let fixture: StorageFixture | undefined;
     let store: StorageClient;
@@ -336,10 +374,10 @@ export function defineStorageContract(name: string, factory: () => Promise<Stora
         expect(put1.lastModified.getTime()).toBeGreaterThanOrEqual(before - 1000);
 
         const head = await store.headObject(bucket, "dir/obj.bin");
-        expect(head.info).toEqual(put1);
+        expect(head.info).toEqual(asRead(put1, head.info));
         expect(head.part).toBeUndefined();
         const { result, bytes } = await getBytes({ bucket, key: "dir/obj.bin" });
-        expect(result.info).toEqual(put1);
+        expect(result.info).toEqual(asRead(put1, result.info));
         expect(result.range).toBeUndefined();
         expect(result.part).toBeUndefined();
         expect(bytes.equals(data)).toBe(true);
@@ -602,7 +640,7 @@ export function defineStorageContract(name: string, factory: () => Promise<Stora
         );
         expect((await content(bucket, "k")).toString()).toBe("existing");
         const done = await store.completeMultipartUpload({ bucket, key: "k", uploadId: upload.uploadId, parts, ifMatch: existing.etag });
-        expect(done.etag).toBe(multipartEtag([Buffer.from("from upload")]));
+        expect(done.etag).toBe(etagOf([Buffer.from("from upload")], [Buffer.from("from upload")]));
         expect((await content(bucket, "k")).toString()).toBe("from upload");
       });
     });
@@ -783,7 +821,7 @@ export function defineStorageContract(name: string, factory: () => Promise<Stora
           bucket,
           key: "big",
           size: whole.length,
-          etag: multipartEtag([bigA, bigB, small]),
+          etag: etagOf([bigA, bigB, small], [bigA, bigB, small]),
           partsCount: 3,
           contentType: "video/mp4",
           cacheControl: "max-age=60",
@@ -792,7 +830,8 @@ export function defineStorageContract(name: string, factory: () => Promise<Stora
           storageClass: "STANDARD_IA",
           owner: OWNER,
         });
-        expect((await store.headObject(bucket, "big")).info).toEqual(info);
+        const head = (await store.headObject(bucket, "big")).info;
+        expect(head).toEqual(asRead(info, head));
         expect((await content(bucket, "big")).equals(whole)).toBe(true);
 
         expect((await store.listMultipartUploads({ bucket, maxUploads: 10 })).uploads).toEqual([]);
@@ -872,7 +911,7 @@ export function defineStorageContract(name: string, factory: () => Promise<Stora
         expect((await store.listParts({ bucket, key: "k", uploadId: id, maxParts: 10 })).parts.length).toBe(2);
         // ETags match unquoted and case-insensitively; a small part is fine as the last one
         const info = await complete([{ partNumber: 2, etag: `"${p2.etag.toUpperCase()}"` }]);
-        expect(info.etag).toBe(multipartEtag([Buffer.from("two")]));
+        expect(info.etag).toBe(etagOf([Buffer.from("two")], [Buffer.from("one"), Buffer.from("two")]));
         expect(info.partsCount).toBe(1);
         expect((await content(bucket, "k")).toString()).toBe("two");
       });
@@ -889,13 +928,13 @@ export function defineStorageContract(name: string, factory: () => Promise<Stora
           uploadId: upload.uploadId,
           parts: [infos[0], infos[2]].map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
         });
-        expect(info.etag).toBe(multipartEtag([bigA, p3]));
+        expect(info.etag).toBe(etagOf([bigA, p3], [bigA, p2, p3]));
         expect(info.partsCount).toBe(2);
         expect((await content(bucket, "k")).equals(Buffer.concat([bigA, p3]))).toBe(true);
         expect((await getBytes({ bucket, key: "k", partNumber: 2 })).bytes.toString()).toBe("last part");
       });
 
-      it("the upload's checksum algorithm gives the object a composite checksum of the parts'", async () => {
+      it.skipIf(!multipartChecksums)("the upload's checksum algorithm gives the object a composite checksum of the parts'", async () => {
         const bucket = await newBucket();
         const upload = await createUpload(bucket, "k", { checksumAlgorithm: "SHA256" });
         expect(upload.checksumAlgorithm).toBe("SHA256");
@@ -924,7 +963,7 @@ export function defineStorageContract(name: string, factory: () => Promise<Stora
         expect(summary.checksumAlgorithm).toBe("SHA256");
       });
 
-      it("gives an upload its checksum type: the one asked for, else FULL_OBJECT for CRC64NVME and COMPOSITE otherwise", async () => {
+      it.skipIf(!multipartChecksums)("gives an upload its checksum type: the one asked for, else FULL_OBJECT for CRC64NVME and COMPOSITE otherwise", async () => {
         const bucket = await newBucket();
         const cases: Array<[ChecksumAlgorithm | undefined, ChecksumType | undefined, ChecksumType | undefined]> = [
           [undefined, undefined, undefined],
@@ -972,7 +1011,7 @@ export function defineStorageContract(name: string, factory: () => Promise<Stora
       });
 
       for (const algorithm of ["CRC32", "CRC32C"] as const) {
-        it(`a FULL_OBJECT ${algorithm} upload gets the ${algorithm} of the whole object, combined from the parts'`, async () => {
+        it.skipIf(!multipartChecksums)(`a FULL_OBJECT ${algorithm} upload gets the ${algorithm} of the whole object, combined from the parts'`, async () => {
           const bucket = await newBucket();
           const tail = randomBytes(70_001);
           const parts = [bigA, bigB, tail];
@@ -988,13 +1027,13 @@ export function defineStorageContract(name: string, factory: () => Promise<Stora
             expectedChecksum: { algorithm, value: whole },
           });
           expect(info.checksum).toEqual(expected);
-          expect(info.etag).toBe(multipartEtag(parts));
+          expect(info.etag).toBe(etagOf(parts, parts));
           expect((await store.headObject(bucket, "k")).info.checksum).toEqual(expected);
           expect((await store.listObjects({ bucket, maxKeys: 1 })).objects[0].checksumAlgorithm).toBe(algorithm);
         });
       }
 
-      it("a COMPOSITE CRC32 upload gets the CRC32 of the part CRC32s, with -N", async () => {
+      it.skipIf(!multipartChecksums)("a COMPOSITE CRC32 upload gets the CRC32 of the part CRC32s, with -N", async () => {
         const bucket = await newBucket();
         const tail = Buffer.from("the last part");
         const parts = [bigA, tail];
@@ -1010,7 +1049,7 @@ export function defineStorageContract(name: string, factory: () => Promise<Stora
         expect(info.checksum).toEqual({ algorithm: "CRC32", type: "COMPOSITE", value: `${crcBase64("CRC32", ofParts)}-2` });
       });
 
-      it("compares the expected checksum before completing: BAD_DIGEST changes nothing; -N is optional for COMPOSITE", async () => {
+      it.skipIf(!multipartChecksums)("compares the expected checksum before completing: BAD_DIGEST changes nothing; -N is optional for COMPOSITE", async () => {
         const bucket = await newBucket();
         const tail = Buffer.from("tail part");
         const parts = [bigA, tail];
@@ -1055,7 +1094,7 @@ export function defineStorageContract(name: string, factory: () => Promise<Stora
         expect((await b.complete({ algorithm: "SHA256", value: `${composite}-2` })).checksum?.value).toBe(`${composite}-2`);
       });
 
-      it("answers BAD_DIGEST to an expected checksum when the upload has none, or a part lacks one", async () => {
+      it.skipIf(!multipartChecksums)("answers BAD_DIGEST to an expected checksum when the upload has none, or a part lacks one", async () => {
         const bucket = await newBucket();
         const tail = Buffer.from("tail");
         const crc = crcBase64("CRC32", Buffer.concat([bigA, tail]));
@@ -1095,14 +1134,15 @@ export function defineStorageContract(name: string, factory: () => Promise<Stora
         const bucket = await newBucket();
         const previous = await put(bucket, "k", Buffer.from("previous"));
         const tail = randomBytes(3000);
-        const upload = await createUpload(bucket, "k", { checksumAlgorithm: "SHA256", userMetadata: { m: "1" } });
+        const sha = multipartChecksums ? ({ checksumAlgorithm: "SHA256" } as const) : {};
+        const upload = await createUpload(bucket, "k", { ...sha, userMetadata: { m: "1" } });
         const infos = [];
         for (const [i, data] of [bigA, tail].entries()) {
-          infos.push(await store.uploadPart(bucket, "k", upload.uploadId, i + 1, bodyFromBuffer(data, { checksumAlgorithm: "SHA256" })));
+          infos.push(await store.uploadPart(bucket, "k", upload.uploadId, i + 1, bodyFromBuffer(data, sha)));
         }
         const parts = infos.map((p) => ({ partNumber: p.partNumber, etag: p.etag }));
         const first = await store.completeMultipartUpload({ bucket, key: "k", uploadId: upload.uploadId, parts, ifMatch: previous.etag });
-        expect(first.etag).toBe(multipartEtag([bigA, tail]));
+        expect(first.etag).toBe(etagOf([bigA, tail], [bigA, tail]));
         await new Promise((resolve) => setTimeout(resolve, 5)); // a later lastModified would show
 
         const retry = (extra: Partial<CompleteMultipartParams> = {}) =>
@@ -1115,8 +1155,10 @@ export function defineStorageContract(name: string, factory: () => Promise<Stora
         expect(await retry({ parts: quoted })).toEqual(first);
         expect(await retry({ ifMatch: previous.etag })).toEqual(first);
         expect(await retry({ ifNoneMatch: "*" })).toEqual(first);
-        expect(await retry({ expectedChecksum: { algorithm: "SHA256", value: first.checksum!.value } })).toEqual(first);
-        await expectStorageError(retry({ expectedChecksum: { algorithm: "SHA256", value: "AAAA" } }), "BAD_DIGEST");
+        if (multipartChecksums) {
+          expect(await retry({ expectedChecksum: { algorithm: "SHA256", value: first.checksum!.value } })).toEqual(first);
+          await expectStorageError(retry({ expectedChecksum: { algorithm: "SHA256", value: "AAAA" } }), "BAD_DIGEST");
+        }
 
         expect((await store.headObject(bucket, "k")).info).toEqual(first);
         expect((await content(bucket, "k")).equals(Buffer.concat([bigA, tail]))).toBe(true);
@@ -1161,7 +1203,8 @@ export function defineStorageContract(name: string, factory: () => Promise<Stora
         // replaced by another completion: only the newer one is answered
         const c1 = await complete("c");
         const c2 = await complete("c");
-        await expectStorageError(c1.retry(), "UPLOAD_NOT_FOUND");
+        // (an engine that cannot tell which upload made an object answers both: identical results)
+        if (traits.completionKnowsUpload ?? true) await expectStorageError(c1.retry(), "UPLOAD_NOT_FOUND");
         expect(await c2.retry()).toEqual(c2.info);
       });
 

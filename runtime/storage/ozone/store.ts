@@ -13,6 +13,7 @@ import { Readable } from "node:stream";
 import type { OzoneConfig } from "../../config.js";
 import {
   MAX_PART_NUMBER,
+  MIN_PART_SIZE,
   StorageError,
   type BucketInfo,
   type ByteRange,
@@ -38,6 +39,9 @@ import {
   type StorageErrorKind,
   type UploadInfo,
 } from "../types.js";
+import { createHash } from "node:crypto";
+import { uploadChecksumType } from "../embedded/checksum.js";
+import { compareUtf8, hasLoneSurrogate } from "../embedded/listing.js";
 import { BlockWriter, CHUNK_SIZE, DatanodeClients, endpointsOf, readBlock, type BlockRef, type DatanodeStream } from "./datanode-client.js";
 import { decodeMetadata, encodeMetadata, fromKeyValues, toKeyValues } from "./metadata.js";
 import { mapOmError } from "./om-errors.js";
@@ -50,8 +54,11 @@ export interface OzoneStoreOptions extends Pick<OzoneConfig, "omAddresses" | "vo
 
 /** OM list calls return at most this many entries (ozone.om.server.list.max.size) */
 const OM_PAGE = 1000;
-/** Sorts after every continuation of a prefix in the OM's key order: used to seek past a common prefix */
-const PAST_PREFIX = "\uffff\uffff\uffff\uffff";
+/**
+ * Sorts after every continuation of a prefix in the OM's table order (UTF-8 bytes: U+10FFFF is the
+ * largest code point): used to seek past a common prefix.
+ */
+const PAST_PREFIX = "\u{10FFFF}\u{10FFFF}";
 
 /** KeyArgs replication fields for one replication string of the configuration. */
 interface Replication {
@@ -110,6 +117,28 @@ export function openOzoneStore(opts: OzoneStoreOptions): OzoneStore {
   return new OzoneStore(shared, shared.service);
 }
 
+function validateKey(key: string): void {
+  if (typeof key !== "string" || key.length === 0) throw new StorageError("INVALID_ARGUMENT", "an object key must not be empty");
+  if (hasLoneSurrogate(key)) throw new StorageError("INVALID_ARGUMENT", "an object key must be valid Unicode");
+}
+
+/** An ETag as a client may quote it ("W/\"AbC\"") in the form Ozone stores it (abc). */
+function normalizeEtag(etag: string): string {
+  let e = etag.trim();
+  if (e.startsWith("W/")) e = e.slice(2);
+  if (e.length >= 2 && e.startsWith('"') && e.endsWith('"')) e = e.slice(1, -1);
+  return e.toLowerCase();
+}
+
+/**
+ * The ETag Ozone's OM gives a completed upload: the MD5 of the parts' hex ETags written one after
+ * the other, "-N" (not AWS's MD5 of the binary digests). In 2.2.0 it covers every part uploaded,
+ * also those the completion left out.
+ */
+export function ozoneMultipartEtag(partEtags: readonly string[]): string {
+  return `${createHash("md5").update(partEtags.join("")).digest("hex")}-${partEtags.length}`;
+}
+
 function ms(v: unknown): Date {
   return new Date(Number(v ?? 0));
 }
@@ -157,7 +186,7 @@ export class OzoneStore implements StorageClient {
 
   /** Asks the OM for the S3 volume: proves the OM answers and the volume exists. */
   async checkVolume(): Promise<void> {
-    await this.om("ListBuckets", "listBucketsRequest", { volumeName: this.volume, startKey: "", prefix: "", count: 1 });
+    await this.shared.om.submit("InfoVolume", "infoVolumeRequest", { volumeName: this.volume }, this.auth);
   }
 
   // ---- buckets -------------------------------------------------------------------------------
@@ -213,7 +242,18 @@ export class OzoneStore implements StorageClient {
   }
 
   async deleteBucket(name: string): Promise<void> {
-    await this.om("DeleteBucket", "deleteBucketRequest", { volumeName: this.volume, bucketName: name });
+    try {
+      await this.om("DeleteBucket", "deleteBucketRequest", { volumeName: this.volume, bucketName: name });
+    } catch (err) {
+      // Ozone refuses while uploads are in progress; S3 deletes a bucket that holds no object and
+      // aborts its uploads. Only when there is no object: then abort them and try once more.
+      if (!(err instanceof StorageError && err.kind === "BUCKET_NOT_EMPTY")) throw err;
+      if ((await this.listObjects({ bucket: name, maxKeys: 1 })).objects.length > 0) throw err;
+      const { uploads } = await this.listMultipartUploads({ bucket: name, maxUploads: OM_PAGE });
+      if (uploads.length === 0) throw err;
+      for (const u of uploads) await this.abortMultipartUpload(name, u.key, u.uploadId).catch(() => {});
+      await this.deleteBucket(name);
+    }
   }
 
   // ---- objects -------------------------------------------------------------------------------
@@ -222,15 +262,27 @@ export class OzoneStore implements StorageClient {
     return { volumeName: this.volume, bucketName: bucket, keyName: key, ...extra };
   }
 
+  /** KeyArgs for If-Match / If-None-Match: the OM checks them at create and again at commit. */
+  private async conditionsOf(bucket: string, key: string, ifMatch: string | undefined, ifNoneMatch: string | undefined): Promise<OmMessage> {
+    const conditions: OmMessage = {};
+    if (ifNoneMatch !== undefined) conditions.expectedDataGeneration = "0"; // create only if absent
+    if (ifMatch !== undefined) {
+      let etag = normalizeEtag(ifMatch);
+      // "*": whatever is there now (the OM then checks it is still that at commit)
+      if (etag === "*") etag = (await this.headObject(bucket, key)).info.etag;
+      conditions.expectedETag = etag;
+    }
+    return conditions;
+  }
+
   async putObject(params: PutObjectParams, body: IncomingBody): Promise<ObjectInfo> {
+    validateKey(params.key);
     const replication = this.replicationOf(params.storageClass);
     const size = body.expectedSize;
     if (size !== 0 && replication.fields.type !== undefined && replication.fields.type !== "STAND_ALONE") {
       throw notWritable(replication.label, params.storageClass);
     }
-    const conditions: OmMessage = {};
-    if (params.ifNoneMatch !== undefined) conditions.expectedDataGeneration = "0"; // create only if absent
-    if (params.ifMatch !== undefined) conditions.expectedETag = params.ifMatch.replace(/^"|"$/g, "");
+    const conditions = await this.conditionsOf(params.bucket, params.key, params.ifMatch, params.ifNoneMatch);
     const args = this.keyArgs(params.bucket, params.key, {
       dataSize: String(size ?? 0),
       ...replication.fields,
@@ -366,7 +418,7 @@ export class OzoneStore implements StorageClient {
     if (key.length === 0) throw new StorageError("INVALID_ARGUMENT", "an object key must not be empty");
     const r = await this.om("GetKeyInfo", "GetKeyInfoRequest", {
       keyArgs: this.keyArgs(bucket, key, { latestVersionLocation: true, headOp }),
-      assumeS3Context: true,
+      assumeS3Context: false, // true would read the bucket from the OM's S3 volume, not ours
     });
     return r.GetKeyInfoResponse.keyInfo as OmMessage;
   }
@@ -374,7 +426,12 @@ export class OzoneStore implements StorageClient {
   private objectInfo(bucket: string, key: string, k: OmMessage): ObjectInfo {
     const meta = decodeMetadata(k.metadata);
     const etag = meta.etag ?? "";
-    const parts = partsCountOf(etag);
+    // The parts the object is made of. Not the ETag's "-N": Ozone 2.2.0 counts every part uploaded there.
+    let parts = partsCountOf(etag);
+    if (parts !== undefined) {
+      const numbers = new Set(latestLocations(k).map((l) => Number(l.partNumber ?? -1)).filter((n) => n > 0));
+      if (numbers.size > 0) parts = numbers.size;
+    }
     const { etag: _e, userMetadata, storageClass, checksum, ...system } = meta;
     return {
       bucket,
@@ -499,8 +556,8 @@ export class OzoneStore implements StorageClient {
       return { objects, commonPrefixes, isTruncated: false };
     }
     let startKey = params.startAfter ?? "";
-    if (startKey !== "" && startKey < prefix) startKey = "";
-    if (startKey !== "" && !startKey.startsWith(prefix) && startKey > prefix) return { objects, commonPrefixes, isTruncated: false };
+    if (startKey !== "" && compareUtf8(startKey, prefix) < 0) startKey = "";
+    if (startKey !== "" && !startKey.startsWith(prefix)) return { objects, commonPrefixes, isTruncated: false };
     // A start-after inside a common prefix: that prefix was returned already.
     if (delimiter && startKey.startsWith(prefix)) {
       const d = startKey.indexOf(delimiter, prefix.length);
@@ -515,7 +572,9 @@ export class OzoneStore implements StorageClient {
         prefix,
         count: OM_PAGE,
       });
-      const page = (r.listKeysLightResponse?.basicKeyInfo ?? []) as OmMessage[];
+      // The OM reads its table in UTF-8 byte order (S3's) but hands a page over sorted as Java
+      // strings: put the page back in table order, so pages also continue where the table does.
+      const page = ((r.listKeysLightResponse?.basicKeyInfo ?? []) as OmMessage[]).sort((a, b) => compareUtf8(String(a.keyName), String(b.keyName)));
       let reseek: string | undefined;
       for (const k of page) {
         const name = String(k.keyName);
@@ -554,6 +613,8 @@ export class OzoneStore implements StorageClient {
   // ---- multipart -----------------------------------------------------------------------------
 
   async createMultipartUpload(params: MultipartUploadParams): Promise<UploadInfo> {
+    validateKey(params.key);
+    uploadChecksumType(params.checksumAlgorithm, params.checksumType);
     if (params.checksumAlgorithm !== undefined) {
       throw new StorageError(
         "NOT_SUPPORTED",
@@ -619,27 +680,62 @@ export class OzoneStore implements StorageClient {
     if (params.expectedChecksum !== undefined) {
       throw new StorageError("BAD_DIGEST", "no multipart checksum kept", "The Ozone backend keeps no multipart checksum to compare with.");
     }
-    if (params.parts.length === 0) throw new StorageError("INVALID_PART", "no parts");
-    const conditions: OmMessage = {};
-    if (params.ifNoneMatch !== undefined) conditions.expectedDataGeneration = "0";
-    if (params.ifMatch !== undefined) conditions.expectedETag = params.ifMatch.replace(/^"|"$/g, "");
+    if (params.parts.length === 0) throw new StorageError("INVALID_ARGUMENT", "a completion needs at least one part");
+    const conditions = await this.conditionsOf(params.bucket, params.key, params.ifMatch, params.ifNoneMatch);
     const partsList = params.parts.map((p) => {
-      const etag = p.etag.replace(/^"|"$/g, "").toLowerCase();
+      const etag = normalizeEtag(p.etag);
       return { partNumber: p.partNumber, partName: etag, eTag: etag };
     });
     try {
+      await this.checkPartList(params);
       await this.om("CompleteMultiPartUpload", "completeMultiPartUploadRequest", {
-        keyArgs: this.keyArgs(params.bucket, params.key, { multipartUploadID: params.uploadId, acls: [], ...conditions }),
+        // the OM takes the object's owner from here, not from the upload
+        keyArgs: this.keyArgs(params.bucket, params.key, { multipartUploadID: params.uploadId, ownerName: this.auth.accessId, acls: [], ...conditions }),
         partsList,
       });
     } catch (err) {
       // A retried completion whose first answer was lost: the upload is gone, the object it made is there.
       if (!(err instanceof StorageError && err.kind === "UPLOAD_NOT_FOUND")) throw err;
-      const existing = await this.headObject(params.bucket, params.key).catch(() => undefined);
-      if (existing === undefined || existing.info.partsCount !== params.parts.length) throw err;
-      return existing.info;
+      // Ozone keeps no link from an object to the upload that made it: answer when the key's
+      // current object is what these parts make.
+      const k = await this.keyInfo(params.bucket, params.key, false).catch(() => undefined);
+      if (k === undefined) throw err;
+      const existing = this.objectInfo(params.bucket, params.key, k);
+      const numbers = [...new Set(latestLocations(k).map((l) => Number(l.partNumber ?? -1)))];
+      const listed = partsList.map((p) => p.partNumber);
+      if (existing.etag !== ozoneMultipartEtag(partsList.map((p) => p.eTag)) || numbers.join() !== listed.join()) throw err;
+      return existing;
     }
     return (await this.headObject(params.bucket, params.key)).info;
+  }
+
+  /**
+   * S3's checks of a part list, in S3's order (the OM makes them too, but in another order and
+   * with other answers for some lists): ascending numbers, every part uploaded with that ETag,
+   * every part but the last at least 5 MiB.
+   */
+  private async checkPartList(params: CompleteMultipartParams): Promise<void> {
+    for (let i = 1; i < params.parts.length; i++) {
+      if (params.parts[i].partNumber <= params.parts[i - 1].partNumber) throw new StorageError("INVALID_PART_ORDER");
+    }
+    const uploaded = new Map<number, PartInfo>();
+    let marker = 0;
+    for (;;) {
+      const page = await this.listParts({ bucket: params.bucket, key: params.key, uploadId: params.uploadId, partNumberMarker: marker, maxParts: OM_PAGE });
+      for (const p of page.parts) uploaded.set(p.partNumber, p);
+      if (!page.isTruncated || page.nextPartNumberMarker === undefined) break;
+      marker = page.nextPartNumberMarker;
+    }
+    const chosen = params.parts.map((listed) => {
+      const part = uploaded.get(listed.partNumber);
+      if (part === undefined || normalizeEtag(listed.etag) !== part.etag) {
+        throw new StorageError("INVALID_PART", `part ${listed.partNumber} was not uploaded with that ETag`);
+      }
+      return part;
+    });
+    for (let i = 0; i < chosen.length - 1; i++) {
+      if (chosen[i].size < MIN_PART_SIZE) throw new StorageError("ENTITY_TOO_SMALL");
+    }
   }
 
   async abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void> {

@@ -138,6 +138,9 @@ message OMRequest {
   optional uint32 version = 5;                 // send 3
   optional LayoutVersion layoutVersion = 6;
 
+  optional CreateVolumeRequest createVolumeRequest = 11;
+  optional InfoVolumeRequest infoVolumeRequest = 14;
+  optional DeleteVolumeRequest deleteVolumeRequest = 15;
   optional CreateBucketRequest createBucketRequest = 21;
   optional InfoBucketRequest infoBucketRequest = 22;
   optional DeleteBucketRequest deleteBucketRequest = 24;
@@ -185,6 +188,9 @@ message OMResponse {
   required Status status = 5;
   optional string leaderOMNodeId = 6;
 
+  optional CreateVolumeResponse createVolumeResponse = 11;
+  optional InfoVolumeResponse infoVolumeResponse = 14;
+  optional DeleteVolumeResponse deleteVolumeResponse = 15;
   optional CreateBucketResponse createBucketResponse = 21;
   optional InfoBucketResponse infoBucketResponse = 22;
   optional DeleteBucketResponse deleteBucketResponse = 24;
@@ -434,6 +440,24 @@ message BucketInfo {
   optional hadoop.hdds.DefaultReplicationConfig defaultReplicationConfig = 20;
   optional uint64 snapshotUsedBytes = 21;
   optional uint64 snapshotUsedNamespace = 22;
+}
+
+// volumes: the gateway's tests give every gateway a volume of its own
+message CreateVolumeRequest {
+  required VolumeInfo volumeInfo = 1;
+}
+message CreateVolumeResponse {
+}
+message InfoVolumeRequest {
+  required string volumeName = 1;
+}
+message InfoVolumeResponse {
+  optional VolumeInfo volumeInfo = 2;
+}
+message DeleteVolumeRequest {
+  required string volumeName = 1;
+}
+message DeleteVolumeResponse {
 }
 
 message CreateBucketRequest {

@@ -1,0 +1,62 @@
+/**
+ * vitest globalSetup of the "ozone" project: makes sure a real Ozone 2.2.0 cluster (SCM, OM, one
+ * datanode and Ozone's own Java S3 gateway) is running, with the project's own script
+ * (scripts/ozone/cluster.mjs, idempotent: a cluster already up is reused as is), and hands its
+ * endpoints to the tests. A cluster this setup started is stopped at the end; one that was already
+ * up (started by .ci/run or by hand) is left running.
+ *
+ * A cluster that cannot start fails the run. S3G_TEST_OZONE=0 skips the Ozone suites on a machine
+ * without Java and Maven, except under CI, where it is refused.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { TestProject } from "vitest/node";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const SCRIPT = path.join(ROOT, "scripts/ozone/cluster.mjs");
+
+export interface OzoneEndpoints {
+  /** host:port of the OM gRPC endpoint */
+  omGrpc: string;
+  /** http://host:port of Ozone's Java S3 gateway */
+  s3g: string;
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    ozone: OzoneEndpoints | null;
+  }
+}
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [SCRIPT, ...args], { stdio: ["ignore", "pipe", "inherit"] });
+    let stdout = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.on("error", reject);
+    child.on("exit", (code) => resolve({ code, stdout }));
+  });
+}
+
+export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
+  if (process.env.S3G_TEST_OZONE === "0") {
+    if (process.env.CI) throw new Error("S3G_TEST_OZONE=0 is not allowed under CI: the Ozone suites must run");
+    console.warn("S3G_TEST_OZONE=0: the Ozone suites are skipped");
+    project.provide("ozone", null);
+    return undefined;
+  }
+  const wasUp = spawnSync(process.execPath, [SCRIPT, "status"], { stdio: "ignore" }).status === 0;
+  const up = await run(["up", "--s3g"]);
+  const lines = up.stdout.trim().split("\n");
+  const omGrpc = lines.at(-1) ?? "";
+  const s3g = /^S3G (\S+)/.exec(lines.at(-2) ?? "")?.[1];
+  if (up.code !== 0 || !/^[\w.-]+:\d+$/.test(omGrpc) || s3g === undefined) {
+    throw new Error(`the Ozone test cluster did not start (scripts/ozone/cluster.mjs up exited ${up.code}):\n${up.stdout}`);
+  }
+  project.provide("ozone", { omGrpc, s3g });
+  if (wasUp) return undefined;
+  return async () => {
+    await run(["down"]);
+  };
+}
