@@ -202,6 +202,10 @@ export function verifyingBody(source: Readable, plan: BodyPlan): IncomingBody {
       })
     : undefined;
   const verifier = new BodyVerifier(plan, decoder);
+  // A small body can arrive, fail verification and emit 'error' before the store starts reading it
+  // (while the handler still waits on storage, e.g. for the bucket). The failure stays on the
+  // stream (destroyed, `errored`) for whoever reads it later; it must not crash the process.
+  verifier.on("error", () => {});
 
   // A client that goes away mid-body ends the source with an error or a premature close.
   finished(source, { writable: false }, (err) => {

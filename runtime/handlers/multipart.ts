@@ -214,7 +214,7 @@ async function checkPartChecksums(ctx: HandlerContext, input: CompleteMultipartU
       );
     }
   }
-  if (!anyGiven) return;
+  if (!anyGiven || ctx.storage.partChecksums === false) return;
   const stored = new Map(parts.map((p) => [p.partNumber, p.checksum]));
   for (const p of listed) {
     for (const a of CHECKSUM_ALGORITHMS) {

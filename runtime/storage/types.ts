@@ -286,6 +286,12 @@ export interface StorageClient {
    */
   forRequest?(identity: RequestIdentity): StorageClient;
 
+  /**
+   * false when the engine keeps no per-part checksums (listParts shows none): then the part
+   * checksums a CompleteMultipartUpload lists cannot be compared with anything.
+   */
+  readonly partChecksums?: boolean;
+
   listBuckets(): Promise<BucketInfo[]>;
   createBucket(name: string, owner: string): Promise<void>;
   getBucket(name: string): Promise<BucketInfo>;

@@ -16,6 +16,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGateway, type RunningGateway } from "../support/server.js";
+import { ON_OZONE } from "../support/ozone.js";
 import { bucketName, bytes, checksumOf, expectS3Error, multipartEtag } from "./helpers.js";
 
 let gw: RunningGateway;
@@ -45,7 +46,8 @@ async function uploadAll(key: string, algorithm?: ChecksumAlgorithm, type?: "COM
   return { uploadId: UploadId!, parts };
 }
 
-describe("FULL_OBJECT CRC checksums of multipart objects", () => {
+// The Ozone backend keeps no multipart checksums (CreateMultipartUpload with an algorithm is NotImplemented there).
+describe.skipIf(ON_OZONE)("FULL_OBJECT CRC checksums of multipart objects", () => {
   it.each(["CRC32", "CRC32C"] as const)("makes the %s of the whole object, which the SDK validates on GET", async (algorithm) => {
     const key = `full-${algorithm}`;
     const { uploadId, parts } = await uploadAll(key, algorithm, "FULL_OBJECT");
@@ -59,7 +61,7 @@ describe("FULL_OBJECT CRC checksums of multipart objects", () => {
   });
 });
 
-describe("the object checksum stated on completion", () => {
+describe.skipIf(ON_OZONE)("the object checksum stated on completion", () => {
   it("is compared with the one made from the parts: a wrong one is BadDigest and changes nothing", async () => {
     const key = "stated";
     const { uploadId, parts } = await uploadAll(key, "CRC32", "FULL_OBJECT");

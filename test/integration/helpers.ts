@@ -13,6 +13,8 @@ import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { expect } from "vitest";
 import type { RunningGateway } from "../support/server.js";
+import { ON_OZONE } from "../support/ozone.js";
+import { ozoneMultipartEtag } from "../../runtime/storage/ozone/store.js";
 
 export const REGION = "us-east-1";
 
@@ -66,8 +68,12 @@ export function md5Base64(data: Uint8Array): string {
   return createHash("md5").update(data).digest("base64");
 }
 
-/** The ETag S3 gives a multipart object: MD5 of the concatenated binary part MD5s, "-", part count. */
-export function multipartEtag(parts: readonly Uint8Array[]): string {
+/**
+ * The ETag S3 gives a multipart object: MD5 of the concatenated binary part MD5s, "-", part count.
+ * On Ozone the OM makes it, its own way, from every part `uploaded` (see ozoneMultipartEtag).
+ */
+export function multipartEtag(parts: readonly Uint8Array[], uploaded: readonly Uint8Array[] = parts): string {
+  if (ON_OZONE) return `"${ozoneMultipartEtag(uploaded.map(md5Hex))}"`;
   const concatenated = Buffer.concat(parts.map((p) => createHash("md5").update(p).digest()));
   return `"${md5Hex(concatenated)}-${parts.length}"`;
 }

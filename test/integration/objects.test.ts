@@ -18,6 +18,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGateway, type RunningGateway } from "../support/server.js";
+import { ON_OZONE } from "../support/ozone.js";
 import {
   bucketName,
   bytes,
@@ -318,8 +319,9 @@ describe("checksums", () => {
       expect(res[`Checksum${algorithm}`]).toBe(expected);
       expect(body.equals(data)).toBe(true);
 
+      // Ozone's light key listing carries no metadata: no ChecksumAlgorithm in listings there
       const list = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key }));
-      expect(list.Contents![0].ChecksumAlgorithm).toEqual([algorithm]);
+      expect(list.Contents![0].ChecksumAlgorithm).toEqual(ON_OZONE ? undefined : [algorithm]);
     },
   );
 

@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { S3Client } from "@aws-sdk/client-s3";
+import { createTestVolume, ON_OZONE, ozoneEndpoints } from "./ozone.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const MAIN = path.join(ROOT, "dist/runtime/main.js");
@@ -43,7 +44,15 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
   const dataDir = opts.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), "s3gw-test-")));
   const accessKeyId = opts.accessKeyId ?? "AKIDS3GWTEST0001";
   const secretAccessKey = opts.secretAccessKey ?? "test-secret-key-0001-abcdefghijklmnop";
-  const child = spawn(process.execPath, [MAIN, "--port", "0", "--admin-port", "0", "--data-dir", dataDir, ...(opts.args ?? [])], {
+  // In the "ozone" test project every gateway runs on the Ozone test cluster, in a volume of its own.
+  const backendArgs: string[] = [];
+  if (ON_OZONE && !opts.args?.includes("--backend")) {
+    const ozone = ozoneEndpoints();
+    if (ozone === undefined) throw new Error("the ozone test project needs the Ozone test cluster");
+    const volume = await createTestVolume(ozone.omGrpc, accessKeyId);
+    backendArgs.push("--backend", "ozone", "--ozone-om-address", ozone.omGrpc, "--ozone-volume", volume);
+  }
+  const child = spawn(process.execPath, [MAIN, "--port", "0", "--admin-port", "0", "--data-dir", dataDir, ...backendArgs, ...(opts.args ?? [])], {
     env: {
       PATH: process.env.PATH ?? "",
       S3G_ACCESS_KEY: accessKeyId,

@@ -150,6 +150,8 @@ function partsCountOf(etag: string | undefined): number | undefined {
 
 export class OzoneStore implements StorageClient {
   readonly name = "ozone";
+  /** Ozone's part records have no room for S3 checksums (see createMultipartUpload) */
+  readonly partChecksums = false;
 
   constructor(
     private readonly shared: Shared,
@@ -276,6 +278,7 @@ export class OzoneStore implements StorageClient {
   }
 
   async putObject(params: PutObjectParams, body: IncomingBody): Promise<ObjectInfo> {
+    const failed = watchBody(body);
     validateKey(params.key);
     const replication = this.replicationOf(params.storageClass);
     const size = body.expectedSize;
@@ -297,7 +300,7 @@ export class OzoneStore implements StorageClient {
     const clientID = String(created.createKeyResponse.ID);
     const resolved = { type: info.type, factor: info.factor };
     const preallocated = ((info.keyLocationList?.[0]?.keyLocations ?? []) as OmMessage[]).slice();
-    const written = await this.writeBody(body, resolved, params.storageClass, preallocated, () =>
+    const written = await this.writeBody(body, failed, resolved, params.storageClass, preallocated, () =>
       this.om("AllocateBlock", "allocateBlockRequest", {
         keyArgs: this.keyArgs(params.bucket, params.key, { dataSize: String(size ?? 0), ...resolved }),
         clientID,
@@ -342,6 +345,7 @@ export class OzoneStore implements StorageClient {
    */
   private async writeBody(
     body: IncomingBody,
+    failed: () => Error | undefined,
     replication: OmMessage,
     storageClass: string,
     preallocated: OmMessage[],
@@ -404,6 +408,8 @@ export class OzoneStore implements StorageClient {
           if (fill === chunk.length) await flush();
         }
       }
+      const error = failed();
+      if (error) throw error;
       await flush();
       await finishBlock();
       return done;
@@ -647,6 +653,7 @@ export class OzoneStore implements StorageClient {
     if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PART_NUMBER) {
       throw new StorageError("INVALID_ARGUMENT", `part number ${partNumber}`);
     }
+    const failed = watchBody(body);
     const size = body.expectedSize ?? 0;
     const multipart = { isMultipartKey: true, multipartUploadID: uploadId, multipartNumber: partNumber };
     const created = await this.om("CreateKey", "createKeyRequest", {
@@ -655,7 +662,7 @@ export class OzoneStore implements StorageClient {
     const info = created.createKeyResponse.keyInfo as OmMessage;
     const clientID = String(created.createKeyResponse.ID);
     const resolved = { type: info.type, factor: info.factor };
-    const written = await this.writeBody(body, resolved, "of this upload", [], () =>
+    const written = await this.writeBody(body, failed, resolved, "of this upload", [], () =>
       this.om("AllocateBlock", "allocateBlockRequest", {
         keyArgs: this.keyArgs(bucket, key, { dataSize: String(size), ...resolved, ...multipart }),
         clientID,
@@ -865,6 +872,17 @@ export class OzoneStore implements StorageClient {
     this.shared.om.close();
     this.shared.dn.close();
   }
+}
+
+/**
+ * Listens for the body's failure from the start: a small body can be read, verified and failed
+ * (a bad checksum) while the OM is still being asked for the key, before anything iterates it.
+ * Returns what it failed with, if it did.
+ */
+function watchBody(body: IncomingBody): () => Error | undefined {
+  let error: Error | undefined;
+  body.stream.on("error", (err: Error) => (error ??= err));
+  return () => error;
 }
 
 function systemOf(p: PutObjectParams): Partial<ObjectInfo> {
