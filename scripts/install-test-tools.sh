@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Installs the command-line tools the test suite drives (the AWS CLI, curl), quietly and only when
-# they are missing. Debian's packages; needs root (CI runs as root).
+# Installs the command-line tools the test suite drives, quietly and only when they are missing:
+# the AWS CLI and curl (CLI tests), a JDK and Maven (the Ozone test cluster: scripts/ozone/cluster.mjs
+# resolves Ozone's jars with Maven and runs its readiness probe with Java's source launcher, which
+# needs the compiler, so a JDK rather than a JRE). Debian's packages; needs root (CI runs as root).
 set -euo pipefail
 missing=()
 command -v aws >/dev/null 2>&1 || missing+=(awscli)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v javac >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null 2>&1 || missing+=(maven)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
