@@ -9,12 +9,19 @@
  * without Java and Maven, except under CI, where it is refused.
  */
 import { spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const SCRIPT = path.join(ROOT, "scripts/ozone/cluster.mjs");
+/**
+ * How the test cluster is started, shared with .ci/run: with Ozone's Java S3 gateway, and 4 MB
+ * blocks (Ozone's default is 256 MB) so that ordinary test objects span several blocks.
+ * (Settings apply when the cluster starts; a cluster already up is used as it is.)
+ */
+export const TEST_CLUSTER_ARGS = readFileSync(path.join(ROOT, "test/support/ozone-test-cluster.args"), "utf8").trim().split(/\s+/);
 
 export interface OzoneEndpoints {
   /** host:port of the OM gRPC endpoint */
@@ -47,7 +54,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     return undefined;
   }
   const wasUp = spawnSync(process.execPath, [SCRIPT, "status"], { stdio: "ignore" }).status === 0;
-  const up = await run(["up", "--s3g"]);
+  const up = await run(["up", ...TEST_CLUSTER_ARGS]);
   const lines = up.stdout.trim().split("\n");
   const omGrpc = lines.at(-1) ?? "";
   const s3g = /^S3G (\S+)/.exec(lines.at(-2) ?? "")?.[1];
