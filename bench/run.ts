@@ -22,17 +22,33 @@
  * are shared by client and server; compare ratios within one run, not absolute numbers across runs.
  * Children and the temp directory are removed at the end, on errors and on SIGINT/SIGTERM.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
-import { existsSync, rmSync } from "node:fs";
-import { mkdtemp, mkdir, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdtemp, mkdir } from "node:fs/promises";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { EMPTY_SHA256 } from "../runtime/auth/sigv4.js";
-import { RunStats, runCount, runFor, send, type Operation, type Target } from "./load.js";
+import {
+  assertAlive,
+  cleanUp,
+  cleanUpOnExit,
+  failureLines,
+  fmt,
+  inTurn,
+  latency,
+  makeBody,
+  measureAlternating,
+  mustSucceed,
+  printChildOutputs,
+  printTable as printMarkdownTable,
+  progress,
+  startChild,
+  tempDirs,
+  type Body,
+} from "./common.js";
+import { RunStats, runCount, runFor, type Operation, type Target } from "./load.js";
 import { Signer, queryString, s3Path } from "./sign.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -70,106 +86,10 @@ const GATEWAY_MAIN = path.resolve(HERE, "../runtime/main.js");
 const BASELINE_MAIN = path.join(HERE, "baseline-server.js");
 
 // ---------------------------------------------------------------------------------------------
-// Child processes and clean-up
+// Clean-up (children and temp dirs: common.ts)
 // ---------------------------------------------------------------------------------------------
 
-interface Child {
-  name: string;
-  proc: ChildProcess;
-  exited: Promise<void>;
-  output(): string;
-  stopping: boolean;
-}
-
-const children: Child[] = [];
-const tempDirs: string[] = [];
-
-/** At most this much of a child's output is kept (the head holds the start line, the tail the end). */
-const OUTPUT_KEEP = 64 * 1024;
-
-function startChild(
-  name: string,
-  args: string[],
-  env: Record<string, string>,
-  ready: RegExp,
-  onDeath: (why: string) => void,
-): Promise<{ child: Child; match: RegExpExecArray }> {
-  const proc = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  const append = (d: Buffer) => {
-    out += d.toString();
-    if (out.length > 2 * OUTPUT_KEEP) out = `${out.slice(0, OUTPUT_KEEP / 2)}\n[...]\n${out.slice(-OUTPUT_KEEP)}`;
-  };
-  proc.stdout!.on("data", append);
-  proc.stderr!.on("data", append);
-  const child: Child = {
-    name,
-    proc,
-    exited: new Promise<void>((resolve) => proc.once("exit", () => resolve())),
-    output: () => out,
-    stopping: false,
-  };
-  children.push(child);
-  proc.once("exit", (code, signal) => {
-    if (!child.stopping) onDeath(`${name} exited unexpectedly (code ${code}, signal ${signal})`);
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start in 20 s:\n${out}`)), 20_000);
-    const check = () => {
-      const m = ready.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        proc.stdout!.off("data", check);
-        resolve({ child, match: m });
-      }
-    };
-    proc.stdout!.on("data", check);
-    proc.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${name} exited with ${code} before listening:\n${out}`));
-    });
-  });
-}
-
-async function stopChild(c: Child): Promise<void> {
-  c.stopping = true;
-  if (c.proc.exitCode !== null || c.proc.signalCode !== null) return;
-  c.proc.kill("SIGTERM");
-  const killed = await Promise.race([c.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000).unref())]);
-  if (!killed) {
-    c.proc.kill("SIGKILL");
-    await c.exited;
-  }
-}
-
-async function cleanUp(): Promise<void> {
-  await Promise.all(children.map(stopChild));
-  for (const d of tempDirs) await rm(d, { recursive: true, force: true });
-}
-
-/** On a signal or a crash of this process: kill children outright, remove temp dirs, synchronously. */
-function cleanUpNow(): void {
-  for (const c of children) {
-    c.stopping = true;
-    if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill("SIGKILL");
-  }
-  for (const d of tempDirs) {
-    try {
-      rmSync(d, { recursive: true, force: true });
-    } catch {
-      // best effort on the way out
-    }
-  }
-}
-
-for (const sig of ["SIGINT", "SIGTERM"] as const) {
-  process.once(sig, () => {
-    console.error(`\n${sig}: stopping children and removing ${tempDirs.join(", ")}`);
-    cleanUpNow();
-    process.exit(130);
-  });
-}
-process.once("exit", cleanUpNow);
+cleanUpOnExit();
 
 // ---------------------------------------------------------------------------------------------
 // Reporting
@@ -191,21 +111,8 @@ const notes: string[] = [];
 /** "gateway exited unexpectedly (code 1, signal null)" */
 const deaths: string[] = [];
 
-function fmt(n: number, digits = 0): string {
-  if (!Number.isFinite(n)) return "-";
-  return n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
-
-function latency(s: RunStats | undefined): string {
-  if (s === undefined || s.latenciesMs.length === 0) return "-";
-  return `${fmt(s.percentile(50), 2)} / ${fmt(s.percentile(99), 2)}`;
-}
-
 function collectFailures(label: string, target: Target, s: RunStats): void {
-  for (const [kind, n] of s.failures) {
-    const sample = s.failureSamples.get(kind);
-    failures.push(`${target.name} ${label}: ${kind} x${n}${sample ? `\n      first body/message: ${sample.replace(/\s+/g, " ")}` : ""}`);
-  }
+  failures.push(...failureLines(label, target, s));
 }
 
 function addRow(workload: string, unit: string, digits: number, gw: RunStats, base: RunStats | undefined, value: (s: RunStats) => number): void {
@@ -230,31 +137,12 @@ function printTable(): void {
     gatewayLatency: "gw p50 / p99 ms",
     baselineLatency: "base p50 / p99 ms",
   };
-  const cols = Object.keys(head) as (keyof Row)[];
-  const width = Object.fromEntries(cols.map((c) => [c, Math.max(...[head, ...rows].map((r) => r[c].length))])) as Record<keyof Row, number>;
-  const line = (r: Row) => `| ${cols.map((c) => (c === "workload" ? r[c].padEnd(width[c]) : r[c].padStart(width[c]))).join(" | ")} |`;
-  console.log(line(head));
-  console.log(`|${cols.map((c) => (c === "workload" ? `:${"-".repeat(width[c] + 1)}` : `${"-".repeat(width[c] + 1)}:`)).join("|")}|`);
-  for (const r of rows) console.log(line(r));
-}
-
-function progress(message: string): void {
-  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+  printMarkdownTable(head, rows);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Workloads
 // ---------------------------------------------------------------------------------------------
-
-interface Body {
-  data: Buffer;
-  sha256: string;
-}
-
-function makeBody(size: number): Body {
-  const data = randomBytes(size);
-  return { data, sha256: createHash("sha256").update(data).digest("hex") };
-}
 
 function putOp(key: string, body: Body, bucket = BUCKET): Operation {
   return {
@@ -271,36 +159,9 @@ function getOp(key: string, size: number): Operation {
   };
 }
 
-function assertAlive(targets: Target[]): void {
-  for (const t of targets) if (t.dead !== undefined) throw new Error(t.dead);
-}
-
-/** One setup request that must succeed. */
-async function mustSucceed(target: Target, op: Operation, what: string): Promise<void> {
-  const r = await send(target, op.spec);
-  if (r.status < 200 || r.status >= 300) throw new Error(`${target.name}: ${what} answered ${r.status} ${r.code ?? ""}\n${r.body ?? ""}`);
-}
-
-/**
- * The disk of these machines drifts by a factor of 2-3 over tens of seconds, so a point is measured
- * in ROUNDS slices that alternate between the targets (gateway first, then baseline first, ...),
- * each target's slices added up: a slow patch of the disk hits both about equally.
- */
-const ROUNDS = 3;
-
-function inTurn(targets: Target[], round: number): Target[] {
-  return round % 2 === 0 ? targets : [...targets].reverse();
-}
-
 async function measurePoint(targets: Target[], label: string, concurrency: number, next: () => Operation): Promise<Map<Target, RunStats>> {
-  const result = new Map<Target, RunStats>(targets.map((t) => [t, new RunStats()]));
-  for (const t of targets) await runFor(t, concurrency, WARMUP_MS, next);
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const t of inTurn(targets, round)) {
-      // A dead target's runs return at once; its failures are still collected below.
-      result.get(t)!.merge(await runFor(t, concurrency, DURATION_MS / ROUNDS, next));
-    }
-  }
+  // Slices alternating between gateway and baseline (common.ts): the disk drifts over tens of seconds.
+  const result = await measureAlternating(targets, concurrency, WARMUP_MS, DURATION_MS, next);
   for (const t of targets) {
     const s = result.get(t)!;
     collectFailures(label, t, s);
@@ -500,16 +361,7 @@ async function main(): Promise<void> {
     for (const d of deaths) console.log(`\nPROCESS DIED: ${d} (any output it printed is below)`);
     console.log(failures.length === 0 ? "\nNo failed requests." : "\nFailed requests:");
     for (const f of failures) console.log(`  - ${f}`);
-    for (const c of children) {
-      const extra = c
-        .output()
-        .split("\n")
-        .filter((l) => l.trim() !== "" && !/listening on http/.test(l));
-      if (extra.length > 0) {
-        console.log(`\n${c.name} output (${extra.length} lines${extra.length > 40 ? ", last 40 shown" : ""}):`);
-        for (const l of extra.slice(-40)) console.log(`  ${l}`);
-      }
-    }
+    printChildOutputs();
     await cleanUp();
   }
 }

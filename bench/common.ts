@@ -1,0 +1,228 @@
+/**
+ * Pieces shared by the benchmarks (run.ts: gateway vs bare node:http; ozone.ts: gateway on Ozone vs
+ * Ozone's Java S3 gateway): child processes and their clean-up, number formatting, the markdown
+ * table, bodies, and the alternating order in which a point's slices are measured.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { RunStats, runFor, send, type Operation, type Target } from "./load.js";
+
+// ---------------------------------------------------------------------------------------------
+// Child processes and clean-up
+// ---------------------------------------------------------------------------------------------
+
+export interface Child {
+  name: string;
+  proc: ChildProcess;
+  exited: Promise<void>;
+  output(): string;
+  stopping: boolean;
+}
+
+export const children: Child[] = [];
+export const tempDirs: string[] = [];
+
+/** At most this much of a child's output is kept (the head holds the start line, the tail the end). */
+const OUTPUT_KEEP = 64 * 1024;
+
+/** Starts `node args...`; resolves once its stdout matches `ready` (the match is returned). */
+export function startChild(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+  onDeath: (why: string) => void,
+  startTimeoutMs = 20_000,
+): Promise<{ child: Child; match: RegExpExecArray }> {
+  const proc = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  const append = (d: Buffer) => {
+    out += d.toString();
+    if (out.length > 2 * OUTPUT_KEEP) out = `${out.slice(0, OUTPUT_KEEP / 2)}\n[...]\n${out.slice(-OUTPUT_KEEP)}`;
+  };
+  proc.stdout!.on("data", append);
+  proc.stderr!.on("data", append);
+  const child: Child = {
+    name,
+    proc,
+    exited: new Promise<void>((resolve) => proc.once("exit", () => resolve())),
+    output: () => out,
+    stopping: false,
+  };
+  children.push(child);
+  proc.once("exit", (code, signal) => {
+    if (!child.stopping) onDeath(`${name} exited unexpectedly (code ${code}, signal ${signal})`);
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start in ${startTimeoutMs / 1000} s:\n${out}`)), startTimeoutMs);
+    const check = () => {
+      const m = ready.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        proc.stdout!.off("data", check);
+        resolve({ child, match: m });
+      }
+    };
+    proc.stdout!.on("data", check);
+    proc.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited with ${code} before listening:\n${out}`));
+    });
+  });
+}
+
+export async function stopChild(c: Child): Promise<void> {
+  c.stopping = true;
+  if (c.proc.exitCode !== null || c.proc.signalCode !== null) return;
+  c.proc.kill("SIGTERM");
+  const killed = await Promise.race([c.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000).unref())]);
+  if (!killed) {
+    c.proc.kill("SIGKILL");
+    await c.exited;
+  }
+}
+
+export async function cleanUp(): Promise<void> {
+  await Promise.all(children.map(stopChild));
+  for (const d of tempDirs) await rm(d, { recursive: true, force: true });
+}
+
+/** On a signal or a crash of this process: kill children outright, remove temp dirs, synchronously. */
+export function cleanUpNow(): void {
+  for (const c of children) {
+    c.stopping = true;
+    if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill("SIGKILL");
+  }
+  for (const d of tempDirs) {
+    try {
+      rmSync(d, { recursive: true, force: true });
+    } catch {
+      // best effort on the way out
+    }
+  }
+}
+
+/** SIGINT/SIGTERM and the process's exit kill the children and remove the temp dirs. */
+export function cleanUpOnExit(): void {
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    process.once(sig, () => {
+      console.error(`\n${sig}: stopping children and removing ${tempDirs.join(", ")}`);
+      cleanUpNow();
+      process.exit(130);
+    });
+  }
+  process.once("exit", cleanUpNow);
+}
+
+/** A child's output other than its start line, as "name output (N lines...)" blocks for the report. */
+export function printChildOutputs(): void {
+  for (const c of children) {
+    const extra = c
+      .output()
+      .split("\n")
+      .filter((l) => l.trim() !== "" && !/listening on http/.test(l));
+    if (extra.length > 0) {
+      console.log(`\n${c.name} output (${extra.length} lines${extra.length > 40 ? ", last 40 shown" : ""}):`);
+      for (const l of extra.slice(-40)) console.log(`  ${l}`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reporting
+// ---------------------------------------------------------------------------------------------
+
+export function fmt(n: number, digits = 0): string {
+  if (!Number.isFinite(n)) return "-";
+  return n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** "p50 / p99" in ms, "-" without samples. */
+export function latency(s: RunStats | undefined): string {
+  if (s === undefined || s.latenciesMs.length === 0) return "-";
+  return `${fmt(s.percentile(50), 2)} / ${fmt(s.percentile(99), 2)}`;
+}
+
+/** One line per kind of failure of a run: "gateway 4 KiB PUT c=8: HTTP 500 InternalError (PUT) x3" + its first body. */
+export function failureLines(label: string, target: Target, s: RunStats): string[] {
+  const out: string[] = [];
+  for (const [kind, n] of s.failures) {
+    const sample = s.failureSamples.get(kind);
+    out.push(`${target.name} ${label}: ${kind} x${n}${sample ? `\n      first body/message: ${sample.replace(/\s+/g, " ")}` : ""}`);
+  }
+  return out;
+}
+
+/** A markdown table: the first column left-aligned, the others right-aligned. */
+export function printTable<K extends string>(head: Record<K, string>, rows: readonly Record<K, string>[]): void {
+  const cols = Object.keys(head) as K[];
+  const width = Object.fromEntries(cols.map((c) => [c, Math.max(...[head, ...rows].map((r) => r[c].length))])) as Record<K, number>;
+  const first = cols[0];
+  const line = (r: Record<K, string>) => `| ${cols.map((c) => (c === first ? r[c].padEnd(width[c]) : r[c].padStart(width[c]))).join(" | ")} |`;
+  console.log(line(head));
+  console.log(`|${cols.map((c) => (c === first ? `:${"-".repeat(width[c] + 1)}` : `${"-".repeat(width[c] + 1)}:`)).join("|")}|`);
+  for (const r of rows) console.log(line(r));
+}
+
+export function progress(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workload helpers
+// ---------------------------------------------------------------------------------------------
+
+export interface Body {
+  data: Buffer;
+  sha256: string;
+}
+
+export function makeBody(size: number): Body {
+  const data = randomBytes(size);
+  return { data, sha256: createHash("sha256").update(data).digest("hex") };
+}
+
+export function assertAlive(targets: Target[]): void {
+  for (const t of targets) if (t.dead !== undefined) throw new Error(t.dead);
+}
+
+/** One setup request that must succeed. */
+export async function mustSucceed(target: Target, op: Operation, what: string): Promise<void> {
+  const r = await send(target, op.spec);
+  if (r.status < 200 || r.status >= 300) throw new Error(`${target.name}: ${what} answered ${r.status} ${r.code ?? ""}\n${r.body ?? ""}`);
+}
+
+/**
+ * The disk of these machines drifts by a factor of 2-3 over tens of seconds, so a point is measured
+ * in ROUNDS slices that alternate between the targets (first target first, then last first, ...),
+ * each target's slices added up: a slow patch of the disk hits both about equally.
+ */
+export const ROUNDS = 3;
+
+export function inTurn<T>(targets: T[], round: number): T[] {
+  return round % 2 === 0 ? targets : [...targets].reverse();
+}
+
+/**
+ * One point: each target warmed up for `warmupMs`, then ROUNDS slices of `durationMs / ROUNDS` each,
+ * alternating between the targets; each target's slices added up. `next` is told whose turn it is.
+ */
+export async function measureAlternating(
+  targets: Target[],
+  concurrency: number,
+  warmupMs: number,
+  durationMs: number,
+  next: (target: Target) => Operation,
+): Promise<Map<Target, RunStats>> {
+  const result = new Map<Target, RunStats>(targets.map((t) => [t, new RunStats()]));
+  for (const t of targets) await runFor(t, concurrency, warmupMs, () => next(t));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const t of inTurn(targets, round)) {
+      // A dead target's runs return at once; its failures are still collected by the caller.
+      result.get(t)!.merge(await runFor(t, concurrency, durationMs / ROUNDS, () => next(t)));
+    }
+  }
+  return result;
+}

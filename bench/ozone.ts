@@ -1,0 +1,1027 @@
+/**
+ * The Ozone comparison benchmark (not a test: vitest never runs it): this gateway on its Ozone
+ * backend against Apache Ozone's own Java S3 gateway, on the same single-node cluster, in one run.
+ *
+ *   npm run bench:ozone                (= npx tsc -p . && node dist/bench/ozone.js)
+ *   node dist/bench/ozone.js --quick   (short smoke run: 0.5 s per point, 1,000 list keys)
+ *   node dist/bench/ozone.js --keep    (leave the benchmark's buckets and keys in Ozone)
+ *   node dist/bench/ozone.js --ozone-dir DIR   (the cluster of that state dir: cluster.mjs --dir DIR;
+ *                                      default .ozone/, the project's shared one)
+ *
+ * Set-up: `node scripts/ozone/cluster.mjs up --s3g` (idempotent: finds the running cluster or starts
+ * it, with the Java gateway), then our gateway as a child process on it:
+ *   node dist/runtime/main.js --port 0 --admin-port 0 --data-dir <tmp> --backend ozone --ozone-om-address <OM gRPC>
+ * Our gateway is killed at the end, on errors and on SIGINT/SIGTERM; the cluster and its Java
+ * gateway are left running (they are not ours). Each gateway gets its own buckets in Ozone's s3v
+ * volume (see RUN for their names); their keys are deleted at the end with DeleteObjects in batches of 1000
+ * through the gateway that wrote them, then the buckets (--keep: left in place).
+ *
+ * Workloads, the same requests against both gateways: 4 KiB PUT and GET ops/s at concurrency 1, 8,
+ * 32 (fixed duration after a warm-up); 64 MiB PUT and GET MiB/s (concurrency 1, a few iterations);
+ * a bulk load of 10k small keys per gateway in 100 "directories" at c=32 (ops/s), then
+ * ListObjectsV2 latency in that bucket (max-keys 1000 from a random start-after; and delimiter "/").
+ * Every request is SigV4-signed with a real payload hash, as in run.ts (security is off on the
+ * cluster, so the Java gateway does not check the signature; the client pays for it all the same).
+ *
+ * Order: interleaved per workload. Each point warms up both gateways, then is measured in slices
+ * that alternate between them (ours, Java, Java, ours...) and are added up per gateway. Both talk to
+ * the same OM and datanode, so Ozone's background work that one gateway's load sets off (RocksDB
+ * flushes and compactions, container work, block deletion) and the disk's drift fall on both about
+ * equally, instead of on whichever ran second. The bulk loads are the exception: one gateway after
+ * the other (ours first), each into its own bucket.
+ *
+ * Checks, so that no figure comes from an error path: every non-2xx answer (and every short body
+ * or wrong listing) is counted per workload and gateway, and a workload with any is flagged in the
+ * table; one 4 KiB object is read back byte for byte through each gateway; the replication of
+ * the keys each gateway wrote is read from the OM (GetKeyInfo), expected STAND_ALONE/ONE for both.
+ *
+ * Memory: RSS at the end and peak RSS (VmHWM) from /proc/<pid>/status of our gateway (the node
+ * child) and of the Java gateway's JVM (pids.s3g of .ozone/cluster.json; its VmHWM counts since the
+ * JVM started, which may be before this run, so RSS is also sampled every 250 ms during the run).
+ *
+ * The cluster is shared: per workload the table also shows the OM's full GCs (from its /jmx; an OM
+ * whose heap is full stops for ~0.5 s each time, for both gateways) and flags OM operations of
+ * other clients on other buckets (from the OM audit log), both read between workloads only.
+ *
+ * Two cores run the SCM, OM and datanode JVMs, both gateways and this load generator: compare
+ * ratios within one run, not absolute numbers across runs.
+ */
+import { execFile } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { EMPTY_SHA256 } from "../runtime/auth/sigv4.js";
+import { OmClient, type OmMessage } from "../runtime/storage/ozone/om-client.js";
+import {
+  assertAlive,
+  cleanUp,
+  cleanUpOnExit,
+  failureLines,
+  fmt,
+  inTurn,
+  latency,
+  makeBody,
+  measureAlternating,
+  mustSucceed,
+  printChildOutputs,
+  printTable,
+  progress,
+  startChild,
+  tempDirs,
+  type Body,
+} from "./common.js";
+import { RunStats, runCount, type Operation, type Target } from "./load.js";
+import { Signer, queryString, s3Path } from "./sign.js";
+
+// ---------------------------------------------------------------------------------------------
+// Settings
+// ---------------------------------------------------------------------------------------------
+
+const QUICK = process.argv.includes("--quick");
+const KEEP = process.argv.includes("--keep");
+const OZONE_DIR_ARG = process.argv.indexOf("--ozone-dir");
+if (OZONE_DIR_ARG >= 0 && process.argv[OZONE_DIR_ARG + 1] === undefined) throw new Error("--ozone-dir needs a directory");
+const DURATION_MS = QUICK ? 500 : 3000;
+const WARMUP_MS = QUICK ? 200 : 500;
+const CONCURRENCIES = [1, 8, 32];
+const SMALL_SIZE = 4 * 1024;
+/** distinct 4 KiB bodies, each hashed once */
+const SMALL_BODIES = 8;
+/** objects read by the 4 KiB GET runs */
+const GET_OBJECTS = 256;
+const BIG_SIZE = 64 * 1024 * 1024;
+const BIG_ITERATIONS = QUICK ? 2 : 4;
+const BIG_CHUNK = 1024 * 1024;
+const LIST_PREFIXES = 100;
+/** Ozone stores small keys far more slowly than the embedded store: 10k, not run.ts's 100k. */
+const LIST_KEYS = QUICK ? 1_000 : 10_000;
+const BULK_CONCURRENCY = 32;
+/** per gateway; the full run stays under ~10 minutes even if a bulk load is slow */
+const BULK_MAX_MS = QUICK ? 30_000 : 120_000;
+const LIST_DURATION_MS = QUICK ? 500 : 3000;
+/** deleting what was written stops here (per gateway); the rest is left and reported */
+const CLEANUP_MAX_MS = 90_000;
+const ACCESS_KEY = "AKIDS3GWBENCH0001";
+const SECRET_KEY = "bench-secret-key-0001-abcdefghijklmnop";
+/** RSS sampling period */
+const SAMPLE_MS = 250;
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+/** dist/bench -> the project root */
+const ROOT = path.resolve(HERE, "../..");
+const GATEWAY_MAIN = path.resolve(HERE, "../runtime/main.js");
+const CLUSTER_SCRIPT = path.join(ROOT, "scripts/ozone/cluster.mjs");
+/** the cluster's state dir, as cluster.mjs --dir takes it */
+const OZONE_DIR = OZONE_DIR_ARG >= 0 ? path.resolve(process.argv[OZONE_DIR_ARG + 1]) : path.join(ROOT, ".ozone");
+const CLUSTER_JSON = path.join(OZONE_DIR, "cluster.json");
+const VOLUME = "s3v";
+
+/**
+ * This run's buckets are RUN-ours, RUN-list-ours, RUN-java, RUN-list-java, with RUN = bench-<time in
+ * base 36>-<random>. The time makes every run's names sort after those of earlier runs: a key
+ * listing seeks forward in the OM's key table (/s3v/<bucket>/<key>), and a listing that reaches the
+ * end of its bucket then skips whatever comes next in the table. Keys deleted by earlier runs (or
+ * by anyone) stay there as RocksDB tombstones until a compaction, and skipping tens of thousands
+ * of them costs milliseconds per OM call (measured: a 100-prefix delimiter listing over 1k keys
+ * took 2 s through ours, 40 ms through the Java s3g, in a bucket sorting before earlier runs'
+ * deleted ones; 0.45 s and 6 ms in one sorting after them). In this order each list bucket is
+ * followed by a live bucket of this run (list-java by list-ours, list-ours by ours).
+ */
+const RUN = `bench-${Date.now().toString(36)}-${randomBytes(2).toString("hex")}`;
+
+/** What one gateway under test is: the load target plus its buckets and its process. */
+interface Gateway {
+  target: Target;
+  bucket: string;
+  listBucket: string;
+  pid: number;
+  memory: MemoryWatch;
+}
+
+cleanUpOnExit();
+
+// ---------------------------------------------------------------------------------------------
+// Reporting
+// ---------------------------------------------------------------------------------------------
+
+interface Row {
+  workload: string;
+  ours: string;
+  java: string;
+  ratio: string;
+  oursLatency: string;
+  javaLatency: string;
+  failed: string;
+  /** the OM's full GCs while the workload ran (both gateways' slices): count (total pause) */
+  omGc: string;
+}
+
+const rows: Row[] = [];
+/** "ours 4 KiB PUT c=8: HTTP 500 InternalError (PUT) x3" */
+const failures: string[] = [];
+const notes: string[] = [];
+const checks: string[] = [];
+const deaths: string[] = [];
+/** failed requests per workload label and gateway name, for the table and the summary */
+const failedBy = new Map<string, Map<string, number>>();
+
+function collectFailures(label: string, target: Target, s: RunStats): void {
+  failures.push(...failureLines(label, target, s));
+  const m = failedBy.get(label) ?? new Map<string, number>();
+  m.set(target.name, (m.get(target.name) ?? 0) + s.failed);
+  failedBy.set(label, m);
+}
+
+/**
+ * A row. The ratio is ours/Java: above 1 means ours is faster for ops/s and MiB/s, slower for
+ * latencies. `labels` are the workload labels (as given to collectFailures and watch.during) whose
+ * failed requests, other clients' OM operations and OM full GCs this row shows.
+ */
+function addRow(workload: string, unit: string, digits: number, gw: [Gateway, Gateway], stats: [RunStats, RunStats], value: (s: RunStats) => number, labels: string[]): void {
+  const [a, b] = stats.map(value);
+  const count = (g: Gateway) => labels.reduce((n, l) => n + (failedBy.get(l)?.get(g.target.name) ?? 0), 0);
+  const fa = count(gw[0]);
+  const fb = count(gw[1]);
+  const others = labels.reduce((n, l) => n + (watch.foreignBy.get(l) ?? 0), 0);
+  const gcs = labels.map((l) => watch.omGcBy.get(l)).filter((g) => g !== undefined);
+  const gc = gcs.reduce((a, g) => ({ count: a.count + g.count, ms: a.ms + g.ms }), { count: 0, ms: 0 });
+  let name = fa + fb > 0 ? `${workload} [ERRORS]` : workload;
+  if (others > 0) name += ` [SHARED: ${fmt(others)}]`;
+  rows.push({
+    workload: name,
+    ours: `${fmt(a, digits)} ${unit}`,
+    java: `${fmt(b, digits)} ${unit}`,
+    ratio: b > 0 && Number.isFinite(a) ? `${(a / b).toFixed(2)}x` : "-",
+    oursLatency: latency(stats[0]),
+    javaLatency: latency(stats[1]),
+    failed: `${fa} / ${fb}`,
+    omGc: gcs.length === 0 ? "?" : gc.count === 0 ? "0" : `${gc.count} (${fmt(gc.ms / 1000, 1)} s)`,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Memory: /proc/<pid>/status
+// ---------------------------------------------------------------------------------------------
+
+function procStatusKiB(pid: number, field: "VmRSS" | "VmHWM"): number | undefined {
+  try {
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** When the process started (from /proc/<pid>/stat and the boot time; USER_HZ taken as 100). */
+function processStart(pid: number): Date | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[19]); // field 22 of the whole line: starttime
+    const btime = Number(/^btime (\d+)$/m.exec(readFileSync("/proc/stat", "utf8"))?.[1]);
+    return new Date((btime + ticks / 100) * 1000);
+  } catch {
+    return undefined;
+  }
+}
+
+function cmdlineOf(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+  } catch {
+    return [];
+  }
+}
+
+class MemoryWatch {
+  startKiB: number | undefined;
+  peakSampledKiB = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(readonly pid: number) {
+    this.startKiB = procStatusKiB(pid, "VmRSS");
+  }
+
+  start(onGone: () => void): void {
+    this.timer = setInterval(() => {
+      const rss = procStatusKiB(this.pid, "VmRSS");
+      if (rss === undefined) {
+        if (!alive(this.pid)) onGone();
+        return;
+      }
+      if (rss > this.peakSampledKiB) this.peakSampledKiB = rss;
+    }, SAMPLE_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+const mib = (kib: number | undefined) => (kib === undefined ? "?" : `${fmt(kib / 1024)} MiB`);
+
+/** The JVM's heap from the Java gateway's /jmx (its web admin port), when it answers. */
+async function jvmHeap(adminPort: number | undefined): Promise<string | undefined> {
+  if (adminPort === undefined) return undefined;
+  try {
+    const res = await fetch(`http://127.0.0.1:${adminPort}/jmx?qry=java.lang:type=Memory`, { signal: AbortSignal.timeout(3000) });
+    const bean = ((await res.json()) as { beans?: { HeapMemoryUsage?: Record<string, number> }[] }).beans?.[0]?.HeapMemoryUsage;
+    if (!bean) return undefined;
+    const m = (b: number) => `${fmt(b / 1024 / 1024)} MiB`;
+    return `heap used ${m(bean.used)}, committed ${m(bean.committed)}, max ${m(bean.max)} (JMX)`;
+  } catch {
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Other clients of the cluster: the OM audit log
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Counts the OM operations on buckets that are not this run's (their names do not start with
+ * RUN-), from the lines the OM appends to its audit log: someone else's tests or tools using the
+ * same cluster while we measure. Read only between workloads (never during a measured slice). The
+ * log rolls over at 20 MB: the rest of the rolled file is read too; a second roll-over between two
+ * reads loses lines, and the count is then marked as a lower bound.
+ */
+class ForeignOps {
+  count = 0;
+  lost = false;
+  private offset = 0;
+  private ino = -1;
+  private partial = "";
+  /** ops on other buckets per workload label */
+  readonly byLabel = new Map<string, number>();
+  readonly buckets = new Set<string>();
+
+  constructor(private readonly file: string) {
+    try {
+      const st = statSync(file);
+      this.offset = st.size;
+      this.ino = st.ino;
+    } catch {
+      // no audit log: nothing is counted
+    }
+  }
+
+  private readFrom(file: string, from: number, to: number): void {
+    if (to <= from) return;
+    const fd = openSync(file, "r");
+    try {
+      const buf = Buffer.alloc(to - from);
+      const n = readSync(fd, buf, 0, buf.length, from);
+      const lines = (this.partial + buf.subarray(0, n).toString("utf8")).split("\n");
+      this.partial = lines.pop() ?? "";
+      for (const line of lines) {
+        const m = /"bucket":"([^"]*)"/.exec(line);
+        if (m && !m[1].startsWith(`${RUN}-`)) {
+          this.count++;
+          this.buckets.add(m[1]);
+        }
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Reads what was appended since the last call; returns the running count. */
+  poll(): number {
+    if (this.ino < 0) return this.count;
+    try {
+      let st = statSync(this.file);
+      if (st.ino !== this.ino) {
+        // Rolled over: finish the old file (now <log>.N: log4j2's default "max" index strategy gives
+        // the newest roll the highest N), then the new one from 0.
+        const rolled = [1, 2, 3, 4, 5].map((n) => `${this.file}.${n}`).find((f) => existsSync(f) && statSync(f).ino === this.ino);
+        if (rolled !== undefined) this.readFrom(rolled, this.offset, statSync(rolled).size);
+        else this.lost = true;
+        this.partial = "";
+        this.offset = 0;
+        this.ino = st.ino;
+      }
+      st = statSync(this.file);
+      this.readFrom(this.file, this.offset, st.size);
+      this.offset = st.size;
+    } catch {
+      this.lost = true;
+    }
+    return this.count;
+  }
+
+}
+
+interface GcSnapshot {
+  /** old-generation (full) collections: count and total ms */
+  fullCount: number;
+  fullMs: number;
+  heapUsed: number;
+  heapMax: number;
+  /** the old generation after the last full GC (its live set then) and its maximum, bytes */
+  oldAfterGc: number;
+  oldMax: number;
+}
+
+/** A JVM's GC totals and heap from its /jmx (Hadoop's JMX servlet on the daemon's web port). */
+async function jvmGc(port: number | undefined): Promise<GcSnapshot | undefined> {
+  if (port === undefined) return undefined;
+  try {
+    const get = async (qry: string) =>
+      ((await (await fetch(`http://127.0.0.1:${port}/jmx?qry=${qry}`, { signal: AbortSignal.timeout(3000) })).json()) as { beans?: Record<string, unknown>[] }).beans ?? [];
+    const gcs = await get("java.lang:type=GarbageCollector,*");
+    const mem = (await get("java.lang:type=Memory"))[0]?.HeapMemoryUsage as Record<string, number> | undefined;
+    const old = gcs.filter((b) => /MarkSweep|Old|Full/i.test(String(b.Name)));
+    type Usage = { key: string; value: { used: number; max: number } };
+    const after = ((old[0]?.LastGcInfo as { memoryUsageAfterGc?: Usage[] } | undefined)?.memoryUsageAfterGc ?? []).find((u) => /Tenured|Old/i.test(u.key));
+    return {
+      fullCount: old.reduce((n, b) => n + Number(b.CollectionCount ?? 0), 0),
+      fullMs: old.reduce((n, b) => n + Number(b.CollectionTime ?? 0), 0),
+      heapUsed: mem?.used ?? NaN,
+      heapMax: mem?.max ?? NaN,
+      oldAfterGc: after?.value.used ?? NaN,
+      oldMax: after?.value.max ?? NaN,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What happened around a workload besides our load, booked per workload label: other clients' OM
+ * operations (ForeignOps), and the OM's full garbage collections. The single OM runs with the
+ * cluster's -Xmx (512m by default); a heap filled by its Ratis log and retry caches after many
+ * writes stops it for ~0.5 s per full GC, for both gateways alike.
+ */
+class Watch {
+  readonly foreignBy = new Map<string, number>();
+  readonly omGcBy = new Map<string, { count: number; ms: number }>();
+
+  constructor(
+    readonly foreign: ForeignOps,
+    private readonly omWebPort: number | undefined,
+  ) {}
+
+  async during<T>(label: string, fn: () => Promise<T>): Promise<T> {
+    const f0 = this.foreign.poll();
+    const g0 = await jvmGc(this.omWebPort);
+    try {
+      return await fn();
+    } finally {
+      this.foreignBy.set(label, (this.foreignBy.get(label) ?? 0) + this.foreign.poll() - f0);
+      const g1 = await jvmGc(this.omWebPort);
+      if (g0 && g1) {
+        const prev = this.omGcBy.get(label) ?? { count: 0, ms: 0 };
+        this.omGcBy.set(label, { count: prev.count + g1.fullCount - g0.fullCount, ms: prev.ms + g1.fullMs - g0.fullMs });
+      }
+    }
+  }
+}
+
+let watch = new Watch(new ForeignOps(""), undefined);
+
+// ---------------------------------------------------------------------------------------------
+// The cluster
+// ---------------------------------------------------------------------------------------------
+
+interface Cluster {
+  omAddress: string;
+  s3g: URL;
+  s3gPid: number;
+  s3gAdminPort?: number;
+  heap?: string;
+  pids: Record<string, number>;
+  ozoneSite?: string;
+  logs?: string;
+  omWebPort?: number;
+}
+
+/** `cluster.mjs up --s3g`: its stdout's last line is the OM gRPC address, the one before "S3G <url>". */
+function clusterUp(): Promise<Cluster> {
+  return new Promise((resolve, reject) => {
+    const proc = execFile(process.execPath, [CLUSTER_SCRIPT, "up", "--s3g", "--dir", OZONE_DIR], { cwd: ROOT, timeout: 15 * 60_000, maxBuffer: 1 << 20 }, (err, stdout) => {
+      if (err) {
+        reject(new Error(`cluster.mjs up --s3g failed: ${err.message}`));
+        return;
+      }
+      const lines = stdout.trim().split("\n");
+      const omAddress = lines[lines.length - 1]?.trim();
+      const s3g = /^S3G (http:\/\/\S+)$/.exec(lines[lines.length - 2]?.trim() ?? "")?.[1];
+      if (!omAddress || !/^[^\s:]+:\d+$/.test(omAddress) || s3g === undefined) {
+        reject(new Error(`cannot read the OM address and S3G URL from cluster.mjs's output:\n${stdout}`));
+        return;
+      }
+      const state = JSON.parse(readFileSync(CLUSTER_JSON, "utf8")) as {
+        pids?: Record<string, number>;
+        heap?: string;
+        ports?: Record<string, number>;
+        paths?: { ozoneSite?: string; logs?: string };
+      };
+      const s3gPid = state.pids?.s3g;
+      if (!s3gPid || !alive(s3gPid)) {
+        reject(new Error(`${CLUSTER_JSON} has no live pids.s3g`));
+        return;
+      }
+      resolve({
+        omAddress,
+        s3g: new URL(s3g),
+        s3gPid,
+        s3gAdminPort: state.ports?.s3gAdminHttp,
+        omWebPort: state.ports?.omHttp,
+        heap: state.heap,
+        pids: state.pids ?? {},
+        ozoneSite: state.paths?.ozoneSite,
+        logs: state.paths?.logs,
+      });
+    });
+    // Its progress (only when a step is slow) goes to our stderr.
+    proc.stderr?.pipe(process.stderr);
+  });
+}
+
+/** A property of a Hadoop XML config file, by a plain scan (the file is cluster.mjs's own). */
+function siteProperty(xml: string, name: string): string | undefined {
+  const esc = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`<name>${esc}</name>\\s*<value>([^<]*)</value>`).exec(xml)?.[1];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests outside the measured runs (spot check, HEAD, clean-up): full replies with headers
+// ---------------------------------------------------------------------------------------------
+
+interface RawReply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+function rawRequest(target: Target, method: string, p: string, query = "", body?: Buffer, extra: Record<string, string> = {}): Promise<RawReply> {
+  const payloadHash = body === undefined ? EMPTY_SHA256 : createHash("sha256").update(body).digest("hex");
+  const headers: Record<string, string> = { ...target.signer.sign({ method, path: p, query, host: `${target.host}:${target.port}`, payloadHash }), ...extra };
+  if (body !== undefined) headers["content-length"] = String(body.length);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: target.host, port: target.port, method, path: query ? `${p}?${query}` : p, headers, agent: target.agent });
+    req.setTimeout(120_000, () => req.destroy(new Error("no answer in 120 s")));
+    req.on("error", reject);
+    req.on("response", (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("error", reject);
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.end(body);
+  });
+}
+
+const xmlEscape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+const xmlUnescape = (s: string) => s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
+
+/**
+ * Deletes every key of `bucket` (ListObjectsV2 pages of 1000, each deleted with one DeleteObjects),
+ * then the bucket. Returns a line for the report.
+ */
+async function emptyAndDelete(target: Target, bucket: string): Promise<string> {
+  const started = performance.now();
+  /** distinct keys deleted: a listing right after a DeleteObjects may show some of its keys again */
+  const seen = new Set<string>();
+  let relisted = 0;
+  let errors = 0;
+  let deleted = 0;
+  for (;;) {
+    if (performance.now() - started > CLEANUP_MAX_MS) {
+      return `${target.name} ${bucket}: stopped after ${CLEANUP_MAX_MS / 1000} s with ${fmt(deleted)} keys deleted; the rest is left in ${VOLUME}/${bucket}`;
+    }
+    const list = await rawRequest(target, "GET", s3Path(bucket), queryString({ "list-type": "2", "max-keys": "1000" }));
+    if (list.status === 404) return `${target.name} ${bucket}: already gone`;
+    if (list.status !== 200) return `${target.name} ${bucket}: ListObjectsV2 answered ${list.status}; left in place (${fmt(deleted)} keys deleted)`;
+    const keys = [...list.body.toString("utf8").matchAll(/<Key>([^<]*)<\/Key>/g)].map((m) => xmlUnescape(m[1]));
+    if (keys.length === 0) break;
+    const xml = Buffer.from(`<?xml version="1.0" encoding="UTF-8"?><Delete><Quiet>true</Quiet>${keys.map((k) => `<Object><Key>${xmlEscape(k)}</Key></Object>`).join("")}</Delete>`);
+    // No Content-MD5: the signer signs a fixed header set, and an unsigned Content-MD5 is refused
+    // (as by AWS); the signed x-amz-content-sha256 protects the body.
+    const r = await rawRequest(target, "POST", s3Path(bucket), "delete=", xml, { "content-type": "application/xml" });
+    const failed = (r.body.toString("utf8").match(/<Error>/g) ?? []).length;
+    if (r.status !== 200 || failed === keys.length) {
+      return `${target.name} ${bucket}: DeleteObjects answered ${r.status} (${failed} key errors); left in place (${fmt(deleted)} keys deleted)`;
+    }
+    for (const k of keys) {
+      if (seen.has(k)) relisted++;
+      else seen.add(k);
+    }
+    deleted = seen.size;
+    errors += failed;
+  }
+  const r = await rawRequest(target, "DELETE", s3Path(bucket));
+  const secs = fmt((performance.now() - started) / 1000, 1);
+  const again = relisted ? `; ${fmt(relisted)} already deleted keys were listed (and deleted) again` : "";
+  return `${target.name} ${bucket}: ${fmt(deleted)} keys deleted${errors ? ` (${errors} per-key errors)` : ""}${again}, DeleteBucket ${r.status}, ${secs} s`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workloads
+// ---------------------------------------------------------------------------------------------
+
+function putOp(bucket: string, key: string, body: Body): Operation {
+  return {
+    spec: { method: "PUT", path: s3Path(bucket, key), body: body.data, chunkSize: BIG_CHUNK, payloadHash: body.sha256 },
+    bytes: body.data.length,
+  };
+}
+
+function getOp(bucket: string, key: string, size: number): Operation {
+  return {
+    spec: { method: "GET", path: s3Path(bucket, key), payloadHash: EMPTY_SHA256 },
+    bytes: size,
+    check: (r) => (r.bytes === size ? undefined : `short body: ${r.bytes} of ${size} bytes (GET)`),
+  };
+}
+
+/** One point on both gateways: warm-ups, then slices alternating between them (common.ts). */
+async function measurePoint(gws: Gateway[], label: string, concurrency: number, durationMs: number, next: (g: Gateway) => Operation): Promise<RunStats[]> {
+  const byTarget = new Map(gws.map((g) => [g.target, g]));
+  const result = await watch.during(label, () =>
+    measureAlternating(
+      gws.map((g) => g.target),
+      concurrency,
+      WARMUP_MS,
+      durationMs,
+      (t) => next(byTarget.get(t)!),
+    ),
+  );
+  const stats = gws.map((g) => result.get(g.target)!);
+  gws.forEach((g, i) => {
+    const s = stats[i];
+    collectFailures(label, g.target, s);
+    progress(`${label} ${g.target.name}: ${fmt(s.opsPerSecond())} ops/s, p50 ${fmt(s.percentile(50), 2)} ms${s.failed ? `, ${s.failed} failed` : ""}`);
+  });
+  assertAlive(gws.map((g) => g.target));
+  return stats;
+}
+
+const pair = (s: RunStats[]) => [s[0], s[1]] as [RunStats, RunStats];
+
+async function smallObjects(gws: [Gateway, Gateway]): Promise<Body[]> {
+  const bodies = Array.from({ length: SMALL_BODIES }, () => makeBody(SMALL_SIZE));
+  for (const g of gws) {
+    const s = await runCount(g.target, 8, GET_OBJECTS, (i) => putOp(g.bucket, `get4k/${i}`, bodies[i % SMALL_BODIES]));
+    collectFailures("4 KiB GET set-up", g.target, s);
+    progress(`4 KiB GET set-up ${g.target.name}: ${GET_OBJECTS} objects at ${fmt(s.opsPerSecond())} ops/s`);
+    if (s.ok !== GET_OBJECTS) throw new Error(`${g.target.name}: only ${s.ok} of ${GET_OBJECTS} GET objects could be written`);
+  }
+  await spotCheck(gws, bodies[0]);
+  let seq = 0;
+  for (const c of CONCURRENCIES) {
+    // New keys every time (no overwrites), as in run.ts.
+    const label = `4 KiB PUT c=${c}`;
+    const r = await measurePoint(gws, label, c, DURATION_MS, (g) => putOp(g.bucket, `put4k/${seq}`, bodies[seq++ % SMALL_BODIES]));
+    addRow(`PUT 4 KiB, c=${c}`, "ops/s", 0, gws, pair(r), (s) => s.opsPerSecond(), [label]);
+  }
+  for (const c of CONCURRENCIES) {
+    const label = `4 KiB GET c=${c}`;
+    const r = await measurePoint(gws, label, c, DURATION_MS, (g) => getOp(g.bucket, `get4k/${Math.floor(Math.random() * GET_OBJECTS)}`, SMALL_SIZE));
+    addRow(`GET 4 KiB, c=${c}`, "ops/s", 0, gws, pair(r), (s) => s.opsPerSecond(), [label]);
+  }
+  return bodies;
+}
+
+/** One 4 KiB object read back through each gateway: 200, its length, its bytes, its ETag. */
+async function spotCheck(gws: Gateway[], body: Body): Promise<void> {
+  const md5 = createHash("md5").update(body.data).digest("hex");
+  for (const g of gws) {
+    const r = await rawRequest(g.target, "GET", s3Path(g.bucket, "get4k/0"));
+    const etag = String(r.headers.etag ?? "").replace(/"/g, "");
+    const ok = r.status === 200 && r.body.length === SMALL_SIZE && r.body.equals(body.data) && etag === md5;
+    const line = `${g.target.name}: GET ${g.bucket}/get4k/0 -> ${r.status}, ${r.body.length} bytes, ${r.body.equals(body.data) ? "same bytes as PUT" : "DIFFERENT bytes"}, ETag ${etag === md5 ? "= MD5" : `${etag} != MD5 ${md5}`}`;
+    checks.push(ok ? `spot check ${line}` : `SPOT CHECK FAILED ${line}`);
+    progress(`spot check ${line}`);
+    if (!ok) notes.push(`spot check failed for ${g.target.name}: its figures may come from an error path (see Checks)`);
+  }
+}
+
+async function bigObjects(gws: [Gateway, Gateway]): Promise<void> {
+  const body = makeBody(BIG_SIZE);
+  const put = gws.map(() => new RunStats());
+  const get = gws.map(() => new RunStats());
+  const idx = new Map(gws.map((g, i) => [g, i]));
+  for (const g of gws) await mustSucceed(g.target, putOp(g.bucket, "big/warm", body), "64 MiB warm-up PUT");
+  // One object at a time, alternating gateways, as for the small points.
+  await watch.during("64 MiB PUT", async () => {
+    for (let i = 0; i < BIG_ITERATIONS; i++) {
+      for (const g of inTurn(gws, i)) put[idx.get(g)!].merge(await runCount(g.target, 1, 1, () => putOp(g.bucket, `big/${i}`, body)));
+    }
+  });
+  for (const g of gws) {
+    const warm = await runCount(g.target, 1, 1, () => getOp(g.bucket, "big/warm", BIG_SIZE));
+    collectFailures("64 MiB GET", g.target, warm);
+  }
+  await watch.during("64 MiB GET", async () => {
+    for (let i = 0; i < BIG_ITERATIONS; i++) {
+      for (const g of inTurn(gws, i)) get[idx.get(g)!].merge(await runCount(g.target, 1, 1, () => getOp(g.bucket, `big/${i}`, BIG_SIZE)));
+    }
+  });
+  gws.forEach((g, i) => {
+    collectFailures("64 MiB PUT", g.target, put[i]);
+    collectFailures("64 MiB GET", g.target, get[i]);
+    progress(`64 MiB ${g.target.name}: PUT ${fmt(put[i].mibPerSecond(), 1)} MiB/s, GET ${fmt(get[i].mibPerSecond(), 1)} MiB/s`);
+  });
+  assertAlive(gws.map((g) => g.target));
+  addRow(`PUT 64 MiB, c=1 (x${BIG_ITERATIONS})`, "MiB/s", 1, gws, pair(put), (s) => s.mibPerSecond(), ["64 MiB PUT"]);
+  addRow(`GET 64 MiB, c=1 (x${BIG_ITERATIONS})`, "MiB/s", 1, gws, pair(get), (s) => s.mibPerSecond(), ["64 MiB GET"]);
+}
+
+/** Key i of a listing bucket: LIST_PREFIXES "directories", written round-robin across them. */
+function listKey(i: number): string {
+  return listKeyAt(i % LIST_PREFIXES, Math.floor(i / LIST_PREFIXES));
+}
+
+function listKeyAt(prefix: number, n: number): string {
+  return `d${String(prefix).padStart(3, "0")}/k${String(n).padStart(6, "0")}`;
+}
+
+async function listing(gws: [Gateway, Gateway]): Promise<void> {
+  const tiny = makeBody(32);
+  const loaded = new Map<Gateway, number>();
+  const bulk: RunStats[] = [];
+  // One after the other (ours first): each into its own bucket.
+  for (const g of gws) {
+    await mustSucceed(g.target, { spec: { method: "PUT", path: s3Path(g.listBucket), payloadHash: EMPTY_SHA256 }, bytes: 0 }, "CreateBucket");
+    progress(`bulk load ${g.target.name}: ${fmt(LIST_KEYS)} keys of ${tiny.data.length} B at c=${BULK_CONCURRENCY} (stops after ${BULK_MAX_MS / 1000} s)`);
+    let lastLog = performance.now();
+    const s = await watch.during("bulk load", () =>
+      runCount(g.target, BULK_CONCURRENCY, LIST_KEYS, (i) => putOp(g.listBucket, listKey(i), tiny), {
+        maxMs: BULK_MAX_MS,
+        onProgress: (done, st) => {
+          const now = performance.now();
+          if (now - lastLog < 10_000) return;
+          lastLog = now;
+          progress(`bulk load ${g.target.name}: ${fmt(done)} done, ${st.failed} failed`);
+        },
+      }),
+    );
+    collectFailures("bulk load", g.target, s);
+    loaded.set(g, s.ok);
+    bulk.push(s);
+    progress(`bulk load ${g.target.name}: ${fmt(s.ok)} keys in ${fmt(s.elapsedMs / 1000, 1)} s = ${fmt(s.opsPerSecond())} ops/s`);
+    if (s.ok < LIST_KEYS) {
+      notes.push(`${g.target.name}: bulk load stopped at ${fmt(s.ok)} of ${fmt(LIST_KEYS)} keys (time cap ${BULK_MAX_MS / 1000} s or failures): its list figures are for that many keys`);
+    }
+    assertAlive([g.target]);
+  }
+  addRow(`bulk load ${fmt(LIST_KEYS / 1000)}k x 32 B PUT, c=${BULK_CONCURRENCY}`, "ops/s", 0, gws, pair(bulk), (s) => s.opsPerSecond(), ["bulk load"]);
+
+  const perPrefix = LIST_KEYS / LIST_PREFIXES;
+  const count = (body: string | undefined, re: RegExp) => (body?.match(re) ?? []).length;
+  const pageOp = (g: Gateway): Operation => {
+    const complete = loaded.get(g) === LIST_KEYS;
+    // A page from anywhere in the key space; when the load is complete the keys after start-after
+    // are known exactly (all prefixes hold perPrefix keys), so the page must hold min(1000, those).
+    const p = Math.floor(Math.random() * Math.max(1, LIST_PREFIXES - Math.ceil(1000 / perPrefix)));
+    const n = Math.floor(Math.random() * perPrefix);
+    const expected = Math.min(1000, LIST_KEYS - (p * perPrefix + n + 1));
+    return {
+      spec: {
+        method: "GET",
+        path: s3Path(g.listBucket),
+        query: queryString({ "list-type": "2", "max-keys": "1000", "start-after": listKeyAt(p, n) }),
+        payloadHash: EMPTY_SHA256,
+        keepBody: true,
+      },
+      bytes: 0,
+      check: (r) => {
+        const keys = count(r.body, /<Key>/g);
+        return (complete ? keys === expected : keys > 0) ? undefined : `ListObjectsV2 page with ${keys} keys${complete ? ` (expected ${expected})` : ""}`;
+      },
+    };
+  };
+  const pageLabel = "ListObjectsV2 max-keys=1000";
+  const page = await measurePoint(gws, pageLabel, 1, LIST_DURATION_MS, pageOp);
+  addRow(`ListObjectsV2 max-keys=1000 (${fmt(LIST_KEYS / 1000)}k keys)`, "ms p50", 2, gws, pair(page), (s) => s.percentile(50), [pageLabel]);
+
+  const delimOp = (g: Gateway): Operation => {
+    const complete = loaded.get(g) === LIST_KEYS;
+    return {
+      spec: {
+        method: "GET",
+        path: s3Path(g.listBucket),
+        query: queryString({ "list-type": "2", "max-keys": "1000", delimiter: "/" }),
+        payloadHash: EMPTY_SHA256,
+        keepBody: true,
+      },
+      bytes: 0,
+      check: (r) => {
+        const prefixes = count(r.body, /<CommonPrefixes>/g);
+        return prefixes === LIST_PREFIXES || (!complete && prefixes > 0) ? undefined : `delimiter listing with ${prefixes} common prefixes`;
+      },
+    };
+  };
+  const delimLabel = "ListObjectsV2 delimiter=/";
+  const delim = await measurePoint(gws, delimLabel, 1, LIST_DURATION_MS, delimOp);
+  addRow(`ListObjectsV2 delimiter=/ (${LIST_PREFIXES} prefixes)`, "ms p50", 2, gws, pair(delim), (s) => s.percentile(50), [delimLabel]);
+}
+
+/** The replication the OM recorded for keys each gateway wrote (GetKeyInfo), and each gateway's HEAD x-amz-storage-class. */
+async function replicationCheck(gws: Gateway[], omAddress: string): Promise<void> {
+  const om = new OmClient({ addresses: [omAddress], timeoutMs: 10_000, clientId: `bench-ozone-${RUN}` });
+  const auth = { accessId: ACCESS_KEY, stringToSign: "", signature: "" };
+  try {
+    for (const g of gws) {
+      const parts: string[] = [];
+      let allStandalone = true;
+      for (const [bucket, key] of [
+        [g.bucket, "get4k/0"],
+        [g.bucket, "big/0"],
+        [g.listBucket, listKey(0)],
+      ]) {
+        try {
+          const r: OmMessage = await om.submit(
+            "GetKeyInfo",
+            "GetKeyInfoRequest",
+            { keyArgs: { volumeName: VOLUME, bucketName: bucket, keyName: key, latestVersionLocation: true, headOp: true }, assumeS3Context: false },
+            auth,
+          );
+          const info = r.GetKeyInfoResponse?.keyInfo ?? {};
+          const rep = `${info.type}/${info.factor}`;
+          if (rep !== "STAND_ALONE/ONE") allStandalone = false;
+          parts.push(`${key} ${rep} (${fmt(Number(info.dataSize))} B)`);
+        } catch (err) {
+          allStandalone = false;
+          parts.push(`${key}: ${(err as Error).message}`);
+        }
+      }
+      const head = await rawRequest(g.target, "HEAD", s3Path(g.bucket, "get4k/0"));
+      const cls = head.headers["x-amz-storage-class"] ?? "(none)";
+      checks.push(`${allStandalone ? "" : "REPLICATION NOT STAND_ALONE/ONE: "}${g.target.name} keys per the OM (GetKeyInfo): ${parts.join(", ")}; HEAD get4k/0 -> ${head.status}, x-amz-storage-class ${cls}`);
+      if (!allStandalone) notes.push(`${g.target.name} did not write STAND_ALONE/ONE everywhere: the comparison is not like for like (see Checks)`);
+    }
+  } finally {
+    om.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  if (!existsSync(GATEWAY_MAIN)) throw new Error(`${GATEWAY_MAIN} is missing: build first (npx tsc -p .)`);
+  const started = performance.now();
+  progress(`cluster: node scripts/ozone/cluster.mjs up --s3g --dir ${OZONE_DIR}`);
+  const cluster = await clusterUp();
+  progress(`cluster: OM gRPC ${cluster.omAddress}, Java s3g ${cluster.s3g.origin} (pid ${cluster.s3gPid})`);
+  const siteXml = cluster.ozoneSite && existsSync(cluster.ozoneSite) ? readFileSync(cluster.ozoneSite, "utf8") : "";
+  const auditLog = path.join(cluster.logs ?? path.join(OZONE_DIR, "logs"), "om-audit.log");
+  const foreign = new ForeignOps(auditLog);
+  watch = new Watch(foreign, cluster.omWebPort);
+  const foreignAtStart = foreign.poll();
+  const omAtStart = await jvmGc(cluster.omWebPort);
+  if (omAtStart && omAtStart.oldAfterGc > 0.8 * omAtStart.oldMax) {
+    const msg =
+      `the OM's old generation was ${fmt((100 * omAtStart.oldAfterGc) / omAtStart.oldMax)}% full right after its last full GC when the run started: ` +
+      "expect its full GCs in the figures (it does not empty by waiting; a restarted cluster does better: cluster.mjs down, then up --s3g, and --heap 1g gives the OM room)";
+    notes.push(msg);
+    progress(msg);
+  }
+
+  const root = await mkdtemp(path.join(os.tmpdir(), "s3g-bench-ozone-"));
+  tempDirs.push(root);
+  const gws: Gateway[] = [];
+  const onDeath = (why: string) => {
+    const g = gws.find((x) => x.target.name === "ours");
+    if (g) g.target.dead = why;
+    deaths.push(why);
+    progress(why);
+  };
+  const ours = await startChild(
+    "ours",
+    [GATEWAY_MAIN, "--port", "0", "--admin-port", "0", "--data-dir", root, "--backend", "ozone", "--ozone-om-address", cluster.omAddress],
+    { S3G_ACCESS_KEY: ACCESS_KEY, S3G_SECRET_KEY: SECRET_KEY, S3G_LOG_LEVEL: "warn", S3G_AUDIT_LOG: "false" },
+    /listening on http:\/\/([^:\s]+):(\d+) \(admin http:\/\/([^:\s]+):(\d+)/,
+    onDeath,
+    60_000,
+  );
+  const signer = new Signer(ACCESS_KEY, SECRET_KEY);
+  const agent = () => new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const oursPid = ours.child.proc.pid!;
+  gws.push({
+    target: { name: "ours", host: ours.match[1], port: Number(ours.match[2]), agent: agent(), signer },
+    bucket: `${RUN}-ours`,
+    listBucket: `${RUN}-list-ours`,
+    pid: oursPid,
+    memory: new MemoryWatch(oursPid),
+  });
+  gws.push({
+    target: { name: "java", host: cluster.s3g.hostname, port: Number(cluster.s3g.port), agent: agent(), signer },
+    bucket: `${RUN}-java`,
+    listBucket: `${RUN}-list-java`,
+    pid: cluster.s3gPid,
+    memory: new MemoryWatch(cluster.s3gPid),
+  });
+  const [g0, g1] = gws;
+  const both: [Gateway, Gateway] = [g0, g1];
+  for (const g of gws) {
+    g.memory.start(() => {
+      if (g.target.dead === undefined && g.target.name === "java") {
+        g.target.dead = `Java s3g (pid ${g.pid}) is gone`;
+        deaths.push(g.target.dead);
+        progress(g.target.dead);
+      }
+    });
+  }
+  progress(`ours on ${ours.match[1]}:${ours.match[2]} (pid ${oursPid}), Java s3g on ${cluster.s3g.host} (pid ${cluster.s3gPid}); buckets ${RUN}-* in ${VOLUME}`);
+
+  const created: [Gateway, string][] = [];
+  const endMemory = new Map<Gateway, { rss?: number; hwm?: number }>();
+  let javaHeap: string | undefined;
+  const daemonRss: string[] = [];
+  const cleanupLines: string[] = [];
+  let measuredSeconds = 0;
+  let failure: unknown;
+  try {
+    for (const g of gws) {
+      await mustSucceed(g.target, { spec: { method: "PUT", path: s3Path(g.bucket), payloadHash: EMPTY_SHA256 }, bytes: 0 }, "CreateBucket");
+      created.push([g, g.bucket]);
+    }
+    await smallObjects(both);
+    await bigObjects(both);
+    created.push([g0, g0.listBucket], [g1, g1.listBucket]);
+    await listing(both);
+    await replicationCheck(gws, cluster.omAddress);
+  } catch (err) {
+    failure = err;
+  }
+  measuredSeconds = (performance.now() - started) / 1000;
+  const foreignTotal = foreign.poll() - foreignAtStart;
+  const omAtEnd = await jvmGc(cluster.omWebPort);
+  // Memory after the run, before the clean-up's own load.
+  for (const g of gws) {
+    g.memory.stop();
+    endMemory.set(g, { rss: procStatusKiB(g.pid, "VmRSS"), hwm: procStatusKiB(g.pid, "VmHWM") });
+  }
+  javaHeap = await jvmHeap(cluster.s3gAdminPort);
+  for (const name of ["scm", "om", "dn"]) {
+    const pid = cluster.pids[name];
+    if (pid) daemonRss.push(`${name} ${mib(procStatusKiB(pid, "VmRSS"))} (peak ${mib(procStatusKiB(pid, "VmHWM"))})`);
+  }
+
+  if (KEEP) {
+    cleanupLines.push(`--keep: left ${created.map(([, b]) => `${VOLUME}/${b}`).join(", ")} in place`);
+  } else {
+    progress(`clean-up: deleting the keys and buckets written (${created.length} buckets)`);
+    for (const [g, b] of created) {
+      try {
+        cleanupLines.push(await emptyAndDelete(g.target, b));
+      } catch (err) {
+        cleanupLines.push(`${g.target.name} ${b}: ${(err as Error).message}; left in place`);
+      }
+    }
+  }
+  for (const g of gws) g.target.agent.destroy();
+
+  const seconds = (performance.now() - started) / 1000;
+  const cpus = os.cpus();
+  console.log("");
+  console.log(
+    `Ozone S3 gateway benchmark: node ${process.version}, ${cpus.length} cores (${cpus[0]?.model.trim() ?? "?"}), ${os.platform()} ${os.release()}; ` +
+      `${DURATION_MS / 1000} s per point after ${WARMUP_MS / 1000} s warm-up; measured ${fmt(measuredSeconds, 0)} s, total ${fmt(seconds, 0)} s with clean-up${QUICK ? " (--quick)" : ""}`,
+  );
+  console.log(`ours = node dist/runtime/main.js --backend ozone (OM gRPC ${cluster.omAddress}); Java s3g = Ozone 2.2.0's own S3 gateway (${cluster.s3g.origin}); same cluster, same signed requests`);
+  console.log("");
+  printTable(
+    {
+      workload: "workload",
+      ours: "ours",
+      java: "Java s3g",
+      ratio: "ratio ours/Java",
+      oursLatency: "ours p50 / p99 ms",
+      javaLatency: "Java p50 / p99 ms",
+      failed: "failed ours / Java",
+      omGc: "OM full GCs",
+    },
+    rows,
+  );
+  console.log("");
+  console.log("ratio: ops/s and MiB/s above 1 = ours faster; list latency (ms p50) above 1 = ours slower. [ERRORS] = some requests of that workload failed (non-2xx, socket error, short body or wrong listing); see below.");
+  console.log(
+    "[SHARED: n] = while that workload ran, other clients did n OM operations on buckets not of this run (OM audit log): its figures may be disturbed.",
+  );
+  console.log("OM full GCs = the OM's old-generation collections while the workload ran, both gateways' turns together (its /jmx): each stops every OM call.");
+
+  console.log("\nMemory (/proc/<pid>/status; RSS sampled every 250 ms during the measured part):");
+  for (const g of gws) {
+    const m = endMemory.get(g)!;
+    if (g.target.name === "ours") {
+      console.log(
+        `  ours     (node, pid ${g.pid}, started by this run): RSS at start ${mib(g.memory.startKiB)}, after the run ${mib(m.rss)}, peak ${mib(m.hwm)} (VmHWM), sampled peak ${mib(g.memory.peakSampledKiB)}`,
+      );
+    } else {
+      const xmx = cmdlineOf(g.pid).find((a) => a.startsWith("-Xmx")) ?? `-Xmx${cluster.heap ?? "?"}`;
+      const since = processStart(g.pid);
+      console.log(
+        `  Java s3g (JVM ${xmx}, pid ${g.pid}, running since ${since ? since.toISOString().replace("T", " ").slice(0, 19) : "?"} UTC): RSS at start ${mib(g.memory.startKiB)}, after the run ${mib(m.rss)}, ` +
+          `peak ${mib(m.hwm)} (VmHWM, since the JVM started), sampled peak during this run ${mib(g.memory.peakSampledKiB)}${javaHeap ? `; ${javaHeap}` : ""}`,
+      );
+    }
+  }
+  if (daemonRss.length > 0) console.log(`  Ozone daemons after the run (shared by both gateways): ${daemonRss.join(", ")}`);
+  const heap = (g: GcSnapshot | undefined) =>
+    g === undefined
+      ? "?"
+      : `heap ${fmt(g.heapUsed / 1048576)} of ${fmt(g.heapMax / 1048576)} MiB used, old generation ${fmt(g.oldAfterGc / 1048576)} of ${fmt(g.oldMax / 1048576)} MiB after the last full GC, ` +
+        `${g.fullCount} full GCs (${fmt(g.fullMs / 1000, 1)} s) since the OM started`;
+  console.log(`  OM JVM (its /jmx): at the start ${heap(omAtStart)}; after the run ${heap(omAtEnd)}`);
+
+  const site = (k: string) => siteProperty(siteXml, k) ?? "(unset)";
+  console.log("\nWhat was measured:");
+  console.log(`  - single-node Ozone 2.2.0 (SCM, OM, one datanode; scripts/ozone/cluster.mjs --dir ${OZONE_DIR}), security off; ${cluster.ozoneSite ?? "ozone-site.xml"}:`);
+  console.log(`    ozone.replication=${site("ozone.replication")}, ozone.replication.type=${site("ozone.replication.type")}, ozone.server.default.replication=${site("ozone.server.default.replication")}, ozone.server.default.replication.type=${site("ozone.server.default.replication.type")}`);
+  console.log("  - ours sends no replication (storage class STANDARD -> DEFAULT), so the OM applies the server default; the Java s3g sends its client default (ozone.replication[.type])");
+  console.log(`  - both gateways write into volume ${VOLUME}, each into its own buckets (${RUN}-*, named to sort after earlier runs' deleted keys); every request SigV4-signed with a real payload hash (the Java s3g checks no signature: security is off)`);
+  console.log("  - order: interleaved per workload (warm-up of both, then 3 alternating slices per point, summed per gateway), so Ozone's background work and disk drift fall on both; bulk loads: ours, then Java");
+  console.log(`  - 2 cores shared by the SCM, OM and datanode JVMs, both gateways and this load generator (only one gateway is under load at a time; the other sits idle)`);
+  console.log("\nChecks:");
+  for (const c of checks) console.log(`  - ${c}`);
+  const lower = foreign.lost ? "at least " : "";
+  console.log(
+    foreignTotal === 0 && !foreign.lost
+      ? `  - other clients of the cluster during the run: none seen (no OM operation on another bucket in ${auditLog})`
+      : `  - other clients of the cluster during the run: ${lower}${fmt(foreignTotal)} OM operations on ${foreign.buckets.size} other buckets (${[...foreign.buckets].slice(0, 6).join(", ")}${foreign.buckets.size > 6 ? ", ..." : ""}), from ${auditLog}`,
+  );
+  if (notes.length > 0) {
+    console.log("\nNotes:");
+    for (const n of notes) console.log(`  - ${n}`);
+  }
+  for (const d of deaths) console.log(`\nPROCESS DIED: ${d}`);
+  console.log("\nFailed requests per workload (ours / Java):");
+  if (failedBy.size === 0) console.log("  (none recorded)");
+  for (const [label, m] of failedBy) console.log(`  - ${label}: ${m.get("ours") ?? 0} / ${m.get("java") ?? 0}`);
+  if (failures.length > 0) {
+    console.log("\nFailed requests:");
+    for (const f of failures) console.log(`  - ${f}`);
+  }
+  console.log("\nClean-up:");
+  for (const l of cleanupLines) console.log(`  - ${l}`);
+  printChildOutputs();
+  await cleanUp();
+  if (failure !== undefined) throw failure;
+}
+
+main().catch(async (err: unknown) => {
+  console.error(`benchmark failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exitCode = 1;
+  // A failure before the measuring started leaves our gateway running, which would keep this process alive.
+  await cleanUp();
+});
