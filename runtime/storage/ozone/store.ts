@@ -571,17 +571,19 @@ export class OzoneStore implements StorageClient {
     }
     let last = "";
     for (;;) {
+      // Without a delimiter every key is an entry: ask for what is still needed (+1 to know whether
+      // there is more). With one, a page may fold into a few prefixes: ask for a full page.
+      const need = params.maxKeys - objects.length - commonPrefixes.length + 1;
       const r = await this.om("ListKeysLight", "listKeysRequest", {
         volumeName: this.volume,
         bucketName: params.bucket,
         startKey,
         prefix,
-        count: OM_PAGE,
+        count: delimiter ? OM_PAGE : Math.min(OM_PAGE, need),
       });
       // The OM reads its table in UTF-8 byte order (S3's) but hands a page over sorted as Java
       // strings: put the page back in table order, so pages also continue where the table does.
       const page = ((r.listKeysLightResponse?.basicKeyInfo ?? []) as OmMessage[]).sort((a, b) => compareUtf8(String(a.keyName), String(b.keyName)));
-      let reseek: string | undefined;
       for (const k of page) {
         const name = String(k.keyName);
         const d = delimiter ? name.indexOf(delimiter, prefix.length) : -1;
@@ -593,8 +595,7 @@ export class OzoneStore implements StorageClient {
         if (cp !== undefined) {
           commonPrefixes.push(cp);
           last = cp;
-          reseek = cp + PAST_PREFIX;
-          break;
+          continue;
         }
         objects.push({
           key: name,
@@ -606,13 +607,13 @@ export class OzoneStore implements StorageClient {
         });
         last = name;
       }
-      if (reseek !== undefined) {
-        startKey = reseek;
-        continue;
-      }
-      const more = (r.listKeysLightResponse?.isTruncated as boolean | undefined) ?? page.length >= OM_PAGE;
+      const more = (r.listKeysLightResponse?.isTruncated as boolean | undefined) ?? page.length >= Math.min(OM_PAGE, need);
       if (page.length === 0 || !more) return { objects, commonPrefixes, isTruncated: false };
-      startKey = String(page[page.length - 1].keyName);
+      // Continue after the page; a page that ends inside a common prefix continues past all of it
+      // (one seek instead of reading the rest of that prefix's keys).
+      const lastKey = String(page[page.length - 1].keyName);
+      const open = commonPrefixes[commonPrefixes.length - 1];
+      startKey = open !== undefined && lastKey.startsWith(open) ? open + PAST_PREFIX : lastKey;
     }
   }
 
