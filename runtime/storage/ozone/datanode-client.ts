@@ -25,6 +25,8 @@ export const BYTES_PER_CHECKSUM = 16 * 1024;
 export const CHUNK_SIZE = 4 * 1024 * 1024;
 /** WriteChunks in flight on one block stream */
 const WRITE_WINDOW = 3;
+/** ReadChunks in flight on one block stream */
+const READ_AHEAD = 3;
 
 /** A datanode-side failure (a Result other than SUCCESS, or the stream broke). */
 export class DatanodeError extends Error {
@@ -268,11 +270,20 @@ export async function* readBlock(stream: DatanodeStream, block: BlockRef, start:
       take,
     }));
   }
-  let next: Want | undefined = wants.length > 0 ? wants[0]() : undefined;
+  // ReadChunks in flight ahead of the consumer: the datanode answers them in order while the
+  // client drains the previous ones.
+  const ahead: Want[] = [];
+  let started = 0;
+  const fill = () => {
+    while (started < wants.length && ahead.length < READ_AHEAD) {
+      const w = wants[started++]();
+      w.request.catch(() => {}); // awaited below; must not be an unhandled rejection meanwhile
+      ahead.push(w);
+    }
+  };
   for (let i = 0; i < wants.length; i++) {
-    const current = next!;
-    current.request.catch(() => {});
-    next = i + 1 < wants.length ? wants[i + 1]() : undefined;
+    fill();
+    const current = ahead.shift()!;
     const reply = (await current.request).readChunk as OmMessage;
     const buffers = reply.dataBuffers?.buffers as Buffer[] | undefined;
     const data = buffers ? (buffers.length === 1 ? buffers[0] : Buffer.concat(buffers)) : (reply.data as Buffer);
