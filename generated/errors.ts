@@ -47,6 +47,7 @@ export const errorTable = {
   QuotaExceeded: { status: 403, message: "The quota has been exceeded." },
   RequestTimeTooSkewed: { status: 403, message: "The difference between the request time and the current time is too large." },
   RequestTimeout: { status: 400, message: "Your socket connection to the server was not read from or written to within the timeout period." },
+  ServiceUnavailable: { status: 503, message: "Service is unable to handle request." },
   SignatureDoesNotMatch: { status: 403, message: "The request signature we calculated does not match the signature you provided. Check your key and signing method." },
   SlowDown: { status: 503, message: "Please reduce your request rate." },
   XAmzContentSHA256Mismatch: { status: 400, message: "The provided 'x-amz-content-sha256' header does not match what was computed." },

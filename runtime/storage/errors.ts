@@ -23,6 +23,7 @@ const S3_CODE_OF: Record<StorageErrorKind, S3ErrorCode> = {
   NOT_SUPPORTED: "NotImplemented",
   QUOTA_EXCEEDED: "QuotaExceeded",
   ACCESS_DENIED: "AccessDenied",
+  UNAVAILABLE: "ServiceUnavailable",
 };
 
 /** The S3 error for a storage failure; other errors pass through unchanged. */

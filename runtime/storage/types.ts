@@ -348,7 +348,9 @@ export type StorageErrorKind =
   | "INVALID_ARGUMENT"
   | "NOT_SUPPORTED"
   | "QUOTA_EXCEEDED"
-  | "ACCESS_DENIED";
+  | "ACCESS_DENIED"
+  /** the storage engine cannot be reached or is not ready (retry later) */
+  | "UNAVAILABLE";
 
 export class StorageError extends Error {
   constructor(

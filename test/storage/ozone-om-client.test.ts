@@ -6,12 +6,12 @@
  * Ozone cluster re-verifies). Needs no Ozone cluster.
  */
 import { createHmac } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import * as grpc from "@grpc/grpc-js";
-import { CreateBucketCommand, ListBucketsCommand } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, ListBucketsCommand, S3ServiceException } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { OmClient, OmStatusError, OmUnavailableError, type OmMessage } from "../../runtime/storage/ozone/om-client.js";
 import { decodeMessage, encodeMessage, ozoneProto } from "../../runtime/storage/ozone/proto/index.js";
@@ -206,5 +206,23 @@ describe("the gateway forwards each request's SigV4 proof to the OM", () => {
       isVersionEnabled: false,
       storageType: "DISK",
     });
+  });
+
+  it("answers 503 ServiceUnavailable (and /health 503) while no OM answers, without failing to start", async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), "s3gw-noom-"));
+    dirs.push(dataDir);
+    const config = path.join(dataDir, "config.json");
+    await writeFile(config, JSON.stringify({ ozone: { requestTimeoutMs: 300 } }));
+    const gw = await startGateway({ dataDir, args: ["--config", config, "--backend", "ozone", "--ozone-om-address", await closedPort()] });
+    cleanups.push(() => gw.stop());
+    const s3 = gw.client();
+    // the SDK retries 503s; with its default 3 attempts it still ends with the 503
+    const err = await s3.send(new ListBucketsCommand({})).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(S3ServiceException);
+    expect((err as S3ServiceException).name).toBe("ServiceUnavailable");
+    expect((err as S3ServiceException).$metadata.httpStatusCode).toBe(503);
+    const health = await fetch(`${gw.adminEndpoint}/health`);
+    expect(health.status).toBe(503);
+    expect(((await health.json()) as { status: string }).status).toBe("unavailable");
   });
 });

@@ -5,7 +5,7 @@
  * passes an override map.
  */
 import { StorageError, type StorageErrorKind } from "../types.js";
-import { OmStatusError } from "./om-client.js";
+import { OmStatusError, OmUnavailableError } from "./om-client.js";
 
 const KIND_OF: Record<string, StorageErrorKind> = {
   VOLUME_NOT_FOUND: "BUCKET_NOT_FOUND",
@@ -40,6 +40,8 @@ const KIND_OF: Record<string, StorageErrorKind> = {
   TOKEN_EXPIRED: "ACCESS_DENIED",
   UNAUTHORIZED: "ACCESS_DENIED",
   USER_MISMATCH: "ACCESS_DENIED",
+  // not ready yet: the client should come back
+  SCM_IN_SAFE_MODE: "UNAVAILABLE",
 };
 
 /** Messages the client may see for kinds whose S3 default message would mislead. */
@@ -50,11 +52,13 @@ const CLIENT_MESSAGE: Record<string, string> = {
 };
 
 /**
- * Rethrows an OM failure as the StorageError it means; anything else (transport failures, result
- * codes with no S3 meaning such as SCM_IN_SAFE_MODE or INTERNAL_ERROR) passes through unchanged and
- * becomes an internal error.
+ * Rethrows an OM failure as the StorageError it means: an OM that cannot be reached (or has no
+ * leader) within the deadline is UNAVAILABLE (S3's 503, which clients retry); result codes with no
+ * S3 meaning (INTERNAL_ERROR, ...) and anything else pass through unchanged and become an internal
+ * error.
  */
 export function mapOmError(err: unknown, overrides: Partial<Record<string, StorageErrorKind>> = {}): unknown {
+  if (err instanceof OmUnavailableError) return new StorageError("UNAVAILABLE", err.message);
   if (!(err instanceof OmStatusError)) return err;
   const kind = overrides[err.status] ?? KIND_OF[err.status];
   if (kind === undefined) return err;

@@ -42,7 +42,7 @@ import {
 import { createHash } from "node:crypto";
 import { uploadChecksumType } from "../embedded/checksum.js";
 import { compareUtf8, hasLoneSurrogate } from "../embedded/listing.js";
-import { BlockWriter, CHUNK_SIZE, DatanodeClients, endpointsOf, readBlock, type BlockRef, type DatanodeStream } from "./datanode-client.js";
+import { BlockWriter, CHUNK_SIZE, DatanodeClients, DatanodeError, endpointsOf, readBlock, type BlockRef, type DatanodeStream } from "./datanode-client.js";
 import { decodeMetadata, encodeMetadata, fromKeyValues, toKeyValues } from "./metadata.js";
 import { mapOmError } from "./om-errors.js";
 import { OmClient, type OmMessage, type S3Authentication } from "./om-client.js";
@@ -416,6 +416,8 @@ export class OzoneStore implements StorageClient {
     } catch (err) {
       stream?.close();
       body.stream.destroy();
+      // a datanode that cannot be reached (no answer, broken stream) is a temporary condition
+      if (err instanceof DatanodeError && err.result === undefined) throw new StorageError("UNAVAILABLE", err.message);
       throw err;
     }
   }
