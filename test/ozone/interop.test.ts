@@ -274,6 +274,36 @@ if (ozone === undefined) {
       });
     });
 
+    describe("RATIS keys (written by Java) read through ours", () => {
+      it("reads a RATIS/ONE key of several blocks byte for byte, shown with the storage class it was written with", async () => {
+        // Java maps REDUCED_REDUNDANCY to RATIS/ONE, which a single datanode can hold; this
+        // gateway cannot write RATIS yet, but reads any replicated key over the datanode's gRPC port
+        const bucket = `${javaBucket}-ratis`;
+        const data = randomBytes(9 * MiB + 5);
+        await java.send(new CreateBucketCommand({ Bucket: bucket }));
+        try {
+          const r = await java.send(new PutObjectCommand({ Bucket: bucket, Key: "ratis.bin", Body: data, StorageClass: "REDUCED_REDUNDANCY" }));
+          const head = await ours.send(new HeadObjectCommand({ Bucket: bucket, Key: "ratis.bin" }));
+          // the key's replication read back from the OM: RATIS/ONE maps back to REDUCED_REDUNDANCY
+          expect(head.StorageClass).toBe("REDUCED_REDUNDANCY");
+          expect(head.ETag).toBe(r.ETag);
+          const got = await ours.send(new GetObjectCommand({ Bucket: bucket, Key: "ratis.bin" }));
+          expect((await bodyOf(got)).equals(data)).toBe(true);
+          const start = 4 * MiB - 10;
+          const ranged = await ours.send(new GetObjectCommand({ Bucket: bucket, Key: "ratis.bin", Range: `bytes=${start}-${start + 19}` }));
+          expect((await bodyOf(ranged)).equals(data.subarray(start, start + 20))).toBe(true);
+          // and ours refuses to write one (NotImplemented, naming the replication)
+          const refused = await ours
+            .send(new PutObjectCommand({ Bucket: bucket, Key: "ours-ratis.bin", Body: data.subarray(0, 1000), StorageClass: "REDUCED_REDUNDANCY" }))
+            .catch((e: unknown) => e as Error);
+          expect((refused as Error).name).toBe("NotImplemented");
+        } finally {
+          await ours.send(new DeleteObjectCommand({ Bucket: bucket, Key: "ratis.bin" }));
+          await ours.send(new DeleteBucketCommand({ Bucket: bucket }));
+        }
+      });
+    });
+
     describe("written through Java, read through ours", () => {
       const single = { key: "java/single.bin", body: randomBytes(MiB + 29) };
       const empty = { key: "java/empty", body: Buffer.alloc(0) };
