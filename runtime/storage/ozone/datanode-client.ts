@@ -82,7 +82,7 @@ export class DatanodeClients {
     return c;
   }
 
-  open(endpoint: DatanodeEndpoint): DatanodeStream {
+  open(endpoint: DatanodeEndpoint): BlockStream {
     return new DatanodeStream(this.channel(endpoint.address), endpoint, this.timeoutMs);
   }
 
@@ -95,7 +95,7 @@ export class DatanodeClients {
 type Pending = { resolve(v: OmMessage): void; reject(e: Error): void; cmdType: string; timer: NodeJS.Timeout };
 
 /** One `send` stream: every request resolves with its own response (FIFO). */
-export class DatanodeStream {
+export class DatanodeStream implements BlockStream {
   private readonly call: grpc.ClientDuplexStream<Buffer, OmMessage>;
   private readonly pending: Pending[] = [];
   private failure: Error | undefined;
@@ -173,17 +173,30 @@ function checksumData(data: Buffer): OmMessage {
   return { type: "CRC32", bytesPerChecksum: BYTES_PER_CHECKSUM, checksums };
 }
 
+/** What a block writer and reader need of a datanode stream (a test can put faults in between). */
+export interface BlockStream {
+  readonly endpoint: DatanodeEndpoint;
+  send(cmdType: string, containerID: string, body: OmMessage): Promise<OmMessage>;
+  close(): void;
+}
+
 /**
- * Writes one block of a STAND_ALONE key: chunks in order (contiguous offsets), then PutBlock.
- * The caller feeds whole chunks of at most CHUNK_SIZE bytes.
+ * Writes one block of a STAND_ALONE key: chunks in order (contiguous offsets), PutBlock at commit
+ * points and at the end. The caller feeds whole chunks of at most CHUNK_SIZE bytes and keeps the
+ * chunks written since the last commit, so that it can write them again into another block when
+ * this one fails (a container closes under a write).
  */
 export class BlockWriter {
   private readonly chunks: OmMessage[] = [];
   private readonly inFlight: Promise<OmMessage>[] = [];
+  /** bytes sent to the block */
   written = 0;
+  /** bytes the datanode has made part of the block (acknowledged by a PutBlock) */
+  committed = 0;
+  private blockCommitSequenceId = "0";
 
   constructor(
-    private readonly stream: DatanodeStream,
+    private readonly stream: BlockStream,
     readonly block: BlockRef,
   ) {}
 
@@ -207,22 +220,29 @@ export class BlockWriter {
     while (this.inFlight.length >= WRITE_WINDOW) await this.inFlight.shift();
   }
 
-  /** Waits for every chunk, then PutBlock (eof). Resolves with the block as the OM must be told. */
-  async finish(): Promise<{ blockID: OmMessage; length: number }> {
+  /** Waits for every chunk, then PutBlock with the whole chunk list: the bytes so far are the block's. */
+  async commit(eof: boolean): Promise<void> {
     await Promise.all(this.inFlight.splice(0));
     const reply = await this.stream.send("PutBlock", this.block.containerID, {
       putBlock: {
         blockData: { blockID: this.datanodeBlockID, metadata: [{ key: "TYPE", value: "KEY" }], chunks: this.chunks, size: String(this.written) },
-        eof: true,
+        eof,
       },
     });
-    const committed = reply.putBlock?.committedBlockLength?.blockID as OmMessage | undefined;
+    this.committed = this.written;
+    const id = reply.putBlock?.committedBlockLength?.blockID as OmMessage | undefined;
+    this.blockCommitSequenceId = String(id?.blockCommitSequenceId ?? "0");
+  }
+
+  /** The block as the OM must be told at commit: its committed bytes only. */
+  get location(): OmMessage {
     return {
       blockID: {
         containerBlockID: { containerID: this.block.containerID, localID: this.block.localID },
-        blockCommitSequenceId: String(committed?.blockCommitSequenceId ?? "0"),
+        blockCommitSequenceId: this.blockCommitSequenceId,
       },
-      length: this.written,
+      offset: "0",
+      length: String(this.committed),
     };
   }
 }
@@ -231,7 +251,7 @@ export class BlockWriter {
  * Reads bytes [start, end] (inclusive, block-relative) of one block, in pieces as they arrive,
  * each verified against the block's stored checksums. Keeps one ReadChunk ahead of the consumer.
  */
-export async function* readBlock(stream: DatanodeStream, block: BlockRef, start: number, end: number): AsyncGenerator<Buffer> {
+export async function* readBlock(stream: BlockStream, block: BlockRef, start: number, end: number): AsyncGenerator<Buffer> {
   const datanodeBlockID = { containerID: block.containerID, localID: block.localID, blockCommitSequenceId: block.blockCommitSequenceId };
   const got = await stream.send("GetBlock", block.containerID, { getBlock: { blockID: datanodeBlockID } });
   const chunks = (got.getBlock?.blockData?.chunks ?? []) as OmMessage[];

@@ -42,7 +42,8 @@ import {
 import { createHash } from "node:crypto";
 import { uploadChecksumType } from "../embedded/checksum.js";
 import { compareUtf8, hasLoneSurrogate } from "../embedded/listing.js";
-import { BlockWriter, CHUNK_SIZE, DatanodeClients, DatanodeError, endpointsOf, readBlock, type BlockRef, type DatanodeStream } from "./datanode-client.js";
+import { DatanodeClients, DatanodeError, endpointsOf, readBlock, type BlockRef, type BlockStream, type DatanodeEndpoint } from "./datanode-client.js";
+import { KeyWriter, type ExcludeList } from "./key-writer.js";
 import { decodeMetadata, encodeMetadata, fromKeyValues, toKeyValues } from "./metadata.js";
 import { mapOmError } from "./om-errors.js";
 import { OmClient, type OmMessage, type S3Authentication } from "./om-client.js";
@@ -50,6 +51,14 @@ import { OmClient, type OmMessage, type S3Authentication } from "./om-client.js"
 export interface OzoneStoreOptions extends Pick<OzoneConfig, "omAddresses" | "volume" | "replication" | "requestTimeoutMs"> {
   /** who calls made outside a request (health checks) are from */
   serviceAccessKeyId: string;
+  /** where datanode streams come from (default: gRPC channels; tests put faults in between) */
+  datanodes?: Datanodes;
+}
+
+/** The datanode side of the store: streams to datanodes by endpoint. */
+export interface Datanodes {
+  open(endpoint: DatanodeEndpoint): BlockStream;
+  close(): void;
 }
 
 /** OM list calls return at most this many entries (ozone.om.server.list.max.size) */
@@ -98,7 +107,7 @@ function notWritable(label: string, storageClass: string): StorageError {
 
 interface Shared {
   om: OmClient;
-  dn: DatanodeClients;
+  dn: Datanodes;
   volume: string;
   replication: Map<string, Replication>;
   service: S3Authentication;
@@ -109,7 +118,7 @@ export function openOzoneStore(opts: OzoneStoreOptions): OzoneStore {
   if (!replication.has("STANDARD")) replication.set("STANDARD", parseReplication("DEFAULT"));
   const shared: Shared = {
     om: new OmClient({ addresses: opts.omAddresses, timeoutMs: opts.requestTimeoutMs, clientId: `s3gw-${randomUUID()}` }),
-    dn: new DatanodeClients(opts.requestTimeoutMs),
+    dn: opts.datanodes ?? new DatanodeClients(opts.requestTimeoutMs),
     volume: opts.volume,
     replication,
     service: { accessId: opts.serviceAccessKeyId, stringToSign: "", signature: "" },
@@ -300,10 +309,11 @@ export class OzoneStore implements StorageClient {
     const clientID = String(created.createKeyResponse.ID);
     const resolved = { type: info.type, factor: info.factor };
     const preallocated = ((info.keyLocationList?.[0]?.keyLocations ?? []) as OmMessage[]).slice();
-    const written = await this.writeBody(body, failed, resolved, params.storageClass, preallocated, () =>
+    const written = await this.writeBody(body, failed, resolved, params.storageClass, preallocated, (excludeList) =>
       this.om("AllocateBlock", "allocateBlockRequest", {
         keyArgs: this.keyArgs(params.bucket, params.key, { dataSize: String(size ?? 0), ...resolved }),
         clientID,
+        excludeList,
       }).then((r) => r.allocateBlockResponse.keyLocation as OmMessage),
     );
     const digests = body.digests();
@@ -349,58 +359,34 @@ export class OzoneStore implements StorageClient {
     replication: OmMessage,
     storageClass: string,
     preallocated: OmMessage[],
-    allocate: () => Promise<OmMessage>,
+    allocate: (exclude: ExcludeList) => Promise<OmMessage>,
   ): Promise<OmMessage[]> {
-    const done: OmMessage[] = [];
-    let writer: BlockWriter | undefined;
-    let stream: DatanodeStream | undefined;
-    let blockSize = 0;
+    const writable = replication.type === "STAND_ALONE";
+    const keyWriter = new KeyWriter({
+      datanodes: this.shared.dn,
+      preallocated,
+      allocate,
+      checkLocation: (location) => {
+        if (!writable) throw notWritable(replicationLabel(replication), storageClass);
+        if (location.pipeline?.type !== undefined && location.pipeline.type !== "STAND_ALONE") {
+          throw notWritable(`${location.pipeline.type}/${location.pipeline.factor ?? "ONE"}`, storageClass);
+        }
+      },
+    });
     let chunk = Buffer.allocUnsafe(0);
     let fill = 0;
-    const writable = replication.type === "STAND_ALONE";
-
-    const nextBlock = async () => {
-      if (!writable) throw notWritable(replicationLabel(replication), storageClass);
-      const location = preallocated.length > 0 ? preallocated.shift()! : await allocate();
-      if (location.pipeline?.type !== undefined && location.pipeline.type !== "STAND_ALONE") {
-        throw notWritable(`${location.pipeline.type}/${location.pipeline.factor ?? "ONE"}`, storageClass);
-      }
-      const endpoint = endpointsOf(location.pipeline)[0];
-      if (endpoint === undefined) throw new Error("the OM allocated a block on a pipeline with no reachable datanode");
-      const id = location.blockID.containerBlockID;
-      const block: BlockRef = { containerID: String(id.containerID), localID: String(id.localID), blockCommitSequenceId: "0" };
-      stream = this.shared.dn.open(endpoint);
-      writer = new BlockWriter(stream, block);
-      blockSize = Number(location.length);
-    };
-    const finishBlock = async () => {
-      if (writer === undefined) return;
-      const r = await writer.finish();
-      stream!.close();
-      done.push({ blockID: r.blockID, offset: "0", length: String(r.length) });
-      writer = undefined;
-      stream = undefined;
-    };
     const flush = async () => {
       if (fill === 0) return;
-      if (writer === undefined) await nextBlock();
       const data = fill === chunk.length ? chunk : chunk.subarray(0, fill);
       chunk = Buffer.allocUnsafe(0);
       fill = 0;
-      await writer!.writeChunk(data);
-      if (writer!.written >= blockSize) await finishBlock();
+      await keyWriter.write(data);
     };
-    /** room left in the chunk being filled: a chunk never crosses a block boundary */
-    const chunkRoom = () => {
-      const inBlock = writer === undefined ? Number.MAX_SAFE_INTEGER : blockSize - writer.written;
-      return Math.min(CHUNK_SIZE, inBlock > 0 ? inBlock : CHUNK_SIZE);
-    };
-
     try {
       for await (const piece of body.stream as AsyncIterable<Buffer>) {
         let offset = 0;
         while (offset < piece.length) {
-          if (chunk.length === 0) chunk = Buffer.allocUnsafe(chunkRoom());
+          if (chunk.length === 0) chunk = Buffer.allocUnsafe(keyWriter.chunkRoom());
           const n = Math.min(piece.length - offset, chunk.length - fill);
           piece.copy(chunk, fill, offset, offset + n);
           fill += n;
@@ -411,10 +397,9 @@ export class OzoneStore implements StorageClient {
       const error = failed();
       if (error) throw error;
       await flush();
-      await finishBlock();
-      return done;
+      return await keyWriter.finish();
     } catch (err) {
-      stream?.close();
+      keyWriter.abort();
       body.stream.destroy();
       // a datanode that cannot be reached (no answer, broken stream) is a temporary condition
       if (err instanceof DatanodeError && err.result === undefined) throw new StorageError("UNAVAILABLE", err.message);
@@ -665,10 +650,11 @@ export class OzoneStore implements StorageClient {
     const info = created.createKeyResponse.keyInfo as OmMessage;
     const clientID = String(created.createKeyResponse.ID);
     const resolved = { type: info.type, factor: info.factor };
-    const written = await this.writeBody(body, failed, resolved, "of this upload", [], () =>
+    const written = await this.writeBody(body, failed, resolved, "of this upload", [], (excludeList) =>
       this.om("AllocateBlock", "allocateBlockRequest", {
         keyArgs: this.keyArgs(bucket, key, { dataSize: String(size), ...resolved, ...multipart }),
         clientID,
+        excludeList,
       }).then((r) => r.allocateBlockResponse.keyLocation as OmMessage),
     );
     const digests = body.digests();
