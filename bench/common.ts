@@ -10,6 +10,26 @@ import { rm } from "node:fs/promises";
 import { RunStats, runFor, send, type Operation, type Target } from "./load.js";
 
 // ---------------------------------------------------------------------------------------------
+// The workload settings both benchmarks use (--quick: a short smoke run)
+// ---------------------------------------------------------------------------------------------
+
+export const QUICK = process.argv.includes("--quick");
+export const DURATION_MS = QUICK ? 500 : 3000;
+export const WARMUP_MS = QUICK ? 200 : 500;
+export const CONCURRENCIES = [1, 8, 32];
+export const SMALL_SIZE = 4 * 1024;
+/** distinct 4 KiB bodies, each hashed once */
+export const SMALL_BODIES = 8;
+/** objects read by the 4 KiB GET runs */
+export const GET_OBJECTS = 256;
+export const BIG_SIZE = 64 * 1024 * 1024;
+export const BIG_ITERATIONS = QUICK ? 2 : 4;
+export const BIG_CHUNK = 1024 * 1024;
+export const LIST_PREFIXES = 100;
+export const BULK_CONCURRENCY = 32;
+export const LIST_DURATION_MS = QUICK ? 500 : 3000;
+
+// ---------------------------------------------------------------------------------------------
 // Child processes and clean-up
 // ---------------------------------------------------------------------------------------------
 

@@ -57,24 +57,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { EMPTY_SHA256 } from "../runtime/auth/sigv4.js";
 import { OmClient, type OmMessage } from "../runtime/storage/ozone/om-client.js";
-import {
-  assertAlive,
-  cleanUp,
-  cleanUpOnExit,
-  failureLines,
-  fmt,
-  inTurn,
-  latency,
-  makeBody,
-  measureAlternating,
-  mustSucceed,
-  printChildOutputs,
-  printTable,
-  progress,
-  startChild,
-  tempDirs,
-  type Body,
-} from "./common.js";
+import { assertAlive, cleanUp, cleanUpOnExit, failureLines, fmt, inTurn, latency, makeBody, measureAlternating, mustSucceed, printChildOutputs, printTable, progress, startChild, tempDirs, type Body, QUICK, DURATION_MS, WARMUP_MS, CONCURRENCIES, SMALL_SIZE, SMALL_BODIES, GET_OBJECTS, BIG_SIZE, BIG_ITERATIONS, BIG_CHUNK, LIST_PREFIXES, BULK_CONCURRENCY, LIST_DURATION_MS } from "./common.js";
 import { RunStats, runCount, type Operation, type Target } from "./load.js";
 import { Signer, queryString, s3Path } from "./sign.js";
 
@@ -82,28 +65,13 @@ import { Signer, queryString, s3Path } from "./sign.js";
 // Settings
 // ---------------------------------------------------------------------------------------------
 
-const QUICK = process.argv.includes("--quick");
 const KEEP = process.argv.includes("--keep");
 const OZONE_DIR_ARG = process.argv.indexOf("--ozone-dir");
 if (OZONE_DIR_ARG >= 0 && process.argv[OZONE_DIR_ARG + 1] === undefined) throw new Error("--ozone-dir needs a directory");
-const DURATION_MS = QUICK ? 500 : 3000;
-const WARMUP_MS = QUICK ? 200 : 500;
-const CONCURRENCIES = [1, 8, 32];
-const SMALL_SIZE = 4 * 1024;
-/** distinct 4 KiB bodies, each hashed once */
-const SMALL_BODIES = 8;
-/** objects read by the 4 KiB GET runs */
-const GET_OBJECTS = 256;
-const BIG_SIZE = 64 * 1024 * 1024;
-const BIG_ITERATIONS = QUICK ? 2 : 4;
-const BIG_CHUNK = 1024 * 1024;
-const LIST_PREFIXES = 100;
 /** Ozone stores small keys far more slowly than the embedded store: 10k, not run.ts's 100k. */
 const LIST_KEYS = QUICK ? 1_000 : 10_000;
-const BULK_CONCURRENCY = 32;
 /** per gateway; the full run stays under ~10 minutes even if a bulk load is slow */
 const BULK_MAX_MS = QUICK ? 30_000 : 120_000;
-const LIST_DURATION_MS = QUICK ? 500 : 3000;
 /** deleting what was written stops here (per gateway); the rest is left and reported */
 const CLEANUP_MAX_MS = 90_000;
 const ACCESS_KEY = "AKIDS3GWBENCH0001";

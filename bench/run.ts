@@ -30,24 +30,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { EMPTY_SHA256 } from "../runtime/auth/sigv4.js";
-import {
-  assertAlive,
-  cleanUp,
-  cleanUpOnExit,
-  failureLines,
-  fmt,
-  inTurn,
-  latency,
-  makeBody,
-  measureAlternating,
-  mustSucceed,
-  printChildOutputs,
-  printTable as printMarkdownTable,
-  progress,
-  startChild,
-  tempDirs,
-  type Body,
-} from "./common.js";
+import { assertAlive, cleanUp, cleanUpOnExit, failureLines, fmt, inTurn, latency, makeBody, measureAlternating, mustSucceed, printChildOutputs, printTable as printMarkdownTable, progress, startChild, tempDirs, type Body, QUICK, DURATION_MS, WARMUP_MS, CONCURRENCIES, SMALL_SIZE, SMALL_BODIES, GET_OBJECTS, BIG_SIZE, BIG_ITERATIONS, BIG_CHUNK, LIST_PREFIXES, BULK_CONCURRENCY, LIST_DURATION_MS } from "./common.js";
 import { RunStats, runCount, runFor, type Operation, type Target } from "./load.js";
 import { Signer, queryString, s3Path } from "./sign.js";
 
@@ -55,27 +38,12 @@ import { Signer, queryString, s3Path } from "./sign.js";
 // Settings
 // ---------------------------------------------------------------------------------------------
 
-const QUICK = process.argv.includes("--quick");
-const DURATION_MS = QUICK ? 500 : 3000;
-const WARMUP_MS = QUICK ? 200 : 500;
-const CONCURRENCIES = [1, 8, 32];
-const SMALL_SIZE = 4 * 1024;
-/** distinct 4 KiB bodies, each hashed once */
-const SMALL_BODIES = 8;
-/** objects read by the 4 KiB GET runs */
-const GET_OBJECTS = 256;
-const BIG_SIZE = 64 * 1024 * 1024;
-const BIG_ITERATIONS = QUICK ? 2 : 4;
-const BIG_CHUNK = 1024 * 1024;
-const LIST_PREFIXES = 100;
 const LIST_KEYS = QUICK ? 5_000 : 100_000;
-const BULK_CONCURRENCY = 32;
 /**
  * The bulk load stops here even if not done, so that the whole run stays near 5 minutes on a slow
  * disk (the rest takes about 75 s; small objects are stored at ~10k/s on the reference machine).
  */
 const BULK_MAX_MS = QUICK ? 30_000 : 210_000;
-const LIST_DURATION_MS = QUICK ? 500 : 3000;
 const BUCKET = "bench";
 const LIST_BUCKET = "bench-list";
 const ACCESS_KEY = "AKIDS3GWBENCH0001";

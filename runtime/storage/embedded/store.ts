@@ -67,7 +67,6 @@ import { DataFiles, fsyncDir, type ReceivedBody } from "./files.js";
 import { GroupCommit } from "./group-commit.js";
 import { DEFAULT_INLINE_LIMIT, MAX_INLINE_LIMIT, inlineRowId, inlineSegmentId, isInlineSegment } from "./inline.js";
 import {
-  hasLoneSurrogate,
   immediateSuccessor,
   listEntries,
   lowerBound,
@@ -99,6 +98,7 @@ import {
   type UploadRow,
 } from "./statements.js";
 import { WalSync } from "./wal-sync.js";
+import { normalizeEtag, validateKey } from "../keys.js";
 
 /** The subset of a pino logger the store uses. */
 export interface StoreLogger {
@@ -960,12 +960,6 @@ function newUploadId(initiated: number): string {
   return initiated.toString(16).padStart(12, "0") + randomBytes(12).toString("hex");
 }
 
-function validateKey(key: string): void {
-  if (typeof key !== "string" || key.length === 0) throw new StorageError("INVALID_ARGUMENT", "an object key must not be empty");
-  // a lone surrogate has no UTF-8 form: SQLite would store U+FFFD and the key would silently change
-  if (hasLoneSurrogate(key)) throw new StorageError("INVALID_ARGUMENT", "an object key must be valid Unicode");
-}
-
 function validateMax(value: number, name: string): void {
   if (!Number.isInteger(value) || value < 0) throw new StorageError("INVALID_ARGUMENT", `${name} must be a non-negative integer`);
 }
@@ -990,14 +984,6 @@ function partOf(row: ObjectRow, segments: readonly SegmentRefRow[], partNumber: 
   let start = 0;
   for (let i = 0; i < partNumber - 1; i++) start += segments[i].size;
   return { partsCount, range: { start, end: start + segments[partNumber - 1].size - 1 } };
-}
-
-/** ETags compare without quotes (and a weak W/ marker) and case-insensitively. */
-function normalizeEtag(etag: string): string {
-  let e = etag.trim();
-  if (e.startsWith("W/")) e = e.slice(2);
-  if (e.length >= 2 && e.startsWith('"') && e.endsWith('"')) e = e.slice(1, -1);
-  return e.toLowerCase();
 }
 
 /** true when an If-Match / If-None-Match header value (a list of ETags or "*") matches `etag` */

@@ -41,7 +41,8 @@ import {
 } from "../types.js";
 import { createHash } from "node:crypto";
 import { uploadChecksumType } from "../embedded/checksum.js";
-import { compareUtf8, hasLoneSurrogate } from "../embedded/listing.js";
+import { compareUtf8 } from "../embedded/listing.js";
+import { normalizeEtag, validateKey } from "../keys.js";
 import { DatanodeClients, DatanodeError, endpointsOf, readBlock, type BlockRef, type BlockStream, type DatanodeEndpoint } from "./datanode-client.js";
 import { KeyWriter, type ExcludeList } from "./key-writer.js";
 import { decodeMetadata, encodeMetadata, fromKeyValues, toKeyValues } from "./metadata.js";
@@ -124,19 +125,6 @@ export function openOzoneStore(opts: OzoneStoreOptions): OzoneStore {
     service: { accessId: opts.serviceAccessKeyId, stringToSign: "", signature: "" },
   };
   return new OzoneStore(shared, shared.service);
-}
-
-function validateKey(key: string): void {
-  if (typeof key !== "string" || key.length === 0) throw new StorageError("INVALID_ARGUMENT", "an object key must not be empty");
-  if (hasLoneSurrogate(key)) throw new StorageError("INVALID_ARGUMENT", "an object key must be valid Unicode");
-}
-
-/** An ETag as a client may quote it ("W/\"AbC\"") in the form Ozone stores it (abc). */
-function normalizeEtag(etag: string): string {
-  let e = etag.trim();
-  if (e.startsWith("W/")) e = e.slice(2);
-  if (e.length >= 2 && e.startsWith('"') && e.endsWith('"')) e = e.slice(1, -1);
-  return e.toLowerCase();
 }
 
 /**

@@ -1,0 +1,19 @@
+/**
+ * Rules on keys and ETags that hold for every storage engine.
+ */
+import { hasLoneSurrogate } from "./embedded/listing.js";
+import { StorageError } from "./types.js";
+
+/** A key is a non-empty string with a UTF-8 form (a lone surrogate has none: it would silently become U+FFFD). */
+export function validateKey(key: string): void {
+  if (typeof key !== "string" || key.length === 0) throw new StorageError("INVALID_ARGUMENT", "an object key must not be empty");
+  if (hasLoneSurrogate(key)) throw new StorageError("INVALID_ARGUMENT", "an object key must be valid Unicode");
+}
+
+/** ETags compare without quotes (and a weak W/ marker) and case-insensitively. */
+export function normalizeEtag(etag: string): string {
+  let e = etag.trim();
+  if (e.startsWith("W/")) e = e.slice(2);
+  if (e.length >= 2 && e.startsWith('"') && e.endsWith('"')) e = e.slice(1, -1);
+  return e.toLowerCase();
+}
