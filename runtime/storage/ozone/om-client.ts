@@ -59,6 +59,14 @@ const CLIENT_VERSION = 3;
 const MAX_MESSAGE = 128 * 1024 * 1024;
 const NOT_READY_PAUSE_MS = 200;
 
+/** This host's first external IPv4 address (loopback when it has none): how the OM's audit log names us. */
+function hostAddress(): string {
+  for (const addresses of Object.values(os.networkInterfaces())) {
+    for (const a of addresses ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
+  }
+  return "127.0.0.1";
+}
+
 export class OmClient {
   private readonly channels: grpc.Client[];
   /** the address believed to be the leader */
@@ -80,7 +88,7 @@ export class OmClient {
     // Ozone's own client names itself; the OM puts these in UserInfo (audit log).
     this.metadata = new grpc.Metadata();
     this.metadata.set("CLIENT_HOSTNAME", os.hostname());
-    this.metadata.set("CLIENT_IP_ADDRESS", "127.0.0.1");
+    this.metadata.set("CLIENT_IP_ADDRESS", hostAddress());
   }
 
   /**
