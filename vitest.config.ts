@@ -26,7 +26,7 @@ export default defineConfig({
         extends: true as const,
         test: {
           name: "ozone",
-          include: ["test/ozone/**/*.test.ts", "test/integration/**/*.test.ts"],
+          include: ["test/ozone/**/*.test.ts", "test/integration/**/*.test.ts", "test/cli/aws-cli.test.ts"],
           globalSetup: ["test/support/ozone-setup.ts"],
           env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", S3G_TEST_BACKEND: "ozone" },
         },

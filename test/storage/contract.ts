@@ -139,7 +139,11 @@ export interface StorageTraits {
    * (default: AWS's, md5 of the listed parts' binary MD5s, "-N").
    */
   multipartEtag?: (listed: Buffer[], uploaded: Buffer[]) => string;
-  /** false: the store keeps no additional checksums for multipart uploads and refuses checksumAlgorithm with NOT_SUPPORTED */
+  /**
+   * false: the store keeps no additional checksums for multipart objects: it takes an upload's
+   * algorithm (and each part's checksum), but the object gets no checksum, and an object checksum
+   * stated on completion is NOT_SUPPORTED.
+   */
   multipartChecksums?: boolean;
   /**
    * How far the lastModified a write returns may be from the one reads show, in ms (0: the same
@@ -932,6 +936,22 @@ export function defineStorageContract(name: string, factory: () => Promise<Stora
         expect(info.partsCount).toBe(2);
         expect((await content(bucket, "k")).equals(Buffer.concat([bigA, p3]))).toBe(true);
         expect((await getBytes({ bucket, key: "k", partNumber: 2 })).bytes.toString()).toBe("last part");
+      });
+
+      it.skipIf(multipartChecksums)("without multipart checksums: takes the upload's algorithm and parts' checksums, the object gets none", async () => {
+        const bucket = await newBucket();
+        const upload = await createUpload(bucket, "k", { checksumAlgorithm: "CRC32" });
+        expect(upload).toMatchObject({ checksumAlgorithm: "CRC32", checksumType: "COMPOSITE" });
+        const tail = Buffer.from("tail");
+        const infos = await uploadCrcParts(bucket, "k", upload.uploadId, [bigA, tail], "CRC32");
+        const parts = infos.map((p) => ({ partNumber: p.partNumber, etag: p.etag }));
+        await expectStorageError(
+          store.completeMultipartUpload({ bucket, key: "k", uploadId: upload.uploadId, parts, expectedChecksum: { algorithm: "CRC32", value: crcBase64("CRC32", tail) } }),
+          "NOT_SUPPORTED",
+        );
+        const info = await store.completeMultipartUpload({ bucket, key: "k", uploadId: upload.uploadId, parts });
+        expect(info.checksum).toBeUndefined();
+        expect((await content(bucket, "k")).equals(Buffer.concat([bigA, tail]))).toBe(true);
       });
 
       it.skipIf(!multipartChecksums)("the upload's checksum algorithm gives the object a composite checksum of the parts'", async () => {
