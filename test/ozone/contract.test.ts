@@ -34,6 +34,8 @@ if (ozone === undefined) {
       // CommitKey does not return the time the OM stamped
       lastModifiedSlackMs: 2000,
       completionKnowsUpload: false,
+      // the OM's listings can show a just-deleted key for a few ms (see settled() in test/support/ozone.ts)
+      listingAfterDeleteSettlesMs: 3000,
     },
   );
 }

@@ -544,6 +544,10 @@ export class OzoneStore implements StorageClient {
       const d = startKey.indexOf(delimiter, prefix.length);
       if (d >= 0) startKey = startKey.slice(0, d + delimiter.length) + PAST_PREFIX;
     }
+    if (delimiter === "/") {
+      const shallow = await this.listShallow(params.bucket, prefix, startKey, params.maxKeys);
+      if (shallow !== undefined) return shallow;
+    }
     let last = "";
     for (;;) {
       // Without a delimiter every key is an entry: ask for what is still needed (+1 to know whether
@@ -589,6 +593,77 @@ export class OzoneStore implements StorageClient {
       const lastKey = String(page[page.length - 1].keyName);
       const open = commonPrefixes[commonPrefixes.length - 1];
       startKey = open !== undefined && lastKey.startsWith(open) ? open + PAST_PREFIX : lastKey;
+    }
+  }
+
+  private summary(k: OmMessage): ObjectSummary {
+    return {
+      key: String(k.keyName),
+      size: Number(k.dataSize),
+      etag: String(k.eTag ?? ""),
+      lastModified: ms(k.modificationTime),
+      storageClass: this.storageClassOf(k),
+      owner: String(k.ownerName ?? ""),
+    };
+  }
+
+  /**
+   * A "/"-delimited listing through the OM's shallow listing (ListStatusLight): the OM returns a
+   * prefix's immediate children and skips the keys inside each child "directory" itself, instead of
+   * this gateway reading them all. Ozone computes children as file paths, which gives other answers
+   * than S3 where a key has an empty path component right after the prefix ("a//b" under "a/", or a
+   * leading "/" under the bucket root), or the prefix has one: one lookup rules that out, else the
+   * answer is undefined and the caller lists key by key. `startKey` is exclusive, as in listObjects.
+   */
+  private async listShallow(bucket: string, prefix: string, startKey: string, maxKeys: number): Promise<ListObjectsResult | undefined> {
+    if (prefix !== "" && (!prefix.endsWith("/") || prefix.startsWith("/") || prefix.includes("//"))) return undefined;
+    const firstKey = (keyPrefix: string, after: string) =>
+      this.om("ListKeysLight", "listKeysRequest", { volumeName: this.volume, bucketName: bucket, startKey: after, prefix: keyPrefix, count: 1 }).then(
+        (r) => ((r.listKeysLightResponse?.basicKeyInfo ?? []) as OmMessage[])[0],
+      );
+    const [first, pathLike] = await Promise.all([firstKey(prefix, startKey), firstKey(`${prefix}/`, "")]);
+    if (pathLike !== undefined) return undefined;
+    const objects: ObjectSummary[] = [];
+    const commonPrefixes: string[] = [];
+    if (first === undefined) return { objects, commonPrefixes, isTruncated: false };
+    /** the last entry returned (a key or a common prefix): every later one sorts after it */
+    let last = startKey;
+    // The prefix itself as a key (a "directory marker" such as "a/" under "a/"): the shallow
+    // listing leaves it out.
+    let from = String(first.keyName);
+    if (from === prefix) {
+      objects.push(this.summary(first));
+      last = prefix;
+    }
+    for (;;) {
+      const want = Math.min(OM_PAGE, maxKeys - objects.length - commonPrefixes.length + 2);
+      const r = await this.om("ListStatusLight", "listStatusRequest", {
+        keyArgs: this.keyArgs(bucket, prefix),
+        recursive: false,
+        startKey: from,
+        numEntries: want,
+        allowPartialPrefix: false,
+      });
+      // back in table (UTF-8) order, as ListKeysLight's pages
+      const statuses = ((r.listStatusLightResponse?.statuses ?? []) as OmMessage[]).sort((a, b) =>
+        compareUtf8(String(a.basicKeyInfo?.keyName ?? ""), String(b.basicKeyInfo?.keyName ?? "")),
+      );
+      for (const st of statuses) {
+        const name = String(st.basicKeyInfo?.keyName ?? "");
+        if (!name.startsWith(prefix) || name === prefix) continue;
+        // S3's entry for this child: a key, or the common prefix up to the first "/" after the prefix
+        // (a child "directory" such as "a/x//" folds into "a/x/")
+        const d = name.indexOf("/", prefix.length);
+        const entry = d >= 0 ? name.slice(0, d + 1) : name;
+        // the OM starts a page at its start key (inclusive) and may repeat a child: skip what was returned
+        if (last !== "" && compareUtf8(entry, last) <= 0) continue;
+        if (objects.length + commonPrefixes.length >= maxKeys) return { objects, commonPrefixes, isTruncated: true, nextMarker: last };
+        if (d >= 0) commonPrefixes.push(entry);
+        else objects.push(this.summary(st.basicKeyInfo));
+        last = entry;
+      }
+      if (statuses.length < want) return { objects, commonPrefixes, isTruncated: false };
+      from = String(statuses[statuses.length - 1].basicKeyInfo?.keyName ?? "");
     }
   }
 

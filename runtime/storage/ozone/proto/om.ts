@@ -149,7 +149,8 @@ message OMRequest {
   optional CreateKeyRequest createKeyRequest = 31;
   optional LookupKeyRequest lookupKeyRequest = 32;
   optional DeleteKeyRequest deleteKeyRequest = 34;
-  optional ListKeysRequest listKeysRequest = 35;   // also used by ListKeysLight
+  optional ListKeysRequest listKeysRequest = 35;
+  optional ListStatusRequest listStatusRequest = 74;   // also used by ListStatusLight   // also used by ListKeysLight
   optional CommitKeyRequest commitKeyRequest = 36;
   optional AllocateBlockRequest allocateBlockRequest = 37;
   optional DeleteKeysRequest deleteKeysRequest = 38;
@@ -221,6 +222,7 @@ message OMResponse {
 
   // Answer to Type ListKeysLight.
   optional ListKeysLightResponse listKeysLightResponse = 126;
+  optional ListStatusLightResponse listStatusLightResponse = 129;
 
   optional OMLockDetailsProto omLockDetails = 131;
 
@@ -443,6 +445,25 @@ message BucketInfo {
 }
 
 // volumes: the gateway's tests give every gateway a volume of its own
+// shallow ("file system") listing: the immediate children of a path
+message ListStatusRequest {
+  required KeyArgs keyArgs = 1;
+  required bool recursive = 2;
+  required string startKey = 3;
+  required uint64 numEntries = 4;
+  optional bool allowPartialPrefix = 5;
+}
+message OzoneFileStatusProtoLight {
+  optional string volumeName = 1;
+  optional string bucketName = 2;
+  optional BasicKeyInfo basicKeyInfo = 3;
+  optional uint64 blockSize = 4;
+  optional bool isDirectory = 5;
+}
+message ListStatusLightResponse {
+  repeated OzoneFileStatusProtoLight statuses = 1;
+}
+
 message CreateVolumeRequest {
   required VolumeInfo volumeInfo = 1;
 }
