@@ -753,6 +753,10 @@ export function defineStorageContract(name: string, factory: () => Promise<Stora
           [undefined, undefined, "\uFFFD"],
           ["a", undefined, "b"],
           ["b", "/", "a"],
+          ["/", "/", undefined],
+          ["/", undefined, undefined],
+          ["//", undefined, undefined],
+          ["/l", "/", undefined],
         ];
         for (const [prefix, delimiter, startAfter] of cases) {
           const page = await store.listObjects({ bucket, prefix, delimiter, startAfter, maxKeys: 1000 });

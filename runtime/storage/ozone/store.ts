@@ -69,6 +69,12 @@ const OM_PAGE = 1000;
  * largest code point): used to seek past a common prefix.
  */
 const PAST_PREFIX = "\u{10FFFF}\u{10FFFF}";
+/**
+ * Sorts after every key that starts with "." and before every key that starts with "/": where keys
+ * with a leading "/" begin. (The OM drops a leading "/" from a listing's prefix, so such keys are
+ * found by position instead.)
+ */
+const BEFORE_SLASH = `.${PAST_PREFIX}`;
 
 /** KeyArgs replication fields for one replication string of the configuration. */
 interface Replication {
@@ -548,6 +554,9 @@ export class OzoneStore implements StorageClient {
       const shallow = await this.listShallow(params.bucket, prefix, startKey, params.maxKeys);
       if (shallow !== undefined) return shallow;
     }
+    // The OM would drop a leading "/" of the prefix: list from where such keys begin instead.
+    const omPrefix = prefix.startsWith("/") ? "" : prefix;
+    if (omPrefix !== prefix && compareUtf8(startKey, BEFORE_SLASH) < 0) startKey = BEFORE_SLASH;
     let last = "";
     for (;;) {
       // Without a delimiter every key is an entry: ask for what is still needed (+1 to know whether
@@ -557,7 +566,7 @@ export class OzoneStore implements StorageClient {
         volumeName: this.volume,
         bucketName: params.bucket,
         startKey,
-        prefix,
+        prefix: omPrefix,
         count: delimiter ? OM_PAGE : Math.min(OM_PAGE, need),
       });
       // The OM reads its table in UTF-8 byte order (S3's) but hands a page over sorted as Java
@@ -565,6 +574,10 @@ export class OzoneStore implements StorageClient {
       const page = ((r.listKeysLightResponse?.basicKeyInfo ?? []) as OmMessage[]).sort((a, b) => compareUtf8(String(a.keyName), String(b.keyName)));
       for (const k of page) {
         const name = String(k.keyName);
+        if (!name.startsWith(prefix)) {
+          if (compareUtf8(name, prefix) > 0) return { objects, commonPrefixes, isTruncated: false };
+          continue;
+        }
         const d = delimiter ? name.indexOf(delimiter, prefix.length) : -1;
         const cp = d >= 0 ? name.slice(0, d + delimiter.length) : undefined;
         if (cp !== undefined && cp === commonPrefixes[commonPrefixes.length - 1]) continue;
@@ -621,50 +634,56 @@ export class OzoneStore implements StorageClient {
       this.om("ListKeysLight", "listKeysRequest", { volumeName: this.volume, bucketName: bucket, startKey: after, prefix: keyPrefix, count: 1 }).then(
         (r) => ((r.listKeysLightResponse?.basicKeyInfo ?? []) as OmMessage[])[0],
       );
-    const [first, pathLike] = await Promise.all([firstKey(prefix, startKey), firstKey(`${prefix}/`, "")]);
+    // a key with an empty component right after the prefix: "<prefix>/..." (at the root, found by
+    // position: the OM drops a prefix's leading "/")
+    const [first, pathLike] = await Promise.all([
+      firstKey(prefix, startKey),
+      prefix === "" ? firstKey("", BEFORE_SLASH).then((k) => (k !== undefined && String(k.keyName).startsWith("/") ? k : undefined)) : firstKey(`${prefix}/`, ""),
+    ]);
     if (pathLike !== undefined) return undefined;
     const objects: ObjectSummary[] = [];
     const commonPrefixes: string[] = [];
     if (first === undefined) return { objects, commonPrefixes, isTruncated: false };
     /** the last entry returned (a key or a common prefix): every later one sorts after it */
     let last = startKey;
-    // The prefix itself as a key (a "directory marker" such as "a/" under "a/"): the shallow
-    // listing leaves it out.
-    let from = String(first.keyName);
-    if (from === prefix) {
+    // The prefix itself as a key (a "directory marker" such as "a/" under "a/"; it sorts first in
+    // any order): the shallow listing leaves it out.
+    if (String(first.keyName) === prefix) {
       objects.push(this.summary(first));
       last = prefix;
     }
-    for (;;) {
-      const want = Math.min(OM_PAGE, maxKeys - objects.length - commonPrefixes.length + 2);
-      const r = await this.om("ListStatusLight", "listStatusRequest", {
-        keyArgs: this.keyArgs(bucket, prefix),
-        recursive: false,
-        startKey: from,
-        numEntries: want,
-        allowPartialPrefix: false,
-      });
-      // back in table (UTF-8) order, as ListKeysLight's pages
-      const statuses = ((r.listStatusLightResponse?.statuses ?? []) as OmMessage[]).sort((a, b) =>
-        compareUtf8(String(a.basicKeyInfo?.keyName ?? ""), String(b.basicKeyInfo?.keyName ?? "")),
-      );
-      for (const st of statuses) {
-        const name = String(st.basicKeyInfo?.keyName ?? "");
-        if (!name.startsWith(prefix) || name === prefix) continue;
-        // S3's entry for this child: a key, or the common prefix up to the first "/" after the prefix
-        // (a child "directory" such as "a/x//" folds into "a/x/")
-        const d = name.indexOf("/", prefix.length);
-        const entry = d >= 0 ? name.slice(0, d + 1) : name;
-        // the OM starts a page at its start key (inclusive) and may repeat a child: skip what was returned
-        if (last !== "" && compareUtf8(entry, last) <= 0) continue;
-        if (objects.length + commonPrefixes.length >= maxKeys) return { objects, commonPrefixes, isTruncated: true, nextMarker: last };
-        if (d >= 0) commonPrefixes.push(entry);
-        else objects.push(this.summary(st.basicKeyInfo));
-        last = entry;
-      }
-      if (statuses.length < want) return { objects, commonPrefixes, isTruncated: false };
-      from = String(statuses[statuses.length - 1].basicKeyInfo?.keyName ?? "");
+    // Where the OM starts: the exclusive start key itself (the OM starts there inclusively and
+    // compares by bytes, as S3), or the prefix (the OM skips the prefix's own key). Not `first`:
+    // the OM picks that one in Java String order.
+    const from = startKey !== "" ? startKey : prefix;
+    // One call, and only a complete answer is used: the OM cuts a full page in Java String order
+    // (not S3's UTF-8 order), so what a full page left out could sort before what it kept. A
+    // prefix with more children than one page holds is listed key by key.
+    const r = await this.om("ListStatusLight", "listStatusRequest", {
+      keyArgs: this.keyArgs(bucket, prefix),
+      recursive: false,
+      startKey: from,
+      numEntries: OM_PAGE,
+      allowPartialPrefix: false,
+    });
+    const statuses = (r.listStatusLightResponse?.statuses ?? []) as OmMessage[];
+    if (statuses.length >= OM_PAGE) return undefined;
+    statuses.sort((a, b) => compareUtf8(String(a.basicKeyInfo?.keyName ?? ""), String(b.basicKeyInfo?.keyName ?? "")));
+    for (const st of statuses) {
+      const name = String(st.basicKeyInfo?.keyName ?? "");
+      if (!name.startsWith(prefix) || name === prefix) continue;
+      // S3's entry for this child: a key, or the common prefix up to the first "/" after the prefix
+      // (a child "directory" such as "a/x//" folds into "a/x/")
+      const d = name.indexOf("/", prefix.length);
+      const entry = d >= 0 ? name.slice(0, d + 1) : name;
+      // the OM starts at its start key (inclusive) and may repeat a child: skip what was returned
+      if (last !== "" && compareUtf8(entry, last) <= 0) continue;
+      if (objects.length + commonPrefixes.length >= maxKeys) return { objects, commonPrefixes, isTruncated: true, nextMarker: last };
+      if (d >= 0) commonPrefixes.push(entry);
+      else objects.push(this.summary(st.basicKeyInfo));
+      last = entry;
     }
+    return { objects, commonPrefixes, isTruncated: false };
   }
 
   // ---- multipart -----------------------------------------------------------------------------
