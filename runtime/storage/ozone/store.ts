@@ -630,15 +630,18 @@ export class OzoneStore implements StorageClient {
    */
   private async listShallow(bucket: string, prefix: string, startKey: string, maxKeys: number): Promise<ListObjectsResult | undefined> {
     if (prefix !== "" && (!prefix.endsWith("/") || prefix.startsWith("/") || prefix.includes("//"))) return undefined;
-    const firstKey = (keyPrefix: string, after: string) =>
-      this.om("ListKeysLight", "listKeysRequest", { volumeName: this.volume, bucketName: bucket, startKey: after, prefix: keyPrefix, count: 1 }).then(
-        (r) => ((r.listKeysLightResponse?.basicKeyInfo ?? []) as OmMessage[])[0],
+    const keysAfter = (keyPrefix: string, after: string, count: number) =>
+      this.om("ListKeysLight", "listKeysRequest", { volumeName: this.volume, bucketName: bucket, startKey: after, prefix: keyPrefix, count }).then(
+        (r) => (r.listKeysLightResponse?.basicKeyInfo ?? []) as OmMessage[],
       );
     // a key with an empty component right after the prefix: "<prefix>/..." (at the root, found by
-    // position: the OM drops a prefix's leading "/")
+    // position, as the OM drops a prefix's leading "/"; a few keys, as the OM may put keys of its
+    // cache that sort before "/" in Java String order ahead of it)
     const [first, pathLike] = await Promise.all([
-      firstKey(prefix, startKey),
-      prefix === "" ? firstKey("", BEFORE_SLASH).then((k) => (k !== undefined && String(k.keyName).startsWith("/") ? k : undefined)) : firstKey(`${prefix}/`, ""),
+      keysAfter(prefix, startKey, 1).then((page) => page[0]),
+      prefix === ""
+        ? keysAfter("", BEFORE_SLASH, 16).then((page) => page.find((k) => String(k.keyName).startsWith("/")))
+        : keysAfter(`${prefix}/`, "", 1).then((page) => page[0]),
     ]);
     if (pathLike !== undefined) return undefined;
     const objects: ObjectSummary[] = [];
