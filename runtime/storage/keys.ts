@@ -1,7 +1,6 @@
 /**
  * Rules on keys and ETags that hold for every storage engine.
  */
-import { hasLoneSurrogate } from "./embedded/listing.js";
 import { StorageError } from "./types.js";
 
 /** A key is a non-empty string with a UTF-8 form (a lone surrogate has none: it would silently become U+FFFD). */
@@ -16,4 +15,15 @@ export function normalizeEtag(etag: string): string {
   if (e.startsWith("W/")) e = e.slice(2);
   if (e.length >= 2 && e.startsWith('"') && e.endsWith('"')) e = e.slice(1, -1);
   return e.toLowerCase();
+}
+
+/** Compares two strings by their UTF-8 bytes (S3 and SQLite BINARY order). */
+export function compareUtf8(a: string, b: string): number {
+  if (a === b) return 0;
+  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+}
+
+/** True when `s` holds a lone surrogate, which has no UTF-8 encoding (it would be stored as U+FFFD). */
+export function hasLoneSurrogate(s: string): boolean {
+  return /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
 }

@@ -23,7 +23,8 @@ import {
   multipartChecksum,
   uploadChecksumType,
 } from "../../runtime/storage/embedded/checksum.js";
-import { compareUtf8 as storeCompareUtf8, prefixSuccessor } from "../../runtime/storage/embedded/listing.js";
+import { prefixSuccessor } from "../../runtime/storage/embedded/listing.js";
+import { compareUtf8 as storeCompareUtf8 } from "../../runtime/storage/keys.js";
 import { DEFAULT_INLINE_LIMIT } from "../../runtime/storage/embedded/inline.js";
 import {
   MIN_PART_SIZE,

@@ -12,12 +12,7 @@
  * smallest string greater than all strings with that prefix). A bucket of a million keys under
  * three "directories" is listed in a handful of seeks, not a million row visits.
  */
-
-/** Compares two strings by their UTF-8 bytes (S3 and SQLite BINARY order). */
-export function compareUtf8(a: string, b: string): number {
-  if (a === b) return 0;
-  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
-}
+import { compareUtf8 } from "../keys.js";
 
 /**
  * The smallest string greater than every string that starts with `prefix`, in code point order
@@ -40,11 +35,6 @@ export function prefixSuccessor(prefix: string): string | undefined {
 /** The smallest string strictly greater than `s` in byte order: `s` followed by U+0000. */
 export function immediateSuccessor(s: string): string {
   return s + "\u0000";
-}
-
-/** True when `s` holds a lone surrogate, which has no UTF-8 encoding (it would be stored as U+FFFD). */
-export function hasLoneSurrogate(s: string): boolean {
-  return /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
 }
 
 /** A position in an index ordered by (key, id): id orders entries of the same key (upload ids). */

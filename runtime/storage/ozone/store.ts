@@ -41,8 +41,7 @@ import {
 } from "../types.js";
 import { createHash } from "node:crypto";
 import { uploadChecksumType } from "../embedded/checksum.js";
-import { compareUtf8 } from "../embedded/listing.js";
-import { normalizeEtag, validateKey } from "../keys.js";
+import { compareUtf8, normalizeEtag, validateKey } from "../keys.js";
 import { DatanodeClients, DatanodeError, endpointsOf, readBlock, type BlockRef, type BlockStream, type DatanodeEndpoint } from "./datanode-client.js";
 import { KeyWriter, type ExcludeList } from "./key-writer.js";
 import { decodeMetadata, encodeMetadata, fromKeyValues, toKeyValues } from "./metadata.js";
