@@ -45,6 +45,7 @@ export const errorTable = {
   NotModified: { status: 304, message: "Not Modified" },
   PreconditionFailed: { status: 412, message: "At least one of the pre-conditions you specified did not hold" },
   QuotaExceeded: { status: 403, message: "The quota has been exceeded." },
+  RequestHeaderSectionTooLarge: { status: 400, message: "Your request header section exceeds the maximum allowed size." },
   RequestTimeTooSkewed: { status: 403, message: "The difference between the request time and the current time is too large." },
   RequestTimeout: { status: 400, message: "Your socket connection to the server was not read from or written to within the timeout period." },
   ServiceUnavailable: { status: 503, message: "Service is unable to handle request." },

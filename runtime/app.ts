@@ -7,6 +7,7 @@
  *           -> metrics + audit log
  */
 import { randomBytes } from "node:crypto";
+import http from "node:http";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { operations } from "../generated/operations.js";
 import type { IrOperation } from "../generated/ir-types.js";
@@ -14,10 +15,13 @@ import type { Config } from "./config.js";
 import { S3Error } from "./errors.js";
 import { compileBindings, decodeInput, encodeOutput } from "./binding.js";
 import { renderError } from "./respond.js";
+import { dropUnsendable } from "./header-values.js";
 import { createMetrics, type GatewayMetrics } from "./metrics.js";
 import { routingFilter } from "./filters/routing.js";
 import { authFilter, requestBody } from "./filters/auth.js";
-import { auditFilter } from "./filters/audit.js";
+import { auditLine } from "./filters/audit.js";
+import { completionTracker } from "./filters/completion.js";
+import { clientErrorHandler } from "./filters/client-errors.js";
 import { requestIdFilter } from "./filters/request-id.js";
 import { hideContentType, restoreContentType } from "./filters/raw-body.js";
 import type { S3RequestState } from "./filters/state.js";
@@ -41,6 +45,13 @@ export interface App {
 }
 
 const ops = operations as unknown as Record<string, IrOperation>;
+
+function newRequestId(): string {
+  return randomBytes(8).toString("hex").toUpperCase();
+}
+
+/** The headers an error answer keeps of those set before it (the request ids, a connection close). */
+const ERROR_KEEPS = new Set(["x-amz-request-id", "x-amz-id-2", "connection"]);
 
 /** Unread request bodies up to this size are drained after an early error answer. */
 const DRAIN_LIMIT = 4 * 1024 * 1024;
@@ -73,7 +84,7 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
     logController: new LogController({ disableRequestLogging: true }),
     exposeHeadRoutes: false,
     requestIdHeader: false,
-    genReqId: () => randomBytes(8).toString("hex").toUpperCase(),
+    genReqId: newRequestId,
     // Keys are arbitrary: the router parses the raw URL itself.
     routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: 4096 },
     keepAliveTimeout: 65_000,
@@ -82,6 +93,14 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
     frameworkErrors: (err, request, reply) => {
       sendError(request, reply, new S3Error(/url/i.test(err.message) ? "InvalidURI" : "InvalidRequest"));
     },
+    // What node's parser refuses before fastify sees it answers S3 XML too.
+    clientErrorHandler: clientErrorHandler({
+      hostId,
+      newRequestId,
+      log: deps.logger,
+      maxHeaderSize: http.maxHeaderSize,
+      answered: (status, code) => metrics.observe({ operation: "unknown", status, code, seconds: 0, bytesIn: 0, bytesOut: 0 }),
+    }),
   });
   s3.decorateRequest("s3", null as unknown as S3RequestState);
   // Node answers `Expect: 100-continue` on arrival unless 'checkContinue' is handled; here it is
@@ -96,6 +115,9 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
   s3.addContentTypeParser("*", (_request, _payload, done) => done(null));
 
   s3.addHook("onRequest", requestIdFilter(hostId));
+  // Metrics and the audit line, once per exchange, also for one the client cut short.
+  const completion = completionTracker([(_request, c) => metrics.observe(c), ...(config.log.audit ? [auditLine] : [])]);
+  s3.addHook("onRequest", completion.onRequest);
   s3.addHook("onRequest", hideContentType);
   s3.addHook("preValidation", restoreContentType);
   s3.addHook("onRequest", routingFilter(config));
@@ -112,18 +134,7 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
       ),
     }),
   );
-  s3.addHook("onResponse", async (request, reply) => {
-    const st = request.s3;
-    metrics.observe({
-      operation: st.route?.operation ?? "unknown",
-      status: reply.statusCode,
-      code: st.errorCode ?? "",
-      seconds: Number(process.hrtime.bigint() - st.startNs) / 1e9,
-      bytesIn: Number(request.headers["content-length"] ?? 0) || 0,
-      bytesOut: Number(reply.getHeader("content-length") ?? 0) || 0,
-    });
-  });
-  if (config.log.audit) s3.addHook("onResponse", auditFilter());
+  s3.addHook("onResponse", completion.onResponse);
 
   /**
    * An error can be answered before the request body was read (NoSuchBucket on a PUT, a failed
@@ -176,6 +187,9 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
       uploadId: st?.url?.query.get("uploadId"),
     });
     if (st) st.errorCode = rendered.error.code;
+    // The error answer describes the error only: headers set for the success answer (ETag,
+    // Last-Modified, x-amz-meta-*, the object's Content-Length...) go.
+    for (const name of Object.keys(reply.getHeaders())) if (!ERROR_KEEPS.has(name)) reply.removeHeader(name);
     discardUnreadBody(request, reply);
     if (rendered.internal !== undefined) request.log.error({ err: rendered.internal, requestId: request.id }, "internal error");
     if (!reply.hasHeader("x-amz-request-id")) reply.header("x-amz-request-id", request.id).header("x-amz-id-2", hostId);
@@ -225,6 +239,10 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
       };
       const output = await handlers[route.operation](input, ctx);
       const encoded = encodeOutput(op, output);
+      // Stored values a client gave (Content-Type, Content-Disposition...) that node cannot send
+      // would fail the response after the fact (runtime/header-values.ts).
+      const dropped = dropUnsendable(encoded.headers);
+      if (dropped.length > 0) request.log.warn({ requestId: request.id, headers: dropped }, "stored header values that cannot be sent left out");
       reply.code(encoded.status).headers(encoded.headers);
       return encoded.body === undefined ? reply.send() : reply.send(encoded.body);
     },

@@ -11,6 +11,7 @@ import { isS3ErrorCode } from "../generated/errors.js";
 import { paramSchemas } from "../generated/schemas.js";
 import type { IncomingBody } from "./storage/types.js";
 import { S3Error } from "./errors.js";
+import { checkOverrides, overrideParameters } from "./header-values.js";
 import { decodeXml, encodeXml } from "./xml.js";
 
 export interface RequestParts {
@@ -26,12 +27,15 @@ export interface RequestParts {
 
 const ajv = new Ajv({ allErrors: false, strict: false });
 const paramValidators = new Map<string, ValidateFunction>();
+const overridesOf = new Map<string, ReturnType<typeof overrideParameters>>();
 
 /** Compiles every parameter validator up front (once per process, not per request). */
 export function compileBindings(ops: readonly IrOperation[]): void {
   for (const op of ops) {
     const schema = paramSchemas[op.name];
     if (schema && !paramValidators.has(op.name)) paramValidators.set(op.name, ajv.compile(schema));
+    const overrides = overrideParameters(op);
+    if (overrides.length > 0) overridesOf.set(op.name, overrides);
   }
 }
 
@@ -121,6 +125,9 @@ export async function decodeInput(op: IrOperation, req: RequestParts, maxXmlByte
   }
   const validate = paramValidators.get(op.name);
   if (validate && !validate(input)) throw invalidParameter(op, validate.errors![0]);
+  // response-* overrides become response headers: refused now if they cannot be sent as such.
+  const overrides = overridesOf.get(op.name);
+  if (overrides) checkOverrides(overrides, input);
 
   if (body) {
     if (body.type.kind === "stream") {

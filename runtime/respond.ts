@@ -11,8 +11,8 @@ import { escapeXml } from "./xml.js";
 export interface ErrorContext {
   requestId: string;
   hostId: string;
-  /** the path the request addressed, for <Resource> */
-  resource: string;
+  /** the path the request addressed, for <Resource> (none when the request could not be read) */
+  resource?: string;
   method: string;
   bucket?: string;
   key?: string;
@@ -64,6 +64,7 @@ export function renderError(err: unknown, ctx: ErrorContext): RenderedError {
     `<Message>${escapeXml(error.hasCustomMessage ? error.message : entry.message)}</Message>`,
   ];
   for (const [k, v] of Object.entries(fields)) parts.push(`<${k}>${escapeXml(String(v))}</${k}>`);
-  parts.push(`<Resource>${escapeXml(ctx.resource)}</Resource>`, `<RequestId>${ctx.requestId}</RequestId>`, `<HostId>${ctx.hostId}</HostId>`, "</Error>");
+  if (ctx.resource !== undefined) parts.push(`<Resource>${escapeXml(ctx.resource)}</Resource>`);
+  parts.push(`<RequestId>${ctx.requestId}</RequestId>`, `<HostId>${ctx.hostId}</HostId>`, "</Error>");
   return { error, status, body: parts.join(""), internal };
 }

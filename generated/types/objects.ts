@@ -94,6 +94,8 @@ export interface GetObjectOutput {
   Expires?: string;
   /** (headerPrefix x-amz-meta-) */
   Metadata?: Record<string, string>;
+  /** The number of user metadata entries left out because they cannot be sent as header values. (header x-amz-missing-meta) */
+  MissingMeta?: number;
   /** (header x-amz-checksum-crc32) */
   ChecksumCRC32?: string;
   /** (header x-amz-checksum-crc32c) */
@@ -182,6 +184,8 @@ export interface HeadObjectOutput {
   Expires?: string;
   /** (headerPrefix x-amz-meta-) */
   Metadata?: Record<string, string>;
+  /** The number of user metadata entries left out because they cannot be sent as header values. (header x-amz-missing-meta) */
+  MissingMeta?: number;
   /** (header x-amz-checksum-crc32) */
   ChecksumCRC32?: string;
   /** (header x-amz-checksum-crc32c) */

@@ -89,6 +89,8 @@ const MSG_EXPIRES_WEEK =
   "less than 604800 seconds";
 const MSG_NOT_YET_VALID = "Request is not yet valid";
 const MSG_EXPIRED = "Request has expired";
+// This gateway's own wording (no AWS message is documented for it).
+const MSG_REPEATED = "Authentication information must be given once; repeated";
 const MSG_NOT_SIGNED = "There were headers present in the request which were not signed";
 
 // ---------------------------------------------------------------------------------------------
@@ -668,9 +670,11 @@ export function checkRequiredHeadersSigned(headers: RequestHeaders, signedHeader
 export function verifyRequest(req: SigV4Request, opts: VerifyOptions): VerifiedAuth {
   const query = parseQuery(req.rawQuery);
   const has = (name: string) => query.some((p) => p.name === name);
+  checkAuthHeadersOnce(req.headers);
   const authorization = headerString(req.headers, "authorization");
   const v4Query = has(PRESIGN_ALGORITHM) || has(PRESIGN_CREDENTIAL);
   const v2Query = has(V2_QUERY_SIGNATURE);
+  if (v4Query) checkAuthParametersOnce(query);
 
   // S3 refuses a header beside a query credential whatever either says, an empty header included.
   if (authorization !== undefined && (v4Query || v2Query)) {
@@ -690,6 +694,53 @@ export function verifyRequest(req: SigV4Request, opts: VerifyOptions): VerifiedA
   // as in the regions S3 opened after 2014.
   if (v2Query) throw new S3Error("InvalidRequest", MSG_V2_UNSUPPORTED);
   return { kind: "anonymous" };
+}
+
+/**
+ * The headers that carry or frame a signature, each of which must come once. A repeated header is
+ * joined with "," before SigV4 canonicalisation, but each reader here wants one value: a second
+ * Authorization, x-amz-date or x-amz-content-sha256 would otherwise be read one way by the signature
+ * check and another way by whatever reads the header later (node keeps only the first
+ * Authorization in `req.headers`, and joins the others with ", "). Refused as the argument it is
+ * (400 InvalidArgument naming the header), before anything is verified.
+ */
+const SINGLE_AUTH_HEADERS = ["authorization", "x-amz-date", "x-amz-content-sha256", "x-amz-security-token"];
+
+function checkAuthHeadersOnce(headers: RequestHeaders): void {
+  for (const name of SINGLE_AUTH_HEADERS) {
+    const v = headers[name];
+    if (Array.isArray(v) && v.length > 1) {
+      throw new S3Error("InvalidArgument", `${MSG_REPEATED} header ${name}.`, { ArgumentName: name, ArgumentValue: v.join(",") });
+    }
+  }
+}
+
+/**
+ * The X-Amz-* parameters of a presigned URL, each of which must come once. X-Amz-Signature is left
+ * out of what is signed, so without this check anyone could append a second one to a valid URL
+ * (which would be ignored); a second X-Amz-Date or X-Amz-Credential would be signed but read only
+ * once. S3 reports query-authentication faults as AuthorizationQueryParametersError (400); no AWS
+ * document names the answer to a repeated parameter, so this is that error with its own message.
+ */
+const SINGLE_AUTH_PARAMETERS = [
+  PRESIGN_ALGORITHM,
+  PRESIGN_CREDENTIAL,
+  PRESIGN_DATE,
+  PRESIGN_EXPIRES,
+  PRESIGN_SIGNED_HEADERS,
+  PRESIGN_SIGNATURE,
+  PRESIGN_SECURITY_TOKEN,
+];
+
+function checkAuthParametersOnce(query: readonly QueryParam[]): void {
+  const seen = new Set<string>();
+  for (const p of query) {
+    // x-amz-content-sha256 is read in any case (see verifyQueryAuth); the others as spelt.
+    const name = p.name.toLowerCase() === "x-amz-content-sha256" ? "x-amz-content-sha256" : p.name;
+    if (name !== "x-amz-content-sha256" && !SINGLE_AUTH_PARAMETERS.includes(name)) continue;
+    if (seen.has(name)) throw new S3Error("AuthorizationQueryParametersError", `${MSG_REPEATED} query parameter ${p.name}.`);
+    seen.add(name);
+  }
 }
 
 function verifyHeaderAuth(

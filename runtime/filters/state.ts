@@ -20,6 +20,10 @@ export interface S3RequestState {
    * (NoSuchBucket, AccessDenied...) is answered while the client still holds its body.
    */
   continuePending?: boolean;
+  /** response body bytes written so far (filters/completion.ts) */
+  bytesOut: number;
+  /** the exchange has been reported to the metrics and the audit log */
+  completed?: boolean;
   /** the checksum the request body is verified against (an x-amz-checksum-* header or trailer) */
   bodyChecksum?: ChecksumAlgorithm;
 }

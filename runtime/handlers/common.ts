@@ -82,14 +82,25 @@ export function validateKey(key: string): void {
 }
 
 /**
+ * The number of bytes `text` took on the wire. Node decodes header values as ISO-8859-1, one
+ * character per byte received: the UTF-8 bytes of "é" an SDK sends arrive as two characters, and
+ * measuring those as UTF-8 again would count them twice. A character beyond U+00FF never comes
+ * from node's parser; such a string is measured as UTF-8.
+ */
+function wireBytes(text: string): number {
+  return /[^\u0000-\u00ff]/.test(text) ? Buffer.byteLength(text, "utf8") : text.length;
+}
+
+/**
  * User metadata: at most 2 KB, "measured by taking the sum of the number of bytes in the UTF-8
- * encoding of each key and value" ("Working with object metadata"). Names are lower-case on the wire.
+ * encoding of each key and value" ("Working with object metadata", User-defined object metadata):
+ * the bytes the client sent, which are that UTF-8 encoding. Names are lower-case on the wire.
  */
 export function validateMetadata(meta: Record<string, string> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   let size = 0;
   for (const [k, v] of Object.entries(meta ?? {})) {
-    size += Buffer.byteLength(k, "utf8") + Buffer.byteLength(v, "utf8");
+    size += wireBytes(k) + wireBytes(v);
     out[k.toLowerCase()] = v;
   }
   if (size > 2048) throw new S3Error("MetadataTooLarge");

@@ -3,6 +3,7 @@ import type { ObjectsHandlers } from "../../generated/handlers.js";
 import type { GetObjectInput, HeadObjectInput } from "../../generated/types/objects.js";
 import { errorTable } from "../../generated/errors.js";
 import { S3Error } from "../errors.js";
+import { sendableMetadata } from "../header-values.js";
 import { storageCall, toS3Error } from "../storage/errors.js";
 import type { ByteRange, ObjectInfo, ObjectPartInfo } from "../storage/types.js";
 import {
@@ -27,6 +28,7 @@ function objectHeaders(input: GetObjectInput | HeadObjectInput, info: ObjectInfo
   // A checksum describes the whole object: never sent with a range or a part (the SDKs would
   // validate the partial body against it).
   const whole = range === undefined && part === undefined;
+  const meta = sendableMetadata(info.userMetadata);
   return {
     Status: (range !== undefined ? 206 : 200) as 200 | 206,
     LastModified: info.lastModified,
@@ -40,7 +42,8 @@ function objectHeaders(input: GetObjectInput | HeadObjectInput, info: ObjectInfo
     ContentLanguage: input.ResponseContentLanguage ?? info.contentLanguage,
     ContentType: input.ResponseContentType ?? info.contentType ?? "binary/octet-stream",
     Expires: input.ResponseExpires ?? info.expires,
-    Metadata: info.userMetadata,
+    Metadata: meta.metadata,
+    MissingMeta: meta.missing > 0 ? meta.missing : undefined,
     StorageClass: visibleStorageClass(info.storageClass) as "STANDARD" | undefined,
     // Only a multipart object has parts to count ("x-amz-mp-parts-count": returned with partNumber).
     PartsCount: part && info.partsCount !== undefined ? part.partsCount : undefined,
