@@ -100,8 +100,10 @@ export class DataFiles {
     let fh: FileHandle | undefined;
     let written = 0;
     const spill = async (next: Buffer): Promise<void> => {
-      id = newSegmentId();
-      fh = await open(join(this.tmpDir, id), "wx", 0o644);
+      const newId = newSegmentId();
+      fh = await open(join(this.tmpDir, newId), "wx", 0o644);
+      // only a file this call created is ever unlinked by it
+      id = newId;
       const head = Buffer.concat([...buffered, next]);
       buffered.length = 0;
       await writeFully(fh, head, 0);
@@ -212,6 +214,12 @@ const READ_CHUNK = 1024 * 1024;
  * the last write; rejects with the stream's error, a premature close, or `take`'s failure (then
  * the stream is destroyed, as pipeline() would).
  *
+ * It never settles while a `take` is in flight: when the stream fails during a write (or during
+ * the temp file's open), the stream is destroyed at once but the rejection waits for that write to
+ * settle. The caller cleans up on rejection, and only then does it know every file that was opened:
+ * rejecting earlier let an open that was still running create its file after the cleanup, leaving
+ * the file in tmp/ and its descriptor to the garbage collector.
+ *
  * Not stream.pipeline(): on every finish it aborts an AbortController of its own, which builds an
  * AbortError DOMException with a stack trace; for a 4 KiB PUT that was a sixth of the store's CPU
  * time.
@@ -224,8 +232,17 @@ function readAll(stream: Readable, take: (buf: Buffer) => Promise<void> | undefi
     let ended = false;
     let done = false;
 
+    /** the first failure, kept until the write in flight has settled */
+    let failure: { err: unknown } | undefined;
+
     const finish = (err?: unknown) => {
       if (done) return;
+      if (err !== undefined && writing) {
+        // stop the body now; settle when the write is done (see above)
+        failure ??= { err };
+        if (!stream.destroyed) stream.destroy();
+        return;
+      }
       done = true;
       stream.off("data", onData);
       stream.off("end", onEnd);
@@ -246,11 +263,18 @@ function readAll(stream: Readable, take: (buf: Buffer) => Promise<void> | undefi
         const write = take(buf);
         if (write !== undefined) {
           writing = true;
-          write.then(() => {
-            writing = false;
-            if (stream.isPaused() && !ended) stream.resume();
-            pump();
-          }, finish);
+          write.then(
+            () => {
+              writing = false;
+              if (failure !== undefined) return finish(failure.err);
+              if (stream.isPaused() && !ended) stream.resume();
+              pump();
+            },
+            (err: unknown) => {
+              writing = false;
+              finish(failure?.err ?? err);
+            },
+          );
         }
       }
       if (!writing && ended && pendingBytes === 0) finish();
