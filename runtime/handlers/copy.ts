@@ -60,13 +60,20 @@ function copyRange(header: string | undefined, size: number): ByteRange | undefi
  * Opens the source as the body of the copy. `checksum` is the algorithm the copy is to carry: the
  * one the request or the upload names, else (a whole-object copy) the source's own, recomputed over
  * the bytes copied ("Checking object integrity": a copy keeps its source's checksum algorithm).
+ *
+ * The caller must call `close()` when the copy is over, whatever its outcome. The source starts
+ * flowing into the verifying body at once, but the destination may refuse the write without reading
+ * it (an upload aborted meanwhile) or stop reading it (a failed write), and a body's source is its
+ * caller's to close (verifyingBody): left alone, the source would keep its file open and its
+ * segments pinned (never unlinked) until the next start. Closing a source read to its end changes
+ * nothing.
  */
 async function openSource(
   ctx: HandlerContext,
   input: CopyObjectInput | UploadPartCopyInput,
   checksum: ChecksumAlgorithm | undefined,
   range?: (size: number) => ByteRange | undefined,
-): Promise<{ result: GetObjectResult; body: IncomingBody }> {
+): Promise<{ result: GetObjectResult; body: IncomingBody; close(): void }> {
   const src = parseCopySource(input.CopySource);
   await ownedBucket(ctx, src.bucket);
   const result = await storageCall(() =>
@@ -91,8 +98,9 @@ async function openSource(
   );
   const length = result.range ? result.range.end - result.range.start + 1 : result.info.size;
   const algorithm = checksum ?? (result.range === undefined ? result.info.checksum?.algorithm : undefined);
-  const body = verifyingBody(result.open(), { payload: { type: "unsigned" }, contentLength: length, defaultChecksum: algorithm });
-  return { result, body };
+  const source = result.open();
+  const body = verifyingBody(source, { payload: { type: "unsigned" }, contentLength: length, defaultChecksum: algorithm });
+  return { result, body, close: () => source.destroy() };
 }
 
 export const copyHandlers: CopyHandlers<HandlerContext> = {
@@ -110,7 +118,7 @@ export const copyHandlers: CopyHandlers<HandlerContext> = {
     }
     const userMetadata = replaceMeta ? validateMetadata(input.Metadata) : undefined;
     const newTags = replaceTags ? parseTagging(input.Tagging) : undefined;
-    const { result, body } = await openSource(ctx, input, input.ChecksumAlgorithm);
+    const { result, body, close } = await openSource(ctx, input, input.ChecksumAlgorithm);
     const s = result.info;
     const info = await storageCall(() =>
       ctx.storage.putObject(
@@ -125,7 +133,7 @@ export const copyHandlers: CopyHandlers<HandlerContext> = {
         },
         body,
       ),
-    ).finally(() => result.release());
+    ).finally(close);
     const checksum = info.checksum;
     return {
       Body: {
@@ -143,10 +151,8 @@ export const copyHandlers: CopyHandlers<HandlerContext> = {
     const { upload } = await storageCall(() =>
       ctx.storage.listParts({ bucket: input.Bucket, key: input.Key, uploadId: input.UploadId, maxParts: 0 }),
     );
-    const { result, body } = await openSource(ctx, input, upload.checksumAlgorithm, (size) => copyRange(input.CopySourceRange, size));
-    const part = await storageCall(() => ctx.storage.uploadPart(input.Bucket, input.Key, input.UploadId, input.PartNumber, body)).finally(() =>
-      result.release(),
-    );
+    const { body, close } = await openSource(ctx, input, upload.checksumAlgorithm, (size) => copyRange(input.CopySourceRange, size));
+    const part = await storageCall(() => ctx.storage.uploadPart(input.Bucket, input.Key, input.UploadId, input.PartNumber, body)).finally(close);
     return {
       Body: {
         ETag: quoteEtag(part.etag),

@@ -12,6 +12,7 @@
  *
  * File names are random ids and never derived from a bucket name or an object key, so no key
  * ("../../etc/passwd", "/abs", 1 KiB of dots) can name a path outside the data directory.
+ * Files are 0600 and directories 0700: readable by the gateway's user only (modes.ts).
  *
  * A body of at most the inline limit never becomes a file: it is buffered in memory and stored in
  * SQLite (inline.ts). Past the limit it spills: the temp file is created, the buffered prefix is
@@ -33,11 +34,12 @@
  */
 import { randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, open, rename, unlink, type FileHandle } from "node:fs/promises";
+import { open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 
 import type { BodyDigests, IncomingBody } from "../types.js";
+import { FILE_MODE, makeDir } from "./modes.js";
 
 /** 128 random bits as hex: unguessable, fixed width, and safe in any path component. */
 export const SEGMENT_ID_PATTERN = /^[0-9a-f]{32}$/;
@@ -67,9 +69,20 @@ export class DataFiles {
    */
   private readonly durableDirs = new Map<string, Promise<void>>();
 
-  constructor(readonly dataDir: string) {
-    this.objectsDir = join(dataDir, "objects");
-    this.tmpDir = join(dataDir, "tmp");
+  /**
+   * `chmodFiles`: give each new file FILE_MODE explicitly, for a umask that takes owner bits
+   * (modes.ts); otherwise open() already creates it with exactly that mode.
+   */
+  constructor(
+    readonly dataDir: string,
+    private readonly options: { chmodFiles?: boolean } = {},
+  ) {
+    ({ objectsDir: this.objectsDir, tmpDir: this.tmpDir } = DataFiles.layout(dataDir));
+  }
+
+  /** The store's directories in `dataDir`. */
+  static layout(dataDir: string): { objectsDir: string; tmpDir: string } {
+    return { objectsDir: join(dataDir, "objects"), tmpDir: join(dataDir, "tmp") };
   }
 
   pathOf(id: string): string {
@@ -100,8 +113,11 @@ export class DataFiles {
     let fh: FileHandle | undefined;
     let written = 0;
     const spill = async (next: Buffer): Promise<void> => {
-      id = newSegmentId();
-      fh = await open(join(this.tmpDir, id), "wx", 0o644);
+      const newId = newSegmentId();
+      fh = await open(join(this.tmpDir, newId), "wx", FILE_MODE);
+      // only a file this call created is ever unlinked by it
+      id = newId;
+      if (this.options.chmodFiles) await fh.chmod(FILE_MODE);
       const head = Buffer.concat([...buffered, next]);
       buffered.length = 0;
       await writeFully(fh, head, 0);
@@ -182,9 +198,7 @@ export class DataFiles {
       pending = (async () => {
         const parent = join(dir, "..");
         if (parent !== this.objectsDir) await this.ensureDurableDir(parent);
-        await mkdir(dir).catch((err: NodeJS.ErrnoException) => {
-          if (err.code !== "EEXIST") throw err;
-        });
+        await makeDir(dir);
         await fsyncDir(parent);
       })();
       // a failure must not be cached: the next writer tries again
@@ -212,6 +226,12 @@ const READ_CHUNK = 1024 * 1024;
  * the last write; rejects with the stream's error, a premature close, or `take`'s failure (then
  * the stream is destroyed, as pipeline() would).
  *
+ * It never settles while a `take` is in flight: when the stream fails during a write (or during
+ * the temp file's open), the stream is destroyed at once but the rejection waits for that write to
+ * settle. The caller cleans up on rejection, and only then does it know every file that was opened:
+ * rejecting earlier let an open that was still running create its file after the cleanup, leaving
+ * the file in tmp/ and its descriptor to the garbage collector.
+ *
  * Not stream.pipeline(): on every finish it aborts an AbortController of its own, which builds an
  * AbortError DOMException with a stack trace; for a 4 KiB PUT that was a sixth of the store's CPU
  * time.
@@ -224,8 +244,17 @@ function readAll(stream: Readable, take: (buf: Buffer) => Promise<void> | undefi
     let ended = false;
     let done = false;
 
+    /** the first failure, kept until the write in flight has settled */
+    let failure: { err: unknown } | undefined;
+
     const finish = (err?: unknown) => {
       if (done) return;
+      if (err !== undefined && writing) {
+        // stop the body now; settle when the write is done (see above)
+        failure ??= { err };
+        if (!stream.destroyed) stream.destroy();
+        return;
+      }
       done = true;
       stream.off("data", onData);
       stream.off("end", onEnd);
@@ -246,11 +275,18 @@ function readAll(stream: Readable, take: (buf: Buffer) => Promise<void> | undefi
         const write = take(buf);
         if (write !== undefined) {
           writing = true;
-          write.then(() => {
-            writing = false;
-            if (stream.isPaused() && !ended) stream.resume();
-            pump();
-          }, finish);
+          write.then(
+            () => {
+              writing = false;
+              if (failure !== undefined) return finish(failure.err);
+              if (stream.isPaused() && !ended) stream.resume();
+              pump();
+            },
+            (err: unknown) => {
+              writing = false;
+              finish(failure?.err ?? err);
+            },
+          );
         }
       }
       if (!writing && ended && pendingBytes === 0) finish();

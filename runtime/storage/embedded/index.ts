@@ -10,6 +10,7 @@
  *                      (layout, durable write: temp, fsync, rename, dir fsync)
  *   inline.ts          small bodies stored in SQLite: the limit and why, inline segment ids
  *   recovery.ts        start-up cleanup of what a crash leaves
+ *   modes.ts           0600 files, 0700 directories, whatever the umask; older data dirs narrowed
  *   pins.ts            keeps a reader's segments alive across overwrite/delete
  *   segment-stream.ts  streams a byte range across segments, one file descriptor at a time
  *   listing.ts         prefix/delimiter/marker listing by index seeks in UTF-8 byte order

@@ -30,7 +30,7 @@
  * event loop (schema.ts, wal-sync.ts); all file I/O uses fs/promises and streams.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, open, type FileHandle } from "node:fs/promises";
+import { open, type FileHandle } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 
 import type Database from "better-sqlite3";
@@ -73,6 +73,7 @@ import {
   type ListingCounters,
   type Position,
 } from "./listing.js";
+import { prepareDataDir } from "./modes.js";
 import { SegmentPins } from "./pins.js";
 import { recoverDataDir } from "./recovery.js";
 import { openDatabase } from "./schema.js";
@@ -189,10 +190,10 @@ export class EmbeddedStore implements StorageClient {
     if (!Number.isInteger(inlineLimit) || inlineLimit < 0 || inlineLimit > MAX_INLINE_LIMIT) {
       throw new Error(`inlineLimit must be an integer from 0 to ${MAX_INLINE_LIMIT}, not ${inlineLimit}`);
     }
-    const files = new DataFiles(options.dataDir);
-    await mkdir(files.objectsDir, { recursive: true });
-    await mkdir(files.tmpDir, { recursive: true });
     const dbPath = join(options.dataDir, "meta.sqlite");
+    // 0600 files and 0700 directories, an older data directory narrowed (modes.ts)
+    const { ownerBitsMasked } = await prepareDataDir(options.dataDir, DataFiles.layout(options.dataDir), dbPath, logger);
+    const files = new DataFiles(options.dataDir, { chmodFiles: ownerBitsMasked });
     const db = openDatabase(dbPath);
     let walFile: FileHandle | undefined;
     try {
