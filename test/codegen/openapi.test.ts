@@ -79,6 +79,12 @@ describe("the generated OpenAPI document", () => {
     }
   });
 
+  it.each(operations.map((o) => [o.where, o] as const))("%s: declares only statuses the gateway answers with", (_, o) => {
+    const ours = o.ours as IrOperation[];
+    const statuses = new Set(ours.flatMap((op) => [...op.statuses, ...op.errors.map((code) => spec.errors.find((e) => e.code === code)!.status)]));
+    expect(Object.keys(o.op.responses).filter((s) => !statuses.has(Number(s)))).toEqual([]);
+  });
+
   it("declares no media type but application/xml and */*, and no JSON anywhere", () => {
     const seen = new Set<string>();
     for (const o of operations) {
