@@ -1,5 +1,6 @@
 /**
- * The codegen: spec/ -> IR -> invariant checks -> generated/ (plus OpenAPI 3 from the same spec).
+ * The codegen: spec/ -> IR -> invariant checks -> generated/ (plus OpenAPI 3 from the same spec,
+ * finished by openapi.ts where HTTP's rules are beyond what TypeSpec can say).
  *   npm run codegen          rewrite generated/ (wiped first: nothing else lives there)
  *   npm run codegen:check    regenerate in memory and fail if generated/ differs in any way
  */
@@ -10,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { checkIr } from "./check.js";
 import { emitAll, HEADER, type Emitted } from "./emit.js";
 import { loadSpec, SpecError } from "./load.js";
+import { finishOpenApi } from "./openapi.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -28,7 +30,7 @@ export async function generate(specMain: string): Promise<Emitted> {
     if (problems.length > 0) throw new SpecError(`the spec breaks ${problems.length} invariant(s):\n- ${problems.join("\n- ")}`);
     const emitted = emitAll(ir, await readFile(path.join(root, "codegen/ir.ts"), "utf8"));
     for (const f of (await readdir(openapiDir)).sort()) {
-      const text = await readFile(path.join(openapiDir, f), "utf8");
+      const text = finishOpenApi(await readFile(path.join(openapiDir, f), "utf8"));
       emitted.set(`openapi/${f}`, `# ${HEADER.replace(/^\/\/ /, "")}\n${text}`);
     }
     return emitted;

@@ -2,9 +2,9 @@
  * The storage client interface: what the gateway needs from a storage engine, in the project's own
  * domain types (no HTTP, no XML, no S3 error codes). Two implementations: the embedded local-disk
  * store (runtime/storage/embedded/) and Apache Ozone (volumes/buckets/keys reached over OM and
- * datanode gRPC). The shape follows what Ozone's client offers (see shared/reference
- * ozone-s3-gateway.md s6): buckets live in one namespace (Ozone's s3v volume), keys carry a metadata
- * map and tags, multipart uploads are initiated/committed per part/completed by part list.
+ * datanode gRPC). The shape follows what Ozone's client offers (docs/ozone-backend-notes.md):
+ * buckets live in one namespace (Ozone's s3v volume), keys carry a metadata map and tags, multipart
+ * uploads are initiated/committed per part/completed by part list.
  *
  * Failures are thrown as StorageError with a StorageErrorKind; runtime/storage/errors.ts is the one
  * place that maps them to S3 error codes.

@@ -1,26 +1,39 @@
 /**
- * Spec fidelity: the spec's operations, bindings and XML names checked against AWS's own S3 model
- * (shared/reference/aws-s3-smithy-model.json). Names are AWS's, verbatim.
+ * Spec fidelity: the spec's operations, bindings and XML names checked against AWS's own S3 model,
+ * as extracted into aws-s3-model-facts.json by scripts/extract-smithy-facts.mjs (the facts' "source"
+ * names the model and its licence). Names are AWS's, verbatim.
  */
-import { readFileSync, existsSync } from "node:fs";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
 import ir from "../../generated/ir.json" with { type: "json" };
 import type { Ir, IrShape } from "../../generated/ir-types.js";
-import { ROOT } from "../support/server.js";
+import facts from "./aws-s3-model-facts.json" with { type: "json" };
 
-const modelFile = path.resolve(ROOT, "../shared/reference/aws-s3-smithy-model.json");
 const spec = ir as unknown as Ir;
 
-type Traits = Record<string, unknown>;
-interface SmithyShape {
-  type: string;
-  members?: Record<string, { target: string; traits?: Traits }>;
-  traits?: Traits;
-  input?: { target: string };
-  output?: { target: string };
-  member?: { target: string; traits?: Traits };
+/** A member of a structure or list, with the Smithy traits that decide the wire (names without `smithy.api#`). */
+interface FactMember {
+  target: string;
+  httpHeader?: string;
+  httpQuery?: string;
+  httpPrefixHeaders?: string;
+  httpLabel?: true;
+  httpPayload?: true;
+  xmlName?: string;
+  xmlFlattened?: true;
 }
+interface FactShape {
+  type: "structure" | "union" | "list";
+  xmlName?: string;
+  members?: Record<string, FactMember>;
+  member?: FactMember;
+}
+interface FactOperation {
+  method: string;
+  uri: string;
+  input: string;
+  output: string;
+}
+const model = facts as unknown as { operations: Record<string, FactOperation>; shapes: Record<string, FactShape> };
 
 /** Operations AWS serves on other endpoints, which the spec deliberately leaves without a route. */
 const NO_ROUTE = new Set(["ListDirectoryBuckets", "WriteGetObjectResponse"]);
@@ -51,16 +64,13 @@ const NEWER_THAN_MODEL = new Set([
  */
 const EXTRA_MEMBERS = new Set(["XId", "Body", "ListType"]);
 
-// The model ships in shared/ beside the checkout; under CI its absence is a failure, not a skip.
-describe.skipIf(!existsSync(modelFile) && process.env.CI !== "true")("the spec against AWS's Smithy model", () => {
-  const shapes = existsSync(modelFile) ? (JSON.parse(readFileSync(modelFile, "utf8")).shapes as Record<string, SmithyShape>) : {};
-  const shape = (id: string) => shapes[id.includes("#") ? id : `com.amazonaws.s3#${id}`];
-  const smithyOps = Object.entries(shapes)
-    .filter(([, s]) => s.type === "operation")
-    .map(([id]) => id.split("#")[1]);
+describe("the spec against AWS's Smithy model", () => {
+  const shape = (name: string): FactShape => model.shapes[name]!;
+  const smithyOps = Object.keys(model.operations);
 
-  it("finds AWS's model", () => {
-    expect(existsSync(modelFile), modelFile).toBe(true);
+  it("has the facts of AWS's whole model", () => {
+    expect(smithyOps.length).toBe(facts.source.modelOperations);
+    expect(smithyOps.length).toBeGreaterThan(90);
   });
 
   it("routes every operation of AWS's model (except those served on other endpoints)", () => {
@@ -70,7 +80,7 @@ describe.skipIf(!existsSync(modelFile) && process.env.CI !== "true")("the spec a
   });
 
   it.each(spec.operations.filter((o) => !NEWER_THAN_MODEL.has(o.name)).map((o) => [o.name, o] as const))("%s: method, path and keyword", (name, op) => {
-    const http = shape(name).traits!["smithy.api#http"] as { method: string; uri: string };
+    const http = model.operations[name]!;
     expect(op.route.method).toBe(http.method);
     const [p, q = ""] = http.uri.split("?");
     expect(op.route.target).toBe(p === "/" || p === "/WriteGetObjectResponse" ? "service" : p === "/{Bucket}" ? "bucket" : "object");
@@ -82,12 +92,11 @@ describe.skipIf(!existsSync(modelFile) && process.env.CI !== "true")("the spec a
     }
   });
 
-  function wireName(traits: Traits | undefined): { location: string; name: string } | undefined {
-    if (!traits) return undefined;
-    if (traits["smithy.api#httpHeader"]) return { location: "header", name: String(traits["smithy.api#httpHeader"]).toLowerCase() };
-    if (traits["smithy.api#httpQuery"]) return { location: "query", name: String(traits["smithy.api#httpQuery"]) };
-    if (traits["smithy.api#httpPrefixHeaders"]) return { location: "headerPrefix", name: String(traits["smithy.api#httpPrefixHeaders"]).toLowerCase() };
-    if (traits["smithy.api#httpLabel"] !== undefined) return { location: "path", name: "" };
+  function wireName(m: FactMember): { location: string; name: string } | undefined {
+    if (m.httpHeader) return { location: "header", name: m.httpHeader.toLowerCase() };
+    if (m.httpQuery) return { location: "query", name: m.httpQuery };
+    if (m.httpPrefixHeaders) return { location: "headerPrefix", name: m.httpPrefixHeaders.toLowerCase() };
+    if (m.httpLabel) return { location: "path", name: "" };
     return undefined;
   }
 
@@ -102,12 +111,12 @@ describe.skipIf(!existsSync(modelFile) && process.env.CI !== "true")("the spec a
       expect(m, `${where}: ${ours.name}.${f.name} is not in AWS's ${structureId}`).toBeDefined();
       if (!m) continue;
       if (f.text) continue;
-      expect(f.xmlName, `${where}: ${ours.name}.${f.name} element name`).toBe((m.traits?.["smithy.api#xmlName"] as string | undefined) ?? f.name);
+      expect(f.xmlName, `${where}: ${ours.name}.${f.name} element name`).toBe(m.xmlName ?? f.name);
       const target = shape(m.target);
       if (f.type.kind === "list") {
-        expect(f.flattened, `${where}: ${ours.name}.${f.name} flattened`).toBe(m.traits?.["smithy.api#xmlFlattened"] !== undefined);
+        expect(f.flattened, `${where}: ${ours.name}.${f.name} flattened`).toBe(m.xmlFlattened === true);
         const item = f.type.item;
-        if (!f.flattened) expect(f.itemXmlName).toBe((target.member?.traits?.["smithy.api#xmlName"] as string | undefined) ?? "member");
+        if (!f.flattened) expect(f.itemXmlName).toBe(target.member?.xmlName ?? "member");
         if (item.kind === "shape") compareShape(spec.shapes.find((x) => x.name === item.shape)!, target.member!.target, where, seen);
       } else if (f.type.kind === "shape") {
         const inner = f.type.shape;
@@ -118,9 +127,9 @@ describe.skipIf(!existsSync(modelFile) && process.env.CI !== "true")("the spec a
 
   const implemented = spec.operations.filter((o) => o.implemented);
   it.each(implemented.map((o) => [o.name, o] as const))("%s: member names, wire names and XML names", (name, op) => {
-    const smithyOp = shape(name);
-    const input = shape(smithyOp.input!.target);
-    const output = shape(smithyOp.output!.target);
+    const smithyOp = model.operations[name]!;
+    const input = shape(smithyOp.input);
+    const output = shape(smithyOp.output);
     for (const [members, side] of [
       [op.input, input],
       [op.output, output],
@@ -129,25 +138,25 @@ describe.skipIf(!existsSync(modelFile) && process.env.CI !== "true")("the spec a
         if (EXTRA_MEMBERS.has(m.name) || m.location === "status" || m.location === "body") continue;
         const sm = side.members?.[m.name];
         expect(sm, `${name}.${m.name} is not a member of AWS's ${name}`).toBeDefined();
-        const wire = wireName(sm!.traits);
+        const wire = wireName(sm!);
         expect(wire?.location, `${name}.${m.name} location`).toBe(m.location);
         if (m.location !== "path") expect(wire?.name, `${name}.${m.name} wire name`).toBe(m.wireName);
       }
     }
     const inBody = op.input.find((m) => m.location === "body" && m.type.kind === "shape");
     if (inBody && inBody.type.kind === "shape") {
-      const payload = Object.values(input.members ?? {}).find((x) => x.traits?.["smithy.api#httpPayload"] !== undefined)!;
+      const payload = Object.values(input.members ?? {}).find((x) => x.httpPayload)!;
       const bodyShape = inBody.type.shape;
       compareShape(spec.shapes.find((s) => s.name === bodyShape)!, payload.target, `${name} request`);
-      expect(spec.shapes.find((s) => s.name === bodyShape)!.xmlName).toBe(payload.traits?.["smithy.api#xmlName"] ?? payload.target.split("#")[1]);
+      expect(spec.shapes.find((s) => s.name === bodyShape)!.xmlName).toBe(payload.xmlName ?? payload.target);
     }
     const outBody = op.output.find((m) => m.location === "body" && m.type.kind === "shape");
     if (outBody && outBody.type.kind === "shape") {
-      const payload = Object.entries(output.members ?? {}).find(([, x]) => x.traits?.["smithy.api#httpPayload"] !== undefined);
+      const payload = Object.entries(output.members ?? {}).find(([, x]) => x.httpPayload);
       const ours = spec.shapes.find((s) => s.name === (outBody.type as { shape: string }).shape)!;
       // Without an httpPayload member, the output structure itself is the document.
-      compareShape(ours, payload ? payload[1].target : smithyOp.output!.target, `${name} response`);
-      if (!payload) expect(ours.xmlName).toBe((output.traits?.["smithy.api#xmlName"] as string | undefined) ?? name);
+      compareShape(ours, payload ? payload[1].target : smithyOp.output, `${name} response`);
+      if (!payload) expect(ours.xmlName).toBe(output.xmlName ?? name);
     }
   });
 });

