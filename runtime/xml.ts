@@ -114,20 +114,27 @@ const MAX_LIST_ITEMS = 10_000;
 
 /** Where the value of an element being read goes. */
 type Frame =
-  | { kind: "shape"; shape: IrShape; fields: Map<string, IrShapeField>; value: Record<string, unknown>; field?: IrShapeField; into?: Frame }
+  | { kind: "shape"; shape: IrShape; fields: ShapeFields; value: Record<string, unknown>; field?: IrShapeField; into?: Frame }
   | { kind: "wrapper"; field: IrShapeField; items: unknown[] }
   | { kind: "scalar"; type: IrType; text: string; field: IrShapeField; into: Frame }
   | { kind: "skip" };
 
 const SKIP: Frame = { kind: "skip" };
-const fieldMaps = new Map<string, Map<string, IrShapeField>>();
 
-/** The shape's fields by element name (attributes and text content are not elements). */
-function fieldsByElement(s: IrShape): Map<string, IrShapeField> {
-  let m = fieldMaps.get(s.name);
+/** A shape's fields as the reader needs them, made once per shape. */
+interface ShapeFields {
+  /** by element name (attributes and text content are not elements) */
+  elements: Map<string, IrShapeField>;
+  /** the field holding the element's own text, if any */
+  text?: IrShapeField;
+}
+const shapeFields = new Map<string, ShapeFields>();
+
+function fieldsOf(s: IrShape): ShapeFields {
+  let m = shapeFields.get(s.name);
   if (!m) {
-    m = new Map(s.fields.filter((f) => !f.attribute && !f.text).map((f) => [f.xmlName, f]));
-    fieldMaps.set(s.name, m);
+    m = { elements: new Map(s.fields.filter((f) => !f.attribute && !f.text).map((f) => [f.xmlName, f])), text: s.fields.find((f) => f.text) };
+    shapeFields.set(s.name, m);
   }
   return m;
 }
@@ -143,7 +150,7 @@ function shapeFrame(s: IrShape, attributes: ReadonlyArray<readonly [string, stri
     const a = attributes.find(([q]) => q === f.xmlName || q.endsWith(`:${f.xmlName}`));
     if (a) value[f.name] = convertValue(f.type, a[1]);
   }
-  return { kind: "shape", shape: s, fields: fieldsByElement(s), value, field, into };
+  return { kind: "shape", shape: s, fields: fieldsOf(s), value, field, into };
 }
 
 /** The frame for an element of `field` (a list item when the field is a list). */
@@ -189,7 +196,7 @@ function shapeBuilder(root: IrShape): { handler: XmlHandler; result: () => unkno
           stack.push(name === top.field.itemXmlName ? frameFor(top.field, attributes, top) : SKIP);
           return;
         case "shape": {
-          const f = top.fields.get(name);
+          const f = top.fields.elements.get(name);
           if (f === undefined) stack.push(SKIP); // not part of the shape: read, not kept
           else if (f.type.kind === "list" && !f.flattened) {
             if (f.name in top.value) malformed();
@@ -203,9 +210,9 @@ function shapeBuilder(root: IrShape): { handler: XmlHandler; result: () => unkno
     text(t) {
       const top = stack[stack.length - 1];
       if (top.kind === "scalar") top.text += t;
-      else if (top.kind === "shape") {
-        const f = top.shape.fields.find((x) => x.text);
-        if (f) top.value[f.name] = ((top.value[f.name] as string | undefined) ?? "") + t;
+      else if (top.kind === "shape" && top.fields.text) {
+        const f = top.fields.text;
+        top.value[f.name] = ((top.value[f.name] as string | undefined) ?? "") + t;
       }
     },
     close() {

@@ -106,6 +106,8 @@ describe("references in request documents", () => {
       '<!DOCTYPE Delete SYSTEM "http://example.com/x.dtd"><Delete><Object><Key>a</Key></Object></Delete>',
       "<Delete><Object><Key>a<b/></Key></Object></Delete>", // an element inside a scalar
       "<Delete><Object><Key>a</Key><Key>b</Key></Object></Delete>", // a repeated scalar
+      "<Delete><1bad/><Object><Key>a</Key></Object></Delete>", // a name starting with a digit
+      "<Delete><Object><Key>a</Key></Object></Delete><!-- unclosed", // an unterminated comment
     ]) {
       malformed("Delete", text);
     }
@@ -116,7 +118,7 @@ describe("references in request documents", () => {
     const doc = decodeXml<Delete>(
       "Delete",
       '\uFEFF<?xml version="1.0" encoding="UTF-8"?>\n<s3:Delete xmlns:s3="http://s3.amazonaws.com/doc/2006-03-01/" a="&#34;">' +
-        "<s3:Object><s3:Key>k&#34;</s3:Key><Unknown><Deep>x</Deep></Unknown></s3:Object><Other/></s3:Delete>",
+        "<s3:Object><s3:Key>k&#34;</s3:Key><Unknown><Deep>x</Deep></Unknown></s3:Object><Other/><Ünknown_名前 é='1'/></s3:Delete>",
     );
     expect(doc).toEqual({ Objects: [{ Key: 'k"' }] });
   });
