@@ -229,8 +229,10 @@ async function checkPartChecksums(ctx: HandlerContext, input: CompleteMultipartU
       // a part without a checksum of that algorithm cannot be vouched for by one
       if (checksum?.algorithm !== a || checksum.value !== given) {
         const why = checksum === undefined ? "has no checksum" : `has ${checksum.algorithm} ${checksum.value}`;
-        logInvalidPart(ctx, input, p.PartNumber, p.ETag, `part ${p.PartNumber} ${why}, not ${a} ${given}`);
-        throw new S3Error("InvalidPart", undefined, { PartNumber: p.PartNumber, ETag: p.ETag });
+        // the ETag as the stores report theirs: unquoted, as compared
+        const etag = unquoteEtag(p.ETag);
+        logInvalidPart(ctx, input, p.PartNumber, etag, `part ${p.PartNumber} ${why}, not ${a} ${given}`);
+        throw new S3Error("InvalidPart", undefined, { PartNumber: p.PartNumber, ETag: etag });
       }
     }
   }
