@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Ajv, type ErrorObject } from "ajv";
-import { XMLParser, XMLValidator } from "fast-xml-parser";
+import { parseXmlTree, XmlSyntaxError, type XmlElement, type XmlLimits } from "./xml-parser.js";
 
 export interface Credential {
   accessKeyId: string;
@@ -246,40 +246,35 @@ function describe(e: ErrorObject, data: Json): string | undefined {
   return `${where}: ${e.message}${e.params && "allowedValues" in e.params ? ` (${(e.params.allowedValues as unknown[]).join(", ")})` : ""}${e.params && "additionalProperty" in e.params ? ` (${String(e.params.additionalProperty)})` : ""}`;
 }
 
-const siteXmlParser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: "@_",
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  isArray: (_name, jpath) => jpath === "configuration.property",
-});
-
-/** An element's or attribute's text as parsed: a string, or an object with #text when the element has attributes. */
-function textOf(v: unknown): string | undefined {
-  if (typeof v === "string") return v.trim();
-  if (v && typeof v === "object" && "#text" in v) return String((v as Json)["#text"]).trim();
-  return undefined;
-}
+/**
+ * How an ozone-site.xml is read: the same XML rules as request bodies (./xml-parser.ts: XML's five
+ * entities and character references, nothing else), with room for big files and the DOCTYPE some
+ * Hadoop files carry (without an internal subset, so no entity can be declared).
+ */
+const SITE_XML_LIMITS: XmlLimits = { maxDepth: 64, maxElements: 1_000_000, maxAttributes: 64, allowDoctype: true };
 
 /**
  * The properties of a Hadoop configuration file: `<property><name>k</name><value>v</value></property>`
  * or Hadoop's short form `<property name="k" value="v"/>`. A later duplicate wins, as in Hadoop;
- * <final>, <description> and <tag> are ignored, and so is `${var}` expansion.
+ * <final>, <description> and <tag> are ignored, and so is `${var}` expansion. Names and values are
+ * trimmed.
  */
 function hadoopProperties(xmlText: string): Map<string, string> | string {
-  const valid = XMLValidator.validate(xmlText);
-  if (valid !== true) return `not well-formed XML: ${valid.err.msg} (line ${valid.err.line})`;
-  const root = (siteXmlParser.parse(xmlText) as Json).configuration;
-  if (root === undefined) return "not a Hadoop configuration file (no <configuration> element)";
+  let root: XmlElement;
+  try {
+    root = parseXmlTree(xmlText, SITE_XML_LIMITS);
+  } catch (err) {
+    if (!(err instanceof XmlSyntaxError)) throw err;
+    return `not well-formed XML: ${err.message} (line ${err.lineIn(xmlText)})`;
+  }
+  if (root.name !== "configuration") return "not a Hadoop configuration file (no <configuration> element)";
   const props = new Map<string, string>();
-  const list = root && typeof root === "object" ? (root as Json).property : undefined;
-  for (const p of Array.isArray(list) ? (list as unknown[]) : []) {
-    if (!p || typeof p !== "object") continue;
-    const name = textOf((p as Json).name ?? (p as Json)["@_name"]);
-    const value = textOf((p as Json).value ?? (p as Json)["@_value"]);
+  for (const p of root.children) {
+    if (p.name !== "property") continue;
+    const child = (n: string) => p.children.find((c) => c.name === n)?.text;
+    const attribute = (n: string) => p.attributes.find(([q]) => q === n)?.[1];
+    const name = (child("name") ?? attribute("name"))?.trim();
+    const value = (child("value") ?? attribute("value"))?.trim();
     if (name && value !== undefined) props.set(name, value);
   }
   return props;

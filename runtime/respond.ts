@@ -41,6 +41,7 @@ function contextFields(code: string, ctx: ErrorContext): Record<string, string> 
     case "NoSuchKey":
       return ctx.key !== undefined ? { Key: ctx.key } : {};
     case "NoSuchUpload":
+    case "InvalidPart": // AWS: <UploadId>, then the <PartNumber> and <ETag> that did not match
       return ctx.uploadId !== undefined ? { UploadId: ctx.uploadId } : {};
     default:
       return {};

@@ -4,16 +4,17 @@
  * Encoding builds the string directly from the descriptors: a listing of 1000 keys is the hot path
  * of ListObjects, and a plain string builder is several times faster than a DOM-building library
  * while the descriptors keep every element name in the spec.
- * Decoding parses with fast-xml-parser (no DTDs, no entity expansion beyond the five predefined
- * ones), converts by the descriptors and validates with the ajv schema generated for the shape;
- * anything off is MalformedXML.
+ * Decoding reads the document in one pass (./xml-parser.ts: no DTD, XML's five predefined entities
+ * and character references, bounded depth and element count), builds the value by the descriptors
+ * as it goes (keeping nothing of elements the shape does not name) and validates it with the ajv
+ * schema generated for the shape; anything off is MalformedXML.
  */
 import { Ajv, type ValidateFunction } from "ajv";
-import { XMLParser, XMLValidator } from "fast-xml-parser";
-import type { IrShape, IrType } from "../generated/ir-types.js";
+import type { IrShape, IrShapeField, IrType } from "../generated/ir-types.js";
 import { shapesSchema } from "../generated/schemas.js";
 import { shapes, xmlNamespace } from "../generated/shapes.js";
 import { S3Error } from "./errors.js";
+import { readXml, XmlSyntaxError, type XmlHandler, type XmlLimits } from "./xml-parser.js";
 
 const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
@@ -101,17 +102,130 @@ export function encodeXml(shapeName: string, value: object, options: { namespace
   return out.join("");
 }
 
-const parser = new XMLParser({
-  ignoreAttributes: true,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: false, // keys may begin or end with spaces
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  removeNSPrefix: true,
-  processEntities: true,
-  htmlEntities: false,
-});
+/**
+ * Bounds on a request document, so that the work per document stays small whatever a client sends
+ * (the body itself is at most limits.maxXmlBodyBytes). S3's largest request list is
+ * CompleteMultipartUpload's 10,000 parts of up to 8 elements each (PartNumber, ETag, five
+ * checksums); DeleteObjects has at most 1,000 objects. The handlers check each operation's own count.
+ */
+const REQUEST_LIMITS: XmlLimits = { maxDepth: 16, maxElements: 100_000, maxAttributes: 16 };
+/** Items one list of a request document may have before the document is refused unread. */
+const MAX_LIST_ITEMS = 10_000;
+
+/** Where the value of an element being read goes. */
+type Frame =
+  | { kind: "shape"; shape: IrShape; fields: ShapeFields; value: Record<string, unknown>; field?: IrShapeField; into?: Frame }
+  | { kind: "wrapper"; field: IrShapeField; items: unknown[] }
+  | { kind: "scalar"; type: IrType; text: string; field: IrShapeField; into: Frame }
+  | { kind: "skip" };
+
+const SKIP: Frame = { kind: "skip" };
+
+/** A shape's fields as the reader needs them, made once per shape. */
+interface ShapeFields {
+  /** by element name (attributes and text content are not elements) */
+  elements: Map<string, IrShapeField>;
+  /** the field holding the element's own text, if any */
+  text?: IrShapeField;
+}
+const shapeFields = new Map<string, ShapeFields>();
+
+function fieldsOf(s: IrShape): ShapeFields {
+  let m = shapeFields.get(s.name);
+  if (!m) {
+    m = { elements: new Map(s.fields.filter((f) => !f.attribute && !f.text).map((f) => [f.xmlName, f])), text: s.fields.find((f) => f.text) };
+    shapeFields.set(s.name, m);
+  }
+  return m;
+}
+
+function malformed(): never {
+  throw new S3Error("MalformedXML");
+}
+
+function shapeFrame(s: IrShape, attributes: ReadonlyArray<readonly [string, string]>, field?: IrShapeField, into?: Frame): Frame {
+  const value: Record<string, unknown> = {};
+  for (const f of s.fields) {
+    if (!f.attribute) continue;
+    const a = attributes.find(([q]) => q === f.xmlName || q.endsWith(`:${f.xmlName}`));
+    if (a) value[f.name] = convertValue(f.type, a[1]);
+  }
+  return { kind: "shape", shape: s, fields: fieldsOf(s), value, field, into };
+}
+
+/** The frame for an element of `field` (a list item when the field is a list). */
+function frameFor(field: IrShapeField, attributes: ReadonlyArray<readonly [string, string]>, into: Frame): Frame {
+  const t = field.type.kind === "list" ? field.type.item : field.type;
+  return t.kind === "shape" ? shapeFrame(shape(t.shape), attributes, field, into) : { kind: "scalar", type: t, text: "", field, into };
+}
+
+/** Stores a finished element's value in its parent (a shape or a list wrapper). */
+function store(into: Frame, field: IrShapeField, v: unknown): void {
+  if (into.kind === "wrapper") {
+    if (into.items.push(v) > MAX_LIST_ITEMS) malformed();
+  } else if (into.kind === "shape") {
+    if (field.type.kind === "list") {
+      const list = (into.value[field.name] ??= []) as unknown[];
+      if (list.push(v) > MAX_LIST_ITEMS) malformed();
+    } else {
+      if (field.name in into.value) malformed(); // repeated where one was expected
+      into.value[field.name] = v;
+    }
+  }
+}
+
+/** Builds the shape's value while the document is read: one pass, nothing kept that the shape does not name. */
+function shapeBuilder(root: IrShape): { handler: XmlHandler; result: () => unknown } {
+  const stack: Frame[] = [];
+  let result: unknown;
+  const handler: XmlHandler = {
+    open(name, attributes) {
+      const top = stack[stack.length - 1];
+      if (top === undefined) {
+        if (name !== root.xmlName || result !== undefined) malformed();
+        stack.push(shapeFrame(root, attributes));
+        return;
+      }
+      switch (top.kind) {
+        case "skip":
+          stack.push(SKIP);
+          return;
+        case "scalar":
+          return malformed(); // an element where text was expected
+        case "wrapper":
+          stack.push(name === top.field.itemXmlName ? frameFor(top.field, attributes, top) : SKIP);
+          return;
+        case "shape": {
+          const f = top.fields.elements.get(name);
+          if (f === undefined) stack.push(SKIP); // not part of the shape: read, not kept
+          else if (f.type.kind === "list" && !f.flattened) {
+            if (f.name in top.value) malformed();
+            const items: unknown[] = [];
+            top.value[f.name] = items;
+            stack.push({ kind: "wrapper", field: f, items });
+          } else stack.push(frameFor(f, attributes, top));
+        }
+      }
+    },
+    text(t) {
+      const top = stack[stack.length - 1];
+      if (top.kind === "scalar") top.text += t;
+      else if (top.kind === "shape" && top.fields.text) {
+        const f = top.fields.text;
+        top.value[f.name] = ((top.value[f.name] as string | undefined) ?? "") + t;
+      }
+    },
+    close() {
+      const top = stack.pop()!;
+      if (top.kind === "scalar") store(top.into, top.field, convertValue(top.type, top.text));
+      else if (top.kind === "shape") {
+        if (top.into && top.field) store(top.into, top.field, top.value);
+        else result = top.value;
+      }
+    },
+  };
+  return { handler, result: () => result };
+}
 
 const ajv = new Ajv({ allErrors: false, strict: false });
 ajv.addSchema(shapesSchema as object);
@@ -126,68 +240,36 @@ function validatorFor(shapeName: string): ValidateFunction {
   return v;
 }
 
-function asArray(v: unknown): unknown[] {
-  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+function convertValue(t: IrType, raw: string): unknown {
+  if (t.kind !== "scalar") return raw;
+  if (t.scalar === "integer") return /^-?\d{1,15}$/.test(raw) ? Number(raw) : raw;
+  if (t.scalar === "boolean") return raw === "true" ? true : raw === "false" ? false : raw;
+  if (t.scalar === "timestamp") {
+    const ms = Date.parse(raw);
+    return Number.isNaN(ms) ? raw : new Date(ms);
+  }
+  return raw;
 }
 
-function convertValue(t: IrType, raw: unknown): unknown {
-  switch (t.kind) {
-    case "shape":
-      return convertShape(shape(t.shape), raw);
-    case "scalar": {
-      if (typeof raw !== "string") return raw; // an element where text was expected: ajv rejects it
-      if (t.scalar === "integer") return /^-?\d{1,15}$/.test(raw) ? Number(raw) : raw;
-      if (t.scalar === "boolean") return raw === "true" ? true : raw === "false" ? false : raw;
-      if (t.scalar === "timestamp") {
-        const ms = Date.parse(raw);
-        return Number.isNaN(ms) ? raw : new Date(ms);
-      }
-      return raw;
-    }
-    default:
-      return raw;
-  }
-}
-
-function convertShape(s: IrShape, raw: unknown): unknown {
-  if (raw === "") raw = {}; // an empty element: <Delete></Delete>
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return raw;
-  const el = raw as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const f of s.fields) {
-    if (f.type.kind === "list") {
-      const children = f.flattened ? el[f.xmlName] : (el[f.xmlName] as Record<string, unknown> | undefined)?.[f.itemXmlName ?? ""];
-      if (children === undefined) continue;
-      const item = f.type.item;
-      out[f.name] = asArray(children).map((c) => convertValue(item, c));
-    } else {
-      const v = el[f.xmlName];
-      if (v === undefined) continue;
-      if (Array.isArray(v)) {
-        out[f.name] = v; // repeated where one was expected: ajv rejects it
-        continue;
-      }
-      out[f.name] = convertValue(f.type, v);
-    }
-  }
-  return out;
-}
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** Parses and validates a request document whose root must be the shape's element. */
 export function decodeXml<T>(shapeName: string, body: Buffer | string): T {
-  const text = typeof body === "string" ? body : body.toString("utf8");
-  if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new S3Error("MalformedXML");
-  if (XMLValidator.validate(text) !== true) throw new S3Error("MalformedXML");
   const s = shape(shapeName);
-  let doc: Record<string, unknown>;
+  let text: string;
   try {
-    doc = parser.parse(text) as Record<string, unknown>;
+    text = typeof body === "string" ? body : utf8.decode(body); // bytes that are not UTF-8 are no XML document
   } catch {
     throw new S3Error("MalformedXML");
   }
-  const roots = Object.keys(doc);
-  if (roots.length !== 1 || roots[0] !== s.xmlName) throw new S3Error("MalformedXML");
-  const value = convertShape(s, doc[s.xmlName]);
+  const { handler, result } = shapeBuilder(s);
+  try {
+    readXml(text, handler, REQUEST_LIMITS);
+  } catch (err) {
+    if (err instanceof XmlSyntaxError) throw new S3Error("MalformedXML");
+    throw err;
+  }
+  const value = result();
   if (!validatorFor(shapeName)(value)) throw new S3Error("MalformedXML");
   return value as T;
 }

@@ -68,15 +68,20 @@ export const multipartHandlers: MultipartHandlers<HandlerContext> = {
     const expectedChecksum = expectedChecksumOf(input);
     await checkPartChecksums(ctx, input, expectedChecksum !== undefined);
     const info = await storageCall(() =>
-      ctx.storage.completeMultipartUpload({
-        bucket: input.Bucket,
-        key: input.Key,
-        uploadId: input.UploadId,
-        parts: parts.map((p) => ({ partNumber: p.PartNumber, etag: unquoteEtag(p.ETag) })),
-        ifMatch: input.IfMatch,
-        ifNoneMatch: input.IfNoneMatch,
-        expectedChecksum,
-      }),
+      ctx.storage
+        .completeMultipartUpload({
+          bucket: input.Bucket,
+          key: input.Key,
+          uploadId: input.UploadId,
+          parts: parts.map((p) => ({ partNumber: p.PartNumber, etag: unquoteEtag(p.ETag) })),
+          ifMatch: input.IfMatch,
+          ifNoneMatch: input.IfNoneMatch,
+          expectedChecksum,
+        })
+        .catch((err: unknown) => {
+          if (err instanceof StorageError && err.kind === "INVALID_PART") logInvalidPart(ctx, input, err.part?.partNumber, err.part?.etag, err.message);
+          throw err;
+        }),
     );
     const checksum = info.checksum;
     return {
@@ -222,7 +227,21 @@ async function checkPartChecksums(ctx: HandlerContext, input: CompleteMultipartU
       if (given === undefined) continue;
       const checksum = stored.get(p.PartNumber);
       // a part without a checksum of that algorithm cannot be vouched for by one
-      if (checksum?.algorithm !== a || checksum.value !== given) throw new S3Error("InvalidPart");
+      if (checksum?.algorithm !== a || checksum.value !== given) {
+        const why = checksum === undefined ? "has no checksum" : `has ${checksum.algorithm} ${checksum.value}`;
+        // the ETag as the stores report theirs: unquoted, as compared
+        const etag = unquoteEtag(p.ETag);
+        logInvalidPart(ctx, input, p.PartNumber, etag, `part ${p.PartNumber} ${why}, not ${a} ${given}`);
+        throw new S3Error("InvalidPart", undefined, { PartNumber: p.PartNumber, ETag: etag });
+      }
     }
   }
+}
+
+/**
+ * A CompleteMultipartUpload refused with InvalidPart: the log names the part and the ETag that did
+ * not match (and why), so that an operator can tell a client's stale part list from a lost part.
+ */
+function logInvalidPart(ctx: HandlerContext, input: CompleteMultipartUploadInput, partNumber: number | undefined, etag: string | undefined, why: string): void {
+  ctx.log.info({ requestId: ctx.requestId, bucket: input.Bucket, key: input.Key, uploadId: input.UploadId, partNumber, etag }, `InvalidPart: ${why}`);
 }

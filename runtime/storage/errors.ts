@@ -26,9 +26,15 @@ const S3_CODE_OF: Record<StorageErrorKind, S3ErrorCode> = {
   UNAVAILABLE: "ServiceUnavailable",
 };
 
-/** The S3 error for a storage failure; other errors pass through unchanged. */
+/**
+ * The S3 error for a storage failure; other errors pass through unchanged. A part-list failure names
+ * the part as AWS's InvalidPart does (<PartNumber> and <ETag> after <UploadId>).
+ */
 export function toS3Error(err: unknown): unknown {
-  if (err instanceof StorageError) return new S3Error(S3_CODE_OF[err.kind], err.clientMessage);
+  if (err instanceof StorageError) {
+    const fields: Record<string, string | number> = err.part ? { PartNumber: err.part.partNumber, ETag: err.part.etag } : {};
+    return new S3Error(S3_CODE_OF[err.kind], err.clientMessage, fields);
+  }
   return err;
 }
 

@@ -358,6 +358,8 @@ export class StorageError extends Error {
     message?: string,
     /** a message safe to show the client (it replaces the S3 error's default message) */
     readonly clientMessage?: string,
+    /** the listed part a part-list failure (INVALID_PART) is about: its number and the ETag given for it */
+    readonly part?: { partNumber: number; etag: string },
   ) {
     super(message ?? clientMessage ?? kind);
     this.name = "StorageError";

@@ -964,8 +964,13 @@ export function defineStorageContract(name: string, factory: () => Promise<Stora
           store.completeMultipartUpload({ bucket, key: "k", uploadId: id, parts });
         await expectStorageError(complete([{ partNumber: 2, etag: p2.etag }, { partNumber: 1, etag: p1.etag }]), "INVALID_PART_ORDER");
         await expectStorageError(complete([{ partNumber: 1, etag: p1.etag }, { partNumber: 1, etag: p1.etag }]), "INVALID_PART_ORDER");
-        await expectStorageError(complete([{ partNumber: 1, etag: p1.etag }, { partNumber: 3, etag: p2.etag }]), "INVALID_PART");
-        await expectStorageError(complete([{ partNumber: 1, etag: p2.etag }]), "INVALID_PART");
+        // an INVALID_PART names the listed part and ETag that failed (S3's <PartNumber> and <ETag>, and the log)
+        const unknown = await expectStorageError(complete([{ partNumber: 1, etag: p1.etag }, { partNumber: 3, etag: p2.etag }]), "INVALID_PART");
+        expect(unknown.part).toEqual({ partNumber: 3, etag: p2.etag });
+        expect(unknown.message).toBe(`part 3 was not uploaded, not with ETag ${p2.etag}`);
+        const wrong = await expectStorageError(complete([{ partNumber: 1, etag: p2.etag }]), "INVALID_PART");
+        expect(wrong.part).toEqual({ partNumber: 1, etag: p2.etag });
+        expect(wrong.message).toBe(`part 1 was uploaded with ETag ${p1.etag}, not with ETag ${p2.etag}`);
         await expectStorageError(complete([{ partNumber: 1, etag: p1.etag }, { partNumber: 2, etag: p2.etag }]), "ENTITY_TOO_SMALL");
         await expectStorageError(complete([]), "INVALID_ARGUMENT");
         // nothing of the above consumed the upload

@@ -590,7 +590,8 @@ export class EmbeddedStore implements StorageClient {
       const chosen = params.parts.map((listed) => {
         const part = uploaded.get(listed.partNumber);
         if (part === undefined || normalizeEtag(listed.etag) !== part.md5.toString("hex")) {
-          throw new StorageError("INVALID_PART", `part ${listed.partNumber} was not uploaded with that ETag`);
+          const why = part === undefined ? "was not uploaded" : `was uploaded with ETag ${part.md5.toString("hex")}`;
+          throw new StorageError("INVALID_PART", `part ${listed.partNumber} ${why}, not with ETag ${listed.etag}`, undefined, { partNumber: listed.partNumber, etag: listed.etag });
         }
         return part;
       });

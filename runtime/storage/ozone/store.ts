@@ -810,7 +810,8 @@ export class OzoneStore implements StorageClient {
     const chosen = params.parts.map((listed) => {
       const part = uploaded.get(listed.partNumber);
       if (part === undefined || normalizeEtag(listed.etag) !== part.etag) {
-        throw new StorageError("INVALID_PART", `part ${listed.partNumber} was not uploaded with that ETag`);
+        const why = part === undefined ? "was not uploaded" : `was uploaded with ETag ${part.etag}`;
+        throw new StorageError("INVALID_PART", `part ${listed.partNumber} ${why}, not with ETag ${listed.etag}`, undefined, { partNumber: listed.partNumber, etag: listed.etag });
       }
       return part;
     });
