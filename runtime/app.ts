@@ -76,6 +76,9 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
     // Keys are arbitrary: the router parses the raw URL itself.
     routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: 4096 },
     ...serverTimeouts(config.limits),
+    // A request arriving on a kept-alive connection during shutdown is served (with Connection:
+    // close), not refused with fastify's JSON 503: runtime/shutdown.ts bounds the wait.
+    return503OnClosing: false,
     // Fastify's own 400s (a URL it cannot decode, a malformed header) still answer S3 XML.
     frameworkErrors: (err, request, reply) => {
       sendError(request, reply, new S3Error(/url/i.test(err.message) ? "InvalidURI" : "InvalidRequest"));

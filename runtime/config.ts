@@ -43,6 +43,10 @@ export interface Config {
     /** an idle keep-alive connection is closed after this long without a request */
     keepAliveTimeoutMs: number;
   };
+  shutdown: {
+    /** on SIGTERM/SIGINT, in-flight requests get this long to finish before their connections are cut */
+    graceMs: number;
+  };
   ozone: OzoneConfig;
 }
 
@@ -80,6 +84,7 @@ export const DEFAULTS: Config = {
     // above the 60 s idle timeout of common load balancers (AWS ALB), so that they close first
     keepAliveTimeoutMs: 65_000,
   },
+  shutdown: { graceMs: 30_000 },
   ozone: { omAddresses: [], volume: "s3v", replication: { STANDARD: "DEFAULT", REDUCED_REDUNDANCY: "RATIS/ONE" }, requestTimeoutMs: 30000 },
 };
 
@@ -98,7 +103,7 @@ const REPLICATION = "^(DEFAULT|STANDALONE/ONE|RATIS/(ONE|THREE)|EC/[a-z]+-\\d+-\
 const schema = {
   type: "object",
   additionalProperties: false,
-  required: ["s3", "admin", "backend", "dataDir", "credentials", "log", "limits", "ozone"],
+  required: ["s3", "admin", "backend", "dataDir", "credentials", "log", "limits", "shutdown", "ozone"],
   properties: {
     s3: {
       type: "object",
@@ -146,6 +151,12 @@ const schema = {
         drainTimeoutMs: { type: "integer", minimum: 0 },
         keepAliveTimeoutMs: { type: "integer", minimum: 100 },
       },
+    },
+    shutdown: {
+      type: "object",
+      additionalProperties: false,
+      required: ["graceMs"],
+      properties: { graceMs: { type: "integer", minimum: 0 } },
     },
     ozone: {
       type: "object",

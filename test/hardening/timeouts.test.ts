@@ -354,3 +354,103 @@ describe("soak: hundreds of slow clients at once", () => {
     expect(max).toBeLessThan(2000);
   });
 });
+
+describe("graceful shutdown", () => {
+  const GRACE_MS = 1500;
+
+  async function gatewayFor(dataDir: string, graceMs: number): Promise<RunningGateway> {
+    // a long idle timeout: the stalled upload must be cut by the shutdown, not by RequestTimeout
+    const config = await configFile({ limits: { bodyIdleTimeoutMs: 60_000, headersTimeoutMs: 60_000 }, shutdown: { graceMs } });
+    return startGateway({ dataDir, args: ["--config", config] });
+  }
+
+  function exitTime(g: RunningGateway): Promise<{ at: number; code: number | null }> {
+    return new Promise((resolve) => g.process.once("exit", (code) => resolve({ at: performance.now(), code })));
+  }
+
+  it("SIGTERM with a stalled upload, an idle keep-alive connection and a stalled admin request: exits at the deadline, the upload is not stored", async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), "s3gw-shutdown-"));
+    try {
+      const g = await gatewayFor(dataDir, GRACE_MS);
+      const client = g.client();
+      await client.send(new CreateBucketCommand({ Bucket: "shut" }));
+      await client.send(new PutObjectCommand({ Bucket: "shut", Key: "before", Body: "kept" })); // leaves a kept-alive connection
+      const stalled = await connect(g.port);
+      stalled.write(await signedHead(g, "PUT", "/shut/stalled", { "content-length": "200000", "x-amz-content-sha256": "UNSIGNED-PAYLOAD" }));
+      stalled.write(bytes(100_000));
+      const admin = await connect(g.adminPort);
+      admin.write("GET /health HTTP/1.1\r\nhost: x\r\n");
+      await sleep(200);
+
+      const exited = exitTime(g);
+      const signalled = performance.now();
+      g.process.kill("SIGTERM");
+      const { at, code } = await within(GRACE_MS + 3000, "gateway exit after SIGTERM", exited);
+      const exitMs = at - signalled;
+      console.log(`shutdown with a stalled upload: exited ${Math.round(exitMs)} ms after SIGTERM (grace ${GRACE_MS} ms)`);
+      expect(code).toBe(0);
+      expect(exitMs).toBeGreaterThanOrEqual(GRACE_MS - 100);
+      await stalled.closed;
+      await expect(Promise.race([stalled.response.then(() => "answered"), sleep(50).then(() => "no answer")])).resolves.toBe("no answer");
+      client.destroy();
+      await g.stop({ removeData: false });
+
+      const again = await gatewayFor(dataDir, GRACE_MS);
+      const c2 = again.client();
+      try {
+        await expectBodilessError(c2.send(new HeadObjectCommand({ Bucket: "shut", Key: "stalled" })), 404);
+        const kept = await c2.send(new GetObjectCommand({ Bucket: "shut", Key: "before" }));
+        expect(await kept.Body!.transformToString()).toBe("kept");
+        expect(await tempFiles(again)).toEqual([]);
+      } finally {
+        c2.destroy();
+        await again.stop({ removeData: false });
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("SIGTERM during an upload: the upload completes and is acknowledged, the process exits right after, the object is there after a restart", async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), "s3gw-shutdown-"));
+    try {
+      const g = await gatewayFor(dataDir, 10_000);
+      const client = g.client();
+      await client.send(new CreateBucketCommand({ Bucket: "shut" }));
+      const data = bytes(200_000, 7);
+      const upload = await connect(g.port);
+      upload.write(await signedHead(g, "PUT", "/shut/in-flight", { "content-length": String(data.length), "x-amz-content-sha256": "UNSIGNED-PAYLOAD" }));
+      upload.write(data.subarray(0, 50_000));
+      await sleep(200);
+
+      const exited = exitTime(g);
+      const signalled = performance.now();
+      g.process.kill("SIGTERM");
+      for (let pos = 50_000; pos < data.length; pos += 50_000) {
+        await sleep(200);
+        upload.write(data.subarray(pos, pos + 50_000));
+      }
+      const res = await within(5000, "upload answered", upload.response);
+      expect(res.status).toBe(200);
+      expect(res.headers.connection).toBe("close");
+      const { at, code } = await within(5000, "gateway exit after the upload", exited);
+      console.log(`shutdown during an upload: answered ${Math.round(res.at - signalled)} ms after SIGTERM, exited ${Math.round(at - res.at)} ms after the answer`);
+      expect(code).toBe(0);
+      expect(at - res.at).toBeLessThan(2000); // not the 10 s grace: the SDK's idle connection was closed at once
+      client.destroy();
+      await g.stop({ removeData: false });
+
+      const again = await gatewayFor(dataDir, GRACE_MS);
+      const c2 = again.client();
+      try {
+        const got = await c2.send(new GetObjectCommand({ Bucket: "shut", Key: "in-flight" }));
+        expect(Buffer.from(await got.Body!.transformToByteArray()).equals(data)).toBe(true);
+      } finally {
+        c2.destroy();
+        await again.stop({ removeData: false });
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
