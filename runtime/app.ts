@@ -24,6 +24,8 @@ import { completionTracker } from "./filters/completion.js";
 import { clientErrorHandler } from "./filters/client-errors.js";
 import { requestIdFilter } from "./filters/request-id.js";
 import { hideContentType, restoreContentType } from "./filters/raw-body.js";
+import { serverTimeouts } from "./filters/timeouts.js";
+import { unreadBody } from "./filters/unread-body.js";
 import type { S3RequestState } from "./filters/state.js";
 import { createHandlers, type HandlerContext } from "./handlers/index.js";
 import type { StorageClient } from "./storage/types.js";
@@ -52,9 +54,6 @@ function newRequestId(): string {
 
 /** The headers an error answer keeps of those set before it (the request ids, a connection close). */
 const ERROR_KEEPS = new Set(["x-amz-request-id", "x-amz-id-2", "connection"]);
-
-/** Unread request bodies up to this size are drained after an early error answer. */
-const DRAIN_LIMIT = 4 * 1024 * 1024;
 
 /** The storage client acting for the request's signer, when the engine wants to know who that is. */
 function storageFor(storage: StorageClient, auth: VerifiedAuth | undefined): StorageClient {
@@ -87,8 +86,10 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
     genReqId: newRequestId,
     // Keys are arbitrary: the router parses the raw URL itself.
     routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: 4096 },
-    keepAliveTimeout: 65_000,
-    requestTimeout: 0,
+    ...serverTimeouts(config.limits),
+    // A request arriving on a kept-alive connection during shutdown is served (with Connection:
+    // close), not refused with fastify's JSON 503: runtime/shutdown.ts bounds the wait.
+    return503OnClosing: false,
     // Fastify's own 400s (a URL it cannot decode, a malformed header) still answer S3 XML.
     frameworkErrors: (err, request, reply) => {
       sendError(request, reply, new S3Error(/url/i.test(err.message) ? "InvalidURI" : "InvalidRequest"));
@@ -136,44 +137,9 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
   );
   s3.addHook("onResponse", completion.onResponse);
 
-  /**
-   * An error can be answered before the request body was read (NoSuchBucket on a PUT, a failed
-   * precondition, a checksum that fails halfway). The body's reader (the verifying body of
-   * runtime/auth/body.ts) has stopped; left alone, the rest of the body would stall the connection.
-   * A small remainder is drained so the connection stays usable; a large one is not worth
-   * receiving: the connection closes after the answer. A body of unknown length (Transfer-Encoding:
-   * chunked, as the AWS SDKs send aws-chunked uploads) is drained while it stays under the limit:
-   * closing at once would make the client fail with EPIPE while still sending, instead of reading
-   * the S3 error.
-   */
-  function discardUnreadBody(request: FastifyRequest, reply: FastifyReply): void {
-    const raw = request.raw;
-    if (raw.complete || raw.readableEnded || raw.destroyed) return;
-    if (request.s3?.continuePending) {
-      // The client was never told to send its body: it will not; the connection cannot be reused.
-      reply.header("connection", "close");
-      return;
-    }
-    const length = Number(request.headers["content-length"] ?? Number.NaN);
-    if (Number.isFinite(length) && length > DRAIN_LIMIT) {
-      reply.header("connection", "close");
-      return;
-    }
-    raw.unpipe();
-    if (!Number.isFinite(length)) {
-      let drained = 0;
-      const onData = (chunk: Buffer) => {
-        drained += chunk.length;
-        if (drained <= DRAIN_LIMIT) return;
-        raw.off("data", onData);
-        raw.pause();
-        if (reply.raw.writableFinished) raw.socket?.destroy();
-        else reply.raw.once("finish", () => raw.socket?.destroy());
-      };
-      raw.on("data", onData);
-    }
-    raw.resume();
-  }
+  // The unread rest of a body after an early answer: drained within bounds, or the connection closes.
+  const { discard: discardUnreadBody, afterResponse: boundUnreadBody } = unreadBody(config.limits.drainTimeoutMs);
+  s3.addHook("onResponse", boundUnreadBody);
 
   function sendError(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
     const st = request.s3;
@@ -248,7 +214,11 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
     },
   });
 
-  const admin = Fastify({ loggerInstance: deps.logger.child({ server: "admin" }), logController: new LogController({ disableRequestLogging: true }) });
+  const admin = Fastify({
+    loggerInstance: deps.logger.child({ server: "admin" }),
+    logController: new LogController({ disableRequestLogging: true }),
+    ...serverTimeouts(config.limits),
+  });
   admin.get("/health", async (_request, reply) => {
     try {
       await deps.storage.listBuckets();

@@ -34,6 +34,18 @@ export interface Config {
     maxObjectBytes: number;
     /** allowed clock difference for signed requests */
     maxClockSkewSeconds: number;
+    /** a request whose headers are not complete this long after its first byte is answered 400 RequestTimeout and closed (slowloris) */
+    headersTimeoutMs: number;
+    /** a request body from which no byte arrives this long, while the gateway waits for one, fails with 400 RequestTimeout (S3: ~20 s) */
+    bodyIdleTimeoutMs: number;
+    /** how long the unread rest of a body is received and discarded after an early answer, before the connection is closed */
+    drainTimeoutMs: number;
+    /** an idle keep-alive connection is closed after this long without a request */
+    keepAliveTimeoutMs: number;
+  };
+  shutdown: {
+    /** on SIGTERM/SIGINT, in-flight requests get this long to finish before their connections are cut */
+    graceMs: number;
   };
   ozone: OzoneConfig;
 }
@@ -62,7 +74,17 @@ export const DEFAULTS: Config = {
   dataDir: "./data",
   credentials: [],
   log: { level: "info", audit: true },
-  limits: { maxXmlBodyBytes: 2 * 1024 * 1024, maxObjectBytes: 5 * 1024 ** 3, maxClockSkewSeconds: 900 },
+  limits: {
+    maxXmlBodyBytes: 2 * 1024 * 1024,
+    maxObjectBytes: 5 * 1024 ** 3,
+    maxClockSkewSeconds: 900,
+    headersTimeoutMs: 20_000,
+    bodyIdleTimeoutMs: 20_000,
+    drainTimeoutMs: 5_000,
+    // above the 60 s idle timeout of common load balancers (AWS ALB), so that they close first
+    keepAliveTimeoutMs: 65_000,
+  },
+  shutdown: { graceMs: 30_000 },
   ozone: { omAddresses: [], volume: "s3v", replication: { STANDARD: "DEFAULT", REDUCED_REDUNDANCY: "RATIS/ONE" }, requestTimeoutMs: 30000 },
 };
 
@@ -81,7 +103,7 @@ const REPLICATION = "^(DEFAULT|STANDALONE/ONE|RATIS/(ONE|THREE)|EC/[a-z]+-\\d+-\
 const schema = {
   type: "object",
   additionalProperties: false,
-  required: ["s3", "admin", "backend", "dataDir", "credentials", "log", "limits", "ozone"],
+  required: ["s3", "admin", "backend", "dataDir", "credentials", "log", "limits", "shutdown", "ozone"],
   properties: {
     s3: {
       type: "object",
@@ -118,12 +140,23 @@ const schema = {
     limits: {
       type: "object",
       additionalProperties: false,
-      required: ["maxXmlBodyBytes", "maxObjectBytes", "maxClockSkewSeconds"],
+      required: ["maxXmlBodyBytes", "maxObjectBytes", "maxClockSkewSeconds", "headersTimeoutMs", "bodyIdleTimeoutMs", "drainTimeoutMs", "keepAliveTimeoutMs"],
       properties: {
         maxXmlBodyBytes: { type: "integer", minimum: 1024 },
         maxObjectBytes: { type: "integer", minimum: 1 },
         maxClockSkewSeconds: { type: "integer", minimum: 1 },
+        // 0 would mean "never" to node:http: every timeout here is bounded
+        headersTimeoutMs: { type: "integer", minimum: 100 },
+        bodyIdleTimeoutMs: { type: "integer", minimum: 100 },
+        drainTimeoutMs: { type: "integer", minimum: 0 },
+        keepAliveTimeoutMs: { type: "integer", minimum: 100 },
       },
+    },
+    shutdown: {
+      type: "object",
+      additionalProperties: false,
+      required: ["graceMs"],
+      properties: { graceMs: { type: "integer", minimum: 0 } },
     },
     ozone: {
       type: "object",

@@ -8,6 +8,7 @@ import path from "node:path";
 import { pino } from "pino";
 import { buildApp } from "./app.js";
 import { ConfigError, loadConfig, type Config, type Credential } from "./config.js";
+import { gracefulShutdown } from "./shutdown.js";
 import { openEmbeddedStore } from "./storage/embedded/index.js";
 import { openOzoneStore } from "./storage/ozone/index.js";
 import type { StorageClient } from "./storage/types.js";
@@ -65,25 +66,26 @@ async function main(): Promise<void> {
     where = config.dataDir;
   }
   const app = buildApp(Object.freeze({ ...config, credentials }), { storage, logger });
+  const shutdown = gracefulShutdown({ servers: [app.s3, app.admin], storage, graceMs: config.shutdown.graceMs, logger });
   const { s3Port, adminPort } = await app.listen();
   console.log(`S3 gateway listening on http://${config.s3.host}:${s3Port} (admin http://${config.admin.host}:${adminPort}; storage ${storage.name}: ${where})`);
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, "shutting down");
-    try {
-      await app.close();
-      await storage.close();
-      process.exit(0);
-    } catch (err) {
-      logger.error({ err }, "shutdown failed");
+  const stop = (signal: string) => {
+    // should closing the storage hang (an unreachable Ozone), the process still ends
+    setTimeout(() => {
+      logger.error({ signal }, "shutdown did not finish in time");
       process.exit(1);
-    }
+    }, config.shutdown.graceMs + 10_000).unref();
+    shutdown.run(signal).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
   };
-  process.on("SIGTERM", () => void stop("SIGTERM"));
-  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
 }
 
 main().catch((err: unknown) => {

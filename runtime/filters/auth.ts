@@ -10,6 +10,7 @@ import { S3Error } from "../errors.js";
 import { SigningKeyCache, verifyRequest } from "../auth/sigv4.js";
 import { bodyPlanFromHeaders, verifyingBody } from "../auth/body.js";
 import type { IncomingBody } from "../storage/types.js";
+import { watchBodyIdle } from "./timeouts.js";
 import "./state.js";
 
 export interface AuthOptions {
@@ -57,6 +58,7 @@ export function requestBody(
   if (declared !== undefined && declared > config.limits.maxObjectBytes) throw new S3Error("EntityTooLarge");
   request.s3.bodyChecksum = plan.checksum?.algorithm;
   const body = verifyingBody(request.raw, plan);
+  watchBodyIdle(request, body.stream, config.limits.bodyIdleTimeoutMs);
   if (request.s3.continuePending) {
     // The reader's first read() is the moment the body is wanted, however it reads (pipe or
     // async iteration); nothing arrives from the client before 100 Continue.

@@ -26,6 +26,10 @@ export interface S3RequestState {
   completed?: boolean;
   /** the checksum the request body is verified against (an x-amz-checksum-* header or trailer) */
   bodyChecksum?: ChecksumAlgorithm;
+  /** the client stopped sending its body (filters/timeouts.ts): the rest is not waited for */
+  bodyTimedOut?: boolean;
+  /** the unread rest of the body is being discarded within bounds (filters/unread-body.ts) */
+  drainBounded?: boolean;
 }
 
 declare module "fastify" {
