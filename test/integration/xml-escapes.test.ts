@@ -19,6 +19,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGateway, type RunningGateway } from "../support/server.js";
+import { ON_OZONE } from "../support/ozone.js";
 import { bucketName, bytes, expectErrorXml, md5Base64, md5Hex, rawRequest, xmlElements } from "./helpers.js";
 
 let gw: RunningGateway;
@@ -169,26 +170,30 @@ describe("InvalidPart names the part and the ETag that did not match", () => {
     expectErrorXml(unknown, "InvalidPart", 400);
     expect(xmlElements(unknown.text, "PartNumber")).toEqual(["2"]);
 
-    // a part checksum that is not the part's is InvalidPart too, naming the part
-    const badChecksum = await rawRequest(gw, {
-      method: "POST",
-      path: `/${bucket}/invalid/part`,
-      query: { uploadId },
-      headers: { "content-type": "application/xml" },
-      body: `<CompleteMultipartUpload xmlns="${NS}"><Part><ChecksumCRC32>AAAAAA==</ChecksumCRC32><ETag>&#34;${md5Hex(data)}&#34;</ETag><PartNumber>1</PartNumber></Part></CompleteMultipartUpload>`,
-    });
-    expectErrorXml(badChecksum, "InvalidPart", 400);
-    expect(xmlElements(badChecksum.text, "PartNumber")).toEqual(["1"]);
-    expect(xmlElements(badChecksum.text, "ETag")).toEqual([md5Hex(data)]);
+    // a part checksum that is not the part's is InvalidPart too, naming the part (Ozone keeps no part
+    // checksums, so there the completion does not compare them: README, "Running on Apache Ozone")
+    if (!ON_OZONE) {
+      const badChecksum = await rawRequest(gw, {
+        method: "POST",
+        path: `/${bucket}/invalid/part`,
+        query: { uploadId },
+        headers: { "content-type": "application/xml" },
+        body: `<CompleteMultipartUpload xmlns="${NS}"><Part><ChecksumCRC32>AAAAAA==</ChecksumCRC32><ETag>&#34;${md5Hex(data)}&#34;</ETag><PartNumber>1</PartNumber></Part></CompleteMultipartUpload>`,
+      });
+      expectErrorXml(badChecksum, "InvalidPart", 400);
+      expect(xmlElements(badChecksum.text, "PartNumber")).toEqual(["1"]);
+      expect(xmlElements(badChecksum.text, "ETag")).toEqual([md5Hex(data)]);
+    }
 
     // the log reaches the output asynchronously
     const logged = () => gw.output().split("\n").filter((l) => l.includes('"InvalidPart: '));
-    for (let i = 0; i < 100 && logged().length < 3; i++) await new Promise((r) => setTimeout(r, 20));
+    const expected = ON_OZONE ? 2 : 3;
+    for (let i = 0; i < 100 && logged().length < expected; i++) await new Promise((r) => setTimeout(r, 20));
     const lines = logged().map((l) => JSON.parse(l) as { partNumber?: number; etag?: string; uploadId?: string; msg: string });
     expect(lines).toEqual([
       expect.objectContaining({ uploadId, partNumber: 1, etag: wrong, msg: `InvalidPart: part 1 was uploaded with ETag ${md5Hex(data)}, not with ETag ${wrong}` }),
       expect.objectContaining({ uploadId, partNumber: 2, etag: wrong, msg: `InvalidPart: part 2 was not uploaded, not with ETag ${wrong}` }),
-      expect.objectContaining({ uploadId, partNumber: 1, etag: md5Hex(data), msg: expect.stringMatching(/^InvalidPart: part 1 has (no checksum|CRC32 \S+), not CRC32 AAAAAA==$/) }),
+      ...(ON_OZONE ? [] : [expect.objectContaining({ uploadId, partNumber: 1, etag: md5Hex(data), msg: expect.stringMatching(/^InvalidPart: part 1 has (no checksum|CRC32 \S+), not CRC32 AAAAAA==$/) })]),
     ]);
   });
 });

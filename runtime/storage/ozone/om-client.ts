@@ -129,6 +129,8 @@ export class OmClient {
         } else if (e.code === grpc.status.INTERNAL && details.includes("OMLeaderNotReadyException")) {
           pause = NOT_READY_PAUSE_MS;
         } else if (e.code === grpc.status.DEADLINE_EXCEEDED) {
+          // After earlier not-leader or unavailable answers, those say more than the last silence.
+          if (lastProblem !== "") throw new OmUnavailableError(`OM ${cmdType}: no leader answered within ${this.opts.timeoutMs} ms (last: ${lastProblem})`);
           throw new OmUnavailableError(`OM ${cmdType}: no answer within ${this.opts.timeoutMs} ms (${this.opts.addresses[index]})`);
         } else {
           throw new OmUnavailableError(`OM ${cmdType} at ${this.opts.addresses[index]}: ${grpc.status[e.code] ?? e.code} ${details}`);
