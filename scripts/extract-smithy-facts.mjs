@@ -30,7 +30,6 @@ const PRESENCE_TRAITS = new Set(["httpLabel", "httpPayload", "xmlFlattened"]);
 
 function usage() {
   console.error("usage: node scripts/extract-smithy-facts.mjs <path of AWS's S3 Smithy model, s3-2006-03-01.json>");
-  console.error("  e.g. node scripts/extract-smithy-facts.mjs ../shared/reference/aws-s3-smithy-model.json");
   console.error(`  writes ${path.relative(process.cwd(), OUT)}`);
   process.exit(2);
 }
