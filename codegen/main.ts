@@ -1,8 +1,10 @@
 /**
  * The codegen: spec/ -> IR -> invariant checks -> generated/ (plus OpenAPI 3 from the same spec,
  * finished by openapi.ts where HTTP's rules are beyond what TypeSpec can say).
- *   npm run codegen          rewrite generated/ (wiped first: nothing else lives there)
- *   npm run codegen:check    regenerate in memory and fail if generated/ differs in any way
+ *   npm run codegen          rewrite generated/ (wiped first: nothing else lives there), and the
+ *                            README's configuration table from the config schema
+ *   npm run codegen:check    regenerate in memory and fail if generated/ differs in any way, or if
+ *                            the README's configuration table is not the one the schema gives
  */
 import { mkdtemp, readdir, readFile, rm, mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -12,6 +14,7 @@ import { checkIr } from "./check.js";
 import { emitAll, HEADER, type Emitted } from "./emit.js";
 import { loadSpec, SpecError } from "./load.js";
 import { finishOpenApi } from "./openapi.js";
+import { UndocumentedSettingError, withConfigTable } from "../runtime/config-doc.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -63,31 +66,57 @@ export async function diffGenerated(emitted: Emitted, dir: string): Promise<stri
   return problems;
 }
 
+/**
+ * Documents generated from handwritten sources other than spec/: the README's configuration table,
+ * from the config schema (runtime/config-doc.ts). Keyed by path from the repository root; the value
+ * is the whole file as it must be. Throws when a setting has no description.
+ */
+export async function generateDocs(dir: string = root): Promise<Map<string, string>> {
+  return new Map([["README.md", withConfigTable(await readFile(path.join(dir, "README.md"), "utf8"))]]);
+}
+
+/** Generated documents that differ from what is on disk under `dir`. */
+export async function diffDocs(docs: Map<string, string>, dir: string = root): Promise<string[]> {
+  const problems: string[] = [];
+  for (const [name, text] of docs) {
+    const present = await readFile(path.join(dir, name), "utf8").catch(() => undefined);
+    if (present !== text) problems.push(`differs: ${name} (the configuration table is generated from runtime/config.ts)`);
+  }
+  return problems;
+}
+
 async function main(): Promise<void> {
   const check = process.argv.includes("--check");
   const outDir = path.join(root, "generated");
   const emitted = await generate(path.join(root, "spec/main.tsp"));
+  const docs = await generateDocs();
   if (check) {
     const problems = await diffGenerated(emitted, outDir);
     if (problems.length > 0) {
       console.error(`generated/ is out of date with spec/ (run npm run codegen; never edit generated/ by hand):\n  ${problems.join("\n  ")}`);
       process.exit(1);
     }
-    console.log(`codegen:check: generated/ matches spec/ (${emitted.size} files)`);
+    const docProblems = await diffDocs(docs);
+    if (docProblems.length > 0) {
+      console.error(`generated documentation is out of date (run npm run codegen; edit the config schema, not the table):\n  ${docProblems.join("\n  ")}`);
+      process.exit(1);
+    }
+    console.log(`codegen:check: generated/ matches spec/ (${emitted.size} files); the configuration table of README.md matches the config schema`);
     return;
   }
+  for (const [name, text] of docs) await writeFile(path.join(root, name), text);
   await rm(outDir, { recursive: true, force: true });
   for (const [name, text] of emitted) {
     const file = path.join(outDir, name);
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, text);
   }
-  console.log(`codegen: wrote ${emitted.size} files to generated/`);
+  console.log(`codegen: wrote ${emitted.size} files to generated/ and ${[...docs.keys()].join(", ")}`);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   main().catch((err: unknown) => {
-    console.error(err instanceof SpecError ? `codegen: ${err.message}` : err);
+    console.error(err instanceof SpecError || err instanceof UndocumentedSettingError ? `codegen: ${err.message}` : err);
     process.exit(1);
   });
 }

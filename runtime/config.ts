@@ -100,6 +100,19 @@ const HOST_PORT = "^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9]
 const VOLUME = "^(?=.{3,63}$)(?!\\d+\\.\\d+\\.\\d+\\.\\d+$)(?!.*(\\.\\.|\\.-|-\\.))[a-z0-9][a-z0-9.-]*[a-z0-9]$";
 const REPLICATION = "^(DEFAULT|STANDALONE/ONE|RATIS/(ONE|THREE)|EC/[a-z]+-\\d+-\\d+-\\d+k)$";
 
+/**
+ * The one description of the settings. Besides validation, each setting (a leaf: a scalar, a list,
+ * or a map such as ozone.replication; objects with `additionalProperties: false` are groups) carries
+ * annotations that ./config-doc.ts turns into `--help` and the README's configuration table, and
+ * that loadConfig turns into its environment variables and flags, so none of these can drift apart:
+ * - `description` (required: codegen fails without it): what the setting does, one or two sentences
+ *   (Markdown `code` spans allowed: the README shows them, --help drops the backticks);
+ * - `env` / `flag`: the environment variable and command-line flag that set it; the value is read
+ *   by the setting's type (integer, boolean "true"/"false"/"1"/"0", comma-separated list, string);
+ * - `envText`: for the documentation only, when loadConfig reads the environment by hand (credentials);
+ * - `defaultText`: what the default means when the value in DEFAULTS alone does not say it.
+ * Adding a setting: add it here with its description (and DEFAULTS, Config), then `npm run codegen`.
+ */
 const schema = {
   type: "object",
   additionalProperties: false,
@@ -110,15 +123,30 @@ const schema = {
       additionalProperties: false,
       required: ["host", "port", "domains", "region"],
       properties: {
-        host,
-        port,
-        domains: { type: "array", items: { type: "string", pattern: "^[A-Za-z0-9.-]+(:[0-9]+)?$" } },
-        region: { type: "string", pattern: "^[a-z0-9-]+$" },
+        host: { ...host, env: "S3G_HOST", flag: "--host", description: "Address the S3 API listens on (`0.0.0.0` or `::` for every interface)." },
+        port: { ...port, env: "S3G_PORT", flag: "--port", description: "Port of the S3 API (0 = any free port)." },
+        domains: {
+          type: "array",
+          items: { type: "string", pattern: "^[A-Za-z0-9.-]+(:[0-9]+)?$" },
+          env: "S3G_DOMAIN",
+          flag: "--domain",
+          defaultText: "none: path-style only",
+          description: "Domains for virtual-hosted-style requests: a request to `<bucket>.<domain>` addresses that bucket.",
+        },
+        region: { type: "string", pattern: "^[a-z0-9-]+$", env: "S3G_REGION", flag: "--region", description: "The region of this gateway: requests must be signed for it." },
       },
     },
-    admin: { type: "object", additionalProperties: false, required: ["host", "port"], properties: { host, port } },
-    backend: { enum: ["embedded", "ozone"] },
-    dataDir: { type: "string", minLength: 1 },
+    admin: {
+      type: "object",
+      additionalProperties: false,
+      required: ["host", "port"],
+      properties: {
+        host: { ...host, env: "S3G_ADMIN_HOST", flag: "--admin-host", description: "Address of the admin server (`/health`, `/metrics`)." },
+        port: { ...port, env: "S3G_ADMIN_PORT", flag: "--admin-port", description: "Port of the admin server (0 = any free port)." },
+      },
+    },
+    backend: { enum: ["embedded", "ozone"], env: "S3G_BACKEND", flag: "--backend", description: "Where objects are stored: `embedded` (SQLite and files in `dataDir`) or `ozone` (an Apache Ozone cluster)." },
+    dataDir: { type: "string", minLength: 1, env: "S3G_DATA_DIR", flag: "--data-dir", description: "Directory of the embedded store and of generated credentials." },
     credentials: {
       type: "array",
       items: {
@@ -130,42 +158,55 @@ const schema = {
           secretAccessKey: { type: "string", minLength: 8, maxLength: 256 },
         },
       },
+      envText: "S3G_ACCESS_KEY + S3G_SECRET_KEY (one pair)",
+      defaultText: "generated on first start",
+      description: "Access keys accepted, a list of `{accessKeyId, secretAccessKey}` objects. With none, the first start generates a pair, keeps it in `<dataDir>/credentials.json` and prints it once.",
     },
     log: {
       type: "object",
       additionalProperties: false,
       required: ["level", "audit"],
-      properties: { level: { enum: ["fatal", "error", "warn", "info", "debug", "trace", "silent"] }, audit: { type: "boolean" } },
+      properties: {
+        level: { enum: ["fatal", "error", "warn", "info", "debug", "trace", "silent"], env: "S3G_LOG_LEVEL", flag: "--log-level", description: "Lowest level logged." },
+        audit: { type: "boolean", env: "S3G_AUDIT_LOG", description: "Log one line per request (operation, bucket, key, status, access key)." },
+      },
     },
     limits: {
       type: "object",
       additionalProperties: false,
       required: ["maxXmlBodyBytes", "maxObjectBytes", "maxClockSkewSeconds", "headersTimeoutMs", "bodyIdleTimeoutMs", "drainTimeoutMs", "keepAliveTimeoutMs"],
       properties: {
-        maxXmlBodyBytes: { type: "integer", minimum: 1024 },
-        maxObjectBytes: { type: "integer", minimum: 1 },
-        maxClockSkewSeconds: { type: "integer", minimum: 1 },
+        maxXmlBodyBytes: { type: "integer", minimum: 1024, description: "Largest XML request body (DeleteObjects with 1000 long keys is about 1.1 MB)." },
+        maxObjectBytes: { type: "integer", minimum: 1, description: "Largest single PUT or part (5 GiB, as S3)." },
+        maxClockSkewSeconds: { type: "integer", minimum: 1, description: "Allowed difference between a signed request's time and the gateway's clock." },
         // 0 would mean "never" to node:http: every timeout here is bounded
-        headersTimeoutMs: { type: "integer", minimum: 100 },
-        bodyIdleTimeoutMs: { type: "integer", minimum: 100 },
-        drainTimeoutMs: { type: "integer", minimum: 0 },
-        keepAliveTimeoutMs: { type: "integer", minimum: 100 },
+        headersTimeoutMs: { type: "integer", minimum: 100, description: "A request's headers must be complete this long after its first byte (also a connection that sends nothing), else `400 RequestTimeout`." },
+        bodyIdleTimeoutMs: { type: "integer", minimum: 100, description: "Longest silence inside a request body while the gateway waits for it, else `400 RequestTimeout`." },
+        drainTimeoutMs: { type: "integer", minimum: 0, description: "How long the unread rest of a body is received and discarded after an early answer, before the connection is closed." },
+        keepAliveTimeoutMs: { type: "integer", minimum: 100, description: "An idle kept-alive connection is closed after this long without a request." },
       },
     },
     shutdown: {
       type: "object",
       additionalProperties: false,
       required: ["graceMs"],
-      properties: { graceMs: { type: "integer", minimum: 0 } },
+      properties: { graceMs: { type: "integer", minimum: 0, description: "On SIGTERM/SIGINT, in-flight requests get this long to finish before their connections are cut." } },
     },
     ozone: {
       type: "object",
       additionalProperties: false,
       required: ["omAddresses", "volume", "replication", "requestTimeoutMs"],
       properties: {
-        omAddresses: { type: "array", items: { type: "string", pattern: HOST_PORT } },
-        volume: { type: "string", pattern: VOLUME },
-        siteXml: { type: "string", minLength: 1 },
+        omAddresses: {
+          type: "array",
+          items: { type: "string", pattern: HOST_PORT },
+          env: "S3G_OZONE_OM_ADDRESS",
+          flag: "--ozone-om-address",
+          defaultText: "from `ozone.siteXml`, else none",
+          description: "The Ozone Managers' gRPC addresses (`host:port`), tried in order; the client fails over among them.",
+        },
+        volume: { type: "string", pattern: VOLUME, env: "S3G_OZONE_VOLUME", flag: "--ozone-volume", description: "The Ozone volume that holds the S3 buckets." },
+        siteXml: { type: "string", minLength: 1, env: "S3G_OZONE_SITE_XML", flag: "--ozone-site-xml", description: "An `ozone-site.xml` to read OM addresses, volume and replication from (below the config file)." },
         replication: {
           type: "object",
           // STANDARD is the fallback of every other class
@@ -173,14 +214,57 @@ const schema = {
           properties: { STANDARD: { type: "string", pattern: REPLICATION } },
           propertyNames: { type: "string", pattern: "^[A-Z_]+$" },
           additionalProperties: { type: "string", pattern: REPLICATION },
+          description: "S3 storage class → Ozone replication (`DEFAULT`, `STANDALONE/ONE`, `RATIS/ONE`, `RATIS/THREE` or `EC/<codec>-<data>-<parity>-<chunk>k`); a class not listed uses STANDARD's.",
         },
-        requestTimeoutMs: { type: "integer", minimum: 100 },
+        requestTimeoutMs: { type: "integer", minimum: 100, description: "Deadline of one OM or datanode call." },
       },
     },
   },
 } as const;
 
-const validate = new Ajv({ allErrors: true, strict: true }).compile(schema);
+/** The annotations above, known to ajv so that strict mode accepts them (they validate nothing). */
+const ANNOTATIONS = ["env", "flag", "envText", "defaultText"];
+
+/** One setting of the schema, with what documents and sets it. */
+export interface Setting {
+  /** dotted path in the config file, e.g. "s3.port" */
+  key: string;
+  path: string[];
+  type: "integer" | "boolean" | "list" | "string" | "enum" | "object";
+  /** the allowed values of an enum */
+  values?: readonly string[];
+  description?: string;
+  env?: string;
+  flag?: string;
+  envText?: string;
+  defaultText?: string;
+}
+
+interface SchemaNode {
+  type?: string;
+  enum?: readonly string[];
+  additionalProperties?: unknown;
+  properties?: Record<string, SchemaNode>;
+  description?: string;
+  env?: string;
+  flag?: string;
+  envText?: string;
+  defaultText?: string;
+}
+
+/** The settings of a schema, in schema order: every leaf below the groups. */
+export function settingsOf(node: SchemaNode, path: string[] = []): Setting[] {
+  if (node.type === "object" && node.additionalProperties === false && node.properties) {
+    return Object.entries(node.properties).flatMap(([k, child]) => settingsOf(child, [...path, k]));
+  }
+  const type = node.enum ? "enum" : node.type === "array" ? "list" : node.type === "integer" || node.type === "boolean" || node.type === "object" ? node.type : "string";
+  const { description, env, flag, envText, defaultText } = node;
+  return [{ key: path.join("."), path, type, ...(node.enum && { values: node.enum }), description, env, flag, envText, defaultText }];
+}
+
+export const SETTINGS: readonly Setting[] = settingsOf(schema as unknown as SchemaNode);
+
+const validate = new Ajv({ allErrors: true, strict: true }).addVocabulary(ANNOTATIONS).compile(schema);
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -191,38 +275,23 @@ export class ConfigError extends Error {
 
 type Json = Record<string, unknown>;
 
-/** Environment variables and what they set. */
-const ENV: Record<string, (c: Json, v: string) => void> = {
-  S3G_HOST: (c, v) => at(c, "s3").host = v,
-  S3G_PORT: (c, v) => at(c, "s3").port = num(v),
-  S3G_DOMAIN: (c, v) => at(c, "s3").domains = list(v),
-  S3G_REGION: (c, v) => at(c, "s3").region = v,
-  S3G_ADMIN_HOST: (c, v) => at(c, "admin").host = v,
-  S3G_ADMIN_PORT: (c, v) => at(c, "admin").port = num(v),
-  S3G_DATA_DIR: (c, v) => (c.dataDir = v),
-  S3G_BACKEND: (c, v) => (c.backend = v),
-  S3G_LOG_LEVEL: (c, v) => at(c, "log").level = v,
-  S3G_AUDIT_LOG: (c, v) => at(c, "log").audit = bool(v),
-  S3G_OZONE_OM_ADDRESS: (c, v) => at(c, "ozone").omAddresses = list(v),
-  S3G_OZONE_VOLUME: (c, v) => at(c, "ozone").volume = v,
-  S3G_OZONE_SITE_XML: (c, v) => at(c, "ozone").siteXml = v,
-};
+/** Sets one setting in a layer from its text (an environment variable or a flag's value), read by the setting's type. */
+function setter(setting: Setting): (c: Json, v: string) => void {
+  const read = setting.type === "integer" ? num : setting.type === "boolean" ? bool : setting.type === "list" ? list : (v: string) => v;
+  const parents = setting.path.slice(0, -1);
+  const leaf = setting.path[setting.path.length - 1];
+  return (c, v) => {
+    let o = c;
+    for (const k of parents) o = at(o, k);
+    o[leaf] = read(v);
+  };
+}
 
-/** Command-line flags: --name value or --name=value. */
-const FLAGS: Record<string, (c: Json, v: string) => void> = {
-  "--host": ENV.S3G_HOST,
-  "--port": ENV.S3G_PORT,
-  "--domain": ENV.S3G_DOMAIN,
-  "--region": ENV.S3G_REGION,
-  "--admin-host": ENV.S3G_ADMIN_HOST,
-  "--admin-port": ENV.S3G_ADMIN_PORT,
-  "--data-dir": ENV.S3G_DATA_DIR,
-  "--backend": ENV.S3G_BACKEND,
-  "--log-level": ENV.S3G_LOG_LEVEL,
-  "--ozone-om-address": ENV.S3G_OZONE_OM_ADDRESS,
-  "--ozone-volume": ENV.S3G_OZONE_VOLUME,
-  "--ozone-site-xml": ENV.S3G_OZONE_SITE_XML,
-};
+/** Environment variables and what they set (from the schema's `env` annotations). */
+const ENV: Record<string, (c: Json, v: string) => void> = Object.fromEntries(SETTINGS.filter((s) => s.env).map((s) => [s.env!, setter(s)]));
+
+/** Command-line flags, --name value or --name=value (from the schema's `flag` annotations). */
+const FLAGS: Record<string, (c: Json, v: string) => void> = Object.fromEntries(SETTINGS.filter((s) => s.flag).map((s) => [s.flag!, setter(s)]));
 
 function at(c: Json, k: string): Json {
   return (c[k] ??= {}) as Json;

@@ -1,6 +1,8 @@
 /**
  * The gateway process: configuration, credentials, storage, servers, graceful shutdown.
- *   node dist/runtime/main.js [--port 9878] [--admin-port 19878] [--data-dir ./data] [--config file.json] ...
+ *   s3-gateway [--port 9878] [--admin-port 19878] [--data-dir ./data] [--config file.json] ...
+ *   s3-gateway --help | --version
+ * (bin/s3-gateway.js runs this file, dist/runtime/main.js; `npm start` builds and runs it too.)
  */
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
@@ -8,6 +10,7 @@ import path from "node:path";
 import { pino } from "pino";
 import { buildApp } from "./app.js";
 import { ConfigError, loadConfig, type Config, type Credential } from "./config.js";
+import { renderHelp } from "./config-doc.js";
 import { gracefulShutdown } from "./shutdown.js";
 import { openEmbeddedStore } from "./storage/embedded/index.js";
 import { openOzoneStore } from "./storage/ozone/index.js";
@@ -37,13 +40,51 @@ async function ensureCredentials(config: Readonly<Config>): Promise<{ credential
   return { credentials: [generated], generated };
 }
 
+/**
+ * This package's package.json: next to dist/ when built (dist/runtime/main.js), next to runtime/
+ * under tsx. Read once at start, for --version and the start-up line.
+ */
+async function packageInfo(): Promise<{ version: string; description?: string }> {
+  for (const rel of ["../../package.json", "../package.json"]) {
+    try {
+      const pkg = JSON.parse(await readFile(new URL(rel, import.meta.url), "utf8")) as { name?: string; version?: string; description?: string };
+      if (pkg.name === "s3-gateway" && pkg.version) return { version: pkg.version, description: pkg.description };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
+  }
+  throw new Error("cannot find the package.json of s3-gateway");
+}
+
+/** An http URL for a listening address; an IPv6 address goes in brackets (RFC 3986 section 3.2.2). */
+function httpUrl(host: string, port: number): string {
+  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
+/** The wildcard addresses: the URL printed is not one a client can use as is. */
+function anyInterface(host: string): string {
+  return host === "0.0.0.0" || host === "::" || host === "[::]" ? " (every interface)" : "";
+}
+
 async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const pkg = await packageInfo();
+  // --help and --version win over everything else on the line, as in most CLIs; nothing is validated
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(renderHelp(pkg));
+    return;
+  }
+  if (argv.includes("--version") || argv.includes("-v")) {
+    process.stdout.write(`${pkg.version}\n`);
+    return;
+  }
   let config: Readonly<Config>;
   try {
-    config = await loadConfig(process.argv.slice(2), process.env);
+    config = await loadConfig(argv, process.env);
   } catch (err) {
     if (err instanceof ConfigError) {
-      console.error(err.message);
+      // a usage error: exit status 2, as getopt-style tools do
+      console.error(`${err.message}\n(s3-gateway --help lists the settings)`);
       process.exit(2);
     }
     throw err;
@@ -51,6 +92,8 @@ async function main(): Promise<void> {
   const logger = pino({ level: config.log.level });
   const { credentials, generated } = await ensureCredentials(config);
   if (generated) {
+    // printed at once, not with the start-up lines: should the start fail after this (an unreachable
+    // Ozone, a port in use), the pair is still shown, and later starts reuse it without showing it
     console.log(
       `No credentials were configured: generated a pair, kept in ${path.join(config.dataDir, CREDENTIALS_FILE)} (mode 0600).\n` +
         `  access key: ${generated.accessKeyId}\n  secret key: ${generated.secretAccessKey}`,
@@ -60,15 +103,32 @@ async function main(): Promise<void> {
   let where: string;
   if (config.backend === "ozone") {
     storage = await openOzoneStore({ ...config.ozone, serviceAccessKeyId: credentials[0].accessKeyId, logger });
-    where = `OM ${config.ozone.omAddresses.join(",")}, volume ${config.ozone.volume}`;
+    where = `Ozone Managers ${config.ozone.omAddresses.join(", ")}, volume ${config.ozone.volume}`;
   } else {
     storage = await openEmbeddedStore({ dataDir: config.dataDir, logger });
-    where = config.dataDir;
+    where = `data directory ${config.dataDir}`;
   }
   const app = buildApp(Object.freeze({ ...config, credentials }), { storage, logger });
   const shutdown = gracefulShutdown({ servers: [app.s3, app.admin], storage, graceMs: config.shutdown.graceMs, logger });
   const { s3Port, adminPort } = await app.listen();
-  console.log(`S3 gateway listening on http://${config.s3.host}:${s3Port} (admin http://${config.admin.host}:${adminPort}; storage ${storage.name}: ${where})`);
+  const s3Url = httpUrl(config.s3.host, s3Port);
+  const adminUrl = httpUrl(config.admin.host, adminPort);
+  // The first line's shape is what test/support/server.ts and bench/ wait for.
+  const lines = [
+    `S3 gateway ${pkg.version} listening on ${s3Url} (admin ${adminUrl})`,
+    `  S3 endpoint:    ${s3Url}${anyInterface(config.s3.host)}, region ${config.s3.region}, path-style` +
+      (config.s3.domains.length > 0 ? ` and virtual-hosted-style (${config.s3.domains.map((d) => `<bucket>.${d}`).join(", ")})` : ""),
+    `  admin endpoint: ${adminUrl}${anyInterface(config.admin.host)} (/health, /metrics)`,
+    `  storage:        ${storage.name}, ${where}`,
+  ];
+  if (generated) {
+    lines.push(`  credentials:    access key ${generated.accessKeyId}, generated on this first start (secret key shown above)`);
+  } else if (config.credentials.length > 0) {
+    lines.push(`  credentials:    ${credentials.length} configured (access key ${credentials.map((c) => c.accessKeyId).join(", ")})`);
+  } else {
+    lines.push(`  credentials:    access key ${credentials[0].accessKeyId}, from ${path.join(config.dataDir, CREDENTIALS_FILE)}`);
+  }
+  console.log(lines.join("\n"));
 
   const stop = (signal: string) => {
     // should closing the storage hang (an unreachable Ozone), the process still ends
