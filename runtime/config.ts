@@ -20,6 +20,8 @@ export interface Config {
     /** domains for virtual-hosted-style requests: `<bucket>.<domain>` */
     domains: string[];
     region: string;
+    /** accept AWS Signature Version 2 (what the AWS CLI v1 and boto3 presign with by default) */
+    signatureV2: boolean;
   };
   admin: { host: string; port: number };
   backend: "embedded" | "ozone";
@@ -68,7 +70,7 @@ export interface OzoneConfig {
 }
 
 export const DEFAULTS: Config = {
-  s3: { host: "127.0.0.1", port: 9878, domains: [], region: "us-east-1" },
+  s3: { host: "127.0.0.1", port: 9878, domains: [], region: "us-east-1", signatureV2: true },
   admin: { host: "127.0.0.1", port: 19878 },
   backend: "embedded",
   dataDir: "./data",
@@ -108,12 +110,13 @@ const schema = {
     s3: {
       type: "object",
       additionalProperties: false,
-      required: ["host", "port", "domains", "region"],
+      required: ["host", "port", "domains", "region", "signatureV2"],
       properties: {
         host,
         port,
         domains: { type: "array", items: { type: "string", pattern: "^[A-Za-z0-9.-]+(:[0-9]+)?$" } },
         region: { type: "string", pattern: "^[a-z0-9-]+$" },
+        signatureV2: { type: "boolean" },
       },
     },
     admin: { type: "object", additionalProperties: false, required: ["host", "port"], properties: { host, port } },
@@ -197,6 +200,7 @@ const ENV: Record<string, (c: Json, v: string) => void> = {
   S3G_PORT: (c, v) => at(c, "s3").port = num(v),
   S3G_DOMAIN: (c, v) => at(c, "s3").domains = list(v),
   S3G_REGION: (c, v) => at(c, "s3").region = v,
+  S3G_SIGNATURE_V2: (c, v) => at(c, "s3").signatureV2 = bool(v),
   S3G_ADMIN_HOST: (c, v) => at(c, "admin").host = v,
   S3G_ADMIN_PORT: (c, v) => at(c, "admin").port = num(v),
   S3G_DATA_DIR: (c, v) => (c.dataDir = v),
