@@ -205,12 +205,17 @@ export function canonicalizedAmzHeaders(headers: RequestHeaders): string {
 
 /**
  * CanonicalizedResource: "/" + bucket for a virtual-hosted-style request, then the path exactly as
- * sent (not decoded, not re-encoded: the unicode-key example signs "fran%C3%A7ais" as sent), then
+ * sent (not decoded, not re-encoded: the unicode-key example signs "fran%C3%A7ais" as sent), a
+ * path-style bucket "/bucket" ending in "/" as the virtual-hosted "/bucket" + "/" does (S3 signs
+ * "/" + bucket + "/" + key whatever the style; botocore's path-style CreateBucket signs "/bkt/"
+ * for "PUT /bkt", "so that the server accepts it"), then
  * the signed sub-resources, sorted by name (a stable sort, as botocore's), "?name" or "?name=value"
  * joined with "&", values percent-decoded ('+' kept, as botocore's `unquote`).
  */
 export function canonicalizedResource(rawPath: string, rawQuery: string, virtualHostBucket?: string): string {
-  let out = virtualHostBucket !== undefined ? `/${virtualHostBucket}${rawPath === "" ? "/" : rawPath}` : rawPath || "/";
+  let out: string;
+  if (virtualHostBucket !== undefined) out = `/${virtualHostBucket}${rawPath === "" ? "/" : rawPath}`;
+  else out = rawPath.length > 1 && rawPath.indexOf("/", 1) < 0 ? rawPath + "/" : rawPath || "/";
   if (rawQuery === "") return out;
   const subresources: [string, string | undefined][] = [];
   for (const piece of rawQuery.split("&")) {

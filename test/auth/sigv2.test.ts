@@ -192,8 +192,11 @@ describe("SigV2 canonicalisation", () => {
     expect(canonicalizedResource("/b/k", "response-content-disposition=attachment%3B%20filename%3D%22a%20b%22&response-content-type=text%2Fplain")).toBe(
       '/b/k?response-content-disposition=attachment; filename="a b"&response-content-type=text/plain',
     );
-    expect(canonicalizedResource("/b", "delete")).toBe("/b?delete");
-    expect(canonicalizedResource("/b", "tagging=")).toBe("/b?tagging=");
+    expect(canonicalizedResource("/b", "delete")).toBe("/b/?delete");
+    expect(canonicalizedResource("/b/", "tagging=")).toBe("/b/?tagging=");
+    // a path-style bucket is signed as "/bucket/", as botocore signs it (and S3 checks it)
+    expect(canonicalizedResource("/bkt", "")).toBe("/bkt/");
+    expect(canonicalizedResource("/", "")).toBe("/");
     expect(canonicalizedResource("/", "", "bkt")).toBe("/bkt/");
     expect(canonicalizedResource("/k+1", "uploads&prefix=p", "bkt")).toBe("/bkt/k+1?uploads");
   });
