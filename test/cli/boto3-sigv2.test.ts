@@ -10,6 +10,7 @@
  * skipped with a message, as test/cli/aws-cli.test.ts does for the AWS CLI.
  */
 import { execFile, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGateway, type RunningGateway } from "../support/server.js";
 
@@ -36,9 +37,21 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-s3 = boto3.client("s3", endpoint_url=os.environ["ENDPOINT"], region_name="us-east-1",
+STYLE = os.environ.get("ADDRESSING", "path")
+if STYLE == "virtual":
+    # <bucket>.s3.test resolves nowhere: every connection goes to the gateway, with the Host header
+    # the client built (urllib3 for boto3, http.client for urllib).
+    import socket, urllib3.util.connection as u3
+    port = int(os.environ["ENDPOINT"].rsplit(":", 1)[1])
+    u3_create, sock_create = u3.create_connection, socket.create_connection
+    u3.create_connection = lambda address, *a, **kw: u3_create(("127.0.0.1", port), *a, **kw)
+    socket.create_connection = lambda address, *a, **kw: sock_create(("127.0.0.1", port), *a, **kw)
+ENDPOINT = os.environ["ENDPOINT"] if STYLE == "path" else "http://s3.test:" + os.environ["ENDPOINT"].rsplit(":", 1)[1]
+s3 = boto3.client("s3", endpoint_url=ENDPOINT, region_name="us-east-1",
                   aws_access_key_id=os.environ["AKID"], aws_secret_access_key=os.environ["SECRET"],
-                  config=Config(signature_version="s3", s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
+                  config=Config(signature_version="s3", s3={"addressing_style": STYLE}, retries={"max_attempts": 1}))
+hosts = set()
+s3.meta.events.register("before-send.s3", lambda request, **kw: hosts.add(request.url.split("/")[2].split(":")[0]))
 schemes = set()
 s3.meta.events.register("before-send.s3", lambda request, **kw: schemes.add(request.headers.get("Authorization", b"").split(b" ")[0].decode() if isinstance(request.headers.get("Authorization"), bytes) else str(request.headers.get("Authorization", "")).split(" ")[0]))
 out = []
@@ -55,7 +68,7 @@ K = "dir/ünï cødé + plus&amp.txt"
 body = b"hello sigv2 " * 1000
 step("create_bucket", lambda: s3.create_bucket(Bucket=B)["ResponseMetadata"]["HTTPStatusCode"])
 if os.environ.get("ONLY_FIRST"):
-    print(json.dumps({"steps": out, "schemes": sorted(schemes)})); sys.exit(0)
+    print(json.dumps({"steps": out, "schemes": sorted(schemes), "hosts": sorted(hosts)})); sys.exit(0)
 step("put_object", lambda: s3.put_object(Bucket=B, Key=K, Body=body, ContentType="text/plain; charset=utf-8",
                                           Metadata={"reviewed-by": "joe", "note": "two  spaces"})["ETag"])
 step("get_object", lambda: hashlib.md5(s3.get_object(Bucket=B, Key=K)["Body"].read()).hexdigest())
@@ -104,16 +117,18 @@ step("delete_objects", lambda: sorted(d["Key"] for d in s3.delete_objects(Bucket
 step("head_deleted", lambda: s3.head_object(Bucket=B, Key=K)["ContentLength"])
 step("delete_bucket", lambda: s3.delete_bucket(Bucket=B)["ResponseMetadata"]["HTTPStatusCode"])
 
-bad = boto3.client("s3", endpoint_url=os.environ["ENDPOINT"], region_name="us-east-1",
+bad = boto3.client("s3", endpoint_url=ENDPOINT, region_name="us-east-1",
                    aws_access_key_id=os.environ["AKID"], aws_secret_access_key="not-the-secret",
-                   config=Config(signature_version="s3", s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
+                   config=Config(signature_version="s3", s3={"addressing_style": STYLE}, retries={"max_attempts": 1}))
 step("wrong_secret", lambda: bad.list_buckets()["ResponseMetadata"]["HTTPStatusCode"])
-print(json.dumps({"steps": out, "schemes": sorted(schemes)}))
+print(json.dumps({"steps": out, "schemes": sorted(schemes), "hosts": sorted(hosts)}))
 `;
 
 interface ScenarioResult {
   steps: Record<string, unknown>;
   schemes: string[];
+  /** the hosts boto3 sent requests to */
+  hosts: string[];
 }
 
 function runScenario(gw: RunningGateway, bucket: string, extraEnv: Record<string, string> = {}): Promise<ScenarioResult> {
@@ -132,8 +147,8 @@ function runScenario(gw: RunningGateway, bucket: string, extraEnv: Record<string
     };
     execFile(BOTO3.python!, ["-c", SCENARIO], { env, encoding: "utf8", maxBuffer: 16 * 1024 * 1024, timeout: 120_000 }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`python3 failed: ${err.message}\n${stderr}\ngateway: ${gw.output()}`));
-      const parsed = JSON.parse(stdout) as { steps: [string, unknown][]; schemes: string[] };
-      resolve({ steps: Object.fromEntries(parsed.steps), schemes: parsed.schemes });
+      const parsed = JSON.parse(stdout) as { steps: [string, unknown][]; schemes: string[]; hosts: string[] };
+      resolve({ steps: Object.fromEntries(parsed.steps), schemes: parsed.schemes, hosts: parsed.hosts });
     });
   });
 }
@@ -153,11 +168,10 @@ describe("boto3 with signature_version='s3' (SigV2) against the gateway process"
       await gw?.stop();
     });
 
-    it("PUT/GET/HEAD/LIST/DELETE, tagging, multipart and presigned URLs all verify", async () => {
-      const r = await runScenario(gw, "boto3-sigv2");
+    function expectAllVerified(r: ScenarioResult) {
       // every request was signed with SigV2 ("AWS AKID:sig") or presigned (no header)
       expect(r.schemes.filter((s) => s !== "")).toEqual(["AWS"]);
-      const md5 = (await import("node:crypto")).createHash("md5").update(Buffer.from("hello sigv2 ".repeat(1000))).digest("hex");
+      const md5 = createHash("md5").update(Buffer.from("hello sigv2 ".repeat(1000))).digest("hex");
       expect(r.steps).toEqual({
         create_bucket: 200,
         put_object: `"${md5}"`,
@@ -180,6 +194,23 @@ describe("boto3 with signature_version='s3' (SigV2) against the gateway process"
         delete_bucket: 204,
         wrong_secret: { error: "SignatureDoesNotMatch", status: 403 },
       });
+    }
+
+    it("PUT/GET/HEAD/LIST/DELETE, tagging, multipart and presigned URLs all verify (path-style)", async () => {
+      const r = await runScenario(gw, "boto3-sigv2");
+      expect(r.hosts).toEqual(["127.0.0.1"]);
+      expectAllVerified(r);
+    }, 180_000);
+
+    it("the same virtual-hosted-style: the bucket named by the Host header is signed", async () => {
+      const vh = await startGateway({ env: { S3G_DOMAIN: "s3.test" } });
+      try {
+        const r = await runScenario(vh, "boto3-sigv2-vh", { ADDRESSING: "virtual" });
+        expect(r.hosts).toEqual(["boto3-sigv2-vh.s3.test", "s3.test"]);
+        expectAllVerified(r);
+      } finally {
+        await vh.stop();
+      }
     }, 180_000);
 
     it("with s3.signatureV2 off, a SigV2 request gets the SigV4-only answer (400 InvalidRequest)", async () => {
