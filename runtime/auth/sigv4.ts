@@ -672,8 +672,8 @@ export function checkRequiredHeadersSigned(headers: RequestHeaders, signedHeader
 
 /**
  * Authenticates a request: anonymous (no credential at all), or SigV4 in the Authorization header
- * or in the query (presigned), or SigV2 in either when `opts.signatureV2` is given. Throws an S3Error with the code and message S3 sends for the first
- * fault S3 would report.
+ * or in the query (presigned), or SigV2 in either when `opts.signatureV2` is given. Throws an
+ * S3Error with the code and message S3 sends for the first fault S3 would report.
  */
 export function verifyRequest(req: SigV4Request, opts: VerifyOptions): VerifiedAuth {
   const query = parseQuery(req.rawQuery);

@@ -1,8 +1,8 @@
 /**
- * Filter 3: authentication. Every S3 request must be signed (SigV4, or SigV2 unless configured off,
- * in the Authorization header or a presigned URL) with a configured credential: this gateway has no anonymous access. The verified
- * signing context is kept on the request, because aws-chunked bodies go on being verified chunk by
- * chunk while they stream (runtime/auth/body.ts).
+ * Filter 3: authentication. Every S3 request must be signed (SigV4, or SigV2 unless configured
+ * off, in the Authorization header or a presigned URL) with a configured credential: this gateway
+ * has no anonymous access. The verified signing context is kept on the request, because aws-chunked
+ * bodies go on being verified chunk by chunk while they stream (runtime/auth/body.ts).
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Config } from "../config.js";
