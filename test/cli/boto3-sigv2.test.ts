@@ -104,6 +104,12 @@ def presigned():
     with urllib.request.urlopen(url) as r:
         return ["AWSAccessKeyId=" in url and "X-Amz-" not in url, r.status, hashlib.md5(r.read()).hexdigest()]
 step("presigned_get", presigned)
+def presigned_override():
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": B, "Key": K, "ResponseContentType": "application/x-presigned",
+                                                          "ResponseContentDisposition": "attachment; filename=\"a+b c.txt\""}, ExpiresIn=300)
+    with urllib.request.urlopen(url) as r:
+        return [r.headers["Content-Type"], r.headers["Content-Disposition"]]
+step("presigned_get_override", presigned_override)
 def presigned_put():
     url = s3.generate_presigned_url("put_object", Params={"Bucket": B, "Key": "presigned-put.txt", "ContentType": "text/plain"}, ExpiresIn=300)
     req = urllib.request.Request(url, data=b"put through a SigV2 URL", method="PUT", headers={"Content-Type": "text/plain"})
@@ -187,6 +193,7 @@ describe("boto3 with signature_version='s3' (SigV2) against the gateway process"
         multipart: [[1, 2], 5 * 1024 * 1024 + 1234, true],
         abort_multipart: 0,
         presigned_get: [true, 200, md5],
+        presigned_get_override: ["application/x-presigned", 'attachment; filename="a+b c.txt"'],
         presigned_put: [200, "put through a SigV2 URL"],
         delete_object: 204,
         delete_objects: ["mp/big.bin", "presigned-put.txt"],
