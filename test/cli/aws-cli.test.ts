@@ -1,6 +1,7 @@
 /**
  * The AWS CLI against the real gateway process: the high-level `aws s3` commands (mb, cp, ls, sync,
- * rm, rb, presign), `aws s3api head-object`, and presigned URLs fetched with curl.
+ * rm, rb, presign), `aws s3api head-object`, and presigned URLs fetched with curl: SigV4 ones, and
+ * the SigV2 ones the CLI v1 makes at its default settings.
  *
  * The CLI runs with its own environment only: credentials and region from env, and temporary config
  * and credentials files, so that a developer's ~/.aws cannot change what is tested.
