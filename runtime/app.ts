@@ -129,6 +129,8 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
       now,
       maxSkewSeconds: config.limits.maxClockSkewSeconds,
       region: config.s3.region,
+      signatureV2: config.s3.signatureV2,
+      domains: config.s3.domains,
       bucketExists: (name) => deps.storage.getBucket(name).then(
         () => true,
         () => false,

@@ -20,6 +20,8 @@ export interface Config {
     /** domains for virtual-hosted-style requests: `<bucket>.<domain>` */
     domains: string[];
     region: string;
+    /** accept AWS Signature Version 2 (what the AWS CLI v1 and boto3 presign with by default) */
+    signatureV2: boolean;
   };
   admin: { host: string; port: number };
   backend: "embedded" | "ozone";
@@ -68,7 +70,7 @@ export interface OzoneConfig {
 }
 
 export const DEFAULTS: Config = {
-  s3: { host: "127.0.0.1", port: 9878, domains: [], region: "us-east-1" },
+  s3: { host: "127.0.0.1", port: 9878, domains: [], region: "us-east-1", signatureV2: true },
   admin: { host: "127.0.0.1", port: 19878 },
   backend: "embedded",
   dataDir: "./data",
@@ -121,7 +123,7 @@ const schema = {
     s3: {
       type: "object",
       additionalProperties: false,
-      required: ["host", "port", "domains", "region"],
+      required: ["host", "port", "domains", "region", "signatureV2"],
       properties: {
         host: { ...host, env: "S3G_HOST", flag: "--host", description: "Address the S3 API listens on (`0.0.0.0` or `::` for every interface)." },
         port: { ...port, env: "S3G_PORT", flag: "--port", description: "Port of the S3 API (0 = any free port)." },
@@ -134,6 +136,11 @@ const schema = {
           description: "Domains for virtual-hosted-style requests: a request to `<bucket>.<domain>` addresses that bucket.",
         },
         region: { type: "string", pattern: "^[a-z0-9-]+$", env: "S3G_REGION", flag: "--region", description: "The region of this gateway: requests must be signed for it." },
+        signatureV2: {
+          type: "boolean",
+          env: "S3G_SIGNATURE_V2",
+          description: "Accept AWS Signature Version 2 (the AWS CLI v1 and boto3 presign with it by default); `false` answers as a SigV4-only S3 region.",
+        },
       },
     },
     admin: {

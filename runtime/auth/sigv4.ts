@@ -90,7 +90,7 @@ const MSG_EXPIRES_WEEK =
 const MSG_NOT_YET_VALID = "Request is not yet valid";
 const MSG_EXPIRED = "Request has expired";
 // This gateway's own wording (no AWS message is documented for it).
-const MSG_REPEATED = "Authentication information must be given once; repeated";
+export const MSG_REPEATED = "Authentication information must be given once; repeated";
 const MSG_NOT_SIGNED = "There were headers present in the request which were not signed";
 
 // ---------------------------------------------------------------------------------------------
@@ -109,6 +109,8 @@ export interface SigV4Request {
   /** the string after '?', '' when there is none */
   rawQuery: string;
   headers: RequestHeaders;
+  /** the bucket named by the Host header of a virtual-hosted-style request (SigV2 signs it) */
+  virtualHostBucket?: string;
 }
 
 /** How the request body is protected, from x-amz-content-sha256. */
@@ -152,6 +154,12 @@ export interface VerifyOptions {
   region?: string;
   /** where signing keys are cached; defaults to one shared bounded cache */
   signingKeys?: SigningKeyCache;
+  /**
+   * The Signature Version 2 verifier (./sigv2.ts verifySigV2), when SigV2 is accepted; without it a
+   * SigV2 request is refused as S3's SigV4-only regions refuse it. Passed in rather than imported,
+   * so that this module does not depend on the one that depends on it.
+   */
+  signatureV2?: (req: SigV4Request, query: readonly QueryParam[], opts: VerifyOptions) => SignedAuth;
 }
 
 export interface Credential {
@@ -664,8 +672,8 @@ export function checkRequiredHeadersSigned(headers: RequestHeaders, signedHeader
 
 /**
  * Authenticates a request: anonymous (no credential at all), or SigV4 in the Authorization header
- * or in the query (presigned). Throws an S3Error with the code and message S3 sends for the first
- * fault S3 would report.
+ * or in the query (presigned), or SigV2 in either when `opts.signatureV2` is given. Throws an
+ * S3Error with the code and message S3 sends for the first fault S3 would report.
  */
 export function verifyRequest(req: SigV4Request, opts: VerifyOptions): VerifiedAuth {
   const query = parseQuery(req.rawQuery);
@@ -690,9 +698,12 @@ export function verifyRequest(req: SigV4Request, opts: VerifyOptions): VerifiedA
     if (v2Query) throw new S3Error("InvalidArgument", MSG_ONE_MECHANISM, { ArgumentName: "Authorization" });
     return verifyQueryAuth(req, query, opts);
   }
-  // Signature Version 2 presigned URL (?AWSAccessKeyId=..&Expires=..&Signature=..): SigV4 only here,
-  // as in the regions S3 opened after 2014.
-  if (v2Query) throw new S3Error("InvalidRequest", MSG_V2_UNSUPPORTED);
+  // Signature Version 2 presigned URL (?AWSAccessKeyId=..&Expires=..&Signature=..): refused when
+  // SigV2 is off, as in the regions S3 opened after 2014.
+  if (v2Query) {
+    if (opts.signatureV2 !== undefined) return opts.signatureV2(req, query, opts);
+    throw new S3Error("InvalidRequest", MSG_V2_UNSUPPORTED);
+  }
   return { kind: "anonymous" };
 }
 
@@ -754,7 +765,8 @@ function verifyHeaderAuth(
     throw new S3Error("InvalidArgument", MSG_ONE_SPACE, { ArgumentName: "Authorization", ArgumentValue: authorization });
   }
   const scheme = authorization.slice(0, space).toUpperCase();
-  // "AWS AKID:signature" is Signature Version 2; SigV4a needs ECDSA keys. Neither is served here.
+  // "AWS AKID:signature" is Signature Version 2, served when configured; SigV4a needs ECDSA keys.
+  if (scheme === "AWS" && opts.signatureV2 !== undefined) return opts.signatureV2(req, query, opts);
   if (scheme === "AWS" || scheme === SIGV4A_ALGORITHM) throw new S3Error("InvalidRequest", MSG_V2_UNSUPPORTED);
   if (scheme !== SIGV4_ALGORITHM) {
     throw new S3Error("InvalidArgument", MSG_UNSUPPORTED_TYPE, {

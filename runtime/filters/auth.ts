@@ -1,13 +1,14 @@
 /**
- * Filter 3: authentication. Every S3 request must be signed (SigV4 in the Authorization header or a
- * presigned URL) with a configured credential: this gateway has no anonymous access. The verified
- * signing context is kept on the request, because aws-chunked bodies go on being verified chunk by
- * chunk while they stream (runtime/auth/body.ts).
+ * Filter 3: authentication. Every S3 request must be signed (SigV4, or SigV2 unless configured
+ * off, in the Authorization header or a presigned URL) with a configured credential: this gateway
+ * has no anonymous access. The verified signing context is kept on the request, because aws-chunked
+ * bodies go on being verified chunk by chunk while they stream (runtime/auth/body.ts).
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Config } from "../config.js";
 import { S3Error } from "../errors.js";
 import { SigningKeyCache, verifyRequest } from "../auth/sigv4.js";
+import { verifySigV2 } from "../auth/sigv2.js";
 import { bodyPlanFromHeaders, verifyingBody } from "../auth/body.js";
 import type { IncomingBody } from "../storage/types.js";
 import { watchBodyIdle } from "./timeouts.js";
@@ -19,16 +20,29 @@ export interface AuthOptions {
   maxSkewSeconds: number;
   /** the gateway's region: a credential scope naming another is refused, as S3 does */
   region: string;
+  /** accept AWS Signature Version 2 (config s3.signatureV2) */
+  signatureV2: boolean;
+  /** the virtual-hosted-style domains (config s3.domains): SigV2 signs the bucket a Host names */
+  domains: readonly string[];
   bucketExists(name: string): Promise<boolean>;
 }
 
 export function authFilter(opts: AuthOptions) {
   const signingKeys = new SigningKeyCache();
+  const signatureV2 = opts.signatureV2 ? verifySigV2 : undefined;
+  const domains = opts.domains.map((d) => "." + d.toLowerCase().replace(/:\d+$/, ""));
   return async (request: FastifyRequest): Promise<void> => {
     const st = request.s3;
+    const bucket = st.target?.bucket;
     const auth = verifyRequest(
-      { method: request.method, rawPath: st.url!.rawPath, rawQuery: st.url!.rawQuery, headers: request.raw.headersDistinct },
-      { lookupSecret: opts.lookupSecret, now: opts.now(), maxSkewMs: opts.maxSkewSeconds * 1000, region: opts.region, signingKeys },
+      {
+        method: request.method,
+        rawPath: st.url!.rawPath,
+        rawQuery: st.url!.rawQuery,
+        headers: request.raw.headersDistinct,
+        virtualHostBucket: bucket !== undefined && isVirtualHosted(request.headers.host, domains) ? bucket : undefined,
+      },
+      { lookupSecret: opts.lookupSecret, now: opts.now(), maxSkewMs: opts.maxSkewSeconds * 1000, region: opts.region, signingKeys, signatureV2 },
     );
     st.auth = auth;
     if (auth.kind === "anonymous") {
@@ -39,6 +53,13 @@ export function authFilter(opts: AuthOptions) {
     }
     st.accessKeyId = auth.accessKeyId;
   };
+}
+
+/** Whether the Host names a bucket under a configured domain (the rule of router.ts resolveTarget). */
+function isVirtualHosted(host: string | undefined, dotDomains: readonly string[]): boolean {
+  if (host === undefined || dotDomains.length === 0) return false;
+  const hostname = host.toLowerCase().replace(/:\d+$/, "");
+  return dotDomains.some((d) => hostname.endsWith(d));
 }
 
 /**

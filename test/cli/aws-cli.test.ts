@@ -1,6 +1,7 @@
 /**
  * The AWS CLI against the real gateway process: the high-level `aws s3` commands (mb, cp, ls, sync,
- * rm, rb, presign), `aws s3api head-object`, and presigned URLs fetched with curl.
+ * rm, rb, presign), `aws s3api head-object`, and presigned URLs fetched with curl: SigV4 ones, and
+ * the SigV2 ones the CLI v1 makes at its default settings.
  *
  * The CLI runs with its own environment only: credentials and region from env, and temporary config
  * and credentials files, so that a developer's ~/.aws cannot change what is tested.
@@ -102,6 +103,8 @@ describe("AWS CLI against the gateway process", () => {
     let gw: RunningGateway;
     let work: string;
     let env: NodeJS.ProcessEnv;
+    /** the same, with an empty config file: the CLI at its default settings */
+    let defaultEnv: NodeJS.ProcessEnv;
     const bucket = "cli-scenario";
 
     /** Runs the CLI against the gateway. */
@@ -130,6 +133,7 @@ describe("AWS CLI against the gateway process", () => {
       await writeFile(credentialsFile, "");
       // Nothing but what the scenario depends on: SigV4 presigned URLs (AWS CLI v1 presigns with
       // SigV2 unless told; v2 already uses SigV4) and a known part size for the multipart ETag.
+      // The default settings (SigV2 presigning) have a test of their own, with an empty config.
       await writeFile(
         configFile,
         `[default]\ns3 =\n    signature_version = s3v4\n    multipart_threshold = ${CHUNK_BYTES}\n    multipart_chunksize = ${CHUNK_BYTES}\n`,
@@ -146,6 +150,9 @@ describe("AWS CLI against the gateway process", () => {
         AWS_SHARED_CREDENTIALS_FILE: credentialsFile,
         AWS_PAGER: "",
       };
+      const emptyConfig = path.join(work, "aws-config-default");
+      await writeFile(emptyConfig, "");
+      defaultEnv = { ...env, AWS_CONFIG_FILE: emptyConfig };
     });
 
     afterAll(async () => {
@@ -304,6 +311,59 @@ describe("AWS CLI against the gateway process", () => {
       const expired = await curlGet(shortLived);
       expect(expired.status).toBe(403);
       expect(errorCode(expired.body.toString("utf8"))).toBe("AccessDenied");
+    });
+
+    it("at its default settings presigns with SigV2: curl GETs the URL; a changed Signature or Expires is SignatureDoesNotMatch, an expired URL AccessDenied", async () => {
+      const body = randomBytes(7_777);
+      const local = path.join(work, "presigned-v2.bin");
+      await writeFile(local, body);
+      const key = "shared/v2 presigned ü+file.bin";
+      await awsOk("s3", "cp", local, `s3://${bucket}/${key}`, "--no-progress");
+
+      const presign = async (...extra: string[]) => {
+        const r = await run(AWS.path!, ["s3", "presign", `s3://${bucket}/${key}`, ...extra, "--endpoint-url", gw.endpoint], defaultEnv);
+        if (r.code !== 0) expect.fail(`aws s3 presign exited ${r.code}: ${r.stderr}`);
+        return r.stdout.trim();
+      };
+      const url = await presign();
+      // what the README's `aws s3 presign` example gives a user of the AWS CLI v1
+      expect(url).toMatch(/[?&]AWSAccessKeyId=[^&]+&Signature=[^&]+&Expires=\d+$/);
+      const ok = await curlGet(url);
+      expect(ok.status).toBe(200);
+      expect(ok.body.equals(body)).toBe(true);
+
+      const signature = /Signature=([^&]+)/.exec(url)![1];
+      const otherSignature = (signature.startsWith("A") ? "B" : "A") + signature.slice(1);
+      const badSignature = await curlGet(url.replace(`Signature=${signature}`, `Signature=${otherSignature}`));
+      expect(badSignature.status).toBe(403);
+      expect(errorCode(badSignature.body.toString("utf8"))).toBe("SignatureDoesNotMatch");
+      expect(badSignature.body.toString("utf8")).toContain("<StringToSign>GET\n\n\n");
+
+      const laterExpiry = await curlGet(url.replace(/Expires=(\d+)$/, (_m, e: string) => `Expires=${Number(e) + 3600}`));
+      expect(laterExpiry.status).toBe(403);
+      expect(errorCode(laterExpiry.body.toString("utf8"))).toBe("SignatureDoesNotMatch");
+
+      const shortLived = await presign("--expires-in", "1");
+      expect(shortLived).toContain("AWSAccessKeyId=");
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      const expired = await curlGet(shortLived);
+      expect(expired.status).toBe(403);
+      expect(errorCode(expired.body.toString("utf8"))).toBe("AccessDenied");
+      expect(expired.body.toString("utf8")).toContain("<Message>Request has expired</Message>");
+    });
+
+    it("with s3.signatureV2 off, the CLI's default (SigV2) presigned URL is refused as a SigV4-only region refuses it", async () => {
+      const v4only = await startGateway({ env: { S3G_SIGNATURE_V2: "false" }, accessKeyId: gw.accessKeyId, secretAccessKey: gw.secretAccessKey });
+      try {
+        const r = await run(AWS.path!, ["s3", "presign", `s3://${bucket}/any`, "--endpoint-url", v4only.endpoint], defaultEnv);
+        expect(r.code).toBe(0);
+        const refused = await curlGet(r.stdout.trim());
+        expect(refused.status).toBe(400);
+        expect(errorCode(refused.body.toString("utf8"))).toBe("InvalidRequest");
+        expect(refused.body.toString("utf8")).toContain("Please use AWS4-HMAC-SHA256.");
+      } finally {
+        await v4only.stop();
+      }
     });
 
     it("removes objects (rm, rm --recursive) and the bucket (rb)", async () => {

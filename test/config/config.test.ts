@@ -22,6 +22,17 @@ describe("loadConfig", () => {
     expect(c.dataDir).toBe("/tmp/x");
   });
 
+  it("accepts SigV2 by default; S3G_SIGNATURE_V2=false or the file turns it off; anything else is a problem", async () => {
+    expect((await loadConfig([], {})).s3.signatureV2).toBe(true);
+    expect((await loadConfig([], { S3G_SIGNATURE_V2: "false" })).s3.signatureV2).toBe(false);
+    const dir = await mkdtemp(path.join(os.tmpdir(), "s3gw-config-"));
+    const file = path.join(dir, "c.json");
+    await writeFile(file, JSON.stringify({ s3: { signatureV2: false } }));
+    expect((await loadConfig(["--config", file], {})).s3.signatureV2).toBe(false);
+    const err = await loadConfig([], { S3G_SIGNATURE_V2: "maybe" }).catch((e: unknown) => e);
+    expect((err as ConfigError).problems.join("\n")).toMatch(/s3\.signatureV2/);
+  });
+
   it("layers file < environment < flags", async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), "s3gw-config-"));
     const file = path.join(dir, "c.json");
