@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs the command-line tools the test suite drives, quietly and only when they are missing:
+# boto3 (the SigV2 scenario),
 # the AWS CLI and curl (CLI tests), a JDK and Maven (the Ozone test cluster: scripts/ozone/cluster.mjs
 # resolves Ozone's jars with Maven and runs its readiness probe with Java's source launcher, which
 # needs the compiler, so a JDK rather than a JRE). Debian's packages; needs root (CI runs as root).
@@ -14,4 +15,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# boto3 for the SigV2 scenario (test/cli/boto3-sigv2.test.ts), for the python3 the tests will run;
+# from PyPI when that python3 has pip, else Debian's package for Debian's python3.
+if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import boto3' >/dev/null 2>&1; then
+  echo "installing boto3"
+  python3 -m pip install --quiet --disable-pip-version-check boto3 >/dev/null 2>&1 || {
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends python3-boto3 >/dev/null
+  }
 fi
