@@ -475,6 +475,17 @@ describe("ratis client: ordered writes", () => {
     await expect(c.send(Buffer.from("c"))).rejects.toMatchObject({ failure: "GROUP_MISMATCH" });
   });
 
+  it("stays with a leader whose pending-request limit is full (ResourceUnavailableException), after a back-off", async () => {
+    const g = await startGroup(A);
+    let full = 1;
+    g.script = () => (full-- > 0 ? { kind: "streamError", exceptionType: "org.apache.ratis.protocol.exceptions.ResourceUnavailableException" } : { kind: "default" });
+    const c = newClient(g, { retryBaseMs: 60, retryMaxMs: 60 });
+    const t0 = Date.now();
+    expect(text((await c.send(Buffer.from("r"))).content)).toBe("ok:r");
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(30);
+    expect(ordered(g).map((r) => [r.peer, r.seqNum, r.isFirst])).toEqual([[A, 1, true], [A, 1, true]]);
+  });
+
   it("fails with UNAVAILABLE when no peer answers within the deadline, and stays failed", async () => {
     const peers = [
       { id: A, address: await closedPort() },

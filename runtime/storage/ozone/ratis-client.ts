@@ -88,6 +88,8 @@ const CONTAINER_EXCEPTIONS = new Set(
   ),
 );
 const GROUP_MISMATCH_EXCEPTION = "org.apache.ratis.protocol.exceptions.GroupMismatchException";
+/** the leader's pending-request limit is full: its stream fails with this; the leader stays (RaftClientImpl.handleIOException) */
+const RESOURCE_UNAVAILABLE_EXCEPTION = "org.apache.ratis.protocol.exceptions.ResourceUnavailableException";
 
 export class RatisError extends Error {
   constructor(
@@ -436,7 +438,7 @@ export class RatisClient {
   private streamError(peerId: string, e: grpc.ServiceError): AttemptFailure {
     const cls = e.metadata?.get("exception-type")[0]?.toString();
     const error = new RatisError(`Ratis peer ${peerId}: ${cls ? `${cls}: ` : ""}${e.details || e.message}`, cls === GROUP_MISMATCH_EXCEPTION ? "GROUP_MISMATCH" : "UNAVAILABLE", cls);
-    return { error, terminal: cls === GROUP_MISMATCH_EXCEPTION };
+    return { error, terminal: cls === GROUP_MISMATCH_EXCEPTION, sameLeader: cls === RESOURCE_UNAVAILABLE_EXCEPTION };
   }
 
   private requestFor(peerId: string, callId: number, extra: OzoneMessage, slidingWindowEntry?: OzoneMessage, repliedCallIds: number[] = []): Buffer {
