@@ -13,7 +13,7 @@ import * as grpc from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";
 import { decodeMessage, encodeMessage, ozoneProto, RATIS_ORDERED_PATH, RATIS_UNORDERED_PATH } from "../../runtime/storage/ozone/proto/index.js";
 import { decodeContainerReply, frameContainerCommand, unframeContainerCommand } from "../../runtime/storage/ozone/ratis-framing.js";
-import { mapRatisError, RatisChannels, RatisClient, RatisError, type RatisClientOptions } from "../../runtime/storage/ozone/ratis-client.js";
+import { mapRatisError, ratisGroupOf, RatisChannels, RatisClient, RatisError, type RatisClientOptions } from "../../runtime/storage/ozone/ratis-client.js";
 import { StorageError } from "../../runtime/storage/types.js";
 
 type Msg = Record<string, any>;
@@ -594,5 +594,49 @@ describe("ratis client: close", () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(g.streams.map((s) => [s.kind, s.cancelled])).toEqual([["ordered", true], ["unordered", true]]);
     channels.close();
+  });
+});
+
+describe("ratis client: the group of an OM pipeline", () => {
+  const member = (uuid: string, ip: string, ratis?: number) => ({
+    uuid,
+    ipAddress: ip,
+    hostName: "dn",
+    ports: [{ name: "STANDALONE", value: 9859 }, { name: "RATIS_SERVER", value: 9856 }, ...(ratis ? [{ name: "RATIS", value: ratis }] : [])],
+  });
+
+  it("takes the pipeline id, each member's RATIS port and the named leader", () => {
+    const pipeline = {
+      id: { id: GROUP },
+      type: "RATIS",
+      factor: "THREE",
+      leaderID: B,
+      members: [member(A, "10.0.0.1", 9858), member(B, "10.0.0.2", 9858), member(C, "::1", 19858)],
+    };
+    expect(ratisGroupOf(pipeline)).toEqual({
+      groupId: GROUP,
+      peers: [
+        { id: A, address: "10.0.0.1:9858" },
+        { id: B, address: "10.0.0.2:9858" },
+        { id: C, address: "[::1]:19858" },
+      ],
+      leaderId: B,
+    });
+  });
+
+  it("reads 128-bit ids when the strings are absent, and leaves out an unknown or empty leader", () => {
+    // -6917529027641081856 is 0xa000000000000000 as a signed 64-bit number
+    const uuid128 = { mostSigBits: "-6917529027641081856", leastSigBits: "1" };
+    const pipeline = {
+      id: { uuid128 },
+      leaderID: "",
+      members: [{ uuid128: { mostSigBits: "1", leastSigBits: "2" }, ipAddress: "h", hostName: "h", ports: [{ name: "RATIS", value: 1 }] }, member(C, "h3")],
+    };
+    expect(ratisGroupOf(pipeline)).toEqual({
+      groupId: "a0000000-0000-0000-0000-000000000001",
+      peers: [{ id: "00000000-0000-0001-0000-000000000002", address: "h:1" }],
+    });
+    expect(ratisGroupOf({ id: { id: GROUP }, leaderID: "not-a-member", members: [member(A, "h", 1)] }).leaderId).toBeUndefined();
+    expect(() => ratisGroupOf({ members: [] })).toThrow(/no id/);
   });
 });

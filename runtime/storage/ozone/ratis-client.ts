@@ -31,6 +31,8 @@ import * as grpc from "@grpc/grpc-js";
 import { StorageError } from "../types.js";
 import { decodeRatisReply, encodeRatisRequest, RATIS_ORDERED_PATH, RATIS_UNORDERED_PATH, toNumber, type OzoneMessage } from "./proto/index.js";
 
+/** The datanode port Ozone's Ratis client connects to (RatisHelper: the peer's client address) */
+const RATIS_CLIENT_PORT = "RATIS";
 /** Ratis' gRPC limit on the datanodes is max(32 MiB, log appender buffer) + 1 MiB (ozone RatisConfUtils) */
 const MAX_MESSAGE = 64 * 1024 * 1024;
 
@@ -116,6 +118,37 @@ export function mapRatisError(err: unknown): unknown {
     return new StorageError("UNAVAILABLE", err.message);
   }
   return err;
+}
+
+/** A UUID from hdds.proto's UUID message (two signed 64-bit halves as decimal strings). */
+function uuidOf(u: { mostSigBits?: unknown; leastSigBits?: unknown } | undefined): string | undefined {
+  if (u?.mostSigBits == null || u.leastSigBits == null) return undefined;
+  const half = (v: unknown) => BigInt.asUintN(64, BigInt(String(v))).toString(16).padStart(16, "0");
+  const hex = half(u.mostSigBits) + half(u.leastSigBits);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * The raft group of an OM-returned RATIS pipeline (hdds.proto Pipeline): group id = the pipeline's
+ * UUID, a peer per member with a RATIS port (peer id = the datanode's UUID string, address =
+ * ipAddress:RATIS), the leader when the pipeline names one (apache/ozone ozone-2.2.0,
+ * hadoop-hdds/common/.../hdds/ratis/RatisHelper.java newRaftClient / toRaftPeer, and
+ * scm/pipeline/Pipeline.java getLeaderNode: without a leader, the first member).
+ */
+export function ratisGroupOf(pipeline: Record<string, any>): { groupId: string; peers: RatisPeer[]; leaderId?: string } {
+  const groupId = (pipeline.id?.id as string | undefined) || uuidOf(pipeline.id?.uuid128);
+  if (!groupId) throw new TypeError("the pipeline has no id");
+  const peers: RatisPeer[] = [];
+  for (const m of (pipeline.members ?? []) as Record<string, any>[]) {
+    const id = (m.uuid as string | undefined) || uuidOf(m.uuid128) || uuidOf(m.id?.uuid);
+    const port = ((m.ports ?? []) as Record<string, any>[]).find((p) => p.name === RATIS_CLIENT_PORT);
+    const host = (m.ipAddress as string | undefined) || (m.hostName as string | undefined);
+    if (!id || port === undefined || !host) continue;
+    peers.push({ id, address: `${host.includes(":") ? `[${host}]` : host}:${port.value}` });
+  }
+  const named = (pipeline.leaderID as string | undefined) || uuidOf(pipeline.leaderID128);
+  const leaderId = named !== undefined && peers.some((p) => p.id === named) ? named : undefined;
+  return { groupId, peers, ...(leaderId ? { leaderId } : {}) };
 }
 
 /** gRPC channels to Ratis client ports, one per address; shareable by the clients of several pipelines. */
