@@ -161,7 +161,8 @@ export class RatisChannels {
       c = new grpc.Client(address, grpc.credentials.createInsecure(), {
         "grpc.max_receive_message_length": MAX_MESSAGE,
         "grpc.max_send_message_length": MAX_MESSAGE,
-        "grpc.keepalive_time_ms": 60_000,
+        // no keep-alive pings: Ratis' own client sets none (GrpcClientProtocolClient.buildChannel), and a
+        // Java gRPC server answers pings more frequent than its permitted rate with GOAWAY
       });
       this.channels.set(address, c);
     }
