@@ -242,6 +242,12 @@ class FakeRatisGroup {
       const action = this.script(r);
       const index = Number(r.request.watch?.index ?? 0);
       if (action.kind === "hold") return;
+      if (action.kind === "streamError") {
+        const metadata = new grpc.Metadata();
+        metadata.set("exception-type", action.exceptionType);
+        call.emit("error", { code: grpc.status.INTERNAL, details: "scripted", metadata });
+        return;
+      }
       if (action.kind === "notLeader" || (action.kind === "default" && peer !== this.leader)) {
         const suggest = action.kind === "notLeader" ? action.suggest : this.leader;
         call.write(this.reply(r, { notLeaderException: suggest ? { suggestedLeader: this.peerProto(suggest) } : {} }, false));
@@ -559,6 +565,21 @@ describe("ratis client: watch for commit", () => {
     // a higher index needs a watch: answered ALL_COMMITTED
     expect(await c.watchForCommit(3)).toEqual({ index: 3, failedPeers: [] });
     expect(g.received.filter((r) => r.kind === "unordered").map((r) => r.request.watch.replication)).toEqual(["ALL_COMMITTED"]);
+  });
+
+  it("retries a watch whose stream broke on a new stream, with the same call id", async () => {
+    const g = await startGroup(A);
+    let broken = 1;
+    g.script = (r) => (r.kind === "unordered" && broken-- > 0 ? { kind: "streamError", exceptionType: "java.io.IOException" } : { kind: "default" });
+    const c = newClient(g);
+    const reply = await c.watch(4, "ALL_COMMITTED");
+    expect(reply.logIndex).toBe(4);
+    expect(reply.replierId).toBe(A);
+    const watches = g.received.filter((r) => r.kind === "unordered");
+    // broken at A -> the next peer (B), which names A
+    expect(watches.map((r) => r.peer)).toEqual([A, B, A]);
+    expect(new Set(watches.map((r) => r.callId)).size).toBe(1);
+    expect(new Set(watches.map((r) => r.stream)).size).toBe(3);
   });
 
   it("follows a watch to the leader and waits out a not-ready leader", async () => {
