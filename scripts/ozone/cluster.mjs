@@ -152,6 +152,8 @@ function parseArgs(argv) {
   if (!['up', 'down', 'status'].includes(command)) throw new UsageError(`unknown command ${command ?? '(none)'}`);
   if (!(opts.timeoutSec > 0)) throw new UsageError('--timeout wants a positive number of seconds');
   if (!/^\d+[kmg]$/i.test(opts.heap)) throw new UsageError('--heap wants a JVM size such as 512m');
+  // a state dir reached through a symlink is the cluster at its target (daemons are found by that path)
+  if (fs.existsSync(opts.dir)) opts.dir = fs.realpathSync(opts.dir);
   return opts;
 }
 
