@@ -299,6 +299,20 @@ describe("ratis client: watch for commit", () => {
     expect(g.received.filter((r) => r.kind === "unordered")).toHaveLength(1);
   });
 
+  it("once a peer was found behind, watches at MAJORITY_COMMITTED: no wait for the dead peer at every commit point", async () => {
+    const g = await startGroup(A);
+    // C stopped answering: an ALL_COMMITTED watch is never satisfied (here: answered NotReplicated)
+    g.script = (r) =>
+      r.kind === "unordered" && r.request.watch.replication === "ALL_COMMITTED" ? { kind: "notReplicated", commitIndexes: { [A]: 9, [B]: 9, [C]: 1 } } : { kind: "default" };
+    const c = newClient(g);
+    expect(await c.watchForCommit(9)).toEqual({ index: 9, failedPeers: [C] });
+    expect(await c.watchForCommit(12)).toEqual({ index: 12, failedPeers: [] });
+    expect(g.received.filter((r) => r.kind === "unordered").map((r) => [r.request.watch.replication, Number(r.request.watch.index)])).toEqual([
+      ["ALL_COMMITTED", 9],
+      ["MAJORITY_COMMITTED", 12],
+    ]);
+  });
+
   it("answers at once when the replies already showed every peer past the index", async () => {
     const g = await startGroup(A);
     const c = newClient(g);

@@ -24,7 +24,8 @@
  * Watches go on the `unordered` stream, outside the window (AsyncImpl.watch -> UnorderedAsync);
  * replies there are matched by call id. watchForCommit() is Ozone's XceiverClientRatis
  * .watchForCommit: ALL_COMMITTED, and when that fails, the datanodes behind are reported and the
- * index is accepted at MAJORITY_COMMITTED.
+ * index is accepted at MAJORITY_COMMITTED (and, unlike Ozone's, later watches of this client go
+ * to MAJORITY_COMMITTED directly: see watchForCommit).
  */
 import { randomBytes } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
@@ -329,6 +330,8 @@ export class RatisClient {
 
   /** commit index per peer, from the replies (XceiverClientRatis.commitInfoMap) */
   private readonly commitIndexes = new Map<string, number>();
+  /** peers a watch found behind: from then on this client watches at MAJORITY_COMMITTED */
+  private readonly behind = new Set<string>();
 
   constructor(opts: RatisClientOptions) {
     if (opts.peers.length === 0) throw new TypeError("a Ratis group needs at least one peer");
@@ -391,6 +394,14 @@ export class RatisClient {
   async watchForCommit(index: number): Promise<WatchResult> {
     const known = this.replicatedMinCommitIndex();
     if (known >= index) return { index: known, failedPeers: [] };
+    if (this.behind.size > 0) {
+      // A peer is known behind (down, most likely): an ALL_COMMITTED watch would wait out the
+      // server's watch timeout (30 s) at every commit point, as Ozone's client does; S3 clients
+      // give up on a silent request after about 60 s. The majority is what the first failed
+      // watch accepted too; the peer behind was reported then.
+      await this.watch(index, "MAJORITY_COMMITTED");
+      return { index, failedPeers: [] };
+    }
     try {
       const reply = await this.watch(index, this.watchLevel);
       const updated = this.updateCommitIndexes(reply.commitInfos, this.watchLevel);
@@ -737,6 +748,7 @@ export class RatisClient {
       if (i.commitIndex < index) {
         failedPeers.push(i.peerId);
         this.commitIndexes.delete(i.peerId);
+        this.behind.add(i.peerId);
       }
     }
     return { index, failedPeers };
