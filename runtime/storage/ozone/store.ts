@@ -44,8 +44,9 @@ import {
 import { createHash } from "node:crypto";
 import { uploadChecksumType } from "../embedded/checksum.js";
 import { compareUtf8, normalizeEtag, validateKey } from "../keys.js";
+import { readReplicas } from "./block-reader.js";
 import { blockRefOf, type BlockWriter } from "./block-writer.js";
-import { DatanodeClients, DatanodeError, endpointsOf, readBlock, type BlockRef, type BlockStream, type DatanodeEndpoint } from "./datanode-client.js";
+import { DatanodeClients, DatanodeError, endpointsOf, type BlockRef, type BlockStream, type DatanodeEndpoint } from "./datanode-client.js";
 import { KeyWriter, type ExcludeList } from "./key-writer.js";
 import { RatisBlockWriter } from "./ratis-block-writer.js";
 import { mapRatisError, RatisChannels, RatisClient, ratisGroupOf } from "./ratis-client.js";
@@ -516,16 +517,9 @@ export class OzoneStore implements StorageClient {
           localID: String(id.localID),
           blockCommitSequenceId: String(loc.blockID.blockCommitSequenceId ?? "0"),
         };
-        const endpoints = endpointsOf(loc.pipeline);
-        if (endpoints.length === 0) throw new Error(`no datanode to read container ${block.containerID} block ${block.localID} from`);
-        const stream = this.shared.dn.open(endpoints[0]);
-        try {
-          const start = Math.max(from, blockStart) - blockStart + Number(loc.offset ?? 0);
-          const end = Math.min(to, blockEnd) - blockStart + Number(loc.offset ?? 0);
-          yield* readBlock(stream, block, start, end);
-        } finally {
-          stream.close();
-        }
+        const start = Math.max(from, blockStart) - blockStart + Number(loc.offset ?? 0);
+        const end = Math.min(to, blockEnd) - blockStart + Number(loc.offset ?? 0);
+        yield* readReplicas((endpoint) => this.shared.dn.open(endpoint), endpointsOf(loc.pipeline), block, start, end);
       }
       blockStart += length;
       if (blockStart > to) return;
