@@ -313,6 +313,34 @@ describe("ratis client: watch for commit", () => {
     ]);
   });
 
+  it("starts at MAJORITY_COMMITTED for peers another client found behind, reports them once, and tells of peers it finds behind", async () => {
+    const g = await startGroup(A);
+    g.script = (r) => (r.kind === "unordered" ? { kind: "watched", commitIndexes: { [A]: 20, [B]: 20, [C]: 1 } } : { kind: "default" });
+    const c = newClient(g, { behind: [C, "not-a-member"] });
+    expect(await c.watchForCommit(9)).toEqual({ index: 9, failedPeers: [C] });
+    expect(await c.watchForCommit(12)).toEqual({ index: 12, failedPeers: [] });
+    expect(g.received.filter((r) => r.kind === "unordered").map((r) => r.request.watch.replication)).toEqual(["MAJORITY_COMMITTED", "MAJORITY_COMMITTED"]);
+    c.close();
+
+    const told: string[][] = [];
+    g.script = (r) => (r.kind === "unordered" ? { kind: "notReplicated", commitIndexes: { [A]: 9, [B]: 2, [C]: 9 } } : { kind: "default" });
+    const fresh = newClient(g, { onBehind: (peers) => told.push(peers) });
+    expect(await fresh.watchForCommit(9)).toEqual({ index: 9, failedPeers: [B] });
+    expect(told).toEqual([[B]]);
+  });
+
+  it("takes a follower's commit index -1 (2^64-1 on the wire, a restarted peer) as behind, without failing", async () => {
+    const g = await startGroup(A);
+    g.unknownCommitIndex.add(C);
+    g.script = (r) =>
+      r.kind === "unordered" && r.request.watch.replication === "ALL_COMMITTED" ? { kind: "notReplicated", commitIndexes: { [A]: 2, [B]: 2 } } : { kind: "default" };
+    const c = newClient(g);
+    await c.send(Buffer.from("a"));
+    const { logIndex } = await c.send(Buffer.from("b"));
+    expect(c.replicatedMinCommitIndex()).toBe(-1);
+    expect(await c.watchForCommit(logIndex)).toEqual({ index: 2, failedPeers: [C] });
+  });
+
   it("answers at once when the replies already showed every peer past the index", async () => {
     const g = await startGroup(A);
     const c = newClient(g);

@@ -121,10 +121,15 @@ export class FakeRatisGroup {
   /** awaited before a watch is answered (a test holds watches with it) */
   beforeWatchReply: () => Promise<void> = async () => {};
 
+  /** peers the leader reports with commit index -1 (2^64-1 on the wire): not heard from since it started */
+  readonly unknownCommitIndex = new Set<string>();
+
   commitInfos(indexes?: Record<string, number>): Msg[] {
     return [...this.addresses.keys()].map((id) => ({
       server: { id: Buffer.from(id), clientAddress: this.addresses.get(id) },
-      commitIndex: indexes?.[id] ?? (id === this.leader ? this.log.length : Math.max(0, this.log.length - this.followerLag)),
+      commitIndex: this.unknownCommitIndex.has(id)
+        ? "18446744073709551615"
+        : (indexes?.[id] ?? (id === this.leader ? this.log.length : Math.max(0, this.log.length - this.followerLag))),
     }));
   }
 

@@ -197,6 +197,10 @@ export interface RatisClientOptions {
   watchLevel?: "ALL_COMMITTED" | "MAJORITY_COMMITTED";
   /** clock for deadlines (tests) */
   now?: () => number;
+  /** peers already known behind (found by another client of the gateway, e.g. a stopped datanode) */
+  behind?: Iterable<string>;
+  /** told the peers a watch finds behind, so that later clients start knowing them */
+  onBehind?: (peers: string[]) => void;
 }
 
 /** An ordered request of the sliding window. */
@@ -257,7 +261,17 @@ function newClientId(): Buffer {
   return b;
 }
 
+/** Ratis' "no index yet" (RaftLog.INVALID_LOG_INDEX, -1), which a uint64 field carries as 2^64-1 */
+const UNKNOWN_INDEX = -1;
+
+/**
+ * A uint64 of a reply. A leader reports a follower it has not heard from since it (re)started
+ * with commit index -1, on the wire 2^64-1 (seen live: a datanode restarted under a write); that
+ * and any other value past 2^53 is UNKNOWN_INDEX, behind every real index.
+ */
 function u64(v: unknown): number {
+  const n = typeof v === "string" && v.length >= 16 ? Number(v) : undefined;
+  if (n !== undefined && !Number.isSafeInteger(n)) return UNKNOWN_INDEX;
   return toNumber(v as string | undefined, 0);
 }
 
@@ -332,6 +346,9 @@ export class RatisClient {
   private readonly commitIndexes = new Map<string, number>();
   /** peers a watch found behind: from then on this client watches at MAJORITY_COMMITTED */
   private readonly behind = new Set<string>();
+  private readonly onBehind: ((peers: string[]) => void) | undefined;
+  /** peers behind already returned as failedPeers */
+  private readonly reported = new Set<string>();
 
   constructor(opts: RatisClientOptions) {
     if (opts.peers.length === 0) throw new TypeError("a Ratis group needs at least one peer");
@@ -347,6 +364,8 @@ export class RatisClient {
     this.retryMaxMs = opts.retryMaxMs ?? 5_000;
     this.watchLevel = opts.watchLevel ?? "ALL_COMMITTED";
     this.now = opts.now ?? Date.now;
+    for (const p of opts.behind ?? []) if (this.peers.some((x) => x.id === p)) this.behind.add(p);
+    this.onBehind = opts.onBehind;
   }
 
   /** The peer requests go to now. */
@@ -399,8 +418,11 @@ export class RatisClient {
       // server's watch timeout (30 s) at every commit point, as Ozone's client does; S3 clients
       // give up on a silent request after about 60 s. The majority is what the first failed
       // watch accepted too; the peer behind was reported then.
-      await this.watch(index, "MAJORITY_COMMITTED");
-      return { index, failedPeers: [] };
+      const reply = await this.watch(index, "MAJORITY_COMMITTED");
+      // still behind: reported (once per client), for this key's next allocation to avoid them
+      const failedPeers = reply.commitInfos.filter((i) => this.behind.has(i.peerId) && i.commitIndex < index && !this.reported.has(i.peerId)).map((i) => i.peerId);
+      for (const p of failedPeers) this.reported.add(p);
+      return { index, failedPeers };
     }
     try {
       const reply = await this.watch(index, this.watchLevel);
@@ -472,7 +494,12 @@ export class RatisClient {
         onFailure(stream, { error: new RatisError(`Ratis peer ${peerId}: undecodable reply: ${(e as Error).message}`, "UNAVAILABLE") });
         return;
       }
-      onReply(stream, reply);
+      try {
+        onReply(stream, reply);
+      } catch (e) {
+        // a reply this client cannot make sense of fails the stream, never the process (this runs in a gRPC callback)
+        onFailure(stream, { error: new RatisError(`Ratis peer ${peerId}: unusable reply: ${(e as Error).message}`, "UNAVAILABLE") });
+      }
     });
     call.on("error", (e: grpc.ServiceError) => onFailure(stream, this.streamError(peerId, e)));
     call.on("end", () => onFailure(stream, { error: new RatisError(`Ratis peer ${peerId}: stream ended`, "UNAVAILABLE") }));
@@ -553,17 +580,22 @@ export class RatisClient {
     if (call.seqNum === this.firstSeqNum) this.firstReplied = true;
     this.orderedFailures = 0;
     this.replied.push(call.callId);
-    const failure = replyException(reply, `Ratis call ${call.callId} on ${stream.peerId}`);
-    if (failure) call.reject(failure);
-    else {
-      const commitInfos = commitInfosOf(reply);
-      this.updateCommitIndexes(commitInfos, this.watchLevel);
-      call.resolve({
-        content: Buffer.from(((reply.message as OzoneMessage | undefined)?.content as Buffer | undefined) ?? []),
-        logIndex: u64(reply.logIndex),
-        replierId: Buffer.from((rpc.replyId as Buffer | undefined) ?? []).toString("utf8"),
-        commitInfos,
-      });
+    try {
+      const failure = replyException(reply, `Ratis call ${call.callId} on ${stream.peerId}`);
+      if (failure) call.reject(failure);
+      else {
+        const commitInfos = commitInfosOf(reply);
+        this.updateCommitIndexes(commitInfos, this.watchLevel);
+        call.resolve({
+          content: Buffer.from(((reply.message as OzoneMessage | undefined)?.content as Buffer | undefined) ?? []),
+          logIndex: u64(reply.logIndex),
+          replierId: Buffer.from((rpc.replyId as Buffer | undefined) ?? []).toString("utf8"),
+          commitInfos,
+        });
+      }
+    } catch (e) {
+      // answered, but not in a form this client reads: that request fails, the window goes on
+      call.reject(new RatisError(`Ratis call ${call.callId} on ${stream.peerId}: unusable reply: ${(e as Error).message}`, "REPLY_EXCEPTION"));
     }
     this.pump();
   }
@@ -749,8 +781,10 @@ export class RatisClient {
         failedPeers.push(i.peerId);
         this.commitIndexes.delete(i.peerId);
         this.behind.add(i.peerId);
+        this.reported.add(i.peerId);
       }
     }
+    if (failedPeers.length > 0) this.onBehind?.(failedPeers);
     return { index, failedPeers };
   }
 }

@@ -118,6 +118,13 @@ function notWritable(label: string, storageClass: string): StorageError {
   );
 }
 
+/**
+ * How long a datanode a Ratis watch found behind is assumed to still be: writes to its pipelines
+ * meanwhile accept the majority without first waiting for it. Long enough to cover a burst of
+ * writes, short enough that a datanode back up soon gets full ALL_COMMITTED watches again.
+ */
+const LAGGING_MEMORY_MS = 60_000;
+
 /** EC needs striping across datanodes, which this gateway does not do (yet). */
 function writable(type: unknown): boolean {
   return type === undefined || type === "STAND_ALONE" || type === "RATIS";
@@ -128,6 +135,8 @@ interface Shared {
   dn: Datanodes;
   /** channels to datanodes' Ratis client ports, shared by the Raft groups (pipelines) written to */
   ratis: RatisChannels;
+  /** datanodes a Ratis watch found behind (most likely down), until when to assume they still are */
+  lagging: Map<string, number>;
   requestTimeoutMs: number;
   volume: string;
   replication: Map<string, Replication>;
@@ -141,6 +150,7 @@ export function openOzoneStore(opts: OzoneStoreOptions): OzoneStore {
     om: new OmClient({ addresses: opts.omAddresses, timeoutMs: opts.requestTimeoutMs, clientId: `s3gw-${randomUUID()}` }),
     dn: opts.datanodes ?? new DatanodeClients(opts.requestTimeoutMs),
     ratis: new RatisChannels(),
+    lagging: new Map(),
     requestTimeoutMs: opts.requestTimeoutMs,
     volume: opts.volume,
     replication,
@@ -405,6 +415,13 @@ export class OzoneStore implements StorageClient {
     }
   }
 
+  /** Datanodes recently found behind (and forgets those found long enough ago). */
+  private laggingDatanodes(): string[] {
+    const now = Date.now();
+    for (const [peer, until] of this.shared.lagging) if (until <= now) this.shared.lagging.delete(peer);
+    return [...this.shared.lagging.keys()];
+  }
+
   /** The writer for an allocated block: by its pipeline's replication type. */
   private openBlock(location: OmMessage, storageClass: string): BlockWriter {
     const pipeline = location.pipeline as OmMessage | undefined;
@@ -420,6 +437,12 @@ export class OzoneStore implements StorageClient {
         requestTimeoutMs: this.shared.requestTimeoutMs,
         watchTimeoutMs: this.shared.requestTimeoutMs,
         deadlineMs: 2 * this.shared.requestTimeoutMs,
+        // a datanode found behind by one write is assumed behind by the next for a while: each
+        // new block would otherwise wait out a 30 s ALL_COMMITTED watch before finding it again
+        behind: this.laggingDatanodes(),
+        onBehind: (peers) => {
+          for (const p of peers) this.shared.lagging.set(p, Date.now() + LAGGING_MEMORY_MS);
+        },
       });
       return new RatisBlockWriter(client, block, group.peers[0]!.id);
     }
