@@ -146,6 +146,52 @@ describe("RATIS blocks", () => {
     expect(bytesOf(containers, locations).equals(data)).toBe(true);
   });
 
+  it("goes on writing while a commit point's watch is pending (one point at a time)", async () => {
+    const containers = new FakeContainers();
+    const g = await startGroup(GROUP_1, containers);
+    g.followerLag = 3;
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    g.beforeWatchReply = () => held;
+    const alloc = allocator(200 * KiB, [g]);
+    const w = new KeyWriter({ preallocated: [], allocate: alloc.allocate, openBlock: openRatisBlock, commitEvery: 40 * KiB });
+    const data = randomBytes(150 * KiB);
+    const done = writeAll(w, data, 16 * KiB);
+    // the first point (48 KiB) waits for its watch; the next interval is written meanwhile, and
+    // the second point waits for the first
+    await until(() => containers.applied.includes(`PutBlock 101/1 size=${96 * KiB}`) || containers.applied.filter((a) => a.startsWith("WriteChunk")).length >= 6);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(g.received.filter((r) => r.kind === "unordered")).toHaveLength(1);
+    expect(containers.applied).toContain(`WriteChunk 101/1 @${80 * KiB}+${16 * KiB}`);
+    expect(containers.applied).not.toContain(`PutBlock 101/1 size=${96 * KiB}`);
+    release();
+    const locations = await done;
+    expect(bytesOf(containers, locations).equals(data)).toBe(true);
+  });
+
+  it("rewrites everything since the last settled point when a later point fails after more chunks went out", async () => {
+    const containers = new FakeContainers();
+    const g = await startGroup(GROUP_1, containers);
+    // the second commit point's PutBlock is refused (the container closed meanwhile)
+    g.script = (r) => {
+      const cmd = r.kind === "ordered" ? commandOf(r) : undefined;
+      if (cmd?.cmdType === "PutBlock" && cmd.containerID === "101" && Number(cmd.putBlock.blockData.size) > 48 * KiB) {
+        return { kind: "stateMachine", className: CONTAINER_NOT_OPEN, message: "Container 101 in CLOSING state" };
+      }
+      return { kind: "default" };
+    };
+    const alloc = allocator(200 * KiB, [g]);
+    const w = new KeyWriter({ preallocated: [], allocate: alloc.allocate, openBlock: openRatisBlock, commitEvery: 40 * KiB });
+    const data = randomBytes(150 * KiB);
+    const locations = await writeAll(w, data, 16 * KiB);
+    expect(w.relocations).toBe(1);
+    expect(locations.map((l) => [l.blockID.containerBlockID.containerID, Number(l.length)])).toEqual([
+      ["101", 48 * KiB],
+      ["102", 102 * KiB],
+    ]);
+    expect(bytesOf(containers, locations).equals(data)).toBe(true);
+  });
+
   it("moves the bytes not yet committed to a block in another container when the container refuses (ContainerNotOpen)", async () => {
     const containers = new FakeContainers();
     const g = await startGroup(GROUP_1, containers);

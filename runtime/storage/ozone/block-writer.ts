@@ -31,13 +31,19 @@ export interface BlockWriter {
   readonly written: number;
   /** bytes the block durably holds (acknowledged by a PutBlock, and for RATIS committed by the group) */
   readonly committed: number;
+  /** bytes covered by the last commit point started (for RATIS, its PutBlock and watch may still be pending) */
+  readonly commitPoint: number;
   /** the block as the OM must be told at commit: its committed bytes only */
   readonly location: OmMessage;
   /** datanodes found behind (a RATIS follower that did not commit): the next allocation avoids them */
   readonly laggingDatanodes: readonly string[];
   /** Queues a WriteChunk (at most CHUNK_SIZE bytes); waits while too many are unanswered. The buffer must not be reused. */
   writeChunk(data: Buffer): Promise<void>;
-  /** Waits for every chunk, then PutBlock with the whole chunk list: the bytes so far are the block's. */
+  /**
+   * A commit point: PutBlock with the whole chunk list. With `eof`, resolves once every byte
+   * written is `committed`; without, it may resolve as soon as the point is started (`committed`
+   * catches up later; a failure then comes out of a later call).
+   */
   commit(eof: boolean): Promise<void>;
   /** What `err` (thrown by this writer) means; undefined when another block would not help. */
   failureScope(err: unknown): FailureScope | undefined;

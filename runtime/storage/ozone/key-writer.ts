@@ -6,7 +6,8 @@
  * commit go to a new block, allocated with an exclude list (containers, pipelines, datanodes)
  * so that the OM places it elsewhere. The failed block keeps what it had committed. How a block
  * is written (STAND_ALONE or RATIS) is the block writer's business (block-writer.ts). Memory:
- * the chunks since the last commit (at most COMMIT_EVERY plus one chunk).
+ * the chunks the block does not durably hold yet (at most two commit intervals plus a chunk: a
+ * RATIS block's commit point may still be settling while the next interval is written).
  */
 import type { BlockWriter, FailureScope } from "./block-writer.js";
 import { CHUNK_SIZE } from "./datanode-client.js";
@@ -45,8 +46,8 @@ export class KeyWriter {
   private writer: BlockWriter | undefined;
   private location: OmMessage | undefined;
   private blockSize = 0;
-  /** chunks of the current block since its last commit */
-  private uncommitted: Buffer[] = [];
+  /** chunks of the current block not yet committed, with the block offset each ends at */
+  private uncommitted: { end: number; chunk: Buffer }[] = [];
   readonly exclude: ExcludeList = { datanodes: [], containerIds: [], pipelineIds: [] };
   /** how many times a block was given up for another */
   relocations = 0;
@@ -63,7 +64,7 @@ export class KeyWriter {
   async write(chunk: Buffer): Promise<void> {
     await this.guard(async () => {
       if (this.writer === undefined) await this.openBlock();
-      this.uncommitted.push(chunk);
+      this.uncommitted.push({ end: this.writer!.written + chunk.length, chunk });
       await this.writer!.writeChunk(chunk);
       await this.afterWrite();
     });
@@ -85,10 +86,17 @@ export class KeyWriter {
     const w = this.writer!;
     if (w.written >= this.blockSize) {
       await this.closeBlock();
-    } else if (w.written - w.committed >= (this.opts.commitEvery ?? COMMIT_EVERY)) {
+    } else if (w.written - w.commitPoint >= (this.opts.commitEvery ?? COMMIT_EVERY)) {
       await this.commit(w, false);
-      this.uncommitted = [];
     }
+    this.forgetCommitted(w);
+  }
+
+  /** Drops the copies of chunks the block now durably holds. */
+  private forgetCommitted(w: BlockWriter): void {
+    let n = 0;
+    while (n < this.uncommitted.length && this.uncommitted[n]!.end <= w.committed) n++;
+    if (n > 0) this.uncommitted.splice(0, n);
   }
 
   /** A commit point; datanodes the block found behind are avoided from now on. */
@@ -160,7 +168,8 @@ export class KeyWriter {
       failed.close();
       if (failed.committed > 0) this.done.push(failed.location);
       this.avoid(failed, scope);
-      const replay = this.uncommitted;
+      this.forgetCommitted(failed);
+      const replay = this.uncommitted.map((u) => u.chunk);
       this.uncommitted = [];
       this.writer = undefined;
       // nothing to move (the block had committed all it got): the next write opens a block
@@ -168,7 +177,7 @@ export class KeyWriter {
       try {
         await this.openBlock();
         for (const chunk of replay) {
-          this.uncommitted.push(chunk);
+          this.uncommitted.push({ end: this.writer!.written + chunk.length, chunk });
           await this.writer!.writeChunk(chunk);
         }
         await this.afterWrite();

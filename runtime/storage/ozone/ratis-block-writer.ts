@@ -9,6 +9,11 @@
  *   group has committed it (ALL_COMMITTED, or the majority with the peers behind reported). The
  *   bytes of a commit point count as the block's only after the watch: until then the key
  *   writer keeps them, to write them elsewhere if the group fails.
+ * - a commit point inside the block does not stop the stream: its PutBlock goes behind the
+ *   WriteChunks (the Raft log keeps the order) and the next chunks go on while its answers and
+ *   watch come (as BlockOutputStream's asynchronous PutBlock). One point may be pending when the
+ *   next starts, which waits for it: at most two commit intervals are held for rewriting. The
+ *   block's last point (eof) waits for everything.
  * Failures (KeyOutputStream.handleException): a container exception (closed, unhealthy...)
  * means another container; anything else from the group (no leader, group gone, timeouts)
  * means another pipeline.
@@ -27,6 +32,11 @@ export class RatisBlockWriter implements BlockWriter {
   private readonly commands: BlockCommands;
   private readonly inFlight: Promise<OmMessage>[] = [];
   readonly laggingDatanodes: string[] = [];
+  /** the pending commit point: resolves once its bytes are committed */
+  private pending: Promise<void> | undefined;
+  /** a commit point failed: every later call fails with it */
+  private failure: unknown;
+  private point = 0;
 
   constructor(
     private readonly client: RatisClient,
@@ -46,6 +56,9 @@ export class RatisBlockWriter implements BlockWriter {
   get committed(): number {
     return this.commands.committed;
   }
+  get commitPoint(): number {
+    return this.point;
+  }
   get location(): OmMessage {
     return this.commands.location;
   }
@@ -62,6 +75,7 @@ export class RatisBlockWriter implements BlockWriter {
   }
 
   async writeChunk(data: Buffer): Promise<void> {
+    if (this.failure !== undefined) throw this.failure;
     const p = this.send("WriteChunk", this.commands.writeChunk(data)).then((r) => r.response);
     p.catch(() => {}); // observed below; a rejection must not go unhandled meanwhile
     this.inFlight.push(p);
@@ -69,13 +83,36 @@ export class RatisBlockWriter implements BlockWriter {
   }
 
   async commit(eof: boolean): Promise<void> {
-    // a PutBlock must list only chunks the group took: wait for them first
-    await Promise.all(this.inFlight.splice(0));
+    if (this.failure !== undefined) throw this.failure;
+    // one point pending at most: the bytes held for rewriting stay bounded
+    if (this.pending !== undefined) await this.pending;
     const upTo = this.commands.written;
-    const { response, logIndex } = await this.send("PutBlock", this.commands.putBlock(eof));
-    const watched = await this.client.watchForCommit(logIndex);
-    this.laggingDatanodes.push(...watched.failedPeers);
-    this.commands.committedBy(response, upTo, logIndex);
+    this.point = upTo;
+    const chunks = this.inFlight.splice(0);
+    const putBlock = this.send("PutBlock", this.commands.putBlock(eof));
+    putBlock.catch(() => {}); // observed in settle
+    const settle = async () => {
+      // the point holds only if every chunk it lists was taken too (a chunk refused while its
+      // PutBlock went through would leave a hole the OM's length must not cover)
+      await Promise.all(chunks);
+      const { response, logIndex } = await putBlock;
+      const watched = await this.client.watchForCommit(logIndex);
+      this.laggingDatanodes.push(...watched.failedPeers);
+      this.commands.committedBy(response, upTo, logIndex);
+    };
+    const pending = settle().then(
+      () => {
+        if (this.pending === pending) this.pending = undefined;
+      },
+      (err: unknown) => {
+        this.failure ??= err;
+        if (this.pending === pending) this.pending = undefined;
+        throw err;
+      },
+    );
+    pending.catch(() => {}); // a later call reports it
+    this.pending = pending;
+    if (eof) await pending;
   }
 
   failureScope(err: unknown): FailureScope | undefined {

@@ -33,6 +33,9 @@ export class StandaloneBlockWriter implements BlockWriter {
   get committed(): number {
     return this.commands.committed;
   }
+  get commitPoint(): number {
+    return this.commands.committed;
+  }
   get location(): OmMessage {
     return this.commands.location;
   }
