@@ -1,12 +1,15 @@
 #!/usr/bin/env node
-// A real single-node Apache Ozone 2.2.0 cluster (SCM, OM, one datanode, optionally Ozone's own
-// Java S3 gateway) run from the published Maven Central jars, for tests and for trying the
-// Ozone storage backend (issue 3). Plain Node, no dependencies; needs `java` (8+, 17 tested)
-// and `mvn` on PATH. See docs/ozone-backend-notes.md §1 for where the facts below come from.
+// A real Apache Ozone 2.2.0 cluster on one machine (SCM, OM, one or more datanodes, optionally
+// Ozone's own Java S3 gateway) run from the published Maven Central jars, for tests and for
+// trying the Ozone storage backend (issues 3 and 8). Plain Node, no dependencies; needs `java`
+// (8+, 17 tested) and `mvn` on PATH. See docs/ozone-backend-notes.md §1 for where the facts
+// below come from.
 //
-//   node scripts/ozone/cluster.mjs up [--dir DIR] [--s3g] [--timeout SEC] [--heap SIZE] [--set KEY=VALUE]...
+//   node scripts/ozone/cluster.mjs up [--dir DIR] [--datanodes N] [--s3g] [--timeout SEC] [--heap SIZE] [--set KEY=VALUE]...
 //   node scripts/ozone/cluster.mjs down [--dir DIR] [--purge]
 //   node scripts/ozone/cluster.mjs status [--dir DIR]
+//   node scripts/ozone/cluster.mjs datanode stop|start I [--dir DIR]
+//   node scripts/ozone/cluster.mjs shell [--dir DIR] ARGS...     (Ozone's `ozone sh ARGS...`)
 //
 // `up` is idempotent and quiet: progress goes to stderr only when a step is slow; stdout gets
 // the result, whose LAST line is the OM gRPC address `127.0.0.1:<port>` (with --s3g the line
@@ -29,11 +32,13 @@ const PROBE_SOURCE = path.join(SCRIPT_DIR, 'WriteProbe.java');
 const MARKER_FILE = 'OZONE-CLUSTER-STATE';
 const LOOPBACK = '127.0.0.1';
 
-const DEFAULTS = { timeoutSec: 180, heap: '512m', stopTimeoutMs: 30_000, slowMs: 2_000 };
+const DEFAULTS = { timeoutSec: 180, heap: '512m', stopTimeoutMs: 30_000, slowMs: 2_000, datanodes: 1 };
 
 // ---------------------------------------------------------------------------------------------
-// What runs, in start order (the datanode starts right after SCM, so it registers while OM
-// initialises). `down` stops in reverse: s3g, OM, datanode, SCM; about 2-5 s each.
+// What runs, in start order (the datanodes start right after SCM, so they register while OM
+// initialises). `down` stops in reverse: s3g, OM, datanodes, SCM; about 2-5 s each.
+// DAEMONS is keyed by kind; a cluster has one daemon of each kind but `dn`, of which it has
+// `datanodes` (see datanodeNames).
 
 const DAEMONS = {
   scm: {
@@ -55,9 +60,19 @@ const DAEMONS = {
     mainClass: 'org.apache.hadoop.ozone.s3.Gateway',
   },
 };
-const CORE = ['scm', 'dn', 'om'];
 // The readiness probe (WriteProbe.java) runs against the plain client library.
 const CLASSPATHS = { ...Object.fromEntries(Object.entries(DAEMONS).map(([k, v]) => [k, v.artifact])), probe: 'ozone-client' };
+// Ozone's `ozone sh` (OzoneShell), resolved on first use only: clusters made before it existed
+// keep their cached daemon classpaths.
+const SHELL = { artifact: 'ozone-cli-shell', mainClass: 'org.apache.hadoop.ozone.shell.OzoneShell' };
+
+/** Datanode i (from 1): `dn` for the first (the name a one-datanode cluster always had), then dn2, dn3... */
+const datanodeName = (i) => (i === 1 ? 'dn' : `dn${i}`);
+const datanodeNames = (state) => Array.from({ length: state.datanodes ?? 1 }, (_, i) => datanodeName(i + 1));
+const kindOf = (name) => (/^dn\d*$/.test(name) ? 'dn' : name);
+/** What must run for the cluster to be up, in start order. */
+const coreNames = (state) => ['scm', ...datanodeNames(state), 'om'];
+const daemonNames = (state) => [...coreNames(state), 's3g'];
 
 // Every port the daemons open that configuration can move, all picked free on first `up` and kept
 // for the life of the state dir (SCM records the datanode's ports in its pipelines).
@@ -69,7 +84,8 @@ const CLASSPATHS = { ...Object.fromEntries(Object.entries(DAEMONS).map(([k, v]) 
 // the port free on every interface. Everything else binds 127.0.0.1 (address + bind-host keys)
 // and is found by binding 127.0.0.1:0. Checked with `ss -ltnp` on a running 2.2.0 cluster: 19
 // listeners, 9 of them wildcard, none on a port this table does not set. Defaults in comments.
-const PORTS = [
+// Every datanode has its own set of DATANODE_PORTS, named after it: dnStandalone, dn2Standalone...
+const CLUSTER_PORTS = [
   // SCM
   ['scmClient', 'loopback'], // ozone.scm.client.port 9860 (Hadoop RPC)
   ['scmBlock', 'loopback'], // ozone.scm.block.client.port 9863
@@ -85,22 +101,29 @@ const PORTS = [
   ['omHttps', 'loopback'], // 9875, not opened under HTTP_ONLY
   ['omRatis', 'wildcard'], // ozone.om.ratis.port 9872
   ['omGrpc', 'wildcard'], // ozone.om.grpc.port 8981: what the TypeScript backend talks to
-  // Datanode
-  ['dnStandalone', 'wildcard'], // hdds.container.ipc.port 9859: the gRPC data path (STAND_ALONE)
-  ['dnRatisIpc', 'wildcard'], // hdds.container.ratis.ipc.port 9858 (RATIS pipelines)
-  ['dnRatisAdmin', 'wildcard'], // hdds.container.ratis.admin.port 9857
-  ['dnRatisServer', 'wildcard'], // hdds.container.ratis.server.port 9856
-  ['dnRatisDatastream', 'wildcard'], // hdds.container.ratis.datastream.port 9855, opened only with datastream on
-  ['dnReplication', 'wildcard'], // hdds.datanode.replication.port 9886
-  ['dnHttp', 'loopback'], // hdds.datanode.http-address 9882
-  ['dnHttps', 'loopback'], // 9883, not opened under HTTP_ONLY
-  ['dnClient', 'loopback'], // hdds.datanode.client.port 19864 (Hadoop RPC)
   // Java S3 gateway (picked always, so a later `up --s3g` needs no new config)
   ['s3gHttp', 'loopback'], // ozone.s3g.http-address 9878
   ['s3gHttps', 'loopback'], // 9879, not opened under HTTP_ONLY
   ['s3gAdminHttp', 'loopback'], // ozone.s3g.webadmin.http-address 19878
   ['s3gAdminHttps', 'loopback'], // 19879, not opened under HTTP_ONLY
 ];
+const DATANODE_PORTS = [
+  ['Standalone', 'wildcard'], // hdds.container.ipc.port 9859: the gRPC data path (STAND_ALONE)
+  ['RatisIpc', 'wildcard'], // hdds.container.ratis.ipc.port 9858: Ratis clients (RATIS pipelines)
+  ['RatisAdmin', 'wildcard'], // hdds.container.ratis.admin.port 9857
+  ['RatisServer', 'wildcard'], // hdds.container.ratis.server.port 9856: datanode to datanode
+  ['RatisDatastream', 'wildcard'], // hdds.container.ratis.datastream.port 9855, opened only with datastream on
+  ['Replication', 'wildcard'], // hdds.datanode.replication.port 9886
+  ['Http', 'loopback'], // hdds.datanode.http-address 9882
+  ['Https', 'loopback'], // 9883, not opened under HTTP_ONLY
+  ['Client', 'loopback'], // hdds.datanode.client.port 19864 (Hadoop RPC)
+];
+
+/** Every port of a cluster with `datanodes` datanodes: [name, scope]. */
+function portTable(datanodes) {
+  const dnPorts = Array.from({ length: datanodes }, (_, i) => DATANODE_PORTS.map(([suffix, scope]) => [`${datanodeName(i + 1)}${suffix}`, scope]));
+  return [...CLUSTER_PORTS, ...dnPorts.flat()];
+}
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers
@@ -130,7 +153,7 @@ function slowStep(msg) {
 function parseArgs(argv) {
   const [command, ...rest] = argv;
   const opts = { command, dir: path.join(PROJECT_ROOT, '.ozone'), s3g: false, purge: false,
-    timeoutSec: DEFAULTS.timeoutSec, heap: DEFAULTS.heap, set: [] };
+    timeoutSec: DEFAULTS.timeoutSec, heap: DEFAULTS.heap, set: [], datanodes: undefined, args: [] };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
     const value = () => {
@@ -138,6 +161,13 @@ function parseArgs(argv) {
       return rest[++i];
     };
     if (arg === '--dir') opts.dir = path.resolve(value());
+    // `shell`: everything after the options is Ozone's; `datanode`: stop|start and an index
+    else if (command === 'shell' && !arg.startsWith('--')) {
+      opts.args = rest.slice(i);
+      break;
+    } else if (command === 'datanode' && !arg.startsWith('--')) opts.args.push(arg);
+    else if (command === 'shell') throw new UsageError(`shell: only --dir comes before Ozone's arguments, got ${arg}`);
+    else if (arg === '--datanodes') opts.datanodes = Number(value());
     else if (arg === '--s3g') opts.s3g = true;
     else if (arg === '--purge') opts.purge = true;
     else if (arg === '--timeout') opts.timeoutSec = Number(value());
@@ -149,9 +179,18 @@ function parseArgs(argv) {
       opts.set.push([kv.slice(0, eq), kv.slice(eq + 1)]);
     } else throw new UsageError(`unknown option ${arg}`);
   }
-  if (!['up', 'down', 'status'].includes(command)) throw new UsageError(`unknown command ${command ?? '(none)'}`);
+  if (!['up', 'down', 'status', 'datanode', 'shell'].includes(command)) throw new UsageError(`unknown command ${command ?? '(none)'}`);
+  if (opts.datanodes !== undefined && !(Number.isInteger(opts.datanodes) && opts.datanodes >= 1 && opts.datanodes <= 9)) {
+    throw new UsageError('--datanodes wants a number from 1 to 9');
+  }
+  if (command === 'datanode' && !(opts.args.length === 2 && ['stop', 'start'].includes(opts.args[0]) && /^[1-9]$/.test(opts.args[1]))) {
+    throw new UsageError('datanode wants stop|start and the datanode\'s number (1 = the first)');
+  }
+  if (command === 'shell' && opts.args.length === 0) throw new UsageError('shell wants the arguments of `ozone sh` (e.g. key info /s3v/BUCKET/KEY)');
   if (!(opts.timeoutSec > 0)) throw new UsageError('--timeout wants a positive number of seconds');
   if (!/^\d+[kmg]$/i.test(opts.heap)) throw new UsageError('--heap wants a JVM size such as 512m');
+  // a state dir reached through a symlink is the cluster at its target (daemons are found by that path)
+  if (fs.existsSync(opts.dir)) opts.dir = fs.realpathSync(opts.dir);
   return opts;
 }
 
@@ -388,9 +427,9 @@ ${extra}  <artifactId>${artifactId}</artifactId>
  * official tarball's per-daemon classpaths were built (notes §1.2 fidelity check). The parent
  * imports Ozone's own version management (ozone-main BOM); without it ~40 jars drift.
  */
-function mavenPoms() {
+function mavenPoms(artifacts) {
   const files = {};
-  const modules = Object.keys(CLASSPATHS);
+  const modules = Object.keys(artifacts);
   files['pom.xml'] = `${pomHeader('ozone-cluster-classpaths', '  <groupId>local.ozone-cluster</groupId>\n  <version>1</version>\n')}
   <modules>
 ${modules.map((m) => `    <module>${m}</module>`).join('\n')}
@@ -409,9 +448,9 @@ ${modules.map((m) => `    <module>${m}</module>`).join('\n')}
   </dependencyManagement>
 </project>
 `;
-  for (const [module, artifact] of Object.entries(CLASSPATHS)) {
-    // The client library brings no SLF4J binding; the daemons get slf4j-reload4j from Ozone.
-    const binding = module === 'probe' ? `
+  for (const [module, artifact] of Object.entries(artifacts)) {
+    // The client libraries bring no SLF4J binding; the daemons get slf4j-reload4j from Ozone.
+    const binding = module === 'probe' || module === 'shell' ? `
     <dependency>
       <groupId>org.slf4j</groupId>
       <artifactId>slf4j-reload4j</artifactId>
@@ -455,11 +494,11 @@ const standInPom = () => `<?xml version="1.0" encoding="UTF-8"?>
 </project>
 `;
 
-function cachedClasspaths(L, inputsHash) {
-  const stamp = readJson(path.join(L.maven, 'classpaths.json'));
+function cachedClasspaths(mavenDir, artifacts, inputsHash) {
+  const stamp = readJson(path.join(mavenDir, 'classpaths.json'));
   if (!stamp || stamp.inputs !== inputsHash) return undefined;
   const out = {};
-  for (const module of Object.keys(CLASSPATHS)) {
+  for (const module of Object.keys(artifacts)) {
     const jars = stamp.classpaths[module];
     if (!jars?.length || !jars.every((j) => fs.existsSync(j))) return undefined;
     out[module] = jars;
@@ -467,21 +506,26 @@ function cachedClasspaths(L, inputsHash) {
   return out;
 }
 
-async function resolveClasspaths(L) {
-  const poms = mavenPoms();
+/**
+ * One runtime classpath per module of `artifacts` (module -> Ozone artifact), resolved in the
+ * Maven reactor `mavenDir` and cached there. The daemons' and the probe's live in DIR/maven; the
+ * shell's in DIR/maven/shell, resolved on its first use only.
+ */
+async function resolveClasspaths(L, artifacts = CLASSPATHS, mavenDir = L.maven) {
+  const poms = mavenPoms(artifacts);
   const inputsHash = createHash('sha256').update(JSON.stringify(poms)).update(process.env.MAVEN_OPTS ?? '').digest('hex');
-  const cached = cachedClasspaths(L, inputsHash);
+  const cached = cachedClasspaths(mavenDir, artifacts, inputsHash);
   if (cached) return cached;
 
   const done = slowStep(`resolving Ozone ${OZONE_VERSION} jars with Maven (the first run downloads ~270 MB into the local Maven repository; log: ${path.join(L.logs, 'maven.log')})`);
   for (const [file, text] of Object.entries(poms)) {
-    fs.mkdirSync(path.dirname(path.join(L.maven, file)), { recursive: true });
-    fs.writeFileSync(path.join(L.maven, file), text);
+    fs.mkdirSync(path.dirname(path.join(mavenDir, file)), { recursive: true });
+    fs.writeFileSync(path.join(mavenDir, file), text);
   }
   const mavenLog = path.join(L.logs, 'maven.log');
-  const buildClasspath = () => runToLog('mvn', ['-B', '-q', '-Dstyle.color=never', '-f', path.join(L.maven, 'pom.xml'),
+  const buildClasspath = () => runToLog('mvn', ['-B', '-q', '-Dstyle.color=never', '-f', path.join(mavenDir, 'pom.xml'),
     'dependency:build-classpath', '-Dmdep.includeScope=runtime', '-Dmdep.outputFile=classpath.txt'],
-  { cwd: L.maven, logFile: mavenLog });
+  { cwd: mavenDir, logFile: mavenLog });
 
   const logSize = () => (fs.existsSync(mavenLog) ? fs.statSync(mavenLog).size : 0);
   let from = logSize();
@@ -505,12 +549,12 @@ async function resolveClasspaths(L) {
     if (code !== 0) throw new ClusterError(`Maven failed to resolve the Ozone jars (exit ${code}):\n${tail(mavenLog, 40)}`);
   }
   const classpaths = {};
-  for (const module of Object.keys(CLASSPATHS)) {
-    const text = fs.readFileSync(path.join(L.maven, module, 'classpath.txt'), 'utf8').trim();
+  for (const module of Object.keys(artifacts)) {
+    const text = fs.readFileSync(path.join(mavenDir, module, 'classpath.txt'), 'utf8').trim();
     classpaths[module] = text.split(path.delimiter).filter(Boolean);
     if (!classpaths[module].length) throw new ClusterError(`Maven wrote an empty classpath for ${module}`);
   }
-  writeFileAtomic(path.join(L.maven, 'classpaths.json'), `${JSON.stringify({ inputs: inputsHash, classpaths }, null, 2)}\n`);
+  writeFileAtomic(path.join(mavenDir, 'classpaths.json'), `${JSON.stringify({ inputs: inputsHash, classpaths }, null, 2)}\n`);
   done();
   return classpaths;
 }
@@ -518,12 +562,12 @@ async function resolveClasspaths(L) {
 // ---------------------------------------------------------------------------------------------
 // (2) Ports and configuration
 
-async function pickPorts() {
+async function pickPorts(datanodes) {
   const servers = [];
   const ports = {};
   try {
     // All listeners stay open until every port is picked, so no two names get the same port.
-    for (const [name, scope] of PORTS) {
+    for (const [name, scope] of portTable(datanodes)) {
       const server = net.createServer();
       servers.push(server);
       await new Promise((resolve, reject) => {
@@ -539,9 +583,9 @@ async function pickPorts() {
 }
 
 /** Ports of a stopped cluster are reused on restart (the datanode's are recorded in SCM). */
-async function portsStillFree(ports) {
+async function portsStillFree(ports, datanodes) {
   const taken = [];
-  for (const [name, scope] of PORTS) {
+  for (const [name, scope] of portTable(datanodes)) {
     const server = net.createServer();
     const ok = await new Promise((resolve) => {
       server.once('error', () => resolve(false));
@@ -553,7 +597,60 @@ async function portsStillFree(ports) {
   return taken;
 }
 
-function ozoneSite(L, ports, extra) {
+/**
+ * A datanode's own settings: its ports and directories. The first datanode's are in the shared
+ * conf/ozone-site.xml (where a one-datanode cluster always had them); datanode `dn2` and later
+ * get a conf/<name>/ozone-site.xml of their own (confDirOf), with their metadata dir too.
+ */
+function datanodeProps(L, ports, name) {
+  const at = (port) => `${LOOPBACK}:${port}`;
+  const d = (sub) => path.join(L.data, sub);
+  const p = (suffix) => ports[`${name}${suffix}`];
+  return [
+    [`# Datanode ${name}: its ports and directories`],
+    ['hdds.container.ipc.port', p('Standalone'), 'datanode gRPC (STAND_ALONE data path); binds the wildcard address'],
+    ['hdds.container.ratis.ipc.port', p('RatisIpc'), 'what Ratis clients (RATIS keys) connect to'],
+    ['hdds.container.ratis.admin.port', p('RatisAdmin')],
+    ['hdds.container.ratis.server.port', p('RatisServer'), 'datanode-to-datanode Raft traffic'],
+    ['hdds.container.ratis.datastream.port', p('RatisDatastream')],
+    ['hdds.datanode.replication.port', p('Replication')],
+    ['hdds.datanode.http-address', at(p('Http'))],
+    ['hdds.datanode.http-bind-host', LOOPBACK],
+    ['hdds.datanode.https-address', at(p('Https'))],
+    ['hdds.datanode.https-bind-host', LOOPBACK],
+    ['hdds.datanode.client.address', at(p('Client'))],
+    ['hdds.datanode.client.bind.host', LOOPBACK],
+    ['hdds.datanode.client.port', p('Client')],
+    ['hdds.datanode.dir', d(name), 'mandatory in 2.2.0'],
+    ['hdds.container.ratis.datanode.storage.dir', d(`${name}-ratis`)],
+    ['ozone.scm.datanode.id.dir', d(`${name}-id`), 'datanode.id: who this datanode is to SCM'],
+    ...(name === 'dn' ? [] : [['ozone.metadata.dirs', d(`${name}-meta`)]]),
+  ];
+}
+
+/**
+ * Replication defaults: with three datanodes or more, Ozone's own (RATIS/THREE); with fewer, the
+ * STAND_ALONE/ONE the single-node test cluster has always had. `--set` overrides either.
+ */
+function replicationProps(datanodes) {
+  if (datanodes >= 3) {
+    return [
+      ['ozone.replication', 'THREE', 'Ozone\'s default, stated: client default (Java s3g PUT without storage class, ozone sh)'],
+      ['ozone.replication.type', 'RATIS'],
+      ['ozone.server.default.replication', 'THREE', 'OM fallback when neither key nor bucket says'],
+      ['ozone.server.default.replication.type', 'RATIS'],
+    ];
+  }
+  return [
+    ['ozone.replication', 'ONE', 'client default (Java s3g PUT without storage class, ozone sh)'],
+    ['ozone.replication.type', 'STAND_ALONE', 'the pure-gRPC data path the TypeScript backend uses'],
+    ['ozone.server.default.replication', 'ONE', 'OM fallback when neither key nor bucket says'],
+    ['ozone.server.default.replication.type', 'STAND_ALONE'],
+  ];
+}
+
+/** conf/ozone-site.xml, or with `datanode` set, that datanode's own copy (its ports and dirs instead of the first's). */
+function ozoneSite(L, ports, extra, datanodes, datanode = 'dn') {
   const at = (port) => `${LOOPBACK}:${port}`;
   const d = (sub) => path.join(L.data, sub);
   /** [key, value, why] */
@@ -585,19 +682,6 @@ function ozoneSite(L, ports, extra) {
     ['ozone.om.https-bind-host', LOOPBACK],
     ['ozone.om.ratis.port', ports.omRatis, 'the OM always runs Ratis, even alone'],
     ['ozone.om.grpc.port', ports.omGrpc, 'OM gRPC: what the TypeScript backend talks to; binds the wildcard address'],
-    ['hdds.container.ipc.port', ports.dnStandalone, 'datanode gRPC (STAND_ALONE data path); binds the wildcard address'],
-    ['hdds.container.ratis.ipc.port', ports.dnRatisIpc],
-    ['hdds.container.ratis.admin.port', ports.dnRatisAdmin],
-    ['hdds.container.ratis.server.port', ports.dnRatisServer],
-    ['hdds.container.ratis.datastream.port', ports.dnRatisDatastream],
-    ['hdds.datanode.replication.port', ports.dnReplication],
-    ['hdds.datanode.http-address', at(ports.dnHttp)],
-    ['hdds.datanode.http-bind-host', LOOPBACK],
-    ['hdds.datanode.https-address', at(ports.dnHttps)],
-    ['hdds.datanode.https-bind-host', LOOPBACK],
-    ['hdds.datanode.client.address', at(ports.dnClient)],
-    ['hdds.datanode.client.bind.host', LOOPBACK],
-    ['hdds.datanode.client.port', ports.dnClient],
     ['ozone.s3g.http-address', at(ports.s3gHttp)],
     ['ozone.s3g.http-bind-host', LOOPBACK],
     ['ozone.s3g.https-address', at(ports.s3gHttps)],
@@ -613,19 +697,15 @@ function ozoneSite(L, ports, extra) {
     ['ozone.scm.ha.ratis.storage.dir', d('scm-ratis')],
     ['ozone.om.db.dirs', d('om')],
     ['ozone.om.ratis.storage.dir', d('om-ratis')],
-    ['hdds.datanode.dir', d('dn'), 'mandatory in 2.2.0'],
-    ['hdds.container.ratis.datanode.storage.dir', d('dn-ratis')],
-    ['ozone.scm.datanode.id.dir', d('dn-id')],
 
-    ['# One node'],
-    ['hdds.scm.safemode.min.datanode', 1, 'default 3 would keep SCM in safe mode forever'],
+    ...datanodeProps(L, ports, datanode),
+
+    [`# ${datanodes === 1 ? 'One node' : `${datanodes} datanodes on one machine`}`],
+    ['hdds.scm.safemode.min.datanode', datanodes, 'every datanode registered (the default 3 would keep a one-node SCM in safe mode forever)'],
     ['hdds.scm.safemode.pipeline.creation', false],
     ['hdds.scm.wait.time.after.safemode.exit', '1s', 'default 5m delays background pipeline creation'],
     ['hdds.heartbeat.interval', '1s', 'default 30s; speeds up registration and safe-mode exit'],
-    ['ozone.replication', 'ONE', 'client default (Java s3g PUT without storage class, ozone sh)'],
-    ['ozone.replication.type', 'STAND_ALONE', 'the pure-gRPC data path the TypeScript backend uses'],
-    ['ozone.server.default.replication', 'ONE', 'OM fallback when neither key nor bucket says'],
-    ['ozone.server.default.replication.type', 'STAND_ALONE'],
+    ...replicationProps(datanodes),
     // A lone Ratis server still waits one election timeout (5 s) before it leads; SCM --init, SCM
     // and OM each paid that on every start.
     ['ozone.scm.ha.raft.server.rpc.first-election.timeout', '1s', 'SCM: default falls back to 5s'],
@@ -667,8 +747,8 @@ function ozoneSite(L, ports, extra) {
     return `  <property><name>${esc(key)}</name><value>${esc(value)}</value></property>${note}`;
   }).join('\n');
   return `<?xml version="1.0" encoding="UTF-8"?>
-<!-- Written by scripts/ozone/cluster.mjs for a single-node Ozone ${OZONE_VERSION} cluster in
-     ${comment(L.dir)}. Rewritten on every start from a stopped state: to change a setting
+<!-- Written by scripts/ozone/cluster.mjs for an Ozone ${OZONE_VERSION} cluster in
+     ${comment(L.dir)}${datanode === 'dn' ? '' : `, for its datanode ${datanode}`}. Rewritten on every start from a stopped state: to change a setting
      for good, give it to \`cluster.mjs up\` as a set option (KEY=VALUE). -->
 <configuration>
 ${body}
@@ -711,8 +791,18 @@ rootLogger.level = info
 rootLogger.appenderRef.audit.ref = AUDIT
 `;
 
+/** Where a daemon's ozone-site.xml is (first on its classpath): conf/, or conf/<name>/ for datanodes after the first. */
+function confDirOf(L, name) {
+  return kindOf(name) === 'dn' && name !== 'dn' ? path.join(L.conf, name) : L.conf;
+}
+
 function writeConf(L, state) {
-  writeFileAtomic(path.join(L.conf, 'ozone-site.xml'), ozoneSite(L, state.ports, state.settings));
+  const datanodes = state.datanodes ?? 1;
+  writeFileAtomic(path.join(L.conf, 'ozone-site.xml'), ozoneSite(L, state.ports, state.settings, datanodes));
+  for (const name of datanodeNames(state).slice(1)) {
+    fs.mkdirSync(confDirOf(L, name), { recursive: true });
+    writeFileAtomic(path.join(confDirOf(L, name), 'ozone-site.xml'), ozoneSite(L, state.ports, state.settings, datanodes, name));
+  }
   writeFileAtomic(path.join(L.conf, 'log4j.properties'), LOG4J);
   writeFileAtomic(path.join(L.conf, 'log4j2.properties'), LOG4J2_AUDIT);
 }
@@ -766,14 +856,14 @@ function jvmArgs(L, state, name, classpath, heap, shortLived = false) {
     `-Dozone.cluster.dir=${L.dir}`,
     `-Dozone.daemon=${name}`,
     // conf/ first: OzoneConfiguration loads ozone-site.xml from the classpath.
-    '-cp', [L.conf, ...classpath].join(path.delimiter),
+    '-cp', [confDirOf(L, name), ...classpath].join(path.delimiter),
   );
   return args;
 }
 
 /** Starts a daemon detached (own process group, survives this script), output to logs/<name>.out. */
 function startDaemon(L, state, name, classpath) {
-  const args = [...jvmArgs(L, state, name, classpath, state.heap), DAEMONS[name].mainClass];
+  const args = [...jvmArgs(L, state, name, classpath, state.heap), DAEMONS[kindOf(name)].mainClass];
   const fd = fs.openSync(path.join(L.logs, `${name}.out`), 'a');
   fs.writeSync(fd, `\n=== ${new Date().toISOString()} starting ${name}\n`);
   const child = spawn(javaBin(), args, { cwd: L.dir, detached: true, stdio: ['ignore', fd, fd] });
@@ -854,7 +944,7 @@ async function waitUntilWritable(L, state, classpaths, children, deadline) {
   let ok = false;
   try {
     for (;;) {
-      assertAlive(L, state, CORE, children);
+      assertAlive(L, state, coreNames(state), children);
       try {
         if (!(await scmInSafeMode(state.ports))) break;
         detail = `SCM in safe mode; ${await scmSummary(state.ports)}`;
@@ -866,7 +956,7 @@ async function waitUntilWritable(L, state, classpaths, children, deadline) {
     }
     stage = 'the OM gRPC port';
     while (!(await canConnect(state.ports.omGrpc))) {
-      assertAlive(L, state, CORE, children);
+      assertAlive(L, state, coreNames(state), children);
       if (Date.now() > deadline) throw new ClusterError(`timed out waiting for ${stage} ${state.ports.omGrpc}`);
       await sleep(500);
     }
@@ -880,7 +970,7 @@ async function waitUntilWritable(L, state, classpaths, children, deadline) {
     const out = fs.readFileSync(probeLog, 'utf8').slice(from).trim().split('\n');
     const last = out[out.length - 1];
     if (code !== 0 || !last.startsWith('OK ')) {
-      assertAlive(L, state, CORE, children);
+      assertAlive(L, state, coreNames(state), children);
       throw new ClusterError(`${stage} failed (probe exit ${code}): ${last}`);
     }
     state.probe = last.slice(3);
@@ -912,7 +1002,7 @@ async function waitForS3g(L, state, children, deadline) {
   let ok = false;
   try {
     for (;;) {
-      assertAlive(L, state, [...CORE, 's3g'], children);
+      assertAlive(L, state, daemonNames(state), children);
       try {
         const status = await s3gAnswers(state.ports);
         if (status === 200 || status === 404) {
@@ -943,10 +1033,15 @@ async function up(opts) {
 
   let state = readJson(L.clusterJson);
   const alive = (name) => state && isOurs(L, name, state.pids?.[name]);
-  const wanted = opts.s3g ? [...CORE, 's3g'] : CORE;
+  if (state && opts.datanodes !== undefined && opts.datanodes !== (state.datanodes ?? 1)) {
+    release();
+    throw new ClusterError(`the cluster in ${L.dir} has ${state.datanodes ?? 1} datanode(s), not ${opts.datanodes}; \`down --purge\` first to make a new one (or use another --dir)`);
+  }
+  const core = state ? coreNames(state) : [];
+  const wanted = opts.s3g ? [...core, 's3g'] : core;
   const sameSettings = !state || JSON.stringify(state.settings) === JSON.stringify(opts.set) || opts.set.length === 0;
 
-  if (state && CORE.every(alive) && state.readyAt && wanted.every(alive)) {
+  if (state && core.every(alive) && state.readyAt && wanted.every(alive)) {
     if (!sameSettings) log('the cluster is already running; --set is ignored until it is restarted (down, then up)');
     printResult(state, wanted.includes('s3g') || alive('s3g'));
     release();
@@ -954,18 +1049,20 @@ async function up(opts) {
   }
 
   const classpaths = await resolveClasspaths(L);
-  const anyAlive = state && Object.keys(DAEMONS).some(alive);
+  const anyAlive = state && daemonNames(state).some(alive);
   if (!state) {
+    const datanodes = opts.datanodes ?? DEFAULTS.datanodes;
     state = {
       ozoneVersion: OZONE_VERSION,
       dir: L.dir,
       createdAt: new Date().toISOString(),
-      ports: await pickPorts(),
+      datanodes,
+      ports: await pickPorts(datanodes),
       settings: opts.set,
       pids: {},
     };
   } else if (!anyAlive) {
-    const taken = await portsStillFree(state.ports);
+    const taken = await portsStillFree(state.ports, state.datanodes ?? 1);
     if (taken.length) {
       throw new ClusterError(`ports of this cluster are now taken by other processes (${taken.join(', ')}); \`down --purge\` and \`up\` again to pick new ones`);
     }
@@ -988,15 +1085,15 @@ async function up(opts) {
 
   const children = {};
   const startIfDown = (name) => {
-    if (!alive(name)) children[name] = startDaemon(L, state, name, classpaths[name]);
+    if (!alive(name)) children[name] = startDaemon(L, state, name, classpaths[kindOf(name)]);
   };
   try {
-    const coreDown = CORE.some((n) => !alive(n));
+    const coreDown = coreNames(state).some((n) => !alive(n));
     if (coreDown) {
-      // SCM first; the datanode can register while OM initialises (OM --init needs SCM up).
+      // SCM first; the datanodes can register while OM initialises (OM --init needs SCM up).
       await initOnce(L, state, 'scm', classpaths.scm, deadline);
       startIfDown('scm');
-      startIfDown('dn');
+      for (const dn of datanodeNames(state)) startIfDown(dn);
       const waitScm = slowStep('waiting for SCM');
       while (!(await canConnect(state.ports.scmClient))) {
         assertAlive(L, state, ['scm'], children);
@@ -1019,7 +1116,7 @@ async function up(opts) {
     }
   } catch (e) {
     if (!(e instanceof ClusterError)) throw e;
-    const names = Object.keys(DAEMONS).filter((n) => state.pids[n]);
+    const names = daemonNames(state).filter((n) => state.pids[n]);
     const message = `${e.message}\n${logTails(L, [...names, 'probe'], started)}`;
     // Leave nothing half-started behind; the logs stay in the state dir.
     await stopAll(L, state);
@@ -1038,7 +1135,7 @@ function printResult(state, withS3g) {
 
 async function stopAll(L, state) {
   const results = {};
-  for (const name of Object.keys(DAEMONS).reverse()) {
+  for (const name of daemonNames(state).reverse()) {
     const pid = state.pids?.[name];
     if (!pid) continue;
     results[name] = await stopProcess(L, name, pid, DEFAULTS.stopTimeoutMs);
@@ -1075,10 +1172,10 @@ async function status(opts) {
   }
   const lines = [];
   let coreUp = true;
-  for (const name of Object.keys(DAEMONS)) {
+  for (const name of daemonNames(state)) {
     const pid = state.pids?.[name];
     const running = isOurs(L, name, pid);
-    if (CORE.includes(name) && !running) coreUp = false;
+    if (name !== 's3g' && !running) coreUp = false;
     if (running) lines.push(`  ${name.padEnd(4)} pid ${pid}, RSS ${rssMiB(pid) ?? '?'} MiB`);
     else lines.push(`  ${name.padEnd(4)} not running`);
   }
@@ -1087,7 +1184,7 @@ async function status(opts) {
     safeMode = await scmInSafeMode(state.ports).then((s) => (s ? ', SCM in safe mode' : ''), () => ', SCM /jmx not answering');
   }
   const up = coreUp && state.readyAt && !safeMode;
-  const anyRunning = Object.keys(DAEMONS).some((n) => isOurs(L, n, state.pids?.[n]));
+  const anyRunning = daemonNames(state).some((n) => isOurs(L, n, state.pids?.[n]));
   const head = up ? 'up' : coreUp ? `starting or unhealthy${safeMode}` : anyRunning ? 'partly running (`up` starts what is missing)' : 'down';
   process.stdout.write(`${head} (${L.dir})\n${lines.join('\n')}\n`);
   if (up) {
@@ -1097,11 +1194,56 @@ async function status(opts) {
   return up ? 0 : 3;
 }
 
+/** Stops or starts one datanode of a running cluster (to see what writes do when one goes away). */
+async function datanode(opts) {
+  const L = layout(opts.dir);
+  const state = fs.existsSync(L.marker) ? readJson(L.clusterJson) : undefined;
+  if (!state) throw new ClusterError(`no cluster in ${L.dir}`);
+  const [action, index] = opts.args;
+  const name = datanodeName(Number(index));
+  if (!datanodeNames(state).includes(name)) throw new ClusterError(`the cluster in ${L.dir} has ${state.datanodes ?? 1} datanode(s); there is no datanode ${index}`);
+  const release = await acquireLock(L);
+  try {
+    if (action === 'stop') {
+      log(`datanode ${index} (${name}): ${await stopProcess(L, name, state.pids[name], DEFAULTS.stopTimeoutMs)}`);
+      delete state.pids[name];
+    } else if (isOurs(L, name, state.pids[name])) {
+      log(`datanode ${index} (${name}) is already running (pid ${state.pids[name]})`);
+    } else {
+      const classpaths = await resolveClasspaths(L);
+      startDaemon(L, state, name, classpaths.dn);
+      log(`datanode ${index} (${name}) started (pid ${state.pids[name]}); it registers with SCM within seconds`);
+    }
+    saveState(L, state);
+  } finally {
+    release();
+  }
+}
+
+/** Ozone's own `ozone sh` against the cluster (e.g. `key info /s3v/BUCKET/KEY` shows a key's replication). */
+async function shell(opts) {
+  const L = layout(opts.dir);
+  const state = fs.existsSync(L.marker) ? readJson(L.clusterJson) : undefined;
+  if (!state) throw new ClusterError(`no cluster in ${L.dir}`);
+  const { shell: classpath } = await resolveClasspaths(L, { shell: SHELL.artifact }, path.join(L.maven, 'shell'));
+  // the shell's own log goes to logs/shell.log (the daemons' log4j config); its answers to stdout
+  const args = [...jvmArgs(L, state, 'shell', classpath, '256m', true), SHELL.mainClass, ...opts.args];
+  const child = spawn(javaBin(), args, { cwd: L.dir, stdio: 'inherit' });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+  });
+}
+
 const USAGE = `usage: node scripts/ozone/cluster.mjs <command> [options]
-  up      [--dir DIR] [--s3g] [--timeout SEC (180)] [--heap SIZE (512m)] [--set KEY=VALUE]...
-          start (or find running) a single-node Ozone ${OZONE_VERSION}; last stdout line: OM gRPC host:port
-  down    [--dir DIR] [--purge]   stop it (SIGTERM, SIGKILL after 30 s); --purge deletes DIR
-  status  [--dir DIR]             exit 0 when up, 3 otherwise
+  up       [--dir DIR] [--datanodes N (1)] [--s3g] [--timeout SEC (180)] [--heap SIZE (512m)] [--set KEY=VALUE]...
+           start (or find running) an Ozone ${OZONE_VERSION} cluster; last stdout line: OM gRPC host:port.
+           N is fixed when DIR is first made; with N >= 3 the defaults are Ozone's (RATIS/THREE),
+           with fewer STAND_ALONE/ONE
+  down     [--dir DIR] [--purge]   stop it (SIGTERM, SIGKILL after 30 s); --purge deletes DIR
+  status   [--dir DIR]             exit 0 when up, 3 otherwise
+  datanode stop|start I [--dir DIR]   stop or start datanode I (1 = the first)
+  shell    [--dir DIR] ARGS...     run Ozone's \`ozone sh ARGS...\` against the cluster
 DIR defaults to ${path.join(PROJECT_ROOT, '.ozone')}`;
 
 async function main() {
@@ -1116,6 +1258,8 @@ async function main() {
   try {
     if (opts.command === 'up') await up(opts);
     else if (opts.command === 'down') await down(opts);
+    else if (opts.command === 'datanode') await datanode(opts);
+    else if (opts.command === 'shell') return await shell(opts);
     else return await status(opts);
     return 0;
   } catch (e) {

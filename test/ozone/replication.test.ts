@@ -1,31 +1,62 @@
 /**
- * Replication on the Ozone backend: storage classes map to Ozone replication configs; a write
- * that would need RATIS (Apache Ratis's write path, a later issue) fails with a clear S3 error
- * naming the replication, and leaves nothing behind: never an unreplicated copy.
+ * Replication on the Ozone backend, as Ozone's own gateway chooses it: STANDARD gets the bucket's
+ * default replication, else the cluster's (STANDALONE/ONE on the one-datanode test cluster);
+ * REDUCED_REDUNDANCY is RATIS/ONE, written through the pipeline's Raft group; a replication the
+ * cluster cannot place (RATIS/THREE with one datanode) answers 503 ServiceUnavailable and leaves
+ * nothing behind; EC is not written (NotImplemented, before any byte).
  */
 import { randomBytes } from "node:crypto";
-import { CreateBucketCommand, CreateMultipartUploadCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3ServiceException } from "@aws-sdk/client-s3";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import {
+  CompleteMultipartUploadCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3ServiceException,
+  UploadPartCommand,
+} from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OmClient } from "../../runtime/storage/ozone/om-client.js";
+import { OmClient, type OmMessage } from "../../runtime/storage/ozone/om-client.js";
 import { openOzoneStore } from "../../runtime/storage/ozone/index.js";
-import { StorageError } from "../../runtime/storage/types.js";
-import { bodyFromBuffer } from "../storage/body.js";
+import { bodyFromBuffer, readAll } from "../storage/body.js";
 import { createTestVolume, ozoneEndpoints } from "../support/ozone.js";
 import { startGateway, type RunningGateway } from "../support/server.js";
 
 const ozone = ozoneEndpoints();
 const OWNER = "AKIDREPLICATION";
+/** the access key startGateway's gateways use: the owner of their volume */
+const GATEWAY_KEY = "AKIDS3GWTEST0001";
+const MiB = 1024 * 1024;
 
 describe.skipIf(ozone === undefined)("replication on Ozone", () => {
   let gw: RunningGateway;
+  /** a gateway whose STANDARD is RATIS/THREE and STANDARD_IA EC (what a 3-datanode cluster, resp. an EC one, takes) */
+  let three: RunningGateway;
+  let om: OmClient;
+  /** the volume both gateways use (one of its own on the shared cluster) */
+  let volume: string;
   const bucket = `repl-${randomBytes(4).toString("hex")}`;
 
   beforeAll(async () => {
-    gw = await startGateway();
+    om = new OmClient({ addresses: [ozone!.omGrpc], timeoutMs: 30_000, clientId: "repl-test" });
+    volume = await createTestVolume(ozone!.omGrpc, GATEWAY_KEY);
+    const backend = ["--backend", "ozone", "--ozone-om-address", ozone!.omGrpc, "--ozone-volume", volume];
+    gw = await startGateway({ args: backend });
     await gw.client().send(new CreateBucketCommand({ Bucket: bucket }));
+    const dir = await mkdtemp(path.join(os.tmpdir(), "s3gw-repl-"));
+    const config = path.join(dir, "config.json");
+    await writeFile(config, JSON.stringify({ ozone: { replication: { STANDARD: "RATIS/THREE", REDUCED_REDUNDANCY: "RATIS/ONE", STANDARD_IA: "EC/rs-3-2-1024k" } } }));
+    three = await startGateway({ args: [...backend, "--config", config] });
   });
   afterAll(async () => {
+    om?.close();
     await gw?.stop();
+    await three?.stop();
   });
 
   async function s3Error(p: Promise<unknown>): Promise<S3ServiceException> {
@@ -37,37 +68,88 @@ describe.skipIf(ozone === undefined)("replication on Ozone", () => {
     return err as S3ServiceException;
   }
 
+  /** The replication the OM recorded for a key: "RATIS/ONE", "STAND_ALONE/ONE"... and the pipelines of its blocks. */
+  async function replicationOf(volume: string, bkt: string, key: string): Promise<{ replication: string; pipelines: string[] }> {
+    const r = await om.submit(
+      "GetKeyInfo",
+      "GetKeyInfoRequest",
+      { keyArgs: { volumeName: volume, bucketName: bkt, keyName: key, latestVersionLocation: true }, assumeS3Context: false },
+      { accessId: GATEWAY_KEY, stringToSign: "", signature: "" },
+    );
+    const info = r.GetKeyInfoResponse.keyInfo as OmMessage;
+    const versions = info.keyLocationList as { keyLocations: OmMessage[] }[];
+    return { replication: `${info.type}/${info.factor}`, pipelines: versions.at(-1)!.keyLocations.map((l) => `${l.pipeline?.type}/${l.pipeline?.factor}`) };
+  }
+
   it("writes STANDARD objects with the cluster's default (STANDALONE/ONE here)", async () => {
     const s3 = gw.client();
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "standard", Body: randomBytes(100_000) }));
     const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "standard" }));
     expect(head.ContentLength).toBe(100_000);
+    expect((await replicationOf(volume, bucket, "standard")).replication).toBe("STAND_ALONE/ONE");
   });
 
-  it("refuses a PUT whose storage class maps to RATIS with NotImplemented naming it, writing nothing", async () => {
+  it("writes REDUCED_REDUNDANCY objects as RATIS/ONE through the Raft group (several blocks), and reads them back whole", async () => {
     const s3 = gw.client();
-    const err = await s3Error(s3.send(new PutObjectCommand({ Bucket: bucket, Key: "rr", Body: randomBytes(10_000), StorageClass: "REDUCED_REDUNDANCY" })));
+    const data = randomBytes(9 * MiB + 11);
+    const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "rr", Body: data, StorageClass: "REDUCED_REDUNDANCY" }));
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "rr" }));
+    expect(head.StorageClass).toBe("REDUCED_REDUNDANCY");
+    expect(head.ETag).toBe(put.ETag);
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "rr" }));
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(data)).toBe(true);
+    const recorded = await replicationOf(volume, bucket, "rr");
+    expect(recorded.replication).toBe("RATIS/ONE");
+    // the test cluster's blocks are 4 MB: three blocks, all on RATIS pipelines
+    expect(recorded.pipelines).toEqual(["RATIS/ONE", "RATIS/ONE", "RATIS/ONE"]);
+  });
+
+  it("writes a REDUCED_REDUNDANCY multipart upload as RATIS/ONE", async () => {
+    const s3 = gw.client();
+    const parts = [randomBytes(5 * MiB + 1), randomBytes(123_456)];
+    const upload = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: "rr-mp", StorageClass: "REDUCED_REDUNDANCY" }));
+    const etags: string[] = [];
+    for (const [i, body] of parts.entries()) {
+      etags.push((await s3.send(new UploadPartCommand({ Bucket: bucket, Key: "rr-mp", UploadId: upload.UploadId, PartNumber: i + 1, Body: body }))).ETag!);
+    }
+    await s3.send(
+      new CompleteMultipartUploadCommand({ Bucket: bucket, Key: "rr-mp", UploadId: upload.UploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } }),
+    );
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "rr-mp" }));
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.concat(parts))).toBe(true);
+    expect((await replicationOf(volume, bucket, "rr-mp")).replication).toBe("RATIS/ONE");
+  });
+
+  it("answers 503 ServiceUnavailable for RATIS/THREE on a one-datanode cluster (SCM has no pipeline for it), writing nothing", async () => {
+    const s3 = three.client();
+    const err = await s3Error(s3.send(new PutObjectCommand({ Bucket: bucket, Key: "three", Body: randomBytes(10_000) })));
+    expect(err.name).toBe("ServiceUnavailable");
+    expect(err.$metadata.httpStatusCode).toBe(503);
+    const head = await s3Error(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "three" })));
+    expect(head.$metadata.httpStatusCode).toBe(404);
+    expect((await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "three" }))).KeyCount).toBe(0);
+    // a part of a RATIS/THREE upload too (parts get their blocks one AllocateBlock at a time)
+    const upload = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: "three-mp" }));
+    const part = await s3Error(s3.send(new UploadPartCommand({ Bucket: bucket, Key: "three-mp", UploadId: upload.UploadId, PartNumber: 1, Body: randomBytes(10_000) })));
+    expect(part.$metadata.httpStatusCode).toBe(503);
+    // the same gateway writes what the cluster can hold
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "one", Body: randomBytes(10_000), StorageClass: "REDUCED_REDUNDANCY" }));
+  });
+
+  it("refuses EC with NotImplemented naming the replication, writing nothing", async () => {
+    const s3 = three.client();
+    const err = await s3Error(s3.send(new PutObjectCommand({ Bucket: bucket, Key: "ec", Body: randomBytes(10_000), StorageClass: "STANDARD_IA" })));
     expect(err.name).toBe("NotImplemented");
     expect(err.$metadata.httpStatusCode).toBe(501);
-    expect(err.message).toContain("RATIS/ONE");
-    expect(err.message).toContain("REDUCED_REDUNDANCY");
-    const head = await s3Error(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "rr" })));
-    expect(head.$metadata.httpStatusCode).toBe(404);
-    const list = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "rr" }));
-    expect(list.KeyCount).toBe(0);
+    expect(err.message).toContain("EC/rs-3-2-1024k");
+    expect((await s3Error(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "ec" })))).$metadata.httpStatusCode).toBe(404);
+    const mp = await s3Error(s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: "ec-mp", StorageClass: "STANDARD_IA" })));
+    expect(mp.name).toBe("NotImplemented");
   });
 
-  it("refuses a multipart upload whose storage class maps to RATIS", async () => {
-    const err = await s3Error(gw.client().send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: "rr-mp", StorageClass: "REDUCED_REDUNDANCY" })));
-    expect(err.name).toBe("NotImplemented");
-    expect(err.message).toContain("RATIS/ONE");
-  });
-
-  it("refuses a write the OM resolves to RATIS (the bucket's default), before any byte reaches a datanode", async () => {
+  it("writes with the bucket's default replication (RATIS/ONE) when STANDARD sends none", async () => {
     // a bucket whose default replication is RATIS/ONE, made directly through the OM
     const volume = await createTestVolume(ozone!.omGrpc, OWNER);
-    const om = new OmClient({ addresses: [ozone!.omGrpc], timeoutMs: 30_000, clientId: "repl-test" });
-    const auth = { accessId: OWNER, stringToSign: "", signature: "" };
     await om.submit(
       "CreateBucket",
       "createBucketRequest",
@@ -82,35 +164,15 @@ describe.skipIf(ozone === undefined)("replication on Ozone", () => {
           defaultReplicationConfig: { type: "RATIS", factor: "ONE" },
         },
       },
-      auth,
+      { accessId: OWNER, stringToSign: "", signature: "" },
     );
-    om.close();
-    const store = await openOzoneStore({
-      omAddresses: [ozone!.omGrpc],
-      volume,
-      replication: { STANDARD: "DEFAULT" },
-      requestTimeoutMs: 30_000,
-      serviceAccessKeyId: OWNER,
-    });
+    const store = await openOzoneStore({ omAddresses: [ozone!.omGrpc], volume, replication: { STANDARD: "DEFAULT" }, requestTimeoutMs: 30_000, serviceAccessKeyId: OWNER });
     try {
       const params = { bucket: "ratis-default", key: "k", userMetadata: {}, tags: {}, storageClass: "STANDARD", owner: OWNER };
-      const err = await store.putObject(params, bodyFromBuffer(randomBytes(50_000))).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(StorageError);
-      expect((err as StorageError).kind).toBe("NOT_SUPPORTED");
-      expect((err as StorageError).clientMessage).toContain("RATIS/ONE");
-      await expect(store.headObject("ratis-default", "k")).rejects.toMatchObject({ kind: "KEY_NOT_FOUND" });
-      // with STANDALONE/ONE asked for explicitly, the same bucket takes the write
-      const standalone = await openOzoneStore({
-        omAddresses: [ozone!.omGrpc],
-        volume,
-        replication: { STANDARD: "STANDALONE/ONE" },
-        requestTimeoutMs: 30_000,
-        serviceAccessKeyId: OWNER,
-      });
-      const data = randomBytes(50_000);
-      await standalone.putObject(params, bodyFromBuffer(data));
-      expect((await standalone.headObject("ratis-default", "k")).info.size).toBe(data.length);
-      await standalone.close();
+      const data = randomBytes(5 * MiB + 3);
+      await store.putObject(params, bodyFromBuffer(data));
+      expect((await replicationOf(volume, "ratis-default", "k")).replication).toBe("RATIS/ONE");
+      expect((await readAll((await store.getObject({ bucket: "ratis-default", key: "k" })).open())).equals(data)).toBe(true);
     } finally {
       await store.close();
     }

@@ -7,7 +7,9 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { DatanodeError, type BlockStream, type DatanodeEndpoint } from "../../runtime/storage/ozone/datanode-client.js";
+import { blockRefOf } from "../../runtime/storage/ozone/block-writer.js";
 import { KeyWriter, type ExcludeList } from "../../runtime/storage/ozone/key-writer.js";
+import { StandaloneBlockWriter } from "../../runtime/storage/ozone/standalone-block-writer.js";
 import type { OmMessage } from "../../runtime/storage/ozone/om-client.js";
 
 const KiB = 1024;
@@ -62,6 +64,11 @@ function allocator(blockSize: number) {
   };
 }
 
+/** STAND_ALONE block writers over the fake datanodes (what the store opens for a STAND_ALONE pipeline) */
+function standalone(dn: ReturnType<typeof fakeDatanodes>) {
+  return (location: OmMessage) => new StandaloneBlockWriter(dn.open({ address: "fake:1", uuid: "dn-1" }), blockRefOf(location));
+}
+
 async function writeAll(w: KeyWriter, data: Buffer, chunk: number): Promise<OmMessage[]> {
   for (let off = 0; off < data.length; ) {
     const n = Math.min(chunk, w.chunkRoom(), data.length - off);
@@ -87,7 +94,7 @@ describe("KeyWriter", () => {
   it("fills blocks chunk by chunk, committing every commitEvery bytes and at each block's end", async () => {
     const dn = fakeDatanodes(() => undefined);
     const alloc = allocator(100 * KiB);
-    const w = new KeyWriter({ datanodes: dn, preallocated: [], allocate: alloc.allocate, checkLocation: () => {}, commitEvery: 40 * KiB });
+    const w = new KeyWriter({ preallocated: [], allocate: alloc.allocate, openBlock: standalone(dn), commitEvery: 40 * KiB });
     const data = randomBytes(250 * KiB);
     const locations = await writeAll(w, data, 16 * KiB);
     expect(locations.map((l) => Number(l.length))).toEqual([100 * KiB, 100 * KiB, 50 * KiB]);
@@ -101,7 +108,7 @@ describe("KeyWriter", () => {
     // the 5th request is a WriteChunk into container 101 after a commit at 48 KiB
     const dn = fakeDatanodes((cmd, container, n) => (cmd === "WriteChunk" && container === "101" && n === 6 ? "CLOSED_CONTAINER_IO" : undefined));
     const alloc = allocator(100 * KiB);
-    const w = new KeyWriter({ datanodes: dn, preallocated: [], allocate: alloc.allocate, checkLocation: () => {}, commitEvery: 40 * KiB });
+    const w = new KeyWriter({ preallocated: [], allocate: alloc.allocate, openBlock: standalone(dn), commitEvery: 40 * KiB });
     const data = randomBytes(250 * KiB);
     const locations = await writeAll(w, data, 16 * KiB);
     expect(w.relocations).toBe(1);
@@ -121,7 +128,7 @@ describe("KeyWriter", () => {
       length: String(64 * KiB),
       pipeline: { type: "STAND_ALONE", id: { id: "p7" }, members: [{ uuid: "dn-1", ipAddress: "127.0.0.1", ports: [{ name: "STANDALONE", value: 1 }] }] },
     });
-    const w = new KeyWriter({ datanodes: dn, preallocated: [pre("7", "71"), pre("7", "72")], allocate: alloc.allocate, checkLocation: () => {} });
+    const w = new KeyWriter({ preallocated: [pre("7", "71"), pre("7", "72")], allocate: alloc.allocate, openBlock: standalone(dn) });
     const data = randomBytes(100 * KiB);
     const locations = await writeAll(w, data, 16 * KiB);
     expect(locations.every((l) => l.blockID.containerBlockID.containerID !== "7")).toBe(true);
@@ -131,7 +138,7 @@ describe("KeyWriter", () => {
   it("moves a short key whose only PutBlock fails, and closes the new block", async () => {
     const dn = fakeDatanodes((cmd, container) => (cmd === "PutBlock" && container === "101" ? "CLOSED_CONTAINER_IO" : undefined));
     const alloc = allocator(64 * KiB);
-    const w = new KeyWriter({ datanodes: dn, preallocated: [], allocate: alloc.allocate, checkLocation: () => {} });
+    const w = new KeyWriter({ preallocated: [], allocate: alloc.allocate, openBlock: standalone(dn) });
     const data = randomBytes(10 * KiB);
     const locations = await writeAll(w, data, 4 * KiB);
     expect(w.relocations).toBe(1);
@@ -141,12 +148,12 @@ describe("KeyWriter", () => {
 
   it("gives up after a few moves, and refuses what another block cannot fix", async () => {
     const always = fakeDatanodes((cmd) => (cmd === "WriteChunk" ? "CLOSED_CONTAINER_IO" : undefined));
-    const w = new KeyWriter({ datanodes: always, preallocated: [], allocate: allocator(64 * KiB).allocate, checkLocation: () => {} });
+    const w = new KeyWriter({ preallocated: [], allocate: allocator(64 * KiB).allocate, openBlock: standalone(always) });
     await expect(writeAll(w, randomBytes(10 * KiB), 4 * KiB)).rejects.toMatchObject({ result: "CLOSED_CONTAINER_IO" });
     expect(w.relocations).toBe(6);
 
     const mismatch = fakeDatanodes((cmd) => (cmd === "WriteChunk" ? "CHECKSUM_MISMATCH" : undefined));
-    const w2 = new KeyWriter({ datanodes: mismatch, preallocated: [], allocate: allocator(64 * KiB).allocate, checkLocation: () => {} });
+    const w2 = new KeyWriter({ preallocated: [], allocate: allocator(64 * KiB).allocate, openBlock: standalone(mismatch) });
     await expect(writeAll(w2, randomBytes(10 * KiB), 4 * KiB)).rejects.toMatchObject({ result: "CHECKSUM_MISMATCH" });
     expect(w2.relocations).toBe(0);
   });

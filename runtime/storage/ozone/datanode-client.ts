@@ -7,24 +7,23 @@
  * Reads (any replication type, since every replica serves the STANDALONE port): GetBlock for the
  * chunk list, then ReadChunk per chunk, narrowed to the checksum windows the range needs, each
  * verified against the block's stored CRCs before a byte reaches the client.
- * Writes (STAND_ALONE pipelines only): WriteChunk per chunk with CRC32 per bytesPerChecksum
- * window, then PutBlock with the whole chunk list.
+ * Writes of STAND_ALONE blocks use these streams too (standalone-block-writer.ts).
  */
 import { crc32 } from "node:zlib";
 import * as grpc from "@grpc/grpc-js";
 import { decodeDnResponse, encodeDnRequest } from "./proto/index.js";
+import type { BlockRef } from "./block-writer.js";
 import type { OmMessage } from "./om-client.js";
+
+export type { BlockRef };
 
 const SERVICE_PATH = "/hadoop.hdds.datanode.XceiverClientProtocolService/send";
 /** the datanode accepts 32 MiB per message; a 4 MiB chunk plus its envelope fits */
 const MAX_MESSAGE = 64 * 1024 * 1024;
 const CLIENT_VERSION = 3;
 
-export const BYTES_PER_CHECKSUM = 16 * 1024;
 /** Ozone's default chunk size (ozone.scm.chunk.size) */
 export const CHUNK_SIZE = 4 * 1024 * 1024;
-/** WriteChunks in flight on one block stream */
-const WRITE_WINDOW = 3;
 /** ReadChunks in flight on one block stream */
 const READ_AHEAD = 3;
 
@@ -38,12 +37,6 @@ export class DatanodeError extends Error {
     super(message);
     this.name = "DatanodeError";
   }
-}
-
-export interface BlockRef {
-  containerID: string;
-  localID: string;
-  blockCommitSequenceId: string;
 }
 
 /** Where a pipeline member serves the STANDALONE (gRPC) port, and who it is. */
@@ -163,88 +156,11 @@ export class DatanodeStream implements BlockStream {
   }
 }
 
-function checksumData(data: Buffer): OmMessage {
-  const checksums: Buffer[] = [];
-  for (let off = 0; off < data.length; off += BYTES_PER_CHECKSUM) {
-    const b = Buffer.allocUnsafe(4);
-    b.writeUInt32BE(crc32(data.subarray(off, Math.min(off + BYTES_PER_CHECKSUM, data.length))) >>> 0);
-    checksums.push(b);
-  }
-  return { type: "CRC32", bytesPerChecksum: BYTES_PER_CHECKSUM, checksums };
-}
-
 /** What a block writer and reader need of a datanode stream (a test can put faults in between). */
 export interface BlockStream {
   readonly endpoint: DatanodeEndpoint;
   send(cmdType: string, containerID: string, body: OmMessage): Promise<OmMessage>;
   close(): void;
-}
-
-/**
- * Writes one block of a STAND_ALONE key: chunks in order (contiguous offsets), PutBlock at commit
- * points and at the end. The caller feeds whole chunks of at most CHUNK_SIZE bytes and keeps the
- * chunks written since the last commit, so that it can write them again into another block when
- * this one fails (a container closes under a write).
- */
-export class BlockWriter {
-  private readonly chunks: OmMessage[] = [];
-  private readonly inFlight: Promise<OmMessage>[] = [];
-  /** bytes sent to the block */
-  written = 0;
-  /** bytes the datanode has made part of the block (acknowledged by a PutBlock) */
-  committed = 0;
-  private blockCommitSequenceId = "0";
-
-  constructor(
-    private readonly stream: BlockStream,
-    readonly block: BlockRef,
-  ) {}
-
-  private get datanodeBlockID(): OmMessage {
-    return { containerID: this.block.containerID, localID: this.block.localID, blockCommitSequenceId: "0" };
-  }
-
-  /** Queues a WriteChunk; waits while too many are unanswered. The buffer must not be reused. */
-  async writeChunk(data: Buffer): Promise<void> {
-    const chunk = {
-      chunkName: `${this.block.localID}_chunk_${this.chunks.length + 1}`,
-      offset: String(this.written),
-      len: String(data.length),
-      checksumData: checksumData(data),
-    };
-    this.chunks.push(chunk);
-    this.written += data.length;
-    const p = this.stream.send("WriteChunk", this.block.containerID, { writeChunk: { blockID: this.datanodeBlockID, chunkData: chunk, data } });
-    p.catch(() => {}); // observed below; a rejection must not go unhandled meanwhile
-    this.inFlight.push(p);
-    while (this.inFlight.length >= WRITE_WINDOW) await this.inFlight.shift();
-  }
-
-  /** Waits for every chunk, then PutBlock with the whole chunk list: the bytes so far are the block's. */
-  async commit(eof: boolean): Promise<void> {
-    await Promise.all(this.inFlight.splice(0));
-    const reply = await this.stream.send("PutBlock", this.block.containerID, {
-      putBlock: {
-        blockData: { blockID: this.datanodeBlockID, metadata: [{ key: "TYPE", value: "KEY" }], chunks: this.chunks, size: String(this.written) },
-        eof,
-      },
-    });
-    this.committed = this.written;
-    const id = reply.putBlock?.committedBlockLength?.blockID as OmMessage | undefined;
-    this.blockCommitSequenceId = String(id?.blockCommitSequenceId ?? "0");
-  }
-
-  /** The block as the OM must be told at commit: its committed bytes only. */
-  get location(): OmMessage {
-    return {
-      blockID: {
-        containerBlockID: { containerID: this.block.containerID, localID: this.block.localID },
-        blockCommitSequenceId: this.blockCommitSequenceId,
-      },
-      offset: "0",
-      length: String(this.committed),
-    };
-  }
 }
 
 /**

@@ -1,22 +1,24 @@
 /**
- * Writes the bytes of one key (or one multipart part) into STAND_ALONE blocks, the way Ozone's own
- * BlockOutputStream does: chunk by chunk, a PutBlock every COMMIT_EVERY bytes and at the end of
+ * Writes the bytes of one key (or one multipart part) into blocks, the way Ozone's own
+ * KeyOutputStream does: chunk by chunk, a PutBlock every COMMIT_EVERY bytes and at the end of
  * each block, and, when a block cannot take more (its container closed under the write, the
- * datanode went away), the bytes written since the block's last PutBlock go to a new block that
- * avoids that container and pipeline. The failed block keeps what it had committed. Memory: the
- * chunks since the last PutBlock (at most COMMIT_EVERY plus one chunk).
+ * datanode or the pipeline's Raft group went away), the bytes written since the block's last
+ * commit go to a new block, allocated with an exclude list (containers, pipelines, datanodes)
+ * so that the OM places it elsewhere. The failed block keeps what it had committed. How a block
+ * is written (STAND_ALONE or RATIS) is the block writer's business (block-writer.ts). Memory:
+ * the chunks the block does not durably hold yet (at most two commit intervals plus a chunk: a
+ * RATIS block's commit point may still be settling while the next interval is written).
  */
-import { BlockWriter, CHUNK_SIZE, DatanodeError, endpointsOf, type BlockRef, type BlockStream, type DatanodeEndpoint } from "./datanode-client.js";
+import type { BlockWriter, FailureScope } from "./block-writer.js";
+import { CHUNK_SIZE } from "./datanode-client.js";
 import type { OmMessage } from "./om-client.js";
 
 /** PutBlock at least this often within a block: what a failed block may have to rewrite elsewhere */
 export const COMMIT_EVERY = 16 * 1024 * 1024;
 /** new blocks one key write may move to before it gives up */
 const MAX_RELOCATIONS = 5;
-/** datanode results a new block in another container fixes */
-const RELOCATABLE = new Set(["CLOSED_CONTAINER_IO", "CONTAINER_NOT_OPEN", "CONTAINER_UNHEALTHY", "CONTAINER_MISSING", "DISK_OUT_OF_SPACE"]);
 
-/** What the OM is asked to avoid when it allocates the next block. */
+/** What the OM is asked to avoid when it allocates the next block (hdds.proto ExcludeListProto). */
 export interface ExcludeList {
   datanodes: string[];
   containerIds: string[];
@@ -24,32 +26,29 @@ export interface ExcludeList {
 }
 
 export interface KeyWriterOptions {
-  datanodes: { open(endpoint: DatanodeEndpoint): BlockStream };
-  /** blocks the OM allocated with the key, used first (those in excluded containers are skipped) */
+  /** blocks the OM allocated with the key, used first (those in excluded containers or pipelines are skipped) */
   preallocated: OmMessage[];
   /** one more block from the OM */
   allocate(exclude: ExcludeList): Promise<OmMessage>;
-  /** throws when a block must not be written (its pipeline is not STAND_ALONE) */
-  checkLocation(location: OmMessage): void;
+  /** a writer for an allocated block (throws when the block's replication cannot be written) */
+  openBlock(location: OmMessage): BlockWriter;
   /** default COMMIT_EVERY */
   commitEvery?: number;
 }
 
-function relocatable(err: unknown): err is DatanodeError {
-  // no result: the datanode did not answer (down, stream broken, timed out)
-  return err instanceof DatanodeError && (err.result === undefined || RELOCATABLE.has(err.result));
+function pipelineIdOf(location: OmMessage | undefined): string | undefined {
+  return (location?.pipeline?.id?.id as string | undefined) || undefined;
 }
 
 export class KeyWriter {
   /** the blocks written, as CommitKey lists them */
   readonly done: OmMessage[] = [];
   private writer: BlockWriter | undefined;
-  private stream: BlockStream | undefined;
   private location: OmMessage | undefined;
   private blockSize = 0;
-  /** chunks of the current block since its last PutBlock */
-  private uncommitted: Buffer[] = [];
-  private readonly exclude: ExcludeList = { datanodes: [], containerIds: [], pipelineIds: [] };
+  /** chunks of the current block not yet committed, with the block offset each ends at */
+  private uncommitted: { end: number; chunk: Buffer }[] = [];
+  readonly exclude: ExcludeList = { datanodes: [], containerIds: [], pipelineIds: [] };
   /** how many times a block was given up for another */
   relocations = 0;
 
@@ -65,7 +64,7 @@ export class KeyWriter {
   async write(chunk: Buffer): Promise<void> {
     await this.guard(async () => {
       if (this.writer === undefined) await this.openBlock();
-      this.uncommitted.push(chunk);
+      this.uncommitted.push({ end: this.writer!.written + chunk.length, chunk });
       await this.writer!.writeChunk(chunk);
       await this.afterWrite();
     });
@@ -78,53 +77,65 @@ export class KeyWriter {
     return this.done;
   }
 
-  /** Drops the current stream (after a failure elsewhere). */
+  /** Drops the current block's connection (after a failure elsewhere). */
   abort(): void {
-    this.stream?.close();
-    this.stream = undefined;
+    this.writer?.close();
   }
 
   private async afterWrite(): Promise<void> {
     const w = this.writer!;
     if (w.written >= this.blockSize) {
       await this.closeBlock();
-    } else if (w.written - w.committed >= (this.opts.commitEvery ?? COMMIT_EVERY)) {
-      await w.commit(false);
-      this.uncommitted = [];
+    } else if (w.written - w.commitPoint >= (this.opts.commitEvery ?? COMMIT_EVERY)) {
+      await this.commit(w, false);
     }
+    this.forgetCommitted(w);
+  }
+
+  /** Drops the copies of chunks the block now durably holds. */
+  private forgetCommitted(w: BlockWriter): void {
+    let n = 0;
+    while (n < this.uncommitted.length && this.uncommitted[n]!.end <= w.committed) n++;
+    if (n > 0) this.uncommitted.splice(0, n);
+  }
+
+  /** A commit point; datanodes the block found behind are avoided from now on. */
+  private async commit(w: BlockWriter, eof: boolean): Promise<void> {
+    await w.commit(eof);
+    for (const dn of w.laggingDatanodes) if (!this.exclude.datanodes.includes(dn)) this.exclude.datanodes.push(dn);
   }
 
   private async closeBlock(): Promise<void> {
     const w = this.writer;
     if (w === undefined) return;
     if (w.written === 0) {
-      this.abort();
+      w.close();
       this.writer = undefined;
       return;
     }
-    await w.commit(true);
-    this.stream!.close();
+    await this.commit(w, true);
+    w.close();
     this.done.push(w.location);
     this.writer = undefined;
-    this.stream = undefined;
     this.uncommitted = [];
   }
 
+  private excluded(location: OmMessage): boolean {
+    const pipeline = pipelineIdOf(location);
+    return (
+      this.exclude.containerIds.includes(String(location.blockID.containerBlockID.containerID)) ||
+      (pipeline !== undefined && this.exclude.pipelineIds.some((p) => p.id === pipeline))
+    );
+  }
+
   private async openBlock(): Promise<void> {
-    const excluded = new Set(this.exclude.containerIds);
     let location: OmMessage | undefined;
     while (location === undefined && this.opts.preallocated.length > 0) {
       const next = this.opts.preallocated.shift()!;
-      if (!excluded.has(String(next.blockID.containerBlockID.containerID))) location = next;
+      if (!this.excluded(next)) location = next;
     }
     location ??= await this.opts.allocate(this.exclude);
-    this.opts.checkLocation(location);
-    const endpoint = endpointsOf(location.pipeline)[0];
-    if (endpoint === undefined) throw new Error("the OM allocated a block on a pipeline with no reachable datanode");
-    const id = location.blockID.containerBlockID;
-    const block: BlockRef = { containerID: String(id.containerID), localID: String(id.localID), blockCommitSequenceId: "0" };
-    this.stream = this.opts.datanodes.open(endpoint);
-    this.writer = new BlockWriter(this.stream, block);
+    this.writer = this.opts.openBlock(location);
     this.location = location;
     this.blockSize = Number(location.length);
   }
@@ -134,41 +145,49 @@ export class KeyWriter {
     try {
       await step();
     } catch (err) {
-      if (!relocatable(err) || this.writer === undefined) throw err;
-      await this.relocate(err);
+      const scope = this.writer?.failureScope(err);
+      if (scope === undefined) throw err;
+      await this.relocate(err, scope);
     }
   }
 
-  private async relocate(cause: DatanodeError): Promise<void> {
+  private avoid(failed: BlockWriter, scope: FailureScope): void {
+    this.exclude.containerIds.push(failed.block.containerID);
+    if (scope === "container") return;
+    const pipelineId = pipelineIdOf(this.location);
+    if (pipelineId && !this.exclude.pipelineIds.some((p) => p.id === pipelineId)) this.exclude.pipelineIds.push({ id: pipelineId });
+    if (scope === "datanodes") {
+      for (const m of (this.location?.pipeline?.members ?? []) as OmMessage[]) if (m.uuid && !this.exclude.datanodes.includes(String(m.uuid))) this.exclude.datanodes.push(String(m.uuid));
+    }
+  }
+
+  private async relocate(cause: unknown, scope: FailureScope): Promise<void> {
     for (;;) {
       if (++this.relocations > MAX_RELOCATIONS) throw cause;
       const failed = this.writer!;
-      this.stream?.close();
+      failed.close();
       if (failed.committed > 0) this.done.push(failed.location);
-      this.exclude.containerIds.push(failed.block.containerID);
-      if (cause.result === undefined) {
-        // the datanode itself: avoid its pipeline and the node
-        const pipelineId = this.location?.pipeline?.id?.id as string | undefined;
-        if (pipelineId) this.exclude.pipelineIds.push({ id: pipelineId });
-        for (const m of (this.location?.pipeline?.members ?? []) as OmMessage[]) if (m.uuid) this.exclude.datanodes.push(String(m.uuid));
-      }
-      const replay = this.uncommitted;
+      this.avoid(failed, scope);
+      this.forgetCommitted(failed);
+      const replay = this.uncommitted.map((u) => u.chunk);
       this.uncommitted = [];
       this.writer = undefined;
-      this.stream = undefined;
       // nothing to move (the block had committed all it got): the next write opens a block
       if (replay.length === 0) return;
       try {
         await this.openBlock();
         for (const chunk of replay) {
-          this.uncommitted.push(chunk);
+          this.uncommitted.push({ end: this.writer!.written + chunk.length, chunk });
           await this.writer!.writeChunk(chunk);
         }
-        if (replay.length > 0) await this.afterWrite();
+        await this.afterWrite();
         return;
       } catch (err) {
-        if (!relocatable(err) || this.writer === undefined) throw err;
+        // the writer of the new block, if one was opened (the allocation may have failed)
+        const next = (this.writer as BlockWriter | undefined)?.failureScope(err);
+        if (next === undefined) throw err;
         cause = err;
+        scope = next;
       }
     }
   }

@@ -52,6 +52,16 @@ const CLIENT_MESSAGE: Record<string, string> = {
 };
 
 /**
+ * SCM finds no container for a block's replication (e.g. RATIS/THREE with fewer than three
+ * healthy datanodes, or every pipeline excluded after failures): the OM passes SCM's exception on
+ * as INTERNAL_ERROR with SCM's message (OMKeyRequest.allocateBlock maps only SCM's safe mode to a
+ * code of its own). Seen live on Ozone 2.2.0: "Unable to allocate a container to the block of
+ * size: 4194304, replicationConfig: RATIS/THREE. Cannot create pipeline as it would exceed the
+ * limit per datanode: 2 ...". The cluster cannot take the write now: UNAVAILABLE (503, retried).
+ */
+const NO_CONTAINER_FOR_BLOCK = /^Unable to allocate a container to the block\b/;
+
+/**
  * Rethrows an OM failure as the StorageError it means: an OM that cannot be reached (or has no
  * leader) within the deadline is UNAVAILABLE (S3's 503, which clients retry); result codes with no
  * S3 meaning (INTERNAL_ERROR, ...) and anything else pass through unchanged and become an internal
@@ -60,6 +70,7 @@ const CLIENT_MESSAGE: Record<string, string> = {
 export function mapOmError(err: unknown, overrides: Partial<Record<string, StorageErrorKind>> = {}): unknown {
   if (err instanceof OmUnavailableError) return new StorageError("UNAVAILABLE", err.message);
   if (!(err instanceof OmStatusError)) return err;
+  if (err.status === "INTERNAL_ERROR" && NO_CONTAINER_FOR_BLOCK.test(err.omMessage)) return new StorageError("UNAVAILABLE", err.message);
   const kind = overrides[err.status] ?? KIND_OF[err.status];
   if (kind === undefined) return err;
   return new StorageError(kind, err.message, CLIENT_MESSAGE[err.status]);

@@ -3,9 +3,11 @@
  * keys. Metadata goes to the Ozone Manager over gRPC (om-client.ts), bytes to and from datanodes
  * over gRPC (datanode-client.ts). docs/ozone-backend-notes.md has the protocol facts this follows.
  *
- * Writes go to STAND_ALONE pipelines only. A write whose replication resolves to RATIS (or EC)
- * needs Apache Ratis's client protocol (a later issue), so it fails with NOT_SUPPORTED naming the
- * replication before a byte is written: never an unreplicated copy of a replicated key.
+ * Writes go to STAND_ALONE pipelines over the datanode's gRPC port and to RATIS pipelines through
+ * their Raft group (key-writer.ts, with a block writer per transport). EC writes need Ozone's
+ * striping client (not implemented): they fail with NOT_SUPPORTED naming the replication before a
+ * byte is written. A replication the cluster cannot place (SCM has no pipeline for RATIS/THREE
+ * on fewer than three datanodes) is UNAVAILABLE: the client may retry when the cluster has grown.
  * Reads work for every replication type except EC (every replica serves the STANDALONE port).
  */
 import { randomUUID } from "node:crypto";
@@ -42,8 +44,13 @@ import {
 import { createHash } from "node:crypto";
 import { uploadChecksumType } from "../embedded/checksum.js";
 import { compareUtf8, normalizeEtag, validateKey } from "../keys.js";
-import { DatanodeClients, DatanodeError, endpointsOf, readBlock, type BlockRef, type BlockStream, type DatanodeEndpoint } from "./datanode-client.js";
+import { readReplicas } from "./block-reader.js";
+import { blockRefOf, type BlockWriter } from "./block-writer.js";
+import { DatanodeClients, DatanodeError, endpointsOf, type BlockRef, type BlockStream, type DatanodeEndpoint } from "./datanode-client.js";
 import { KeyWriter, type ExcludeList } from "./key-writer.js";
+import { RatisBlockWriter } from "./ratis-block-writer.js";
+import { mapRatisError, RatisChannels, RatisClient, ratisGroupOf } from "./ratis-client.js";
+import { StandaloneBlockWriter } from "./standalone-block-writer.js";
 import { decodeMetadata, encodeMetadata, fromKeyValues, toKeyValues } from "./metadata.js";
 import { mapOmError } from "./om-errors.js";
 import { OmClient, type OmMessage, type S3Authentication } from "./om-client.js";
@@ -107,13 +114,30 @@ function notWritable(label: string, storageClass: string): StorageError {
   return new StorageError(
     "NOT_SUPPORTED",
     `write with ${label} replication`,
-    `This gateway writes to Ozone with STANDALONE/ONE replication only; storage class ${storageClass} maps to ${label}, which needs Apache Ratis's write path (not implemented yet).`,
+    `This gateway writes to Ozone with STANDALONE and RATIS replication; storage class ${storageClass} maps to ${label}, which needs Ozone's erasure-coding writer (not implemented).`,
   );
+}
+
+/**
+ * How long a datanode a Ratis watch found behind is assumed to still be: writes to its pipelines
+ * meanwhile accept the majority without first waiting for it. Long enough to cover a burst of
+ * writes, short enough that a datanode back up soon gets full ALL_COMMITTED watches again.
+ */
+const LAGGING_MEMORY_MS = 60_000;
+
+/** EC needs striping across datanodes, which this gateway does not do (yet). */
+function writable(type: unknown): boolean {
+  return type === undefined || type === "STAND_ALONE" || type === "RATIS";
 }
 
 interface Shared {
   om: OmClient;
   dn: Datanodes;
+  /** channels to datanodes' Ratis client ports, shared by the Raft groups (pipelines) written to */
+  ratis: RatisChannels;
+  /** datanodes a Ratis watch found behind (most likely down), until when to assume they still are */
+  lagging: Map<string, number>;
+  requestTimeoutMs: number;
   volume: string;
   replication: Map<string, Replication>;
   service: S3Authentication;
@@ -125,6 +149,9 @@ export function openOzoneStore(opts: OzoneStoreOptions): OzoneStore {
   const shared: Shared = {
     om: new OmClient({ addresses: opts.omAddresses, timeoutMs: opts.requestTimeoutMs, clientId: `s3gw-${randomUUID()}` }),
     dn: opts.datanodes ?? new DatanodeClients(opts.requestTimeoutMs),
+    ratis: new RatisChannels(),
+    lagging: new Map(),
+    requestTimeoutMs: opts.requestTimeoutMs,
     volume: opts.volume,
     replication,
     service: { accessId: opts.serviceAccessKeyId, stringToSign: "", signature: "" },
@@ -284,9 +311,7 @@ export class OzoneStore implements StorageClient {
     validateKey(params.key);
     const replication = this.replicationOf(params.storageClass);
     const size = body.expectedSize;
-    if (size !== 0 && replication.fields.type !== undefined && replication.fields.type !== "STAND_ALONE") {
-      throw notWritable(replication.label, params.storageClass);
-    }
+    if (size !== 0 && !writable(replication.fields.type)) throw notWritable(replication.label, params.storageClass);
     const conditions = await this.conditionsOf(params.bucket, params.key, params.ifMatch, params.ifNoneMatch);
     const args = this.keyArgs(params.bucket, params.key, {
       dataSize: String(size ?? 0),
@@ -354,18 +379,8 @@ export class OzoneStore implements StorageClient {
     preallocated: OmMessage[],
     allocate: (exclude: ExcludeList) => Promise<OmMessage>,
   ): Promise<OmMessage[]> {
-    const writable = replication.type === "STAND_ALONE";
-    const keyWriter = new KeyWriter({
-      datanodes: this.shared.dn,
-      preallocated,
-      allocate,
-      checkLocation: (location) => {
-        if (!writable) throw notWritable(replicationLabel(replication), storageClass);
-        if (location.pipeline?.type !== undefined && location.pipeline.type !== "STAND_ALONE") {
-          throw notWritable(`${location.pipeline.type}/${location.pipeline.factor ?? "ONE"}`, storageClass);
-        }
-      },
-    });
+    if (!writable(replication.type)) throw notWritable(replicationLabel(replication), storageClass);
+    const keyWriter = new KeyWriter({ preallocated, allocate, openBlock: (location) => this.openBlock(location, storageClass) });
     let chunk = Buffer.allocUnsafe(0);
     let fill = 0;
     const flush = async () => {
@@ -394,10 +409,47 @@ export class OzoneStore implements StorageClient {
     } catch (err) {
       keyWriter.abort();
       body.stream.destroy();
-      // a datanode that cannot be reached (no answer, broken stream) is a temporary condition
+      // a datanode or Raft group that cannot be reached (no answer, broken stream) is a temporary condition
       if (err instanceof DatanodeError && err.result === undefined) throw new StorageError("UNAVAILABLE", err.message);
-      throw err;
+      throw mapRatisError(err);
     }
+  }
+
+  /** Datanodes recently found behind (and forgets those found long enough ago). */
+  private laggingDatanodes(): string[] {
+    const now = Date.now();
+    for (const [peer, until] of this.shared.lagging) if (until <= now) this.shared.lagging.delete(peer);
+    return [...this.shared.lagging.keys()];
+  }
+
+  /** The writer for an allocated block: by its pipeline's replication type. */
+  private openBlock(location: OmMessage, storageClass: string): BlockWriter {
+    const pipeline = location.pipeline as OmMessage | undefined;
+    const block = blockRefOf(location);
+    if (pipeline?.type === "RATIS") {
+      const group = ratisGroupOf(pipeline);
+      if (group.peers.length === 0) throw new StorageError("UNAVAILABLE", `the OM allocated a block on pipeline ${group.groupId}, which has no reachable member`);
+      // Ozone's client waits minutes (60 s per attempt, 5 min per write); an S3 client does not:
+      // a leader election takes seconds, a group that answers nothing within this is down
+      const client = new RatisClient({
+        ...group,
+        channels: this.shared.ratis,
+        requestTimeoutMs: this.shared.requestTimeoutMs,
+        watchTimeoutMs: this.shared.requestTimeoutMs,
+        deadlineMs: 2 * this.shared.requestTimeoutMs,
+        // a datanode found behind by one write is assumed behind by the next for a while: each
+        // new block would otherwise wait out a 30 s ALL_COMMITTED watch before finding it again
+        behind: this.laggingDatanodes(),
+        onBehind: (peers) => {
+          for (const p of peers) this.shared.lagging.set(p, Date.now() + LAGGING_MEMORY_MS);
+        },
+      });
+      return new RatisBlockWriter(client, block, group.peers[0]!.id);
+    }
+    if (pipeline?.type !== undefined && pipeline.type !== "STAND_ALONE") throw notWritable(`${pipeline.type}/${pipeline.factor ?? "ONE"}`, storageClass);
+    const endpoint = endpointsOf(pipeline)[0];
+    if (endpoint === undefined) throw new StorageError("UNAVAILABLE", "the OM allocated a block on a pipeline with no reachable datanode");
+    return new StandaloneBlockWriter(this.shared.dn.open(endpoint), block);
   }
 
   private async keyInfo(bucket: string, key: string, headOp: boolean): Promise<OmMessage> {
@@ -488,16 +540,9 @@ export class OzoneStore implements StorageClient {
           localID: String(id.localID),
           blockCommitSequenceId: String(loc.blockID.blockCommitSequenceId ?? "0"),
         };
-        const endpoints = endpointsOf(loc.pipeline);
-        if (endpoints.length === 0) throw new Error(`no datanode to read container ${block.containerID} block ${block.localID} from`);
-        const stream = this.shared.dn.open(endpoints[0]);
-        try {
-          const start = Math.max(from, blockStart) - blockStart + Number(loc.offset ?? 0);
-          const end = Math.min(to, blockEnd) - blockStart + Number(loc.offset ?? 0);
-          yield* readBlock(stream, block, start, end);
-        } finally {
-          stream.close();
-        }
+        const start = Math.max(from, blockStart) - blockStart + Number(loc.offset ?? 0);
+        const end = Math.min(to, blockEnd) - blockStart + Number(loc.offset ?? 0);
+        yield* readReplicas((endpoint) => this.shared.dn.open(endpoint), endpointsOf(loc.pipeline), block, start, end);
       }
       blockStart += length;
       if (blockStart > to) return;
@@ -697,7 +742,7 @@ export class OzoneStore implements StorageClient {
     // checksums, so the object made from the parts gets none.
     const checksumType = uploadChecksumType(params.checksumAlgorithm, params.checksumType);
     const replication = this.replicationOf(params.storageClass);
-    if (replication.fields.type !== undefined && replication.fields.type !== "STAND_ALONE") throw notWritable(replication.label, params.storageClass);
+    if (!writable(replication.fields.type)) throw notWritable(replication.label, params.storageClass);
     const r = await this.om("InitiateMultiPartUpload", "initiateMultiPartUploadRequest", {
       keyArgs: this.keyArgs(params.bucket, params.key, {
         ...replication.fields,
@@ -946,6 +991,7 @@ export class OzoneStore implements StorageClient {
   async close(): Promise<void> {
     this.shared.om.close();
     this.shared.dn.close();
+    this.shared.ratis.close();
   }
 }
 

@@ -1,7 +1,8 @@
-// Runtime protobuf codec for the Ozone 2.2.0 OM and datanode gRPC protocols.
+// Runtime protobuf codec for the Ozone 2.2.0 OM and datanode gRPC protocols,
+// and for the Ratis 3.2.1 client protocol the datanodes' RATIS port speaks.
 //
-// The four proto subsets (hdds, Security, OmClientProtocol,
-// DatanodeClientProtocol) are parsed once, at module load, into a single
+// The proto subsets (hdds, Security, OmClientProtocol, DatanodeClientProtocol,
+// and Ratis' Raft and Grpc) are parsed once, at module load, into a single
 // protobufjs Root. `protobuf.parse` only *records* `import` lines (in its
 // return value) and never fetches anything; since every imported file is
 // parsed into the same Root, cross-file references are resolved by
@@ -9,6 +10,9 @@
 //
 // Value conventions of the helpers below
 // --------------------------------------
+// The Ratis files are proto3 (see ratis.ts): zero values are neither written nor
+// decoded, so a decoded Ratis message lacks every field that holds its zero value.
+//
 // Decode (`decodeOmResponse`, `decodeDnResponse`, `decodeMessage`):
 // - int64/uint64 become decimal STRINGS (`longs: String`). Ozone ids do not
 //   fit in a double: local block ids look like 113750153625600001 (> 2^53),
@@ -51,6 +55,7 @@ import { HDDS_PROTO } from "./hdds.js";
 import { SECURITY_PROTO } from "./security.js";
 import { OM_PROTO } from "./om.js";
 import { DATANODE_PROTO } from "./datanode.js";
+import { RAFT_PROTO, RATIS_GRPC_PROTO } from "./ratis.js";
 
 /** A message as a plain object (see the conventions above). */
 export type OzoneMessage = { [field: string]: unknown };
@@ -58,6 +63,8 @@ export type OzoneMessage = { [field: string]: unknown };
 /** gRPC method paths. */
 export const OM_SUBMIT_REQUEST_PATH = "/hadoop.ozone.OzoneManagerService/submitRequest";
 export const DN_SEND_PATH = "/hadoop.hdds.datanode.XceiverClientProtocolService/send";
+export const RATIS_ORDERED_PATH = "/ratis.grpc.RaftClientProtocolService/ordered";
+export const RATIS_UNORDERED_PATH = "/ratis.grpc.RaftClientProtocolService/unordered";
 
 /** toObject options used by every decode helper. */
 export const DECODE_OPTIONS: protobuf.IConversionOptions = Object.freeze({
@@ -74,6 +81,8 @@ const PROTO_FILES: ReadonlyArray<readonly [string, string]> = [
   ["Security.proto", SECURITY_PROTO],
   ["OmClientProtocol.proto", OM_PROTO],
   ["DatanodeClientProtocol.proto", DATANODE_PROTO],
+  ["Raft.proto", RAFT_PROTO],
+  ["Grpc.proto", RATIS_GRPC_PROTO],
 ];
 
 function buildRoot(): protobuf.Root {
@@ -110,6 +119,9 @@ export interface OzoneProto {
   /** hadoop.hdds.datanode.Result: name -> number. */
   DnResult: Record<string, number>;
   DnResultName: Record<number, string>;
+  /** ratis.common.RaftClientRequestProto / RaftClientReplyProto */
+  RaftClientRequestProto: protobuf.Type;
+  RaftClientReplyProto: protobuf.Type;
 }
 
 function load(): OzoneProto {
@@ -126,6 +138,8 @@ function load(): OzoneProto {
     DnType: enumValues(root.lookupEnum("hadoop.hdds.datanode.Type")),
     DnResult: enumValues(root.lookupEnum("hadoop.hdds.datanode.Result")),
     DnResultName: enumNames(root.lookupEnum("hadoop.hdds.datanode.Result")),
+    RaftClientRequestProto: root.lookupType("ratis.common.RaftClientRequestProto"),
+    RaftClientReplyProto: root.lookupType("ratis.common.RaftClientReplyProto"),
   });
 }
 
@@ -213,6 +227,14 @@ export function encodeDnRequest(obj: OzoneMessage): Buffer {
 
 export function decodeDnResponse(buf: Uint8Array): OzoneMessage {
   return decodeMessage(ozoneProto.ContainerCommandResponseProto, buf);
+}
+
+export function encodeRatisRequest(obj: OzoneMessage): Buffer {
+  return encodeMessage(ozoneProto.RaftClientRequestProto, obj);
+}
+
+export function decodeRatisReply(buf: Uint8Array): OzoneMessage {
+  return decodeMessage(ozoneProto.RaftClientReplyProto, buf);
 }
 
 // ---- 64-bit helpers -----------------------------------------------------------

@@ -1,0 +1,790 @@
+/**
+ * A client of one Ratis group (an Ozone RATIS pipeline) over Ratis' gRPC client protocol, the way
+ * Apache Ratis 3.2.1's own client (the one Ozone 2.2.0's XceiverClientRatis uses) talks to it.
+ * Sources are in apache/ratis at tag ratis-3.2.1 unless they name apache/ozone; see
+ * docs/ozone-backend-notes.md "Writing through Ratis".
+ *
+ * Writes go on the `ordered` stream of the leader (ratis-grpc GrpcClientProtocolClient), inside a
+ * sliding window (ratis-common util/SlidingWindow.java):
+ * - every request has a call id (unique for this client id; the server's retry cache is keyed by
+ *   client id + call id, so a retry keeps its call id and is applied at most once) and a sequence
+ *   number 1, 2, 3...;
+ * - on a fresh stream, the lowest unanswered request goes first, flagged `isFirst`, and nothing
+ *   else is sent until it is answered: the server's window starts from that request and processes
+ *   the rest strictly in sequence order (SlidingWindow.Server.receivedRequest);
+ * - a request sent again on the same stream would never be processed (the server's window has
+ *   moved past it), so every retry goes on a new stream, starting again with `isFirst`.
+ * Leader discovery: start at the pipeline's leader; NotLeaderException names the leader to go to
+ * (at once); no name, a broken stream or a timeout moves to the next peer after a back-off;
+ * LeaderNotReadyException stays with the peer after a back-off (RaftClientImpl.handleIOException,
+ * OrderedAsync.handleException). A request that is not answered by its deadline fails, and with it
+ * every later request: the window is closed for good (SlidingWindow.Client.fail), as the order of
+ * the requests of a block is its content.
+ *
+ * Watches go on the `unordered` stream, outside the window (AsyncImpl.watch -> UnorderedAsync);
+ * replies there are matched by call id. watchForCommit() is Ozone's XceiverClientRatis
+ * .watchForCommit: ALL_COMMITTED, and when that fails, the datanodes behind are reported and the
+ * index is accepted at MAJORITY_COMMITTED (and, unlike Ozone's, later watches of this client go
+ * to MAJORITY_COMMITTED directly: see watchForCommit).
+ */
+import { randomBytes } from "node:crypto";
+import * as grpc from "@grpc/grpc-js";
+import { StorageError } from "../types.js";
+import { decodeRatisReply, encodeRatisRequest, RATIS_ORDERED_PATH, RATIS_UNORDERED_PATH, toNumber, type OzoneMessage } from "./proto/index.js";
+
+/** The datanode port Ozone's Ratis client connects to (RatisHelper: the peer's client address) */
+const RATIS_CLIENT_PORT = "RATIS";
+/** Ratis' gRPC limit on the datanodes is max(32 MiB, log appender buffer) + 1 MiB (ozone RatisConfUtils) */
+const MAX_MESSAGE = 64 * 1024 * 1024;
+
+/** One member of the group: the datanode's UUID (its Ratis peer id) and its RATIS (client) port. */
+export interface RatisPeer {
+  id: string;
+  address: string;
+}
+
+export type ReplicationLevel = "MAJORITY" | "ALL" | "MAJORITY_COMMITTED" | "ALL_COMMITTED";
+
+export interface CommitInfo {
+  /** the peer id (datanode UUID) */
+  peerId: string;
+  commitIndex: number;
+}
+
+export interface RatisReply {
+  /** the state machine's answer (for Ozone, a ContainerCommandResponseProto) */
+  content: Buffer;
+  /** the log index of a write (Ozone's block commit sequence id); for a watch, the index watched */
+  logIndex: number;
+  /** the peer that answered */
+  replierId: string;
+  commitInfos: CommitInfo[];
+}
+
+export interface WatchResult {
+  /** an index known committed at the level asked for (at least the one watched) */
+  index: number;
+  /** peers (datanode UUIDs) that did not commit it: Ozone excludes them from the next allocation */
+  failedPeers: string[];
+}
+
+export type RatisFailure =
+  /** no leader answered within the deadline (down, unreachable, no leader elected) */
+  | "UNAVAILABLE"
+  /** a watch got no answer within its timeout */
+  | "TIMEOUT"
+  /** the peer does not serve this group: the pipeline is gone */
+  | "GROUP_MISMATCH"
+  /** the state machine refused the request (Ozone: a container error, the block finalized...) */
+  | "STATE_MACHINE"
+  /** the level watched was not reached in the server's watch timeout */
+  | "NOT_REPLICATED"
+  /** any other exception the server answered with */
+  | "REPLY_EXCEPTION"
+  /** the client was closed */
+  | "CLOSED";
+
+/** Java classes of the StorageContainerException family: Ozone's client moves to another container on them. */
+const CONTAINER_EXCEPTIONS = new Set(
+  ["StorageContainerException", "ContainerNotOpenException", "BlockNotCommittedException", "InvalidContainerStateException"].map(
+    (c) => `org.apache.hadoop.hdds.scm.container.common.helpers.${c}`,
+  ),
+);
+const GROUP_MISMATCH_EXCEPTION = "org.apache.ratis.protocol.exceptions.GroupMismatchException";
+/** the leader's pending-request limit is full: its stream fails with this; the leader stays (RaftClientImpl.handleIOException) */
+const RESOURCE_UNAVAILABLE_EXCEPTION = "org.apache.ratis.protocol.exceptions.ResourceUnavailableException";
+
+export class RatisError extends Error {
+  constructor(
+    message: string,
+    readonly failure: RatisFailure,
+    /** the Java exception class the server named, if any */
+    readonly exceptionClassName?: string,
+    /** commit indexes the server reported with the failure (NOT_REPLICATED) */
+    readonly commitInfos: CommitInfo[] = [],
+  ) {
+    super(message);
+    this.name = "RatisError";
+  }
+
+  /** The container refused the command (closed, unhealthy...): a block in another container helps. */
+  get containerError(): boolean {
+    return this.failure === "STATE_MACHINE" && this.exceptionClassName !== undefined && CONTAINER_EXCEPTIONS.has(this.exceptionClassName);
+  }
+}
+
+/** The storage error a Ratis failure is for the gateway: an unreachable pipeline is UNAVAILABLE (retry later). */
+export function mapRatisError(err: unknown): unknown {
+  if (err instanceof RatisError && (err.failure === "UNAVAILABLE" || err.failure === "TIMEOUT")) {
+    return new StorageError("UNAVAILABLE", err.message);
+  }
+  return err;
+}
+
+/** A UUID from hdds.proto's UUID message (two signed 64-bit halves as decimal strings). */
+function uuidOf(u: { mostSigBits?: unknown; leastSigBits?: unknown } | undefined): string | undefined {
+  if (u?.mostSigBits == null || u.leastSigBits == null) return undefined;
+  const half = (v: unknown) => BigInt.asUintN(64, BigInt(String(v))).toString(16).padStart(16, "0");
+  const hex = half(u.mostSigBits) + half(u.leastSigBits);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * The raft group of an OM-returned RATIS pipeline (hdds.proto Pipeline): group id = the pipeline's
+ * UUID, a peer per member with a RATIS port (peer id = the datanode's UUID string, address =
+ * ipAddress:RATIS), the leader when the pipeline names one (apache/ozone ozone-2.2.0,
+ * hadoop-hdds/common/.../hdds/ratis/RatisHelper.java newRaftClient / toRaftPeer, and
+ * scm/pipeline/Pipeline.java getLeaderNode: without a leader, the first member).
+ */
+export function ratisGroupOf(pipeline: Record<string, any>): { groupId: string; peers: RatisPeer[]; leaderId?: string } {
+  const groupId = (pipeline.id?.id as string | undefined) || uuidOf(pipeline.id?.uuid128);
+  if (!groupId) throw new TypeError("the pipeline has no id");
+  const peers: RatisPeer[] = [];
+  for (const m of (pipeline.members ?? []) as Record<string, any>[]) {
+    const id = (m.uuid as string | undefined) || uuidOf(m.uuid128) || uuidOf(m.id?.uuid);
+    const port = ((m.ports ?? []) as Record<string, any>[]).find((p) => p.name === RATIS_CLIENT_PORT);
+    const host = (m.ipAddress as string | undefined) || (m.hostName as string | undefined);
+    if (!id || port === undefined || !host) continue;
+    peers.push({ id, address: `${host.includes(":") ? `[${host}]` : host}:${port.value}` });
+  }
+  const named = (pipeline.leaderID as string | undefined) || uuidOf(pipeline.leaderID128);
+  const leaderId = named !== undefined && peers.some((p) => p.id === named) ? named : undefined;
+  return { groupId, peers, ...(leaderId ? { leaderId } : {}) };
+}
+
+/** gRPC channels to Ratis client ports, one per address; shareable by the clients of several pipelines. */
+export class RatisChannels {
+  private readonly channels = new Map<string, grpc.Client>();
+
+  get(address: string): grpc.Client {
+    let c = this.channels.get(address);
+    if (c === undefined) {
+      c = new grpc.Client(address, grpc.credentials.createInsecure(), {
+        "grpc.max_receive_message_length": MAX_MESSAGE,
+        "grpc.max_send_message_length": MAX_MESSAGE,
+        // no keep-alive pings: Ratis' own client sets none (GrpcClientProtocolClient.buildChannel), and a
+        // Java gRPC server answers pings more frequent than its permitted rate with GOAWAY
+      });
+      this.channels.set(address, c);
+    }
+    return c;
+  }
+
+  close(): void {
+    for (const c of this.channels.values()) c.close();
+    this.channels.clear();
+  }
+}
+
+export interface RatisClientOptions {
+  /** the raft group id: the pipeline's UUID */
+  groupId: string;
+  peers: RatisPeer[];
+  /** where to start (the pipeline's leader); default the first peer */
+  leaderId?: string;
+  /** channels to use (not closed by close()); default: the client's own */
+  channels?: RatisChannels;
+  /** one attempt's wait for a reply; then the stream counts as broken (Ozone: 60 s) */
+  requestTimeoutMs?: number;
+  /** one watch's wait for a reply; then the watch fails (Ozone: 180 s, the server's own is 30 s) */
+  watchTimeoutMs?: number;
+  /** a request's time from submission to failure, retries included (Ozone's write timeout: 5 min) */
+  deadlineMs?: number;
+  /** first back-off between attempts, doubled up to retryMaxMs, jittered down to half */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** Ozone's hdds.ratis.client.request.watch.type (default ALL_COMMITTED) */
+  watchLevel?: "ALL_COMMITTED" | "MAJORITY_COMMITTED";
+  /** clock for deadlines (tests) */
+  now?: () => number;
+  /** peers already known behind (found by another client of the gateway, e.g. a stopped datanode) */
+  behind?: Iterable<string>;
+  /** told the peers a watch finds behind, so that later clients start knowing them */
+  onBehind?: (peers: string[]) => void;
+}
+
+/** An ordered request of the sliding window. */
+interface OrderedCall {
+  callId: number;
+  seqNum: number;
+  content: Buffer;
+  replication: ReplicationLevel;
+  repliedCallIds: number[];
+  createdAt: number;
+  sent: boolean;
+  timer?: NodeJS.Timeout;
+  resolve(r: RatisReply): void;
+  reject(e: Error): void;
+}
+
+interface Stream {
+  call: grpc.ClientDuplexStream<Buffer, Buffer>;
+  peerId: string;
+}
+
+interface PendingWatch {
+  callId: number;
+  index: number;
+  level: ReplicationLevel;
+  createdAt: number;
+  attempts: number;
+  peerId?: string;
+  timer?: NodeJS.Timeout;
+  resolve(r: RatisReply): void;
+  reject(e: Error): void;
+}
+
+/** How an attempt ended, when it did not end with an answer for the request. */
+interface AttemptFailure {
+  error: RatisError;
+  /** the peer to go to next; undefined: the next one after the current */
+  leader?: string;
+  /** stay with the same peer (LeaderNotReady) */
+  sameLeader?: boolean;
+  /** retry at once (a leader was named) */
+  immediate?: boolean;
+  /** do not retry (GroupMismatch) */
+  terminal?: boolean;
+}
+
+function uuidBytes(uuid: string): Buffer {
+  const hex = uuid.replace(/-/g, "");
+  if (!/^[0-9a-fA-F]{32}$/.test(hex)) throw new TypeError(`not a UUID: ${uuid}`);
+  return Buffer.from(hex, "hex");
+}
+
+/** A random version-4 UUID's 16 bytes: Ratis' ClientId.randomId() (any 16 bytes but all-zero would do). */
+function newClientId(): Buffer {
+  const b = randomBytes(16);
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  return b;
+}
+
+/** Ratis' "no index yet" (RaftLog.INVALID_LOG_INDEX, -1), which a uint64 field carries as 2^64-1 */
+const UNKNOWN_INDEX = -1;
+
+/**
+ * A uint64 of a reply. A leader reports a follower it has not heard from since it (re)started
+ * with commit index -1, on the wire 2^64-1 (seen live: a datanode restarted under a write); that
+ * and any other value past 2^53 is UNKNOWN_INDEX, behind every real index.
+ */
+function u64(v: unknown): number {
+  const n = typeof v === "string" && v.length >= 16 ? Number(v) : undefined;
+  if (n !== undefined && !Number.isSafeInteger(n)) return UNKNOWN_INDEX;
+  return toNumber(v as string | undefined, 0);
+}
+
+function commitInfosOf(reply: OzoneMessage): CommitInfo[] {
+  return ((reply.commitInfos ?? []) as OzoneMessage[]).map((c) => ({
+    peerId: Buffer.from(((c.server as OzoneMessage | undefined)?.id as Buffer | undefined) ?? []).toString("utf8"),
+    commitIndex: u64(c.commitIndex),
+  }));
+}
+
+/** The exception a reply carries, as the client's error (NotLeader and LeaderNotReady are handled before). */
+function replyException(reply: OzoneMessage, what: string): RatisError | undefined {
+  const sme = reply.stateMachineException as OzoneMessage | undefined;
+  if (sme) {
+    const cls = (sme.exceptionClassName as string | undefined) || undefined;
+    return new RatisError(`${what}: ${cls ?? "StateMachineException"}: ${String(sme.errorMsg ?? "")}`, "STATE_MACHINE", cls);
+  }
+  const nre = reply.notReplicatedException as OzoneMessage | undefined;
+  if (nre) {
+    return new RatisError(`${what}: index ${u64(nre.logIndex)} not replicated at ${String(nre.replication ?? "MAJORITY")}`, "NOT_REPLICATED", "org.apache.ratis.protocol.exceptions.NotReplicatedException", commitInfosOf(reply));
+  }
+  const ace = reply.alreadyClosedException as OzoneMessage | undefined;
+  if (ace) return new RatisError(`${what}: ${String(ace.exceptionClassName ?? "AlreadyClosedException")}: ${String(ace.errorMsg ?? "")}`, "REPLY_EXCEPTION", ace.exceptionClassName as string | undefined);
+  const details = reply.ExceptionDetails as string | undefined;
+  if (details !== undefined) {
+    const t = reply[details] as OzoneMessage;
+    return new RatisError(`${what}: ${details}: ${String(t.className ?? "")} ${String(t.errorMessage ?? "")}`.trim(), "REPLY_EXCEPTION", t.className as string | undefined);
+  }
+  if (!(reply.rpcReply as OzoneMessage | undefined)?.success) return new RatisError(`${what}: the server answered failure without an exception`, "REPLY_EXCEPTION");
+  return undefined;
+}
+
+export class RatisClient {
+  /** this client's id (16 bytes): with a call id, what the servers' retry cache recognises a retry by */
+  readonly clientId: Buffer = newClientId();
+  private readonly groupIdBytes: Buffer;
+  private readonly peers: RatisPeer[];
+  private leader: string;
+  private readonly channels: RatisChannels;
+  private readonly ownChannels: boolean;
+  private readonly requestTimeoutMs: number;
+  private readonly watchTimeoutMs: number;
+  private readonly deadlineMs: number;
+  private readonly retryBaseMs: number;
+  private readonly retryMaxMs: number;
+  private readonly watchLevel: "ALL_COMMITTED" | "MAJORITY_COMMITTED";
+  private readonly now: () => number;
+
+  private nextCallId = 1;
+  private closed = false;
+
+  // ordered requests (the sliding window)
+  private nextSeqNum = 1;
+  /** unanswered requests by sequence number, in sequence order */
+  private readonly window = new Map<number, OrderedCall>();
+  private firstSeqNum = -1;
+  private firstReplied = false;
+  private ordered: Stream | undefined;
+  private orderedRetry: NodeJS.Timeout | undefined;
+  private orderedFailures = 0;
+  /** once set, the window is closed: every request fails with it */
+  private broken: RatisError | undefined;
+  /** write call ids answered since the last new request: the next request tells the leader (it may forget them) */
+  private replied: number[] = [];
+
+  // watches
+  private readonly watches = new Map<number, PendingWatch>();
+  private readonly unordered = new Map<string, Stream>();
+  private readonly watchRetries = new Set<NodeJS.Timeout>();
+
+  /** commit index per peer, from the replies (XceiverClientRatis.commitInfoMap) */
+  private readonly commitIndexes = new Map<string, number>();
+  /** peers a watch found behind: from then on this client watches at MAJORITY_COMMITTED */
+  private readonly behind = new Set<string>();
+  private readonly onBehind: ((peers: string[]) => void) | undefined;
+  /** peers behind already returned as failedPeers */
+  private readonly reported = new Set<string>();
+
+  constructor(opts: RatisClientOptions) {
+    if (opts.peers.length === 0) throw new TypeError("a Ratis group needs at least one peer");
+    this.groupIdBytes = uuidBytes(opts.groupId);
+    this.peers = opts.peers.map((p) => ({ ...p }));
+    this.leader = opts.leaderId !== undefined && this.peers.some((p) => p.id === opts.leaderId) ? opts.leaderId : this.peers[0]!.id;
+    this.ownChannels = opts.channels === undefined;
+    this.channels = opts.channels ?? new RatisChannels();
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? 60_000;
+    this.watchTimeoutMs = opts.watchTimeoutMs ?? 180_000;
+    this.deadlineMs = opts.deadlineMs ?? 300_000;
+    this.retryBaseMs = opts.retryBaseMs ?? 200;
+    this.retryMaxMs = opts.retryMaxMs ?? 5_000;
+    this.watchLevel = opts.watchLevel ?? "ALL_COMMITTED";
+    this.now = opts.now ?? Date.now;
+    for (const p of opts.behind ?? []) if (this.peers.some((x) => x.id === p)) this.behind.add(p);
+    this.onBehind = opts.onBehind;
+  }
+
+  /** The peer requests go to now. */
+  get leaderId(): string {
+    return this.leader;
+  }
+
+  /** Submits a write (ordered, after every earlier one). Resolves with the state machine's reply. */
+  send(content: Buffer, replication: ReplicationLevel = "MAJORITY"): Promise<RatisReply> {
+    if (this.closed) return Promise.reject(new RatisError("Ratis client closed", "CLOSED"));
+    if (this.broken) return Promise.reject(this.broken);
+    return new Promise<RatisReply>((resolve, reject) => {
+      const call: OrderedCall = {
+        callId: this.nextCallId++,
+        seqNum: this.nextSeqNum++,
+        content,
+        replication,
+        repliedCallIds: this.replied.splice(0),
+        createdAt: this.now(),
+        sent: false,
+        resolve,
+        reject,
+      };
+      this.window.set(call.seqNum, call);
+      this.pump();
+    });
+  }
+
+  /** Waits until the log index is committed at `level` (one watch request, retried across leaders). */
+  watch(index: number, level: ReplicationLevel): Promise<RatisReply> {
+    if (this.closed) return Promise.reject(new RatisError("Ratis client closed", "CLOSED"));
+    return new Promise<RatisReply>((resolve, reject) => {
+      const w: PendingWatch = { callId: this.nextCallId++, index, level, createdAt: this.now(), attempts: 0, resolve, reject };
+      this.watches.set(w.callId, w);
+      this.sendWatch(w);
+    });
+  }
+
+  /**
+   * Ozone's watchForCommit: done at once when every known peer has reported the index committed;
+   * else watch at the configured level; when ALL_COMMITTED fails (a follower is behind or down),
+   * the peers behind become `failedPeers` and the index counts as committed by the majority —
+   * from the NotReplicatedException's commit infos, or else from a MAJORITY_COMMITTED watch.
+   */
+  async watchForCommit(index: number): Promise<WatchResult> {
+    const known = this.replicatedMinCommitIndex();
+    if (known >= index) return { index: known, failedPeers: [] };
+    if (this.behind.size > 0) {
+      // A peer is known behind (down, most likely): an ALL_COMMITTED watch would wait out the
+      // server's watch timeout (30 s) at every commit point, as Ozone's client does; S3 clients
+      // give up on a silent request after about 60 s. The majority is what the first failed
+      // watch accepted too; the peer behind was reported then.
+      const reply = await this.watch(index, "MAJORITY_COMMITTED");
+      // still behind: reported (once per client), for this key's next allocation to avoid them
+      const failedPeers = reply.commitInfos.filter((i) => this.behind.has(i.peerId) && i.commitIndex < index && !this.reported.has(i.peerId)).map((i) => i.peerId);
+      for (const p of failedPeers) this.reported.add(p);
+      return { index, failedPeers };
+    }
+    try {
+      const reply = await this.watch(index, this.watchLevel);
+      const updated = this.updateCommitIndexes(reply.commitInfos, this.watchLevel);
+      if (updated < index) throw new RatisError(`watch for ${index} answered with commit index ${updated}`, "REPLY_EXCEPTION");
+      return { index: updated, failedPeers: [] };
+    } catch (err) {
+      if (!(err instanceof RatisError) || this.watchLevel !== "ALL_COMMITTED" || err.failure === "GROUP_MISMATCH" || err.failure === "CLOSED") throw err;
+      if (err.failure === "NOT_REPLICATED") return this.failedAllCommit(index, err.commitInfos);
+      const reply = await this.watch(index, "MAJORITY_COMMITTED");
+      return this.failedAllCommit(index, reply.commitInfos);
+    }
+  }
+
+  /** The lowest commit index the peers reported (0 before any report). */
+  replicatedMinCommitIndex(): number {
+    let min: number | undefined;
+    for (const v of this.commitIndexes.values()) min = min === undefined ? v : Math.min(min, v);
+    return min ?? 0;
+  }
+
+  /** Fails whatever is pending, ends the streams and stops every timer. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const err = new RatisError("Ratis client closed", "CLOSED");
+    if (this.orderedRetry) clearTimeout(this.orderedRetry);
+    this.orderedRetry = undefined;
+    for (const t of this.watchRetries) clearTimeout(t);
+    this.watchRetries.clear();
+    const calls = [...this.window.values()];
+    this.window.clear();
+    for (const c of calls) {
+      if (c.timer) clearTimeout(c.timer);
+      c.reject(err);
+    }
+    const watches = [...this.watches.values()];
+    this.watches.clear();
+    for (const w of watches) {
+      if (w.timer) clearTimeout(w.timer);
+      w.reject(err);
+    }
+    const streams = [this.ordered, ...this.unordered.values()];
+    this.ordered = undefined;
+    this.unordered.clear();
+    for (const s of streams) {
+      if (s === undefined) continue;
+      // nothing is pending any more: a half-close lets the server finish; cancel does not wait for it
+      s.call.end();
+      s.call.cancel();
+    }
+    if (this.ownChannels) this.channels.close();
+  }
+
+  // ---- ordered requests ---------------------------------------------------
+
+  private peer(id: string): RatisPeer {
+    return this.peers.find((p) => p.id === id) ?? this.peers[0]!;
+  }
+
+  private openStream(path: string, peerId: string, onReply: (s: Stream, reply: OzoneMessage) => void, onFailure: (s: Stream, f: AttemptFailure) => void): Stream {
+    const call = this.channels.get(this.peer(peerId).address).makeBidiStreamRequest(path, (b: Buffer) => b, (b: Buffer) => b, new grpc.Metadata(), {});
+    const stream: Stream = { call, peerId };
+    call.on("data", (bytes: Buffer) => {
+      let reply: OzoneMessage;
+      try {
+        reply = decodeRatisReply(bytes);
+      } catch (e) {
+        onFailure(stream, { error: new RatisError(`Ratis peer ${peerId}: undecodable reply: ${(e as Error).message}`, "UNAVAILABLE") });
+        return;
+      }
+      try {
+        onReply(stream, reply);
+      } catch (e) {
+        // a reply this client cannot make sense of fails the stream, never the process (this runs in a gRPC callback)
+        onFailure(stream, { error: new RatisError(`Ratis peer ${peerId}: unusable reply: ${(e as Error).message}`, "UNAVAILABLE") });
+      }
+    });
+    call.on("error", (e: grpc.ServiceError) => onFailure(stream, this.streamError(peerId, e)));
+    call.on("end", () => onFailure(stream, { error: new RatisError(`Ratis peer ${peerId}: stream ended`, "UNAVAILABLE") }));
+    return stream;
+  }
+
+  /** A gRPC error of a stream: the server closes a stream with the Java exception's class in the `exception-type` trailer (ratis-grpc GrpcUtil.wrapException). */
+  private streamError(peerId: string, e: grpc.ServiceError): AttemptFailure {
+    const cls = e.metadata?.get("exception-type")[0]?.toString();
+    const error = new RatisError(`Ratis peer ${peerId}: ${cls ? `${cls}: ` : ""}${e.details || e.message}`, cls === GROUP_MISMATCH_EXCEPTION ? "GROUP_MISMATCH" : "UNAVAILABLE", cls);
+    return { error, terminal: cls === GROUP_MISMATCH_EXCEPTION, sameLeader: cls === RESOURCE_UNAVAILABLE_EXCEPTION };
+  }
+
+  private requestFor(peerId: string, callId: number, extra: OzoneMessage, slidingWindowEntry?: OzoneMessage, repliedCallIds: number[] = []): Buffer {
+    return encodeRatisRequest({
+      rpcRequest: {
+        requestorId: this.clientId,
+        replyId: Buffer.from(peerId, "utf8"),
+        raftGroupId: { id: this.groupIdBytes },
+        callId,
+        toLeader: true,
+        repliedCallIds,
+        ...(slidingWindowEntry ? { slidingWindowEntry } : {}),
+      },
+      ...extra,
+    });
+  }
+
+  /** Sends what the window allows on the current stream (opening one if needed). */
+  private pump(): void {
+    if (this.closed || this.broken || this.orderedRetry !== undefined || this.window.size === 0) return;
+    const stream = (this.ordered ??= this.openStream(RATIS_ORDERED_PATH, this.leader, (s, r) => this.onOrderedReply(s, r), (s, f) => this.onOrderedFailure(s, f)));
+    for (const call of this.window.values()) {
+      if (call.sent) continue;
+      if (!this.firstReplied) {
+        // before the first request of this stream is answered, only it may go
+        if (this.firstSeqNum !== -1 || call.seqNum !== this.window.keys().next().value) break;
+        this.firstSeqNum = call.seqNum;
+      }
+      this.transmit(stream, call);
+    }
+  }
+
+  private transmit(stream: Stream, call: OrderedCall): void {
+    const bytes = this.requestFor(
+      stream.peerId,
+      call.callId,
+      { message: { content: call.content }, write: { replication: call.replication } },
+      { seqNum: call.seqNum, isFirst: call.seqNum === this.firstSeqNum },
+      call.repliedCallIds,
+    );
+    call.sent = true;
+    // the deadline is checked when an attempt fails: an attempt always gets its full time
+    call.timer = setTimeout(() => {
+      call.timer = undefined;
+      this.onOrderedFailure(stream, { error: new RatisError(`Ratis peer ${stream.peerId}: no reply to call ${call.callId} within ${this.requestTimeoutMs} ms`, "UNAVAILABLE") });
+    }, this.requestTimeoutMs);
+    stream.call.write(bytes);
+  }
+
+  private onOrderedReply(stream: Stream, reply: OzoneMessage): void {
+    if (stream !== this.ordered) return; // a stream given up: its late answers are not ours any more
+    const rpc = (reply.rpcReply ?? {}) as OzoneMessage;
+    const callId = u64(rpc.callId);
+    const call = [...this.window.values()].find((c) => c.callId === callId && c.sent);
+    if (call === undefined) return; // not outstanding (a duplicate)
+    const nle = reply.notLeaderException as OzoneMessage | undefined;
+    if (nle) {
+      this.onOrderedFailure(stream, this.notLeader(stream.peerId, nle));
+      return;
+    }
+    if (reply.leaderNotReadyException) {
+      this.onOrderedFailure(stream, { error: new RatisError(`Ratis peer ${stream.peerId}: leader not ready`, "UNAVAILABLE"), sameLeader: true });
+      return;
+    }
+    if (call.timer) clearTimeout(call.timer);
+    this.window.delete(call.seqNum);
+    if (call.seqNum === this.firstSeqNum) this.firstReplied = true;
+    this.orderedFailures = 0;
+    this.replied.push(call.callId);
+    try {
+      const failure = replyException(reply, `Ratis call ${call.callId} on ${stream.peerId}`);
+      if (failure) call.reject(failure);
+      else {
+        const commitInfos = commitInfosOf(reply);
+        this.updateCommitIndexes(commitInfos, this.watchLevel);
+        call.resolve({
+          content: Buffer.from(((reply.message as OzoneMessage | undefined)?.content as Buffer | undefined) ?? []),
+          logIndex: u64(reply.logIndex),
+          replierId: Buffer.from((rpc.replyId as Buffer | undefined) ?? []).toString("utf8"),
+          commitInfos,
+        });
+      }
+    } catch (e) {
+      // answered, but not in a form this client reads: that request fails, the window goes on
+      call.reject(new RatisError(`Ratis call ${call.callId} on ${stream.peerId}: unusable reply: ${(e as Error).message}`, "REPLY_EXCEPTION"));
+    }
+    this.pump();
+  }
+
+  private notLeader(peerId: string, nle: OzoneMessage): AttemptFailure {
+    for (const p of (nle.peersInConf ?? []) as OzoneMessage[]) this.learnPeer(p);
+    const suggested = nle.suggestedLeader as OzoneMessage | undefined;
+    const leader = suggested ? this.learnPeer(suggested) : undefined;
+    return {
+      error: new RatisError(`Ratis peer ${peerId}: not the leader${leader ? ` (suggests ${leader})` : ""}`, "UNAVAILABLE"),
+      leader,
+      immediate: leader !== undefined && leader !== peerId,
+    };
+  }
+
+  /** Adds (or readdresses) a peer a server told us about; returns its id. */
+  private learnPeer(p: OzoneMessage): string | undefined {
+    const id = Buffer.from((p.id as Buffer | undefined) ?? []).toString("utf8");
+    if (!id) return undefined;
+    // the client port; `address` is the server-to-server one (ratis GrpcClientProtocolClient)
+    const address = (p.clientAddress as string | undefined) || (p.address as string | undefined);
+    const known = this.peers.find((x) => x.id === id);
+    if (known === undefined && address) this.peers.push({ id, address });
+    else if (known !== undefined && address && p.clientAddress) known.address = address;
+    return known !== undefined || address ? id : undefined;
+  }
+
+  private nextPeer(after: string): string {
+    const i = this.peers.findIndex((p) => p.id === after);
+    return this.peers[(i + 1) % this.peers.length]!.id;
+  }
+
+  private backoff(failures: number): number {
+    const d = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** Math.max(0, failures - 1));
+    return Math.round(d / 2 + (Math.random() * d) / 2);
+  }
+
+  /** The current stream is given up: requests not answered go again on a new one, after a back-off. */
+  private onOrderedFailure(stream: Stream, f: AttemptFailure): void {
+    if (stream !== this.ordered) return;
+    this.ordered = undefined;
+    stream.call.cancel();
+    for (const c of this.window.values()) {
+      if (c.timer) clearTimeout(c.timer);
+      c.timer = undefined;
+      c.sent = false;
+    }
+    this.firstSeqNum = -1;
+    this.firstReplied = false;
+    const oldest = this.window.values().next().value as OrderedCall | undefined;
+    if (oldest === undefined) return;
+    if (f.terminal || this.now() - oldest.createdAt >= this.deadlineMs) {
+      const why = f.terminal ? f.error : new RatisError(`Ratis group: no answer within ${this.deadlineMs} ms (last: ${f.error.message})`, "UNAVAILABLE", f.error.exceptionClassName);
+      this.breakWindow(why);
+      return;
+    }
+    this.moveLeader(stream.peerId, f);
+    const delay = f.immediate ? 0 : Math.min(this.backoff(++this.orderedFailures), Math.max(0, oldest.createdAt + this.deadlineMs - this.now()));
+    this.orderedRetry = setTimeout(() => {
+      this.orderedRetry = undefined;
+      this.pump();
+    }, delay);
+  }
+
+  private moveLeader(failedPeer: string, f: AttemptFailure): void {
+    if (f.sameLeader) return;
+    if (f.leader !== undefined) this.leader = f.leader;
+    else if (this.leader === failedPeer) this.leader = this.nextPeer(failedPeer);
+  }
+
+  /** A request failed for good: it and every later one fail, and so will every new one. */
+  private breakWindow(err: RatisError): void {
+    this.broken = err;
+    const calls = [...this.window.values()];
+    this.window.clear();
+    for (const c of calls) {
+      if (c.timer) clearTimeout(c.timer);
+      c.reject(err);
+    }
+  }
+
+  // ---- watches --------------------------------------------------------------
+
+  private unorderedStream(peerId: string): Stream {
+    let s = this.unordered.get(peerId);
+    if (s === undefined) {
+      s = this.openStream(RATIS_UNORDERED_PATH, peerId, (st, r) => this.onWatchReply(st, r), (st, f) => this.onUnorderedFailure(st, f));
+      this.unordered.set(peerId, s);
+    }
+    return s;
+  }
+
+  private sendWatch(w: PendingWatch): void {
+    if (this.closed || !this.watches.has(w.callId)) return;
+    w.attempts++;
+    w.peerId = this.leader;
+    const stream = this.unorderedStream(w.peerId);
+    // Ozone's policy for a watch that times out is no retry (RequestTypeDependentRetryPolicyCreator)
+    const wait = this.watchTimeoutMs;
+    w.timer = setTimeout(() => this.finishWatch(w, new RatisError(`Ratis watch for ${w.index} at ${w.level}: no answer within ${wait} ms`, "TIMEOUT")), wait);
+    stream.call.write(this.requestFor(w.peerId, w.callId, { watch: { index: w.index, replication: w.level } }));
+  }
+
+  private finishWatch(w: PendingWatch, result: RatisReply | RatisError): void {
+    if (!this.watches.delete(w.callId)) return;
+    if (w.timer) clearTimeout(w.timer);
+    if (result instanceof RatisError) w.reject(result);
+    else w.resolve(result);
+  }
+
+  private onWatchReply(stream: Stream, reply: OzoneMessage): void {
+    const rpc = (reply.rpcReply ?? {}) as OzoneMessage;
+    const w = this.watches.get(u64(rpc.callId));
+    if (w === undefined || w.peerId !== stream.peerId) return;
+    const nle = reply.notLeaderException as OzoneMessage | undefined;
+    if (nle) return this.retryWatch(w, stream.peerId, this.notLeader(stream.peerId, nle));
+    if (reply.leaderNotReadyException) {
+      return this.retryWatch(w, stream.peerId, { error: new RatisError(`Ratis peer ${stream.peerId}: leader not ready`, "UNAVAILABLE"), sameLeader: true });
+    }
+    const failure = replyException(reply, `Ratis watch for ${w.index} at ${w.level} on ${stream.peerId}`);
+    this.finishWatch(
+      w,
+      failure ?? {
+        content: Buffer.alloc(0),
+        logIndex: u64(reply.logIndex),
+        replierId: Buffer.from((rpc.replyId as Buffer | undefined) ?? []).toString("utf8"),
+        commitInfos: commitInfosOf(reply),
+      },
+    );
+  }
+
+  private onUnorderedFailure(stream: Stream, f: AttemptFailure): void {
+    if (this.unordered.get(stream.peerId) !== stream) return;
+    this.unordered.delete(stream.peerId);
+    stream.call.cancel();
+    for (const w of [...this.watches.values()]) if (w.peerId === stream.peerId) this.retryWatch(w, stream.peerId, f);
+  }
+
+  private retryWatch(w: PendingWatch, peerId: string, f: AttemptFailure): void {
+    if (w.timer) clearTimeout(w.timer);
+    w.timer = undefined;
+    w.peerId = undefined;
+    if (f.terminal || this.now() - w.createdAt >= this.deadlineMs) {
+      this.finishWatch(w, f.terminal ? f.error : new RatisError(`Ratis watch for ${w.index}: no answer within ${this.deadlineMs} ms (last: ${f.error.message})`, "UNAVAILABLE"));
+      return;
+    }
+    this.moveLeader(peerId, f);
+    const delay = f.immediate ? 0 : Math.min(this.backoff(w.attempts), Math.max(0, w.createdAt + this.deadlineMs - this.now()));
+    const t = setTimeout(() => {
+      this.watchRetries.delete(t);
+      this.sendWatch(w);
+    }, delay);
+    this.watchRetries.add(t);
+  }
+
+  // ---- commit indexes -------------------------------------------------------
+
+  /**
+   * XceiverClientRatis.updateCommitInfosMap: the first report fills the map; later ones only
+   * update peers still in it (a peer dropped after a failed ALL_COMMITTED watch stays out).
+   * Returns the index committed at `level`: the lowest (ALL) or the majority-th highest.
+   */
+  private updateCommitIndexes(infos: CommitInfo[], level: ReplicationLevel): number {
+    const fresh = this.commitIndexes.size === 0;
+    const seen: number[] = [];
+    for (const i of infos) {
+      if (fresh || this.commitIndexes.has(i.peerId)) {
+        this.commitIndexes.set(i.peerId, i.commitIndex);
+        seen.push(i.commitIndex);
+      }
+    }
+    if (seen.length === 0) return 0;
+    if (level === "ALL_COMMITTED") return Math.min(...seen);
+    // the majority-th highest; 0 when fewer peers reported (as Ozone's stream skip/findFirst)
+    const majority = Math.floor(this.peers.length / 2) + 1;
+    return seen.sort((a, b) => b - a)[majority - 1] ?? 0;
+  }
+
+  private failedAllCommit(index: number, infos: CommitInfo[]): WatchResult {
+    const failedPeers: string[] = [];
+    for (const i of infos) {
+      if (i.commitIndex < index) {
+        failedPeers.push(i.peerId);
+        this.commitIndexes.delete(i.peerId);
+        this.behind.add(i.peerId);
+        this.reported.add(i.peerId);
+      }
+    }
+    if (failedPeers.length > 0) this.onBehind?.(failedPeers);
+    return { index, failedPeers };
+  }
+}
