@@ -11,7 +11,8 @@ import { blockRefOf } from "../../runtime/storage/ozone/block-writer.js";
 import { KeyWriter, type ExcludeList } from "../../runtime/storage/ozone/key-writer.js";
 import type { OmMessage } from "../../runtime/storage/ozone/om-client.js";
 import { RatisBlockWriter } from "../../runtime/storage/ozone/ratis-block-writer.js";
-import { RatisChannels, RatisClient, ratisGroupOf } from "../../runtime/storage/ozone/ratis-client.js";
+import { RatisClient } from "../../runtime/storage/ozone/ratis-client.js";
+import { RatisChannels, ratisGroupOf } from "../../runtime/storage/ozone/ratis-group.js";
 import { A, B, C, commandOf, FakeContainers, FakeRatisGroup, type Msg } from "./ozone-ratis-fake.js";
 
 const KiB = 1024;

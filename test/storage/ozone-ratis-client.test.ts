@@ -8,7 +8,8 @@ import * as grpc from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";
 import { encodeMessage, ozoneProto } from "../../runtime/storage/ozone/proto/index.js";
 import { decodeContainerReply, frameContainerCommand, unframeContainerCommand } from "../../runtime/storage/ozone/ratis-framing.js";
-import { mapRatisError, ratisGroupOf, RatisChannels, RatisClient, RatisError, type RatisClientOptions } from "../../runtime/storage/ozone/ratis-client.js";
+import { RatisClient, type RatisClientOptions } from "../../runtime/storage/ozone/ratis-client.js";
+import { mapRatisError, ratisGroupOf, RatisChannels, RatisError } from "../../runtime/storage/ozone/ratis-group.js";
 import { StorageError } from "../../runtime/storage/types.js";
 import { A, B, C, FakeRatisGroup, GROUP, GROUP_BYTES, type Msg } from "./ozone-ratis-fake.js";
 

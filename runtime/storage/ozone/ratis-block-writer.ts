@@ -21,7 +21,8 @@
 import { BlockCommands, type BlockRef, type BlockWriter, type FailureScope } from "./block-writer.js";
 import { DatanodeError } from "./datanode-client.js";
 import type { OmMessage } from "./om-client.js";
-import { RatisError, type RatisClient } from "./ratis-client.js";
+import type { RatisClient } from "./ratis-client.js";
+import { RatisError } from "./ratis-group.js";
 import { decodeContainerReply, frameContainerCommand } from "./ratis-framing.js";
 import { CONTAINER_RESULTS } from "./standalone-block-writer.js";
 

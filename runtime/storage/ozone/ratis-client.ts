@@ -29,152 +29,18 @@
  */
 import { randomBytes } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
-import { StorageError } from "../types.js";
 import { decodeRatisReply, encodeRatisRequest, RATIS_ORDERED_PATH, RATIS_UNORDERED_PATH, toNumber, type OzoneMessage } from "./proto/index.js";
-
-/** The datanode port Ozone's Ratis client connects to (RatisHelper: the peer's client address) */
-const RATIS_CLIENT_PORT = "RATIS";
-/** Ratis' gRPC limit on the datanodes is max(32 MiB, log appender buffer) + 1 MiB (ozone RatisConfUtils) */
-const MAX_MESSAGE = 64 * 1024 * 1024;
-
-/** One member of the group: the datanode's UUID (its Ratis peer id) and its RATIS (client) port. */
-export interface RatisPeer {
-  id: string;
-  address: string;
-}
-
-export type ReplicationLevel = "MAJORITY" | "ALL" | "MAJORITY_COMMITTED" | "ALL_COMMITTED";
-
-export interface CommitInfo {
-  /** the peer id (datanode UUID) */
-  peerId: string;
-  commitIndex: number;
-}
-
-export interface RatisReply {
-  /** the state machine's answer (for Ozone, a ContainerCommandResponseProto) */
-  content: Buffer;
-  /** the log index of a write (Ozone's block commit sequence id); for a watch, the index watched */
-  logIndex: number;
-  /** the peer that answered */
-  replierId: string;
-  commitInfos: CommitInfo[];
-}
-
-export interface WatchResult {
-  /** an index known committed at the level asked for (at least the one watched) */
-  index: number;
-  /** peers (datanode UUIDs) that did not commit it: Ozone excludes them from the next allocation */
-  failedPeers: string[];
-}
-
-export type RatisFailure =
-  /** no leader answered within the deadline (down, unreachable, no leader elected) */
-  | "UNAVAILABLE"
-  /** a watch got no answer within its timeout */
-  | "TIMEOUT"
-  /** the peer does not serve this group: the pipeline is gone */
-  | "GROUP_MISMATCH"
-  /** the state machine refused the request (Ozone: a container error, the block finalized...) */
-  | "STATE_MACHINE"
-  /** the level watched was not reached in the server's watch timeout */
-  | "NOT_REPLICATED"
-  /** any other exception the server answered with */
-  | "REPLY_EXCEPTION"
-  /** the client was closed */
-  | "CLOSED";
-
-/** Java classes of the StorageContainerException family: Ozone's client moves to another container on them. */
-const CONTAINER_EXCEPTIONS = new Set(
-  ["StorageContainerException", "ContainerNotOpenException", "BlockNotCommittedException", "InvalidContainerStateException"].map(
-    (c) => `org.apache.hadoop.hdds.scm.container.common.helpers.${c}`,
-  ),
-);
-const GROUP_MISMATCH_EXCEPTION = "org.apache.ratis.protocol.exceptions.GroupMismatchException";
-/** the leader's pending-request limit is full: its stream fails with this; the leader stays (RaftClientImpl.handleIOException) */
-const RESOURCE_UNAVAILABLE_EXCEPTION = "org.apache.ratis.protocol.exceptions.ResourceUnavailableException";
-
-export class RatisError extends Error {
-  constructor(
-    message: string,
-    readonly failure: RatisFailure,
-    /** the Java exception class the server named, if any */
-    readonly exceptionClassName?: string,
-    /** commit indexes the server reported with the failure (NOT_REPLICATED) */
-    readonly commitInfos: CommitInfo[] = [],
-  ) {
-    super(message);
-    this.name = "RatisError";
-  }
-
-  /** The container refused the command (closed, unhealthy...): a block in another container helps. */
-  get containerError(): boolean {
-    return this.failure === "STATE_MACHINE" && this.exceptionClassName !== undefined && CONTAINER_EXCEPTIONS.has(this.exceptionClassName);
-  }
-}
-
-/** The storage error a Ratis failure is for the gateway: an unreachable pipeline is UNAVAILABLE (retry later). */
-export function mapRatisError(err: unknown): unknown {
-  if (err instanceof RatisError && (err.failure === "UNAVAILABLE" || err.failure === "TIMEOUT")) {
-    return new StorageError("UNAVAILABLE", err.message);
-  }
-  return err;
-}
-
-/** A UUID from hdds.proto's UUID message (two signed 64-bit halves as decimal strings). */
-function uuidOf(u: { mostSigBits?: unknown; leastSigBits?: unknown } | undefined): string | undefined {
-  if (u?.mostSigBits == null || u.leastSigBits == null) return undefined;
-  const half = (v: unknown) => BigInt.asUintN(64, BigInt(String(v))).toString(16).padStart(16, "0");
-  const hex = half(u.mostSigBits) + half(u.leastSigBits);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-/**
- * The raft group of an OM-returned RATIS pipeline (hdds.proto Pipeline): group id = the pipeline's
- * UUID, a peer per member with a RATIS port (peer id = the datanode's UUID string, address =
- * ipAddress:RATIS), the leader when the pipeline names one (apache/ozone ozone-2.2.0,
- * hadoop-hdds/common/.../hdds/ratis/RatisHelper.java newRaftClient / toRaftPeer, and
- * scm/pipeline/Pipeline.java getLeaderNode: without a leader, the first member).
- */
-export function ratisGroupOf(pipeline: Record<string, any>): { groupId: string; peers: RatisPeer[]; leaderId?: string } {
-  const groupId = (pipeline.id?.id as string | undefined) || uuidOf(pipeline.id?.uuid128);
-  if (!groupId) throw new TypeError("the pipeline has no id");
-  const peers: RatisPeer[] = [];
-  for (const m of (pipeline.members ?? []) as Record<string, any>[]) {
-    const id = (m.uuid as string | undefined) || uuidOf(m.uuid128) || uuidOf(m.id?.uuid);
-    const port = ((m.ports ?? []) as Record<string, any>[]).find((p) => p.name === RATIS_CLIENT_PORT);
-    const host = (m.ipAddress as string | undefined) || (m.hostName as string | undefined);
-    if (!id || port === undefined || !host) continue;
-    peers.push({ id, address: `${host.includes(":") ? `[${host}]` : host}:${port.value}` });
-  }
-  const named = (pipeline.leaderID as string | undefined) || uuidOf(pipeline.leaderID128);
-  const leaderId = named !== undefined && peers.some((p) => p.id === named) ? named : undefined;
-  return { groupId, peers, ...(leaderId ? { leaderId } : {}) };
-}
-
-/** gRPC channels to Ratis client ports, one per address; shareable by the clients of several pipelines. */
-export class RatisChannels {
-  private readonly channels = new Map<string, grpc.Client>();
-
-  get(address: string): grpc.Client {
-    let c = this.channels.get(address);
-    if (c === undefined) {
-      c = new grpc.Client(address, grpc.credentials.createInsecure(), {
-        "grpc.max_receive_message_length": MAX_MESSAGE,
-        "grpc.max_send_message_length": MAX_MESSAGE,
-        // no keep-alive pings: Ratis' own client sets none (GrpcClientProtocolClient.buildChannel), and a
-        // Java gRPC server answers pings more frequent than its permitted rate with GOAWAY
-      });
-      this.channels.set(address, c);
-    }
-    return c;
-  }
-
-  close(): void {
-    for (const c of this.channels.values()) c.close();
-    this.channels.clear();
-  }
-}
+import {
+  GROUP_MISMATCH_EXCEPTION,
+  RESOURCE_UNAVAILABLE_EXCEPTION,
+  RatisError,
+  type CommitInfo,
+  RatisChannels,
+  type RatisPeer,
+  type RatisReply,
+  type ReplicationLevel,
+  type WatchResult,
+} from "./ratis-group.js";
 
 export interface RatisClientOptions {
   /** the raft group id: the pipeline's UUID */
