@@ -25,12 +25,13 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { S3Error } from "../errors.js";
 import {
-  DEFAULT_MAX_SKEW_MS,
   MSG_REPEATED,
+  checkSkew,
   headerString,
   parseHttpDate,
   payloadModeOf,
   percentDecode,
+  serverTime,
   type PayloadMode,
   type QueryParam,
   type RequestHeaders,
@@ -297,11 +298,6 @@ export function parseV2Date(value: string): Date | undefined {
   return new Date(t - offset);
 }
 
-/** 2013-05-24T00:00:00Z: how S3 prints times in error fields */
-function serverTime(t: Date): string {
-  return t.toISOString().replace(/\.\d{3}Z$/, "Z");
-}
-
 function hexBytes(byteString: string): string {
   const parts: string[] = new Array(byteString.length);
   for (let i = 0; i < byteString.length; i++) parts[i] = (byteString.charCodeAt(i) & 0xff).toString(16).padStart(2, "0");
@@ -330,14 +326,7 @@ export function verifySigV2(req: SigV4Request, query: readonly QueryParam[], opt
     const dateLine = headerString(req.headers, "x-amz-date") ?? headerString(req.headers, "date");
     const requestTime = dateLine === undefined ? undefined : parseV2Date(dateLine);
     if (dateLine === undefined || requestTime === undefined) throw new S3Error("AccessDenied", MSG_NO_DATE);
-    const maxSkew = opts.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;
-    if (Math.abs(opts.now.getTime() - requestTime.getTime()) > maxSkew) {
-      throw new S3Error("RequestTimeTooSkewed", undefined, {
-        RequestTime: dateLine,
-        ServerTime: serverTime(opts.now),
-        MaxAllowedSkewMilliseconds: maxSkew,
-      });
-    }
+    checkSkew(requestTime, dateLine, opts);
     return checkSignature(req, credential, undefined, dateLine, opts);
   }
 

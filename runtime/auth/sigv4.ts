@@ -516,7 +516,7 @@ function dateWithMonth(y: number, month: string, d: number, h: number, mi: numbe
 }
 
 /** 2013-05-24T00:00:00Z: how S3 prints times in error fields */
-function serverTime(t: Date): string {
+export function serverTime(t: Date): string {
   return t.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
@@ -889,7 +889,7 @@ export function payloadModeOf(value: string): PayloadMode {
   });
 }
 
-function checkSkew(requestTime: Date, dateLine: string, opts: VerifyOptions): void {
+export function checkSkew(requestTime: Date, dateLine: string, opts: VerifyOptions): void {
   const maxSkew = opts.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;
   if (Math.abs(opts.now.getTime() - requestTime.getTime()) > maxSkew) {
     throw new S3Error("RequestTimeTooSkewed", undefined, {
