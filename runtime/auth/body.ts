@@ -93,7 +93,7 @@ function parseLength(value: string | undefined): number | undefined {
  * - an aws-chunked body without a numeric x-amz-decoded-content-length: MissingContentLength.
  */
 export function bodyPlanFromHeaders(headers: RequestHeaders, auth: VerifiedAuth, options: BodyPlanOptions = {}): BodyPlan {
-  const payload = auth.kind === "signed" ? auth.payload : anonymousPayload(headers);
+  const payload = auth.kind === "signed" ? auth.payload : unsignedRequestPayload(headers);
   const plan: BodyPlan = { payload };
   if (options.defaultChecksum !== undefined) plan.defaultChecksum = options.defaultChecksum;
   if (options.maxChunkSize !== undefined) plan.maxChunkSize = options.maxChunkSize;
@@ -126,9 +126,12 @@ export function bodyPlanFromHeaders(headers: RequestHeaders, auth: VerifiedAuth,
   return plan;
 }
 
-/** An anonymous request may still protect its body: a hash in x-amz-content-sha256 is verified,
- * and an unsigned aws-chunked body is decoded. Signed chunks cannot be checked without a signature. */
-function anonymousPayload(headers: RequestHeaders): PayloadMode {
+/**
+ * The payload mode of a request whose signature covers no payload (an anonymous one, or one signed
+ * with SigV2): it may still protect its body, a hash in x-amz-content-sha256 is verified and an
+ * unsigned aws-chunked body is decoded. Signed chunks chain from a SigV4 signature: refused.
+ */
+export function unsignedRequestPayload(headers: RequestHeaders): PayloadMode {
   const value = headerString(headers, "x-amz-content-sha256");
   if (value === undefined) return { type: "unsigned" };
   const mode = payloadModeOf(value);

@@ -24,15 +24,14 @@
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { S3Error } from "../errors.js";
+import { unsignedRequestPayload } from "./body.js";
 import {
   MSG_REPEATED,
   checkSkew,
   headerString,
   parseHttpDate,
-  payloadModeOf,
   percentDecode,
   serverTime,
-  type PayloadMode,
   type QueryParam,
   type RequestHeaders,
   type SigV4Request,
@@ -371,7 +370,8 @@ function checkSignature(
     kind: "signed",
     accessKeyId: credential.accessKeyId,
     presigned: expires !== undefined,
-    payload: payloadOf(req.headers),
+    // SigV2 signs no payload (a hash in x-amz-content-sha256 is still verified by the body)
+    payload: unsignedRequestPayload(req.headers),
     // SigV4's chunk-signing context has no SigV2 counterpart: a SigV2 body is never signed
     // aws-chunked (payloadOf refuses it), so these are never read.
     signingKey: Buffer.alloc(0),
@@ -392,20 +392,4 @@ function checkSignature(
   const token = headerString(req.headers, "x-amz-security-token");
   if (token !== undefined) result.securityToken = token;
   return result;
-}
-
-/**
- * The payload mode of a SigV2 request: unsigned, as SigV2 signs no payload. A client may still
- * protect its body as an anonymous one can (body.ts): a hash in x-amz-content-sha256 (signed here
- * as an x-amz-* header) is verified against the body, an unsigned aws-chunked body is decoded;
- * signed chunks chain from a SigV4 signature and cannot come with SigV2.
- */
-function payloadOf(headers: RequestHeaders): PayloadMode {
-  const value = headerString(headers, "x-amz-content-sha256");
-  if (value === undefined) return { type: "unsigned" };
-  const mode = payloadModeOf(value);
-  if (mode.type === "streaming-signed" || mode.type === "streaming-signed-trailer") {
-    throw new S3Error("InvalidRequest", `x-amz-content-sha256 ${value} requires a request signed with AWS Signature Version 4.`);
-  }
-  return mode;
 }
