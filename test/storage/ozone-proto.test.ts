@@ -5,6 +5,7 @@
  */
 import protobuf from "protobufjs";
 import { describe, expect, it } from "vitest";
+import { only, rawFields } from "../support/proto-fields.js";
 
 import {
   decodeDnResponse,
@@ -19,36 +20,6 @@ import {
 } from "../../runtime/storage/ozone/proto/index.js";
 
 /** A field as found on the wire: varints as decimal strings, length-delimited as bytes. */
-interface RawField {
-  id: number;
-  wireType: number;
-  varint?: string;
-  bytes?: Uint8Array;
-}
-
-function rawFields(buf: Uint8Array): RawField[] {
-  const r = protobuf.Reader.create(buf);
-  const out: RawField[] = [];
-  while (r.pos < r.len) {
-    const tag = r.uint32();
-    const id = tag >>> 3;
-    const wireType = tag & 7;
-    if (wireType === 0) out.push({ id, wireType, varint: r.uint64().toString() });
-    else if (wireType === 2) out.push({ id, wireType, bytes: r.bytes() });
-    else {
-      r.skipType(wireType);
-      out.push({ id, wireType });
-    }
-  }
-  return out;
-}
-
-function only(fields: RawField[], id: number): RawField {
-  const hits = fields.filter((f) => f.id === id);
-  expect(hits, `field ${id}`).toHaveLength(1);
-  return hits[0]!;
-}
-
 /** Follows a chain of nested message field numbers and returns the innermost message's bytes. */
 function nested(buf: Uint8Array, ...path: number[]): Uint8Array {
   let cur = buf;
