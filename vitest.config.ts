@@ -28,6 +28,10 @@ export default defineConfig({
           name: "ozone",
           include: ["test/ozone/**/*.test.ts", "test/integration/**/*.test.ts", "test/cli/aws-cli.test.ts"],
           globalSetup: ["test/support/ozone-setup.ts"],
+          // The cluster's JVMs (SCM, OM, three datanodes, Java's gateway) share the machine's cores
+          // with the tests: a RATIS/THREE write goes through three Raft peers, and a suite that
+          // runs 60 s on a quiet machine can take twice that on a busy one. A hang still fails.
+          testTimeout: 180_000,
           env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", S3G_TEST_BACKEND: "ozone" },
         },
       }] : []),

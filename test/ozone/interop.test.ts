@@ -45,7 +45,7 @@ import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ozoneMultipartEtag } from "../../runtime/storage/ozone/store.js";
 import { bucketName, checksumOf, expectBodilessError, md5Hex, REGION, streamOf } from "../integration/helpers.js";
-import { ozoneEndpoints, settled } from "../support/ozone.js";
+import { keyInfoReplication, ozoneEndpoints, settled } from "../support/ozone.js";
 import { startGateway, type RunningGateway } from "../support/server.js";
 
 const ozone = ozoneEndpoints();
@@ -450,6 +450,14 @@ if (ozone === undefined) {
         ]);
         expect(list.KeyCount).toBe(4);
       });
+    });
+
+    // CI's cluster has three datanodes and Ozone's defaults: what both gateways wrote above as
+    // STANDARD is RATIS/THREE, and Ozone's own CLI says so
+    it.runIf(ozone.datanodes >= 3)("`ozone sh key info` shows RATIS/THREE for STANDARD keys written through ours (single and multipart) and through Java", async () => {
+      expect(await keyInfoReplication("s3v", oursBucket, "ours/single.bin")).toBe("RATIS/THREE");
+      expect(await keyInfoReplication("s3v", oursBucket, "ours/multi.bin")).toBe("RATIS/THREE");
+      expect(await keyInfoReplication("s3v", javaBucket, "java/single.bin")).toBe("RATIS/THREE");
     });
 
     describe("a delete through one is seen by the other", () => {

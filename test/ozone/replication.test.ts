@@ -1,9 +1,11 @@
 /**
  * Replication on the Ozone backend, as Ozone's own gateway chooses it: STANDARD gets the bucket's
- * default replication, else the cluster's (STANDALONE/ONE on the one-datanode test cluster);
- * REDUCED_REDUNDANCY is RATIS/ONE, written through the pipeline's Raft group; a replication the
- * cluster cannot place (RATIS/THREE with one datanode) answers 503 ServiceUnavailable and leaves
- * nothing behind; EC is not written (NotImplemented, before any byte).
+ * default replication, else the cluster's (RATIS/THREE on the 3-datanode test cluster CI runs,
+ * STAND_ALONE/ONE on a one-datanode cluster); REDUCED_REDUNDANCY is RATIS/ONE, written through the
+ * pipeline's Raft group; a replication the cluster cannot place (RATIS/THREE with one datanode)
+ * answers 503 ServiceUnavailable and leaves nothing behind (on three or more datanodes the fault
+ * suite, test/ozone-faults, makes SCM unable to place it); EC is not written (NotImplemented,
+ * before any byte).
  */
 import { randomBytes } from "node:crypto";
 import { mkdtemp, writeFile } from "node:fs/promises";
@@ -32,6 +34,9 @@ const OWNER = "AKIDREPLICATION";
 /** the access key startGateway's gateways use: the owner of their volume */
 const GATEWAY_KEY = "AKIDS3GWTEST0001";
 const MiB = 1024 * 1024;
+/** the cluster's own default replication: Ozone's (RATIS/THREE) from three datanodes on */
+const threeDatanodes = (ozone?.datanodes ?? 0) >= 3;
+const CLUSTER_DEFAULT = threeDatanodes ? "RATIS/THREE" : "STAND_ALONE/ONE";
 
 describe.skipIf(ozone === undefined)("replication on Ozone", () => {
   let gw: RunningGateway;
@@ -81,12 +86,40 @@ describe.skipIf(ozone === undefined)("replication on Ozone", () => {
     return { replication: `${info.type}/${info.factor}`, pipelines: versions.at(-1)!.keyLocations.map((l) => `${l.pipeline?.type}/${l.pipeline?.factor}`) };
   }
 
-  it("writes STANDARD objects with the cluster's default (STANDALONE/ONE here)", async () => {
+  it(`writes STANDARD objects with the cluster's default (${CLUSTER_DEFAULT} here), over several blocks`, async () => {
     const s3 = gw.client();
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "standard", Body: randomBytes(100_000) }));
+    const data = randomBytes(9 * MiB + 5);
+    const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "standard", Body: data }));
     const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "standard" }));
-    expect(head.ContentLength).toBe(100_000);
-    expect((await replicationOf(volume, bucket, "standard")).replication).toBe("STAND_ALONE/ONE");
+    expect(head.ContentLength).toBe(data.length);
+    expect(head.ETag).toBe(put.ETag);
+    // STANDARD is not named on the wire (S3 leaves the header out for it)
+    expect(head.StorageClass).toBeUndefined();
+    const recorded = await replicationOf(volume, bucket, "standard");
+    expect(recorded.replication).toBe(CLUSTER_DEFAULT);
+    if (threeDatanodes) expect(recorded.pipelines).toEqual(["RATIS/THREE", "RATIS/THREE", "RATIS/THREE"]);
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "standard" }));
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(data)).toBe(true);
+  });
+
+  it.runIf(threeDatanodes)("writes a STANDARD multipart upload as RATIS/THREE (a gateway configured with it, too)", async () => {
+    for (const s3 of [gw.client(), three.client()]) {
+      const key = `three-mp-${randomBytes(3).toString("hex")}`;
+      const parts = [randomBytes(5 * MiB + 1), randomBytes(123_456)];
+      const upload = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+      const etags: string[] = [];
+      for (const [i, body] of parts.entries()) {
+        etags.push((await s3.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: upload.UploadId, PartNumber: i + 1, Body: body }))).ETag!);
+      }
+      await s3.send(
+        new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: upload.UploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } }),
+      );
+      const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      expect(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.concat(parts))).toBe(true);
+      const recorded = await replicationOf(volume, bucket, key);
+      expect(recorded.replication).toBe("RATIS/THREE");
+      expect(new Set(recorded.pipelines)).toEqual(new Set(["RATIS/THREE"]));
+    }
   });
 
   it("writes REDUCED_REDUNDANCY objects as RATIS/ONE through the Raft group (several blocks), and reads them back whole", async () => {
@@ -120,7 +153,7 @@ describe.skipIf(ozone === undefined)("replication on Ozone", () => {
     expect((await replicationOf(volume, bucket, "rr-mp")).replication).toBe("RATIS/ONE");
   });
 
-  it("answers 503 ServiceUnavailable for RATIS/THREE on a one-datanode cluster (SCM has no pipeline for it), writing nothing", async () => {
+  it.runIf(!threeDatanodes)("answers 503 ServiceUnavailable for RATIS/THREE on a one-datanode cluster (SCM has no pipeline for it), writing nothing", async () => {
     const s3 = three.client();
     const err = await s3Error(s3.send(new PutObjectCommand({ Bucket: bucket, Key: "three", Body: randomBytes(10_000) })));
     expect(err.name).toBe("ServiceUnavailable");

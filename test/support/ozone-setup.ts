@@ -1,6 +1,6 @@
 /**
  * vitest globalSetup of the "ozone" project: makes sure a real Ozone 2.2.0 cluster (SCM, OM, one
- * datanode and Ozone's own Java S3 gateway) is running, with the project's own script
+ * datanodes and Ozone's own Java S3 gateway) is running, with the project's own script
  * (scripts/ozone/cluster.mjs, idempotent: a cluster already up is reused as is), and hands its
  * endpoints to the tests. A cluster this setup started is stopped at the end; one that was already
  * up (started by .ci/run or by hand) is left running.
@@ -28,6 +28,11 @@ export interface OzoneEndpoints {
   omGrpc: string;
   /** http://host:port of Ozone's Java S3 gateway */
   s3g: string;
+  /**
+   * How many datanodes the cluster runs (fixed when its directory was made): with 3 or more its
+   * defaults are Ozone's own, RATIS/THREE; with fewer, STAND_ALONE/ONE.
+   */
+  datanodes: number;
 }
 
 declare module "vitest" {
@@ -55,7 +60,9 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   if (up.code !== 0 || !/^[\w.-]+:\d+$/.test(omGrpc) || s3g === undefined) {
     throw new Error(`the Ozone test cluster did not start (scripts/ozone/cluster.mjs up exited ${up.code}):\n${up.stdout}`);
   }
-  project.provide("ozone", { omGrpc, s3g });
+  const state = JSON.parse(readFileSync(path.join(ROOT, ".ozone/cluster.json"), "utf8")) as { datanodes?: unknown };
+  const datanodes = typeof state.datanodes === "number" ? state.datanodes : 1;
+  project.provide("ozone", { omGrpc, s3g, datanodes });
   if (wasUp) return undefined;
   return async () => {
     await run(["down"]);

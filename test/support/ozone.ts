@@ -3,7 +3,10 @@
  * globalSetup, test/support/ozone-setup.ts) and fresh volumes, so that every gateway or store a
  * test opens has a namespace of its own on the shared cluster.
  */
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { inject } from "vitest";
 import { OmClient } from "../../runtime/storage/ozone/om-client.js";
 import type { OzoneEndpoints } from "./ozone-setup.js";
@@ -55,4 +58,32 @@ export async function settled<T>(read: () => Promise<T>, done: (value: T) => boo
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   return value;
+}
+
+const CLUSTER_SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../scripts/ozone/cluster.mjs");
+
+/**
+ * Runs Ozone's own `ozone sh ARGS...` against the test cluster (through the project's script, as a
+ * user does with `npm run ozone:shell -- ARGS`) and returns its standard output; fails with its
+ * output when it exits non-zero.
+ */
+export function ozoneShell(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLUSTER_SCRIPT, "shell", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`ozone sh ${args.join(" ")} exited ${code}:\n${out}${err}`))));
+  });
+}
+
+/** The replication `ozone sh key info` reports for a key ("RATIS/THREE", "STAND_ALONE/ONE", ...). */
+export async function keyInfoReplication(volume: string, bucket: string, key: string): Promise<string> {
+  const info = JSON.parse(await ozoneShell(["key", "info", `/${volume}/${bucket}/${key}`])) as {
+    replicationConfig?: { replicationType?: string; replicationFactor?: string; replication?: string };
+  };
+  const r = info.replicationConfig ?? {};
+  return `${r.replicationType}/${r.replicationFactor ?? r.replication}`;
 }
