@@ -209,6 +209,19 @@ describe.skipIf(!openssl)("HTTPS on the S3 port", () => {
       s3.destroy();
     }
   });
+
+  it("SIGTERM with an idle kept-alive TLS connection open: closed at once, the process exits well before the 30 s grace", async () => {
+    const s3 = client(gw, ca.cert);
+    try {
+      await s3.send(new GetObjectCommand({ Bucket: "tls-bucket", Key: "before-reload" })).then((r) => r.Body!.transformToString());
+      const exited = new Promise<number>((resolve) => gw.process.once("exit", () => resolve(performance.now())));
+      const signalled = performance.now();
+      gw.process.kill("SIGTERM");
+      expect((await exited) - signalled).toBeLessThan(10_000);
+    } finally {
+      s3.destroy();
+    }
+  });
 });
 
 describe.skipIf(!openssl)("HTTPS: the chain and the start-up checks", () => {
