@@ -68,7 +68,11 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
 
   const ports = await new Promise<{ scheme: string; port: number; adminPort: number }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start in 20 s:\n${out}`)), 20_000);
+    const timer = setTimeout(() => {
+      // no one will stop it: it must not outlive the test (seen on a loaded machine)
+      child.kill("SIGKILL");
+      reject(new Error(`gateway did not start in 20 s:\n${out}`));
+    }, 20_000);
     const check = () => {
       const m = /listening on (https?):\/\/[^:]+:(\d+) \(admin http:\/\/[^:]+:(\d+)/.exec(out);
       if (m) {
