@@ -8,6 +8,8 @@
  */
 import { randomBytes } from "node:crypto";
 import http from "node:http";
+import type https from "node:https";
+import type { SecureContextOptions } from "node:tls";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { operations } from "../generated/operations.js";
 import type { IrOperation } from "../generated/ir-types.js";
@@ -28,6 +30,8 @@ import { serverTimeouts } from "./filters/timeouts.js";
 import { unreadBody } from "./filters/unread-body.js";
 import type { S3RequestState } from "./filters/state.js";
 import { createHandlers, type HandlerContext } from "./handlers/index.js";
+import { addProbes, type Probes } from "./probes.js";
+import { tlsReloader } from "./tls.js";
 import type { StorageClient } from "./storage/types.js";
 import type { VerifiedAuth } from "./auth/sigv4.js";
 
@@ -36,12 +40,19 @@ export interface AppDeps {
   logger: FastifyBaseLogger;
   /** injectable clock for signature time checks */
   now?: () => Date;
+  /** the S3 port's certificate and key (./tls.ts readTlsFiles): HTTPS; none: plain HTTP */
+  tls?: SecureContextOptions;
 }
 
 export interface App {
   s3: FastifyInstance;
   admin: FastifyInstance;
   metrics: GatewayMetrics;
+  /** "https" when the S3 port serves TLS */
+  s3Scheme: "http" | "https";
+  probes: Probes;
+  /** What SIGHUP does: reads the TLS files again (nothing else is reloaded). Never rejects. */
+  reload(): Promise<void>;
   listen(): Promise<{ s3Port: number; adminPort: number }>;
   close(): Promise<void>;
 }
@@ -77,6 +88,7 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
   const credentials = new Map(config.credentials.map((c) => [c.accessKeyId, c.secretAccessKey]));
   const now = deps.now ?? (() => new Date());
 
+  const timeouts = serverTimeouts(config.limits);
   const s3 = Fastify({
     loggerInstance: deps.logger,
     // The audit filter writes one line per request instead.
@@ -86,7 +98,11 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
     genReqId: newRequestId,
     // Keys are arbitrary: the router parses the raw URL itself.
     routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: 4096 },
-    ...serverTimeouts(config.limits),
+    ...timeouts,
+    // fastify hands node's https server its `https` options only: the http ones go there too. A
+    // TLS handshake gets the same deadline as a request's headers (node's default is 120 s, room
+    // for a slowloris that never finishes its handshake).
+    ...(deps.tls && { https: { ...deps.tls, ...timeouts.http, handshakeTimeout: config.limits.headersTimeoutMs } }),
     // A request arriving on a kept-alive connection during shutdown is served (with Connection:
     // close), not refused with fastify's JSON 503: runtime/shutdown.ts bounds the wait.
     return503OnClosing: false,
@@ -219,26 +235,26 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
   const admin = Fastify({
     loggerInstance: deps.logger.child({ server: "admin" }),
     logController: new LogController({ disableRequestLogging: true }),
-    ...serverTimeouts(config.limits),
+    ...timeouts,
   });
-  admin.get("/health", async (_request, reply) => {
-    try {
-      await deps.storage.listBuckets();
-      return { status: "ok", storage: deps.storage.name };
-    } catch (err) {
-      reply.code(503);
-      return { status: "unavailable", storage: deps.storage.name, error: (err as Error).message };
-    }
-  });
+  const probes = addProbes(admin, { storage: deps.storage, timeoutMs: config.admin.readyTimeoutMs });
   admin.get("/metrics", async (_request, reply) => {
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });
 
+  const reloadTls = deps.tls && tlsReloader(s3.server as unknown as https.Server, config.s3.tls, deps.logger);
+
   return {
     s3,
     admin,
     metrics,
+    s3Scheme: deps.tls ? "https" : "http",
+    probes,
+    async reload() {
+      if (reloadTls) await reloadTls();
+      else deps.logger.info({}, "SIGHUP: nothing to reload (no TLS configured)");
+    },
     async listen() {
       await s3.listen({ host: config.s3.host, port: config.s3.port });
       await admin.listen({ host: config.admin.host, port: config.admin.port });

@@ -22,8 +22,15 @@ export interface Config {
     region: string;
     /** accept AWS Signature Version 2 (what the AWS CLI v1 and boto3 presign with by default) */
     signatureV2: boolean;
+    /** HTTPS on the S3 port: PEM files, absolute after loading; none set: plain HTTP */
+    tls: { certFile?: string; keyFile?: string; caFile?: string };
   };
-  admin: { host: string; port: number };
+  admin: {
+    host: string;
+    port: number;
+    /** deadline of the storage check behind /readyz and /health */
+    readyTimeoutMs: number;
+  };
   backend: "embedded" | "ozone";
   dataDir: string;
   /** empty: the first start generates a pair and keeps it in the data directory */
@@ -70,8 +77,9 @@ export interface OzoneConfig {
 }
 
 export const DEFAULTS: Config = {
-  s3: { host: "127.0.0.1", port: 9878, domains: [], region: "us-east-1", signatureV2: true },
-  admin: { host: "127.0.0.1", port: 19878 },
+  s3: { host: "127.0.0.1", port: 9878, domains: [], region: "us-east-1", signatureV2: true, tls: {} },
+  // under the 1 s default timeout of a Kubernetes probe, so that the probe gets the reason, not a timeout
+  admin: { host: "127.0.0.1", port: 19878, readyTimeoutMs: 800 },
   backend: "embedded",
   dataDir: "./data",
   credentials: [],
@@ -141,15 +149,42 @@ const schema = {
           env: "S3G_SIGNATURE_V2",
           description: "Accept AWS Signature Version 2 (the AWS CLI v1 and boto3 presign with it by default); `false` answers as a SigV4-only S3 region.",
         },
+        tls: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            certFile: {
+              type: "string",
+              minLength: 1,
+              env: "S3G_TLS_CERT",
+              flag: "--tls-cert",
+              defaultText: "none: plain HTTP",
+              description: "PEM certificate (chain) of the S3 port: with `s3.tls.keyFile`, the S3 API is served over HTTPS. Both files are read again on SIGHUP.",
+            },
+            keyFile: { type: "string", minLength: 1, env: "S3G_TLS_KEY", flag: "--tls-key", description: "PEM private key of `s3.tls.certFile`." },
+            caFile: {
+              type: "string",
+              minLength: 1,
+              env: "S3G_TLS_CA",
+              flag: "--tls-ca",
+              description: "PEM intermediate CA certificates sent after the certificate, when `s3.tls.certFile` holds the certificate alone.",
+            },
+          },
+        },
       },
     },
     admin: {
       type: "object",
       additionalProperties: false,
-      required: ["host", "port"],
+      required: ["host", "port", "readyTimeoutMs"],
       properties: {
-        host: { ...host, env: "S3G_ADMIN_HOST", flag: "--admin-host", description: "Address of the admin server (`/health`, `/metrics`)." },
+        host: { ...host, env: "S3G_ADMIN_HOST", flag: "--admin-host", description: "Address of the admin server (`/livez`, `/readyz`, `/health`, `/metrics`; plain HTTP)." },
         port: { ...port, env: "S3G_ADMIN_PORT", flag: "--admin-port", description: "Port of the admin server (0 = any free port)." },
+        readyTimeoutMs: {
+          type: "integer",
+          minimum: 10,
+          description: "Deadline of the storage check behind `/readyz` and `/health` (the OM's answer on Ozone); slower counts as not ready.",
+        },
       },
     },
     backend: { enum: ["embedded", "ozone"], env: "S3G_BACKEND", flag: "--backend", description: "Where objects are stored: `embedded` (SQLite and files in `dataDir`) or `ozone` (an Apache Ozone cluster)." },
@@ -568,9 +603,17 @@ export async function loadConfig(argv: string[], env: Record<string, string | un
         "ozone.omAddresses in the config file, or an ozone-site.xml that names the OMs (S3G_OZONE_SITE_XML, --ozone-site-xml, ozone.siteXml)",
     );
   }
+  const tls = (merged.s3 as Json | undefined)?.tls as Json | undefined;
+  if (tls && (tls.certFile === undefined) !== (tls.keyFile === undefined)) {
+    problems.push("s3.tls: certFile and keyFile go together (S3G_TLS_CERT and S3G_TLS_KEY, --tls-cert and --tls-key)");
+  } else if (tls && tls.caFile !== undefined && tls.certFile === undefined) {
+    problems.push("s3.tls.caFile: needs s3.tls.certFile and s3.tls.keyFile");
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   const config = merged as unknown as Config;
   config.dataDir = path.resolve(config.dataDir);
+  // a service's working directory is not the operator's: relative paths are fixed now
+  for (const k of ["certFile", "keyFile", "caFile"] as const) if (config.s3.tls[k] !== undefined) config.s3.tls[k] = path.resolve(config.s3.tls[k]);
   if (config.ozone.siteXml !== undefined) config.ozone.siteXml = path.resolve(config.ozone.siteXml);
   return deepFreeze(config);
 }

@@ -7,11 +7,13 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
+import type { SecureContextOptions } from "node:tls";
 import { pino } from "pino";
 import { buildApp } from "./app.js";
 import { ConfigError, loadConfig, type Config, type Credential } from "./config.js";
 import { renderHelp } from "./config-doc.js";
 import { gracefulShutdown } from "./shutdown.js";
+import { readTlsFiles } from "./tls.js";
 import { openEmbeddedStore } from "./storage/embedded/index.js";
 import { openOzoneStore } from "./storage/ozone/index.js";
 import type { StorageClient } from "./storage/types.js";
@@ -56,9 +58,9 @@ async function packageInfo(): Promise<{ version: string; description?: string }>
   throw new Error("cannot find the package.json of s3-gateway");
 }
 
-/** An http URL for a listening address; an IPv6 address goes in brackets (RFC 3986 section 3.2.2). */
-function httpUrl(host: string, port: number): string {
-  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+/** A URL for a listening address; an IPv6 address goes in brackets (RFC 3986 section 3.2.2). */
+function urlOf(scheme: "http" | "https", host: string, port: number): string {
+  return `${scheme}://${host.includes(":") ? `[${host}]` : host}:${port}`;
 }
 
 /** The wildcard addresses: the URL printed is not one a client can use as is. */
@@ -90,6 +92,16 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = pino({ level: config.log.level });
+  let tls: SecureContextOptions | undefined;
+  if (config.s3.tls.certFile !== undefined) {
+    try {
+      tls = await readTlsFiles(config.s3.tls);
+    } catch (err) {
+      // a certificate that cannot be used is a configuration problem, reported as one
+      console.error(`${new ConfigError([(err as Error).message]).message}\n(s3-gateway --help lists the settings)`);
+      process.exit(2);
+    }
+  }
   const { credentials, generated } = await ensureCredentials(config);
   if (generated) {
     // printed at once, not with the start-up lines: should the start fail after this (an unreachable
@@ -108,17 +120,26 @@ async function main(): Promise<void> {
     storage = await openEmbeddedStore({ dataDir: config.dataDir, logger });
     where = `data directory ${config.dataDir}`;
   }
-  const app = buildApp(Object.freeze({ ...config, credentials }), { storage, logger });
-  const shutdown = gracefulShutdown({ servers: [app.s3, app.admin], storage, graceMs: config.shutdown.graceMs, logger });
+  const app = buildApp(Object.freeze({ ...config, credentials }), { storage, logger, tls });
+  const shutdown = gracefulShutdown({
+    servers: [app.s3],
+    // the admin server stays up during the grace period, its /readyz answering 503
+    last: app.admin,
+    onStart: () => app.probes.shuttingDown(),
+    storage,
+    graceMs: config.shutdown.graceMs,
+    logger,
+  });
   const { s3Port, adminPort } = await app.listen();
-  const s3Url = httpUrl(config.s3.host, s3Port);
-  const adminUrl = httpUrl(config.admin.host, adminPort);
+  const s3Url = urlOf(app.s3Scheme, config.s3.host, s3Port);
+  const adminUrl = urlOf("http", config.admin.host, adminPort);
   // The first line's shape is what test/support/server.ts and bench/ wait for.
   const lines = [
     `S3 gateway ${pkg.version} listening on ${s3Url} (admin ${adminUrl})`,
     `  S3 endpoint:    ${s3Url}${anyInterface(config.s3.host)}, region ${config.s3.region}, path-style` +
       (config.s3.domains.length > 0 ? ` and virtual-hosted-style (${config.s3.domains.map((d) => `<bucket>.${d}`).join(", ")})` : ""),
-    `  admin endpoint: ${adminUrl}${anyInterface(config.admin.host)} (/health, /metrics)`,
+    ...(tls ? [`  TLS:            certificate ${config.s3.tls.certFile} (read again on SIGHUP)`] : []),
+    `  admin endpoint: ${adminUrl}${anyInterface(config.admin.host)} (/livez, /readyz, /metrics)`,
     `  storage:        ${storage.name}, ${where}`,
   ];
   if (generated) {
@@ -146,6 +167,8 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
+  // SIGHUP reloads the TLS files (systemd's ExecReload); its default action would end the process
+  process.on("SIGHUP", () => void app.reload());
 }
 
 main().catch((err: unknown) => {

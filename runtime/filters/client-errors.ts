@@ -10,6 +10,10 @@
  *   (its own limit is 8 KiB; here it is node's `maxHeaderSize`, 16 KiB by default) — not node's 431;
  * - a request that did not arrive in time: 400 RequestTimeout;
  * - anything else the parser refuses: 400 InvalidRequest, with a message naming what was wrong.
+ *
+ * On the HTTPS port, node's https server re-emits the TLS handshake's failures here too (a client
+ * that never finishes its handshake, a plain HTTP request, no common cipher): there is no secure
+ * channel to answer on, so the connection is closed at once.
  */
 import http from "node:http";
 import type { Socket } from "node:net";
@@ -29,6 +33,11 @@ export interface ClientErrorOptions {
 
 /** How long the closing connection may take to deliver the answer before it is cut. */
 const FLUSH_MS = 5_000;
+
+/** A failure of the TLS handshake (node's ERR_TLS_* codes, OpenSSL's ERR_SSL_* with their `library`). */
+function tlsHandshakeError(err: NodeJS.ErrnoException): boolean {
+  return /^ERR_(TLS|SSL)_/.test(err.code ?? "") || "library" in err;
+}
 
 /** The S3 error for one of node's parser or timeout errors. */
 export function clientErrorToS3(err: NodeJS.ErrnoException, maxHeaderSize: number): S3Error {
@@ -54,6 +63,10 @@ export function clientErrorHandler(opts: ClientErrorOptions) {
   return (err: NodeJS.ErrnoException, socket: Socket): void => {
     // A reset connection has no one to answer.
     if (err.code === "ECONNRESET" || socket.destroyed) return;
+    if (tlsHandshakeError(err)) {
+      socket.destroy();
+      return;
+    }
     // A response already under way (the error came in a request body while its answer streams)
     // cannot be replaced: the connection is cut, as node does.
     const pending = (socket as Socket & { _httpMessage?: http.ServerResponse })._httpMessage;

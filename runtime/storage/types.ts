@@ -319,6 +319,12 @@ export interface StorageClient {
   listParts(params: ListPartsParams): Promise<ListPartsResult>;
   listMultipartUploads(params: ListUploadsParams): Promise<ListUploadsResult>;
 
+  /**
+   * Resolves when the engine can serve requests now; rejects with the reason otherwise. Cheap (it
+   * backs the readiness probe, asked every few seconds) and bounded by `timeoutMs`.
+   */
+  checkReady(timeoutMs: number): Promise<void>;
+
   /** Flush and release everything (close databases, stop timers). */
   close(): Promise<void>;
 }

@@ -105,7 +105,7 @@ describe("start-up lines", () => {
     const out = gw.output();
     expect(out).toContain(`S3 gateway ${pkg.version} listening on ${gw.endpoint} (admin ${gw.adminEndpoint})`);
     expect(out).toContain(`S3 endpoint:    ${gw.endpoint}, region us-east-1, path-style and virtual-hosted-style (<bucket>.s3.test)`);
-    expect(out).toContain(`admin endpoint: ${gw.adminEndpoint} (/health, /metrics)`);
+    expect(out).toContain(`admin endpoint: ${gw.adminEndpoint} (/livez, /readyz, /metrics)`);
     expect(out).toContain(`storage:        embedded, data directory ${gw.dataDir}`);
     expect(out).toContain(`credentials:    1 configured (access key ${gw.accessKeyId})`);
     expect(out).not.toContain(gw.secretAccessKey);

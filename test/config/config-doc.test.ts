@@ -106,7 +106,8 @@ function expected(s: Setting, text: string): unknown {
   if (s.type === "integer") return Number(text);
   if (s.type === "boolean") return text === "true";
   if (s.type === "list") return text.split(",");
-  if (s.key === "dataDir" || s.key === "ozone.siteXml") return path.resolve(text);
+  // paths are made absolute
+  if (s.key === "dataDir" || s.key === "ozone.siteXml" || s.key.startsWith("s3.tls.")) return path.resolve(text);
   return text;
 }
 

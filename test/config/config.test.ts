@@ -62,4 +62,20 @@ describe("loadConfig", () => {
     const c = await loadConfig([], {});
     expect(Object.isFrozen(c) && Object.isFrozen(c.s3) && Object.isFrozen(c.credentials)).toBe(true);
   });
+
+  it("HTTPS: certificate and key from the file, S3G_TLS_* or --tls-*, made absolute; one without the other, or a CA alone, is a problem", async () => {
+    expect((await loadConfig([], {})).s3.tls).toEqual({});
+    const c = await loadConfig(["--tls-cert", "certs/s3.crt"], { S3G_TLS_KEY: "/etc/s3/s3.key", S3G_TLS_CA: "chain.pem" });
+    expect(c.s3.tls).toEqual({ certFile: path.resolve("certs/s3.crt"), keyFile: "/etc/s3/s3.key", caFile: path.resolve("chain.pem") });
+    const dir = await mkdtemp(path.join(os.tmpdir(), "s3gw-config-"));
+    const file = path.join(dir, "c.json");
+    await writeFile(file, JSON.stringify({ s3: { tls: { certFile: "/a.crt", keyFile: "/a.key" } } }));
+    expect((await loadConfig(["--config", file], {})).s3.tls).toEqual({ certFile: "/a.crt", keyFile: "/a.key" });
+    const half = await loadConfig(["--tls-cert", "/a.crt"], {}).catch((e: unknown) => e);
+    expect((half as ConfigError).problems).toEqual(["s3.tls: certFile and keyFile go together (S3G_TLS_CERT and S3G_TLS_KEY, --tls-cert and --tls-key)"]);
+    const caOnly = await loadConfig([], { S3G_TLS_CA: "/ca.pem" }).catch((e: unknown) => e);
+    expect((caOnly as ConfigError).problems).toEqual(["s3.tls.caFile: needs s3.tls.certFile and s3.tls.keyFile"]);
+    const unknown = await loadConfig(["--config", file], { S3G_TLS_CERT: "" }).then(() => "ok");
+    expect(unknown).toBe("ok"); // an empty variable counts as unset
+  });
 });

@@ -792,6 +792,7 @@ describe("embedded store", () => {
       const { store, dataDir } = await freshStore();
       await store.createBucket("b", "owner");
       await store.putObject(params("b", "kept"), bodyFromBuffer(Buffer.from("kept")));
+      await expect(store.checkReady(100)).resolves.toBeUndefined();
       const wal = (store as unknown as { wal: { log: { fd: number; datasync(): Promise<void> } } }).wal;
       const failure = Object.assign(new Error("EIO: i/o error, fdatasync"), { code: "EIO" });
       wal.log = { fd: wal.log.fd, datasync: () => Promise.reject(failure) };
@@ -802,7 +803,10 @@ describe("embedded store", () => {
       expect(writes.map((w) => (w as PromiseRejectedResult).reason)).toEqual([failure, failure]);
       await expect(store.getBucket("b")).rejects.toThrow(/could not be synced; reopen/);
       await expect(store.putObject(params("b", "c"), bodyFromBuffer(Buffer.from("c")))).rejects.toThrow(/could not be synced/);
+      // what /readyz reports: this gateway can no longer serve writes
+      await expect(store.checkReady(100)).rejects.toThrow(/could not be synced.*restart/);
       await store.close();
+      await expect(store.checkReady(100)).rejects.toThrow(/closed/);
       const reopened = await openEmbeddedStore({ dataDir });
       cleanups.push(() => reopened.close());
       expect((await readAll((await reopened.getObject({ bucket: "b", key: "kept" })).open())).toString()).toBe("kept");

@@ -7,58 +7,14 @@
  */
 import { createHmac } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { CreateBucketCommand, ListBucketsCommand, S3ServiceException } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { OmClient, OmStatusError, OmUnavailableError, type OmMessage } from "../../runtime/storage/ozone/om-client.js";
-import { decodeMessage, encodeMessage, ozoneProto } from "../../runtime/storage/ozone/proto/index.js";
+import { closedPort, fakeOm, type Answer, type FakeOm } from "../support/fake-om.js";
 import { startGateway } from "../support/server.js";
-
-type Answer = (request: OmMessage) => OmMessage | { grpcError: grpc.status; details: string };
-
-interface FakeOm {
-  address: string;
-  requests: OmMessage[];
-  close(): Promise<void>;
-}
-
-/** A fake OM: decodes each OMRequest, records it, and answers what `answer` says. */
-async function fakeOm(answer: Answer): Promise<FakeOm> {
-  const server = new grpc.Server();
-  const requests: OmMessage[] = [];
-  server.addService(
-    {
-      submitRequest: {
-        path: "/hadoop.ozone.OzoneManagerService/submitRequest",
-        requestStream: false,
-        responseStream: false,
-        requestSerialize: (m: OmMessage) => encodeMessage(ozoneProto.OMRequest, m),
-        requestDeserialize: (b: Buffer) => decodeMessage(ozoneProto.OMRequest, b) as OmMessage,
-        responseSerialize: (m: OmMessage) => encodeMessage(ozoneProto.OMResponse, m),
-        responseDeserialize: (b: Buffer) => decodeMessage(ozoneProto.OMResponse, b) as OmMessage,
-      },
-    },
-    {
-      submitRequest: (call: grpc.ServerUnaryCall<OmMessage, OmMessage>, callback: grpc.sendUnaryData<OmMessage>) => {
-        requests.push(call.request);
-        const a = answer(call.request);
-        if ("grpcError" in a) callback({ code: a.grpcError, details: a.details } as grpc.ServiceError);
-        else callback(null, { cmdType: call.request.cmdType, status: "OK", success: true, ...a });
-      },
-    },
-  );
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-  );
-  return {
-    address: `127.0.0.1:${port}`,
-    requests,
-    close: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
-  };
-}
 
 const NOT_LEADER = {
   grpcError: grpc.status.INTERNAL,
@@ -70,15 +26,6 @@ const NOT_READY = {
 };
 const AUTH = { accessId: "AKIDTEST", stringToSign: "sts", signature: "sig" };
 const listed = { listBucketsResponse: { bucketInfo: [] } };
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<string> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const { port } = s.address() as net.AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return `127.0.0.1:${port}`;
-}
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

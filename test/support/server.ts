@@ -67,13 +67,17 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
   child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
 
-  const ports = await new Promise<{ port: number; adminPort: number }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start in 20 s:\n${out}`)), 20_000);
+  const ports = await new Promise<{ scheme: string; port: number; adminPort: number }>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      // no one will stop it: it must not outlive the test (seen on a loaded machine)
+      child.kill("SIGKILL");
+      reject(new Error(`gateway did not start in 20 s:\n${out}`));
+    }, 20_000);
     const check = () => {
-      const m = /listening on http:\/\/[^:]+:(\d+) \(admin http:\/\/[^:]+:(\d+)/.exec(out);
+      const m = /listening on (https?):\/\/[^:]+:(\d+) \(admin http:\/\/[^:]+:(\d+)/.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolve({ port: Number(m[1]), adminPort: Number(m[2]) });
+        resolve({ scheme: m[1], port: Number(m[2]), adminPort: Number(m[3]) });
       }
     };
     child.stdout!.on("data", check);
@@ -82,7 +86,8 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
       reject(new Error(`gateway exited with ${code} before listening:\n${out}`));
     });
   });
-  const endpoint = `http://127.0.0.1:${ports.port}`;
+  // https when the gateway was given a certificate (its client() then needs a handler trusting it)
+  const endpoint = `${ports.scheme}://127.0.0.1:${ports.port}`;
   return {
     endpoint,
     adminEndpoint: `http://127.0.0.1:${ports.adminPort}`,

@@ -755,6 +755,15 @@ export class EmbeddedStore implements StorageClient {
   }
 
   /**
+   * Ready while open and while its metadata log can be synced (after a failed fdatasync every write
+   * fails until a restart, see enter()). Reads two fields: no I/O, no call numbering.
+   */
+  async checkReady(_timeoutMs: number): Promise<void> {
+    if (this.closed) throw new Error("the embedded store is closed");
+    if (this.wal.failed !== undefined) throw new Error(`the embedded store's metadata log could not be synced: ${String(this.wal.failed)}; restart the gateway`);
+  }
+
+  /**
    * Closes the database. Later calls fail with an Error; a write whose body is still streaming fails
    * at its commit and removes its file; writes already waiting for a group commit are committed
    * first. Pinned segments are still unlinked when their readers finish.

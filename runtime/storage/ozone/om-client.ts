@@ -95,8 +95,10 @@ export class OmClient {
    * Sends one command. `field` is the OMRequest field carrying the sub-request (its name differs
    * from the command for a few commands, e.g. ListKeysLight travels in listKeysRequest).
    * Resolves with the whole OMResponse when its status is OK; throws OmStatusError otherwise.
+   * `timeoutMs` overrides the client's deadline for this call (a readiness check wants its answer
+   * sooner than an S3 request does).
    */
-  async submit(cmdType: string, field: string, request: OmMessage, auth: S3Authentication): Promise<OmMessage> {
+  async submit(cmdType: string, field: string, request: OmMessage, auth: S3Authentication, timeoutMs = this.opts.timeoutMs): Promise<OmMessage> {
     const message = {
       cmdType,
       clientId: this.opts.clientId,
@@ -106,7 +108,7 @@ export class OmClient {
       [field]: request,
     };
     const bytes = Buffer.from(encodeOmRequest(message));
-    const deadline = Date.now() + this.opts.timeoutMs;
+    const deadline = Date.now() + timeoutMs;
     let lastProblem = "";
     for (let attempt = 0; ; attempt++) {
       if (this.closed) throw new OmUnavailableError("the OM client is closed");
@@ -130,14 +132,14 @@ export class OmClient {
           pause = NOT_READY_PAUSE_MS;
         } else if (e.code === grpc.status.DEADLINE_EXCEEDED) {
           // After earlier not-leader or unavailable answers, those say more than the last silence.
-          if (lastProblem !== "") throw new OmUnavailableError(`OM ${cmdType}: no leader answered within ${this.opts.timeoutMs} ms (last: ${lastProblem})`);
-          throw new OmUnavailableError(`OM ${cmdType}: no answer within ${this.opts.timeoutMs} ms (${this.opts.addresses[index]})`);
+          if (lastProblem !== "") throw new OmUnavailableError(`OM ${cmdType}: no leader answered within ${timeoutMs} ms (last: ${lastProblem})`);
+          throw new OmUnavailableError(`OM ${cmdType}: no answer within ${timeoutMs} ms (${this.opts.addresses[index]})`);
         } else {
           throw new OmUnavailableError(`OM ${cmdType} at ${this.opts.addresses[index]}: ${grpc.status[e.code] ?? e.code} ${details}`);
         }
         lastProblem = `${this.opts.addresses[index]}: ${grpc.status[e.code] ?? e.code} ${details.split("\n")[0]}`;
         if (Date.now() + pause >= deadline) {
-          throw new OmUnavailableError(`OM ${cmdType}: no leader answered within ${this.opts.timeoutMs} ms (last: ${lastProblem})`);
+          throw new OmUnavailableError(`OM ${cmdType}: no leader answered within ${timeoutMs} ms (last: ${lastProblem})`);
         }
         if (pause > 0) await new Promise((r) => setTimeout(r, pause));
       }

@@ -217,8 +217,13 @@ export class OzoneStore implements StorageClient {
   }
 
   /** Asks the OM for the S3 volume: proves the OM answers and the volume exists. */
-  async checkVolume(): Promise<void> {
-    await this.shared.om.submit("InfoVolume", "infoVolumeRequest", { volumeName: this.volume }, this.auth);
+  async checkVolume(timeoutMs?: number): Promise<void> {
+    await this.shared.om.submit("InfoVolume", "infoVolumeRequest", { volumeName: this.volume }, this.auth, timeoutMs);
+  }
+
+  /** Ready when an OM leader answers for the S3 volume: one small call, not a listing. */
+  checkReady(timeoutMs: number): Promise<void> {
+    return this.checkVolume(timeoutMs);
   }
 
   // ---- buckets -------------------------------------------------------------------------------
