@@ -91,7 +91,7 @@ describe("the OM stopped under load", () => {
       log(`OM started after ${startedAt - stoppedAt} ms down`);
       // the same gateway serves again: PUT and GET answer 200 again
       const data = randomBytes(100_000);
-      const w = await retryUntilOk(ctx.s3, () => new PutObjectCommand({ Bucket: bucket, Key: "after", Body: data }), "PUT after", 120_000);
+      const w = await retryUntilOk(ctx.s3, () => new PutObjectCommand({ Bucket: bucket, Key: "after", Body: data }), "PUT after", 300_000); // the OM's Ratis and its services starting: 39-55 s measured on 2 busy cores
       log(`first PUT after the OM is back: ${Date.now() - startedAt} ms (${w.unavailable} × 503 first)`);
       await expectReadsBack(ctx.s3, bucket, "after", sha256(data));
       // and the load keeps succeeding for a while
