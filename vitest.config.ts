@@ -18,7 +18,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "embedded", include: ["test/**/*.test.ts"], exclude: ["dist/**", "node_modules/**", "test/ozone/**"] },
+        test: { name: "embedded", include: ["test/**/*.test.ts"], exclude: ["dist/**", "node_modules/**", "test/ozone/**", "test/ozone-faults/**"] },
       },
       ...(withOzone ? [{
         // The same S3 integration suites, with the gateway on a real Ozone cluster (started by
@@ -33,6 +33,23 @@ export default defineConfig({
           // runs 60 s on a quiet machine can take twice that on a busy one. A hang still fails.
           testTimeout: 180_000,
           env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", S3G_TEST_BACKEND: "ozone" },
+        },
+      }, {
+        // Datanodes and the OM stopped under load (issue 8): on a cluster of their own (4
+        // datanodes, seconds-long SCM node timings; test/support/ozone-faults.ts), after the other
+        // projects (groupOrder), one file at a time. The first file starts the cluster; the
+        // globalSetup stops it at the end.
+        extends: true as const,
+        test: {
+          name: "ozone-faults",
+          include: ["test/ozone-faults/**/*.test.ts"],
+          globalSetup: ["test/support/ozone-faults-setup.ts"],
+          sequence: { groupOrder: 1 },
+          fileParallelism: false,
+          // the first file's beforeAll starts the cluster (cluster.mjs up --timeout 400, plus Maven
+          // resolving its classpaths on a clean clone)
+          hookTimeout: 480_000,
+          testTimeout: 420_000,
         },
       }] : []),
     ],

@@ -9,6 +9,7 @@
 //   node scripts/ozone/cluster.mjs down [--dir DIR] [--purge]
 //   node scripts/ozone/cluster.mjs status [--dir DIR]
 //   node scripts/ozone/cluster.mjs datanode stop|start I [--dir DIR]
+//   node scripts/ozone/cluster.mjs om stop|start [--dir DIR]
 //   node scripts/ozone/cluster.mjs shell [--dir DIR] ARGS...     (Ozone's `ozone sh ARGS...`)
 //
 // `up` is idempotent and quiet: progress goes to stderr only when a step is slow; stdout gets
@@ -161,11 +162,11 @@ function parseArgs(argv) {
       return rest[++i];
     };
     if (arg === '--dir') opts.dir = path.resolve(value());
-    // `shell`: everything after the options is Ozone's; `datanode`: stop|start and an index
+    // `shell`: everything after the options is Ozone's; `datanode`: stop|start and an index; `om`: stop|start
     else if (command === 'shell' && !arg.startsWith('--')) {
       opts.args = rest.slice(i);
       break;
-    } else if (command === 'datanode' && !arg.startsWith('--')) opts.args.push(arg);
+    } else if ((command === 'datanode' || command === 'om') && !arg.startsWith('--')) opts.args.push(arg);
     else if (command === 'shell') throw new UsageError(`shell: only --dir comes before Ozone's arguments, got ${arg}`);
     else if (arg === '--datanodes') opts.datanodes = Number(value());
     else if (arg === '--s3g') opts.s3g = true;
@@ -179,13 +180,14 @@ function parseArgs(argv) {
       opts.set.push([kv.slice(0, eq), kv.slice(eq + 1)]);
     } else throw new UsageError(`unknown option ${arg}`);
   }
-  if (!['up', 'down', 'status', 'datanode', 'shell'].includes(command)) throw new UsageError(`unknown command ${command ?? '(none)'}`);
+  if (!['up', 'down', 'status', 'datanode', 'om', 'shell'].includes(command)) throw new UsageError(`unknown command ${command ?? '(none)'}`);
   if (opts.datanodes !== undefined && !(Number.isInteger(opts.datanodes) && opts.datanodes >= 1 && opts.datanodes <= 9)) {
     throw new UsageError('--datanodes wants a number from 1 to 9');
   }
   if (command === 'datanode' && !(opts.args.length === 2 && ['stop', 'start'].includes(opts.args[0]) && /^[1-9]$/.test(opts.args[1]))) {
     throw new UsageError('datanode wants stop|start and the datanode\'s number (1 = the first)');
   }
+  if (command === 'om' && !(opts.args.length === 1 && ['stop', 'start'].includes(opts.args[0]))) throw new UsageError('om wants stop or start');
   if (command === 'shell' && opts.args.length === 0) throw new UsageError('shell wants the arguments of `ozone sh` (e.g. key info /s3v/BUCKET/KEY)');
   if (!(opts.timeoutSec > 0)) throw new UsageError('--timeout wants a positive number of seconds');
   if (!/^\d+[kmg]$/i.test(opts.heap)) throw new UsageError('--heap wants a JVM size such as 512m');
@@ -1196,23 +1198,49 @@ async function status(opts) {
 
 /** Stops or starts one datanode of a running cluster (to see what writes do when one goes away). */
 async function datanode(opts) {
-  const L = layout(opts.dir);
-  const state = fs.existsSync(L.marker) ? readJson(L.clusterJson) : undefined;
-  if (!state) throw new ClusterError(`no cluster in ${L.dir}`);
   const [action, index] = opts.args;
   const name = datanodeName(Number(index));
-  if (!datanodeNames(state).includes(name)) throw new ClusterError(`the cluster in ${L.dir} has ${state.datanodes ?? 1} datanode(s); there is no datanode ${index}`);
+  await stopOrStart(opts, action, name, `datanode ${index} (${name})`, (state) => {
+    if (!datanodeNames(state).includes(name)) throw new ClusterError(`the cluster in ${opts.dir} has ${state.datanodes ?? 1} datanode(s); there is no datanode ${index}`);
+  });
+}
+
+/**
+ * Stops or starts the OM of a running cluster (to see what clients do while the OM is away).
+ * `start` returns once the OM gRPC port accepts connections again (the OM serves requests a
+ * moment later, once its Ratis server leads).
+ */
+async function om(opts) {
+  const [action] = opts.args;
+  await stopOrStart(opts, action, 'om', 'OM', () => {});
+  if (action !== 'start') return;
+  const state = readJson(layout(opts.dir).clusterJson);
+  for (const deadline = Date.now() + opts.timeoutSec * 1000; !(await canConnect(state.ports.omGrpc));) {
+    if (Date.now() > deadline) throw new ClusterError(`the OM gRPC port ${state.ports.omGrpc} does not accept connections after ${opts.timeoutSec} s; see logs/om.log`);
+    await sleep(300);
+  }
+}
+
+/** `datanode`/`om`: SIGTERM one daemon of a running cluster, or start it again with its classpath. */
+async function stopOrStart(opts, action, name, label, check) {
+  const L = layout(opts.dir);
+  if (!fs.existsSync(L.marker)) throw new ClusterError(`no cluster in ${L.dir}`);
   const release = await acquireLock(L);
   try {
+    // read under the lock: two of these at once (two datanodes started together) must not lose
+    // each other's pid, or `up` starts a second JVM on the same directories and `down` misses one
+    const state = readJson(L.clusterJson);
+    if (!state) throw new ClusterError(`no cluster in ${L.dir}`);
+    check(state);
     if (action === 'stop') {
-      log(`datanode ${index} (${name}): ${await stopProcess(L, name, state.pids[name], DEFAULTS.stopTimeoutMs)}`);
+      log(`${label}: ${await stopProcess(L, name, state.pids[name], DEFAULTS.stopTimeoutMs)}`);
       delete state.pids[name];
     } else if (isOurs(L, name, state.pids[name])) {
-      log(`datanode ${index} (${name}) is already running (pid ${state.pids[name]})`);
+      log(`${label} is already running (pid ${state.pids[name]})`);
     } else {
       const classpaths = await resolveClasspaths(L);
-      startDaemon(L, state, name, classpaths.dn);
-      log(`datanode ${index} (${name}) started (pid ${state.pids[name]}); it registers with SCM within seconds`);
+      startDaemon(L, state, name, classpaths[kindOf(name)]);
+      log(`${label} started (pid ${state.pids[name]})${kindOf(name) === 'dn' ? '; it registers with SCM within seconds' : ''}`);
     }
     saveState(L, state);
   } finally {
@@ -1243,6 +1271,7 @@ const USAGE = `usage: node scripts/ozone/cluster.mjs <command> [options]
   down     [--dir DIR] [--purge]   stop it (SIGTERM, SIGKILL after 30 s); --purge deletes DIR
   status   [--dir DIR]             exit 0 when up, 3 otherwise
   datanode stop|start I [--dir DIR]   stop or start datanode I (1 = the first)
+  om       stop|start [--dir DIR]  stop or start the OM (start waits for its gRPC port; --timeout)
   shell    [--dir DIR] ARGS...     run Ozone's \`ozone sh ARGS...\` against the cluster
 DIR defaults to ${path.join(PROJECT_ROOT, '.ozone')}`;
 
@@ -1259,6 +1288,7 @@ async function main() {
     if (opts.command === 'up') await up(opts);
     else if (opts.command === 'down') await down(opts);
     else if (opts.command === 'datanode') await datanode(opts);
+    else if (opts.command === 'om') await om(opts);
     else if (opts.command === 'shell') return await shell(opts);
     else return await status(opts);
     return 0;

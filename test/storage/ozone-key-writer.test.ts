@@ -11,6 +11,7 @@ import { blockRefOf } from "../../runtime/storage/ozone/block-writer.js";
 import { KeyWriter, type ExcludeList } from "../../runtime/storage/ozone/key-writer.js";
 import { StandaloneBlockWriter } from "../../runtime/storage/ozone/standalone-block-writer.js";
 import type { OmMessage } from "../../runtime/storage/ozone/om-client.js";
+import { StorageError } from "../../runtime/storage/types.js";
 
 const KiB = 1024;
 
@@ -146,10 +147,12 @@ describe("KeyWriter", () => {
     expect(bytesOf(dn, locations).equals(data)).toBe(true);
   });
 
-  it("gives up after a few moves, and refuses what another block cannot fix", async () => {
+  it("gives up after a few moves as UNAVAILABLE (a 503: the cluster cannot take the write now), and refuses what another block cannot fix", async () => {
     const always = fakeDatanodes((cmd) => (cmd === "WriteChunk" ? "CLOSED_CONTAINER_IO" : undefined));
     const w = new KeyWriter({ preallocated: [], allocate: allocator(64 * KiB).allocate, openBlock: standalone(always) });
-    await expect(writeAll(w, randomBytes(10 * KiB), 4 * KiB)).rejects.toMatchObject({ result: "CLOSED_CONTAINER_IO" });
+    const err = await writeAll(w, randomBytes(10 * KiB), 4 * KiB).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StorageError);
+    expect(err).toMatchObject({ kind: "UNAVAILABLE", cause: { result: "CLOSED_CONTAINER_IO" } });
     expect(w.relocations).toBe(6);
 
     const mismatch = fakeDatanodes((cmd) => (cmd === "WriteChunk" ? "CHECKSUM_MISMATCH" : undefined));

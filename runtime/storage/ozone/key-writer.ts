@@ -9,6 +9,7 @@
  * the chunks the block does not durably hold yet (at most two commit intervals plus a chunk: a
  * RATIS block's commit point may still be settling while the next interval is written).
  */
+import { StorageError } from "../types.js";
 import type { BlockWriter, FailureScope } from "./block-writer.js";
 import { CHUNK_SIZE } from "./datanode-client.js";
 import type { OmMessage } from "./om-client.js";
@@ -163,7 +164,7 @@ export class KeyWriter {
 
   private async relocate(cause: unknown, scope: FailureScope): Promise<void> {
     for (;;) {
-      if (++this.relocations > MAX_RELOCATIONS) throw cause;
+      if (++this.relocations > MAX_RELOCATIONS) throw gaveUp(cause);
       const failed = this.writer!;
       failed.close();
       if (failed.committed > 0) this.done.push(failed.location);
@@ -191,4 +192,18 @@ export class KeyWriter {
       }
     }
   }
+}
+
+/**
+ * Block after block failed in ways another block fixes (containers closing, pipelines gone or
+ * without a majority, and SCM handing out the same pipeline again, since it takes an exclude list
+ * as a preference only): the cluster cannot take this write now. That is S3's 503
+ * ServiceUnavailable, which clients retry (issue 8: a write that cannot complete answers a clean
+ * 503, never a 500). The last block's failure stays as the cause, for the log.
+ */
+function gaveUp(cause: unknown): StorageError {
+  const last = cause instanceof Error ? cause.message : String(cause);
+  const err = new StorageError("UNAVAILABLE", `no block took the write after ${MAX_RELOCATIONS} moves to a new one; the last failed with: ${last}`);
+  err.cause = cause;
+  return err;
 }
