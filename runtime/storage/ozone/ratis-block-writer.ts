@@ -23,7 +23,7 @@ import { DatanodeError } from "./datanode-client.js";
 import type { OmMessage } from "./om-client.js";
 import type { RatisClient } from "./ratis-client.js";
 import { RatisError } from "./ratis-group.js";
-import { decodeContainerReply, frameContainerCommand } from "./ratis-framing.js";
+import { decodeContainerReply, frameContainerCommandParts } from "./ratis-framing.js";
 import { CONTAINER_RESULTS } from "./standalone-block-writer.js";
 
 /** WriteChunks in flight in the group's window (Ozone allows 32 requests per client) */
@@ -66,7 +66,7 @@ export class RatisBlockWriter implements BlockWriter {
 
   /** Sends one container command through the group; resolves with the datanode's answer and the entry's log index. */
   private async send(cmdType: string, body: OmMessage): Promise<{ response: OmMessage; logIndex: number }> {
-    const content = frameContainerCommand({ cmdType, containerID: this.block.containerID, datanodeUuid: this.datanodeUuid, ...body });
+    const content = frameContainerCommandParts({ cmdType, containerID: this.block.containerID, datanodeUuid: this.datanodeUuid, ...body });
     const reply = await this.client.send(content);
     const response = decodeContainerReply(reply.content) as OmMessage;
     if (response.result !== "SUCCESS") {

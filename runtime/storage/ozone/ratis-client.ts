@@ -29,7 +29,7 @@
  */
 import { randomBytes } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
-import { decodeRatisReply, encodeRatisRequest, RATIS_ORDERED_PATH, RATIS_UNORDERED_PATH, toNumber, type OzoneMessage } from "./proto/index.js";
+import { decodeRatisReply, encodeRatisRequest, encodeRatisRequestWithContent, RATIS_ORDERED_PATH, RATIS_UNORDERED_PATH, toNumber, type OzoneMessage } from "./proto/index.js";
 import {
   GROUP_MISMATCH_EXCEPTION,
   RESOURCE_UNAVAILABLE_EXCEPTION,
@@ -73,7 +73,8 @@ export interface RatisClientOptions {
 interface OrderedCall {
   callId: number;
   seqNum: number;
-  content: Buffer;
+  /** the message content, in parts (sent as one; kept for a resend) */
+  content: readonly Buffer[];
   replication: ReplicationLevel;
   repliedCallIds: number[];
   createdAt: number;
@@ -239,15 +240,19 @@ export class RatisClient {
     return this.leader;
   }
 
-  /** Submits a write (ordered, after every earlier one). Resolves with the state machine's reply. */
-  send(content: Buffer, replication: ReplicationLevel = "MAJORITY"): Promise<RatisReply> {
+  /**
+   * Submits a write (ordered, after every earlier one). Resolves with the state machine's reply.
+   * `content` may come in parts (framing's header and a chunk's bytes, not copied): they are sent
+   * as one message, and must not change until the promise settles.
+   */
+  send(content: Buffer | readonly Buffer[], replication: ReplicationLevel = "MAJORITY"): Promise<RatisReply> {
     if (this.closed) return Promise.reject(new RatisError("Ratis client closed", "CLOSED"));
     if (this.broken) return Promise.reject(this.broken);
     return new Promise<RatisReply>((resolve, reject) => {
       const call: OrderedCall = {
         callId: this.nextCallId++,
         seqNum: this.nextSeqNum++,
-        content,
+        content: Buffer.isBuffer(content) ? [content] : content,
         replication,
         repliedCallIds: this.replied.splice(0),
         createdAt: this.now(),
@@ -379,8 +384,8 @@ export class RatisClient {
     return { error, terminal: cls === GROUP_MISMATCH_EXCEPTION, sameLeader: cls === RESOURCE_UNAVAILABLE_EXCEPTION };
   }
 
-  private requestFor(peerId: string, callId: number, extra: OzoneMessage, slidingWindowEntry?: OzoneMessage, repliedCallIds: number[] = []): Buffer {
-    return encodeRatisRequest({
+  private requestFor(peerId: string, callId: number, extra: OzoneMessage, slidingWindowEntry?: OzoneMessage, repliedCallIds: number[] = [], content?: readonly Buffer[]): Buffer {
+    const request = {
       rpcRequest: {
         requestorId: this.clientId,
         replyId: Buffer.from(peerId, "utf8"),
@@ -391,7 +396,8 @@ export class RatisClient {
         ...(slidingWindowEntry ? { slidingWindowEntry } : {}),
       },
       ...extra,
-    });
+    };
+    return content === undefined ? encodeRatisRequest(request) : encodeRatisRequestWithContent(request, content);
   }
 
   /** Sends what the window allows on the current stream (opening one if needed). */
@@ -413,9 +419,10 @@ export class RatisClient {
     const bytes = this.requestFor(
       stream.peerId,
       call.callId,
-      { message: { content: call.content }, write: { replication: call.replication } },
+      { write: { replication: call.replication } },
       { seqNum: call.seqNum, isFirst: call.seqNum === this.firstSeqNum },
       call.repliedCallIds,
+      call.content,
     );
     call.sent = true;
     // the deadline is checked when an attempt fails: an attempt always gets its full time
