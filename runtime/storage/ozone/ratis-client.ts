@@ -67,12 +67,23 @@ export interface RatisClientOptions {
   behind?: Iterable<string>;
   /** told the peers a watch finds behind, so that later clients start knowing them */
   onBehind?: (peers: string[]) => void;
+  /**
+   * Open the window with a watch for index 0 as the first ordered request, as Ratis' own client
+   * does (raft.client.async.experimental.send-dummy-request, default true; OrderedAsync.newInstance).
+   * The first request of a stream goes alone until answered: without this, that is the first
+   * write, whose answer takes a Raft commit (log append on the majority, the chunk on disk); a
+   * watch for an index already committed is answered at once, and the writes then go back to
+   * back (a small key's WriteChunk and PutBlock in one round trip instead of two).
+   */
+  primeWindow?: boolean;
 }
 
 /** An ordered request of the sliding window. */
 interface OrderedCall {
   callId: number;
   seqNum: number;
+  /** the priming watch (primeWindow): a watch request, not a write */
+  prime?: boolean;
   /** the message content, in parts (sent as one; kept for a resend) */
   content: readonly Buffer[];
   replication: ReplicationLevel;
@@ -214,6 +225,7 @@ export class RatisClient {
   /** peers a watch found behind: from then on this client watches at MAJORITY_COMMITTED */
   private readonly behind = new Set<string>();
   private readonly onBehind: ((peers: string[]) => void) | undefined;
+  private primeWindow: boolean;
   /** peers behind already returned as failedPeers */
   private readonly reported = new Set<string>();
 
@@ -233,6 +245,7 @@ export class RatisClient {
     this.now = opts.now ?? Date.now;
     for (const p of opts.behind ?? []) if (this.peers.some((x) => x.id === p)) this.behind.add(p);
     this.onBehind = opts.onBehind;
+    this.primeWindow = opts.primeWindow ?? false;
   }
 
   /** The peer requests go to now. */
@@ -248,11 +261,21 @@ export class RatisClient {
   send(content: Buffer | readonly Buffer[], replication: ReplicationLevel = "MAJORITY"): Promise<RatisReply> {
     if (this.closed) return Promise.reject(new RatisError("Ratis client closed", "CLOSED"));
     if (this.broken) return Promise.reject(this.broken);
+    if (this.primeWindow) {
+      this.primeWindow = false;
+      // its answer matters to nobody; its failure fails the writes behind it (the window's rule)
+      this.enqueue([], "MAJORITY", true).catch(() => {});
+    }
+    return this.enqueue(Buffer.isBuffer(content) ? [content] : content, replication, false);
+  }
+
+  private enqueue(content: readonly Buffer[], replication: ReplicationLevel, prime: boolean): Promise<RatisReply> {
     return new Promise<RatisReply>((resolve, reject) => {
       const call: OrderedCall = {
         callId: this.nextCallId++,
         seqNum: this.nextSeqNum++,
-        content: Buffer.isBuffer(content) ? [content] : content,
+        ...(prime ? { prime } : {}),
+        content,
         replication,
         repliedCallIds: this.replied.splice(0),
         createdAt: this.now(),
@@ -419,10 +442,11 @@ export class RatisClient {
     const bytes = this.requestFor(
       stream.peerId,
       call.callId,
-      { write: { replication: call.replication } },
+      // the priming watch: index 0 at MAJORITY, both zero, so an empty oneof member (RaftClientRequest.watchRequestType())
+      call.prime ? { watch: {} } : { write: { replication: call.replication } },
       { seqNum: call.seqNum, isFirst: call.seqNum === this.firstSeqNum },
       call.repliedCallIds,
-      call.content,
+      call.prime ? undefined : call.content,
     );
     call.sent = true;
     // the deadline is checked when an attempt fails: an attempt always gets its full time
