@@ -46,6 +46,11 @@
  * Ratios: ours vs Java with above 1 = ours better on every row: ours/Java for ops/s and MiB/s,
  * Java/ours for latencies and RSS.
  *
+ * CPU per request: each gateway process's CPU time (/proc/<pid>/stat utime + stime) during its
+ * own measured slices, divided by its requests. On cores shared with other work the throughput
+ * of a single-threaded gateway (ours: one event loop) follows the share of CPU the scheduler
+ * gives it, which a JVM with many busy threads gets more of; the CPU per request does not.
+ *
  * The cluster is shared: per workload the table also shows the OM's full GCs (from its /jmx; an OM
  * whose heap is full stops for ~0.5 s each time, for both gateways) and flags OM operations of
  * other clients on other buckets (from the OM audit log), both read between workloads only.
@@ -134,6 +139,8 @@ interface Row {
   ratio: string;
   oursLatency: string;
   javaLatency: string;
+  /** CPU time of each gateway's process per request: what it costs, whatever share of the cores it got */
+  cpu: string;
   failed: string;
   /** the OM's full GCs while the workload ran (both gateways' slices): count (total pause) */
   omGc: string;
@@ -178,6 +185,7 @@ function addRow(workload: string, unit: string, digits: number, gw: [Gateway, Ga
     ratio: a > 0 && b > 0 && Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : "-",
     oursLatency: latency(stats[0]),
     javaLatency: latency(stats[1]),
+    cpu: stats.every((s) => s.cpuMs > 0 && s.ok > 0) ? stats.map((s) => fmt(s.cpuMs / s.ok, 1)).join(" / ") : "",
     failed: `${fa} / ${fb}`,
     omGc: gcs.length === 0 ? "?" : gc.count === 0 ? "0" : `${gc.count} (${fmt(gc.ms / 1000, 1)} s)`,
   });
@@ -186,12 +194,23 @@ function addRow(workload: string, unit: string, digits: number, gw: [Gateway, Ga
 /** A memory row (ours, Java in KiB): the ratio is Java/ours, above 1 when ours uses less. */
 function memoryRow(workload: string, ours: number | undefined, java: number | undefined): void {
   const ok = ours !== undefined && java !== undefined && ours > 0 && java > 0;
-  rows.push({ workload, ours: mib(ours), java: mib(java), ratio: ok ? `${(java / ours).toFixed(2)}x` : "-", oursLatency: "", javaLatency: "", failed: "", omGc: "" });
+  rows.push({ workload, ours: mib(ours), java: mib(java), ratio: ok ? `${(java / ours).toFixed(2)}x` : "-", oursLatency: "", javaLatency: "", cpu: "", failed: "", omGc: "" });
 }
 
 // ---------------------------------------------------------------------------------------------
 // Memory: /proc/<pid>/status
 // ---------------------------------------------------------------------------------------------
+
+/** CPU time (user + system) of a process so far, ms (/proc/<pid>/stat utime + stime; USER_HZ taken as 100). */
+function cpuMsOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10; // fields 14 and 15 of the whole line
+  } catch {
+    return undefined;
+  }
+}
 
 function procStatusKiB(pid: number, field: "VmRSS" | "VmHWM"): number | undefined {
   try {
@@ -586,6 +605,7 @@ async function measurePoint(gws: Gateway[], label: string, concurrency: number, 
       WARMUP_MS,
       durationMs,
       (t) => next(byTarget.get(t)!),
+      (t) => cpuMsOf(byTarget.get(t)!.pid),
     ),
   );
   const stats = gws.map((g) => result.get(g.target)!);
@@ -638,6 +658,15 @@ async function spotCheck(gws: Gateway[], body: Body): Promise<void> {
   }
 }
 
+/** A run with the CPU time the gateway's process spent in it. */
+async function withCpu(g: Gateway, run: () => Promise<RunStats>): Promise<RunStats> {
+  const before = cpuMsOf(g.pid);
+  const s = await run();
+  const after = cpuMsOf(g.pid);
+  if (before !== undefined && after !== undefined) s.cpuMs = after - before;
+  return s;
+}
+
 async function bigObjects(gws: [Gateway, Gateway]): Promise<void> {
   const body = makeBody(BIG_SIZE);
   const put = gws.map(() => new RunStats());
@@ -647,7 +676,7 @@ async function bigObjects(gws: [Gateway, Gateway]): Promise<void> {
   // One object at a time, alternating gateways, as for the small points.
   await watch.during("64 MiB PUT", async () => {
     for (let i = 0; i < BIG_ITERATIONS; i++) {
-      for (const g of inTurn(gws, i)) put[idx.get(g)!].merge(await runCount(g.target, 1, 1, () => putOp(g.bucket, `big/${i}`, body)));
+      for (const g of inTurn(gws, i)) put[idx.get(g)!].merge(await withCpu(g, () => runCount(g.target, 1, 1, () => putOp(g.bucket, `big/${i}`, body))));
     }
   });
   for (const g of gws) {
@@ -656,7 +685,7 @@ async function bigObjects(gws: [Gateway, Gateway]): Promise<void> {
   }
   await watch.during("64 MiB GET", async () => {
     for (let i = 0; i < BIG_ITERATIONS; i++) {
-      for (const g of inTurn(gws, i)) get[idx.get(g)!].merge(await runCount(g.target, 1, 1, () => getOp(g.bucket, `big/${i}`, BIG_SIZE)));
+      for (const g of inTurn(gws, i)) get[idx.get(g)!].merge(await withCpu(g, () => runCount(g.target, 1, 1, () => getOp(g.bucket, `big/${i}`, BIG_SIZE))));
     }
   });
   gws.forEach((g, i) => {
@@ -943,6 +972,7 @@ async function main(): Promise<void> {
       ratio: "ours vs Java",
       oursLatency: "ours p50 / p99 ms",
       javaLatency: "Java p50 / p99 ms",
+      cpu: "CPU ms/request ours / Java",
       failed: "failed ours / Java",
       omGc: "OM full GCs",
     },
