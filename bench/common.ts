@@ -235,13 +235,19 @@ export async function measureAlternating(
   warmupMs: number,
   durationMs: number,
   next: (target: Target) => Operation,
+  /** the target process's CPU time so far (ms), to book each slice's into its RunStats.cpuMs */
+  cpuMs?: (target: Target) => number | undefined,
 ): Promise<Map<Target, RunStats>> {
   const result = new Map<Target, RunStats>(targets.map((t) => [t, new RunStats()]));
   for (const t of targets) await runFor(t, concurrency, warmupMs, () => next(t));
   for (let round = 0; round < ROUNDS; round++) {
     for (const t of inTurn(targets, round)) {
       // A dead target's runs return at once; its failures are still collected by the caller.
-      result.get(t)!.merge(await runFor(t, concurrency, durationMs / ROUNDS, () => next(t)));
+      const before = cpuMs?.(t);
+      const slice = await runFor(t, concurrency, durationMs / ROUNDS, () => next(t));
+      const after = cpuMs?.(t);
+      if (before !== undefined && after !== undefined) slice.cpuMs = after - before;
+      result.get(t)!.merge(slice);
     }
   }
   return result;

@@ -113,6 +113,8 @@ export class RunStats {
   ok = 0;
   bytes = 0;
   elapsedMs = 0;
+  /** CPU time (user + system) the target's process spent during the run, when measured */
+  cpuMs = 0;
   /** "503 SlowDown", "ECONNRESET"... -> count */
   readonly failures = new Map<string, number>();
   /** the first body of each kind of failure, to report verbatim */
@@ -128,6 +130,7 @@ export class RunStats {
     this.ok += other.ok;
     this.bytes += other.bytes;
     this.elapsedMs += other.elapsedMs;
+    this.cpuMs += other.cpuMs;
     for (const ms of other.latenciesMs) this.latenciesMs.push(ms);
     for (const [kind, n] of other.failures) {
       this.failures.set(kind, (this.failures.get(kind) ?? 0) + n);

@@ -1,15 +1,18 @@
 /**
  * The Ozone comparison benchmark (not a test: vitest never runs it): this gateway on its Ozone
- * backend against Apache Ozone's own Java S3 gateway, on the same single-node cluster, in one run.
+ * backend against Apache Ozone's own Java S3 gateway, on the same three-datanode cluster writing
+ * RATIS/THREE (Ozone's default replication), in one run.
  *
  *   npm run bench:ozone                (= npx tsc -p . && node dist/bench/ozone.js)
  *   node dist/bench/ozone.js --quick   (short smoke run: 0.5 s per point, 1,000 list keys)
  *   node dist/bench/ozone.js --keep    (leave the benchmark's buckets and keys in Ozone)
  *   node dist/bench/ozone.js --ozone-dir DIR   (the cluster of that state dir: cluster.mjs --dir DIR;
- *                                      default .ozone/, the project's shared one)
+ *                                      default .ozone-bench/, the benchmark's own: the tests' .ozone/
+ *                                      has one datanode and 4 MB blocks)
  *
- * Set-up: `node scripts/ozone/cluster.mjs up --s3g` (idempotent: finds the running cluster or starts
- * it, with the Java gateway), then our gateway as a child process on it:
+ * Set-up: `node scripts/ozone/cluster.mjs up --s3g --datanodes 3 --dir DIR` (idempotent: finds the
+ * running cluster or starts it, with the Java gateway, Ozone's default 256 MB blocks; a cluster in
+ * DIR with another number of datanodes is refused), then our gateway as a child process on it:
  *   node dist/runtime/main.js --port 0 --admin-port 0 --data-dir <tmp> --backend ozone --ozone-om-address <OM gRPC>
  * Our gateway is killed at the end, on errors and on SIGINT/SIGTERM; the cluster and its Java
  * gateway are left running (they are not ours). Each gateway gets its own buckets in Ozone's s3v
@@ -33,11 +36,20 @@
  * Checks, so that no figure comes from an error path: every non-2xx answer (and every short body
  * or wrong listing) is counted per workload and gateway, and a workload with any is flagged in the
  * table; one 4 KiB object is read back byte for byte through each gateway; the replication of
- * the keys each gateway wrote is read from the OM (GetKeyInfo), expected STAND_ALONE/ONE for both.
+ * the keys each gateway wrote is read from the OM (GetKeyInfo), expected RATIS/THREE for both.
  *
  * Memory: RSS at the end and peak RSS (VmHWM) from /proc/<pid>/status of our gateway (the node
- * child) and of the Java gateway's JVM (pids.s3g of .ozone/cluster.json; its VmHWM counts since the
+ * child) and of the Java gateway's JVM (pids.s3g of DIR/cluster.json; its VmHWM counts since the
  * JVM started, which may be before this run, so RSS is also sampled every 250 ms during the run).
+ * The table's RSS rows: the peak sampled during the run, and RSS after it.
+ *
+ * Ratios: ours vs Java with above 1 = ours better on every row: ours/Java for ops/s and MiB/s,
+ * Java/ours for latencies and RSS.
+ *
+ * CPU per request: each gateway process's CPU time (/proc/<pid>/stat utime + stime) during its
+ * own measured slices, divided by its requests. On cores shared with other work the throughput
+ * of a single-threaded gateway (ours: one event loop) follows the share of CPU the scheduler
+ * gives it, which a JVM with many busy threads gets more of; the CPU per request does not.
  *
  * The cluster is shared: per workload the table also shows the OM's full GCs (from its /jmx; an OM
  * whose heap is full stops for ~0.5 s each time, for both gateways) and flags OM operations of
@@ -85,7 +97,10 @@ const ROOT = path.resolve(HERE, "../..");
 const GATEWAY_MAIN = path.resolve(HERE, "../runtime/main.js");
 const CLUSTER_SCRIPT = path.join(ROOT, "scripts/ozone/cluster.mjs");
 /** the cluster's state dir, as cluster.mjs --dir takes it */
-const OZONE_DIR = OZONE_DIR_ARG >= 0 ? path.resolve(process.argv[OZONE_DIR_ARG + 1]) : path.join(ROOT, ".ozone");
+const OZONE_DIR = OZONE_DIR_ARG >= 0 ? path.resolve(process.argv[OZONE_DIR_ARG + 1]) : path.join(ROOT, ".ozone-bench");
+/** RATIS/THREE needs three datanodes (Ozone's default replication with three or more, see cluster.mjs) */
+const DATANODES = 3;
+const EXPECTED_REPLICATION = "RATIS/THREE";
 const CLUSTER_JSON = path.join(OZONE_DIR, "cluster.json");
 const VOLUME = "s3v";
 
@@ -124,6 +139,8 @@ interface Row {
   ratio: string;
   oursLatency: string;
   javaLatency: string;
+  /** CPU time of each gateway's process per request: what it costs, whatever share of the cores it got */
+  cpu: string;
   failed: string;
   /** the OM's full GCs while the workload ran (both gateways' slices): count (total pause) */
   omGc: string;
@@ -146,12 +163,13 @@ function collectFailures(label: string, target: Target, s: RunStats): void {
 }
 
 /**
- * A row. The ratio is ours/Java: above 1 means ours is faster for ops/s and MiB/s, slower for
- * latencies. `labels` are the workload labels (as given to collectFailures and watch.during) whose
- * failed requests, other clients' OM operations and OM full GCs this row shows.
+ * A row. The ratio is above 1 when ours is better: ours/Java for ops/s and MiB/s (`higherIsBetter`),
+ * Java/ours for latencies. `labels` are the workload labels (as given to collectFailures and
+ * watch.during) whose failed requests, other clients' OM operations and OM full GCs this row shows.
  */
-function addRow(workload: string, unit: string, digits: number, gw: [Gateway, Gateway], stats: [RunStats, RunStats], value: (s: RunStats) => number, labels: string[]): void {
+function addRow(workload: string, unit: string, digits: number, gw: [Gateway, Gateway], stats: [RunStats, RunStats], value: (s: RunStats) => number, labels: string[], higherIsBetter = true): void {
   const [a, b] = stats.map(value);
+  const ratio = higherIsBetter ? a / b : b / a;
   const count = (g: Gateway) => labels.reduce((n, l) => n + (failedBy.get(l)?.get(g.target.name) ?? 0), 0);
   const fa = count(gw[0]);
   const fb = count(gw[1]);
@@ -164,17 +182,35 @@ function addRow(workload: string, unit: string, digits: number, gw: [Gateway, Ga
     workload: name,
     ours: `${fmt(a, digits)} ${unit}`,
     java: `${fmt(b, digits)} ${unit}`,
-    ratio: b > 0 && Number.isFinite(a) ? `${(a / b).toFixed(2)}x` : "-",
+    ratio: a > 0 && b > 0 && Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : "-",
     oursLatency: latency(stats[0]),
     javaLatency: latency(stats[1]),
+    cpu: stats.every((s) => s.cpuMs > 0 && s.ok > 0) ? stats.map((s) => fmt(s.cpuMs / s.ok, 1)).join(" / ") : "",
     failed: `${fa} / ${fb}`,
     omGc: gcs.length === 0 ? "?" : gc.count === 0 ? "0" : `${gc.count} (${fmt(gc.ms / 1000, 1)} s)`,
   });
 }
 
+/** A memory row (ours, Java in KiB): the ratio is Java/ours, above 1 when ours uses less. */
+function memoryRow(workload: string, ours: number | undefined, java: number | undefined): void {
+  const ok = ours !== undefined && java !== undefined && ours > 0 && java > 0;
+  rows.push({ workload, ours: mib(ours), java: mib(java), ratio: ok ? `${(java / ours).toFixed(2)}x` : "-", oursLatency: "", javaLatency: "", cpu: "", failed: "", omGc: "" });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Memory: /proc/<pid>/status
 // ---------------------------------------------------------------------------------------------
+
+/** CPU time (user + system) of a process so far, ms (/proc/<pid>/stat utime + stime; USER_HZ taken as 100). */
+function cpuMsOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10; // fields 14 and 15 of the whole line
+  } catch {
+    return undefined;
+  }
+}
 
 function procStatusKiB(pid: number, field: "VmRSS" | "VmHWM"): number | undefined {
   try {
@@ -418,12 +454,13 @@ interface Cluster {
   omWebPort?: number;
 }
 
-/** `cluster.mjs up --s3g`: its stdout's last line is the OM gRPC address, the one before "S3G <url>". */
+/** `cluster.mjs up --s3g --datanodes 3`: its stdout's last line is the OM gRPC address, the one before "S3G <url>". */
 function clusterUp(): Promise<Cluster> {
   return new Promise((resolve, reject) => {
-    const proc = execFile(process.execPath, [CLUSTER_SCRIPT, "up", "--s3g", "--dir", OZONE_DIR], { cwd: ROOT, timeout: 15 * 60_000, maxBuffer: 1 << 20 }, (err, stdout) => {
+    const args = [CLUSTER_SCRIPT, "up", "--s3g", "--datanodes", String(DATANODES), "--dir", OZONE_DIR];
+    const proc = execFile(process.execPath, args, { cwd: ROOT, timeout: 15 * 60_000, maxBuffer: 1 << 20 }, (err, stdout) => {
       if (err) {
-        reject(new Error(`cluster.mjs up --s3g failed: ${err.message}`));
+        reject(new Error(`cluster.mjs up --s3g --datanodes ${DATANODES} failed: ${err.message}`));
         return;
       }
       const lines = stdout.trim().split("\n");
@@ -568,6 +605,7 @@ async function measurePoint(gws: Gateway[], label: string, concurrency: number, 
       WARMUP_MS,
       durationMs,
       (t) => next(byTarget.get(t)!),
+      (t) => cpuMsOf(byTarget.get(t)!.pid),
     ),
   );
   const stats = gws.map((g) => result.get(g.target)!);
@@ -620,6 +658,15 @@ async function spotCheck(gws: Gateway[], body: Body): Promise<void> {
   }
 }
 
+/** A run with the CPU time the gateway's process spent in it. */
+async function withCpu(g: Gateway, run: () => Promise<RunStats>): Promise<RunStats> {
+  const before = cpuMsOf(g.pid);
+  const s = await run();
+  const after = cpuMsOf(g.pid);
+  if (before !== undefined && after !== undefined) s.cpuMs = after - before;
+  return s;
+}
+
 async function bigObjects(gws: [Gateway, Gateway]): Promise<void> {
   const body = makeBody(BIG_SIZE);
   const put = gws.map(() => new RunStats());
@@ -629,7 +676,7 @@ async function bigObjects(gws: [Gateway, Gateway]): Promise<void> {
   // One object at a time, alternating gateways, as for the small points.
   await watch.during("64 MiB PUT", async () => {
     for (let i = 0; i < BIG_ITERATIONS; i++) {
-      for (const g of inTurn(gws, i)) put[idx.get(g)!].merge(await runCount(g.target, 1, 1, () => putOp(g.bucket, `big/${i}`, body)));
+      for (const g of inTurn(gws, i)) put[idx.get(g)!].merge(await withCpu(g, () => runCount(g.target, 1, 1, () => putOp(g.bucket, `big/${i}`, body))));
     }
   });
   for (const g of gws) {
@@ -638,7 +685,7 @@ async function bigObjects(gws: [Gateway, Gateway]): Promise<void> {
   }
   await watch.during("64 MiB GET", async () => {
     for (let i = 0; i < BIG_ITERATIONS; i++) {
-      for (const g of inTurn(gws, i)) get[idx.get(g)!].merge(await runCount(g.target, 1, 1, () => getOp(g.bucket, `big/${i}`, BIG_SIZE)));
+      for (const g of inTurn(gws, i)) get[idx.get(g)!].merge(await withCpu(g, () => runCount(g.target, 1, 1, () => getOp(g.bucket, `big/${i}`, BIG_SIZE))));
     }
   });
   gws.forEach((g, i) => {
@@ -664,13 +711,15 @@ async function listing(gws: [Gateway, Gateway]): Promise<void> {
   const tiny = makeBody(32);
   const loaded = new Map<Gateway, number>();
   const bulk: RunStats[] = [];
-  // One after the other (ours first): each into its own bucket.
+  // One after the other (ours first): each into its own bucket. The second loads as many keys as
+  // the first got in its time: the listings then compare buckets of the same size.
   for (const g of gws) {
+    const want = g === gws[0] ? LIST_KEYS : Math.max(1, loaded.get(gws[0]) ?? LIST_KEYS);
     await mustSucceed(g.target, { spec: { method: "PUT", path: s3Path(g.listBucket), payloadHash: EMPTY_SHA256 }, bytes: 0 }, "CreateBucket");
-    progress(`bulk load ${g.target.name}: ${fmt(LIST_KEYS)} keys of ${tiny.data.length} B at c=${BULK_CONCURRENCY} (stops after ${BULK_MAX_MS / 1000} s)`);
+    progress(`bulk load ${g.target.name}: ${fmt(want)} keys of ${tiny.data.length} B at c=${BULK_CONCURRENCY} (stops after ${BULK_MAX_MS / 1000} s)`);
     let lastLog = performance.now();
     const s = await watch.during("bulk load", () =>
-      runCount(g.target, BULK_CONCURRENCY, LIST_KEYS, (i) => putOp(g.listBucket, listKey(i), tiny), {
+      runCount(g.target, BULK_CONCURRENCY, want, (i) => putOp(g.listBucket, listKey(i), tiny), {
         maxMs: BULK_MAX_MS,
         onProgress: (done, st) => {
           const now = performance.now();
@@ -684,12 +733,16 @@ async function listing(gws: [Gateway, Gateway]): Promise<void> {
     loaded.set(g, s.ok);
     bulk.push(s);
     progress(`bulk load ${g.target.name}: ${fmt(s.ok)} keys in ${fmt(s.elapsedMs / 1000, 1)} s = ${fmt(s.opsPerSecond())} ops/s`);
-    if (s.ok < LIST_KEYS) {
-      notes.push(`${g.target.name}: bulk load stopped at ${fmt(s.ok)} of ${fmt(LIST_KEYS)} keys (time cap ${BULK_MAX_MS / 1000} s or failures): its list figures are for that many keys`);
+    if (s.ok < want) {
+      notes.push(`${g.target.name}: bulk load stopped at ${fmt(s.ok)} of ${fmt(want)} keys (time cap ${BULK_MAX_MS / 1000} s or failures): its list figures are for that many keys`);
+    } else if (want < LIST_KEYS) {
+      notes.push(`${g.target.name}: bulk load of ${fmt(want)} keys, as many as ${gws[0].target.name} loaded in its time: both list buckets hold about as many keys`);
     }
     assertAlive([g.target]);
   }
-  addRow(`bulk load ${fmt(LIST_KEYS / 1000)}k x 32 B PUT, c=${BULK_CONCURRENCY}`, "ops/s", 0, gws, pair(bulk), (s) => s.opsPerSecond(), ["bulk load"]);
+  // the listings' set-up, not a row of the table (one gateway after the other, not interleaved)
+  const bulkLine = (s: RunStats) => `${fmt(s.opsPerSecond())} ops/s`;
+  notes.push(`bulk load of the list buckets (${fmt(LIST_KEYS / 1000)}k x 32 B PUT, c=${BULK_CONCURRENCY}, ours then Java, not interleaved): ours ${bulkLine(bulk[0]!)}, Java ${bulkLine(bulk[1]!)}`);
 
   const perPrefix = LIST_KEYS / LIST_PREFIXES;
   const count = (body: string | undefined, re: RegExp) => (body?.match(re) ?? []).length;
@@ -717,7 +770,8 @@ async function listing(gws: [Gateway, Gateway]): Promise<void> {
   };
   const pageLabel = "ListObjectsV2 max-keys=1000";
   const page = await measurePoint(gws, pageLabel, 1, LIST_DURATION_MS, pageOp);
-  addRow(`ListObjectsV2 max-keys=1000 (${fmt(LIST_KEYS / 1000)}k keys)`, "ms p50", 2, gws, pair(page), (s) => s.percentile(50), [pageLabel]);
+  const keysListed = loaded.get(gws[0]) === loaded.get(gws[1]) ? fmt(loaded.get(gws[0]) ?? 0) : `${fmt(loaded.get(gws[0]) ?? 0)} / ${fmt(loaded.get(gws[1]) ?? 0)}`;
+  addRow(`ListObjectsV2 max-keys=1000 (${keysListed} keys)`, "ms p50", 2, gws, pair(page), (s) => s.percentile(50), [pageLabel], false);
 
   const delimOp = (g: Gateway): Operation => {
     const complete = loaded.get(g) === LIST_KEYS;
@@ -738,7 +792,7 @@ async function listing(gws: [Gateway, Gateway]): Promise<void> {
   };
   const delimLabel = "ListObjectsV2 delimiter=/";
   const delim = await measurePoint(gws, delimLabel, 1, LIST_DURATION_MS, delimOp);
-  addRow(`ListObjectsV2 delimiter=/ (${LIST_PREFIXES} prefixes)`, "ms p50", 2, gws, pair(delim), (s) => s.percentile(50), [delimLabel]);
+  addRow(`ListObjectsV2 delimiter=/ (${LIST_PREFIXES} prefixes)`, "ms p50", 2, gws, pair(delim), (s) => s.percentile(50), [delimLabel], false);
 }
 
 /** The replication the OM recorded for keys each gateway wrote (GetKeyInfo), and each gateway's HEAD x-amz-storage-class. */
@@ -748,7 +802,7 @@ async function replicationCheck(gws: Gateway[], omAddress: string): Promise<void
   try {
     for (const g of gws) {
       const parts: string[] = [];
-      let allStandalone = true;
+      let allExpected = true;
       for (const [bucket, key] of [
         [g.bucket, "get4k/0"],
         [g.bucket, "big/0"],
@@ -763,17 +817,17 @@ async function replicationCheck(gws: Gateway[], omAddress: string): Promise<void
           );
           const info = r.GetKeyInfoResponse?.keyInfo ?? {};
           const rep = `${info.type}/${info.factor}`;
-          if (rep !== "STAND_ALONE/ONE") allStandalone = false;
+          if (rep !== EXPECTED_REPLICATION) allExpected = false;
           parts.push(`${key} ${rep} (${fmt(Number(info.dataSize))} B)`);
         } catch (err) {
-          allStandalone = false;
+          allExpected = false;
           parts.push(`${key}: ${(err as Error).message}`);
         }
       }
       const head = await rawRequest(g.target, "HEAD", s3Path(g.bucket, "get4k/0"));
       const cls = head.headers["x-amz-storage-class"] ?? "(none)";
-      checks.push(`${allStandalone ? "" : "REPLICATION NOT STAND_ALONE/ONE: "}${g.target.name} keys per the OM (GetKeyInfo): ${parts.join(", ")}; HEAD get4k/0 -> ${head.status}, x-amz-storage-class ${cls}`);
-      if (!allStandalone) notes.push(`${g.target.name} did not write STAND_ALONE/ONE everywhere: the comparison is not like for like (see Checks)`);
+      checks.push(`${allExpected ? "" : `REPLICATION NOT ${EXPECTED_REPLICATION}: `}${g.target.name} keys per the OM (GetKeyInfo): ${parts.join(", ")}; HEAD get4k/0 -> ${head.status}, x-amz-storage-class ${cls}`);
+      if (!allExpected) notes.push(`${g.target.name} did not write ${EXPECTED_REPLICATION} everywhere: the comparison is not like for like (see Checks)`);
     }
   } finally {
     om.close();
@@ -787,7 +841,7 @@ async function replicationCheck(gws: Gateway[], omAddress: string): Promise<void
 async function main(): Promise<void> {
   if (!existsSync(GATEWAY_MAIN)) throw new Error(`${GATEWAY_MAIN} is missing: build first (npx tsc -p .)`);
   const started = performance.now();
-  progress(`cluster: node scripts/ozone/cluster.mjs up --s3g --dir ${OZONE_DIR}`);
+  progress(`cluster: node scripts/ozone/cluster.mjs up --s3g --datanodes ${DATANODES} --dir ${OZONE_DIR}`);
   const cluster = await clusterUp();
   progress(`cluster: OM gRPC ${cluster.omAddress}, Java s3g ${cluster.s3g.origin} (pid ${cluster.s3gPid})`);
   const siteXml = cluster.ozoneSite && existsSync(cluster.ozoneSite) ? readFileSync(cluster.ozoneSite, "utf8") : "";
@@ -879,6 +933,8 @@ async function main(): Promise<void> {
     g.memory.stop();
     endMemory.set(g, { rss: procStatusKiB(g.pid, "VmRSS"), hwm: procStatusKiB(g.pid, "VmHWM") });
   }
+  memoryRow("RSS, peak sampled during the run", g0.memory.peakSampledKiB, g1.memory.peakSampledKiB);
+  memoryRow("RSS after the run", endMemory.get(g0)?.rss, endMemory.get(g1)?.rss);
   javaHeap = await jvmHeap(cluster.s3gAdminPort);
   for (const name of ["scm", "om", "dn"]) {
     const pid = cluster.pids[name];
@@ -913,16 +969,17 @@ async function main(): Promise<void> {
       workload: "workload",
       ours: "ours",
       java: "Java s3g",
-      ratio: "ratio ours/Java",
+      ratio: "ours vs Java",
       oursLatency: "ours p50 / p99 ms",
       javaLatency: "Java p50 / p99 ms",
+      cpu: "CPU ms/request ours / Java",
       failed: "failed ours / Java",
       omGc: "OM full GCs",
     },
     rows,
   );
   console.log("");
-  console.log("ratio: ops/s and MiB/s above 1 = ours faster; list latency (ms p50) above 1 = ours slower. [ERRORS] = some requests of that workload failed (non-2xx, socket error, short body or wrong listing); see below.");
+  console.log("ours vs Java: above 1 = ours better (ours/Java for ops/s and MiB/s, Java/ours for list latency and RSS). [ERRORS] = some requests of that workload failed (non-2xx, socket error, short body or wrong listing); see below.");
   console.log(
     "[SHARED: n] = while that workload ran, other clients did n OM operations on buckets not of this run (OM audit log): its figures may be disturbed.",
   );
@@ -954,7 +1011,8 @@ async function main(): Promise<void> {
 
   const site = (k: string) => siteProperty(siteXml, k) ?? "(unset)";
   console.log("\nWhat was measured:");
-  console.log(`  - single-node Ozone 2.2.0 (SCM, OM, one datanode; scripts/ozone/cluster.mjs --dir ${OZONE_DIR}), security off; ${cluster.ozoneSite ?? "ozone-site.xml"}:`);
+  console.log(`  - Ozone 2.2.0 on one machine (SCM, OM, ${DATANODES} datanodes; scripts/ozone/cluster.mjs --dir ${OZONE_DIR}), security off; ${cluster.ozoneSite ?? "ozone-site.xml"}:`);
+  console.log(`    ozone.scm.block.size=${site("ozone.scm.block.size")}`);
   console.log(`    ozone.replication=${site("ozone.replication")}, ozone.replication.type=${site("ozone.replication.type")}, ozone.server.default.replication=${site("ozone.server.default.replication")}, ozone.server.default.replication.type=${site("ozone.server.default.replication.type")}`);
   console.log("  - ours sends no replication (storage class STANDARD -> DEFAULT), so the OM applies the server default; the Java s3g sends its client default (ozone.replication[.type])");
   console.log(`  - both gateways write into volume ${VOLUME}, each into its own buckets (${RUN}-*, named to sort after earlier runs' deleted keys); every request SigV4-signed with a real payload hash (the Java s3g checks no signature: security is off)`);

@@ -84,8 +84,10 @@ export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
 
   async GetObject(input, ctx) {
     readPreconditions(input);
-    await ownedBucket(ctx, input.Bucket);
-    const result = await storageCall(() =>
+    // The bucket check and the object's lookup run together: on a remote store each is a round
+    // trip (two OM calls on Ozone, one after the other otherwise). Nothing of the object is used
+    // unless the bucket check passes, and its error comes first, as before.
+    const lookup = storageCall(() =>
       ctx.storage.getObject({
         bucket: input.Bucket,
         key: input.Key,
@@ -97,6 +99,14 @@ export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
         },
       }),
     );
+    lookup.catch(() => {}); // awaited below, or given up: never an unhandled rejection meanwhile
+    try {
+      await ownedBucket(ctx, input.Bucket);
+    } catch (err) {
+      lookup.then((r) => r.release(), () => {});
+      throw err;
+    }
+    const result = await lookup;
     try {
       const headers = objectHeaders(input, result.info, result.part ? partRange(result.part) : result.range, result.part);
       return { ...headers, TagCount: Object.keys(result.info.tags).length || undefined, Body: result.open() };
@@ -108,8 +118,11 @@ export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
 
   async HeadObject(input, ctx) {
     readPreconditions(input);
+    // together, as for GetObject
+    const lookup = storageCall(() => ctx.storage.headObject(input.Bucket, input.Key, input.PartNumber));
+    lookup.catch(() => {});
     await ownedBucket(ctx, input.Bucket);
-    const { info, part } = await storageCall(() => ctx.storage.headObject(input.Bucket, input.Key, input.PartNumber));
+    const { info, part } = await lookup;
     checkConditions(input, info);
     const range = rangeWithin(input, info, part);
     return objectHeaders(input, info, range, part);

@@ -122,6 +122,26 @@ describe("RATIS blocks", () => {
     expect(locations.map((l) => Number(l.blockID.blockCommitSequenceId))).toEqual([lastPutBlock("101/1"), lastPutBlock("102/2")]);
   });
 
+  it("keeps up to 8 WriteChunks unanswered (Ozone's 32 MiB of 4 MiB chunks) before it waits for the group", async () => {
+    const containers = new FakeContainers();
+    const g = await startGroup(GROUP_1, containers);
+    g.script = () => ({ kind: "delay", ms: 800 });
+    const location = await allocator(100 * KiB, [g]).allocate({ datanodes: [], containerIds: [], pipelineIds: [] });
+    const w = openRatisBlock(location);
+    try {
+      for (let i = 0; i < 7; i++) await w.writeChunk(randomBytes(KiB));
+      // seven chunks taken while the group had answered nothing
+      expect(g.repliesSent).toBe(0);
+      await w.writeChunk(randomBytes(KiB));
+      // the eighth waited for the first answer
+      expect(g.repliesSent).toBeGreaterThan(0);
+      await w.commit(true);
+      expect(w.committed).toBe(8 * KiB);
+    } finally {
+      w.close();
+    }
+  });
+
   it("acknowledges a commit point only when the watch for the PutBlock's index answers", async () => {
     const containers = new FakeContainers();
     const g = await startGroup(GROUP_1, containers);

@@ -107,6 +107,47 @@ describe("ratis client: ordered writes", () => {
     expect(last.isFirst).toBe(false);
   });
 
+  it("with primeWindow, opens the window with a watch for index 0 (as Ratis' client does): the first writes then go back to back", async () => {
+    const g = await startGroup(A);
+    g.respond = (content) => Buffer.concat([Buffer.from("ok:"), content]);
+    // answers come 40 ms late: what arrived before an answer was sent without waiting for it
+    g.script = () => ({ kind: "delay", ms: 40 });
+    const c = newClient(g, { primeWindow: true });
+    const replies = await Promise.all(["chunk", "putblock"].map((m) => c.send([Buffer.from(m.slice(0, 2)), Buffer.from(m.slice(2))])));
+
+    const got = ordered(g);
+    expect(got.map((r) => [r.seqNum, r.isFirst, r.request.Type])).toEqual([
+      [1, true, "watch"],
+      [2, false, "write"],
+      [3, false, "write"],
+    ]);
+    // the watch for index 0 at MAJORITY, both zero values: an empty member, no message
+    expect(got[0]!.request.watch).toEqual({});
+    expect(got[0]!.request.message).toBeUndefined();
+    // both writes went once the watch was answered, the second before the first's answer
+    expect(got.map((r) => r.repliesBefore)).toEqual([0, 1, 1]);
+    // the watch is no log entry; each write's parts arrived as one message
+    expect(g.log.map((e) => text(e.content))).toEqual(["chunk", "putblock"]);
+    expect(replies.map((r) => text(r.content))).toEqual(["ok:chunk", "ok:putblock"]);
+    expect(replies.map((r) => r.logIndex)).toEqual([1, 2]);
+
+    // once: later writes go behind them, with no other watch
+    await c.send(Buffer.from("more"));
+    expect(ordered(g).map((r) => r.request.Type)).toEqual(["watch", "write", "write", "write"]);
+  });
+
+  it("without primeWindow, the first write goes alone (no watch in the window)", async () => {
+    const g = await startGroup(A);
+    g.respond = (content) => content;
+    g.script = () => ({ kind: "delay", ms: 40 });
+    const c = newClient(g);
+    await Promise.all(["a", "b"].map((m) => c.send(Buffer.from(m))));
+    expect(ordered(g).map((r) => [r.seqNum, r.request.Type, r.repliesBefore])).toEqual([
+      [1, "write", 0],
+      [2, "write", 1],
+    ]);
+  });
+
   it("matches replies by call id when they arrive out of order", async () => {
     const g = await startGroup(A);
     g.script = (r) => (r.seqNum === 2 ? { kind: "delay", ms: 60 } : { kind: "default" });

@@ -219,6 +219,12 @@ export class FakeRatisGroup {
       return false;
     }
     if (action.kind === "hold") return false;
+    if (r.request.watch !== undefined) {
+      // a watch in the window (Ratis' client opens it with one for index 0): answered from the
+      // commit state, no log entry (RaftServerImpl.submitClientRequestAsync -> watchAsync)
+      send(this.reply(r, { logIndex: Number(r.request.watch.index ?? 0), commitInfos: this.commitInfos() }, true));
+      return false;
+    }
     const applied = this.apply(r);
     const answer = this.reply(r, { message: { content: applied.content }, logIndex: applied.logIndex, commitInfos: this.commitInfos() }, true);
     if (action.kind === "resetAfterApply") {

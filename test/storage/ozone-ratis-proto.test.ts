@@ -12,6 +12,7 @@ import {
   decodeMessage,
   decodeRatisReply,
   encodeRatisRequest,
+  encodeRatisRequestWithContent,
   ozoneProto,
   RATIS_ORDERED_PATH,
   RATIS_UNORDERED_PATH,
@@ -154,6 +155,23 @@ describe("ratis proto: requests", () => {
     expect(ids(only(rawFields(buf), 1).bytes!)).toEqual([1, 2, 3, 4, 5]);
     const majority = encodeRatisRequest({ rpcRequest: { callId: 1 }, watch: { index: 42, replication: "MAJORITY_COMMITTED" } });
     expect(only(rawFields(only(rawFields(majority), 6).bytes!), 2).varint).toBe("2");
+  });
+
+  it("writes the message content from parts with one copy: the same request, fields 1, 3 then 2", () => {
+    const rpcRequest = { requestorId: CLIENT_ID, replyId: Buffer.from(PEER), raftGroupId: { id: GROUP_ID }, callId: 7, toLeader: true, slidingWindowEntry: { seqNum: 2 } };
+    // a content past 127 and 16383 bytes: two- and three-byte lengths
+    for (const size of [0, 5, 200, 70_000]) {
+      const data = Buffer.alloc(size, 7);
+      const parts = [Buffer.from([0, 0, 0, 3, 1, 2, 3]), data];
+      const buf = encodeRatisRequestWithContent({ rpcRequest, write: {} }, parts);
+      expect(ids(buf)).toEqual([1, 3, 2]);
+      const content = Buffer.from(only(rawFields(only(rawFields(buf), 2).bytes!), 1).bytes!);
+      expect(content).toEqual(Buffer.concat(parts));
+      const back = decodeMessage(ozoneProto.RaftClientRequestProto, buf) as Record<string, any>;
+      const same = decodeMessage(ozoneProto.RaftClientRequestProto, encodeRatisRequest({ rpcRequest, message: { content: Buffer.concat(parts) }, write: {} })) as Record<string, any>;
+      expect({ ...back, message: { content: Buffer.from(back.message.content) } }).toEqual({ ...same, message: { content: Buffer.from(same.message.content) } });
+    }
+    expect(() => encodeRatisRequestWithContent({ rpcRequest, message: { content: Buffer.from("x") } }, [])).toThrow(/message comes from/);
   });
 
   it("is strict: unknown fields and enum names throw", () => {

@@ -23,11 +23,17 @@ import { DatanodeError } from "./datanode-client.js";
 import type { OmMessage } from "./om-client.js";
 import type { RatisClient } from "./ratis-client.js";
 import { RatisError } from "./ratis-group.js";
-import { decodeContainerReply, frameContainerCommand } from "./ratis-framing.js";
+import { decodeContainerReply, frameContainerCommandParts } from "./ratis-framing.js";
 import { CONTAINER_RESULTS } from "./standalone-block-writer.js";
 
-/** WriteChunks in flight in the group's window (Ozone allows 32 requests per client) */
-const WRITE_WINDOW = 4;
+/**
+ * WriteChunks in flight in the group's window (Ozone allows 32 requests per client): 8 chunks of
+ * 4 MiB are the 32 MiB Ozone's client keeps unacknowledged per block (ozone.client.stream.buffer.max.size,
+ * BlockOutputStream's buffer pool; it writes on until the pool is full). With 4, a write whose
+ * answers take longer than the body takes to arrive (a busy group) waited for the window, not
+ * for the data.
+ */
+const WRITE_WINDOW = 8;
 
 export class RatisBlockWriter implements BlockWriter {
   private readonly commands: BlockCommands;
@@ -66,7 +72,7 @@ export class RatisBlockWriter implements BlockWriter {
 
   /** Sends one container command through the group; resolves with the datanode's answer and the entry's log index. */
   private async send(cmdType: string, body: OmMessage): Promise<{ response: OmMessage; logIndex: number }> {
-    const content = frameContainerCommand({ cmdType, containerID: this.block.containerID, datanodeUuid: this.datanodeUuid, ...body });
+    const content = frameContainerCommandParts({ cmdType, containerID: this.block.containerID, datanodeUuid: this.datanodeUuid, ...body });
     const reply = await this.client.send(content);
     const response = decodeContainerReply(reply.content) as OmMessage;
     if (response.result !== "SUCCESS") {

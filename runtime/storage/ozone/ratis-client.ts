@@ -29,7 +29,7 @@
  */
 import { randomBytes } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
-import { decodeRatisReply, encodeRatisRequest, RATIS_ORDERED_PATH, RATIS_UNORDERED_PATH, toNumber, type OzoneMessage } from "./proto/index.js";
+import { decodeRatisReply, encodeRatisRequest, encodeRatisRequestWithContent, RATIS_ORDERED_PATH, RATIS_UNORDERED_PATH, toNumber, type OzoneMessage } from "./proto/index.js";
 import {
   GROUP_MISMATCH_EXCEPTION,
   RESOURCE_UNAVAILABLE_EXCEPTION,
@@ -67,13 +67,25 @@ export interface RatisClientOptions {
   behind?: Iterable<string>;
   /** told the peers a watch finds behind, so that later clients start knowing them */
   onBehind?: (peers: string[]) => void;
+  /**
+   * Open the window with a watch for index 0 as the first ordered request, as Ratis' own client
+   * does (raft.client.async.experimental.send-dummy-request, default true; OrderedAsync.newInstance).
+   * The first request of a stream goes alone until answered: without this, that is the first
+   * write, whose answer takes a Raft commit (log append on the majority, the chunk on disk); a
+   * watch for an index already committed is answered at once, and the writes then go back to
+   * back (a small key's WriteChunk and PutBlock in one round trip instead of two).
+   */
+  primeWindow?: boolean;
 }
 
 /** An ordered request of the sliding window. */
 interface OrderedCall {
   callId: number;
   seqNum: number;
-  content: Buffer;
+  /** the priming watch (primeWindow): a watch request, not a write */
+  prime?: boolean;
+  /** the message content, in parts (sent as one; kept for a resend) */
+  content: readonly Buffer[];
   replication: ReplicationLevel;
   repliedCallIds: number[];
   createdAt: number;
@@ -213,6 +225,7 @@ export class RatisClient {
   /** peers a watch found behind: from then on this client watches at MAJORITY_COMMITTED */
   private readonly behind = new Set<string>();
   private readonly onBehind: ((peers: string[]) => void) | undefined;
+  private primeWindow: boolean;
   /** peers behind already returned as failedPeers */
   private readonly reported = new Set<string>();
 
@@ -232,6 +245,7 @@ export class RatisClient {
     this.now = opts.now ?? Date.now;
     for (const p of opts.behind ?? []) if (this.peers.some((x) => x.id === p)) this.behind.add(p);
     this.onBehind = opts.onBehind;
+    this.primeWindow = opts.primeWindow ?? false;
   }
 
   /** The peer requests go to now. */
@@ -239,14 +253,28 @@ export class RatisClient {
     return this.leader;
   }
 
-  /** Submits a write (ordered, after every earlier one). Resolves with the state machine's reply. */
-  send(content: Buffer, replication: ReplicationLevel = "MAJORITY"): Promise<RatisReply> {
+  /**
+   * Submits a write (ordered, after every earlier one). Resolves with the state machine's reply.
+   * `content` may come in parts (framing's header and a chunk's bytes, not copied): they are sent
+   * as one message, and must not change until the promise settles.
+   */
+  send(content: Buffer | readonly Buffer[], replication: ReplicationLevel = "MAJORITY"): Promise<RatisReply> {
     if (this.closed) return Promise.reject(new RatisError("Ratis client closed", "CLOSED"));
     if (this.broken) return Promise.reject(this.broken);
+    if (this.primeWindow) {
+      this.primeWindow = false;
+      // its answer matters to nobody; its failure fails the writes behind it (the window's rule)
+      this.enqueue([], "MAJORITY", true).catch(() => {});
+    }
+    return this.enqueue(Buffer.isBuffer(content) ? [content] : content, replication, false);
+  }
+
+  private enqueue(content: readonly Buffer[], replication: ReplicationLevel, prime: boolean): Promise<RatisReply> {
     return new Promise<RatisReply>((resolve, reject) => {
       const call: OrderedCall = {
         callId: this.nextCallId++,
         seqNum: this.nextSeqNum++,
+        ...(prime ? { prime } : {}),
         content,
         replication,
         repliedCallIds: this.replied.splice(0),
@@ -379,8 +407,8 @@ export class RatisClient {
     return { error, terminal: cls === GROUP_MISMATCH_EXCEPTION, sameLeader: cls === RESOURCE_UNAVAILABLE_EXCEPTION };
   }
 
-  private requestFor(peerId: string, callId: number, extra: OzoneMessage, slidingWindowEntry?: OzoneMessage, repliedCallIds: number[] = []): Buffer {
-    return encodeRatisRequest({
+  private requestFor(peerId: string, callId: number, extra: OzoneMessage, slidingWindowEntry?: OzoneMessage, repliedCallIds: number[] = [], content?: readonly Buffer[]): Buffer {
+    const request = {
       rpcRequest: {
         requestorId: this.clientId,
         replyId: Buffer.from(peerId, "utf8"),
@@ -391,7 +419,8 @@ export class RatisClient {
         ...(slidingWindowEntry ? { slidingWindowEntry } : {}),
       },
       ...extra,
-    });
+    };
+    return content === undefined ? encodeRatisRequest(request) : encodeRatisRequestWithContent(request, content);
   }
 
   /** Sends what the window allows on the current stream (opening one if needed). */
@@ -413,9 +442,11 @@ export class RatisClient {
     const bytes = this.requestFor(
       stream.peerId,
       call.callId,
-      { message: { content: call.content }, write: { replication: call.replication } },
+      // the priming watch: index 0 at MAJORITY, both zero, so an empty oneof member (RaftClientRequest.watchRequestType())
+      call.prime ? { watch: {} } : { write: { replication: call.replication } },
       { seqNum: call.seqNum, isFirst: call.seqNum === this.firstSeqNum },
       call.repliedCallIds,
+      call.prime ? undefined : call.content,
     );
     call.sent = true;
     // the deadline is checked when an attempt fails: an attempt always gets its full time

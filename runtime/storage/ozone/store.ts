@@ -443,6 +443,7 @@ export class OzoneStore implements StorageClient {
         requestTimeoutMs: this.shared.requestTimeoutMs,
         watchTimeoutMs: this.shared.requestTimeoutMs,
         deadlineMs: 2 * this.shared.requestTimeoutMs,
+        primeWindow: true,
         // a datanode found behind by one write is assumed behind by the next for a while: each
         // new block would otherwise wait out a 30 s ALL_COMMITTED watch before finding it again
         behind: this.laggingDatanodes(),

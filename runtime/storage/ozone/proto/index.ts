@@ -233,6 +233,55 @@ export function encodeRatisRequest(obj: OzoneMessage): Buffer {
   return encodeMessage(ozoneProto.RaftClientRequestProto, obj);
 }
 
+/** How many bytes `n` takes as a protobuf varint. */
+function varintLength(n: number): number {
+  let len = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 128);
+    len++;
+  }
+  return len;
+}
+
+function writeVarint(buf: Buffer, at: number, n: number): number {
+  while (n >= 0x80) {
+    buf[at++] = (n % 128) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  buf[at++] = n;
+  return at;
+}
+
+/** RaftClientRequestProto.message (2) and ClientMessageEntryProto.content (1), length-delimited */
+const MESSAGE_TAG = (2 << 3) | 2;
+const CONTENT_TAG = (1 << 3) | 2;
+
+/**
+ * A RaftClientRequestProto whose `message.content` is the concatenation of `content`, encoded with
+ * one copy of those bytes: the rest of the request by protobufjs, then the message field written
+ * here after it (protobuf decoders take fields in any order; Ratis' does). A WriteChunk's 4 MiB
+ * would otherwise be copied by framing (concat) and again by protobufjs' writer.
+ */
+export function encodeRatisRequestWithContent(obj: OzoneMessage, content: readonly Uint8Array[]): Buffer {
+  if ((obj as { message?: unknown }).message !== undefined) throw new TypeError("the request's message comes from `content`");
+  const rest = encodeRatisRequest(obj);
+  let contentLength = 0;
+  for (const part of content) contentLength += part.byteLength;
+  const messageLength = 1 + varintLength(contentLength) + contentLength;
+  const out = Buffer.allocUnsafe(rest.length + 1 + varintLength(messageLength) + messageLength);
+  rest.copy(out, 0);
+  let at = rest.length;
+  out[at++] = MESSAGE_TAG;
+  at = writeVarint(out, at, messageLength);
+  out[at++] = CONTENT_TAG;
+  at = writeVarint(out, at, contentLength);
+  for (const part of content) {
+    out.set(part, at);
+    at += part.byteLength;
+  }
+  return out;
+}
+
 export function decodeRatisReply(buf: Uint8Array): OzoneMessage {
   return decodeMessage(ozoneProto.RaftClientReplyProto, buf);
 }
