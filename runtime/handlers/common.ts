@@ -154,9 +154,11 @@ export function parseTagging(header: string | undefined): Record<string, string>
 }
 
 /**
- * Buckets are unversioned: the only version id an object has is "null". Any other is a version that
- * does not exist: 404 NoSuchVersion, as S3 answers a well-formed version id it does not know
- * ("Error responses", Amazon S3 API Reference).
+ * Buckets are unversioned: the only version id an object has is "null". Any other names a version
+ * that does not exist: 404 NoSuchVersion ("The version ID specified in the request does not match an
+ * existing version", "Error responses", Amazon S3 API Reference), which is what AWS answers for a
+ * well-formed id it does not know. (AWS answers 400 InvalidArgument for an id that is not even
+ * well-formed; that distinction is left out here, for GetObject and DeleteObject as well.)
  */
 export function checkVersionId(versionId: string | undefined): void {
   if (versionId !== undefined && versionId !== "null") throw new S3Error("NoSuchVersion", undefined, { VersionId: versionId });
