@@ -126,22 +126,22 @@ const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
  * twice, no key in AWS's reserved "aws:" namespace. Any violation is InvalidTag (400).
  */
 export function validateTags(pairs: Iterable<readonly [string, string]>, limit: number): Record<string, string> {
-  const tags: Record<string, string> = {};
-  let n = 0;
+  // a Map, then own properties: a tag named "__proto__" is a tag like any other
+  const tags = new Map<string, string>();
   for (const [k, v] of pairs) {
-    if (Object.prototype.hasOwnProperty.call(tags, k)) throw new S3Error("InvalidTag", "Cannot provide multiple Tags with the same key");
+    if (tags.has(k)) throw new S3Error("InvalidTag", "Cannot provide multiple Tags with the same key");
     const keyLength = [...k].length;
     if (keyLength === 0 || !TAG_TEXT.test(k)) throw new S3Error("InvalidTag", "The TagKey you have provided is invalid");
     if (keyLength > MAX_TAG_KEY_LENGTH) throw new S3Error("InvalidTag", `The TagKey you have provided is too long, max ${MAX_TAG_KEY_LENGTH}`);
     if (!TAG_TEXT.test(v)) throw new S3Error("InvalidTag", "The TagValue you have provided is invalid");
     if ([...v].length > MAX_TAG_VALUE_LENGTH) throw new S3Error("InvalidTag", `The TagValue you have provided is too long, max ${MAX_TAG_VALUE_LENGTH}`);
     if (k.toLowerCase().startsWith("aws:")) throw new S3Error("InvalidTag", "Your TagKey cannot be prefixed with aws:");
-    tags[k] = v;
-    if (++n > limit) {
+    tags.set(k, v);
+    if (tags.size > limit) {
       throw new S3Error("InvalidTag", limit === MAX_OBJECT_TAGS ? `Object tags cannot be greater than ${limit}` : `Bucket tag count cannot be greater than ${limit}`);
     }
   }
-  return tags;
+  return Object.fromEntries(tags);
 }
 
 /**

@@ -80,8 +80,11 @@ describe("object tagging", () => {
 
   it("replaces the whole set: tags not in the new set are gone, an empty TagSet removes all", async () => {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "replace", Body: "x", Tagging: "a=1&b=2&c=3" }));
-    await s3.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: "replace", Tagging: { TagSet: tagSet({ b: "20", d: "4" }) } }));
-    expect(await objectTags("replace")).toEqual({ b: "20", d: "4" });
+    // "__proto__" as a computed key: an own property (a tag), not the object's prototype
+    const next = { b: "20", d: "4", ["__proto__"]: "a tag like any other" };
+    await s3.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: "replace", Tagging: { TagSet: tagSet(next) } }));
+    expect(await objectTags("replace")).toEqual(next);
+    expect(Object.keys(await objectTags("replace")).sort()).toEqual(["__proto__", "b", "d"]);
     await s3.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: "replace", Tagging: { TagSet: [] } }));
     expect(await objectTags("replace")).toEqual({});
     expect((await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "replace" }))).TagCount).toBeUndefined();
