@@ -39,6 +39,7 @@ export const errorTable = {
   MissingRequestBodyError: { status: 400, message: "Request Body is empty" },
   NoSuchBucket: { status: 404, message: "The specified bucket does not exist" },
   NoSuchKey: { status: 404, message: "The specified key does not exist." },
+  NoSuchTagSet: { status: 404, message: "The TagSet does not exist" },
   NoSuchUpload: { status: 404, message: "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed." },
   NoSuchVersion: { status: 404, message: "The specified version does not exist." },
   NotImplemented: { status: 501, message: "A header or query you provided implies functionality that is not implemented." },

@@ -4,6 +4,7 @@ import type { CopyObjectInput, CopyObjectOutput, UploadPartCopyInput, UploadPart
 import type { ListObjectVersionsInput, ListObjectVersionsOutput, ListObjectsInput, ListObjectsOutput, ListObjectsV2Input, ListObjectsV2Output } from "./types/listing.js";
 import type { AbortMultipartUploadInput, AbortMultipartUploadOutput, CompleteMultipartUploadInput, CompleteMultipartUploadOutput, CreateMultipartUploadInput, CreateMultipartUploadOutput, ListMultipartUploadsInput, ListMultipartUploadsOutput, ListPartsInput, ListPartsOutput, UploadPartInput, UploadPartOutput } from "./types/multipart.js";
 import type { DeleteObjectInput, DeleteObjectOutput, DeleteObjectsInput, DeleteObjectsOutput, GetObjectInput, GetObjectOutput, HeadObjectInput, HeadObjectOutput, PutObjectInput, PutObjectOutput } from "./types/objects.js";
+import type { DeleteBucketTaggingInput, DeleteBucketTaggingOutput, DeleteObjectTaggingInput, DeleteObjectTaggingOutput, GetBucketTaggingInput, GetBucketTaggingOutput, GetObjectTaggingInput, GetObjectTaggingOutput, PutBucketTaggingInput, PutBucketTaggingOutput, PutObjectTaggingInput, PutObjectTaggingOutput } from "./types/tagging.js";
 
 /** Operations of spec/buckets.tsp; implemented by runtime/handlers/buckets.ts. */
 export interface BucketsHandlers<Ctx> {
@@ -68,5 +69,22 @@ export interface ObjectsHandlers<Ctx> {
   PutObject(input: PutObjectInput, ctx: Ctx): Promise<PutObjectOutput>;
 }
 
+/** Operations of spec/tagging.tsp; implemented by runtime/handlers/tagging.ts. */
+export interface TaggingHandlers<Ctx> {
+  /** Removes the bucket's tag set. AWS checks the s3:PutBucketTagging permission for it ("DeleteBucketTagging"). */
+  DeleteBucketTagging(input: DeleteBucketTaggingInput, ctx: Ctx): Promise<DeleteBucketTaggingOutput>;
+  /** Removes every tag of the object. */
+  DeleteObjectTagging(input: DeleteObjectTaggingInput, ctx: Ctx): Promise<DeleteObjectTaggingOutput>;
+  /** The bucket's tag set; NoSuchTagSet (404) when it has none. */
+  GetBucketTagging(input: GetBucketTaggingInput, ctx: Ctx): Promise<GetBucketTaggingOutput>;
+  /** The object's tag set (an empty TagSet when it has none). */
+  GetObjectTagging(input: GetObjectTaggingInput, ctx: Ctx): Promise<GetObjectTaggingOutput>;
+  /** Replaces the bucket's tag set (an empty TagSet removes it). */
+  PutBucketTagging(input: PutBucketTaggingInput, ctx: Ctx): Promise<PutBucketTaggingOutput>;
+  /** Replaces the object's whole tag set at once (an empty TagSet removes every tag). The object's
+   * ETag and Last-Modified stay as they are, as in S3. */
+  PutObjectTagging(input: PutObjectTaggingInput, ctx: Ctx): Promise<PutObjectTaggingOutput>;
+}
+
 /** Every implemented operation: what runtime/handlers/ must provide. */
-export interface S3Handlers<Ctx> extends BucketsHandlers<Ctx>, CopyHandlers<Ctx>, ListingHandlers<Ctx>, MultipartHandlers<Ctx>, ObjectsHandlers<Ctx> { }
+export interface S3Handlers<Ctx> extends BucketsHandlers<Ctx>, CopyHandlers<Ctx>, ListingHandlers<Ctx>, MultipartHandlers<Ctx>, ObjectsHandlers<Ctx>, TaggingHandlers<Ctx> { }

@@ -37,6 +37,7 @@ function contextFields(code: string, ctx: ErrorContext): Record<string, string> 
     case "BucketAlreadyOwnedByYou":
     case "BucketNotEmpty":
     case "InvalidBucketName":
+    case "NoSuchTagSet":
       return ctx.bucket !== undefined ? { BucketName: ctx.bucket } : {};
     case "NoSuchKey":
       return ctx.key !== undefined ? { Key: ctx.key } : {};

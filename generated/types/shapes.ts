@@ -248,3 +248,14 @@ export interface Part {
   ChecksumSHA1?: string;
   ChecksumSHA256?: string;
 }
+
+/** One tag. Both elements are required; an empty `<Value/>` is a valid (empty) value. */
+export interface Tag {
+  Key: string;
+  Value: string;
+}
+
+/** A tag set: `<Tagging><TagSet><Tag>...</Tag></TagSet></Tagging>`. */
+export interface Tagging {
+  TagSet: Tag[];
+}

@@ -107,25 +107,61 @@ export function validateMetadata(meta: Record<string, string> | undefined): Reco
   return out;
 }
 
+/** S3's tag-set limits ("Categorizing your storage using tags", Amazon S3 User Guide). */
+export const MAX_OBJECT_TAGS = 10;
+export const MAX_BUCKET_TAGS = 50;
+const MAX_TAG_KEY_LENGTH = 128;
+const MAX_TAG_VALUE_LENGTH = 256;
 /**
- * The x-amz-tagging header: a URL query string. At most 10 tags per object, keys of 1-128 and values
- * of 0-256 Unicode characters, no duplicate keys, no "aws:" prefix ("Categorizing your storage
- * using tags").
+ * The characters AWS allows in tag keys and values: letters, separators (spaces), numbers and
+ * `_ . : / = + - @` (the pattern of S3's Tag in the Amazon S3 API Reference, S3Tag; Ozone's gateway
+ * checks the same, TAG_REGEX_PATTERN in S3Consts.java).
+ */
+const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+/**
+ * The one validator of a tag set, whichever way it came (the x-amz-tagging header of PutObject,
+ * CopyObject and CreateMultipartUpload, or the XML of PutObjectTagging and PutBucketTagging): at
+ * most `limit` tags, keys of 1-128 and values of 0-256 Unicode characters from TAG_TEXT, no key
+ * twice, no key in AWS's reserved "aws:" namespace. Any violation is InvalidTag (400).
+ */
+export function validateTags(pairs: Iterable<readonly [string, string]>, limit: number): Record<string, string> {
+  // a Map, then own properties: a tag named "__proto__" is a tag like any other
+  const tags = new Map<string, string>();
+  for (const [k, v] of pairs) {
+    if (tags.has(k)) throw new S3Error("InvalidTag", "Cannot provide multiple Tags with the same key");
+    const keyLength = [...k].length;
+    if (keyLength === 0 || !TAG_TEXT.test(k)) throw new S3Error("InvalidTag", "The TagKey you have provided is invalid");
+    if (keyLength > MAX_TAG_KEY_LENGTH) throw new S3Error("InvalidTag", `The TagKey you have provided is too long, max ${MAX_TAG_KEY_LENGTH}`);
+    if (!TAG_TEXT.test(v)) throw new S3Error("InvalidTag", "The TagValue you have provided is invalid");
+    if ([...v].length > MAX_TAG_VALUE_LENGTH) throw new S3Error("InvalidTag", `The TagValue you have provided is too long, max ${MAX_TAG_VALUE_LENGTH}`);
+    if (k.toLowerCase().startsWith("aws:")) throw new S3Error("InvalidTag", "Your TagKey cannot be prefixed with aws:");
+    tags.set(k, v);
+    if (tags.size > limit) {
+      throw new S3Error("InvalidTag", limit === MAX_OBJECT_TAGS ? `Object tags cannot be greater than ${limit}` : `Bucket tag count cannot be greater than ${limit}`);
+    }
+  }
+  return Object.fromEntries(tags);
+}
+
+/**
+ * The x-amz-tagging header: a URL query string (`k1=v1&k2=`, keys and values URL-encoded; a key
+ * without "=" has an empty value), checked as any object tag set.
  */
 export function parseTagging(header: string | undefined): Record<string, string> {
-  const tags: Record<string, string> = {};
-  if (!header) return tags;
-  const params = new URLSearchParams(header);
-  let n = 0;
-  for (const [k, v] of params) {
-    if (Object.prototype.hasOwnProperty.call(tags, k)) throw new S3Error("InvalidTag", "Cannot provide multiple Tags with the same key");
-    if (k.length === 0 || [...k].length > 128 || [...v].length > 256) throw new S3Error("InvalidTag");
-    if (k.toLowerCase().startsWith("aws:")) throw new S3Error("InvalidTag", "Your TagKey cannot be prefixed with aws:");
-    tags[k] = v;
-    n++;
-  }
-  if (n > 10) throw new S3Error("InvalidTag", "Object tags cannot be greater than 10");
-  return tags;
+  if (!header) return {};
+  return validateTags(new URLSearchParams(header), MAX_OBJECT_TAGS);
+}
+
+/**
+ * Buckets are unversioned: the only version id an object has is "null". Any other names a version
+ * that does not exist: 404 NoSuchVersion ("The version ID specified in the request does not match an
+ * existing version", "Error responses", Amazon S3 API Reference), which is what AWS answers for a
+ * well-formed id it does not know. (AWS answers 400 InvalidArgument for an id that is not even
+ * well-formed; that distinction is left out here, for GetObject and DeleteObject as well.)
+ */
+export function checkVersionId(versionId: string | undefined): void {
+  if (versionId !== undefined && versionId !== "null") throw new S3Error("NoSuchVersion", undefined, { VersionId: versionId });
 }
 
 /** The system metadata headers a client sends when it creates an object (PutObject, CopyObject...). */

@@ -6,9 +6,10 @@ import { copyHandlers } from "./copy.js";
 import { listingHandlers } from "./listing.js";
 import { multipartHandlers } from "./multipart.js";
 import { objectsHandlers } from "./objects.js";
+import { taggingHandlers } from "./tagging.js";
 
 export type { HandlerContext };
 
 export function createHandlers(): S3Handlers<HandlerContext> {
-  return { ...bucketsHandlers, ...listingHandlers, ...objectsHandlers, ...copyHandlers, ...multipartHandlers };
+  return { ...bucketsHandlers, ...listingHandlers, ...objectsHandlers, ...copyHandlers, ...multipartHandlers, ...taggingHandlers };
 }

@@ -9,6 +9,7 @@ import type { ByteRange, ObjectInfo, ObjectPartInfo } from "../storage/types.js"
 import {
   checkConditions,
   checksumMembers,
+  checkVersionId,
   newObjectParams,
   ownedBucket,
   quoteEtag,
@@ -16,11 +17,6 @@ import {
   visibleStorageClass,
   type HandlerContext,
 } from "./common.js";
-
-/** Buckets are unversioned: the only version id an object has is "null". */
-function checkVersionId(versionId: string | undefined): void {
-  if (versionId !== undefined && versionId !== "null") throw new S3Error("NoSuchVersion", undefined, { VersionId: versionId });
-}
 
 /** The headers GET and HEAD answer with, response-* overrides applied. */
 function objectHeaders(input: GetObjectInput | HeadObjectInput, info: ObjectInfo, range: ByteRange | undefined, part: ObjectPartInfo | undefined) {

@@ -306,6 +306,25 @@ export interface StorageClient {
   deleteObjects(bucket: string, keys: string[]): Promise<DeleteObjectResult[]>;
   listObjects(params: ListObjectsParams): Promise<ListObjectsResult>;
 
+  /** The object's tag set (empty when it has none). */
+  getObjectTags(bucket: string, key: string): Promise<Record<string, string>>;
+  /**
+   * Replaces the object's whole tag set in one step. The object's bytes, ETag and last-modified
+   * time stay as they are (S3 keeps them: tags are a sub-resource, not a new version).
+   */
+  putObjectTags(bucket: string, key: string, tags: Record<string, string>): Promise<void>;
+  /** Removes every tag of the object; like putObjectTags, changes nothing else. */
+  deleteObjectTags(bucket: string, key: string): Promise<void>;
+
+  /**
+   * The bucket's tag set; undefined when it has none. An engine that cannot keep bucket tags fails
+   * the three bucket-tag methods with NOT_SUPPORTED.
+   */
+  getBucketTags(bucket: string): Promise<Record<string, string> | undefined>;
+  /** Replaces the bucket's tag set; an empty set removes it. */
+  putBucketTags(bucket: string, tags: Record<string, string>): Promise<void>;
+  deleteBucketTags(bucket: string): Promise<void>;
+
   createMultipartUpload(params: MultipartUploadParams): Promise<UploadInfo>;
   uploadPart(
     bucket: string,

@@ -24,12 +24,10 @@ import {
   DeleteBucketMetadataConfigurationCommand,
   DeleteBucketPolicyCommand,
   DeleteBucketReplicationCommand,
-  DeleteBucketTaggingCommand,
   DeleteBucketWebsiteCommand,
   DeleteObjectAnnotationCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
-  DeleteObjectTaggingCommand,
   DeletePublicAccessBlockCommand,
   GetBucketAbacCommand,
   GetBucketAccelerateConfigurationCommand,
@@ -46,7 +44,6 @@ import {
   GetBucketPolicyStatusCommand,
   GetBucketReplicationCommand,
   GetBucketRequestPaymentCommand,
-  GetBucketTaggingCommand,
   GetBucketVersioningCommand,
   GetBucketWebsiteCommand,
   GetObjectAclCommand,
@@ -56,7 +53,6 @@ import {
   GetObjectLegalHoldCommand,
   GetObjectLockConfigurationCommand,
   GetObjectRetentionCommand,
-  GetObjectTaggingCommand,
   GetObjectTorrentCommand,
   GetPublicAccessBlockCommand,
   HeadBucketCommand,
@@ -76,7 +72,6 @@ import {
   PutBucketLifecycleConfigurationCommand,
   PutBucketPolicyCommand,
   PutBucketReplicationCommand,
-  PutBucketTaggingCommand,
   PutBucketVersioningCommand,
   PutBucketWebsiteCommand,
   PutObjectAclCommand,
@@ -84,7 +79,6 @@ import {
   PutObjectCommand,
   PutObjectLegalHoldCommand,
   PutObjectRetentionCommand,
-  PutObjectTaggingCommand,
   PutPublicAccessBlockCommand,
   RenameObjectCommand,
   RestoreObjectCommand,
@@ -161,7 +155,6 @@ async function expectUntouched(): Promise<void> {
 describe("operations outside the gateway's scope", () => {
   const B = () => ({ Bucket: bucket });
   const O = () => ({ Bucket: bucket, Key: OBJECT_KEY });
-  const tagSet = { TagSet: [{ Key: "k", Value: "v" }] };
 
   const cases: [string, () => Promise<unknown>][] = [
     ["GetBucketVersioning", () => s3.send(new GetBucketVersioningCommand(B()))],
@@ -181,9 +174,6 @@ describe("operations outside the gateway's scope", () => {
     ["GetBucketWebsite", () => s3.send(new GetBucketWebsiteCommand(B()))],
     ["PutBucketWebsite", () => s3.send(new PutBucketWebsiteCommand({ ...B(), WebsiteConfiguration: { IndexDocument: { Suffix: "index.html" } } }))],
     ["DeleteBucketWebsite", () => s3.send(new DeleteBucketWebsiteCommand(B()))],
-    ["GetBucketTagging", () => s3.send(new GetBucketTaggingCommand(B()))],
-    ["PutBucketTagging", () => s3.send(new PutBucketTaggingCommand({ ...B(), Tagging: tagSet }))],
-    ["DeleteBucketTagging", () => s3.send(new DeleteBucketTaggingCommand(B()))],
     ["GetBucketAcl", () => s3.send(new GetBucketAclCommand(B()))],
     ["PutBucketAcl", () => s3.send(new PutBucketAclCommand({ ...B(), ACL: "public-read" }))],
     ["GetBucketPolicy", () => s3.send(new GetBucketPolicyCommand(B()))],
@@ -225,9 +215,6 @@ describe("operations outside the gateway's scope", () => {
       () => s3.send(new CreateBucketMetadataConfigurationCommand({ ...B(), MetadataConfiguration: { JournalTableConfiguration: { RecordExpiration: { Expiration: "DISABLED" } } } })),
     ],
     ["DeleteBucketMetadataConfiguration", () => s3.send(new DeleteBucketMetadataConfigurationCommand(B()))],
-    ["GetObjectTagging", () => s3.send(new GetObjectTaggingCommand(O()))],
-    ["PutObjectTagging", () => s3.send(new PutObjectTaggingCommand({ ...O(), Tagging: tagSet }))],
-    ["DeleteObjectTagging", () => s3.send(new DeleteObjectTaggingCommand(O()))],
     ["GetObjectAcl", () => s3.send(new GetObjectAclCommand(O()))],
     ["PutObjectAcl", () => s3.send(new PutObjectAclCommand({ ...O(), ACL: "public-read" }))],
     ["GetObjectRetention", () => s3.send(new GetObjectRetentionCommand(O()))],
@@ -256,9 +243,9 @@ describe("operations outside the gateway's scope", () => {
       ["GET", `/${bucket}`, { versioning: null }, undefined],
       ["GET", `/${bucket}`, { versioning: "" }, undefined],
       ["PUT", `/${bucket}`, { versioning: null }, '<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>'],
-      ["PUT", `/${bucket}/${OBJECT_KEY}`, { tagging: null }, "<Tagging><TagSet><Tag><Key>a</Key><Value>b</Value></Tag></TagSet></Tagging>"],
+      ["PUT", `/${bucket}/${OBJECT_KEY}`, { "legal-hold": null }, "<LegalHold><Status>ON</Status></LegalHold>"],
       ["DELETE", `/${bucket}`, { website: null }, undefined],
-      ["DELETE", `/${bucket}/${OBJECT_KEY}`, { tagging: null }, undefined],
+      ["DELETE", `/${bucket}`, { cors: null }, undefined],
       ["GET", `/${bucket}/${OBJECT_KEY}`, { acl: null }, undefined],
     ] as const) {
       const res = await rawRequest(gw, { method, path: p, query: { ...query }, body });
@@ -540,7 +527,7 @@ describe("virtual-hosted-style requests", () => {
 
       // unimplemented sub-resources are 501 there too
       await expectS3Error(vh.send(new GetBucketVersioningCommand({ Bucket: name })), "NotImplemented", 501);
-      await expectS3Error(vh.send(new GetObjectTaggingCommand({ Bucket: name, Key: "via/path.txt" })), "NotImplemented", 501);
+      await expectS3Error(vh.send(new GetObjectAclCommand({ Bucket: name, Key: "via/path.txt" })), "NotImplemented", 501);
 
       await vh.send(new DeleteObjectCommand({ Bucket: name, Key: "via/vhost.txt" }));
       await vh.send(new DeleteObjectsCommand({ Bucket: name, Delete: { Objects: [{ Key: "via/path.txt" }] } }));

@@ -1,7 +1,8 @@
 /**
  * Interoperability with Ozone's own Java S3 gateway (2.2.0) on the same cluster and the same S3
  * volume (s3v): objects written through this gateway read back through the Java one and the other
- * way round (bytes, ETags, user metadata, ranges, parts, listings, tags), and a delete through
+ * way round (bytes, ETags, user metadata, ranges, parts, listings, tags, tag sets replaced through
+ * either with Put/DeleteObjectTagging), and a delete through
  * either is seen by both. Both sides use the AWS SDK with the same access key (security is off on
  * the test cluster, so the Java gateway takes any key; the same key makes the buckets' owners line
  * up, which this gateway checks).
@@ -31,15 +32,18 @@ import {
   DeleteBucketCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
+  DeleteObjectTaggingCommand,
   GetObjectCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
+  PutObjectTaggingCommand,
   S3Client,
   UploadPartCommand,
   type GetObjectCommandOutput,
+  type Tag,
 } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -69,6 +73,15 @@ class Utf8HeaderHandler extends NodeHttpHandler {
     }
     return super.handle(request, options);
   }
+}
+
+/** A tag set as a map: neither gateway promises an order (the OM keeps a map). */
+function tagMap(tagSet: Tag[] | undefined): Record<string, string> {
+  return Object.fromEntries((tagSet ?? []).map((t) => [t.Key!, t.Value ?? ""]));
+}
+
+function tagSet(map: Record<string, string>): Tag[] {
+  return Object.entries(map).map(([Key, Value]) => ({ Key, Value }));
 }
 
 /** node hands response header values over as latin1 (one char per byte): the UTF-8 they carry. */
@@ -386,8 +399,8 @@ if (ozone === undefined) {
         expect(body.equals(single.body)).toBe(true);
         expect(got.ETag).toBe(put[single.key]);
         expect(metadataOf(got)).toEqual(userMetadata);
-        // GetObjectTagging is not implemented here; the count is what GET answers with
         expect(got.TagCount).toBe(2);
+        expect(tagMap((await ours.send(new GetObjectTaggingCommand({ Bucket: javaBucket, Key: single.key }))).TagSet)).toEqual({ team: "storage", stage: "test" });
 
         const head = await ours.send(new HeadObjectCommand({ Bucket: javaBucket, Key: single.key }));
         expect(head.ContentLength).toBe(single.body.length);
@@ -458,6 +471,44 @@ if (ozone === undefined) {
       expect(await keyInfoReplication("s3v", oursBucket, "ours/single.bin")).toBe("RATIS/THREE");
       expect(await keyInfoReplication("s3v", oursBucket, "ours/multi.bin")).toBe("RATIS/THREE");
       expect(await keyInfoReplication("s3v", javaBucket, "java/single.bin")).toBe("RATIS/THREE");
+    });
+
+    describe("tags set through one are the tags of the other (the OM's S3 tagging requests)", () => {
+      const tagsBucket = bucketName("interop-tags");
+
+      beforeAll(async () => {
+        await ours.send(new CreateBucketCommand({ Bucket: tagsBucket }));
+        await ours.send(new PutObjectCommand({ Bucket: tagsBucket, Key: "by-ours", Body: "written through ours", Tagging: "first=ours" }));
+        await java.send(new PutObjectCommand({ Bucket: tagsBucket, Key: "by-java", Body: "written through java", Tagging: "first=java" }));
+      });
+
+      afterAll(async () => {
+        if (ours) await removeBucket(ours, tagsBucket);
+      });
+
+      it("PutObjectTagging through ours, read through Java (a whole new set, ETag kept)", async () => {
+        const before = await java.send(new HeadObjectCommand({ Bucket: tagsBucket, Key: "by-java" }));
+        const tags = { project: "interop", "with space": "é 東京", empty: "" };
+        await ours.send(new PutObjectTaggingCommand({ Bucket: tagsBucket, Key: "by-java", Tagging: { TagSet: tagSet(tags) } }));
+        expect(tagMap((await java.send(new GetObjectTaggingCommand({ Bucket: tagsBucket, Key: "by-java" }))).TagSet)).toEqual(tags);
+        const after = await java.send(new HeadObjectCommand({ Bucket: tagsBucket, Key: "by-java" }));
+        expect(after.ETag).toBe(before.ETag);
+        expect(after.LastModified).toEqual(before.LastModified);
+      });
+
+      it("PutObjectTagging through Java, read through ours (GetObjectTagging and GET's tag count)", async () => {
+        const tags = { a: "1", b: "two", c: "" };
+        await java.send(new PutObjectTaggingCommand({ Bucket: tagsBucket, Key: "by-ours", Tagging: { TagSet: tagSet(tags) } }));
+        expect(tagMap((await ours.send(new GetObjectTaggingCommand({ Bucket: tagsBucket, Key: "by-ours" }))).TagSet)).toEqual(tags);
+        expect((await ours.send(new GetObjectCommand({ Bucket: tagsBucket, Key: "by-ours" }))).TagCount).toBe(3);
+      });
+
+      it("DeleteObjectTagging through either empties the set for both", async () => {
+        await java.send(new DeleteObjectTaggingCommand({ Bucket: tagsBucket, Key: "by-ours" }));
+        expect(tagMap((await ours.send(new GetObjectTaggingCommand({ Bucket: tagsBucket, Key: "by-ours" }))).TagSet)).toEqual({});
+        await ours.send(new DeleteObjectTaggingCommand({ Bucket: tagsBucket, Key: "by-java" }));
+        expect(tagMap((await java.send(new GetObjectTaggingCommand({ Bucket: tagsBucket, Key: "by-java" }))).TagSet)).toEqual({});
+      });
     });
 
     describe("a delete through one is seen by the other", () => {

@@ -166,6 +166,8 @@ export interface StorageTraits {
    * OM has such a window (see settled() in test/support/ozone.ts).
    */
   listingAfterDeleteSettlesMs?: number;
+  /** false: the engine keeps no bucket tags; the bucket-tag methods fail with NOT_SUPPORTED */
+  bucketTags?: boolean;
 }
 
 export function defineStorageContract(name: string, factory: () => Promise<StorageFixture>, traits: StorageTraits = {}): void {
@@ -656,6 +658,77 @@ export function defineStorageContract(name: string, factory: () => Promise<Stora
         expect(done.etag).toBe(etagOf([Buffer.from("from upload")], [Buffer.from("from upload")]));
         expect((await content(bucket, "k")).toString()).toBe("from upload");
       });
+    });
+
+    // ------------------------------------------------------------------ tags
+
+    describe("tags", () => {
+      it("replaces an object's whole tag set, keeping its bytes, ETag, last-modified time and metadata", async () => {
+        const bucket = await newBucket();
+        const data = randomBytes(3000);
+        await put(bucket, "k", data, { tags: { a: "1", b: "2" }, userMetadata: { m: "x" }, contentType: "text/x-tags" });
+        expect(await store.getObjectTags(bucket, "k")).toEqual({ a: "1", b: "2" });
+        const before = (await store.headObject(bucket, "k")).info;
+        await store.putObjectTags(bucket, "k", { b: "20", c: "", "é 東": "ü" });
+        expect(await store.getObjectTags(bucket, "k")).toEqual({ b: "20", c: "", "é 東": "ü" });
+        const after = (await store.headObject(bucket, "k")).info;
+        expect(after).toEqual({ ...before, tags: { b: "20", c: "", "é 東": "ü" } });
+        expect((await content(bucket, "k")).equals(data)).toBe(true);
+        await store.deleteObjectTags(bucket, "k");
+        expect(await store.getObjectTags(bucket, "k")).toEqual({});
+        expect((await store.headObject(bucket, "k")).info).toEqual({ ...before, tags: {} });
+      });
+
+      it("retags a multipart object without changing its parts", async () => {
+        const bucket = await newBucket();
+        await multipartObject(bucket, "mp", [bigA, Buffer.from("tail")]);
+        const before = await store.headObject(bucket, "mp", 2);
+        await store.putObjectTags(bucket, "mp", { t: "1" });
+        const after = await store.headObject(bucket, "mp", 2);
+        expect(after).toEqual({ ...before, info: { ...before.info, tags: { t: "1" } } });
+      });
+
+      it("answers KEY_NOT_FOUND for a missing key and BUCKET_NOT_FOUND for a missing bucket", async () => {
+        const bucket = await newBucket();
+        await expectStorageError(store.getObjectTags(bucket, "nope"), "KEY_NOT_FOUND");
+        await expectStorageError(store.putObjectTags(bucket, "nope", { a: "1" }), "KEY_NOT_FOUND");
+        await expectStorageError(store.deleteObjectTags(bucket, "nope"), "KEY_NOT_FOUND");
+        const missing = `contract-${runId}-notags`;
+        await expectStorageError(store.getObjectTags(missing, "k"), "BUCKET_NOT_FOUND");
+        await expectStorageError(store.putObjectTags(missing, "k", {}), "BUCKET_NOT_FOUND");
+        await expectStorageError(store.deleteObjectTags(missing, "k"), "BUCKET_NOT_FOUND");
+      });
+
+      if (traits.bucketTags === false) {
+        it("refuses bucket tags (NOT_SUPPORTED)", async () => {
+          const bucket = await newBucket();
+          await expectStorageError(store.getBucketTags(bucket), "NOT_SUPPORTED");
+          await expectStorageError(store.putBucketTags(bucket, { a: "1" }), "NOT_SUPPORTED");
+          await expectStorageError(store.deleteBucketTags(bucket), "NOT_SUPPORTED");
+        });
+      } else {
+        it("keeps a bucket's tag set until it is deleted, emptied, or the bucket goes", async () => {
+          const bucket = await newBucket();
+          expect(await store.getBucketTags(bucket)).toBeUndefined();
+          await store.putBucketTags(bucket, { team: "storage", empty: "" });
+          expect(await store.getBucketTags(bucket)).toEqual({ team: "storage", empty: "" });
+          await store.putBucketTags(bucket, { other: "1" });
+          expect(await store.getBucketTags(bucket)).toEqual({ other: "1" });
+          await store.putBucketTags(bucket, {});
+          expect(await store.getBucketTags(bucket)).toBeUndefined();
+          await store.putBucketTags(bucket, { again: "1" });
+          await store.deleteBucketTags(bucket);
+          expect(await store.getBucketTags(bucket)).toBeUndefined();
+          await store.putBucketTags(bucket, { gone: "with the bucket" });
+          await store.deleteBucket(bucket);
+          await store.createBucket(bucket, OWNER);
+          expect(await store.getBucketTags(bucket)).toBeUndefined();
+          const missing = `contract-${runId}-nobuckettags`;
+          await expectStorageError(store.getBucketTags(missing), "BUCKET_NOT_FOUND");
+          await expectStorageError(store.putBucketTags(missing, { a: "1" }), "BUCKET_NOT_FOUND");
+          await expectStorageError(store.deleteBucketTags(missing), "BUCKET_NOT_FOUND");
+        });
+      }
     });
 
     // ------------------------------------------------------------------ listing

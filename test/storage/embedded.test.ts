@@ -506,7 +506,7 @@ describe("embedded store", () => {
       await store.close();
       const db = new Database(join(dataDir, "meta.sqlite"));
       db.exec(
-        "DROP TABLE inline_data; DROP TABLE completed_uploads; UPDATE store_info SET value = '1' WHERE name = 'schema_version'",
+        "DROP TABLE inline_data; DROP TABLE completed_uploads; DROP TABLE bucket_tags; UPDATE store_info SET value = '1' WHERE name = 'schema_version'",
       );
       db.close();
       const reopened = await openEmbeddedStore({ dataDir });
@@ -516,7 +516,7 @@ describe("embedded store", () => {
       expect((await readAll((await reopened.getObject({ bucket: "b", key: "new" })).open())).toString()).toBe("inline now");
       await reopened.close();
       const check = new Database(join(dataDir, "meta.sqlite"), { readonly: true });
-      expect(check.prepare("SELECT value FROM store_info WHERE name = 'schema_version'").pluck().get()).toBe("3");
+      expect(check.prepare("SELECT value FROM store_info WHERE name = 'schema_version'").pluck().get()).toBe("4");
       check.close();
     });
   });
@@ -658,6 +658,7 @@ describe("embedded store", () => {
       // what version 2 wrote: no completed_uploads, no checksum type in an upload's meta
       const db = new Database(join(dataDir, "meta.sqlite"));
       db.exec(`DROP TABLE completed_uploads;
+               DROP TABLE bucket_tags;
                UPDATE uploads SET meta = json_remove(meta, '$.checksumType');
                UPDATE store_info SET value = '2' WHERE name = 'schema_version'`);
       db.close();
@@ -674,7 +675,7 @@ describe("embedded store", () => {
       expect(await reopened.completeMultipartUpload({ bucket: "b", key: "pending", uploadId: pending.uploadId, parts })).toEqual(info);
       await reopened.close();
       const check = new Database(join(dataDir, "meta.sqlite"), { readonly: true });
-      expect(check.prepare("SELECT value FROM store_info WHERE name = 'schema_version'").pluck().get()).toBe("3");
+      expect(check.prepare("SELECT value FROM store_info WHERE name = 'schema_version'").pluck().get()).toBe("4");
       check.close();
     });
   });

@@ -28,6 +28,8 @@
  *                                                     so that a retried completion gets the same
  *                                                     answer (store.ts completeMultipartUpload);
  *                                                     indexes by completion time (expiry) and bucket
+ *   bucket_tags(bucket PK, tags)                      a bucket's tag set (JSON object), while it has
+ *                                                     one; deleted with the bucket
  *   store_info(name PK, value)                        schema version bookkeeping and the open lease
  *
  * Invariant kept by every transaction in store.ts: a segments row exists exactly while one parts row
@@ -56,8 +58,11 @@ import Database from "better-sqlite3";
  *    completion of an upload completed before the upgrade answers NoSuchUpload, as it did then. (A
  *    build that reads only version 2 refuses a version 3 database: it would not count the records'
  *    vids when it picks new ones, and a record could then name a version it did not make.)
+ * 4: bucket_tags. An older database has no bucket tags. (A build that reads only version 3 refuses a
+ *    version 4 database: it would delete a bucket without its tags, and a new bucket of that name
+ *    would then inherit them.)
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS store_info (
@@ -138,6 +143,11 @@ CREATE TABLE IF NOT EXISTS completed_uploads (
 
 CREATE INDEX IF NOT EXISTS completed_uploads_by_time ON completed_uploads (completed);
 CREATE INDEX IF NOT EXISTS completed_uploads_by_bucket ON completed_uploads (bucket);
+
+CREATE TABLE IF NOT EXISTS bucket_tags (
+  bucket TEXT NOT NULL COLLATE BINARY PRIMARY KEY,
+  tags   TEXT NOT NULL
+) WITHOUT ROWID;
 `;
 
 /**
@@ -183,9 +193,9 @@ export function openDatabase(path: string): Database.Database {
       | undefined;
     if (version === undefined) {
       db.prepare("INSERT INTO store_info (name, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
-    } else if (Number(version) === 1 || Number(version) === 2) {
-      // the DDL above created the missing tables (inline_data, completed_uploads), empty: that is
-      // the whole upgrade
+    } else if (Number(version) >= 1 && Number(version) < SCHEMA_VERSION) {
+      // the DDL above created the missing tables (inline_data, completed_uploads, bucket_tags),
+      // empty: that is the whole upgrade
       db.prepare("UPDATE store_info SET value = ? WHERE name = 'schema_version'").run(String(SCHEMA_VERSION));
     } else if (Number(version) !== SCHEMA_VERSION) {
       throw new Error(`${path} has schema version ${version}; this build reads version ${SCHEMA_VERSION}`);

@@ -77,7 +77,13 @@ export function prepareStatements(db: Database.Database) {
     anyObjectInBucket: db.prepare<[string], 1>("SELECT 1 FROM objects WHERE bucket = ? LIMIT 1").pluck(),
     uploadIdsOfBucket: db.prepare<[string], string>("SELECT upload_id FROM uploads WHERE bucket = ?").pluck(),
 
+    getBucketTags: db.prepare<[string], string>("SELECT tags FROM bucket_tags WHERE bucket = ?").pluck(),
+    putBucketTags: db.prepare<[string, string]>("INSERT OR REPLACE INTO bucket_tags (bucket, tags) VALUES (?, ?)"),
+    deleteBucketTags: db.prepare<[string]>("DELETE FROM bucket_tags WHERE bucket = ?"),
+
     getObject: db.prepare<[string, string], ObjectRow>("SELECT * FROM objects WHERE bucket = ? AND key = ?"),
+    /** the `meta` JSON of the current version (tags live there), nothing else of the row changes */
+    updateObjectMeta: db.prepare<[string, string, string]>("UPDATE objects SET meta = ? WHERE bucket = ? AND key = ?"),
     insertObject: db.prepare<
       [string, string, number, number, string, number, string, string, string | null, number | null, string]
     >(

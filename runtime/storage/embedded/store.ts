@@ -267,6 +267,7 @@ export class EmbeddedStore implements StorageClient {
       const discard: string[] = [];
       for (const uploadId of this.st.uploadIdsOfBucket.all(name)) discard.push(...this.dropUpload(uploadId));
       this.st.deleteCompletedUploadsOfBucket.run(name);
+      this.st.deleteBucketTags.run(name);
       this.st.deleteBucket.run(name);
       return { result: undefined, discard };
     });
@@ -469,6 +470,61 @@ export class EmbeddedStore implements StorageClient {
       result.nextMarker = last.prefix ?? last.row!.key;
     }
     return result;
+  }
+
+  // ---------------------------------------------------------------- tags
+
+  async getObjectTags(bucket: string, key: string): Promise<Record<string, string>> {
+    this.enter();
+    validateKey(key);
+    return this.observe(() => {
+      this.requireBucket(bucket);
+      return toObjectInfo(this.requireObject(bucket, key)).tags;
+    });
+  }
+
+  /**
+   * Rewrites the tags in the current version's `meta` in one transaction: the row keeps its vid,
+   * ETag, last-modified time and segments, so readers of the bytes are not disturbed and a retried
+   * completion still recognises the version it made.
+   */
+  async putObjectTags(bucket: string, key: string, tags: Record<string, string>): Promise<void> {
+    const call = this.enter();
+    validateKey(key);
+    await this.commit(call, () => {
+      this.requireBucket(bucket);
+      const row = this.requireObject(bucket, key);
+      const meta = JSON.parse(row.meta) as StoredMeta;
+      this.st.updateObjectMeta.run(JSON.stringify({ ...meta, tags: { ...tags } } satisfies StoredMeta), bucket, key);
+      return { result: undefined, discard: [] };
+    });
+  }
+
+  deleteObjectTags(bucket: string, key: string): Promise<void> {
+    return this.putObjectTags(bucket, key, {});
+  }
+
+  async getBucketTags(bucket: string): Promise<Record<string, string> | undefined> {
+    this.enter();
+    return this.observe(() => {
+      this.requireBucket(bucket);
+      const json = this.st.getBucketTags.get(bucket);
+      return json === undefined ? undefined : (JSON.parse(json) as Record<string, string>);
+    });
+  }
+
+  async putBucketTags(bucket: string, tags: Record<string, string>): Promise<void> {
+    const call = this.enter();
+    await this.commit(call, () => {
+      this.requireBucket(bucket);
+      if (Object.keys(tags).length === 0) this.st.deleteBucketTags.run(bucket);
+      else this.st.putBucketTags.run(bucket, JSON.stringify(tags));
+      return { result: undefined, discard: [] };
+    });
+  }
+
+  deleteBucketTags(bucket: string): Promise<void> {
+    return this.putBucketTags(bucket, {});
   }
 
   // ---------------------------------------------------------------- multipart

@@ -93,7 +93,6 @@ export function toKeyValues(map: Record<string, string>): KeyValue[] {
 }
 
 export function fromKeyValues(list: readonly KeyValue[] | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const { key, value } of list ?? []) out[key] = value ?? "";
-  return out;
+  // own properties whatever the key: a tag named "__proto__" stays a tag
+  return Object.fromEntries((list ?? []).map(({ key, value }) => [key, value ?? ""]));
 }

@@ -119,6 +119,10 @@ function notWritable(label: string, storageClass: string): StorageError {
   );
 }
 
+function bucketTagsNotSupported(): StorageError {
+  return new StorageError("NOT_SUPPORTED", "bucket tagging", "Bucket tagging is not supported by this gateway's Ozone backend: Ozone keeps no tags on buckets.");
+}
+
 /**
  * How long a datanode a Ratis watch found behind is assumed to still be: writes to its pipelines
  * meanwhile accept the majority without first waiting for it. Long enough to cover a burst of
@@ -738,6 +742,44 @@ export class OzoneStore implements StorageClient {
       last = entry;
     }
     return { objects, commonPrefixes, isTruncated: false };
+  }
+
+  // ---- tags ----------------------------------------------------------------------------------
+  // Object tags are the key's own tags (KeyInfo.tags), read and replaced with the OM's S3 tagging
+  // requests, as Ozone's gateway does (ObjectTaggingHandler): the two gateways see the same tags.
+  // PutObjectTagging replaces the whole set in one OM transaction and keeps the key's modification
+  // time (S3PutObjectTaggingRequest). Note the swapped request fields (om.ts, notes §2.2).
+
+  async getObjectTags(bucket: string, key: string): Promise<Record<string, string>> {
+    validateKey(key);
+    const r = await this.om("GetObjectTagging", "getObjectTaggingRequest", { keyArgs: this.keyArgs(bucket, key) });
+    return fromKeyValues(r.getObjectTaggingResponse?.tags);
+  }
+
+  async putObjectTags(bucket: string, key: string, tags: Record<string, string>): Promise<void> {
+    validateKey(key);
+    await this.om("PutObjectTagging", "putObjectTaggingRequest", { keyArgs: this.keyArgs(bucket, key, { tags: toKeyValues(tags) }) });
+  }
+
+  async deleteObjectTags(bucket: string, key: string): Promise<void> {
+    validateKey(key);
+    await this.om("DeleteObjectTagging", "deleteObjectTaggingRequest", { keyArgs: this.keyArgs(bucket, key) });
+  }
+
+  // Ozone 2.2.0 has no bucket tags: BucketInfo has no such field, and the only free-form bucket map
+  // (BucketArgs.metadata) can be added to by SetBucketProperty but never cleared. Ozone's own
+  // gateway has no bucket-tagging handler either (only s3/endpoint/ObjectTaggingHandler.java).
+
+  async getBucketTags(): Promise<Record<string, string> | undefined> {
+    throw bucketTagsNotSupported();
+  }
+
+  async putBucketTags(): Promise<void> {
+    throw bucketTagsNotSupported();
+  }
+
+  async deleteBucketTags(): Promise<void> {
+    throw bucketTagsNotSupported();
   }
 
   // ---- multipart -----------------------------------------------------------------------------

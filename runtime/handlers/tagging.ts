@@ -1,0 +1,68 @@
+/**
+ * Tagging: PutObjectTagging, GetObjectTagging, DeleteObjectTagging, PutBucketTagging,
+ * GetBucketTagging, DeleteBucketTagging. A tag set in XML obeys the same rules as one given in
+ * x-amz-tagging (validateTags); the stores replace a set in one step and leave the object's ETag
+ * and Last-Modified as they were, as S3 does ("PutObjectTagging", Amazon S3 API Reference).
+ */
+import type { TaggingHandlers } from "../../generated/handlers.js";
+import type { Tag, Tagging } from "../../generated/types/shapes.js";
+import { S3Error } from "../errors.js";
+import { storageCall } from "../storage/errors.js";
+import { MAX_BUCKET_TAGS, MAX_OBJECT_TAGS, checkVersionId, ownedBucket, validateTags, type HandlerContext } from "./common.js";
+
+function tagsOf(tagging: Tagging, limit: number): Record<string, string> {
+  return validateTags(
+    tagging.TagSet.map((t) => [t.Key, t.Value] as const),
+    limit,
+  );
+}
+
+function taggingOf(tags: Record<string, string>): Tagging {
+  return { TagSet: Object.entries(tags).map(([Key, Value]): Tag => ({ Key, Value })) };
+}
+
+export const taggingHandlers: TaggingHandlers<HandlerContext> = {
+  async PutObjectTagging(input, ctx) {
+    checkVersionId(input.VersionId);
+    const tags = tagsOf(input.Tagging, MAX_OBJECT_TAGS);
+    await ownedBucket(ctx, input.Bucket);
+    await storageCall(() => ctx.storage.putObjectTags(input.Bucket, input.Key, tags));
+    return {};
+  },
+
+  async GetObjectTagging(input, ctx) {
+    checkVersionId(input.VersionId);
+    await ownedBucket(ctx, input.Bucket);
+    const tags = await storageCall(() => ctx.storage.getObjectTags(input.Bucket, input.Key));
+    return { Body: taggingOf(tags) };
+  },
+
+  async DeleteObjectTagging(input, ctx) {
+    checkVersionId(input.VersionId);
+    await ownedBucket(ctx, input.Bucket);
+    // Unlike DeleteObject, a missing key is NoSuchKey (there is no tag set to remove).
+    await storageCall(() => ctx.storage.deleteObjectTags(input.Bucket, input.Key));
+    return {};
+  },
+
+  async PutBucketTagging(input, ctx) {
+    const tags = tagsOf(input.Tagging, MAX_BUCKET_TAGS);
+    await ownedBucket(ctx, input.Bucket);
+    await storageCall(() => ctx.storage.putBucketTags(input.Bucket, tags));
+    return {};
+  },
+
+  async GetBucketTagging(input, ctx) {
+    await ownedBucket(ctx, input.Bucket);
+    const tags = await storageCall(() => ctx.storage.getBucketTags(input.Bucket));
+    // A bucket that never had tags (or had them deleted) has no tag set at all: 404 NoSuchTagSet.
+    if (tags === undefined) throw new S3Error("NoSuchTagSet");
+    return { Body: taggingOf(tags) };
+  },
+
+  async DeleteBucketTagging(input, ctx) {
+    await ownedBucket(ctx, input.Bucket);
+    await storageCall(() => ctx.storage.deleteBucketTags(input.Bucket));
+    return {};
+  },
+};
