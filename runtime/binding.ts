@@ -13,6 +13,7 @@ import type { IncomingBody } from "./storage/types.js";
 import { S3Error } from "./errors.js";
 import { checkOverrides, overrideParameters } from "./header-values.js";
 import { decodeXml, encodeXml } from "./xml.js";
+import { setOwn } from "./own-property.js";
 
 export interface RequestParts {
   bucket?: string;
@@ -113,7 +114,7 @@ export async function decodeInput(op: IrOperation, req: RequestParts, maxXmlByte
       case "headerPrefix": {
         const map: Record<string, string> = {};
         for (const [name, value] of Object.entries(req.headers)) {
-          if (name.startsWith(m.wireName) && value !== undefined) map[name.slice(m.wireName.length)] = Array.isArray(value) ? value.join(",") : value;
+          if (name.startsWith(m.wireName) && value !== undefined) setOwn(map, name.slice(m.wireName.length), Array.isArray(value) ? value.join(",") : value);
         }
         input[m.name] = map;
         break;

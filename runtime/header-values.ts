@@ -24,6 +24,7 @@
  */
 import type { IrOperation } from "../generated/ir-types.js";
 import { S3Error } from "./errors.js";
+import { setOwn } from "./own-property.js";
 
 // eslint-disable-next-line no-control-regex
 const NOT_FIELD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
@@ -60,7 +61,7 @@ export function sendableMetadata(meta: Readonly<Record<string, string>>): { meta
   let missing = 0;
   for (const [k, v] of Object.entries(meta)) {
     // A name is sent as part of a header name: RFC 9110 token characters only.
-    if (isHeaderValue(v) && /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k)) metadata[k] = v;
+    if (isHeaderValue(v) && /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k)) setOwn(metadata, k, v);
     else missing++;
   }
   return { metadata, missing };

@@ -18,6 +18,7 @@ import type {
   StorageClient,
   SystemMetadata,
 } from "../storage/types.js";
+import { setOwn } from "../own-property.js";
 
 export interface HandlerContext {
   requestId: string;
@@ -101,7 +102,7 @@ export function validateMetadata(meta: Record<string, string> | undefined): Reco
   let size = 0;
   for (const [k, v] of Object.entries(meta ?? {})) {
     size += wireBytes(k) + wireBytes(v);
-    out[k.toLowerCase()] = v;
+    setOwn(out, k.toLowerCase(), v);
   }
   if (size > 2048) throw new S3Error("MetadataTooLarge");
   return out;

@@ -263,6 +263,27 @@ describe("metadata and stored headers", () => {
     }
   });
 
+  it("keeps user metadata named like an object's built-ins (x-amz-meta-__proto__, -constructor) as metadata", async () => {
+    // raw HTTP both ways: the AWS SDK itself builds its Metadata map by plain assignment
+    const key = "meta-proto";
+    const path = `/${bucket}/${key}`;
+    const put = await rawRequest(gw, {
+      method: "PUT",
+      path,
+      headers: { "x-amz-meta-__proto__": "polluted?", "x-amz-meta-constructor": "c", "x-amz-meta-plain": "p" },
+      body: "x",
+    });
+    expect(put.status).toBe(200);
+    for (const method of ["HEAD", "GET"]) {
+      const res = await rawRequest(gw, { method, path });
+      expect(res.status).toBe(200);
+      expect(res.headers["x-amz-meta-__proto__"]).toBe("polluted?");
+      expect(res.headers["x-amz-meta-constructor"]).toBe("c");
+      expect(res.headers["x-amz-meta-plain"]).toBe("p");
+      expect(res.headers["x-amz-missing-meta"]).toBeUndefined();
+    }
+  });
+
   it("keeps a Content-Encoding given next to aws-chunked, without aws-chunked", async () => {
     const data = Buffer.from("pretend this is gzip");
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "gz", Body: streamOf(data), ContentLength: data.length, ContentEncoding: "gzip" }));

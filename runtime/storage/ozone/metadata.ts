@@ -10,6 +10,7 @@
  *   reserved `ozone-s3-internal-` prefix, under names no header can collide with.
  */
 import { StorageError, type Checksum, type ChecksumAlgorithm, type SystemMetadata } from "../types.js";
+import { setOwn } from "../../own-property.js";
 
 export const ETAG = "ETag";
 export const RESERVED_PREFIX = "ozone-s3-internal-";
@@ -82,8 +83,8 @@ export function decodeMetadata(list: readonly KeyValue[] | undefined): DecodedMe
       }
     } else if (lower.startsWith(RESERVED_PREFIX)) {
       const original = lower.slice(RESERVED_PREFIX.length);
-      if (COLLIDING.has(original)) out.userMetadata[original] = v;
-    } else out.userMetadata[lower] = v;
+      if (COLLIDING.has(original)) setOwn(out.userMetadata, original, v);
+    } else setOwn(out.userMetadata, lower, v);
   }
   return out;
 }
