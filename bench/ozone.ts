@@ -7,8 +7,8 @@
  *   node dist/bench/ozone.js --quick   (short smoke run: 0.5 s per point, 1,000 list keys)
  *   node dist/bench/ozone.js --keep    (leave the benchmark's buckets and keys in Ozone)
  *   node dist/bench/ozone.js --ozone-dir DIR   (the cluster of that state dir: cluster.mjs --dir DIR;
- *                                      default .ozone-bench/, the benchmark's own: the tests' .ozone/
- *                                      has one datanode and 4 MB blocks)
+ *                                      default .ozone-bench/, the benchmark's own, with Ozone's 256 MB blocks: the tests' .ozone/
+ *                                      has 4 MB blocks and is busy with the tests)
  *
  * Set-up: `node scripts/ozone/cluster.mjs up --s3g --datanodes 3 --dir DIR` (idempotent: finds the
  * running cluster or starts it, with the Java gateway, Ozone's default 256 MB blocks; a cluster in
