@@ -131,6 +131,26 @@ async function main(): Promise<void> {
     logger,
   });
   const { s3Port, adminPort } = await app.listen();
+  // The handlers are in place before the start-up lines go out: whoever waits for those lines
+  // (systemd, a test, a script) may signal at once, and a signal without a handler ends the process.
+  const stop = (signal: string) => {
+    // should closing the storage hang (an unreachable Ozone), the process still ends
+    setTimeout(() => {
+      logger.error({ signal }, "shutdown did not finish in time");
+      process.exit(1);
+    }, config.shutdown.graceMs + 10_000).unref();
+    shutdown.run(signal).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+  // SIGHUP reloads the TLS files (systemd's ExecReload); its default action would end the process
+  process.on("SIGHUP", () => void app.reload());
   const s3Url = urlOf(app.s3Scheme, config.s3.host, s3Port);
   const adminUrl = urlOf("http", config.admin.host, adminPort);
   // The first line's shape is what test/support/server.ts and bench/ wait for.
@@ -150,25 +170,6 @@ async function main(): Promise<void> {
     lines.push(`  credentials:    access key ${credentials[0].accessKeyId}, from ${path.join(config.dataDir, CREDENTIALS_FILE)}`);
   }
   console.log(lines.join("\n"));
-
-  const stop = (signal: string) => {
-    // should closing the storage hang (an unreachable Ozone), the process still ends
-    setTimeout(() => {
-      logger.error({ signal }, "shutdown did not finish in time");
-      process.exit(1);
-    }, config.shutdown.graceMs + 10_000).unref();
-    shutdown.run(signal).then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, "shutdown failed");
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
-  // SIGHUP reloads the TLS files (systemd's ExecReload); its default action would end the process
-  process.on("SIGHUP", () => void app.reload());
 }
 
 main().catch((err: unknown) => {
