@@ -31,6 +31,7 @@ import { unreadBody } from "./filters/unread-body.js";
 import type { S3RequestState } from "./filters/state.js";
 import { createHandlers, type HandlerContext } from "./handlers/index.js";
 import { addProbes, type Probes } from "./probes.js";
+import { addDocs } from "./docs-route.js";
 import { tlsReloader } from "./tls.js";
 import type { StorageClient } from "./storage/types.js";
 import type { VerifiedAuth } from "./auth/sigv4.js";
@@ -242,6 +243,7 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });
+  addDocs(admin);
 
   const reloadTls = deps.tls && tlsReloader(s3.server as unknown as https.Server, config.s3.tls, deps.logger);
 
