@@ -83,3 +83,10 @@ export const SEARCH_JS = `(function () {
   render(input.value);
 })();
 `;
+
+/**
+ * The site's icon: without one a browser asks the host's root for /favicon.ico, outside the site
+ * (a 404 on the admin port, a request to a stranger's root on a shared static host).
+ */
+export const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#1f5fbf"/><text x="16" y="22" font-family="sans-serif" font-size="15" font-weight="700" fill="#fff" text-anchor="middle">S3</text></svg>
+`;

@@ -12,7 +12,7 @@
  */
 import type { Ir, IrMember, IrOperation, IrShape, IrType } from "../../generated/ir-types.js";
 import { BACKEND_TITLES, backendLimits, type BackendName } from "../storage/backend-support.js";
-import { SEARCH_JS, STYLE_CSS } from "./assets.js";
+import { FAVICON_SVG, SEARCH_JS, STYLE_CSS } from "./assets.js";
 import { errorExample, requestExample, requestTarget, responseExample } from "./examples.js";
 
 export interface SitePage {
@@ -128,6 +128,7 @@ function layout(ir: Ir, opts: SiteOptions, title: string, root: string, current:
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)} — ${esc(ir.service.title)} API reference</title>
+<link rel="icon" href="${root}assets/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="${root}assets/style.css">
 </head>
 <body data-root="${root}">
@@ -274,6 +275,7 @@ export function renderSite(ir: Ir, opts: SiteOptions): Site {
   site.set("errors.html", { contentType: HTML, body: errorsPage(ir, opts) });
   for (const op of ir.operations) site.set(operationPath(op.name), { contentType: HTML, body: operationPage(ir, opts, op) });
   site.set("assets/style.css", { contentType: "text/css; charset=utf-8", body: STYLE_CSS });
+  site.set("assets/favicon.svg", { contentType: "image/svg+xml", body: FAVICON_SVG });
   site.set("assets/search.js", { contentType: "text/javascript; charset=utf-8", body: SEARCH_JS });
   site.set("assets/search-index.js", { contentType: "text/javascript; charset=utf-8", body: searchIndex(ir) });
   return site;

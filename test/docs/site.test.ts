@@ -34,8 +34,8 @@ function resolve(from: string, href: string): string {
 describe("the API reference site", () => {
   it("has a page per operation, the overview, the error table and the assets", () => {
     for (const op of spec.operations) expect(site.has(operationPath(op.name)), op.name).toBe(true);
-    for (const f of ["index.html", "errors.html", "assets/style.css", "assets/search.js", "assets/search-index.js"]) expect(site.has(f), f).toBe(true);
-    expect(site.size).toBe(spec.operations.length + 5);
+    for (const f of ["index.html", "errors.html", "assets/style.css", "assets/favicon.svg", "assets/search.js", "assets/search-index.js"]) expect(site.has(f), f).toBe(true);
+    expect(site.size).toBe(spec.operations.length + 6);
   });
 
   it.each(spec.operations.filter((o) => o.implemented).map((o) => [o.name, o] as const))("%s: description, binding, permission, parameters, examples, errors", (_, op) => {
