@@ -41,6 +41,7 @@ export function createMetrics(): GatewayMetrics {
     buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   });
+  const storageChildren = new Map<string, { observe(value: number): void }>();
   return {
     registry,
     requestStarted(done) {
@@ -48,7 +49,15 @@ export function createMetrics(): GatewayMetrics {
       done(() => inFlight.dec());
     },
     observeStorage(s) {
-      storage.observe({ backend: s.backend, method: s.method, outcome: s.failed ? "error" : "ok" }, s.seconds);
+      // Called on every storage call: the labelled child is looked up once per label set, not
+      // hashed from its labels each time (prom-client's observe({labels}) does that).
+      const key = `${s.backend}\0${s.method}\0${s.failed ? 1 : 0}`;
+      let child = storageChildren.get(key);
+      if (child === undefined) {
+        child = storage.labels({ backend: s.backend, method: s.method, outcome: s.failed ? "error" : "ok" });
+        storageChildren.set(key, child);
+      }
+      child.observe(s.seconds);
     },
     observe(s) {
       requests.inc({ operation: s.operation, status: String(s.status), code: s.code });

@@ -11,8 +11,8 @@ export type StorageObserver = (sample: { backend: string; method: string; second
 export function instrumentStorage(storage: StorageClient, observe: StorageObserver): StorageClient {
   const wrapped = new Map<PropertyKey, unknown>();
   return new Proxy(storage, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
+    get(target, prop) {
+      const value = Reflect.get(target, prop) as unknown;
       if (typeof value !== "function") return value;
       let w = wrapped.get(prop);
       if (w === undefined) {
