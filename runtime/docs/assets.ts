@@ -26,6 +26,7 @@ pre { padding: 12px; overflow-x: auto; border: 1px solid var(--line); }
 table { border-collapse: collapse; width: 100%; margin: 8px 0; font-size: 14px; }
 th, td { text-align: left; vertical-align: top; padding: 6px 8px; border-bottom: 1px solid var(--line); }
 th { background: var(--side); font-weight: 600; }
+td:first-child code { white-space: nowrap; }
 .binding { font: 15px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; background: var(--code); border: 1px solid var(--line); border-radius: 6px; padding: 8px 12px; display: inline-block; }
 .method { font-weight: 700; }
 .badge { display: inline-block; white-space: nowrap; font-size: 12px; font-weight: 600; border-radius: 10px; padding: 1px 8px; border: 1px solid currentColor; }
