@@ -28,13 +28,25 @@ const BY_NAME: Record<string, string> = {
   "x-amz-copy-source": "/amzn-s3-demo-bucket/photos/2026/original.jpg",
   "x-amz-tagging": "project=blue&team=web",
   Value: "blue",
+  BucketRegion: "us-east-1",
+  Location: "http://127.0.0.1:9878/amzn-s3-demo-bucket/photos/2026/cat.jpg",
+  // digests of an empty body, in the base64 S3 uses
+  ChecksumCRC32: "AAAAAA==",
+  ChecksumCRC32C: "AAAAAA==",
+  ChecksumCRC64NVME: "AAAAAAAAAAA=",
+  ChecksumSHA1: "2jmj7l5rSw0yVb/vlWAYkK/YBwk=",
+  ChecksumSHA256: "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
 };
+
+/** Where a member name means something else in one shape: a tag's Key is no object key. */
+const BY_SHAPE_FIELD: Record<string, string> = { "Tag.Key": "project" };
 
 const TIMESTAMP_XML = "2026-01-15T10:30:00.000Z";
 const TIMESTAMP_HTTP = "Thu, 15 Jan 2026 10:30:00 GMT";
 
-function scalarExample(name: string, t: Extract<IrType, { kind: "scalar" }>, http: boolean): string {
+function scalarExample(name: string, t: Extract<IrType, { kind: "scalar" }>, http: boolean, shape?: string): string {
   if (t.enum?.length) return String(t.enum[0]);
+  if (shape && BY_SHAPE_FIELD[`${shape}.${name}`] !== undefined) return BY_SHAPE_FIELD[`${shape}.${name}`]!;
   if (BY_NAME[name] !== undefined) return BY_NAME[name];
   switch (t.scalar) {
     case "integer":
@@ -55,12 +67,12 @@ export function xmlExample(ir: Ir, shapeName: string, namespace?: string): strin
   const shapes = new Map(ir.shapes.map((s) => [s.name, s]));
   const lines = ['<?xml version="1.0" encoding="UTF-8"?>'];
   const element = (shape: IrShape, tag: string, indent: string, root: boolean, depth: number): void => {
-    const attrs = shape.fields.filter((f) => f.attribute).map((f) => ` ${f.xmlName}="${escapeXml(f.type.kind === "scalar" ? scalarExample(f.name, f.type, false) : "")}"`);
+    const attrs = shape.fields.filter((f) => f.attribute).map((f) => ` ${f.xmlName}="${escapeXml(f.type.kind === "scalar" ? scalarExample(f.name, f.type, false, shape.name) : "")}"`);
     const ns = root && namespace ? ` xmlns="${namespace}"` : "";
     const text = shape.fields.find((f) => f.text);
     const children = shape.fields.filter((f) => !f.attribute && !f.text);
     if (text && text.type.kind === "scalar") {
-      lines.push(`${indent}<${tag}${ns}${attrs.join("")}>${escapeXml(scalarExample(text.name, text.type, false))}</${tag}>`);
+      lines.push(`${indent}<${tag}${ns}${attrs.join("")}>${escapeXml(scalarExample(text.name, text.type, false, shape.name))}</${tag}>`);
       return;
     }
     if (children.length === 0 || depth > 6) {
@@ -68,11 +80,11 @@ export function xmlExample(ir: Ir, shapeName: string, namespace?: string): strin
       return;
     }
     lines.push(`${indent}<${tag}${ns}${attrs.join("")}>`);
-    for (const f of children) value(f.name, f.type, f.xmlName, f.flattened, f.itemXmlName, `${indent}  `, depth + 1);
+    for (const f of children) value(f.name, f.type, f.xmlName, f.flattened, f.itemXmlName, `${indent}  `, depth + 1, shape.name);
     lines.push(`${indent}</${tag}>`);
   };
-  const value = (name: string, t: IrType, tag: string, flattened: boolean, itemTag: string | undefined, indent: string, depth: number): void => {
-    if (t.kind === "scalar") lines.push(`${indent}<${tag}>${escapeXml(scalarExample(name, t, false))}</${tag}>`);
+  const value = (name: string, t: IrType, tag: string, flattened: boolean, itemTag: string | undefined, indent: string, depth: number, owner?: string): void => {
+    if (t.kind === "scalar") lines.push(`${indent}<${tag}>${escapeXml(scalarExample(name, t, false, owner))}</${tag}>`);
     else if (t.kind === "shape") element(shapes.get(t.shape)!, tag, indent, false, depth);
     else if (t.kind === "list") {
       if (flattened) value(name, t.item, tag, false, undefined, indent, depth);

@@ -14,6 +14,7 @@ import ir from "../../generated/ir.json" with { type: "json" };
 import type { Ir } from "../../generated/ir-types.js";
 import { backendLimits } from "../../runtime/storage/backend-support.js";
 import { xmlExample } from "../../runtime/docs/examples.js";
+import { decodeXml } from "../../runtime/xml.js";
 import { operationPath, renderSite } from "../../runtime/docs/site.js";
 import { ROOT } from "../support/server.js";
 
@@ -62,6 +63,18 @@ describe("the API reference site", () => {
       expect(t).toContain(xmlExample(spec, shape, spec.xmlNamespace));
     }
     expect(t).toContain(`${op.route.method} /`); // the example request line
+  });
+
+  it("gives example documents the gateway's own XML decoder accepts, every element of the shape present", () => {
+    const bodies = spec.operations.filter((o) => o.implemented).flatMap((o) => [...o.input, ...o.output]);
+    const shapes = new Set(bodies.flatMap((m) => (m.location === "body" && m.type.kind === "shape" ? [m.type.shape] : [])));
+    expect(shapes.size).toBeGreaterThan(10);
+    for (const name of shapes) {
+      const value = decodeXml<Record<string, unknown>>(name, xmlExample(spec, name, spec.xmlNamespace));
+      const shape = spec.shapes.find((s) => s.name === name)!;
+      for (const f of shape.fields) expect(value[f.name], `${name}.${f.name}`).toBeDefined();
+    }
+    expect(xmlExample(spec, "Tagging", spec.xmlNamespace)).toContain("<Key>project</Key>");
   });
 
   it("says which backend supports which operation", () => {
