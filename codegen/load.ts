@@ -8,6 +8,7 @@ import {
   getDoc,
   getMaxValue,
   getMinValue,
+  getService,
   getSourceLocation,
   isErrorModel,
   isTemplateDeclaration,
@@ -117,7 +118,8 @@ class IrBuilder {
     operations.sort((a, b) => cmp(a.name, b.name));
     const keywords = [...new Set(operations.map((o) => o.route.keyword).filter((k): k is string => k !== null))].sort(cmp);
     const shapes = [...this.shapes.values()].sort((a, b) => cmp(a.name, b.name));
-    return { version: IR_VERSION, xmlNamespace, keywords, operations, shapes, errors };
+    const service = { title: getService(this.program, s3)?.title ?? "S3", doc: getDoc(this.program, s3) };
+    return { version: IR_VERSION, service, xmlNamespace, keywords, operations, shapes, errors };
   }
 
   private readErrors(ns: Namespace): IrError[] {

@@ -1,45 +1,32 @@
 /**
  * The codegen: spec/ -> IR -> invariant checks -> generated/ (plus OpenAPI 3 from the same spec,
- * finished by openapi.ts where HTTP's rules are beyond what TypeSpec can say).
+ * emitted from the IR by openapi.ts).
  *   npm run codegen          rewrite generated/ (wiped first: nothing else lives there), and the
  *                            README's configuration table from the config schema
  *   npm run codegen:check    regenerate in memory and fail if generated/ differs in any way, or if
  *                            the README's configuration table is not the one the schema gives
  */
-import { mkdtemp, readdir, readFile, rm, mkdir, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { readdir, readFile, rm, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkIr } from "./check.js";
 import { emitAll, HEADER, type Emitted } from "./emit.js";
 import { loadSpec, SpecError } from "./load.js";
-import { finishOpenApi } from "./openapi.js";
+import { emitOpenApi } from "./openapi.js";
 import { UndocumentedSettingError, withConfigTable } from "../runtime/config-doc.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 export async function generate(specMain: string): Promise<Emitted> {
-  const tmp = await mkdtemp(path.join(os.tmpdir(), "s3gw-codegen-"));
-  try {
-    const openapiDir = path.join(tmp, "openapi");
-    const { ir } = await loadSpec(specMain);
-    // OpenAPI comes from a compile of its own: running an emitter alters the program's types (the
-    // openapi3 emitter's visibility mutators drop optionality), so the IR is read from a clean one.
-    await loadSpec(specMain, {
-      emit: ["@typespec/openapi3"],
-      emitterOptions: { "@typespec/openapi3": { "emitter-output-dir": openapiDir, "file-type": "yaml" } },
-    });
-    const problems = checkIr(ir);
-    if (problems.length > 0) throw new SpecError(`the spec breaks ${problems.length} invariant(s):\n- ${problems.join("\n- ")}`);
-    const emitted = emitAll(ir, await readFile(path.join(root, "codegen/ir.ts"), "utf8"));
-    for (const f of (await readdir(openapiDir)).sort()) {
-      const text = finishOpenApi(await readFile(path.join(openapiDir, f), "utf8"));
-      emitted.set(`openapi/${f}`, `# ${HEADER.replace(/^\/\/ /, "")}\n${text}`);
-    }
-    return emitted;
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
-  }
+  const { ir } = await loadSpec(specMain);
+  const problems = checkIr(ir);
+  if (problems.length > 0) throw new SpecError(`the spec breaks ${problems.length} invariant(s):\n- ${problems.join("\n- ")}`);
+  const emitted = emitAll(ir, await readFile(path.join(root, "codegen/ir.ts"), "utf8"));
+  // The OpenAPI document carries the project's version: a release is described as it ships.
+  const { version } = JSON.parse(await readFile(path.join(root, "package.json"), "utf8")) as { version: string };
+  const openapi = emitOpenApi(ir, { title: ir.service.title, description: ir.service.doc ?? ir.service.title, version });
+  emitted.set("openapi/openapi.yaml", `# ${HEADER.replace(/^\/\/ /, "")}\n${openapi}`);
+  return emitted;
 }
 
 async function listFiles(dir: string, base = dir): Promise<string[]> {

@@ -5,6 +5,8 @@ export const IR_VERSION = 1;
 
 export interface Ir {
   version: number;
+  /** the service's title and description (`@service` and the doc comment of namespace S3) */
+  service: { title: string; doc?: string };
   /** default namespace of the XML documents of successful responses */
   xmlNamespace: string;
   /** every sub-resource keyword any route uses, sorted */

@@ -31,8 +31,10 @@ import { unreadBody } from "./filters/unread-body.js";
 import type { S3RequestState } from "./filters/state.js";
 import { createHandlers, type HandlerContext } from "./handlers/index.js";
 import { addProbes, type Probes } from "./probes.js";
+import { addDocs } from "./docs-route.js";
 import { tlsReloader } from "./tls.js";
 import type { StorageClient } from "./storage/types.js";
+import { instrumentStorage } from "./storage/instrumented.js";
 import type { VerifiedAuth } from "./auth/sigv4.js";
 
 export interface AppDeps {
@@ -74,6 +76,7 @@ function storageFor(storage: StorageClient, auth: VerifiedAuth | undefined): Sto
 
 export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
   const metrics = createMetrics();
+  const storage = instrumentStorage(deps.storage, metrics.observeStorage);
   const handlers = createHandlers() as unknown as Record<string, (input: unknown, ctx: HandlerContext) => Promise<Record<string, unknown>>>;
   compileBindings(Object.values(ops).filter((o) => o.implemented));
   const hostId = randomBytes(24).toString("base64");
@@ -135,6 +138,7 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
   // Metrics and the audit line, once per exchange, also for one the client cut short.
   const completion = completionTracker([(_request, c) => metrics.observe(c), ...(config.log.audit ? [auditLine] : [])]);
   s3.addHook("onRequest", completion.onRequest);
+  s3.addHook("onRequest", async (_request, reply) => metrics.requestStarted((done) => reply.raw.once("close", done)));
   s3.addHook("onRequest", hideContentType);
   s3.addHook("preValidation", restoreContentType);
   s3.addHook("onRequest", routingFilter(config));
@@ -147,7 +151,7 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
       region: config.s3.region,
       signatureV2: config.s3.signatureV2,
       domains: config.s3.domains,
-      bucketExists: (name) => deps.storage.getBucket(name).then(
+      bucketExists: (name) => storage.getBucket(name).then(
         () => true,
         () => false,
       ),
@@ -216,7 +220,7 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
       const ctx: HandlerContext = {
         requestId: request.id,
         accessKeyId: st.accessKeyId!,
-        storage: storageFor(deps.storage, st.auth),
+        storage: storageFor(storage, st.auth),
         config,
         log: request.log,
         bodyChecksum: () => st.bodyChecksum,
@@ -242,6 +246,7 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });
+  addDocs(admin);
 
   const reloadTls = deps.tls && tlsReloader(s3.server as unknown as https.Server, config.s3.tls, deps.logger);
 

@@ -3,13 +3,17 @@
 # boto3 (the SigV2 scenario),
 # the AWS CLI and curl (CLI tests), a JDK and Maven (the Ozone test cluster: scripts/ozone/cluster.mjs
 # resolves Ozone's jars with Maven and runs its readiness probe with Java's source launcher, which
-# needs the compiler, so a JDK rather than a JRE). Debian's packages; needs root (CI runs as root).
+# needs the compiler, so a JDK rather than a JRE), headless Chromium (the API reference's browser
+# test, test/docs/browser.test.ts) and Prometheus's promtool (the alert rules' check,
+# test/docs/observability.test.ts). Debian's packages; needs root (CI runs as root).
 set -euo pipefail
 missing=()
 command -v aws >/dev/null 2>&1 || missing+=(awscli)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v javac >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -1,8 +1,10 @@
 /**
  * The published contract, generated/openapi/openapi.yaml, describes the wire as the gateway sends it:
- * XML documents as application/xml, an object's bytes as any media type (the client's own), no
- * content at all where HTTP allows none (HEAD answers, 304), never JSON (S3 sends none), and no
- * reference to anything outside the project.
+ * one operation per S3 operation (operationId = its name, its path key carrying the keyword that
+ * selects it), XML documents as application/xml with S3's element names and namespace, an object's
+ * bytes as any media type (the client's own), every error of the spec's table the operation can
+ * raise with S3's <Error> body, no content at all where HTTP allows none (HEAD answers, 304), never
+ * JSON (S3 sends none), the project's version, and no reference to anything outside the project.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -20,6 +22,7 @@ interface Content {
   [mediaType: string]: { schema?: { type?: string; format?: string; $ref?: string } };
 }
 interface Response {
+  description: string;
   headers?: Record<string, unknown>;
   content?: Content;
 }
@@ -28,10 +31,24 @@ interface Operation {
   requestBody?: { content?: Content };
   responses: Record<string, Response>;
 }
+interface Schema {
+  $ref?: string;
+  type?: string;
+  allOf?: Schema[];
+  oneOf?: Schema[];
+  items?: Schema;
+  required?: string[];
+  properties?: Record<string, Schema>;
+  enum?: unknown[];
+  xml?: { name?: string; namespace?: string; wrapped?: boolean; attribute?: boolean };
+}
 const doc = parse(readFileSync(path.join(ROOT, "generated/openapi/openapi.yaml"), "utf8")) as {
-  info: { description?: string };
+  info: { description?: string; version: string };
   paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, Schema> };
 };
+const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string };
+const schemaOf = (r: string) => doc.components.schemas[r.replace("#/components/schemas/", "")]!;
 
 /** Every operation of the document, with the spec's operations it stands for (shared routes merge). */
 const operations = Object.entries(doc.paths).flatMap(([p, item]) =>
@@ -55,6 +72,69 @@ describe("the generated OpenAPI document", () => {
   it("stands for every operation of the spec, each once", () => {
     expect(operations.flatMap((o) => o.names).sort()).toEqual(spec.operations.map((o) => o.name).sort());
     for (const o of operations) expect(o.ours.every(Boolean), o.where).toBe(true);
+  });
+
+  it("has one operation per S3 operation, its operationId the S3 name, in the project's version", () => {
+    const ids = operations.map((o) => o.op.operationId).sort();
+    expect(ids).toEqual(spec.operations.map((o) => o.name).sort());
+    expect(doc.info.version).toBe(pkg.version);
+  });
+
+  it("puts each operation under its method, with the keyword and fixed query values that select it in the path key", () => {
+    for (const o of operations) {
+      const op = o.ours[0]!;
+      expect(o.method, o.where).toBe(op.route.method.toLowerCase());
+      const [p, query = ""] = o.where.split(" ")[1]!.split("?");
+      expect(p, o.where).toBe({ service: "/", bucket: "/{Bucket}", object: "/{Bucket}/{Key}" }[op.route.target]);
+      const selectors = query ? query.split("&").filter((q) => !q.startsWith("x-id=")) : [];
+      const want = [...(op.route.keyword ? [op.route.keyword] : []), ...op.route.query.filter((q) => q.value !== undefined).map((q) => `${q.name}=${q.value}`)];
+      expect(selectors, o.where).toEqual(want);
+      if (query.includes("x-id=")) expect(query, o.where).toMatch(new RegExp(`x-id=${op.name}$`));
+    }
+  });
+
+  it("lists every error the spec gives each operation, under its status, with S3's <Error> body", () => {
+    for (const o of operations) {
+      const op = o.ours[0]!;
+      for (const code of op.errors) {
+        const e = spec.errors.find((x) => x.code === code)!;
+        const res = o.op.responses[String(e.status)];
+        expect(res, `${o.where} ${code}`).toBeDefined();
+        expect(res!.description.split(", "), `${o.where} ${code}`).toContain(code);
+        if (o.method === "head" || e.status === 304) continue;
+        const schema = res!.content![XML]!.schema as Schema;
+        const refs = (schema.oneOf ?? [schema]).map((s) => s.$ref!);
+        const body = refs.map(schemaOf).find((s) => s.properties?.Code?.enum?.[0] === code);
+        expect(body, `${o.where} ${code}`).toBeDefined();
+        expect(body!.xml).toEqual({ name: "Error" });
+        expect(body!.required).toEqual(["Code", "Message"]);
+      }
+    }
+  });
+
+  it("gives every XML shape its element names as on the wire, the S3 namespace on documents", () => {
+    const roots = new Set(spec.operations.flatMap((o) => [...o.input, ...o.output]).flatMap((m) => (m.location === "body" && m.type.kind === "shape" ? [m.type.shape] : [])));
+    for (const shape of spec.shapes) {
+      const s = doc.components.schemas[shape.name]!;
+      expect(s.xml, shape.name).toEqual(roots.has(shape.name) ? { name: shape.xmlName, namespace: spec.xmlNamespace } : { name: shape.xmlName });
+      for (const f of shape.fields) {
+        const p = s.properties![f.name]!;
+        const where = `${shape.name}.${f.name}`;
+        if (f.type.kind === "list") {
+          expect(p.type, where).toBe("array");
+          if (f.flattened) {
+            expect(p.xml, where).toBeUndefined();
+            expect(p.items!.xml!.name, where).toBe(f.xmlName);
+          } else {
+            expect(p.xml, where).toEqual({ name: f.xmlName, wrapped: true });
+            expect(p.items!.xml!.name, where).toBe(f.itemXmlName);
+          }
+        } else {
+          expect(p.xml!.name, where).toBe(f.xmlName);
+          expect(p.xml!.attribute ?? false, where).toBe(f.attribute);
+        }
+      }
+    }
   });
 
   it.each(operations.map((o) => [o.where, o] as const))("%s: request media types are S3's", (_, o) => {

@@ -25,6 +25,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ON_OZONE } from "../support/ozone.js";
+import { backendLimits } from "../../runtime/storage/backend-support.js";
 import { startGateway, type RunningGateway } from "../support/server.js";
 import { bucketName, expectErrorXml, expectS3Error, rawRequest, xmlElements } from "./helpers.js";
 
@@ -292,5 +293,10 @@ describe.runIf(ON_OZONE)("bucket tagging on Ozone", () => {
     await expectS3Error(s3.send(new GetBucketTaggingCommand({ Bucket: bucket })), "NotImplemented", 501);
     await expectS3Error(s3.send(new PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: tagSet({ a: "1" }) } })), "NotImplemented", 501);
     await expectS3Error(s3.send(new DeleteBucketTaggingCommand({ Bucket: bucket })), "NotImplemented", 501);
+  });
+
+  it("is what the API reference says of Ozone (runtime/storage/backend-support.ts)", () => {
+    const unsupported = Object.entries(backendLimits.ozone).filter(([, limit]) => !limit.supported).map(([name]) => name);
+    expect(unsupported.sort()).toEqual(["DeleteBucketTagging", "GetBucketTagging", "PutBucketTagging"]);
   });
 });

@@ -1,0 +1,39 @@
+/**
+ * What each storage backend does not do (or does differently) among the implemented operations, for
+ * the API reference (runtime/docs/). Every implemented operation not named here works on that
+ * backend as on S3; operations the spec marks not implemented answer 501 on both. The Ozone entries
+ * restate what runtime/storage/ozone/store.ts raises as NOT_SUPPORTED (README, "What works and what
+ * does not yet"); test/integration/tagging.test.ts checks the unsupported ones against the live
+ * backend.
+ */
+export type BackendName = "embedded" | "ozone";
+
+export interface BackendLimit {
+  /** false: the operation always answers 501 NotImplemented on this backend */
+  supported: boolean;
+  note: string;
+}
+
+export const BACKEND_TITLES: Record<BackendName, string> = { embedded: "Embedded", ozone: "Apache Ozone" };
+
+const EC_WRITE = "A storage class mapped to erasure-coded (EC) replication answers 501 NotImplemented before any byte is written.";
+
+export const backendLimits: Record<BackendName, Readonly<Record<string, BackendLimit>>> = {
+  embedded: {},
+  ozone: {
+    PutBucketTagging: { supported: false, note: "Ozone keeps no tags on buckets: 501 NotImplemented." },
+    GetBucketTagging: { supported: false, note: "Ozone keeps no tags on buckets: 501 NotImplemented." },
+    DeleteBucketTagging: { supported: false, note: "Ozone keeps no tags on buckets: 501 NotImplemented." },
+    GetObject: { supported: true, note: "Erasure-coded (EC) keys answer 501 NotImplemented." },
+    PutObject: { supported: true, note: EC_WRITE },
+    CopyObject: { supported: true, note: EC_WRITE },
+    CreateMultipartUpload: { supported: true, note: EC_WRITE },
+    UploadPart: { supported: true, note: EC_WRITE },
+    UploadPartCopy: { supported: true, note: EC_WRITE },
+    CompleteMultipartUpload: {
+      supported: true,
+      note: "The ETag is the one Ozone's OM makes (MD5 of the parts' hex ETags, -N), and an object checksum stated on completion answers 501 NotImplemented.",
+    },
+    DeleteBucket: { supported: true, note: "A bucket holding only incomplete multipart uploads is deleted after they are aborted (Ozone refuses otherwise)." },
+  },
+};
