@@ -44,12 +44,12 @@ interface Workload {
   op: (i: number) => Operation;
 }
 
-/** The process's CPU time so far in µs: utime + stime of /proc/<pid>/stat (clock ticks, 100/s). */
-function cpuMicros(pid: number): number {
+/** The process's CPU time so far in µs, user and system: /proc/<pid>/stat (clock ticks, 100/s). */
+function cpuMicros(pid: number): { user: number; system: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   // fields[0] is field 3 (state); utime and stime are fields 14 and 15
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  return { user: Number(fields[11]) * 10_000, system: Number(fields[12]) * 10_000 };
 }
 
 function put(key: string, body: Body, awsChunked?: number): Operation {
@@ -130,6 +130,8 @@ async function main(): Promise<void> {
     (why) => console.error(why),
   );
   const pid = gw.child.proc.pid as number;
+  // for a system profiler (perf record -p) run beside this one
+  console.error(`gateway pid ${pid}`);
   const target: Target = {
     name: "gateway",
     host: gw.match[1],
@@ -145,8 +147,13 @@ async function main(): Promise<void> {
       await runCount(target, w.concurrency, w.warmup, w.op);
       const before = cpuMicros(pid);
       const s = await runCount(target, w.concurrency, w.count, w.op);
-      const used = cpuMicros(pid) - before;
-      console.log(`${w.name.padEnd(13)} ${fmt(used / w.count).padStart(9)} µs CPU/request  (${s.ok} ok in ${fmt(s.elapsedMs)} ms)${failures(s)}`);
+      const after = cpuMicros(pid);
+      const user = (after.user - before.user) / w.count;
+      const system = (after.system - before.system) / w.count;
+      console.log(
+        `${w.name.padEnd(13)} ${fmt(user + system).padStart(9)} µs CPU/request (user ${fmt(user)}, system ${fmt(system)})  ` +
+          `${s.ok} ok in ${fmt(s.elapsedMs)} ms${failures(s)}`,
+      );
     }
   } finally {
     target.agent.destroy();
