@@ -89,12 +89,8 @@ const shapeEncoders = new Map<string, ShapeEncoder>();
 function shapeEncoder(name: string): ShapeEncoder {
   let enc = shapeEncoders.get(name);
   if (enc === undefined) {
-    // Set before compiling the fields, so that a recursive shape finds itself.
-    let compiled: ShapeEncoder | undefined;
-    enc = (value, out) => compiled!(value, out);
+    enc = compileShape(shape(name));
     shapeEncoders.set(name, enc);
-    compiled = compileShape(shape(name));
-    shapeEncoders.set(name, compiled);
   }
   return enc;
 }
@@ -102,6 +98,7 @@ function shapeEncoder(name: string): ShapeEncoder {
 function valueEncoder(t: IrType): FieldEncoder {
   if (t.kind !== "shape") return (v, out) => out + scalarText(v);
   const name = t.shape;
+  // looked up at first use, so that compiling a shape never recurses into itself
   let enc: ShapeEncoder | undefined;
   return (v, out) => (enc ??= shapeEncoder(name))(v as Record<string, unknown>, out);
 }
