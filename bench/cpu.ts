@@ -13,6 +13,7 @@
  *   put64 get64          64 MiB PUT (x-amz-content-sha256 = hex SHA-256) and GET, c=1
  *   put64chunked         64 MiB PUT as aws-chunked with chunk signatures in 64 KiB chunks
  *                        (STREAMING-AWS4-HMAC-SHA256-PAYLOAD: what warp and minio-go send)
+ *   put64crc32c          the same with x-amz-checksum-crc32c, as minio-go sends with each part
  *   list                 ListObjectsV2 max-keys=1000 over 5,000 keys
  */
 import { readFileSync } from "node:fs";
@@ -21,6 +22,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { computeChecksum } from "../runtime/auth/checksums.js";
 import { EMPTY_SHA256 } from "../runtime/auth/sigv4.js";
 import { cleanUp, cleanUpOnExit, fmt, makeBody, mustSucceed, startChild, tempDirs, type Body } from "./common.js";
 import { runCount, type Operation, type RunStats, type Target } from "./load.js";
@@ -52,9 +54,17 @@ function cpuMicros(pid: number): { user: number; system: number } {
   return { user: Number(fields[11]) * 10_000, system: Number(fields[12]) * 10_000 };
 }
 
-function put(key: string, body: Body, awsChunked?: number): Operation {
+function put(key: string, body: Body, awsChunked?: number, signedHeaders?: Record<string, string>): Operation {
   return {
-    spec: { method: "PUT", path: s3Path(BUCKET, key), body: body.data, chunkSize: MIB, payloadHash: body.sha256, ...(awsChunked ? { awsChunked } : {}) },
+    spec: {
+      method: "PUT",
+      path: s3Path(BUCKET, key),
+      body: body.data,
+      chunkSize: MIB,
+      payloadHash: body.sha256,
+      ...(awsChunked ? { awsChunked } : {}),
+      ...(signedHeaders ? { signedHeaders } : {}),
+    },
     bytes: body.data.length,
   };
 }
@@ -71,6 +81,7 @@ function workloads(): Workload[] {
   const small = Array.from({ length: 8 }, () => makeBody(4096));
   const big = makeBody(64 * MIB);
   const tiny = makeBody(32);
+  const bigCrc32c = computeChecksum("CRC32C", big.data);
   let seq = 0;
   return [
     { name: "put4k", concurrency: 8, count: 3000, warmup: 300, op: () => put(`p4/${seq++}`, small[seq % 8]) },
@@ -86,6 +97,7 @@ function workloads(): Workload[] {
     },
     { name: "put64", concurrency: 1, count: 4, warmup: 1, op: (i) => put(`big/${i % 2}`, big) },
     { name: "put64chunked", concurrency: 1, count: 4, warmup: 1, op: (i) => put(`bigc/${i % 2}`, big, AWS_CHUNK) },
+    { name: "put64crc32c", concurrency: 1, count: 4, warmup: 1, op: (i) => put(`bigk/${i % 2}`, big, AWS_CHUNK, { "x-amz-checksum-crc32c": bigCrc32c }) },
     {
       name: "get64",
       concurrency: 1,

@@ -35,6 +35,8 @@ export interface RequestSpec {
    * of this many bytes, as minio-go and warp do (64 KiB); `payloadHash` is then not used.
    */
   awsChunked?: number;
+  /** more headers, signed (lowercase names), e.g. x-amz-checksum-crc32c */
+  signedHeaders?: Record<string, string>;
   /** keep the response body (listings); otherwise it is only counted */
   keepBody?: boolean;
 }
@@ -52,7 +54,13 @@ const REQUEST_TIMEOUT_MS = 60_000;
 
 export function send(target: Target, spec: RequestSpec): Promise<Reply> {
   const query = spec.query ?? "";
-  const signInput = { method: spec.method, path: spec.path, query, host: `${target.host}:${target.port}` };
+  const signInput = {
+    method: spec.method,
+    path: spec.path,
+    query,
+    host: `${target.host}:${target.port}`,
+    ...(spec.signedHeaders !== undefined ? { signedExtra: spec.signedHeaders } : {}),
+  };
   let headers: Record<string, string>;
   let pieces: Iterable<Buffer> | undefined;
   if (spec.awsChunked !== undefined && spec.body !== undefined) {

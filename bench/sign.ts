@@ -35,6 +35,8 @@ export interface SignInput {
   host: string;
   /** hex SHA-256 of the body (EMPTY_SHA256 for no body) */
   payloadHash: string;
+  /** more headers to send and sign (lowercase names), e.g. x-amz-checksum-crc32c */
+  signedExtra?: Record<string, string>;
 }
 
 /** The headers signed on every request, in canonical (sorted) order. */
@@ -96,7 +98,9 @@ export class Signer {
       "x-amz-content-sha256": input.payloadHash,
       "x-amz-date": amzDate,
       ...extra,
+      ...input.signedExtra,
     };
+    if (input.signedExtra !== undefined) signedHeaders = [...signedHeaders, ...Object.keys(input.signedExtra)].sort();
     const canonical = canonicalRequest({
       method: input.method,
       canonicalUri: canonicalUri(input.path),
