@@ -8,7 +8,7 @@ import http from "node:http";
 import { performance } from "node:perf_hooks";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import type { Signer } from "./sign.js";
+import { awsChunkedBody, type Signer } from "./sign.js";
 
 /** A server under test: the gateway or the baseline. */
 export interface Target {
@@ -30,6 +30,13 @@ export interface RequestSpec {
   chunkSize?: number;
   /** hex SHA-256 of the body, computed once per distinct body by the caller */
   payloadHash: string;
+  /**
+   * Send the body aws-chunked with chunk signatures (STREAMING-AWS4-HMAC-SHA256-PAYLOAD) in chunks
+   * of this many bytes, as minio-go and warp do (64 KiB); `payloadHash` is then not used.
+   */
+  awsChunked?: number;
+  /** more headers, signed (lowercase names), e.g. x-amz-checksum-crc32c */
+  signedHeaders?: Record<string, string>;
   /** keep the response body (listings); otherwise it is only counted */
   keepBody?: boolean;
 }
@@ -47,15 +54,24 @@ const REQUEST_TIMEOUT_MS = 60_000;
 
 export function send(target: Target, spec: RequestSpec): Promise<Reply> {
   const query = spec.query ?? "";
-  const headers: Record<string, string> = target.signer.sign({
+  const signInput = {
     method: spec.method,
     path: spec.path,
     query,
     host: `${target.host}:${target.port}`,
-    payloadHash: spec.payloadHash,
-  });
-  if (spec.body !== undefined) headers["content-length"] = String(spec.body.length);
-  else if (spec.method === "PUT") headers["content-length"] = "0";
+    ...(spec.signedHeaders !== undefined ? { signedExtra: spec.signedHeaders } : {}),
+  };
+  let headers: Record<string, string>;
+  let pieces: Iterable<Buffer> | undefined;
+  if (spec.awsChunked !== undefined && spec.body !== undefined) {
+    const signed = target.signer.signStreaming(signInput, spec.body.length, spec.awsChunked);
+    headers = signed.headers;
+    pieces = awsChunkedBody(signed.context, spec.body, spec.awsChunked);
+  } else {
+    headers = target.signer.sign({ ...signInput, payloadHash: spec.payloadHash });
+    if (spec.body !== undefined) headers["content-length"] = String(spec.body.length);
+    else if (spec.method === "PUT") headers["content-length"] = "0";
+  }
 
   return new Promise<Reply>((resolve, reject) => {
     const req = http.request({
@@ -89,7 +105,9 @@ export function send(target: Target, spec: RequestSpec): Promise<Reply> {
       });
     });
     const body = spec.body;
-    if (body === undefined) {
+    if (pieces !== undefined) {
+      pipeline(Readable.from(pieces, { objectMode: false }), req).catch(reject);
+    } else if (body === undefined) {
       req.end();
     } else if (spec.chunkSize === undefined || body.length <= spec.chunkSize) {
       req.end(body);

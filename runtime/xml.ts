@@ -46,8 +46,26 @@ export function escapeXml(s: string): string {
 }
 
 function scalarText(v: unknown): string {
-  if (v instanceof Date) return v.toISOString();
+  if (typeof v === "string") return escapeXml(v);
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  if (v instanceof Date) return isoTimestamp(v);
   return escapeXml(String(v));
+}
+
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, "0"));
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, "0"));
+
+/**
+ * Date.toISOString() for the four-digit years every stored time has, from table look-ups: a
+ * listing prints one LastModified per key, and toISOString measured ~3x slower than this.
+ */
+export function isoTimestamp(d: Date): string {
+  const y = d.getUTCFullYear();
+  if (!(y >= 1000 && y <= 9999)) return d.toISOString(); // also throws on an invalid date, as before
+  return (
+    `${y}-${TWO_DIGITS[d.getUTCMonth() + 1]}-${TWO_DIGITS[d.getUTCDate()]}T` +
+    `${TWO_DIGITS[d.getUTCHours()]}:${TWO_DIGITS[d.getUTCMinutes()]}:${TWO_DIGITS[d.getUTCSeconds()]}.${THREE_DIGITS[d.getUTCMilliseconds()]}Z`
+  );
 }
 
 function shape(name: string): IrShape {
@@ -56,50 +74,78 @@ function shape(name: string): IrShape {
   return s;
 }
 
-function encodeValue(t: IrType, v: unknown, out: string[]): void {
-  if (t.kind === "shape") encodeFields(shape(t.shape), v as Record<string, unknown>, out);
-  else out.push(scalarText(v));
+/** Appends the XML of one field's value to `out` and returns the result. */
+type FieldEncoder = (value: unknown, out: string) => string;
+/** Appends the XML of a shape's fields (not its own element) to `out` and returns the result. */
+type ShapeEncoder = (value: Record<string, unknown>, out: string) => string;
+
+/**
+ * Encoders compiled once per shape: every tag string is made once, not per element, and the
+ * document grows by string concatenation (V8 ropes), which for a 1000-key listing measured ~3x
+ * faster than pushing ~15,000 parts and joining them.
+ */
+const shapeEncoders = new Map<string, ShapeEncoder>();
+
+function shapeEncoder(name: string): ShapeEncoder {
+  let enc = shapeEncoders.get(name);
+  if (enc === undefined) {
+    enc = compileShape(shape(name));
+    shapeEncoders.set(name, enc);
+  }
+  return enc;
 }
 
-function encodeFields(s: IrShape, value: Record<string, unknown>, out: string[]): void {
-  for (const f of s.fields) {
-    const v = value[f.name];
-    if (v === undefined || v === null) continue;
-    if (f.text) {
-      out.push(scalarText(v));
-    } else if (f.type.kind === "list") {
-      const item = f.type.item;
-      const items = v as unknown[];
-      if (f.flattened) {
-        for (const x of items) {
-          out.push(`<${f.xmlName}>`);
-          encodeValue(item, x, out);
-          out.push(`</${f.xmlName}>`);
-        }
-      } else {
-        out.push(`<${f.xmlName}>`);
-        for (const x of items) {
-          out.push(`<${f.itemXmlName}>`);
-          encodeValue(item, x, out);
-          out.push(`</${f.itemXmlName}>`);
-        }
-        out.push(`</${f.xmlName}>`);
-      }
-    } else {
-      out.push(`<${f.xmlName}>`);
-      encodeValue(f.type, v, out);
-      out.push(`</${f.xmlName}>`);
-    }
+function valueEncoder(t: IrType): FieldEncoder {
+  if (t.kind !== "shape") return (v, out) => out + scalarText(v);
+  const name = t.shape;
+  // looked up at first use, so that compiling a shape never recurses into itself
+  let enc: ShapeEncoder | undefined;
+  return (v, out) => (enc ??= shapeEncoder(name))(v as Record<string, unknown>, out);
+}
+
+function fieldEncoder(f: IrShapeField): FieldEncoder {
+  if (f.text) return (v, out) => out + scalarText(v);
+  const open = `<${f.xmlName}>`;
+  const close = `</${f.xmlName}>`;
+  if (f.type.kind !== "list") {
+    const inner = valueEncoder(f.type);
+    return (v, out) => inner(v, out + open) + close;
   }
+  const item = valueEncoder(f.type.item);
+  if (f.flattened) {
+    return (v, out) => {
+      for (const x of v as unknown[]) out = item(x, out + open) + close;
+      return out;
+    };
+  }
+  const itemOpen = `<${f.itemXmlName}>`;
+  const itemClose = `</${f.itemXmlName}>`;
+  return (v, out) => {
+    out += open;
+    for (const x of v as unknown[]) out = item(x, out + itemOpen) + itemClose;
+    return out + close;
+  };
+}
+
+function compileShape(s: IrShape): ShapeEncoder {
+  const names = s.fields.map((f) => f.name);
+  const encoders = s.fields.map(fieldEncoder);
+  const n = names.length;
+  return (value, out) => {
+    for (let i = 0; i < n; i++) {
+      const v = value[names[i]];
+      if (v === undefined || v === null) continue;
+      out = encoders[i](v, out);
+    }
+    return out;
+  };
 }
 
 /** A complete document whose root is the shape's element, in S3's namespace unless `namespace` is false. */
 export function encodeXml(shapeName: string, value: object, options: { namespace?: boolean } = {}): string {
   const s = shape(shapeName);
-  const out: string[] = [XML_DECLARATION, options.namespace === false ? `<${s.xmlName}>` : `<${s.xmlName} xmlns="${xmlNamespace}">`];
-  encodeFields(s, value as Record<string, unknown>, out);
-  out.push(`</${s.xmlName}>`);
-  return out.join("");
+  const open = options.namespace === false ? `<${s.xmlName}>` : `<${s.xmlName} xmlns="${xmlNamespace}">`;
+  return shapeEncoder(shapeName)(value as Record<string, unknown>, XML_DECLARATION + open) + `</${s.xmlName}>`;
 }
 
 /**

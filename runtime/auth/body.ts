@@ -234,6 +234,13 @@ class BodyVerifier extends Transform {
   private size = 0;
   private result?: BodyDigests;
 
+  /**
+   * The checksum is SHA256 and the payload hash is verified: both are the SHA-256 of the same
+   * bytes (what the SDKs send for ChecksumAlgorithm SHA256 over a signed payload), so one hash
+   * pass serves both.
+   */
+  private readonly checksumIsPayloadHash: boolean = false;
+
   constructor(
     private readonly plan: BodyPlan,
     private readonly decoder: AwsChunkedDecoder | undefined,
@@ -241,7 +248,8 @@ class BodyVerifier extends Transform {
     super();
     if (plan.payload.type === "sha256") this.sha256 = createHash("sha256");
     const algorithm = plan.checksum?.algorithm ?? plan.defaultChecksum;
-    if (algorithm !== undefined) this.checksum = createChecksumHasher(algorithm);
+    if (algorithm === "SHA256" && this.sha256 !== undefined) this.checksumIsPayloadHash = true;
+    else if (algorithm !== undefined) this.checksum = createChecksumHasher(algorithm);
     this.expectedLength = decoder !== undefined ? plan.decodedContentLength : plan.contentLength;
   }
 
@@ -273,8 +281,10 @@ class BodyVerifier extends Transform {
       throw new S3Error("IncompleteBody");
     }
 
+    let payloadDigest: Buffer | undefined;
     if (this.sha256 !== undefined && plan.payload.type === "sha256") {
-      const computed = this.sha256.digest("hex");
+      payloadDigest = this.sha256.digest();
+      const computed = payloadDigest.toString("hex");
       if (computed !== plan.payload.hex) {
         throw new S3Error("XAmzContentSHA256Mismatch", undefined, {
           ClientComputedContentSHA256: plan.payload.hex,
@@ -284,8 +294,10 @@ class BodyVerifier extends Transform {
     }
 
     let checksum: Checksum | undefined;
-    if (this.checksum !== undefined) {
-      const value = this.checksum.digest().toString("base64");
+    const checksumDigest = this.checksumIsPayloadHash ? payloadDigest : this.checksum?.digest();
+    if (checksumDigest !== undefined) {
+      const algorithm = this.checksumIsPayloadHash ? "SHA256" : (this.checksum as ChecksumHasher).algorithm;
+      const value = checksumDigest.toString("base64");
       const requested = plan.checksum;
       if (requested !== undefined) {
         const sent = requested.location === "header" ? requested.value : this.trailerValue(requested.algorithm);
@@ -293,7 +305,7 @@ class BodyVerifier extends Transform {
           throw new S3Error("BadDigest", `The ${requested.algorithm} you specified did not match the calculated checksum.`);
         }
       }
-      checksum = { algorithm: this.checksum.algorithm, value, type: "FULL_OBJECT" };
+      checksum = { algorithm, value, type: "FULL_OBJECT" };
     }
 
     const md5 = this.md5.digest();

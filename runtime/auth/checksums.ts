@@ -4,10 +4,12 @@
  * yields the big-endian digest; S3 carries it base64-encoded in x-amz-checksum-<algorithm>.
  *
  * - CRC32 is zlib's (node's `zlib.crc32`, native since Node 20.15).
- * - CRC32C (Castagnoli, reflected polynomial 0x82F63B78) is computed here, slicing-by-8.
+ * - CRC32C (Castagnoli, reflected polynomial 0x82F63B78) is computed here, slicing-by-16.
  * - CRC64NVME (reflected polynomial 0x9A6C9329AC4BC9B5, the bit-reverse of 0xAD93D23594C93659; init
- *   and final xor all ones) is computed here, slicing-by-8 on two 32-bit halves: BigInt is used to
+ *   and final xor all ones) is computed here, slicing-by-16 on two 32-bit halves: BigInt is used to
  *   build the tables only, never per byte.
+ * Both read the data as aligned 32-bit words where they can (node has no native CRC32C or
+ * CRC64NVME; a PUT carrying either is hashed at the speed of these loops, next to its MD5).
  * - SHA1 and SHA256 are node:crypto's.
  */
 import { createHash, type Hash } from "node:crypto";
@@ -120,19 +122,25 @@ class Crc32Hasher implements ChecksumHasher {
 }
 
 // ---------------------------------------------------------------------------------------------
-// CRC32C, slicing-by-8
+// CRC32C, slicing-by-16 on 32-bit words
 // ---------------------------------------------------------------------------------------------
 
-/** CRC32C_TABLES[k * 256 + b]: table k of the slicing-by-8 scheme (k = 0 is the bytewise table). */
+/**
+ * Whether this machine stores a Uint32Array element least significant byte first, as the word loops
+ * below read the data (x86 and ARM do; elsewhere the bytewise loads are used).
+ */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** CRC32C_TABLES[k * 256 + b]: table k of the slicing-by-16 scheme (k = 0 is the bytewise table). */
 const CRC32C_TABLES = (() => {
-  const t = new Uint32Array(8 * 256);
+  const t = new Uint32Array(16 * 256);
   for (let b = 0; b < 256; b++) {
     let c = b;
     for (let i = 0; i < 8; i++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
     t[b] = c >>> 0;
   }
   for (let b = 0; b < 256; b++) {
-    for (let k = 1; k < 8; k++) {
+    for (let k = 1; k < 16; k++) {
       const prev = t[(k - 1) * 256 + b];
       t[k * 256 + b] = (prev >>> 8) ^ t[prev & 0xff];
     }
@@ -143,13 +151,47 @@ const CRC32C_TABLES = (() => {
 /**
  * Continues a CRC32C over `data`. `crc` is a previous result (0 to start); the result is the
  * finished CRC of everything so far, like zlib.crc32's running value.
+ *
+ * The body of a PUT is hashed here when the client sends x-amz-checksum-crc32c (minio-go, hence
+ * warp, does for every part it uploads): 16 bytes per step, read as four aligned 32-bit words,
+ * measured ~2x the speed of the slicing-by-8 byte loop it replaces.
  */
 export function crc32c(data: Uint8Array, crc = 0): number {
   const t = CRC32C_TABLES;
   let c = ~crc >>> 0;
   let i = 0;
   const n = data.length;
-  const end8 = n - (n % 8);
+  if (LITTLE_ENDIAN && n >= 32) {
+    // bytewise up to a 4-byte boundary of the underlying buffer, then whole words
+    const head = (4 - (data.byteOffset & 3)) & 3;
+    for (; i < head; i++) c = t[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+    const words = new Uint32Array(data.buffer, data.byteOffset + i, (n - i) >>> 4 << 2);
+    for (let w = 0; w < words.length; w += 4) {
+      const a = (words[w] ^ c) >>> 0;
+      const b = words[w + 1];
+      const d = words[w + 2];
+      const e = words[w + 3];
+      c =
+        t[15 * 256 + (a & 0xff)] ^
+        t[14 * 256 + ((a >>> 8) & 0xff)] ^
+        t[13 * 256 + ((a >>> 16) & 0xff)] ^
+        t[12 * 256 + (a >>> 24)] ^
+        t[11 * 256 + (b & 0xff)] ^
+        t[10 * 256 + ((b >>> 8) & 0xff)] ^
+        t[9 * 256 + ((b >>> 16) & 0xff)] ^
+        t[8 * 256 + (b >>> 24)] ^
+        t[7 * 256 + (d & 0xff)] ^
+        t[6 * 256 + ((d >>> 8) & 0xff)] ^
+        t[5 * 256 + ((d >>> 16) & 0xff)] ^
+        t[4 * 256 + (d >>> 24)] ^
+        t[3 * 256 + (e & 0xff)] ^
+        t[2 * 256 + ((e >>> 8) & 0xff)] ^
+        t[256 + ((e >>> 16) & 0xff)] ^
+        t[e >>> 24];
+    }
+    i += words.length * 4;
+  }
+  const end8 = n - ((n - i) % 8);
   for (; i < end8; i += 8) {
     const lo = (c ^ (data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24))) >>> 0;
     const hi = data[i + 4] | (data[i + 5] << 8) | (data[i + 6] << 16) | (data[i + 7] << 24);
@@ -181,28 +223,28 @@ class Crc32cHasher implements ChecksumHasher {
 }
 
 // ---------------------------------------------------------------------------------------------
-// CRC64NVME, slicing-by-8 on 32-bit halves
+// CRC64NVME, slicing-by-16 on 32-bit halves
 // ---------------------------------------------------------------------------------------------
 
 const CRC64NVME_POLY = 0x9a6c9329ac4bc9b5n;
 
-/** Low and high halves of the 8 slicing tables, indexed [k * 256 + b]. */
+/** Low and high halves of the 16 slicing tables, indexed [k * 256 + b]. */
 const [CRC64_LO, CRC64_HI] = (() => {
-  const big: bigint[] = new Array(8 * 256);
+  const big: bigint[] = new Array(16 * 256);
   const mask = (1n << 64n) - 1n;
   for (let b = 0; b < 256; b++) {
     let c = BigInt(b);
     for (let i = 0; i < 8; i++) c = c & 1n ? (c >> 1n) ^ CRC64NVME_POLY : c >> 1n;
     big[b] = c;
   }
-  for (let k = 1; k < 8; k++) {
+  for (let k = 1; k < 16; k++) {
     for (let b = 0; b < 256; b++) {
       const prev = big[(k - 1) * 256 + b];
       big[k * 256 + b] = ((prev >> 8n) ^ big[Number(prev & 0xffn)]) & mask;
     }
   }
-  const lo = new Uint32Array(8 * 256);
-  const hi = new Uint32Array(8 * 256);
+  const lo = new Uint32Array(16 * 256);
+  const hi = new Uint32Array(16 * 256);
   for (let i = 0; i < big.length; i++) {
     lo[i] = Number(big[i] & 0xffffffffn);
     hi[i] = Number(big[i] >> 32n);
@@ -223,7 +265,44 @@ class Crc64NvmeHasher implements ChecksumHasher {
     let hi = this.hi;
     let i = 0;
     const n = data.length;
-    const end8 = n - (n % 8);
+    if (LITTLE_ENDIAN && n >= 32) {
+      // As crc32c: bytewise to a 4-byte boundary, then 16 bytes a step from aligned 32-bit words.
+      const head = (4 - (data.byteOffset & 3)) & 3;
+      for (; i < head; i++) {
+        const idx = (lo ^ data[i]) & 0xff;
+        lo = (((lo >>> 8) | (hi << 24)) ^ tl[idx]) >>> 0;
+        hi = ((hi >>> 8) ^ th[idx]) >>> 0;
+      }
+      const words = new Uint32Array(data.buffer, data.byteOffset + i, (n - i) >>> 4 << 2);
+      for (let w = 0; w < words.length; w += 4) {
+        const a = (lo ^ words[w]) >>> 0;
+        const b = (hi ^ words[w + 1]) >>> 0;
+        const d = words[w + 2];
+        const e = words[w + 3];
+        const i15 = 15 * 256 + (a & 0xff);
+        const i14 = 14 * 256 + ((a >>> 8) & 0xff);
+        const i13 = 13 * 256 + ((a >>> 16) & 0xff);
+        const i12 = 12 * 256 + (a >>> 24);
+        const i11 = 11 * 256 + (b & 0xff);
+        const i10 = 10 * 256 + ((b >>> 8) & 0xff);
+        const i9 = 9 * 256 + ((b >>> 16) & 0xff);
+        const i8 = 8 * 256 + (b >>> 24);
+        const i7 = 7 * 256 + (d & 0xff);
+        const i6 = 6 * 256 + ((d >>> 8) & 0xff);
+        const i5 = 5 * 256 + ((d >>> 16) & 0xff);
+        const i4 = 4 * 256 + (d >>> 24);
+        const i3 = 3 * 256 + (e & 0xff);
+        const i2 = 2 * 256 + ((e >>> 8) & 0xff);
+        const i1 = 256 + ((e >>> 16) & 0xff);
+        const i0 = e >>> 24;
+        lo = (tl[i15] ^ tl[i14] ^ tl[i13] ^ tl[i12] ^ tl[i11] ^ tl[i10] ^ tl[i9] ^ tl[i8] ^
+          tl[i7] ^ tl[i6] ^ tl[i5] ^ tl[i4] ^ tl[i3] ^ tl[i2] ^ tl[i1] ^ tl[i0]) >>> 0;
+        hi = (th[i15] ^ th[i14] ^ th[i13] ^ th[i12] ^ th[i11] ^ th[i10] ^ th[i9] ^ th[i8] ^
+          th[i7] ^ th[i6] ^ th[i5] ^ th[i4] ^ th[i3] ^ th[i2] ^ th[i1] ^ th[i0]) >>> 0;
+      }
+      i += words.length * 4;
+    }
+    const end8 = n - ((n - i) % 8);
     for (; i < end8; i += 8) {
       const a = (lo ^ (data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24))) >>> 0;
       const b = (hi ^ (data[i + 4] | (data[i + 5] << 8) | (data[i + 6] << 16) | (data[i + 7] << 24))) >>> 0;

@@ -520,8 +520,14 @@ export function serverTime(t: Date): string {
   return t.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
+/** The UTC day of `t` as a credential scope names it; every request checks its scope against it. */
 function yyyymmdd(t: Date): string {
-  return serverTime(t).slice(0, 10).replace(/-/g, "");
+  const y = t.getUTCFullYear();
+  // serverTime's form for years outside 0000-9999 (six digits and a sign), as before
+  if (!(y >= 0 && y <= 9999)) return serverTime(t).slice(0, 10).replace(/-/g, "");
+  const m = t.getUTCMonth() + 1;
+  const d = t.getUTCDate();
+  return `${String(y).padStart(4, "0")}${m < 10 ? "0" : ""}${m}${d < 10 ? "0" : ""}${d}`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -126,6 +126,21 @@ describe("x-amz-content-sha256", () => {
     expect(out.error?.fields).toEqual({ ClientComputedContentSHA256: sha256Hex("other"), S3ComputedContentSHA256: sha256Hex(data) });
   });
 
+  it("with an x-amz-checksum-sha256 too (one SHA-256 serves both): the checksum is kept when it matches, BadDigest when not", async () => {
+    const digest = createHash("sha256").update(data).digest();
+    const good = bodyPlanFromHeaders({ "x-amz-content-sha256": sha256Hex(data), "x-amz-checksum-sha256": digest.toString("base64") }, ANONYMOUS);
+    const ok = await run(good, chunksOf(data, 5));
+    expect(ok.error).toBeUndefined();
+    expect(ok.body.digests().checksum).toEqual({ algorithm: "SHA256", value: digest.toString("base64"), type: "FULL_OBJECT" });
+
+    const other = createHash("sha256").update("other").digest("base64");
+    const bad = bodyPlanFromHeaders({ "x-amz-content-sha256": sha256Hex(data), "x-amz-checksum-sha256": other }, ANONYMOUS);
+    expectRefused(await run(bad, [data]), "BadDigest", "The SHA256 you specified did not match the calculated checksum.");
+    // the payload hash is checked first, as before
+    const both = bodyPlanFromHeaders({ "x-amz-content-sha256": sha256Hex("other"), "x-amz-checksum-sha256": other }, ANONYMOUS);
+    expectRefused(await run(both, [data]), "XAmzContentSHA256Mismatch");
+  });
+
   it("is not computed for an unsigned payload", async () => {
     const plan = bodyPlanFromHeaders({ "x-amz-content-sha256": "UNSIGNED-PAYLOAD" }, ANONYMOUS);
     expect(plan.payload).toEqual({ type: "unsigned" });

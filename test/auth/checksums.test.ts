@@ -81,6 +81,22 @@ describe("agrees with the AWS SDK's implementations", () => {
       expect(hasher.digest().toString("base64")).toBe(expected);
     });
 
+    it("every alignment and length around the 16-byte word steps, hashed whole and continued", async () => {
+      const big = randomBuffer(rand, 4096 + 8);
+      for (let offset = 0; offset < 8; offset++) {
+        for (const length of [31, 32, 33, 35, 47, 48, 49, 63, 64, 65, 79, 80, 81, 4096]) {
+          const view = big.subarray(offset, offset + length);
+          const expected = await oracle(algorithm, view);
+          expect(computeChecksum(algorithm, view)).toBe(expected);
+          // a running checksum picked up at an odd position goes on through the word loop
+          const hasher = createChecksumHasher(algorithm);
+          hasher.update(view.subarray(0, 3));
+          hasher.update(view.subarray(3));
+          expect(hasher.digest().toString("base64")).toBe(expected);
+        }
+      }
+    });
+
     it("unaligned views into a larger buffer", async () => {
       const big = randomBuffer(rand, 4099);
       for (const [start, end] of [[1, 4098], [3, 10], [7, 4099], [5, 5]]) {

@@ -3,7 +3,7 @@
  * Reference decoded, response documents encoded to the exact text S3 clients parse, round trips.
  */
 import { describe, expect, it } from "vitest";
-import { decodeXml, encodeXml, escapeXml } from "../../runtime/xml.js";
+import { decodeXml, encodeXml, escapeXml, isoTimestamp } from "../../runtime/xml.js";
 import type { CompletedMultipartUpload, Delete, ListBucketV2Result } from "../../generated/types/shapes.js";
 
 // From "CompleteMultipartUpload", Amazon S3 API Reference (request sample).
@@ -99,6 +99,38 @@ describe("encoding response documents", () => {
     expect(list).toContain("<Buckets><Bucket><Name>b1</Name><CreationDate>1970-01-01T00:00:00.000Z</CreationDate></Bucket></Buckets>");
     expect(encodeXml("LocationConstraint", { LocationConstraint: "eu-west-1" })).toContain('<LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/">eu-west-1</LocationConstraint>');
     expect(encodeXml("LocationConstraint", {})).toMatch(/<LocationConstraint xmlns="[^"]+"><\/LocationConstraint>$/);
+  });
+
+  it("writes flattened lists, nested shapes and every scalar kind as a listing page needs them", () => {
+    const xml = encodeXml("ListBucketV2Result", {
+      Name: "b",
+      IsTruncated: true,
+      Contents: [
+        { Key: "k1", Size: 0, ChecksumAlgorithm: ["CRC32", "SHA256"], Owner: { ID: "o", DisplayName: "d<" } },
+        { Key: "k2", Size: 12, LastModified: new Date(Date.UTC(2024, 1, 29, 23, 59, 59, 7)) },
+      ],
+      CommonPrefixes: [],
+    });
+    expect(xml).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' +
+        "<Name>b</Name><IsTruncated>true</IsTruncated>" +
+        "<Contents><Key>k1</Key><ChecksumAlgorithm>CRC32</ChecksumAlgorithm><ChecksumAlgorithm>SHA256</ChecksumAlgorithm>" +
+        "<Size>0</Size><Owner><DisplayName>d&lt;</DisplayName><ID>o</ID></Owner></Contents>" +
+        "<Contents><Key>k2</Key><LastModified>2024-02-29T23:59:59.007Z</LastModified><Size>12</Size></Contents>" +
+        "</ListBucketResult>",
+    );
+    expect(encodeXml("ListBucketV2Result", { Name: "b" }, { namespace: false })).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult><Name>b</Name></ListBucketResult>',
+    );
+  });
+
+  it("prints times exactly as Date.toISOString does, out-of-range years and invalid dates included", () => {
+    const times = [0, -1, 1, 999, 86_399_999, Date.UTC(1999, 11, 31, 23, 59, 59, 999), Date.UTC(2000, 1, 29), Date.UTC(9999, 11, 31, 23, 59, 59, 999)];
+    for (let t = Date.UTC(1000, 0, 1); t < Date.UTC(9999, 0, 1); t += 86_400_000 * 365.2425 * 7 + 3_723_004) times.push(Math.round(t));
+    for (const t of times) expect(isoTimestamp(new Date(t))).toBe(new Date(t).toISOString());
+    expect(isoTimestamp(new Date(Date.UTC(999, 0, 1)))).toBe("0999-01-01T00:00:00.000Z");
+    expect(isoTimestamp(new Date(Date.UTC(10000, 0, 1)))).toBe("+010000-01-01T00:00:00.000Z");
+    expect(() => isoTimestamp(new Date(NaN))).toThrow(RangeError);
   });
 
   it("round-trips documents through encode and decode", () => {
