@@ -91,6 +91,11 @@ export class DataFiles {
     return { objectsDir: join(dataDir, "objects"), tmpDir: join(dataDir, "tmp") };
   }
 
+  /** true when new files get FILE_MODE explicitly (a umask that takes owner bits) */
+  get chmodFiles(): boolean {
+    return this.options.chmodFiles === true;
+  }
+
   pathOf(id: string): string {
     if (!SEGMENT_ID_PATTERN.test(id)) throw new Error(`not a segment id: ${JSON.stringify(id)}`);
     return join(this.objectsDir, id.slice(0, 2), id.slice(2, 4), id);

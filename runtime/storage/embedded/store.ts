@@ -30,7 +30,7 @@
  * event loop (schema.ts, wal-sync.ts); all file I/O uses fs/promises and streams.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { open, type FileHandle } from "node:fs/promises";
+import { open, rm, type FileHandle } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 
 import type Database from "better-sqlite3";
@@ -73,7 +73,7 @@ import {
   type ListingCounters,
   type Position,
 } from "./listing.js";
-import { prepareDataDir } from "./modes.js";
+import { makeDir, prepareDataDir } from "./modes.js";
 import { SegmentPins } from "./pins.js";
 import { recoverDataDir } from "./recovery.js";
 import { openDatabase } from "./schema.js";
@@ -136,6 +136,15 @@ export interface EmbeddedStoreStats {
 }
 
 /** What a write transaction returns: its result and the segments it stopped referencing. */
+/** What a worker process receives bodies with (attachWorker). */
+export interface WorkerFiles {
+  dataDir: string;
+  /** the worker's own directory under tmp/ */
+  tmpDir: string;
+  chmodFiles: boolean;
+  inlineLimit: number;
+}
+
 /** Which part an UploadPart writes. */
 export interface PartTarget {
   bucket: string;
@@ -404,6 +413,24 @@ export class EmbeddedStore implements StorageClient {
       },
       (unread) => this.pins.unpin(unread.pinned),
     );
+  }
+
+  /**
+   * A receiving directory of its own for a worker process (tmp/<name>, created empty), and what
+   * the worker needs to receive bodies and read files as this store does (runtime/workers/).
+   */
+  async attachWorker(name: string): Promise<WorkerFiles> {
+    this.enter();
+    if (!/^w[0-9]+$/.test(name)) throw new Error(`not a worker directory name: ${name}`);
+    const tmpDir = join(this.files.tmpDir, name);
+    await rm(tmpDir, { recursive: true, force: true });
+    await makeDir(tmpDir);
+    return { dataDir: this.files.dataDir, tmpDir, chmodFiles: this.files.chmodFiles, inlineLimit: this.inlineLimit };
+  }
+
+  /** Removes a worker's receiving directory once the worker is gone (its bodies were never committed). */
+  async detachWorker(files: WorkerFiles): Promise<void> {
+    await rm(files.tmpDir, { recursive: true, force: true });
   }
 
   /** Gives back pins of resolveRead (each pin it took exactly once; read-plan.ts may return them in parts). */
