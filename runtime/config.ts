@@ -237,7 +237,7 @@ const schema = {
     workers: {
       type: "integer",
       minimum: 0,
-      maximum: 1024,
+      maximum: 10000,
       env: "S3G_WORKERS",
       flag: "--workers",
       description:

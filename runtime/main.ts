@@ -116,10 +116,11 @@ async function main(): Promise<void> {
         `  access key: ${generated.accessKeyId}\n  secret key: ${generated.secretAccessKey}`,
     );
   }
+  const fullConfig = Object.freeze({ ...config, credentials });
   const workers = config.workers === 0 ? os.availableParallelism() : config.workers;
   if (workers > 1 && !cluster.isPrimary) {
     // a worker process (runtime/workers/): the primary printed what there is to print
-    await runWorker(config, { logger, tls, credentials });
+    await runWorker(fullConfig, { logger, ...(tls !== undefined && { tls }) });
     return;
   }
   const announce = (ports: { s3Port: number; adminPort: number }, storageName: string, where: string, processes?: string) => {
@@ -148,7 +149,6 @@ async function main(): Promise<void> {
     config.backend === "ozone"
       ? `Ozone Managers ${config.ozone.omAddresses.join(", ")}, volume ${config.ozone.volume}`
       : `data directory ${config.dataDir}`;
-  const fullConfig = Object.freeze({ ...config, credentials });
 
   if (workers > 1) {
     // the primary: owns the embedded store, runs the workers (runtime/workers/primary.ts)

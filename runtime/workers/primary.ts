@@ -29,6 +29,7 @@ import type { Config } from "../config.js";
 import type { EmbeddedStore } from "../storage/embedded/index.js";
 import { RpcPeer } from "./rpc.js";
 import { storeSession, type WorkerStoreSession } from "./store-owner.js";
+import { WORKER_PORTS_ENV } from "./worker.js";
 
 export interface PrimaryOptions {
   workers: number;
@@ -89,8 +90,12 @@ export async function runPrimary(config: Readonly<Config>, opts: PrimaryOptions)
     return { contentType: registry.contentType, text: await registry.metrics() };
   };
 
+  /** the ports the first workers got (a configured port 0 is a random one) */
+  let boundPorts: { s3Port: number; adminPort: number } | undefined;
   const fork = () => {
-    const worker = cluster.fork();
+    // When every worker is gone, the cluster module closes the listening sockets; a replacement
+    // then listens anew, and must get the same ports again, not new random ones.
+    const worker = cluster.fork(boundPorts ? { [WORKER_PORTS_ENV]: `${boundPorts.s3Port},${boundPorts.adminPort}` } : {});
     const session = store ? storeSession(store, `w${worker.id}`, (err) => logger.warn({ err }, "worker cleanup failed")) : undefined;
     const entry: Running = {
       worker,
@@ -104,6 +109,7 @@ export async function runPrimary(config: Readonly<Config>, opts: PrimaryOptions)
           metrics,
           listening: (ports: { s3Port: number; adminPort: number }) => {
             entry.listening = true;
+            boundPorts ??= ports;
             if (!started && [...running.values()].every((r) => r.listening)) {
               started = true;
               opts.onListening(ports);
@@ -135,9 +141,10 @@ export async function runPrimary(config: Readonly<Config>, opts: PrimaryOptions)
     const delay = quickDeaths === 0 ? 0 : Math.min(MAX_RESTART_DELAY_MS, 250 * 2 ** (quickDeaths - 1));
     logger.error({ worker: worker.process.pid, code, signal, livedMs: lived, restartInMs: delay }, "a worker died; starting another");
     restarts.inc();
+    // not unref'd: with every worker gone, this timer is what keeps the primary alive
     setTimeout(() => {
       if (!stopping) fork();
-    }, delay).unref();
+    }, delay);
   });
 
   const stopAll = async (reason: string): Promise<void> => {

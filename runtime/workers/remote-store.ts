@@ -6,7 +6,7 @@
  * comes back only once the commit is durable. A GET is resolved and pinned by the primary, then the
  * segment files are streamed from here, and the pins go back when the stream closes.
  */
-import { DataFiles } from "../storage/embedded/files.js";
+import { DataFiles, type ReceivedBody } from "../storage/embedded/files.js";
 import type { WorkerFiles } from "../storage/embedded/index.js";
 import { readResult, type ResolvedObject } from "../storage/embedded/read-plan.js";
 import type {
@@ -63,8 +63,21 @@ export class RemoteEmbeddedStore implements StorageClient {
   async putObject(params: PutObjectParams, body: IncomingBody): Promise<ObjectInfo> {
     await this.rpc.call("checkPut", params);
     const received = await this.files.receive(body, this.inlineLimit);
-    // From here the primary owns the received file: it commits it or removes it.
-    return this.rpc.call("putReceived", params, received);
+    return this.commitReceived(this.rpc.call<ObjectInfo>("putReceived", params, received), received);
+  }
+
+  /**
+   * The primary commits the received file or removes it; but when the call fails without reaching
+   * it (the primary is gone), the file would stay. Removing it after any failure is safe: a file the
+   * primary placed is no longer there, and ids are never reused.
+   */
+  private async commitReceived<T>(commit: Promise<T>, received: ReceivedBody): Promise<T> {
+    try {
+      return await commit;
+    } catch (err) {
+      if (!received.inline) await this.files.discardTemp(received.id, this.files.tmpDir);
+      throw err;
+    }
   }
 
   headObject(bucket: string, key: string, partNumber?: number): Promise<{ info: ObjectInfo; part?: ObjectPartInfo }> {
@@ -119,7 +132,7 @@ export class RemoteEmbeddedStore implements StorageClient {
   async uploadPart(bucket: string, key: string, uploadId: string, partNumber: number, body: IncomingBody): Promise<PartInfo> {
     await this.rpc.call("checkPart", bucket, key, uploadId, partNumber);
     const received = await this.files.receive(body, this.inlineLimit);
-    return this.rpc.call("partReceived", { bucket, key, uploadId, partNumber }, received);
+    return this.commitReceived(this.rpc.call<PartInfo>("partReceived", { bucket, key, uploadId, partNumber }, received), received);
   }
 
   completeMultipartUpload(params: CompleteMultipartParams): Promise<ObjectInfo> {

@@ -10,19 +10,33 @@
  */
 import type { SecureContextOptions } from "node:tls";
 import type { Logger } from "pino";
-import type { Config, Credential } from "../config.js";
+import type { Config } from "../config.js";
 import { serve, type Serving } from "../serve.js";
 import { openOzoneStore } from "../storage/ozone/index.js";
 import type { StorageClient } from "../storage/types.js";
 import { RemoteEmbeddedStore } from "./remote-store.js";
 import { RpcPeer } from "./rpc.js";
 
+/**
+ * Set by the primary on workers it starts after the first ones listen: "<s3 port>,<admin port>",
+ * the ports they got. Internal to the gateway, not a setting.
+ */
+export const WORKER_PORTS_ENV = "S3G_INTERNAL_WORKER_PORTS";
+
+/** `config` with the ports the primary passed down, if it did. */
+function withBoundPorts(config: Readonly<Config>): Readonly<Config> {
+  const m = /^(\d+),(\d+)$/.exec(process.env[WORKER_PORTS_ENV] ?? "");
+  if (m === null) return config;
+  return Object.freeze({ ...config, s3: { ...config.s3, port: Number(m[1]) }, admin: { ...config.admin, port: Number(m[2]) } });
+}
+
 /** How long a worker whose primary is gone lets the answers in flight finish. */
 const ORPHAN_GRACE_MS = 2_000;
 
+/** `config` with its credentials resolved (configured, or the pair the primary generated or read). */
 export async function runWorker(
   config: Readonly<Config>,
-  opts: { logger: Logger; tls?: SecureContextOptions; credentials: Credential[] },
+  opts: { logger: Logger; tls?: SecureContextOptions },
 ): Promise<void> {
   const logger = opts.logger.child({ worker: process.pid });
   let serving: Serving | undefined;
@@ -48,11 +62,11 @@ export async function runWorker(
 
   let storage: StorageClient;
   if (config.backend === "ozone") {
-    storage = await openOzoneStore({ ...config.ozone, serviceAccessKeyId: opts.credentials[0].accessKeyId, logger });
+    storage = await openOzoneStore({ ...config.ozone, serviceAccessKeyId: config.credentials[0].accessKeyId, logger });
   } else {
     storage = await RemoteEmbeddedStore.attach(rpc);
   }
-  serving = await serve(config, {
+  serving = await serve(withBoundPorts(config), {
     storage,
     logger,
     ...(opts.tls !== undefined && { tls: opts.tls }),
