@@ -44,6 +44,11 @@ export interface AppDeps {
   now?: () => Date;
   /** the S3 port's certificate and key (./tls.ts readTlsFiles): HTTPS; none: plain HTTP */
   tls?: SecureContextOptions;
+  /**
+   * What /metrics answers, when not this app's own registry: a worker process answers the metrics
+   * of every worker, aggregated by the primary (runtime/workers/).
+   */
+  metricsText?: () => Promise<{ contentType: string; text: string }>;
 }
 
 export interface App {
@@ -243,6 +248,11 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
   });
   const probes = addProbes(admin, { storage: deps.storage, timeoutMs: config.admin.readyTimeoutMs });
   admin.get("/metrics", async (_request, reply) => {
+    if (deps.metricsText !== undefined) {
+      const { contentType, text } = await deps.metricsText();
+      reply.type(contentType);
+      return text;
+    }
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });

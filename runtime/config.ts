@@ -52,6 +52,11 @@ export interface Config {
     /** an idle keep-alive connection is closed after this long without a request */
     keepAliveTimeoutMs: number;
   };
+  /**
+   * worker processes serving the S3 and admin ports (runtime/workers/): 0 = one per CPU core, 1 = a
+   * single process doing everything
+   */
+  workers: number;
   shutdown: {
     /** on SIGTERM/SIGINT, in-flight requests get this long to finish before their connections are cut */
     graceMs: number;
@@ -94,6 +99,7 @@ export const DEFAULTS: Config = {
     // above the 60 s idle timeout of common load balancers (AWS ALB), so that they close first
     keepAliveTimeoutMs: 65_000,
   },
+  workers: 0,
   shutdown: { graceMs: 30_000 },
   ozone: { omAddresses: [], volume: "s3v", replication: { STANDARD: "DEFAULT", REDUCED_REDUNDANCY: "RATIS/ONE" }, requestTimeoutMs: 30000 },
 };
@@ -126,7 +132,7 @@ const REPLICATION = "^(DEFAULT|STANDALONE/ONE|RATIS/(ONE|THREE)|EC/[a-z]+-\\d+-\
 const schema = {
   type: "object",
   additionalProperties: false,
-  required: ["s3", "admin", "backend", "dataDir", "credentials", "log", "limits", "shutdown", "ozone"],
+  required: ["s3", "admin", "backend", "dataDir", "credentials", "log", "limits", "workers", "shutdown", "ozone"],
   properties: {
     s3: {
       type: "object",
@@ -227,6 +233,15 @@ const schema = {
         drainTimeoutMs: { type: "integer", minimum: 0, description: "How long the unread rest of a body is received and discarded after an early answer, before the connection is closed." },
         keepAliveTimeoutMs: { type: "integer", minimum: 100, description: "An idle kept-alive connection is closed after this long without a request." },
       },
+    },
+    workers: {
+      type: "integer",
+      minimum: 0,
+      maximum: 10000,
+      env: "S3G_WORKERS",
+      flag: "--workers",
+      description:
+        "Processes serving the S3 and admin ports: `0` = one per CPU core; `1` = one process doing everything. With more than one, a primary process owns the embedded store and restarts a worker that dies.",
     },
     shutdown: {
       type: "object",

@@ -1,22 +1,27 @@
 /**
- * The gateway process: configuration, credentials, storage, servers, graceful shutdown.
+ * The gateway process: configuration, credentials, storage, servers, graceful shutdown. With
+ * `workers` above 1 this file is also each worker's entry (Node's cluster module forks it again):
+ * runtime/workers/ says who does what.
  *   s3-gateway [--port 9878] [--admin-port 19878] [--data-dir ./data] [--config file.json] ...
  *   s3-gateway --help | --version
  * (bin/s3-gateway.js runs this file, dist/runtime/main.js; `npm start` builds and runs it too.)
  */
+import cluster from "node:cluster";
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import type { SecureContextOptions } from "node:tls";
 import { pino } from "pino";
-import { buildApp } from "./app.js";
 import { ConfigError, loadConfig, type Config, type Credential } from "./config.js";
 import { renderHelp } from "./config-doc.js";
-import { gracefulShutdown } from "./shutdown.js";
+import { serve } from "./serve.js";
 import { readTlsFiles } from "./tls.js";
 import { openEmbeddedStore } from "./storage/embedded/index.js";
 import { openOzoneStore } from "./storage/ozone/index.js";
 import type { StorageClient } from "./storage/types.js";
+import { runPrimary } from "./workers/primary.js";
+import { runWorker } from "./workers/worker.js";
 
 const CREDENTIALS_FILE = "credentials.json";
 
@@ -111,65 +116,61 @@ async function main(): Promise<void> {
         `  access key: ${generated.accessKeyId}\n  secret key: ${generated.secretAccessKey}`,
     );
   }
+  const fullConfig = Object.freeze({ ...config, credentials });
+  const workers = config.workers === 0 ? os.availableParallelism() : config.workers;
+  if (workers > 1 && !cluster.isPrimary) {
+    // a worker process (runtime/workers/): the primary printed what there is to print
+    await runWorker(fullConfig, { logger, ...(tls !== undefined && { tls }) });
+    return;
+  }
+  const announce = (ports: { s3Port: number; adminPort: number }, storageName: string, where: string, processes?: string) => {
+    const s3Url = urlOf(tls ? "https" : "http", config.s3.host, ports.s3Port);
+    const adminUrl = urlOf("http", config.admin.host, ports.adminPort);
+    // The first line's shape is what test/support/server.ts and bench/ wait for.
+    const lines = [
+      `S3 gateway ${pkg.version} listening on ${s3Url} (admin ${adminUrl})`,
+      `  S3 endpoint:    ${s3Url}${anyInterface(config.s3.host)}, region ${config.s3.region}, path-style` +
+        (config.s3.domains.length > 0 ? ` and virtual-hosted-style (${config.s3.domains.map((d) => `<bucket>.${d}`).join(", ")})` : ""),
+      ...(tls ? [`  TLS:            certificate ${config.s3.tls.certFile} (read again on SIGHUP)`] : []),
+      `  admin endpoint: ${adminUrl}${anyInterface(config.admin.host)} (/livez, /readyz, /metrics)`,
+      `  storage:        ${storageName}, ${where}`,
+      ...(processes !== undefined ? [`  processes:      ${processes}`] : []),
+    ];
+    if (generated) {
+      lines.push(`  credentials:    access key ${generated.accessKeyId}, generated on this first start (secret key shown above)`);
+    } else if (config.credentials.length > 0) {
+      lines.push(`  credentials:    ${credentials.length} configured (access key ${credentials.map((c) => c.accessKeyId).join(", ")})`);
+    } else {
+      lines.push(`  credentials:    access key ${credentials[0].accessKeyId}, from ${path.join(config.dataDir, CREDENTIALS_FILE)}`);
+    }
+    console.log(lines.join("\n"));
+  };
+  const where =
+    config.backend === "ozone"
+      ? `Ozone Managers ${config.ozone.omAddresses.join(", ")}, volume ${config.ozone.volume}`
+      : `data directory ${config.dataDir}`;
+
+  if (workers > 1) {
+    // the primary: owns the embedded store, runs the workers (runtime/workers/primary.ts)
+    const store = config.backend === "embedded" ? await openEmbeddedStore({ dataDir: config.dataDir, logger }) : undefined;
+    await runPrimary(fullConfig, {
+      workers,
+      logger,
+      ...(store !== undefined && { store }),
+      onListening: (ports) =>
+        announce(ports, store?.name ?? "ozone", where, `${workers} workers and a primary (pid ${process.pid})${store ? " that owns the store" : ""}`),
+    });
+    return;
+  }
+
   let storage: StorageClient;
-  let where: string;
   if (config.backend === "ozone") {
     storage = await openOzoneStore({ ...config.ozone, serviceAccessKeyId: credentials[0].accessKeyId, logger });
-    where = `Ozone Managers ${config.ozone.omAddresses.join(", ")}, volume ${config.ozone.volume}`;
   } else {
     storage = await openEmbeddedStore({ dataDir: config.dataDir, logger });
-    where = `data directory ${config.dataDir}`;
   }
-  const app = buildApp(Object.freeze({ ...config, credentials }), { storage, logger, tls });
-  const shutdown = gracefulShutdown({
-    servers: [app.s3],
-    // the admin server stays up during the grace period, its /readyz answering 503
-    last: app.admin,
-    onStart: () => app.probes.shuttingDown(),
-    storage,
-    graceMs: config.shutdown.graceMs,
-    logger,
-  });
-  const { s3Port, adminPort } = await app.listen();
-  // The handlers are in place before the start-up lines go out: whoever waits for those lines
-  // (systemd, a test, a script) may signal at once, and a signal without a handler ends the process.
-  const stop = (signal: string) => {
-    // should closing the storage hang (an unreachable Ozone), the process still ends
-    setTimeout(() => {
-      logger.error({ signal }, "shutdown did not finish in time");
-      process.exit(1);
-    }, config.shutdown.graceMs + 10_000).unref();
-    shutdown.run(signal).then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, "shutdown failed");
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
-  // SIGHUP reloads the TLS files (systemd's ExecReload); its default action would end the process
-  process.on("SIGHUP", () => void app.reload());
-  const s3Url = urlOf(app.s3Scheme, config.s3.host, s3Port);
-  const adminUrl = urlOf("http", config.admin.host, adminPort);
-  // The first line's shape is what test/support/server.ts and bench/ wait for.
-  const lines = [
-    `S3 gateway ${pkg.version} listening on ${s3Url} (admin ${adminUrl})`,
-    `  S3 endpoint:    ${s3Url}${anyInterface(config.s3.host)}, region ${config.s3.region}, path-style` +
-      (config.s3.domains.length > 0 ? ` and virtual-hosted-style (${config.s3.domains.map((d) => `<bucket>.${d}`).join(", ")})` : ""),
-    ...(tls ? [`  TLS:            certificate ${config.s3.tls.certFile} (read again on SIGHUP)`] : []),
-    `  admin endpoint: ${adminUrl}${anyInterface(config.admin.host)} (/livez, /readyz, /metrics)`,
-    `  storage:        ${storage.name}, ${where}`,
-  ];
-  if (generated) {
-    lines.push(`  credentials:    access key ${generated.accessKeyId}, generated on this first start (secret key shown above)`);
-  } else if (config.credentials.length > 0) {
-    lines.push(`  credentials:    ${credentials.length} configured (access key ${credentials.map((c) => c.accessKeyId).join(", ")})`);
-  } else {
-    lines.push(`  credentials:    access key ${credentials[0].accessKeyId}, from ${path.join(config.dataDir, CREDENTIALS_FILE)}`);
-  }
-  console.log(lines.join("\n"));
+  const serving = await serve(fullConfig, { storage, logger, ...(tls !== undefined && { tls }) });
+  announce(serving, storage.name, where);
 }
 
 main().catch((err: unknown) => {

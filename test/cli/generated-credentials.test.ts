@@ -56,7 +56,7 @@ describe("credentials generated on first start", () => {
     const out1 = first.output();
     expect(out1).toContain(`access key: ${stored.accessKeyId}`);
     expect(out1).toContain(`secret key: ${stored.secretAccessKey}`);
-    expect(out1.split(stored.secretAccessKey).length - 1).toBe(1);
+    expect(out1.split(stored.secretAccessKey).length - 1, out1).toBe(1);
 
     // the pair from the file works; the harness's default pair was never configured and does not
     const client: S3Client = first.client(stored);

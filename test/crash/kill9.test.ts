@@ -27,7 +27,7 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { afterAll, describe, expect, it } from "vitest";
-import { startGateway, type RunningGateway } from "../support/server.js";
+import { filesUnder, startGateway, type RunningGateway } from "../support/server.js";
 
 const BUCKET = "crash-http";
 const WORKERS = 6;
@@ -97,11 +97,11 @@ describe("gateway crash (SIGKILL) with writes in flight", () => {
       const client = gw.client();
       const result = await writeUntilKilled(gw, client, keys, round);
       client.destroy();
-      const leftInTmp = (await readdir(path.join(dataDir, "tmp"))).length;
+      const leftInTmp = (await filesUnder(path.join(dataDir, "tmp"))).length;
 
       gw = await startGateway({ dataDir });
       cleanups.push(() => gw.stop());
-      expect(await readdir(path.join(dataDir, "tmp")), "tmp/ after restart").toEqual([]);
+      expect(await filesUnder(path.join(dataDir, "tmp")), "tmp/ after restart").toEqual([]);
       const found = await verify(gw, keys);
       summary.push(
         `round ${round + 1}: kill ${result.delayMs} ms after ${MIN_ACKS_BEFORE_KILL} acks; ${result.acks} acked ` +

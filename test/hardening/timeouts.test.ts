@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startGateway, type RunningGateway } from "../support/server.js";
+import { filesUnder, startGateway, type RunningGateway } from "../support/server.js";
 import { bucketName, bytes, expectBodilessError, expectErrorXml, signer, type RawResponse } from "../integration/helpers.js";
 
 /** The limits of the suite's gateway: a second, so that slow clients are cut fast. */
@@ -137,16 +137,19 @@ async function within<T>(ms: number, what: string, promise: Promise<T>): Promise
 
 /** The embedded store's temporary files (bodies being received): none must be left behind. */
 async function tempFiles(g: RunningGateway): Promise<string[]> {
-  return readdir(path.join(g.dataDir, "tmp"));
+  return filesUnder(path.join(g.dataDir, "tmp"));
 }
 
 /** The gateway process's open sockets, from /proc. */
 async function openSockets(g: RunningGateway): Promise<number> {
-  const dir = `/proc/${g.process.pid}/fd`;
   let n = 0;
-  for (const fd of await readdir(dir)) {
-    const target = await readlink(path.join(dir, fd)).catch(() => "");
-    if (target.startsWith("socket:")) n++;
+  // every process of the gateway: with workers, connections live in the workers
+  for (const pid of await g.allPids()) {
+    const dir = `/proc/${pid}/fd`;
+    for (const fd of await readdir(dir).catch(() => [])) {
+      const target = await readlink(path.join(dir, fd)).catch(() => "");
+      if (target.startsWith("socket:")) n++;
+    }
   }
   return n;
 }

@@ -27,7 +27,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ON_OZONE } from "../support/ozone.js";
-import { startGateway, type RunningGateway } from "../support/server.js";
+import { filesUnder, startGateway, type RunningGateway } from "../support/server.js";
 import { bucketName, bytes, checksumOf, md5Base64, rawRequest, signer, type RawResponse } from "./helpers.js";
 
 const INLINE_LIMIT = 64 * 1024;
@@ -77,19 +77,18 @@ async function repeat(rounds: number, attempt: (i: number) => Promise<void>): Pr
 
 /** The gateway's open descriptors that name something in its data directory. */
 async function dataDirDescriptors(): Promise<string[]> {
-  const dir = `/proc/${gw.process.pid}/fd`;
   const out: string[] = [];
-  for (const fd of await readdir(dir)) {
-    const target = await readlink(join(dir, fd)).catch(() => undefined); // closed meanwhile
-    if (target !== undefined && target.startsWith(`${dataDir}/`)) out.push(target);
+  // the primary and every worker: a worker receives bodies and reads files, the primary owns the database
+  for (const pid of await gw.allPids()) {
+    const dir = `/proc/${pid}/fd`;
+    for (const fd of await readdir(dir).catch(() => [])) {
+      const target = await readlink(join(dir, fd)).catch(() => undefined); // closed meanwhile
+      if (target !== undefined && target.startsWith(`${dataDir}/`)) out.push(target);
+    }
   }
   return out.sort();
 }
 
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
-}
 
 let baseline: string[];
 
@@ -101,7 +100,7 @@ async function expectNothingLeft(): Promise<void> {
   const deadline = Date.now() + 5_000;
   let state: { descriptors: string[]; tmp: string[] };
   for (;;) {
-    state = { descriptors: await dataDirDescriptors(), tmp: await readdir(join(dataDir, "tmp")) };
+    state = { descriptors: await dataDirDescriptors(), tmp: await filesUnder(join(dataDir, "tmp")) };
     if ((state.descriptors.length <= baseline.length && state.tmp.length === 0) || Date.now() > deadline) break;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

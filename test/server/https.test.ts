@@ -18,6 +18,8 @@ import { presignedUrl } from "../integration/helpers.js";
 import { issue, makeCa, opensslVersion, type Issued } from "./tls-certs.js";
 
 const HEADERS_MS = 1000;
+/** the gateway under test runs two worker processes: each serves TLS and reloads it on SIGHUP */
+const WORKERS = 2;
 /** what a loaded 2-core machine may add to a deadline */
 const SLACK_MS = 1500;
 
@@ -86,7 +88,11 @@ describe.skipIf(!openssl)("HTTPS on the S3 port", () => {
     await install(first);
     const config = path.join(dir, "config.json");
     await writeFile(config, JSON.stringify({ limits: { headersTimeoutMs: HEADERS_MS } }));
-    gw = await startGateway({ args: ["--config", config, "--tls-cert", certFile(), "--tls-key", keyFile()], env: { S3G_LOG_LEVEL: "info" } });
+    gw = await startGateway({
+      args: ["--config", config, "--tls-cert", certFile(), "--tls-key", keyFile()],
+      env: { S3G_LOG_LEVEL: "info" },
+      workers: WORKERS,
+    });
   });
   afterAll(async () => {
     await gw?.stop();
@@ -174,8 +180,9 @@ describe.skipIf(!openssl)("HTTPS on the S3 port", () => {
 
       await install(second);
       gw.process.kill("SIGHUP");
-      await expect.poll(async () => (await peerCertificate(gw.port, ca.cert)).serialNumber, { timeout: 5000, interval: 100 }).toBe(second.serial);
-      expect(gw.output()).toContain("TLS certificate reloaded");
+      // every worker reloads its own (the primary passes the signal on); new connections go to each in turn
+      await expect.poll(() => gw.output().split("TLS certificate reloaded").length - 1, { timeout: 5000, interval: 100 }).toBe(WORKERS);
+      for (let i = 0; i < 2 * WORKERS; i++) expect((await peerCertificate(gw.port, ca.cert)).serialNumber).toBe(second.serial);
       // same process, same port; the SDK's kept-alive connection and new ones both work
       expect(gw.process.exitCode).toBe(null);
       await s3.send(new PutObjectCommand({ Bucket: "tls-bucket", Key: "after-reload", Body: "2" }));
@@ -186,12 +193,12 @@ describe.skipIf(!openssl)("HTTPS on the S3 port", () => {
       // a key that does not belong to the certificate
       await writeFile(certFile(), first.cert);
       gw.process.kill("SIGHUP");
-      await expect.poll(() => gw.output().split("TLS certificate not reloaded").length - 1, { timeout: 5000, interval: 100 }).toBe(1);
+      await expect.poll(() => gw.output().split("TLS certificate not reloaded").length - 1, { timeout: 5000, interval: 100 }).toBe(WORKERS);
       expect((await peerCertificate(gw.port, ca.cert)).serialNumber).toBe(second.serial);
       // not PEM at all
       await writeFile(certFile(), "not a certificate\n");
       gw.process.kill("SIGHUP");
-      await expect.poll(() => gw.output().split("TLS certificate not reloaded").length - 1, { timeout: 5000, interval: 100 }).toBe(2);
+      await expect.poll(() => gw.output().split("TLS certificate not reloaded").length - 1, { timeout: 5000, interval: 100 }).toBe(2 * WORKERS);
       // a key file that cannot be read
       await install(second);
       await chmod(keyFile(), 0o000);
@@ -199,7 +206,7 @@ describe.skipIf(!openssl)("HTTPS on the S3 port", () => {
       gw.process.kill("SIGHUP");
       await sleep(300);
       await chmod(keyFile(), 0o600);
-      if (unreadable) await expect.poll(() => gw.output().split("TLS certificate not reloaded").length - 1, { timeout: 5000, interval: 100 }).toBe(3);
+      if (unreadable) await expect.poll(() => gw.output().split("TLS certificate not reloaded").length - 1, { timeout: 5000, interval: 100 }).toBe(3 * WORKERS);
 
       expect(gw.process.exitCode).toBe(null);
       expect((await peerCertificate(gw.port, ca.cert)).serialNumber).toBe(second.serial);

@@ -3,7 +3,7 @@
  * free ports with a fresh data directory, and stops it. Every integration suite goes through this.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,8 +28,15 @@ export interface RunningGateway {
   client(overrides?: { accessKeyId?: string; secretAccessKey?: string; region?: string }): S3Client;
   /** SIGTERM and wait; `removeData` (default true) deletes the data directory */
   stop(opts?: { removeData?: boolean }): Promise<void>;
-  /** SIGKILL and wait: for crash tests */
+  /**
+   * SIGKILL of the whole gateway (the primary and every worker at once) and wait until all are gone:
+   * for crash tests
+   */
   kill(): Promise<void>;
+  /** the worker processes' pids (none for a single-process gateway) */
+  workerPids(): Promise<number[]>;
+  /** the gateway's processes: the primary (or only) one and its workers */
+  allPids(): Promise<number[]>;
 }
 
 export interface StartOptions {
@@ -38,6 +45,36 @@ export interface StartOptions {
   args?: string[];
   accessKeyId?: string;
   secretAccessKey?: string;
+  /** `--workers`; unset: the gateway's default (one per core) */
+  workers?: number;
+}
+
+/** The pids of `pid`'s children (Linux: /proc/<pid>/task/<tid>/children). */
+export async function childPids(pid: number): Promise<number[]> {
+  const pids: number[] = [];
+  let tasks: string[];
+  try {
+    tasks = await readdir(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  for (const tid of tasks) {
+    const text = await readFile(`/proc/${pid}/task/${tid}/children`, "utf8").catch(() => "");
+    for (const p of text.split(/\s+/)) if (p !== "") pids.push(Number(p));
+  }
+  return pids;
+}
+
+/** Files under `dir`, recursively (a worker receives into a directory of its own under tmp/). */
+export async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+}
+
+/** true while `pid` exists (a zombie counts as gone) */
+async function alive(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => undefined);
+  return stat !== undefined && !/^\d+ \(.*\) Z/.test(stat);
 }
 
 export async function startGateway(opts: StartOptions = {}): Promise<RunningGateway> {
@@ -52,7 +89,8 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     const volume = await createTestVolume(ozone.omGrpc, accessKeyId);
     backendArgs.push("--backend", "ozone", "--ozone-om-address", ozone.omGrpc, "--ozone-volume", volume);
   }
-  const child = spawn(process.execPath, [MAIN, "--port", "0", "--admin-port", "0", "--data-dir", dataDir, ...backendArgs, ...(opts.args ?? [])], {
+  const workerArgs = opts.workers !== undefined ? ["--workers", String(opts.workers)] : [];
+  const child = spawn(process.execPath, [MAIN, "--port", "0", "--admin-port", "0", "--data-dir", dataDir, ...backendArgs, ...workerArgs, ...(opts.args ?? [])], {
     env: {
       PATH: process.env.PATH ?? "",
       S3G_ACCESS_KEY: accessKeyId,
@@ -113,8 +151,20 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
       if (removeData && !opts.dataDir) await rm(dataDir, { recursive: true, force: true });
     },
     async kill() {
+      // the primary first, so that it cannot replace the workers killed next
+      const workers = child.pid !== undefined ? await childPids(child.pid) : [];
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      for (const pid of workers) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // gone already
+        }
+      }
       await exited;
+      for (const pid of workers) while (await alive(pid)) await new Promise((r) => setTimeout(r, 10));
     },
+    allPids: async () => (child.pid !== undefined && child.exitCode === null ? [child.pid, ...(await childPids(child.pid))] : []),
+    workerPids: () => (child.pid !== undefined && child.exitCode === null ? childPids(child.pid) : Promise.resolve([])),
   };
 }

@@ -6,6 +6,8 @@
  *
  *   meta.sqlite              metadata (see schema.ts)
  *   tmp/<id>                 a segment being received; never referenced by metadata
+ *   tmp/w<n>/<id>            the same, received by worker process n (runtime/workers/): each
+ *                            worker has a directory of its own, removed when the worker exits
  *   objects/<ab>/<cd>/<id>   a complete, fsynced segment; <id> is 32 random hex digits and
  *                            <ab>/<cd> are its first four, which spread files over at most 65,536
  *                            directories so that no directory grows huge
@@ -28,6 +30,9 @@
  *   5. rename tmp/<id> -> objects/<ab>/<cd>/<id>;
  *   6. fsync objects/<ab>/<cd>/ so the new name survives a power loss. The group commit does this,
  *      once per directory for all the files of a batch, before its transaction commits.
+ * receive() does 1-3, place() 4-5, in the process that commits (with workers, a worker receives and
+ * the store owner places and commits, so a worker that dies leaves its files only in its own tmp/
+ * directory, which the owner then removes).
  * Only then may a metadata row reference <id>. If the process dies anywhere in 1-6, the file is in
  * tmp/ (removed at start) or is an unreferenced file in objects/ (removed at start by the orphan
  * scan in recovery.ts).
@@ -51,13 +56,8 @@ export function newSegmentId(): string {
 /** A body received by receive(): in memory (at most the inline limit) or in a segment file. */
 export type ReceivedBody =
   | { inline: true; data: Buffer; digests: BodyDigests }
-  | {
-      inline: false;
-      id: string;
-      /** the file's directory, to fsync before a row may reference the file (step 6) */
-      dir: string;
-      digests: BodyDigests;
-    };
+  /** a complete, fdatasynced file <tmpDir>/<id> (steps 1-3); place() moves it into objects/ */
+  | { inline: false; id: string; digests: BodyDigests };
 
 export class DataFiles {
   readonly objectsDir: string;
@@ -73,16 +73,27 @@ export class DataFiles {
    * `chmodFiles`: give each new file FILE_MODE explicitly, for a umask that takes owner bits
    * (modes.ts); otherwise open() already creates it with exactly that mode.
    */
+  /**
+   * `tmpDir`: where receive() writes, if not the store's tmp/ (a worker's own directory under it,
+   * on the same file system so that place() is a rename).
+   */
   constructor(
     readonly dataDir: string,
-    private readonly options: { chmodFiles?: boolean } = {},
+    private readonly options: { chmodFiles?: boolean; tmpDir?: string } = {},
   ) {
-    ({ objectsDir: this.objectsDir, tmpDir: this.tmpDir } = DataFiles.layout(dataDir));
+    const layout = DataFiles.layout(dataDir);
+    this.objectsDir = layout.objectsDir;
+    this.tmpDir = options.tmpDir ?? layout.tmpDir;
   }
 
   /** The store's directories in `dataDir`. */
   static layout(dataDir: string): { objectsDir: string; tmpDir: string } {
     return { objectsDir: join(dataDir, "objects"), tmpDir: join(dataDir, "tmp") };
+  }
+
+  /** true when new files get FILE_MODE explicitly (a umask that takes owner bits) */
+  get chmodFiles(): boolean {
+    return this.options.chmodFiles === true;
   }
 
   pathOf(id: string): string {
@@ -92,7 +103,7 @@ export class DataFiles {
 
   /**
    * Receives one body: a body of at most `inlineLimit` bytes is returned in memory; a longer one
-   * becomes a segment file (steps 1-5 above; the caller has the directory fsynced, step 6). If
+   * becomes a durable temp file (steps 1-3 above; place() does 4-5, the group commit 6). If
    * `body.stream` errors, any temp file is removed and that very error is rethrown; any other
    * failure also leaves no file behind.
    */
@@ -161,16 +172,31 @@ export class DataFiles {
       await fh.datasync();
       closed = true;
       await fh.close();
-      const segmentId = id!;
-      const leafDir = join(this.objectsDir, segmentId.slice(0, 2), segmentId.slice(2, 4));
-      await this.ensureDurableDir(leafDir);
-      await rename(join(this.tmpDir, segmentId), this.pathOf(segmentId));
-      return { inline: false, id: segmentId, dir: leafDir, digests };
+      return { inline: false, id: id!, digests };
     } catch (err) {
       if (fh !== undefined && !closed) await fh.close().catch(() => undefined);
       if (id !== undefined) await unlink(join(this.tmpDir, id)).catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * Steps 4-5: moves the received file `id` from `tmpDir` (this store's tmp/ or a worker's directory
+   * under it) into objects/ and returns its directory, which must be fsynced before a row may
+   * reference the file (step 6).
+   */
+  async place(id: string, tmpDir: string): Promise<string> {
+    const target = this.pathOf(id); // also checks that `id` is a segment id
+    const leafDir = join(this.objectsDir, id.slice(0, 2), id.slice(2, 4));
+    await this.ensureDurableDir(leafDir);
+    await rename(join(tmpDir, id), target);
+    return leafDir;
+  }
+
+  /** Removes a received file that place() will not move (best effort: tmp/ is emptied at start). */
+  async discardTemp(id: string, tmpDir: string): Promise<void> {
+    if (!SEGMENT_ID_PATTERN.test(id)) return;
+    await unlink(join(tmpDir, id)).catch(() => undefined);
   }
 
   /** Removes a segment file; a missing file is not an error (removal is retried at start anyway). */

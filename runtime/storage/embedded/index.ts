@@ -13,13 +13,14 @@
  *   modes.ts           0600 files, 0700 directories, whatever the umask; older data dirs narrowed
  *   pins.ts            keeps a reader's segments alive across overwrite/delete
  *   segment-stream.ts  streams a byte range across segments, one file descriptor at a time
+ *   read-plan.ts       a read as resolve-and-pin (where the database is) then plan-and-stream
  *   listing.ts         prefix/delimiter/marker listing by index seeks in UTF-8 byte order
  *   checksum.ts        multipart object checksums from part checksums (COMPOSITE, or FULL_OBJECT
  *                      CRCs combined), checksum types, expected-checksum comparison
  */
 import { EmbeddedStore, type EmbeddedStoreOptions } from "./store.js";
 
-export { EmbeddedStore, type EmbeddedStoreOptions, type EmbeddedStoreStats, type StoreLogger } from "./store.js";
+export { EmbeddedStore, type EmbeddedStoreOptions, type EmbeddedStoreStats, type PartTarget, type StoreLogger, type WorkerFiles } from "./store.js";
 
 /**
  * Opens the store in `dataDir` (created if missing), after recovering from any crash: leftovers of

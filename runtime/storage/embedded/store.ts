@@ -30,7 +30,7 @@
  * event loop (schema.ts, wal-sync.ts); all file I/O uses fs/promises and streams.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { open, type FileHandle } from "node:fs/promises";
+import { open, rm, type FileHandle } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 
 import type Database from "better-sqlite3";
@@ -73,7 +73,7 @@ import {
   type ListingCounters,
   type Position,
 } from "./listing.js";
-import { prepareDataDir } from "./modes.js";
+import { makeDir, prepareDataDir } from "./modes.js";
 import { SegmentPins } from "./pins.js";
 import { recoverDataDir } from "./recovery.js";
 import { openDatabase } from "./schema.js";
@@ -88,7 +88,7 @@ import {
   uploadChecksumTypeOf,
   type StoredMeta,
 } from "./rows.js";
-import { concatSlices, planSlices, type SegmentSlice, type SegmentSpan } from "./segment-stream.js";
+import { partOf, readResult, type ResolvedObject } from "./read-plan.js";
 import {
   prepareStatements,
   type BucketRow,
@@ -136,6 +136,23 @@ export interface EmbeddedStoreStats {
 }
 
 /** What a write transaction returns: its result and the segments it stopped referencing. */
+/** What a worker process receives bodies with (attachWorker). */
+export interface WorkerFiles {
+  dataDir: string;
+  /** the worker's own directory under tmp/ */
+  tmpDir: string;
+  chmodFiles: boolean;
+  inlineLimit: number;
+}
+
+/** Which part an UploadPart writes. */
+export interface PartTarget {
+  bucket: string;
+  key: string;
+  uploadId: string;
+  partNumber: number;
+}
+
 interface Committed<T> {
   result: T;
   discard: string[];
@@ -277,6 +294,21 @@ export class EmbeddedStore implements StorageClient {
 
   async putObject(params: PutObjectParams, body: IncomingBody): Promise<ObjectInfo> {
     const call = this.enter();
+    await this.checkPutNow(params);
+    const received = await this.files.receive(body, this.inlineLimit);
+    return this.commitPut(call, params, received, this.files.tmpDir);
+  }
+
+  /**
+   * The checks of a PUT before its body is read (bucket, precondition), for a worker process that
+   * receives the body itself (runtime/workers/); putObject runs the same.
+   */
+  async checkPut(params: PutObjectParams): Promise<void> {
+    this.enter();
+    return this.checkPutNow(params);
+  }
+
+  private async checkPutNow(params: PutObjectParams): Promise<void> {
     validateKey(params.key);
     const conditional = params.ifMatch !== undefined || params.ifNoneMatch !== undefined;
     await this.check(() => {
@@ -284,9 +316,27 @@ export class EmbeddedStore implements StorageClient {
       const failure = conditional ? conditionFailure(this.st.getObject.get(params.bucket, params.key), params) : undefined;
       if (failure !== undefined) throw new StorageError(failure);
     });
+  }
 
-    const received = await this.files.receive(body, this.inlineLimit);
+  /**
+   * Commits a PUT whose body a worker received into `tmpDir` (a directory under the store's tmp/,
+   * see DataFiles). Whatever happens, the received file is either committed or removed.
+   */
+  async putReceived(params: PutObjectParams, received: ReceivedBody, tmpDir: string): Promise<ObjectInfo> {
+    const call = this.enterWith(received, tmpDir);
+    try {
+      validateKey(params.key);
+    } catch (err) {
+      await this.dropReceived(received, tmpDir);
+      throw err;
+    }
+    return this.commitPut(call, params, received, tmpDir);
+  }
+
+  private async commitPut(call: number, params: PutObjectParams, received: ReceivedBody, tmpDir: string): Promise<ObjectInfo> {
+    const conditional = params.ifMatch !== undefined || params.ifNoneMatch !== undefined;
     const { size, md5, checksum } = received.digests;
+    const dir = await this.place(received, tmpDir);
     return this.commit(call, () => {
       this.requireBucket(params.bucket);
       const current = this.st.getObject.get(params.bucket, params.key);
@@ -301,7 +351,7 @@ export class EmbeddedStore implements StorageClient {
         [{ segment_id: segmentId, size }],
       );
       return { result: toObjectInfo(row), discard };
-    }, received);
+    }, received, dir);
   }
 
   async headObject(
@@ -317,92 +367,75 @@ export class EmbeddedStore implements StorageClient {
       const info = toObjectInfo(row);
       if (partNumber === undefined) return { info };
       const segments = this.st.segmentsOfVersion.all(row.vid);
-      return { info, part: partOf(row, segments, partNumber) };
+      return { info, part: partOf(row.size, row.parts_count, segments, partNumber) };
     });
   }
 
   /**
-   * Resolves the object and its segments and pins the segment files (pins.ts) in one synchronous
-   * run (no await in snapshot()), so the snapshot cannot change between the lookup and the pin. The
-   * bytes of an inline segment are copied out in the same run instead (at most the inline limit, and
-   * an object has at most one inline segment, see inline.ts): a later overwrite deletes the row, not
-   * the copy. The stream opens one segment file at a time. Once open() was called, the stream owns
-   * the pins and releases them when it closes; release() is then a no-op.
+   * A snapshot read (read-plan.ts): the object is resolved and its segment files pinned in one
+   * synchronous run; the stream opens one segment file at a time and unpins when it closes.
    */
   async getObject(params: GetObjectParams): Promise<GetObjectResult> {
-    this.enter();
-    validateKey(params.key);
-    const snap = await this.observe(
-      () => this.snapshot(params),
-      (unread) => this.pins.unpin(unread.pinned),
-    );
-    let state: "ready" | "opened" | "released" = "ready";
-    const unpin = () => this.pins.unpin(snap.pinned);
-    return {
-      info: snap.info,
-      ...(snap.range !== undefined && { range: snap.range }),
-      ...(snap.part !== undefined && { part: snap.part }),
-      open: () => {
-        if (state !== "ready") throw new Error(`getObject result already ${state}`);
-        state = "opened";
-        return concatSlices(snap.slices, (s) => this.files.openRange(s.id, s.start, s.end), unpin);
-      },
-      release: () => {
-        if (state !== "ready") return;
-        state = "released";
-        unpin();
-      },
-    };
+    const resolved = await this.resolveRead(params.bucket, params.key);
+    return readResult(resolved, params, (id, start, end) => this.files.openRange(id, start, end), (ids) => this.pins.unpin(ids));
   }
 
-  private snapshot(params: GetObjectParams): {
-    info: ObjectInfo;
-    range?: ByteRange;
-    part?: ObjectPartInfo;
-    slices: SegmentSlice[];
-    pinned: string[];
-  } {
-    this.requireBucket(params.bucket);
-    const row = this.requireObject(params.bucket, params.key);
-    const info = toObjectInfo(row);
-    const segments = this.st.segmentsOfVersion.all(row.vid);
-
-    let range: ByteRange | undefined;
-    let part: ObjectPartInfo | undefined;
-    if (params.partNumber !== undefined) {
-      part = partOf(row, segments, params.partNumber);
-      // S3 rejects Range together with partNumber; the runtime should never ask for both
-      if (params.range?.(info) !== undefined) {
-        throw new StorageError("INVALID_ARGUMENT", "a byte range and a part number cannot be combined");
-      }
-      range = part.range.end >= part.range.start ? part.range : undefined;
-    } else {
-      range = params.range?.(info);
-      if (range !== undefined && !isRangeWithin(range, info.size)) {
-        throw new StorageError("INVALID_ARGUMENT", `range ${range.start}-${range.end} is not within ${info.size} bytes`);
-      }
-    }
-
-    const slices = planSlices(
-      segments.map((s): SegmentSpan => ({ id: s.segment_id, size: s.size })),
-      range?.start ?? 0,
-      range?.end ?? info.size - 1,
+  /**
+   * Step 1 of a read (read-plan.ts), also for a worker process that streams the files itself: the
+   * object, its segments (an inline segment's bytes copied out: a later overwrite deletes the row,
+   * not the copy), and a pin on each segment file, which the caller must give back to unpin().
+   */
+  async resolveRead(bucket: string, key: string): Promise<ResolvedObject> {
+    this.enter();
+    validateKey(key);
+    return this.observe(
+      () => {
+        this.requireBucket(bucket);
+        const row = this.requireObject(bucket, key);
+        const segments: ResolvedObject["segments"] = [];
+        const pinned = new Set<string>();
+        for (const s of this.st.segmentsOfVersion.all(row.vid)) {
+          if (!isInlineSegment(s.segment_id)) {
+            pinned.add(s.segment_id);
+            segments.push({ id: s.segment_id, size: s.size });
+            continue;
+          }
+          // (SQLite's substr of zero bytes is NULL, not an empty blob)
+          const data = s.size === 0 ? Buffer.alloc(0) : this.st.inlineSlice.get(0, s.size, inlineRowId(s.segment_id));
+          if (data === undefined || data.length !== s.size) {
+            throw new Error(`inline segment ${s.segment_id} is missing or shorter than its row says`);
+          }
+          segments.push({ id: s.segment_id, size: s.size, data });
+        }
+        const resolved: ResolvedObject = { info: toObjectInfo(row), partsCount: row.parts_count, segments, pinned: [...pinned] };
+        this.pins.pin(resolved.pinned);
+        return resolved;
+      },
+      (unread) => this.pins.unpin(unread.pinned),
     );
-    const files = new Set<string>();
-    for (const slice of slices) {
-      if (!isInlineSegment(slice.id)) {
-        files.add(slice.id);
-        continue;
-      }
-      const data = this.st.inlineSlice.get(slice.start, slice.end - slice.start + 1, inlineRowId(slice.id));
-      if (data === undefined || data.length !== slice.end - slice.start + 1) {
-        throw new Error(`inline segment ${slice.id} is missing or shorter than its row says`);
-      }
-      slice.data = data;
-    }
-    const pinned = [...files];
-    this.pins.pin(pinned);
-    return { info, ...(range !== undefined && { range }), ...(part !== undefined && { part }), slices, pinned };
+  }
+
+  /**
+   * A receiving directory of its own for a worker process (tmp/<name>, created empty), and what
+   * the worker needs to receive bodies and read files as this store does (runtime/workers/).
+   */
+  async attachWorker(name: string): Promise<WorkerFiles> {
+    this.enter();
+    if (!/^w[0-9]+$/.test(name)) throw new Error(`not a worker directory name: ${name}`);
+    const tmpDir = join(this.files.tmpDir, name);
+    await rm(tmpDir, { recursive: true, force: true });
+    await makeDir(tmpDir);
+    return { dataDir: this.files.dataDir, tmpDir, chmodFiles: this.files.chmodFiles, inlineLimit: this.inlineLimit };
+  }
+
+  /** Removes a worker's receiving directory once the worker is gone (its bodies were never committed). */
+  async detachWorker(files: WorkerFiles): Promise<void> {
+    await rm(files.tmpDir, { recursive: true, force: true });
+  }
+
+  /** Gives back pins of resolveRead (each pin it took exactly once; read-plan.ts may return them in parts). */
+  unpin(ids: readonly string[]): void {
+    this.pins.unpin(ids);
   }
 
   async deleteObject(bucket: string, key: string): Promise<void> {
@@ -573,6 +606,18 @@ export class EmbeddedStore implements StorageClient {
     body: IncomingBody,
   ): Promise<PartInfo> {
     const call = this.enter();
+    await this.checkPartNow(bucket, key, uploadId, partNumber);
+    const received = await this.files.receive(body, this.inlineLimit);
+    return this.commitPart(call, { bucket, key, uploadId, partNumber }, received, this.files.tmpDir);
+  }
+
+  /** The checks of an UploadPart before its body is read, for a worker process (see checkPut). */
+  async checkPart(bucket: string, key: string, uploadId: string, partNumber: number): Promise<void> {
+    this.enter();
+    return this.checkPartNow(bucket, key, uploadId, partNumber);
+  }
+
+  private async checkPartNow(bucket: string, key: string, uploadId: string, partNumber: number): Promise<void> {
     if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PART_NUMBER) {
       throw new StorageError("INVALID_ARGUMENT", `part number must be an integer from 1 to ${MAX_PART_NUMBER}`);
     }
@@ -580,9 +625,23 @@ export class EmbeddedStore implements StorageClient {
       this.requireBucket(bucket);
       this.requireUpload(uploadId, bucket, key);
     });
+  }
 
-    const received = await this.files.receive(body, this.inlineLimit);
+  /** Commits an UploadPart whose body a worker received into `tmpDir` (see putReceived). */
+  async partReceived(target: PartTarget, received: ReceivedBody, tmpDir: string): Promise<PartInfo> {
+    const call = this.enterWith(received, tmpDir);
+    const { partNumber } = target;
+    if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PART_NUMBER) {
+      await this.dropReceived(received, tmpDir);
+      throw new StorageError("INVALID_ARGUMENT", `part number must be an integer from 1 to ${MAX_PART_NUMBER}`);
+    }
+    return this.commitPart(call, target, received, tmpDir);
+  }
+
+  private async commitPart(call: number, target: PartTarget, received: ReceivedBody, tmpDir: string): Promise<PartInfo> {
+    const { bucket, key, uploadId, partNumber } = target;
     const { size, md5, checksum } = received.digests;
+    const dir = await this.place(received, tmpDir);
     return this.commit(call, () => {
       this.requireBucket(bucket);
       this.requireUpload(uploadId, bucket, key); // aborted or completed while the body streamed?
@@ -600,7 +659,7 @@ export class EmbeddedStore implements StorageClient {
         ...(checksum !== undefined && { checksum }),
       };
       return { result: info, discard };
-    }, received);
+    }, received, dir);
   }
 
   /**
@@ -920,15 +979,45 @@ export class EmbeddedStore implements StorageClient {
    * commit. After a failure at COMMIT the outcome is not known here, and the file is left for the
    * orphan scan at the next start, which decides by the rows actually on disk.
    */
-  private async commit<T>(call: number, apply: () => Committed<T>, received?: ReceivedBody): Promise<T> {
-    const file = received !== undefined && !received.inline ? received : undefined;
+  private async commit<T>(call: number, apply: () => Committed<T>, received?: ReceivedBody, dir?: string): Promise<T> {
+    const file = received !== undefined && !received.inline && dir !== undefined ? received : undefined;
     const committed = await this.groupCommit.submit({
       apply,
       alone: () => this.calls === call,
-      ...(file !== undefined && { dirs: [file.dir], notCommitted: () => this.removeFile(file.id) }),
+      ...(file !== undefined && { dirs: [dir!], notCommitted: () => this.removeFile(file.id) }),
     });
     this.pins.discard(committed.discard);
     return committed.result;
+  }
+
+  /**
+   * Moves a received file from `tmpDir` into objects/ (files.ts steps 4-5) and returns its
+   * directory, for the group commit to fsync; undefined for an inline body. On failure the temp
+   * file is removed.
+   */
+  private async place(received: ReceivedBody, tmpDir: string): Promise<string | undefined> {
+    if (received.inline) return undefined;
+    try {
+      return await this.files.place(received.id, tmpDir);
+    } catch (err) {
+      await this.dropReceived(received, tmpDir);
+      throw err;
+    }
+  }
+
+  /** Removes the temp file of a received body that will not be committed (best effort). */
+  private async dropReceived(received: ReceivedBody, tmpDir: string): Promise<void> {
+    if (!received.inline) await this.files.discardTemp(received.id, tmpDir);
+  }
+
+  /** enter() for a call that brings a received body: a refused call removes its temp file. */
+  private enterWith(received: ReceivedBody, tmpDir: string): number {
+    try {
+      return this.enter();
+    } catch (err) {
+      void this.dropReceived(received, tmpDir);
+      throw err;
+    }
   }
 
   /** Inserts the segments row (and the inline bytes) for a received body; returns the segment id. */
@@ -1029,28 +1118,6 @@ function newUploadId(initiated: number): string {
 
 function validateMax(value: number, name: string): void {
   if (!Number.isInteger(value) || value < 0) throw new StorageError("INVALID_ARGUMENT", `${name} must be a non-negative integer`);
-}
-
-function isRangeWithin(range: ByteRange, size: number): boolean {
-  return (
-    Number.isInteger(range.start) && Number.isInteger(range.end) && range.start >= 0 && range.start <= range.end && range.end < size
-  );
-}
-
-/**
- * The byte range of part `partNumber` (1-based position in the completed part list). An object made
- * by a single PUT has exactly one part, the whole object, as in S3 (GET ?partNumber=1 works on it).
- */
-function partOf(row: ObjectRow, segments: readonly SegmentRefRow[], partNumber: number): ObjectPartInfo {
-  if (!Number.isInteger(partNumber) || partNumber < 1) {
-    throw new StorageError("INVALID_ARGUMENT", "a part number is a positive integer");
-  }
-  const partsCount = row.parts_count ?? 1;
-  if (partNumber > partsCount) throw new StorageError("INVALID_PART_NUMBER");
-  if (row.parts_count === null) return { partsCount, range: { start: 0, end: row.size - 1 } };
-  let start = 0;
-  for (let i = 0; i < partNumber - 1; i++) start += segments[i].size;
-  return { partsCount, range: { start, end: start + segments[partNumber - 1].size - 1 } };
 }
 
 /** true when an If-Match / If-None-Match header value (a list of ETags or "*") matches `etag` */

@@ -1,0 +1,157 @@
+/**
+ * The embedded store as a worker process sees it: a StorageClient whose metadata calls go to the
+ * primary process (store-owner.ts) and whose bytes stay here. A PUT or UploadPart is checked by the
+ * primary first (bucket, upload, precondition), then its body is received here, into this worker's
+ * own tmp/ directory, fdatasynced (files.ts), and the primary places and commits it; the answer
+ * comes back only once the commit is durable. A GET is resolved and pinned by the primary, then the
+ * segment files are streamed from here, and the pins go back when the stream closes.
+ */
+import { DataFiles, type ReceivedBody } from "../storage/embedded/files.js";
+import type { WorkerFiles } from "../storage/embedded/index.js";
+import { readResult, type ResolvedObject } from "../storage/embedded/read-plan.js";
+import type {
+  BucketInfo,
+  CompleteMultipartParams,
+  DeleteObjectResult,
+  GetObjectParams,
+  GetObjectResult,
+  IncomingBody,
+  ListObjectsParams,
+  ListObjectsResult,
+  ListPartsParams,
+  ListPartsResult,
+  ListUploadsParams,
+  ListUploadsResult,
+  MultipartUploadParams,
+  ObjectInfo,
+  ObjectPartInfo,
+  PartInfo,
+  PutObjectParams,
+  StorageClient,
+  UploadInfo,
+} from "../storage/types.js";
+import type { RpcPeer } from "./rpc.js";
+
+export class RemoteEmbeddedStore implements StorageClient {
+  readonly name = "embedded";
+
+  private constructor(
+    private readonly rpc: RpcPeer,
+    private readonly files: DataFiles,
+    private readonly inlineLimit: number,
+  ) {}
+
+  /** Asks the primary for this worker's receiving directory and the store's settings. */
+  static async attach(rpc: RpcPeer): Promise<RemoteEmbeddedStore> {
+    const w = await rpc.call<WorkerFiles>("attach");
+    return new RemoteEmbeddedStore(rpc, new DataFiles(w.dataDir, { chmodFiles: w.chmodFiles, tmpDir: w.tmpDir }), w.inlineLimit);
+  }
+
+  listBuckets(): Promise<BucketInfo[]> {
+    return this.rpc.call("listBuckets");
+  }
+  createBucket(name: string, owner: string): Promise<void> {
+    return this.rpc.call("createBucket", name, owner);
+  }
+  getBucket(name: string): Promise<BucketInfo> {
+    return this.rpc.call("getBucket", name);
+  }
+  deleteBucket(name: string): Promise<void> {
+    return this.rpc.call("deleteBucket", name);
+  }
+
+  async putObject(params: PutObjectParams, body: IncomingBody): Promise<ObjectInfo> {
+    await this.rpc.call("checkPut", params);
+    const received = await this.files.receive(body, this.inlineLimit);
+    return this.commitReceived(this.rpc.call<ObjectInfo>("putReceived", params, received), received);
+  }
+
+  /**
+   * The primary commits the received file or removes it; but when the call fails without reaching
+   * it (the primary is gone), the file would stay. Removing it after any failure is safe: a file the
+   * primary placed is no longer there, and ids are never reused.
+   */
+  private async commitReceived<T>(commit: Promise<T>, received: ReceivedBody): Promise<T> {
+    try {
+      return await commit;
+    } catch (err) {
+      if (!received.inline) await this.files.discardTemp(received.id, this.files.tmpDir);
+      throw err;
+    }
+  }
+
+  headObject(bucket: string, key: string, partNumber?: number): Promise<{ info: ObjectInfo; part?: ObjectPartInfo }> {
+    return this.rpc.call("headObject", bucket, key, partNumber);
+  }
+
+  async getObject(params: GetObjectParams): Promise<GetObjectResult> {
+    const resolved = await this.rpc.call<ResolvedObject>("resolveRead", params.bucket, params.key);
+    return readResult(
+      resolved,
+      params,
+      (id, start, end) => this.files.openRange(id, start, end),
+      (ids) => {
+        if (ids.length > 0) this.rpc.note("unpin", ids);
+      },
+    );
+  }
+
+  deleteObject(bucket: string, key: string): Promise<void> {
+    return this.rpc.call("deleteObject", bucket, key);
+  }
+  deleteObjects(bucket: string, keys: string[]): Promise<DeleteObjectResult[]> {
+    return this.rpc.call("deleteObjects", bucket, keys);
+  }
+  listObjects(params: ListObjectsParams): Promise<ListObjectsResult> {
+    return this.rpc.call("listObjects", params);
+  }
+
+  getObjectTags(bucket: string, key: string): Promise<Record<string, string>> {
+    return this.rpc.call("getObjectTags", bucket, key);
+  }
+  putObjectTags(bucket: string, key: string, tags: Record<string, string>): Promise<void> {
+    return this.rpc.call("putObjectTags", bucket, key, tags);
+  }
+  deleteObjectTags(bucket: string, key: string): Promise<void> {
+    return this.rpc.call("deleteObjectTags", bucket, key);
+  }
+  getBucketTags(bucket: string): Promise<Record<string, string> | undefined> {
+    return this.rpc.call("getBucketTags", bucket);
+  }
+  putBucketTags(bucket: string, tags: Record<string, string>): Promise<void> {
+    return this.rpc.call("putBucketTags", bucket, tags);
+  }
+  deleteBucketTags(bucket: string): Promise<void> {
+    return this.rpc.call("deleteBucketTags", bucket);
+  }
+
+  createMultipartUpload(params: MultipartUploadParams): Promise<UploadInfo> {
+    return this.rpc.call("createMultipartUpload", params);
+  }
+
+  async uploadPart(bucket: string, key: string, uploadId: string, partNumber: number, body: IncomingBody): Promise<PartInfo> {
+    await this.rpc.call("checkPart", bucket, key, uploadId, partNumber);
+    const received = await this.files.receive(body, this.inlineLimit);
+    return this.commitReceived(this.rpc.call<PartInfo>("partReceived", { bucket, key, uploadId, partNumber }, received), received);
+  }
+
+  completeMultipartUpload(params: CompleteMultipartParams): Promise<ObjectInfo> {
+    return this.rpc.call("completeMultipartUpload", params);
+  }
+  abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void> {
+    return this.rpc.call("abortMultipartUpload", bucket, key, uploadId);
+  }
+  listParts(params: ListPartsParams): Promise<ListPartsResult> {
+    return this.rpc.call("listParts", params);
+  }
+  listMultipartUploads(params: ListUploadsParams): Promise<ListUploadsResult> {
+    return this.rpc.call("listMultipartUploads", params);
+  }
+
+  checkReady(timeoutMs: number): Promise<void> {
+    return this.rpc.call("checkReady", timeoutMs);
+  }
+
+  /** The store itself belongs to the primary, which closes it after the last worker is gone. */
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,168 @@
+/**
+ * Calls between the gateway's primary process and its workers, over the IPC channel that Node's
+ * cluster module opens for each worker (with `serialization: "advanced"`: V8's structured clone, so
+ * Buffers, Dates and nested objects cross as they are).
+ *
+ * A call is `{ s3gw: "call", id, method, args }`, answered by `{ s3gw: "reply", id, value }` or
+ * `{ s3gw: "reply", id, error }`; a note (`{ s3gw: "note", method, args }`) is not answered. Other
+ * messages on the channel (the cluster module's own) are left alone.
+ *
+ * Errors cross as data: a StorageError keeps its kind, messages and part (the S3 error it maps to
+ * is decided in the worker, runtime/storage/errors.ts); any other error becomes a plain Error with
+ * its message (an internal error for the client, logged where it happened).
+ *
+ * When the channel closes, every call still waiting is rejected (a worker then exits: its store is
+ * gone; the primary forgets a worker's calls when it exits).
+ */
+import { StorageError, type StorageErrorKind } from "../storage/types.js";
+
+/** The two ends: `process` in a worker, a cluster Worker in the primary. */
+export interface Endpoint {
+  send(message: unknown): boolean;
+  on(event: "message", listener: (message: unknown) => void): unknown;
+  on(event: "disconnect", listener: () => void): unknown;
+}
+
+type Handler = (...args: any[]) => unknown;
+
+interface CallMessage {
+  s3gw: "call";
+  id: number;
+  method: string;
+  args: unknown[];
+}
+
+interface NoteMessage {
+  s3gw: "note";
+  method: string;
+  args: unknown[];
+}
+
+interface ReplyMessage {
+  s3gw: "reply";
+  id: number;
+  value?: unknown;
+  error?: EncodedError;
+}
+
+interface EncodedError {
+  message: string;
+  kind?: StorageErrorKind;
+  clientMessage?: string;
+  part?: { partNumber: number; etag: string };
+}
+
+function encodeError(err: unknown): EncodedError {
+  if (err instanceof StorageError) {
+    return {
+      message: err.message,
+      kind: err.kind,
+      ...(err.clientMessage !== undefined && { clientMessage: err.clientMessage }),
+      ...(err.part !== undefined && { part: err.part }),
+    };
+  }
+  return { message: err instanceof Error ? err.message : String(err) };
+}
+
+function decodeError(e: EncodedError): Error {
+  if (e.kind !== undefined) return new StorageError(e.kind, e.message, e.clientMessage, e.part);
+  return new Error(e.message);
+}
+
+function isMessage(m: unknown): m is CallMessage | NoteMessage | ReplyMessage {
+  return typeof m === "object" && m !== null && typeof (m as { s3gw?: unknown }).s3gw === "string";
+}
+
+export class RpcPeer {
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
+  private closedError: Error | undefined;
+
+  /**
+   * `handlers`: what the other end may call or note here. A call of an unknown method is answered
+   * with an error; a handler's exception or rejection becomes the caller's rejection.
+   */
+  constructor(
+    private readonly endpoint: Endpoint,
+    private readonly handlers: Record<string, Handler>,
+    /** what a call waiting when the channel closes fails with */
+    gone: string,
+  ) {
+    endpoint.on("message", (m) => {
+      if (isMessage(m)) this.receive(m);
+    });
+    // UNAVAILABLE: a client whose request waited for the other end gets 503, which it may retry
+    endpoint.on("disconnect", () => this.close(new StorageError("UNAVAILABLE", gone)));
+  }
+
+  /** Calls `method` on the other end; rejects with its error, or when the channel closes. */
+  call<T>(method: string, ...args: unknown[]): Promise<T> {
+    if (this.closedError !== undefined) return Promise.reject(this.closedError);
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.post({ s3gw: "call", id, method, args } satisfies CallMessage);
+    });
+  }
+
+  /** Sends a one-way note; dropped once the channel is closed. */
+  note(method: string, ...args: unknown[]): void {
+    if (this.closedError !== undefined) return;
+    this.post({ s3gw: "note", method, args } satisfies NoteMessage);
+  }
+
+  /** Rejects every waiting call with `err` and refuses new ones. */
+  close(err: Error): void {
+    this.closedError ??= err;
+    for (const w of this.waiting.values()) w.reject(this.closedError);
+    this.waiting.clear();
+  }
+
+  private post(message: CallMessage | NoteMessage | ReplyMessage): void {
+    try {
+      this.endpoint.send(message);
+    } catch (err) {
+      // the channel closed under us (ERR_IPC_CHANNEL_CLOSED): 'disconnect' follows
+      this.close(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  private receive(m: CallMessage | NoteMessage | ReplyMessage): void {
+    if (m.s3gw === "reply") {
+      const w = this.waiting.get(m.id);
+      if (w === undefined) return;
+      this.waiting.delete(m.id);
+      if (m.error !== undefined) w.reject(decodeError(m.error));
+      else w.resolve(m.value);
+      return;
+    }
+    const handler = Object.hasOwn(this.handlers, m.method) ? this.handlers[m.method] : undefined;
+    if (m.s3gw === "note") {
+      if (handler !== undefined) {
+        try {
+          const r = handler(...m.args);
+          if (r instanceof Promise) r.catch(() => undefined);
+        } catch {
+          // a note has no one to answer; its handler logs what matters
+        }
+      }
+      return;
+    }
+    const { id } = m;
+    if (handler === undefined) {
+      this.post({ s3gw: "reply", id, error: { message: `no such call: ${m.method}` } });
+      return;
+    }
+    let result: unknown;
+    try {
+      result = handler(...m.args);
+    } catch (err) {
+      this.post({ s3gw: "reply", id, error: encodeError(err) });
+      return;
+    }
+    Promise.resolve(result).then(
+      (value) => this.post({ s3gw: "reply", id, value }),
+      (err: unknown) => this.post({ s3gw: "reply", id, error: encodeError(err) }),
+    );
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * The embedded store as the primary process serves it to one worker (the other end is
+ * remote-store.ts). The primary owns the database: every metadata read and every commit runs here,
+ * one process, one connection, one group commit for all workers, exactly as with a single process
+ * (store.ts, group-commit.ts, wal-sync.ts keep all their guarantees). A worker does the body and
+ * file work: it receives a body into its own tmp/ directory (hashing and verifying it as it
+ * arrives), and streams segment files to its clients.
+ *
+ * What the primary keeps per worker, so that a worker that dies (kill -9 included) leaks nothing:
+ * - the pins its reads hold (read-plan.ts): given back when the worker exits;
+ * - its receiving directory tmp/w<id>: removed when it exits. A body it had received but not
+ *   committed is in there; one whose commit call had arrived is committed or removed by that call,
+ *   whatever happens to the worker. So an acknowledged write is never lost, and an unacknowledged
+ *   one leaves no file.
+ */
+import type { EmbeddedStore, PartTarget, WorkerFiles } from "../storage/embedded/index.js";
+import type { ReceivedBody } from "../storage/embedded/files.js";
+import type {
+  CompleteMultipartParams,
+  ListObjectsParams,
+  ListPartsParams,
+  ListUploadsParams,
+  MultipartUploadParams,
+  PutObjectParams,
+} from "../storage/types.js";
+
+export interface WorkerStoreSession {
+  /** the calls the worker may make */
+  handlers: Record<string, (...args: any[]) => unknown>;
+  /** the worker is gone: give back its pins, remove its receiving directory */
+  release(): Promise<void>;
+}
+
+export function storeSession(store: EmbeddedStore, workerName: string, log: (err: unknown) => void): WorkerStoreSession {
+  let files: WorkerFiles | undefined;
+  let gone = false;
+  /** pins held by this worker's reads, by segment id (a segment may be pinned by several reads) */
+  const pins = new Map<string, number>();
+
+  const give = (ids: readonly string[]) => {
+    const known = ids.filter((id) => {
+      const n = pins.get(id);
+      if (n === undefined) return false; // not ours to give back (never taken, or already given)
+      if (n > 1) pins.set(id, n - 1);
+      else pins.delete(id);
+      return true;
+    });
+    store.unpin(known);
+  };
+
+  const requireFiles = (): WorkerFiles => {
+    if (files === undefined) throw new Error("the worker has not attached");
+    return files;
+  };
+
+  const handlers: WorkerStoreSession["handlers"] = {
+    attach: async () => {
+      files ??= await store.attachWorker(workerName);
+      return files;
+    },
+    resolveRead: async (bucket: string, key: string) => {
+      const resolved = await store.resolveRead(bucket, key);
+      if (gone) {
+        store.unpin(resolved.pinned);
+        throw new Error("the worker is gone");
+      }
+      for (const id of resolved.pinned) pins.set(id, (pins.get(id) ?? 0) + 1);
+      return resolved;
+    },
+    unpin: (ids: string[]) => give(ids),
+    checkPut: (params: PutObjectParams) => store.checkPut(params),
+    putReceived: (params: PutObjectParams, received: ReceivedBody) => store.putReceived(params, received, requireFiles().tmpDir),
+    checkPart: (bucket: string, key: string, uploadId: string, partNumber: number) =>
+      store.checkPart(bucket, key, uploadId, partNumber),
+    partReceived: (target: PartTarget, received: ReceivedBody) => store.partReceived(target, received, requireFiles().tmpDir),
+    listBuckets: () => store.listBuckets(),
+    createBucket: (name: string, owner: string) => store.createBucket(name, owner),
+    getBucket: (name: string) => store.getBucket(name),
+    deleteBucket: (name: string) => store.deleteBucket(name),
+    headObject: (bucket: string, key: string, partNumber?: number) => store.headObject(bucket, key, partNumber),
+    deleteObject: (bucket: string, key: string) => store.deleteObject(bucket, key),
+    deleteObjects: (bucket: string, keys: string[]) => store.deleteObjects(bucket, keys),
+    listObjects: (params: ListObjectsParams) => store.listObjects(params),
+    getObjectTags: (bucket: string, key: string) => store.getObjectTags(bucket, key),
+    putObjectTags: (bucket: string, key: string, tags: Record<string, string>) => store.putObjectTags(bucket, key, tags),
+    deleteObjectTags: (bucket: string, key: string) => store.deleteObjectTags(bucket, key),
+    getBucketTags: (bucket: string) => store.getBucketTags(bucket),
+    putBucketTags: (bucket: string, tags: Record<string, string>) => store.putBucketTags(bucket, tags),
+    deleteBucketTags: (bucket: string) => store.deleteBucketTags(bucket),
+    createMultipartUpload: (params: MultipartUploadParams) => store.createMultipartUpload(params),
+    completeMultipartUpload: (params: CompleteMultipartParams) => store.completeMultipartUpload(params),
+    abortMultipartUpload: (bucket: string, key: string, uploadId: string) => store.abortMultipartUpload(bucket, key, uploadId),
+    listParts: (params: ListPartsParams) => store.listParts(params),
+    listMultipartUploads: (params: ListUploadsParams) => store.listMultipartUploads(params),
+    checkReady: (timeoutMs: number) => store.checkReady(timeoutMs),
+  };
+
+  return {
+    handlers,
+    async release() {
+      gone = true;
+      const held: string[] = [];
+      for (const [id, n] of pins) for (let i = 0; i < n; i++) held.push(id);
+      pins.clear();
+      store.unpin(held);
+      if (files !== undefined) await store.detachWorker(files).catch(log);
+    },
+  };
+}

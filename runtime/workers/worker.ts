@@ -1,0 +1,77 @@
+/**
+ * A worker process: serves the S3 and admin ports (shared by every worker through Node's cluster
+ * module) with the embedded store reached through the primary (remote-store.ts), or with an Ozone
+ * client of its own (Ozone keeps no state in the gateway).
+ *
+ * The primary asks it for its metrics (`metricsJson`), tells it to stop (`shutdown`, the same
+ * graceful shutdown as a single process on SIGTERM) and to reload its TLS files (`reload`). If the
+ * primary goes away (killed), the store is gone with it: calls waiting for it fail with 503, the
+ * servers stop, and the worker exits.
+ */
+import type { SecureContextOptions } from "node:tls";
+import type { Logger } from "pino";
+import type { Config } from "../config.js";
+import { serve, type Serving } from "../serve.js";
+import { openOzoneStore } from "../storage/ozone/index.js";
+import type { StorageClient } from "../storage/types.js";
+import { RemoteEmbeddedStore } from "./remote-store.js";
+import { RpcPeer } from "./rpc.js";
+
+/**
+ * Set by the primary on workers it starts after the first ones listen: "<s3 port>,<admin port>",
+ * the ports they got. Internal to the gateway, not a setting.
+ */
+export const WORKER_PORTS_ENV = "S3G_INTERNAL_WORKER_PORTS";
+
+/** `config` with the ports the primary passed down, if it did. */
+function withBoundPorts(config: Readonly<Config>): Readonly<Config> {
+  const m = /^(\d+),(\d+)$/.exec(process.env[WORKER_PORTS_ENV] ?? "");
+  if (m === null) return config;
+  return Object.freeze({ ...config, s3: { ...config.s3, port: Number(m[1]) }, admin: { ...config.admin, port: Number(m[2]) } });
+}
+
+/** How long a worker whose primary is gone lets the answers in flight finish. */
+const ORPHAN_GRACE_MS = 2_000;
+
+/** `config` with its credentials resolved (configured, or the pair the primary generated or read). */
+export async function runWorker(
+  config: Readonly<Config>,
+  opts: { logger: Logger; tls?: SecureContextOptions },
+): Promise<void> {
+  const logger = opts.logger.child({ worker: process.pid });
+  let serving: Serving | undefined;
+  let stopRequested: string | undefined;
+  const stop = (reason: string) => {
+    if (serving !== undefined) serving.stop(reason);
+    else stopRequested ??= reason;
+  };
+  const rpc = new RpcPeer(
+    process as unknown as ConstructorParameters<typeof RpcPeer>[0],
+    {
+      metricsJson: () => serving?.app.metrics.registry.getMetricsAsJSON() ?? [],
+      shutdown: () => stop("primary"),
+      reload: () => serving?.app.reload(),
+    },
+    "the gateway's primary process is gone",
+  );
+  process.on("disconnect", () => {
+    logger.error({}, "the primary process is gone: stopping");
+    setTimeout(() => process.exit(1), ORPHAN_GRACE_MS).unref();
+    stop("primary gone");
+  });
+
+  let storage: StorageClient;
+  if (config.backend === "ozone") {
+    storage = await openOzoneStore({ ...config.ozone, serviceAccessKeyId: config.credentials[0].accessKeyId, logger });
+  } else {
+    storage = await RemoteEmbeddedStore.attach(rpc);
+  }
+  serving = await serve(withBoundPorts(config), {
+    storage,
+    logger,
+    ...(opts.tls !== undefined && { tls: opts.tls }),
+    metricsText: () => rpc.call("metrics"),
+  });
+  rpc.note("listening", { s3Port: serving.s3Port, adminPort: serving.adminPort });
+  if (stopRequested !== undefined) serving.stop(stopRequested);
+}

@@ -1,0 +1,157 @@
+/**
+ * The gateway with several worker processes (runtime/workers/), through the AWS SDK and the admin
+ * port: requests are served by every worker, /metrics sums them, a worker killed with a read and
+ * an upload in flight is replaced and leaves nothing behind (no pin keeping a dropped file, no temp
+ * file), and SIGTERM stops everything.
+ */
+import http from "node:http";
+import path from "node:path";
+import { PassThrough } from "node:stream";
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { afterAll, describe, expect, it } from "vitest";
+import { filesUnder, startGateway, type RunningGateway } from "../support/server.js";
+import { bytes, md5Hex } from "../integration/helpers.js";
+
+const running: RunningGateway[] = [];
+afterAll(async () => {
+  for (const gw of running) await gw.kill();
+  for (const gw of running) await gw.stop();
+});
+
+async function start(workers: number): Promise<RunningGateway> {
+  const gw = await startGateway({ workers });
+  running.push(gw);
+  return gw;
+}
+
+/** A client that opens a new connection per request: cluster hands connections to workers in turn. */
+function connectionPerRequest(gw: RunningGateway): S3Client {
+  return new S3Client({
+    endpoint: gw.endpoint,
+    region: "us-east-1",
+    forcePathStyle: true,
+    credentials: { accessKeyId: gw.accessKeyId, secretAccessKey: gw.secretAccessKey },
+    maxAttempts: 1,
+    requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: false }) }),
+  });
+}
+
+async function metrics(gw: RunningGateway): Promise<string> {
+  const res = await fetch(`${gw.adminEndpoint}/metrics`);
+  expect(res.status).toBe(200);
+  return res.text();
+}
+
+/** The sum of a metric's samples whose labels contain `labels` (a substring such as `operation="PutObject"`). */
+function sample(text: string, name: string, labels = ""): number {
+  let sum = 0;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(name)) continue;
+    const m = /^([a-z0-9_:]+)(\{[^}]*\})? (\S+)$/.exec(line);
+    if (m && m[1] === name && (m[2] ?? "").includes(labels)) sum += Number(m[3]);
+  }
+  return sum;
+}
+
+async function until(what: string, check: () => Promise<boolean>, gw?: RunningGateway, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}${gw ? `\n${gw.output()}` : ""}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("several workers", () => {
+  it("serve on one port, each request once, and /metrics adds up every worker's counts", async () => {
+    const gw = await start(2);
+    expect(await gw.workerPids()).toHaveLength(2);
+    const client = connectionPerRequest(gw);
+    await client.send(new CreateBucketCommand({ Bucket: "workers-metrics" }));
+    const n = 20;
+    for (let i = 0; i < n; i++) {
+      await client.send(new PutObjectCommand({ Bucket: "workers-metrics", Key: `k${i}`, Body: bytes(100 + i, i) }));
+    }
+    for (let i = 0; i < n; i++) {
+      const got = await client.send(new GetObjectCommand({ Bucket: "workers-metrics", Key: `k${i}` }));
+      expect(md5Hex(await got.Body!.transformToByteArray())).toBe(md5Hex(bytes(100 + i, i)));
+    }
+    const text = await metrics(gw);
+    // with connections handed out in turn, each worker served half: only the sum over workers is n
+    expect(sample(text, "s3gw_requests_total", 'operation="PutObject"')).toBe(n);
+    expect(sample(text, "s3gw_requests_total", 'operation="GetObject"')).toBe(n);
+    expect(sample(text, "s3gw_workers")).toBe(2);
+    client.destroy();
+  });
+
+  it("replace a killed worker; its read's pins and its unfinished upload's temp file are released", async () => {
+    const gw = await start(2);
+    const client = gw.client();
+    const bucket = "workers-kill";
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+    const old = bytes(6 << 20, 7);
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: "big", Body: old }));
+    const objectsDir = path.join(gw.dataDir, "objects");
+    expect(await filesUnder(objectsDir)).toHaveLength(1);
+
+    // A read that stops after its first bytes: its worker holds a pin on the file.
+    const readClient = connectionPerRequest(gw);
+    const reading = await readClient.send(new GetObjectCommand({ Bucket: bucket, Key: "big" }));
+    const stream = reading.Body as NodeJS.ReadableStream;
+    stream.on("error", () => {}); // cut off when its worker is killed: expected
+    await new Promise<void>((resolve) => stream.once("readable", () => resolve()));
+    stream.pause();
+
+    // An upload that stops half-way: its worker holds a temp file under tmp/w<n>/.
+    const body = new PassThrough();
+    const uploadClient = connectionPerRequest(gw);
+    const upload = uploadClient
+      .send(new PutObjectCommand({ Bucket: bucket, Key: "unfinished", Body: body, ContentLength: 4 << 20 }))
+      .then(
+        () => "acknowledged",
+        () => "failed",
+      );
+    body.write(bytes(1 << 20, 3));
+    const tmpDir = path.join(gw.dataDir, "tmp");
+    await until("the upload has a temp file", async () => (await filesUnder(tmpDir)).length > 0);
+    const workersBefore = await gw.workerPids();
+
+    for (const pid of workersBefore) process.kill(pid, "SIGKILL");
+    expect(await upload).toBe("failed");
+    await until("both workers are replaced", async () => {
+      const pids = await gw.workerPids();
+      if (pids.length !== 2 || pids.some((p) => workersBefore.includes(p))) return false;
+      const text = await metrics(gw).catch(() => "");
+      return sample(text, "s3gw_workers") === 2 && sample(text, "s3gw_worker_restarts_total") === 2;
+    }, gw);
+    body.destroy();
+    readClient.destroy();
+    uploadClient.destroy();
+
+    // The dead worker's temp directory is gone with its file; the new workers' ones are empty.
+    await until("the temp files are removed", async () => (await filesUnder(tmpDir)).length === 0);
+    // Nothing of the unfinished upload was committed.
+    await expect(client.send(new GetObjectCommand({ Bucket: bucket, Key: "unfinished" }))).rejects.toMatchObject({ name: "NoSuchKey" });
+    // The dead reader's pin is gone: overwriting the object removes the old file at once.
+    const fresh = bytes(5 << 20, 9);
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: "big", Body: fresh }));
+    await until("the overwritten file is removed", async () => (await filesUnder(objectsDir)).length === 1);
+    const got = await client.send(new GetObjectCommand({ Bucket: bucket, Key: "big" }));
+    expect(md5Hex(await got.Body!.transformToByteArray())).toBe(md5Hex(fresh));
+  });
+
+  it("stop together on SIGTERM (exit 0), and one worker means one process", async () => {
+    const gw = await start(2);
+    const pids = await gw.workerPids();
+    expect(pids).toHaveLength(2);
+    gw.process.kill("SIGTERM");
+    const code = await new Promise<number | null>((resolve) => gw.process.once("exit", (c) => resolve(c)));
+    expect(code).toBe(0);
+    for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
+
+    const single = await start(1);
+    expect(await single.workerPids()).toEqual([]);
+    expect(single.output()).not.toContain("processes:");
+    await single.stop();
+  });
+});
