@@ -6,7 +6,7 @@
  *           -> response (typed output through the generated bindings) | error renderer
  *           -> metrics + audit log
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomFillSync } from "node:crypto";
 import http from "node:http";
 import type https from "node:https";
 import type { SecureContextOptions } from "node:tls";
@@ -66,8 +66,22 @@ export interface App {
 
 const ops = operations as unknown as Record<string, IrOperation>;
 
-function newRequestId(): string {
-  return randomBytes(8).toString("hex").toUpperCase();
+/**
+ * Request ids: 64 random bits as 16 hex digits, cut from a pool refilled every 512 ids (a
+ * crypto.randomBytes call per request was 2-3% of a 4 KiB GET's CPU time).
+ */
+function requestIds(): () => string {
+  const pool = Buffer.alloc(8 * 512);
+  let offset = pool.length;
+  return () => {
+    if (offset === pool.length) {
+      randomFillSync(pool);
+      offset = 0;
+    }
+    const id = pool.toString("hex", offset, offset + 8).toUpperCase();
+    offset += 8;
+    return id;
+  };
 }
 
 /** The headers an error answer keeps of those set before it (the request ids, a connection close). */
@@ -85,6 +99,7 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
   const handlers = createHandlers() as unknown as Record<string, (input: unknown, ctx: HandlerContext) => Promise<Record<string, unknown>>>;
   compileBindings(Object.values(ops).filter((o) => o.implemented));
   const hostId = randomBytes(24).toString("base64");
+  const newRequestId = requestIds();
   // Operations whose x-amz-checksum-* headers are members of their own (the checksum of the object
   // they make) while their body is an XML document: CompleteMultipartUpload.
   const objectChecksumOps = new Set(

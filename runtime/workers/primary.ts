@@ -87,7 +87,10 @@ export async function runPrimary(config: Readonly<Config>, opts: PrimaryOptions)
     );
     const all = [await own.getMetricsAsJSON(), ...answers.filter((a): a is MetricsJson => a !== undefined)];
     const registry = AggregatorRegistry.aggregate(all as Parameters<typeof AggregatorRegistry.aggregate>[0]);
-    return { contentType: registry.contentType, text: await registry.metrics() };
+    // The aggregation leaves out the start time (one per process, no sum makes sense); the
+    // primary's is the gateway's, which is what a "restarted?" panel or an absence alert wants.
+    const startTime = await own.getSingleMetricAsString("s3gw_process_start_time_seconds");
+    return { contentType: registry.contentType, text: `${await registry.metrics()}${startTime}\n` };
   };
 
   /** the ports the first workers got (a configured port 0 is a random one) */

@@ -7,7 +7,8 @@
  *     or mixed one, and no older version than the last acknowledged one;
  *   - ListObjectsV2 lists exactly those objects, with their sizes and ETags;
  *   - the store's tmp/ (runtime/storage/embedded/files.ts) is empty again.
- * The cycle runs several rounds on one data directory. Nothing here measures time.
+ * The cycle runs several rounds on one data directory, with one gateway process and with a primary
+ * and two workers. Nothing here measures time.
  *
  * Every key belongs to one worker, which writes it sequentially, so after a kill a key can hold only
  * its last acknowledged body or the one body its worker had in flight.
@@ -75,7 +76,9 @@ afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-describe("gateway crash (SIGKILL) with writes in flight", () => {
+// One process, and a primary with two workers (runtime/workers/): the kill takes every process at
+// once; acknowledged writes were committed by the primary before their answers left a worker.
+describe.each([1, 2])("gateway crash (SIGKILL) with writes in flight, %i worker(s)", (workers) => {
   it("keeps every acknowledged object, exposes only complete ones, and cleans tmp/ at restart", async () => {
     const parent = await mkdtemp(path.join(os.tmpdir(), "s3gw-kill9-"));
     cleanups.push(() => rm(parent, { recursive: true, force: true }));
@@ -89,7 +92,7 @@ describe("gateway crash (SIGKILL) with writes in flight", () => {
     }
     const summary: string[] = [];
 
-    let gw = await startGateway({ dataDir });
+    let gw = await startGateway({ dataDir, workers });
     cleanups.push(() => gw.stop());
     await gw.client().send(new CreateBucketCommand({ Bucket: BUCKET }));
 
@@ -99,7 +102,7 @@ describe("gateway crash (SIGKILL) with writes in flight", () => {
       client.destroy();
       const leftInTmp = (await filesUnder(path.join(dataDir, "tmp"))).length;
 
-      gw = await startGateway({ dataDir });
+      gw = await startGateway({ dataDir, workers });
       cleanups.push(() => gw.stop());
       expect(await filesUnder(path.join(dataDir, "tmp")), "tmp/ after restart").toEqual([]);
       const found = await verify(gw, keys);

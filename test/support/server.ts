@@ -45,7 +45,10 @@ export interface StartOptions {
   args?: string[];
   accessKeyId?: string;
   secretAccessKey?: string;
-  /** `--workers`; unset: the gateway's default (one per core) */
+  /**
+   * `--workers`; default 2, whatever the machine's cores (the gateway's own default): every suite
+   * then runs through a primary and two workers, as a 2-core production machine would
+   */
   workers?: number;
 }
 
@@ -89,7 +92,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     const volume = await createTestVolume(ozone.omGrpc, accessKeyId);
     backendArgs.push("--backend", "ozone", "--ozone-om-address", ozone.omGrpc, "--ozone-volume", volume);
   }
-  const workerArgs = opts.workers !== undefined ? ["--workers", String(opts.workers)] : [];
+  const workerArgs = opts.args?.includes("--workers") ? [] : ["--workers", String(opts.workers ?? 2)];
   const child = spawn(process.execPath, [MAIN, "--port", "0", "--admin-port", "0", "--data-dir", dataDir, ...backendArgs, ...workerArgs, ...(opts.args ?? [])], {
     env: {
       PATH: process.env.PATH ?? "",
