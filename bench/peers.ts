@@ -74,33 +74,36 @@ function parseOptions(argv: string[]): Options {
     const i = argv.indexOf(flag);
     if (i < 0) return undefined;
     const v = argv[i + 1];
-    if (v === undefined || v.startsWith("--")) throw new Error(`${flag} needs a value\n${HELP}`);
+    if (v === undefined || v.startsWith("--")) fail(`${flag} needs a value\n${HELP}`);
     return v;
   };
   const known = new Set(["--quick", "--duration", "--workers", "--ours-workers", "--rows", "--help"]);
   for (let i = 0; i < argv.length; i++) {
     if (!argv[i].startsWith("--")) continue;
-    if (!known.has(argv[i])) throw new Error(`unknown option ${argv[i]}\n${HELP}`);
+    if (!known.has(argv[i])) fail(`unknown option ${argv[i]}\n${HELP}`);
   }
   const quick = argv.includes("--quick");
   const durationS = Number(value("--duration") ?? (quick ? 3 : 15));
-  if (!(durationS >= 1)) throw new Error(`--duration must be a number of seconds >= 1`);
+  if (!(durationS >= 1)) fail(`--duration must be a number of seconds >= 1`);
   const count = (s: string, flag: string): number => {
     const n = Number(s);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${flag}: ${s} is not a worker count (an integer >= 1)`);
+    if (!Number.isInteger(n) || n < 1) fail(`${flag}: ${s} is not a worker count (an integer >= 1)`);
     return n;
   };
   const ow = value("--ours-workers");
   const w = value("--workers");
-  if (ow !== undefined && w !== undefined) throw new Error("--workers and --ours-workers exclude each other");
+  if (ow !== undefined && w !== undefined) fail("--workers and --ours-workers exclude each other");
   const oursWorkers = ow !== undefined ? ow.split(",").map((s) => count(s.trim(), "--ours-workers")) : [w === undefined ? undefined : count(w, "--workers")];
   const ids = value("--rows")?.split(",").map((s) => s.trim());
   const rows = ids === undefined ? [...ROWS] : ids.map((id) => ROWS.find((r) => r.id === id) ?? fail(`unknown row ${id}\n${HELP}`));
   return { durationS, quick, oursWorkers, rows };
 }
 
+/** A mistake in the options or the environment: reported without a stack trace. */
+class UsageError extends Error {}
+
 function fail(message: string): never {
-  throw new Error(message);
+  throw new UsageError(message);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -213,7 +216,15 @@ async function versionOf(binary: string, args: string[]): Promise<string> {
   const timer = setTimeout(() => c.proc.kill("SIGKILL"), 10_000);
   await c.exited;
   clearTimeout(timer);
-  return c.output().trim().split("\n")[0]?.trim() ?? "";
+  // warp and MinIO print one line, versitygw "Version  : x\nBuild    : y\nBuildTime: z"
+  return c
+    .output()
+    .trim()
+    .split("\n")
+    .slice(0, 3)
+    .map((l) => l.replace(/\s+/g, " ").trim())
+    .filter((l) => l !== "")
+    .join(", ");
 }
 
 async function startOurs(root: string, workers: number | undefined, label: string, onDeath: (why: string) => void): Promise<Server> {
@@ -383,12 +394,12 @@ async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
   const warp = executable("S3G_PEER_WARP");
   if (warp.path === undefined) {
-    throw new Error(`${warp.skip}: bench:peers needs warp (scripts/peers/build.sh builds it, with versitygw and MinIO; see its header)`);
+    fail(`${warp.skip}: bench:peers needs warp (scripts/peers/build.sh builds it, with versitygw and MinIO; see its header)`);
   }
   try {
     await readFile(GATEWAY_MAIN);
   } catch {
-    throw new Error(`${GATEWAY_MAIN} is missing: build first (npx tsc -p .)`);
+    fail(`${GATEWAY_MAIN} is missing: build first (npx tsc -p .)`);
   }
   const started = performance.now();
   const root = await mkdtemp(path.join(os.tmpdir(), "s3g-peers-"));
@@ -464,6 +475,8 @@ async function main(): Promise<void> {
     for (const s of skipped) console.log(s);
     console.log("");
     report(servers, opts.rows, cells);
+    const whole = [...cells.values()].some((m) => [...m.values()].some((c) => c.result?.source === "json-whole-run"));
+    if (whole) console.log(`\nNote: warp's average leaves out the first and last 2 s of a run; runs too short for that (--duration under ~6 s) show the whole run's average, ramp-up included.`);
     for (const d of deaths) console.log(`\nPROCESS DIED: ${d} (any output it printed is below)`);
     console.log(failures.length === 0 ? "\nNo failed runs or requests." : "\nFailures:");
     for (const f of failures) console.log(`  - ${f}`);
@@ -479,7 +492,8 @@ function printServerOutputs(servers: Server[]): void {
     const lines = s.child
       .output()
       .split("\n")
-      .filter((l) => l.trim() !== "" && !/listening on http/.test(l));
+      // not the gateway's start-up lines
+      .filter((l) => l.trim() !== "" && !/listening on http|^\s*(S3 endpoint|admin endpoint|storage|credentials):/.test(l));
     if (lines.length > 0) {
       console.log(`\n${s.label} output (${lines.length} lines${lines.length > 20 ? ", last 20 shown" : ""}):`);
       for (const l of lines.slice(-20)) console.log(`  ${l}`);
@@ -488,7 +502,7 @@ function printServerOutputs(servers: Server[]): void {
 }
 
 main().catch(async (err: unknown) => {
-  console.error(`bench:peers failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  console.error(`bench:peers failed: ${err instanceof UsageError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   process.exitCode = 1;
   await cleanUp();
 });

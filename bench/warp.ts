@@ -6,7 +6,8 @@
  * warp's result: with --json, warp prints its final aggregate (pkg/aggregate/live.go `Realtime`)
  * as one indented JSON object on stdout; its `total.throughput` has `ops`, `objects`, `bytes`,
  * `errors` and `measure_duration_millis` (pkg/aggregate/throughput.go), the averages warp's own
- * report prints are objects (or bytes) * 1000 / measure_duration_millis. Other lines may come before
+ * report prints are objects (or bytes) * 1000 / measure_duration_millis. A fatal error comes as
+ * `warp: {"error": {...}}` instead; its message is what the bench reports. Other lines may come before
  * or after the object (warnings, "Benchmark data written to ..."), so the object is found, not
  * assumed to be the whole output. Without JSON (an older warp, or --json dropped) the text report's
  * " * Average: 12.34 MiB/s, 3158.00 obj/s" line is read instead.
@@ -81,8 +82,11 @@ export interface WarpResult {
   errors: number;
   firstErrors: string[];
   durationMs: number;
-  /** "json" or "text": which form of the output was read */
-  source: "json" | "text";
+  /**
+   * which form of the output was read: "json" (warp's average, ramp-up and tail left out),
+   * "json-whole-run" (a run too short for that: the whole run's average), "text"
+   */
+  source: "json" | "json-whole-run" | "text";
 }
 
 /** The row's figure from a result. */
@@ -102,55 +106,98 @@ const num = (v: unknown): number => (typeof v === "number" && Number.isFinite(v)
 
 /** Reads warp's output (stdout); throws with the reason when neither form is found. */
 export function parseWarpOutput(out: string): WarpResult {
-  const json = findJsonAggregate(out);
-  if (json !== undefined) return json;
+  const objects = jsonObjects(out);
+  for (const v of objects) {
+    const r = fromAggregate(v);
+    if (r !== undefined) return r;
+  }
+  // With --json, warp reports a fatal error as `warp: {"error": {"message", "cause": {"message"}}, "status": "error"}`.
+  for (const v of objects) {
+    const e = (v as { error?: { message?: unknown; cause?: { message?: unknown } } }).error;
+    if (typeof e === "object" && e !== null && typeof e.message === "string") {
+      throw new Error(`warp: ${e.message}${typeof e.cause?.message === "string" ? `: ${e.cause.message}` : ""}`);
+    }
+  }
   const text = parseTextReport(out);
   if (text !== undefined) return text;
   const tail = out.trim().split("\n").slice(-5).join("\n");
   throw new Error(`no warp result (neither its --json aggregate nor a " * Average:" line) in its output${tail ? `; it ended with:\n${tail}` : " (empty)"}`);
 }
 
-/** The first `{`-at-a-line-start that parses (up to some later `}` at a line start) into an object with total.throughput. */
-function findJsonAggregate(out: string): WarpResult | undefined {
+/**
+ * The JSON objects in the output that start a line (or follow "warp: "), each ending at some later
+ * `}` that starts a line (warp indents its JSON, so only the outermost braces do).
+ */
+function jsonObjects(out: string): unknown[] {
   const starts: number[] = [];
   const ends: number[] = [];
-  const re = /^([{}])/gm;
-  for (let m = re.exec(out); m !== null; m = re.exec(out)) (m[1] === "{" ? starts : ends).push(m.index);
+  const re = /^(?:warp: )?([{}])/gm;
+  for (let m = re.exec(out); m !== null; m = re.exec(out)) (m[1] === "{" ? starts : ends).push(m.index + m[0].length - 1);
+  const found: unknown[] = [];
+  let from = 0;
   for (const s of starts) {
-    // The outermost closing brace of an indented object is the last `}` at a line start before the next object.
-    for (let i = ends.length - 1; i >= 0; i--) {
-      if (ends[i] < s) break;
-      let parsed: unknown;
+    if (s < from) continue; // inside the previous object
+    for (let i = ends.length - 1; i >= 0 && ends[i] > s; i--) {
       try {
-        parsed = JSON.parse(out.slice(s, ends[i] + 1));
+        found.push(JSON.parse(out.slice(s, ends[i] + 1)));
+        from = ends[i] + 1;
+        break;
       } catch {
-        continue;
+        // not this end: an earlier one
       }
-      const r = fromAggregate(parsed);
-      if (r !== undefined) return r;
     }
   }
-  return undefined;
+  return found;
 }
 
+interface JsonTotal {
+  throughput?: JsonThroughput;
+  first_errors?: unknown;
+  total_requests?: unknown;
+  total_objects?: unknown;
+  total_bytes?: unknown;
+  total_errors?: unknown;
+  start_time?: unknown;
+  end_time?: unknown;
+}
+
+/**
+ * warp's averages leave out the first and last 2 s of the run (live.go asThroughput: ramp-up and
+ * tail), so a run shorter than about 6 s has an empty `throughput`; the whole run's totals
+ * (total_objects etc. over start_time..end_time) are taken then, and the result says so.
+ */
 function fromAggregate(v: unknown): WarpResult | undefined {
   if (typeof v !== "object" || v === null) return undefined;
-  const total = (v as { total?: { throughput?: JsonThroughput; first_errors?: unknown; total_errors?: unknown; total_requests?: unknown } }).total;
-  const t = total?.throughput;
-  if (t === undefined || typeof t !== "object" || t === null) return undefined;
+  const total = (v as { total?: JsonTotal }).total;
+  if (typeof total !== "object" || total === null) return undefined;
+  const t: JsonThroughput = typeof total.throughput === "object" && total.throughput !== null ? total.throughput : {};
+  const firstErrors = Array.isArray(total.first_errors) ? total.first_errors.filter((e): e is string => typeof e === "string") : [];
+  const totalErrors = num(total.total_errors) || 0;
+  const requests = num(total.total_requests);
   const ms = num(t.measure_duration_millis);
-  if (!(ms > 0)) return undefined;
-  const firstErrors = Array.isArray(total!.first_errors) ? total!.first_errors.filter((e): e is string => typeof e === "string") : [];
-  const errors = Math.max(num(t.errors) || 0, num(total!.total_errors) || 0);
+  if (ms > 0) {
+    return {
+      objPerSec: (num(t.objects) * 1000) / ms,
+      mibPerSec: (num(t.bytes) * 1000) / ms / (1 << 20),
+      opsPerSec: (num(t.ops) * 1000) / ms,
+      requests: requests || num(t.ops),
+      errors: Math.max(num(t.errors) || 0, totalErrors),
+      firstErrors,
+      durationMs: ms,
+      source: "json",
+    };
+  }
+  const wholeMs = Date.parse(String(total.end_time)) - Date.parse(String(total.start_time));
+  if (!(wholeMs > 0) || !(requests > 0)) return undefined;
   return {
-    objPerSec: (num(t.objects) * 1000) / ms,
-    mibPerSec: (num(t.bytes) * 1000) / ms / (1 << 20),
-    opsPerSec: (num(t.ops) * 1000) / ms,
-    requests: num(total!.total_requests) || num(t.ops),
-    errors,
+    objPerSec: ((num(total.total_objects) || 0) * 1000) / wholeMs,
+    mibPerSec: ((num(total.total_bytes) || 0) * 1000) / wholeMs / (1 << 20),
+    opsPerSec: (requests * 1000) / wholeMs,
+    requests,
+    errors: totalErrors,
     firstErrors,
-    durationMs: ms,
-    source: "json",
+    durationMs: wholeMs,
+    source: "json-whole-run",
   };
 }
 
