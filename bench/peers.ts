@@ -210,18 +210,18 @@ function executable(envVar: string): { path?: string; skip?: string } {
 }
 
 /** `binary --version`'s first line, for the report ("" if it has none). */
-async function versionOf(binary: string, args: string[]): Promise<string> {
+async function versionOf(binary: string, args: string[], lines = 1): Promise<string> {
   const c = spawnChild(`${path.basename(binary)} --version`, binary, args, { HOME: os.tmpdir() }, () => {});
   c.stopping = true;
   const timer = setTimeout(() => c.proc.kill("SIGKILL"), 10_000);
   await c.exited;
   clearTimeout(timer);
-  // warp and MinIO print one line, versitygw "Version  : x\nBuild    : y\nBuildTime: z"
+  // versitygw prints "Version  : x\nBuild    : y\nBuildTime: z"
   return c
     .output()
     .trim()
     .split("\n")
-    .slice(0, 3)
+    .slice(0, lines)
     .map((l) => l.replace(/\s+/g, " ").trim())
     .filter((l) => l !== "")
     .join(", ");
@@ -357,7 +357,7 @@ function report(servers: Server[], rows: WarpRow[], cells: Map<WarpRow, Map<Serv
     const all = rows.map((r) => cells.get(r)?.get(s)?.rssKiB).filter((v): v is number => v !== undefined);
     return all.length > 0 ? Math.max(...all) : undefined;
   };
-  const rssLine: Record<Col, string> = { workload: "RSS, largest after a row" };
+  const rssLine: Record<Col, string> = { workload: "RSS, largest after a row (ratio above 1: ours smaller)" };
   for (const s of servers) rssLine[s.label] = mib(maxRss(s));
   const bestPeerRss = peers.map(maxRss).filter((v): v is number => v !== undefined);
   // For memory lower is better: best peer / ours, so above 1 = ours smaller, as for the other rows.
@@ -424,7 +424,7 @@ async function main(): Promise<void> {
   const vgw = executable("S3G_PEER_VERSITYGW");
   if (vgw.path !== undefined) {
     servers.push(await startVersitygw(vgw.path, root, onDeath("versitygw")));
-    versions.push(`versitygw: ${await versionOf(vgw.path, ["--version"])}`);
+    versions.push(`versitygw: ${await versionOf(vgw.path, ["--version"], 3)}`);
   } else skipped.push(`versitygw skipped: ${vgw.skip}`);
   const minio = executable("S3G_PEER_MINIO");
   if (minio.path !== undefined) {
