@@ -56,7 +56,40 @@ export function startChild(
   onDeath: (why: string) => void,
   startTimeoutMs = 20_000,
 ): Promise<{ child: Child; match: RegExpExecArray }> {
-  const proc = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawnChild(name, process.execPath, args, env, onDeath);
+  const proc = child.proc;
+  const out = () => child.output();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start in ${startTimeoutMs / 1000} s:\n${out()}`)), startTimeoutMs);
+    const check = () => {
+      const m = ready.exec(out());
+      if (m) {
+        clearTimeout(timer);
+        proc.stdout!.off("data", check);
+        resolve({ child, match: m });
+      }
+    };
+    proc.stdout!.on("data", check);
+    proc.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited with ${code} before listening:\n${out()}`));
+    });
+  });
+}
+
+/**
+ * Starts `command args...` (any executable: bench:peers runs Go binaries) with only PATH and `env` in
+ * its environment, its output kept for the report; a death not asked for by stopChild calls `onDeath`.
+ */
+export function spawnChild(
+  name: string,
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  onDeath: (why: string) => void,
+  cwd?: string,
+): Child {
+  const proc = spawn(command, args, { env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"], cwd });
   let out = "";
   const append = (d: Buffer) => {
     out += d.toString();
@@ -67,7 +100,11 @@ export function startChild(
   const child: Child = {
     name,
     proc,
-    exited: new Promise<void>((resolve) => proc.once("exit", () => resolve())),
+    // "error" without "exit" when the command could not be started at all
+    exited: new Promise<void>((resolve) => {
+      proc.once("exit", () => resolve());
+      proc.once("error", () => resolve());
+    }),
     output: () => out,
     stopping: false,
   };
@@ -75,22 +112,12 @@ export function startChild(
   proc.once("exit", (code, signal) => {
     if (!child.stopping) onDeath(`${name} exited unexpectedly (code ${code}, signal ${signal})`);
   });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start in ${startTimeoutMs / 1000} s:\n${out}`)), startTimeoutMs);
-    const check = () => {
-      const m = ready.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        proc.stdout!.off("data", check);
-        resolve({ child, match: m });
-      }
-    };
-    proc.stdout!.on("data", check);
-    proc.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${name} exited with ${code} before listening:\n${out}`));
-    });
+  // A command that cannot be started (ENOENT, EACCES) emits "error" and then "exit"; without a
+  // listener the error would be thrown out of this process.
+  proc.once("error", (err) => {
+    out += `\n${name}: ${err.message}\n`;
   });
+  return child;
 }
 
 export async function stopChild(c: Child): Promise<void> {
