@@ -133,6 +133,7 @@ async function main(): Promise<void> {
         (config.s3.domains.length > 0 ? ` and virtual-hosted-style (${config.s3.domains.map((d) => `<bucket>.${d}`).join(", ")})` : ""),
       ...(tls ? [`  TLS:            certificate ${config.s3.tls.certFile} (read again on SIGHUP)`] : []),
       `  admin endpoint: ${adminUrl}${anyInterface(config.admin.host)} (/livez, /readyz, /metrics)`,
+      `  API reference:  ${adminUrl}/docs/`,
       `  storage:        ${storageName}, ${where}`,
       ...(processes !== undefined ? [`  processes:      ${processes}`] : []),
     ];
