@@ -789,6 +789,34 @@ describe("embedded store", () => {
       expect((await readAll(snapshot.open())).toString()).toBe("new");
     });
 
+    it("checks a bucket without waiting for object commits' log syncs, but not before its own commit is durable", async () => {
+      const { store } = await freshStore();
+      await store.createBucket("b", "owner");
+      const wal = (store as unknown as { wal: { log: { datasync(): Promise<void> } } }).wal;
+      const realSync = wal.log.datasync.bind(wal.log);
+      let releaseSync!: () => void;
+      const held = new Promise<void>((resolve) => (releaseSync = resolve));
+      wal.log = { ...wal.log, datasync: () => held.then(realSync), fd: (wal.log as unknown as { fd: number }).fd } as never;
+      cleanups.push(async () => releaseSync());
+      const writes = [
+        track(store.putObject(params("b", "k"), bodyFromBuffer(Buffer.from("new")))),
+        track(store.deleteObject("b", "gone")),
+      ];
+      while (store.stats().committedJobs < 3) await new Promise((resolve) => setImmediate(resolve));
+      // object commits wait for their sync; the bucket's rows have not changed since theirs
+      expect((await store.getBucket("b")).name).toBe("b");
+      expect(writes.map((t) => t.state)).toEqual(["pending", "pending"]);
+      // a bucket created (or found missing) now is answered only once that commit is durable
+      const created = track(store.createBucket("c", "owner"));
+      while (store.stats().committedJobs < 4) await new Promise((resolve) => setImmediate(resolve));
+      const checks = [track(store.getBucket("c")), track(store.getBucket("d"))];
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      expect([created, ...checks].map((t) => t.state)).toEqual(["pending", "pending", "pending"]);
+      releaseSync();
+      await eventually(async () => expect([...writes, created, ...checks].every((t) => t.state !== "pending")).toBe(true));
+      expect(checks.map((t) => t.state)).toEqual(["fulfilled", "rejected"]);
+    });
+
     it("refuses every request once a log sync failed, until reopened", async () => {
       const { store, dataDir } = await freshStore();
       await store.createBucket("b", "owner");

@@ -79,6 +79,14 @@ export class WalSync {
     return this.failure;
   }
 
+  /**
+   * The number the transaction running now will get from noteCommit (transactions run one at a
+   * time, and noteCommit follows COMMIT synchronously).
+   */
+  get nextCommit(): number {
+    return this.committed + 1;
+  }
+
   /** Call right after a COMMIT returned; the result identifies that commit for waitFor. */
   noteCommit(): number {
     return ++this.committed;
