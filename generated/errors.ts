@@ -38,6 +38,7 @@ export const errorTable = {
   MissingContentLength: { status: 411, message: "You must provide the Content-Length HTTP header." },
   MissingRequestBodyError: { status: 400, message: "Request Body is empty" },
   NoSuchBucket: { status: 404, message: "The specified bucket does not exist" },
+  NoSuchCORSConfiguration: { status: 404, message: "The CORS configuration does not exist" },
   NoSuchKey: { status: 404, message: "The specified key does not exist." },
   NoSuchTagSet: { status: 404, message: "The TagSet does not exist" },
   NoSuchUpload: { status: 404, message: "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed." },

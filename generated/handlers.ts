@@ -1,6 +1,7 @@
 // Generated from spec/ by codegen/ (npm run codegen). Do not edit: changes are overwritten and CI fails on drift.
 import type { CreateBucketInput, CreateBucketOutput, DeleteBucketInput, DeleteBucketOutput, GetBucketLocationInput, GetBucketLocationOutput, HeadBucketInput, HeadBucketOutput, ListBucketsInput, ListBucketsOutput } from "./types/buckets.js";
 import type { CopyObjectInput, CopyObjectOutput, UploadPartCopyInput, UploadPartCopyOutput } from "./types/copy.js";
+import type { DeleteBucketCorsInput, DeleteBucketCorsOutput, GetBucketCorsInput, GetBucketCorsOutput, PutBucketCorsInput, PutBucketCorsOutput } from "./types/cors.js";
 import type { ListObjectVersionsInput, ListObjectVersionsOutput, ListObjectsInput, ListObjectsOutput, ListObjectsV2Input, ListObjectsV2Output } from "./types/listing.js";
 import type { AbortMultipartUploadInput, AbortMultipartUploadOutput, CompleteMultipartUploadInput, CompleteMultipartUploadOutput, CreateMultipartUploadInput, CreateMultipartUploadOutput, ListMultipartUploadsInput, ListMultipartUploadsOutput, ListPartsInput, ListPartsOutput, UploadPartInput, UploadPartOutput } from "./types/multipart.js";
 import type { DeleteObjectInput, DeleteObjectOutput, DeleteObjectsInput, DeleteObjectsOutput, GetObjectInput, GetObjectOutput, HeadObjectInput, HeadObjectOutput, PutObjectInput, PutObjectOutput } from "./types/objects.js";
@@ -26,6 +27,17 @@ export interface CopyHandlers<Ctx> {
   CopyObject(input: CopyObjectInput, ctx: Ctx): Promise<CopyObjectOutput>;
   /** Uploads a part by copying a byte range of an existing object. */
   UploadPartCopy(input: UploadPartCopyInput, ctx: Ctx): Promise<UploadPartCopyOutput>;
+}
+
+/** Operations of spec/cors.tsp; implemented by runtime/handlers/cors.ts. */
+export interface CorsHandlers<Ctx> {
+  /** Removes the bucket's CORS configuration. AWS checks the s3:PutBucketCORS permission for it ("DeleteBucketCors"). */
+  DeleteBucketCors(input: DeleteBucketCorsInput, ctx: Ctx): Promise<DeleteBucketCorsOutput>;
+  /** The bucket's CORS configuration; NoSuchCORSConfiguration (404) when it has none. */
+  GetBucketCors(input: GetBucketCorsInput, ctx: Ctx): Promise<GetBucketCorsOutput>;
+  /** Replaces the bucket's CORS configuration. S3 requires the body to be protected by Content-MD5 or
+   * an x-amz-checksum-* (the model's requestChecksumRequired): without either the request is refused. */
+  PutBucketCors(input: PutBucketCorsInput, ctx: Ctx): Promise<PutBucketCorsOutput>;
 }
 
 /** Operations of spec/listing.tsp; implemented by runtime/handlers/listing.ts. */
@@ -87,4 +99,4 @@ export interface TaggingHandlers<Ctx> {
 }
 
 /** Every implemented operation: what runtime/handlers/ must provide. */
-export interface S3Handlers<Ctx> extends BucketsHandlers<Ctx>, CopyHandlers<Ctx>, ListingHandlers<Ctx>, MultipartHandlers<Ctx>, ObjectsHandlers<Ctx>, TaggingHandlers<Ctx> { }
+export interface S3Handlers<Ctx> extends BucketsHandlers<Ctx>, CopyHandlers<Ctx>, CorsHandlers<Ctx>, ListingHandlers<Ctx>, MultipartHandlers<Ctx>, ObjectsHandlers<Ctx>, TaggingHandlers<Ctx> { }

@@ -9,6 +9,7 @@ export type * from "./handlers.js";
 export type * from "./types/shapes.js";
 export type * from "./types/buckets.js";
 export type * from "./types/copy.js";
+export type * from "./types/cors.js";
 export type * from "./types/listing.js";
 export type * from "./types/multipart.js";
 export type * from "./types/objects.js";

@@ -20,6 +20,7 @@ import { renderError } from "./respond.js";
 import { dropUnsendable } from "./header-values.js";
 import { createMetrics, type GatewayMetrics } from "./metrics.js";
 import { routingFilter } from "./filters/routing.js";
+import { BucketCorsCache, corsPreflight, corsResponseHeaders } from "./filters/cors.js";
 import { authFilter, requestBody } from "./filters/auth.js";
 import { auditLine } from "./filters/audit.js";
 import { completionTracker } from "./filters/completion.js";
@@ -162,6 +163,13 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
   s3.addHook("onRequest", hideContentType);
   s3.addHook("preValidation", restoreContentType);
   s3.addHook("onRequest", routingFilter(config));
+  // CORS: preflights are answered before authentication (they carry no signature); requests with
+  // an Origin header get the bucket's matching rule in their answer, errors included.
+  const corsRules = new BucketCorsCache(storage);
+  const cors = corsResponseHeaders(corsRules);
+  s3.addHook("onRequest", corsPreflight(corsRules));
+  s3.addHook("onRequest", cors.onRequest);
+  s3.addHook("onSend", cors.onSend);
   s3.addHook(
     "onRequest",
     authFilter({

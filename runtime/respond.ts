@@ -38,6 +38,7 @@ function contextFields(code: string, ctx: ErrorContext): Record<string, string> 
     case "BucketNotEmpty":
     case "InvalidBucketName":
     case "NoSuchTagSet":
+    case "NoSuchCORSConfiguration":
       return ctx.bucket !== undefined ? { BucketName: ctx.bucket } : {};
     case "NoSuchKey":
       return ctx.key !== undefined ? { Key: ctx.key } : {};

@@ -5,6 +5,30 @@ export interface Bucket {
   BucketRegion?: string;
 }
 
+/** `<CORSConfiguration><CORSRule>...</CORSRule>...</CORSConfiguration>`: 1 to 100 rules. */
+export interface CORSConfiguration {
+  CORSRules: CORSRule[];
+}
+
+/** One rule. A request matches it when its Origin matches an AllowedOrigin (each may hold one `*`
+ * wildcard), its method (or a preflight's Access-Control-Request-Method) is an AllowedMethod, and
+ * every header a preflight names in Access-Control-Request-Headers matches an AllowedHeader (each
+ * may hold one `*`, compared without regard to case). The first matching rule applies. */
+export interface CORSRule {
+  /** A name for the rule, up to 255 characters. */
+  ID?: string;
+  /** Headers a preflight may ask for (Access-Control-Request-Headers). */
+  AllowedHeaders?: string[];
+  /** GET, PUT, POST, DELETE or HEAD. */
+  AllowedMethods: string[];
+  /** Origins allowed to make cross-origin requests (`*` for any). */
+  AllowedOrigins: string[];
+  /** Response headers a browser script may read (Access-Control-Expose-Headers). */
+  ExposeHeaders?: string[];
+  /** How long a browser may cache the preflight's answer (Access-Control-Max-Age), in seconds. */
+  MaxAgeSeconds?: number;
+}
+
 export interface CommonPrefix {
   Prefix?: string;
 }

@@ -3,6 +3,7 @@ import type { RouteRow } from "../../generated/routes.js";
 import type { VerifiedAuth } from "../auth/sigv4.js";
 import type { ParsedUrl, ResolvedTarget } from "../router.js";
 import type { ChecksumAlgorithm } from "../storage/types.js";
+import type { BucketCors } from "./cors.js";
 
 export interface S3RequestState {
   startNs: bigint;
@@ -30,6 +31,8 @@ export interface S3RequestState {
   bodyTimedOut?: boolean;
   /** the unread rest of the body is being discarded within bounds (filters/unread-body.ts) */
   drainBounded?: boolean;
+  /** the bucket's CORS rules, being looked up for a request with Origin (filters/cors.ts) */
+  cors?: Promise<BucketCors | undefined>;
 }
 
 declare module "fastify" {

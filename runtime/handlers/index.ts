@@ -3,6 +3,7 @@ import type { S3Handlers } from "../../generated/handlers.js";
 import { bucketsHandlers } from "./buckets.js";
 import type { HandlerContext } from "./common.js";
 import { copyHandlers } from "./copy.js";
+import { corsHandlers } from "./cors.js";
 import { listingHandlers } from "./listing.js";
 import { multipartHandlers } from "./multipart.js";
 import { objectsHandlers } from "./objects.js";
@@ -11,5 +12,5 @@ import { taggingHandlers } from "./tagging.js";
 export type { HandlerContext };
 
 export function createHandlers(): S3Handlers<HandlerContext> {
-  return { ...bucketsHandlers, ...listingHandlers, ...objectsHandlers, ...copyHandlers, ...multipartHandlers, ...taggingHandlers };
+  return { ...bucketsHandlers, ...listingHandlers, ...objectsHandlers, ...copyHandlers, ...multipartHandlers, ...taggingHandlers, ...corsHandlers };
 }

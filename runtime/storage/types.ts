@@ -275,6 +275,16 @@ export interface RequestIdentity {
   signature: string;
 }
 
+/** One CORS rule of a bucket, every value as PutBucketCors gave it (runtime/cors.ts applies it). */
+export interface CorsRule {
+  id?: string;
+  allowedMethods: string[];
+  allowedOrigins: string[];
+  allowedHeaders?: string[];
+  exposeHeaders?: string[];
+  maxAgeSeconds?: number;
+}
+
 /** The storage engine. Every method may throw StorageError; anything else is an internal error. */
 export interface StorageClient {
   /** Human name for logs and metrics: "embedded", "ozone". */
@@ -324,6 +334,16 @@ export interface StorageClient {
   /** Replaces the bucket's tag set; an empty set removes it. */
   putBucketTags(bucket: string, tags: Record<string, string>): Promise<void>;
   deleteBucketTags(bucket: string): Promise<void>;
+
+  /**
+   * The bucket's CORS rules as they were put; undefined when it has none. An engine that cannot
+   * keep them fails the three bucket-CORS methods with NOT_SUPPORTED.
+   */
+  getBucketCors(bucket: string): Promise<CorsRule[] | undefined>;
+  /** Replaces the bucket's CORS rules (a non-empty list, validated by the caller). */
+  putBucketCors(bucket: string, rules: CorsRule[]): Promise<void>;
+  /** Removes the bucket's CORS rules; succeeds when there are none. */
+  deleteBucketCors(bucket: string): Promise<void>;
 
   createMultipartUpload(params: MultipartUploadParams): Promise<UploadInfo>;
   uploadPart(

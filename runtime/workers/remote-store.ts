@@ -12,6 +12,7 @@ import { readResult, type ResolvedObject } from "../storage/embedded/read-plan.j
 import type {
   BucketInfo,
   CompleteMultipartParams,
+  CorsRule,
   DeleteObjectResult,
   GetObjectParams,
   GetObjectResult,
@@ -123,6 +124,15 @@ export class RemoteEmbeddedStore implements StorageClient {
   }
   deleteBucketTags(bucket: string): Promise<void> {
     return this.rpc.call("deleteBucketTags", bucket);
+  }
+  getBucketCors(bucket: string): Promise<CorsRule[] | undefined> {
+    return this.rpc.call("getBucketCors", bucket);
+  }
+  putBucketCors(bucket: string, rules: CorsRule[]): Promise<void> {
+    return this.rpc.call("putBucketCors", bucket, rules);
+  }
+  deleteBucketCors(bucket: string): Promise<void> {
+    return this.rpc.call("deleteBucketCors", bucket);
   }
 
   createMultipartUpload(params: MultipartUploadParams): Promise<UploadInfo> {

@@ -17,6 +17,7 @@ import type { EmbeddedStore, PartTarget, WorkerFiles } from "../storage/embedded
 import type { ReceivedBody } from "../storage/embedded/files.js";
 import type {
   CompleteMultipartParams,
+  CorsRule,
   ListObjectsParams,
   ListPartsParams,
   ListUploadsParams,
@@ -87,6 +88,9 @@ export function storeSession(store: EmbeddedStore, workerName: string, log: (err
     getBucketTags: (bucket: string) => store.getBucketTags(bucket),
     putBucketTags: (bucket: string, tags: Record<string, string>) => store.putBucketTags(bucket, tags),
     deleteBucketTags: (bucket: string) => store.deleteBucketTags(bucket),
+    getBucketCors: (bucket: string) => store.getBucketCors(bucket),
+    putBucketCors: (bucket: string, rules: CorsRule[]) => store.putBucketCors(bucket, rules),
+    deleteBucketCors: (bucket: string) => store.deleteBucketCors(bucket),
     createMultipartUpload: (params: MultipartUploadParams) => store.createMultipartUpload(params),
     completeMultipartUpload: (params: CompleteMultipartParams) => store.completeMultipartUpload(params),
     abortMultipartUpload: (bucket: string, key: string, uploadId: string) => store.abortMultipartUpload(bucket, key, uploadId),

@@ -19,7 +19,6 @@ import {
   CreateBucketMetadataConfigurationCommand,
   CreateMultipartUploadCommand,
   DeleteBucketCommand,
-  DeleteBucketCorsCommand,
   DeleteBucketLifecycleCommand,
   DeleteBucketMetadataConfigurationCommand,
   DeleteBucketPolicyCommand,
@@ -32,7 +31,6 @@ import {
   GetBucketAbacCommand,
   GetBucketAccelerateConfigurationCommand,
   GetBucketAclCommand,
-  GetBucketCorsCommand,
   GetBucketEncryptionCommand,
   GetBucketLifecycleConfigurationCommand,
   GetBucketLocationCommand,
@@ -67,7 +65,6 @@ import {
   ListPartsCommand,
   PutBucketAbacCommand,
   PutBucketAclCommand,
-  PutBucketCorsCommand,
   PutBucketEncryptionCommand,
   PutBucketLifecycleConfigurationCommand,
   PutBucketPolicyCommand,
@@ -189,9 +186,6 @@ describe("operations outside the gateway's scope", () => {
         ),
     ],
     ["DeleteBucketLifecycle", () => s3.send(new DeleteBucketLifecycleCommand(B()))],
-    ["GetBucketCors", () => s3.send(new GetBucketCorsCommand(B()))],
-    ["PutBucketCors", () => s3.send(new PutBucketCorsCommand({ ...B(), CORSConfiguration: { CORSRules: [{ AllowedMethods: ["GET"], AllowedOrigins: ["*"] }] } }))],
-    ["DeleteBucketCors", () => s3.send(new DeleteBucketCorsCommand(B()))],
     ["GetBucketEncryption", () => s3.send(new GetBucketEncryptionCommand(B()))],
     [
       "PutBucketEncryption",
@@ -245,7 +239,7 @@ describe("operations outside the gateway's scope", () => {
       ["PUT", `/${bucket}`, { versioning: null }, '<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>'],
       ["PUT", `/${bucket}/${OBJECT_KEY}`, { "legal-hold": null }, "<LegalHold><Status>ON</Status></LegalHold>"],
       ["DELETE", `/${bucket}`, { website: null }, undefined],
-      ["DELETE", `/${bucket}`, { cors: null }, undefined],
+      ["DELETE", `/${bucket}`, { replication: null }, undefined],
       ["GET", `/${bucket}/${OBJECT_KEY}`, { acl: null }, undefined],
     ] as const) {
       const res = await rawRequest(gw, { method, path: p, query: { ...query }, body });

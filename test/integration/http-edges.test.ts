@@ -43,7 +43,7 @@ describe("request headers", () => {
   });
 });
 
-describe("CORS preflight (no CORS configuration here)", () => {
+describe("CORS preflight to a bucket without CORS rules (test/integration/cors.test.ts has the rest)", () => {
   it("answers OPTIONS without Origin with 400 BadRequest, unauthenticated", async () => {
     const res = await send({ port: gw.port, method: "OPTIONS", path: `/${bucket}/k`, headers: { host: `127.0.0.1:${gw.port}` } });
     expectErrorXml(res, "BadRequest", 400);

@@ -168,6 +168,8 @@ export interface StorageTraits {
   listingAfterDeleteSettlesMs?: number;
   /** false: the engine keeps no bucket tags; the bucket-tag methods fail with NOT_SUPPORTED */
   bucketTags?: boolean;
+  /** false: the engine keeps no CORS rules; the bucket-CORS methods fail with NOT_SUPPORTED */
+  bucketCors?: boolean;
 }
 
 export function defineStorageContract(name: string, factory: () => Promise<StorageFixture>, traits: StorageTraits = {}): void {
@@ -727,6 +729,39 @@ export function defineStorageContract(name: string, factory: () => Promise<Stora
           await expectStorageError(store.getBucketTags(missing), "BUCKET_NOT_FOUND");
           await expectStorageError(store.putBucketTags(missing, { a: "1" }), "BUCKET_NOT_FOUND");
           await expectStorageError(store.deleteBucketTags(missing), "BUCKET_NOT_FOUND");
+        });
+      }
+
+      if (traits.bucketCors === false) {
+        it("refuses CORS rules (NOT_SUPPORTED)", async () => {
+          const bucket = await newBucket();
+          await expectStorageError(store.getBucketCors(bucket), "NOT_SUPPORTED");
+          await expectStorageError(store.putBucketCors(bucket, [{ allowedMethods: ["GET"], allowedOrigins: ["*"] }]), "NOT_SUPPORTED");
+          await expectStorageError(store.deleteBucketCors(bucket), "NOT_SUPPORTED");
+        });
+      } else {
+        it("keeps a bucket's CORS rules, in order and as given, until deleted or the bucket goes", async () => {
+          const bucket = await newBucket();
+          expect(await store.getBucketCors(bucket)).toBeUndefined();
+          await store.deleteBucketCors(bucket);
+          const rules = [
+            { id: "r1", allowedMethods: ["GET", "PUT"], allowedOrigins: ["https://*.example", ""], allowedHeaders: ["X-Amz-*"], exposeHeaders: ["ETag"], maxAgeSeconds: 0 },
+            { allowedMethods: ["HEAD"], allowedOrigins: ["*"] },
+          ];
+          await store.putBucketCors(bucket, rules);
+          expect(await store.getBucketCors(bucket)).toEqual(rules);
+          await store.putBucketCors(bucket, [rules[1]]);
+          expect(await store.getBucketCors(bucket)).toEqual([rules[1]]);
+          await store.deleteBucketCors(bucket);
+          expect(await store.getBucketCors(bucket)).toBeUndefined();
+          await store.putBucketCors(bucket, rules);
+          await store.deleteBucket(bucket);
+          await store.createBucket(bucket, OWNER);
+          expect(await store.getBucketCors(bucket)).toBeUndefined();
+          const missing = `contract-${runId}-nocors`;
+          await expectStorageError(store.getBucketCors(missing), "BUCKET_NOT_FOUND");
+          await expectStorageError(store.putBucketCors(missing, rules), "BUCKET_NOT_FOUND");
+          await expectStorageError(store.deleteBucketCors(missing), "BUCKET_NOT_FOUND");
         });
       }
     });

@@ -506,7 +506,7 @@ describe("embedded store", () => {
       await store.close();
       const db = new Database(join(dataDir, "meta.sqlite"));
       db.exec(
-        "DROP TABLE inline_data; DROP TABLE completed_uploads; DROP TABLE bucket_tags; UPDATE store_info SET value = '1' WHERE name = 'schema_version'",
+        "DROP TABLE inline_data; DROP TABLE completed_uploads; DROP TABLE bucket_tags; DROP TABLE bucket_cors; UPDATE store_info SET value = '1' WHERE name = 'schema_version'",
       );
       db.close();
       const reopened = await openEmbeddedStore({ dataDir });
@@ -516,7 +516,27 @@ describe("embedded store", () => {
       expect((await readAll((await reopened.getObject({ bucket: "b", key: "new" })).open())).toString()).toBe("inline now");
       await reopened.close();
       const check = new Database(join(dataDir, "meta.sqlite"), { readonly: true });
-      expect(check.prepare("SELECT value FROM store_info WHERE name = 'schema_version'").pluck().get()).toBe("4");
+      expect(check.prepare("SELECT value FROM store_info WHERE name = 'schema_version'").pluck().get()).toBe("5");
+      check.close();
+    });
+
+    it("upgrades a version 4 database, which has no CORS rules, in place", async () => {
+      const { store, dataDir } = await freshStore();
+      await store.createBucket("b", "owner");
+      await store.putBucketTags("b", { kept: "yes" });
+      await store.close();
+      const db = new Database(join(dataDir, "meta.sqlite"));
+      db.exec("DROP TABLE bucket_cors; UPDATE store_info SET value = '4' WHERE name = 'schema_version'");
+      db.close();
+      const reopened = await openEmbeddedStore({ dataDir });
+      cleanups.push(() => reopened.close());
+      expect(await reopened.getBucketTags("b")).toEqual({ kept: "yes" });
+      expect(await reopened.getBucketCors("b")).toBeUndefined();
+      await reopened.putBucketCors("b", [{ allowedMethods: ["GET"], allowedOrigins: ["*"] }]);
+      expect(await reopened.getBucketCors("b")).toEqual([{ allowedMethods: ["GET"], allowedOrigins: ["*"] }]);
+      await reopened.close();
+      const check = new Database(join(dataDir, "meta.sqlite"), { readonly: true });
+      expect(check.prepare("SELECT value FROM store_info WHERE name = 'schema_version'").pluck().get()).toBe("5");
       check.close();
     });
   });
@@ -659,6 +679,7 @@ describe("embedded store", () => {
       const db = new Database(join(dataDir, "meta.sqlite"));
       db.exec(`DROP TABLE completed_uploads;
                DROP TABLE bucket_tags;
+               DROP TABLE bucket_cors;
                UPDATE uploads SET meta = json_remove(meta, '$.checksumType');
                UPDATE store_info SET value = '2' WHERE name = 'schema_version'`);
       db.close();
@@ -675,7 +696,7 @@ describe("embedded store", () => {
       expect(await reopened.completeMultipartUpload({ bucket: "b", key: "pending", uploadId: pending.uploadId, parts })).toEqual(info);
       await reopened.close();
       const check = new Database(join(dataDir, "meta.sqlite"), { readonly: true });
-      expect(check.prepare("SELECT value FROM store_info WHERE name = 'schema_version'").pluck().get()).toBe("4");
+      expect(check.prepare("SELECT value FROM store_info WHERE name = 'schema_version'").pluck().get()).toBe("5");
       check.close();
     });
   });

@@ -30,6 +30,8 @@
  *                                                     indexes by completion time (expiry) and bucket
  *   bucket_tags(bucket PK, tags)                      a bucket's tag set (JSON object), while it has
  *                                                     one; deleted with the bucket
+ *   bucket_cors(bucket PK, rules)                     a bucket's CORS rules (JSON array, bucket-cors.ts),
+ *                                                     while it has them; deleted with the bucket
  *   store_info(name PK, value)                        schema version bookkeeping and the open lease
  *
  * Invariant kept by every transaction in store.ts: a segments row exists exactly while one parts row
@@ -61,8 +63,11 @@ import Database from "better-sqlite3";
  * 4: bucket_tags. An older database has no bucket tags. (A build that reads only version 3 refuses a
  *    version 4 database: it would delete a bucket without its tags, and a new bucket of that name
  *    would then inherit them.)
+ * 5: bucket_cors. An older database has no CORS rules. (A build that reads only version 4 refuses a
+ *    version 5 database, for the reason of version 4: a bucket deleted by it would leave its rules
+ *    to the next bucket of that name.)
  */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS store_info (
@@ -148,6 +153,11 @@ CREATE TABLE IF NOT EXISTS bucket_tags (
   bucket TEXT NOT NULL COLLATE BINARY PRIMARY KEY,
   tags   TEXT NOT NULL
 ) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS bucket_cors (
+  bucket TEXT NOT NULL COLLATE BINARY PRIMARY KEY,
+  rules  TEXT NOT NULL
+) WITHOUT ROWID;
 `;
 
 /**
@@ -194,8 +204,8 @@ export function openDatabase(path: string): Database.Database {
     if (version === undefined) {
       db.prepare("INSERT INTO store_info (name, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
     } else if (Number(version) >= 1 && Number(version) < SCHEMA_VERSION) {
-      // the DDL above created the missing tables (inline_data, completed_uploads, bucket_tags),
-      // empty: that is the whole upgrade
+      // the DDL above created the missing tables (inline_data, completed_uploads, bucket_tags,
+      // bucket_cors), empty: that is the whole upgrade
       db.prepare("UPDATE store_info SET value = ? WHERE name = 'schema_version'").run(String(SCHEMA_VERSION));
     } else if (Number(version) !== SCHEMA_VERSION) {
       throw new Error(`${path} has schema version ${version}; this build reads version ${SCHEMA_VERSION}`);

@@ -41,6 +41,7 @@ import {
   StorageError,
   type BucketInfo,
   type ByteRange,
+  type CorsRule,
   type Checksum,
   type CompleteMultipartParams,
   type CompletedPart,
@@ -62,6 +63,7 @@ import {
   type StorageClient,
   type UploadInfo,
 } from "../types.js";
+import { BucketCorsTable } from "./bucket-cors.js";
 import { checksumMatches, multipartChecksum, uploadChecksumType } from "./checksum.js";
 import { DataFiles, fsyncDir, type ReceivedBody } from "./files.js";
 import { GroupCommit } from "./group-commit.js";
@@ -182,6 +184,7 @@ export class EmbeddedStore implements StorageClient {
   readonly name = "embedded";
 
   private readonly st: Statements;
+  private readonly cors: BucketCorsTable;
   private readonly pins: SegmentPins;
   private readonly counters: ListingCounters = { seeks: 0, rowsVisited: 0 };
   private readonly wal: WalSync;
@@ -206,6 +209,7 @@ export class EmbeddedStore implements StorageClient {
     private readonly inlineLimit: number,
   ) {
     this.st = prepareStatements(db);
+    this.cors = new BucketCorsTable(db);
     this.wal = new WalSync(walFile, (err) =>
       logger.warn({ err }, "embedded store: the metadata log could not be synced; refusing all requests until reopened"),
     );
@@ -313,6 +317,7 @@ export class EmbeddedStore implements StorageClient {
       for (const uploadId of this.st.uploadIdsOfBucket.all(name)) discard.push(...this.dropUpload(uploadId));
       this.st.deleteCompletedUploadsOfBucket.run(name);
       this.st.deleteBucketTags.run(name);
+      this.cors.delete(name);
       this.st.deleteBucket.run(name);
       this.bucketsChangedIn = this.wal.nextCommit;
       return { result: undefined, discard };
@@ -587,6 +592,34 @@ export class EmbeddedStore implements StorageClient {
 
   deleteBucketTags(bucket: string): Promise<void> {
     return this.putBucketTags(bucket, {});
+  }
+
+  // CORS rules: bucket-cors.ts holds the table; here they are read and written like bucket tags.
+
+  async getBucketCors(bucket: string): Promise<CorsRule[] | undefined> {
+    this.enter();
+    return this.observe(() => {
+      this.requireBucket(bucket);
+      return this.cors.read(bucket);
+    });
+  }
+
+  async putBucketCors(bucket: string, rules: CorsRule[]): Promise<void> {
+    const call = this.enter();
+    await this.commit(call, () => {
+      this.requireBucket(bucket);
+      this.cors.write(bucket, rules);
+      return { result: undefined, discard: [] };
+    });
+  }
+
+  async deleteBucketCors(bucket: string): Promise<void> {
+    const call = this.enter();
+    await this.commit(call, () => {
+      this.requireBucket(bucket);
+      this.cors.delete(bucket);
+      return { result: undefined, discard: [] };
+    });
   }
 
   // ---------------------------------------------------------------- multipart

@@ -17,6 +17,7 @@ import {
   MAX_PART_NUMBER,
   MIN_PART_SIZE,
   StorageError,
+  type CorsRule,
   type BucketInfo,
   type ByteRange,
   type CompleteMultipartParams,
@@ -117,6 +118,10 @@ function notWritable(label: string, storageClass: string): StorageError {
     `write with ${label} replication`,
     `This gateway writes to Ozone with STANDALONE and RATIS replication; storage class ${storageClass} maps to ${label}, which needs Ozone's erasure-coding writer (not implemented).`,
   );
+}
+
+function bucketCorsNotSupported(): StorageError {
+  return new StorageError("NOT_SUPPORTED", "bucket CORS", "Bucket CORS configuration is not supported by this gateway's Ozone backend: Ozone keeps no CORS rules on buckets.");
 }
 
 function bucketTagsNotSupported(): StorageError {
@@ -780,6 +785,22 @@ export class OzoneStore implements StorageClient {
 
   async deleteBucketTags(): Promise<void> {
     throw bucketTagsNotSupported();
+  }
+
+  // Nor CORS rules: Ozone's BucketInfo has no field for them and its own gateway answers ?cors with
+  // NotImplemented. Without rules every preflight is refused, as S3 refuses it for a bucket without
+  // a configuration.
+
+  async getBucketCors(): Promise<CorsRule[] | undefined> {
+    throw bucketCorsNotSupported();
+  }
+
+  async putBucketCors(): Promise<void> {
+    throw bucketCorsNotSupported();
+  }
+
+  async deleteBucketCors(): Promise<void> {
+    throw bucketCorsNotSupported();
   }
 
   // ---- multipart -----------------------------------------------------------------------------
