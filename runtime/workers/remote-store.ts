@@ -23,6 +23,8 @@ import type {
   ListUploadsParams,
   ListUploadsResult,
   MultipartUploadParams,
+  ObjectAttributesParams,
+  ObjectAttributesResult,
   ObjectInfo,
   ObjectPartInfo,
   PartInfo,
@@ -85,7 +87,7 @@ export class RemoteEmbeddedStore implements StorageClient {
   }
 
   async getObject(params: GetObjectParams): Promise<GetObjectResult> {
-    const resolved = await this.rpc.call<ResolvedObject>("resolveRead", params.bucket, params.key);
+    const resolved = await this.rpc.call<ResolvedObject>("resolveRead", params.bucket, params.key, params.partNumber);
     return readResult(
       resolved,
       params,
@@ -94,6 +96,10 @@ export class RemoteEmbeddedStore implements StorageClient {
         if (ids.length > 0) this.rpc.note("unpin", ids);
       },
     );
+  }
+
+  getObjectAttributes(params: ObjectAttributesParams): Promise<ObjectAttributesResult> {
+    return this.rpc.call("getObjectAttributes", params);
   }
 
   deleteObject(bucket: string, key: string): Promise<void> {
