@@ -37,7 +37,8 @@ export function checkIr(ir: Ir): string[] {
     if (op.input.filter((m) => m.location === "body").length > 1) problems.push(`${op.name}: more than one request body`);
     for (const m of [...op.input, ...op.output]) {
       checkType(m.type, `${op.name}.${m.name}`, shapeNames, problems);
-      const bad = m.type.kind === "scalar" ? m.type.invalidValueError : undefined;
+      const t = m.type.kind === "list" ? m.type.item : m.type;
+      const bad = t.kind === "scalar" ? t.invalidValueError : undefined;
       if (bad !== undefined && !errorCodes.has(bad)) problems.push(`${op.name}.${m.name} references unknown error ${bad}`);
     }
   }

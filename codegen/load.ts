@@ -57,6 +57,7 @@ const StateKeys = {
   notImplemented: Symbol.for("s3gw.notImplemented"),
   xmlNamespace: Symbol.for("s3gw.xmlNamespace"),
   invalidValueError: Symbol.for("s3gw.invalidValueError"),
+  invalidValueMessage: Symbol.for("s3gw.invalidValueMessage"),
 };
 
 /** Query parameters the AWS SDKs add and that never select an operation. */
@@ -267,7 +268,10 @@ class IrBuilder {
         }
         if (open) return { kind: "scalar", scalar: "string" };
         const invalidValueError = this.state<string>(StateKeys.invalidValueError, type);
-        return invalidValueError ? { kind: "scalar", scalar: "string", enum: values, invalidValueError } : { kind: "scalar", scalar: "string", enum: values };
+        const invalidValueMessage = this.state<string>(StateKeys.invalidValueMessage, type);
+        return invalidValueError
+          ? { kind: "scalar", scalar: "string", enum: values, invalidValueError, ...(invalidValueMessage !== undefined && { invalidValueMessage }) }
+          : { kind: "scalar", scalar: "string", enum: values };
       }
       case "Model": {
         if (type.name === "Array" && type.indexer) return { kind: "list", item: this.readType(type.indexer.value) };

@@ -1,4 +1,5 @@
 // Generated from spec/ by codegen/ (npm run codegen). Do not edit: changes are overwritten and CI fails on drift.
+import type { GetObjectAttributesInput, GetObjectAttributesOutput } from "./types/attributes.js";
 import type { CreateBucketInput, CreateBucketOutput, DeleteBucketInput, DeleteBucketOutput, GetBucketLocationInput, GetBucketLocationOutput, HeadBucketInput, HeadBucketOutput, ListBucketsInput, ListBucketsOutput } from "./types/buckets.js";
 import type { CopyObjectInput, CopyObjectOutput, UploadPartCopyInput, UploadPartCopyOutput } from "./types/copy.js";
 import type { DeleteBucketCorsInput, DeleteBucketCorsOutput, GetBucketCorsInput, GetBucketCorsOutput, PutBucketCorsInput, PutBucketCorsOutput } from "./types/cors.js";
@@ -6,6 +7,14 @@ import type { ListObjectVersionsInput, ListObjectVersionsOutput, ListObjectsInpu
 import type { AbortMultipartUploadInput, AbortMultipartUploadOutput, CompleteMultipartUploadInput, CompleteMultipartUploadOutput, CreateMultipartUploadInput, CreateMultipartUploadOutput, ListMultipartUploadsInput, ListMultipartUploadsOutput, ListPartsInput, ListPartsOutput, UploadPartInput, UploadPartOutput } from "./types/multipart.js";
 import type { DeleteObjectInput, DeleteObjectOutput, DeleteObjectsInput, DeleteObjectsOutput, GetObjectInput, GetObjectOutput, HeadObjectInput, HeadObjectOutput, PutObjectInput, PutObjectOutput } from "./types/objects.js";
 import type { DeleteBucketTaggingInput, DeleteBucketTaggingOutput, DeleteObjectTaggingInput, DeleteObjectTaggingOutput, GetBucketTaggingInput, GetBucketTaggingOutput, GetObjectTaggingInput, GetObjectTaggingOutput, PutBucketTaggingInput, PutBucketTaggingOutput, PutObjectTaggingInput, PutObjectTaggingOutput } from "./types/tagging.js";
+
+/** Operations of spec/attributes.tsp; implemented by runtime/handlers/attributes.ts. */
+export interface AttributesHandlers<Ctx> {
+  /** Some or all of an object's attributes, without its bytes. At least one attribute must be named
+   * (400 InvalidRequest otherwise). ObjectParts pages the parts of a multipart object like ListParts:
+   * at most x-amz-max-parts of them (1000 at most, the default), after x-amz-part-number-marker. */
+  GetObjectAttributes(input: GetObjectAttributesInput, ctx: Ctx): Promise<GetObjectAttributesOutput>;
+}
 
 /** Operations of spec/buckets.tsp; implemented by runtime/handlers/buckets.ts. */
 export interface BucketsHandlers<Ctx> {
@@ -99,4 +108,4 @@ export interface TaggingHandlers<Ctx> {
 }
 
 /** Every implemented operation: what runtime/handlers/ must provide. */
-export interface S3Handlers<Ctx> extends BucketsHandlers<Ctx>, CopyHandlers<Ctx>, CorsHandlers<Ctx>, ListingHandlers<Ctx>, MultipartHandlers<Ctx>, ObjectsHandlers<Ctx>, TaggingHandlers<Ctx> { }
+export interface S3Handlers<Ctx> extends AttributesHandlers<Ctx>, BucketsHandlers<Ctx>, CopyHandlers<Ctx>, CorsHandlers<Ctx>, ListingHandlers<Ctx>, MultipartHandlers<Ctx>, ObjectsHandlers<Ctx>, TaggingHandlers<Ctx> { }

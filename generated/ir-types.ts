@@ -52,6 +52,8 @@ export type IrType =
     maximum?: number;
     /** the S3 error code for a value outside `enum` (default InvalidArgument) */
     invalidValueError?: string;
+    /** the message of that error, when S3 has one of its own for this value (the table's otherwise) */
+    invalidValueMessage?: string;
   }
   /** a string map (header-prefix family such as x-amz-meta-*) */
   | { kind: "map" }

@@ -76,7 +76,7 @@ export const routeTable: readonly RouteRow[] = [
   { "operation": "GetObjectAcl", "implemented": false, "rank": 0, "method": "GET", "target": "object", "keyword": "acl", "query": [], "headers": [] },
   { "operation": "GetObjectAnnotation", "implemented": false, "rank": 1, "method": "GET", "target": "object", "keyword": "annotation", "query": [{ "name": "annotationName" }], "headers": [] },
   { "operation": "ListObjectAnnotations", "implemented": false, "rank": 0, "method": "GET", "target": "object", "keyword": "annotation", "query": [], "headers": [] },
-  { "operation": "GetObjectAttributes", "implemented": false, "rank": 0, "method": "GET", "target": "object", "keyword": "attributes", "query": [], "headers": [] },
+  { "operation": "GetObjectAttributes", "implemented": true, "rank": 0, "method": "GET", "target": "object", "keyword": "attributes", "query": [], "headers": [] },
   { "operation": "GetObjectLegalHold", "implemented": false, "rank": 0, "method": "GET", "target": "object", "keyword": "legal-hold", "query": [], "headers": [] },
   { "operation": "GetObjectRetention", "implemented": false, "rank": 0, "method": "GET", "target": "object", "keyword": "retention", "query": [], "headers": [] },
   { "operation": "GetObjectTagging", "implemented": true, "rank": 0, "method": "GET", "target": "object", "keyword": "tagging", "query": [], "headers": [] },

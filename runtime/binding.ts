@@ -45,8 +45,41 @@ function headerValue(headers: IncomingHttpHeaders, name: string): string | undef
   return Array.isArray(v) ? v.join(",") : v;
 }
 
+/**
+ * The items of a list-valued header. Smithy's httpHeader binding of a list (the AWS SDKs follow it):
+ * items joined by commas, optional whitespace around each, an item that holds a comma or a double
+ * quote sent as a quoted string with backslash escapes. An empty value is an empty list (a header
+ * sent twice arrives joined by a comma, see headerValue, and reads as one list).
+ */
+export function splitHeaderList(raw: string): string[] {
+  const items: string[] = [];
+  let i = 0;
+  const skipSpace = () => {
+    while (i < raw.length && (raw[i] === " " || raw[i] === "\t")) i++;
+  };
+  skipSpace();
+  if (i === raw.length) return items;
+  for (;;) {
+    skipSpace();
+    let item = "";
+    if (raw[i] === '"') {
+      for (i++; i < raw.length && raw[i] !== '"'; i++) item += raw[i] === "\\" && i + 1 < raw.length ? raw[++i] : raw[i];
+      i++; // the closing quote (a missing one ends the value)
+      skipSpace();
+      while (i < raw.length && raw[i] !== ",") item += raw[i++]; // text after the quotes stays part of the item
+    } else {
+      while (i < raw.length && raw[i] !== ",") item += raw[i++];
+      item = item.trim();
+    }
+    items.push(item);
+    if (i >= raw.length) return items;
+    i++; // the comma
+  }
+}
+
 /** A query or header value in its IR type; what does not convert is left as a string for ajv to reject. */
 function fromWire(t: IrType, raw: string): unknown {
+  if (t.kind === "list") return splitHeaderList(raw).map((item) => fromWire(t.item, item));
   if (t.kind !== "scalar") return raw;
   switch (t.scalar) {
     case "integer":
@@ -79,12 +112,18 @@ async function readAll(stream: Readable, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** The S3 error for a parameter that failed validation. */
-function invalidParameter(op: IrOperation, e: ErrorObject): S3Error {
-  const name = e.instancePath.replace(/^\//, "").split("/")[0];
+/** The S3 error for a parameter that failed validation (the value of a list item when a list's item did). */
+function invalidParameter(op: IrOperation, e: ErrorObject, input: Record<string, unknown>): S3Error {
+  const [name, index] = e.instancePath.replace(/^\//, "").split("/");
   const m = op.input.find((x) => x.name === name);
-  const special = m?.type.kind === "scalar" ? m.type.invalidValueError : undefined;
-  if (special && isS3ErrorCode(special)) return new S3Error(special);
+  const t = m?.type.kind === "list" && index !== undefined ? m.type.item : m?.type;
+  const special = t?.kind === "scalar" ? t.invalidValueError : undefined;
+  if (special && isS3ErrorCode(special)) {
+    if (special !== "InvalidArgument") return new S3Error(special, t?.kind === "scalar" ? t.invalidValueMessage : undefined);
+    // S3's InvalidArgument names the argument and the value it refused
+    const value = index === undefined ? input[name] : (input[name] as unknown[])[Number(index)];
+    return new S3Error(special, t?.kind === "scalar" ? t.invalidValueMessage : undefined, { ArgumentName: m!.wireName, ArgumentValue: String(value) });
+  }
   const where = m ? `${m.location === "query" ? "query parameter" : "header"} ${m.wireName}` : name;
   return new S3Error("InvalidArgument", `Invalid value for ${where}: ${e.message ?? "not valid"}`);
 }
@@ -125,7 +164,7 @@ export async function decodeInput(op: IrOperation, req: RequestParts, maxXmlByte
     }
   }
   const validate = paramValidators.get(op.name);
-  if (validate && !validate(input)) throw invalidParameter(op, validate.errors![0]);
+  if (validate && !validate(input)) throw invalidParameter(op, validate.errors![0], input);
   // response-* overrides become response headers: refused now if they cannot be sent as such.
   const overrides = overridesOf.get(op.name);
   if (overrides) checkOverrides(overrides, input);

@@ -29,6 +29,16 @@ export interface CORSRule {
   MaxAgeSeconds?: number;
 }
 
+/** The object's checksum and how it was made (a COMPOSITE value ends in "-<number of parts>"). */
+export interface Checksum {
+  ChecksumCRC32?: string;
+  ChecksumCRC32C?: string;
+  ChecksumCRC64NVME?: string;
+  ChecksumSHA1?: string;
+  ChecksumSHA256?: string;
+  ChecksumType?: "COMPOSITE" | "FULL_OBJECT";
+}
+
 export interface CommonPrefix {
   Prefix?: string;
 }
@@ -115,6 +125,30 @@ export interface DeletedObject {
   VersionId?: string;
   DeleteMarker?: boolean;
   DeleteMarkerVersionId?: string;
+}
+
+/** A page of an object's parts, as ListParts pages an upload's. */
+export interface GetObjectAttributesParts {
+  /** The number of parts of the whole object (AWS's element name is PartsCount). */
+  TotalPartsCount?: number;
+  PartNumberMarker?: number;
+  /** The last part of this page, when there are more: the next request's x-amz-part-number-marker. */
+  NextPartNumberMarker?: number;
+  MaxParts?: number;
+  IsTruncated?: boolean;
+  Parts?: ObjectPart[];
+}
+
+/** The attributes asked for, and no others; an attribute the object does not have is left out. */
+export interface GetObjectAttributesResponse {
+  /** Unquoted, unlike the ETag header of GET and HEAD. */
+  ETag?: string;
+  Checksum?: Checksum;
+  /** Only for an object made by CompleteMultipartUpload. */
+  ObjectParts?: GetObjectAttributesParts;
+  /** Always present when asked for, STANDARD included (the header of HEAD leaves STANDARD out). */
+  StorageClass?: "STANDARD" | "REDUCED_REDUNDANCY" | "STANDARD_IA" | "ONEZONE_IA" | "INTELLIGENT_TIERING" | "GLACIER" | "DEEP_ARCHIVE" | "GLACIER_IR" | "OUTPOSTS" | "SNOW" | "EXPRESS_ONEZONE";
+  ObjectSize?: number;
 }
 
 export interface InitiateMultipartUploadResult {
@@ -241,6 +275,19 @@ export interface ObjectIdentifier {
   Key: string;
   VersionId?: string;
   ETag?: string;
+}
+
+/** One part of a multipart object. A part checksum is shown when the upload had a checksum
+ * algorithm: the part's checksum of that algorithm, the one it was uploaded with. */
+export interface ObjectPart {
+  /** The part's position in the completed object (1-based), the number GET ?partNumber= takes. */
+  PartNumber?: number;
+  Size?: number;
+  ChecksumCRC32?: string;
+  ChecksumCRC32C?: string;
+  ChecksumCRC64NVME?: string;
+  ChecksumSHA1?: string;
+  ChecksumSHA256?: string;
 }
 
 export interface ObjectVersion {

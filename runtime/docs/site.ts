@@ -48,6 +48,7 @@ function typeText(ir: Ir, t: IrType, root: string): string {
       if (t.enum) s += `: ${t.enum.map((v) => `<code>${esc(String(v))}</code>`).join(" | ")}`;
       if (t.minimum !== undefined || t.maximum !== undefined) s += ` (${t.minimum ?? ""}..${t.maximum ?? ""})`;
       if (t.invalidValueError) s += `; another value: <a href="${root}errors.html#${t.invalidValueError}">${t.invalidValueError}</a>`;
+      if (t.invalidValueMessage) s += ` (${esc(t.invalidValueMessage)})`;
       return s;
     }
     case "map":

@@ -295,6 +295,16 @@ export function checksumMembers(c: Checksum | undefined): Record<string, string>
   return { [`Checksum${c.algorithm}`]: c.value, ChecksumType: c.type };
 }
 
+/**
+ * The checksum to show for a part of a multipart object: the part's own, when it is of the object's
+ * checksum algorithm. S3 shows a part checksum "if the multipart upload request was created with"
+ * that algorithm (ObjectPart, Amazon S3 API Reference); an upload without one has no object
+ * checksum, and a part a client sent another checksum with is not of the object's.
+ */
+export function visiblePartChecksum(object: Checksum | undefined, part: Checksum | undefined): Checksum | undefined {
+  return object !== undefined && part !== undefined && part.algorithm === object.algorithm ? part : undefined;
+}
+
 /** S3 omits x-amz-storage-class for STANDARD objects. */
 export function visibleStorageClass(storageClass: string): string | undefined {
   return storageClass === "STANDARD" ? undefined : storageClass;

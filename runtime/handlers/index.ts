@@ -1,5 +1,6 @@
 /** The handlers of every implemented operation, one file per feature area (as spec/ is split). */
 import type { S3Handlers } from "../../generated/handlers.js";
+import { attributesHandlers } from "./attributes.js";
 import { bucketsHandlers } from "./buckets.js";
 import type { HandlerContext } from "./common.js";
 import { copyHandlers } from "./copy.js";
@@ -12,5 +13,5 @@ import { taggingHandlers } from "./tagging.js";
 export type { HandlerContext };
 
 export function createHandlers(): S3Handlers<HandlerContext> {
-  return { ...bucketsHandlers, ...listingHandlers, ...objectsHandlers, ...copyHandlers, ...multipartHandlers, ...taggingHandlers, ...corsHandlers };
+  return { ...attributesHandlers, ...bucketsHandlers, ...listingHandlers, ...objectsHandlers, ...copyHandlers, ...multipartHandlers, ...taggingHandlers, ...corsHandlers };
 }

@@ -37,6 +37,10 @@ export const backendLimits: Record<BackendName, Readonly<Record<string, BackendL
       supported: true,
       note: "The ETag is the one Ozone's OM makes (MD5 of the parts' hex ETags, -N), and an object checksum stated on completion answers 501 NotImplemented.",
     },
+    GetObjectAttributes: {
+      supported: true,
+      note: "A multipart object has no Checksum and its parts list no checksums: Ozone keeps none for multipart uploads.",
+    },
     DeleteBucket: { supported: true, note: "A bucket holding only incomplete multipart uploads is deleted after they are aborted (Ozone refuses otherwise)." },
   },
 };

@@ -134,6 +134,42 @@ export interface ObjectPartInfo {
   partsCount: number;
   /** byte range of the part within the object */
   range: ByteRange;
+  /**
+   * The checksum a part of a multipart object was uploaded with, when the engine keeps part
+   * checksums (whatever its algorithm: the runtime decides whether to show it). Not set for the one
+   * part of a single PUT, whose checksum is the object's.
+   */
+  checksum?: Checksum;
+}
+
+/** One part of a multipart object, as GetObjectAttributes lists it. */
+export interface ObjectPartEntry {
+  /** 1-based position in the completed object: the partNumber a GET of this part takes */
+  partNumber: number;
+  size: number;
+  /** as in ObjectPartInfo */
+  checksum?: Checksum;
+}
+
+export interface ObjectAttributesParams {
+  bucket: string;
+  key: string;
+  /**
+   * A page of the parts of a multipart object: those after `partNumberMarker`, at most `maxParts`
+   * of them. Absent: the parts are not wanted (an engine may then skip reading them).
+   */
+  parts?: { partNumberMarker: number; maxParts: number };
+}
+
+export interface ObjectAttributesResult {
+  info: ObjectInfo;
+  /** set when params.parts was given and the object was made by CompleteMultipartUpload (info.partsCount) */
+  parts?: {
+    parts: ObjectPartEntry[];
+    isTruncated: boolean;
+    /** the last part number returned, when truncated; resume with it as partNumberMarker */
+    nextPartNumberMarker?: number;
+  };
 }
 
 export interface GetObjectResult {
@@ -311,6 +347,11 @@ export interface StorageClient {
   putObject(params: PutObjectParams, body: IncomingBody): Promise<ObjectInfo>;
   headObject(bucket: string, key: string, partNumber?: number): Promise<{ info: ObjectInfo; part?: ObjectPartInfo }>;
   getObject(params: GetObjectParams): Promise<GetObjectResult>;
+  /**
+   * The object as headObject describes it and, when asked for, a page of its parts, both from the
+   * same version of the object.
+   */
+  getObjectAttributes(params: ObjectAttributesParams): Promise<ObjectAttributesResult>;
   /** idempotent: deleting a missing key succeeds (S3 semantics); a missing bucket fails */
   deleteObject(bucket: string, key: string): Promise<void>;
   deleteObjects(bucket: string, keys: string[]): Promise<DeleteObjectResult[]>;

@@ -24,6 +24,8 @@ import type {
   ListUploadsParams,
   ListUploadsResult,
   MultipartUploadParams,
+  ObjectAttributesParams,
+  ObjectAttributesResult,
   ObjectInfo,
   ObjectPartInfo,
   PartInfo,
@@ -86,7 +88,7 @@ export class RemoteEmbeddedStore implements StorageClient {
   }
 
   async getObject(params: GetObjectParams): Promise<GetObjectResult> {
-    const resolved = await this.rpc.call<ResolvedObject>("resolveRead", params.bucket, params.key);
+    const resolved = await this.rpc.call<ResolvedObject>("resolveRead", params.bucket, params.key, params.partNumber);
     return readResult(
       resolved,
       params,
@@ -95,6 +97,10 @@ export class RemoteEmbeddedStore implements StorageClient {
         if (ids.length > 0) this.rpc.note("unpin", ids);
       },
     );
+  }
+
+  getObjectAttributes(params: ObjectAttributesParams): Promise<ObjectAttributesResult> {
+    return this.rpc.call("getObjectAttributes", params);
   }
 
   deleteObject(bucket: string, key: string): Promise<void> {

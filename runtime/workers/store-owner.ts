@@ -22,6 +22,7 @@ import type {
   ListPartsParams,
   ListUploadsParams,
   MultipartUploadParams,
+  ObjectAttributesParams,
   PutObjectParams,
 } from "../storage/types.js";
 
@@ -59,8 +60,8 @@ export function storeSession(store: EmbeddedStore, workerName: string, log: (err
       files ??= await store.attachWorker(workerName);
       return files;
     },
-    resolveRead: async (bucket: string, key: string) => {
-      const resolved = await store.resolveRead(bucket, key);
+    resolveRead: async (bucket: string, key: string, partNumber?: number) => {
+      const resolved = await store.resolveRead(bucket, key, partNumber);
       if (gone) {
         store.unpin(resolved.pinned);
         throw new Error("the worker is gone");
@@ -79,6 +80,7 @@ export function storeSession(store: EmbeddedStore, workerName: string, log: (err
     getBucket: (name: string) => store.getBucket(name),
     deleteBucket: (name: string) => store.deleteBucket(name),
     headObject: (bucket: string, key: string, partNumber?: number) => store.headObject(bucket, key, partNumber),
+    getObjectAttributes: (params: ObjectAttributesParams) => store.getObjectAttributes(params),
     deleteObject: (bucket: string, key: string) => store.deleteObject(bucket, key),
     deleteObjects: (bucket: string, keys: string[]) => store.deleteObjects(bucket, keys),
     listObjects: (params: ListObjectsParams) => store.listObjects(params),

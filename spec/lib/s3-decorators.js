@@ -16,6 +16,7 @@ export const StateKeys = {
   notImplemented: Symbol.for("s3gw.notImplemented"),
   xmlNamespace: Symbol.for("s3gw.xmlNamespace"),
   invalidValueError: Symbol.for("s3gw.invalidValueError"),
+  invalidValueMessage: Symbol.for("s3gw.invalidValueMessage"),
 };
 
 function set(key) {
@@ -31,6 +32,9 @@ export const $decorators = {
     permission: set(StateKeys.permission),
     notImplemented: set(StateKeys.notImplemented),
     xmlNamespace: set(StateKeys.xmlNamespace),
-    invalidValueError: set(StateKeys.invalidValueError),
+    invalidValueError: (context, target, code, message) => {
+      context.program.stateMap(StateKeys.invalidValueError).set(target, code);
+      if (message !== undefined) context.program.stateMap(StateKeys.invalidValueMessage).set(target, message);
+    },
   },
 };

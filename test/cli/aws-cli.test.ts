@@ -244,7 +244,7 @@ describe("AWS CLI against the gateway process", () => {
       expect((after.Contents ?? []).map((o) => o.Key).sort()).toEqual(["tree/unicode/héllo wörld – ünïcödé.txt", "tree/unicode/日本語 ファイル.bin"]);
     });
 
-    it("uploads 100 MiB with multipart (cp) and downloads it back identical; head-object shows the -N ETag", async () => {
+    it("uploads 100 MiB with multipart (cp) and downloads it back identical; head-object shows the -N ETag, get-object-attributes its parts", async () => {
       const size = 100 * 1024 * 1024;
       const big = path.join(work, "big.bin");
       const out = createWriteStream(big);
@@ -283,6 +283,19 @@ describe("AWS CLI against the gateway process", () => {
       expect(head.ContentLength).toBe(size);
       expect(head.ETag).toMatch(/^"[0-9a-f]{32}-\d+"$/);
       expect(head.ETag).toBe(expectedEtag);
+
+      // get-object-attributes (botocore's parser: PartsCount as TotalPartsCount, the ETag unquoted)
+      const attributes = JSON.parse(
+        await awsOk("s3api", "get-object-attributes", "--bucket", bucket, "--key", "big/100MiB.bin", "--object-attributes", "ETag", "ObjectParts", "ObjectSize", "StorageClass", "--max-parts", "2", "--output", "json"),
+      ) as { ETag: string; ObjectSize: number; StorageClass: string; ObjectParts: { TotalPartsCount: number; MaxParts: number; IsTruncated: boolean; Parts: { PartNumber: number; Size: number }[] } };
+      expect(attributes.ETag).toBe(expectedEtag.replace(/"/g, ""));
+      expect(attributes.ObjectSize).toBe(size);
+      expect(attributes.StorageClass).toBe("STANDARD");
+      expect(attributes.ObjectParts).toMatchObject({ TotalPartsCount: partDigests.length, MaxParts: 2, IsTruncated: true });
+      expect(attributes.ObjectParts.Parts.map((p) => [p.PartNumber, p.Size])).toEqual([
+        [1, CHUNK_BYTES],
+        [2, CHUNK_BYTES],
+      ]);
       await rm(big);
       await rm(back);
     }, 180_000);

@@ -96,6 +96,12 @@ describe("the API reference site", () => {
     }
   });
 
+  it("says what a value outside a parameter's list answers, with S3's own message where it has one", () => {
+    const attributes = text(page(operationPath("GetObjectAttributes")));
+    expect(attributes).toContain("list of string: ETag | Checksum | ObjectParts | StorageClass | ObjectSize; another value: InvalidArgument (Invalid attribute name specified.)");
+    expect(text(page(operationPath("PutObject")))).toMatch(/EXPRESS_ONEZONE; another value: InvalidStorageClass(?! \()/);
+  });
+
   it("names only implemented operations in the backend table", () => {
     for (const limits of Object.values(backendLimits)) {
       for (const name of Object.keys(limits)) expect(spec.operations.find((o) => o.name === name)?.implemented, name).toBe(true);

@@ -26,6 +26,7 @@ import {
   type StorageErrorKind,
 } from "../../runtime/storage/types.js";
 import { bodyFromBuffer, gatedBody, readAll } from "./body.js";
+import { objectPartsContract } from "./contract-object-parts.js";
 
 export interface StorageFixture {
   store: StorageClient;
@@ -1552,6 +1553,18 @@ export function defineStorageContract(name: string, factory: () => Promise<Stora
         for (let next = await iterator.next(); !next.done; next = await iterator.next()) chunks.push(next.value as Buffer);
         expect(Buffer.concat(chunks).equals(Buffer.concat([bigA, tail]))).toBe(true);
       });
+    });
+
+    objectPartsContract({
+      store: () => store,
+      newBucket,
+      put,
+      createUpload,
+      uploadCrcParts,
+      multipartObject,
+      bigParts: () => [bigA, bigB],
+      partChecksums: multipartChecksums,
+      expectStorageError: (promise, kind) => expectStorageError(promise, kind as StorageErrorKind),
     });
   });
 }

@@ -14,7 +14,7 @@
  */
 import type { Readable } from "node:stream";
 
-import { StorageError, type ByteRange, type GetObjectParams, type GetObjectResult, type ObjectInfo, type ObjectPartInfo } from "../types.js";
+import { StorageError, type ByteRange, type Checksum, type GetObjectParams, type GetObjectResult, type ObjectInfo, type ObjectPartInfo } from "../types.js";
 import { concatSlices, planSlices, type SegmentSlice } from "./segment-stream.js";
 
 /** An object as one read sees it; plain data (it crosses the process boundary between workers). */
@@ -26,6 +26,8 @@ export interface ResolvedObject {
   segments: Array<{ id: string; size: number; data?: Buffer }>;
   /** the segment files pinned for this read (to unpin once) */
   pinned: string[];
+  /** the stored checksum of the part a read of one part asked for (a multipart object's, see object-parts.ts) */
+  partChecksum?: Checksum;
 }
 
 /**
@@ -65,6 +67,7 @@ export function planRead(
   let part: ObjectPartInfo | undefined;
   if (params.partNumber !== undefined) {
     part = partOf(info.size, resolved.partsCount, resolved.segments, params.partNumber);
+    if (resolved.partChecksum !== undefined) part.checksum = resolved.partChecksum;
     // S3 rejects Range together with partNumber; the runtime should never ask for both
     if (params.range?.(info) !== undefined) {
       throw new StorageError("INVALID_ARGUMENT", "a byte range and a part number cannot be combined");

@@ -56,6 +56,8 @@ import {
   type ListUploadsParams,
   type ListUploadsResult,
   type MultipartUploadParams,
+  type ObjectAttributesParams,
+  type ObjectAttributesResult,
   type ObjectInfo,
   type ObjectPartInfo,
   type PartInfo,
@@ -91,6 +93,7 @@ import {
   type StoredMeta,
 } from "./rows.js";
 import { partOf, readResult, type ResolvedObject } from "./read-plan.js";
+import { objectPartsPage, prepareObjectPartStatements, storedPartChecksum, type ObjectPartStatements } from "./object-parts.js";
 import {
   prepareStatements,
   type BucketRow,
@@ -185,6 +188,7 @@ export class EmbeddedStore implements StorageClient {
 
   private readonly st: Statements;
   private readonly cors: BucketCorsTable;
+  private readonly partSt: ObjectPartStatements;
   private readonly pins: SegmentPins;
   private readonly counters: ListingCounters = { seeks: 0, rowsVisited: 0 };
   private readonly wal: WalSync;
@@ -210,6 +214,7 @@ export class EmbeddedStore implements StorageClient {
   ) {
     this.st = prepareStatements(db);
     this.cors = new BucketCorsTable(db);
+    this.partSt = prepareObjectPartStatements(db);
     this.wal = new WalSync(walFile, (err) =>
       logger.warn({ err }, "embedded store: the metadata log could not be synced; refusing all requests until reopened"),
     );
@@ -401,7 +406,23 @@ export class EmbeddedStore implements StorageClient {
       const info = toObjectInfo(row);
       if (partNumber === undefined) return { info };
       const segments = this.st.segmentsOfVersion.all(row.vid);
-      return { info, part: partOf(row.size, row.parts_count, segments, partNumber) };
+      const part = partOf(row.size, row.parts_count, segments, partNumber);
+      const checksum = storedPartChecksum(this.partSt, row, partNumber);
+      return { info, part: checksum === undefined ? part : { ...part, checksum } };
+    });
+  }
+
+  /** The object and a page of its parts (object-parts.ts), in one synchronous read. */
+  async getObjectAttributes(params: ObjectAttributesParams): Promise<ObjectAttributesResult> {
+    this.enter();
+    validateKey(params.key);
+    return this.observe(() => {
+      this.requireBucket(params.bucket);
+      const row = this.requireObject(params.bucket, params.key);
+      const info = toObjectInfo(row);
+      if (params.parts === undefined) return { info };
+      const parts = objectPartsPage(this.partSt, row, params.parts.partNumberMarker, params.parts.maxParts);
+      return parts === undefined ? { info } : { info, parts };
     });
   }
 
@@ -410,7 +431,7 @@ export class EmbeddedStore implements StorageClient {
    * synchronous run; the stream opens one segment file at a time and unpins when it closes.
    */
   async getObject(params: GetObjectParams): Promise<GetObjectResult> {
-    const resolved = await this.resolveRead(params.bucket, params.key);
+    const resolved = await this.resolveRead(params.bucket, params.key, params.partNumber);
     return readResult(resolved, params, (id, start, end) => this.files.openRange(id, start, end), (ids) => this.pins.unpin(ids));
   }
 
@@ -418,8 +439,9 @@ export class EmbeddedStore implements StorageClient {
    * Step 1 of a read (read-plan.ts), also for a worker process that streams the files itself: the
    * object, its segments (an inline segment's bytes copied out: a later overwrite deletes the row,
    * not the copy), and a pin on each segment file, which the caller must give back to unpin().
+   * With `partNumber`, also that part's stored checksum.
    */
-  async resolveRead(bucket: string, key: string): Promise<ResolvedObject> {
+  async resolveRead(bucket: string, key: string, partNumber?: number): Promise<ResolvedObject> {
     this.enter();
     validateKey(key);
     return this.observe(
@@ -442,6 +464,8 @@ export class EmbeddedStore implements StorageClient {
           segments.push({ id: s.segment_id, size: s.size, data });
         }
         const resolved: ResolvedObject = { info: toObjectInfo(row), partsCount: row.parts_count, segments, pinned: [...pinned] };
+        const partChecksum = partNumber === undefined ? undefined : storedPartChecksum(this.partSt, row, partNumber);
+        if (partChecksum !== undefined) resolved.partChecksum = partChecksum;
         this.pins.pin(resolved.pinned);
         return resolved;
       },

@@ -32,6 +32,8 @@ import {
   type ListUploadsParams,
   type ListUploadsResult,
   type MultipartUploadParams,
+  type ObjectAttributesParams,
+  type ObjectAttributesResult,
   type ObjectInfo,
   type ObjectPartInfo,
   type ObjectSummary,
@@ -508,6 +510,18 @@ export class OzoneStore implements StorageClient {
     const info = this.objectInfo(bucket, key, k);
     if (partNumber === undefined) return { info };
     return { info, part: partOf(info, latestLocations(k), partNumber) };
+  }
+
+  /**
+   * The key and, when asked for, a page of its parts, from one GetKeyInfo (a head lookup: the OM
+   * still returns the block list, which carries each block's part number and length). Ozone's part
+   * records keep no S3 checksums, so the parts have none.
+   */
+  async getObjectAttributes(params: ObjectAttributesParams): Promise<ObjectAttributesResult> {
+    const k = await this.keyInfo(params.bucket, params.key, true);
+    const info = this.objectInfo(params.bucket, params.key, k);
+    if (params.parts === undefined || info.partsCount === undefined) return { info };
+    return { info, parts: partsPage(partSizes(latestLocations(k)), params.parts.partNumberMarker, params.parts.maxParts) };
   }
 
   async getObject(params: GetObjectParams): Promise<GetObjectResult> {
@@ -1101,16 +1115,36 @@ function partOf(info: ObjectInfo, locations: OmMessage[], partNumber: number): O
     return { partsCount: 1, range: { start: 0, end: info.size - 1 } };
   }
   if (partNumber > info.partsCount) throw new StorageError("INVALID_PART_NUMBER");
-  const sizes = new Map<number, number>();
-  const order: number[] = [];
-  for (const loc of locations) {
-    const n = Number(loc.partNumber ?? -1);
-    if (!sizes.has(n)) order.push(n);
-    sizes.set(n, (sizes.get(n) ?? 0) + Number(loc.length));
-  }
+  const sizes = partSizes(locations);
   let start = 0;
   const index = partNumber - 1;
-  if (index >= order.length) throw new StorageError("INVALID_PART_NUMBER");
-  for (let i = 0; i < index; i++) start += sizes.get(order[i])!;
-  return { partsCount: info.partsCount, range: { start, end: start + sizes.get(order[index])! - 1 } };
+  if (index >= sizes.length) throw new StorageError("INVALID_PART_NUMBER");
+  for (let i = 0; i < index; i++) start += sizes[i];
+  return { partsCount: info.partsCount, range: { start, end: start + sizes[index] - 1 } };
+}
+
+/**
+ * The sizes of a multipart key's parts in object order: its blocks grouped by the part number each
+ * was written for (a part of several blocks is their sum). Index i is part number i + 1, the
+ * position in the completed object, as S3's GET ?partNumber= counts.
+ */
+function partSizes(locations: OmMessage[]): number[] {
+  const sizes = new Map<number, number>();
+  for (const loc of locations) {
+    const n = Number(loc.partNumber ?? -1);
+    sizes.set(n, (sizes.get(n) ?? 0) + Number(loc.length));
+  }
+  return [...sizes.values()];
+}
+
+/** The parts after `marker`, at most `max` of them (ListParts' paging, over part positions). */
+function partsPage(sizes: number[], marker: number, max: number): NonNullable<ObjectAttributesResult["parts"]> {
+  for (const [name, value] of [["partNumberMarker", marker], ["maxParts", max]] as const) {
+    if (!Number.isSafeInteger(value) || value < 0) throw new StorageError("INVALID_ARGUMENT", `${name} must be a non-negative integer`);
+  }
+  const from = Math.min(marker, sizes.length);
+  const parts = sizes.slice(from, from + max).map((size, i) => ({ partNumber: from + i + 1, size }));
+  const isTruncated = from + parts.length < sizes.length;
+  const last = parts[parts.length - 1];
+  return { parts, isTruncated, ...(isTruncated && last !== undefined && { nextPartNumberMarker: last.partNumber }) };
 }
