@@ -112,6 +112,8 @@ export interface IrOperation {
   /** feature area: the spec file that declares the operation (buckets, objects, multipart...) */
   area: string;
   implemented: boolean;
+  /** S3 refuses the request without a Content-MD5 or x-amz-checksum-* of its body (@checksumRequired) */
+  checksumRequired: boolean;
   /** IAM action, e.g. "s3:GetObject"; null where the spec does not say */
   permission: string | null;
   route: IrRoute;

@@ -245,6 +245,12 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
         },
         config.limits.maxXmlBodyBytes,
       );
+      // The spec's @checksumRequired: S3 wants the body's integrity stated, as a Content-MD5 or an
+      // x-amz-checksum-* header or trailer. Either was verified while decodeInput read the body,
+      // which is also when the checksum's form (header or trailer) became known. AWS's wording.
+      if (op.checksumRequired && request.headers["content-md5"] === undefined && st.bodyChecksum === undefined) {
+        throw new S3Error("InvalidRequest", "Missing required header for this request: Content-MD5");
+      }
       const ctx: HandlerContext = {
         requestId: request.id,
         accessKeyId: st.accessKeyId!,

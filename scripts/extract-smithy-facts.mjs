@@ -11,7 +11,8 @@
  * shows in review as a plain diff of the facts that changed.
  *
  * What is kept, and nothing else: every operation's name, HTTP method and URI, input and output
- * structures; every structure, union and list reachable from them; per member its target and the
+ * structures, and whether it requires a checksum of its body (httpChecksumRequired, or httpChecksum's
+ * requestChecksumRequired); every structure, union and list reachable from them; per member its target and the
  * traits that decide the wire (httpHeader, httpQuery, httpPrefixHeaders, httpLabel, httpPayload,
  * xmlName, xmlFlattened); a structure's xmlName; a list member's target and xmlName.
  */
@@ -75,6 +76,10 @@ function extractFacts(model, text) {
     const http = s.traits?.["smithy.api#http"];
     if (!http) throw new Error(`${id} has no smithy.api#http trait`);
     operations[short(id)] = { method: http.method, uri: http.uri, input: short(s.input.target), output: short(s.output.target) };
+    // S3 refuses the request unless its body's integrity is stated (Content-MD5 or a checksum).
+    if (s.traits?.["smithy.api#httpChecksumRequired"] || s.traits?.["aws.protocols#httpChecksum"]?.requestChecksumRequired) {
+      operations[short(id)].checksumRequired = true;
+    }
     visit(s.input.target);
     visit(s.output.target);
   }

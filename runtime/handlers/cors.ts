@@ -40,12 +40,7 @@ function configurationOf(rules: readonly CorsRule[]): CORSConfiguration {
 
 export const corsHandlers: CorsHandlers<HandlerContext> = {
   async PutBucketCors(input, ctx) {
-    // S3 requires the body's integrity to be stated (the model's requestChecksumRequired): a
-    // Content-MD5 or an x-amz-checksum-* header or trailer, both verified while the body was read.
-    // AWS's wording, as for its other operations that require one.
-    if (input.ContentMD5 === undefined && ctx.bodyChecksum() === undefined) {
-      throw new S3Error("InvalidRequest", "Missing required header for this request: Content-MD5");
-    }
+    // The body's Content-MD5 or checksum is required by the spec (@checksumRequired, app.ts).
     const rules = rulesOf(input.CORSConfiguration);
     validateCorsRules(rules);
     await ownedBucket(ctx, input.Bucket);

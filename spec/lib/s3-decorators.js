@@ -14,6 +14,7 @@ export const StateKeys = {
   headerPrefix: Symbol.for("s3gw.headerPrefix"),
   permission: Symbol.for("s3gw.permission"),
   notImplemented: Symbol.for("s3gw.notImplemented"),
+  checksumRequired: Symbol.for("s3gw.checksumRequired"),
   xmlNamespace: Symbol.for("s3gw.xmlNamespace"),
   invalidValueError: Symbol.for("s3gw.invalidValueError"),
   invalidValueMessage: Symbol.for("s3gw.invalidValueMessage"),
@@ -31,6 +32,7 @@ export const $decorators = {
     headerPrefix: set(StateKeys.headerPrefix),
     permission: set(StateKeys.permission),
     notImplemented: set(StateKeys.notImplemented),
+    checksumRequired: set(StateKeys.checksumRequired),
     xmlNamespace: set(StateKeys.xmlNamespace),
     invalidValueError: (context, target, code, message) => {
       context.program.stateMap(StateKeys.invalidValueError).set(target, code);

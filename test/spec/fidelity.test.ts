@@ -32,6 +32,7 @@ interface FactOperation {
   uri: string;
   input: string;
   output: string;
+  checksumRequired?: true;
 }
 const model = facts as unknown as { operations: Record<string, FactOperation>; shapes: Record<string, FactShape> };
 
@@ -90,6 +91,13 @@ describe("the spec against AWS's Smithy model", () => {
       const [n, v] = fixed.split("=");
       expect(op.route.query).toContainEqual({ name: n, value: v });
     }
+  });
+
+  it("requires a checksum of the body exactly where AWS's model does (implemented operations)", () => {
+    const ours = spec.operations.filter((o) => o.implemented && o.checksumRequired).map((o) => o.name);
+    const aws = spec.operations.filter((o) => o.implemented && model.operations[o.name]?.checksumRequired === true).map((o) => o.name);
+    expect(ours).toEqual(aws);
+    expect(aws).toContain("DeleteObjects");
   });
 
   function wireName(m: FactMember): { location: string; name: string } | undefined {

@@ -1,0 +1,63 @@
+// Operations AWS's model marks as requiring a checksum of their body (spec: @checksumRequired): a
+// request with neither Content-MD5 nor an x-amz-checksum-* is refused before it runs, and nothing
+// changes; either one lets it through (the AWS SDK sends a CRC32 by default, older clients MD5).
+import { CreateBucketCommand, GetBucketTaggingCommand, GetObjectTaggingCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { createHash } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ON_OZONE } from "../support/ozone.js";
+import { startGateway, type RunningGateway } from "../support/server.js";
+import { bucketName, expectErrorXml, md5Base64, rawRequest, xmlElements } from "./helpers.js";
+
+let gw: RunningGateway;
+let s3: S3Client;
+let bucket: string;
+
+beforeAll(async () => {
+  gw = await startGateway();
+  s3 = gw.client();
+  bucket = bucketName("cksum-req");
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "k", Body: "data" }));
+});
+
+afterAll(async () => {
+  s3?.destroy();
+  await gw?.stop();
+});
+
+const tagging = "<Tagging><TagSet><Tag><Key>a</Key><Value>b</Value></Tag></TagSet></Tagging>";
+interface Case {
+  op: string;
+  method: string;
+  path: () => string;
+  query: Record<string, string | null>;
+  body: string;
+  status: number;
+}
+const cases: Case[] = [
+  { op: "DeleteObjects", method: "POST", path: () => `/${bucket}`, query: { delete: null }, body: "<Delete><Object><Key>k</Key></Object></Delete>", status: 200 },
+  { op: "PutObjectTagging", method: "PUT", path: () => `/${bucket}/k`, query: { tagging: null }, body: tagging, status: 200 },
+  ...(ON_OZONE ? [] : [{ op: "PutBucketTagging", method: "PUT", path: () => `/${bucket}`, query: { tagging: null }, body: tagging, status: 204 }]),
+];
+
+describe("operations that require a checksum of their body", () => {
+  it.each(cases.map((c) => [c.op, c] as const))("%s without Content-MD5 or a checksum: 400 InvalidRequest, nothing done", async (_op, c) => {
+    const res = await rawRequest(gw, { method: c.method, path: c.path(), query: c.query, body: c.body });
+    expectErrorXml(res, "InvalidRequest", 400);
+    expect(xmlElements(res.text, "Message")).toEqual(["Missing required header for this request: Content-MD5"]);
+    // nothing changed: the object is still there and untagged, the bucket untagged
+    await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "k" }));
+    expect((await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: "k" }))).TagSet).toEqual([]);
+    if (!ON_OZONE) await expect(s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))).rejects.toMatchObject({ name: "NoSuchTagSet" });
+  });
+
+  it.each(cases.map((c) => [c.op, c] as const))("%s with Content-MD5, or with x-amz-checksum-sha256 instead: done", async (_op, c) => {
+    const md5 = await rawRequest(gw, { method: c.method, path: c.path(), query: c.query, body: c.body, headers: { "content-md5": md5Base64(Buffer.from(c.body)) } });
+    expect(md5.status).toBe(c.status);
+    if (c.op === "DeleteObjects") await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "k", Body: "data" }));
+    const sha = createHash("sha256").update(c.body).digest("base64");
+    const checksum = await rawRequest(gw, { method: c.method, path: c.path(), query: c.query, body: c.body, headers: { "x-amz-checksum-sha256": sha } });
+    expect(checksum.status).toBe(c.status);
+    if (c.op === "DeleteObjects") await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "k", Body: "data" }));
+  });
+});
