@@ -182,6 +182,9 @@ function operationPage(ir: Ir, opts: SiteOptions, op: IrOperation): string {
   const reqBody = op.input.find((m) => m.location === "body");
   if (reqBody?.type.kind === "shape") parts.push(`<h3>Body: XML (<code>application/xml</code>)${reqBody.required ? "" : ", optional"}</h3>${shapeTable(ir, reqBody.type.shape, root)}`);
   else if (reqBody?.type.kind === "stream") parts.push(`<h3>Body</h3><p>The object's bytes, of any media type (the <code>Content-Type</code> the client sends is stored with them).</p>`);
+  if (op.checksumRequired) {
+    parts.push(`<p id="checksum-required">The body must come with a <code>Content-MD5</code> header or an <code>x-amz-checksum-*</code> header or trailer (the AWS SDKs send a CRC32 by default); without either the request is answered <code>400</code> <a href="${root}errors.html#InvalidRequest">InvalidRequest</a>.</p>`);
+  }
   parts.push(`<h3>Example</h3><pre><code>${esc(requestExample(ir, op))}</code></pre>`);
 
   if (op.implemented) {

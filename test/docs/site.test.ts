@@ -102,6 +102,14 @@ describe("the API reference site", () => {
     expect(text(page(operationPath("PutObject")))).toMatch(/EXPRESS_ONEZONE; another value: InvalidStorageClass(?! \()/);
   });
 
+  it("says which operations require a Content-MD5 or checksum of their body (the spec's @checksumRequired)", () => {
+    const says = (name: string) => page(operationPath(name)).includes('id="checksum-required"');
+    expect(says("DeleteObjects")).toBe(true);
+    expect(says("PutObjectTagging")).toBe(true);
+    expect(says("PutObject")).toBe(false);
+    for (const op of spec.operations) expect(says(op.name), op.name).toBe(op.checksumRequired);
+  });
+
   it("names only implemented operations in the backend table", () => {
     for (const limits of Object.values(backendLimits)) {
       for (const name of Object.keys(limits)) expect(spec.operations.find((o) => o.name === name)?.implemented, name).toBe(true);
