@@ -14,6 +14,8 @@ import { emitAll, HEADER, type Emitted } from "./emit.js";
 import { loadSpec, SpecError } from "./load.js";
 import { emitOpenApi } from "./openapi.js";
 import { UndocumentedSettingError, withConfigTable } from "../runtime/config-doc.js";
+import { withCapabilityTable } from "../runtime/docs/capabilities.js";
+import type { Ir } from "../generated/ir-types.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -58,8 +60,9 @@ export async function diffGenerated(emitted: Emitted, dir: string): Promise<stri
  * from the config schema (runtime/config-doc.ts). Keyed by path from the repository root; the value
  * is the whole file as it must be. Throws when a setting has no description.
  */
-export async function generateDocs(dir: string = root): Promise<Map<string, string>> {
-  return new Map([["README.md", withConfigTable(await readFile(path.join(dir, "README.md"), "utf8"))]]);
+export async function generateDocs(dir: string = root, ir?: Ir): Promise<Map<string, string>> {
+  const spec = ir ?? (JSON.parse(await readFile(path.join(root, "generated/ir.json"), "utf8")) as Ir);
+  return new Map([["README.md", withCapabilityTable(withConfigTable(await readFile(path.join(dir, "README.md"), "utf8")), spec)]]);
 }
 
 /** Generated documents that differ from what is on disk under `dir`. */
@@ -67,7 +70,7 @@ export async function diffDocs(docs: Map<string, string>, dir: string = root): P
   const problems: string[] = [];
   for (const [name, text] of docs) {
     const present = await readFile(path.join(dir, name), "utf8").catch(() => undefined);
-    if (present !== text) problems.push(`differs: ${name} (the configuration table is generated from runtime/config.ts)`);
+    if (present !== text) problems.push(`differs: ${name} (its configuration table is generated from runtime/config.ts, its capability table from the spec and runtime/storage/backend-support.ts)`);
   }
   return problems;
 }
@@ -76,7 +79,7 @@ async function main(): Promise<void> {
   const check = process.argv.includes("--check");
   const outDir = path.join(root, "generated");
   const emitted = await generate(path.join(root, "spec/main.tsp"));
-  const docs = await generateDocs();
+  const docs = await generateDocs(root, JSON.parse(emitted.get("ir.json")!) as Ir);
   if (check) {
     const problems = await diffGenerated(emitted, outDir);
     if (problems.length > 0) {
@@ -88,7 +91,7 @@ async function main(): Promise<void> {
       console.error(`generated documentation is out of date (run npm run codegen; edit the config schema, not the table):\n  ${docProblems.join("\n  ")}`);
       process.exit(1);
     }
-    console.log(`codegen:check: generated/ matches spec/ (${emitted.size} files); the configuration table of README.md matches the config schema`);
+    console.log(`codegen:check: generated/ matches spec/ (${emitted.size} files); README.md's configuration and capability tables match the config schema and the spec`);
     return;
   }
   for (const [name, text] of docs) await writeFile(path.join(root, name), text);
