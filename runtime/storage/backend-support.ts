@@ -35,5 +35,8 @@ export const backendLimits: Record<BackendName, Readonly<Record<string, BackendL
       note: "The ETag is the one Ozone's OM makes (MD5 of the parts' hex ETags, -N), and an object checksum stated on completion answers 501 NotImplemented.",
     },
     DeleteBucket: { supported: true, note: "A bucket holding only incomplete multipart uploads is deleted after they are aborted (Ozone refuses otherwise)." },
+    PutBucketVersioning: { supported: false, note: "Ozone keeps one version of each key: 501 NotImplemented." },
+    GetBucketVersioning: { supported: true, note: "Every bucket is never versioned: an empty VersioningConfiguration." },
+    ListObjectVersions: { supported: true, note: "Every object is its one version, \"null\"." },
   },
 };

@@ -15,8 +15,11 @@
  */
 import type { EmbeddedStore, PartTarget, WorkerFiles } from "../storage/embedded/index.js";
 import type { ReceivedBody } from "../storage/embedded/files.js";
+import { encodeError } from "./rpc.js";
 import type {
   CompleteMultipartParams,
+  ListVersionsParams,
+  ObjectToDelete,
   ListObjectsParams,
   ListPartsParams,
   ListUploadsParams,
@@ -58,8 +61,8 @@ export function storeSession(store: EmbeddedStore, workerName: string, log: (err
       files ??= await store.attachWorker(workerName);
       return files;
     },
-    resolveRead: async (bucket: string, key: string) => {
-      const resolved = await store.resolveRead(bucket, key);
+    resolveRead: async (bucket: string, key: string, versionId?: string) => {
+      const resolved = await store.resolveRead(bucket, key, versionId);
       if (gone) {
         store.unpin(resolved.pinned);
         throw new Error("the worker is gone");
@@ -77,13 +80,21 @@ export function storeSession(store: EmbeddedStore, workerName: string, log: (err
     createBucket: (name: string, owner: string) => store.createBucket(name, owner),
     getBucket: (name: string) => store.getBucket(name),
     deleteBucket: (name: string) => store.deleteBucket(name),
-    headObject: (bucket: string, key: string, partNumber?: number) => store.headObject(bucket, key, partNumber),
-    deleteObject: (bucket: string, key: string) => store.deleteObject(bucket, key),
-    deleteObjects: (bucket: string, keys: string[]) => store.deleteObjects(bucket, keys),
+    getBucketVersioning: (bucket: string) => store.getBucketVersioning(bucket),
+    putBucketVersioning: (bucket: string, status: "Enabled" | "Suspended", mfaDelete?: "Disabled") =>
+      store.putBucketVersioning(bucket, status, mfaDelete),
+    headObject: (bucket: string, key: string, partNumber?: number, versionId?: string) =>
+      store.headObject(bucket, key, partNumber, versionId),
+    deleteObject: (bucket: string, key: string, versionId?: string) => store.deleteObject(bucket, key, versionId),
+    // per-entry errors cross as data, as a call's own error does (rpc.ts)
+    deleteObjects: async (bucket: string, objects: ObjectToDelete[]) =>
+      (await store.deleteObjects(bucket, objects)).map((r) => (r.error === undefined ? r : { ...r, error: encodeError(r.error) })),
     listObjects: (params: ListObjectsParams) => store.listObjects(params),
-    getObjectTags: (bucket: string, key: string) => store.getObjectTags(bucket, key),
-    putObjectTags: (bucket: string, key: string, tags: Record<string, string>) => store.putObjectTags(bucket, key, tags),
-    deleteObjectTags: (bucket: string, key: string) => store.deleteObjectTags(bucket, key),
+    listObjectVersions: (params: ListVersionsParams) => store.listObjectVersions(params),
+    getObjectTags: (bucket: string, key: string, versionId?: string) => store.getObjectTags(bucket, key, versionId),
+    putObjectTags: (bucket: string, key: string, tags: Record<string, string>, versionId?: string) =>
+      store.putObjectTags(bucket, key, tags, versionId),
+    deleteObjectTags: (bucket: string, key: string, versionId?: string) => store.deleteObjectTags(bucket, key, versionId),
     getBucketTags: (bucket: string) => store.getBucketTags(bucket),
     putBucketTags: (bucket: string, tags: Record<string, string>) => store.putBucketTags(bucket, tags),
     deleteBucketTags: (bucket: string) => store.deleteBucketTags(bucket),

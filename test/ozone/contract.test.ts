@@ -38,6 +38,8 @@ if (ozone === undefined) {
       listingAfterDeleteSettlesMs: 3000,
       // Ozone 2.2.0 keeps no tags on buckets
       bucketTags: false,
+      // nor more than one version of a key
+      versioning: false,
     },
   );
 }

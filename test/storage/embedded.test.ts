@@ -15,6 +15,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 
 import { openEmbeddedStore, type EmbeddedStore, type EmbeddedStoreOptions } from "../../runtime/storage/embedded/index.js";
 import { COMPLETED_UPLOAD_RETENTION_MS } from "../../runtime/storage/embedded/store.js";
+import { SCHEMA_VERSION } from "../../runtime/storage/embedded/schema.js";
 import {
   CRC32,
   CRC32C,
@@ -506,7 +507,7 @@ describe("embedded store", () => {
       await store.close();
       const db = new Database(join(dataDir, "meta.sqlite"));
       db.exec(
-        "DROP TABLE inline_data; DROP TABLE completed_uploads; DROP TABLE bucket_tags; UPDATE store_info SET value = '1' WHERE name = 'schema_version'",
+        "DROP TABLE inline_data; DROP TABLE completed_uploads; DROP TABLE bucket_tags; DROP TABLE bucket_versioning; DROP TABLE versions; UPDATE store_info SET value = '1' WHERE name = 'schema_version'",
       );
       db.close();
       const reopened = await openEmbeddedStore({ dataDir });
@@ -516,7 +517,7 @@ describe("embedded store", () => {
       expect((await readAll((await reopened.getObject({ bucket: "b", key: "new" })).open())).toString()).toBe("inline now");
       await reopened.close();
       const check = new Database(join(dataDir, "meta.sqlite"), { readonly: true });
-      expect(check.prepare("SELECT value FROM store_info WHERE name = 'schema_version'").pluck().get()).toBe("4");
+      expect(check.prepare("SELECT value FROM store_info WHERE name = 'schema_version'").pluck().get()).toBe(String(SCHEMA_VERSION));
       check.close();
     });
   });
@@ -658,7 +659,7 @@ describe("embedded store", () => {
       // what version 2 wrote: no completed_uploads, no checksum type in an upload's meta
       const db = new Database(join(dataDir, "meta.sqlite"));
       db.exec(`DROP TABLE completed_uploads;
-               DROP TABLE bucket_tags;
+               DROP TABLE bucket_tags; DROP TABLE bucket_versioning; DROP TABLE versions;
                UPDATE uploads SET meta = json_remove(meta, '$.checksumType');
                UPDATE store_info SET value = '2' WHERE name = 'schema_version'`);
       db.close();
@@ -675,7 +676,7 @@ describe("embedded store", () => {
       expect(await reopened.completeMultipartUpload({ bucket: "b", key: "pending", uploadId: pending.uploadId, parts })).toEqual(info);
       await reopened.close();
       const check = new Database(join(dataDir, "meta.sqlite"), { readonly: true });
-      expect(check.prepare("SELECT value FROM store_info WHERE name = 'schema_version'").pluck().get()).toBe("4");
+      expect(check.prepare("SELECT value FROM store_info WHERE name = 'schema_version'").pluck().get()).toBe(String(SCHEMA_VERSION));
       check.close();
     });
   });
