@@ -40,7 +40,8 @@ export function toS3Error(err: unknown): unknown {
     if (detail !== undefined) {
       // AWS names the version asked for in <VersionId> of NoSuchVersion; a delete marker (the
       // latest version of a key, or one read by its id) is named in headers ("GetObject",
-      // "HeadObject": x-amz-delete-marker, x-amz-version-id; a 405 also says what is allowed).
+      // "HeadObject": x-amz-delete-marker, x-amz-version-id). A 405 must say what the resource
+      // allows (RFC 9110 section 15.5.6): a delete marker can only be deleted.
       if (err.kind === "VERSION_NOT_FOUND") fields.VersionId = detail.versionId;
       if (detail.deleteMarker === true) {
         headers["x-amz-delete-marker"] = "true";

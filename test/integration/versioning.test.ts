@@ -264,6 +264,10 @@ describe.skipIf(ON_OZONE)("versions", () => {
     await expectS3Error(s3.send(new DeleteBucketCommand({ Bucket: bucket })), "BucketNotEmpty", 409);
     await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "k", VersionId: marker }));
     await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+    // a new bucket of that name starts never versioned
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    expect((await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status).toBeUndefined();
+    expect(await put(bucket, "k", "again")).toBeUndefined();
   });
 
   it("objects from before versioning are the \"null\" version; a suspended bucket writes and deletes the \"null\" version", async () => {
