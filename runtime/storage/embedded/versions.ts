@@ -484,12 +484,36 @@ function shownOf(row: Pick<VersionRow, "is_null" | "version_id">): string {
   return row.is_null === 1 ? "null" : row.version_id;
 }
 
+// Both build the same object shape field by field: a spread of the row costs several times more
+// per row (a page is up to 1001 of them).
 function fromCurrent(row: CurrentListRow): ListedRow {
-  return { ...row, id: "", shown: row.version_id ?? "null", marker: false };
+  return {
+    key: row.key,
+    id: "",
+    shown: row.version_id ?? "null",
+    marker: false,
+    size: row.size,
+    etag: row.etag,
+    last_modified: row.last_modified,
+    storage_class: row.storage_class,
+    owner: row.owner,
+    checksum_algorithm: row.checksum_algorithm,
+  };
 }
 
 function fromVersion(row: VersionListRow): ListedRow {
-  return { ...row, id: row.version_id, shown: shownOf(row), marker: row.delete_marker === 1 };
+  return {
+    key: row.key,
+    id: row.version_id,
+    shown: shownOf(row),
+    marker: row.delete_marker === 1,
+    size: row.size,
+    etag: row.etag,
+    last_modified: row.last_modified,
+    storage_class: row.storage_class,
+    owner: row.owner,
+    checksum_algorithm: row.checksum_algorithm,
+  };
 }
 
 function summaryOf(row: ListedRow, isLatest: boolean): VersionSummary {
