@@ -1026,12 +1026,6 @@ export class EmbeddedStore implements StorageClient {
     return row;
   }
 
-  private requireObject(bucket: string, key: string): ObjectRow {
-    const row = this.st.getObject.get(bucket, key);
-    if (row === undefined) throw new StorageError("KEY_NOT_FOUND");
-    return row;
-  }
-
   /** The upload, if it exists and was started for this bucket and key (S3: NoSuchUpload otherwise). */
   private requireUpload(uploadId: string, bucket: string, key: string): UploadRow {
     const row = this.st.getUpload.get(uploadId);
