@@ -477,8 +477,11 @@ export class StorageError extends Error {
     readonly clientMessage?: string,
     /** the listed part a part-list failure (INVALID_PART) is about: its number and the ETag given for it */
     readonly part?: { partNumber: number; etag: string },
-    /** the version a failure is about: the id asked for, and whether it is a delete marker */
-    readonly detail?: { versionId: string; deleteMarker?: boolean },
+    /**
+     * the version a failure is about: the id asked for, whether it is a delete marker, and (a
+     * marker read by its id) when it was made, in ms since the epoch
+     */
+    readonly detail?: { versionId: string; deleteMarker?: boolean; lastModified?: number },
   ) {
     super(message ?? clientMessage ?? kind);
     this.name = "StorageError";

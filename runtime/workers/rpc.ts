@@ -51,7 +51,7 @@ export interface EncodedError {
   kind?: StorageErrorKind;
   clientMessage?: string;
   part?: { partNumber: number; etag: string };
-  detail?: { versionId: string; deleteMarker?: boolean };
+  detail?: { versionId: string; deleteMarker?: boolean; lastModified?: number };
 }
 
 export function encodeError(err: unknown): EncodedError {

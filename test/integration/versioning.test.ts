@@ -229,6 +229,15 @@ describe.skipIf(ON_OZONE)("versions", () => {
     const byId = await rawRequest(gw, { method: "GET", path: `/${bucket}/k`, query: { versionId: marker } });
     expectErrorXml(byId, "MethodNotAllowed", 405);
     expect({ marker: byId.headers["x-amz-delete-marker"], id: byId.headers["x-amz-version-id"] }).toEqual({ marker: "true", id: marker });
+    // AWS ("HeadObject"): a 405 for a delete marker carries the marker's Last-Modified
+    const made = Date.parse(String(byId.headers["last-modified"]));
+    expect(Math.abs(made - Date.now())).toBeLessThan(60_000);
+    const headById = await rawRequest(gw, { method: "HEAD", path: `/${bucket}/k`, query: { versionId: marker } });
+    expect({ status: headById.status, marker: headById.headers["x-amz-delete-marker"], modified: headById.headers["last-modified"] }).toEqual({
+      status: 405,
+      marker: "true",
+      modified: byId.headers["last-modified"],
+    });
     await expectBodilessError(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "k", VersionId: marker })), 405);
     await expectS3Error(s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: "k", VersionId: marker })), "MethodNotAllowed", 405);
     expect((await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).KeyCount).toBe(0);

@@ -742,7 +742,7 @@ export function defineStorageContract(name: string, factory: () => Promise<Stora
           const hidden = await expectStorageError(store.headObject(bucket, "k"), "KEY_NOT_FOUND");
           expect(hidden.detail).toEqual({ versionId: marker.versionId, deleteMarker: true });
           const byId = await expectStorageError(store.getObject({ bucket, key: "k", versionId: marker.versionId }), "METHOD_NOT_ALLOWED");
-          expect(byId.detail).toEqual({ versionId: marker.versionId, deleteMarker: true });
+          expect(byId.detail).toEqual({ versionId: marker.versionId, deleteMarker: true, lastModified: expect.any(Number) });
           await expectStorageError(store.headObject(bucket, "k", undefined, "0000000000000aAAAAAAAAAAAAAAAAAA"), "VERSION_NOT_FOUND");
           expect((await store.listObjects({ bucket, maxKeys: 10 })).objects).toEqual([]);
           await expectStorageError(store.deleteBucket(bucket), "BUCKET_NOT_EMPTY");

@@ -225,7 +225,8 @@ export class Versions {
     const found = this.locate(bucket, key, versionId, current);
     if (found === undefined) throw new StorageError("VERSION_NOT_FOUND", undefined, undefined, undefined, { versionId });
     if (found.deleteMarker) {
-      throw new StorageError("METHOD_NOT_ALLOWED", undefined, undefined, undefined, { versionId, deleteMarker: true });
+      const lastModified = found.row.last_modified;
+      throw new StorageError("METHOD_NOT_ALLOWED", undefined, undefined, undefined, { versionId, deleteMarker: true, lastModified });
     }
     return { row: found.row, versionId };
   }
