@@ -23,6 +23,7 @@ import {
   PutObjectCommand,
   PutObjectTaggingCommand,
   UploadPartCommand,
+  UploadPartCopyCommand,
   type ListObjectVersionsCommandOutput,
   type S3Client,
 } from "@aws-sdk/client-s3";
@@ -339,6 +340,34 @@ describe.skipIf(ON_OZONE)("versions", () => {
     // the latest of the source, without a version id
     const latest = await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: "c2", CopySource: `${bucket}/k` }));
     expect(latest.CopySourceVersionId).toBe(restored.VersionId);
+  });
+
+  it("UploadPartCopy copies the source version named, and says which", async () => {
+    const bucket = await newBucket("vpartcopy", "Enabled");
+    const v1 = await put(bucket, "src", "first body");
+    await put(bucket, "src", "second body");
+    const upload = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: "dst" }));
+    const part = await s3.send(
+      new UploadPartCopyCommand({ Bucket: bucket, Key: "dst", UploadId: upload.UploadId, PartNumber: 1, CopySource: `${bucket}/src?versionId=${v1}` }),
+    );
+    expect(part.CopySourceVersionId).toBe(v1);
+    await s3.send(
+      new CompleteMultipartUploadCommand({ Bucket: bucket, Key: "dst", UploadId: upload.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.CopyPartResult!.ETag }] } }),
+    );
+    expect((await read(bucket, "dst")).body).toBe("first body");
+    await expectS3Error(
+      s3.send(
+        new UploadPartCopyCommand({
+          Bucket: bucket,
+          Key: "dst",
+          UploadId: (await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: "dst" }))).UploadId,
+          PartNumber: 1,
+          CopySource: `${bucket}/src?versionId=0000000000000aAAAAAAAAAAAAAAAAAA`,
+        }),
+      ),
+      "NoSuchVersion",
+      404,
+    );
   });
 
   it("tags by version id: each version has its own tag set", async () => {
