@@ -7,6 +7,7 @@ import type { ListObjectVersionsInput, ListObjectVersionsOutput, ListObjectsInpu
 import type { AbortMultipartUploadInput, AbortMultipartUploadOutput, CompleteMultipartUploadInput, CompleteMultipartUploadOutput, CreateMultipartUploadInput, CreateMultipartUploadOutput, ListMultipartUploadsInput, ListMultipartUploadsOutput, ListPartsInput, ListPartsOutput, UploadPartInput, UploadPartOutput } from "./types/multipart.js";
 import type { DeleteObjectInput, DeleteObjectOutput, DeleteObjectsInput, DeleteObjectsOutput, GetObjectInput, GetObjectOutput, HeadObjectInput, HeadObjectOutput, PutObjectInput, PutObjectOutput } from "./types/objects.js";
 import type { DeleteBucketTaggingInput, DeleteBucketTaggingOutput, DeleteObjectTaggingInput, DeleteObjectTaggingOutput, GetBucketTaggingInput, GetBucketTaggingOutput, GetObjectTaggingInput, GetObjectTaggingOutput, PutBucketTaggingInput, PutBucketTaggingOutput, PutObjectTaggingInput, PutObjectTaggingOutput } from "./types/tagging.js";
+import type { GetBucketVersioningInput, GetBucketVersioningOutput, PutBucketVersioningInput, PutBucketVersioningOutput } from "./types/versioning.js";
 
 /** Operations of spec/attributes.tsp; implemented by runtime/handlers/attributes.ts. */
 export interface AttributesHandlers<Ctx> {
@@ -51,8 +52,8 @@ export interface CorsHandlers<Ctx> {
 
 /** Operations of spec/listing.tsp; implemented by runtime/handlers/listing.ts. */
 export interface ListingHandlers<Ctx> {
-  /** Lists object versions. Buckets here are unversioned, so every object has one version, "null", as
-   * S3 reports for unversioned buckets. */
+  /** Lists object versions and delete markers, by key, newest first within a key. In a bucket never
+   * versioned every object has one version, "null", as S3 reports for unversioned buckets. */
   ListObjectVersions(input: ListObjectVersionsInput, ctx: Ctx): Promise<ListObjectVersionsOutput>;
   /** Lists objects (version 1: marker-based pagination). */
   ListObjects(input: ListObjectsInput, ctx: Ctx): Promise<ListObjectsOutput>;
@@ -78,7 +79,9 @@ export interface MultipartHandlers<Ctx> {
 
 /** Operations of spec/objects.tsp; implemented by runtime/handlers/objects.ts. */
 export interface ObjectsHandlers<Ctx> {
-  /** Deletes an object. Deleting a key that does not exist succeeds, as in S3. */
+  /** Deletes an object. Deleting a key that does not exist succeeds, as in S3. In a versioned bucket
+   * a delete without a version id adds a delete marker (a suspended bucket's is the "null" version);
+   * with one it removes that version for good. */
   DeleteObject(input: DeleteObjectInput, ctx: Ctx): Promise<DeleteObjectOutput>;
   /** Deletes up to 1000 objects in one request. */
   DeleteObjects(input: DeleteObjectsInput, ctx: Ctx): Promise<DeleteObjectsOutput>;
@@ -107,5 +110,15 @@ export interface TaggingHandlers<Ctx> {
   PutObjectTagging(input: PutObjectTaggingInput, ctx: Ctx): Promise<PutObjectTaggingOutput>;
 }
 
+/** Operations of spec/versioning.tsp; implemented by runtime/handlers/versioning.ts. */
+export interface VersioningHandlers<Ctx> {
+  /** The bucket's versioning state (an empty configuration for a bucket never versioned). */
+  GetBucketVersioning(input: GetBucketVersioningInput, ctx: Ctx): Promise<GetBucketVersioningOutput>;
+  /** Enables or suspends versioning. MFA delete cannot be enabled: the gateway has no MFA devices, so
+   * a request that asks for it without `x-amz-mfa` is refused as S3 refuses it (403 AccessDenied),
+   * and one that brings a token is 501 NotImplemented. The Ozone backend cannot keep versions: 501. */
+  PutBucketVersioning(input: PutBucketVersioningInput, ctx: Ctx): Promise<PutBucketVersioningOutput>;
+}
+
 /** Every implemented operation: what runtime/handlers/ must provide. */
-export interface S3Handlers<Ctx> extends AttributesHandlers<Ctx>, BucketsHandlers<Ctx>, CopyHandlers<Ctx>, CorsHandlers<Ctx>, ListingHandlers<Ctx>, MultipartHandlers<Ctx>, ObjectsHandlers<Ctx>, TaggingHandlers<Ctx> { }
+export interface S3Handlers<Ctx> extends AttributesHandlers<Ctx>, BucketsHandlers<Ctx>, CopyHandlers<Ctx>, CorsHandlers<Ctx>, ListingHandlers<Ctx>, MultipartHandlers<Ctx>, ObjectsHandlers<Ctx>, TaggingHandlers<Ctx>, VersioningHandlers<Ctx> { }

@@ -15,3 +15,4 @@ export type * from "./types/listing.js";
 export type * from "./types/multipart.js";
 export type * from "./types/objects.js";
 export type * from "./types/tagging.js";
+export type * from "./types/versioning.js";

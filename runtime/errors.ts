@@ -15,6 +15,11 @@ export class S3Error extends Error {
     message?: string,
     /** extra child elements of <Error>, e.g. { BucketName: "b" } or { Key: "k" } */
     readonly fields: Record<string, string | number> = {},
+    /**
+     * headers the error answer carries, e.g. a delete marker's x-amz-delete-marker and
+     * x-amz-version-id on a 404 or 405 ("GetObject", Amazon S3 API Reference)
+     */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message ?? "");
     this.name = "S3Error";

@@ -23,7 +23,7 @@ export interface RenderedError {
   error: S3Error;
   status: number;
   body?: string;
-  /** headers to send with the error (a 304's ETag and Last-Modified) */
+  /** headers to send with the error (a 304's ETag and Last-Modified, a delete marker's version id) */
   headers?: Record<string, string>;
   /** the original error when it was not an S3 error (to be logged) */
   internal?: unknown;
@@ -58,8 +58,9 @@ export function renderError(err: unknown, ctx: ErrorContext): RenderedError {
   const status = entry.status;
   // 304 carries no body (RFC 9110): the error's fields are the headers a 200 would have had.
   if (status === 304) return { error, status, internal, headers: Object.fromEntries(Object.entries(error.fields).map(([k, v]) => [k, String(v)])) };
+  const headers = Object.keys(error.headers).length > 0 ? { headers: error.headers } : {};
   // HEAD answers carry no body.
-  if (ctx.method === "HEAD") return { error, status, internal };
+  if (ctx.method === "HEAD") return { error, status, internal, ...headers };
   const fields = { ...contextFields(error.code, ctx), ...error.fields };
   const parts = [
     '<?xml version="1.0" encoding="UTF-8"?>\n<Error>',
@@ -69,5 +70,5 @@ export function renderError(err: unknown, ctx: ErrorContext): RenderedError {
   for (const [k, v] of Object.entries(fields)) parts.push(`<${k}>${escapeXml(String(v))}</${k}>`);
   if (ctx.resource !== undefined) parts.push(`<Resource>${escapeXml(ctx.resource)}</Resource>`);
   parts.push(`<RequestId>${ctx.requestId}</RequestId>`, `<HostId>${ctx.hostId}</HostId>`, "</Error>");
-  return { error, status, body: parts.join(""), internal };
+  return { error, status, body: parts.join(""), internal, ...headers };
 }

@@ -49,6 +49,10 @@ export interface CopyObjectInput {
 
 /** Output of CopyObject; default status 200. */
 export interface CopyObjectOutput {
+  /** the version the copy made (versioned buckets) (header x-amz-version-id) */
+  VersionId?: string;
+  /** the version of the source that was copied (versioned source buckets) (header x-amz-copy-source-version-id) */
+  CopySourceVersionId?: string;
   /** (body) */
   Body: CopyObjectResult;
 }
@@ -81,6 +85,8 @@ export interface UploadPartCopyInput {
 
 /** Output of UploadPartCopy; default status 200. */
 export interface UploadPartCopyOutput {
+  /** the version of the source that was copied (versioned source buckets) (header x-amz-copy-source-version-id) */
+  CopySourceVersionId?: string;
   /** (body) */
   Body: CopyPartResult;
 }

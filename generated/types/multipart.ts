@@ -51,6 +51,8 @@ export interface CompleteMultipartUploadInput {
 
 /** Output of CompleteMultipartUpload; default status 200. */
 export interface CompleteMultipartUploadOutput {
+  /** the version the completion made (versioned buckets) (header x-amz-version-id) */
+  VersionId?: string;
   /** (body) */
   Body: CompleteMultipartUploadResult;
 }

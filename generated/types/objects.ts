@@ -17,7 +17,10 @@ export interface DeleteObjectInput {
 
 /** Output of DeleteObject; default status 204. */
 export interface DeleteObjectOutput {
-
+  /** true when the request made a delete marker, or removed one by its version id (header x-amz-delete-marker) */
+  DeleteMarker?: boolean;
+  /** the delete marker made, or the version removed (header x-amz-version-id) */
+  VersionId?: string;
 }
 
 /** Input of DeleteObjects (POST /{Bucket}?delete). */
@@ -68,7 +71,7 @@ export interface GetObjectInput {
   ResponseExpires?: string;
   /** A single byte range, `bytes=first-last`, `bytes=first-` or `bytes=-suffix`. (header range) */
   Range?: string;
-  /** (query versionId) */
+  /** Reads this version instead of the latest; a delete marker's id answers 405 MethodNotAllowed. (query versionId) */
   VersionId?: string;
   /** (query partNumber) */
   PartNumber?: number;
@@ -80,6 +83,8 @@ export interface GetObjectInput {
 export interface GetObjectOutput {
   /** (status) */
   Status: 200 | 206;
+  /** The version written or read: a 32-character id, or "null" (a suspended bucket's version). (header x-amz-version-id) */
+  VersionId?: string;
   /** (header cache-control) */
   CacheControl?: string;
   /** (header content-disposition) */
@@ -158,7 +163,7 @@ export interface HeadObjectInput {
   ResponseExpires?: string;
   /** A single byte range, `bytes=first-last`, `bytes=first-` or `bytes=-suffix`. (header range) */
   Range?: string;
-  /** (query versionId) */
+  /** Reads this version instead of the latest; a delete marker's id answers 405 MethodNotAllowed. (query versionId) */
   VersionId?: string;
   /** (query partNumber) */
   PartNumber?: number;
@@ -170,6 +175,8 @@ export interface HeadObjectInput {
 export interface HeadObjectOutput {
   /** (status) */
   Status: 200 | 206;
+  /** The version written or read: a 32-character id, or "null" (a suspended bucket's version). (header x-amz-version-id) */
+  VersionId?: string;
   /** (header cache-control) */
   CacheControl?: string;
   /** (header content-disposition) */
@@ -270,6 +277,8 @@ export interface PutObjectInput {
 export interface PutObjectOutput {
   /** (header etag) */
   ETag?: string;
+  /** The version written or read: a 32-character id, or "null" (a suspended bucket's version). (header x-amz-version-id) */
+  VersionId?: string;
   /** (header x-amz-checksum-crc32) */
   ChecksumCRC32?: string;
   /** (header x-amz-checksum-crc32c) */

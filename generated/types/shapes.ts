@@ -330,3 +330,11 @@ export interface Tag {
 export interface Tagging {
   TagSet: Tag[];
 }
+
+/** A bucket's versioning state. A bucket that was never versioned answers an empty
+ * `<VersioningConfiguration/>`; once enabled, a bucket is Enabled or Suspended, never unversioned
+ * again ("Using versioning in S3 buckets", Amazon S3 User Guide). */
+export interface VersioningConfiguration {
+  MFADelete?: "Enabled" | "Disabled";
+  Status?: "Enabled" | "Suspended";
+}

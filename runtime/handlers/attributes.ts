@@ -11,7 +11,7 @@ import type { Checksum as ChecksumElement, GetObjectAttributesParts, ObjectPart 
 import { S3Error } from "../errors.js";
 import { storageCall } from "../storage/errors.js";
 import type { Checksum, ObjectAttributesResult, ObjectInfo } from "../storage/types.js";
-import { checkVersionId, ownedBucket, pageSize, visiblePartChecksum, type HandlerContext } from "./common.js";
+import { ownedBucket, pageSize, visiblePartChecksum, type HandlerContext } from "./common.js";
 
 /**
  * The object's checksum as this operation shows it: a COMPOSITE value without the "-<parts>"
@@ -42,9 +42,6 @@ function refuseCustomerKey(input: GetObjectAttributesInput): void {
 
 export const attributesHandlers: AttributesHandlers<HandlerContext> = {
   async GetObjectAttributes(input, ctx) {
-    // Versioning plugs in here: the version asked for (input.VersionId) goes to the store with the
-    // lookup below, and the answer names it in x-amz-version-id. Until then only "null" exists.
-    checkVersionId(input.VersionId);
     const wanted = new Set(input.ObjectAttributes ?? []);
     const maxParts = pageSize(input.MaxParts);
     const partNumberMarker = input.PartNumberMarker ?? 0;
@@ -57,6 +54,7 @@ export const attributesHandlers: AttributesHandlers<HandlerContext> = {
             ctx.storage.getObjectAttributes({
               bucket: input.Bucket,
               key: input.Key,
+              ...(input.VersionId !== undefined && { versionId: input.VersionId }),
               ...(wanted.has("ObjectParts") && { parts: { partNumberMarker, maxParts } }),
             }),
           );
@@ -82,6 +80,7 @@ export const attributesHandlers: AttributesHandlers<HandlerContext> = {
     }
     return {
       LastModified: info.lastModified,
+      VersionId: info.versionId,
       Body: {
         ETag: wanted.has("ETag") ? info.etag : undefined,
         Checksum: wanted.has("Checksum") && info.checksum !== undefined ? checksumElement(info.checksum) : undefined,

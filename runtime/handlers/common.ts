@@ -154,17 +154,6 @@ export function parseTagging(header: string | undefined): Record<string, string>
   return validateTags(new URLSearchParams(header), MAX_OBJECT_TAGS);
 }
 
-/**
- * Buckets are unversioned: the only version id an object has is "null". Any other names a version
- * that does not exist: 404 NoSuchVersion ("The version ID specified in the request does not match an
- * existing version", "Error responses", Amazon S3 API Reference), which is what AWS answers for a
- * well-formed id it does not know. (AWS answers 400 InvalidArgument for an id that is not even
- * well-formed; that distinction is left out here, for GetObject and DeleteObject as well.)
- */
-export function checkVersionId(versionId: string | undefined): void {
-  if (versionId !== undefined && versionId !== "null") throw new S3Error("NoSuchVersion", undefined, { VersionId: versionId });
-}
-
 /** The system metadata headers a client sends when it creates an object (PutObject, CopyObject...). */
 export interface SystemMetadataInput {
   ContentType?: string;

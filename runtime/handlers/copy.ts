@@ -41,7 +41,6 @@ export function parseCopySource(header: string): { bucket: string; key: string; 
   if (slash <= 0 || slash === decoded.length - 1) {
     throw new S3Error("InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
   }
-  if (versionId !== undefined && versionId !== "null") throw new S3Error("NoSuchVersion", undefined, { VersionId: versionId });
   return { bucket: decoded.slice(0, slash), key: decoded.slice(slash + 1), versionId };
 }
 
@@ -80,6 +79,7 @@ async function openSource(
     ctx.storage.getObject({
       bucket: src.bucket,
       key: src.key,
+      ...(src.versionId !== undefined && { versionId: src.versionId }),
       range: (info) => {
         // Failing x-amz-copy-source-if-* conditions are all 412 ("CopyObject").
         checkConditions(
@@ -110,7 +110,8 @@ export const copyHandlers: CopyHandlers<HandlerContext> = {
     const src = parseCopySource(input.CopySource);
     const replaceMeta = input.MetadataDirective === "REPLACE";
     const replaceTags = input.TaggingDirective === "REPLACE";
-    if (src.bucket === input.Bucket && src.key === input.Key && !replaceMeta && input.StorageClass === undefined) {
+    // Copying a named version onto its own key is how S3 restores an earlier version: allowed.
+    if (src.bucket === input.Bucket && src.key === input.Key && src.versionId === undefined && !replaceMeta && input.StorageClass === undefined) {
       throw new S3Error(
         "InvalidRequest",
         "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
@@ -136,6 +137,8 @@ export const copyHandlers: CopyHandlers<HandlerContext> = {
     ).finally(close);
     const checksum = info.checksum;
     return {
+      VersionId: info.versionId,
+      CopySourceVersionId: s.versionId,
       Body: {
         ETag: quoteEtag(info.etag),
         LastModified: info.lastModified,
@@ -151,9 +154,10 @@ export const copyHandlers: CopyHandlers<HandlerContext> = {
     const { upload } = await storageCall(() =>
       ctx.storage.listParts({ bucket: input.Bucket, key: input.Key, uploadId: input.UploadId, maxParts: 0 }),
     );
-    const { body, close } = await openSource(ctx, input, upload.checksumAlgorithm, (size) => copyRange(input.CopySourceRange, size));
+    const { result, body, close } = await openSource(ctx, input, upload.checksumAlgorithm, (size) => copyRange(input.CopySourceRange, size));
     const part = await storageCall(() => ctx.storage.uploadPart(input.Bucket, input.Key, input.UploadId, input.PartNumber, body)).finally(close);
     return {
+      CopySourceVersionId: result.info.versionId,
       Body: {
         ETag: quoteEtag(part.etag),
         LastModified: part.lastModified,

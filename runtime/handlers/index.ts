@@ -9,9 +9,10 @@ import { listingHandlers } from "./listing.js";
 import { multipartHandlers } from "./multipart.js";
 import { objectsHandlers } from "./objects.js";
 import { taggingHandlers } from "./tagging.js";
+import { versioningHandlers } from "./versioning.js";
 
 export type { HandlerContext };
 
 export function createHandlers(): S3Handlers<HandlerContext> {
-  return { ...attributesHandlers, ...bucketsHandlers, ...listingHandlers, ...objectsHandlers, ...copyHandlers, ...multipartHandlers, ...taggingHandlers, ...corsHandlers };
+  return { ...attributesHandlers, ...bucketsHandlers, ...listingHandlers, ...objectsHandlers, ...copyHandlers, ...multipartHandlers, ...taggingHandlers, ...corsHandlers, ...versioningHandlers };
 }

@@ -1,8 +1,8 @@
-/** Object listings: ListObjects (v1), ListObjectsV2, ListObjectVersions (unversioned buckets). */
+/** Object listings: ListObjects (v1), ListObjectsV2, ListObjectVersions. */
 import type { ListingHandlers } from "../../generated/handlers.js";
 import { S3Error } from "../errors.js";
 import { storageCall } from "../storage/errors.js";
-import type { ListObjectsResult, ObjectSummary } from "../storage/types.js";
+import type { ListObjectsResult, ListVersionsResult, ObjectSummary } from "../storage/types.js";
 import { ownedBucket, ownerOf, pageSize, quoteEtag, urlEncoder, type HandlerContext } from "./common.js";
 
 async function list(
@@ -89,9 +89,8 @@ export const listingHandlers: ListingHandlers<HandlerContext> = {
   },
 
   /**
-   * Buckets here are unversioned: every object is its one version "null", the latest, and there
-   * are no delete markers ("Managing objects in a versioning-suspended bucket"). A key marker is
-   * therefore exclusive whatever the version-id marker says.
+   * Versions and delete markers by key, newest first within a key. In a bucket never versioned
+   * every object is its one version "null", the latest, and there are no delete markers.
    */
   async ListObjectVersions(input, ctx) {
     // A version id marker only means something within a key ("ListObjectVersions").
@@ -102,30 +101,52 @@ export const listingHandlers: ListingHandlers<HandlerContext> = {
       });
     }
     const maxKeys = pageSize(input.MaxKeys);
-    const r = await list(ctx, input.Bucket, { prefix: input.Prefix, delimiter: input.Delimiter, startAfter: input.KeyMarker, maxKeys });
+    await ownedBucket(ctx, input.Bucket);
+    const r: ListVersionsResult =
+      maxKeys === 0
+        ? { versions: [], commonPrefixes: [], isTruncated: false }
+        : await storageCall(() =>
+            ctx.storage.listObjectVersions({
+              bucket: input.Bucket,
+              prefix: input.Prefix || undefined,
+              delimiter: input.Delimiter || undefined,
+              keyMarker: input.KeyMarker || undefined,
+              versionIdMarker: input.VersionIdMarker || undefined,
+              maxKeys,
+            }),
+          );
     const enc = urlEncoder(input.EncodingType);
+    const versions = r.versions.filter((v) => !v.deleteMarker);
+    const markers = r.versions.filter((v) => v.deleteMarker);
     return {
       Body: {
         Name: input.Bucket,
         Prefix: enc(input.Prefix ?? ""),
         KeyMarker: enc(input.KeyMarker ?? ""),
         VersionIdMarker: input.VersionIdMarker ?? "",
-        NextKeyMarker: r.isTruncated ? enc(r.nextMarker) : undefined,
-        NextVersionIdMarker: r.isTruncated ? "null" : undefined,
+        NextKeyMarker: r.isTruncated ? enc(r.nextKeyMarker) : undefined,
+        NextVersionIdMarker: r.isTruncated ? r.nextVersionIdMarker : undefined,
         MaxKeys: maxKeys,
         Delimiter: enc(input.Delimiter || undefined),
         IsTruncated: r.isTruncated,
         EncodingType: input.EncodingType,
-        Versions: r.objects.map((o) => ({
+        Versions: versions.map((o) => ({
           Key: enc(o.key),
-          VersionId: "null",
-          IsLatest: true,
+          VersionId: o.versionId,
+          IsLatest: o.isLatest,
           LastModified: o.lastModified,
           ETag: quoteEtag(o.etag),
           Size: o.size,
           StorageClass: o.storageClass as "STANDARD",
           Owner: ownerOf(o.owner),
           ChecksumAlgorithm: o.checksumAlgorithm ? [o.checksumAlgorithm] : undefined,
+        })),
+        DeleteMarkers: markers.map((m) => ({
+          Key: enc(m.key),
+          VersionId: m.versionId,
+          IsLatest: m.isLatest,
+          LastModified: m.lastModified,
+          Owner: ownerOf(m.owner),
         })),
         CommonPrefixes: r.commonPrefixes.map((p) => ({ Prefix: enc(p) })),
       },

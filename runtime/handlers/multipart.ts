@@ -85,6 +85,7 @@ export const multipartHandlers: MultipartHandlers<HandlerContext> = {
     );
     const checksum = info.checksum;
     return {
+      VersionId: info.versionId,
       Body: {
         Location: `/${input.Bucket}/${encodeURIComponent(input.Key).replace(/%2F/g, "/")}`,
         Bucket: input.Bucket,

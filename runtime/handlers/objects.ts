@@ -9,7 +9,6 @@ import type { ByteRange, ObjectInfo, ObjectPartInfo } from "../storage/types.js"
 import {
   checkConditions,
   checksumMembers,
-  checkVersionId,
   newObjectParams,
   ownedBucket,
   quoteEtag,
@@ -41,6 +40,7 @@ function objectHeaders(input: GetObjectInput | HeadObjectInput, info: ObjectInfo
   const meta = sendableMetadata(info.userMetadata);
   return {
     Status: (range !== undefined ? 206 : 200) as 200 | 206,
+    VersionId: info.versionId,
     LastModified: info.lastModified,
     ContentLength: length,
     ContentRange: range ? `bytes ${range.start}-${range.end}/${info.size}` : undefined,
@@ -61,8 +61,8 @@ function objectHeaders(input: GetObjectInput | HeadObjectInput, info: ObjectInfo
   };
 }
 
+/** Which version is read (and whether one exists) is the store's to say: buckets can be versioned. */
 function readPreconditions(input: GetObjectInput | HeadObjectInput): void {
-  checkVersionId(input.VersionId);
   if (input.PartNumber !== undefined && input.Range !== undefined) {
     throw new S3Error("InvalidRequest", "Cannot specify both Range header and partNumber query parameter");
   }
@@ -89,7 +89,7 @@ export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
     const info = await storageCall(() =>
       ctx.storage.putObject({ ...params, ifMatch: input.IfMatch, ifNoneMatch: input.IfNoneMatch }, input.Body),
     );
-    return { ETag: quoteEtag(info.etag), ...checksumMembers(info.checksum) };
+    return { ETag: quoteEtag(info.etag), VersionId: info.versionId, ...checksumMembers(info.checksum) };
   },
 
   async GetObject(input, ctx) {
@@ -102,6 +102,7 @@ export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
         bucket: input.Bucket,
         key: input.Key,
         partNumber: input.PartNumber,
+        versionId: input.VersionId,
         // Runs against the snapshot being served, so conditions and range see the same version.
         range: (info) => {
           checkConditions(input, info);
@@ -129,7 +130,7 @@ export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
   async HeadObject(input, ctx) {
     readPreconditions(input);
     // together, as for GetObject
-    const lookup = storageCall(() => ctx.storage.headObject(input.Bucket, input.Key, input.PartNumber));
+    const lookup = storageCall(() => ctx.storage.headObject(input.Bucket, input.Key, input.PartNumber, input.VersionId));
     lookup.catch(() => {});
     await ownedBucket(ctx, input.Bucket);
     const { info, part } = await lookup;
@@ -139,10 +140,9 @@ export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
   },
 
   async DeleteObject(input, ctx) {
-    checkVersionId(input.VersionId);
     await ownedBucket(ctx, input.Bucket);
-    await storageCall(() => ctx.storage.deleteObject(input.Bucket, input.Key));
-    return {};
+    const done = await storageCall(() => ctx.storage.deleteObject(input.Bucket, input.Key, input.VersionId));
+    return { DeleteMarker: done.deleteMarker, VersionId: done.versionId };
   },
 
   /** At most 1000 keys ("DeleteObjects"); per-key failures are reported in the result, not raised. */
@@ -150,25 +150,27 @@ export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
     const objects = input.Delete.Objects;
     if (objects.length === 0 || objects.length > 1000) throw new S3Error("MalformedXML");
     await ownedBucket(ctx, input.Bucket);
-    const deleted: { Key: string; VersionId?: string }[] = [];
+    const deleted: { Key: string; VersionId?: string; DeleteMarker?: boolean; DeleteMarkerVersionId?: string }[] = [];
     const errors: { Key: string; VersionId?: string; Code: string; Message: string }[] = [];
-    const keys: string[] = [];
-    for (const o of objects) {
-      if (o.VersionId !== undefined && o.VersionId !== "null") {
-        errors.push({ Key: o.Key, VersionId: o.VersionId, Code: "NoSuchVersion", Message: errorTable.NoSuchVersion.message });
-      } else {
-        keys.push(o.Key);
-      }
-    }
-    const results = keys.length ? await storageCall(() => ctx.storage.deleteObjects(input.Bucket, keys)) : [];
-    const versionOf = new Map(objects.map((o) => [o.Key, o.VersionId]));
+    const results = await storageCall(() =>
+      ctx.storage.deleteObjects(
+        input.Bucket,
+        objects.map((o) => ({ key: o.Key, ...(o.VersionId !== undefined && { versionId: o.VersionId }) })),
+      ),
+    );
     for (const r of results) {
       if (r.error) {
         const e = toS3Error(r.error);
         const code = e instanceof S3Error ? e.code : "InternalError";
-        errors.push({ Key: r.key, Code: code, Message: errorTable[code].message });
+        errors.push({ Key: r.key, VersionId: r.requestedVersionId, Code: code, Message: errorTable[code].message });
       } else {
-        deleted.push({ Key: r.key, VersionId: versionOf.get(r.key) });
+        // AWS: <VersionId> is the version asked for; a delete marker made (no version asked) or
+        // removed (its id asked) is named in <DeleteMarker> and <DeleteMarkerVersionId>.
+        deleted.push({
+          Key: r.key,
+          VersionId: r.requestedVersionId,
+          ...(r.deleteMarker === true && { DeleteMarker: true, DeleteMarkerVersionId: r.versionId }),
+        });
       }
     }
     return { Body: { Deleted: input.Delete.Quiet ? [] : deleted, Errors: errors } };

@@ -8,7 +8,7 @@ import type { TaggingHandlers } from "../../generated/handlers.js";
 import type { Tag, Tagging } from "../../generated/types/shapes.js";
 import { S3Error } from "../errors.js";
 import { storageCall } from "../storage/errors.js";
-import { MAX_BUCKET_TAGS, MAX_OBJECT_TAGS, checkVersionId, ownedBucket, validateTags, type HandlerContext } from "./common.js";
+import { MAX_BUCKET_TAGS, MAX_OBJECT_TAGS, ownedBucket, validateTags, type HandlerContext } from "./common.js";
 
 function tagsOf(tagging: Tagging, limit: number): Record<string, string> {
   return validateTags(
@@ -23,26 +23,23 @@ function taggingOf(tags: Record<string, string>): Tagging {
 
 export const taggingHandlers: TaggingHandlers<HandlerContext> = {
   async PutObjectTagging(input, ctx) {
-    checkVersionId(input.VersionId);
     const tags = tagsOf(input.Tagging, MAX_OBJECT_TAGS);
     await ownedBucket(ctx, input.Bucket);
-    await storageCall(() => ctx.storage.putObjectTags(input.Bucket, input.Key, tags));
-    return {};
+    const done = await storageCall(() => ctx.storage.putObjectTags(input.Bucket, input.Key, tags, input.VersionId));
+    return { VersionId: done.versionId };
   },
 
   async GetObjectTagging(input, ctx) {
-    checkVersionId(input.VersionId);
     await ownedBucket(ctx, input.Bucket);
-    const tags = await storageCall(() => ctx.storage.getObjectTags(input.Bucket, input.Key));
-    return { Body: taggingOf(tags) };
+    const r = await storageCall(() => ctx.storage.getObjectTags(input.Bucket, input.Key, input.VersionId));
+    return { VersionId: r.versionId, Body: taggingOf(r.tags) };
   },
 
   async DeleteObjectTagging(input, ctx) {
-    checkVersionId(input.VersionId);
     await ownedBucket(ctx, input.Bucket);
     // Unlike DeleteObject, a missing key is NoSuchKey (there is no tag set to remove).
-    await storageCall(() => ctx.storage.deleteObjectTags(input.Bucket, input.Key));
-    return {};
+    const done = await storageCall(() => ctx.storage.deleteObjectTags(input.Bucket, input.Key, input.VersionId));
+    return { VersionId: done.versionId };
   },
 
   async PutBucketTagging(input, ctx) {

@@ -42,5 +42,8 @@ export const backendLimits: Record<BackendName, Readonly<Record<string, BackendL
       note: "A multipart object has no Checksum and its parts list no checksums: Ozone keeps none for multipart uploads.",
     },
     DeleteBucket: { supported: true, note: "A bucket holding only incomplete multipart uploads is deleted after they are aborted (Ozone refuses otherwise)." },
+    PutBucketVersioning: { supported: false, note: "Ozone keeps one version of each key: 501 NotImplemented." },
+    GetBucketVersioning: { supported: true, note: "Every bucket is never versioned: an empty VersioningConfiguration." },
+    ListObjectVersions: { supported: true, note: "Every object is its one version, \"null\"." },
   },
 };

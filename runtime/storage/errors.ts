@@ -11,6 +11,8 @@ const S3_CODE_OF: Record<StorageErrorKind, S3ErrorCode> = {
   BUCKET_ALREADY_EXISTS: "BucketAlreadyExists",
   BUCKET_ALREADY_OWNED: "BucketAlreadyOwnedByYou",
   KEY_NOT_FOUND: "NoSuchKey",
+  VERSION_NOT_FOUND: "NoSuchVersion",
+  METHOD_NOT_ALLOWED: "MethodNotAllowed",
   UPLOAD_NOT_FOUND: "NoSuchUpload",
   INVALID_PART: "InvalidPart",
   INVALID_PART_ORDER: "InvalidPartOrder",
@@ -33,7 +35,23 @@ const S3_CODE_OF: Record<StorageErrorKind, S3ErrorCode> = {
 export function toS3Error(err: unknown): unknown {
   if (err instanceof StorageError) {
     const fields: Record<string, string | number> = err.part ? { PartNumber: err.part.partNumber, ETag: err.part.etag } : {};
-    return new S3Error(S3_CODE_OF[err.kind], err.clientMessage, fields);
+    const headers: Record<string, string> = {};
+    const detail = err.detail;
+    if (detail !== undefined) {
+      // AWS names the version asked for in <VersionId> of NoSuchVersion; a delete marker (the
+      // latest version of a key, or one read by its id) is named in headers ("GetObject",
+      // "HeadObject": x-amz-delete-marker, x-amz-version-id; a marker read by its id, 405, with
+      // its Last-Modified). A 405 must also say what the resource allows (RFC 9110 section
+      // 15.5.6): a delete marker can only be deleted.
+      if (err.kind === "VERSION_NOT_FOUND") fields.VersionId = detail.versionId;
+      if (detail.deleteMarker === true) {
+        headers["x-amz-delete-marker"] = "true";
+        headers["x-amz-version-id"] = detail.versionId;
+        if (err.kind === "METHOD_NOT_ALLOWED") headers.allow = "DELETE";
+        if (detail.lastModified !== undefined) headers["last-modified"] = new Date(detail.lastModified).toUTCString();
+      }
+    }
+    return new S3Error(S3_CODE_OF[err.kind], err.clientMessage, fields, headers);
   }
   return err;
 }

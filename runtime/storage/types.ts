@@ -55,6 +55,18 @@ export interface ObjectInfo extends SystemMetadata {
   /** number of parts for an object made by CompleteMultipartUpload, absent otherwise */
   partsCount?: number;
   owner: string;
+  /**
+   * The version's id in a bucket that has (ever had) versioning: a 32-character id, or "null" for
+   * the version a suspended (or not yet versioned) bucket wrote. Absent in a bucket never versioned.
+   */
+  versionId?: string;
+}
+
+/** A bucket's versioning state; no status: never versioned (S3 cannot turn versioning off again). */
+export interface BucketVersioning {
+  status?: "Enabled" | "Suspended";
+  /** as last set by PutBucketVersioning (only "Disabled" can be set here: no MFA devices) */
+  mfaDelete?: "Enabled" | "Disabled";
 }
 
 /** What a listing returns per object (no user metadata). */
@@ -128,6 +140,8 @@ export interface GetObjectParams {
   range?: (info: ObjectInfo) => ByteRange | undefined;
   /** read only this part of a multipart object (1-based) */
   partNumber?: number;
+  /** read this version instead of the latest */
+  versionId?: string;
 }
 
 export interface ObjectPartInfo {
@@ -154,6 +168,8 @@ export interface ObjectPartEntry {
 export interface ObjectAttributesParams {
   bucket: string;
   key: string;
+  /** the version asked for (absent: the current one) */
+  versionId?: string;
   /**
    * A page of the parts of a multipart object: those after `partNumberMarker`, at most `maxParts`
    * of them. Absent: the parts are not wanted (an engine may then skip reading them).
@@ -204,9 +220,59 @@ export interface ListObjectsResult {
   nextMarker?: string;
 }
 
-export interface DeleteObjectResult {
+/** What a delete did, in a versioned bucket (nothing to say in a bucket never versioned). */
+export interface DeleteOutcome {
+  /** the version removed (a delete by version id), or the delete marker made */
+  versionId?: string;
+  /** a delete marker was made, or the version removed was one */
+  deleteMarker?: boolean;
+}
+
+/** One entry of deleteObjects: a key, or one version of it. */
+export interface ObjectToDelete {
   key: string;
+  versionId?: string;
+}
+
+export interface DeleteObjectResult extends DeleteOutcome {
+  key: string;
+  /** the version id the entry named */
+  requestedVersionId?: string;
   error?: StorageError;
+}
+
+export interface ListVersionsParams {
+  bucket: string;
+  prefix?: string;
+  delimiter?: string;
+  /** without versionIdMarker: versions of keys after this one */
+  keyMarker?: string;
+  /** with keyMarker: versions of keyMarker older than this one, then of the keys after it */
+  versionIdMarker?: string;
+  maxKeys: number;
+}
+
+/** One version (or delete marker) in a version listing. */
+export interface VersionSummary extends ObjectSummary {
+  versionId: string;
+  isLatest: boolean;
+  /** a delete marker: size, etag and storage class mean nothing */
+  deleteMarker: boolean;
+}
+
+export interface ListVersionsResult {
+  versions: VersionSummary[];
+  commonPrefixes: string[];
+  isTruncated: boolean;
+  /** when truncated: resume with these as keyMarker and versionIdMarker */
+  nextKeyMarker?: string;
+  nextVersionIdMarker?: string;
+}
+
+/** An object's tag set and the version it belongs to. */
+export interface ObjectTags {
+  tags: Record<string, string>;
+  versionId?: string;
 }
 
 export interface MultipartUploadParams extends NewObjectParams {
@@ -344,28 +410,52 @@ export interface StorageClient {
   /** fails with BUCKET_NOT_EMPTY while the bucket holds an object */
   deleteBucket(name: string): Promise<void>;
 
+  /**
+   * Versioning (S3's "Using versioning in S3 buckets"). An engine that cannot keep versions
+   * answers every bucket as never versioned, fails putBucketVersioning with NOT_SUPPORTED, and
+   * knows only the version id "null" (VERSION_NOT_FOUND for any other).
+   *
+   * Every method taking a `versionId` reads or changes that version instead of the latest; a
+   * missing version is VERSION_NOT_FOUND, a delete marker named by its id METHOD_NOT_ALLOWED, and
+   * a key whose latest version is a delete marker KEY_NOT_FOUND (both with the marker's id in
+   * StorageError.detail).
+   */
+  getBucketVersioning(bucket: string): Promise<BucketVersioning>;
+  putBucketVersioning(bucket: string, status: "Enabled" | "Suspended", mfaDelete?: "Disabled"): Promise<void>;
+
   putObject(params: PutObjectParams, body: IncomingBody): Promise<ObjectInfo>;
-  headObject(bucket: string, key: string, partNumber?: number): Promise<{ info: ObjectInfo; part?: ObjectPartInfo }>;
+  headObject(
+    bucket: string,
+    key: string,
+    partNumber?: number,
+    versionId?: string,
+  ): Promise<{ info: ObjectInfo; part?: ObjectPartInfo }>;
   getObject(params: GetObjectParams): Promise<GetObjectResult>;
   /**
    * The object as headObject describes it and, when asked for, a page of its parts, both from the
    * same version of the object.
    */
   getObjectAttributes(params: ObjectAttributesParams): Promise<ObjectAttributesResult>;
-  /** idempotent: deleting a missing key succeeds (S3 semantics); a missing bucket fails */
-  deleteObject(bucket: string, key: string): Promise<void>;
-  deleteObjects(bucket: string, keys: string[]): Promise<DeleteObjectResult[]>;
+  /**
+   * idempotent: deleting a missing key (or a missing version of a versioned bucket) succeeds (S3
+   * semantics); a missing bucket fails. In a versioned bucket, without a version id it adds a delete
+   * marker; with one it removes that version for good.
+   */
+  deleteObject(bucket: string, key: string, versionId?: string): Promise<DeleteOutcome>;
+  deleteObjects(bucket: string, objects: ObjectToDelete[]): Promise<DeleteObjectResult[]>;
   listObjects(params: ListObjectsParams): Promise<ListObjectsResult>;
+  /** Every version and delete marker, by key in listing order, newest first within a key. */
+  listObjectVersions(params: ListVersionsParams): Promise<ListVersionsResult>;
 
   /** The object's tag set (empty when it has none). */
-  getObjectTags(bucket: string, key: string): Promise<Record<string, string>>;
+  getObjectTags(bucket: string, key: string, versionId?: string): Promise<ObjectTags>;
   /**
    * Replaces the object's whole tag set in one step. The object's bytes, ETag and last-modified
    * time stay as they are (S3 keeps them: tags are a sub-resource, not a new version).
    */
-  putObjectTags(bucket: string, key: string, tags: Record<string, string>): Promise<void>;
+  putObjectTags(bucket: string, key: string, tags: Record<string, string>, versionId?: string): Promise<{ versionId?: string }>;
   /** Removes every tag of the object; like putObjectTags, changes nothing else. */
-  deleteObjectTags(bucket: string, key: string): Promise<void>;
+  deleteObjectTags(bucket: string, key: string, versionId?: string): Promise<{ versionId?: string }>;
 
   /**
    * The bucket's tag set; undefined when it has none. An engine that cannot keep bucket tags fails
@@ -418,6 +508,10 @@ export type StorageErrorKind =
   /** bucket exists and belongs to the caller */
   | "BUCKET_ALREADY_OWNED"
   | "KEY_NOT_FOUND"
+  /** a version id that names no version of the key */
+  | "VERSION_NOT_FOUND"
+  /** a delete marker addressed by its version id (it has no data, metadata or tags) */
+  | "METHOD_NOT_ALLOWED"
   | "UPLOAD_NOT_FOUND"
   /** CompleteMultipartUpload named a part that was not uploaded, or with another ETag */
   | "INVALID_PART"
@@ -446,6 +540,11 @@ export class StorageError extends Error {
     readonly clientMessage?: string,
     /** the listed part a part-list failure (INVALID_PART) is about: its number and the ETag given for it */
     readonly part?: { partNumber: number; etag: string },
+    /**
+     * the version a failure is about: the id asked for, whether it is a delete marker, and (a
+     * marker read by its id) when it was made, in ms since the epoch
+     */
+    readonly detail?: { versionId: string; deleteMarker?: boolean; lastModified?: number },
   ) {
     super(message ?? clientMessage ?? kind);
     this.name = "StorageError";

@@ -12,6 +12,12 @@ import type { WorkerFiles } from "../storage/embedded/index.js";
 import { readResult, type ResolvedObject } from "../storage/embedded/read-plan.js";
 import type {
   BucketInfo,
+  BucketVersioning,
+  DeleteOutcome,
+  ListVersionsParams,
+  ListVersionsResult,
+  ObjectTags,
+  ObjectToDelete,
   CompleteMultipartParams,
   CorsRule,
   DeleteObjectResult,
@@ -34,7 +40,8 @@ import type {
   StorageClient,
   UploadInfo,
 } from "../storage/types.js";
-import type { RpcPeer } from "./rpc.js";
+import { StorageError } from "../storage/types.js";
+import { decodeError, type EncodedError, type RpcPeer } from "./rpc.js";
 
 export class RemoteEmbeddedStore implements StorageClient {
   readonly name = "embedded";
@@ -89,12 +96,19 @@ export class RemoteEmbeddedStore implements StorageClient {
     }
   }
 
-  headObject(bucket: string, key: string, partNumber?: number): Promise<{ info: ObjectInfo; part?: ObjectPartInfo }> {
-    return this.rpc.call("headObject", bucket, key, partNumber);
+  getBucketVersioning(bucket: string): Promise<BucketVersioning> {
+    return this.rpc.call("getBucketVersioning", bucket);
+  }
+  putBucketVersioning(bucket: string, status: "Enabled" | "Suspended", mfaDelete?: "Disabled"): Promise<void> {
+    return this.rpc.call("putBucketVersioning", bucket, status, mfaDelete);
+  }
+
+  headObject(bucket: string, key: string, partNumber?: number, versionId?: string): Promise<{ info: ObjectInfo; part?: ObjectPartInfo }> {
+    return this.rpc.call("headObject", bucket, key, partNumber, versionId);
   }
 
   async getObject(params: GetObjectParams): Promise<GetObjectResult> {
-    const resolved = await this.rpc.call<ResolvedObject>("resolveRead", params.bucket, params.key, params.partNumber);
+    const resolved = await this.rpc.call<ResolvedObject>("resolveRead", params.bucket, params.key, params.partNumber, params.versionId);
     return readResult(
       resolved,
       params,
@@ -109,24 +123,29 @@ export class RemoteEmbeddedStore implements StorageClient {
     return this.rpc.call("getObjectAttributes", params);
   }
 
-  deleteObject(bucket: string, key: string): Promise<void> {
-    return this.rpc.call("deleteObject", bucket, key);
+  deleteObject(bucket: string, key: string, versionId?: string): Promise<DeleteOutcome> {
+    return this.rpc.call("deleteObject", bucket, key, versionId);
   }
-  deleteObjects(bucket: string, keys: string[]): Promise<DeleteObjectResult[]> {
-    return this.rpc.call("deleteObjects", bucket, keys);
+  /** The per-entry errors cross as data (store-owner.ts) and are StorageErrors again here. */
+  async deleteObjects(bucket: string, objects: ObjectToDelete[]): Promise<DeleteObjectResult[]> {
+    const results = await this.rpc.call<DeleteObjectResult[]>("deleteObjects", bucket, objects);
+    return results.map((r) => (r.error === undefined ? r : { ...r, error: decodeError(r.error as unknown as EncodedError) as StorageError }));
   }
   listObjects(params: ListObjectsParams): Promise<ListObjectsResult> {
     return this.rpc.call("listObjects", params);
   }
+  listObjectVersions(params: ListVersionsParams): Promise<ListVersionsResult> {
+    return this.rpc.call("listObjectVersions", params);
+  }
 
-  getObjectTags(bucket: string, key: string): Promise<Record<string, string>> {
-    return this.rpc.call("getObjectTags", bucket, key);
+  getObjectTags(bucket: string, key: string, versionId?: string): Promise<ObjectTags> {
+    return this.rpc.call("getObjectTags", bucket, key, versionId);
   }
-  putObjectTags(bucket: string, key: string, tags: Record<string, string>): Promise<void> {
-    return this.rpc.call("putObjectTags", bucket, key, tags);
+  putObjectTags(bucket: string, key: string, tags: Record<string, string>, versionId?: string): Promise<{ versionId?: string }> {
+    return this.rpc.call("putObjectTags", bucket, key, tags, versionId);
   }
-  deleteObjectTags(bucket: string, key: string): Promise<void> {
-    return this.rpc.call("deleteObjectTags", bucket, key);
+  deleteObjectTags(bucket: string, key: string, versionId?: string): Promise<{ versionId?: string }> {
+    return this.rpc.call("deleteObjectTags", bucket, key, versionId);
   }
   getBucketTags(bucket: string): Promise<Record<string, string> | undefined> {
     return this.rpc.call("getBucketTags", bucket);

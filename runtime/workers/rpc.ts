@@ -46,27 +46,29 @@ interface ReplyMessage {
   error?: EncodedError;
 }
 
-interface EncodedError {
+export interface EncodedError {
   message: string;
   kind?: StorageErrorKind;
   clientMessage?: string;
   part?: { partNumber: number; etag: string };
+  detail?: { versionId: string; deleteMarker?: boolean; lastModified?: number };
 }
 
-function encodeError(err: unknown): EncodedError {
+export function encodeError(err: unknown): EncodedError {
   if (err instanceof StorageError) {
     return {
       message: err.message,
       kind: err.kind,
       ...(err.clientMessage !== undefined && { clientMessage: err.clientMessage }),
       ...(err.part !== undefined && { part: err.part }),
+      ...(err.detail !== undefined && { detail: err.detail }),
     };
   }
   return { message: err instanceof Error ? err.message : String(err) };
 }
 
-function decodeError(e: EncodedError): Error {
-  if (e.kind !== undefined) return new StorageError(e.kind, e.message, e.clientMessage, e.part);
+export function decodeError(e: EncodedError): Error {
+  if (e.kind !== undefined) return new StorageError(e.kind, e.message, e.clientMessage, e.part, e.detail);
   return new Error(e.message);
 }
 

@@ -15,9 +15,12 @@
  */
 import type { EmbeddedStore, PartTarget, WorkerFiles } from "../storage/embedded/index.js";
 import type { ReceivedBody } from "../storage/embedded/files.js";
+import { encodeError } from "./rpc.js";
 import type {
   CompleteMultipartParams,
   CorsRule,
+  ListVersionsParams,
+  ObjectToDelete,
   ListObjectsParams,
   ListPartsParams,
   ListUploadsParams,
@@ -60,8 +63,8 @@ export function storeSession(store: EmbeddedStore, workerName: string, log: (err
       files ??= await store.attachWorker(workerName);
       return files;
     },
-    resolveRead: async (bucket: string, key: string, partNumber?: number) => {
-      const resolved = await store.resolveRead(bucket, key, partNumber);
+    resolveRead: async (bucket: string, key: string, partNumber?: number, versionId?: string) => {
+      const resolved = await store.resolveRead(bucket, key, partNumber, versionId);
       if (gone) {
         store.unpin(resolved.pinned);
         throw new Error("the worker is gone");
@@ -79,14 +82,22 @@ export function storeSession(store: EmbeddedStore, workerName: string, log: (err
     createBucket: (name: string, owner: string) => store.createBucket(name, owner),
     getBucket: (name: string) => store.getBucket(name),
     deleteBucket: (name: string) => store.deleteBucket(name),
-    headObject: (bucket: string, key: string, partNumber?: number) => store.headObject(bucket, key, partNumber),
+    getBucketVersioning: (bucket: string) => store.getBucketVersioning(bucket),
+    putBucketVersioning: (bucket: string, status: "Enabled" | "Suspended", mfaDelete?: "Disabled") =>
+      store.putBucketVersioning(bucket, status, mfaDelete),
+    headObject: (bucket: string, key: string, partNumber?: number, versionId?: string) =>
+      store.headObject(bucket, key, partNumber, versionId),
     getObjectAttributes: (params: ObjectAttributesParams) => store.getObjectAttributes(params),
-    deleteObject: (bucket: string, key: string) => store.deleteObject(bucket, key),
-    deleteObjects: (bucket: string, keys: string[]) => store.deleteObjects(bucket, keys),
+    deleteObject: (bucket: string, key: string, versionId?: string) => store.deleteObject(bucket, key, versionId),
+    // per-entry errors cross as data, as a call's own error does (rpc.ts)
+    deleteObjects: async (bucket: string, objects: ObjectToDelete[]) =>
+      (await store.deleteObjects(bucket, objects)).map((r) => (r.error === undefined ? r : { ...r, error: encodeError(r.error) })),
     listObjects: (params: ListObjectsParams) => store.listObjects(params),
-    getObjectTags: (bucket: string, key: string) => store.getObjectTags(bucket, key),
-    putObjectTags: (bucket: string, key: string, tags: Record<string, string>) => store.putObjectTags(bucket, key, tags),
-    deleteObjectTags: (bucket: string, key: string) => store.deleteObjectTags(bucket, key),
+    listObjectVersions: (params: ListVersionsParams) => store.listObjectVersions(params),
+    getObjectTags: (bucket: string, key: string, versionId?: string) => store.getObjectTags(bucket, key, versionId),
+    putObjectTags: (bucket: string, key: string, tags: Record<string, string>, versionId?: string) =>
+      store.putObjectTags(bucket, key, tags, versionId),
+    deleteObjectTags: (bucket: string, key: string, versionId?: string) => store.deleteObjectTags(bucket, key, versionId),
     getBucketTags: (bucket: string) => store.getBucketTags(bucket),
     putBucketTags: (bucket: string, tags: Record<string, string>) => store.putBucketTags(bucket, tags),
     deleteBucketTags: (bucket: string) => store.deleteBucketTags(bucket),

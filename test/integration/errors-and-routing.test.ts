@@ -68,7 +68,6 @@ import {
   PutBucketLifecycleConfigurationCommand,
   PutBucketPolicyCommand,
   PutBucketReplicationCommand,
-  PutBucketVersioningCommand,
   PutBucketWebsiteCommand,
   PutObjectAclCommand,
   PutObjectAnnotationCommand,
@@ -153,8 +152,6 @@ describe("operations outside the gateway's scope", () => {
   const O = () => ({ Bucket: bucket, Key: OBJECT_KEY });
 
   const cases: [string, () => Promise<unknown>][] = [
-    ["GetBucketVersioning", () => s3.send(new GetBucketVersioningCommand(B()))],
-    ["PutBucketVersioning", () => s3.send(new PutBucketVersioningCommand({ ...B(), VersioningConfiguration: { Status: "Enabled" } }))],
     ["GetBucketReplication", () => s3.send(new GetBucketReplicationCommand(B()))],
     [
       "PutBucketReplication",
@@ -232,9 +229,9 @@ describe("operations outside the gateway's scope", () => {
 
   it("answers S3 XML naming the operation, for sub-resources with and without a value", async () => {
     for (const [method, p, query, body] of [
-      ["GET", `/${bucket}`, { versioning: null }, undefined],
-      ["GET", `/${bucket}`, { versioning: "" }, undefined],
-      ["PUT", `/${bucket}`, { versioning: null }, '<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>'],
+      ["GET", `/${bucket}`, { accelerate: null }, undefined],
+      ["GET", `/${bucket}`, { accelerate: "" }, undefined],
+      ["PUT", `/${bucket}`, { accelerate: null }, '<AccelerateConfiguration><Status>Enabled</Status></AccelerateConfiguration>'],
       ["PUT", `/${bucket}/${OBJECT_KEY}`, { "legal-hold": null }, "<LegalHold><Status>ON</Status></LegalHold>"],
       ["DELETE", `/${bucket}`, { website: null }, undefined],
       ["DELETE", `/${bucket}`, { replication: null }, undefined],
@@ -518,7 +515,7 @@ describe("virtual-hosted-style requests", () => {
       expect(seen.at(-1)).toEqual({ host: `${DOMAIN}:${gw.port}`, path: "/" });
 
       // unimplemented sub-resources are 501 there too
-      await expectS3Error(vh.send(new GetBucketVersioningCommand({ Bucket: name })), "NotImplemented", 501);
+      await expectS3Error(vh.send(new GetBucketAccelerateConfigurationCommand({ Bucket: name })), "NotImplemented", 501);
       await expectS3Error(vh.send(new GetObjectAclCommand({ Bucket: name, Key: "via/path.txt" })), "NotImplemented", 501);
 
       await vh.send(new DeleteObjectCommand({ Bucket: name, Key: "via/vhost.txt" }));

@@ -40,6 +40,8 @@ if (ozone === undefined) {
       bucketTags: false,
       // nor CORS rules
       bucketCors: false,
+      // nor more than one version of a key
+      versioning: false,
     },
   );
 }

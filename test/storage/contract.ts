@@ -171,6 +171,11 @@ export interface StorageTraits {
   bucketTags?: boolean;
   /** false: the engine keeps no CORS rules; the bucket-CORS methods fail with NOT_SUPPORTED */
   bucketCors?: boolean;
+  /**
+   * false: the engine keeps one version per key; every bucket is never versioned,
+   * putBucketVersioning fails with NOT_SUPPORTED and only version "null" exists
+   */
+  versioning?: boolean;
 }
 
 export function defineStorageContract(name: string, factory: () => Promise<StorageFixture>, traits: StorageTraits = {}): void {
@@ -329,7 +334,7 @@ export function defineStorageContract(name: string, factory: () => Promise<Stora
           () => store.headObject(missing, "k"),
           () => store.getObject({ bucket: missing, key: "k" }),
           () => store.deleteObject(missing, "k"),
-          () => store.deleteObjects(missing, ["k"]),
+          () => store.deleteObjects(missing, [{ key: "k" }]),
           () => store.listObjects({ bucket: missing, maxKeys: 10 }),
           () => createUpload(missing, "k"),
           () => store.uploadPart(missing, "k", "no-such-upload", 1, bodyFromBuffer(Buffer.from("x"))),
@@ -439,7 +444,7 @@ export function defineStorageContract(name: string, factory: () => Promise<Stora
       it("deletes a batch of keys, reporting each (missing keys are successes)", async () => {
         const bucket = await newBucket();
         for (const key of ["a", "b", "c"]) await put(bucket, key, Buffer.from(key));
-        const results = await store.deleteObjects(bucket, ["a", "missing", "c"]);
+        const results = await store.deleteObjects(bucket, [{ key: "a" }, { key: "missing" }, { key: "c" }]);
         expect(results).toEqual([{ key: "a" }, { key: "missing" }, { key: "c" }]);
         let listed = await store.listObjects({ bucket, maxKeys: 10 });
         for (const until = Date.now() + (traits.listingAfterDeleteSettlesMs ?? 0); listed.objects.length !== 1 && Date.now() < until; ) {
@@ -670,15 +675,15 @@ export function defineStorageContract(name: string, factory: () => Promise<Stora
         const bucket = await newBucket();
         const data = randomBytes(3000);
         await put(bucket, "k", data, { tags: { a: "1", b: "2" }, userMetadata: { m: "x" }, contentType: "text/x-tags" });
-        expect(await store.getObjectTags(bucket, "k")).toEqual({ a: "1", b: "2" });
+        expect((await store.getObjectTags(bucket, "k")).tags).toEqual({ a: "1", b: "2" });
         const before = (await store.headObject(bucket, "k")).info;
         await store.putObjectTags(bucket, "k", { b: "20", c: "", "é 東": "ü" });
-        expect(await store.getObjectTags(bucket, "k")).toEqual({ b: "20", c: "", "é 東": "ü" });
+        expect((await store.getObjectTags(bucket, "k")).tags).toEqual({ b: "20", c: "", "é 東": "ü" });
         const after = (await store.headObject(bucket, "k")).info;
         expect(after).toEqual({ ...before, tags: { b: "20", c: "", "é 東": "ü" } });
         expect((await content(bucket, "k")).equals(data)).toBe(true);
         await store.deleteObjectTags(bucket, "k");
-        expect(await store.getObjectTags(bucket, "k")).toEqual({});
+        expect((await store.getObjectTags(bucket, "k")).tags).toEqual({});
         expect((await store.headObject(bucket, "k")).info).toEqual({ ...before, tags: {} });
       });
 
@@ -701,6 +706,86 @@ export function defineStorageContract(name: string, factory: () => Promise<Stora
         await expectStorageError(store.putObjectTags(missing, "k", {}), "BUCKET_NOT_FOUND");
         await expectStorageError(store.deleteObjectTags(missing, "k"), "BUCKET_NOT_FOUND");
       });
+
+      if (traits.versioning === false) {
+        it("versioning: every bucket is never versioned and cannot be; only version \"null\" exists", async () => {
+          const bucket = await newBucket();
+          expect(await store.getBucketVersioning(bucket)).toEqual({});
+          await expectStorageError(store.putBucketVersioning(bucket, "Enabled"), "NOT_SUPPORTED");
+          await expectStorageError(store.getBucketVersioning(`contract-${runId}-nov`), "BUCKET_NOT_FOUND");
+          await put(bucket, "k", Buffer.from("one"));
+          expect((await store.headObject(bucket, "k", undefined, "null")).info.size).toBe(3);
+          await expectStorageError(store.headObject(bucket, "k", undefined, "3HL4kqtJlcpXroDTDmJ-rmSpXd3dIbrH"), "VERSION_NOT_FOUND");
+          await expectStorageError(store.getObjectTags(bucket, "k", "3HL4kqtJlcpXroDTDmJ-rmSpXd3dIbrH"), "VERSION_NOT_FOUND");
+          const listed = await store.listObjectVersions({ bucket, maxKeys: 10 });
+          expect(listed.versions.map((v) => [v.key, v.versionId, v.isLatest, v.deleteMarker])).toEqual([["k", "null", true, false]]);
+          const results = await store.deleteObjects(bucket, [{ key: "k", versionId: "3HL4kqtJlcpXroDTDmJ-rmSpXd3dIbrH" }, { key: "k", versionId: "null" }]);
+          expect(results.map((r) => [r.key, r.requestedVersionId, r.error?.kind])).toEqual([
+            ["k", "null", undefined],
+            ["k", "3HL4kqtJlcpXroDTDmJ-rmSpXd3dIbrH", "VERSION_NOT_FOUND"],
+          ]);
+        });
+      } else {
+        it("versioning: state, versions, delete markers, the \"null\" version and the version listing", async () => {
+          const bucket = await newBucket();
+          expect(await store.getBucketVersioning(bucket)).toEqual({});
+          const before = await put(bucket, "k", Buffer.from("before"));
+          expect(before.versionId).toBeUndefined();
+          await store.putBucketVersioning(bucket, "Enabled");
+          expect(await store.getBucketVersioning(bucket)).toEqual({ status: "Enabled" });
+          const v1 = (await put(bucket, "k", Buffer.from("v1"))).versionId!;
+          const v2 = (await put(bucket, "k", Buffer.from("v2"))).versionId!;
+          expect(v1).toMatch(/^[A-Za-z0-9_-]{32}$/);
+          expect((await getBytes({ bucket, key: "k", versionId: v1 })).bytes.toString()).toBe("v1");
+          expect((await getBytes({ bucket, key: "k", versionId: "null" })).bytes.toString()).toBe("before");
+          expect((await store.headObject(bucket, "k")).info.versionId).toBe(v2);
+          // a delete marker hides the key; its id is named by the failures
+          const marker = await store.deleteObject(bucket, "k");
+          expect(marker.deleteMarker).toBe(true);
+          const hidden = await expectStorageError(store.headObject(bucket, "k"), "KEY_NOT_FOUND");
+          expect(hidden.detail).toEqual({ versionId: marker.versionId, deleteMarker: true });
+          const byId = await expectStorageError(store.getObject({ bucket, key: "k", versionId: marker.versionId }), "METHOD_NOT_ALLOWED");
+          expect(byId.detail).toEqual({ versionId: marker.versionId, deleteMarker: true, lastModified: expect.any(Number) });
+          await expectStorageError(store.headObject(bucket, "k", undefined, "0000000000000aAAAAAAAAAAAAAAAAAA"), "VERSION_NOT_FOUND");
+          expect((await store.listObjects({ bucket, maxKeys: 10 })).objects).toEqual([]);
+          await expectStorageError(store.deleteBucket(bucket), "BUCKET_NOT_EMPTY");
+          const listed = await store.listObjectVersions({ bucket, maxKeys: 10 });
+          expect(listed.versions.map((v) => [v.versionId, v.isLatest, v.deleteMarker])).toEqual([
+            [marker.versionId, true, true],
+            [v2, false, false],
+            [v1, false, false],
+            ["null", false, false],
+          ]);
+          // page by page, resuming from the markers each page gives
+          const paged: string[] = [];
+          let keyMarker: string | undefined;
+          let versionIdMarker: string | undefined;
+          for (let i = 0; i < 10; i++) {
+            const page = await store.listObjectVersions({ bucket, maxKeys: 1, keyMarker, versionIdMarker });
+            paged.push(...page.versions.map((v) => v.versionId));
+            if (!page.isTruncated) break;
+            keyMarker = page.nextKeyMarker;
+            versionIdMarker = page.nextVersionIdMarker;
+          }
+          expect(paged).toEqual([marker.versionId, v2, v1, "null"]);
+          // removing the marker by id brings v2 back; tags per version
+          expect(await store.deleteObject(bucket, "k", marker.versionId)).toEqual({ versionId: marker.versionId, deleteMarker: true });
+          expect((await store.headObject(bucket, "k")).info.versionId).toBe(v2);
+          expect(await store.putObjectTags(bucket, "k", { old: "1" }, v1)).toEqual({ versionId: v1 });
+          expect(await store.getObjectTags(bucket, "k", v1)).toEqual({ tags: { old: "1" }, versionId: v1 });
+          expect(await store.getObjectTags(bucket, "k")).toEqual({ tags: {}, versionId: v2 });
+          // suspended: the "null" version is replaced, the others stay
+          await store.putBucketVersioning(bucket, "Suspended");
+          expect((await put(bucket, "k", Buffer.from("s"))).versionId).toBe("null");
+          const after = await store.listObjectVersions({ bucket, maxKeys: 10 });
+          expect(after.versions.map((v) => v.versionId)).toEqual(["null", v2, v1]);
+          // deleteObjects by version, then the bucket is empty and can go
+          const results = await store.deleteObjects(bucket, ["null", v2, v1].map((versionId) => ({ key: "k", versionId })));
+          expect(results.map((r) => [r.versionId, r.error])).toEqual([["null", undefined], [v2, undefined], [v1, undefined]]);
+          expect((await store.listObjectVersions({ bucket, maxKeys: 10 })).versions).toEqual([]);
+          await store.deleteBucket(bucket);
+        });
+      }
 
       if (traits.bucketTags === false) {
         it("refuses bucket tags (NOT_SUPPORTED)", async () => {

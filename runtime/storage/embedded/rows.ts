@@ -34,6 +34,11 @@ export interface StoredMeta {
    * before the type could be chosen: those have their algorithm's default (uploadChecksumTypeOf).
    */
   checksumType?: ChecksumType;
+  /**
+   * objects: the version id of a version written while its bucket's versioning was Enabled
+   * (versions.ts); absent: the "null" version (or a bucket never versioned).
+   */
+  versionId?: string;
 }
 
 export function pickSystemMetadata(source: SystemMetadata): SystemMetadata {

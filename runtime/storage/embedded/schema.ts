@@ -32,6 +32,13 @@
  *                                                     one; deleted with the bucket
  *   bucket_cors(bucket PK, rules)                     a bucket's CORS rules (JSON array, bucket-cors.ts),
  *                                                     while it has them; deleted with the bucket
+ *   bucket_versioning(bucket PK, status, mfa_delete)  a bucket's versioning state, from its first
+ *                                                     PutBucketVersioning on; deleted with the bucket
+ *   versions((bucket, key, version_id) PK, vid, is_null, delete_marker, size, etag, ...)
+ *                                                     the other versions of versioned buckets: every
+ *                                                     noncurrent version and every delete marker
+ *                                                     (versions.ts), with the partial index
+ *                                                     versions_null (bucket, key) of "null" versions
  *   store_info(name PK, value)                        schema version bookkeeping and the open lease
  *
  * Invariant kept by every transaction in store.ts: a segments row exists exactly while one parts row
@@ -44,6 +51,26 @@
  * An upload's checksum type (COMPOSITE or FULL_OBJECT) is kept in its `meta` JSON (rows.ts); an
  * upload written before there was one has none there and gets its algorithm's default, which is
  * what such an upload always meant.
+ *
+ * Versioning (versions.ts). `objects` stays what it was: the current version of each key, unless
+ * that is a delete marker. Every other version of a versioned bucket, and every delete marker, is a
+ * `versions` row, moved there (its vid, and so its object_segments, unchanged) when a newer version
+ * replaces it, and moved back when the version above it is deleted by id. So:
+ * - ListObjects(V2), GET and HEAD of the latest read `objects` alone, exactly as before;
+ * - a bucket never versioned has no `versions` rows and pays nothing (no extra write, no extra
+ *   row); turning versioning on rewrites nothing: the objects already there are its "null"
+ *   versions, which is what S3 makes of them;
+ * - ListObjectVersions merges two primary-key walks, `objects` from (bucket, key) and `versions`
+ *   from (bucket, key, version_id), both in key order: a page costs a seek into each and the rows
+ *   it returns, whatever the number of versions in the bucket. (One table holding every version,
+ *   current ones included, would make ListObjectVersions one walk but cost every versioned write a
+ *   second copy of its row, and turning versioning on a copy of the whole bucket.)
+ * A version id is 14 hex digits that count down as vids grow, then 18 random URL-safe characters:
+ * byte order within a key is newest first, so `versions`' primary key is the listing order and a
+ * version-id marker is a position by itself. A "null" version keeps such an id in version_id for
+ * its place (is_null says it answers to "null"); in `objects` the version id lives in `meta`
+ * (absent: the "null" version). Delete markers have a vid with no segments: the highest one given
+ * is kept in store_info ('marker_vid') so that the vid counter starts above it too.
  *
  * Keys are TEXT with the BINARY collation in a UTF-8 database: SQLite compares them with memcmp over
  * their UTF-8 bytes, which is S3's listing order.
@@ -66,8 +93,11 @@ import Database from "better-sqlite3";
  * 5: bucket_cors. An older database has no CORS rules. (A build that reads only version 4 refuses a
  *    version 5 database, for the reason of version 4: a bucket deleted by it would leave its rules
  *    to the next bucket of that name.)
+ * 6: bucket_versioning and versions. An older database has no versioned bucket. (A build that reads
+ *    only version 5 refuses a version 6 database: it would take a bucket holding only noncurrent
+ *    versions for empty, and its vid counter could reuse a delete marker's vid.)
  */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS store_info (
@@ -158,6 +188,31 @@ CREATE TABLE IF NOT EXISTS bucket_cors (
   bucket TEXT NOT NULL COLLATE BINARY PRIMARY KEY,
   rules  TEXT NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS bucket_versioning (
+  bucket     TEXT NOT NULL COLLATE BINARY PRIMARY KEY,
+  status     TEXT NOT NULL,
+  mfa_delete TEXT
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS versions (
+  bucket             TEXT    NOT NULL COLLATE BINARY,
+  key                TEXT    NOT NULL COLLATE BINARY,
+  version_id         TEXT    NOT NULL COLLATE BINARY,
+  vid                INTEGER NOT NULL,
+  is_null            INTEGER NOT NULL,
+  delete_marker      INTEGER NOT NULL,
+  size               INTEGER NOT NULL,
+  etag               TEXT    NOT NULL,
+  last_modified      INTEGER NOT NULL,
+  storage_class      TEXT    NOT NULL,
+  owner              TEXT    NOT NULL,
+  checksum_algorithm TEXT,
+  parts_count        INTEGER,
+  meta               TEXT    NOT NULL,
+  PRIMARY KEY (bucket, key, version_id)
+) WITHOUT ROWID;
+
+CREATE INDEX IF NOT EXISTS versions_null ON versions (bucket, key) WHERE is_null = 1;
 `;
 
 /**
@@ -205,7 +260,7 @@ export function openDatabase(path: string): Database.Database {
       db.prepare("INSERT INTO store_info (name, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
     } else if (Number(version) >= 1 && Number(version) < SCHEMA_VERSION) {
       // the DDL above created the missing tables (inline_data, completed_uploads, bucket_tags,
-      // bucket_cors), empty: that is the whole upgrade
+      // bucket_cors, bucket_versioning, versions), empty: that is the whole upgrade
       db.prepare("UPDATE store_info SET value = ? WHERE name = 'schema_version'").run(String(SCHEMA_VERSION));
     } else if (Number(version) !== SCHEMA_VERSION) {
       throw new Error(`${path} has schema version ${version}; this build reads version ${SCHEMA_VERSION}`);

@@ -106,10 +106,14 @@ export function prepareStatements(db: Database.Database) {
       "INSERT INTO object_segments (vid, seq, segment_id, size) VALUES (?, ?, ?, ?)",
     ),
     deleteObjectSegments: db.prepare<[number]>("DELETE FROM object_segments WHERE vid = ?"),
-    /** the highest vid anything names: a version's segments or a completed upload's record */
+    /**
+     * the highest vid anything names: a version's segments, a completed upload's record, or a
+     * delete marker (which has no segments; versions.ts notes the last one given in store_info)
+     */
     maxVersionId: db.prepare<[], number | null>(
       `SELECT max(coalesce((SELECT max(vid) FROM object_segments), 0),
-                  coalesce((SELECT max(vid) FROM completed_uploads), 0))`,
+                  coalesce((SELECT max(vid) FROM completed_uploads), 0),
+                  coalesce((SELECT CAST(value AS INTEGER) FROM store_info WHERE name = 'marker_vid'), 0))`,
     ).pluck(),
 
     insertSegment: db.prepare<[string, number, Buffer, string | null, number]>(

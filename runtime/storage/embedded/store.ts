@@ -40,17 +40,21 @@ import {
   MIN_PART_SIZE,
   StorageError,
   type BucketInfo,
+  type BucketVersioning,
   type ByteRange,
   type CorsRule,
   type Checksum,
   type CompleteMultipartParams,
   type CompletedPart,
   type DeleteObjectResult,
+  type DeleteOutcome,
   type GetObjectParams,
   type GetObjectResult,
   type IncomingBody,
   type ListObjectsParams,
   type ListObjectsResult,
+  type ListVersionsParams,
+  type ListVersionsResult,
   type ListPartsParams,
   type ListPartsResult,
   type ListUploadsParams,
@@ -59,6 +63,8 @@ import {
   type ObjectAttributesParams,
   type ObjectAttributesResult,
   type ObjectInfo,
+  type ObjectTags,
+  type ObjectToDelete,
   type ObjectPartInfo,
   type PartInfo,
   type PutObjectParams,
@@ -103,6 +109,7 @@ import {
   type SummaryRow,
   type UploadRow,
 } from "./statements.js";
+import { Versions, versionIdOf, type VersioningStatus } from "./versions.js";
 import { WalSync } from "./wal-sync.js";
 import { normalizeEtag, validateKey } from "../keys.js";
 
@@ -189,6 +196,7 @@ export class EmbeddedStore implements StorageClient {
   private readonly st: Statements;
   private readonly cors: BucketCorsTable;
   private readonly partSt: ObjectPartStatements;
+  private readonly versions: Versions;
   private readonly pins: SegmentPins;
   private readonly counters: ListingCounters = { seeks: 0, rowsVisited: 0 };
   private readonly wal: WalSync;
@@ -215,6 +223,11 @@ export class EmbeddedStore implements StorageClient {
     this.st = prepareStatements(db);
     this.cors = new BucketCorsTable(db);
     this.partSt = prepareObjectPartStatements(db);
+    this.versions = new Versions(db, this.st, {
+      dropCurrent: (row) => this.dropVersion(row),
+      dropSegments: (vid, discard) => this.dropSegments(vid, discard),
+      nextVid: () => this.nextVersionId++,
+    });
     this.wal = new WalSync(walFile, (err) =>
       logger.warn({ err }, "embedded store: the metadata log could not be synced; refusing all requests until reopened"),
     );
@@ -315,7 +328,10 @@ export class EmbeddedStore implements StorageClient {
     const call = this.enter();
     await this.commit(call, () => {
       this.requireBucket(name);
-      if (this.st.anyObjectInBucket.get(name) !== undefined) throw new StorageError("BUCKET_NOT_EMPTY");
+      // noncurrent versions and delete markers count: S3 deletes only a bucket without any version
+      if (this.st.anyObjectInBucket.get(name) !== undefined || this.versions.hasVersions(name)) {
+        throw new StorageError("BUCKET_NOT_EMPTY");
+      }
       // S3 refuses only while objects exist; in-progress uploads go with the bucket, and so do the
       // records of completed ones (a new bucket of that name must not know them)
       const discard: string[] = [];
@@ -323,9 +339,38 @@ export class EmbeddedStore implements StorageClient {
       this.st.deleteCompletedUploadsOfBucket.run(name);
       this.st.deleteBucketTags.run(name);
       this.cors.delete(name);
+      this.versions.forgetBucket(name);
       this.st.deleteBucket.run(name);
       this.bucketsChangedIn = this.wal.nextCommit;
       return { result: undefined, discard };
+    });
+  }
+
+  // ---------------------------------------------------------------- versioning (versions.ts)
+
+  async getBucketVersioning(bucket: string): Promise<BucketVersioning> {
+    this.enter();
+    return this.observe(() => {
+      this.requireBucket(bucket);
+      return this.versions.configuration(bucket);
+    });
+  }
+
+  async putBucketVersioning(bucket: string, status: VersioningStatus, mfaDelete?: "Disabled"): Promise<void> {
+    const call = this.enter();
+    await this.commit(call, () => {
+      this.requireBucket(bucket);
+      this.versions.setStatus(bucket, status, mfaDelete);
+      return { result: undefined, discard: [] };
+    });
+  }
+
+  async listObjectVersions(params: ListVersionsParams): Promise<ListVersionsResult> {
+    this.enter();
+    validateMax(params.maxKeys, "maxKeys");
+    return this.observe(() => {
+      this.requireBucket(params.bucket);
+      return this.versions.list(params, this.counters);
     });
   }
 
@@ -381,15 +426,16 @@ export class EmbeddedStore implements StorageClient {
       const current = this.st.getObject.get(params.bucket, params.key);
       // The condition held before the body was received; another write committed meanwhile.
       if (conditional && conditionFailure(current, params) !== undefined) throw new StorageError("CONFLICT");
-      const discard = current === undefined ? [] : this.dropVersion(current);
+      const { state, discard } = this.makeRoom(params.bucket, params.key, current);
       const now = Date.now();
       const segmentId = this.insertSegment(received, now);
       const row = this.insertVersion(
         params,
         { size, etag: md5.toString("hex"), checksum, partsCount: null, lastModified: now },
         [{ segment_id: segmentId, size }],
+        state === "Enabled",
       );
-      return { result: toObjectInfo(row), discard };
+      return { result: this.infoOf(row, state), discard };
     }, received, dir);
   }
 
@@ -397,13 +443,13 @@ export class EmbeddedStore implements StorageClient {
     bucket: string,
     key: string,
     partNumber?: number,
+    versionId?: string,
   ): Promise<{ info: ObjectInfo; part?: ObjectPartInfo }> {
     this.enter();
     validateKey(key);
     return this.observe(() => {
       this.requireBucket(bucket);
-      const row = this.requireObject(bucket, key);
-      const info = toObjectInfo(row);
+      const { row, info } = this.readable(bucket, key, versionId);
       if (partNumber === undefined) return { info };
       const segments = this.st.segmentsOfVersion.all(row.vid);
       const part = partOf(row.size, row.parts_count, segments, partNumber);
@@ -418,8 +464,7 @@ export class EmbeddedStore implements StorageClient {
     validateKey(params.key);
     return this.observe(() => {
       this.requireBucket(params.bucket);
-      const row = this.requireObject(params.bucket, params.key);
-      const info = toObjectInfo(row);
+      const { row, info } = this.readable(params.bucket, params.key, params.versionId);
       if (params.parts === undefined) return { info };
       const parts = objectPartsPage(this.partSt, row, params.parts.partNumberMarker, params.parts.maxParts);
       return parts === undefined ? { info } : { info, parts };
@@ -431,7 +476,7 @@ export class EmbeddedStore implements StorageClient {
    * synchronous run; the stream opens one segment file at a time and unpins when it closes.
    */
   async getObject(params: GetObjectParams): Promise<GetObjectResult> {
-    const resolved = await this.resolveRead(params.bucket, params.key, params.partNumber);
+    const resolved = await this.resolveRead(params.bucket, params.key, params.partNumber, params.versionId);
     return readResult(resolved, params, (id, start, end) => this.files.openRange(id, start, end), (ids) => this.pins.unpin(ids));
   }
 
@@ -441,13 +486,13 @@ export class EmbeddedStore implements StorageClient {
    * not the copy), and a pin on each segment file, which the caller must give back to unpin().
    * With `partNumber`, also that part's stored checksum.
    */
-  async resolveRead(bucket: string, key: string, partNumber?: number): Promise<ResolvedObject> {
+  async resolveRead(bucket: string, key: string, partNumber?: number, versionId?: string): Promise<ResolvedObject> {
     this.enter();
     validateKey(key);
     return this.observe(
       () => {
         this.requireBucket(bucket);
-        const row = this.requireObject(bucket, key);
+        const { row, info } = this.readable(bucket, key, versionId);
         const segments: ResolvedObject["segments"] = [];
         const pinned = new Set<string>();
         for (const s of this.st.segmentsOfVersion.all(row.vid)) {
@@ -463,7 +508,7 @@ export class EmbeddedStore implements StorageClient {
           }
           segments.push({ id: s.segment_id, size: s.size, data });
         }
-        const resolved: ResolvedObject = { info: toObjectInfo(row), partsCount: row.parts_count, segments, pinned: [...pinned] };
+        const resolved: ResolvedObject = { info, partsCount: row.parts_count, segments, pinned: [...pinned] };
         const partChecksum = partNumber === undefined ? undefined : storedPartChecksum(this.partSt, row, partNumber);
         if (partChecksum !== undefined) resolved.partChecksum = partChecksum;
         this.pins.pin(resolved.pinned);
@@ -496,34 +541,56 @@ export class EmbeddedStore implements StorageClient {
     this.pins.unpin(ids);
   }
 
-  async deleteObject(bucket: string, key: string): Promise<void> {
+  async deleteObject(bucket: string, key: string, versionId?: string): Promise<DeleteOutcome> {
     const call = this.enter();
     validateKey(key);
-    await this.commit(call, () => {
-      this.requireBucket(bucket);
-      const current = this.st.getObject.get(bucket, key);
-      return { result: undefined, discard: current === undefined ? [] : this.dropVersion(current) };
+    return this.commit(call, () => {
+      const owner = this.requireBucket(bucket).owner;
+      const { outcome, discard } = this.deleteOne(bucket, owner, key, versionId);
+      return { result: outcome, discard };
     });
   }
 
-  /** One transaction (one log fsync) for the whole batch; a missing key is a success. */
-  async deleteObjects(bucket: string, keys: string[]): Promise<DeleteObjectResult[]> {
+  /**
+   * One transaction (one log fsync) for the whole batch; a missing key (or version) is a success.
+   * Each entry runs in a savepoint of its own, so one that fails changes nothing and the others
+   * still happen.
+   */
+  async deleteObjects(bucket: string, objects: ObjectToDelete[]): Promise<DeleteObjectResult[]> {
     const call = this.enter();
     return this.commit(call, () => {
-      this.requireBucket(bucket);
+      const owner = this.requireBucket(bucket).owner;
       const discard: string[] = [];
-      const results = keys.map((key): DeleteObjectResult => {
+      const one = this.db.transaction((o: ObjectToDelete) => this.deleteOne(bucket, owner, o.key, o.versionId));
+      const results = objects.map((o): DeleteObjectResult => {
+        const asked = o.versionId === undefined ? {} : { requestedVersionId: o.versionId };
         try {
-          validateKey(key);
+          validateKey(o.key);
+          const done = one(o);
+          discard.push(...done.discard);
+          return { key: o.key, ...asked, ...done.outcome };
         } catch (err) {
-          return { key, error: err as StorageError };
+          if (!(err instanceof StorageError)) throw err;
+          return { key: o.key, ...asked, error: err };
         }
-        const current = this.st.getObject.get(bucket, key);
-        if (current !== undefined) discard.push(...this.dropVersion(current));
-        return { key };
       });
       return { result: results, discard };
     });
+  }
+
+  /** A delete of the latest version or of one version, as the bucket's versioning state has it. */
+  private deleteOne(bucket: string, owner: string, key: string, versionId: string | undefined): { outcome: DeleteOutcome; discard: string[] } {
+    const state = this.versions.status(bucket);
+    const current = this.st.getObject.get(bucket, key);
+    if (state === undefined) {
+      // a bucket never versioned has one version of a key, "null"
+      if (versionId !== undefined && versionId !== "null") {
+        throw new StorageError("VERSION_NOT_FOUND", undefined, undefined, undefined, { versionId });
+      }
+      return { outcome: {}, discard: current === undefined ? [] : this.dropVersion(current) };
+    }
+    if (versionId === undefined) return this.versions.deleteLatest(state, bucket, key, owner, current);
+    return this.versions.deleteVersion(bucket, key, versionId, current);
   }
 
   async listObjects(params: ListObjectsParams): Promise<ListObjectsResult> {
@@ -565,12 +632,13 @@ export class EmbeddedStore implements StorageClient {
 
   // ---------------------------------------------------------------- tags
 
-  async getObjectTags(bucket: string, key: string): Promise<Record<string, string>> {
+  async getObjectTags(bucket: string, key: string, versionId?: string): Promise<ObjectTags> {
     this.enter();
     validateKey(key);
     return this.observe(() => {
       this.requireBucket(bucket);
-      return toObjectInfo(this.requireObject(bucket, key)).tags;
+      const { info } = this.readable(bucket, key, versionId);
+      return { tags: info.tags, ...(info.versionId !== undefined && { versionId: info.versionId }) };
     });
   }
 
@@ -579,20 +647,27 @@ export class EmbeddedStore implements StorageClient {
    * ETag, last-modified time and segments, so readers of the bytes are not disturbed and a retried
    * completion still recognises the version it made.
    */
-  async putObjectTags(bucket: string, key: string, tags: Record<string, string>): Promise<void> {
+  async putObjectTags(bucket: string, key: string, tags: Record<string, string>, versionId?: string): Promise<{ versionId?: string }> {
     const call = this.enter();
     validateKey(key);
-    await this.commit(call, () => {
+    return this.commit<{ versionId?: string }>(call, () => {
       this.requireBucket(bucket);
-      const row = this.requireObject(bucket, key);
-      const meta = JSON.parse(row.meta) as StoredMeta;
-      this.st.updateObjectMeta.run(JSON.stringify({ ...meta, tags: { ...tags } } satisfies StoredMeta), bucket, key);
-      return { result: undefined, discard: [] };
+      const state = this.versions.status(bucket);
+      const { row, info } = this.readable(bucket, key, versionId);
+      if (state === undefined) {
+        const meta = JSON.parse(row.meta) as StoredMeta;
+        this.st.updateObjectMeta.run(JSON.stringify({ ...meta, tags: { ...tags } } satisfies StoredMeta), bucket, key);
+        return { result: {}, discard: [] };
+      }
+      const shown = info.versionId!;
+      const current = this.st.getObject.get(bucket, key);
+      this.versions.setTags(this.versions.locate(bucket, key, shown, current)!, tags);
+      return { result: { versionId: shown }, discard: [] };
     });
   }
 
-  deleteObjectTags(bucket: string, key: string): Promise<void> {
-    return this.putObjectTags(bucket, key, {});
+  deleteObjectTags(bucket: string, key: string, versionId?: string): Promise<{ versionId?: string }> {
+    return this.putObjectTags(bucket, key, {}, versionId);
   }
 
   async getBucketTags(bucket: string): Promise<Record<string, string> | undefined> {
@@ -815,7 +890,7 @@ export class EmbeddedStore implements StorageClient {
       );
       verifyExpectedChecksum(params.expectedChecksum, checksum, chosen.length);
 
-      const discard = current === undefined ? [] : this.dropVersion(current);
+      const { state, discard } = this.makeRoom(params.bucket, params.key, current);
       // parts not listed are dropped with the upload; the chosen ones now belong to the object
       const chosenIds = new Set(chosen.map((p) => p.segment_id));
       for (const part of uploaded.values()) {
@@ -842,10 +917,11 @@ export class EmbeddedStore implements StorageClient {
           lastModified: now,
         },
         chosen,
+        state === "Enabled",
       );
       this.st.deleteExpiredCompletedUploads.run(now - COMPLETED_UPLOAD_RETENTION_MS, EXPIRED_RECORDS_PER_COMPLETION);
       this.st.insertCompletedUpload.run(params.uploadId, params.bucket, params.key, row.vid, partsHash(params.parts), now);
-      return { result: toObjectInfo(row), discard };
+      return { result: this.infoOf(row, state), discard };
     });
   }
 
@@ -867,7 +943,7 @@ export class EmbeddedStore implements StorageClient {
     ) {
       throw new StorageError("UPLOAD_NOT_FOUND");
     }
-    const info = toObjectInfo(current);
+    const info = this.infoOf(current, this.versions.status(params.bucket));
     verifyExpectedChecksum(params.expectedChecksum, info.checksum, current.parts_count ?? 1);
     return info;
   }
@@ -1006,12 +1082,6 @@ export class EmbeddedStore implements StorageClient {
     return row;
   }
 
-  private requireObject(bucket: string, key: string): ObjectRow {
-    const row = this.st.getObject.get(bucket, key);
-    if (row === undefined) throw new StorageError("KEY_NOT_FOUND");
-    return row;
-  }
-
   /** The upload, if it exists and was started for this bucket and key (S3: NoSuchUpload otherwise). */
   private requireUpload(uploadId: string, bucket: string, key: string): UploadRow {
     const row = this.st.getUpload.get(uploadId);
@@ -1126,10 +1196,41 @@ export class EmbeddedStore implements StorageClient {
   /** Deletes an object's current version rows; returns its segment files (to discard after commit). */
   private dropVersion(row: ObjectRow): string[] {
     const discard: string[] = [];
-    for (const s of this.st.segmentsOfVersion.all(row.vid)) this.deleteSegment(s.segment_id, discard);
-    this.st.deleteObjectSegments.run(row.vid);
+    this.dropSegments(row.vid, discard);
     this.st.deleteObject.run(row.bucket, row.key);
     return discard;
+  }
+
+  /** Deletes a version's segments (object_segments and segments rows); files go to `discard`. */
+  private dropSegments(vid: number, discard: string[]): void {
+    for (const s of this.st.segmentsOfVersion.all(vid)) this.deleteSegment(s.segment_id, discard);
+    this.st.deleteObjectSegments.run(vid);
+  }
+
+  /**
+   * Before a new current version of a key is inserted: drops the current one (a bucket never
+   * versioned), or lets versions.ts keep it as a noncurrent version.
+   */
+  private makeRoom(bucket: string, key: string, current: ObjectRow | undefined): { state: VersioningStatus | undefined; discard: string[] } {
+    const state = this.versions.status(bucket);
+    if (state !== undefined) return { state, discard: this.versions.beforeWrite(state, bucket, key, current) };
+    return { state, discard: current === undefined ? [] : this.dropVersion(current) };
+  }
+
+  /** The version a read means (versions.ts readable) and its ObjectInfo. */
+  private readable(bucket: string, key: string, versionId: string | undefined): { row: ObjectRow; info: ObjectInfo } {
+    const { row, versionId: shown } = this.versions.readable(bucket, key, versionId);
+    const info = toObjectInfo(row);
+    if (shown !== undefined) info.versionId = shown;
+    return { row, info };
+  }
+
+  /** A current row's ObjectInfo, with its version id in a bucket that has versioning. */
+  private infoOf(row: ObjectRow, state: VersioningStatus | undefined): ObjectInfo {
+    const info = toObjectInfo(row);
+    const shown = this.versions.shownId(state, row);
+    if (shown !== undefined) info.versionId = shown;
+    return info;
   }
 
   /** Deletes an upload and its parts' rows; returns the parts' segment files (to discard after commit). */
@@ -1146,6 +1247,7 @@ export class EmbeddedStore implements StorageClient {
     params: Omit<PutObjectParams, "ifMatch" | "ifNoneMatch">,
     facts: { size: number; etag: string; checksum?: Checksum; partsCount: number | null; lastModified: number },
     segments: readonly SegmentRefRow[],
+    versioned = false,
   ): ObjectRow {
     const vid = this.nextVersionId++;
     segments.forEach((s, seq) => this.st.insertObjectSegment.run(vid, seq, s.segment_id, s.size));
@@ -1154,6 +1256,7 @@ export class EmbeddedStore implements StorageClient {
       user: params.userMetadata,
       tags: params.tags,
       ...(facts.checksum !== undefined && { checksum: facts.checksum }),
+      ...(versioned && { versionId: versionIdOf(vid) }),
     };
     const row: ObjectRow = {
       bucket: params.bucket,

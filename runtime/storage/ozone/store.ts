@@ -19,9 +19,11 @@ import {
   StorageError,
   type CorsRule,
   type BucketInfo,
+  type BucketVersioning,
   type ByteRange,
   type CompleteMultipartParams,
   type DeleteObjectResult,
+  type DeleteOutcome,
   type GetObjectParams,
   type GetObjectResult,
   type IncomingBody,
@@ -31,10 +33,14 @@ import {
   type ListPartsResult,
   type ListUploadsParams,
   type ListUploadsResult,
+  type ListVersionsParams,
+  type ListVersionsResult,
   type MultipartUploadParams,
   type ObjectAttributesParams,
   type ObjectAttributesResult,
   type ObjectInfo,
+  type ObjectTags,
+  type ObjectToDelete,
   type ObjectPartInfo,
   type ObjectSummary,
   type PartInfo,
@@ -505,7 +511,8 @@ export class OzoneStore implements StorageClient {
     };
   }
 
-  async headObject(bucket: string, key: string, partNumber?: number): Promise<{ info: ObjectInfo; part?: ObjectPartInfo }> {
+  async headObject(bucket: string, key: string, partNumber?: number, versionId?: string): Promise<{ info: ObjectInfo; part?: ObjectPartInfo }> {
+    onlyNullVersion(versionId);
     const k = await this.keyInfo(bucket, key, partNumber === undefined);
     const info = this.objectInfo(bucket, key, k);
     if (partNumber === undefined) return { info };
@@ -518,6 +525,7 @@ export class OzoneStore implements StorageClient {
    * records keep no S3 checksums, so the parts have none.
    */
   async getObjectAttributes(params: ObjectAttributesParams): Promise<ObjectAttributesResult> {
+    onlyNullVersion(params.versionId);
     const k = await this.keyInfo(params.bucket, params.key, true);
     const info = this.objectInfo(params.bucket, params.key, k);
     if (params.parts === undefined || info.partsCount === undefined) return { info };
@@ -525,6 +533,7 @@ export class OzoneStore implements StorageClient {
   }
 
   async getObject(params: GetObjectParams): Promise<GetObjectResult> {
+    onlyNullVersion(params.versionId);
     const k = await this.keyInfo(params.bucket, params.key, false);
     const info = this.objectInfo(params.bucket, params.key, k);
     const locations = latestLocations(k);
@@ -579,16 +588,30 @@ export class OzoneStore implements StorageClient {
     }
   }
 
-  async deleteObject(bucket: string, key: string): Promise<void> {
+  async deleteObject(bucket: string, key: string, versionId?: string): Promise<DeleteOutcome> {
+    onlyNullVersion(versionId);
     try {
       await this.om("DeleteKey", "deleteKeyRequest", { keyArgs: this.keyArgs(bucket, key) });
     } catch (err) {
-      if (err instanceof StorageError && err.kind === "KEY_NOT_FOUND") return;
+      if (err instanceof StorageError && err.kind === "KEY_NOT_FOUND") return {};
       throw err;
     }
+    return {};
   }
 
-  async deleteObjects(bucket: string, keys: string[]): Promise<DeleteObjectResult[]> {
+  async deleteObjects(bucket: string, objects: ObjectToDelete[]): Promise<DeleteObjectResult[]> {
+    const keys: string[] = [];
+    const refused: DeleteObjectResult[] = [];
+    for (const o of objects) {
+      if (o.versionId === undefined || o.versionId === "null") keys.push(o.key);
+      else refused.push({ key: o.key, requestedVersionId: o.versionId, error: versionNotFound(o.versionId) });
+    }
+    const asked = new Map(objects.map((o) => [o.key, o.versionId]));
+    const deleted = await this.deleteKeys(bucket, keys);
+    return [...deleted.map((r) => (asked.get(r.key) === undefined ? r : { ...r, requestedVersionId: asked.get(r.key) })), ...refused];
+  }
+
+  private async deleteKeys(bucket: string, keys: string[]): Promise<DeleteObjectResult[]> {
     if (keys.length === 0) return [];
     let r: OmMessage;
     try {
@@ -769,20 +792,57 @@ export class OzoneStore implements StorageClient {
   // PutObjectTagging replaces the whole set in one OM transaction and keeps the key's modification
   // time (S3PutObjectTaggingRequest). Note the swapped request fields (om.ts, notes §2.2).
 
-  async getObjectTags(bucket: string, key: string): Promise<Record<string, string>> {
+  async getObjectTags(bucket: string, key: string, versionId?: string): Promise<ObjectTags> {
     validateKey(key);
+    onlyNullVersion(versionId);
     const r = await this.om("GetObjectTagging", "getObjectTaggingRequest", { keyArgs: this.keyArgs(bucket, key) });
-    return fromKeyValues(r.getObjectTaggingResponse?.tags);
+    return { tags: fromKeyValues(r.getObjectTaggingResponse?.tags) };
   }
 
-  async putObjectTags(bucket: string, key: string, tags: Record<string, string>): Promise<void> {
+  async putObjectTags(bucket: string, key: string, tags: Record<string, string>, versionId?: string): Promise<{ versionId?: string }> {
     validateKey(key);
+    onlyNullVersion(versionId);
     await this.om("PutObjectTagging", "putObjectTaggingRequest", { keyArgs: this.keyArgs(bucket, key, { tags: toKeyValues(tags) }) });
+    return {};
   }
 
-  async deleteObjectTags(bucket: string, key: string): Promise<void> {
+  async deleteObjectTags(bucket: string, key: string, versionId?: string): Promise<{ versionId?: string }> {
     validateKey(key);
+    onlyNullVersion(versionId);
     await this.om("DeleteObjectTagging", "deleteObjectTaggingRequest", { keyArgs: this.keyArgs(bucket, key) });
+    return {};
+  }
+
+  // ---- versioning ----------------------------------------------------------------------------
+  // Ozone 2.2.0 keeps one version of a key: a bucket there is what S3 calls never versioned, and
+  // the one version of each key is "null" (onlyNullVersion); turning versioning on is refused.
+
+  async getBucketVersioning(bucket: string): Promise<BucketVersioning> {
+    await this.getBucket(bucket);
+    return {};
+  }
+
+  async putBucketVersioning(bucket: string): Promise<void> {
+    await this.getBucket(bucket);
+    throw new StorageError("NOT_SUPPORTED", "bucket versioning", "Bucket versioning is not supported by the Apache Ozone backend: Ozone keeps one version of each key.");
+  }
+
+  /** Every object is its one version, "null", the latest; a key marker is exclusive. */
+  async listObjectVersions(params: ListVersionsParams): Promise<ListVersionsResult> {
+    const r = await this.listObjects({
+      bucket: params.bucket,
+      ...(params.prefix !== undefined && { prefix: params.prefix }),
+      ...(params.delimiter !== undefined && { delimiter: params.delimiter }),
+      ...(params.keyMarker !== undefined && { startAfter: params.keyMarker }),
+      maxKeys: params.maxKeys,
+    });
+    const lastIsObject = r.objects.length > 0 && r.objects[r.objects.length - 1].key === r.nextMarker;
+    return {
+      versions: r.objects.map((o) => ({ ...o, versionId: "null", isLatest: true, deleteMarker: false })),
+      commonPrefixes: r.commonPrefixes,
+      isTruncated: r.isTruncated,
+      ...(r.isTruncated && { nextKeyMarker: r.nextMarker, ...(lastIsObject && { nextVersionIdMarker: "null" }) }),
+    };
   }
 
   // Ozone 2.2.0 has no bucket tags: BucketInfo has no such field, and the only free-form bucket map
@@ -1147,4 +1207,13 @@ function partsPage(sizes: number[], marker: number, max: number): NonNullable<Ob
   const isTruncated = from + parts.length < sizes.length;
   const last = parts[parts.length - 1];
   return { parts, isTruncated, ...(isTruncated && last !== undefined && { nextPartNumberMarker: last.partNumber }) };
+}
+
+function versionNotFound(versionId: string): StorageError {
+  return new StorageError("VERSION_NOT_FOUND", undefined, undefined, undefined, { versionId });
+}
+
+/** Ozone keeps one version of a key, "null": any other version id names nothing. */
+function onlyNullVersion(versionId: string | undefined): void {
+  if (versionId !== undefined && versionId !== "null") throw versionNotFound(versionId);
 }
