@@ -14,6 +14,7 @@ import {
   DeleteObjectsCommand,
   DeleteObjectTaggingCommand,
   GetBucketVersioningCommand,
+  GetObjectAttributesCommand,
   GetObjectCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
@@ -501,5 +502,26 @@ describe.skipIf(ON_OZONE)("ListObjectVersions", () => {
   it("max-keys=0 answers an empty, untruncated page", async () => {
     const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: 0 }));
     expect({ truncated: page.IsTruncated, versions: page.Versions, markers: page.DeleteMarkers }).toEqual({ truncated: false, versions: undefined, markers: undefined });
+  });
+});
+
+describe.skipIf(ON_OZONE)("GetObjectAttributes by version id", () => {
+  it("describes the version asked for, names it, and answers a delete marker as GET does", async () => {
+    const bucket = await newBucket("vattrs", "Enabled");
+    const v1 = await put(bucket, "k", "first");
+    const v2 = await put(bucket, "k", "second!");
+    const attrs = (versionId?: string) =>
+      s3.send(new GetObjectAttributesCommand({ Bucket: bucket, Key: "k", VersionId: versionId, ObjectAttributes: ["ObjectSize", "ETag"] }));
+    const old = await attrs(v1);
+    expect(old.ObjectSize).toBe(5);
+    expect(old.VersionId).toBe(v1);
+    const current = await attrs();
+    expect(current.ObjectSize).toBe(7);
+    expect(current.VersionId).toBe(v2);
+    await expectS3Error(attrs("0".repeat(32)), "NoSuchVersion", 404);
+    const marker = (await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "k" }))).VersionId!;
+    await expectS3Error(attrs(), "NoSuchKey", 404);
+    await expectS3Error(attrs(marker), "MethodNotAllowed", 405);
+    expect((await attrs(v1)).ObjectSize).toBe(5);
   });
 });
