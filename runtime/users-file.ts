@@ -80,17 +80,21 @@ export class WatchedUsers implements UserDirectory {
     private readonly logger: FastifyBaseLogger,
     initial: UserSet,
     seen: string | undefined,
+    fsWatch: boolean,
   ) {
     this.set = initial;
     this.seen = seen;
-    try {
-      this.watcher = watch(path.dirname(file), { persistent: false }, (_event, name) => {
-        if (name === null || name === path.basename(file)) this.soon();
-      });
-      // a watch that fails later (the directory removed) leaves the poller in charge
-      this.watcher.on("error", () => this.stopWatching());
-    } catch {
-      this.watcher = undefined;
+    if (fsWatch) {
+      try {
+        this.watcher = watch(path.dirname(file), { persistent: false }, (_event, name) => {
+          if (name === null || name === path.basename(file)) this.soon();
+        });
+        // a watch that fails later (the directory removed) leaves the poller in charge
+        this.watcher.on("error", () => this.stopWatching());
+      } catch {
+        // no watching here (a file system without change notices): the poller alone
+        this.watcher = undefined;
+      }
     }
     this.poller = setInterval(() => void this.check(), POLL_MS);
     this.poller.unref();
@@ -98,9 +102,10 @@ export class WatchedUsers implements UserDirectory {
 
   /**
    * Reads the file and starts watching it. `strict`: a file that is not good now is an error (the
-   * caller stops the start); otherwise the fixed users serve until the file is good.
+   * caller stops the start); otherwise the fixed users serve until the file is good. `fsWatch`
+   * false: the stat poll alone (what a file system without change notices gets; for its test).
    */
-  static async open(opts: { file: string; fixed: readonly UserConfig[]; logger: FastifyBaseLogger; strict: boolean }): Promise<WatchedUsers> {
+  static async open(opts: { file: string; fixed: readonly UserConfig[]; logger: FastifyBaseLogger; strict: boolean; fsWatch?: boolean }): Promise<WatchedUsers> {
     const seen = await identity(opts.file);
     const first = await readUsersFile(opts.file, opts.fixed);
     let initial: UserSet;
@@ -113,7 +118,7 @@ export class WatchedUsers implements UserDirectory {
       if (fixed.set === undefined) throw new UsersFileError(opts.file, fixed.problems);
       initial = fixed.set;
     }
-    return new WatchedUsers(opts.file, opts.fixed, opts.logger, initial, "set" in first ? seen : undefined);
+    return new WatchedUsers(opts.file, opts.fixed, opts.logger, initial, "set" in first ? seen : undefined, opts.fsWatch ?? true);
   }
 
   get current(): UserSet {
