@@ -264,6 +264,9 @@ describe.skipIf(ON_OZONE)("buckets from before users existed (owner stored as an
     try {
       expect((await main1.send(new ListBucketsCommand({}))).Buckets!.map((b) => b.Name)).toEqual(["legacy-bucket"]);
       await main1.send(new PutObjectCommand({ Bucket: "legacy-bucket", Key: "k", Body: "x" }));
+      // creating it again with another of the user's keys: already the user's (us-east-1: 200), not BucketAlreadyExists
+      expect((await main1.send(new CreateBucketCommand({ Bucket: "legacy-bucket" }))).$metadata.httpStatusCode).toBe(200);
+      await expectS3Error(alt.send(new CreateBucketCommand({ Bucket: "legacy-bucket" })), "BucketAlreadyExists", 409);
       expect((await alt.send(new ListBucketsCommand({}))).Buckets).toEqual([]);
       await expectS3Error(alt.send(new ListObjectsV2Command({ Bucket: "legacy-bucket" })), "AccessDenied", 403);
     } finally {
