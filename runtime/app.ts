@@ -37,6 +37,8 @@ import { tlsReloader } from "./tls.js";
 import type { StorageClient } from "./storage/types.js";
 import { instrumentStorage } from "./storage/instrumented.js";
 import type { VerifiedAuth } from "./auth/sigv4.js";
+import type { User, UserDirectory } from "./users.js";
+import { staticUsers } from "./users-file.js";
 
 export interface AppDeps {
   storage: StorageClient;
@@ -50,6 +52,11 @@ export interface AppDeps {
    * of every worker, aggregated by the primary (runtime/workers/).
    */
   metricsText?: () => Promise<{ contentType: string; text: string }>;
+  /**
+   * The users and their keys (runtime/users-file.ts watches a users file); default: the users of
+   * the configuration (`credentials` and `users`), fixed.
+   */
+  users?: UserDirectory;
 }
 
 export interface App {
@@ -109,7 +116,10 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
       .filter((o) => o.input.some((m) => m.location === "header" && /^x-amz-checksum-(crc|sha)/.test(m.wireName)))
       .map((o) => o.name),
   );
-  const credentials = new Map(config.credentials.map((c) => [c.accessKeyId, c.secretAccessKey]));
+  const users = deps.users ?? staticUsers(config);
+  // What a new bucket, object or upload stores as its owner (runtime/users.ts): the canonical id in
+  // the embedded store, the user's Ozone user name on Ozone (as Ozone's own gateway names owners).
+  const storedOwner: (user: User) => string = config.backend === "ozone" ? (u) => u.ozoneUser : (u) => u.canonicalId;
   const now = deps.now ?? (() => new Date());
 
   const timeouts = serverTimeouts(config.limits);
@@ -173,7 +183,7 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
   s3.addHook(
     "onRequest",
     authFilter({
-      lookupSecret: (id) => credentials.get(id),
+      users,
       now,
       maxSkewSeconds: config.limits.maxClockSkewSeconds,
       region: config.s3.region,
@@ -254,6 +264,9 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
       const ctx: HandlerContext = {
         requestId: request.id,
         accessKeyId: st.accessKeyId!,
+        user: st.user!,
+        owner: storedOwner(st.user!),
+        users: st.users!,
         storage: storageFor(storage, st.auth),
         config,
         log: request.log,

@@ -7,10 +7,27 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Ajv, type ErrorObject } from "ajv";
 import { parseXmlTree, XmlSyntaxError, type XmlElement, type XmlLimits } from "./xml-parser.js";
+import { UserSet, userOfCredential } from "./users.js";
 
 export interface Credential {
   accessKeyId: string;
   secretAccessKey: string;
+}
+
+/** An access key of a user: an Inactive key is refused as if it did not exist (runtime/users.ts). */
+export interface UserAccessKey extends Credential {
+  status?: "Active" | "Inactive";
+}
+
+/** A user as the config file or the users file gives it (runtime/users.ts turns it into a User). */
+export interface UserConfig {
+  /** S3's canonical user id (the Owner ID of what the user owns): stored with buckets and objects, so it must never change */
+  canonicalId: string;
+  displayName: string;
+  email?: string;
+  /** the Ozone user named as owner of what this user creates on Ozone; default: the user's first access key id */
+  ozoneUser?: string;
+  accessKeys: UserAccessKey[];
 }
 
 export interface Config {
@@ -33,8 +50,12 @@ export interface Config {
   };
   backend: "embedded" | "ozone";
   dataDir: string;
-  /** empty: the first start generates a pair and keeps it in the data directory */
+  /** each one user of its own; with these, `users` and `usersFile` all empty, the first start generates a pair and keeps it in the data directory */
   credentials: Credential[];
+  /** users with their access keys, fixed for the process's life */
+  users: UserConfig[];
+  /** a JSON file `{"users": [...]}` read at start and again whenever it changes (runtime/users-file.ts) */
+  usersFile?: string;
   log: { level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent"; audit: boolean };
   limits: {
     /** largest XML request body (DeleteObjects with 1000 long keys is ~1.1 MB) */
@@ -88,6 +109,7 @@ export const DEFAULTS: Config = {
   backend: "embedded",
   dataDir: "./data",
   credentials: [],
+  users: [],
   log: { level: "info", audit: true },
   limits: {
     maxXmlBodyBytes: 2 * 1024 * 1024,
@@ -114,6 +136,43 @@ const HOST_PORT = "^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9]
  * digits, '-' and '.', starting and ending with a letter or digit, no "..", ".-" or "-.", not an IPv4 address.
  */
 const VOLUME = "^(?=.{3,63}$)(?!\\d+\\.\\d+\\.\\d+\\.\\d+$)(?!.*(\\.\\.|\\.-|-\\.))[a-z0-9][a-z0-9.-]*[a-z0-9]$";
+/** S3 access key ids: what this gateway has always accepted (AWS's own are 20 upper-case letters and digits) */
+const ACCESS_KEY_ID = "^[A-Za-z0-9_.-]{3,128}$";
+
+/**
+ * One user, in the config file's `users` and in the users file alike (runtime/users-file.ts
+ * validates that file with it). The canonical id is free-form within a safe alphabet rather than
+ * AWS's 64 hex digits: ceph/s3-tests' main user is "testid" (s3tests.conf.SAMPLE), and an operator
+ * moving from Ceph RGW keeps the ids its clients already know.
+ */
+export const USER_SCHEMA = {
+  type: "object",
+  additionalProperties: false,
+  required: ["canonicalId", "displayName", "accessKeys"],
+  properties: {
+    canonicalId: { type: "string", pattern: "^[A-Za-z0-9_.:@+=-]{1,128}$" },
+    // any text without control characters: it is shown in XML (escaped) and logs
+    displayName: { type: "string", minLength: 1, maxLength: 128, pattern: "^[^\\u0000-\\u001f\\u007f]*$" },
+    email: { type: "string", maxLength: 254, pattern: "^[^@\\s]+@[^@\\s]+$" },
+    // Hadoop user names (what UserGroupInformation's short name can be): no '/', '@' or spaces
+    ozoneUser: { type: "string", pattern: "^[A-Za-z0-9_.$-]{1,128}$" },
+    accessKeys: {
+      type: "array",
+      minItems: 1,
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["accessKeyId", "secretAccessKey"],
+        properties: {
+          accessKeyId: { type: "string", pattern: ACCESS_KEY_ID },
+          secretAccessKey: { type: "string", minLength: 8, maxLength: 256 },
+          status: { enum: ["Active", "Inactive"] },
+        },
+      },
+    },
+  },
+} as const;
+
 const REPLICATION = "^(DEFAULT|STANDALONE/ONE|RATIS/(ONE|THREE)|EC/[a-z]+-\\d+-\\d+-\\d+k)$";
 
 /**
@@ -132,7 +191,7 @@ const REPLICATION = "^(DEFAULT|STANDALONE/ONE|RATIS/(ONE|THREE)|EC/[a-z]+-\\d+-\
 const schema = {
   type: "object",
   additionalProperties: false,
-  required: ["s3", "admin", "backend", "dataDir", "credentials", "log", "limits", "workers", "shutdown", "ozone"],
+  required: ["s3", "admin", "backend", "dataDir", "credentials", "users", "log", "limits", "workers", "shutdown", "ozone"],
   properties: {
     s3: {
       type: "object",
@@ -202,13 +261,30 @@ const schema = {
         additionalProperties: false,
         required: ["accessKeyId", "secretAccessKey"],
         properties: {
-          accessKeyId: { type: "string", pattern: "^[A-Za-z0-9_.-]{3,128}$" },
+          accessKeyId: { type: "string", pattern: ACCESS_KEY_ID },
           secretAccessKey: { type: "string", minLength: 8, maxLength: 256 },
         },
       },
       envText: "S3G_ACCESS_KEY + S3G_SECRET_KEY (one pair)",
       defaultText: "generated on first start",
-      description: "Access keys accepted, a list of `{accessKeyId, secretAccessKey}` objects. With none, the first start generates a pair, keeps it in `<dataDir>/credentials.json` and prints it once.",
+      description:
+        "Access keys accepted, a list of `{accessKeyId, secretAccessKey}` objects, each a user of its own (display name: the key). With none, no `users` and no `usersFile`, the first start generates a pair, keeps it in `<dataDir>/credentials.json` and prints it once.",
+    },
+    users: {
+      type: "array",
+      items: USER_SCHEMA,
+      defaultText: "none",
+      description:
+        "Users, each `{canonicalId, displayName, email?, ozoneUser?, accessKeys: [{accessKeyId, secretAccessKey, status?}]}` (status `Active` or `Inactive`). Buckets and objects belong to the user: every key of a user reaches the same buckets. Fixed until restart; see `usersFile` for changes without one.",
+    },
+    usersFile: {
+      type: "string",
+      minLength: 1,
+      env: "S3G_USERS_FILE",
+      flag: "--users-file",
+      defaultText: "none",
+      description:
+        "A JSON file `{\"users\": [...]}` of more users (as `users`), read at start and again within about a second of every change: keys added, set `Inactive` or removed take effect without a restart. A file that does not parse or validate is logged and the last good set stays in force.",
     },
     log: {
       type: "object",
@@ -624,11 +700,22 @@ export async function loadConfig(argv: string[], env: Record<string, string | un
   } else if (tls && tls.caFile !== undefined && tls.certFile === undefined) {
     problems.push("s3.tls.caFile: needs s3.tls.certFile and s3.tls.keyFile");
   }
+  if (problems.length === 0) {
+    // the users of `credentials` and `users` together: no key or owner name may name two of them
+    const c = merged as unknown as Config;
+    problems.push(...UserSet.of(fixedUsers(c)).problems.map((p) => `users: ${p}`));
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   const config = merged as unknown as Config;
   config.dataDir = path.resolve(config.dataDir);
   // a service's working directory is not the operator's: relative paths are fixed now
   for (const k of ["certFile", "keyFile", "caFile"] as const) if (config.s3.tls[k] !== undefined) config.s3.tls[k] = path.resolve(config.s3.tls[k]);
   if (config.ozone.siteXml !== undefined) config.ozone.siteXml = path.resolve(config.ozone.siteXml);
+  if (config.usersFile !== undefined) config.usersFile = path.resolve(config.usersFile);
   return deepFreeze(config);
+}
+
+/** The users the configuration itself gives: one per `credentials` entry, then `users`. */
+export function fixedUsers(config: Readonly<Pick<Config, "credentials" | "users">>): UserConfig[] {
+  return [...config.credentials.map(userOfCredential), ...config.users];
 }

@@ -13,7 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import type { SecureContextOptions } from "node:tls";
 import { pino } from "pino";
-import { ConfigError, loadConfig, type Config, type Credential } from "./config.js";
+import { ConfigError, fixedUsers, loadConfig, type Config, type Credential } from "./config.js";
 import { renderHelp } from "./config-doc.js";
 import { serve } from "./serve.js";
 import { readTlsFiles } from "./tls.js";
@@ -22,6 +22,7 @@ import { openOzoneStore } from "./storage/ozone/index.js";
 import type { StorageClient } from "./storage/types.js";
 import { runPrimary } from "./workers/primary.js";
 import { runWorker } from "./workers/worker.js";
+import { openUsers, readUsersFile, serviceAccessKeyId } from "./users-file.js";
 
 const CREDENTIALS_FILE = "credentials.json";
 
@@ -30,7 +31,8 @@ const CREDENTIALS_FILE = "credentials.json";
  * directory readable by its owner only, and prints it once; later starts reuse it quietly.
  */
 async function ensureCredentials(config: Readonly<Config>): Promise<{ credentials: Credential[]; generated?: Credential }> {
-  if (config.credentials.length > 0) return { credentials: [...config.credentials] };
+  // users configured some other way: nothing is generated
+  if (config.credentials.length > 0 || config.users.length > 0 || config.usersFile !== undefined) return { credentials: [...config.credentials] };
   const file = path.join(config.dataDir, CREDENTIALS_FILE);
   try {
     const stored = JSON.parse(await readFile(file, "utf8")) as Credential;
@@ -118,6 +120,18 @@ async function main(): Promise<void> {
   }
   const fullConfig = Object.freeze({ ...config, credentials });
   const workers = config.workers === 0 ? os.availableParallelism() : config.workers;
+  let userCount = fixedUsers(fullConfig).length;
+  if (config.usersFile !== undefined && cluster.isPrimary) {
+    // A users file that is not good at start is a configuration error, as a bad config file is;
+    // later, a bad edit keeps the last good set (runtime/users-file.ts). Each serving process reads
+    // and watches the file itself: this check only stops a start that could not serve its users.
+    const first = await readUsersFile(config.usersFile, fixedUsers(fullConfig));
+    if ("problems" in first) {
+      console.error(`${new ConfigError(first.problems.map((p) => `usersFile ${config.usersFile}: ${p}`)).message}\n(s3-gateway --help lists the settings)`);
+      process.exit(2);
+    }
+    userCount = first.set.users.length;
+  }
   if (workers > 1 && !cluster.isPrimary) {
     // a worker process (runtime/workers/): the primary printed what there is to print
     await runWorker(fullConfig, { logger, ...(tls !== undefined && { tls }) });
@@ -139,6 +153,8 @@ async function main(): Promise<void> {
     ];
     if (generated) {
       lines.push(`  credentials:    access key ${generated.accessKeyId}, generated on this first start (secret key shown above)`);
+    } else if (config.usersFile !== undefined || config.users.length > 0) {
+      lines.push(`  users:          ${userCount}${config.usersFile !== undefined ? `, from the config and ${config.usersFile} (watched)` : ", from the config"}`);
     } else if (config.credentials.length > 0) {
       lines.push(`  credentials:    ${credentials.length} configured (access key ${credentials.map((c) => c.accessKeyId).join(", ")})`);
     } else {
@@ -164,13 +180,14 @@ async function main(): Promise<void> {
     return;
   }
 
+  const users = await openUsers(fullConfig, logger, { strict: true });
   let storage: StorageClient;
   if (config.backend === "ozone") {
-    storage = await openOzoneStore({ ...config.ozone, serviceAccessKeyId: credentials[0].accessKeyId, logger });
+    storage = await openOzoneStore({ ...config.ozone, serviceAccessKeyId: serviceAccessKeyId(users), logger });
   } else {
     storage = await openEmbeddedStore({ dataDir: config.dataDir, logger });
   }
-  const serving = await serve(fullConfig, { storage, logger, ...(tls !== undefined && { tls }) });
+  const serving = await serve(fullConfig, { storage, logger, users, ...(tls !== undefined && { tls }) });
   announce(serving, storage.name, where);
 }
 

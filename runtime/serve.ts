@@ -9,6 +9,7 @@ import { buildApp, type App, type AppDeps } from "./app.js";
 import type { Config } from "./config.js";
 import { gracefulShutdown } from "./shutdown.js";
 import type { StorageClient } from "./storage/types.js";
+import type { UserDirectory } from "./users.js";
 
 export interface Serving {
   app: App;
@@ -23,6 +24,8 @@ export interface ServeOptions {
   logger: Logger;
   tls?: SecureContextOptions;
   metricsText?: AppDeps["metricsText"];
+  /** the users (runtime/users-file.ts), closed with the servers */
+  users: UserDirectory & { close(): void };
 }
 
 export async function serve(config: Readonly<Config>, opts: ServeOptions): Promise<Serving> {
@@ -30,6 +33,7 @@ export async function serve(config: Readonly<Config>, opts: ServeOptions): Promi
   const app = buildApp(config, {
     storage,
     logger,
+    users: opts.users,
     ...(opts.tls !== undefined && { tls: opts.tls }),
     ...(opts.metricsText !== undefined && { metricsText: opts.metricsText }),
   });
@@ -50,7 +54,10 @@ export async function serve(config: Readonly<Config>, opts: ServeOptions): Promi
       process.exit(1);
     }, config.shutdown.graceMs + 10_000).unref();
     shutdown.run(reason).then(
-      () => process.exit(0),
+      () => {
+        opts.users.close();
+        process.exit(0);
+      },
       (err: unknown) => {
         logger.error({ err }, "shutdown failed");
         process.exit(1);

@@ -11,6 +11,7 @@ export function auditLine(request: FastifyRequest, c: Completion): void {
       requestId: request.id,
       remote: request.ip,
       accessKeyId: st?.accessKeyId,
+      user: st?.user?.canonicalId,
       operation: st?.route?.operation,
       bucket: st?.target?.bucket,
       key: st?.target?.key,

@@ -11,11 +11,13 @@ import { SigningKeyCache, verifyRequest } from "../auth/sigv4.js";
 import { verifySigV2 } from "../auth/sigv2.js";
 import { bodyPlanFromHeaders, verifyingBody } from "../auth/body.js";
 import type { IncomingBody } from "../storage/types.js";
+import type { UserDirectory } from "../users.js";
 import { watchBodyIdle } from "./timeouts.js";
 import "./state.js";
 
 export interface AuthOptions {
-  lookupSecret(accessKeyId: string): string | undefined;
+  /** the users and their keys in force (an Inactive key is refused as an unknown one) */
+  users: UserDirectory;
   now(): Date;
   maxSkewSeconds: number;
   /** the gateway's region: a credential scope naming another is refused, as S3 does */
@@ -34,6 +36,8 @@ export function authFilter(opts: AuthOptions) {
   return async (request: FastifyRequest): Promise<void> => {
     const st = request.s3;
     const bucket = st.target?.bucket;
+    // one snapshot for the whole request: a change of users during it never splits key and user
+    const users = opts.users.current;
     const auth = verifyRequest(
       {
         method: request.method,
@@ -42,7 +46,7 @@ export function authFilter(opts: AuthOptions) {
         headers: request.raw.headersDistinct,
         virtualHostBucket: bucket !== undefined && isVirtualHosted(request.headers.host, domains) ? bucket : undefined,
       },
-      { lookupSecret: opts.lookupSecret, now: opts.now(), maxSkewMs: opts.maxSkewSeconds * 1000, region: opts.region, signingKeys, signatureV2 },
+      { lookupSecret: (id) => users.secretOf(id), now: opts.now(), maxSkewMs: opts.maxSkewSeconds * 1000, region: opts.region, signingKeys, signatureV2 },
     );
     st.auth = auth;
     if (auth.kind === "anonymous") {
@@ -52,6 +56,8 @@ export function authFilter(opts: AuthOptions) {
       throw new S3Error("AccessDenied");
     }
     st.accessKeyId = auth.accessKeyId;
+    st.user = users.userOfKey(auth.accessKeyId);
+    st.users = users;
   };
 }
 

@@ -3,6 +3,7 @@ import type { RouteRow } from "../../generated/routes.js";
 import type { VerifiedAuth } from "../auth/sigv4.js";
 import type { ParsedUrl, ResolvedTarget } from "../router.js";
 import type { ChecksumAlgorithm } from "../storage/types.js";
+import type { User, UserSet } from "../users.js";
 import type { BucketCors } from "./cors.js";
 
 export interface S3RequestState {
@@ -11,8 +12,12 @@ export interface S3RequestState {
   target?: ResolvedTarget;
   route?: RouteRow;
   auth?: VerifiedAuth;
-  /** the authenticated caller */
+  /** the access key the request was signed with */
   accessKeyId?: string;
+  /** the user of that key */
+  user?: User;
+  /** the users in force when the request was authenticated: its owner checks read the same snapshot */
+  users?: UserSet;
   /** set when the answer is an S3 error */
   errorCode?: string;
   /**

@@ -3,12 +3,13 @@ import type { BucketsHandlers } from "../../generated/handlers.js";
 import { S3Error } from "../errors.js";
 import { storageCall, toS3Error } from "../storage/errors.js";
 import { StorageError } from "../storage/types.js";
-import { ownedBucket, ownerOf, validateBucketName, type HandlerContext } from "./common.js";
+import { ownedBucket, ownedBy, validateBucketName, type HandlerContext } from "./common.js";
+import { ownerElementOf } from "../users.js";
 
 export const bucketsHandlers: BucketsHandlers<HandlerContext> = {
   async ListBuckets(input, ctx) {
     const all = await storageCall(() => ctx.storage.listBuckets());
-    let buckets = all.filter((b) => b.owner === ctx.accessKeyId).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    let buckets = all.filter((b) => ownedBy(ctx, b.owner)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     if (input.Prefix) buckets = buckets.filter((b) => b.name.startsWith(input.Prefix!));
     if (input.ContinuationToken) {
       const after = Buffer.from(input.ContinuationToken, "base64url").toString("utf8");
@@ -21,7 +22,7 @@ export const bucketsHandlers: BucketsHandlers<HandlerContext> = {
     }
     return {
       Body: {
-        Owner: ownerOf(ctx.accessKeyId),
+        Owner: ownerElementOf(ctx.user),
         Buckets: buckets.map((b) => ({ Name: b.name, CreationDate: b.creationDate, BucketRegion: ctx.config.s3.region })),
         ContinuationToken: next,
         Prefix: input.Prefix,
@@ -38,12 +39,15 @@ export const bucketsHandlers: BucketsHandlers<HandlerContext> = {
     }
     if (input.ObjectLockEnabledForBucket) throw new S3Error("NotImplemented", "Object Lock is not implemented by this gateway.");
     try {
-      await ctx.storage.createBucket(input.Bucket, ctx.accessKeyId);
+      await ctx.storage.createBucket(input.Bucket, ctx.owner);
     } catch (err) {
       // In us-east-1, creating a bucket you already own succeeds and changes nothing (a legacy of
       // the original S3 region); every other region answers BucketAlreadyOwnedByYou ("CreateBucket").
-      const owned = err instanceof StorageError && err.kind === "BUCKET_ALREADY_OWNED";
-      if (!(owned && ctx.config.s3.region === "us-east-1")) throw toS3Error(err);
+      // The store compares the stored owner with the one given; a bucket of the same user stored
+      // under another of its names (another key's, from before users existed) is the user's too.
+      const owned = err instanceof StorageError && (err.kind === "BUCKET_ALREADY_OWNED" || (err.kind === "BUCKET_ALREADY_EXISTS" && (await ownedByCaller(ctx, input.Bucket))));
+      if (owned && ctx.config.s3.region !== "us-east-1") throw new S3Error("BucketAlreadyOwnedByYou");
+      if (!owned) throw toS3Error(err);
     }
     return { Location: `/${input.Bucket}` };
   },
@@ -66,3 +70,12 @@ export const bucketsHandlers: BucketsHandlers<HandlerContext> = {
     return { Body: { LocationConstraint: region === "us-east-1" ? undefined : region } };
   },
 };
+
+/** Whether `bucket` exists and is the caller's (a failed look-up is "no": the original error is what counts). */
+async function ownedByCaller(ctx: HandlerContext, bucket: string): Promise<boolean> {
+  try {
+    return ownedBy(ctx, (await ctx.storage.getBucket(bucket)).owner);
+  } catch {
+    return false;
+  }
+}

@@ -3,7 +3,6 @@
  * and tag rules, ETags, read conditions and byte ranges. S3's rules, with the AWS documentation they
  * come from.
  */
-import { createHash } from "node:crypto";
 import type { FastifyBaseLogger } from "fastify";
 import type { Config } from "../config.js";
 import { S3Error } from "../errors.js";
@@ -19,11 +18,18 @@ import type {
   SystemMetadata,
 } from "../storage/types.js";
 import { setOwn } from "../own-property.js";
+import type { User, UserSet } from "../users.js";
 
 export interface HandlerContext {
   requestId: string;
-  /** the authenticated caller */
+  /** the access key the request was signed with */
   accessKeyId: string;
+  /** the user of that key: the caller */
+  user: User;
+  /** what a bucket, object or upload the caller creates stores as its owner (app.ts storedOwner) */
+  owner: string;
+  /** the users in force for this request: whose a stored owner is */
+  users: UserSet;
   storage: StorageClient;
   config: Readonly<Config>;
   log: FastifyBaseLogger;
@@ -49,23 +55,25 @@ export function validateBucketName(name: string): void {
   if (!ok) throw new S3Error("InvalidBucketName");
 }
 
-/** The bucket, when it exists and belongs to the caller (buckets here are private to their owner). */
+/**
+ * The bucket, when it exists and belongs to the caller's user (buckets here are private to their
+ * owner; any key of the user reaches them). The stored owner is the user's canonical id or Ozone
+ * user, or, for a bucket made before users existed, the access key that made it (runtime/users.ts).
+ */
 export async function ownedBucket(ctx: HandlerContext, bucket: string): Promise<BucketInfo> {
   const info = await storageCall(() => ctx.storage.getBucket(bucket));
-  if (info.owner !== ctx.accessKeyId) throw new S3Error("AccessDenied");
+  if (!ownedBy(ctx, info.owner)) throw new S3Error("AccessDenied");
   return info;
 }
 
-const ownerIds = new Map<string, string>();
+/** Whether a stored owner names the caller's user. */
+export function ownedBy(ctx: HandlerContext, storedOwner: string): boolean {
+  return ctx.users.ownerUser(storedOwner)?.canonicalId === ctx.user.canonicalId;
+}
 
-/** S3's Owner element for an access key: a stable 64-hex canonical id, the key as display name. */
-export function ownerOf(accessKeyId: string): { ID: string; DisplayName: string } {
-  let id = ownerIds.get(accessKeyId);
-  if (!id) {
-    id = createHash("sha256").update(`s3gw-owner:${accessKeyId}`).digest("hex");
-    ownerIds.set(accessKeyId, id);
-  }
-  return { ID: id, DisplayName: accessKeyId };
+/** S3's Owner element (ID, DisplayName) for a stored owner. */
+export function ownerOf(ctx: HandlerContext, storedOwner: string): { ID: string; DisplayName: string } {
+  return ctx.users.ownerElement(storedOwner);
 }
 
 export function quoteEtag(etag: string): string {
@@ -194,7 +202,7 @@ export function newObjectParams(input: NewObjectInput, ctx: HandlerContext): New
     userMetadata: validateMetadata(input.Metadata),
     tags: parseTagging(input.Tagging),
     storageClass: input.StorageClass ?? "STANDARD",
-    owner: ctx.accessKeyId,
+    owner: ctx.owner,
     ...systemMetadataOf(input),
   };
 }

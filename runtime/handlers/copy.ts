@@ -129,7 +129,7 @@ export const copyHandlers: CopyHandlers<HandlerContext> = {
           userMetadata: userMetadata ?? s.userMetadata,
           tags: newTags ?? s.tags,
           storageClass: input.StorageClass ?? (replaceMeta ? "STANDARD" : s.storageClass),
-          owner: ctx.accessKeyId,
+          owner: ctx.owner,
           ...(replaceMeta ? systemMetadataOf(input) : systemMetadataFrom(s)),
         },
         body,

@@ -23,7 +23,7 @@ async function list(
   );
 }
 
-function entry(o: ObjectSummary, enc: (s?: string) => string | undefined, withOwner: boolean) {
+function entry(ctx: HandlerContext, o: ObjectSummary, enc: (s?: string) => string | undefined, withOwner: boolean) {
   return {
     Key: enc(o.key),
     LastModified: o.lastModified,
@@ -31,7 +31,7 @@ function entry(o: ObjectSummary, enc: (s?: string) => string | undefined, withOw
     ChecksumAlgorithm: o.checksumAlgorithm ? [o.checksumAlgorithm] : undefined,
     Size: o.size,
     StorageClass: o.storageClass as "STANDARD",
-    Owner: withOwner ? ownerOf(o.owner) : undefined,
+    Owner: withOwner ? ownerOf(ctx, o.owner) : undefined,
   };
 }
 
@@ -58,7 +58,7 @@ export const listingHandlers: ListingHandlers<HandlerContext> = {
         Delimiter: enc(input.Delimiter || undefined),
         IsTruncated: r.isTruncated,
         EncodingType: input.EncodingType,
-        Contents: r.objects.map((o) => entry(o, enc, true)),
+        Contents: r.objects.map((o) => entry(ctx, o, enc, true)),
         CommonPrefixes: r.commonPrefixes.map((p) => ({ Prefix: enc(p) })),
       },
     };
@@ -82,7 +82,7 @@ export const listingHandlers: ListingHandlers<HandlerContext> = {
         ContinuationToken: input.ContinuationToken,
         NextContinuationToken: r.isTruncated && r.nextMarker !== undefined ? Buffer.from(r.nextMarker, "utf8").toString("base64url") : undefined,
         StartAfter: enc(input.StartAfter),
-        Contents: r.objects.map((o) => entry(o, enc, input.FetchOwner === true)),
+        Contents: r.objects.map((o) => entry(ctx, o, enc, input.FetchOwner === true)),
         CommonPrefixes: r.commonPrefixes.map((p) => ({ Prefix: enc(p) })),
       },
     };
@@ -138,7 +138,7 @@ export const listingHandlers: ListingHandlers<HandlerContext> = {
           ETag: quoteEtag(o.etag),
           Size: o.size,
           StorageClass: o.storageClass as "STANDARD",
-          Owner: ownerOf(o.owner),
+          Owner: ownerOf(ctx, o.owner),
           ChecksumAlgorithm: o.checksumAlgorithm ? [o.checksumAlgorithm] : undefined,
         })),
         DeleteMarkers: markers.map((m) => ({

@@ -8,14 +8,14 @@ import { MAX_PART_NUMBER, StorageError, type ChecksumAlgorithm, type UploadInfo 
 import { checksumMembers, newObjectParams, ownedBucket, ownerOf, pageSize, quoteEtag, unquoteEtag, urlEncoder, type HandlerContext } from "./common.js";
 
 /** An upload belongs to its bucket and key: asking for it under another key is NoSuchUpload. */
-function uploadEntry(u: UploadInfo, enc: (s?: string) => string | undefined) {
+function uploadEntry(ctx: HandlerContext, u: UploadInfo, enc: (s?: string) => string | undefined) {
   return {
     UploadId: u.uploadId,
     Key: enc(u.key),
     Initiated: u.initiated,
     StorageClass: u.storageClass as "STANDARD",
-    Owner: ownerOf(u.owner),
-    Initiator: ownerOf(u.owner),
+    Owner: ownerOf(ctx, u.owner),
+    Initiator: ownerOf(ctx, u.owner),
     ChecksumAlgorithm: u.checksumAlgorithm,
     ChecksumType: u.checksumType,
   };
@@ -124,8 +124,8 @@ export const multipartHandlers: MultipartHandlers<HandlerContext> = {
           Size: p.size,
           ...(p.checksum ? { [`Checksum${p.checksum.algorithm}`]: p.checksum.value } : {}),
         })),
-        Initiator: ownerOf(r.upload.owner),
-        Owner: ownerOf(r.upload.owner),
+        Initiator: ownerOf(ctx, r.upload.owner),
+        Owner: ownerOf(ctx, r.upload.owner),
         StorageClass: r.upload.storageClass as "STANDARD",
         ChecksumAlgorithm: r.upload.checksumAlgorithm,
         ChecksumType: r.upload.checksumType,
@@ -162,7 +162,7 @@ export const multipartHandlers: MultipartHandlers<HandlerContext> = {
         MaxUploads: maxUploads,
         IsTruncated: r.isTruncated,
         EncodingType: input.EncodingType,
-        Uploads: r.uploads.map((u) => uploadEntry(u, enc)),
+        Uploads: r.uploads.map((u) => uploadEntry(ctx, u, enc)),
         CommonPrefixes: r.commonPrefixes.map((p) => ({ Prefix: enc(p) })),
       },
     };

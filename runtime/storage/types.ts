@@ -36,7 +36,7 @@ export interface SystemMetadata {
 export interface BucketInfo {
   name: string;
   creationDate: Date;
-  /** access key id of the owner */
+  /** the owner as stored: a user's canonical id (embedded) or Ozone user (ozone), or, from before users existed, an access key id (runtime/users.ts) */
   owner: string;
 }
 

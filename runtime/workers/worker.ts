@@ -16,6 +16,7 @@ import { openOzoneStore } from "../storage/ozone/index.js";
 import type { StorageClient } from "../storage/types.js";
 import { RemoteEmbeddedStore } from "./remote-store.js";
 import { RpcPeer } from "./rpc.js";
+import { openUsers, serviceAccessKeyId } from "../users-file.js";
 
 /**
  * Set by the primary on workers it starts after the first ones listen: "<s3 port>,<admin port>",
@@ -60,15 +61,19 @@ export async function runWorker(
     stop("primary gone");
   });
 
+  // The primary checked the users file at start; a worker started later with a file broken since
+  // then serves the configuration's users until the file is good again (runtime/users-file.ts).
+  const users = await openUsers(config, logger, { strict: false });
   let storage: StorageClient;
   if (config.backend === "ozone") {
-    storage = await openOzoneStore({ ...config.ozone, serviceAccessKeyId: config.credentials[0].accessKeyId, logger });
+    storage = await openOzoneStore({ ...config.ozone, serviceAccessKeyId: serviceAccessKeyId(users), logger });
   } else {
     storage = await RemoteEmbeddedStore.attach(rpc);
   }
   serving = await serve(withBoundPorts(config), {
     storage,
     logger,
+    users,
     ...(opts.tls !== undefined && { tls: opts.tls }),
     metricsText: () => rpc.call("metrics"),
   });

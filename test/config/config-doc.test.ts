@@ -107,7 +107,7 @@ function expected(s: Setting, text: string): unknown {
   if (s.type === "boolean") return text === "true";
   if (s.type === "list") return text.split(",");
   // paths are made absolute
-  if (s.key === "dataDir" || s.key === "ozone.siteXml" || s.key.startsWith("s3.tls.")) return path.resolve(text);
+  if (s.key === "dataDir" || s.key === "ozone.siteXml" || s.key === "usersFile" || s.key.startsWith("s3.tls.")) return path.resolve(text);
   return text;
 }
 

@@ -79,3 +79,73 @@ describe("loadConfig", () => {
     expect(unknown).toBe("ok"); // an empty variable counts as unset
   });
 });
+
+describe("users", () => {
+  const MAIN = {
+    canonicalId: "testid",
+    displayName: "M. Tester",
+    email: "tester@ceph.com",
+    accessKeys: [
+      { accessKeyId: "0555b35654ad1656d804", secretAccessKey: "h7GhxuBLTrlhVUyxSPUKUV8r/2EI4ngqJxD7iBdBYLhwluN30JaT3Q==" },
+      { accessKeyId: "MAINKEY2", secretAccessKey: "main-secret-2", status: "Inactive" },
+    ],
+  };
+
+  async function fileWith(content: unknown): Promise<string> {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "s3gw-config-"));
+    const file = path.join(dir, "c.json");
+    await writeFile(file, JSON.stringify(content));
+    return file;
+  }
+
+  it("takes users from the file (frozen) and the users file from the file, S3G_USERS_FILE or --users-file, made absolute", async () => {
+    const c = await loadConfig(["--config", await fileWith({ users: [MAIN], usersFile: "/etc/s3/users.json" })], {});
+    expect(c.users).toEqual([MAIN]);
+    expect(Object.isFrozen(c.users[0].accessKeys[1])).toBe(true);
+    expect(c.usersFile).toBe("/etc/s3/users.json");
+    expect((await loadConfig([], { S3G_USERS_FILE: "users.json" })).usersFile).toBe(path.resolve("users.json"));
+    expect((await loadConfig(["--users-file", "u/users.json"], { S3G_USERS_FILE: "other.json" })).usersFile).toBe(path.resolve("u/users.json"));
+    expect((await loadConfig([], {})).users).toEqual([]);
+  });
+
+  it("lists every problem of every user at once: required fields, status, empty key list, ids and names out of their alphabet", async () => {
+    const err = await loadConfig(
+      [
+        "--config",
+        await fileWith({
+          users: [
+            { displayName: "no id", accessKeys: MAIN.accessKeys },
+            { canonicalId: "has space", displayName: "x", accessKeys: [{ accessKeyId: "K1KEY", secretAccessKey: "k1-secret", status: "Disabled" }] },
+            { canonicalId: "c", displayName: "", accessKeys: [] },
+            { canonicalId: "d", displayName: "tab\there", email: "not-an-email", ozoneUser: "a/b", accessKeys: [{ accessKeyId: "K", secretAccessKey: "short" }] },
+          ],
+        }),
+      ],
+      {},
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    const text = (err as ConfigError).problems.join("\n");
+    for (const expected of [
+      /users\.0: .*canonicalId/,
+      /users\.1\.canonicalId/,
+      /users\.1\.accessKeys\.0\.status/,
+      /users\.2\.displayName/,
+      /users\.2\.accessKeys/,
+      /users\.3\.displayName/,
+      /users\.3\.email/,
+      /users\.3\.ozoneUser/,
+      /users\.3\.accessKeys\.0\.accessKeyId/,
+      /users\.3\.accessKeys\.0\.secretAccessKey/,
+    ]) {
+      expect(text).toMatch(expected);
+    }
+  });
+
+  it("refuses a key given to two users, also between `credentials` (S3G_ACCESS_KEY) and `users`", async () => {
+    const file = await fileWith({ users: [MAIN, { ...MAIN, canonicalId: "other", accessKeys: [MAIN.accessKeys[1]] }] });
+    const err = await loadConfig(["--config", file], { S3G_ACCESS_KEY: "0555b35654ad1656d804", S3G_SECRET_KEY: "another-secret" }).catch((e: unknown) => e);
+    const problems = (err as ConfigError).problems;
+    expect(problems.some((p) => /users: access key "0555b35654ad1656d804" is listed twice/.test(p))).toBe(true);
+    expect(problems.some((p) => /users: access key "MAINKEY2" is listed twice/.test(p))).toBe(true);
+  });
+});
