@@ -146,7 +146,7 @@ export const listingHandlers: ListingHandlers<HandlerContext> = {
           VersionId: m.versionId,
           IsLatest: m.isLatest,
           LastModified: m.lastModified,
-          Owner: ownerOf(m.owner),
+          Owner: ownerOf(ctx, m.owner),
         })),
         CommonPrefixes: r.commonPrefixes.map((p) => ({ Prefix: enc(p) })),
       },
