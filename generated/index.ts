@@ -14,4 +14,5 @@ export type * from "./types/cors.js";
 export type * from "./types/listing.js";
 export type * from "./types/multipart.js";
 export type * from "./types/objects.js";
+export type * from "./types/post-object.js";
 export type * from "./types/tagging.js";

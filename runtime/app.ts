@@ -36,7 +36,8 @@ import { addDocs } from "./docs-route.js";
 import { tlsReloader } from "./tls.js";
 import type { StorageClient } from "./storage/types.js";
 import { instrumentStorage } from "./storage/instrumented.js";
-import type { VerifiedAuth } from "./auth/sigv4.js";
+import { SigningKeyCache, type VerifiedAuth } from "./auth/sigv4.js";
+import { verifyPostSignature } from "./auth/post-policy.js";
 
 export interface AppDeps {
   storage: StorageClient;
@@ -111,6 +112,14 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
   );
   const credentials = new Map(config.credentials.map((c) => [c.accessKeyId, c.secretAccessKey]));
   const now = deps.now ?? (() => new Date());
+  const postSigningKeys = new SigningKeyCache();
+  const postSignature = (fields: ReadonlyMap<string, string>) =>
+    verifyPostSignature(fields, {
+      lookupSecret: (id) => credentials.get(id),
+      region: config.s3.region,
+      signatureV2: config.s3.signatureV2,
+      signingKeys: postSigningKeys,
+    });
 
   const timeouts = serverTimeouts(config.limits);
   const s3 = Fastify({
@@ -258,6 +267,8 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
         config,
         log: request.log,
         bodyChecksum: () => st.bodyChecksum,
+        now,
+        verifyPostSignature: postSignature,
       };
       const output = await handlers[route.operation](input, ctx);
       const encoded = encodeOutput(op, output);

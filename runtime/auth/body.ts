@@ -210,9 +210,10 @@ export function verifyingBody(source: Readable, plan: BodyPlan): IncomingBody {
   // stream (destroyed, `errored`) for whoever reads it later; it must not crash the process.
   verifier.on("error", () => {});
 
-  // A client that goes away mid-body ends the source with an error or a premature close.
+  // A client that goes away mid-body ends the source with an error or a premature close. A source
+  // that fails with an S3 error of its own (a PostObject form's file, runtime/form-data.ts) keeps it.
   finished(source, { writable: false }, (err) => {
-    if (err) verifier.destroy(new S3Error("IncompleteBody"));
+    if (err) verifier.destroy(err instanceof S3Error ? err : new S3Error("IncompleteBody"));
   });
   if (decoder !== undefined) {
     decoder.on("error", (err) => verifier.destroy(err));

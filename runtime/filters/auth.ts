@@ -1,7 +1,7 @@
 /**
  * Filter 3: authentication. Every S3 request must be signed (SigV4, or SigV2 unless configured
  * off, in the Authorization header or a presigned URL) with a configured credential: this gateway
- * has no anonymous access. The verified signing context is kept on the request, because aws-chunked
+ * has no anonymous access. A PostObject form is the exception: its signature is in its body. The verified signing context is kept on the request, because aws-chunked
  * bodies go on being verified chunk by chunk while they stream (runtime/auth/body.ts).
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
@@ -45,6 +45,9 @@ export function authFilter(opts: AuthOptions) {
       { lookupSecret: opts.lookupSecret, now: opts.now(), maxSkewMs: opts.maxSkewSeconds * 1000, region: opts.region, signingKeys, signatureV2 },
     );
     st.auth = auth;
+    // A browser form upload carries its credentials in the form (policy and signature), which only
+    // the operation reads: runtime/handlers/post-object.ts authenticates it, or refuses it.
+    if (auth.kind === "anonymous" && st.route?.operation === "PostObject") return;
     if (auth.kind === "anonymous") {
       // No anonymous access here; S3 still tells an anonymous caller that a bucket does not exist.
       const bucket = st.target?.bucket;
