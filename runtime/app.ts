@@ -250,7 +250,8 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
           query: st.url!.query,
           headers: request.headers,
           hasBody: request.headers["content-length"] !== undefined ? request.headers["content-length"] !== "0" : request.headers["transfer-encoding"] !== undefined,
-          body: () => requestBody(request, reply, config, { checksumHeadersDescribeObject: objectChecksumOps.has(op.name) }),
+          // A PostObject form is an envelope: its file gets a verifying body of its own (handlers/post-object.ts).
+          body: () => requestBody(request, reply, config, { checksumHeadersDescribeObject: objectChecksumOps.has(op.name), envelope: op.name === "PostObject" }),
         },
         config.limits.maxXmlBodyBytes,
       );

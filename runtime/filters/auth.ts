@@ -74,7 +74,7 @@ export function requestBody(
   request: FastifyRequest,
   reply: FastifyReply,
   config: Readonly<Config>,
-  options: { checksumHeadersDescribeObject: boolean },
+  options: { checksumHeadersDescribeObject: boolean; envelope?: boolean },
 ): IncomingBody {
   const plan = bodyPlanFromHeaders(request.headers, request.s3.auth ?? { kind: "anonymous" }, options);
   const declared = plan.decodedContentLength ?? plan.contentLength;
