@@ -5,11 +5,15 @@
  * and checksum, and S3's errors for what a form can get wrong.
  */
 import { createHash, createHmac } from "node:crypto";
+import http from "node:http";
 import { CreateBucketCommand, GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGateway, type RunningGateway } from "../support/server.js";
 import { bucketName, bytes, md5Hex, REGION } from "./helpers.js";
 import { policyOf, sigV4Conditions, sigV4Fields } from "./post-forms.js";
+
+/** virtual-hosted-style: `<bucket>.s3.post.test`, reached on 127.0.0.1 with that Host header */
+const DOMAIN = "s3.post.test";
 
 describe("PostObject (browser form uploads)", () => {
   let gw: RunningGateway;
@@ -18,7 +22,7 @@ describe("PostObject (browser form uploads)", () => {
   let url: string;
 
   beforeAll(async () => {
-    gw = await startGateway();
+    gw = await startGateway({ args: ["--domain", DOMAIN] });
     s3 = gw.client();
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     url = `${gw.endpoint}/${bucket}`;
@@ -244,6 +248,27 @@ describe("PostObject (browser form uploads)", () => {
     });
     expect([r.status, errorCode(await r.text()).code]).toEqual([400, "MalformedPOSTRequest"]);
     await expect(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "cut" }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+  });
+
+  it("takes a form posted virtual-hosted-style (POST / on <bucket>.<domain>); Location names it so", async () => {
+    const auth = sigV2(policyOf([{ bucket }, { key: "vhost.txt" }]));
+    const form = new FormData();
+    for (const [k, v] of Object.entries({ key: "vhost.txt", ...auth })) form.append(k, v);
+    form.append("file", new Blob(["virtual"]), "f");
+    // fetch will not send a Host of our choosing: the encoded form goes through node:http
+    const encoded = new Response(form);
+    const body = Buffer.from(await encoded.arrayBuffer());
+    const host = `${bucket}.${DOMAIN}:${gw.port}`;
+    const answer = await new Promise<{ status: number; location?: string }>((resolve, reject) => {
+      const req = http.request({ host: "127.0.0.1", port: gw.port, path: "/", method: "POST", headers: { host, "content-type": encoded.headers.get("content-type")!, "content-length": body.length } }, (res) => {
+        res.resume();
+        res.on("end", () => resolve({ status: res.statusCode!, location: res.headers.location }));
+      });
+      req.on("error", reject);
+      req.end(body);
+    });
+    expect(answer).toEqual({ status: 204, location: `http://${host}/vhost.txt` });
+    expect(await getText("vhost.txt")).toBe("virtual");
   });
 
   it("answers NoSuchBucket for a missing bucket", async () => {
