@@ -2,7 +2,8 @@
  * A streaming reader of multipart/form-data (RFC 7578, with RFC 2046's boundary rules) for
  * PostObject: the fields before the `file` field are read into memory within a byte budget (S3 allows
  * 20 KB of them); the file's content is handed on as a stream, read from the request only as fast as
- * the store takes it, never buffered whole. What follows the file is read and ignored, as S3 does.
+ * the store takes it, never buffered whole. What follows the file is read and ignored, as S3 does,
+ * before the file's stream ends: the store commits a file only from a request that arrived whole.
  */
 import { Readable } from "node:stream";
 import { S3Error } from "./errors.js";
@@ -20,7 +21,10 @@ export interface Form {
   /** the fields before the file, by lower-case name (S3's names are case-insensitive); the first wins */
   fields: Map<string, string>;
   file?: FormFile;
-  /** Reads and discards what follows the file (or nothing, when the form had no file). */
+  /**
+   * Reads and discards what follows the last field read (with a file, its stream has done so
+   * before it ended).
+   */
   rest(): Promise<void>;
 }
 
@@ -204,6 +208,9 @@ function fileStream(pull: Puller, delimiter: Buffer): Readable {
               const body = pull.consume(i);
               pull.consume(delimiter.length);
               done = true;
+              // The file ends only once the whole request has arrived (what follows is read and
+              // ignored): a request cut short or failing its length check stores nothing.
+              while (await pull.more()) pull.consume(pull.buf.length);
               if (body.length > 0) stream.push(body);
               stream.push(null);
               return;

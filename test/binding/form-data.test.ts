@@ -157,3 +157,16 @@ describe("readForm", () => {
     expect(size).toBe(total * chunk.length);
   });
 });
+
+describe("the end of the file", () => {
+  it("comes only after the rest of the form arrived; a source failing after the file fails the file", async () => {
+    const head = Buffer.from(`--${B}\r\nContent-Disposition: form-data; name="file"; filename="f"\r\n\r\nabc\r\n--${B}\r\nContent-Disposition: form-data; name="late"\r\n\r\n`);
+    const source = new Readable({ read() {} });
+    source.push(head);
+    const form = await readForm(source, B, 1000);
+    const reading = codeOf(readAll(form.file!.stream));
+    await new Promise((r) => setTimeout(r, 20));
+    source.destroy(new S3Error("IncompleteBody"));
+    expect(await reading).toBe("IncompleteBody");
+  });
+});
