@@ -270,6 +270,9 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
         bodyChecksum: () => st.bodyChecksum,
         now,
         verifyPostSignature: postSignature,
+        signedBy: (id) => {
+          st.accessKeyId = id;
+        },
       };
       const output = await handlers[route.operation](input, ctx);
       const encoded = encodeOutput(op, output);

@@ -39,6 +39,8 @@ export interface HandlerContext {
    * credentials (runtime/auth/post-policy.ts verifyPostSignature); undefined for an unsigned form.
    */
   verifyPostSignature(fields: ReadonlyMap<string, string>): { accessKeyId: string } | undefined;
+  /** Records the access key a form's signature named, as the caller (for the audit line). */
+  signedBy(accessKeyId: string): void;
 }
 
 /**

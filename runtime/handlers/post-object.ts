@@ -109,6 +109,7 @@ async function upload(form: Form, input: { Bucket: string; Host?: string }, ctx:
   if (file === undefined) throw new S3Error("IncorrectNumberOfFilesInPostRequest", undefined, { ArgumentName: "file", ArgumentValue: "0" });
 
   const signer = ctx.verifyPostSignature(fields);
+  if (signer !== undefined) ctx.signedBy(signer.accessKeyId);
   // No anonymous access here (no ACLs, no bucket policies yet); S3 still tells that a bucket is missing.
   if (signer === undefined) {
     await ownedBucket(ctx, input.Bucket).catch((err: unknown) => {

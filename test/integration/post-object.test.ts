@@ -22,7 +22,7 @@ describe("PostObject (browser form uploads)", () => {
   let url: string;
 
   beforeAll(async () => {
-    gw = await startGateway({ args: ["--domain", DOMAIN] });
+    gw = await startGateway({ args: ["--domain", DOMAIN], env: { S3G_LOG_LEVEL: "info" } });
     s3 = gw.client();
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     url = `${gw.endpoint}/${bucket}`;
@@ -72,6 +72,14 @@ describe("PostObject (browser form uploads)", () => {
     expect(r.headers.get("location")).toBe(`${gw.endpoint}/${bucket}/v4/a.bin`);
     const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "v4/a.bin" }));
     expect(Buffer.from(await got.Body!.transformToByteArray()).equals(data)).toBe(true);
+    // the audit line names the signer of the form
+    const requestId = r.headers.get("x-amz-request-id")!;
+    const find = () => gw.output().split("\n").find((l) => l.includes(`"requestId":"${requestId}"`) && l.includes('"audit":true'));
+    // the line is written after the response, by another process than the one answering
+    for (let i = 0; i < 50 && find() === undefined; i++) await new Promise((r) => setTimeout(r, 50));
+    const line = find();
+    expect(line, gw.output().slice(-2000)).toBeDefined();
+    expect(JSON.parse(line!)).toMatchObject({ operation: "PostObject", accessKeyId: gw.accessKeyId, status: 204, bucket });
   });
 
   it("stores the file of a SigV2-signed form; field names are case-insensitive", async () => {
