@@ -6,6 +6,7 @@ import type { DeleteBucketCorsInput, DeleteBucketCorsOutput, GetBucketCorsInput,
 import type { ListObjectVersionsInput, ListObjectVersionsOutput, ListObjectsInput, ListObjectsOutput, ListObjectsV2Input, ListObjectsV2Output } from "./types/listing.js";
 import type { AbortMultipartUploadInput, AbortMultipartUploadOutput, CompleteMultipartUploadInput, CompleteMultipartUploadOutput, CreateMultipartUploadInput, CreateMultipartUploadOutput, ListMultipartUploadsInput, ListMultipartUploadsOutput, ListPartsInput, ListPartsOutput, UploadPartInput, UploadPartOutput } from "./types/multipart.js";
 import type { DeleteObjectInput, DeleteObjectOutput, DeleteObjectsInput, DeleteObjectsOutput, GetObjectInput, GetObjectOutput, HeadObjectInput, HeadObjectOutput, PutObjectInput, PutObjectOutput } from "./types/objects.js";
+import type { PostObjectInput, PostObjectOutput } from "./types/post-object.js";
 import type { DeleteBucketTaggingInput, DeleteBucketTaggingOutput, DeleteObjectTaggingInput, DeleteObjectTaggingOutput, GetBucketTaggingInput, GetBucketTaggingOutput, GetObjectTaggingInput, GetObjectTaggingOutput, PutBucketTaggingInput, PutBucketTaggingOutput, PutObjectTaggingInput, PutObjectTaggingOutput } from "./types/tagging.js";
 import type { GetBucketVersioningInput, GetBucketVersioningOutput, PutBucketVersioningInput, PutBucketVersioningOutput } from "./types/versioning.js";
 
@@ -93,6 +94,32 @@ export interface ObjectsHandlers<Ctx> {
   PutObject(input: PutObjectInput, ctx: Ctx): Promise<PutObjectOutput>;
 }
 
+/** Operations of spec/post-object.tsp; implemented by runtime/handlers/post-object.ts. */
+export interface PostObjectHandlers<Ctx> {
+  /** Uploads an object from an HTML form: `POST /{Bucket}` with a `multipart/form-data` body and no
+   * Authorization header. The form's fields come before the `file` field (S3 ignores any after it;
+   * names are case-insensitive; at most 20 KB of fields):
+   * 
+   * - `key` (required): the object's key; `${filename}` in it is replaced by the file's name;
+   * - `policy`: the POST policy, the base64 of a policy document `{"expiration": ..., "conditions": [...]}`; every form
+   * field except `policy`, the signature fields, `file` and `x-ignore-*` must be allowed by one of its
+   * conditions (`{"field": "value"}`, `["eq", "$field", "value"]`,
+   * `["starts-with", "$field", "prefix"]`, `["content-length-range", min, max]`), and it must name
+   * the bucket;
+   * - SigV4: `x-amz-algorithm` (`AWS4-HMAC-SHA256`), `x-amz-credential`, `x-amz-date` and
+   * `x-amz-signature`, the hex HMAC-SHA256 of the policy with the signing key of the credential's
+   * date, region and `s3`; SigV2: `AWSAccessKeyId` and `signature`, the base64 HMAC-SHA1 of the policy;
+   * - `success_action_redirect` (or `redirect`), `success_action_status` (200, 201 or 204);
+   * - `Content-Type`, `Cache-Control`, `Content-Disposition`, `Content-Encoding`, `Expires`,
+   * `x-amz-meta-*`, `x-amz-storage-class`, `x-amz-checksum-*`, `tagging` (a `<Tagging>` document),
+   * `acl` (accepted; this gateway keeps no ACLs): stored as PutObject stores their headers;
+   * - `file`: the object's bytes, streamed to storage.
+   * 
+   * A form without policy and signature is an anonymous request: refused (AccessDenied), as this
+   * gateway has no anonymous access. */
+  PostObject(input: PostObjectInput, ctx: Ctx): Promise<PostObjectOutput>;
+}
+
 /** Operations of spec/tagging.tsp; implemented by runtime/handlers/tagging.ts. */
 export interface TaggingHandlers<Ctx> {
   /** Removes the bucket's tag set. AWS checks the s3:PutBucketTagging permission for it ("DeleteBucketTagging"). */
@@ -121,4 +148,4 @@ export interface VersioningHandlers<Ctx> {
 }
 
 /** Every implemented operation: what runtime/handlers/ must provide. */
-export interface S3Handlers<Ctx> extends AttributesHandlers<Ctx>, BucketsHandlers<Ctx>, CopyHandlers<Ctx>, CorsHandlers<Ctx>, ListingHandlers<Ctx>, MultipartHandlers<Ctx>, ObjectsHandlers<Ctx>, TaggingHandlers<Ctx>, VersioningHandlers<Ctx> { }
+export interface S3Handlers<Ctx> extends AttributesHandlers<Ctx>, BucketsHandlers<Ctx>, CopyHandlers<Ctx>, CorsHandlers<Ctx>, ListingHandlers<Ctx>, MultipartHandlers<Ctx>, ObjectsHandlers<Ctx>, PostObjectHandlers<Ctx>, TaggingHandlers<Ctx>, VersioningHandlers<Ctx> { }

@@ -84,6 +84,7 @@ export const routeTable: readonly RouteRow[] = [
   { "operation": "ListBuckets", "implemented": true, "rank": 0, "method": "GET", "target": "service", "keyword": null, "query": [], "headers": [] },
   { "operation": "HeadBucket", "implemented": true, "rank": 0, "method": "HEAD", "target": "bucket", "keyword": null, "query": [], "headers": [] },
   { "operation": "HeadObject", "implemented": true, "rank": 0, "method": "HEAD", "target": "object", "keyword": null, "query": [], "headers": [] },
+  { "operation": "PostObject", "implemented": true, "rank": 0, "method": "POST", "target": "bucket", "keyword": null, "query": [], "headers": [] },
   { "operation": "DeleteObjects", "implemented": true, "rank": 0, "method": "POST", "target": "bucket", "keyword": "delete", "query": [], "headers": [] },
   { "operation": "CreateBucketMetadataConfiguration", "implemented": false, "rank": 0, "method": "POST", "target": "bucket", "keyword": "metadataConfiguration", "query": [], "headers": [] },
   { "operation": "CreateBucketMetadataTableConfiguration", "implemented": false, "rank": 0, "method": "POST", "target": "bucket", "keyword": "metadataTable", "query": [], "headers": [] },

@@ -36,7 +36,8 @@ import { addDocs } from "./docs-route.js";
 import { tlsReloader } from "./tls.js";
 import type { StorageClient } from "./storage/types.js";
 import { instrumentStorage } from "./storage/instrumented.js";
-import type { VerifiedAuth } from "./auth/sigv4.js";
+import { SigningKeyCache, type VerifiedAuth } from "./auth/sigv4.js";
+import { verifyPostSignature } from "./auth/post-policy.js";
 import type { User, UserDirectory } from "./users.js";
 import { staticUsers } from "./users-file.js";
 
@@ -121,6 +122,14 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
   // the embedded store, the user's Ozone user name on Ozone (as Ozone's own gateway names owners).
   const storedOwner: (user: User) => string = config.backend === "ozone" ? (u) => u.ozoneUser : (u) => u.canonicalId;
   const now = deps.now ?? (() => new Date());
+  const postSigningKeys = new SigningKeyCache();
+  const postSignature = (fields: ReadonlyMap<string, string>) =>
+    verifyPostSignature(fields, {
+      lookupSecret: (id) => users.current.secretOf(id),
+      region: config.s3.region,
+      signatureV2: config.s3.signatureV2,
+      signingKeys: postSigningKeys,
+    });
 
   const timeouts = serverTimeouts(config.limits);
   const s3 = Fastify({
@@ -251,7 +260,8 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
           query: st.url!.query,
           headers: request.headers,
           hasBody: request.headers["content-length"] !== undefined ? request.headers["content-length"] !== "0" : request.headers["transfer-encoding"] !== undefined,
-          body: () => requestBody(request, reply, config, { checksumHeadersDescribeObject: objectChecksumOps.has(op.name) }),
+          // A PostObject form is an envelope: its file gets a verifying body of its own (handlers/post-object.ts).
+          body: () => requestBody(request, reply, config, { checksumHeadersDescribeObject: objectChecksumOps.has(op.name), envelope: op.name === "PostObject" }),
         },
         config.limits.maxXmlBodyBytes,
       );
@@ -264,13 +274,22 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
       const ctx: HandlerContext = {
         requestId: request.id,
         accessKeyId: st.accessKeyId!,
+        // (a PostObject form's caller is known only once the handler checked its signature: signedBy)
         user: st.user!,
-        owner: storedOwner(st.user!),
+        owner: st.user === undefined ? "" : storedOwner(st.user),
         users: st.users!,
         storage: storageFor(storage, st.auth),
         config,
         log: request.log,
         bodyChecksum: () => st.bodyChecksum,
+        now,
+        verifyPostSignature: postSignature,
+        signedBy: (id) => {
+          const user = st.users!.userOfKey(id)!;
+          st.accessKeyId = id;
+          st.user = user;
+          return { user, owner: storedOwner(user) };
+        },
       };
       const output = await handlers[route.operation](input, ctx);
       const encoded = encodeOutput(op, output);

@@ -320,6 +320,15 @@ export interface Part {
   ChecksumSHA256?: string;
 }
 
+/** The answer to success_action_status 201: where the new object is, its bucket, key and ETag (the
+ * key as stored, after `${filename}` was replaced). */
+export interface PostResponse {
+  Location: string;
+  Bucket: string;
+  Key: string;
+  ETag: string;
+}
+
 /** One tag. Both elements are required; an empty `<Value/>` is a valid (empty) value. */
 export interface Tag {
   Key: string;

@@ -53,6 +53,12 @@ export interface BodyPlan {
   defaultChecksum?: ChecksumAlgorithm;
   /** largest aws-chunked chunk accepted (default: chunked.ts's) */
   maxChunkSize?: number;
+  /**
+   * The body is an envelope whose content is verified on its own (a PostObject form: its file goes
+   * through a verifying body of its own): no MD5 of the whole (no ETag comes from it) unless a
+   * Content-MD5 asks for one. Lengths, payload hash and checksums are still checked.
+   */
+  envelope?: boolean;
 }
 
 export interface BodyPlanOptions {
@@ -63,6 +69,8 @@ export interface BodyPlanOptions {
    */
   checksumHeadersDescribeObject?: boolean;
   maxChunkSize?: number;
+  /** see BodyPlan.envelope */
+  envelope?: boolean;
 }
 
 /** x-amz-checksum-* headers that name no body checksum (CreateMultipartUpload, GetObject). */
@@ -97,6 +105,7 @@ export function bodyPlanFromHeaders(headers: RequestHeaders, auth: VerifiedAuth,
   const plan: BodyPlan = { payload };
   if (options.defaultChecksum !== undefined) plan.defaultChecksum = options.defaultChecksum;
   if (options.maxChunkSize !== undefined) plan.maxChunkSize = options.maxChunkSize;
+  if (options.envelope === true) plan.envelope = true;
 
   if (auth.kind === "signed" && (payload.type === "streaming-signed" || payload.type === "streaming-signed-trailer")) {
     plan.signing = {
@@ -210,9 +219,10 @@ export function verifyingBody(source: Readable, plan: BodyPlan): IncomingBody {
   // stream (destroyed, `errored`) for whoever reads it later; it must not crash the process.
   verifier.on("error", () => {});
 
-  // A client that goes away mid-body ends the source with an error or a premature close.
+  // A client that goes away mid-body ends the source with an error or a premature close. A source
+  // that fails with an S3 error of its own (a PostObject form's file, runtime/form-data.ts) keeps it.
   finished(source, { writable: false }, (err) => {
-    if (err) verifier.destroy(new S3Error("IncompleteBody"));
+    if (err) verifier.destroy(err instanceof S3Error ? err : new S3Error("IncompleteBody"));
   });
   if (decoder !== undefined) {
     decoder.on("error", (err) => verifier.destroy(err));
@@ -226,7 +236,7 @@ export function verifyingBody(source: Readable, plan: BodyPlan): IncomingBody {
 
 /** One pass over the decoded bytes: count, hash, and check everything in flush, before 'end'. */
 class BodyVerifier extends Transform {
-  private readonly md5: Hash = createHash("md5");
+  private readonly md5?: Hash;
   private readonly sha256?: Hash;
   private readonly checksum?: ChecksumHasher;
   /** decoded bytes the body must have, when known */
@@ -246,6 +256,7 @@ class BodyVerifier extends Transform {
     private readonly decoder: AwsChunkedDecoder | undefined,
   ) {
     super();
+    if (plan.envelope !== true || plan.contentMd5 !== undefined) this.md5 = createHash("md5");
     if (plan.payload.type === "sha256") this.sha256 = createHash("sha256");
     const algorithm = plan.checksum?.algorithm ?? plan.defaultChecksum;
     if (algorithm === "SHA256" && this.sha256 !== undefined) this.checksumIsPayloadHash = true;
@@ -259,7 +270,7 @@ class BodyVerifier extends Transform {
       // More than announced: the body and its length header disagree.
       return callback(new S3Error("IncompleteBody"));
     }
-    this.md5.update(chunk);
+    this.md5?.update(chunk);
     this.sha256?.update(chunk);
     this.checksum?.update(chunk);
     callback(null, chunk);
@@ -308,7 +319,8 @@ class BodyVerifier extends Transform {
       checksum = { algorithm, value, type: "FULL_OBJECT" };
     }
 
-    const md5 = this.md5.digest();
+    // an envelope's digests name no object: its MD5, when not computed, is empty
+    const md5 = this.md5?.digest() ?? Buffer.alloc(0);
     if (plan.contentMd5 !== undefined && md5.toString("base64") !== plan.contentMd5) {
       throw new S3Error("BadDigest", "The Content-MD5 you specified did not match what we received.");
     }

@@ -1,7 +1,7 @@
 /**
  * Filter 3: authentication. Every S3 request must be signed (SigV4, or SigV2 unless configured
  * off, in the Authorization header or a presigned URL) with a configured credential: this gateway
- * has no anonymous access. The verified signing context is kept on the request, because aws-chunked
+ * has no anonymous access. A PostObject form is the exception: its signature is in its body. The verified signing context is kept on the request, because aws-chunked
  * bodies go on being verified chunk by chunk while they stream (runtime/auth/body.ts).
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
@@ -49,6 +49,12 @@ export function authFilter(opts: AuthOptions) {
       { lookupSecret: (id) => users.secretOf(id), now: opts.now(), maxSkewMs: opts.maxSkewSeconds * 1000, region: opts.region, signingKeys, signatureV2 },
     );
     st.auth = auth;
+    // A browser form upload carries its credentials in the form (policy and signature), which only
+    // the operation reads: runtime/handlers/post-object.ts authenticates it, or refuses it.
+    if (auth.kind === "anonymous" && st.route?.operation === "PostObject") {
+      st.users = users; // the form's signer is looked up in the same snapshot
+      return;
+    }
     if (auth.kind === "anonymous") {
       // No anonymous access here; S3 still tells an anonymous caller that a bucket does not exist.
       const bucket = st.target?.bucket;
@@ -77,7 +83,7 @@ export function requestBody(
   request: FastifyRequest,
   reply: FastifyReply,
   config: Readonly<Config>,
-  options: { checksumHeadersDescribeObject: boolean },
+  options: { checksumHeadersDescribeObject: boolean; envelope?: boolean },
 ): IncomingBody {
   const plan = bodyPlanFromHeaders(request.headers, request.s3.auth ?? { kind: "anonymous" }, options);
   const declared = plan.decodedContentLength ?? plan.contentLength;

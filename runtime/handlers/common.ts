@@ -38,6 +38,18 @@ export interface HandlerContext {
    * aws-chunked trailer, as the auth layer read it), once the body was opened; undefined: none.
    */
   bodyChecksum(): ChecksumAlgorithm | undefined;
+  /** the gateway's clock (POST policies expire) */
+  now(): Date;
+  /**
+   * Who signed a browser form (PostObject): its policy's signature checked against the configured
+   * credentials (runtime/auth/post-policy.ts verifyPostSignature); undefined for an unsigned form.
+   */
+  verifyPostSignature(fields: ReadonlyMap<string, string>): { accessKeyId: string } | undefined;
+  /**
+   * Records the access key a form's signature named as the caller (for the audit line), and gives
+   * its user and what that user's new objects store as their owner.
+   */
+  signedBy(accessKeyId: string): { user: User; owner: string };
 }
 
 /**

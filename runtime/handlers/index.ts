@@ -8,11 +8,12 @@ import { corsHandlers } from "./cors.js";
 import { listingHandlers } from "./listing.js";
 import { multipartHandlers } from "./multipart.js";
 import { objectsHandlers } from "./objects.js";
+import { postObjectHandlers } from "./post-object.js";
 import { taggingHandlers } from "./tagging.js";
 import { versioningHandlers } from "./versioning.js";
 
 export type { HandlerContext };
 
 export function createHandlers(): S3Handlers<HandlerContext> {
-  return { ...attributesHandlers, ...bucketsHandlers, ...listingHandlers, ...objectsHandlers, ...copyHandlers, ...multipartHandlers, ...taggingHandlers, ...corsHandlers, ...versioningHandlers };
+  return { ...attributesHandlers, ...bucketsHandlers, ...listingHandlers, ...objectsHandlers, ...postObjectHandlers, ...copyHandlers, ...multipartHandlers, ...taggingHandlers, ...corsHandlers, ...versioningHandlers };
 }

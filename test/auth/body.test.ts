@@ -85,6 +85,24 @@ describe("plain bodies", () => {
   });
 });
 
+describe("an envelope (a PostObject form, whose file is verified on its own)", () => {
+  const data = randomBuffer(seededRandom(5), 10_000);
+
+  it("computes no MD5 of the whole, and still checks the length", async () => {
+    const plan = bodyPlanFromHeaders({ "content-length": String(data.length) }, ANONYMOUS, { envelope: true });
+    const { body, ended } = await run(plan, [data]);
+    expect(ended).toBe(true);
+    expect(body.digests()).toEqual({ size: data.length, md5: Buffer.alloc(0) });
+    const short = bodyPlanFromHeaders({ "content-length": String(data.length + 1) }, ANONYMOUS, { envelope: true });
+    expectRefused(await run(short, [data]), "IncompleteBody");
+  });
+
+  it("verifies a Content-MD5 all the same", async () => {
+    const plan = bodyPlanFromHeaders({ "content-md5": md5("other").toString("base64") }, ANONYMOUS, { envelope: true });
+    expectRefused(await run(plan, [data]), "BadDigest");
+  });
+});
+
 describe("Content-MD5", () => {
   const data = Buffer.from("Welcome to Amazon S3.");
 

@@ -31,6 +31,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAIN, startGateway, type RunningGateway } from "../support/server.js";
 import { ON_OZONE } from "../support/ozone.js";
 import { bucketName, expectBodilessError, expectS3Error, REGION } from "./helpers.js";
+import { policyOf, sigV4Conditions, sigV4Fields } from "./post-forms.js";
 
 interface Key {
   accessKeyId: string;
@@ -197,6 +198,42 @@ describe("two users from the users file", () => {
     expect(uploads.Uploads!.map((u) => [u.Owner, u.Initiator])).toEqual([[owner, { ID: owner.ID, DisplayName: owner.DisplayName }]]);
     const parts = await main1.send(new ListPartsCommand({ Bucket: mainBucket, Key: "mp", UploadId }));
     expect([parts.Owner, parts.Initiator]).toEqual([owner, { ID: owner.ID, DisplayName: owner.DisplayName }]);
+  });
+});
+
+describe("browser form uploads (PostObject) by two users", () => {
+  /** A SigV4-signed form of `key`, posted to `bucket` with the key pair given. */
+  async function postForm(bucket: string, key: string, signer: Key): Promise<{ status: number; text: string }> {
+    const now = new Date();
+    const probe = sigV4Fields("", signer.accessKeyId, signer.secretAccessKey, REGION, now);
+    const policy = policyOf([{ bucket }, { key }, ...sigV4Conditions(probe)], 3600);
+    const form = new FormData();
+    form.append("key", key);
+    for (const [k, v] of Object.entries({ ...sigV4Fields(policy, signer.accessKeyId, signer.secretAccessKey, REGION, now), policy })) form.append(k, v);
+    form.append("file", new Blob(["posted"]), "f.txt");
+    const res = await fetch(`${gw.endpoint}/${bucket}`, { method: "POST", body: form });
+    return { status: res.status, text: await res.text() };
+  }
+
+  it("stores an object the form's signer owns, in that signer's bucket only", async () => {
+    const alt = gw.client(ALT_1);
+    const main = gw.client(MAIN_2);
+    try {
+      const altBucket = bucketName("alt-post");
+      await alt.send(new CreateBucketCommand({ Bucket: altBucket }));
+      expect((await postForm(altBucket, "by-form", ALT_1)).status).toBe(204);
+      const listed = await alt.send(new ListObjectsV2Command({ Bucket: altBucket, FetchOwner: true }));
+      expect(listed.Contents!.map((o) => [o.Key, o.Owner])).toEqual([["by-form", { ID: ALT_USER.canonicalId, DisplayName: ALT_USER.displayName }]]);
+      // main's key signs a form for alt's bucket: refused, nothing stored
+      const refused = await postForm(altBucket, "by-main", MAIN_2);
+      expect(refused.status).toBe(403);
+      expect(refused.text).toContain("<Code>AccessDenied</Code>");
+      await expectS3Error(main.send(new ListObjectsV2Command({ Bucket: altBucket })), "AccessDenied", 403);
+      expect((await alt.send(new ListObjectsV2Command({ Bucket: altBucket }))).Contents!.map((o) => o.Key)).toEqual(["by-form"]);
+    } finally {
+      alt.destroy();
+      main.destroy();
+    }
   });
 });
 

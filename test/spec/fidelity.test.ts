@@ -60,6 +60,12 @@ const NEWER_THAN_MODEL = new Set([
   "DeleteObjectAnnotation",
 ]);
 /**
+ * Operations of S3's REST API that AWS's Smithy model lacks, because no SDK sends them: PostObject,
+ * the browser form upload (POST /{Bucket} with multipart/form-data; "POST Object", Amazon S3 API
+ * Reference). Their bindings are documented in the spec (spec/post-object.tsp), not checked here.
+ */
+const NOT_IN_MODEL = new Set(["PostObject"]);
+/**
  * Members the spec adds that AWS's model does not list: the SDK's x-id, response bodies (wrapped in
  * a member here), and list-type, which AWS's model writes into the URI as a literal.
  */
@@ -77,10 +83,10 @@ describe("the spec against AWS's Smithy model", () => {
   it("routes every operation of AWS's model (except those served on other endpoints)", () => {
     const ours = new Set(spec.operations.map((o) => o.name));
     expect(smithyOps.filter((n) => !ours.has(n) && !NO_ROUTE.has(n))).toEqual([]);
-    expect([...ours].filter((n) => !smithyOps.includes(n) && !NEWER_THAN_MODEL.has(n))).toEqual([]);
+    expect([...ours].filter((n) => !smithyOps.includes(n) && !NEWER_THAN_MODEL.has(n) && !NOT_IN_MODEL.has(n))).toEqual([]);
   });
 
-  it.each(spec.operations.filter((o) => !NEWER_THAN_MODEL.has(o.name)).map((o) => [o.name, o] as const))("%s: method, path and keyword", (name, op) => {
+  it.each(spec.operations.filter((o) => !NEWER_THAN_MODEL.has(o.name) && !NOT_IN_MODEL.has(o.name)).map((o) => [o.name, o] as const))("%s: method, path and keyword", (name, op) => {
     const http = model.operations[name]!;
     expect(op.route.method).toBe(http.method);
     const [p, q = ""] = http.uri.split("?");
@@ -133,7 +139,7 @@ describe("the spec against AWS's Smithy model", () => {
     }
   }
 
-  const implemented = spec.operations.filter((o) => o.implemented);
+  const implemented = spec.operations.filter((o) => o.implemented && !NOT_IN_MODEL.has(o.name));
   it.each(implemented.map((o) => [o.name, o] as const))("%s: member names, wire names and XML names", (name, op) => {
     const smithyOp = model.operations[name]!;
     const input = shape(smithyOp.input);

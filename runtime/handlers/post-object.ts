@@ -1,0 +1,192 @@
+/**
+ * PostObject: an upload from an HTML form ("POST Object" and "Browser-Based Uploads Using POST",
+ * Amazon S3 API Reference). The form is read as it streams (runtime/form-data.ts): its fields, then
+ * the file, which goes to the store through the same verifying body as a PutObject's (MD5 for the
+ * ETag, the x-amz-checksum-* field or the default checksum). The form's policy and signature
+ * authenticate the request (runtime/auth/post-policy.ts); the HTTP request itself is unsigned.
+ */
+import { Transform, type TransformCallback } from "node:stream";
+import type { PostObjectHandlers } from "../../generated/handlers.js";
+import type { PostObjectOutput } from "../../generated/types/post-object.js";
+import type { Tagging } from "../../generated/types/shapes.js";
+import { paramSchemas } from "../../generated/schemas.js";
+import { S3Error } from "../errors.js";
+import { formBoundary, readForm, type Form } from "../form-data.js";
+import { checkPolicy, parsePolicy, type LengthRange } from "../auth/post-policy.js";
+import { bodyPlanFromHeaders, verifyingBody } from "../auth/body.js";
+import { storageCall } from "../storage/errors.js";
+import { decodeXml } from "../xml.js";
+import { checksumMembers, MAX_OBJECT_TAGS, newObjectParams, ownedBucket, quoteEtag, validateTags, type HandlerContext } from "./common.js";
+
+/**
+ * S3 reads at most 20 KB of form before the file ("POST Object": MaxPostPreDataLengthExceededError,
+ * "Your POST request fields preceding the upload file were too large").
+ */
+export const MAX_FORM_FIELD_BYTES = 20 * 1024;
+
+/** The storage classes PutObject's x-amz-storage-class takes (the spec's enum). */
+const STORAGE_CLASSES = new Set<string>(
+  ((paramSchemas.PutObject as { properties: { StorageClass: { enum: string[] } } }).properties.StorageClass.enum),
+);
+
+function missingField(name: string): S3Error {
+  return new S3Error("InvalidArgument", `Bucket POST must contain a field named '${name}'.  If it is specified, please check the order of the fields.`, {
+    ArgumentName: name,
+    ArgumentValue: "",
+  });
+}
+
+/**
+ * The file's size against the policy's content-length-range (and the gateway's largest object),
+ * checked as it streams: the store sees an error instead of the end, and commits nothing.
+ */
+class SizeRange extends Transform {
+  private size = 0;
+
+  constructor(private readonly range: LengthRange) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.size += chunk.length;
+    if (this.size > this.range.max) {
+      return callback(new S3Error("EntityTooLarge", undefined, { ProposedSize: this.size, MaxSizeAllowed: this.range.max }));
+    }
+    callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    if (this.size < this.range.min) {
+      return callback(new S3Error("EntityTooSmall", undefined, { ProposedSize: this.size, MinSizeAllowed: this.range.min }));
+    }
+    callback();
+  }
+}
+
+/** The form's tagging field: a `<Tagging>` document, checked as any object tag set. */
+function formTags(xml: string | undefined): Record<string, string> {
+  if (xml === undefined) return {};
+  const tagging = decodeXml<Tagging>("Tagging", xml);
+  return validateTags(
+    tagging.TagSet.map((t) => [t.Key, t.Value] as const),
+    MAX_OBJECT_TAGS,
+  );
+}
+
+/** The x-amz-meta-* fields, prefix removed. */
+function formMetadata(fields: ReadonlyMap<string, string>): Record<string, string> {
+  const meta: Record<string, string> = {};
+  for (const [name, value] of fields) if (name.startsWith("x-amz-meta-")) Object.defineProperty(meta, name.slice(11), { value, enumerable: true, writable: true, configurable: true });
+  return meta;
+}
+
+/** The new object's URL: path-style, or virtual-hosted when the form was posted to `<bucket>.<domain>`. */
+function locationOf(ctx: HandlerContext, host: string | undefined, bucket: string, key: string): string {
+  const scheme = ctx.config.s3.tls.certFile !== undefined ? "https" : "http";
+  const authority = host ?? `${ctx.config.s3.host}:${ctx.config.s3.port}`;
+  const hostname = authority.toLowerCase().replace(/:\d+$/, "");
+  const virtual = ctx.config.s3.domains.some((d) => hostname.endsWith(`.${d.toLowerCase().replace(/:\d+$/, "")}`));
+  const path = key.split("/").map(encodeURIComponent).join("/");
+  return virtual ? `${scheme}://${authority}/${path}` : `${scheme}://${authority}/${encodeURIComponent(bucket)}/${path}`;
+}
+
+/** success_action_redirect (or its older name redirect), when it is an http(s) URL; S3 ignores others. */
+function redirectTarget(fields: ReadonlyMap<string, string>): URL | undefined {
+  const value = fields.get("success_action_redirect") ?? fields.get("redirect");
+  if (value === undefined || value === "") return undefined;
+  try {
+    const url = new URL(value);
+    return url.protocol === "http:" || url.protocol === "https:" ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function upload(form: Form, input: { Bucket: string; Host?: string }, ctx: HandlerContext): Promise<PostObjectOutput> {
+  const { fields, file } = form;
+  const keyField = fields.get("key");
+  if (keyField === undefined) throw missingField("key");
+  if (file === undefined) throw new S3Error("IncorrectNumberOfFilesInPostRequest", undefined, { ArgumentName: "file", ArgumentValue: "0" });
+
+  const signer = ctx.verifyPostSignature(fields);
+  const caller = signer === undefined ? undefined : ctx.signedBy(signer.accessKeyId);
+  // No anonymous access here (no ACLs, no bucket policies yet); S3 still tells that a bucket is missing.
+  if (signer === undefined || caller === undefined) {
+    // (no caller to compare owners with: only whether the bucket exists)
+    await storageCall(() => ctx.storage.getBucket(input.Bucket));
+    throw new S3Error("AccessDenied");
+  }
+  const policy = parsePolicy(fields.get("policy")!);
+  // `${filename}` is the file's name ("POST Object": key), before the conditions look at the key
+  const key = keyField.replaceAll("${filename}", file.filename);
+  const checked = new Map(fields);
+  checked.set("key", key);
+  // the bucket is the one the request addresses, whatever a bucket field says
+  checked.set("bucket", input.Bucket);
+  const range = checkPolicy(policy, checked, ctx.now());
+
+  const signed: HandlerContext = { ...ctx, accessKeyId: signer.accessKeyId, user: caller.user, owner: caller.owner };
+  const storageClass = fields.get("x-amz-storage-class");
+  if (storageClass !== undefined && !STORAGE_CLASSES.has(storageClass)) throw new S3Error("InvalidStorageClass");
+  const params = newObjectParams(
+    {
+      Bucket: input.Bucket,
+      Key: key,
+      ContentType: fields.get("content-type"),
+      CacheControl: fields.get("cache-control"),
+      ContentDisposition: fields.get("content-disposition"),
+      ContentEncoding: fields.get("content-encoding"),
+      ContentLanguage: fields.get("content-language"),
+      Expires: fields.get("expires"),
+      Metadata: formMetadata(fields),
+      StorageClass: storageClass,
+    },
+    signed,
+  );
+  params.tags = formTags(fields.get("tagging"));
+  // the file's checksum, as PutObject's x-amz-checksum-* header (validated the same way)
+  const checksumFields: Record<string, string> = {};
+  for (const [name, value] of fields) if (name.startsWith("x-amz-checksum-")) checksumFields[name] = value;
+  const plan = bodyPlanFromHeaders(checksumFields, { kind: "anonymous" });
+  await ownedBucket(signed, input.Bucket);
+
+  const limit = { min: range?.min ?? 0, max: Math.min(range?.max ?? Number.MAX_SAFE_INTEGER, ctx.config.limits.maxObjectBytes) };
+  const sized = file.stream.pipe(new SizeRange(limit));
+  file.stream.on("error", (err) => sized.destroy(err));
+  const info = await storageCall(() => signed.storage.putObject(params, verifyingBody(sized, plan)));
+  await form.rest();
+
+  const etag = quoteEtag(info.etag);
+  const common = { ETag: etag, ...checksumMembers(info.checksum) } as Partial<PostObjectOutput>;
+  const redirect = redirectTarget(fields);
+  if (redirect !== undefined) {
+    const query = `bucket=${encodeURIComponent(input.Bucket)}&key=${encodeURIComponent(key)}&etag=${encodeURIComponent(etag)}`;
+    const href = redirect.href;
+    return { ...common, Status: 303, Location: `${href}${href.includes("?") ? "&" : "?"}${query}` };
+  }
+  const location = locationOf(ctx, input.Host, input.Bucket, key);
+  switch (fields.get("success_action_status")) {
+    case "200":
+      return { ...common, Status: 200, Location: location };
+    case "201":
+      return { ...common, Status: 201, Location: location, Body: { Location: location, Bucket: input.Bucket, Key: key, ETag: etag } };
+    default:
+      return { ...common, Status: 204, Location: location };
+  }
+}
+
+export const postObjectHandlers: PostObjectHandlers<HandlerContext> = {
+  async PostObject(input, ctx) {
+    const boundary = formBoundary(input.ContentType);
+    if (boundary === undefined) {
+      throw new S3Error("PreconditionFailed", undefined, { Condition: "Bucket POST must be of the enclosure-type multipart/form-data" });
+    }
+    const form = await readForm(input.Body.stream, boundary, MAX_FORM_FIELD_BYTES);
+    try {
+      return await upload(form, input, ctx);
+    } catch (err) {
+      form.file?.stream.destroy();
+      throw err;
+    }
+  },
+};
