@@ -5,6 +5,7 @@ import { bucketsHandlers } from "./buckets.js";
 import type { HandlerContext } from "./common.js";
 import { copyHandlers } from "./copy.js";
 import { corsHandlers } from "./cors.js";
+import { lifecycleHandlers } from "./lifecycle.js";
 import { listingHandlers } from "./listing.js";
 import { multipartHandlers } from "./multipart.js";
 import { objectsHandlers } from "./objects.js";
@@ -13,5 +14,5 @@ import { taggingHandlers } from "./tagging.js";
 export type { HandlerContext };
 
 export function createHandlers(): S3Handlers<HandlerContext> {
-  return { ...attributesHandlers, ...bucketsHandlers, ...listingHandlers, ...objectsHandlers, ...copyHandlers, ...multipartHandlers, ...taggingHandlers, ...corsHandlers };
+  return { ...attributesHandlers, ...bucketsHandlers, ...listingHandlers, ...objectsHandlers, ...copyHandlers, ...multipartHandlers, ...taggingHandlers, ...corsHandlers, ...lifecycleHandlers };
 }

@@ -14,6 +14,7 @@ import type {
   BucketInfo,
   CompleteMultipartParams,
   CorsRule,
+  LifecycleRule,
   DeleteObjectResult,
   GetObjectParams,
   GetObjectResult,
@@ -145,6 +146,15 @@ export class RemoteEmbeddedStore implements StorageClient {
   }
   deleteBucketCors(bucket: string): Promise<void> {
     return this.rpc.call("deleteBucketCors", bucket);
+  }
+  getBucketLifecycle(bucket: string): Promise<LifecycleRule[] | undefined> {
+    return this.rpc.call("getBucketLifecycle", bucket);
+  }
+  putBucketLifecycle(bucket: string, rules: LifecycleRule[]): Promise<void> {
+    return this.rpc.call("putBucketLifecycle", bucket, rules);
+  }
+  deleteBucketLifecycle(bucket: string): Promise<void> {
+    return this.rpc.call("deleteBucketLifecycle", bucket);
   }
 
   createMultipartUpload(params: MultipartUploadParams): Promise<UploadInfo> {

@@ -18,6 +18,7 @@ import type { ReceivedBody } from "../storage/embedded/files.js";
 import type {
   CompleteMultipartParams,
   CorsRule,
+  LifecycleRule,
   ListObjectsParams,
   ListPartsParams,
   ListUploadsParams,
@@ -93,6 +94,9 @@ export function storeSession(store: EmbeddedStore, workerName: string, log: (err
     getBucketCors: (bucket: string) => store.getBucketCors(bucket),
     putBucketCors: (bucket: string, rules: CorsRule[]) => store.putBucketCors(bucket, rules),
     deleteBucketCors: (bucket: string) => store.deleteBucketCors(bucket),
+    getBucketLifecycle: (bucket: string) => store.getBucketLifecycle(bucket),
+    putBucketLifecycle: (bucket: string, rules: LifecycleRule[]) => store.putBucketLifecycle(bucket, rules),
+    deleteBucketLifecycle: (bucket: string) => store.deleteBucketLifecycle(bucket),
     createMultipartUpload: (params: MultipartUploadParams) => store.createMultipartUpload(params),
     completeMultipartUpload: (params: CompleteMultipartParams) => store.completeMultipartUpload(params),
     abortMultipartUpload: (bucket: string, key: string, uploadId: string) => store.abortMultipartUpload(bucket, key, uploadId),

@@ -32,7 +32,11 @@
  *                                                     one; deleted with the bucket
  *   bucket_cors(bucket PK, rules)                     a bucket's CORS rules (JSON array, bucket-cors.ts),
  *                                                     while it has them; deleted with the bucket
- *   store_info(name PK, value)                        schema version bookkeeping and the open lease
+ *   bucket_lifecycle(bucket PK, rules)                a bucket's lifecycle rules (JSON array,
+ *                                                     bucket-lifecycle.ts), while it has them;
+ *                                                     deleted with the bucket
+ *   store_info(name PK, value)                        schema version bookkeeping, the open lease and
+ *                                                     the lifecycle executor's cursor
  *
  * Invariant kept by every transaction in store.ts: a segments row exists exactly while one parts row
  * or one object_segments row references it, and an inline_data row exactly while its segments row
@@ -66,8 +70,11 @@ import Database from "better-sqlite3";
  * 5: bucket_cors. An older database has no CORS rules. (A build that reads only version 4 refuses a
  *    version 5 database, for the reason of version 4: a bucket deleted by it would leave its rules
  *    to the next bucket of that name.)
+ * 6: bucket_lifecycle. An older database has no lifecycle rules. (A build that reads only version 5
+ *    refuses a version 6 database, for the reason of version 4: a bucket deleted by it would leave
+ *    its rules to the next bucket of that name, whose objects the executor would then expire.)
  */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS store_info (
@@ -158,6 +165,11 @@ CREATE TABLE IF NOT EXISTS bucket_cors (
   bucket TEXT NOT NULL COLLATE BINARY PRIMARY KEY,
   rules  TEXT NOT NULL
 ) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS bucket_lifecycle (
+  bucket TEXT NOT NULL COLLATE BINARY PRIMARY KEY,
+  rules  TEXT NOT NULL
+) WITHOUT ROWID;
 `;
 
 /**
@@ -205,7 +217,7 @@ export function openDatabase(path: string): Database.Database {
       db.prepare("INSERT INTO store_info (name, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
     } else if (Number(version) >= 1 && Number(version) < SCHEMA_VERSION) {
       // the DDL above created the missing tables (inline_data, completed_uploads, bucket_tags,
-      // bucket_cors), empty: that is the whole upgrade
+      // bucket_cors, bucket_lifecycle), empty: that is the whole upgrade
       db.prepare("UPDATE store_info SET value = ? WHERE name = 'schema_version'").run(String(SCHEMA_VERSION));
     } else if (Number(version) !== SCHEMA_VERSION) {
       throw new Error(`${path} has schema version ${version}; this build reads version ${SCHEMA_VERSION}`);
