@@ -40,6 +40,7 @@ if (ozone === undefined) {
       bucketTags: false,
       // nor CORS rules
       bucketCors: false,
+      bucketLifecycle: false,
     },
   );
 }

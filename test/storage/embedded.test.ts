@@ -15,6 +15,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 
 import { openEmbeddedStore, type EmbeddedStore, type EmbeddedStoreOptions } from "../../runtime/storage/embedded/index.js";
 import { COMPLETED_UPLOAD_RETENTION_MS } from "../../runtime/storage/embedded/store.js";
+import { SCHEMA_VERSION } from "../../runtime/storage/embedded/schema.js";
 import {
   CRC32,
   CRC32C,
@@ -506,7 +507,7 @@ describe("embedded store", () => {
       await store.close();
       const db = new Database(join(dataDir, "meta.sqlite"));
       db.exec(
-        "DROP TABLE inline_data; DROP TABLE completed_uploads; DROP TABLE bucket_tags; DROP TABLE bucket_cors; UPDATE store_info SET value = '1' WHERE name = 'schema_version'",
+        "DROP TABLE inline_data; DROP TABLE completed_uploads; DROP TABLE bucket_tags; DROP TABLE bucket_cors; DROP TABLE bucket_lifecycle; UPDATE store_info SET value = '1' WHERE name = 'schema_version'",
       );
       db.close();
       const reopened = await openEmbeddedStore({ dataDir });
@@ -516,7 +517,7 @@ describe("embedded store", () => {
       expect((await readAll((await reopened.getObject({ bucket: "b", key: "new" })).open())).toString()).toBe("inline now");
       await reopened.close();
       const check = new Database(join(dataDir, "meta.sqlite"), { readonly: true });
-      expect(check.prepare("SELECT value FROM store_info WHERE name = 'schema_version'").pluck().get()).toBe("5");
+      expect(check.prepare("SELECT value FROM store_info WHERE name = 'schema_version'").pluck().get()).toBe(String(SCHEMA_VERSION));
       check.close();
     });
 
@@ -526,7 +527,7 @@ describe("embedded store", () => {
       await store.putBucketTags("b", { kept: "yes" });
       await store.close();
       const db = new Database(join(dataDir, "meta.sqlite"));
-      db.exec("DROP TABLE bucket_cors; UPDATE store_info SET value = '4' WHERE name = 'schema_version'");
+      db.exec("DROP TABLE bucket_cors; DROP TABLE bucket_lifecycle; UPDATE store_info SET value = '4' WHERE name = 'schema_version'");
       db.close();
       const reopened = await openEmbeddedStore({ dataDir });
       cleanups.push(() => reopened.close());
@@ -536,7 +537,29 @@ describe("embedded store", () => {
       expect(await reopened.getBucketCors("b")).toEqual([{ allowedMethods: ["GET"], allowedOrigins: ["*"] }]);
       await reopened.close();
       const check = new Database(join(dataDir, "meta.sqlite"), { readonly: true });
-      expect(check.prepare("SELECT value FROM store_info WHERE name = 'schema_version'").pluck().get()).toBe("5");
+      expect(check.prepare("SELECT value FROM store_info WHERE name = 'schema_version'").pluck().get()).toBe(String(SCHEMA_VERSION));
+      check.close();
+    });
+
+    it("upgrades a version 5 database, which has no lifecycle rules, in place", async () => {
+      const { store, dataDir } = await freshStore();
+      await store.createBucket("b", "owner");
+      await store.putBucketCors("b", [{ allowedMethods: ["GET"], allowedOrigins: ["*"] }]);
+      await store.close();
+      const db = new Database(join(dataDir, "meta.sqlite"));
+      db.exec("DROP TABLE bucket_lifecycle; UPDATE store_info SET value = '5' WHERE name = 'schema_version'");
+      db.close();
+      const reopened = await openEmbeddedStore({ dataDir });
+      cleanups.push(() => reopened.close());
+      expect(await reopened.getBucketCors("b")).toEqual([{ allowedMethods: ["GET"], allowedOrigins: ["*"] }]);
+      expect(await reopened.getBucketLifecycle("b")).toBeUndefined();
+      const rules = [{ id: "r", enabled: true, filter: { form: "Filter" as const }, expiration: { days: 1 } }];
+      await reopened.putBucketLifecycle("b", rules);
+      expect(await reopened.getBucketLifecycle("b")).toEqual(rules);
+      expect(await reopened.lifecycleBuckets("", 10)).toEqual(["b"]);
+      await reopened.close();
+      const check = new Database(join(dataDir, "meta.sqlite"), { readonly: true });
+      expect(check.prepare("SELECT value FROM store_info WHERE name = 'schema_version'").pluck().get()).toBe(String(SCHEMA_VERSION));
       check.close();
     });
   });
@@ -696,7 +719,7 @@ describe("embedded store", () => {
       expect(await reopened.completeMultipartUpload({ bucket: "b", key: "pending", uploadId: pending.uploadId, parts })).toEqual(info);
       await reopened.close();
       const check = new Database(join(dataDir, "meta.sqlite"), { readonly: true });
-      expect(check.prepare("SELECT value FROM store_info WHERE name = 'schema_version'").pluck().get()).toBe("5");
+      expect(check.prepare("SELECT value FROM store_info WHERE name = 'schema_version'").pluck().get()).toBe(String(SCHEMA_VERSION));
       check.close();
     });
   });
