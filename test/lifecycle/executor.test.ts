@@ -66,8 +66,11 @@ describe("the executor on the embedded store", () => {
     await put(store, "keep/b");
     await store.putBucketLifecycle(B, [rule({ filter: { form: "Filter", prefix: "logs/" }, expiration: { days: 2 } })]);
     const due = dueAt(a.lastModified.getTime(), 2);
-    const clock = { now: due - 1 };
+    // last-modified + 2 days is not yet due: the time is rounded up to the next midnight UTC
+    const clock = { now: a.lastModified.getTime() + 2 * DAY_MS };
     const ex = executor(lifecycleStorage(store), clock);
+    if (clock.now % DAY_MS !== 0) expect((await ex.tick()).expired).toBe(0);
+    clock.now = due - 1;
     expect((await ex.tick()).expired).toBe(0);
     expect(await keys(store)).toEqual(["keep/b", "logs/a"]);
     clock.now = due;
@@ -283,9 +286,10 @@ describe("the executor on an engine with versions", () => {
     fake.add("c", "m-c", T0, true); // alone, at the end of the listing
     // two entries per tick: the state of the key is carried across ticks in the cursor
     const ex = executor(fake, { now: T0 + DAY_MS }, 2);
-    let ticks = 0;
-    while (!(await ex.tick()).passEnded) ticks++;
+    let ticks = 1;
+    while (!(await ex.tick()).passEnded && ticks < 20) ticks++;
     expect(ticks).toBeGreaterThan(1);
+    expect(ticks).toBeLessThan(20);
     expect(fake.removed.sort()).toEqual(["a@m-a", "c@m-c"]);
     expect(fake.versions.map((v) => `${v.key}@${v.versionId}`)).toEqual(["b@m-b", "b@v-b"]);
   });
