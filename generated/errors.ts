@@ -44,6 +44,7 @@ export const errorTable = {
   NoSuchBucket: { status: 404, message: "The specified bucket does not exist" },
   NoSuchCORSConfiguration: { status: 404, message: "The CORS configuration does not exist" },
   NoSuchKey: { status: 404, message: "The specified key does not exist." },
+  NoSuchLifecycleConfiguration: { status: 404, message: "The lifecycle configuration does not exist" },
   NoSuchTagSet: { status: 404, message: "The TagSet does not exist" },
   NoSuchUpload: { status: 404, message: "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed." },
   NoSuchVersion: { status: 404, message: "The specified version does not exist." },

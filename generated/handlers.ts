@@ -3,6 +3,7 @@ import type { GetObjectAttributesInput, GetObjectAttributesOutput } from "./type
 import type { CreateBucketInput, CreateBucketOutput, DeleteBucketInput, DeleteBucketOutput, GetBucketLocationInput, GetBucketLocationOutput, HeadBucketInput, HeadBucketOutput, ListBucketsInput, ListBucketsOutput } from "./types/buckets.js";
 import type { CopyObjectInput, CopyObjectOutput, UploadPartCopyInput, UploadPartCopyOutput } from "./types/copy.js";
 import type { DeleteBucketCorsInput, DeleteBucketCorsOutput, GetBucketCorsInput, GetBucketCorsOutput, PutBucketCorsInput, PutBucketCorsOutput } from "./types/cors.js";
+import type { DeleteBucketLifecycleInput, DeleteBucketLifecycleOutput, GetBucketLifecycleConfigurationInput, GetBucketLifecycleConfigurationOutput, PutBucketLifecycleConfigurationInput, PutBucketLifecycleConfigurationOutput } from "./types/lifecycle.js";
 import type { ListObjectVersionsInput, ListObjectVersionsOutput, ListObjectsInput, ListObjectsOutput, ListObjectsV2Input, ListObjectsV2Output } from "./types/listing.js";
 import type { AbortMultipartUploadInput, AbortMultipartUploadOutput, CompleteMultipartUploadInput, CompleteMultipartUploadOutput, CreateMultipartUploadInput, CreateMultipartUploadOutput, ListMultipartUploadsInput, ListMultipartUploadsOutput, ListPartsInput, ListPartsOutput, UploadPartInput, UploadPartOutput } from "./types/multipart.js";
 import type { DeleteObjectInput, DeleteObjectOutput, DeleteObjectsInput, DeleteObjectsOutput, GetObjectInput, GetObjectOutput, HeadObjectInput, HeadObjectOutput, PutObjectInput, PutObjectOutput } from "./types/objects.js";
@@ -49,6 +50,17 @@ export interface CorsHandlers<Ctx> {
   /** Replaces the bucket's CORS configuration. S3 requires the body to be protected by Content-MD5 or
    * an x-amz-checksum-* (the model's requestChecksumRequired): without either the request is refused. */
   PutBucketCors(input: PutBucketCorsInput, ctx: Ctx): Promise<PutBucketCorsOutput>;
+}
+
+/** Operations of spec/lifecycle.tsp; implemented by runtime/handlers/lifecycle.ts. */
+export interface LifecycleHandlers<Ctx> {
+  /** Removes the bucket's lifecycle configuration (AWS checks s3:PutLifecycleConfiguration for it). */
+  DeleteBucketLifecycle(input: DeleteBucketLifecycleInput, ctx: Ctx): Promise<DeleteBucketLifecycleOutput>;
+  /** The bucket's lifecycle configuration; NoSuchLifecycleConfiguration (404) when it has none. */
+  GetBucketLifecycleConfiguration(input: GetBucketLifecycleConfigurationInput, ctx: Ctx): Promise<GetBucketLifecycleConfigurationOutput>;
+  /** Replaces the bucket's lifecycle configuration. S3 requires the body to be protected by
+   * Content-MD5 or an x-amz-checksum-* (the model's requestChecksumRequired). */
+  PutBucketLifecycleConfiguration(input: PutBucketLifecycleConfigurationInput, ctx: Ctx): Promise<PutBucketLifecycleConfigurationOutput>;
 }
 
 /** Operations of spec/listing.tsp; implemented by runtime/handlers/listing.ts. */
@@ -148,4 +160,4 @@ export interface VersioningHandlers<Ctx> {
 }
 
 /** Every implemented operation: what runtime/handlers/ must provide. */
-export interface S3Handlers<Ctx> extends AttributesHandlers<Ctx>, BucketsHandlers<Ctx>, CopyHandlers<Ctx>, CorsHandlers<Ctx>, ListingHandlers<Ctx>, MultipartHandlers<Ctx>, ObjectsHandlers<Ctx>, PostObjectHandlers<Ctx>, TaggingHandlers<Ctx>, VersioningHandlers<Ctx> { }
+export interface S3Handlers<Ctx> extends AttributesHandlers<Ctx>, BucketsHandlers<Ctx>, CopyHandlers<Ctx>, CorsHandlers<Ctx>, LifecycleHandlers<Ctx>, ListingHandlers<Ctx>, MultipartHandlers<Ctx>, ObjectsHandlers<Ctx>, PostObjectHandlers<Ctx>, TaggingHandlers<Ctx>, VersioningHandlers<Ctx> { }

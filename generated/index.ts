@@ -11,6 +11,7 @@ export type * from "./types/attributes.js";
 export type * from "./types/buckets.js";
 export type * from "./types/copy.js";
 export type * from "./types/cors.js";
+export type * from "./types/lifecycle.js";
 export type * from "./types/listing.js";
 export type * from "./types/multipart.js";
 export type * from "./types/objects.js";

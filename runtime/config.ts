@@ -82,6 +82,13 @@ export interface Config {
     /** on SIGTERM/SIGINT, in-flight requests get this long to finish before their connections are cut */
     graceMs: number;
   };
+  /** the lifecycle executor (runtime/lifecycle/executor.ts), in the process that owns the store */
+  lifecycle: {
+    /** pause between two ticks, ms */
+    tickIntervalMs: number;
+    /** objects, versions and uploads examined per tick, at most */
+    entriesPerTick: number;
+  };
   ozone: OzoneConfig;
 }
 
@@ -123,6 +130,9 @@ export const DEFAULTS: Config = {
   },
   workers: 0,
   shutdown: { graceMs: 30_000 },
+  // S3 applies lifecycle rules about once a day; a pass a minute costs little (bounded per tick)
+  // and lets an expired object go soon after its midnight
+  lifecycle: { tickIntervalMs: 60_000, entriesPerTick: 1000 },
   ozone: { omAddresses: [], volume: "s3v", replication: { STANDARD: "DEFAULT", REDUCED_REDUNDANCY: "RATIS/ONE" }, requestTimeoutMs: 30000 },
 };
 
@@ -191,7 +201,7 @@ const REPLICATION = "^(DEFAULT|STANDALONE/ONE|RATIS/(ONE|THREE)|EC/[a-z]+-\\d+-\
 const schema = {
   type: "object",
   additionalProperties: false,
-  required: ["s3", "admin", "backend", "dataDir", "credentials", "users", "log", "limits", "workers", "shutdown", "ozone"],
+  required: ["s3", "admin", "backend", "dataDir", "credentials", "users", "log", "limits", "workers", "shutdown", "lifecycle", "ozone"],
   properties: {
     s3: {
       type: "object",
@@ -324,6 +334,27 @@ const schema = {
       additionalProperties: false,
       required: ["graceMs"],
       properties: { graceMs: { type: "integer", minimum: 0, description: "On SIGTERM/SIGINT, in-flight requests get this long to finish before their connections are cut." } },
+    },
+    lifecycle: {
+      type: "object",
+      additionalProperties: false,
+      required: ["tickIntervalMs", "entriesPerTick"],
+      properties: {
+        tickIntervalMs: {
+          type: "integer",
+          minimum: 10,
+          maximum: 86_400_000,
+          env: "S3G_LIFECYCLE_TICK_MS",
+          description:
+            "Pause between two runs of the lifecycle executor, which applies buckets' lifecycle rules (expirations, aborts of old multipart uploads) in the process that owns the store. Each run resumes where the last stopped, also after a restart.",
+        },
+        entriesPerTick: {
+          type: "integer",
+          minimum: 1,
+          maximum: 100_000,
+          description: "Objects, versions and multipart uploads the lifecycle executor examines per run, at most: its work between two pauses is bounded.",
+        },
+      },
     },
     ozone: {
       type: "object",

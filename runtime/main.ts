@@ -20,6 +20,7 @@ import { readTlsFiles } from "./tls.js";
 import { openEmbeddedStore } from "./storage/embedded/index.js";
 import { openOzoneStore } from "./storage/ozone/index.js";
 import type { StorageClient } from "./storage/types.js";
+import { startLifecycleExecutor, type LifecycleExecutor } from "./lifecycle/executor.js";
 import { runPrimary } from "./workers/primary.js";
 import { runWorker } from "./workers/worker.js";
 import { openUsers, readUsersFile, serviceAccessKeyId } from "./users-file.js";
@@ -182,12 +183,23 @@ async function main(): Promise<void> {
 
   const users = await openUsers(fullConfig, logger, { strict: true });
   let storage: StorageClient;
+  // the lifecycle executor runs where the store is owned: here, with one process (the primary
+  // starts it otherwise); Ozone keeps no lifecycle rules, so there it has nothing to run
+  let lifecycle: LifecycleExecutor | undefined;
   if (config.backend === "ozone") {
     storage = await openOzoneStore({ ...config.ozone, serviceAccessKeyId: serviceAccessKeyId(users), logger });
   } else {
-    storage = await openEmbeddedStore({ dataDir: config.dataDir, logger });
+    const store = await openEmbeddedStore({ dataDir: config.dataDir, logger });
+    lifecycle = startLifecycleExecutor(store, config, logger);
+    storage = store;
   }
-  const serving = await serve(fullConfig, { storage, logger, users, ...(tls !== undefined && { tls }) });
+  const serving = await serve(fullConfig, {
+    storage,
+    logger,
+    users,
+    ...(tls !== undefined && { tls }),
+    ...(lifecycle !== undefined && { background: lifecycle }),
+  });
   announce(serving, storage.name, where);
 }
 

@@ -39,6 +39,7 @@ function contextFields(code: string, ctx: ErrorContext): Record<string, string> 
     case "InvalidBucketName":
     case "NoSuchTagSet":
     case "NoSuchCORSConfiguration":
+    case "NoSuchLifecycleConfiguration":
       return ctx.bucket !== undefined ? { BucketName: ctx.bucket } : {};
     case "NoSuchKey":
       return ctx.key !== undefined ? { Key: ctx.key } : {};

@@ -26,6 +26,8 @@ export interface ServeOptions {
   metricsText?: AppDeps["metricsText"];
   /** the users (runtime/users-file.ts), closed with the servers */
   users: UserDirectory & { close(): void };
+  /** work running beside the servers on this storage (the lifecycle executor): stopped before the storage closes */
+  background?: { stop(): Promise<void> };
 }
 
 export async function serve(config: Readonly<Config>, opts: ServeOptions): Promise<Serving> {
@@ -42,7 +44,12 @@ export async function serve(config: Readonly<Config>, opts: ServeOptions): Promi
     // the admin server stays up during the grace period, its /readyz answering 503
     last: app.admin,
     onStart: () => app.probes.shuttingDown(),
-    storage,
+    storage: {
+      close: async () => {
+        await opts.background?.stop();
+        await storage.close();
+      },
+    },
     graceMs: config.shutdown.graceMs,
     logger,
   });

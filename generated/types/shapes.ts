@@ -1,8 +1,18 @@
 // Generated from spec/ by codegen/ (npm run codegen). Do not edit: changes are overwritten and CI fails on drift.
+/** Aborts multipart uploads still incomplete DaysAfterInitiation days after they were created. */
+export interface AbortIncompleteMultipartUpload {
+  DaysAfterInitiation?: number;
+}
+
 export interface Bucket {
   Name?: string;
   CreationDate?: Date;
   BucketRegion?: string;
+}
+
+/** `<LifecycleConfiguration><Rule>...</Rule>...</LifecycleConfiguration>`: 1 to 1000 rules. */
+export interface BucketLifecycleConfiguration {
+  Rules: LifecycleRule[];
 }
 
 /** `<CORSConfiguration><CORSRule>...</CORSRule>...</CORSConfiguration>`: 1 to 100 rules. */
@@ -162,6 +172,53 @@ export interface Initiator {
   DisplayName?: string;
 }
 
+/** When current versions expire: after `Days` (an object expires at the first midnight UTC at least
+ * Days after its last modification), on `Date` (midnight UTC), or, with `ExpiredObjectDeleteMarker`,
+ * the removal of delete markers that are the only version left of their key. Exactly one of the three. */
+export interface LifecycleExpiration {
+  /** ISO 8601, at midnight UTC. */
+  Date?: Date;
+  /** A positive number of days. */
+  Days?: number;
+  /** true: remove a delete marker that no version of its key is left behind (not with Days or Date). */
+  ExpiredObjectDeleteMarker?: boolean;
+}
+
+/** One rule: its actions apply to the objects its filter (or the legacy top-level Prefix) selects, while Enabled. */
+export interface LifecycleRule {
+  Expiration?: LifecycleExpiration;
+  /** Up to 255 characters, unique in the configuration; S3 makes one up when it is absent. */
+  ID?: string;
+  /** The legacy form of Filter.Prefix; a rule has Filter or Prefix, not both. */
+  Prefix?: string;
+  Filter?: LifecycleRuleFilter;
+  /** Enabled or Disabled. */
+  Status: string;
+  Transitions?: Transition[];
+  NoncurrentVersionTransitions?: NoncurrentVersionTransition[];
+  NoncurrentVersionExpiration?: NoncurrentVersionExpiration;
+  AbortIncompleteMultipartUpload?: AbortIncompleteMultipartUpload;
+}
+
+/** The filter's conjunction: a prefix, tags and size bounds that must all hold. */
+export interface LifecycleRuleAndOperator {
+  Prefix?: string;
+  Tags?: Tag[];
+  /** Bytes; only objects larger than this. */
+  ObjectSizeGreaterThan?: number;
+  /** Bytes; only objects smaller than this. */
+  ObjectSizeLessThan?: number;
+}
+
+/** Which objects a rule applies to: at most one of its members (several conditions go in And). */
+export interface LifecycleRuleFilter {
+  Prefix?: string;
+  Tag?: Tag;
+  ObjectSizeGreaterThan?: number;
+  ObjectSizeLessThan?: number;
+  And?: LifecycleRuleAndOperator;
+}
+
 export interface ListAllMyBucketsResult {
   Owner?: Owner;
   Buckets?: Bucket[];
@@ -271,6 +328,20 @@ export interface MultipartUpload {
   ChecksumType?: "COMPOSITE" | "FULL_OBJECT";
 }
 
+/** Removes noncurrent versions NoncurrentDays after they became noncurrent, keeping the NewerNoncurrentVersions newest. */
+export interface NoncurrentVersionExpiration {
+  NoncurrentDays?: number;
+  /** 1 to 100 noncurrent versions kept however old they are. */
+  NewerNoncurrentVersions?: number;
+}
+
+/** A move of noncurrent versions to another storage class; refused like Transition. */
+export interface NoncurrentVersionTransition {
+  NoncurrentDays?: number;
+  StorageClass?: string;
+  NewerNoncurrentVersions?: number;
+}
+
 export interface ObjectIdentifier {
   Key: string;
   VersionId?: string;
@@ -338,6 +409,13 @@ export interface Tag {
 /** A tag set: `<Tagging><TagSet><Tag>...</Tag></TagSet></Tagging>`. */
 export interface Tagging {
   TagSet: Tag[];
+}
+
+/** A move to another storage class; this gateway has only one, so a rule naming one is refused. */
+export interface Transition {
+  Date?: Date;
+  Days?: number;
+  StorageClass?: string;
 }
 
 /** A bucket's versioning state. A bucket that was never versioned answers an empty

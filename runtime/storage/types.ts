@@ -387,6 +387,33 @@ export interface CorsRule {
   maxAgeSeconds?: number;
 }
 
+/**
+ * Which objects a lifecycle rule applies to: every condition given must hold (prefix, every tag,
+ * size strictly between the bounds). `form` is how PutBucketLifecycleConfiguration wrote it, so that
+ * GetBucketLifecycleConfiguration answers it the same way: the legacy top-level Prefix, a Filter
+ * with at most one condition, or a Filter with And.
+ */
+export interface LifecycleFilter {
+  form: "Prefix" | "Filter" | "And";
+  prefix?: string;
+  tags?: Record<string, string>;
+  objectSizeGreaterThan?: number;
+  objectSizeLessThan?: number;
+}
+
+/** One lifecycle rule of a bucket, validated (runtime/lifecycle/rules.ts); the executor applies it. */
+export interface LifecycleRule {
+  id: string;
+  enabled: boolean;
+  filter: LifecycleFilter;
+  /** current versions: Days after last modification, or from Date (ISO 8601, midnight UTC) on; or expired delete markers */
+  expiration?: { days?: number; date?: string; expiredObjectDeleteMarker?: boolean };
+  /** noncurrent versions: NoncurrentDays after they became noncurrent, the newest `newerNoncurrentVersions` kept */
+  noncurrentExpiration?: { noncurrentDays: number; newerNoncurrentVersions?: number };
+  /** multipart uploads still incomplete this many days after initiation are aborted */
+  abortIncompleteUploadDays?: number;
+}
+
 /** The storage engine. Every method may throw StorageError; anything else is an internal error. */
 export interface StorageClient {
   /** Human name for logs and metrics: "embedded", "ozone". */
@@ -475,6 +502,16 @@ export interface StorageClient {
   putBucketCors(bucket: string, rules: CorsRule[]): Promise<void>;
   /** Removes the bucket's CORS rules; succeeds when there are none. */
   deleteBucketCors(bucket: string): Promise<void>;
+
+  /**
+   * The bucket's lifecycle rules as they were put; undefined when it has none. An engine that
+   * cannot keep them fails the three methods with NOT_SUPPORTED.
+   */
+  getBucketLifecycle(bucket: string): Promise<LifecycleRule[] | undefined>;
+  /** Replaces the bucket's lifecycle rules (a non-empty list, validated by the caller). */
+  putBucketLifecycle(bucket: string, rules: LifecycleRule[]): Promise<void>;
+  /** Removes the bucket's lifecycle rules; succeeds when there are none. */
+  deleteBucketLifecycle(bucket: string): Promise<void>;
 
   createMultipartUpload(params: MultipartUploadParams): Promise<UploadInfo>;
   uploadPart(

@@ -19,13 +19,15 @@
  *   giving back what the dead one held (store-owner.ts release);
  * - aggregates the metrics of every worker and its own for /metrics (prom-client's aggregation:
  *   counters and histograms summed; each default metric by its own rule);
- * - SIGTERM/SIGINT: every worker runs the graceful shutdown; when the last one has exited, the store
- *   is closed. SIGHUP: every worker reloads its TLS files.
+ * - runs the lifecycle executor (runtime/lifecycle/executor.ts) on the store it owns;
+ * - SIGTERM/SIGINT: every worker runs the graceful shutdown; when the last one has exited, the
+ *   lifecycle executor is stopped and the store closed. SIGHUP: every worker reloads its TLS files.
  */
 import cluster, { type Worker } from "node:cluster";
 import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
+import { startLifecycleExecutor } from "../lifecycle/executor.js";
 import type { EmbeddedStore } from "../storage/embedded/index.js";
 import { RpcPeer } from "./rpc.js";
 import { storeSession, type WorkerStoreSession } from "./store-owner.js";
@@ -59,6 +61,8 @@ const MAX_RESTART_DELAY_MS = 30_000;
 
 export async function runPrimary(config: Readonly<Config>, opts: PrimaryOptions): Promise<void> {
   const { logger, store } = opts;
+  // the lifecycle executor runs in the store's owner, this process; stopped before the store closes
+  const lifecycle = store !== undefined ? startLifecycleExecutor(store, config, logger) : undefined;
   const running = new Map<number, Running>();
   let stopping = false;
   let quickDeaths = 0;
@@ -173,6 +177,7 @@ export async function runPrimary(config: Readonly<Config>, opts: PrimaryOptions)
     }, config.shutdown.graceMs + 15_000);
     await exited;
     clearTimeout(deadline);
+    await lifecycle?.stop();
     await store?.close();
     logger.info({}, "shut down");
   };
@@ -201,6 +206,7 @@ export async function runPrimary(config: Readonly<Config>, opts: PrimaryOptions)
     // one worker could not start (a port in use, an unreachable Ozone): stop the others, report
     stopping = true;
     for (const r of running.values()) r.worker.process.kill("SIGKILL");
+    await lifecycle?.stop();
     await store?.close();
     throw err;
   }

@@ -20,6 +20,7 @@ import type {
   ObjectToDelete,
   CompleteMultipartParams,
   CorsRule,
+  LifecycleRule,
   DeleteObjectResult,
   GetObjectParams,
   GetObjectResult,
@@ -164,6 +165,15 @@ export class RemoteEmbeddedStore implements StorageClient {
   }
   deleteBucketCors(bucket: string): Promise<void> {
     return this.rpc.call("deleteBucketCors", bucket);
+  }
+  getBucketLifecycle(bucket: string): Promise<LifecycleRule[] | undefined> {
+    return this.rpc.call("getBucketLifecycle", bucket);
+  }
+  putBucketLifecycle(bucket: string, rules: LifecycleRule[]): Promise<void> {
+    return this.rpc.call("putBucketLifecycle", bucket, rules);
+  }
+  deleteBucketLifecycle(bucket: string): Promise<void> {
+    return this.rpc.call("deleteBucketLifecycle", bucket);
   }
 
   createMultipartUpload(params: MultipartUploadParams): Promise<UploadInfo> {

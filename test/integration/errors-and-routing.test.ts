@@ -19,7 +19,6 @@ import {
   CreateBucketMetadataConfigurationCommand,
   CreateMultipartUploadCommand,
   DeleteBucketCommand,
-  DeleteBucketLifecycleCommand,
   DeleteBucketMetadataConfigurationCommand,
   DeleteBucketPolicyCommand,
   DeleteBucketReplicationCommand,
@@ -32,7 +31,6 @@ import {
   GetBucketAccelerateConfigurationCommand,
   GetBucketAclCommand,
   GetBucketEncryptionCommand,
-  GetBucketLifecycleConfigurationCommand,
   GetBucketLocationCommand,
   GetBucketLoggingCommand,
   GetBucketMetadataConfigurationCommand,
@@ -65,7 +63,6 @@ import {
   PutBucketAbacCommand,
   PutBucketAclCommand,
   PutBucketEncryptionCommand,
-  PutBucketLifecycleConfigurationCommand,
   PutBucketPolicyCommand,
   PutBucketReplicationCommand,
   PutBucketWebsiteCommand,
@@ -173,15 +170,6 @@ describe("operations outside the gateway's scope", () => {
     ["PutBucketPolicy", () => s3.send(new PutBucketPolicyCommand({ ...B(), Policy: JSON.stringify({ Version: "2012-10-17", Statement: [] }) }))],
     ["DeleteBucketPolicy", () => s3.send(new DeleteBucketPolicyCommand(B()))],
     ["GetBucketPolicyStatus", () => s3.send(new GetBucketPolicyStatusCommand(B()))],
-    ["GetBucketLifecycleConfiguration", () => s3.send(new GetBucketLifecycleConfigurationCommand(B()))],
-    [
-      "PutBucketLifecycleConfiguration",
-      () =>
-        s3.send(
-          new PutBucketLifecycleConfigurationCommand({ ...B(), LifecycleConfiguration: { Rules: [{ ID: "expire", Status: "Enabled", Filter: { Prefix: "" }, Expiration: { Days: 1 } }] } }),
-        ),
-    ],
-    ["DeleteBucketLifecycle", () => s3.send(new DeleteBucketLifecycleCommand(B()))],
     ["GetBucketEncryption", () => s3.send(new GetBucketEncryptionCommand(B()))],
     [
       "PutBucketEncryption",

@@ -42,6 +42,7 @@ if (ozone === undefined) {
       bucketCors: false,
       // nor more than one version of a key
       versioning: false,
+      bucketLifecycle: false,
     },
   );
 }

@@ -176,6 +176,8 @@ export interface StorageTraits {
    * putBucketVersioning fails with NOT_SUPPORTED and only version "null" exists
    */
   versioning?: boolean;
+  /** false: the engine keeps no lifecycle rules (the three methods fail with NOT_SUPPORTED) */
+  bucketLifecycle?: boolean;
 }
 
 export function defineStorageContract(name: string, factory: () => Promise<StorageFixture>, traits: StorageTraits = {}): void {
@@ -848,6 +850,39 @@ export function defineStorageContract(name: string, factory: () => Promise<Stora
           await expectStorageError(store.getBucketCors(missing), "BUCKET_NOT_FOUND");
           await expectStorageError(store.putBucketCors(missing, rules), "BUCKET_NOT_FOUND");
           await expectStorageError(store.deleteBucketCors(missing), "BUCKET_NOT_FOUND");
+        });
+      }
+
+      const lifecycleRules = [
+        { id: "r1", enabled: true, filter: { form: "And" as const, prefix: "logs/", tags: { a: "1" }, objectSizeGreaterThan: 10 }, expiration: { days: 30 } },
+        { id: "r2", enabled: false, filter: { form: "Prefix" as const, prefix: "" }, abortIncompleteUploadDays: 7 },
+      ];
+      if (traits.bucketLifecycle === false) {
+        it("refuses lifecycle rules (NOT_SUPPORTED)", async () => {
+          const bucket = await newBucket();
+          await expectStorageError(store.getBucketLifecycle(bucket), "NOT_SUPPORTED");
+          await expectStorageError(store.putBucketLifecycle(bucket, lifecycleRules), "NOT_SUPPORTED");
+          await expectStorageError(store.deleteBucketLifecycle(bucket), "NOT_SUPPORTED");
+        });
+      } else {
+        it("keeps a bucket's lifecycle rules, in order and as given, until deleted or the bucket goes", async () => {
+          const bucket = await newBucket();
+          expect(await store.getBucketLifecycle(bucket)).toBeUndefined();
+          await store.deleteBucketLifecycle(bucket);
+          await store.putBucketLifecycle(bucket, lifecycleRules);
+          expect(await store.getBucketLifecycle(bucket)).toEqual(lifecycleRules);
+          await store.putBucketLifecycle(bucket, [lifecycleRules[1]!]);
+          expect(await store.getBucketLifecycle(bucket)).toEqual([lifecycleRules[1]]);
+          await store.deleteBucketLifecycle(bucket);
+          expect(await store.getBucketLifecycle(bucket)).toBeUndefined();
+          await store.putBucketLifecycle(bucket, lifecycleRules);
+          await store.deleteBucket(bucket);
+          await store.createBucket(bucket, OWNER);
+          expect(await store.getBucketLifecycle(bucket)).toBeUndefined();
+          const missing = `contract-${runId}-nolifecycle`;
+          await expectStorageError(store.getBucketLifecycle(missing), "BUCKET_NOT_FOUND");
+          await expectStorageError(store.putBucketLifecycle(missing, lifecycleRules), "BUCKET_NOT_FOUND");
+          await expectStorageError(store.deleteBucketLifecycle(missing), "BUCKET_NOT_FOUND");
         });
       }
     });

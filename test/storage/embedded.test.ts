@@ -508,7 +508,7 @@ describe("embedded store", () => {
       await store.close();
       const db = new Database(join(dataDir, "meta.sqlite"));
       db.exec(
-        "DROP TABLE inline_data; DROP TABLE completed_uploads; DROP TABLE bucket_tags; DROP TABLE bucket_cors; DROP TABLE bucket_versioning; DROP TABLE versions; UPDATE store_info SET value = '1' WHERE name = 'schema_version'",
+        "DROP TABLE inline_data; DROP TABLE completed_uploads; DROP TABLE bucket_tags; DROP TABLE bucket_cors; DROP TABLE bucket_versioning; DROP TABLE versions; DROP TABLE bucket_lifecycle; UPDATE store_info SET value = '1' WHERE name = 'schema_version'",
       );
       db.close();
       const reopened = await openEmbeddedStore({ dataDir });
@@ -528,7 +528,7 @@ describe("embedded store", () => {
       await store.putBucketTags("b", { kept: "yes" });
       await store.close();
       const db = new Database(join(dataDir, "meta.sqlite"));
-      db.exec("DROP TABLE bucket_cors; DROP TABLE bucket_versioning; DROP TABLE versions; UPDATE store_info SET value = '4' WHERE name = 'schema_version'");
+      db.exec("DROP TABLE bucket_cors; DROP TABLE bucket_versioning; DROP TABLE versions; DROP TABLE bucket_lifecycle; UPDATE store_info SET value = '4' WHERE name = 'schema_version'");
       db.close();
       const reopened = await openEmbeddedStore({ dataDir });
       cleanups.push(() => reopened.close());
@@ -536,6 +536,28 @@ describe("embedded store", () => {
       expect(await reopened.getBucketCors("b")).toBeUndefined();
       await reopened.putBucketCors("b", [{ allowedMethods: ["GET"], allowedOrigins: ["*"] }]);
       expect(await reopened.getBucketCors("b")).toEqual([{ allowedMethods: ["GET"], allowedOrigins: ["*"] }]);
+      await reopened.close();
+      const check = new Database(join(dataDir, "meta.sqlite"), { readonly: true });
+      expect(check.prepare("SELECT value FROM store_info WHERE name = 'schema_version'").pluck().get()).toBe(String(SCHEMA_VERSION));
+      check.close();
+    });
+
+    it("upgrades a version 6 database, which has no lifecycle rules, in place", async () => {
+      const { store, dataDir } = await freshStore();
+      await store.createBucket("b", "owner");
+      await store.putBucketCors("b", [{ allowedMethods: ["GET"], allowedOrigins: ["*"] }]);
+      await store.close();
+      const db = new Database(join(dataDir, "meta.sqlite"));
+      db.exec("DROP TABLE bucket_lifecycle; UPDATE store_info SET value = '6' WHERE name = 'schema_version'");
+      db.close();
+      const reopened = await openEmbeddedStore({ dataDir });
+      cleanups.push(() => reopened.close());
+      expect(await reopened.getBucketCors("b")).toEqual([{ allowedMethods: ["GET"], allowedOrigins: ["*"] }]);
+      expect(await reopened.getBucketLifecycle("b")).toBeUndefined();
+      const rules = [{ id: "r", enabled: true, filter: { form: "Filter" as const }, expiration: { days: 1 } }];
+      await reopened.putBucketLifecycle("b", rules);
+      expect(await reopened.getBucketLifecycle("b")).toEqual(rules);
+      expect(await reopened.lifecycleBuckets("", 10)).toEqual(["b"]);
       await reopened.close();
       const check = new Database(join(dataDir, "meta.sqlite"), { readonly: true });
       expect(check.prepare("SELECT value FROM store_info WHERE name = 'schema_version'").pluck().get()).toBe(String(SCHEMA_VERSION));
@@ -681,7 +703,7 @@ describe("embedded store", () => {
       const db = new Database(join(dataDir, "meta.sqlite"));
       db.exec(`DROP TABLE completed_uploads;
                DROP TABLE bucket_tags;
-               DROP TABLE bucket_cors; DROP TABLE bucket_versioning; DROP TABLE versions;
+               DROP TABLE bucket_cors; DROP TABLE bucket_versioning; DROP TABLE versions; DROP TABLE bucket_lifecycle;
                UPDATE uploads SET meta = json_remove(meta, '$.checksumType');
                UPDATE store_info SET value = '2' WHERE name = 'schema_version'`);
       db.close();

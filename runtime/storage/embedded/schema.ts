@@ -39,7 +39,11 @@
  *                                                     noncurrent version and every delete marker
  *                                                     (versions.ts), with the partial index
  *                                                     versions_null (bucket, key) of "null" versions
- *   store_info(name PK, value)                        schema version bookkeeping and the open lease
+ *   bucket_lifecycle(bucket PK, rules)                a bucket's lifecycle rules (JSON array,
+ *                                                     bucket-lifecycle.ts), while it has them;
+ *                                                     deleted with the bucket
+ *   store_info(name PK, value)                        schema version bookkeeping, the open lease and
+ *                                                     the lifecycle executor's cursor
  *
  * Invariant kept by every transaction in store.ts: a segments row exists exactly while one parts row
  * or one object_segments row references it, and an inline_data row exactly while its segments row
@@ -96,8 +100,11 @@ import Database from "better-sqlite3";
  * 6: bucket_versioning and versions. An older database has no versioned bucket. (A build that reads
  *    only version 5 refuses a version 6 database: it would take a bucket holding only noncurrent
  *    versions for empty, and its vid counter could reuse a delete marker's vid.)
+ * 7: bucket_lifecycle. An older database has no lifecycle rules. (A build that reads only version 6
+ *    refuses a version 7 database, for the reason of version 4: a bucket deleted by it would leave
+ *    its rules to the next bucket of that name, whose objects the executor would then expire.)
  */
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS store_info (
@@ -213,6 +220,11 @@ CREATE TABLE IF NOT EXISTS versions (
 ) WITHOUT ROWID;
 
 CREATE INDEX IF NOT EXISTS versions_null ON versions (bucket, key) WHERE is_null = 1;
+
+CREATE TABLE IF NOT EXISTS bucket_lifecycle (
+  bucket TEXT NOT NULL COLLATE BINARY PRIMARY KEY,
+  rules  TEXT NOT NULL
+) WITHOUT ROWID;
 `;
 
 /**
@@ -260,7 +272,7 @@ export function openDatabase(path: string): Database.Database {
       db.prepare("INSERT INTO store_info (name, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
     } else if (Number(version) >= 1 && Number(version) < SCHEMA_VERSION) {
       // the DDL above created the missing tables (inline_data, completed_uploads, bucket_tags,
-      // bucket_cors, bucket_versioning, versions), empty: that is the whole upgrade
+      // bucket_cors, bucket_versioning, versions, bucket_lifecycle), empty: that is the whole upgrade
       db.prepare("UPDATE store_info SET value = ? WHERE name = 'schema_version'").run(String(SCHEMA_VERSION));
     } else if (Number(version) !== SCHEMA_VERSION) {
       throw new Error(`${path} has schema version ${version}; this build reads version ${SCHEMA_VERSION}`);

@@ -43,6 +43,7 @@ import {
   type BucketVersioning,
   type ByteRange,
   type CorsRule,
+  type LifecycleRule,
   type Checksum,
   type CompleteMultipartParams,
   type CompletedPart,
@@ -72,6 +73,7 @@ import {
   type UploadInfo,
 } from "../types.js";
 import { BucketCorsTable } from "./bucket-cors.js";
+import { BucketLifecycleTable } from "./bucket-lifecycle.js";
 import { checksumMatches, multipartChecksum, uploadChecksumType } from "./checksum.js";
 import { DataFiles, fsyncDir, type ReceivedBody } from "./files.js";
 import { GroupCommit } from "./group-commit.js";
@@ -195,6 +197,7 @@ export class EmbeddedStore implements StorageClient {
 
   private readonly st: Statements;
   private readonly cors: BucketCorsTable;
+  private readonly lifecycle: BucketLifecycleTable;
   private readonly partSt: ObjectPartStatements;
   private readonly versions: Versions;
   private readonly pins: SegmentPins;
@@ -222,6 +225,7 @@ export class EmbeddedStore implements StorageClient {
   ) {
     this.st = prepareStatements(db);
     this.cors = new BucketCorsTable(db);
+    this.lifecycle = new BucketLifecycleTable(db);
     this.partSt = prepareObjectPartStatements(db);
     this.versions = new Versions(db, this.st, {
       dropCurrent: (row) => this.dropVersion(row),
@@ -340,6 +344,7 @@ export class EmbeddedStore implements StorageClient {
       this.st.deleteBucketTags.run(name);
       this.cors.delete(name);
       this.versions.forgetBucket(name);
+      this.lifecycle.delete(name);
       this.st.deleteBucket.run(name);
       this.bucketsChangedIn = this.wal.nextCommit;
       return { result: undefined, discard };
@@ -717,6 +722,54 @@ export class EmbeddedStore implements StorageClient {
     await this.commit(call, () => {
       this.requireBucket(bucket);
       this.cors.delete(bucket);
+      return { result: undefined, discard: [] };
+    });
+  }
+
+  // Lifecycle rules and the executor's cursor: bucket-lifecycle.ts holds them; read and written here
+  // like CORS rules (runtime/lifecycle/ applies them).
+
+  async getBucketLifecycle(bucket: string): Promise<LifecycleRule[] | undefined> {
+    this.enter();
+    return this.observe(() => {
+      this.requireBucket(bucket);
+      return this.lifecycle.read(bucket);
+    });
+  }
+
+  async putBucketLifecycle(bucket: string, rules: LifecycleRule[]): Promise<void> {
+    const call = this.enter();
+    await this.commit(call, () => {
+      this.requireBucket(bucket);
+      this.lifecycle.write(bucket, rules);
+      return { result: undefined, discard: [] };
+    });
+  }
+
+  async deleteBucketLifecycle(bucket: string): Promise<void> {
+    const call = this.enter();
+    await this.commit(call, () => {
+      this.requireBucket(bucket);
+      this.lifecycle.delete(bucket);
+      return { result: undefined, discard: [] };
+    });
+  }
+
+  /** buckets that have lifecycle rules, after `after` (exclusive), at most `limit` (LifecycleState) */
+  async lifecycleBuckets(after: string, limit: number): Promise<string[]> {
+    this.enter();
+    return this.observe(() => this.lifecycle.bucketsWithRules(after, limit));
+  }
+
+  async getLifecycleCursor(): Promise<string | undefined> {
+    this.enter();
+    return this.observe(() => this.lifecycle.readCursor());
+  }
+
+  async putLifecycleCursor(cursor: string | undefined): Promise<void> {
+    const call = this.enter();
+    await this.commit(call, () => {
+      this.lifecycle.writeCursor(cursor);
       return { result: undefined, discard: [] };
     });
   }

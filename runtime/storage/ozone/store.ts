@@ -18,6 +18,7 @@ import {
   MIN_PART_SIZE,
   StorageError,
   type CorsRule,
+  type LifecycleRule,
   type BucketInfo,
   type BucketVersioning,
   type ByteRange,
@@ -130,6 +131,14 @@ function notWritable(label: string, storageClass: string): StorageError {
 
 function bucketCorsNotSupported(): StorageError {
   return new StorageError("NOT_SUPPORTED", "bucket CORS", "Bucket CORS configuration is not supported by this gateway's Ozone backend: Ozone keeps no CORS rules on buckets.");
+}
+
+function bucketLifecycleNotSupported(): StorageError {
+  return new StorageError(
+    "NOT_SUPPORTED",
+    "bucket lifecycle",
+    "Bucket lifecycle configuration is not supported by this gateway's Ozone backend: Ozone keeps no lifecycle rules on buckets.",
+  );
 }
 
 function bucketTagsNotSupported(): StorageError {
@@ -875,6 +884,21 @@ export class OzoneStore implements StorageClient {
 
   async deleteBucketCors(): Promise<void> {
     throw bucketCorsNotSupported();
+  }
+
+  // Nor lifecycle rules: Ozone's BucketInfo has no field for them and its own gateway answers
+  // ?lifecycle with NotImplemented; without rules the lifecycle executor has nothing to do here.
+
+  async getBucketLifecycle(): Promise<LifecycleRule[] | undefined> {
+    throw bucketLifecycleNotSupported();
+  }
+
+  async putBucketLifecycle(): Promise<void> {
+    throw bucketLifecycleNotSupported();
+  }
+
+  async deleteBucketLifecycle(): Promise<void> {
+    throw bucketLifecycleNotSupported();
   }
 
   // ---- multipart -----------------------------------------------------------------------------
