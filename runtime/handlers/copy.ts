@@ -18,6 +18,7 @@ import {
   validateKey,
   validateMetadata,
   type HandlerContext,
+  writtenVersionId,
 } from "./common.js";
 
 /** x-amz-copy-source: `[/]bucket/key[?versionId=id]`, the key URL-encoded ("CopyObject"). */
@@ -137,7 +138,7 @@ export const copyHandlers: CopyHandlers<HandlerContext> = {
     ).finally(close);
     const checksum = info.checksum;
     return {
-      VersionId: info.versionId,
+      VersionId: writtenVersionId(info.versionId),
       CopySourceVersionId: s.versionId,
       Body: {
         ETag: quoteEtag(info.etag),

@@ -5,7 +5,7 @@ import { CHECKSUM_ALGORITHMS } from "../auth/checksums.js";
 import { S3Error } from "../errors.js";
 import { storageCall, toS3Error } from "../storage/errors.js";
 import { MAX_PART_NUMBER, StorageError, type ChecksumAlgorithm, type UploadInfo } from "../storage/types.js";
-import { checksumMembers, newObjectParams, ownedBucket, ownerOf, pageSize, quoteEtag, unquoteEtag, urlEncoder, type HandlerContext } from "./common.js";
+import { checksumMembers, newObjectParams, ownedBucket, ownerOf, pageSize, quoteEtag, unquoteEtag, urlEncoder, writtenVersionId, type HandlerContext } from "./common.js";
 
 /** An upload belongs to its bucket and key: asking for it under another key is NoSuchUpload. */
 function uploadEntry(ctx: HandlerContext, u: UploadInfo, enc: (s?: string) => string | undefined) {
@@ -85,7 +85,7 @@ export const multipartHandlers: MultipartHandlers<HandlerContext> = {
     );
     const checksum = info.checksum;
     return {
-      VersionId: info.versionId,
+      VersionId: writtenVersionId(info.versionId),
       Body: {
         Location: `/${input.Bucket}/${encodeURIComponent(input.Key).replace(/%2F/g, "/")}`,
         Bucket: input.Bucket,

@@ -16,6 +16,7 @@ import {
   visiblePartChecksum,
   visibleStorageClass,
   type HandlerContext,
+  writtenVersionId,
 } from "./common.js";
 
 /**
@@ -89,7 +90,7 @@ export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
     const info = await storageCall(() =>
       ctx.storage.putObject({ ...params, ifMatch: input.IfMatch, ifNoneMatch: input.IfNoneMatch }, input.Body),
     );
-    return { ETag: quoteEtag(info.etag), VersionId: info.versionId, ...checksumMembers(info.checksum) };
+    return { ETag: quoteEtag(info.etag), VersionId: writtenVersionId(info.versionId), ...checksumMembers(info.checksum) };
   },
 
   async GetObject(input, ctx) {

@@ -8,6 +8,7 @@ import type { TaggingHandlers } from "../../generated/handlers.js";
 import type { Tag, Tagging } from "../../generated/types/shapes.js";
 import { S3Error } from "../errors.js";
 import { storageCall } from "../storage/errors.js";
+import { compareUtf8 } from "../storage/keys.js";
 import { MAX_BUCKET_TAGS, MAX_OBJECT_TAGS, ownedBucket, validateTags, type HandlerContext } from "./common.js";
 
 function tagsOf(tagging: Tagging, limit: number): Record<string, string> {
@@ -17,8 +18,13 @@ function tagsOf(tagging: Tagging, limit: number): Record<string, string> {
   );
 }
 
+/** A tag set as S3 answers it: ordered by key (UTF-8 byte order), whatever order it was given in. */
 function taggingOf(tags: Record<string, string>): Tagging {
-  return { TagSet: Object.entries(tags).map(([Key, Value]): Tag => ({ Key, Value })) };
+  return {
+    TagSet: Object.entries(tags)
+      .sort(([a], [b]) => compareUtf8(a, b))
+      .map(([Key, Value]): Tag => ({ Key, Value })),
+  };
 }
 
 export const taggingHandlers: TaggingHandlers<HandlerContext> = {

@@ -107,6 +107,12 @@ describe("object tagging", () => {
     expect(await objectTags("header")).toEqual({ "k 1": "v+1", solo: "", empty: "", café: "crème" });
   });
 
+  it("answers a tag set ordered by key (UTF-8 bytes), whatever order it was given in", async () => {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "ordered", Body: "x", Tagging: "foo=bar&bar&Zed=1&%C3%A9=2" }));
+    const got = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: "ordered" }));
+    expect(got.TagSet!.map((t) => t.Key)).toEqual(["Zed", "bar", "foo", "é"]);
+  });
+
   it("keeps the tags of an object made by a multipart upload", async () => {
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: "mpu", Tagging: "from=upload" }));
     const part = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: "mpu", UploadId, PartNumber: 1, Body: "only part" }));

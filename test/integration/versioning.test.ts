@@ -289,8 +289,19 @@ describe.skipIf(ON_OZONE)("versions", () => {
     expect((await read(bucket, "k", "null")).body).toBe("before");
 
     await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Suspended" } }));
-    expect(await put(bucket, "k", "suspended-1")).toBe("null");
-    expect(await put(bucket, "k", "suspended-2")).toBe("null");
+    // a write to a suspended bucket names no version (ceph/s3-tests, not failing on AWS); reads name "null"
+    expect(await put(bucket, "k", "suspended-1")).toBeUndefined();
+    expect(await put(bucket, "k", "suspended-2")).toBeUndefined();
+    const upload = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: "m" }));
+    const part = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: "m", UploadId: upload.UploadId, PartNumber: 1, Body: "part" }));
+    const completed = await s3.send(
+      new CompleteMultipartUploadCommand({ Bucket: bucket, Key: "m", UploadId: upload.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }),
+    );
+    expect(completed.VersionId).toBeUndefined();
+    const copied = await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: "c", CopySource: `${bucket}/m` }));
+    expect(copied.VersionId).toBeUndefined();
+    expect((await read(bucket, "m")).versionId).toBe("null");
+    await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: [{ Key: "m", VersionId: "null" }, { Key: "c", VersionId: "null" }] } }));
     // the "null" version was replaced each time; the versioned one stays
     expect(await read(bucket, "k")).toEqual({ body: "suspended-2", versionId: "null" });
     expect((await read(bucket, "k", v1)).body).toBe("enabled");
