@@ -362,3 +362,28 @@ describe("wildcard matching", () => {
     expect(performance.now() - t0).toBeLessThan(1000);
   });
 });
+
+describe("address ranges", () => {
+  it("parse IPv4 and IPv6 forms and match by prefix, each family only against its own", async () => {
+    const { ipBytes, inCidr } = await import("../../runtime/access/policy/ip.js");
+    expect([...ipBytes("::1")!]).toEqual([...Array(15).fill(0), 1]);
+    expect([...ipBytes("2001:db8::8:800:200c:417a")!]).toEqual([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 8, 8, 0, 0x20, 0x0c, 0x41, 0x7a]);
+    expect([...ipBytes("::ffff:192.0.2.1")!].slice(10)).toEqual([0xff, 0xff, 192, 0, 2, 1]);
+    expect(ipBytes("1.2.3")).toBeUndefined();
+    const r = (a: string, prefix: number) => ({ bytes: ipBytes(a)!, prefix });
+    expect(inCidr(r("10.0.0.0", 0), ipBytes("203.0.113.9")!)).toBe(true);
+    expect(inCidr(r("10.0.0.0", 0), ipBytes("::1")!)).toBe(false);
+    expect(inCidr(r("10.1.2.3", 32), ipBytes("10.1.2.3")!)).toBe(true);
+    expect(inCidr(r("10.1.2.3", 32), ipBytes("10.1.2.4")!)).toBe(false);
+    expect(inCidr(r("192.168.0.0", 13), ipBytes("192.175.255.255")!)).toBe(true);
+    expect(inCidr(r("192.168.0.0", 13), ipBytes("192.176.0.0")!)).toBe(false);
+    expect(inCidr(r("2001:db8::", 33), ipBytes("2001:db8:7fff::1")!)).toBe(true);
+    expect(inCidr(r("2001:db8::", 33), ipBytes("2001:db8:8000::1")!)).toBe(false);
+    const p = policy([{ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `arn:aws:s3:::${BUCKET}/*`, Condition: { IpAddress: { "aws:SourceIp": ["203.0.113.7", "2001:db8::/32"] } } }]);
+    const from = (ip: string) => request("s3:GetObject", { key: "k", context: { "aws:sourceip": ip } });
+    expect(await evaluatePolicy(p, from("203.0.113.7"))).toBe("Allow");
+    expect(await evaluatePolicy(p, from("203.0.113.8"))).toBe("Neutral");
+    expect(await evaluatePolicy(p, from("2001:DB8:ffff::1"))).toBe("Allow");
+    expect(await evaluatePolicy(p, from("not an address"))).toBe("Neutral");
+  });
+});

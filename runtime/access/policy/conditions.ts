@@ -12,9 +12,10 @@
  * the negation of the match); ...IfExists holds; ForAllValues holds (the empty set), ForAnyValue
  * fails.
  */
-import { BlockList, isIP } from "node:net";
+import { isIP } from "node:net";
 import { S3Error } from "../../errors.js";
 import { compileGlob, globMatch, type Glob, type VariableLookup } from "./glob.js";
+import { inCidr, ipBytes, type Cidr } from "./ip.js";
 
 type Family = "string" | "numeric" | "date" | "bool" | "binary" | "ip" | "arn" | "null";
 
@@ -121,18 +122,17 @@ export function plainIp(address: string): string {
   return address.startsWith("::ffff:") && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
 }
 
-function compileIpSet(values: readonly string[]): BlockList {
-  const list = new BlockList();
-  for (const v of values) {
+function compileIpSet(values: readonly string[]): Cidr[] {
+  return values.map((v) => {
     const [addr, bits, ...rest] = v.trim().split("/");
-    const family = isIP(addr);
-    const prefix = bits === undefined ? (family === 6 ? 128 : 32) : /^\d{1,3}$/.test(bits) ? Number(bits) : NaN;
-    if (family === 0 || rest.length > 0 || !(prefix >= 0 && prefix <= (family === 6 ? 128 : 32))) {
+    const bytes = ipBytes(addr);
+    const max = bytes?.length === 16 ? 128 : 32;
+    const prefix = bits === undefined ? max : /^\d{1,3}$/.test(bits) ? Number(bits) : NaN;
+    if (bytes === undefined || rest.length > 0 || !(prefix >= 0 && prefix <= max)) {
       throw malformed(`Invalid IP address or CIDR in policy: ${v}`);
     }
-    list.addSubnet(addr, prefix, family === 6 ? "ipv6" : "ipv4");
-  }
-  return list;
+    return { bytes, prefix };
+  });
 }
 
 function matcherOf(op: BaseOperator, values: readonly string[], operator: string, variables: boolean): CompiledCondition["matches"] {
@@ -177,11 +177,10 @@ function matcherOf(op: BaseOperator, values: readonly string[], operator: string
     case "binary":
       return (value) => values.includes(value);
     case "ip": {
-      const list = compileIpSet(values);
+      const ranges = compileIpSet(values);
       return (value) => {
-        const ip = plainIp(value);
-        const family = isIP(ip);
-        return family !== 0 && list.check(ip, family === 6 ? "ipv6" : "ipv4");
+        const addr = ipBytes(plainIp(value));
+        return addr !== undefined && ranges.some((r) => inCidr(r, addr));
       };
     }
     case "null": {

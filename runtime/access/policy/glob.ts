@@ -21,8 +21,11 @@ type Part =
   | { readonly kind: "var"; readonly key: string };
 
 export interface Glob {
-  /** "any": the pattern is `*`; "literal": no wildcard and no variable (compare `text`) */
-  readonly shape: "any" | "literal" | "wild";
+  /**
+   * "any": the pattern is `*`; "literal": no wildcard and no variable (compare `text`); "prefix":
+   * `text` then one `*` (the common `arn:aws:s3:::bucket/*`: a startsWith)
+   */
+  readonly shape: "any" | "literal" | "prefix" | "wild";
   readonly text: string;
   readonly parts: readonly Part[];
   readonly hasVariables: boolean;
@@ -84,8 +87,16 @@ export function compileGlob(pattern: string, opts: { wildcards: boolean; variabl
   }
   flush();
   const hasVariables = parts.some((p) => p.kind === "var");
-  const shape = parts.length === 1 && parts[0].kind === "star" ? "any" : parts.every((p) => p.kind === "text") ? "literal" : "wild";
-  const g: Glob = { shape, text: shape === "literal" ? parts.map((p) => (p as { text: string }).text).join("") : "", parts, hasVariables, ignoreCase };
+  const shape =
+    parts.length === 1 && parts[0].kind === "star"
+      ? "any"
+      : parts.every((p) => p.kind === "text")
+        ? "literal"
+        : parts.length === 2 && parts[0].kind === "text" && parts[1].kind === "star"
+          ? "prefix"
+          : "wild";
+  const whole = shape === "literal" ? parts.map((p) => (p as { text: string }).text).join("") : shape === "prefix" ? (parts[0] as { text: string }).text : "";
+  const g: Glob = { shape, text: whole, parts, hasVariables, ignoreCase };
   return hasVariables || shape !== "wild" ? g : { ...g, fixed: units(g, NO_VARIABLES) };
 }
 
@@ -121,6 +132,7 @@ function units(g: Glob, lookup: VariableLookup): (string | number)[] | undefined
 export function globMatch(g: Glob, value: string, lookup: VariableLookup = NO_VARIABLES): boolean {
   if (g.shape === "any") return true;
   if (g.shape === "literal") return g.text === value;
+  if (g.shape === "prefix") return value.startsWith(g.text);
   const p = g.fixed ?? units(g, lookup);
   if (p === undefined) return false;
   // UTF-16 code units on both sides: a `?` matches one of them (keys are rarely outside the BMP)
