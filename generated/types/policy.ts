@@ -45,8 +45,6 @@ export interface GetBucketPolicyInput {
 
 /** Output of GetBucketPolicy; default status 200. */
 export interface GetBucketPolicyOutput {
-  /** (header content-type) */
-  ContentType: string;
   /** The policy document exactly as it was put. (body) */
   Policy: Readable;
 }

@@ -65,7 +65,7 @@ export const policyHandlers: PolicyHandlers<HandlerContext> = {
     await ownedBucket(ctx, input.Bucket);
     const text = await storageCall(() => ctx.storage.getBucketPolicy(input.Bucket));
     if (text === undefined) throw new S3Error("NoSuchBucketPolicy");
-    return { ContentType: "application/json", Policy: Readable.from([Buffer.from(text, "utf8")]) };
+    return { Policy: Readable.from([Buffer.from(text, "utf8")]) };
   },
 
   async DeleteBucketPolicy(input, ctx) {

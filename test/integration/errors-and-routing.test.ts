@@ -427,7 +427,7 @@ describe("request ids and error bodies", () => {
       await rawRequest(gw, { method: "DELETE", path: `/${bucket}/not-there` }),
       await rawRequest(gw, { method: "GET", path: `/${bucket}/not-there` }),
       await rawRequest(gw, { method: "HEAD", path: `/${bucket}/not-there` }),
-      await rawRequest(gw, { method: "GET", path: `/${bucket}`, query: { policy: null } }),
+      await rawRequest(gw, { method: "GET", path: `/${bucket}`, query: { website: null } }),
       await rawRequest(gw, { method: "POST", path: `/${bucket}`, body: "" }),
       await rawRequest(gw, { method: "GET", path: "/", unsigned: true }),
       await rawRequest(gw, { method: "GET", path: "/", credentials: { accessKeyId: ALICE.accessKeyId, secretAccessKey: "wrong-secret-0123456789" } }),
