@@ -38,6 +38,20 @@ async function readPolicy(body: IncomingBody): Promise<string> {
   }
 }
 
+/**
+ * Whether a stored policy is public. It compiled when it was put; one that no longer does (a later
+ * build checks more) grants nothing (runtime/access/policy/decision.ts denies by it), so it is not
+ * public, and GetBucketPolicyStatus still answers.
+ */
+function storedPolicyIsPublic(text: string, bucket: string): boolean {
+  try {
+    return isPublicPolicy(compilePolicy(text, bucket));
+  } catch (err) {
+    if (err instanceof S3Error) return false;
+    throw err;
+  }
+}
+
 function blockOf(c: PublicAccessBlockConfiguration): PublicAccessBlock {
   return {
     blockPublicAcls: c.BlockPublicAcls === true,
@@ -78,7 +92,7 @@ export const policyHandlers: PolicyHandlers<HandlerContext> = {
     await ownedBucket(ctx, input.Bucket);
     const text = await storageCall(() => ctx.storage.getBucketPolicy(input.Bucket));
     // (public ACLs make a bucket public too; they are for runtime/access/authorize.ts's ACLs to add)
-    return { Body: { IsPublic: text !== undefined && isPublicPolicy(compilePolicy(text, input.Bucket)) } };
+    return { Body: { IsPublic: text !== undefined && storedPolicyIsPublic(text, input.Bucket) } };
   },
 
   async PutPublicAccessBlock(input, ctx) {

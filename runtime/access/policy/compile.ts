@@ -162,6 +162,7 @@ const STATEMENT_FIELDS = new Set(["Sid", "Effect", "Principal", "NotPrincipal", 
 function compileStatement(s: unknown, bucket: string, variables: boolean): CompiledStatement {
   if (s === null || typeof s !== "object" || Array.isArray(s)) throw malformed("This policy contains invalid Json");
   const st = s as Record<string, unknown>;
+  // (the wording of this refusal is ours)
   for (const field of Object.keys(st)) if (!STATEMENT_FIELDS.has(field)) throw malformed(`Unknown field ${field}`);
   if (st.Sid !== undefined && typeof st.Sid !== "string") throw malformed("This policy contains invalid Json");
   if (st.Effect === undefined) throw malformed("Missing required field Effect");
@@ -240,15 +241,7 @@ export function compilePolicy(text: string, bucket: string): CompiledPolicy {
   if (d.Statement === undefined) throw malformed("Missing required field Statement");
   const list = Array.isArray(d.Statement) ? d.Statement : [d.Statement];
   if (list.length === 0) throw malformed("Could not parse the policy: Statement is empty!");
-  const sids = new Set<string>();
-  const statements = list.map((s) => {
-    const c = compileStatement(s, bucket, version === "2012-10-17");
-    // "Statement IDs (SID) in a single policy must be unique"
-    if (c.sid !== undefined && c.sid !== "") {
-      if (sids.has(c.sid)) throw malformed("Statement IDs (SID) in a single policy must be unique.");
-      sids.add(c.sid);
-    }
-    return c;
-  });
+  // (Sids need not be unique: IAM requires it of identity policies, S3 states no such rule)
+  const statements = list.map((s) => compileStatement(s, bucket, version === "2012-10-17"));
   return { version: version as string, statements };
 }
