@@ -13,6 +13,7 @@ import { readResult, type ResolvedObject } from "../storage/embedded/read-plan.j
 import type {
   BucketInfo,
   BucketVersioning,
+  DeleteCondition,
   DeleteOutcome,
   ListVersionsParams,
   ListVersionsResult,
@@ -125,8 +126,8 @@ export class RemoteEmbeddedStore implements StorageClient {
     return this.rpc.call("getObjectAttributes", params);
   }
 
-  deleteObject(bucket: string, key: string, versionId?: string): Promise<DeleteOutcome> {
-    return this.rpc.call("deleteObject", bucket, key, versionId);
+  deleteObject(bucket: string, key: string, versionId?: string, condition?: DeleteCondition): Promise<DeleteOutcome> {
+    return this.rpc.call("deleteObject", bucket, key, versionId, condition);
   }
   /** The per-entry errors cross as data (store-owner.ts) and are StorageErrors again here. */
   async deleteObjects(bucket: string, objects: ObjectToDelete[]): Promise<DeleteObjectResult[]> {

@@ -48,6 +48,7 @@ import {
   type PublicAccessBlock,
   type LifecycleRule,
   type CompleteMultipartParams,
+  type DeleteCondition,
   type DeleteObjectResult,
   type DeleteOutcome,
   type GetObjectParams,
@@ -86,7 +87,7 @@ import { toBucketInfo, toObjectSummary, type StoredMeta } from "./rows.js";
 import { partOf, readResult, type ResolvedObject } from "./read-plan.js";
 import { objectPartsPage, storedPartChecksum } from "./object-parts.js";
 import type { SummaryRow } from "./statements.js";
-import { FROM_A_WORKER, StoreCore, conditionFailure, validateMax, type StoreLogger } from "./store-core.js";
+import { FROM_A_WORKER, StoreCore, conditionFailure, deleteConditionFailure, validateMax, type StoreLogger } from "./store-core.js";
 import type { VersioningStatus } from "./versions.js";
 import { validateKey } from "../keys.js";
 
@@ -458,12 +459,12 @@ export class EmbeddedStore implements StorageClient {
     this.core.pins.unpin(ids);
   }
 
-  async deleteObject(bucket: string, key: string, versionId?: string): Promise<DeleteOutcome> {
+  async deleteObject(bucket: string, key: string, versionId?: string, condition?: DeleteCondition): Promise<DeleteOutcome> {
     const call = this.core.enter();
     validateKey(key);
     return this.core.commit(call, () => {
       const owner = this.core.requireBucket(bucket).owner;
-      const { outcome, discard } = this.deleteOne(bucket, owner, key, versionId);
+      const { outcome, discard } = this.deleteOne(bucket, owner, key, versionId, condition);
       return { result: outcome, discard };
     });
   }
@@ -478,7 +479,7 @@ export class EmbeddedStore implements StorageClient {
     return this.core.commit(call, () => {
       const owner = this.core.requireBucket(bucket).owner;
       const discard: string[] = [];
-      const one = this.core.db.transaction((o: ObjectToDelete) => this.deleteOne(bucket, owner, o.key, o.versionId));
+      const one = this.core.db.transaction((o: ObjectToDelete) => this.deleteOne(bucket, owner, o.key, o.versionId, o.condition));
       const results = objects.map((o): DeleteObjectResult => {
         const asked = o.versionId === undefined ? {} : { requestedVersionId: o.versionId };
         try {
@@ -496,9 +497,18 @@ export class EmbeddedStore implements StorageClient {
   }
 
   /** A delete of the latest version or of one version, as the bucket's versioning state has it. */
-  private deleteOne(bucket: string, owner: string, key: string, versionId: string | undefined): { outcome: DeleteOutcome; discard: string[] } {
+  private deleteOne(
+    bucket: string,
+    owner: string,
+    key: string,
+    versionId: string | undefined,
+    condition: DeleteCondition | undefined,
+  ): { outcome: DeleteOutcome; discard: string[] } {
     const state = this.core.versions.status(bucket);
     const current = this.core.st.getObject.get(bucket, key);
+    // a conditional delete is judged on the current version, whichever version it deletes (S3)
+    const failure = condition === undefined ? undefined : deleteConditionFailure(current, condition);
+    if (failure !== undefined) throw new StorageError(failure);
     if (state === undefined) {
       // a bucket never versioned has one version of a key, "null"
       if (versionId !== undefined && versionId !== "null") {

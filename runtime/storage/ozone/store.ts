@@ -25,6 +25,7 @@ import {
   type ByteRange,
   type CompleteMultipartParams,
   type DeleteObjectResult,
+  type DeleteCondition,
   type DeleteOutcome,
   type GetObjectParams,
   type GetObjectResult,
@@ -132,6 +133,19 @@ function notWritable(label: string, storageClass: string): StorageError {
 
 function bucketPolicyNotSupported(what: string): StorageError {
   return new StorageError("NOT_SUPPORTED", what, `${what} is not supported by this gateway's Ozone backend: Ozone keeps no bucket policies or public access blocks on buckets.`);
+}
+
+/**
+ * The OM deletes a key without a precondition (DeleteKey has no expected generation or ETag), so a
+ * conditional delete could only be a check and a delete with a window between them: refused
+ * instead of promised.
+ */
+function conditionalDeleteNotSupported(): StorageError {
+  return new StorageError(
+    "NOT_SUPPORTED",
+    "conditional delete",
+    "Conditional deletes (If-Match, x-amz-if-match-*) are not supported by this gateway's Ozone backend: Ozone deletes a key without a precondition.",
+  );
 }
 
 function bucketCorsNotSupported(): StorageError {
@@ -602,7 +616,8 @@ export class OzoneStore implements StorageClient {
     }
   }
 
-  async deleteObject(bucket: string, key: string, versionId?: string): Promise<DeleteOutcome> {
+  async deleteObject(bucket: string, key: string, versionId?: string, condition?: DeleteCondition): Promise<DeleteOutcome> {
+    if (condition !== undefined) throw conditionalDeleteNotSupported();
     onlyNullVersion(versionId);
     try {
       await this.om("DeleteKey", "deleteKeyRequest", { keyArgs: this.keyArgs(bucket, key) });
@@ -617,7 +632,8 @@ export class OzoneStore implements StorageClient {
     const keys: string[] = [];
     const refused: DeleteObjectResult[] = [];
     for (const o of objects) {
-      if (o.versionId === undefined || o.versionId === "null") keys.push(o.key);
+      if (o.condition !== undefined) refused.push({ key: o.key, ...(o.versionId !== undefined && { requestedVersionId: o.versionId }), error: conditionalDeleteNotSupported() });
+      else if (o.versionId === undefined || o.versionId === "null") keys.push(o.key);
       else refused.push({ key: o.key, requestedVersionId: o.versionId, error: versionNotFound(o.versionId) });
     }
     const asked = new Map(objects.map((o) => [o.key, o.versionId]));
