@@ -69,11 +69,12 @@ describe("GF(2^8) as Hadoop's GF256", () => {
   });
 });
 
-describe("encode matches Ozone's Java coders", () => {
+for (const simd of [true, false]) {
+describe(`encode matches Ozone's Java coders (${simd ? "WebAssembly SIMD" : "table loop"})`, () => {
   for (const v of vectors.encode) {
     it(`${v.scheme}, ${v.cellLength}-byte cells`, () => {
       const s = scheme(v.scheme);
-      const coder = createErasureCoder(s.codec, s.data, s.parity);
+      const coder = createErasureCoder(s.codec, s.data, s.parity, { simd });
       const parity = coder.encode(dataUnits(s.data, v.cellLength, v.seed));
       expect(parity.map(asVector)).toEqual(v.parity);
     });
@@ -87,16 +88,16 @@ describe("encode matches Ozone's Java coders", () => {
       return b.subarray(1);
     });
     const parity = Array.from({ length: 3 }, () => Buffer.alloc(1025).subarray(1));
-    createErasureCoder("rs", 6, 3).encode(data, parity);
+    createErasureCoder("rs", 6, 3, { simd }).encode(data, parity);
     expect(parity.map(asVector)).toEqual(v.parity);
   });
 });
 
-describe("decode matches Ozone's Java coders", () => {
+describe(`decode matches Ozone's Java coders (${simd ? "WebAssembly SIMD" : "table loop"})`, () => {
   for (const v of vectors.decode) {
     it(`${v.scheme}, ${v.cellLength}-byte cells, missing ${v.missing.join(",")}, erased ${v.erased.join(",")}`, () => {
       const s = scheme(v.scheme);
-      const coder = createErasureCoder(s.codec, s.data, s.parity);
+      const coder = createErasureCoder(s.codec, s.data, s.parity, { simd });
       const data = dataUnits(s.data, v.cellLength, v.seed);
       const units: (Uint8Array | null)[] = [...data, ...coder.encode(data)];
       for (const m of v.missing) units[m] = null;
@@ -112,7 +113,7 @@ describe("decode matches Ozone's Java coders", () => {
       [3, 2],
       [6, 3],
     ]) {
-      const coder = createErasureCoder("rs", k, p);
+      const coder = createErasureCoder("rs", k, p, { simd });
       const data = dataUnits(k, 257, 7);
       const all = [...data, ...coder.encode(data)];
       const n = k + p;
@@ -137,4 +138,10 @@ describe("decode matches Ozone's Java coders", () => {
     expect(() => createErasureCoder("lrc", 3, 2)).toThrow(/unknown EC codec/);
     expect(() => createErasureCoder("xor", 2, 1).decode([null, null, u], [0])).toThrow(/not recoverable/);
   });
+});
+}
+
+it("uses WebAssembly SIMD on this Node", async () => {
+  const { createSimdCombiner } = await import("../../runtime/storage/ozone/ec/simd.js");
+  expect(createSimdCombiner()).toBeTypeOf("function");
 });

@@ -22,6 +22,7 @@
  */
 import { gfInv, gfInvertMatrix, gfMul, mulRow } from "./gf256.js";
 import { linearCombine, xorAll } from "./linear.js";
+import { createSimdCombiner, type Combiner } from "./simd.js";
 
 export interface ErasureCoder {
   readonly codec: "rs" | "xor";
@@ -37,14 +38,25 @@ export interface ErasureCoder {
   decode(inputs: readonly (Uint8Array | null)[], erased: readonly number[], outputs?: Uint8Array[]): Uint8Array[];
 }
 
+export interface CoderOptions {
+  /**
+   * Reed-Solomon in WebAssembly SIMD (simd.ts) where the runtime has it (default true); false
+   * keeps to the table loop of linear.ts. Both give the same bytes; SIMD is ~4× faster.
+   */
+  simd?: boolean;
+}
+
+/** Below this many bytes per unit the table loop is used: copying into WebAssembly memory would cost more. */
+const SIMD_MIN_LENGTH = 256;
+
 /** The coder for an Ozone EC replication's codec ("rs", "xor"), as CodecUtil picks it. */
-export function createErasureCoder(codec: string, dataUnits: number, parityUnits: number): ErasureCoder {
+export function createErasureCoder(codec: string, dataUnits: number, parityUnits: number, options: CoderOptions = {}): ErasureCoder {
   if (!Number.isInteger(dataUnits) || !Number.isInteger(parityUnits) || dataUnits < 1 || parityUnits < 1) {
     throw new Error(`invalid EC scheme ${codec}-${dataUnits}-${parityUnits}`);
   }
   switch (codec.toLowerCase()) {
     case "rs":
-      return new ReedSolomonCoder(dataUnits, parityUnits);
+      return new ReedSolomonCoder(dataUnits, parityUnits, options.simd === false ? undefined : createSimdCombiner());
     case "xor":
       return new XorCoder(dataUnits, parityUnits);
     default:
@@ -67,24 +79,32 @@ const MAX_CACHED_DECODERS = 64;
 class ReedSolomonCoder implements ErasureCoder {
   readonly codec = "rs" as const;
   private readonly matrix: Uint8Array;
-  /** parity row l, column j at [l·k + j]: the multiplication rows encode() uses */
+  /** parity row l, column j at [l·k + j]: the coefficients encode() uses, and their multiplication rows */
+  private readonly encodeCoefficients: Uint8Array;
   private readonly encodeRows: Uint8Array[];
-  private readonly decodeRows = new Map<string, Uint8Array[]>();
+  private readonly decodeTables = new Map<string, { coefficients: Uint8Array; rows: Uint8Array[] }>();
 
   constructor(
     readonly dataUnits: number,
     readonly parityUnits: number,
+    private readonly simd: Combiner | undefined,
   ) {
     // RSRawEncoder: all units must be distinct field elements
     if (dataUnits + parityUnits >= 256) throw new Error("invalid RS scheme: data + parity must be below 256");
     this.matrix = cauchyEncodeMatrix(dataUnits, parityUnits);
-    this.encodeRows = Array.from(this.matrix.subarray(dataUnits * dataUnits), (c) => mulRow(c));
+    this.encodeCoefficients = this.matrix.subarray(dataUnits * dataUnits);
+    this.encodeRows = Array.from(this.encodeCoefficients, (c) => mulRow(c));
+  }
+
+  private combine(coefficients: Uint8Array, rows: Uint8Array[], inputs: readonly Uint8Array[], outputs: Uint8Array[], length: number): void {
+    if (this.simd !== undefined && length >= SIMD_MIN_LENGTH) this.simd(coefficients, inputs, outputs, length);
+    else linearCombine(rows, inputs, outputs, length);
   }
 
   encode(data: readonly Uint8Array[], parity?: Uint8Array[]): Uint8Array[] {
     const length = checkUnits(data, this.dataUnits, "data");
     const out = outputsFor(parity, this.parityUnits, length);
-    linearCombine(this.encodeRows, data, out, length);
+    this.combine(this.encodeCoefficients, this.encodeRows, data, out, length);
     return out;
   }
 
@@ -95,18 +115,19 @@ class ReedSolomonCoder implements ErasureCoder {
     if (erased.length === 0 || length === 0) return out;
     const used = valid.slice(0, k);
     const key = `${used.join(",")}/${erased.join(",")}`;
-    let rows = this.decodeRows.get(key);
-    if (rows === undefined) {
-      rows = this.decodeMatrix(used, erased);
-      if (this.decodeRows.size >= MAX_CACHED_DECODERS) this.decodeRows.clear();
-      this.decodeRows.set(key, rows);
+    let tables = this.decodeTables.get(key);
+    if (tables === undefined) {
+      const coefficients = this.decodeMatrix(used, erased);
+      tables = { coefficients, rows: Array.from(coefficients, (c) => mulRow(c)) };
+      if (this.decodeTables.size >= MAX_CACHED_DECODERS) this.decodeTables.clear();
+      this.decodeTables.set(key, tables);
     }
-    linearCombine(rows, used.map((i) => inputs[i]!), out, length);
+    this.combine(tables.coefficients, tables.rows, used.map((i) => inputs[i]!), out, length);
     return out;
   }
 
-  /** RSRawDecoder.generateDecodeMatrix, as multiplication rows (erased unit e, used input i at [e·k + i]). */
-  private decodeMatrix(used: readonly number[], erased: readonly number[]): Uint8Array[] {
+  /** RSRawDecoder.generateDecodeMatrix: erased unit e from used input i at [e·k + i]. */
+  private decodeMatrix(used: readonly number[], erased: readonly number[]): Uint8Array {
     const k = this.dataUnits;
     const m = this.matrix;
     const sub = new Uint8Array(k * k);
@@ -124,7 +145,7 @@ class ReedSolomonCoder implements ErasureCoder {
         coefficients[p * k + i] = s;
       }
     }
-    return Array.from(coefficients, (c) => mulRow(c));
+    return coefficients;
   }
 }
 
