@@ -1,7 +1,7 @@
 /**
  * The one hot loop of the erasure coders: outputs[l] = Σ_j coefficient(l, j) · inputs[j] over
  * GF(2^8), byte by byte, where each coefficient is given as its 256-byte multiplication row
- * (gf256.ts mulRow). Measured on Node 20 (test/ozone-ec/coder-speed), two things pay:
+ * (gf256.ts mulRow). Measured on Node 20 (bench/ec-coder.ts), two things pay over a plain byte loop:
  * - 32-bit words: one load of four input bytes, four lookups, one read-modify-write of four output
  *   bytes, instead of four of each: about twice the speed of the byte loop.
  * - blocks: all outputs are computed over one block of BLOCK bytes before the next, so the inputs
