@@ -29,20 +29,17 @@ import {
   DeletePublicAccessBlockCommand,
   GetBucketAbacCommand,
   GetBucketAccelerateConfigurationCommand,
-  GetBucketAclCommand,
   GetBucketEncryptionCommand,
   GetBucketLocationCommand,
   GetBucketLoggingCommand,
   GetBucketMetadataConfigurationCommand,
   GetBucketNotificationConfigurationCommand,
-  GetBucketOwnershipControlsCommand,
   GetBucketPolicyCommand,
   GetBucketPolicyStatusCommand,
   GetBucketReplicationCommand,
   GetBucketRequestPaymentCommand,
   GetBucketVersioningCommand,
   GetBucketWebsiteCommand,
-  GetObjectAclCommand,
   GetObjectAnnotationCommand,
   GetObjectCommand,
   GetObjectLegalHoldCommand,
@@ -61,12 +58,10 @@ import {
   ListObjectVersionsCommand,
   ListPartsCommand,
   PutBucketAbacCommand,
-  PutBucketAclCommand,
   PutBucketEncryptionCommand,
   PutBucketPolicyCommand,
   PutBucketReplicationCommand,
   PutBucketWebsiteCommand,
-  PutObjectAclCommand,
   PutObjectAnnotationCommand,
   PutObjectCommand,
   PutObjectLegalHoldCommand,
@@ -164,8 +159,6 @@ describe("operations outside the gateway's scope", () => {
     ["GetBucketWebsite", () => s3.send(new GetBucketWebsiteCommand(B()))],
     ["PutBucketWebsite", () => s3.send(new PutBucketWebsiteCommand({ ...B(), WebsiteConfiguration: { IndexDocument: { Suffix: "index.html" } } }))],
     ["DeleteBucketWebsite", () => s3.send(new DeleteBucketWebsiteCommand(B()))],
-    ["GetBucketAcl", () => s3.send(new GetBucketAclCommand(B()))],
-    ["PutBucketAcl", () => s3.send(new PutBucketAclCommand({ ...B(), ACL: "public-read" }))],
     ["GetBucketPolicy", () => s3.send(new GetBucketPolicyCommand(B()))],
     ["PutBucketPolicy", () => s3.send(new PutBucketPolicyCommand({ ...B(), Policy: JSON.stringify({ Version: "2012-10-17", Statement: [] }) }))],
     ["DeleteBucketPolicy", () => s3.send(new DeleteBucketPolicyCommand(B()))],
@@ -179,7 +172,6 @@ describe("operations outside the gateway's scope", () => {
     ["GetBucketNotificationConfiguration", () => s3.send(new GetBucketNotificationConfigurationCommand(B()))],
     ["GetBucketAccelerateConfiguration", () => s3.send(new GetBucketAccelerateConfigurationCommand(B()))],
     ["GetBucketRequestPayment", () => s3.send(new GetBucketRequestPaymentCommand(B()))],
-    ["GetBucketOwnershipControls", () => s3.send(new GetBucketOwnershipControlsCommand(B()))],
     ["GetPublicAccessBlock", () => s3.send(new GetPublicAccessBlockCommand(B()))],
     ["PutPublicAccessBlock", () => s3.send(new PutPublicAccessBlockCommand({ ...B(), PublicAccessBlockConfiguration: { BlockPublicAcls: true } }))],
     ["DeletePublicAccessBlock", () => s3.send(new DeletePublicAccessBlockCommand(B()))],
@@ -193,8 +185,6 @@ describe("operations outside the gateway's scope", () => {
       () => s3.send(new CreateBucketMetadataConfigurationCommand({ ...B(), MetadataConfiguration: { JournalTableConfiguration: { RecordExpiration: { Expiration: "DISABLED" } } } })),
     ],
     ["DeleteBucketMetadataConfiguration", () => s3.send(new DeleteBucketMetadataConfigurationCommand(B()))],
-    ["GetObjectAcl", () => s3.send(new GetObjectAclCommand(O()))],
-    ["PutObjectAcl", () => s3.send(new PutObjectAclCommand({ ...O(), ACL: "public-read" }))],
     ["GetObjectRetention", () => s3.send(new GetObjectRetentionCommand(O()))],
     ["PutObjectRetention", () => s3.send(new PutObjectRetentionCommand({ ...O(), Retention: { Mode: "GOVERNANCE", RetainUntilDate: new Date(Date.now() + 86_400_000) } }))],
     ["GetObjectLegalHold", () => s3.send(new GetObjectLegalHoldCommand(O()))],
@@ -223,7 +213,7 @@ describe("operations outside the gateway's scope", () => {
       ["PUT", `/${bucket}/${OBJECT_KEY}`, { "legal-hold": null }, "<LegalHold><Status>ON</Status></LegalHold>"],
       ["DELETE", `/${bucket}`, { website: null }, undefined],
       ["DELETE", `/${bucket}`, { replication: null }, undefined],
-      ["GET", `/${bucket}/${OBJECT_KEY}`, { acl: null }, undefined],
+      ["GET", `/${bucket}/${OBJECT_KEY}`, { retention: null }, undefined],
     ] as const) {
       const res = await rawRequest(gw, { method, path: p, query: { ...query }, body });
       expectErrorXml(res, "NotImplemented", 501);
@@ -506,7 +496,7 @@ describe("virtual-hosted-style requests", () => {
 
       // unimplemented sub-resources are 501 there too
       await expectS3Error(vh.send(new GetBucketAccelerateConfigurationCommand({ Bucket: name })), "NotImplemented", 501);
-      await expectS3Error(vh.send(new GetObjectAclCommand({ Bucket: name, Key: "via/path.txt" })), "NotImplemented", 501);
+      await expectS3Error(vh.send(new GetObjectRetentionCommand({ Bucket: name, Key: "via/path.txt" })), "NotImplemented", 501);
 
       await vh.send(new DeleteObjectCommand({ Bucket: name, Key: "via/vhost.txt" }));
       await vh.send(new DeleteObjectsCommand({ Bucket: name, Delete: { Objects: [{ Key: "via/path.txt" }] } }));

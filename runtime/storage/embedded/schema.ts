@@ -42,6 +42,10 @@
  *   bucket_lifecycle(bucket PK, rules)                a bucket's lifecycle rules (JSON array,
  *                                                     bucket-lifecycle.ts), while it has them;
  *                                                     deleted with the bucket
+ *   bucket_access(bucket PK, acl, ownership)          a bucket's ACL (JSON array) and ownership
+ *                                                     controls, while either is set (acl.ts);
+ *                                                     deleted with the bucket. Object ACLs live in
+ *                                                     each version's meta
  *   store_info(name PK, value)                        schema version bookkeeping, the open lease and
  *                                                     the lifecycle executor's cursor
  *
@@ -103,8 +107,12 @@ import Database from "better-sqlite3";
  * 7: bucket_lifecycle. An older database has no lifecycle rules. (A build that reads only version 6
  *    refuses a version 7 database, for the reason of version 4: a bucket deleted by it would leave
  *    its rules to the next bucket of that name, whose objects the executor would then expire.)
+ * 8: bucket_access. An older database has no ACLs. (A build that reads only version 7 refuses a
+ *    version 8 database, for the reason of version 4: a bucket deleted by it would leave its ACL,
+ *    public-read perhaps, to the next bucket of that name. It would also ignore the ACLs in objects'
+ *    meta, which only makes them private again.)
  */
-export const SCHEMA_VERSION = 7;
+export const SCHEMA_VERSION = 8;
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS store_info (
@@ -225,6 +233,12 @@ CREATE TABLE IF NOT EXISTS bucket_lifecycle (
   bucket TEXT NOT NULL COLLATE BINARY PRIMARY KEY,
   rules  TEXT NOT NULL
 ) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS bucket_access (
+  bucket    TEXT NOT NULL COLLATE BINARY PRIMARY KEY,
+  acl       TEXT,
+  ownership TEXT
+) WITHOUT ROWID;
 `;
 
 /**
@@ -272,7 +286,7 @@ export function openDatabase(path: string): Database.Database {
       db.prepare("INSERT INTO store_info (name, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
     } else if (Number(version) >= 1 && Number(version) < SCHEMA_VERSION) {
       // the DDL above created the missing tables (inline_data, completed_uploads, bucket_tags,
-      // bucket_cors, bucket_versioning, versions, bucket_lifecycle), empty: that is the whole upgrade
+      // bucket_cors, bucket_versioning, versions, bucket_lifecycle, bucket_access), empty: that is the whole upgrade
       db.prepare("UPDATE store_info SET value = ? WHERE name = 'schema_version'").run(String(SCHEMA_VERSION));
     } else if (Number(version) !== SCHEMA_VERSION) {
       throw new Error(`${path} has schema version ${version}; this build reads version ${SCHEMA_VERSION}`);

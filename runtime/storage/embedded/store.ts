@@ -57,6 +57,9 @@ import {
   type ListVersionsParams,
   type ListVersionsResult,
   type ListPartsParams,
+  type Acl,
+  type BucketAccess,
+  type ObjectOwnership,
   type ListPartsResult,
   type ListUploadsParams,
   type ListUploadsResult,
@@ -73,6 +76,7 @@ import {
   type UploadInfo,
 } from "../types.js";
 import { BucketCorsTable } from "./bucket-cors.js";
+import { BucketAccessTable } from "./acl.js";
 import { BucketLifecycleTable } from "./bucket-lifecycle.js";
 import { checksumMatches, multipartChecksum, uploadChecksumType } from "./checksum.js";
 import { DataFiles, fsyncDir, type ReceivedBody } from "./files.js";
@@ -197,6 +201,7 @@ export class EmbeddedStore implements StorageClient {
 
   private readonly st: Statements;
   private readonly cors: BucketCorsTable;
+  private readonly access: BucketAccessTable;
   private readonly lifecycle: BucketLifecycleTable;
   private readonly partSt: ObjectPartStatements;
   private readonly versions: Versions;
@@ -225,6 +230,7 @@ export class EmbeddedStore implements StorageClient {
   ) {
     this.st = prepareStatements(db);
     this.cors = new BucketCorsTable(db);
+    this.access = new BucketAccessTable(db);
     this.lifecycle = new BucketLifecycleTable(db);
     this.partSt = prepareObjectPartStatements(db);
     this.versions = new Versions(db, this.st, {
@@ -296,7 +302,7 @@ export class EmbeddedStore implements StorageClient {
     return this.observe(() => this.st.listBuckets.all().map(toBucketInfo));
   }
 
-  async createBucket(name: string, owner: string): Promise<void> {
+  async createBucket(name: string, owner: string, access?: BucketAccess): Promise<void> {
     const call = this.enter();
     await this.commit(call, () => {
       const existing = this.st.getBucket.get(name);
@@ -304,6 +310,7 @@ export class EmbeddedStore implements StorageClient {
         throw new StorageError(existing.owner === owner ? "BUCKET_ALREADY_OWNED" : "BUCKET_ALREADY_EXISTS");
       }
       this.st.insertBucket.run(name, owner, Date.now());
+      if (access !== undefined) this.access.write(name, access);
       this.bucketsChangedIn = this.wal.nextCommit;
       return { result: undefined, discard: [] };
     });
@@ -343,6 +350,7 @@ export class EmbeddedStore implements StorageClient {
       this.st.deleteCompletedUploadsOfBucket.run(name);
       this.st.deleteBucketTags.run(name);
       this.cors.delete(name);
+      this.access.delete(name);
       this.versions.forgetBucket(name);
       this.lifecycle.delete(name);
       this.st.deleteBucket.run(name);
@@ -653,6 +661,11 @@ export class EmbeddedStore implements StorageClient {
    * completion still recognises the version it made.
    */
   async putObjectTags(bucket: string, key: string, tags: Record<string, string>, versionId?: string): Promise<{ versionId?: string }> {
+    return this.rewriteMeta(bucket, key, versionId, { tags: { ...tags } });
+  }
+
+  /** Replaces fields of one version's `meta` (its tags or its ACL) in one transaction. */
+  private async rewriteMeta(bucket: string, key: string, versionId: string | undefined, change: Partial<StoredMeta>): Promise<{ versionId?: string }> {
     const call = this.enter();
     validateKey(key);
     return this.commit<{ versionId?: string }>(call, () => {
@@ -661,12 +674,12 @@ export class EmbeddedStore implements StorageClient {
       const { row, info } = this.readable(bucket, key, versionId);
       if (state === undefined) {
         const meta = JSON.parse(row.meta) as StoredMeta;
-        this.st.updateObjectMeta.run(JSON.stringify({ ...meta, tags: { ...tags } } satisfies StoredMeta), bucket, key);
+        this.st.updateObjectMeta.run(JSON.stringify({ ...meta, ...change } satisfies StoredMeta), bucket, key);
         return { result: {}, discard: [] };
       }
       const shown = info.versionId!;
       const current = this.st.getObject.get(bucket, key);
-      this.versions.setTags(this.versions.locate(bucket, key, shown, current)!, tags);
+      this.versions.setMeta(this.versions.locate(bucket, key, shown, current)!, change);
       return { result: { versionId: shown }, discard: [] };
     });
   }
@@ -774,6 +787,39 @@ export class EmbeddedStore implements StorageClient {
     });
   }
 
+  // ACLs and ownership controls: acl.ts holds the bucket's; an object's ACL is in its version's meta.
+
+  async getBucketAccess(bucket: string): Promise<BucketAccess> {
+    this.enter();
+    return this.observe(() => {
+      this.requireBucket(bucket);
+      return this.access.read(bucket);
+    });
+  }
+
+  async putBucketAcl(bucket: string, acl: Acl): Promise<void> {
+    const call = this.enter();
+    await this.commit(call, () => {
+      this.requireBucket(bucket);
+      this.access.writeAcl(bucket, acl);
+      return { result: undefined, discard: [] };
+    });
+  }
+
+  async putBucketOwnership(bucket: string, ownership: ObjectOwnership | undefined): Promise<void> {
+    const call = this.enter();
+    await this.commit(call, () => {
+      this.requireBucket(bucket);
+      this.access.writeOwnership(bucket, ownership);
+      return { result: undefined, discard: [] };
+    });
+  }
+
+  /** As putObjectTags: the version's meta is rewritten, nothing else. */
+  async putObjectAcl(bucket: string, key: string, acl: Acl, versionId?: string): Promise<{ versionId?: string }> {
+    return this.rewriteMeta(bucket, key, versionId, { acl: [...acl] });
+  }
+
   // ---------------------------------------------------------------- multipart
 
   async createMultipartUpload(params: MultipartUploadParams): Promise<UploadInfo> {
@@ -797,6 +843,7 @@ export class EmbeddedStore implements StorageClient {
           user: params.userMetadata,
           tags: params.tags,
           ...(checksumType !== undefined && { checksumType }),
+          ...(params.acl !== undefined && { acl: params.acl }),
         } satisfies StoredMeta),
       );
       return { result: undefined, discard: [] };
@@ -960,6 +1007,7 @@ export class EmbeddedStore implements StorageClient {
           owner: upload.owner,
           userMetadata: uploadMeta.user,
           tags: uploadMeta.tags,
+          ...(uploadMeta.acl !== undefined && { acl: uploadMeta.acl }),
           ...uploadMeta.system,
         },
         {
@@ -1308,6 +1356,7 @@ export class EmbeddedStore implements StorageClient {
       system: pickSystemMetadata(params),
       user: params.userMetadata,
       tags: params.tags,
+      ...(params.acl !== undefined && { acl: params.acl }),
       ...(facts.checksum !== undefined && { checksum: facts.checksum }),
       ...(versioned && { versionId: versionIdOf(vid) }),
     };
