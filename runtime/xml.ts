@@ -17,6 +17,7 @@ import { S3Error } from "./errors.js";
 import { readXml, XmlSyntaxError, type XmlHandler, type XmlLimits } from "./xml-parser.js";
 
 const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
+const XSI_NAMESPACE = "http://www.w3.org/2001/XMLSchema-instance";
 
 /**
  * Text escaping. Besides the markup characters, control characters (legal in S3 keys) are written as
@@ -111,8 +112,11 @@ function startTag(xmlName: string, t: IrType): (v: unknown) => string {
   const fixed = `<${xmlName}>`;
   const attrs = t.kind === "shape" ? shape(t.shape).fields.filter((f) => f.attribute) : [];
   if (attrs.length === 0) return () => fixed;
+  // An `xsi:` attribute is in the XML Schema instance namespace, which the element then declares
+  // (S3's Grantee: `<Grantee xmlns:xsi="..." xsi:type="CanonicalUser">`).
+  const open = attrs.some((a) => a.xmlName.startsWith("xsi:")) ? `<${xmlName} xmlns:xsi="${XSI_NAMESPACE}"` : `<${xmlName}`;
   return (v) => {
-    let tag = `<${xmlName}`;
+    let tag = open;
     for (const a of attrs) {
       const x = (v as Record<string, unknown>)[a.name];
       if (x !== undefined && x !== null) tag += ` ${a.xmlName}="${scalarText(x)}"`;

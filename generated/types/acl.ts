@@ -56,8 +56,6 @@ export interface GetObjectAclInput {
 
 /** Output of GetObjectAcl; default status 200. */
 export interface GetObjectAclOutput {
-  /** (header x-amz-version-id) */
-  VersionId?: string;
   /** (body) */
   Body: AccessControlPolicy;
 }
@@ -142,6 +140,5 @@ export interface PutObjectAclInput {
 
 /** Output of PutObjectAcl; default status 200. */
 export interface PutObjectAclOutput {
-  /** (header x-amz-version-id) */
-  VersionId?: string;
+
 }

@@ -45,8 +45,6 @@ export interface CopyObjectInput {
   GrantRead?: string;
   /** (header x-amz-grant-read-acp) */
   GrantReadACP?: string;
-  /** (header x-amz-grant-write) */
-  GrantWrite?: string;
   /** (header x-amz-grant-write-acp) */
   GrantWriteACP?: string;
   /** (header x-amz-metadata-directive) */

@@ -91,8 +91,6 @@ export interface CreateMultipartUploadInput {
   GrantRead?: string;
   /** (header x-amz-grant-read-acp) */
   GrantReadACP?: string;
-  /** (header x-amz-grant-write) */
-  GrantWrite?: string;
   /** (header x-amz-grant-write-acp) */
   GrantWriteACP?: string;
   /** (header x-amz-checksum-algorithm) */

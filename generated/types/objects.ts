@@ -255,8 +255,6 @@ export interface PutObjectInput {
   GrantRead?: string;
   /** (header x-amz-grant-read-acp) */
   GrantReadACP?: string;
-  /** (header x-amz-grant-write) */
-  GrantWrite?: string;
   /** (header x-amz-grant-write-acp) */
   GrantWriteACP?: string;
   /** (header content-length) */

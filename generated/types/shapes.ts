@@ -174,9 +174,9 @@ export interface Grant {
 
 /** Who a grant is for: a user by canonical ID (CanonicalUser), by email (AmazonCustomerByEmail; S3
  * stores and answers the user's canonical ID instead), or a group by URI (AllUsers,
- * AuthenticatedUsers). The element declares the XML Schema instance namespace its `xsi:type` uses. */
+ * AuthenticatedUsers). The element declares the XML Schema instance namespace its `xsi:type` is
+ * in (runtime/xml.ts writes the declaration with any `xsi:` attribute). */
 export interface Grantee {
-  XmlnsXsi?: string;
   Type: "CanonicalUser" | "AmazonCustomerByEmail" | "Group";
   DisplayName?: string;
   EmailAddress?: string;

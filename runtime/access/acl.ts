@@ -16,9 +16,6 @@ export const AUTHENTICATED_USERS = "http://acs.amazonaws.com/groups/global/Authe
 const LOG_DELIVERY = "http://acs.amazonaws.com/groups/s3/LogDelivery";
 const GROUPS = new Set([ALL_USERS, AUTHENTICATED_USERS, LOG_DELIVERY]);
 
-/** The XML Schema instance namespace a Grantee's xsi:type attribute is in. */
-const XSI = "http://www.w3.org/2001/XMLSchema-instance";
-
 /**
  * What a bucket or object has by default, and when no ownership controls say otherwise: a bucket
  * or object created without an ACL has the owner's FULL_CONTROL alone.
@@ -163,10 +160,10 @@ export function policyOf(acl: Acl, owner: Owner, users: UserSet): AccessControlP
   return {
     Owner: owner,
     Grants: ordered.map((g): Grant => {
-      if (g.grantee.kind === "group") return { Grantee: { XmlnsXsi: XSI, Type: "Group", URI: g.grantee.uri }, Permission: g.permission };
+      if (g.grantee.kind === "group") return { Grantee: { Type: "Group", URI: g.grantee.uri }, Permission: g.permission };
       const user = users.ownerUser(g.grantee.id);
       return {
-        Grantee: { XmlnsXsi: XSI, Type: "CanonicalUser", ID: g.grantee.id, ...(user !== undefined && { DisplayName: user.displayName }) },
+        Grantee: { Type: "CanonicalUser", ID: g.grantee.id, ...(user !== undefined && { DisplayName: user.displayName }) },
         Permission: g.permission,
       };
     }),

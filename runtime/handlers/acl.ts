@@ -110,7 +110,7 @@ export const aclHandlers: AclHandlers<HandlerContext> = {
       const access = await storageCall(() => ctx.storage.getBucketAccess(input.Bucket));
       if (access.ownership === "BucketOwnerEnforced") acl = ownerOnly(ownerId);
     }
-    return { VersionId: info.versionId, Body: policyOf(acl, ctx.users.ownerElement(info.owner), ctx.users) };
+    return { Body: policyOf(acl, ctx.users.ownerElement(info.owner), ctx.users) };
   },
 
   async PutObjectAcl(input, ctx) {
@@ -122,8 +122,8 @@ export const aclHandlers: AclHandlers<HandlerContext> = {
     const access = await storageCall(() => ctx.storage.getBucketAccess(input.Bucket));
     if (access.ownership === "BucketOwnerEnforced" && grantsBeyondOwner(acl, ownerId)) throw new S3Error("AccessControlListNotSupported");
     // Here PublicAccessBlock's BlockPublicAcls will refuse a public ACL (access/acl.ts isPublicAcl).
-    const done = await storageCall(() => ctx.storage.putObjectAcl(input.Bucket, input.Key, acl, input.VersionId));
-    return { VersionId: done.versionId };
+    await storageCall(() => ctx.storage.putObjectAcl(input.Bucket, input.Key, acl, input.VersionId));
+    return {};
   },
 
   async GetBucketOwnershipControls(input, ctx) {
