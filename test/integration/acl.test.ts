@@ -327,6 +327,24 @@ describe.skipIf(ON_OZONE)("ownership controls", () => {
 });
 
 describe.skipIf(ON_OZONE)("anonymous requests", () => {
+  it("PostObject: an unsigned form uploads into a public-read-write bucket, with its acl field; not into a private one", async () => {
+    const post = (bucket: string, key: string) => {
+      const form = new FormData();
+      form.append("key", key);
+      form.append("acl", "public-read");
+      form.append("file", new Blob(["posted"]), "f.txt");
+      return fetch(`${gw.endpoint}/${bucket}`, { method: "POST", body: form });
+    };
+    const open = bucketName("post-anon");
+    await main.send(new CreateBucketCommand({ Bucket: open, ACL: "public-read-write" }));
+    expect((await post(open, "anon.txt")).status).toBe(204);
+    expect(await (await anonymous.send(new GetObjectCommand({ Bucket: open, Key: "anon.txt" }))).Body!.transformToString()).toBe("posted");
+    const closed = await newBucket("post-private");
+    const refused = await post(closed, "anon.txt");
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toContain("<Code>AccessDenied</Code>");
+  });
+
   it("never list buckets, and are told when a bucket does not exist", async () => {
     await expectS3Error(anonymous.send(new ListBucketsCommand({})), "AccessDenied", 403);
     await expectS3Error(anonymous.send(new ListObjectsV2Command({ Bucket: bucketName("absent") })), "NoSuchBucket", 404);
