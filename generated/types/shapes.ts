@@ -368,7 +368,12 @@ export interface NoncurrentVersionTransition {
 export interface ObjectIdentifier {
   Key: string;
   VersionId?: string;
+  /** Conditional delete of this entry: its current version must have this ETag (`*`: must exist). */
   ETag?: string;
+  /** Conditional delete: last modified at this time (AWS's model: an HTTP date; ISO 8601 accepted too). */
+  LastModifiedTime?: string;
+  /** Conditional delete: the current version's size in bytes. */
+  Size?: number;
 }
 
 /** One part of a multipart object. A part checksum is shown when the upload had a checksum

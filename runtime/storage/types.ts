@@ -261,10 +261,25 @@ export interface DeleteOutcome {
   deleteMarker?: boolean;
 }
 
+/**
+ * A conditional delete's conditions (S3's If-Match, x-amz-if-match-last-modified-time,
+ * x-amz-if-match-size): all given must hold for the key's current version, checked in the same
+ * transaction as the delete. No current version: KEY_NOT_FOUND; one not matching:
+ * PRECONDITION_FAILED.
+ */
+export interface DeleteCondition {
+  /** an ETag (quoted or not), or `*` (any current version) */
+  ifMatch?: string;
+  /** compared to the second, as an HTTP date carries it */
+  lastModified?: Date;
+  size?: number;
+}
+
 /** One entry of deleteObjects: a key, or one version of it. */
 export interface ObjectToDelete {
   key: string;
   versionId?: string;
+  condition?: DeleteCondition;
 }
 
 export interface DeleteObjectResult extends DeleteOutcome {
@@ -505,7 +520,8 @@ export interface StorageClient {
    * semantics); a missing bucket fails. In a versioned bucket, without a version id it adds a delete
    * marker; with one it removes that version for good.
    */
-  deleteObject(bucket: string, key: string, versionId?: string): Promise<DeleteOutcome>;
+  /** With a condition, deletes only if the current version meets it (DeleteCondition). */
+  deleteObject(bucket: string, key: string, versionId?: string, condition?: DeleteCondition): Promise<DeleteOutcome>;
   deleteObjects(bucket: string, objects: ObjectToDelete[]): Promise<DeleteObjectResult[]>;
   listObjects(params: ListObjectsParams): Promise<ListObjectsResult>;
   /** Every version and delete marker, by key in listing order, newest first within a key. */

@@ -16,6 +16,7 @@ import type {
   ObjectOwnership,
   BucketInfo,
   BucketVersioning,
+  DeleteCondition,
   DeleteOutcome,
   ListVersionsParams,
   ListVersionsResult,
@@ -127,8 +128,8 @@ export class RemoteEmbeddedStore implements StorageClient {
     return this.rpc.call("getObjectAttributes", params);
   }
 
-  deleteObject(bucket: string, key: string, versionId?: string): Promise<DeleteOutcome> {
-    return this.rpc.call("deleteObject", bucket, key, versionId);
+  deleteObject(bucket: string, key: string, versionId?: string, condition?: DeleteCondition): Promise<DeleteOutcome> {
+    return this.rpc.call("deleteObject", bucket, key, versionId, condition);
   }
   /** The per-entry errors cross as data (store-owner.ts) and are StorageErrors again here. */
   async deleteObjects(bucket: string, objects: ObjectToDelete[]): Promise<DeleteObjectResult[]> {

@@ -22,6 +22,7 @@ import type {
   ObjectOwnership,
   CompleteMultipartParams,
   CorsRule,
+  DeleteCondition,
   ListVersionsParams,
   ObjectToDelete,
   LifecycleRule,
@@ -92,7 +93,7 @@ export function storeSession(store: EmbeddedStore, workerName: string, log: (err
     headObject: (bucket: string, key: string, partNumber?: number, versionId?: string) =>
       store.headObject(bucket, key, partNumber, versionId),
     getObjectAttributes: (params: ObjectAttributesParams) => store.getObjectAttributes(params),
-    deleteObject: (bucket: string, key: string, versionId?: string) => store.deleteObject(bucket, key, versionId),
+    deleteObject: (bucket: string, key: string, versionId?: string, condition?: DeleteCondition) => store.deleteObject(bucket, key, versionId, condition),
     // per-entry errors cross as data, as a call's own error does (rpc.ts)
     deleteObjects: async (bucket: string, objects: ObjectToDelete[]) =>
       (await store.deleteObjects(bucket, objects)).map((r) => (r.error === undefined ? r : { ...r, error: encodeError(r.error) })),

@@ -4,11 +4,49 @@
  * primary key, and only for a request that is not the bucket owner's (runtime/access/authorize.ts):
  * the owner's requests never read it. Object ACLs are not here: each version carries its own in its
  * `meta` (rows.ts StoredMeta.acl), so that it is written in the same step as the version and moves
- * with it (noncurrent, restored, deleted) without a table of its own to keep in step. The store
- * calls these inside its own reads and transactions (store.ts): nothing here commits on its own.
+ * with it (noncurrent, restored, deleted) without a table of its own to keep in step; store.ts
+ * putObjectAcl rewrites it as putObjectTags rewrites the tags.
+ *
+ * BucketAcls reads and writes the table in the store's own reads and transactions (store-core.ts);
+ * createBucket and deleteBucket (store.ts) call table() inside theirs.
  */
 import type Database from "better-sqlite3";
 import type { Acl, BucketAccess, ObjectOwnership } from "../types.js";
+import type { StoreCore } from "./store-core.js";
+
+export class BucketAcls {
+  readonly table: BucketAccessTable;
+
+  constructor(private readonly core: StoreCore, db: Database.Database) {
+    this.table = new BucketAccessTable(db);
+  }
+
+  async getBucketAccess(bucket: string): Promise<BucketAccess> {
+    this.core.enter();
+    return this.core.observe(() => {
+      this.core.requireBucket(bucket);
+      return this.table.read(bucket);
+    });
+  }
+
+  async putBucketAcl(bucket: string, acl: Acl): Promise<void> {
+    const call = this.core.enter();
+    await this.core.commit(call, () => {
+      this.core.requireBucket(bucket);
+      this.table.writeAcl(bucket, acl);
+      return { result: undefined, discard: [] };
+    });
+  }
+
+  async putBucketOwnership(bucket: string, ownership: ObjectOwnership | undefined): Promise<void> {
+    const call = this.core.enter();
+    await this.core.commit(call, () => {
+      this.core.requireBucket(bucket);
+      this.table.writeOwnership(bucket, ownership);
+      return { result: undefined, discard: [] };
+    });
+  }
+}
 
 interface AccessRow {
   acl: string | null;
