@@ -12,6 +12,7 @@ import {
   CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  DeleteBucketCommand,
   DeleteBucketOwnershipControlsCommand,
   DeleteObjectCommand,
   GetBucketAclCommand,
@@ -184,6 +185,16 @@ describe.skipIf(ON_OZONE)("bucket ACLs", () => {
     await main.send(new PutBucketAclCommand({ Bucket: bucket, AccessControlPolicy: { Owner: owner, Grants: [] } }));
     expect((await main.send(new GetBucketAclCommand({ Bucket: bucket }))).Grants ?? []).toEqual([]);
     await expectS3Error(alt.send(new ListObjectsV2Command({ Bucket: bucket })), "AccessDenied", 403);
+  });
+
+  it("goes with its bucket: a new bucket of the same name starts private, without ownership controls", async () => {
+    const bucket = bucketName("acl-reborn");
+    await main.send(new CreateBucketCommand({ Bucket: bucket, ACL: "public-read", ObjectOwnership: "BucketOwnerPreferred" }));
+    await main.send(new DeleteBucketCommand({ Bucket: bucket }));
+    await main.send(new CreateBucketCommand({ Bucket: bucket }));
+    expect(grantsOf((await main.send(new GetBucketAclCommand({ Bucket: bucket }))).Grants)).toEqual(["FULL_CONTROL main"]);
+    await expectS3Error(anonymous.send(new ListObjectsV2Command({ Bucket: bucket })), "AccessDenied", 403);
+    await expectS3Error(main.send(new GetBucketOwnershipControlsCommand({ Bucket: bucket })), "OwnershipControlsNotFoundError", 404);
   });
 
   it("gives an ACL at CreateBucket (x-amz-acl), and keeps private buckets private", async () => {
