@@ -2,6 +2,7 @@
 
 /** The S3 error table from spec/errors.tsp: code -> HTTP status and default message. */
 export const errorTable = {
+  AccessControlListNotSupported: { status: 400, message: "The bucket does not allow ACLs" },
   AccessDenied: { status: 403, message: "Access Denied" },
   AccessForbidden: { status: 403, message: "CORSResponse: CORS is not enabled for this bucket." },
   AuthorizationHeaderMalformed: { status: 400, message: "The authorization header is malformed." },
@@ -19,6 +20,7 @@ export const errorTable = {
   InternalError: { status: 500, message: "We encountered an internal error. Please try again." },
   InvalidAccessKeyId: { status: 403, message: "The AWS Access Key Id you provided does not exist in our records." },
   InvalidArgument: { status: 400, message: "Invalid Argument" },
+  InvalidBucketAclWithObjectOwnership: { status: 400, message: "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting" },
   InvalidBucketName: { status: 400, message: "The specified bucket is not valid." },
   InvalidDigest: { status: 400, message: "The Content-MD5 you specified is not valid." },
   InvalidLocationConstraint: { status: 400, message: "The specified location constraint is not valid." },
@@ -32,6 +34,7 @@ export const errorTable = {
   InvalidTag: { status: 400, message: "The tag provided was not a valid tag." },
   InvalidURI: { status: 400, message: "Couldn't parse the specified URI." },
   KeyTooLongError: { status: 400, message: "Your key is too long" },
+  MalformedACLError: { status: 400, message: "The XML you provided was not well-formed or did not validate against our published schema" },
   MalformedPOSTRequest: { status: 400, message: "The body of your POST request is not well-formed multipart/form-data." },
   MalformedPolicy: { status: 400, message: "Policies must be valid JSON and the first byte must be '{'" },
   MalformedTrailerError: { status: 400, message: "The request contained trailing data that was not well-formed or did not conform to our published schema." },
@@ -53,6 +56,7 @@ export const errorTable = {
   NoSuchVersion: { status: 404, message: "The specified version does not exist." },
   NotImplemented: { status: 501, message: "A header or query you provided implies functionality that is not implemented." },
   NotModified: { status: 304, message: "Not Modified" },
+  OwnershipControlsNotFoundError: { status: 404, message: "The bucket ownership controls were not found" },
   PreconditionFailed: { status: 412, message: "At least one of the pre-conditions you specified did not hold" },
   QuotaExceeded: { status: 403, message: "The quota has been exceeded." },
   RequestHeaderSectionTooLarge: { status: 400, message: "Your request header section exceeds the maximum allowed size." },
@@ -61,6 +65,7 @@ export const errorTable = {
   ServiceUnavailable: { status: 503, message: "Service is unable to handle request." },
   SignatureDoesNotMatch: { status: 403, message: "The request signature we calculated does not match the signature you provided. Check your key and signing method." },
   SlowDown: { status: 503, message: "Please reduce your request rate." },
+  UnresolvableGrantByEmailAddress: { status: 400, message: "The email address you provided does not match any account on record." },
   XAmzContentSHA256Mismatch: { status: 400, message: "The provided 'x-amz-content-sha256' header does not match what was computed." },
 } as const;
 

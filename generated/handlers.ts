@@ -1,4 +1,5 @@
 // Generated from spec/ by codegen/ (npm run codegen). Do not edit: changes are overwritten and CI fails on drift.
+import type { DeleteBucketOwnershipControlsInput, DeleteBucketOwnershipControlsOutput, GetBucketAclInput, GetBucketAclOutput, GetBucketOwnershipControlsInput, GetBucketOwnershipControlsOutput, GetObjectAclInput, GetObjectAclOutput, PutBucketAclInput, PutBucketAclOutput, PutBucketOwnershipControlsInput, PutBucketOwnershipControlsOutput, PutObjectAclInput, PutObjectAclOutput } from "./types/acl.js";
 import type { GetObjectAttributesInput, GetObjectAttributesOutput } from "./types/attributes.js";
 import type { CreateBucketInput, CreateBucketOutput, DeleteBucketInput, DeleteBucketOutput, GetBucketLocationInput, GetBucketLocationOutput, HeadBucketInput, HeadBucketOutput, ListBucketsInput, ListBucketsOutput } from "./types/buckets.js";
 import type { CopyObjectInput, CopyObjectOutput, UploadPartCopyInput, UploadPartCopyOutput } from "./types/copy.js";
@@ -11,6 +12,27 @@ import type { DeleteBucketPolicyInput, DeleteBucketPolicyOutput, DeletePublicAcc
 import type { PostObjectInput, PostObjectOutput } from "./types/post-object.js";
 import type { DeleteBucketTaggingInput, DeleteBucketTaggingOutput, DeleteObjectTaggingInput, DeleteObjectTaggingOutput, GetBucketTaggingInput, GetBucketTaggingOutput, GetObjectTaggingInput, GetObjectTaggingOutput, PutBucketTaggingInput, PutBucketTaggingOutput, PutObjectTaggingInput, PutObjectTaggingOutput } from "./types/tagging.js";
 import type { GetBucketVersioningInput, GetBucketVersioningOutput, PutBucketVersioningInput, PutBucketVersioningOutput } from "./types/versioning.js";
+
+/** Operations of spec/acl.tsp; implemented by runtime/handlers/acl.ts. */
+export interface AclHandlers<Ctx> {
+  /** Removes the bucket's ownership controls: it then behaves as ObjectWriter, with ACLs in force. */
+  DeleteBucketOwnershipControls(input: DeleteBucketOwnershipControlsInput, ctx: Ctx): Promise<DeleteBucketOwnershipControlsOutput>;
+  /** The bucket's ACL (the owner's FULL_CONTROL grant when none was set). */
+  GetBucketAcl(input: GetBucketAclInput, ctx: Ctx): Promise<GetBucketAclOutput>;
+  /** The bucket's ownership controls; OwnershipControlsNotFoundError (404) when it has none. */
+  GetBucketOwnershipControls(input: GetBucketOwnershipControlsInput, ctx: Ctx): Promise<GetBucketOwnershipControlsOutput>;
+  /** The object's ACL (its owner's FULL_CONTROL grant when none was set). */
+  GetObjectAcl(input: GetObjectAclInput, ctx: Ctx): Promise<GetObjectAclOutput>;
+  /** Replaces the bucket's ACL: a canned ACL, grant headers or an AccessControlPolicy document, one
+   * of the three. Refused with AccessControlListNotSupported while the bucket's ownership is
+   * BucketOwnerEnforced, unless the ACL is the owner's FULL_CONTROL alone. */
+  PutBucketAcl(input: PutBucketAclInput, ctx: Ctx): Promise<PutBucketAclOutput>;
+  /** Sets the bucket's ownership controls. BucketOwnerEnforced is refused with
+   * InvalidBucketAclWithObjectOwnership while the bucket's ACL grants anything beyond the owner. */
+  PutBucketOwnershipControls(input: PutBucketOwnershipControlsInput, ctx: Ctx): Promise<PutBucketOwnershipControlsOutput>;
+  /** Replaces the object's ACL, as PutBucketAcl does the bucket's. Its data and Last-Modified stay. */
+  PutObjectAcl(input: PutObjectAclInput, ctx: Ctx): Promise<PutObjectAclOutput>;
+}
 
 /** Operations of spec/attributes.tsp; implemented by runtime/handlers/attributes.ts. */
 export interface AttributesHandlers<Ctx> {
@@ -191,4 +213,4 @@ export interface VersioningHandlers<Ctx> {
 }
 
 /** Every implemented operation: what runtime/handlers/ must provide. */
-export interface S3Handlers<Ctx> extends AttributesHandlers<Ctx>, BucketsHandlers<Ctx>, CopyHandlers<Ctx>, CorsHandlers<Ctx>, LifecycleHandlers<Ctx>, ListingHandlers<Ctx>, MultipartHandlers<Ctx>, ObjectsHandlers<Ctx>, PolicyHandlers<Ctx>, PostObjectHandlers<Ctx>, TaggingHandlers<Ctx>, VersioningHandlers<Ctx> { }
+export interface S3Handlers<Ctx> extends AclHandlers<Ctx>, AttributesHandlers<Ctx>, BucketsHandlers<Ctx>, CopyHandlers<Ctx>, CorsHandlers<Ctx>, LifecycleHandlers<Ctx>, ListingHandlers<Ctx>, MultipartHandlers<Ctx>, ObjectsHandlers<Ctx>, PolicyHandlers<Ctx>, PostObjectHandlers<Ctx>, TaggingHandlers<Ctx>, VersioningHandlers<Ctx> { }

@@ -7,6 +7,7 @@ export * from "./schemas.js";
 export type * from "./ir-types.js";
 export type * from "./handlers.js";
 export type * from "./types/shapes.js";
+export type * from "./types/acl.js";
 export type * from "./types/attributes.js";
 export type * from "./types/buckets.js";
 export type * from "./types/copy.js";

@@ -40,6 +40,8 @@ import { SigningKeyCache, type VerifiedAuth } from "./auth/sigv4.js";
 import { verifyPostSignature } from "./auth/post-policy.js";
 import type { User, UserDirectory } from "./users.js";
 import { staticUsers } from "./users-file.js";
+import { createAuthorizer, principalOf } from "./access/authorize.js";
+import { BucketPolicyCache, CHANGES_POLICY, bucketPolicyDecision, policyContext } from "./access/policy/index.js";
 
 export interface AppDeps {
   storage: StorageClient;
@@ -74,6 +76,14 @@ export interface App {
 }
 
 const ops = operations as unknown as Record<string, IrOperation>;
+
+/** Operations that ask the access decision themselves (see the handler below). */
+const SELF_AUTHORIZED = new Set(["CreateBucket", "PostObject"]);
+
+function hasBody(request: FastifyRequest): boolean {
+  const length = request.headers["content-length"];
+  return length !== undefined ? length !== "0" : request.headers["transfer-encoding"] !== undefined;
+}
 
 /**
  * Request ids: 64 random bits as 16 hex digits, cut from a pool refilled every 512 ids (a
@@ -118,6 +128,31 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
       .map((o) => o.name),
   );
   const users = deps.users ?? staticUsers(config);
+  // The one access decision (runtime/access/authorize.ts): the bucket policy (runtime/access/policy/,
+  // read through a per-process cache), ownership, then ACLs with PublicAccessBlock's ACL settings.
+  const policies = new BucketPolicyCache(storage);
+  const publicAccessBlock = async (bucket: string) => {
+    const block = (await policies.lookup(bucket)).publicAccessBlock;
+    return block === undefined ? undefined : { ignorePublicAcls: block.ignorePublicAcls === true, blockPublicAcls: block.blockPublicAcls === true };
+  };
+  const authorize = createAuthorizer({
+    storage,
+    policy: (bucket, req) => bucketPolicyDecision({ cache: policies, ownerCanonicalId: (o) => users.current.ownerUser(o)?.canonicalId }, bucket, req),
+    publicAccessBlock: (bucket) => publicAccessBlock(bucket.name),
+  });
+  // A request's condition keys, built only when a bucket policy is asked about it.
+  const contextOf = (request: FastifyRequest) => () => {
+    const st = request.s3;
+    const auth = st.auth?.kind === "signed" ? st.auth : undefined;
+    return policyContext(request, {
+      operation: st.route?.operation ?? "",
+      ...(st.user !== undefined && { principal: principalOf(st.user, st.accessKeyId ?? "") }),
+      now: now(),
+      ...(auth !== undefined && {
+        auth: { signatureVersion: auth.scope === "" ? ("AWS" as const) : ("AWS4-HMAC-SHA256" as const), authType: auth.presigned ? ("REST-QUERY-STRING" as const) : ("REST-HEADER" as const) },
+      }),
+    });
+  };
   // What a new bucket, object or upload stores as its owner (runtime/users.ts): the canonical id in
   // the embedded store, the user's Ozone user name on Ozone (as Ozone's own gateway names owners).
   const storedOwner: (user: User) => string = config.backend === "ozone" ? (u) => u.ozoneUser : (u) => u.canonicalId;
@@ -189,6 +224,13 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
   s3.addHook("onRequest", corsPreflight(corsRules));
   s3.addHook("onRequest", cors.onRequest);
   s3.addHook("onSend", cors.onSend);
+  // A bucket policy or public access block changed by this process is read again at once (other
+  // workers within the cache's second: runtime/access/policy/decision.ts).
+  s3.addHook("onSend", (request, reply, payload, done) => {
+    const st = request.s3;
+    if (st.route !== undefined && CHANGES_POLICY.has(st.route.operation) && st.target?.bucket !== undefined && reply.statusCode < 300) policies.forget(st.target.bucket);
+    done(null, payload);
+  });
   s3.addHook(
     "onRequest",
     authFilter({
@@ -198,10 +240,6 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
       region: config.s3.region,
       signatureV2: config.s3.signatureV2,
       domains: config.s3.domains,
-      bucketExists: (name) => storage.getBucket(name).then(
-        () => true,
-        () => false,
-      ),
     }),
   );
   s3.addHook("onResponse", completion.onResponse);
@@ -250,8 +288,32 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
     handler: async (request, reply) => {
       const st = request.s3;
       const route = st.route!;
-      if (!route.implemented) throw new S3Error("NotImplemented", `${route.operation} is not implemented by this gateway.`);
+      if (!route.implemented) {
+        // an anonymous caller learns no more than S3 would tell it: whether the bucket exists
+        if (st.user === undefined && st.target?.bucket !== undefined) {
+          await authorize({ action: `s3:${route.operation}`, bucket: st.target.bucket, user: undefined, users: st.users!, context: contextOf(request) });
+        }
+        throw new S3Error("NotImplemented", `${route.operation} is not implemented by this gateway.`);
+      }
       const op = ops[route.operation];
+      // The access decision, before anything of the request is read: for every operation on a
+      // bucket or object, with the operation's IAM action (the spec's @permission). CreateBucket
+      // has no bucket to ask about yet; a PostObject form's caller is known once its signature is
+      // checked (handlers/post-object.ts asks then).
+      const bucket = st.target?.bucket;
+      const authorized =
+        bucket === undefined || op.permission === null || SELF_AUTHORIZED.has(op.name)
+          ? undefined
+          : await authorize({
+              action: op.permission,
+              bucket,
+              key: st.target?.key,
+              versionId: st.url!.query.get("versionId") ?? undefined,
+              user: st.user,
+              accessKeyId: st.accessKeyId,
+              users: st.users!,
+              context: contextOf(request),
+            });
       const input = await decodeInput(
         op,
         {
@@ -259,7 +321,7 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
           key: st.target?.key,
           query: st.url!.query,
           headers: request.headers,
-          hasBody: request.headers["content-length"] !== undefined ? request.headers["content-length"] !== "0" : request.headers["transfer-encoding"] !== undefined,
+          hasBody: hasBody(request),
           // A PostObject form is an envelope: its file gets a verifying body of its own (handlers/post-object.ts).
           body: () => requestBody(request, reply, config, { checksumHeadersDescribeObject: objectChecksumOps.has(op.name), envelope: op.name === "PostObject" }),
         },
@@ -268,15 +330,21 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
       // The spec's @checksumRequired: S3 wants the body's integrity stated, as a Content-MD5 or an
       // x-amz-checksum-* header or trailer. Either was verified while decodeInput read the body,
       // which is also when the checksum's form (header or trailer) became known. AWS's wording.
-      if (op.checksumRequired && request.headers["content-md5"] === undefined && st.bodyChecksum === undefined) {
+      // A request without a body (PutBucketAcl's headers-only form) has nothing to protect.
+      if (op.checksumRequired && hasBody(request) && request.headers["content-md5"] === undefined && st.bodyChecksum === undefined) {
         throw new S3Error("InvalidRequest", "Missing required header for this request: Content-MD5");
       }
       const ctx: HandlerContext = {
         requestId: request.id,
-        accessKeyId: st.accessKeyId!,
+        accessKeyId: st.accessKeyId,
         // (a PostObject form's caller is known only once the handler checked its signature: signedBy)
-        user: st.user!,
+        user: st.user,
         owner: st.user === undefined ? "" : storedOwner(st.user),
+        bucket: authorized,
+        authorize(q) {
+          return authorize({ ...q, user: this.user, accessKeyId: this.accessKeyId, users: st.users!, context: contextOf(request) });
+        },
+        publicAccessBlock,
         users: st.users!,
         storage: storageFor(storage, st.auth),
         config,

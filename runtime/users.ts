@@ -75,6 +75,8 @@ export class UserSet {
   private readonly keys = new Map<string, { user: User; secret: string; active: boolean }>();
   /** a stored owner (canonical id, Ozone user or, from older data, an access key id) -> its user */
   private readonly owners = new Map<string, User>();
+  /** email (lower-case) -> its user: what an ACL grant by email names */
+  private readonly emails = new Map<string, User>();
   readonly users: readonly User[];
 
   private constructor(users: User[]) {
@@ -82,6 +84,7 @@ export class UserSet {
     for (const user of users) {
       this.owners.set(user.canonicalId, user);
       this.owners.set(user.ozoneUser, user);
+      if (user.email !== undefined && !this.emails.has(user.email.toLowerCase())) this.emails.set(user.email.toLowerCase(), user);
       for (const k of user.accessKeys) {
         this.keys.set(k.accessKeyId, { user, secret: k.secretAccessKey, active: k.status === "Active" });
         this.owners.set(k.accessKeyId, user);
@@ -134,6 +137,11 @@ export class UserSet {
   /** The user a stored owner names, if any user still does. */
   ownerUser(stored: string): User | undefined {
     return this.owners.get(stored);
+  }
+
+  /** The user an ACL grant by email names (emails compare without regard to case). */
+  userOfEmail(email: string): User | undefined {
+    return this.emails.get(email.toLowerCase());
   }
 
   /**

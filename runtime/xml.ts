@@ -17,6 +17,7 @@ import { S3Error } from "./errors.js";
 import { readXml, XmlSyntaxError, type XmlHandler, type XmlLimits } from "./xml-parser.js";
 
 const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
+const XSI_NAMESPACE = "http://www.w3.org/2001/XMLSchema-instance";
 
 /**
  * Text escaping. Besides the markup characters, control characters (legal in S3 keys) are written as
@@ -103,33 +104,58 @@ function valueEncoder(t: IrType): FieldEncoder {
   return (v, out) => (enc ??= shapeEncoder(name))(v as Record<string, unknown>, out);
 }
 
+/**
+ * The start tag of an element of type `t`: `<name>`, or, for a shape with attribute fields (an ACL
+ * Grantee's `xmlns:xsi` and `xsi:type`), one that writes the value's attributes into it.
+ */
+function startTag(xmlName: string, t: IrType): (v: unknown) => string {
+  const fixed = `<${xmlName}>`;
+  const attrs = t.kind === "shape" ? shape(t.shape).fields.filter((f) => f.attribute) : [];
+  if (attrs.length === 0) return () => fixed;
+  // An `xsi:` attribute is in the XML Schema instance namespace, which the element then declares
+  // (S3's Grantee: `<Grantee xmlns:xsi="..." xsi:type="CanonicalUser">`).
+  const open = attrs.some((a) => a.xmlName.startsWith("xsi:")) ? `<${xmlName} xmlns:xsi="${XSI_NAMESPACE}"` : `<${xmlName}`;
+  return (v) => {
+    let tag = open;
+    for (const a of attrs) {
+      const x = (v as Record<string, unknown>)[a.name];
+      if (x !== undefined && x !== null) tag += ` ${a.xmlName}="${scalarText(x)}"`;
+    }
+    return tag + ">";
+  };
+}
+
 function fieldEncoder(f: IrShapeField): FieldEncoder {
   if (f.text) return (v, out) => out + scalarText(v);
-  const open = `<${f.xmlName}>`;
   const close = `</${f.xmlName}>`;
   if (f.type.kind !== "list") {
+    const open = startTag(f.xmlName, f.type);
     const inner = valueEncoder(f.type);
-    return (v, out) => inner(v, out + open) + close;
+    return (v, out) => inner(v, out + open(v)) + close;
   }
   const item = valueEncoder(f.type.item);
   if (f.flattened) {
+    const open = startTag(f.xmlName, f.type.item);
     return (v, out) => {
-      for (const x of v as unknown[]) out = item(x, out + open) + close;
+      for (const x of v as unknown[]) out = item(x, out + open(x)) + close;
       return out;
     };
   }
-  const itemOpen = `<${f.itemXmlName}>`;
+  const open = `<${f.xmlName}>`;
+  const itemOpen = startTag(f.itemXmlName!, f.type.item);
   const itemClose = `</${f.itemXmlName}>`;
   return (v, out) => {
     out += open;
-    for (const x of v as unknown[]) out = item(x, out + itemOpen) + itemClose;
+    for (const x of v as unknown[]) out = item(x, out + itemOpen(x)) + itemClose;
     return out + close;
   };
 }
 
 function compileShape(s: IrShape): ShapeEncoder {
-  const names = s.fields.map((f) => f.name);
-  const encoders = s.fields.map(fieldEncoder);
+  // attributes are written into the element's start tag (startTag), not as child elements
+  const fields = s.fields.filter((f) => !f.attribute);
+  const names = fields.map((f) => f.name);
+  const encoders = fields.map(fieldEncoder);
   const n = names.length;
   return (value, out) => {
     for (let i = 0; i < n; i++) {
@@ -189,11 +215,17 @@ function malformed(): never {
   throw new S3Error("MalformedXML");
 }
 
+function localName(qualified: string): string {
+  return qualified.slice(qualified.lastIndexOf(":") + 1);
+}
+
 function shapeFrame(s: IrShape, attributes: ReadonlyArray<readonly [string, string]>, field?: IrShapeField, into?: Frame): Frame {
   const value: Record<string, unknown> = {};
   for (const f of s.fields) {
     if (!f.attribute) continue;
-    const a = attributes.find(([q]) => q === f.xmlName || q.endsWith(`:${f.xmlName}`));
+    // by local name: a document may bind the XML Schema instance namespace to another prefix than xsi
+    const local = localName(f.xmlName);
+    const a = attributes.find(([q]) => localName(q) === local);
     if (a) value[f.name] = convertValue(f.type, a[1]);
   }
   return { kind: "shape", shape: s, fields: fieldsOf(s), value, field, into };

@@ -5,12 +5,22 @@ import type { CreateBucketConfiguration, ListAllMyBucketsResult, LocationConstra
 export interface CreateBucketInput {
   /** The bucket, from the path (path-style) or the Host header (virtual-hosted-style). (path Bucket) */
   Bucket: string;
-  /** (header x-amz-acl) */
-  ACL?: string;
+  /** A canned ACL for the new bucket; not with the grant headers. (header x-amz-acl) */
+  ACL?: "private" | "public-read" | "public-read-write" | "authenticated-read";
+  /** (header x-amz-grant-full-control) */
+  GrantFullControl?: string;
+  /** (header x-amz-grant-read) */
+  GrantRead?: string;
+  /** (header x-amz-grant-read-acp) */
+  GrantReadACP?: string;
+  /** (header x-amz-grant-write) */
+  GrantWrite?: string;
+  /** (header x-amz-grant-write-acp) */
+  GrantWriteACP?: string;
   /** (header x-amz-bucket-object-lock-enabled) */
   ObjectLockEnabledForBucket?: boolean;
   /** (header x-amz-object-ownership) */
-  ObjectOwnership?: string;
+  ObjectOwnership?: "BucketOwnerPreferred" | "ObjectWriter" | "BucketOwnerEnforced";
   /** (body) */
   CreateBucketConfiguration?: CreateBucketConfiguration;
 }

@@ -83,8 +83,16 @@ export interface CreateMultipartUploadInput {
   StorageClass?: "STANDARD" | "REDUCED_REDUNDANCY" | "STANDARD_IA" | "ONEZONE_IA" | "INTELLIGENT_TIERING" | "GLACIER" | "DEEP_ARCHIVE" | "GLACIER_IR" | "OUTPOSTS" | "SNOW" | "EXPRESS_ONEZONE";
   /** Tags as a URL query string: `k1=v1&k2=v2`. (header x-amz-tagging) */
   Tagging?: string;
-  /** (header x-amz-acl) */
-  ACL?: string;
+  /** A canned ACL for the new object (runtime/access/acl.ts); not with the grant headers. (header x-amz-acl) */
+  ACL?: "private" | "public-read" | "public-read-write" | "authenticated-read" | "aws-exec-read" | "bucket-owner-read" | "bucket-owner-full-control";
+  /** (header x-amz-grant-full-control) */
+  GrantFullControl?: string;
+  /** (header x-amz-grant-read) */
+  GrantRead?: string;
+  /** (header x-amz-grant-read-acp) */
+  GrantReadACP?: string;
+  /** (header x-amz-grant-write-acp) */
+  GrantWriteACP?: string;
   /** (header x-amz-checksum-algorithm) */
   ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME";
   /** (header x-amz-checksum-type) */

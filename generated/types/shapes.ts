@@ -4,6 +4,12 @@ export interface AbortIncompleteMultipartUpload {
   DaysAfterInitiation?: number;
 }
 
+/** An ACL: its owner and its grants (`<AccessControlList><Grant>...`). */
+export interface AccessControlPolicy {
+  Owner?: Owner;
+  Grants?: Grant[];
+}
+
 export interface Bucket {
   Name?: string;
   CreationDate?: Date;
@@ -159,6 +165,23 @@ export interface GetObjectAttributesResponse {
   /** Always present when asked for, STANDARD included (the header of HEAD leaves STANDARD out). */
   StorageClass?: "STANDARD" | "REDUCED_REDUNDANCY" | "STANDARD_IA" | "ONEZONE_IA" | "INTELLIGENT_TIERING" | "GLACIER" | "DEEP_ARCHIVE" | "GLACIER_IR" | "OUTPOSTS" | "SNOW" | "EXPRESS_ONEZONE";
   ObjectSize?: number;
+}
+
+export interface Grant {
+  Grantee?: Grantee;
+  Permission?: "FULL_CONTROL" | "WRITE" | "WRITE_ACP" | "READ" | "READ_ACP";
+}
+
+/** Who a grant is for: a user by canonical ID (CanonicalUser), by email (AmazonCustomerByEmail; S3
+ * stores and answers the user's canonical ID instead), or a group by URI (AllUsers,
+ * AuthenticatedUsers). The element declares the XML Schema instance namespace its `xsi:type` is
+ * in (runtime/xml.ts writes the declaration with any `xsi:` attribute). */
+export interface Grantee {
+  Type: "CanonicalUser" | "AmazonCustomerByEmail" | "Group";
+  DisplayName?: string;
+  EmailAddress?: string;
+  ID?: string;
+  URI?: string;
 }
 
 export interface InitiateMultipartUploadResult {
@@ -382,6 +405,15 @@ export interface ObjectVersion {
 export interface Owner {
   DisplayName?: string;
   ID?: string;
+}
+
+/** `<OwnershipControls><Rule><ObjectOwnership>...</ObjectOwnership></Rule></OwnershipControls>`: one rule. */
+export interface OwnershipControls {
+  Rules: OwnershipControlsRule[];
+}
+
+export interface OwnershipControlsRule {
+  ObjectOwnership: "BucketOwnerPreferred" | "ObjectWriter" | "BucketOwnerEnforced";
 }
 
 export interface Part {

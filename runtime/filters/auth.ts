@@ -1,8 +1,11 @@
 /**
- * Filter 3: authentication. Every S3 request must be signed (SigV4, or SigV2 unless configured
- * off, in the Authorization header or a presigned URL) with a configured credential: this gateway
- * has no anonymous access. A PostObject form is the exception: its signature is in its body. The verified signing context is kept on the request, because aws-chunked
- * bodies go on being verified chunk by chunk while they stream (runtime/auth/body.ts).
+ * Filter 3: authentication. A signed request (SigV4, or SigV2 unless configured off, in the
+ * Authorization header or a presigned URL) must be signed with a configured credential; an
+ * unsigned one goes on as anonymous, and the access decision (runtime/access/authorize.ts) then
+ * allows only what an ACL grant to AllUsers (or a bucket policy) allows: S3's anonymous access.
+ * ListBuckets is never anonymous. A PostObject form carries its signature in its body. The verified
+ * signing context is kept on the request, because aws-chunked bodies go on being verified chunk by
+ * chunk while they stream (runtime/auth/body.ts).
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Config } from "../config.js";
@@ -26,7 +29,6 @@ export interface AuthOptions {
   signatureV2: boolean;
   /** the virtual-hosted-style domains (config s3.domains): SigV2 signs the bucket a Host names */
   domains: readonly string[];
-  bucketExists(name: string): Promise<boolean>;
 }
 
 export function authFilter(opts: AuthOptions) {
@@ -49,17 +51,14 @@ export function authFilter(opts: AuthOptions) {
       { lookupSecret: (id) => users.secretOf(id), now: opts.now(), maxSkewMs: opts.maxSkewSeconds * 1000, region: opts.region, signingKeys, signatureV2 },
     );
     st.auth = auth;
-    // A browser form upload carries its credentials in the form (policy and signature), which only
-    // the operation reads: runtime/handlers/post-object.ts authenticates it, or refuses it.
-    if (auth.kind === "anonymous" && st.route?.operation === "PostObject") {
-      st.users = users; // the form's signer is looked up in the same snapshot
-      return;
-    }
+    // Unsigned: anonymous. A browser form upload carries its credentials in the form (policy and
+    // signature), which only the operation reads (runtime/handlers/post-object.ts); the form's
+    // signer is looked up in the same snapshot.
     if (auth.kind === "anonymous") {
-      // No anonymous access here; S3 still tells an anonymous caller that a bucket does not exist.
-      const bucket = st.target?.bucket;
-      if (bucket !== undefined && !(await opts.bucketExists(bucket))) throw new S3Error("NoSuchBucket");
-      throw new S3Error("AccessDenied");
+      // listing "all my buckets" needs a "me" (S3 answers an anonymous ListBuckets 403 too)
+      if (st.target?.bucket === undefined) throw new S3Error("AccessDenied");
+      st.users = users;
+      return;
     }
     st.accessKeyId = auth.accessKeyId;
     st.user = users.userOfKey(auth.accessKeyId);

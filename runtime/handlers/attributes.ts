@@ -11,7 +11,7 @@ import type { Checksum as ChecksumElement, GetObjectAttributesParts, ObjectPart 
 import { S3Error } from "../errors.js";
 import { storageCall } from "../storage/errors.js";
 import type { Checksum, ObjectAttributesResult, ObjectInfo } from "../storage/types.js";
-import { ownedBucket, pageSize, visiblePartChecksum, type HandlerContext } from "./common.js";
+import { authorizedBucket, pageSize, visiblePartChecksum, type HandlerContext } from "./common.js";
 
 /**
  * The object's checksum as this operation shows it: a COMPOSITE value without the "-<parts>"
@@ -59,7 +59,7 @@ export const attributesHandlers: AttributesHandlers<HandlerContext> = {
             }),
           );
     lookup?.catch(() => {}); // awaited below, or given up: never an unhandled rejection meanwhile
-    await ownedBucket(ctx, input.Bucket);
+    await authorizedBucket(ctx, input.Bucket);
     if (lookup === undefined) {
       // S3's answer (versitygw's ErrObjectAttributesInvalidHeader), after the bucket's own errors
       throw new S3Error("InvalidRequest", "The x-amz-object-attributes header specifying the attributes to be retrieved is either missing or empty");

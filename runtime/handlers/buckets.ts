@@ -3,8 +3,9 @@ import type { BucketsHandlers } from "../../generated/handlers.js";
 import { S3Error } from "../errors.js";
 import { storageCall, toS3Error } from "../storage/errors.js";
 import { StorageError } from "../storage/types.js";
-import { ownedBucket, ownedBy, validateBucketName, type HandlerContext } from "./common.js";
+import { authorizedBucket, ownedBy, validateBucketName, type HandlerContext } from "./common.js";
 import { ownerElementOf } from "../users.js";
+import { newBucketAccess } from "./acl.js";
 
 export const bucketsHandlers: BucketsHandlers<HandlerContext> = {
   async ListBuckets(input, ctx) {
@@ -22,7 +23,7 @@ export const bucketsHandlers: BucketsHandlers<HandlerContext> = {
     }
     return {
       Body: {
-        Owner: ownerElementOf(ctx.user),
+        Owner: ownerElementOf(ctx.user!),
         Buckets: buckets.map((b) => ({ Name: b.name, CreationDate: b.creationDate, BucketRegion: ctx.config.s3.region })),
         ContinuationToken: next,
         Prefix: input.Prefix,
@@ -38,8 +39,12 @@ export const bucketsHandlers: BucketsHandlers<HandlerContext> = {
       throw new S3Error("InvalidLocationConstraint");
     }
     if (input.ObjectLockEnabledForBucket) throw new S3Error("NotImplemented", "Object Lock is not implemented by this gateway.");
+    const user = ctx.user;
+    // (the auth filter lets no anonymous request reach an operation that makes a bucket)
+    if (user === undefined) throw new S3Error("AccessDenied");
+    const access = newBucketAccess(ctx, user.canonicalId, input);
     try {
-      await ctx.storage.createBucket(input.Bucket, ctx.owner);
+      await ctx.storage.createBucket(input.Bucket, ctx.owner, access);
     } catch (err) {
       // In us-east-1, creating a bucket you already own succeeds and changes nothing (a legacy of
       // the original S3 region); every other region answers BucketAlreadyOwnedByYou ("CreateBucket").
@@ -53,18 +58,18 @@ export const bucketsHandlers: BucketsHandlers<HandlerContext> = {
   },
 
   async HeadBucket(input, ctx) {
-    await ownedBucket(ctx, input.Bucket);
+    await authorizedBucket(ctx, input.Bucket);
     return { BucketRegion: ctx.config.s3.region };
   },
 
   async DeleteBucket(input, ctx) {
-    await ownedBucket(ctx, input.Bucket);
+    await authorizedBucket(ctx, input.Bucket);
     await storageCall(() => ctx.storage.deleteBucket(input.Bucket));
     return {};
   },
 
   async GetBucketLocation(input, ctx) {
-    await ownedBucket(ctx, input.Bucket);
+    await authorizedBucket(ctx, input.Bucket);
     // us-east-1 is reported as an empty LocationConstraint, as AWS does.
     const region = ctx.config.s3.region;
     return { Body: { LocationConstraint: region === "us-east-1" ? undefined : region } };

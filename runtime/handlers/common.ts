@@ -4,6 +4,7 @@
  * come from.
  */
 import type { FastifyBaseLogger } from "fastify";
+import type { PublicAccessBlockAcls } from "../access/authorize.js";
 import type { Config } from "../config.js";
 import { S3Error } from "../errors.js";
 import { storageCall } from "../storage/errors.js";
@@ -22,12 +23,21 @@ import type { User, UserSet } from "../users.js";
 
 export interface HandlerContext {
   requestId: string;
-  /** the access key the request was signed with */
-  accessKeyId: string;
-  /** the user of that key: the caller */
-  user: User;
-  /** what a bucket, object or upload the caller creates stores as its owner (app.ts storedOwner) */
+  /** the access key the request was signed with; undefined: anonymous */
+  accessKeyId?: string;
+  /** the user of that key: the caller; undefined: anonymous (an ACL or a bucket policy let it in) */
+  user?: User;
+  /** what a bucket, object or upload the caller creates stores as its owner (app.ts storedOwner); "" when anonymous */
   owner: string;
+  /**
+   * The request's bucket, once the access decision allowed the operation on it (app.ts runs it
+   * before the handler): what authorizedBucket answers.
+   */
+  bucket?: BucketInfo;
+  /** The access decision for a further resource (a copy's source), for this request's caller. */
+  authorize(question: { action: string; bucket: string; key?: string; versionId?: string }): Promise<BucketInfo>;
+  /** the bucket's PublicAccessBlock as it bears on ACLs (runtime/access/policy/ keeps it); undefined: none */
+  publicAccessBlock(bucket: string): Promise<PublicAccessBlockAcls | undefined>;
   /** the users in force for this request: whose a stored owner is */
   users: UserSet;
   storage: StorageClient;
@@ -68,19 +78,18 @@ export function validateBucketName(name: string): void {
 }
 
 /**
- * The bucket, when it exists and belongs to the caller's user (buckets here are private to their
- * owner; any key of the user reaches them). The stored owner is the user's canonical id or Ozone
- * user, or, for a bucket made before users existed, the access key that made it (runtime/users.ts).
+ * The request's bucket, as the access decision (runtime/access/authorize.ts, run by app.ts before
+ * every operation on a bucket or object) allowed it: a handler reaches a bucket only through here.
  */
-export async function ownedBucket(ctx: HandlerContext, bucket: string): Promise<BucketInfo> {
-  const info = await storageCall(() => ctx.storage.getBucket(bucket));
-  if (!ownedBy(ctx, info.owner)) throw new S3Error("AccessDenied");
-  return info;
+export async function authorizedBucket(ctx: HandlerContext, bucket: string): Promise<BucketInfo> {
+  if (ctx.bucket?.name === bucket) return ctx.bucket;
+  // a handler asking for a bucket the decision was not about is a bug, never a way around it
+  throw new Error(`bucket ${bucket} was not authorized for this request`);
 }
 
 /** Whether a stored owner names the caller's user. */
 export function ownedBy(ctx: HandlerContext, storedOwner: string): boolean {
-  return ctx.users.ownerUser(storedOwner)?.canonicalId === ctx.user.canonicalId;
+  return ctx.user !== undefined && ctx.users.ownerUser(storedOwner)?.canonicalId === ctx.user.canonicalId;
 }
 
 /** S3's Owner element (ID, DisplayName) for a stored owner. */

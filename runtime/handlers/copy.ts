@@ -2,6 +2,7 @@
  * Server-side copies: CopyObject and UploadPartCopy. The source streams through the gateway into
  * the destination (MD5 computed on the way), so both backends share one code path.
  */
+import { newObjectAccess } from "./acl.js";
 import type { CopyHandlers } from "../../generated/handlers.js";
 import type { CopyObjectInput, UploadPartCopyInput } from "../../generated/types/copy.js";
 import { verifyingBody } from "../auth/body.js";
@@ -10,7 +11,7 @@ import { storageCall } from "../storage/errors.js";
 import type { ByteRange, ChecksumAlgorithm, GetObjectResult, IncomingBody } from "../storage/types.js";
 import {
   checkConditions,
-  ownedBucket,
+  authorizedBucket,
   parseTagging,
   quoteEtag,
   systemMetadataFrom,
@@ -75,7 +76,8 @@ async function openSource(
   range?: (size: number) => ByteRange | undefined,
 ): Promise<{ result: GetObjectResult; body: IncomingBody; close(): void }> {
   const src = parseCopySource(input.CopySource);
-  await ownedBucket(ctx, src.bucket);
+  // reading the source is an s3:GetObject of its own ("CopyObject", Permissions)
+  await ctx.authorize({ action: "s3:GetObject", bucket: src.bucket, key: src.key, ...(src.versionId !== undefined && { versionId: src.versionId }) });
   const result = await storageCall(() =>
     ctx.storage.getObject({
       bucket: src.bucket,
@@ -107,7 +109,7 @@ async function openSource(
 export const copyHandlers: CopyHandlers<HandlerContext> = {
   async CopyObject(input, ctx) {
     validateKey(input.Key);
-    await ownedBucket(ctx, input.Bucket);
+    const bucket = await authorizedBucket(ctx, input.Bucket);
     const src = parseCopySource(input.CopySource);
     const replaceMeta = input.MetadataDirective === "REPLACE";
     const replaceTags = input.TaggingDirective === "REPLACE";
@@ -120,6 +122,8 @@ export const copyHandlers: CopyHandlers<HandlerContext> = {
     }
     const userMetadata = replaceMeta ? validateMetadata(input.Metadata) : undefined;
     const newTags = replaceTags ? parseTagging(input.Tagging) : undefined;
+    // the copy's owner and ACL are the request's, never the source's ("CopyObject": ACLs are not copied)
+    const access = await newObjectAccess(ctx, bucket, input);
     const { result, body, close } = await openSource(ctx, input, input.ChecksumAlgorithm);
     const s = result.info;
     const info = await storageCall(() =>
@@ -130,7 +134,7 @@ export const copyHandlers: CopyHandlers<HandlerContext> = {
           userMetadata: userMetadata ?? s.userMetadata,
           tags: newTags ?? s.tags,
           storageClass: input.StorageClass ?? (replaceMeta ? "STANDARD" : s.storageClass),
-          owner: ctx.owner,
+          ...access,
           ...(replaceMeta ? systemMetadataOf(input) : systemMetadataFrom(s)),
         },
         body,
@@ -149,7 +153,7 @@ export const copyHandlers: CopyHandlers<HandlerContext> = {
   },
 
   async UploadPartCopy(input, ctx) {
-    await ownedBucket(ctx, input.Bucket);
+    await authorizedBucket(ctx, input.Bucket);
     // The upload first (NoSuchUpload before any byte is read): its checksum algorithm is the one
     // every part must carry for CompleteMultipartUpload to compute the object's checksum.
     const { upload } = await storageCall(() =>

@@ -8,7 +8,7 @@ import type { CORSConfiguration, CORSRule } from "../../generated/types/shapes.j
 import { validateCorsRules, type CorsRule } from "../cors.js";
 import { S3Error } from "../errors.js";
 import { storageCall } from "../storage/errors.js";
-import { ownedBucket, type HandlerContext } from "./common.js";
+import { authorizedBucket, type HandlerContext } from "./common.js";
 
 function rulesOf(config: CORSConfiguration): CorsRule[] {
   return config.CORSRules.map(
@@ -43,13 +43,13 @@ export const corsHandlers: CorsHandlers<HandlerContext> = {
     // The body's Content-MD5 or checksum is required by the spec (@checksumRequired, app.ts).
     const rules = rulesOf(input.CORSConfiguration);
     validateCorsRules(rules);
-    await ownedBucket(ctx, input.Bucket);
+    await authorizedBucket(ctx, input.Bucket);
     await storageCall(() => ctx.storage.putBucketCors(input.Bucket, rules));
     return {};
   },
 
   async GetBucketCors(input, ctx) {
-    await ownedBucket(ctx, input.Bucket);
+    await authorizedBucket(ctx, input.Bucket);
     const rules = await storageCall(() => ctx.storage.getBucketCors(input.Bucket));
     // A bucket that never had rules (or had them deleted): 404 NoSuchCORSConfiguration.
     if (rules === undefined) throw new S3Error("NoSuchCORSConfiguration");
@@ -57,7 +57,7 @@ export const corsHandlers: CorsHandlers<HandlerContext> = {
   },
 
   async DeleteBucketCors(input, ctx) {
-    await ownedBucket(ctx, input.Bucket);
+    await authorizedBucket(ctx, input.Bucket);
     await storageCall(() => ctx.storage.deleteBucketCors(input.Bucket));
     return {};
   },

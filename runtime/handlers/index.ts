@@ -1,5 +1,6 @@
 /** The handlers of every implemented operation, one file per feature area (as spec/ is split). */
 import type { S3Handlers } from "../../generated/handlers.js";
+import { aclHandlers } from "./acl.js";
 import { attributesHandlers } from "./attributes.js";
 import { bucketsHandlers } from "./buckets.js";
 import type { HandlerContext } from "./common.js";
@@ -17,5 +18,5 @@ import { versioningHandlers } from "./versioning.js";
 export type { HandlerContext };
 
 export function createHandlers(): S3Handlers<HandlerContext> {
-  return { ...attributesHandlers, ...bucketsHandlers, ...listingHandlers, ...objectsHandlers, ...postObjectHandlers, ...copyHandlers, ...multipartHandlers, ...taggingHandlers, ...corsHandlers, ...versioningHandlers, ...lifecycleHandlers, ...policyHandlers };
+  return { ...aclHandlers, ...attributesHandlers, ...bucketsHandlers, ...listingHandlers, ...objectsHandlers, ...postObjectHandlers, ...copyHandlers, ...multipartHandlers, ...taggingHandlers, ...corsHandlers, ...versioningHandlers, ...lifecycleHandlers, ...policyHandlers };
 }

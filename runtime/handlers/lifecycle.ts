@@ -8,26 +8,26 @@ import type { LifecycleHandlers } from "../../generated/handlers.js";
 import { S3Error } from "../errors.js";
 import { lifecycleConfigurationOf, lifecycleRulesOf } from "../lifecycle/rules.js";
 import { storageCall } from "../storage/errors.js";
-import { ownedBucket, type HandlerContext } from "./common.js";
+import { authorizedBucket, type HandlerContext } from "./common.js";
 
 export const lifecycleHandlers: LifecycleHandlers<HandlerContext> = {
   async PutBucketLifecycleConfiguration(input, ctx) {
     // The body's Content-MD5 or checksum is required by the spec (@checksumRequired, app.ts).
     const rules = lifecycleRulesOf(input.LifecycleConfiguration);
-    await ownedBucket(ctx, input.Bucket);
+    await authorizedBucket(ctx, input.Bucket);
     await storageCall(() => ctx.storage.putBucketLifecycle(input.Bucket, rules));
     return {};
   },
 
   async GetBucketLifecycleConfiguration(input, ctx) {
-    await ownedBucket(ctx, input.Bucket);
+    await authorizedBucket(ctx, input.Bucket);
     const rules = await storageCall(() => ctx.storage.getBucketLifecycle(input.Bucket));
     if (rules === undefined) throw new S3Error("NoSuchLifecycleConfiguration");
     return { Body: lifecycleConfigurationOf(rules) };
   },
 
   async DeleteBucketLifecycle(input, ctx) {
-    await ownedBucket(ctx, input.Bucket);
+    await authorizedBucket(ctx, input.Bucket);
     await storageCall(() => ctx.storage.deleteBucketLifecycle(input.Bucket));
     return {};
   },

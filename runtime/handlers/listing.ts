@@ -3,14 +3,14 @@ import type { ListingHandlers } from "../../generated/handlers.js";
 import { S3Error } from "../errors.js";
 import { storageCall } from "../storage/errors.js";
 import type { ListObjectsResult, ListVersionsResult, ObjectSummary } from "../storage/types.js";
-import { ownedBucket, ownerOf, pageSize, quoteEtag, urlEncoder, type HandlerContext } from "./common.js";
+import { authorizedBucket, ownerOf, pageSize, quoteEtag, urlEncoder, type HandlerContext } from "./common.js";
 
 async function list(
   ctx: HandlerContext,
   bucket: string,
   p: { prefix?: string; delimiter?: string; startAfter?: string; maxKeys: number },
 ): Promise<ListObjectsResult> {
-  await ownedBucket(ctx, bucket);
+  await authorizedBucket(ctx, bucket);
   if (p.maxKeys === 0) return { objects: [], commonPrefixes: [], isTruncated: false };
   return storageCall(() =>
     ctx.storage.listObjects({
@@ -101,7 +101,7 @@ export const listingHandlers: ListingHandlers<HandlerContext> = {
       });
     }
     const maxKeys = pageSize(input.MaxKeys);
-    await ownedBucket(ctx, input.Bucket);
+    await authorizedBucket(ctx, input.Bucket);
     const r: ListVersionsResult =
       maxKeys === 0
         ? { versions: [], commonPrefixes: [], isTruncated: false }

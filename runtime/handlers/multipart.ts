@@ -1,11 +1,12 @@
 /** Multipart uploads: create, upload part, complete, abort, list parts, list uploads. */
+import { newObjectAccess } from "./acl.js";
 import type { MultipartHandlers } from "../../generated/handlers.js";
 import type { CompleteMultipartUploadInput } from "../../generated/types/multipart.js";
 import { CHECKSUM_ALGORITHMS } from "../auth/checksums.js";
 import { S3Error } from "../errors.js";
 import { storageCall, toS3Error } from "../storage/errors.js";
 import { MAX_PART_NUMBER, StorageError, type ChecksumAlgorithm, type UploadInfo } from "../storage/types.js";
-import { checksumMembers, newObjectParams, ownedBucket, ownerOf, pageSize, quoteEtag, unquoteEtag, urlEncoder, writtenVersionId, type HandlerContext } from "./common.js";
+import { checksumMembers, newObjectParams, authorizedBucket, ownerOf, pageSize, quoteEtag, unquoteEtag, urlEncoder, writtenVersionId, type HandlerContext } from "./common.js";
 
 /** An upload belongs to its bucket and key: asking for it under another key is NoSuchUpload. */
 function uploadEntry(ctx: HandlerContext, u: UploadInfo, enc: (s?: string) => string | undefined) {
@@ -31,7 +32,8 @@ export const multipartHandlers: MultipartHandlers<HandlerContext> = {
   async CreateMultipartUpload(input, ctx) {
     checkChecksumType(input.ChecksumAlgorithm, input.ChecksumType);
     const params = newObjectParams(input, ctx);
-    await ownedBucket(ctx, input.Bucket);
+    const bucket = await authorizedBucket(ctx, input.Bucket);
+    Object.assign(params, await newObjectAccess(ctx, bucket, input));
     const upload = await storageCall(() =>
       ctx.storage.createMultipartUpload({ ...params, checksumAlgorithm: input.ChecksumAlgorithm, checksumType: input.ChecksumType }),
     );
@@ -43,7 +45,7 @@ export const multipartHandlers: MultipartHandlers<HandlerContext> = {
   },
 
   async UploadPart(input, ctx) {
-    await ownedBucket(ctx, input.Bucket);
+    await authorizedBucket(ctx, input.Bucket);
     // Every part of an upload created with a checksum algorithm carries a checksum of that algorithm,
     // or the object's checksum could not be made ("Checking object integrity"); S3 refuses the part
     // before reading it, with this message.
@@ -64,7 +66,7 @@ export const multipartHandlers: MultipartHandlers<HandlerContext> = {
   async CompleteMultipartUpload(input, ctx) {
     const parts = input.MultipartUpload.Parts;
     if (parts.length === 0 || parts.length > MAX_PART_NUMBER) throw new S3Error("MalformedXML");
-    await ownedBucket(ctx, input.Bucket);
+    await authorizedBucket(ctx, input.Bucket);
     const expectedChecksum = expectedChecksumOf(input);
     await checkPartChecksums(ctx, input, expectedChecksum !== undefined);
     const info = await storageCall(() =>
@@ -97,13 +99,13 @@ export const multipartHandlers: MultipartHandlers<HandlerContext> = {
   },
 
   async AbortMultipartUpload(input, ctx) {
-    await ownedBucket(ctx, input.Bucket);
+    await authorizedBucket(ctx, input.Bucket);
     await storageCall(() => ctx.storage.abortMultipartUpload(input.Bucket, input.Key, input.UploadId));
     return {};
   },
 
   async ListParts(input, ctx) {
-    await ownedBucket(ctx, input.Bucket);
+    await authorizedBucket(ctx, input.Bucket);
     const maxParts = pageSize(input.MaxParts);
     const r = await storageCall(() =>
       ctx.storage.listParts({ bucket: input.Bucket, key: input.Key, uploadId: input.UploadId, partNumberMarker: input.PartNumberMarker, maxParts }),
@@ -134,7 +136,7 @@ export const multipartHandlers: MultipartHandlers<HandlerContext> = {
   },
 
   async ListMultipartUploads(input, ctx) {
-    await ownedBucket(ctx, input.Bucket);
+    await authorizedBucket(ctx, input.Bucket);
     const maxUploads = pageSize(input.MaxUploads);
     const enc = urlEncoder(input.EncodingType);
     const r =

@@ -1,4 +1,5 @@
 /** Objects: PutObject, GetObject, HeadObject, DeleteObject, DeleteObjects. */
+import { newObjectAccess } from "./acl.js";
 import type { ObjectsHandlers } from "../../generated/handlers.js";
 import type { GetObjectInput, HeadObjectInput } from "../../generated/types/objects.js";
 import { errorTable } from "../../generated/errors.js";
@@ -10,7 +11,7 @@ import {
   checkConditions,
   checksumMembers,
   newObjectParams,
-  ownedBucket,
+  authorizedBucket,
   quoteEtag,
   resolveRange,
   visiblePartChecksum,
@@ -86,7 +87,8 @@ function partRange(part: ObjectPartInfo): ByteRange | undefined {
 export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
   async PutObject(input, ctx) {
     const params = newObjectParams(input, ctx);
-    await ownedBucket(ctx, input.Bucket);
+    const bucket = await authorizedBucket(ctx, input.Bucket);
+    Object.assign(params, await newObjectAccess(ctx, bucket, input));
     const info = await storageCall(() =>
       ctx.storage.putObject({ ...params, ifMatch: input.IfMatch, ifNoneMatch: input.IfNoneMatch }, input.Body),
     );
@@ -113,7 +115,7 @@ export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
     );
     lookup.catch(() => {}); // awaited below, or given up: never an unhandled rejection meanwhile
     try {
-      await ownedBucket(ctx, input.Bucket);
+      await authorizedBucket(ctx, input.Bucket);
     } catch (err) {
       lookup.then((r) => r.release(), () => {});
       throw err;
@@ -133,7 +135,7 @@ export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
     // together, as for GetObject
     const lookup = storageCall(() => ctx.storage.headObject(input.Bucket, input.Key, input.PartNumber, input.VersionId));
     lookup.catch(() => {});
-    await ownedBucket(ctx, input.Bucket);
+    await authorizedBucket(ctx, input.Bucket);
     const { info, part } = await lookup;
     checkConditions(input, info);
     const range = rangeWithin(input, info, part);
@@ -141,7 +143,7 @@ export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
   },
 
   async DeleteObject(input, ctx) {
-    await ownedBucket(ctx, input.Bucket);
+    await authorizedBucket(ctx, input.Bucket);
     const condition = deleteCondition(input.IfMatch, input.IfMatchLastModifiedTime, input.IfMatchSize, () => new S3Error("InvalidArgument", "x-amz-if-match-last-modified-time is not a date"));
     const done = await storageCall(() => ctx.storage.deleteObject(input.Bucket, input.Key, input.VersionId, condition));
     return { DeleteMarker: done.deleteMarker, VersionId: done.versionId };
@@ -151,7 +153,7 @@ export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
   async DeleteObjects(input, ctx) {
     const objects = input.Delete.Objects;
     if (objects.length === 0 || objects.length > 1000) throw new S3Error("MalformedXML");
-    await ownedBucket(ctx, input.Bucket);
+    await authorizedBucket(ctx, input.Bucket);
     const deleted: { Key: string; VersionId?: string; DeleteMarker?: boolean; DeleteMarkerVersionId?: string }[] = [];
     const errors: { Key: string; VersionId?: string; Code: string; Message: string }[] = [];
     const results = await storageCall(() =>

@@ -14,7 +14,7 @@ import { isPublicPolicy } from "../access/policy/public.js";
 import { S3Error } from "../errors.js";
 import { storageCall } from "../storage/errors.js";
 import type { IncomingBody, PublicAccessBlock } from "../storage/types.js";
-import { ownedBucket, type HandlerContext } from "./common.js";
+import { authorizedBucket, type HandlerContext } from "./common.js";
 
 /**
  * The policy document: at most MAX_POLICY_BYTES of UTF-8. Past the limit the body is not read
@@ -64,7 +64,7 @@ function blockOf(c: PublicAccessBlockConfiguration): PublicAccessBlock {
 export const policyHandlers: PolicyHandlers<HandlerContext> = {
   async PutBucketPolicy(input, ctx) {
     // The body's Content-MD5 or checksum is required by the spec (@checksumRequired, app.ts).
-    await ownedBucket(ctx, input.Bucket);
+    await authorizedBucket(ctx, input.Bucket);
     const text = await readPolicy(input.Policy);
     const policy = compilePolicy(text, input.Bucket);
     // BlockPublicPolicy: "Amazon S3 rejects calls to PUT Bucket policy if the specified bucket
@@ -76,33 +76,33 @@ export const policyHandlers: PolicyHandlers<HandlerContext> = {
   },
 
   async GetBucketPolicy(input, ctx) {
-    await ownedBucket(ctx, input.Bucket);
+    await authorizedBucket(ctx, input.Bucket);
     const text = await storageCall(() => ctx.storage.getBucketPolicy(input.Bucket));
     if (text === undefined) throw new S3Error("NoSuchBucketPolicy");
     return { Policy: Readable.from([Buffer.from(text, "utf8")]) };
   },
 
   async DeleteBucketPolicy(input, ctx) {
-    await ownedBucket(ctx, input.Bucket);
+    await authorizedBucket(ctx, input.Bucket);
     await storageCall(() => ctx.storage.deleteBucketPolicy(input.Bucket));
     return {};
   },
 
   async GetBucketPolicyStatus(input, ctx) {
-    await ownedBucket(ctx, input.Bucket);
+    await authorizedBucket(ctx, input.Bucket);
     const text = await storageCall(() => ctx.storage.getBucketPolicy(input.Bucket));
     // (public ACLs make a bucket public too; they are for runtime/access/authorize.ts's ACLs to add)
     return { Body: { IsPublic: text !== undefined && storedPolicyIsPublic(text, input.Bucket) } };
   },
 
   async PutPublicAccessBlock(input, ctx) {
-    await ownedBucket(ctx, input.Bucket);
+    await authorizedBucket(ctx, input.Bucket);
     await storageCall(() => ctx.storage.putPublicAccessBlock(input.Bucket, blockOf(input.PublicAccessBlockConfiguration)));
     return {};
   },
 
   async GetPublicAccessBlock(input, ctx) {
-    await ownedBucket(ctx, input.Bucket);
+    await authorizedBucket(ctx, input.Bucket);
     const block = await storageCall(() => ctx.storage.getPublicAccessBlock(input.Bucket));
     if (block === undefined) throw new S3Error("NoSuchPublicAccessBlockConfiguration");
     return {
@@ -116,7 +116,7 @@ export const policyHandlers: PolicyHandlers<HandlerContext> = {
   },
 
   async DeletePublicAccessBlock(input, ctx) {
-    await ownedBucket(ctx, input.Bucket);
+    await authorizedBucket(ctx, input.Bucket);
     await storageCall(() => ctx.storage.deletePublicAccessBlock(input.Bucket));
     return {};
   },

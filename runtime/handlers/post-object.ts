@@ -16,7 +16,8 @@ import { checkPolicy, parsePolicy, type LengthRange } from "../auth/post-policy.
 import { bodyPlanFromHeaders, verifyingBody } from "../auth/body.js";
 import { storageCall } from "../storage/errors.js";
 import { decodeXml } from "../xml.js";
-import { checksumMembers, MAX_OBJECT_TAGS, newObjectParams, ownedBucket, quoteEtag, validateTags, type HandlerContext } from "./common.js";
+import { checksumMembers, MAX_OBJECT_TAGS, newObjectParams, quoteEtag, validateTags, type HandlerContext } from "./common.js";
+import { newObjectAccess } from "./acl.js";
 
 /**
  * S3 reads at most 20 KB of form before the file ("POST Object": MaxPostPreDataLengthExceededError,
@@ -28,6 +29,9 @@ export const MAX_FORM_FIELD_BYTES = 20 * 1024;
 const STORAGE_CLASSES = new Set<string>(
   ((paramSchemas.PutObject as { properties: { StorageClass: { enum: string[] } } }).properties.StorageClass.enum),
 );
+
+/** The canned ACLs the form's `acl` field takes: PutObject's x-amz-acl (the spec's enum). */
+const OBJECT_CANNED_ACLS = new Set<string>(((paramSchemas.PutObject as { properties: { ACL: { enum: string[] } } }).properties.ACL.enum));
 
 function missingField(name: string): S3Error {
   return new S3Error("InvalidArgument", `Bucket POST must contain a field named '${name}'.  If it is specified, please check the order of the fields.`, {
@@ -110,22 +114,20 @@ async function upload(form: Form, input: { Bucket: string; Host?: string }, ctx:
 
   const signer = ctx.verifyPostSignature(fields);
   const caller = signer === undefined ? undefined : ctx.signedBy(signer.accessKeyId);
-  // No anonymous access here (no ACLs, no bucket policies yet); S3 still tells that a bucket is missing.
-  if (signer === undefined || caller === undefined) {
-    // (no caller to compare owners with: only whether the bucket exists)
-    await storageCall(() => ctx.storage.getBucket(input.Bucket));
-    throw new S3Error("AccessDenied");
-  }
-  const policy = parsePolicy(fields.get("policy")!);
+  // A form without policy and signature is anonymous: it may upload where an ACL (a
+  // public-read-write bucket) or a bucket policy lets anyone write. Its fields are then checked
+  // against no policy ("Browser-based uploads using POST": a policy is required only when signed).
+  const signed: HandlerContext =
+    caller === undefined ? { ...ctx, accessKeyId: undefined, user: undefined, owner: "" } : { ...ctx, accessKeyId: signer!.accessKeyId, user: caller.user, owner: caller.owner };
+  const bucket = await signed.authorize({ action: "s3:PutObject", bucket: input.Bucket });
+  const policyField = fields.get("policy");
   // `${filename}` is the file's name ("POST Object": key), before the conditions look at the key
   const key = keyField.replaceAll("${filename}", file.filename);
   const checked = new Map(fields);
   checked.set("key", key);
   // the bucket is the one the request addresses, whatever a bucket field says
   checked.set("bucket", input.Bucket);
-  const range = checkPolicy(policy, checked, ctx.now());
-
-  const signed: HandlerContext = { ...ctx, accessKeyId: signer.accessKeyId, user: caller.user, owner: caller.owner };
+  const range = policyField === undefined || caller === undefined ? undefined : checkPolicy(parsePolicy(policyField), checked, ctx.now());
   const storageClass = fields.get("x-amz-storage-class");
   if (storageClass !== undefined && !STORAGE_CLASSES.has(storageClass)) throw new S3Error("InvalidStorageClass");
   const params = newObjectParams(
@@ -148,7 +150,10 @@ async function upload(form: Form, input: { Bucket: string; Host?: string }, ctx:
   const checksumFields: Record<string, string> = {};
   for (const [name, value] of fields) if (name.startsWith("x-amz-checksum-")) checksumFields[name] = value;
   const plan = bodyPlanFromHeaders(checksumFields, { kind: "anonymous" });
-  await ownedBucket(signed, input.Bucket);
+  // the `acl` field is the form's x-amz-acl: a canned ACL
+  const acl = fields.get("acl");
+  if (acl !== undefined && !OBJECT_CANNED_ACLS.has(acl)) throw new S3Error("InvalidArgument", undefined, { ArgumentName: "acl", ArgumentValue: acl });
+  Object.assign(params, await newObjectAccess(signed, bucket, { ACL: acl }));
 
   const limit = { min: range?.min ?? 0, max: Math.min(range?.max ?? Number.MAX_SAFE_INTEGER, ctx.config.limits.maxObjectBytes) };
   const sized = file.stream.pipe(new SizeRange(limit));

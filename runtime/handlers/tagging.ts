@@ -9,7 +9,7 @@ import type { Tag, Tagging } from "../../generated/types/shapes.js";
 import { S3Error } from "../errors.js";
 import { storageCall } from "../storage/errors.js";
 import { compareUtf8 } from "../storage/keys.js";
-import { MAX_BUCKET_TAGS, MAX_OBJECT_TAGS, ownedBucket, validateTags, type HandlerContext } from "./common.js";
+import { MAX_BUCKET_TAGS, MAX_OBJECT_TAGS, authorizedBucket, validateTags, type HandlerContext } from "./common.js";
 
 function tagsOf(tagging: Tagging, limit: number): Record<string, string> {
   return validateTags(
@@ -30,19 +30,19 @@ function taggingOf(tags: Record<string, string>): Tagging {
 export const taggingHandlers: TaggingHandlers<HandlerContext> = {
   async PutObjectTagging(input, ctx) {
     const tags = tagsOf(input.Tagging, MAX_OBJECT_TAGS);
-    await ownedBucket(ctx, input.Bucket);
+    await authorizedBucket(ctx, input.Bucket);
     const done = await storageCall(() => ctx.storage.putObjectTags(input.Bucket, input.Key, tags, input.VersionId));
     return { VersionId: done.versionId };
   },
 
   async GetObjectTagging(input, ctx) {
-    await ownedBucket(ctx, input.Bucket);
+    await authorizedBucket(ctx, input.Bucket);
     const r = await storageCall(() => ctx.storage.getObjectTags(input.Bucket, input.Key, input.VersionId));
     return { VersionId: r.versionId, Body: taggingOf(r.tags) };
   },
 
   async DeleteObjectTagging(input, ctx) {
-    await ownedBucket(ctx, input.Bucket);
+    await authorizedBucket(ctx, input.Bucket);
     // Unlike DeleteObject, a missing key is NoSuchKey (there is no tag set to remove).
     const done = await storageCall(() => ctx.storage.deleteObjectTags(input.Bucket, input.Key, input.VersionId));
     return { VersionId: done.versionId };
@@ -50,13 +50,13 @@ export const taggingHandlers: TaggingHandlers<HandlerContext> = {
 
   async PutBucketTagging(input, ctx) {
     const tags = tagsOf(input.Tagging, MAX_BUCKET_TAGS);
-    await ownedBucket(ctx, input.Bucket);
+    await authorizedBucket(ctx, input.Bucket);
     await storageCall(() => ctx.storage.putBucketTags(input.Bucket, tags));
     return {};
   },
 
   async GetBucketTagging(input, ctx) {
-    await ownedBucket(ctx, input.Bucket);
+    await authorizedBucket(ctx, input.Bucket);
     const tags = await storageCall(() => ctx.storage.getBucketTags(input.Bucket));
     // A bucket that never had tags (or had them deleted) has no tag set at all: 404 NoSuchTagSet.
     if (tags === undefined) throw new S3Error("NoSuchTagSet");
@@ -64,7 +64,7 @@ export const taggingHandlers: TaggingHandlers<HandlerContext> = {
   },
 
   async DeleteBucketTagging(input, ctx) {
-    await ownedBucket(ctx, input.Bucket);
+    await authorizedBucket(ctx, input.Bucket);
     await storageCall(() => ctx.storage.deleteBucketTags(input.Bucket));
     return {};
   },

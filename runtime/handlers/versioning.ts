@@ -6,14 +6,14 @@
 import type { VersioningHandlers } from "../../generated/handlers.js";
 import { S3Error } from "../errors.js";
 import { storageCall } from "../storage/errors.js";
-import { ownedBucket, type HandlerContext } from "./common.js";
+import { authorizedBucket, type HandlerContext } from "./common.js";
 
 export const versioningHandlers: VersioningHandlers<HandlerContext> = {
   async PutBucketVersioning(input, ctx) {
     const { Status: status, MFADelete: mfaDelete } = input.VersioningConfiguration;
     // S3 changes nothing without a state to set.
     if (status === undefined) throw new S3Error("MalformedXML");
-    await ownedBucket(ctx, input.Bucket);
+    await authorizedBucket(ctx, input.Bucket);
     if (mfaDelete === "Enabled") {
       // MFA delete needs a device's code in x-amz-mfa; S3 refuses the request without one
       // ("Configuring MFA delete", Amazon S3 User Guide). This gateway has no MFA devices to check
@@ -26,7 +26,7 @@ export const versioningHandlers: VersioningHandlers<HandlerContext> = {
   },
 
   async GetBucketVersioning(input, ctx) {
-    await ownedBucket(ctx, input.Bucket);
+    await authorizedBucket(ctx, input.Bucket);
     const v = await storageCall(() => ctx.storage.getBucketVersioning(input.Bucket));
     // A bucket never versioned answers an empty <VersioningConfiguration/>, as S3 does.
     return { Body: { ...(v.status !== undefined && { Status: v.status }), ...(v.mfaDelete !== undefined && { MFADelete: v.mfaDelete }) } };

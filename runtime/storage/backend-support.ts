@@ -16,6 +16,7 @@ export interface BackendLimit {
 
 export const BACKEND_TITLES: Record<BackendName, string> = { embedded: "Embedded", ozone: "Apache Ozone" };
 
+const ACLS = "Ozone keeps no S3 ACLs (its own ACLs name Ozone principals): 501 NotImplemented, as are a canned ACL other than private and grant headers on CreateBucket, PutObject, CopyObject and CreateMultipartUpload.";
 const EC_WRITE = "A storage class mapped to erasure-coded (EC) replication answers 501 NotImplemented before any byte is written.";
 
 export const backendLimits: Record<BackendName, Readonly<Record<string, BackendLimit>>> = {
@@ -37,6 +38,13 @@ export const backendLimits: Record<BackendName, Readonly<Record<string, BackendL
     PutBucketLifecycleConfiguration: { supported: false, note: "Ozone keeps no lifecycle rules on buckets: 501 NotImplemented." },
     GetBucketLifecycleConfiguration: { supported: false, note: "Ozone keeps no lifecycle rules on buckets: 501 NotImplemented." },
     DeleteBucketLifecycle: { supported: false, note: "Ozone keeps no lifecycle rules on buckets: 501 NotImplemented." },
+    GetBucketAcl: { supported: true, note: "Every bucket has its owner's FULL_CONTROL alone (Ozone's own gateway answers the same)." },
+    GetObjectAcl: { supported: true, note: "Every object has its owner's FULL_CONTROL alone." },
+    PutBucketAcl: { supported: false, note: ACLS },
+    PutObjectAcl: { supported: false, note: ACLS },
+    GetBucketOwnershipControls: { supported: true, note: "No bucket has ownership controls: 404 OwnershipControlsNotFoundError." },
+    PutBucketOwnershipControls: { supported: false, note: ACLS },
+    DeleteBucketOwnershipControls: { supported: true, note: "There are none to delete." },
     PutObject: { supported: true, note: EC_WRITE },
     CopyObject: { supported: true, note: EC_WRITE },
     CreateMultipartUpload: { supported: true, note: EC_WRITE },

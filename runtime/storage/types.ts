@@ -33,6 +33,35 @@ export interface SystemMetadata {
   expires?: string;
 }
 
+/** What an ACL grant allows ("Access control list (ACL) overview", Amazon S3 User Guide). */
+export type AclPermission = "FULL_CONTROL" | "WRITE" | "WRITE_ACP" | "READ" | "READ_ACP";
+
+/**
+ * Who a grant is for: a user by canonical id (a grant by email is stored as the canonical id of the
+ * user the email named, as S3 does), or a group by its URI (AllUsers, AuthenticatedUsers).
+ */
+export type AclGrantee = { readonly kind: "user"; readonly id: string } | { readonly kind: "group"; readonly uri: string };
+
+export interface AclGrant {
+  readonly grantee: AclGrantee;
+  readonly permission: AclPermission;
+}
+
+/**
+ * An ACL's grants. A bucket or object without a stored ACL has S3's default, the owner's
+ * FULL_CONTROL alone (runtime/access/acl.ts defaultAcl).
+ */
+export type Acl = readonly AclGrant[];
+
+/** A bucket's ownership controls (S3 Object Ownership). */
+export type ObjectOwnership = "BucketOwnerEnforced" | "BucketOwnerPreferred" | "ObjectWriter";
+
+/** A bucket's ACL and ownership controls, each absent while not set. */
+export interface BucketAccess {
+  acl?: Acl;
+  ownership?: ObjectOwnership;
+}
+
 export interface BucketInfo {
   name: string;
   creationDate: Date;
@@ -55,6 +84,8 @@ export interface ObjectInfo extends SystemMetadata {
   /** number of parts for an object made by CompleteMultipartUpload, absent otherwise */
   partsCount?: number;
   owner: string;
+  /** the object's ACL as set when it was made or by putObjectAcl; absent: the default (owner only) */
+  acl?: Acl;
   /**
    * The version's id in a bucket that has (ever had) versioning: a 32-character id, or "null" for
    * the version a suspended (or not yet versioned) bucket wrote. Absent in a bucket never versioned.
@@ -113,6 +144,8 @@ export interface NewObjectParams extends SystemMetadata {
   tags: Record<string, string>;
   storageClass: string;
   owner: string;
+  /** the new object's ACL; absent: the default (owner only). An engine that keeps no ACLs fails with NOT_SUPPORTED. */
+  acl?: Acl;
 }
 
 export interface PutObjectParams extends NewObjectParams {
@@ -455,7 +488,11 @@ export interface StorageClient {
   readonly partChecksums?: boolean;
 
   listBuckets(): Promise<BucketInfo[]>;
-  createBucket(name: string, owner: string): Promise<void>;
+  /**
+   * Makes the bucket; with `access`, its ACL and ownership controls in the same step. An engine
+   * that keeps no ACLs fails a non-empty `access` with NOT_SUPPORTED.
+   */
+  createBucket(name: string, owner: string, access?: BucketAccess): Promise<void>;
   getBucket(name: string): Promise<BucketInfo>;
   /** fails with BUCKET_NOT_EMPTY while the bucket holds an object */
   deleteBucket(name: string): Promise<void>;
@@ -551,6 +588,24 @@ export interface StorageClient {
   putPublicAccessBlock(bucket: string, config: PublicAccessBlock): Promise<void>;
   /** Removes the bucket's public access block; succeeds when there is none. */
   deletePublicAccessBlock(bucket: string): Promise<void>;
+
+  /**
+   * ACLs and ownership controls ("Access control list (ACL) overview", "Controlling ownership of
+   * objects", Amazon S3 User Guide). The bucket's: read on the access decision's path, but only for
+   * a request that is not the bucket owner's (runtime/access/authorize.ts). An object's ACL is
+   * ObjectInfo.acl. An engine that keeps no ACLs answers {} here and fails the writes with
+   * NOT_SUPPORTED.
+   */
+  getBucketAccess(bucket: string): Promise<BucketAccess>;
+  /** Replaces the bucket's ACL. */
+  putBucketAcl(bucket: string, acl: Acl): Promise<void>;
+  /** Sets the bucket's ownership controls; undefined removes them. */
+  putBucketOwnership(bucket: string, ownership: ObjectOwnership | undefined): Promise<void>;
+  /**
+   * Replaces the ACL of the object's current version (or of `versionId`); like putObjectTags it
+   * changes nothing else (ETag, Last-Modified, data).
+   */
+  putObjectAcl(bucket: string, key: string, acl: Acl, versionId?: string): Promise<{ versionId?: string }>;
 
   createMultipartUpload(params: MultipartUploadParams): Promise<UploadInfo>;
   uploadPart(

@@ -11,6 +11,9 @@ import { validateKey } from "../storage/keys.js";
 import type { WorkerFiles } from "../storage/embedded/index.js";
 import { readResult, type ResolvedObject } from "../storage/embedded/read-plan.js";
 import type {
+  Acl,
+  BucketAccess,
+  ObjectOwnership,
   BucketInfo,
   BucketVersioning,
   DeleteCondition,
@@ -64,8 +67,8 @@ export class RemoteEmbeddedStore implements StorageClient {
   listBuckets(): Promise<BucketInfo[]> {
     return this.rpc.call("listBuckets");
   }
-  createBucket(name: string, owner: string): Promise<void> {
-    return this.rpc.call("createBucket", name, owner);
+  createBucket(name: string, owner: string, access?: BucketAccess): Promise<void> {
+    return this.rpc.call("createBucket", name, owner, access);
   }
   getBucket(name: string): Promise<BucketInfo> {
     return this.rpc.call("getBucket", name);
@@ -194,6 +197,19 @@ export class RemoteEmbeddedStore implements StorageClient {
   }
   deleteBucketLifecycle(bucket: string): Promise<void> {
     return this.rpc.call("deleteBucketLifecycle", bucket);
+  }
+
+  getBucketAccess(bucket: string): Promise<BucketAccess> {
+    return this.rpc.call("getBucketAccess", bucket);
+  }
+  putBucketAcl(bucket: string, acl: Acl): Promise<void> {
+    return this.rpc.call("putBucketAcl", bucket, acl);
+  }
+  putBucketOwnership(bucket: string, ownership: ObjectOwnership | undefined): Promise<void> {
+    return this.rpc.call("putBucketOwnership", bucket, ownership);
+  }
+  putObjectAcl(bucket: string, key: string, acl: Acl, versionId?: string): Promise<{ versionId?: string }> {
+    return this.rpc.call("putObjectAcl", bucket, key, acl, versionId);
   }
 
   createMultipartUpload(params: MultipartUploadParams): Promise<UploadInfo> {

@@ -17,6 +17,9 @@ import type { EmbeddedStore, PartTarget, WorkerFiles } from "../storage/embedded
 import type { ReceivedBody } from "../storage/embedded/files.js";
 import { encodeError } from "./rpc.js";
 import type {
+  Acl,
+  BucketAccess,
+  ObjectOwnership,
   CompleteMultipartParams,
   CorsRule,
   PublicAccessBlock,
@@ -82,7 +85,7 @@ export function storeSession(store: EmbeddedStore, workerName: string, log: (err
       store.checkPart(bucket, key, uploadId, partNumber),
     partReceived: (target: PartTarget, received: ReceivedBody) => store.partReceived(target, received, requireFiles().tmpDir),
     listBuckets: () => store.listBuckets(),
-    createBucket: (name: string, owner: string) => store.createBucket(name, owner),
+    createBucket: (name: string, owner: string, access?: BucketAccess) => store.createBucket(name, owner, access),
     getBucket: (name: string) => store.getBucket(name),
     deleteBucket: (name: string) => store.deleteBucket(name),
     getBucketVersioning: (bucket: string) => store.getBucketVersioning(bucket),
@@ -116,6 +119,10 @@ export function storeSession(store: EmbeddedStore, workerName: string, log: (err
     getBucketLifecycle: (bucket: string) => store.getBucketLifecycle(bucket),
     putBucketLifecycle: (bucket: string, rules: LifecycleRule[]) => store.putBucketLifecycle(bucket, rules),
     deleteBucketLifecycle: (bucket: string) => store.deleteBucketLifecycle(bucket),
+    getBucketAccess: (bucket: string) => store.getBucketAccess(bucket),
+    putBucketAcl: (bucket: string, acl: Acl) => store.putBucketAcl(bucket, acl),
+    putBucketOwnership: (bucket: string, ownership: ObjectOwnership | undefined) => store.putBucketOwnership(bucket, ownership),
+    putObjectAcl: (bucket: string, key: string, acl: Acl, versionId?: string) => store.putObjectAcl(bucket, key, acl, versionId),
     createMultipartUpload: (params: MultipartUploadParams) => store.createMultipartUpload(params),
     completeMultipartUpload: (params: CompleteMultipartParams) => store.completeMultipartUpload(params),
     abortMultipartUpload: (bucket: string, key: string, uploadId: string) => store.abortMultipartUpload(bucket, key, uploadId),

@@ -27,18 +27,15 @@ import {
   DeleteObjectsCommand,
   GetBucketAbacCommand,
   GetBucketAccelerateConfigurationCommand,
-  GetBucketAclCommand,
   GetBucketEncryptionCommand,
   GetBucketLocationCommand,
   GetBucketLoggingCommand,
   GetBucketMetadataConfigurationCommand,
   GetBucketNotificationConfigurationCommand,
-  GetBucketOwnershipControlsCommand,
   GetBucketReplicationCommand,
   GetBucketRequestPaymentCommand,
   GetBucketVersioningCommand,
   GetBucketWebsiteCommand,
-  GetObjectAclCommand,
   GetObjectAnnotationCommand,
   GetObjectCommand,
   GetObjectLegalHoldCommand,
@@ -56,11 +53,9 @@ import {
   ListObjectVersionsCommand,
   ListPartsCommand,
   PutBucketAbacCommand,
-  PutBucketAclCommand,
   PutBucketEncryptionCommand,
   PutBucketReplicationCommand,
   PutBucketWebsiteCommand,
-  PutObjectAclCommand,
   PutObjectAnnotationCommand,
   PutObjectCommand,
   PutObjectLegalHoldCommand,
@@ -157,8 +152,6 @@ describe("operations outside the gateway's scope", () => {
     ["GetBucketWebsite", () => s3.send(new GetBucketWebsiteCommand(B()))],
     ["PutBucketWebsite", () => s3.send(new PutBucketWebsiteCommand({ ...B(), WebsiteConfiguration: { IndexDocument: { Suffix: "index.html" } } }))],
     ["DeleteBucketWebsite", () => s3.send(new DeleteBucketWebsiteCommand(B()))],
-    ["GetBucketAcl", () => s3.send(new GetBucketAclCommand(B()))],
-    ["PutBucketAcl", () => s3.send(new PutBucketAclCommand({ ...B(), ACL: "public-read" }))],
     ["GetBucketEncryption", () => s3.send(new GetBucketEncryptionCommand(B()))],
     [
       "PutBucketEncryption",
@@ -168,7 +161,6 @@ describe("operations outside the gateway's scope", () => {
     ["GetBucketNotificationConfiguration", () => s3.send(new GetBucketNotificationConfigurationCommand(B()))],
     ["GetBucketAccelerateConfiguration", () => s3.send(new GetBucketAccelerateConfigurationCommand(B()))],
     ["GetBucketRequestPayment", () => s3.send(new GetBucketRequestPaymentCommand(B()))],
-    ["GetBucketOwnershipControls", () => s3.send(new GetBucketOwnershipControlsCommand(B()))],
     ["GetObjectLockConfiguration", () => s3.send(new GetObjectLockConfigurationCommand(B()))],
     ["ListBucketAnalyticsConfigurations", () => s3.send(new ListBucketAnalyticsConfigurationsCommand(B()))],
     ["GetBucketAbac", () => s3.send(new GetBucketAbacCommand(B()))],
@@ -179,8 +171,6 @@ describe("operations outside the gateway's scope", () => {
       () => s3.send(new CreateBucketMetadataConfigurationCommand({ ...B(), MetadataConfiguration: { JournalTableConfiguration: { RecordExpiration: { Expiration: "DISABLED" } } } })),
     ],
     ["DeleteBucketMetadataConfiguration", () => s3.send(new DeleteBucketMetadataConfigurationCommand(B()))],
-    ["GetObjectAcl", () => s3.send(new GetObjectAclCommand(O()))],
-    ["PutObjectAcl", () => s3.send(new PutObjectAclCommand({ ...O(), ACL: "public-read" }))],
     ["GetObjectRetention", () => s3.send(new GetObjectRetentionCommand(O()))],
     ["PutObjectRetention", () => s3.send(new PutObjectRetentionCommand({ ...O(), Retention: { Mode: "GOVERNANCE", RetainUntilDate: new Date(Date.now() + 86_400_000) } }))],
     ["GetObjectLegalHold", () => s3.send(new GetObjectLegalHoldCommand(O()))],
@@ -209,7 +199,7 @@ describe("operations outside the gateway's scope", () => {
       ["PUT", `/${bucket}/${OBJECT_KEY}`, { "legal-hold": null }, "<LegalHold><Status>ON</Status></LegalHold>"],
       ["DELETE", `/${bucket}`, { website: null }, undefined],
       ["DELETE", `/${bucket}`, { replication: null }, undefined],
-      ["GET", `/${bucket}/${OBJECT_KEY}`, { acl: null }, undefined],
+      ["GET", `/${bucket}/${OBJECT_KEY}`, { retention: null }, undefined],
     ] as const) {
       const res = await rawRequest(gw, { method, path: p, query: { ...query }, body });
       expectErrorXml(res, "NotImplemented", 501);
@@ -492,7 +482,7 @@ describe("virtual-hosted-style requests", () => {
 
       // unimplemented sub-resources are 501 there too
       await expectS3Error(vh.send(new GetBucketAccelerateConfigurationCommand({ Bucket: name })), "NotImplemented", 501);
-      await expectS3Error(vh.send(new GetObjectAclCommand({ Bucket: name, Key: "via/path.txt" })), "NotImplemented", 501);
+      await expectS3Error(vh.send(new GetObjectRetentionCommand({ Bucket: name, Key: "via/path.txt" })), "NotImplemented", 501);
 
       await vh.send(new DeleteObjectCommand({ Bucket: name, Key: "via/vhost.txt" }));
       await vh.send(new DeleteObjectsCommand({ Bucket: name, Delete: { Objects: [{ Key: "via/path.txt" }] } }));

@@ -15,6 +15,7 @@
  *   segment-stream.ts  streams a byte range across segments, one file descriptor at a time
  *   read-plan.ts       a read as resolve-and-pin (where the database is) then plan-and-stream
  *   listing.ts         prefix/delimiter/marker listing by index seeks in UTF-8 byte order
+ *   acl.ts             a bucket's ACL and ownership controls (object ACLs are in each version's meta)
  *   checksum.ts        multipart object checksums from part checksums (COMPOSITE, or FULL_OBJECT
  *                      CRCs combined), checksum types, expected-checksum comparison
  */

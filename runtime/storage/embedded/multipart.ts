@@ -73,6 +73,7 @@ export class Multipart {
           user: params.userMetadata,
           tags: params.tags,
           ...(checksumType !== undefined && { checksumType }),
+          ...(params.acl !== undefined && { acl: params.acl }),
         } satisfies StoredMeta),
       );
       return { result: undefined, discard: [] };
@@ -236,6 +237,7 @@ export class Multipart {
           owner: upload.owner,
           userMetadata: uploadMeta.user,
           tags: uploadMeta.tags,
+          ...(uploadMeta.acl !== undefined && { acl: uploadMeta.acl }),
           ...uploadMeta.system,
         },
         {

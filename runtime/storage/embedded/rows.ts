@@ -2,6 +2,7 @@
  * Conversions between metadata rows and the storage domain types of ../types.ts.
  */
 import type {
+  Acl,
   BucketInfo,
   Checksum,
   ObjectInfo,
@@ -39,6 +40,8 @@ export interface StoredMeta {
    * (versions.ts); absent: the "null" version (or a bucket never versioned).
    */
   versionId?: string;
+  /** objects and uploads: the ACL given at creation or by PutObjectAcl; absent: the default (owner only) */
+  acl?: Acl;
 }
 
 export function pickSystemMetadata(source: SystemMetadata): SystemMetadata {
@@ -71,6 +74,7 @@ export function toObjectInfo(row: ObjectRow): ObjectInfo {
     userMetadata: meta.user,
     tags: meta.tags,
     ...(meta.checksum !== undefined && { checksum: meta.checksum }),
+    ...(meta.acl !== undefined && { acl: meta.acl }),
     ...(row.parts_count !== null && { partsCount: row.parts_count }),
     owner: row.owner,
   };

@@ -47,6 +47,10 @@
  *                                                     the bucket
  *   bucket_public_access_block(bucket PK, config)     a bucket's public access block (JSON object,
  *                                                     bucket-policy.ts); deleted with the bucket
+ *   bucket_access(bucket PK, acl, ownership)          a bucket's ACL (JSON array) and ownership
+ *                                                     controls, while either is set (acl.ts);
+ *                                                     deleted with the bucket. Object ACLs live in
+ *                                                     each version's meta
  *   store_info(name PK, value)                        schema version bookkeeping, the open lease and
  *                                                     the lifecycle executor's cursor
  *
@@ -111,8 +115,12 @@ import Database from "better-sqlite3";
  * 8: bucket_policy and bucket_public_access_block. An older database has neither. (A build that
  *    reads only version 7 refuses a version 8 database, for the reason of version 4: a bucket
  *    deleted by it would leave its policy to the next bucket of that name, granting its access.)
+ * 9: bucket_access. An older database has no ACLs. (A build that reads only version 8 refuses a
+ *    version 9 database, for the reason of version 4: a bucket deleted by it would leave its ACL,
+ *    public-read perhaps, to the next bucket of that name. It would also ignore the ACLs in objects'
+ *    meta, which only makes them private again.)
  */
-export const SCHEMA_VERSION = 8;
+export const SCHEMA_VERSION = 9;
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS store_info (
@@ -243,6 +251,12 @@ CREATE TABLE IF NOT EXISTS bucket_public_access_block (
   bucket TEXT NOT NULL COLLATE BINARY PRIMARY KEY,
   config TEXT NOT NULL
 ) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS bucket_access (
+  bucket    TEXT NOT NULL COLLATE BINARY PRIMARY KEY,
+  acl       TEXT,
+  ownership TEXT
+) WITHOUT ROWID;
 `;
 
 /**
@@ -291,7 +305,7 @@ export function openDatabase(path: string): Database.Database {
     } else if (Number(version) >= 1 && Number(version) < SCHEMA_VERSION) {
       // the DDL above created the missing tables (inline_data, completed_uploads, bucket_tags,
       // bucket_cors, bucket_versioning, versions, bucket_lifecycle, bucket_policy,
-      // bucket_public_access_block), empty: that is the whole upgrade
+      // bucket_public_access_block, bucket_access), empty: that is the whole upgrade
       db.prepare("UPDATE store_info SET value = ? WHERE name = 'schema_version'").run(String(SCHEMA_VERSION));
     } else if (Number(version) !== SCHEMA_VERSION) {
       throw new Error(`${path} has schema version ${version}; this build reads version ${SCHEMA_VERSION}`);

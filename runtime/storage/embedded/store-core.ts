@@ -276,6 +276,7 @@ export class StoreCore {
       system: pickSystemMetadata(params),
       user: params.userMetadata,
       tags: params.tags,
+      ...(params.acl !== undefined && { acl: params.acl }),
       ...(facts.checksum !== undefined && { checksum: facts.checksum }),
       ...(versioned && { versionId: versionIdOf(vid) }),
     };

@@ -42,8 +42,11 @@ import type Database from "better-sqlite3";
 
 import {
   StorageError,
+  type Acl,
+  type BucketAccess,
   type BucketInfo,
   type BucketVersioning,
+  type ObjectOwnership,
   type CorsRule,
   type PublicAccessBlock,
   type LifecycleRule,
@@ -74,6 +77,7 @@ import {
   type StorageClient,
   type UploadInfo,
 } from "../types.js";
+import { BucketAcls } from "./acl.js";
 import { BucketConfig } from "./bucket-config.js";
 import { BucketPolicies } from "./bucket-policy.js";
 import { DataFiles, fsyncDir, type ReceivedBody } from "./files.js";
@@ -140,6 +144,7 @@ export class EmbeddedStore implements StorageClient {
   private readonly multipart: Multipart;
   private readonly config: BucketConfig;
   private readonly policies: BucketPolicies;
+  private readonly acls: BucketAcls;
   private closing: Promise<void> | undefined;
   /**
    * The commit that last changed the buckets table (set inside its transaction; a rollback only
@@ -152,6 +157,7 @@ export class EmbeddedStore implements StorageClient {
     this.multipart = new Multipart(this.core);
     this.config = new BucketConfig(this.core, db);
     this.policies = new BucketPolicies(this.core, db);
+    this.acls = new BucketAcls(this.core, db);
   }
 
   static async open(options: EmbeddedStoreOptions): Promise<EmbeddedStore> {
@@ -210,7 +216,7 @@ export class EmbeddedStore implements StorageClient {
     return this.core.observe(() => this.core.st.listBuckets.all().map(toBucketInfo));
   }
 
-  async createBucket(name: string, owner: string): Promise<void> {
+  async createBucket(name: string, owner: string, access?: BucketAccess): Promise<void> {
     const call = this.core.enter();
     await this.core.commit(call, () => {
       const existing = this.core.st.getBucket.get(name);
@@ -218,6 +224,7 @@ export class EmbeddedStore implements StorageClient {
         throw new StorageError(existing.owner === owner ? "BUCKET_ALREADY_OWNED" : "BUCKET_ALREADY_EXISTS");
       }
       this.core.st.insertBucket.run(name, owner, Date.now());
+      if (access !== undefined) this.acls.table.write(name, access);
       this.bucketsChangedIn = this.core.wal.nextCommit;
       return { result: undefined, discard: [] };
     });
@@ -257,6 +264,7 @@ export class EmbeddedStore implements StorageClient {
       this.core.st.deleteCompletedUploadsOfBucket.run(name);
       this.config.forgetBucket(name);
       this.policies.forgetBucket(name);
+      this.acls.table.delete(name);
       this.core.versions.forgetBucket(name);
       this.core.st.deleteBucket.run(name);
       this.bucketsChangedIn = this.core.wal.nextCommit;
@@ -575,6 +583,16 @@ export class EmbeddedStore implements StorageClient {
    * completion still recognises the version it made.
    */
   async putObjectTags(bucket: string, key: string, tags: Record<string, string>, versionId?: string): Promise<{ versionId?: string }> {
+    return this.rewriteMeta(bucket, key, versionId, { tags: { ...tags } });
+  }
+
+  /** As putObjectTags: the version's meta is rewritten, nothing else (acl.ts). */
+  async putObjectAcl(bucket: string, key: string, acl: Acl, versionId?: string): Promise<{ versionId?: string }> {
+    return this.rewriteMeta(bucket, key, versionId, { acl: [...acl] });
+  }
+
+  /** Replaces fields of one version's `meta` (its tags or its ACL) in one transaction. */
+  private async rewriteMeta(bucket: string, key: string, versionId: string | undefined, change: Partial<StoredMeta>): Promise<{ versionId?: string }> {
     const call = this.core.enter();
     validateKey(key);
     return this.core.commit<{ versionId?: string }>(call, () => {
@@ -583,18 +601,32 @@ export class EmbeddedStore implements StorageClient {
       const { row, info } = this.core.readable(bucket, key, versionId);
       if (state === undefined) {
         const meta = JSON.parse(row.meta) as StoredMeta;
-        this.core.st.updateObjectMeta.run(JSON.stringify({ ...meta, tags: { ...tags } } satisfies StoredMeta), bucket, key);
+        this.core.st.updateObjectMeta.run(JSON.stringify({ ...meta, ...change } satisfies StoredMeta), bucket, key);
         return { result: {}, discard: [] };
       }
       const shown = info.versionId!;
       const current = this.core.st.getObject.get(bucket, key);
-      this.core.versions.setTags(this.core.versions.locate(bucket, key, shown, current)!, tags);
+      this.core.versions.setMeta(this.core.versions.locate(bucket, key, shown, current)!, change);
       return { result: { versionId: shown }, discard: [] };
     });
   }
 
   deleteObjectTags(bucket: string, key: string, versionId?: string): Promise<{ versionId?: string }> {
     return this.putObjectTags(bucket, key, {}, versionId);
+  }
+
+  // ---------------------------------------------------------------- ACLs and ownership controls (acl.ts)
+
+  getBucketAccess(bucket: string): Promise<BucketAccess> {
+    return this.acls.getBucketAccess(bucket);
+  }
+
+  putBucketAcl(bucket: string, acl: Acl): Promise<void> {
+    return this.acls.putBucketAcl(bucket, acl);
+  }
+
+  putBucketOwnership(bucket: string, ownership: ObjectOwnership | undefined): Promise<void> {
+    return this.acls.putBucketOwnership(bucket, ownership);
   }
 
   // ---------------------------------------------------------------- bucket configuration (bucket-config.ts)

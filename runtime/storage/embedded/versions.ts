@@ -245,8 +245,9 @@ export class Versions {
   }
 
   /** Replaces the tag set (in `meta`) of a located version. */
-  setTags(found: LocatedVersion, tags: Record<string, string>): void {
-    const meta = JSON.stringify({ ...metaOf(found.row), tags: { ...tags } } satisfies StoredMeta);
+  /** Replaces fields of a version's meta (its tags, its ACL): nothing else of the version changes. */
+  setMeta(found: LocatedVersion, change: Partial<StoredMeta>): void {
+    const meta = JSON.stringify({ ...metaOf(found.row), ...change } satisfies StoredMeta);
     if (found.current) this.st.updateObjectMeta.run(meta, found.row.bucket, found.row.key);
     else this.q.updateMeta.run(meta, found.row.bucket, found.row.key, (found.row as VersionRow).version_id);
   }

@@ -15,6 +15,7 @@ import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import type { OzoneConfig } from "../../config.js";
 import {
+  type BucketAccess,
   MAX_PART_NUMBER,
   MIN_PART_SIZE,
   StorageError,
@@ -161,6 +162,16 @@ function bucketLifecycleNotSupported(): StorageError {
     "bucket lifecycle",
     "Bucket lifecycle configuration is not supported by this gateway's Ozone backend: Ozone keeps no lifecycle rules on buckets.",
   );
+}
+
+/**
+ * ACLs: Ozone's OM keeps ACLs of its own (user and group rights of Ozone principals, OzoneAcl), not
+ * S3 grants to canonical ids and S3 groups, and its own gateway answers GetBucketAcl with the
+ * owner's FULL_CONTROL and refuses the rest. This backend does the same: every bucket and key has
+ * the default ACL (its owner's FULL_CONTROL), and setting another answers 501.
+ */
+function aclsNotSupported(): StorageError {
+  return new StorageError("NOT_SUPPORTED", "ACLs", "ACLs and ownership controls are not supported by this gateway's Ozone backend: every bucket and object has its owner's FULL_CONTROL alone.");
 }
 
 function bucketTagsNotSupported(): StorageError {
@@ -316,7 +327,8 @@ export class OzoneStore implements StorageClient {
     return { name: String(b.bucketName), creationDate: ms(b.creationTime), owner: String(b.owner ?? "") };
   }
 
-  async createBucket(name: string, owner: string): Promise<void> {
+  async createBucket(name: string, owner: string, access?: BucketAccess): Promise<void> {
+    if (access?.acl !== undefined || access?.ownership !== undefined) throw aclsNotSupported();
     try {
       await this.om("CreateBucket", "createBucketRequest", {
         bucketInfo: {
@@ -387,6 +399,7 @@ export class OzoneStore implements StorageClient {
   async putObject(params: PutObjectParams, body: IncomingBody): Promise<ObjectInfo> {
     const failed = watchBody(body);
     validateKey(params.key);
+    if (params.acl !== undefined) throw aclsNotSupported();
     const replication = this.replicationOf(params.storageClass);
     const size = body.expectedSize;
     if (size !== 0 && !writable(replication.fields.type)) throw notWritable(replication.label, params.storageClass);
@@ -979,10 +992,30 @@ export class OzoneStore implements StorageClient {
     throw bucketLifecycleNotSupported();
   }
 
+  // ACLs (aclsNotSupported): every bucket and key has the default ACL.
+
+  async getBucketAccess(bucket: string): Promise<BucketAccess> {
+    await this.getBucket(bucket);
+    return {};
+  }
+
+  async putBucketAcl(): Promise<void> {
+    throw aclsNotSupported();
+  }
+
+  async putBucketOwnership(): Promise<void> {
+    throw aclsNotSupported();
+  }
+
+  async putObjectAcl(): Promise<{ versionId?: string }> {
+    throw aclsNotSupported();
+  }
+
   // ---- multipart -----------------------------------------------------------------------------
 
   async createMultipartUpload(params: MultipartUploadParams): Promise<UploadInfo> {
     validateKey(params.key);
+    if (params.acl !== undefined) throw aclsNotSupported();
     // The algorithm is taken (clients such as the AWS CLI ask for one by default) and each part is
     // verified against the checksum it arrives with, but Ozone's part records have no room for S3
     // checksums, so the object made from the parts gets none.

@@ -1,0 +1,139 @@
+/**
+ * The one access decision: may this caller (a user, or anonymous) do this action on this bucket or
+ * object? Run for every operation after authentication and routing (app.ts), with the IAM action the
+ * spec gives the operation (@permission), and by handlers for a second resource a request reads
+ * (CopyObject's and UploadPartCopy's source). S3's order ("How Amazon S3 authorizes a request for a
+ * bucket operation" / "for an object operation", Amazon S3 User Guide):
+ *
+ *   1. a missing bucket is NoSuchBucket, whoever asks (S3 tells anonymous callers too);
+ *   2. the bucket policy: an explicit Deny refuses, an Allow allows;
+ *   3. the bucket owner is allowed (any key of the owning user);
+ *   4. otherwise the ACLs, unless the bucket's ownership is BucketOwnerEnforced (ACLs disabled): the
+ *      bucket's ACL for listing and object writes, the object's for object reads and its ACL
+ *      (./acl.ts ACL_PERMISSION_OF_ACTION); the object's owner keeps reading and writing its ACL.
+ *
+ * Cost: the bucket owner's request costs one bucket read, as before ACLs (the bucket's ACL is read
+ * only for someone else's request, an object's ACL only when the bucket-level answer is not already
+ * "allowed"). Anything not allowed is AccessDenied.
+ */
+import { S3Error } from "../errors.js";
+import { storageCall } from "../storage/errors.js";
+import { StorageError, type BucketAccess, type BucketInfo, type StorageClient } from "../storage/types.js";
+import type { User, UserSet } from "../users.js";
+import { ACL_PERMISSION_OF_ACTION, aclAllows, ownerOnly } from "./acl.js";
+import type { AccessPrincipal, AccessRequest, Decision } from "./request.js";
+
+/** What is asked. */
+export interface AccessQuestion {
+  /** the IAM action: the operation's @permission, or the action of a second resource (a copy's source: s3:GetObject) */
+  action: string;
+  bucket: string;
+  key?: string;
+  versionId?: string;
+  /** undefined: anonymous */
+  user: User | undefined;
+  /** the access key that signed the request */
+  accessKeyId?: string;
+  /** the users in force for this request */
+  users: UserSet;
+  /** the request's condition keys (request.ts AccessRequest.context), built only when a bucket policy is asked */
+  context?: () => ReadonlyMap<string, readonly string[]>;
+}
+
+/** PublicAccessBlock's settings as they bear on ACLs (the bucket's, stored by runtime/access/policy/). */
+export interface PublicAccessBlockAcls {
+  /** grants to AllUsers and AuthenticatedUsers count for nothing */
+  ignorePublicAcls: boolean;
+  /** requests that set such grants are refused (handlers/acl.ts and object writes) */
+  blockPublicAcls: boolean;
+}
+
+export interface AuthorizerDeps {
+  storage: StorageClient;
+  /** the bucket policy's answer (runtime/access/policy/); default: none, "Neutral" */
+  policy?: (bucket: BucketInfo, request: AccessRequest) => Promise<Decision>;
+  /** the bucket's PublicAccessBlock as it bears on ACLs; default: none (nothing blocked or ignored) */
+  publicAccessBlock?: (bucket: BucketInfo) => Promise<PublicAccessBlockAcls | undefined>;
+}
+
+export type Authorize = (question: AccessQuestion) => Promise<BucketInfo>;
+
+const NO_CONTEXT: ReadonlyMap<string, readonly string[]> = new Map();
+
+/** The caller as a bucket policy and an ACL name it. */
+export function principalOf(user: User, accessKeyId: string): AccessPrincipal {
+  return {
+    canonicalId: user.canonicalId,
+    displayName: user.displayName,
+    ...(user.email !== undefined && { email: user.email }),
+    accessKeyId,
+    arn: `arn:aws:iam::${user.canonicalId}:user/${user.displayName}`,
+  };
+}
+
+/** Whether a stored owner (of a bucket or object) names the caller's user. */
+export function isOwner(users: UserSet, storedOwner: string, user: User | undefined): boolean {
+  return user !== undefined && users.ownerUser(storedOwner)?.canonicalId === user.canonicalId;
+}
+
+/**
+ * The authorizer: resolves with the bucket when the action is allowed, else throws AccessDenied
+ * (NoSuchBucket for a missing bucket; for an object action of a caller allowed to list the
+ * bucket, NoSuchKey for a missing key, as S3 tells only those who could have listed it).
+ */
+export function createAuthorizer(deps: AuthorizerDeps): Authorize {
+  const { storage } = deps;
+  return async (q) => {
+    const bucket = await storageCall(() => storage.getBucket(q.bucket));
+    if (deps.policy !== undefined) {
+      const decision = await deps.policy(bucket, {
+        action: q.action,
+        bucket: q.bucket,
+        ...(q.key !== undefined && { key: q.key }),
+        ...(q.user !== undefined && { principal: principalOf(q.user, q.accessKeyId ?? "") }),
+        context: q.context?.() ?? NO_CONTEXT,
+        ...(q.key !== undefined && {
+          existingObjectTags: () =>
+            storage.getObjectTags(q.bucket, q.key!, q.versionId).then(
+              (t) => t.tags,
+              () => undefined,
+            ),
+        }),
+      });
+      if (decision === "Deny") throw new S3Error("AccessDenied");
+      if (decision === "Allow") return bucket;
+    }
+    if (isOwner(q.users, bucket.owner, q.user)) return bucket;
+
+    const mapping = ACL_PERMISSION_OF_ACTION.get(q.action);
+    if (mapping === undefined) throw new S3Error("AccessDenied");
+    const access: BucketAccess = await storageCall(() => storage.getBucketAccess(q.bucket));
+    // BucketOwnerEnforced: "ACLs are disabled and no longer affect permissions"
+    if (access.ownership === "BucketOwnerEnforced") throw new S3Error("AccessDenied");
+    // Here PublicAccessBlock's IgnorePublicAcls applies: public grants then allow nothing.
+    const ignorePublic = (await deps.publicAccessBlock?.(bucket))?.ignorePublicAcls ?? false;
+    const caller = q.user?.canonicalId;
+    const bucketOwnerId = q.users.ownerElement(bucket.owner).ID;
+    const bucketAcl = access.acl ?? ownerOnly(bucketOwnerId);
+    if (mapping.on === "bucket") {
+      if (aclAllows(bucketAcl, caller, mapping.permission, ignorePublic)) return bucket;
+      throw new S3Error("AccessDenied");
+    }
+
+    let object;
+    try {
+      object = (await storage.headObject(q.bucket, q.key!, undefined, q.versionId)).info;
+    } catch (err) {
+      // A missing key is told only to a caller who may list the bucket ("GetObject", Permissions).
+      const missing = err instanceof StorageError && (err.kind === "KEY_NOT_FOUND" || err.kind === "VERSION_NOT_FOUND");
+      if (missing && !aclAllows(bucketAcl, caller, "READ", ignorePublic)) throw new S3Error("AccessDenied");
+      return storageCall(() => Promise.reject(err));
+    }
+    // The object's owner may always read and write its ACL ("Access control list (ACL) overview":
+    // "the resource owner ... has full control"), whatever grants the ACL lists now.
+    if (isOwner(q.users, object.owner, q.user)) return bucket;
+    const objectAcl = object.acl ?? ownerOnly(q.users.ownerElement(object.owner).ID);
+    if (aclAllows(objectAcl, caller, mapping.permission, ignorePublic)) return bucket;
+    throw new S3Error("AccessDenied");
+  };
+}
