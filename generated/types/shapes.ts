@@ -105,6 +105,15 @@ export interface CreateBucketConfiguration {
   LocationConstraint?: string;
 }
 
+/** The retention a new version gets when its request states none: Mode and exactly one of Days or Years. */
+export interface DefaultRetention {
+  Mode?: "GOVERNANCE" | "COMPLIANCE";
+  /** 1 to 36500 */
+  Days?: number;
+  /** 1 to 100 */
+  Years?: number;
+}
+
 export interface Delete {
   Objects: ObjectIdentifier[];
   Quiet?: boolean;
@@ -346,6 +355,26 @@ export interface ObjectIdentifier {
   Key: string;
   VersionId?: string;
   ETag?: string;
+}
+
+/** A bucket's Object Lock configuration: `Enabled`, and optionally a default retention. */
+export interface ObjectLockConfiguration {
+  ObjectLockEnabled?: "Enabled";
+  Rule?: ObjectLockRule;
+}
+
+export interface ObjectLockLegalHold {
+  Status?: "ON" | "OFF";
+}
+
+/** One version's retention: its mode and the instant until which it is kept (ISO 8601). */
+export interface ObjectLockRetention {
+  Mode?: "GOVERNANCE" | "COMPLIANCE";
+  RetainUntilDate?: Date;
+}
+
+export interface ObjectLockRule {
+  DefaultRetention?: DefaultRetention;
 }
 
 /** One part of a multipart object. A part checksum is shown when the upload had a checksum

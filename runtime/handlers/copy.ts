@@ -11,6 +11,7 @@ import type { ByteRange, ChecksumAlgorithm, GetObjectResult, IncomingBody } from
 import {
   checkConditions,
   ownedBucket,
+  lockParam,
   parseTagging,
   quoteEtag,
   systemMetadataFrom,
@@ -132,6 +133,8 @@ export const copyHandlers: CopyHandlers<HandlerContext> = {
           storageClass: input.StorageClass ?? (replaceMeta ? "STANDARD" : s.storageClass),
           owner: ctx.owner,
           ...(replaceMeta ? systemMetadataOf(input) : systemMetadataFrom(s)),
+          // the copy is a new version: its lock is the request's (or the bucket's default), never the source's
+          ...lockParam(input, ctx),
         },
         body,
       ),

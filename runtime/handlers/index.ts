@@ -8,6 +8,7 @@ import { corsHandlers } from "./cors.js";
 import { lifecycleHandlers } from "./lifecycle.js";
 import { listingHandlers } from "./listing.js";
 import { multipartHandlers } from "./multipart.js";
+import { objectLockHandlers } from "./object-lock.js";
 import { objectsHandlers } from "./objects.js";
 import { postObjectHandlers } from "./post-object.js";
 import { taggingHandlers } from "./tagging.js";
@@ -16,5 +17,5 @@ import { versioningHandlers } from "./versioning.js";
 export type { HandlerContext };
 
 export function createHandlers(): S3Handlers<HandlerContext> {
-  return { ...attributesHandlers, ...bucketsHandlers, ...listingHandlers, ...objectsHandlers, ...postObjectHandlers, ...copyHandlers, ...multipartHandlers, ...taggingHandlers, ...corsHandlers, ...versioningHandlers, ...lifecycleHandlers };
+  return { ...attributesHandlers, ...bucketsHandlers, ...listingHandlers, ...objectsHandlers, ...postObjectHandlers, ...copyHandlers, ...multipartHandlers, ...taggingHandlers, ...corsHandlers, ...versioningHandlers, ...lifecycleHandlers, ...objectLockHandlers };
 }

@@ -18,6 +18,7 @@ import {
   type HandlerContext,
   writtenVersionId,
 } from "./common.js";
+import { lockHeaders } from "./object-lock.js";
 
 /**
  * The x-amz-checksum-* headers of what is served (with x-amz-checksum-mode: ENABLED): the object's
@@ -59,6 +60,7 @@ function objectHeaders(input: GetObjectInput | HeadObjectInput, info: ObjectInfo
     // Only a multipart object has parts to count ("x-amz-mp-parts-count": returned with partNumber).
     PartsCount: part && info.partsCount !== undefined ? part.partsCount : undefined,
     ...(input.ChecksumMode === "ENABLED" ? servedChecksum(info, range, part) : {}),
+    ...lockHeaders(info.lock),
   };
 }
 
@@ -142,7 +144,8 @@ export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
 
   async DeleteObject(input, ctx) {
     await ownedBucket(ctx, input.Bucket);
-    const done = await storageCall(() => ctx.storage.deleteObject(input.Bucket, input.Key, input.VersionId));
+    // a version under Object Lock is refused by the store (AccessDenied), unless the bypass lifts GOVERNANCE
+    const done = await storageCall(() => ctx.storage.deleteObject(input.Bucket, input.Key, input.VersionId, input.BypassGovernanceRetention === true));
     return { DeleteMarker: done.deleteMarker, VersionId: done.versionId };
   },
 
@@ -157,6 +160,7 @@ export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
       ctx.storage.deleteObjects(
         input.Bucket,
         objects.map((o) => ({ key: o.Key, ...(o.VersionId !== undefined && { versionId: o.VersionId }) })),
+        input.BypassGovernanceRetention === true,
       ),
     );
     for (const r of results) {

@@ -4,6 +4,7 @@
 import type {
   BucketInfo,
   Checksum,
+  ObjectLock,
   ObjectInfo,
   ObjectSummary,
   PartInfo,
@@ -39,6 +40,11 @@ export interface StoredMeta {
    * (versions.ts); absent: the "null" version (or a bucket never versioned).
    */
   versionId?: string;
+  /**
+   * objects: the version's retention and legal hold (object-lock.ts); uploads: the ones the
+   * CreateMultipartUpload stated, for the version its completion makes. Absent: none.
+   */
+  lock?: ObjectLock;
 }
 
 export function pickSystemMetadata(source: SystemMetadata): SystemMetadata {
@@ -73,6 +79,7 @@ export function toObjectInfo(row: ObjectRow): ObjectInfo {
     ...(meta.checksum !== undefined && { checksum: meta.checksum }),
     ...(row.parts_count !== null && { partsCount: row.parts_count }),
     owner: row.owner,
+    ...(meta.lock !== undefined && { lock: meta.lock }),
   };
 }
 

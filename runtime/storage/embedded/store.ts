@@ -64,6 +64,9 @@ import {
   type ObjectAttributesParams,
   type ObjectAttributesResult,
   type ObjectInfo,
+  type ObjectLock,
+  type ObjectLockConfiguration,
+  type ObjectRetention,
   type ObjectTags,
   type ObjectToDelete,
   type ObjectPartInfo,
@@ -86,6 +89,7 @@ import {
   type Position,
 } from "./listing.js";
 import { makeDir, prepareDataDir } from "./modes.js";
+import { ObjectLockTable, checkRemovable, checkRetentionChange, lockOfNewVersion } from "./object-lock.js";
 import { SegmentPins } from "./pins.js";
 import { recoverDataDir } from "./recovery.js";
 import { openDatabase } from "./schema.js";
@@ -198,6 +202,7 @@ export class EmbeddedStore implements StorageClient {
   private readonly st: Statements;
   private readonly cors: BucketCorsTable;
   private readonly lifecycle: BucketLifecycleTable;
+  private readonly objectLocks: ObjectLockTable;
   private readonly partSt: ObjectPartStatements;
   private readonly versions: Versions;
   private readonly pins: SegmentPins;
@@ -226,6 +231,7 @@ export class EmbeddedStore implements StorageClient {
     this.st = prepareStatements(db);
     this.cors = new BucketCorsTable(db);
     this.lifecycle = new BucketLifecycleTable(db);
+    this.objectLocks = new ObjectLockTable(db);
     this.partSt = prepareObjectPartStatements(db);
     this.versions = new Versions(db, this.st, {
       dropCurrent: (row) => this.dropVersion(row),
@@ -296,7 +302,7 @@ export class EmbeddedStore implements StorageClient {
     return this.observe(() => this.st.listBuckets.all().map(toBucketInfo));
   }
 
-  async createBucket(name: string, owner: string): Promise<void> {
+  async createBucket(name: string, owner: string, objectLock = false): Promise<void> {
     const call = this.enter();
     await this.commit(call, () => {
       const existing = this.st.getBucket.get(name);
@@ -304,6 +310,11 @@ export class EmbeddedStore implements StorageClient {
         throw new StorageError(existing.owner === owner ? "BUCKET_ALREADY_OWNED" : "BUCKET_ALREADY_EXISTS");
       }
       this.st.insertBucket.run(name, owner, Date.now());
+      // Object Lock needs versions: S3 enables versioning with it ("Object Lock considerations").
+      if (objectLock) {
+        this.objectLocks.write(name, {});
+        this.versions.setStatus(name, "Enabled", undefined);
+      }
       this.bucketsChangedIn = this.wal.nextCommit;
       return { result: undefined, discard: [] };
     });
@@ -345,6 +356,7 @@ export class EmbeddedStore implements StorageClient {
       this.cors.delete(name);
       this.versions.forgetBucket(name);
       this.lifecycle.delete(name);
+      this.objectLocks.delete(name);
       this.st.deleteBucket.run(name);
       this.bucketsChangedIn = this.wal.nextCommit;
       return { result: undefined, discard };
@@ -365,6 +377,10 @@ export class EmbeddedStore implements StorageClient {
     const call = this.enter();
     await this.commit(call, () => {
       this.requireBucket(bucket);
+      // versions under Object Lock must stay versions ("Object Lock considerations")
+      if (status === "Suspended" && this.objectLocks.read(bucket) !== undefined) {
+        throw new StorageError("INVALID_BUCKET_STATE", "versioning cannot be suspended on a bucket with Object Lock", "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.");
+      }
       this.versions.setStatus(bucket, status, mfaDelete);
       return { result: undefined, discard: [] };
     });
@@ -402,6 +418,7 @@ export class EmbeddedStore implements StorageClient {
     const conditional = params.ifMatch !== undefined || params.ifNoneMatch !== undefined;
     await this.check(() => {
       this.requireBucket(params.bucket);
+      if (params.lock !== undefined) lockOfNewVersion(this.objectLocks.read(params.bucket), params.lock, Date.now());
       const failure = conditional ? conditionFailure(this.st.getObject.get(params.bucket, params.key), params) : undefined;
       if (failure !== undefined) throw new StorageError(failure);
     });
@@ -546,12 +563,12 @@ export class EmbeddedStore implements StorageClient {
     this.pins.unpin(ids);
   }
 
-  async deleteObject(bucket: string, key: string, versionId?: string): Promise<DeleteOutcome> {
+  async deleteObject(bucket: string, key: string, versionId?: string, bypassGovernance = false): Promise<DeleteOutcome> {
     const call = this.enter();
     validateKey(key);
     return this.commit(call, () => {
       const owner = this.requireBucket(bucket).owner;
-      const { outcome, discard } = this.deleteOne(bucket, owner, key, versionId);
+      const { outcome, discard } = this.deleteOne(bucket, owner, key, versionId, bypassGovernance);
       return { result: outcome, discard };
     });
   }
@@ -561,12 +578,12 @@ export class EmbeddedStore implements StorageClient {
    * Each entry runs in a savepoint of its own, so one that fails changes nothing and the others
    * still happen.
    */
-  async deleteObjects(bucket: string, objects: ObjectToDelete[]): Promise<DeleteObjectResult[]> {
+  async deleteObjects(bucket: string, objects: ObjectToDelete[], bypassGovernance = false): Promise<DeleteObjectResult[]> {
     const call = this.enter();
     return this.commit(call, () => {
       const owner = this.requireBucket(bucket).owner;
       const discard: string[] = [];
-      const one = this.db.transaction((o: ObjectToDelete) => this.deleteOne(bucket, owner, o.key, o.versionId));
+      const one = this.db.transaction((o: ObjectToDelete) => this.deleteOne(bucket, owner, o.key, o.versionId, bypassGovernance));
       const results = objects.map((o): DeleteObjectResult => {
         const asked = o.versionId === undefined ? {} : { requestedVersionId: o.versionId };
         try {
@@ -584,7 +601,13 @@ export class EmbeddedStore implements StorageClient {
   }
 
   /** A delete of the latest version or of one version, as the bucket's versioning state has it. */
-  private deleteOne(bucket: string, owner: string, key: string, versionId: string | undefined): { outcome: DeleteOutcome; discard: string[] } {
+  private deleteOne(
+    bucket: string,
+    owner: string,
+    key: string,
+    versionId: string | undefined,
+    bypassGovernance: boolean,
+  ): { outcome: DeleteOutcome; discard: string[] } {
     const state = this.versions.status(bucket);
     const current = this.st.getObject.get(bucket, key);
     if (state === undefined) {
@@ -595,6 +618,9 @@ export class EmbeddedStore implements StorageClient {
       return { outcome: {}, discard: current === undefined ? [] : this.dropVersion(current) };
     }
     if (versionId === undefined) return this.versions.deleteLatest(state, bucket, key, owner, current);
+    // a removal for good: refused while the version's lock holds (object-lock.ts)
+    const found = this.versions.locate(bucket, key, versionId, current);
+    if (found !== undefined) checkRemovable(toObjectInfo(found.row).lock, bypassGovernance, Date.now());
     return this.versions.deleteVersion(bucket, key, versionId, current);
   }
 
@@ -774,6 +800,77 @@ export class EmbeddedStore implements StorageClient {
     });
   }
 
+  // ---------------------------------------------------------------- object lock (object-lock.ts)
+
+  async getObjectLockConfiguration(bucket: string): Promise<ObjectLockConfiguration | undefined> {
+    this.enter();
+    return this.observe(() => {
+      this.requireBucket(bucket);
+      return this.objectLocks.read(bucket);
+    });
+  }
+
+  async putObjectLockConfiguration(bucket: string, config: ObjectLockConfiguration): Promise<void> {
+    const call = this.enter();
+    await this.commit(call, () => {
+      this.requireBucket(bucket);
+      // S3 enables Object Lock on an existing bucket only while its versioning is Enabled
+      // ("Enabling Object Lock on an existing bucket", Amazon S3 User Guide).
+      if (this.objectLocks.read(bucket) === undefined && this.versions.status(bucket) !== "Enabled") {
+        throw new StorageError("INVALID_BUCKET_STATE", "Object Lock needs versioning Enabled", "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration");
+      }
+      this.objectLocks.write(bucket, config);
+      return { result: undefined, discard: [] };
+    });
+  }
+
+  async getObjectLock(bucket: string, key: string, versionId?: string): Promise<ObjectLock> {
+    this.enter();
+    validateKey(key);
+    return this.observe(() => {
+      this.requireLockBucket(bucket);
+      return this.readable(bucket, key, versionId).info.lock ?? {};
+    });
+  }
+
+  async putObjectRetention(bucket: string, key: string, retention: ObjectRetention | undefined, versionId?: string, bypassGovernance = false): Promise<void> {
+    await this.changeLock(bucket, key, versionId, (lock) => {
+      checkRetentionChange(lock.retention, retention, bypassGovernance, Date.now());
+      const { retention: _old, ...rest } = lock;
+      return retention === undefined ? rest : { ...rest, retention };
+    });
+  }
+
+  async putObjectLegalHold(bucket: string, key: string, on: boolean, versionId?: string): Promise<void> {
+    await this.changeLock(bucket, key, versionId, (lock) => ({ ...lock, legalHold: on }));
+  }
+
+  /** Rewrites the lock in a version's `meta` (which keeps its vid, ETag and segments), in one transaction. */
+  private async changeLock(bucket: string, key: string, versionId: string | undefined, change: (lock: ObjectLock) => ObjectLock): Promise<void> {
+    const call = this.enter();
+    validateKey(key);
+    await this.commit(call, () => {
+      this.requireLockBucket(bucket);
+      const { info } = this.readable(bucket, key, versionId); // the errors of a read: no key, no version, a marker
+      const current = this.st.getObject.get(bucket, key);
+      const found = this.versions.locate(bucket, key, info.versionId ?? "null", current)!;
+      this.versions.rewriteMeta(found, (meta) => {
+        const lock = change(meta.lock ?? {});
+        const { lock: _old, ...rest } = meta;
+        return lock.retention === undefined && lock.legalHold === undefined ? rest : { ...rest, lock };
+      });
+      return { result: undefined, discard: [] };
+    });
+  }
+
+  /** The bucket, which must have Object Lock: AWS answers InvalidRequest for a lock request to one without. */
+  private requireLockBucket(bucket: string): void {
+    this.requireBucket(bucket);
+    if (this.objectLocks.read(bucket) === undefined) {
+      throw new StorageError("INVALID_REQUEST", "the bucket has no Object Lock", "Bucket is missing Object Lock Configuration");
+    }
+  }
+
   // ---------------------------------------------------------------- multipart
 
   async createMultipartUpload(params: MultipartUploadParams): Promise<UploadInfo> {
@@ -784,6 +881,8 @@ export class EmbeddedStore implements StorageClient {
     const uploadId = newUploadId(initiated);
     await this.commit(call, () => {
       this.requireBucket(params.bucket);
+      // refused now if the bucket has no Object Lock; the bucket's default applies at completion
+      lockOfNewVersion(this.objectLocks.read(params.bucket), params.lock, initiated);
       this.st.insertUpload.run(
         uploadId,
         params.bucket,
@@ -797,6 +896,7 @@ export class EmbeddedStore implements StorageClient {
           user: params.userMetadata,
           tags: params.tags,
           ...(checksumType !== undefined && { checksumType }),
+          ...(params.lock !== undefined && { lock: params.lock }),
         } satisfies StoredMeta),
       );
       return { result: undefined, discard: [] };
@@ -961,6 +1061,7 @@ export class EmbeddedStore implements StorageClient {
           userMetadata: uploadMeta.user,
           tags: uploadMeta.tags,
           ...uploadMeta.system,
+          ...(uploadMeta.lock !== undefined && { lock: uploadMeta.lock }),
         },
         {
           size: chosen.reduce((n, p) => n + p.size, 0),
@@ -1302,6 +1403,8 @@ export class EmbeddedStore implements StorageClient {
     segments: readonly SegmentRefRow[],
     versioned = false,
   ): ObjectRow {
+    // checked (and the bucket's default retention applied) before anything is written
+    const lock = lockOfNewVersion(this.objectLocks.read(params.bucket), params.lock, facts.lastModified);
     const vid = this.nextVersionId++;
     segments.forEach((s, seq) => this.st.insertObjectSegment.run(vid, seq, s.segment_id, s.size));
     const meta: StoredMeta = {
@@ -1310,6 +1413,7 @@ export class EmbeddedStore implements StorageClient {
       tags: params.tags,
       ...(facts.checksum !== undefined && { checksum: facts.checksum }),
       ...(versioned && { versionId: versionIdOf(vid) }),
+      ...(lock !== undefined && { lock }),
     };
     const row: ObjectRow = {
       bucket: params.bucket,

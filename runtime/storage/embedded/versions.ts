@@ -246,7 +246,12 @@ export class Versions {
 
   /** Replaces the tag set (in `meta`) of a located version. */
   setTags(found: LocatedVersion, tags: Record<string, string>): void {
-    const meta = JSON.stringify({ ...metaOf(found.row), tags: { ...tags } } satisfies StoredMeta);
+    this.rewriteMeta(found, (meta) => ({ ...meta, tags: { ...tags } }));
+  }
+
+  /** Rewrites the `meta` of a located version (tags, lock: what a version carries but is not its data). */
+  rewriteMeta(found: LocatedVersion, change: (meta: StoredMeta) => StoredMeta): void {
+    const meta = JSON.stringify(change(metaOf(found.row)));
     if (found.current) this.st.updateObjectMeta.run(meta, found.row.bucket, found.row.key);
     else this.q.updateMeta.run(meta, found.row.bucket, found.row.key, (found.row as VersionRow).version_id);
   }

@@ -19,6 +19,8 @@ import {
   StorageError,
   type CorsRule,
   type LifecycleRule,
+  type ObjectLock,
+  type ObjectLockConfiguration,
   type BucketInfo,
   type BucketVersioning,
   type ByteRange,
@@ -139,6 +141,17 @@ function bucketLifecycleNotSupported(): StorageError {
     "bucket lifecycle",
     "Bucket lifecycle configuration is not supported by this gateway's Ozone backend: Ozone keeps no lifecycle rules on buckets.",
   );
+}
+
+function objectLockNotSupported(): StorageError {
+  return new StorageError("NOT_SUPPORTED", "object lock", "Object Lock is not supported by the Apache Ozone backend: Ozone keeps one version of each key.");
+}
+
+/** Lock headers on a new object: no Ozone bucket has Object Lock, so AWS's answer for such a bucket. */
+function refuseLockHeaders(lock: ObjectLock | undefined): void {
+  if (lock !== undefined && (lock.retention !== undefined || lock.legalHold !== undefined)) {
+    throw new StorageError("INVALID_REQUEST", "object lock headers on a bucket without Object Lock", "Bucket is missing Object Lock Configuration");
+  }
 }
 
 function bucketTagsNotSupported(): StorageError {
@@ -270,7 +283,8 @@ export class OzoneStore implements StorageClient {
     return { name: String(b.bucketName), creationDate: ms(b.creationTime), owner: String(b.owner ?? "") };
   }
 
-  async createBucket(name: string, owner: string): Promise<void> {
+  async createBucket(name: string, owner: string, objectLock = false): Promise<void> {
+    if (objectLock) throw objectLockNotSupported();
     try {
       await this.om("CreateBucket", "createBucketRequest", {
         bucketInfo: {
@@ -341,6 +355,7 @@ export class OzoneStore implements StorageClient {
   async putObject(params: PutObjectParams, body: IncomingBody): Promise<ObjectInfo> {
     const failed = watchBody(body);
     validateKey(params.key);
+    refuseLockHeaders(params.lock);
     const replication = this.replicationOf(params.storageClass);
     const size = body.expectedSize;
     if (size !== 0 && !writable(replication.fields.type)) throw notWritable(replication.label, params.storageClass);
@@ -901,10 +916,40 @@ export class OzoneStore implements StorageClient {
     throw bucketLifecycleNotSupported();
   }
 
+  // Nor Object Lock: it keeps versions, and Ozone keeps one version of each key (as for
+  // PutBucketVersioning): every lock request answers 501 after the bucket check, and lock headers
+  // on a new object are refused as S3 refuses them on a bucket without Object Lock.
+
+  async getObjectLockConfiguration(bucket: string): Promise<ObjectLockConfiguration | undefined> {
+    await this.getBucket(bucket);
+    throw objectLockNotSupported();
+  }
+
+  async putObjectLockConfiguration(bucket: string): Promise<void> {
+    await this.getBucket(bucket);
+    throw objectLockNotSupported();
+  }
+
+  async getObjectLock(bucket: string): Promise<ObjectLock> {
+    await this.getBucket(bucket);
+    throw objectLockNotSupported();
+  }
+
+  async putObjectRetention(bucket: string): Promise<void> {
+    await this.getBucket(bucket);
+    throw objectLockNotSupported();
+  }
+
+  async putObjectLegalHold(bucket: string): Promise<void> {
+    await this.getBucket(bucket);
+    throw objectLockNotSupported();
+  }
+
   // ---- multipart -----------------------------------------------------------------------------
 
   async createMultipartUpload(params: MultipartUploadParams): Promise<UploadInfo> {
     validateKey(params.key);
+    refuseLockHeaders(params.lock);
     // The algorithm is taken (clients such as the AWS CLI ask for one by default) and each part is
     // verified against the checksum it arrives with, but Ozone's part records have no room for S3
     // checksums, so the object made from the parts gets none.
