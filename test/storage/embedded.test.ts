@@ -806,7 +806,7 @@ describe("embedded store", () => {
       await store.putObject(params("b", "k"), bodyFromBuffer(Buffer.from("old")));
       // Hold the log syncs (reaching into the store: the only way to stop time between COMMIT and
       // the end of its fdatasync). Two writers at once, so the sync goes to the thread pool path.
-      const wal = (store as unknown as { wal: { log: { datasync(): Promise<void> } } }).wal;
+      const wal = (store as unknown as { core: { wal: { log: { datasync(): Promise<void> } } } }).core.wal;
       const realSync = wal.log.datasync.bind(wal.log);
       let releaseSync!: () => void;
       const held = new Promise<void>((resolve) => (releaseSync = resolve));
@@ -837,7 +837,7 @@ describe("embedded store", () => {
     it("checks a bucket without waiting for object commits' log syncs, but not before its own commit is durable", async () => {
       const { store } = await freshStore();
       await store.createBucket("b", "owner");
-      const wal = (store as unknown as { wal: { log: { datasync(): Promise<void> } } }).wal;
+      const wal = (store as unknown as { core: { wal: { log: { datasync(): Promise<void> } } } }).core.wal;
       const realSync = wal.log.datasync.bind(wal.log);
       let releaseSync!: () => void;
       const held = new Promise<void>((resolve) => (releaseSync = resolve));
@@ -867,7 +867,7 @@ describe("embedded store", () => {
       await store.createBucket("b", "owner");
       await store.putObject(params("b", "kept"), bodyFromBuffer(Buffer.from("kept")));
       await expect(store.checkReady(100)).resolves.toBeUndefined();
-      const wal = (store as unknown as { wal: { log: { fd: number; datasync(): Promise<void> } } }).wal;
+      const wal = (store as unknown as { core: { wal: { log: { fd: number; datasync(): Promise<void> } } } }).core.wal;
       const failure = Object.assign(new Error("EIO: i/o error, fdatasync"), { code: "EIO" });
       wal.log = { fd: wal.log.fd, datasync: () => Promise.reject(failure) };
       // two writers at once, so their sync goes through the (failing) thread pool path

@@ -28,7 +28,7 @@ import { randomBytes } from "node:crypto";
 import { chmod, mkdir, open, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 
-import type { StoreLogger } from "./store.js";
+import type { StoreLogger } from "./store-core.js";
 
 export const FILE_MODE = 0o600;
 export const DIR_MODE = 0o700;

@@ -17,12 +17,15 @@
  * - A retention in force can be extended in its mode; shortening or removing it, or changing its
  *   mode, needs the bypass under GOVERNANCE and is never allowed under COMPLIANCE.
  *
- * Every method here runs inside the store's transaction or read, on the event loop: one point
- * lookup by primary key.
+ * ObjectLocks serves the lock operations (store.ts delegates to it); ObjectLockTable and the rule
+ * functions are also used inside other modules' transactions (store-core.ts insertVersion, the
+ * deletes of store.ts, multipart.ts), on the event loop: one point lookup by primary key.
  */
 import type Database from "better-sqlite3";
 
+import { validateKey } from "../keys.js";
 import { StorageError, type ObjectLock, type ObjectLockConfiguration, type ObjectRetention } from "../types.js";
+import type { StoreCore } from "./store-core.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -122,4 +125,80 @@ export function checkRetentionChange(old: ObjectRetention | undefined, next: Obj
     `a ${old.mode} retention until ${old.retainUntil} can only be extended`,
     LOCKED,
   );
+}
+
+/** The lock operations of the StorageClient, each one read or one transaction. */
+export class ObjectLocks {
+  constructor(private readonly core: StoreCore) {}
+
+  async getObjectLockConfiguration(bucket: string): Promise<ObjectLockConfiguration | undefined> {
+    this.core.enter();
+    return this.core.observe(() => {
+      this.core.requireBucket(bucket);
+      return this.core.objectLocks.read(bucket);
+    });
+  }
+
+  async putObjectLockConfiguration(bucket: string, config: ObjectLockConfiguration): Promise<void> {
+    const call = this.core.enter();
+    await this.core.commit(call, () => {
+      this.core.requireBucket(bucket);
+      // S3 enables Object Lock on an existing bucket only while its versioning is Enabled
+      // ("Enabling Object Lock on an existing bucket", Amazon S3 User Guide).
+      if (this.core.objectLocks.read(bucket) === undefined && this.core.versions.status(bucket) !== "Enabled") {
+        throw new StorageError("INVALID_BUCKET_STATE", "Object Lock needs versioning Enabled", "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration");
+      }
+      this.core.objectLocks.write(bucket, config);
+      return { result: undefined, discard: [] };
+    });
+  }
+
+  async getObjectLock(bucket: string, key: string, versionId?: string): Promise<ObjectLock> {
+    this.core.enter();
+    validateKey(key);
+    return this.core.observe(() => {
+      this.requireLockBucket(bucket);
+      return this.core.readable(bucket, key, versionId).info.lock ?? {};
+    });
+  }
+
+  putObjectRetention(bucket: string, key: string, retention: ObjectRetention | undefined, versionId?: string, bypassGovernance = false): Promise<void> {
+    return this.changeLock(bucket, key, versionId, (lock) => {
+      checkRetentionChange(lock.retention, retention, bypassGovernance, Date.now());
+      const { retention: _old, ...rest } = lock;
+      return retention === undefined ? rest : { ...rest, retention };
+    });
+  }
+
+  putObjectLegalHold(bucket: string, key: string, on: boolean, versionId?: string): Promise<void> {
+    return this.changeLock(bucket, key, versionId, (lock) => ({ ...lock, legalHold: on }));
+  }
+
+  /** Rewrites the lock in a version's `meta` (it keeps its vid, ETag and segments), in one transaction. */
+  private async changeLock(bucket: string, key: string, versionId: string | undefined, change: (lock: ObjectLock) => ObjectLock): Promise<void> {
+    const call = this.core.enter();
+    validateKey(key);
+    await this.core.commit(call, () => {
+      this.requireLockBucket(bucket);
+      // the errors of a read first: no key, no such version, a delete marker
+      const { info } = this.core.readable(bucket, key, versionId);
+      const current = this.core.st.getObject.get(bucket, key);
+      // a bucket with Object Lock is versioned: every version read has an id
+      const found = this.core.versions.locate(bucket, key, info.versionId ?? "null", current)!;
+      this.core.versions.rewriteMeta(found, (meta) => {
+        const lock = change(meta.lock ?? {});
+        const { lock: _old, ...rest } = meta;
+        return lock.retention === undefined && lock.legalHold === undefined ? rest : { ...rest, lock };
+      });
+      return { result: undefined, discard: [] };
+    });
+  }
+
+  /** The bucket, which must have Object Lock: AWS answers InvalidRequest for a lock request to one without. */
+  private requireLockBucket(bucket: string): void {
+    this.core.requireBucket(bucket);
+    if (this.core.objectLocks.read(bucket) === undefined) {
+      throw new StorageError("INVALID_REQUEST", "the bucket has no Object Lock", "Bucket is missing Object Lock Configuration");
+    }
+  }
 }

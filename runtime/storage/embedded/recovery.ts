@@ -29,7 +29,7 @@ import { join } from "node:path";
 import type Database from "better-sqlite3";
 
 import { SEGMENT_ID_PATTERN, fsyncDir } from "./files.js";
-import type { StoreLogger } from "./store.js";
+import type { StoreLogger } from "./store-core.js";
 
 const HEX2 = /^[0-9a-f]{2}$/;
 

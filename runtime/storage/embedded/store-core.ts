@@ -1,0 +1,358 @@
+/**
+ * The embedded store's shared machinery (store.ts's header describes the write protocol): the
+ * database and its prepared statements, the group commit and log sync, segment files and their
+ * pins, and the steps every feature module builds its calls from: enter() numbers a call,
+ * observe()/check() answer reads durably, commit() runs a write transaction in the next group
+ * commit, and the row helpers insert and drop segments and versions.
+ *
+ * One StoreCore per open store. The feature modules (store.ts for buckets and objects,
+ * multipart.ts, bucket-config.ts, ...) each hold it; its members are public to them, not to the
+ * rest of the gateway, which sees only EmbeddedStore (index.ts exports nothing from here).
+ */
+import type { FileHandle } from "node:fs/promises";
+
+import type Database from "better-sqlite3";
+
+import { StorageError, type Checksum, type ObjectInfo, type PutObjectParams } from "../types.js";
+import { DataFiles, fsyncDir, type ReceivedBody } from "./files.js";
+import { GroupCommit } from "./group-commit.js";
+import { inlineRowId, inlineSegmentId, isInlineSegment } from "./inline.js";
+import type { ListingCounters } from "./listing.js";
+import { ObjectLockTable, lockOfNewVersion } from "./object-lock.js";
+import { prepareObjectPartStatements, type ObjectPartStatements } from "./object-parts.js";
+import { SegmentPins } from "./pins.js";
+import { pickSystemMetadata, toObjectInfo, type StoredMeta } from "./rows.js";
+import { prepareStatements, type BucketRow, type ObjectRow, type SegmentRefRow, type Statements, type UploadRow } from "./statements.js";
+import { Versions, versionIdOf, type VersioningStatus } from "./versions.js";
+import { WalSync } from "./wal-sync.js";
+import { normalizeEtag } from "../keys.js";
+
+/** The subset of a pino logger the store uses. */
+export interface StoreLogger {
+  info(o: object, msg?: string): void;
+  warn(o: object, msg?: string): void;
+}
+
+/** What a write transaction returns: its result and the segments it stopped referencing. */
+export interface Committed<T> {
+  result: T;
+  discard: string[];
+}
+
+/**
+ * The call number of a commit sent by a worker process: never "alone". A worker's PUT enters the
+ * store only for its commit, so no other call would have started in that short window and the log
+ * sync would run on the event loop (wal-sync.ts startSync), where it stalls every other worker's
+ * calls meanwhile: PUT 4 KiB at c=4 with two workers ran at half the rate of one process.
+ */
+export const FROM_A_WORKER = -1;
+
+export class StoreCore {
+  readonly st: Statements;
+  readonly partSt: ObjectPartStatements;
+  readonly versions: Versions;
+  /** which buckets have Object Lock, and their default retention (object-lock.ts) */
+  readonly objectLocks: ObjectLockTable;
+  readonly pins: SegmentPins;
+  readonly counters: ListingCounters = { seeks: 0, rowsVisited: 0 };
+  readonly wal: WalSync;
+  readonly groupCommit: GroupCommit;
+  /** next object version id; this process owns the database, so a counter suffices */
+  nextVersionId: number;
+  closed = false;
+  /** calls of public methods so far (enter()) */
+  private calls = 0;
+
+  constructor(
+    readonly db: Database.Database,
+    readonly walFile: FileHandle,
+    readonly files: DataFiles,
+    readonly logger: StoreLogger,
+    readonly inlineLimit: number,
+  ) {
+    this.st = prepareStatements(db);
+    this.partSt = prepareObjectPartStatements(db);
+    this.versions = new Versions(db, this.st, {
+      dropCurrent: (row) => this.dropVersion(row),
+      dropSegments: (vid, discard) => this.dropSegments(vid, discard),
+      nextVid: () => this.nextVersionId++,
+    });
+    this.objectLocks = new ObjectLockTable(db);
+    this.wal = new WalSync(walFile, (err) =>
+      logger.warn({ err }, "embedded store: the metadata log could not be synced; refusing all requests until reopened"),
+    );
+    this.groupCommit = new GroupCommit(db, this.wal, fsyncDir);
+    this.pins = new SegmentPins((id) => this.removeFile(id));
+    this.nextVersionId = (this.st.maxVersionId.get() ?? 0) + 1;
+  }
+
+  /**
+   * Every public method starts here: refuses calls after close, and numbers the call (a write whose
+   * number is still the latest when it commits had the store to itself, see commit()).
+   */
+  enter(): number {
+    if (this.closed) throw new Error("the embedded store is closed");
+    // After a failed fdatasync nothing can be promised durable (wal-sync.ts); reopening runs
+    // recovery on what really is on disk.
+    const failed = this.wal.failed;
+    if (failed !== undefined) {
+      throw new Error("the embedded store's metadata log could not be synced; reopen the store", { cause: failed });
+    }
+    return ++this.calls;
+  }
+
+  requireBucket(name: string): BucketRow {
+    const row = this.st.getBucket.get(name);
+    if (row === undefined) throw new StorageError("BUCKET_NOT_FOUND");
+    return row;
+  }
+
+  /** The upload, if it exists and was started for this bucket and key (S3: NoSuchUpload otherwise). */
+  requireUpload(uploadId: string, bucket: string, key: string): UploadRow {
+    const row = this.st.getUpload.get(uploadId);
+    if (row === undefined || row.bucket !== bucket || row.key !== key) throw new StorageError("UPLOAD_NOT_FOUND");
+    return row;
+  }
+
+  /**
+   * Runs the synchronous lookups `read` and returns their result once everything they may have seen
+   * is durable (wal-sync.ts): a commit becomes visible to reads before its log sync ends, and an
+   * answer must not describe a state that a power loss could still take back. Errors wait too. If
+   * that wait fails (the log could not be synced), its error is thrown instead, and `undo` gets the
+   * unreturned result (to release what it holds).
+   */
+  async observe<T>(read: () => T, undo?: (unreturned: T) => void): Promise<T> {
+    let value: T;
+    try {
+      value = read();
+    } catch (err) {
+      await this.wal.settled();
+      throw err;
+    }
+    if (this.wal.pending) {
+      try {
+        await this.wal.settled();
+      } catch (err) {
+        undo?.(value);
+        throw err;
+      }
+    }
+    return value;
+  }
+
+  /** Like observe() for the checks before a write receives its body: only a refusal waits. */
+  async check(read: () => void): Promise<void> {
+    try {
+      read();
+    } catch (err) {
+      await this.wal.settled();
+      throw err;
+    }
+  }
+
+  /**
+   * Runs a write transaction in the next group commit (group-commit.ts) and resolves once it is
+   * durable, then hands the segment files it dropped to the pins (unlink now or when the last reader
+   * is done, see pins.ts): only after the log sync, since a commit that a power loss could still
+   * roll back must not lose the files its old rows point at. `call` is the write's number from
+   * enter(). `received` is the body written for this transaction: if it is a file, its directory is
+   * fsynced before the commit, and the file is removed when the transaction certainly did not
+   * commit. After a failure at COMMIT the outcome is not known here, and the file is left for the
+   * orphan scan at the next start, which decides by the rows actually on disk.
+   */
+  async commit<T>(call: number, apply: () => Committed<T>, received?: ReceivedBody, dir?: string): Promise<T> {
+    const file = received !== undefined && !received.inline && dir !== undefined ? received : undefined;
+    const committed = await this.groupCommit.submit({
+      apply,
+      alone: () => this.calls === call,
+      ...(file !== undefined && { dirs: [dir!], notCommitted: () => this.removeFile(file.id) }),
+    });
+    this.pins.discard(committed.discard);
+    return committed.result;
+  }
+
+  /**
+   * Moves a received file from `tmpDir` into objects/ (files.ts steps 4-5) and returns its
+   * directory, for the group commit to fsync; undefined for an inline body. On failure the temp
+   * file is removed.
+   */
+  async place(received: ReceivedBody, tmpDir: string): Promise<string | undefined> {
+    if (received.inline) return undefined;
+    try {
+      return await this.files.place(received.id, tmpDir);
+    } catch (err) {
+      await this.dropReceived(received, tmpDir);
+      throw err;
+    }
+  }
+
+  /** Removes the temp file of a received body that will not be committed (best effort). */
+  async dropReceived(received: ReceivedBody, tmpDir: string): Promise<void> {
+    if (!received.inline) await this.files.discardTemp(received.id, tmpDir);
+  }
+
+  /** enter() for a call that brings a received body: a refused call removes its temp file. */
+  enterWith(received: ReceivedBody, tmpDir: string): number {
+    try {
+      return this.enter();
+    } catch (err) {
+      void this.dropReceived(received, tmpDir);
+      throw err;
+    }
+  }
+
+  /** Inserts the segments row (and the inline bytes) for a received body; returns the segment id. */
+  insertSegment(received: ReceivedBody, now: number): string {
+    const { size, md5, checksum } = received.digests;
+    const id = received.inline
+      ? inlineSegmentId(this.st.insertInlineData.run(received.data).lastInsertRowid)
+      : received.id;
+    this.st.insertSegment.run(id, size, md5, checksum ? JSON.stringify(checksum) : null, now);
+    return id;
+  }
+
+  /** Deletes a segment's rows (with its inline bytes); a file's id goes to `discard`. */
+  deleteSegment(id: string, discard: string[]): void {
+    this.st.deleteSegment.run(id);
+    if (isInlineSegment(id)) this.st.deleteInlineData.run(inlineRowId(id));
+    else discard.push(id);
+  }
+
+  /** Deletes an object's current version rows; returns its segment files (to discard after commit). */
+  dropVersion(row: ObjectRow): string[] {
+    const discard: string[] = [];
+    this.dropSegments(row.vid, discard);
+    this.st.deleteObject.run(row.bucket, row.key);
+    return discard;
+  }
+
+  /** Deletes a version's segments (object_segments and segments rows); files go to `discard`. */
+  dropSegments(vid: number, discard: string[]): void {
+    for (const s of this.st.segmentsOfVersion.all(vid)) this.deleteSegment(s.segment_id, discard);
+    this.st.deleteObjectSegments.run(vid);
+  }
+
+  /**
+   * Before a new current version of a key is inserted: drops the current one (a bucket never
+   * versioned), or lets versions.ts keep it as a noncurrent version.
+   */
+  makeRoom(bucket: string, key: string, current: ObjectRow | undefined): { state: VersioningStatus | undefined; discard: string[] } {
+    const state = this.versions.status(bucket);
+    if (state !== undefined) return { state, discard: this.versions.beforeWrite(state, bucket, key, current) };
+    return { state, discard: current === undefined ? [] : this.dropVersion(current) };
+  }
+
+  /** The version a read means (versions.ts readable) and its ObjectInfo. */
+  readable(bucket: string, key: string, versionId: string | undefined): { row: ObjectRow; info: ObjectInfo } {
+    const { row, versionId: shown } = this.versions.readable(bucket, key, versionId);
+    const info = toObjectInfo(row);
+    if (shown !== undefined) info.versionId = shown;
+    return { row, info };
+  }
+
+  /** A current row's ObjectInfo, with its version id in a bucket that has versioning. */
+  infoOf(row: ObjectRow, state: VersioningStatus | undefined): ObjectInfo {
+    const info = toObjectInfo(row);
+    const shown = this.versions.shownId(state, row);
+    if (shown !== undefined) info.versionId = shown;
+    return info;
+  }
+
+  /** Deletes an upload and its parts' rows; returns the parts' segment files (to discard after commit). */
+  dropUpload(uploadId: string): string[] {
+    const discard: string[] = [];
+    for (const id of this.st.segmentIdsOfUpload.all(uploadId)) this.deleteSegment(id, discard);
+    this.st.deletePartsOfUpload.run(uploadId);
+    this.st.deleteUpload.run(uploadId);
+    return discard;
+  }
+
+  /** Inserts a new current version (the caller has dropped the previous one) and returns its row. */
+  insertVersion(
+    params: Omit<PutObjectParams, "ifMatch" | "ifNoneMatch">,
+    facts: { size: number; etag: string; checksum?: Checksum; partsCount: number | null; lastModified: number },
+    segments: readonly SegmentRefRow[],
+    versioned = false,
+  ): ObjectRow {
+    // checked (and the bucket's default retention applied) before anything is written
+    const lock = lockOfNewVersion(this.objectLocks.read(params.bucket), params.lock, facts.lastModified);
+    const vid = this.nextVersionId++;
+    segments.forEach((s, seq) => this.st.insertObjectSegment.run(vid, seq, s.segment_id, s.size));
+    const meta: StoredMeta = {
+      system: pickSystemMetadata(params),
+      user: params.userMetadata,
+      tags: params.tags,
+      ...(facts.checksum !== undefined && { checksum: facts.checksum }),
+      ...(versioned && { versionId: versionIdOf(vid) }),
+      ...(lock !== undefined && { lock }),
+    };
+    const row: ObjectRow = {
+      bucket: params.bucket,
+      key: params.key,
+      vid,
+      size: facts.size,
+      etag: facts.etag,
+      last_modified: facts.lastModified,
+      storage_class: params.storageClass,
+      owner: params.owner,
+      checksum_algorithm: facts.checksum?.algorithm ?? null,
+      parts_count: facts.partsCount,
+      meta: JSON.stringify(meta),
+    };
+    this.st.insertObject.run(
+      row.bucket,
+      row.key,
+      row.vid,
+      row.size,
+      row.etag,
+      row.last_modified,
+      row.storage_class,
+      row.owner,
+      row.checksum_algorithm,
+      row.parts_count,
+      row.meta,
+    );
+    return row;
+  }
+
+  /** Best-effort unlink of a segment file no row references; failures leave it to the next start. */
+  removeFile(id: string): void {
+    this.files.remove(id).catch((err: unknown) => {
+      this.logger.warn({ segment: id, err }, "embedded store: could not remove a data file; recovery will retry at start");
+    });
+  }
+}
+
+// ---------------------------------------------------------------- helpers
+
+export function validateMax(value: number, name: string): void {
+  if (!Number.isInteger(value) || value < 0) throw new StorageError("INVALID_ARGUMENT", `${name} must be a non-negative integer`);
+}
+
+/** true when an If-Match / If-None-Match header value (a list of ETags or "*") matches `etag` */
+function etagHeaderMatches(header: string, etag: string): boolean {
+  return header.split(",").some((candidate) => {
+    const c = normalizeEtag(candidate);
+    return c === "*" || c === etag;
+  });
+}
+
+/**
+ * Conditional write check (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html):
+ * If-Match fails with KEY_NOT_FOUND when the key is missing (S3 answers 404 NoSuchKey, not 412) and
+ * with PRECONDITION_FAILED when its ETag differs; If-None-Match: * fails with PRECONDITION_FAILED
+ * when the key exists. Undefined: the condition holds.
+ */
+export function conditionFailure(
+  current: ObjectRow | undefined,
+  cond: { ifMatch?: string; ifNoneMatch?: string },
+): "KEY_NOT_FOUND" | "PRECONDITION_FAILED" | undefined {
+  if (cond.ifMatch !== undefined) {
+    if (current === undefined) return "KEY_NOT_FOUND";
+    if (!etagHeaderMatches(cond.ifMatch, current.etag)) return "PRECONDITION_FAILED";
+  }
+  if (cond.ifNoneMatch !== undefined && current !== undefined && etagHeaderMatches(cond.ifNoneMatch, current.etag)) {
+    return "PRECONDITION_FAILED";
+  }
+  return undefined;
+}
