@@ -115,7 +115,14 @@ export interface ObjectLockHandlers<Ctx> {
 export interface ObjectsHandlers<Ctx> {
   /** Deletes an object. Deleting a key that does not exist succeeds, as in S3. In a versioned bucket
    * a delete without a version id adds a delete marker (a suspended bucket's is the "null" version);
-   * with one it removes that version for good. */
+   * with one it removes that version for good.
+   * 
+   * Conditional deletes ("How to perform conditional deletes", Amazon S3 User Guide): with any of
+   * the three conditions, the key's current version must exist (404 NoSuchKey otherwise, also when
+   * the latest version is a delete marker) and match each condition given (412 PreconditionFailed
+   * otherwise); they are evaluated against the current version even when a version id is given,
+   * as S3 does. AWS documents the last-modified-time and size conditions for directory buckets
+   * only; they are honoured here on every bucket, as Ceph RGW does. */
   DeleteObject(input: DeleteObjectInput, ctx: Ctx): Promise<DeleteObjectOutput>;
   /** Deletes up to 1000 objects in one request. */
   DeleteObjects(input: DeleteObjectsInput, ctx: Ctx): Promise<DeleteObjectsOutput>;

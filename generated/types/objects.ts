@@ -13,6 +13,15 @@ export interface DeleteObjectInput {
   XId?: string;
   /** (query versionId) */
   VersionId?: string;
+  /** Deletes only if the current version has this ETag; `*` only if a current version exists. (header if-match) */
+  IfMatch?: string;
+  /** Deletes only if the current version was last modified at this time (an HTTP date, to the
+ * second). Kept as text: a value that does not parse is refused (400 InvalidArgument), never
+ * ignored as RFC 9110 lets a GET ignore an unparsable If-Modified-Since, since ignoring it
+ * would turn a conditional delete into an unconditional one. (header x-amz-if-match-last-modified-time) */
+  IfMatchLastModifiedTime?: string;
+  /** Deletes only if the current version has this size in bytes. (header x-amz-if-match-size) */
+  IfMatchSize?: number;
   /** (header x-amz-bypass-governance-retention) */
   BypassGovernanceRetention?: boolean;
 }

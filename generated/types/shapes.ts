@@ -354,7 +354,12 @@ export interface NoncurrentVersionTransition {
 export interface ObjectIdentifier {
   Key: string;
   VersionId?: string;
+  /** Conditional delete of this entry: its current version must have this ETag (`*`: must exist). */
   ETag?: string;
+  /** Conditional delete: last modified at this time (AWS's model: an HTTP date; ISO 8601 accepted too). */
+  LastModifiedTime?: string;
+  /** Conditional delete: the current version's size in bytes. */
+  Size?: number;
 }
 
 /** A bucket's Object Lock configuration: `Enabled`, and optionally a default retention. */

@@ -5,7 +5,7 @@ import { errorTable } from "../../generated/errors.js";
 import { S3Error } from "../errors.js";
 import { sendableMetadata } from "../header-values.js";
 import { storageCall, toS3Error } from "../storage/errors.js";
-import type { ByteRange, ObjectInfo, ObjectPartInfo } from "../storage/types.js";
+import type { ByteRange, DeleteCondition, ObjectInfo, ObjectPartInfo } from "../storage/types.js";
 import {
   checkConditions,
   checksumMembers,
@@ -144,8 +144,10 @@ export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
 
   async DeleteObject(input, ctx) {
     await ownedBucket(ctx, input.Bucket);
+    const condition = deleteCondition(input.IfMatch, input.IfMatchLastModifiedTime, input.IfMatchSize, () => new S3Error("InvalidArgument", "x-amz-if-match-last-modified-time is not a date"));
     // a version under Object Lock is refused by the store (AccessDenied), unless the bypass lifts GOVERNANCE
-    const done = await storageCall(() => ctx.storage.deleteObject(input.Bucket, input.Key, input.VersionId, input.BypassGovernanceRetention === true));
+    const bypass = input.BypassGovernanceRetention === true;
+    const done = await storageCall(() => ctx.storage.deleteObject(input.Bucket, input.Key, input.VersionId, condition, bypass));
     return { DeleteMarker: done.deleteMarker, VersionId: done.versionId };
   },
 
@@ -159,7 +161,10 @@ export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
     const results = await storageCall(() =>
       ctx.storage.deleteObjects(
         input.Bucket,
-        objects.map((o) => ({ key: o.Key, ...(o.VersionId !== undefined && { versionId: o.VersionId }) })),
+        objects.map((o) => {
+          const condition = deleteCondition(o.ETag, o.LastModifiedTime, o.Size, () => new S3Error("MalformedXML"));
+          return { key: o.Key, ...(o.VersionId !== undefined && { versionId: o.VersionId }), ...(condition !== undefined && { condition }) };
+        }),
         input.BypassGovernanceRetention === true,
       ),
     );
@@ -181,3 +186,27 @@ export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
     return { Body: { Deleted: input.Delete.Quiet ? [] : deleted, Errors: errors } };
   },
 };
+
+/**
+ * A conditional delete's conditions from DeleteObject's headers or a DeleteObjects entry; undefined
+ * when none is given. A last-modified time that is not a date is refused (`invalid`), not ignored.
+ */
+function deleteCondition(
+  ifMatch: string | undefined,
+  lastModified: string | undefined,
+  size: number | undefined,
+  invalid: () => S3Error,
+): DeleteCondition | undefined {
+  if (ifMatch === undefined && lastModified === undefined && size === undefined) return undefined;
+  let when: Date | undefined;
+  if (lastModified !== undefined) {
+    const ms = Date.parse(lastModified);
+    if (Number.isNaN(ms)) throw invalid();
+    when = new Date(ms);
+  }
+  return {
+    ...(ifMatch !== undefined && { ifMatch }),
+    ...(when !== undefined && { lastModified: when }),
+    ...(size !== undefined && { size }),
+  };
+}

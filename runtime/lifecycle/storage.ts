@@ -6,7 +6,7 @@
  * tested against this interface (test/lifecycle/executor.test.ts, with an engine of versions).
  *
  * The adapter maps it onto the StorageClient: listObjectVersions is the walk (an unversioned bucket
- * lists each object as its only version, "null"), expiring a current version is a plain deleteObject
+ * lists each object as its only version, "null"), expiring a current version is a deleteObject conditional on the listed version
  * (a delete marker in a versioned bucket, as S3's expiration makes), and removing a noncurrent
  * version or a delete marker is a deleteObject with its version id.
  */
@@ -86,18 +86,15 @@ export function lifecycleStorage(store: StorageClient & LifecycleState): Lifecyc
     tags: async (bucket, key, versionId) => (await store.getObjectTags(bucket, key, versionId)).tags,
     async expireCurrent(bucket, entry) {
       // The object may have been overwritten (or deleted) since it was listed: a new object is not
-      // the one that expired. (A write between this check and the delete is not excluded: the store
-      // has no conditional delete; the window is one round trip to the store.) In a versioned bucket
-      // the delete leaves a delete marker, as S3's expiration does.
-      let current;
+      // the one that expired. The delete is conditional on the listed version's ETag, size and
+      // time, checked in the delete's own transaction, so no write can slip in between. In a
+      // versioned bucket the delete leaves a delete marker, as S3's expiration does.
       try {
-        current = (await store.headObject(bucket, entry.key)).info;
+        await store.deleteObject(bucket, entry.key, undefined, { ifMatch: entry.etag, size: entry.size, lastModified: entry.lastModified });
       } catch (err) {
-        if (err instanceof StorageError && err.kind === "KEY_NOT_FOUND") return false;
+        if (err instanceof StorageError && (err.kind === "KEY_NOT_FOUND" || err.kind === "PRECONDITION_FAILED")) return false;
         throw err;
       }
-      if (current.etag !== entry.etag || current.lastModified.getTime() !== entry.lastModified.getTime()) return false;
-      await store.deleteObject(bucket, entry.key);
       return true;
     },
     async removeVersion(bucket, key, versionId) {

@@ -46,6 +46,8 @@ export const backendLimits: Record<BackendName, Readonly<Record<string, BackendL
       supported: true,
       note: "A multipart object has no Checksum and its parts list no checksums: Ozone keeps none for multipart uploads.",
     },
+    DeleteObject: { supported: true, note: "Conditional deletes (If-Match, x-amz-if-match-*) answer 501 NotImplemented: the OM's DeleteKey takes no precondition." },
+    DeleteObjects: { supported: true, note: "Conditional deletes (If-Match, x-amz-if-match-*) answer 501 NotImplemented: the OM's DeleteKey takes no precondition." },
     DeleteBucket: { supported: true, note: "A bucket holding only incomplete multipart uploads is deleted after they are aborted (Ozone refuses otherwise)." },
     PutBucketVersioning: { supported: false, note: "Ozone keeps one version of each key: 501 NotImplemented." },
     GetBucketVersioning: { supported: true, note: "Every bucket is never versioned: an empty VersioningConfiguration." },

@@ -262,10 +262,25 @@ export interface DeleteOutcome {
   deleteMarker?: boolean;
 }
 
+/**
+ * A conditional delete's conditions (S3's If-Match, x-amz-if-match-last-modified-time,
+ * x-amz-if-match-size): all given must hold for the key's current version, checked in the same
+ * transaction as the delete. No current version: KEY_NOT_FOUND; one not matching:
+ * PRECONDITION_FAILED.
+ */
+export interface DeleteCondition {
+  /** an ETag (quoted or not), or `*` (any current version) */
+  ifMatch?: string;
+  /** compared to the second, as an HTTP date carries it */
+  lastModified?: Date;
+  size?: number;
+}
+
 /** One entry of deleteObjects: a key, or one version of it. */
 export interface ObjectToDelete {
   key: string;
   versionId?: string;
+  condition?: DeleteCondition;
 }
 
 export interface DeleteObjectResult extends DeleteOutcome {
@@ -503,7 +518,12 @@ export interface StorageClient {
    * semantics); a missing bucket fails. In a versioned bucket, without a version id it adds a delete
    * marker; with one it removes that version for good.
    */
-  deleteObject(bucket: string, key: string, versionId?: string, bypassGovernance?: boolean): Promise<DeleteOutcome>;
+  /**
+   * With a condition, deletes only if the current version meets it (DeleteCondition). A removal by
+   * version id of a version under Object Lock fails with ACCESS_DENIED unless `bypassGovernance`
+   * and its lock is GOVERNANCE retention alone (see getObjectLockConfiguration).
+   */
+  deleteObject(bucket: string, key: string, versionId?: string, condition?: DeleteCondition, bypassGovernance?: boolean): Promise<DeleteOutcome>;
   /** `bypassGovernance` as for deleteObject, for every entry with a version id. */
   deleteObjects(bucket: string, objects: ObjectToDelete[], bypassGovernance?: boolean): Promise<DeleteObjectResult[]>;
   listObjects(params: ListObjectsParams): Promise<ListObjectsResult>;

@@ -13,6 +13,7 @@ import { readResult, type ResolvedObject } from "../storage/embedded/read-plan.j
 import type {
   BucketInfo,
   BucketVersioning,
+  DeleteCondition,
   DeleteOutcome,
   ListVersionsParams,
   ListVersionsResult,
@@ -128,8 +129,8 @@ export class RemoteEmbeddedStore implements StorageClient {
     return this.rpc.call("getObjectAttributes", params);
   }
 
-  deleteObject(bucket: string, key: string, versionId?: string, bypassGovernance?: boolean): Promise<DeleteOutcome> {
-    return this.rpc.call("deleteObject", bucket, key, versionId, bypassGovernance);
+  deleteObject(bucket: string, key: string, versionId?: string, condition?: DeleteCondition, bypassGovernance?: boolean): Promise<DeleteOutcome> {
+    return this.rpc.call("deleteObject", bucket, key, versionId, condition, bypassGovernance);
   }
   /** The per-entry errors cross as data (store-owner.ts) and are StorageErrors again here. */
   async deleteObjects(bucket: string, objects: ObjectToDelete[], bypassGovernance?: boolean): Promise<DeleteObjectResult[]> {

@@ -19,6 +19,7 @@ import { encodeError } from "./rpc.js";
 import type {
   CompleteMultipartParams,
   CorsRule,
+  DeleteCondition,
   ListVersionsParams,
   ObjectToDelete,
   LifecycleRule,
@@ -91,8 +92,8 @@ export function storeSession(store: EmbeddedStore, workerName: string, log: (err
     headObject: (bucket: string, key: string, partNumber?: number, versionId?: string) =>
       store.headObject(bucket, key, partNumber, versionId),
     getObjectAttributes: (params: ObjectAttributesParams) => store.getObjectAttributes(params),
-    deleteObject: (bucket: string, key: string, versionId?: string, bypassGovernance?: boolean) =>
-      store.deleteObject(bucket, key, versionId, bypassGovernance),
+    deleteObject: (bucket: string, key: string, versionId?: string, condition?: DeleteCondition, bypassGovernance?: boolean) =>
+      store.deleteObject(bucket, key, versionId, condition, bypassGovernance),
     // per-entry errors cross as data, as a call's own error does (rpc.ts)
     deleteObjects: async (bucket: string, objects: ObjectToDelete[], bypassGovernance?: boolean) =>
       (await store.deleteObjects(bucket, objects, bypassGovernance)).map((r) => (r.error === undefined ? r : { ...r, error: encodeError(r.error) })),

@@ -59,6 +59,42 @@ describe("dueAt: days after a time, rounded up to midnight UTC (AWS's example)",
 });
 
 describe("the executor on the embedded store", () => {
+  it("does not expire an object written after the listing, even when the write lands just before the delete", async () => {
+    const { store } = await newStore();
+    await store.createBucket(B, OWNER);
+    await put(store, "raced", { size: 10 });
+    const listed = (await lifecycleStorage(store).listVersions({ bucket: B, maxKeys: 10 })).versions[0];
+    // A store where a client's overwrite of the key commits right before any check or delete the
+    // adapter makes returns: with a check-then-delete the new object would be the one deleted.
+    let raced = false;
+    const race = async () => {
+      if (raced) return;
+      raced = true;
+      await put(store, "raced", { size: 20 });
+    };
+    const racing = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === "headObject") return async (...a: Parameters<EmbeddedStore["headObject"]>) => {
+          const r = await target.headObject(...a);
+          await race();
+          return r;
+        };
+        if (prop === "deleteObject") return async (...a: Parameters<EmbeddedStore["deleteObject"]>) => {
+          await race();
+          return target.deleteObject(...a);
+        };
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        return typeof v === "function" ? (v as (...x: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    expect(await lifecycleStorage(racing).expireCurrent(B, listed)).toBe(false);
+    expect((await store.headObject(B, "raced")).info.size).toBe(20);
+    // the listed version, when it is still current, is expired
+    const now = (await lifecycleStorage(store).listVersions({ bucket: B, maxKeys: 10 })).versions[0];
+    expect(await lifecycleStorage(store).expireCurrent(B, now)).toBe(true);
+    expect(await keys(store)).toEqual([]);
+  });
+
   it("expires current objects by Days at the midnight after last-modified + Days, only under the rule's prefix", async () => {
     const { store } = await newStore();
     await store.createBucket(B, OWNER);

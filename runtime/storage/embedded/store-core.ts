@@ -13,7 +13,7 @@ import type { FileHandle } from "node:fs/promises";
 
 import type Database from "better-sqlite3";
 
-import { StorageError, type Checksum, type ObjectInfo, type PutObjectParams } from "../types.js";
+import { StorageError, type Checksum, type DeleteCondition, type ObjectInfo, type PutObjectParams } from "../types.js";
 import { DataFiles, fsyncDir, type ReceivedBody } from "./files.js";
 import { GroupCommit } from "./group-commit.js";
 import { inlineRowId, inlineSegmentId, isInlineSegment } from "./inline.js";
@@ -352,6 +352,22 @@ export function conditionFailure(
     if (!etagHeaderMatches(cond.ifMatch, current.etag)) return "PRECONDITION_FAILED";
   }
   if (cond.ifNoneMatch !== undefined && current !== undefined && etagHeaderMatches(cond.ifNoneMatch, current.etag)) {
+    return "PRECONDITION_FAILED";
+  }
+  return undefined;
+}
+
+/**
+ * Conditional delete check (DeleteCondition): KEY_NOT_FOUND without a current version (S3 answers
+ * 404 NoSuchKey to a conditional delete of a missing key, or of one whose latest version is a
+ * delete marker), PRECONDITION_FAILED when a condition does not hold. Times compare to the second:
+ * an HTTP date carries no more.
+ */
+export function deleteConditionFailure(current: ObjectRow | undefined, cond: DeleteCondition): "KEY_NOT_FOUND" | "PRECONDITION_FAILED" | undefined {
+  if (current === undefined) return "KEY_NOT_FOUND";
+  if (cond.ifMatch !== undefined && !etagHeaderMatches(cond.ifMatch, current.etag)) return "PRECONDITION_FAILED";
+  if (cond.size !== undefined && cond.size !== current.size) return "PRECONDITION_FAILED";
+  if (cond.lastModified !== undefined && Math.floor(cond.lastModified.getTime() / 1000) !== Math.floor(current.last_modified / 1000)) {
     return "PRECONDITION_FAILED";
   }
   return undefined;

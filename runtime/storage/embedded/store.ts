@@ -49,6 +49,7 @@ import {
   type CorsRule,
   type LifecycleRule,
   type CompleteMultipartParams,
+  type DeleteCondition,
   type DeleteObjectResult,
   type DeleteOutcome,
   type GetObjectParams,
@@ -90,7 +91,7 @@ import { toBucketInfo, toObjectInfo, toObjectSummary, type StoredMeta } from "./
 import { partOf, readResult, type ResolvedObject } from "./read-plan.js";
 import { objectPartsPage, storedPartChecksum } from "./object-parts.js";
 import type { SummaryRow } from "./statements.js";
-import { FROM_A_WORKER, StoreCore, conditionFailure, validateMax, type StoreLogger } from "./store-core.js";
+import { FROM_A_WORKER, StoreCore, conditionFailure, deleteConditionFailure, validateMax, type StoreLogger } from "./store-core.js";
 import type { VersioningStatus } from "./versions.js";
 import { validateKey } from "../keys.js";
 
@@ -477,12 +478,12 @@ export class EmbeddedStore implements StorageClient {
     this.core.pins.unpin(ids);
   }
 
-  async deleteObject(bucket: string, key: string, versionId?: string, bypassGovernance = false): Promise<DeleteOutcome> {
+  async deleteObject(bucket: string, key: string, versionId?: string, condition?: DeleteCondition, bypassGovernance = false): Promise<DeleteOutcome> {
     const call = this.core.enter();
     validateKey(key);
     return this.core.commit(call, () => {
       const owner = this.core.requireBucket(bucket).owner;
-      const { outcome, discard } = this.deleteOne(bucket, owner, key, versionId, bypassGovernance);
+      const { outcome, discard } = this.deleteOne(bucket, owner, key, versionId, condition, bypassGovernance);
       return { result: outcome, discard };
     });
   }
@@ -497,7 +498,7 @@ export class EmbeddedStore implements StorageClient {
     return this.core.commit(call, () => {
       const owner = this.core.requireBucket(bucket).owner;
       const discard: string[] = [];
-      const one = this.core.db.transaction((o: ObjectToDelete) => this.deleteOne(bucket, owner, o.key, o.versionId, bypassGovernance));
+      const one = this.core.db.transaction((o: ObjectToDelete) => this.deleteOne(bucket, owner, o.key, o.versionId, o.condition, bypassGovernance));
       const results = objects.map((o): DeleteObjectResult => {
         const asked = o.versionId === undefined ? {} : { requestedVersionId: o.versionId };
         try {
@@ -520,10 +521,14 @@ export class EmbeddedStore implements StorageClient {
     owner: string,
     key: string,
     versionId: string | undefined,
+    condition: DeleteCondition | undefined,
     bypassGovernance: boolean,
   ): { outcome: DeleteOutcome; discard: string[] } {
     const state = this.core.versions.status(bucket);
     const current = this.core.st.getObject.get(bucket, key);
+    // a conditional delete is judged on the current version, whichever version it deletes (S3)
+    const failure = condition === undefined ? undefined : deleteConditionFailure(current, condition);
+    if (failure !== undefined) throw new StorageError(failure);
     if (state === undefined) {
       // a bucket never versioned has one version of a key, "null"
       if (versionId !== undefined && versionId !== "null") {

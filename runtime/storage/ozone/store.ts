@@ -26,6 +26,7 @@ import {
   type ByteRange,
   type CompleteMultipartParams,
   type DeleteObjectResult,
+  type DeleteCondition,
   type DeleteOutcome,
   type GetObjectParams,
   type GetObjectResult,
@@ -128,6 +129,19 @@ function notWritable(label: string, storageClass: string): StorageError {
     "NOT_SUPPORTED",
     `write with ${label} replication`,
     `This gateway writes to Ozone with STANDALONE and RATIS replication; storage class ${storageClass} maps to ${label}, which needs Ozone's erasure-coding writer (not implemented).`,
+  );
+}
+
+/**
+ * The OM deletes a key without a precondition (DeleteKey has no expected generation or ETag), so a
+ * conditional delete could only be a check and a delete with a window between them: refused
+ * instead of promised.
+ */
+function conditionalDeleteNotSupported(): StorageError {
+  return new StorageError(
+    "NOT_SUPPORTED",
+    "conditional delete",
+    "Conditional deletes (If-Match, x-amz-if-match-*) are not supported by this gateway's Ozone backend: Ozone deletes a key without a precondition.",
   );
 }
 
@@ -612,7 +626,8 @@ export class OzoneStore implements StorageClient {
     }
   }
 
-  async deleteObject(bucket: string, key: string, versionId?: string): Promise<DeleteOutcome> {
+  async deleteObject(bucket: string, key: string, versionId?: string, condition?: DeleteCondition): Promise<DeleteOutcome> {
+    if (condition !== undefined) throw conditionalDeleteNotSupported();
     onlyNullVersion(versionId);
     try {
       await this.om("DeleteKey", "deleteKeyRequest", { keyArgs: this.keyArgs(bucket, key) });
@@ -627,7 +642,8 @@ export class OzoneStore implements StorageClient {
     const keys: string[] = [];
     const refused: DeleteObjectResult[] = [];
     for (const o of objects) {
-      if (o.versionId === undefined || o.versionId === "null") keys.push(o.key);
+      if (o.condition !== undefined) refused.push({ key: o.key, ...(o.versionId !== undefined && { requestedVersionId: o.versionId }), error: conditionalDeleteNotSupported() });
+      else if (o.versionId === undefined || o.versionId === "null") keys.push(o.key);
       else refused.push({ key: o.key, requestedVersionId: o.versionId, error: versionNotFound(o.versionId) });
     }
     const asked = new Map(objects.map((o) => [o.key, o.versionId]));
