@@ -46,6 +46,17 @@ export function requestedLock(input: ObjectLockWriteInput, now: Date): ObjectLoc
   return { ...(retention !== undefined && { retention }), ...(hold !== undefined && { legalHold: hold === "ON" }) };
 }
 
+/**
+ * A PutObject stating Object Lock parameters must protect its body with Content-MD5 or an
+ * x-amz-checksum-* (header or trailer), as S3 requires ("PutObject", Amazon S3 API Reference), with
+ * AWS's message. Known before the body is read (the verifying body is planned from the headers).
+ */
+export function requireIntegrityForLock(lock: ObjectLock | undefined, contentMd5: string | undefined, ctx: HandlerContext): void {
+  if (lock !== undefined && contentMd5 === undefined && ctx.bodyChecksum() === undefined) {
+    throw new S3Error("InvalidRequest", "Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters");
+  }
+}
+
 /** The lock headers GET and HEAD answer with (none for a version without a lock). */
 export function lockHeaders(lock: ObjectLock | undefined): ObjectLockWriteInput {
   if (lock === undefined) return {};

@@ -18,7 +18,7 @@ import {
   type HandlerContext,
   writtenVersionId,
 } from "./common.js";
-import { lockHeaders } from "./object-lock.js";
+import { lockHeaders, requireIntegrityForLock } from "./object-lock.js";
 
 /**
  * The x-amz-checksum-* headers of what is served (with x-amz-checksum-mode: ENABLED): the object's
@@ -88,6 +88,7 @@ function partRange(part: ObjectPartInfo): ByteRange | undefined {
 export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
   async PutObject(input, ctx) {
     const params = newObjectParams(input, ctx);
+    requireIntegrityForLock(params.lock, input.ContentMD5, ctx);
     await ownedBucket(ctx, input.Bucket);
     const info = await storageCall(() =>
       ctx.storage.putObject({ ...params, ifMatch: input.IfMatch, ifNoneMatch: input.IfNoneMatch }, input.Body),
