@@ -8,6 +8,7 @@ import type { ListObjectVersionsInput, ListObjectVersionsOutput, ListObjectsInpu
 import type { AbortMultipartUploadInput, AbortMultipartUploadOutput, CompleteMultipartUploadInput, CompleteMultipartUploadOutput, CreateMultipartUploadInput, CreateMultipartUploadOutput, ListMultipartUploadsInput, ListMultipartUploadsOutput, ListPartsInput, ListPartsOutput, UploadPartInput, UploadPartOutput } from "./types/multipart.js";
 import type { GetObjectLegalHoldInput, GetObjectLegalHoldOutput, GetObjectLockConfigurationInput, GetObjectLockConfigurationOutput, GetObjectRetentionInput, GetObjectRetentionOutput, PutObjectLegalHoldInput, PutObjectLegalHoldOutput, PutObjectLockConfigurationInput, PutObjectLockConfigurationOutput, PutObjectRetentionInput, PutObjectRetentionOutput } from "./types/object-lock.js";
 import type { DeleteObjectInput, DeleteObjectOutput, DeleteObjectsInput, DeleteObjectsOutput, GetObjectInput, GetObjectOutput, HeadObjectInput, HeadObjectOutput, PutObjectInput, PutObjectOutput } from "./types/objects.js";
+import type { DeleteBucketPolicyInput, DeleteBucketPolicyOutput, DeletePublicAccessBlockInput, DeletePublicAccessBlockOutput, GetBucketPolicyInput, GetBucketPolicyOutput, GetBucketPolicyStatusInput, GetBucketPolicyStatusOutput, GetPublicAccessBlockInput, GetPublicAccessBlockOutput, PutBucketPolicyInput, PutBucketPolicyOutput, PutPublicAccessBlockInput, PutPublicAccessBlockOutput } from "./types/policy.js";
 import type { PostObjectInput, PostObjectOutput } from "./types/post-object.js";
 import type { DeleteBucketTaggingInput, DeleteBucketTaggingOutput, DeleteObjectTaggingInput, DeleteObjectTaggingOutput, GetBucketTaggingInput, GetBucketTaggingOutput, GetObjectTaggingInput, GetObjectTaggingOutput, PutBucketTaggingInput, PutBucketTaggingOutput, PutObjectTaggingInput, PutObjectTaggingOutput } from "./types/tagging.js";
 import type { GetBucketVersioningInput, GetBucketVersioningOutput, PutBucketVersioningInput, PutBucketVersioningOutput } from "./types/versioning.js";
@@ -134,6 +135,29 @@ export interface ObjectsHandlers<Ctx> {
   PutObject(input: PutObjectInput, ctx: Ctx): Promise<PutObjectOutput>;
 }
 
+/** Operations of spec/policy.tsp; implemented by runtime/handlers/policy.ts. */
+export interface PolicyHandlers<Ctx> {
+  /** Removes the bucket's policy; succeeds when there is none. */
+  DeleteBucketPolicy(input: DeleteBucketPolicyInput, ctx: Ctx): Promise<DeleteBucketPolicyOutput>;
+  /** Removes the bucket's public access block (AWS checks s3:PutBucketPublicAccessBlock for it); succeeds when there is none. */
+  DeletePublicAccessBlock(input: DeletePublicAccessBlockInput, ctx: Ctx): Promise<DeletePublicAccessBlockOutput>;
+  /** The bucket's policy as it was put; NoSuchBucketPolicy (404) when it has none. */
+  GetBucketPolicy(input: GetBucketPolicyInput, ctx: Ctx): Promise<GetBucketPolicyOutput>;
+  /** Whether the bucket is public by its policy. A bucket without a policy is not public (AWS
+   * answers NoSuchBucketPolicy then; ceph/s3-tests' test_get_bucket_policy_status expects
+   * IsPublic false, which is what this answers). */
+  GetBucketPolicyStatus(input: GetBucketPolicyStatusInput, ctx: Ctx): Promise<GetBucketPolicyStatusOutput>;
+  /** The bucket's public access block; NoSuchPublicAccessBlockConfiguration (404) when it has none. */
+  GetPublicAccessBlock(input: GetPublicAccessBlockInput, ctx: Ctx): Promise<GetPublicAccessBlockOutput>;
+  /** Replaces the bucket's policy. The body is the policy document (JSON, at most 20 KB), refused
+   * with MalformedPolicy as S3 refuses it; a public policy is refused with AccessDenied while the
+   * bucket's BlockPublicPolicy is on. S3 requires Content-MD5 or an x-amz-checksum-* (the model's
+   * requestChecksumRequired). */
+  PutBucketPolicy(input: PutBucketPolicyInput, ctx: Ctx): Promise<PutBucketPolicyOutput>;
+  /** Replaces the bucket's public access block. Content-MD5 or an x-amz-checksum-* is required, as by S3. */
+  PutPublicAccessBlock(input: PutPublicAccessBlockInput, ctx: Ctx): Promise<PutPublicAccessBlockOutput>;
+}
+
 /** Operations of spec/post-object.tsp; implemented by runtime/handlers/post-object.ts. */
 export interface PostObjectHandlers<Ctx> {
   /** Uploads an object from an HTML form: `POST /{Bucket}` with a `multipart/form-data` body and no
@@ -189,4 +213,4 @@ export interface VersioningHandlers<Ctx> {
 }
 
 /** Every implemented operation: what runtime/handlers/ must provide. */
-export interface S3Handlers<Ctx> extends AttributesHandlers<Ctx>, BucketsHandlers<Ctx>, CopyHandlers<Ctx>, CorsHandlers<Ctx>, LifecycleHandlers<Ctx>, ListingHandlers<Ctx>, MultipartHandlers<Ctx>, ObjectLockHandlers<Ctx>, ObjectsHandlers<Ctx>, PostObjectHandlers<Ctx>, TaggingHandlers<Ctx>, VersioningHandlers<Ctx> { }
+export interface S3Handlers<Ctx> extends AttributesHandlers<Ctx>, BucketsHandlers<Ctx>, CopyHandlers<Ctx>, CorsHandlers<Ctx>, LifecycleHandlers<Ctx>, ListingHandlers<Ctx>, MultipartHandlers<Ctx>, ObjectLockHandlers<Ctx>, ObjectsHandlers<Ctx>, PolicyHandlers<Ctx>, PostObjectHandlers<Ctx>, TaggingHandlers<Ctx>, VersioningHandlers<Ctx> { }

@@ -16,6 +16,7 @@ export type * from "./types/listing.js";
 export type * from "./types/multipart.js";
 export type * from "./types/object-lock.js";
 export type * from "./types/objects.js";
+export type * from "./types/policy.js";
 export type * from "./types/post-object.js";
 export type * from "./types/tagging.js";
 export type * from "./types/versioning.js";

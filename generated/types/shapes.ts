@@ -425,6 +425,12 @@ export interface Part {
   ChecksumSHA256?: string;
 }
 
+/** `<PolicyStatus><IsPublic>true|false</IsPublic></PolicyStatus>`. */
+export interface PolicyStatus {
+  /** Whether the bucket's policy grants public access ("The meaning of "public""). */
+  IsPublic?: boolean;
+}
+
 /** The answer to success_action_status 201: where the new object is, its bucket, key and ETag (the
  * key as stored, after `${filename}` was replaced). */
 export interface PostResponse {
@@ -432,6 +438,18 @@ export interface PostResponse {
   Bucket: string;
   Key: string;
   ETag: string;
+}
+
+/** The bucket's public access block. An element left out is false.
+ * - BlockPublicAcls: refuse requests that set a public ACL;
+ * - IgnorePublicAcls: grants of a public ACL are ignored;
+ * - BlockPublicPolicy: PutBucketPolicy refuses a public policy (AccessDenied);
+ * - RestrictPublicBuckets: while the policy is public, only the bucket owner's users are allowed by it. */
+export interface PublicAccessBlockConfiguration {
+  BlockPublicAcls?: boolean;
+  IgnorePublicAcls?: boolean;
+  BlockPublicPolicy?: boolean;
+  RestrictPublicBuckets?: boolean;
 }
 
 /** One tag. Both elements are required; an empty `<Value/>` is a valid (empty) value. */

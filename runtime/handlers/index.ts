@@ -5,6 +5,7 @@ import { bucketsHandlers } from "./buckets.js";
 import type { HandlerContext } from "./common.js";
 import { copyHandlers } from "./copy.js";
 import { corsHandlers } from "./cors.js";
+import { policyHandlers } from "./policy.js";
 import { lifecycleHandlers } from "./lifecycle.js";
 import { listingHandlers } from "./listing.js";
 import { multipartHandlers } from "./multipart.js";
@@ -17,5 +18,5 @@ import { versioningHandlers } from "./versioning.js";
 export type { HandlerContext };
 
 export function createHandlers(): S3Handlers<HandlerContext> {
-  return { ...attributesHandlers, ...bucketsHandlers, ...listingHandlers, ...objectsHandlers, ...postObjectHandlers, ...copyHandlers, ...multipartHandlers, ...taggingHandlers, ...corsHandlers, ...versioningHandlers, ...lifecycleHandlers, ...objectLockHandlers };
+  return { ...attributesHandlers, ...bucketsHandlers, ...listingHandlers, ...objectsHandlers, ...postObjectHandlers, ...copyHandlers, ...multipartHandlers, ...taggingHandlers, ...corsHandlers, ...versioningHandlers, ...lifecycleHandlers, ...policyHandlers, ...objectLockHandlers };
 }

@@ -426,6 +426,14 @@ export interface RequestIdentity {
   signature: string;
 }
 
+/** A bucket's public access block ("Blocking public access to your Amazon S3 storage"): each setting false when left out. */
+export interface PublicAccessBlock {
+  blockPublicAcls: boolean;
+  ignorePublicAcls: boolean;
+  blockPublicPolicy: boolean;
+  restrictPublicBuckets: boolean;
+}
+
 /** One CORS rule of a bucket, every value as PutBucketCors gave it (runtime/cors.ts applies it). */
 export interface CorsRule {
   id?: string;
@@ -569,6 +577,20 @@ export interface StorageClient {
   /** Removes the bucket's lifecycle rules; succeeds when there are none. */
   deleteBucketLifecycle(bucket: string): Promise<void>;
 
+  /**
+   * The bucket's policy document, as PutBucketPolicy gave it (checked by the caller:
+   * runtime/access/policy/); undefined when it has none. An engine that cannot keep policies fails
+   * the bucket-policy and public-access-block methods with NOT_SUPPORTED.
+   */
+  getBucketPolicy(bucket: string): Promise<string | undefined>;
+  putBucketPolicy(bucket: string, policy: string): Promise<void>;
+  /** Removes the bucket's policy; succeeds when there is none. */
+  deleteBucketPolicy(bucket: string): Promise<void>;
+  /** The bucket's public access block; undefined when it has none. */
+  getPublicAccessBlock(bucket: string): Promise<PublicAccessBlock | undefined>;
+  putPublicAccessBlock(bucket: string, config: PublicAccessBlock): Promise<void>;
+  /** Removes the bucket's public access block; succeeds when there is none. */
+  deletePublicAccessBlock(bucket: string): Promise<void>;
   /**
    * Object Lock. An engine that cannot keep versions fails these with NOT_SUPPORTED (and
    * createBucket with objectLock). A removal by version id (deleteObject, deleteObjects) of a

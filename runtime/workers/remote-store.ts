@@ -21,6 +21,7 @@ import type {
   ObjectToDelete,
   CompleteMultipartParams,
   CorsRule,
+  PublicAccessBlock,
   LifecycleRule,
   DeleteObjectResult,
   GetObjectParams,
@@ -161,6 +162,24 @@ export class RemoteEmbeddedStore implements StorageClient {
   }
   deleteBucketTags(bucket: string): Promise<void> {
     return this.rpc.call("deleteBucketTags", bucket);
+  }
+  getBucketPolicy(bucket: string): Promise<string | undefined> {
+    return this.rpc.call("getBucketPolicy", bucket);
+  }
+  putBucketPolicy(bucket: string, policy: string): Promise<void> {
+    return this.rpc.call("putBucketPolicy", bucket, policy);
+  }
+  deleteBucketPolicy(bucket: string): Promise<void> {
+    return this.rpc.call("deleteBucketPolicy", bucket);
+  }
+  getPublicAccessBlock(bucket: string): Promise<PublicAccessBlock | undefined> {
+    return this.rpc.call("getPublicAccessBlock", bucket);
+  }
+  putPublicAccessBlock(bucket: string, config: PublicAccessBlock): Promise<void> {
+    return this.rpc.call("putPublicAccessBlock", bucket, config);
+  }
+  deletePublicAccessBlock(bucket: string): Promise<void> {
+    return this.rpc.call("deletePublicAccessBlock", bucket);
   }
   getBucketCors(bucket: string): Promise<CorsRule[] | undefined> {
     return this.rpc.call("getBucketCors", bucket);

@@ -4,7 +4,8 @@
  * selects it), XML documents as application/xml with S3's element names and namespace, an object's
  * bytes as any media type (the client's own), every error of the spec's table the operation can
  * raise with S3's <Error> body, no content at all where HTTP allows none (HEAD answers, 304), never
- * JSON (S3 sends none), the project's version, and no reference to anything outside the project.
+ * a JSON media type (a bucket policy, S3's one JSON document, travels as the raw bytes of its
+ * body, as AWS's model has it), the project's version, and no reference to anything outside the project.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -165,14 +166,14 @@ describe("the generated OpenAPI document", () => {
     expect(Object.keys(o.op.responses).filter((s) => !statuses.has(Number(s)))).toEqual([]);
   });
 
-  it("declares no media type but application/xml and */*, and no JSON anywhere", () => {
+  it("declares no media type but application/xml and */*, and no JSON media type anywhere", () => {
     const seen = new Set<string>();
     for (const o of operations) {
       for (const t of keys(o.op.requestBody?.content)) seen.add(t);
       for (const res of Object.values(o.op.responses)) for (const t of keys(res.content)) seen.add(t);
     }
     expect([...seen].sort()).toEqual([ANY, XML].sort());
-    expect(JSON.stringify(doc)).not.toMatch(/json/i);
+    expect(JSON.stringify(doc)).not.toMatch(/[a-z]+\/([a-z.+-]+\+)?json/i);
   });
 
   it("gives raw bytes (and only them) as */*", () => {

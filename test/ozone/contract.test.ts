@@ -43,6 +43,7 @@ if (ozone === undefined) {
       // nor more than one version of a key
       versioning: false,
       bucketLifecycle: false,
+      bucketPolicy: false,
     },
   );
 }

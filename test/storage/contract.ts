@@ -178,6 +178,8 @@ export interface StorageTraits {
   versioning?: boolean;
   /** false: the engine keeps no lifecycle rules (the three methods fail with NOT_SUPPORTED) */
   bucketLifecycle?: boolean;
+  /** false: the engine keeps no bucket policies or public access blocks (their methods fail with NOT_SUPPORTED) */
+  bucketPolicy?: boolean;
 }
 
 export function defineStorageContract(name: string, factory: () => Promise<StorageFixture>, traits: StorageTraits = {}): void {
@@ -850,6 +852,51 @@ export function defineStorageContract(name: string, factory: () => Promise<Stora
           await expectStorageError(store.getBucketCors(missing), "BUCKET_NOT_FOUND");
           await expectStorageError(store.putBucketCors(missing, rules), "BUCKET_NOT_FOUND");
           await expectStorageError(store.deleteBucketCors(missing), "BUCKET_NOT_FOUND");
+        });
+      }
+
+      if (traits.bucketPolicy === false) {
+        it("refuses bucket policies and public access blocks (NOT_SUPPORTED)", async () => {
+          const bucket = await newBucket();
+          await expectStorageError(store.getBucketPolicy(bucket), "NOT_SUPPORTED");
+          await expectStorageError(store.putBucketPolicy(bucket, "{}"), "NOT_SUPPORTED");
+          await expectStorageError(store.deleteBucketPolicy(bucket), "NOT_SUPPORTED");
+          await expectStorageError(store.getPublicAccessBlock(bucket), "NOT_SUPPORTED");
+          await expectStorageError(store.putPublicAccessBlock(bucket, { blockPublicAcls: true, ignorePublicAcls: false, blockPublicPolicy: false, restrictPublicBuckets: false }), "NOT_SUPPORTED");
+          await expectStorageError(store.deletePublicAccessBlock(bucket), "NOT_SUPPORTED");
+        });
+      } else {
+        it("keeps a bucket's policy text and public access block until deleted or the bucket goes", async () => {
+          const bucket = await newBucket();
+          expect(await store.getBucketPolicy(bucket)).toBeUndefined();
+          expect(await store.getPublicAccessBlock(bucket)).toBeUndefined();
+          await store.deleteBucketPolicy(bucket);
+          await store.deletePublicAccessBlock(bucket);
+          // the text exactly as given: spacing, key order, non-ASCII
+          const text = '{ "Version":"2012-10-17",\n  "Statement": [{"Sid": "é", "Effect":"Allow"}] }';
+          await store.putBucketPolicy(bucket, text);
+          expect(await store.getBucketPolicy(bucket)).toBe(text);
+          const block = { blockPublicAcls: true, ignorePublicAcls: false, blockPublicPolicy: true, restrictPublicBuckets: false };
+          await store.putPublicAccessBlock(bucket, block);
+          expect(await store.getPublicAccessBlock(bucket)).toEqual(block);
+          await store.deleteBucketPolicy(bucket);
+          expect(await store.getBucketPolicy(bucket)).toBeUndefined();
+          expect(await store.getPublicAccessBlock(bucket)).toEqual(block);
+          await store.deletePublicAccessBlock(bucket);
+          expect(await store.getPublicAccessBlock(bucket)).toBeUndefined();
+          await store.putBucketPolicy(bucket, text);
+          await store.putPublicAccessBlock(bucket, block);
+          await store.deleteBucket(bucket);
+          await store.createBucket(bucket, OWNER);
+          expect(await store.getBucketPolicy(bucket)).toBeUndefined();
+          expect(await store.getPublicAccessBlock(bucket)).toBeUndefined();
+          const missing = `contract-${runId}-nopolicy`;
+          await expectStorageError(store.getBucketPolicy(missing), "BUCKET_NOT_FOUND");
+          await expectStorageError(store.putBucketPolicy(missing, text), "BUCKET_NOT_FOUND");
+          await expectStorageError(store.deleteBucketPolicy(missing), "BUCKET_NOT_FOUND");
+          await expectStorageError(store.getPublicAccessBlock(missing), "BUCKET_NOT_FOUND");
+          await expectStorageError(store.putPublicAccessBlock(missing, block), "BUCKET_NOT_FOUND");
+          await expectStorageError(store.deletePublicAccessBlock(missing), "BUCKET_NOT_FOUND");
         });
       }
 

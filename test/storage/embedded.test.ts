@@ -508,7 +508,7 @@ describe("embedded store", () => {
       await store.close();
       const db = new Database(join(dataDir, "meta.sqlite"));
       db.exec(
-        "DROP TABLE inline_data; DROP TABLE completed_uploads; DROP TABLE bucket_tags; DROP TABLE bucket_cors; DROP TABLE bucket_versioning; DROP TABLE versions; DROP TABLE bucket_lifecycle; UPDATE store_info SET value = '1' WHERE name = 'schema_version'",
+        "DROP TABLE inline_data; DROP TABLE completed_uploads; DROP TABLE bucket_tags; DROP TABLE bucket_cors; DROP TABLE bucket_versioning; DROP TABLE versions; DROP TABLE bucket_lifecycle; DROP TABLE bucket_policy; DROP TABLE bucket_public_access_block; UPDATE store_info SET value = '1' WHERE name = 'schema_version'",
       );
       db.close();
       const reopened = await openEmbeddedStore({ dataDir });
@@ -528,7 +528,7 @@ describe("embedded store", () => {
       await store.putBucketTags("b", { kept: "yes" });
       await store.close();
       const db = new Database(join(dataDir, "meta.sqlite"));
-      db.exec("DROP TABLE bucket_cors; DROP TABLE bucket_versioning; DROP TABLE versions; DROP TABLE bucket_lifecycle; UPDATE store_info SET value = '4' WHERE name = 'schema_version'");
+      db.exec("DROP TABLE bucket_cors; DROP TABLE bucket_versioning; DROP TABLE versions; DROP TABLE bucket_lifecycle; DROP TABLE bucket_policy; DROP TABLE bucket_public_access_block; UPDATE store_info SET value = '4' WHERE name = 'schema_version'");
       db.close();
       const reopened = await openEmbeddedStore({ dataDir });
       cleanups.push(() => reopened.close());
@@ -548,7 +548,7 @@ describe("embedded store", () => {
       await store.putBucketCors("b", [{ allowedMethods: ["GET"], allowedOrigins: ["*"] }]);
       await store.close();
       const db = new Database(join(dataDir, "meta.sqlite"));
-      db.exec("DROP TABLE bucket_lifecycle; UPDATE store_info SET value = '6' WHERE name = 'schema_version'");
+      db.exec("DROP TABLE bucket_lifecycle; DROP TABLE bucket_policy; DROP TABLE bucket_public_access_block; UPDATE store_info SET value = '6' WHERE name = 'schema_version'");
       db.close();
       const reopened = await openEmbeddedStore({ dataDir });
       cleanups.push(() => reopened.close());
@@ -558,6 +558,27 @@ describe("embedded store", () => {
       await reopened.putBucketLifecycle("b", rules);
       expect(await reopened.getBucketLifecycle("b")).toEqual(rules);
       expect(await reopened.lifecycleBuckets("", 10)).toEqual(["b"]);
+      await reopened.close();
+      const check = new Database(join(dataDir, "meta.sqlite"), { readonly: true });
+      expect(check.prepare("SELECT value FROM store_info WHERE name = 'schema_version'").pluck().get()).toBe(String(SCHEMA_VERSION));
+      check.close();
+    });
+
+    it("upgrades a version 7 database, which has no bucket policies, in place", async () => {
+      const { store, dataDir } = await freshStore();
+      await store.createBucket("b", "owner");
+      await store.putBucketCors("b", [{ allowedMethods: ["GET"], allowedOrigins: ["*"] }]);
+      await store.close();
+      const db = new Database(join(dataDir, "meta.sqlite"));
+      db.exec("DROP TABLE bucket_policy; DROP TABLE bucket_public_access_block; UPDATE store_info SET value = '7' WHERE name = 'schema_version'");
+      db.close();
+      const reopened = await openEmbeddedStore({ dataDir });
+      cleanups.push(() => reopened.close());
+      expect(await reopened.getBucketCors("b")).toEqual([{ allowedMethods: ["GET"], allowedOrigins: ["*"] }]);
+      expect(await reopened.getBucketPolicy("b")).toBeUndefined();
+      expect(await reopened.getPublicAccessBlock("b")).toBeUndefined();
+      await reopened.putBucketPolicy("b", '{"Statement": []}');
+      expect(await reopened.getBucketPolicy("b")).toBe('{"Statement": []}');
       await reopened.close();
       const check = new Database(join(dataDir, "meta.sqlite"), { readonly: true });
       expect(check.prepare("SELECT value FROM store_info WHERE name = 'schema_version'").pluck().get()).toBe(String(SCHEMA_VERSION));
@@ -704,6 +725,7 @@ describe("embedded store", () => {
       db.exec(`DROP TABLE completed_uploads;
                DROP TABLE bucket_tags;
                DROP TABLE bucket_cors; DROP TABLE bucket_versioning; DROP TABLE versions; DROP TABLE bucket_lifecycle;
+               DROP TABLE bucket_policy; DROP TABLE bucket_public_access_block;
                UPDATE uploads SET meta = json_remove(meta, '$.checksumType');
                UPDATE store_info SET value = '2' WHERE name = 'schema_version'`);
       db.close();

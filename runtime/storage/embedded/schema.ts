@@ -42,6 +42,11 @@
  *   bucket_lifecycle(bucket PK, rules)                a bucket's lifecycle rules (JSON array,
  *                                                     bucket-lifecycle.ts), while it has them;
  *                                                     deleted with the bucket
+ *   bucket_policy(bucket PK, policy)                  a bucket's policy document (the JSON text as put,
+ *                                                     bucket-policy.ts), while it has one; deleted with
+ *                                                     the bucket
+ *   bucket_public_access_block(bucket PK, config)     a bucket's public access block (JSON object,
+ *                                                     bucket-policy.ts); deleted with the bucket
  *   bucket_object_lock(bucket PK, default_retention) the buckets with Object Lock enabled (object-lock.ts):
  *                                                     a row while it is, with the default retention
  *                                                     (JSON, or NULL: none); deleted with the bucket
@@ -115,11 +120,14 @@ import Database from "better-sqlite3";
  * 7: bucket_lifecycle. An older database has no lifecycle rules. (A build that reads only version 6
  *    refuses a version 7 database, for the reason of version 4: a bucket deleted by it would leave
  *    its rules to the next bucket of that name, whose objects the executor would then expire.)
- * 8: bucket_object_lock. An older database has no bucket with Object Lock, and so no version with a
- *    lock. (A build that reads only version 7 refuses a version 8 database: it would delete locked
+ * 8: bucket_policy and bucket_public_access_block. An older database has neither. (A build that
+ *    reads only version 7 refuses a version 8 database, for the reason of version 4: a bucket
+ *    deleted by it would leave its policy to the next bucket of that name, granting its access.)
+ * 9: bucket_object_lock. An older database has no bucket with Object Lock, and so no version with a
+ *    lock. (A build that reads only version 8 refuses a version 9 database: it would delete locked
  *    versions and suspend versioning of a locked bucket.)
  */
-export const SCHEMA_VERSION = 8;
+export const SCHEMA_VERSION = 9;
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS store_info (
@@ -241,6 +249,16 @@ CREATE TABLE IF NOT EXISTS bucket_lifecycle (
   rules  TEXT NOT NULL
 ) WITHOUT ROWID;
 
+CREATE TABLE IF NOT EXISTS bucket_policy (
+  bucket TEXT NOT NULL COLLATE BINARY PRIMARY KEY,
+  policy TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS bucket_public_access_block (
+  bucket TEXT NOT NULL COLLATE BINARY PRIMARY KEY,
+  config TEXT NOT NULL
+) WITHOUT ROWID;
+
 CREATE TABLE IF NOT EXISTS bucket_object_lock (
   bucket            TEXT NOT NULL COLLATE BINARY PRIMARY KEY,
   default_retention TEXT
@@ -292,7 +310,8 @@ export function openDatabase(path: string): Database.Database {
       db.prepare("INSERT INTO store_info (name, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
     } else if (Number(version) >= 1 && Number(version) < SCHEMA_VERSION) {
       // the DDL above created the missing tables (inline_data, completed_uploads, bucket_tags,
-      // bucket_cors, bucket_versioning, versions, bucket_lifecycle, bucket_object_lock), empty: that is the whole upgrade
+      // bucket_cors, bucket_versioning, versions, bucket_lifecycle, bucket_policy,
+      // bucket_public_access_block, bucket_object_lock), empty: that is the whole upgrade
       db.prepare("UPDATE store_info SET value = ? WHERE name = 'schema_version'").run(String(SCHEMA_VERSION));
     } else if (Number(version) !== SCHEMA_VERSION) {
       throw new Error(`${path} has schema version ${version}; this build reads version ${SCHEMA_VERSION}`);

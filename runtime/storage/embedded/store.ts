@@ -47,6 +47,7 @@ import {
   type BucketInfo,
   type BucketVersioning,
   type CorsRule,
+  type PublicAccessBlock,
   type LifecycleRule,
   type CompleteMultipartParams,
   type DeleteCondition,
@@ -79,6 +80,7 @@ import {
   type UploadInfo,
 } from "../types.js";
 import { BucketConfig } from "./bucket-config.js";
+import { BucketPolicies } from "./bucket-policy.js";
 import { DataFiles, fsyncDir, type ReceivedBody } from "./files.js";
 import { DEFAULT_INLINE_LIMIT, MAX_INLINE_LIMIT, inlineRowId, isInlineSegment } from "./inline.js";
 import { immediateSuccessor, listEntries, lowerBound } from "./listing.js";
@@ -143,6 +145,7 @@ export class EmbeddedStore implements StorageClient {
   private readonly core: StoreCore;
   private readonly multipart: Multipart;
   private readonly config: BucketConfig;
+  private readonly policies: BucketPolicies;
   private readonly locks: ObjectLocks;
   private closing: Promise<void> | undefined;
   /**
@@ -155,6 +158,7 @@ export class EmbeddedStore implements StorageClient {
     this.core = new StoreCore(db, walFile, files, logger, inlineLimit);
     this.multipart = new Multipart(this.core);
     this.config = new BucketConfig(this.core, db);
+    this.policies = new BucketPolicies(this.core, db);
     this.locks = new ObjectLocks(this.core);
   }
 
@@ -265,6 +269,7 @@ export class EmbeddedStore implements StorageClient {
       for (const uploadId of this.core.st.uploadIdsOfBucket.all(name)) discard.push(...this.core.dropUpload(uploadId));
       this.core.st.deleteCompletedUploadsOfBucket.run(name);
       this.config.forgetBucket(name);
+      this.policies.forgetBucket(name);
       this.core.versions.forgetBucket(name);
       this.core.objectLocks.delete(name);
       this.core.st.deleteBucket.run(name);
@@ -632,6 +637,30 @@ export class EmbeddedStore implements StorageClient {
 
   deleteBucketTags(bucket: string): Promise<void> {
     return this.config.deleteBucketTags(bucket);
+  }
+
+  getBucketPolicy(bucket: string): Promise<string | undefined> {
+    return this.policies.getBucketPolicy(bucket);
+  }
+
+  putBucketPolicy(bucket: string, policy: string): Promise<void> {
+    return this.policies.putBucketPolicy(bucket, policy);
+  }
+
+  deleteBucketPolicy(bucket: string): Promise<void> {
+    return this.policies.deleteBucketPolicy(bucket);
+  }
+
+  getPublicAccessBlock(bucket: string): Promise<PublicAccessBlock | undefined> {
+    return this.policies.getPublicAccessBlock(bucket);
+  }
+
+  putPublicAccessBlock(bucket: string, config: PublicAccessBlock): Promise<void> {
+    return this.policies.putPublicAccessBlock(bucket, config);
+  }
+
+  deletePublicAccessBlock(bucket: string): Promise<void> {
+    return this.policies.deletePublicAccessBlock(bucket);
   }
 
   getBucketCors(bucket: string): Promise<CorsRule[] | undefined> {

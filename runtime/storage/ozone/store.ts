@@ -18,6 +18,7 @@ import {
   MIN_PART_SIZE,
   StorageError,
   type CorsRule,
+  type PublicAccessBlock,
   type LifecycleRule,
   type ObjectLock,
   type ObjectLockConfiguration,
@@ -130,6 +131,10 @@ function notWritable(label: string, storageClass: string): StorageError {
     `write with ${label} replication`,
     `This gateway writes to Ozone with STANDALONE and RATIS replication; storage class ${storageClass} maps to ${label}, which needs Ozone's erasure-coding writer (not implemented).`,
   );
+}
+
+function bucketPolicyNotSupported(what: string): StorageError {
+  return new StorageError("NOT_SUPPORTED", what, `${what} is not supported by this gateway's Ozone backend: Ozone keeps no bucket policies or public access blocks on buckets.`);
 }
 
 /**
@@ -915,6 +920,34 @@ export class OzoneStore implements StorageClient {
 
   async deleteBucketCors(): Promise<void> {
     throw bucketCorsNotSupported();
+  }
+
+  // Nor bucket policies and public access blocks: Ozone's BucketInfo has no field for them (its
+  // own S3 gateway answers ?policy with NotImplemented too). Every request to an Ozone bucket is
+  // decided by ownership alone: runtime/access/policy/decision.ts reads NOT_SUPPORTED as "no policy".
+
+  async getBucketPolicy(): Promise<string | undefined> {
+    throw bucketPolicyNotSupported("Bucket policy");
+  }
+
+  async putBucketPolicy(): Promise<void> {
+    throw bucketPolicyNotSupported("Bucket policy");
+  }
+
+  async deleteBucketPolicy(): Promise<void> {
+    throw bucketPolicyNotSupported("Bucket policy");
+  }
+
+  async getPublicAccessBlock(): Promise<PublicAccessBlock | undefined> {
+    throw bucketPolicyNotSupported("Public access block configuration");
+  }
+
+  async putPublicAccessBlock(): Promise<void> {
+    throw bucketPolicyNotSupported("Public access block configuration");
+  }
+
+  async deletePublicAccessBlock(): Promise<void> {
+    throw bucketPolicyNotSupported("Public access block configuration");
   }
 
   // Nor lifecycle rules: Ozone's BucketInfo has no field for them and its own gateway answers
