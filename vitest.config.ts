@@ -18,7 +18,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "embedded", include: ["test/**/*.test.ts"], exclude: ["dist/**", "node_modules/**", "test/ozone/**", "test/ozone-faults/**"] },
+        test: { name: "embedded", include: ["test/**/*.test.ts"], exclude: ["dist/**", "node_modules/**", "test/ozone/**", "test/ozone-faults/**", "test/ozone-ec-cluster/**"] },
       },
       ...(withOzone ? [{
         // The same S3 integration suites, with the gateway on a real Ozone cluster (started by
@@ -50,6 +50,20 @@ export default defineConfig({
           // resolving its classpaths on a clean clone)
           hookTimeout: 480_000,
           testTimeout: 420_000,
+        },
+      }, {
+        // EC keys written by Ozone's own client, read through the gateway with datanodes stopped
+        // (issue 13): on a cluster of their own with five datanodes (test/support/ozone-ec.ts),
+        // after the fault tests, one file at a time; the globalSetup stops it at the end.
+        extends: true as const,
+        test: {
+          name: "ozone-ec",
+          include: ["test/ozone-ec-cluster/**/*.test.ts"],
+          globalSetup: ["test/support/ozone-ec-setup.ts"],
+          sequence: { groupOrder: 2 },
+          fileParallelism: false,
+          hookTimeout: 600_000,
+          testTimeout: 300_000,
         },
       }] : []),
     ],

@@ -39,7 +39,6 @@ export const backendLimits: Record<BackendName, Readonly<Record<string, BackendL
     PutBucketLifecycleConfiguration: { supported: false, note: "Ozone keeps no lifecycle rules on buckets: 501 NotImplemented." },
     GetBucketLifecycleConfiguration: { supported: false, note: "Ozone keeps no lifecycle rules on buckets: 501 NotImplemented." },
     DeleteBucketLifecycle: { supported: false, note: "Ozone keeps no lifecycle rules on buckets: 501 NotImplemented." },
-    GetObject: { supported: true, note: "Erasure-coded (EC) keys answer 501 NotImplemented." },
     PutObject: { supported: true, note: EC_WRITE },
     CopyObject: { supported: true, note: EC_WRITE },
     CreateMultipartUpload: { supported: true, note: EC_WRITE },

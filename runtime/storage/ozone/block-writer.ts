@@ -15,6 +15,8 @@ export interface BlockRef {
   containerID: string;
   localID: string;
   blockCommitSequenceId: string;
+  /** an EC replica's index (1-based: data units first, then parity), sent as Ozone's client sends it */
+  replicaIndex?: number;
 }
 
 /**

@@ -49,12 +49,18 @@ export interface DatanodeEndpoint {
 export function endpointsOf(pipeline: OmMessage | undefined): DatanodeEndpoint[] {
   const out: DatanodeEndpoint[] = [];
   for (const m of (pipeline?.members ?? []) as OmMessage[]) {
-    const port = ((m.ports ?? []) as OmMessage[]).find((p) => p.name === "STANDALONE");
-    const host = m.ipAddress || m.hostName;
-    if (port === undefined || !host) continue;
-    out.push({ address: `${String(host).includes(":") ? `[${host}]` : host}:${port.value}`, uuid: String(m.uuid ?? "") });
+    const endpoint = endpointOf(m);
+    if (endpoint !== undefined) out.push(endpoint);
   }
   return out;
+}
+
+/** Where one pipeline member (a DatanodeDetailsProto) serves the STANDALONE gRPC port, if it says. */
+export function endpointOf(m: OmMessage): DatanodeEndpoint | undefined {
+  const port = ((m.ports ?? []) as OmMessage[]).find((p) => p.name === "STANDALONE");
+  const host = m.ipAddress || m.hostName;
+  if (port === undefined || !host) return undefined;
+  return { address: `${String(host).includes(":") ? `[${host}]` : host}:${port.value}`, uuid: String(m.uuid ?? "") };
 }
 
 export class DatanodeClients {
@@ -168,7 +174,12 @@ export interface BlockStream {
  * each verified against the block's stored checksums. Keeps one ReadChunk ahead of the consumer.
  */
 export async function* readBlock(stream: BlockStream, block: BlockRef, start: number, end: number): AsyncGenerator<Buffer> {
-  const datanodeBlockID = { containerID: block.containerID, localID: block.localID, blockCommitSequenceId: block.blockCommitSequenceId };
+  const datanodeBlockID = {
+    containerID: block.containerID,
+    localID: block.localID,
+    blockCommitSequenceId: block.blockCommitSequenceId,
+    ...(block.replicaIndex !== undefined && { replicaIndex: block.replicaIndex }),
+  };
   const got = await stream.send("GetBlock", block.containerID, { getBlock: { blockID: datanodeBlockID } });
   const chunks = (got.getBlock?.blockData?.chunks ?? []) as OmMessage[];
   type Want = { request: Promise<OmMessage>; info: OmMessage; from: number; skip: number; take: number };

@@ -8,7 +8,8 @@
  * striping client (not implemented): they fail with NOT_SUPPORTED naming the replication before a
  * byte is written. A replication the cluster cannot place (SCM has no pipeline for RATIS/THREE
  * on fewer than three datanodes) is UNAVAILABLE: the client may retry when the cluster has grown.
- * Reads work for every replication type except EC (every replica serves the STANDALONE port).
+ * Reads work for every replication type (every replica serves the STANDALONE port); EC block
+ * groups are read striped and rebuilt from parity when datanodes fail (ec-block-reader.ts).
  */
 import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
@@ -59,6 +60,8 @@ import { createHash } from "node:crypto";
 import { uploadChecksumType } from "../embedded/checksum.js";
 import { compareUtf8, normalizeEtag, validateKey } from "../keys.js";
 import { readReplicas } from "./block-reader.js";
+import { ecReplicaEndpoints, readEcBlockGroup, type EcScheme } from "./ec-block-reader.js";
+import { createErasureCoder, type ErasureCoder } from "./ec/coder.js";
 import { blockRefOf, type BlockWriter } from "./block-writer.js";
 import { DatanodeClients, DatanodeError, endpointsOf, type BlockRef, type BlockStream, type DatanodeEndpoint } from "./datanode-client.js";
 import { KeyWriter, type ExcludeList } from "./key-writer.js";
@@ -184,6 +187,27 @@ function bucketTagsNotSupported(): StorageError {
  */
 const LAGGING_MEMORY_MS = 60_000;
 
+/**
+ * The coder and cell size of an EC key (its ecReplicationConfig: codec "RS" or "XOR", data,
+ * parity, ecChunkSize), the coder taken from `coders` or built into it.
+ */
+function ecSchemeOf(k: OmMessage, coders: Map<string, ErasureCoder>): EcScheme {
+  const c = (k.ecReplicationConfig ?? {}) as OmMessage;
+  const id = `${String(c.codec ?? "").toLowerCase()}-${c.data}-${c.parity}`;
+  let coder = coders.get(id);
+  if (coder === undefined) {
+    try {
+      coder = createErasureCoder(String(c.codec ?? "").toLowerCase(), Number(c.data), Number(c.parity));
+    } catch (err) {
+      throw new StorageError("NOT_SUPPORTED", "EC read", `Reading EC keys of scheme ${id}: ${(err as Error).message}.`);
+    }
+    coders.set(id, coder);
+  }
+  const cellSize = Number(c.ecChunkSize);
+  if (!(cellSize > 0)) throw new StorageError("NOT_SUPPORTED", "EC read", `EC key with cell size ${String(c.ecChunkSize)}`);
+  return { coder, cellSize };
+}
+
 /** EC needs striping across datanodes, which this gateway does not do (yet). */
 function writable(type: unknown): boolean {
   return type === undefined || type === "STAND_ALONE" || type === "RATIS";
@@ -196,6 +220,8 @@ interface Shared {
   ratis: RatisChannels;
   /** datanodes a Ratis watch found behind (most likely down), until when to assume they still are */
   lagging: Map<string, number>;
+  /** EC coders by scheme ("rs-3-2"), built on first use: their matrices and tables are read-only */
+  ecCoders: Map<string, ErasureCoder>;
   requestTimeoutMs: number;
   volume: string;
   replication: Map<string, Replication>;
@@ -210,6 +236,7 @@ export function openOzoneStore(opts: OzoneStoreOptions): OzoneStore {
     dn: opts.datanodes ?? new DatanodeClients(opts.requestTimeoutMs),
     ratis: new RatisChannels(),
     lagging: new Map(),
+    ecCoders: new Map(),
     requestTimeoutMs: opts.requestTimeoutMs,
     volume: opts.volume,
     replication,
@@ -588,9 +615,7 @@ export class OzoneStore implements StorageClient {
     } else {
       range = params.range?.(info);
     }
-    if (k.type === "EC" && info.size > 0) {
-      throw new StorageError("NOT_SUPPORTED", "EC read", "Reading erasure-coded Ozone keys is not supported by this gateway yet.");
-    }
+    const ec = k.type === "EC" ? ecSchemeOf(k, this.shared.ecCoders) : undefined;
     let state: "ready" | "opened" | "released" = "ready";
     const from = range?.start ?? 0;
     const to = range?.end ?? info.size - 1;
@@ -601,7 +626,7 @@ export class OzoneStore implements StorageClient {
       open: () => {
         if (state !== "ready") throw new Error(`getObject result already ${state}`);
         state = "opened";
-        return Readable.from(this.readKey(locations, from, to), { objectMode: false, highWaterMark: 1 });
+        return Readable.from(this.readKey(locations, from, to, ec), { objectMode: false, highWaterMark: 1 });
       },
       release: () => {
         state = state === "ready" ? "released" : state;
@@ -609,8 +634,8 @@ export class OzoneStore implements StorageClient {
     };
   }
 
-  /** Bytes [from, to] of a key, block by block, in order. */
-  private async *readKey(locations: OmMessage[], from: number, to: number): AsyncGenerator<Buffer> {
+  /** Bytes [from, to] of a key, block by block (EC: block group by block group), in order. */
+  private async *readKey(locations: OmMessage[], from: number, to: number, ec?: EcScheme): AsyncGenerator<Buffer> {
     let blockStart = 0;
     for (const loc of locations) {
       const length = Number(loc.length);
@@ -624,7 +649,11 @@ export class OzoneStore implements StorageClient {
         };
         const start = Math.max(from, blockStart) - blockStart + Number(loc.offset ?? 0);
         const end = Math.min(to, blockEnd) - blockStart + Number(loc.offset ?? 0);
-        yield* readReplicas((endpoint) => this.shared.dn.open(endpoint), endpointsOf(loc.pipeline), block, start, end);
+        if (ec !== undefined) {
+          const open = (endpoint: DatanodeEndpoint) => this.shared.dn.open(endpoint);
+          // a group's offset is 0 (ECKeyOutputStream writes whole groups); its length is the data's
+          yield* readEcBlockGroup(open, ecReplicaEndpoints(loc.pipeline), block, Number(loc.offset ?? 0) + length, ec, start, end);
+        } else yield* readReplicas((endpoint) => this.shared.dn.open(endpoint), endpointsOf(loc.pipeline), block, start, end);
       }
       blockStart += length;
       if (blockStart > to) return;
