@@ -7,6 +7,7 @@ import type { DeleteBucketCorsInput, DeleteBucketCorsOutput, GetBucketCorsInput,
 import type { DeleteBucketLifecycleInput, DeleteBucketLifecycleOutput, GetBucketLifecycleConfigurationInput, GetBucketLifecycleConfigurationOutput, PutBucketLifecycleConfigurationInput, PutBucketLifecycleConfigurationOutput } from "./types/lifecycle.js";
 import type { ListObjectVersionsInput, ListObjectVersionsOutput, ListObjectsInput, ListObjectsOutput, ListObjectsV2Input, ListObjectsV2Output } from "./types/listing.js";
 import type { AbortMultipartUploadInput, AbortMultipartUploadOutput, CompleteMultipartUploadInput, CompleteMultipartUploadOutput, CreateMultipartUploadInput, CreateMultipartUploadOutput, ListMultipartUploadsInput, ListMultipartUploadsOutput, ListPartsInput, ListPartsOutput, UploadPartInput, UploadPartOutput } from "./types/multipart.js";
+import type { GetObjectLegalHoldInput, GetObjectLegalHoldOutput, GetObjectLockConfigurationInput, GetObjectLockConfigurationOutput, GetObjectRetentionInput, GetObjectRetentionOutput, PutObjectLegalHoldInput, PutObjectLegalHoldOutput, PutObjectLockConfigurationInput, PutObjectLockConfigurationOutput, PutObjectRetentionInput, PutObjectRetentionOutput } from "./types/object-lock.js";
 import type { DeleteObjectInput, DeleteObjectOutput, DeleteObjectsInput, DeleteObjectsOutput, GetObjectInput, GetObjectOutput, HeadObjectInput, HeadObjectOutput, PutObjectInput, PutObjectOutput } from "./types/objects.js";
 import type { DeleteBucketPolicyInput, DeleteBucketPolicyOutput, DeletePublicAccessBlockInput, DeletePublicAccessBlockOutput, GetBucketPolicyInput, GetBucketPolicyOutput, GetBucketPolicyStatusInput, GetBucketPolicyStatusOutput, GetPublicAccessBlockInput, GetPublicAccessBlockOutput, PutBucketPolicyInput, PutBucketPolicyOutput, PutPublicAccessBlockInput, PutPublicAccessBlockOutput } from "./types/policy.js";
 import type { PostObjectInput, PostObjectOutput } from "./types/post-object.js";
@@ -113,6 +114,26 @@ export interface MultipartHandlers<Ctx> {
   UploadPart(input: UploadPartInput, ctx: Ctx): Promise<UploadPartOutput>;
 }
 
+/** Operations of spec/object-lock.tsp; implemented by runtime/handlers/object-lock.ts. */
+export interface ObjectLockHandlers<Ctx> {
+  /** A version's legal hold; NoSuchObjectLockConfiguration when it never had one. */
+  GetObjectLegalHold(input: GetObjectLegalHoldInput, ctx: Ctx): Promise<GetObjectLegalHoldOutput>;
+  /** The bucket's lock configuration; ObjectLockConfigurationNotFoundError for a bucket without Object Lock. */
+  GetObjectLockConfiguration(input: GetObjectLockConfigurationInput, ctx: Ctx): Promise<GetObjectLockConfigurationOutput>;
+  /** A version's retention; NoSuchObjectLockConfiguration when it has none. */
+  GetObjectRetention(input: GetObjectRetentionInput, ctx: Ctx): Promise<GetObjectRetentionOutput>;
+  /** Turns a version's legal hold ON or OFF. InvalidRequest in a bucket without Object Lock. */
+  PutObjectLegalHold(input: PutObjectLegalHoldInput, ctx: Ctx): Promise<PutObjectLegalHoldOutput>;
+  /** Sets the bucket's default retention, or enables Object Lock on a bucket whose versioning is
+   * Enabled (InvalidBucketState otherwise). The body must be protected by Content-MD5 or a checksum.
+   * The Ozone backend cannot keep versions: 501. */
+  PutObjectLockConfiguration(input: PutObjectLockConfigurationInput, ctx: Ctx): Promise<PutObjectLockConfigurationOutput>;
+  /** Sets a version's retention. A COMPLIANCE retention can only be extended; a GOVERNANCE one can be
+   * shortened, removed or changed to COMPLIANCE only with x-amz-bypass-governance-retention (403
+   * AccessDenied otherwise). InvalidRequest in a bucket without Object Lock. */
+  PutObjectRetention(input: PutObjectRetentionInput, ctx: Ctx): Promise<PutObjectRetentionOutput>;
+}
+
 /** Operations of spec/objects.tsp; implemented by runtime/handlers/objects.ts. */
 export interface ObjectsHandlers<Ctx> {
   /** Deletes an object. Deleting a key that does not exist succeeds, as in S3. In a versioned bucket
@@ -208,9 +229,10 @@ export interface VersioningHandlers<Ctx> {
   GetBucketVersioning(input: GetBucketVersioningInput, ctx: Ctx): Promise<GetBucketVersioningOutput>;
   /** Enables or suspends versioning. MFA delete cannot be enabled: the gateway has no MFA devices, so
    * a request that asks for it without `x-amz-mfa` is refused as S3 refuses it (403 AccessDenied),
-   * and one that brings a token is 501 NotImplemented. The Ozone backend cannot keep versions: 501. */
+   * and one that brings a token is 501 NotImplemented. A bucket with Object Lock cannot be Suspended
+   * (409 InvalidBucketState). The Ozone backend cannot keep versions: 501. */
   PutBucketVersioning(input: PutBucketVersioningInput, ctx: Ctx): Promise<PutBucketVersioningOutput>;
 }
 
 /** Every implemented operation: what runtime/handlers/ must provide. */
-export interface S3Handlers<Ctx> extends AclHandlers<Ctx>, AttributesHandlers<Ctx>, BucketsHandlers<Ctx>, CopyHandlers<Ctx>, CorsHandlers<Ctx>, LifecycleHandlers<Ctx>, ListingHandlers<Ctx>, MultipartHandlers<Ctx>, ObjectsHandlers<Ctx>, PolicyHandlers<Ctx>, PostObjectHandlers<Ctx>, TaggingHandlers<Ctx>, VersioningHandlers<Ctx> { }
+export interface S3Handlers<Ctx> extends AclHandlers<Ctx>, AttributesHandlers<Ctx>, BucketsHandlers<Ctx>, CopyHandlers<Ctx>, CorsHandlers<Ctx>, LifecycleHandlers<Ctx>, ListingHandlers<Ctx>, MultipartHandlers<Ctx>, ObjectLockHandlers<Ctx>, ObjectsHandlers<Ctx>, PolicyHandlers<Ctx>, PostObjectHandlers<Ctx>, TaggingHandlers<Ctx>, VersioningHandlers<Ctx> { }

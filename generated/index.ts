@@ -15,6 +15,7 @@ export type * from "./types/cors.js";
 export type * from "./types/lifecycle.js";
 export type * from "./types/listing.js";
 export type * from "./types/multipart.js";
+export type * from "./types/object-lock.js";
 export type * from "./types/objects.js";
 export type * from "./types/policy.js";
 export type * from "./types/post-object.js";

@@ -47,6 +47,12 @@ export interface CopyObjectInput {
   GrantReadACP?: string;
   /** (header x-amz-grant-write-acp) */
   GrantWriteACP?: string;
+  /** With x-amz-object-lock-retain-until-date: both or neither. (header x-amz-object-lock-mode) */
+  ObjectLockMode?: "GOVERNANCE" | "COMPLIANCE";
+  /** ISO 8601, in the future. (header x-amz-object-lock-retain-until-date) */
+  ObjectLockRetainUntilDate?: string;
+  /** (header x-amz-object-lock-legal-hold) */
+  ObjectLockLegalHoldStatus?: "ON" | "OFF";
   /** (header x-amz-metadata-directive) */
   MetadataDirective?: "COPY" | "REPLACE";
   /** (header x-amz-tagging-directive) */

@@ -93,6 +93,12 @@ export interface CreateMultipartUploadInput {
   GrantReadACP?: string;
   /** (header x-amz-grant-write-acp) */
   GrantWriteACP?: string;
+  /** With x-amz-object-lock-retain-until-date: both or neither. (header x-amz-object-lock-mode) */
+  ObjectLockMode?: "GOVERNANCE" | "COMPLIANCE";
+  /** ISO 8601, in the future. (header x-amz-object-lock-retain-until-date) */
+  ObjectLockRetainUntilDate?: string;
+  /** (header x-amz-object-lock-legal-hold) */
+  ObjectLockLegalHoldStatus?: "ON" | "OFF";
   /** (header x-amz-checksum-algorithm) */
   ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME";
   /** (header x-amz-checksum-type) */

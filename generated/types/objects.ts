@@ -22,6 +22,8 @@ export interface DeleteObjectInput {
   IfMatchLastModifiedTime?: string;
   /** Deletes only if the current version has this size in bytes. (header x-amz-if-match-size) */
   IfMatchSize?: number;
+  /** (header x-amz-bypass-governance-retention) */
+  BypassGovernanceRetention?: boolean;
 }
 
 /** Output of DeleteObject; default status 204. */
@@ -40,6 +42,8 @@ export interface DeleteObjectsInput {
   XId?: string;
   /** Content-MD5 (or an x-amz-checksum-*) protects the body; verified while it is read. (header x-amz-sdk-checksum-algorithm) */
   ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME";
+  /** (header x-amz-bypass-governance-retention) */
+  BypassGovernanceRetention?: boolean;
   /** (body) */
   Delete: Delete;
 }
@@ -136,6 +140,12 @@ export interface GetObjectOutput {
   StorageClass?: "STANDARD" | "REDUCED_REDUNDANCY" | "STANDARD_IA" | "ONEZONE_IA" | "INTELLIGENT_TIERING" | "GLACIER" | "DEEP_ARCHIVE" | "GLACIER_IR" | "OUTPOSTS" | "SNOW" | "EXPRESS_ONEZONE";
   /** (header x-amz-mp-parts-count) */
   PartsCount?: number;
+  /** (header x-amz-object-lock-mode) */
+  ObjectLockMode?: "GOVERNANCE" | "COMPLIANCE";
+  /** ISO 8601 (AWS answers this header in ISO 8601, not in the HTTP date format). (header x-amz-object-lock-retain-until-date) */
+  ObjectLockRetainUntilDate?: string;
+  /** (header x-amz-object-lock-legal-hold) */
+  ObjectLockLegalHoldStatus?: "ON" | "OFF";
   /** Only GET reports the number of tags (HEAD does not, as in S3). (header x-amz-tagging-count) */
   TagCount?: number;
   /** (body) */
@@ -228,6 +238,12 @@ export interface HeadObjectOutput {
   StorageClass?: "STANDARD" | "REDUCED_REDUNDANCY" | "STANDARD_IA" | "ONEZONE_IA" | "INTELLIGENT_TIERING" | "GLACIER" | "DEEP_ARCHIVE" | "GLACIER_IR" | "OUTPOSTS" | "SNOW" | "EXPRESS_ONEZONE";
   /** (header x-amz-mp-parts-count) */
   PartsCount?: number;
+  /** (header x-amz-object-lock-mode) */
+  ObjectLockMode?: "GOVERNANCE" | "COMPLIANCE";
+  /** ISO 8601 (AWS answers this header in ISO 8601, not in the HTTP date format). (header x-amz-object-lock-retain-until-date) */
+  ObjectLockRetainUntilDate?: string;
+  /** (header x-amz-object-lock-legal-hold) */
+  ObjectLockLegalHoldStatus?: "ON" | "OFF";
 }
 
 /** Input of PutObject (PUT /{Bucket}/{Key+}). */
@@ -266,6 +282,12 @@ export interface PutObjectInput {
   GrantReadACP?: string;
   /** (header x-amz-grant-write-acp) */
   GrantWriteACP?: string;
+  /** With x-amz-object-lock-retain-until-date: both or neither. (header x-amz-object-lock-mode) */
+  ObjectLockMode?: "GOVERNANCE" | "COMPLIANCE";
+  /** ISO 8601, in the future. (header x-amz-object-lock-retain-until-date) */
+  ObjectLockRetainUntilDate?: string;
+  /** (header x-amz-object-lock-legal-hold) */
+  ObjectLockLegalHoldStatus?: "ON" | "OFF";
   /** (header content-length) */
   ContentLength?: number;
   /** (header content-md5) */

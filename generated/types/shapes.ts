@@ -111,6 +111,15 @@ export interface CreateBucketConfiguration {
   LocationConstraint?: string;
 }
 
+/** The retention a new version gets when its request states none: Mode and exactly one of Days or Years. */
+export interface DefaultRetention {
+  Mode?: "GOVERNANCE" | "COMPLIANCE";
+  /** 1 to 36500 */
+  Days?: number;
+  /** 1 to 100 */
+  Years?: number;
+}
+
 export interface Delete {
   Objects: ObjectIdentifier[];
   Quiet?: boolean;
@@ -374,6 +383,26 @@ export interface ObjectIdentifier {
   LastModifiedTime?: string;
   /** Conditional delete: the current version's size in bytes. */
   Size?: number;
+}
+
+/** A bucket's Object Lock configuration: `Enabled`, and optionally a default retention. */
+export interface ObjectLockConfiguration {
+  ObjectLockEnabled?: "Enabled";
+  Rule?: ObjectLockRule;
+}
+
+export interface ObjectLockLegalHold {
+  Status?: "ON" | "OFF";
+}
+
+/** One version's retention: its mode and the instant until which it is kept (ISO 8601). */
+export interface ObjectLockRetention {
+  Mode?: "GOVERNANCE" | "COMPLIANCE";
+  RetainUntilDate?: Date;
+}
+
+export interface ObjectLockRule {
+  DefaultRetention?: DefaultRetention;
 }
 
 /** One part of a multipart object. A part checksum is shown when the upload had a checksum

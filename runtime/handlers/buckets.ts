@@ -38,13 +38,16 @@ export const bucketsHandlers: BucketsHandlers<HandlerContext> = {
     if (location !== undefined && location !== "" && location !== ctx.config.s3.region) {
       throw new S3Error("InvalidLocationConstraint");
     }
-    if (input.ObjectLockEnabledForBucket) throw new S3Error("NotImplemented", "Object Lock is not implemented by this gateway.");
     const user = ctx.user;
     // (the auth filter lets no anonymous request reach an operation that makes a bucket)
     if (user === undefined) throw new S3Error("AccessDenied");
     const access = newBucketAccess(ctx, user.canonicalId, input);
     try {
-      await ctx.storage.createBucket(input.Bucket, ctx.owner, access);
+      // with Object Lock, the bucket is made versioned (handlers/object-lock.ts, the engine enforces it)
+      await ctx.storage.createBucket(input.Bucket, ctx.owner, {
+        ...(access !== undefined && { access }),
+        ...(input.ObjectLockEnabledForBucket === true && { objectLock: true }),
+      });
     } catch (err) {
       // In us-east-1, creating a bucket you already own succeeds and changes nothing (a legacy of
       // the original S3 region); every other region answers BucketAlreadyOwnedByYou ("CreateBucket").

@@ -15,10 +15,12 @@ import type {
   ChecksumAlgorithm,
   NewObjectParams,
   ObjectInfo,
+  ObjectLock,
   StorageClient,
   SystemMetadata,
 } from "../storage/types.js";
 import { setOwn } from "../own-property.js";
+import { requestedLock, type ObjectLockWriteInput } from "./object-lock.js";
 import type { User, UserSet } from "../users.js";
 
 export interface HandlerContext {
@@ -216,7 +218,7 @@ export function systemMetadataOf(input: SystemMetadataInput): SystemMetadata {
 }
 
 /** What PutObject and CreateMultipartUpload say about the object they make. */
-export interface NewObjectInput extends SystemMetadataInput {
+export interface NewObjectInput extends SystemMetadataInput, ObjectLockWriteInput {
   Bucket: string;
   Key: string;
   Metadata?: Record<string, string>;
@@ -235,7 +237,14 @@ export function newObjectParams(input: NewObjectInput, ctx: HandlerContext): New
     storageClass: input.StorageClass ?? "STANDARD",
     owner: ctx.owner,
     ...systemMetadataOf(input),
+    ...lockParam(input, ctx),
   };
+}
+
+/** The `lock` of a new object's params, when its request states one (object-lock.ts). */
+export function lockParam(input: ObjectLockWriteInput, ctx: HandlerContext): { lock?: ObjectLock } {
+  const lock = requestedLock(input, ctx.now());
+  return lock === undefined ? {} : { lock };
 }
 
 /** The system metadata of a stored object, to carry over to a copy. */

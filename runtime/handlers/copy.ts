@@ -12,6 +12,7 @@ import type { ByteRange, ChecksumAlgorithm, GetObjectResult, IncomingBody } from
 import {
   checkConditions,
   authorizedBucket,
+  lockParam,
   parseTagging,
   quoteEtag,
   systemMetadataFrom,
@@ -136,6 +137,8 @@ export const copyHandlers: CopyHandlers<HandlerContext> = {
           storageClass: input.StorageClass ?? (replaceMeta ? "STANDARD" : s.storageClass),
           ...access,
           ...(replaceMeta ? systemMetadataOf(input) : systemMetadataFrom(s)),
+          // the copy is a new version: its lock is the request's (or the bucket's default), never the source's
+          ...lockParam(input, ctx),
         },
         body,
       ),

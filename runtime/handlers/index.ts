@@ -10,6 +10,7 @@ import { policyHandlers } from "./policy.js";
 import { lifecycleHandlers } from "./lifecycle.js";
 import { listingHandlers } from "./listing.js";
 import { multipartHandlers } from "./multipart.js";
+import { objectLockHandlers } from "./object-lock.js";
 import { objectsHandlers } from "./objects.js";
 import { postObjectHandlers } from "./post-object.js";
 import { taggingHandlers } from "./tagging.js";
@@ -18,5 +19,5 @@ import { versioningHandlers } from "./versioning.js";
 export type { HandlerContext };
 
 export function createHandlers(): S3Handlers<HandlerContext> {
-  return { ...aclHandlers, ...attributesHandlers, ...bucketsHandlers, ...listingHandlers, ...objectsHandlers, ...postObjectHandlers, ...copyHandlers, ...multipartHandlers, ...taggingHandlers, ...corsHandlers, ...versioningHandlers, ...lifecycleHandlers, ...policyHandlers };
+  return { ...aclHandlers, ...attributesHandlers, ...bucketsHandlers, ...listingHandlers, ...objectsHandlers, ...postObjectHandlers, ...copyHandlers, ...multipartHandlers, ...taggingHandlers, ...corsHandlers, ...versioningHandlers, ...lifecycleHandlers, ...policyHandlers, ...objectLockHandlers };
 }

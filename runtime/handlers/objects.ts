@@ -19,6 +19,7 @@ import {
   type HandlerContext,
   writtenVersionId,
 } from "./common.js";
+import { lockHeaders, requireIntegrityForLock } from "./object-lock.js";
 
 /**
  * The x-amz-checksum-* headers of what is served (with x-amz-checksum-mode: ENABLED): the object's
@@ -60,6 +61,7 @@ function objectHeaders(input: GetObjectInput | HeadObjectInput, info: ObjectInfo
     // Only a multipart object has parts to count ("x-amz-mp-parts-count": returned with partNumber).
     PartsCount: part && info.partsCount !== undefined ? part.partsCount : undefined,
     ...(input.ChecksumMode === "ENABLED" ? servedChecksum(info, range, part) : {}),
+    ...lockHeaders(info.lock),
   };
 }
 
@@ -87,6 +89,7 @@ function partRange(part: ObjectPartInfo): ByteRange | undefined {
 export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
   async PutObject(input, ctx) {
     const params = newObjectParams(input, ctx);
+    requireIntegrityForLock(params.lock, input.ContentMD5, ctx);
     const bucket = await authorizedBucket(ctx, input.Bucket);
     Object.assign(params, await newObjectAccess(ctx, bucket, input));
     const info = await storageCall(() =>
@@ -145,7 +148,9 @@ export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
   async DeleteObject(input, ctx) {
     await authorizedBucket(ctx, input.Bucket);
     const condition = deleteCondition(input.IfMatch, input.IfMatchLastModifiedTime, input.IfMatchSize, () => new S3Error("InvalidArgument", "x-amz-if-match-last-modified-time is not a date"));
-    const done = await storageCall(() => ctx.storage.deleteObject(input.Bucket, input.Key, input.VersionId, condition));
+    // a version under Object Lock is refused by the store (AccessDenied), unless the bypass lifts GOVERNANCE
+    const bypass = input.BypassGovernanceRetention === true;
+    const done = await storageCall(() => ctx.storage.deleteObject(input.Bucket, input.Key, input.VersionId, condition, bypass));
     return { DeleteMarker: done.deleteMarker, VersionId: done.versionId };
   },
 
@@ -163,6 +168,7 @@ export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
           const condition = deleteCondition(o.ETag, o.LastModifiedTime, o.Size, () => new S3Error("MalformedXML"));
           return { key: o.Key, ...(o.VersionId !== undefined && { versionId: o.VersionId }), ...(condition !== undefined && { condition }) };
         }),
+        input.BypassGovernanceRetention === true,
       ),
     );
     for (const r of results) {

@@ -46,8 +46,8 @@ export interface LifecycleStorage extends LifecycleState {
   tags(bucket: string, key: string, versionId: string): Promise<Record<string, string>>;
   /** expires the current version the listing showed; false (and nothing done) when the key changed since */
   expireCurrent(bucket: string, entry: VersionEntry): Promise<boolean>;
-  /** removes one noncurrent version or delete marker for good */
-  removeVersion(bucket: string, key: string, versionId: string): Promise<void>;
+  /** removes one noncurrent version or delete marker for good; false (nothing done) when a lock keeps it */
+  removeVersion(bucket: string, key: string, versionId: string): Promise<boolean | void>;
   listUploads(params: ListUploadsParams): Promise<ListUploadsResult>;
   abortUpload(bucket: string, key: string, uploadId: string): Promise<void>;
 }
@@ -98,7 +98,16 @@ export function lifecycleStorage(store: StorageClient & LifecycleState): Lifecyc
       return true;
     },
     async removeVersion(bucket, key, versionId) {
-      await store.deleteObject(bucket, key, versionId);
+      // A version under Object Lock retention or legal hold is not removed: S3's lifecycle expiry
+      // respects locks ("Managing Object Lock", Amazon S3 User Guide). The store refuses the delete
+      // (no bypass is ever stated here); the version stays until a later run finds it unlocked.
+      try {
+        await store.deleteObject(bucket, key, versionId);
+      } catch (err) {
+        if (err instanceof StorageError && err.kind === "ACCESS_DENIED") return false;
+        throw err;
+      }
+      return true;
     },
     listUploads: (params) => store.listMultipartUploads(params),
     abortUpload: (bucket, key, uploadId) => store.abortMultipartUpload(bucket, key, uploadId),

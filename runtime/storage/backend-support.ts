@@ -17,6 +17,8 @@ export interface BackendLimit {
 export const BACKEND_TITLES: Record<BackendName, string> = { embedded: "Embedded", ozone: "Apache Ozone" };
 
 const ACLS = "Ozone keeps no S3 ACLs (its own ACLs name Ozone principals): 501 NotImplemented, as are a canned ACL other than private and grant headers on CreateBucket, PutObject, CopyObject and CreateMultipartUpload.";
+const OBJECT_LOCK = "Object Lock keeps versions and Ozone keeps one version of each key: 501 NotImplemented (CreateBucket with x-amz-bucket-object-lock-enabled too).";
+
 const EC_WRITE = "A storage class mapped to erasure-coded (EC) replication answers 501 NotImplemented before any byte is written.";
 
 export const backendLimits: Record<BackendName, Readonly<Record<string, BackendLimit>>> = {
@@ -64,5 +66,11 @@ export const backendLimits: Record<BackendName, Readonly<Record<string, BackendL
     PutBucketVersioning: { supported: false, note: "Ozone keeps one version of each key: 501 NotImplemented." },
     GetBucketVersioning: { supported: true, note: "Every bucket is never versioned: an empty VersioningConfiguration." },
     ListObjectVersions: { supported: true, note: "Every object is its one version, \"null\"." },
+    PutObjectLockConfiguration: { supported: false, note: OBJECT_LOCK },
+    GetObjectLockConfiguration: { supported: false, note: OBJECT_LOCK },
+    PutObjectRetention: { supported: false, note: OBJECT_LOCK },
+    GetObjectRetention: { supported: false, note: OBJECT_LOCK },
+    PutObjectLegalHold: { supported: false, note: OBJECT_LOCK },
+    GetObjectLegalHold: { supported: false, note: OBJECT_LOCK },
   },
 };

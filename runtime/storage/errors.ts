@@ -22,6 +22,8 @@ const S3_CODE_OF: Record<StorageErrorKind, S3ErrorCode> = {
   BAD_DIGEST: "BadDigest",
   CONFLICT: "ConditionalRequestConflict",
   INVALID_ARGUMENT: "InvalidArgument",
+  INVALID_REQUEST: "InvalidRequest",
+  INVALID_BUCKET_STATE: "InvalidBucketState",
   NOT_SUPPORTED: "NotImplemented",
   QUOTA_EXCEEDED: "QuotaExceeded",
   ACCESS_DENIED: "AccessDenied",

@@ -91,6 +91,34 @@ export interface ObjectInfo extends SystemMetadata {
    * the version a suspended (or not yet versioned) bucket wrote. Absent in a bucket never versioned.
    */
   versionId?: string;
+  /** the version's retention and legal hold, when it has either (Object Lock buckets only) */
+  lock?: ObjectLock;
+}
+
+/**
+ * Object Lock ("Locking objects with Object Lock", Amazon S3 User Guide). A version under
+ * retention (until `retainUntil`, ISO 8601) or legal hold cannot be removed by id: GOVERNANCE
+ * retention gives way to a request that states it bypasses it, COMPLIANCE and a legal hold to none.
+ */
+export type ObjectLockMode = "GOVERNANCE" | "COMPLIANCE";
+
+export interface ObjectRetention {
+  mode: ObjectLockMode;
+  /** ISO 8601, UTC, milliseconds included */
+  retainUntil: string;
+}
+
+/** A version's lock; absent members: never set (AWS answers NoSuchObjectLockConfiguration for them). */
+export interface ObjectLock {
+  retention?: ObjectRetention;
+  /** true: ON; false: OFF (set, then lifted) */
+  legalHold?: boolean;
+}
+
+/** A bucket's Object Lock configuration (only buckets with Object Lock enabled have one). */
+export interface ObjectLockConfiguration {
+  /** what a new version gets when its request states no retention */
+  defaultRetention?: { mode: ObjectLockMode; days?: number; years?: number };
 }
 
 /** A bucket's versioning state; no status: never versioned (S3 cannot turn versioning off again). */
@@ -146,6 +174,12 @@ export interface NewObjectParams extends SystemMetadata {
   owner: string;
   /** the new object's ACL; absent: the default (owner only). An engine that keeps no ACLs fails with NOT_SUPPORTED. */
   acl?: Acl;
+  /**
+   * The retention and legal hold the request states for the new version. An engine fails it with
+   * INVALID_REQUEST in a bucket without Object Lock; in one with Object Lock, a version whose
+   * request states no retention gets the bucket's default retention, if any.
+   */
+  lock?: ObjectLock;
 }
 
 export interface PutObjectParams extends NewObjectParams {
@@ -471,6 +505,12 @@ export interface LifecycleRule {
 }
 
 /** The storage engine. Every method may throw StorageError; anything else is an internal error. */
+/** What a new bucket is made with besides its name and owner (createBucket). */
+export interface NewBucketOptions {
+  access?: BucketAccess;
+  objectLock?: boolean;
+}
+
 export interface StorageClient {
   /** Human name for logs and metrics: "embedded", "ozone". */
   readonly name: string;
@@ -489,10 +529,11 @@ export interface StorageClient {
 
   listBuckets(): Promise<BucketInfo[]>;
   /**
-   * Makes the bucket; with `access`, its ACL and ownership controls in the same step. An engine
-   * that keeps no ACLs fails a non-empty `access` with NOT_SUPPORTED.
+   * Makes the bucket. `access`: its ACL and ownership controls in the same step (an engine that
+   * keeps no ACLs fails a non-empty one with NOT_SUPPORTED). `objectLock`: the bucket is made with
+   * Object Lock enabled, and so with versioning Enabled.
    */
-  createBucket(name: string, owner: string, access?: BucketAccess): Promise<void>;
+  createBucket(name: string, owner: string, options?: NewBucketOptions): Promise<void>;
   getBucket(name: string): Promise<BucketInfo>;
   /** fails with BUCKET_NOT_EMPTY while the bucket holds an object */
   deleteBucket(name: string): Promise<void>;
@@ -528,9 +569,14 @@ export interface StorageClient {
    * semantics); a missing bucket fails. In a versioned bucket, without a version id it adds a delete
    * marker; with one it removes that version for good.
    */
-  /** With a condition, deletes only if the current version meets it (DeleteCondition). */
-  deleteObject(bucket: string, key: string, versionId?: string, condition?: DeleteCondition): Promise<DeleteOutcome>;
-  deleteObjects(bucket: string, objects: ObjectToDelete[]): Promise<DeleteObjectResult[]>;
+  /**
+   * With a condition, deletes only if the current version meets it (DeleteCondition). A removal by
+   * version id of a version under Object Lock fails with ACCESS_DENIED unless `bypassGovernance`
+   * and its lock is GOVERNANCE retention alone (see getObjectLockConfiguration).
+   */
+  deleteObject(bucket: string, key: string, versionId?: string, condition?: DeleteCondition, bypassGovernance?: boolean): Promise<DeleteOutcome>;
+  /** `bypassGovernance` as for deleteObject, for every entry with a version id. */
+  deleteObjects(bucket: string, objects: ObjectToDelete[], bypassGovernance?: boolean): Promise<DeleteObjectResult[]>;
   listObjects(params: ListObjectsParams): Promise<ListObjectsResult>;
   /** Every version and delete marker, by key in listing order, newest first within a key. */
   listObjectVersions(params: ListVersionsParams): Promise<ListVersionsResult>;
@@ -588,6 +634,29 @@ export interface StorageClient {
   putPublicAccessBlock(bucket: string, config: PublicAccessBlock): Promise<void>;
   /** Removes the bucket's public access block; succeeds when there is none. */
   deletePublicAccessBlock(bucket: string): Promise<void>;
+  /**
+   * Object Lock. An engine that cannot keep versions fails these with NOT_SUPPORTED (and
+   * createBucket with objectLock). A removal by version id (deleteObject, deleteObjects) of a
+   * version under legal hold, under COMPLIANCE retention, or under GOVERNANCE retention without
+   * `bypassGovernance` fails with ACCESS_DENIED; a delete without a version id is not refused.
+   *
+   * The bucket's configuration; undefined when Object Lock is not enabled on it.
+   */
+  getObjectLockConfiguration(bucket: string): Promise<ObjectLockConfiguration | undefined>;
+  /**
+   * Sets the default retention (none: removes it). A bucket without Object Lock gets it enabled
+   * when its versioning is Enabled; otherwise INVALID_BUCKET_STATE.
+   */
+  putObjectLockConfiguration(bucket: string, config: ObjectLockConfiguration): Promise<void>;
+  /** A version's lock (INVALID_REQUEST in a bucket without Object Lock). */
+  getObjectLock(bucket: string, key: string, versionId?: string): Promise<ObjectLock>;
+  /**
+   * Replaces a version's retention (undefined: removes it). Moving a COMPLIANCE date earlier,
+   * changing its mode or removing it fails with ACCESS_DENIED while it holds; the same for
+   * GOVERNANCE unless `bypassGovernance`.
+   */
+  putObjectRetention(bucket: string, key: string, retention: ObjectRetention | undefined, versionId?: string, bypassGovernance?: boolean): Promise<void>;
+  putObjectLegalHold(bucket: string, key: string, on: boolean, versionId?: string): Promise<void>;
 
   /**
    * ACLs and ownership controls ("Access control list (ACL) overview", "Controlling ownership of
@@ -657,6 +726,10 @@ export type StorageErrorKind =
   /** a concurrent conditional write won */
   | "CONFLICT"
   | "INVALID_ARGUMENT"
+  /** the request does not fit the bucket (an Object Lock request to a bucket without Object Lock) */
+  | "INVALID_REQUEST"
+  /** the bucket's state forbids it (suspending versioning under Object Lock, enabling Object Lock without versioning) */
+  | "INVALID_BUCKET_STATE"
   | "NOT_SUPPORTED"
   | "QUOTA_EXCEEDED"
   | "ACCESS_DENIED"

@@ -13,6 +13,7 @@ import { readResult, type ResolvedObject } from "../storage/embedded/read-plan.j
 import type {
   Acl,
   BucketAccess,
+  NewBucketOptions,
   ObjectOwnership,
   BucketInfo,
   BucketVersioning,
@@ -40,7 +41,10 @@ import type {
   ObjectAttributesParams,
   ObjectAttributesResult,
   ObjectInfo,
+  ObjectLock,
+  ObjectLockConfiguration,
   ObjectPartInfo,
+  ObjectRetention,
   PartInfo,
   PutObjectParams,
   StorageClient,
@@ -67,8 +71,8 @@ export class RemoteEmbeddedStore implements StorageClient {
   listBuckets(): Promise<BucketInfo[]> {
     return this.rpc.call("listBuckets");
   }
-  createBucket(name: string, owner: string, access?: BucketAccess): Promise<void> {
-    return this.rpc.call("createBucket", name, owner, access);
+  createBucket(name: string, owner: string, options?: NewBucketOptions): Promise<void> {
+    return this.rpc.call("createBucket", name, owner, options);
   }
   getBucket(name: string): Promise<BucketInfo> {
     return this.rpc.call("getBucket", name);
@@ -82,7 +86,8 @@ export class RemoteEmbeddedStore implements StorageClient {
     // is the key's form (done here) and that the bucket exists, which the handler's ownership check
     // has just asked the primary; the commit checks both again. Skipping it saves a round trip to
     // the primary on every unconditional PUT (a third of a small PUT's calls).
-    if (params.ifMatch !== undefined || params.ifNoneMatch !== undefined) await this.rpc.call("checkPut", params);
+    // Object Lock headers are checked first too: a bucket without Object Lock refuses them.
+    if (params.ifMatch !== undefined || params.ifNoneMatch !== undefined || params.lock !== undefined) await this.rpc.call("checkPut", params);
     else validateKey(params.key);
     const received = await this.files.receive(body, this.inlineLimit);
     return this.commitReceived(this.rpc.call<ObjectInfo>("putReceived", params, received), received);
@@ -129,12 +134,12 @@ export class RemoteEmbeddedStore implements StorageClient {
     return this.rpc.call("getObjectAttributes", params);
   }
 
-  deleteObject(bucket: string, key: string, versionId?: string, condition?: DeleteCondition): Promise<DeleteOutcome> {
-    return this.rpc.call("deleteObject", bucket, key, versionId, condition);
+  deleteObject(bucket: string, key: string, versionId?: string, condition?: DeleteCondition, bypassGovernance?: boolean): Promise<DeleteOutcome> {
+    return this.rpc.call("deleteObject", bucket, key, versionId, condition, bypassGovernance);
   }
   /** The per-entry errors cross as data (store-owner.ts) and are StorageErrors again here. */
-  async deleteObjects(bucket: string, objects: ObjectToDelete[]): Promise<DeleteObjectResult[]> {
-    const results = await this.rpc.call<DeleteObjectResult[]>("deleteObjects", bucket, objects);
+  async deleteObjects(bucket: string, objects: ObjectToDelete[], bypassGovernance?: boolean): Promise<DeleteObjectResult[]> {
+    const results = await this.rpc.call<DeleteObjectResult[]>("deleteObjects", bucket, objects, bypassGovernance);
     return results.map((r) => (r.error === undefined ? r : { ...r, error: decodeError(r.error as unknown as EncodedError) as StorageError }));
   }
   listObjects(params: ListObjectsParams): Promise<ListObjectsResult> {
@@ -210,6 +215,21 @@ export class RemoteEmbeddedStore implements StorageClient {
   }
   putObjectAcl(bucket: string, key: string, acl: Acl, versionId?: string): Promise<{ versionId?: string }> {
     return this.rpc.call("putObjectAcl", bucket, key, acl, versionId);
+  }
+  getObjectLockConfiguration(bucket: string): Promise<ObjectLockConfiguration | undefined> {
+    return this.rpc.call("getObjectLockConfiguration", bucket);
+  }
+  putObjectLockConfiguration(bucket: string, config: ObjectLockConfiguration): Promise<void> {
+    return this.rpc.call("putObjectLockConfiguration", bucket, config);
+  }
+  getObjectLock(bucket: string, key: string, versionId?: string): Promise<ObjectLock> {
+    return this.rpc.call("getObjectLock", bucket, key, versionId);
+  }
+  putObjectRetention(bucket: string, key: string, retention: ObjectRetention | undefined, versionId?: string, bypassGovernance?: boolean): Promise<void> {
+    return this.rpc.call("putObjectRetention", bucket, key, retention, versionId, bypassGovernance);
+  }
+  putObjectLegalHold(bucket: string, key: string, on: boolean, versionId?: string): Promise<void> {
+    return this.rpc.call("putObjectLegalHold", bucket, key, on, versionId);
   }
 
   createMultipartUpload(params: MultipartUploadParams): Promise<UploadInfo> {

@@ -19,6 +19,7 @@ import { encodeError } from "./rpc.js";
 import type {
   Acl,
   BucketAccess,
+  NewBucketOptions,
   ObjectOwnership,
   CompleteMultipartParams,
   CorsRule,
@@ -32,6 +33,8 @@ import type {
   ListUploadsParams,
   MultipartUploadParams,
   ObjectAttributesParams,
+  ObjectLockConfiguration,
+  ObjectRetention,
   PutObjectParams,
 } from "../storage/types.js";
 
@@ -85,7 +88,7 @@ export function storeSession(store: EmbeddedStore, workerName: string, log: (err
       store.checkPart(bucket, key, uploadId, partNumber),
     partReceived: (target: PartTarget, received: ReceivedBody) => store.partReceived(target, received, requireFiles().tmpDir),
     listBuckets: () => store.listBuckets(),
-    createBucket: (name: string, owner: string, access?: BucketAccess) => store.createBucket(name, owner, access),
+    createBucket: (name: string, owner: string, options?: NewBucketOptions) => store.createBucket(name, owner, options),
     getBucket: (name: string) => store.getBucket(name),
     deleteBucket: (name: string) => store.deleteBucket(name),
     getBucketVersioning: (bucket: string) => store.getBucketVersioning(bucket),
@@ -94,10 +97,11 @@ export function storeSession(store: EmbeddedStore, workerName: string, log: (err
     headObject: (bucket: string, key: string, partNumber?: number, versionId?: string) =>
       store.headObject(bucket, key, partNumber, versionId),
     getObjectAttributes: (params: ObjectAttributesParams) => store.getObjectAttributes(params),
-    deleteObject: (bucket: string, key: string, versionId?: string, condition?: DeleteCondition) => store.deleteObject(bucket, key, versionId, condition),
+    deleteObject: (bucket: string, key: string, versionId?: string, condition?: DeleteCondition, bypassGovernance?: boolean) =>
+      store.deleteObject(bucket, key, versionId, condition, bypassGovernance),
     // per-entry errors cross as data, as a call's own error does (rpc.ts)
-    deleteObjects: async (bucket: string, objects: ObjectToDelete[]) =>
-      (await store.deleteObjects(bucket, objects)).map((r) => (r.error === undefined ? r : { ...r, error: encodeError(r.error) })),
+    deleteObjects: async (bucket: string, objects: ObjectToDelete[], bypassGovernance?: boolean) =>
+      (await store.deleteObjects(bucket, objects, bypassGovernance)).map((r) => (r.error === undefined ? r : { ...r, error: encodeError(r.error) })),
     listObjects: (params: ListObjectsParams) => store.listObjects(params),
     listObjectVersions: (params: ListVersionsParams) => store.listObjectVersions(params),
     getObjectTags: (bucket: string, key: string, versionId?: string) => store.getObjectTags(bucket, key, versionId),
@@ -123,6 +127,12 @@ export function storeSession(store: EmbeddedStore, workerName: string, log: (err
     putBucketAcl: (bucket: string, acl: Acl) => store.putBucketAcl(bucket, acl),
     putBucketOwnership: (bucket: string, ownership: ObjectOwnership | undefined) => store.putBucketOwnership(bucket, ownership),
     putObjectAcl: (bucket: string, key: string, acl: Acl, versionId?: string) => store.putObjectAcl(bucket, key, acl, versionId),
+    getObjectLockConfiguration: (bucket: string) => store.getObjectLockConfiguration(bucket),
+    putObjectLockConfiguration: (bucket: string, config: ObjectLockConfiguration) => store.putObjectLockConfiguration(bucket, config),
+    getObjectLock: (bucket: string, key: string, versionId?: string) => store.getObjectLock(bucket, key, versionId),
+    putObjectRetention: (bucket: string, key: string, retention: ObjectRetention | undefined, versionId?: string, bypassGovernance?: boolean) =>
+      store.putObjectRetention(bucket, key, retention, versionId, bypassGovernance),
+    putObjectLegalHold: (bucket: string, key: string, on: boolean, versionId?: string) => store.putObjectLegalHold(bucket, key, on, versionId),
     createMultipartUpload: (params: MultipartUploadParams) => store.createMultipartUpload(params),
     completeMultipartUpload: (params: CompleteMultipartParams) => store.completeMultipartUpload(params),
     abortMultipartUpload: (bucket: string, key: string, uploadId: string) => store.abortMultipartUpload(bucket, key, uploadId),

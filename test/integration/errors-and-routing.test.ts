@@ -38,9 +38,6 @@ import {
   GetBucketWebsiteCommand,
   GetObjectAnnotationCommand,
   GetObjectCommand,
-  GetObjectLegalHoldCommand,
-  GetObjectLockConfigurationCommand,
-  GetObjectRetentionCommand,
   GetObjectTorrentCommand,
   HeadBucketCommand,
   HeadObjectCommand,
@@ -58,8 +55,6 @@ import {
   PutBucketWebsiteCommand,
   PutObjectAnnotationCommand,
   PutObjectCommand,
-  PutObjectLegalHoldCommand,
-  PutObjectRetentionCommand,
   RenameObjectCommand,
   RestoreObjectCommand,
   UpdateObjectEncryptionCommand,
@@ -161,7 +156,6 @@ describe("operations outside the gateway's scope", () => {
     ["GetBucketNotificationConfiguration", () => s3.send(new GetBucketNotificationConfigurationCommand(B()))],
     ["GetBucketAccelerateConfiguration", () => s3.send(new GetBucketAccelerateConfigurationCommand(B()))],
     ["GetBucketRequestPayment", () => s3.send(new GetBucketRequestPaymentCommand(B()))],
-    ["GetObjectLockConfiguration", () => s3.send(new GetObjectLockConfigurationCommand(B()))],
     ["ListBucketAnalyticsConfigurations", () => s3.send(new ListBucketAnalyticsConfigurationsCommand(B()))],
     ["GetBucketAbac", () => s3.send(new GetBucketAbacCommand(B()))],
     ["PutBucketAbac", () => s3.send(new PutBucketAbacCommand({ ...B(), AbacStatus: { Status: "Enabled" } }))],
@@ -171,10 +165,6 @@ describe("operations outside the gateway's scope", () => {
       () => s3.send(new CreateBucketMetadataConfigurationCommand({ ...B(), MetadataConfiguration: { JournalTableConfiguration: { RecordExpiration: { Expiration: "DISABLED" } } } })),
     ],
     ["DeleteBucketMetadataConfiguration", () => s3.send(new DeleteBucketMetadataConfigurationCommand(B()))],
-    ["GetObjectRetention", () => s3.send(new GetObjectRetentionCommand(O()))],
-    ["PutObjectRetention", () => s3.send(new PutObjectRetentionCommand({ ...O(), Retention: { Mode: "GOVERNANCE", RetainUntilDate: new Date(Date.now() + 86_400_000) } }))],
-    ["GetObjectLegalHold", () => s3.send(new GetObjectLegalHoldCommand(O()))],
-    ["PutObjectLegalHold", () => s3.send(new PutObjectLegalHoldCommand({ ...O(), LegalHold: { Status: "ON" } }))],
     ["GetObjectTorrent", () => s3.send(new GetObjectTorrentCommand(O()))],
     ["RestoreObject", () => s3.send(new RestoreObjectCommand({ ...O(), RestoreRequest: { Days: 1 } }))],
     ["RenameObject", () => s3.send(new RenameObjectCommand({ Bucket: bucket, Key: "renamed.txt", RenameSource: `${bucket}/${OBJECT_KEY}` }))],
@@ -196,10 +186,10 @@ describe("operations outside the gateway's scope", () => {
       ["GET", `/${bucket}`, { accelerate: null }, undefined],
       ["GET", `/${bucket}`, { accelerate: "" }, undefined],
       ["PUT", `/${bucket}`, { accelerate: null }, '<AccelerateConfiguration><Status>Enabled</Status></AccelerateConfiguration>'],
-      ["PUT", `/${bucket}/${OBJECT_KEY}`, { "legal-hold": null }, "<LegalHold><Status>ON</Status></LegalHold>"],
+      ["PUT", `/${bucket}/${OBJECT_KEY}`, { encryption: null }, "<ServerSideEncryptionConfiguration/>"],
       ["DELETE", `/${bucket}`, { website: null }, undefined],
       ["DELETE", `/${bucket}`, { replication: null }, undefined],
-      ["GET", `/${bucket}/${OBJECT_KEY}`, { retention: null }, undefined],
+      ["GET", `/${bucket}/${OBJECT_KEY}`, { torrent: null }, undefined],
     ] as const) {
       const res = await rawRequest(gw, { method, path: p, query: { ...query }, body });
       expectErrorXml(res, "NotImplemented", 501);
@@ -482,7 +472,7 @@ describe("virtual-hosted-style requests", () => {
 
       // unimplemented sub-resources are 501 there too
       await expectS3Error(vh.send(new GetBucketAccelerateConfigurationCommand({ Bucket: name })), "NotImplemented", 501);
-      await expectS3Error(vh.send(new GetObjectRetentionCommand({ Bucket: name, Key: "via/path.txt" })), "NotImplemented", 501);
+      await expectS3Error(vh.send(new GetObjectTorrentCommand({ Bucket: name, Key: "via/path.txt" })), "NotImplemented", 501);
 
       await vh.send(new DeleteObjectCommand({ Bucket: name, Key: "via/vhost.txt" }));
       await vh.send(new DeleteObjectsCommand({ Bucket: name, Delete: { Objects: [{ Key: "via/path.txt" }] } }));

@@ -25,6 +25,7 @@ import {
 import { checksumMatches, multipartChecksum, uploadChecksumType } from "./checksum.js";
 import type { ReceivedBody } from "./files.js";
 import { immediateSuccessor, listEntries, lowerBound, type Position } from "./listing.js";
+import { lockOfNewVersion } from "./object-lock.js";
 import { parseChecksum, pickSystemMetadata, toPartInfo, toUploadInfo, uploadChecksumTypeOf, type StoredMeta } from "./rows.js";
 import type { UploadRow } from "./statements.js";
 import { FROM_A_WORKER, conditionFailure, validateMax, type StoreCore } from "./store-core.js";
@@ -60,6 +61,8 @@ export class Multipart {
     const uploadId = newUploadId(initiated);
     await this.core.commit(call, () => {
       this.core.requireBucket(params.bucket);
+      // refused now if the bucket has no Object Lock; the bucket's default applies at completion
+      lockOfNewVersion(this.core.objectLocks.read(params.bucket), params.lock, initiated);
       this.core.st.insertUpload.run(
         uploadId,
         params.bucket,
@@ -74,6 +77,7 @@ export class Multipart {
           tags: params.tags,
           ...(checksumType !== undefined && { checksumType }),
           ...(params.acl !== undefined && { acl: params.acl }),
+          ...(params.lock !== undefined && { lock: params.lock }),
         } satisfies StoredMeta),
       );
       return { result: undefined, discard: [] };
@@ -239,6 +243,7 @@ export class Multipart {
           tags: uploadMeta.tags,
           ...(uploadMeta.acl !== undefined && { acl: uploadMeta.acl }),
           ...uploadMeta.system,
+          ...(uploadMeta.lock !== undefined && { lock: uploadMeta.lock }),
         },
         {
           size: chosen.reduce((n, p) => n + p.size, 0),

@@ -5,6 +5,7 @@ import type {
   Acl,
   BucketInfo,
   Checksum,
+  ObjectLock,
   ObjectInfo,
   ObjectSummary,
   PartInfo,
@@ -42,6 +43,11 @@ export interface StoredMeta {
   versionId?: string;
   /** objects and uploads: the ACL given at creation or by PutObjectAcl; absent: the default (owner only) */
   acl?: Acl;
+  /**
+   * objects: the version's retention and legal hold (object-lock.ts); uploads: the ones the
+   * CreateMultipartUpload stated, for the version its completion makes. Absent: none.
+   */
+  lock?: ObjectLock;
 }
 
 export function pickSystemMetadata(source: SystemMetadata): SystemMetadata {
@@ -77,6 +83,7 @@ export function toObjectInfo(row: ObjectRow): ObjectInfo {
     ...(meta.acl !== undefined && { acl: meta.acl }),
     ...(row.parts_count !== null && { partsCount: row.parts_count }),
     owner: row.owner,
+    ...(meta.lock !== undefined && { lock: meta.lock }),
   };
 }
 

@@ -51,6 +51,9 @@
  *                                                     controls, while either is set (acl.ts);
  *                                                     deleted with the bucket. Object ACLs live in
  *                                                     each version's meta
+ *   bucket_object_lock(bucket PK, default_retention) the buckets with Object Lock enabled (object-lock.ts):
+ *                                                     a row while it is, with the default retention
+ *                                                     (JSON, or NULL: none); deleted with the bucket
  *   store_info(name PK, value)                        schema version bookkeeping, the open lease and
  *                                                     the lifecycle executor's cursor
  *
@@ -84,6 +87,15 @@
  * its place (is_null says it answers to "null"); in `objects` the version id lives in `meta`
  * (absent: the "null" version). Delete markers have a vid with no segments: the highest one given
  * is kept in store_info ('marker_vid') so that the vid counter starts above it too.
+ *
+ * Object Lock (object-lock.ts). The bucket's configuration is a table of its own, like CORS and
+ * lifecycle rules: it is read by every write to the bucket (the default retention of the new
+ * version) and by nothing else, one point lookup. A version's retention and legal hold are in its
+ * `meta` JSON (StoredMeta.lock), not in columns: they belong to the version and must go wherever it
+ * goes (`objects` while current, `versions` after), which `meta` already does; they are read only
+ * where the row is read anyway (GET/HEAD, a delete by id, the lock requests), never queried by; and
+ * a bucket without Object Lock pays nothing. A column pair in both tables would have cost every row
+ * of every bucket two more fields and a second copy of the move logic.
  *
  * Keys are TEXT with the BINARY collation in a UTF-8 database: SQLite compares them with memcmp over
  * their UTF-8 bytes, which is S3's listing order.
@@ -119,8 +131,11 @@ import Database from "better-sqlite3";
  *    version 9 database, for the reason of version 4: a bucket deleted by it would leave its ACL,
  *    public-read perhaps, to the next bucket of that name. It would also ignore the ACLs in objects'
  *    meta, which only makes them private again.)
+ * 10: bucket_object_lock. An older database has no bucket with Object Lock, and so no version with a
+ *    lock. (A build that reads only version 9 refuses a version 10 database: it would delete locked
+ *    versions and suspend versioning of a locked bucket.)
  */
-export const SCHEMA_VERSION = 9;
+export const SCHEMA_VERSION = 10;
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS store_info (
@@ -257,6 +272,11 @@ CREATE TABLE IF NOT EXISTS bucket_access (
   acl       TEXT,
   ownership TEXT
 ) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS bucket_object_lock (
+  bucket            TEXT NOT NULL COLLATE BINARY PRIMARY KEY,
+  default_retention TEXT
+) WITHOUT ROWID;
 `;
 
 /**
@@ -305,7 +325,7 @@ export function openDatabase(path: string): Database.Database {
     } else if (Number(version) >= 1 && Number(version) < SCHEMA_VERSION) {
       // the DDL above created the missing tables (inline_data, completed_uploads, bucket_tags,
       // bucket_cors, bucket_versioning, versions, bucket_lifecycle, bucket_policy,
-      // bucket_public_access_block, bucket_access), empty: that is the whole upgrade
+      // bucket_public_access_block, bucket_access, bucket_object_lock), empty: that is the whole upgrade
       db.prepare("UPDATE store_info SET value = ? WHERE name = 'schema_version'").run(String(SCHEMA_VERSION));
     } else if (Number(version) !== SCHEMA_VERSION) {
       throw new Error(`${path} has schema version ${version}; this build reads version ${SCHEMA_VERSION}`);

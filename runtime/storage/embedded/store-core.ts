@@ -18,6 +18,7 @@ import { DataFiles, fsyncDir, type ReceivedBody } from "./files.js";
 import { GroupCommit } from "./group-commit.js";
 import { inlineRowId, inlineSegmentId, isInlineSegment } from "./inline.js";
 import type { ListingCounters } from "./listing.js";
+import { ObjectLockTable, lockOfNewVersion } from "./object-lock.js";
 import { prepareObjectPartStatements, type ObjectPartStatements } from "./object-parts.js";
 import { SegmentPins } from "./pins.js";
 import { pickSystemMetadata, toObjectInfo, type StoredMeta } from "./rows.js";
@@ -50,6 +51,8 @@ export class StoreCore {
   readonly st: Statements;
   readonly partSt: ObjectPartStatements;
   readonly versions: Versions;
+  /** which buckets have Object Lock, and their default retention (object-lock.ts) */
+  readonly objectLocks: ObjectLockTable;
   readonly pins: SegmentPins;
   readonly counters: ListingCounters = { seeks: 0, rowsVisited: 0 };
   readonly wal: WalSync;
@@ -74,6 +77,7 @@ export class StoreCore {
       dropSegments: (vid, discard) => this.dropSegments(vid, discard),
       nextVid: () => this.nextVersionId++,
     });
+    this.objectLocks = new ObjectLockTable(db);
     this.wal = new WalSync(walFile, (err) =>
       logger.warn({ err }, "embedded store: the metadata log could not be synced; refusing all requests until reopened"),
     );
@@ -270,6 +274,8 @@ export class StoreCore {
     segments: readonly SegmentRefRow[],
     versioned = false,
   ): ObjectRow {
+    // checked (and the bucket's default retention applied) before anything is written
+    const lock = lockOfNewVersion(this.objectLocks.read(params.bucket), params.lock, facts.lastModified);
     const vid = this.nextVersionId++;
     segments.forEach((s, seq) => this.st.insertObjectSegment.run(vid, seq, s.segment_id, s.size));
     const meta: StoredMeta = {
@@ -279,6 +285,7 @@ export class StoreCore {
       ...(params.acl !== undefined && { acl: params.acl }),
       ...(facts.checksum !== undefined && { checksum: facts.checksum }),
       ...(versioned && { versionId: versionIdOf(vid) }),
+      ...(lock !== undefined && { lock }),
     };
     const row: ObjectRow = {
       bucket: params.bucket,

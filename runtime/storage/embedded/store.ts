@@ -6,7 +6,9 @@
  * Modules: this file holds the store's life (open, close), buckets, objects and their reads and
  * deletes; store-core.ts the machinery every call runs on (call numbering, durable reads, the group
  * commit, segment and version rows); multipart.ts uploads and parts; bucket-config.ts a bucket's
- * tags, CORS and lifecycle documents; versions.ts versioning; object-parts.ts per-part checksums.
+ * tags, CORS and lifecycle documents; versions.ts versioning; object-lock.ts Object Lock (the
+ * bucket's configuration, the lock operations, and the rules the deletes and writes here apply);
+ * object-parts.ts per-part checksums.
  * A new feature gets its own module holding the StoreCore, with one-line delegations here.
  *
  * Write protocol (PutObject, UploadPart):
@@ -68,7 +70,11 @@ import {
   type MultipartUploadParams,
   type ObjectAttributesParams,
   type ObjectAttributesResult,
+  type NewBucketOptions,
   type ObjectInfo,
+  type ObjectLock,
+  type ObjectLockConfiguration,
+  type ObjectRetention,
   type ObjectTags,
   type ObjectToDelete,
   type ObjectPartInfo,
@@ -85,9 +91,10 @@ import { DEFAULT_INLINE_LIMIT, MAX_INLINE_LIMIT, inlineRowId, isInlineSegment } 
 import { immediateSuccessor, listEntries, lowerBound } from "./listing.js";
 import { makeDir, prepareDataDir } from "./modes.js";
 import { COMPLETED_UPLOAD_RETENTION_MS, Multipart, type PartTarget } from "./multipart.js";
+import { ObjectLocks, checkRemovable, lockOfNewVersion } from "./object-lock.js";
 import { recoverDataDir } from "./recovery.js";
 import { openDatabase } from "./schema.js";
-import { toBucketInfo, toObjectSummary, type StoredMeta } from "./rows.js";
+import { toBucketInfo, toObjectInfo, toObjectSummary, type StoredMeta } from "./rows.js";
 import { partOf, readResult, type ResolvedObject } from "./read-plan.js";
 import { objectPartsPage, storedPartChecksum } from "./object-parts.js";
 import type { SummaryRow } from "./statements.js";
@@ -145,6 +152,7 @@ export class EmbeddedStore implements StorageClient {
   private readonly config: BucketConfig;
   private readonly policies: BucketPolicies;
   private readonly acls: BucketAcls;
+  private readonly locks: ObjectLocks;
   private closing: Promise<void> | undefined;
   /**
    * The commit that last changed the buckets table (set inside its transaction; a rollback only
@@ -158,6 +166,7 @@ export class EmbeddedStore implements StorageClient {
     this.config = new BucketConfig(this.core, db);
     this.policies = new BucketPolicies(this.core, db);
     this.acls = new BucketAcls(this.core, db);
+    this.locks = new ObjectLocks(this.core);
   }
 
   static async open(options: EmbeddedStoreOptions): Promise<EmbeddedStore> {
@@ -216,7 +225,7 @@ export class EmbeddedStore implements StorageClient {
     return this.core.observe(() => this.core.st.listBuckets.all().map(toBucketInfo));
   }
 
-  async createBucket(name: string, owner: string, access?: BucketAccess): Promise<void> {
+  async createBucket(name: string, owner: string, options?: NewBucketOptions): Promise<void> {
     const call = this.core.enter();
     await this.core.commit(call, () => {
       const existing = this.core.st.getBucket.get(name);
@@ -224,7 +233,12 @@ export class EmbeddedStore implements StorageClient {
         throw new StorageError(existing.owner === owner ? "BUCKET_ALREADY_OWNED" : "BUCKET_ALREADY_EXISTS");
       }
       this.core.st.insertBucket.run(name, owner, Date.now());
-      if (access !== undefined) this.acls.table.write(name, access);
+      if (options?.access !== undefined) this.acls.table.write(name, options.access);
+      // Object Lock needs versions: S3 enables versioning with it ("Object Lock considerations").
+      if (options?.objectLock === true) {
+        this.core.objectLocks.write(name, {});
+        this.core.versions.setStatus(name, "Enabled", undefined);
+      }
       this.bucketsChangedIn = this.core.wal.nextCommit;
       return { result: undefined, discard: [] };
     });
@@ -266,6 +280,7 @@ export class EmbeddedStore implements StorageClient {
       this.policies.forgetBucket(name);
       this.acls.table.delete(name);
       this.core.versions.forgetBucket(name);
+      this.core.objectLocks.delete(name);
       this.core.st.deleteBucket.run(name);
       this.bucketsChangedIn = this.core.wal.nextCommit;
       return { result: undefined, discard };
@@ -286,6 +301,14 @@ export class EmbeddedStore implements StorageClient {
     const call = this.core.enter();
     await this.core.commit(call, () => {
       this.core.requireBucket(bucket);
+      // versions under Object Lock must stay versions ("Object Lock considerations")
+      if (status === "Suspended" && this.core.objectLocks.read(bucket) !== undefined) {
+        throw new StorageError(
+          "INVALID_BUCKET_STATE",
+          "versioning cannot be suspended on a bucket with Object Lock",
+          "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.",
+        );
+      }
       this.core.versions.setStatus(bucket, status, mfaDelete);
       return { result: undefined, discard: [] };
     });
@@ -323,6 +346,8 @@ export class EmbeddedStore implements StorageClient {
     const conditional = params.ifMatch !== undefined || params.ifNoneMatch !== undefined;
     await this.core.check(() => {
       this.core.requireBucket(params.bucket);
+      // lock headers on a bucket without Object Lock: refused before the body is read
+      if (params.lock !== undefined) lockOfNewVersion(this.core.objectLocks.read(params.bucket), params.lock, Date.now());
       const failure = conditional ? conditionFailure(this.core.st.getObject.get(params.bucket, params.key), params) : undefined;
       if (failure !== undefined) throw new StorageError(failure);
     });
@@ -467,12 +492,12 @@ export class EmbeddedStore implements StorageClient {
     this.core.pins.unpin(ids);
   }
 
-  async deleteObject(bucket: string, key: string, versionId?: string, condition?: DeleteCondition): Promise<DeleteOutcome> {
+  async deleteObject(bucket: string, key: string, versionId?: string, condition?: DeleteCondition, bypassGovernance = false): Promise<DeleteOutcome> {
     const call = this.core.enter();
     validateKey(key);
     return this.core.commit(call, () => {
       const owner = this.core.requireBucket(bucket).owner;
-      const { outcome, discard } = this.deleteOne(bucket, owner, key, versionId, condition);
+      const { outcome, discard } = this.deleteOne(bucket, owner, key, versionId, condition, bypassGovernance);
       return { result: outcome, discard };
     });
   }
@@ -482,12 +507,12 @@ export class EmbeddedStore implements StorageClient {
    * Each entry runs in a savepoint of its own, so one that fails changes nothing and the others
    * still happen.
    */
-  async deleteObjects(bucket: string, objects: ObjectToDelete[]): Promise<DeleteObjectResult[]> {
+  async deleteObjects(bucket: string, objects: ObjectToDelete[], bypassGovernance = false): Promise<DeleteObjectResult[]> {
     const call = this.core.enter();
     return this.core.commit(call, () => {
       const owner = this.core.requireBucket(bucket).owner;
       const discard: string[] = [];
-      const one = this.core.db.transaction((o: ObjectToDelete) => this.deleteOne(bucket, owner, o.key, o.versionId, o.condition));
+      const one = this.core.db.transaction((o: ObjectToDelete) => this.deleteOne(bucket, owner, o.key, o.versionId, o.condition, bypassGovernance));
       const results = objects.map((o): DeleteObjectResult => {
         const asked = o.versionId === undefined ? {} : { requestedVersionId: o.versionId };
         try {
@@ -511,6 +536,7 @@ export class EmbeddedStore implements StorageClient {
     key: string,
     versionId: string | undefined,
     condition: DeleteCondition | undefined,
+    bypassGovernance: boolean,
   ): { outcome: DeleteOutcome; discard: string[] } {
     const state = this.core.versions.status(bucket);
     const current = this.core.st.getObject.get(bucket, key);
@@ -525,6 +551,9 @@ export class EmbeddedStore implements StorageClient {
       return { outcome: {}, discard: current === undefined ? [] : this.core.dropVersion(current) };
     }
     if (versionId === undefined) return this.core.versions.deleteLatest(state, bucket, key, owner, current);
+    // a removal for good: refused while the version's lock holds (object-lock.ts)
+    const found = this.core.versions.locate(bucket, key, versionId, current);
+    if (found !== undefined) checkRemovable(toObjectInfo(found.row).lock, bypassGovernance, Date.now());
     return this.core.versions.deleteVersion(bucket, key, versionId, current);
   }
 
@@ -701,6 +730,28 @@ export class EmbeddedStore implements StorageClient {
 
   putLifecycleCursor(cursor: string | undefined): Promise<void> {
     return this.config.putLifecycleCursor(cursor);
+  }
+
+  // ---------------------------------------------------------------- object lock (object-lock.ts)
+
+  getObjectLockConfiguration(bucket: string): Promise<ObjectLockConfiguration | undefined> {
+    return this.locks.getObjectLockConfiguration(bucket);
+  }
+
+  putObjectLockConfiguration(bucket: string, config: ObjectLockConfiguration): Promise<void> {
+    return this.locks.putObjectLockConfiguration(bucket, config);
+  }
+
+  getObjectLock(bucket: string, key: string, versionId?: string): Promise<ObjectLock> {
+    return this.locks.getObjectLock(bucket, key, versionId);
+  }
+
+  putObjectRetention(bucket: string, key: string, retention: ObjectRetention | undefined, versionId?: string, bypassGovernance?: boolean): Promise<void> {
+    return this.locks.putObjectRetention(bucket, key, retention, versionId, bypassGovernance);
+  }
+
+  putObjectLegalHold(bucket: string, key: string, on: boolean, versionId?: string): Promise<void> {
+    return this.locks.putObjectLegalHold(bucket, key, on, versionId);
   }
 
   // ---------------------------------------------------------------- multipart (multipart.ts)

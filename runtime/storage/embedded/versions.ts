@@ -247,7 +247,12 @@ export class Versions {
   /** Replaces the tag set (in `meta`) of a located version. */
   /** Replaces fields of a version's meta (its tags, its ACL): nothing else of the version changes. */
   setMeta(found: LocatedVersion, change: Partial<StoredMeta>): void {
-    const meta = JSON.stringify({ ...metaOf(found.row), ...change } satisfies StoredMeta);
+    this.rewriteMeta(found, (meta) => ({ ...meta, ...change }));
+  }
+
+  /** Rewrites the `meta` of a located version (tags, ACL, lock: what a version carries but is not its data). */
+  rewriteMeta(found: LocatedVersion, change: (meta: StoredMeta) => StoredMeta): void {
+    const meta = JSON.stringify(change(metaOf(found.row)));
     if (found.current) this.st.updateObjectMeta.run(meta, found.row.bucket, found.row.key);
     else this.q.updateMeta.run(meta, found.row.bucket, found.row.key, (found.row as VersionRow).version_id);
   }

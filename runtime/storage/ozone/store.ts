@@ -22,6 +22,8 @@ import {
   type CorsRule,
   type PublicAccessBlock,
   type LifecycleRule,
+  type ObjectLock,
+  type ObjectLockConfiguration,
   type BucketInfo,
   type BucketVersioning,
   type ByteRange,
@@ -43,6 +45,7 @@ import {
   type MultipartUploadParams,
   type ObjectAttributesParams,
   type ObjectAttributesResult,
+  type NewBucketOptions,
   type ObjectInfo,
   type ObjectTags,
   type ObjectToDelete,
@@ -172,6 +175,17 @@ function bucketLifecycleNotSupported(): StorageError {
  */
 function aclsNotSupported(): StorageError {
   return new StorageError("NOT_SUPPORTED", "ACLs", "ACLs and ownership controls are not supported by this gateway's Ozone backend: every bucket and object has its owner's FULL_CONTROL alone.");
+}
+
+function objectLockNotSupported(): StorageError {
+  return new StorageError("NOT_SUPPORTED", "object lock", "Object Lock is not supported by the Apache Ozone backend: Ozone keeps one version of each key.");
+}
+
+/** Lock headers on a new object: no Ozone bucket has Object Lock, so AWS's answer for such a bucket. */
+function refuseLockHeaders(lock: ObjectLock | undefined): void {
+  if (lock !== undefined && (lock.retention !== undefined || lock.legalHold !== undefined)) {
+    throw new StorageError("INVALID_REQUEST", "object lock headers on a bucket without Object Lock", "Bucket is missing Object Lock Configuration");
+  }
 }
 
 function bucketTagsNotSupported(): StorageError {
@@ -327,8 +341,9 @@ export class OzoneStore implements StorageClient {
     return { name: String(b.bucketName), creationDate: ms(b.creationTime), owner: String(b.owner ?? "") };
   }
 
-  async createBucket(name: string, owner: string, access?: BucketAccess): Promise<void> {
-    if (access?.acl !== undefined || access?.ownership !== undefined) throw aclsNotSupported();
+  async createBucket(name: string, owner: string, options?: NewBucketOptions): Promise<void> {
+    if (options?.objectLock === true) throw objectLockNotSupported();
+    if (options?.access?.acl !== undefined || options?.access?.ownership !== undefined) throw aclsNotSupported();
     try {
       await this.om("CreateBucket", "createBucketRequest", {
         bucketInfo: {
@@ -400,6 +415,7 @@ export class OzoneStore implements StorageClient {
     const failed = watchBody(body);
     validateKey(params.key);
     if (params.acl !== undefined) throw aclsNotSupported();
+    refuseLockHeaders(params.lock);
     const replication = this.replicationOf(params.storageClass);
     const size = body.expectedSize;
     if (size !== 0 && !writable(replication.fields.type)) throw notWritable(replication.label, params.storageClass);
@@ -1011,11 +1027,41 @@ export class OzoneStore implements StorageClient {
     throw aclsNotSupported();
   }
 
+  // Nor Object Lock: it keeps versions, and Ozone keeps one version of each key (as for
+  // PutBucketVersioning): every lock request answers 501 after the bucket check, and lock headers
+  // on a new object are refused as S3 refuses them on a bucket without Object Lock.
+
+  async getObjectLockConfiguration(bucket: string): Promise<ObjectLockConfiguration | undefined> {
+    await this.getBucket(bucket);
+    throw objectLockNotSupported();
+  }
+
+  async putObjectLockConfiguration(bucket: string): Promise<void> {
+    await this.getBucket(bucket);
+    throw objectLockNotSupported();
+  }
+
+  async getObjectLock(bucket: string): Promise<ObjectLock> {
+    await this.getBucket(bucket);
+    throw objectLockNotSupported();
+  }
+
+  async putObjectRetention(bucket: string): Promise<void> {
+    await this.getBucket(bucket);
+    throw objectLockNotSupported();
+  }
+
+  async putObjectLegalHold(bucket: string): Promise<void> {
+    await this.getBucket(bucket);
+    throw objectLockNotSupported();
+  }
+
   // ---- multipart -----------------------------------------------------------------------------
 
   async createMultipartUpload(params: MultipartUploadParams): Promise<UploadInfo> {
     validateKey(params.key);
     if (params.acl !== undefined) throw aclsNotSupported();
+    refuseLockHeaders(params.lock);
     // The algorithm is taken (clients such as the AWS CLI ask for one by default) and each part is
     // verified against the checksum it arrives with, but Ozone's part records have no room for S3
     // checksums, so the object made from the parts gets none.
