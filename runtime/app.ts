@@ -71,6 +71,12 @@ export interface App {
   probes: Probes;
   /** What SIGHUP does: reads the TLS files again (nothing else is reloaded). Never rejects. */
   reload(): Promise<void>;
+  /**
+   * Another process changed the bucket's policy, public access block or CORS rules (or made or
+   * deleted the bucket): this process's cached copies go, and its next request reads them again.
+   * The store's owner tells every worker as it commits such a change (runtime/workers/primary.ts).
+   */
+  forgetBucketConfig(bucket: string): void;
   listen(): Promise<{ s3Port: number; adminPort: number }>;
   close(): Promise<void>;
 }
@@ -395,6 +401,10 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
     metrics,
     s3Scheme: deps.tls ? "https" : "http",
     probes,
+    forgetBucketConfig(bucket) {
+      policies.forget(bucket);
+      corsRules.forget(bucket);
+    },
     async reload() {
       if (reloadTls) await reloadTls();
       else deps.logger.info({}, "SIGHUP: nothing to reload (no TLS configured)");

@@ -103,7 +103,17 @@ export async function runPrimary(config: Readonly<Config>, opts: PrimaryOptions)
     // When every worker is gone, the cluster module closes the listening sockets; a replacement
     // then listens anew, and must get the same ports again, not new random ones.
     const worker = cluster.fork(boundPorts ? { [WORKER_PORTS_ENV]: `${boundPorts.s3Port},${boundPorts.adminPort}` } : {});
-    const session = store ? storeSession(store, `w${worker.id}`, (err) => logger.warn({ err }, "worker cleanup failed")) : undefined;
+    const session = store
+      ? storeSession(
+          store,
+          `w${worker.id}`,
+          (err) => logger.warn({ err }, "worker cleanup failed"),
+          // every worker, the changing one too: its own onSend hook forgets as well, harmlessly
+          (bucket) => {
+            for (const r of running.values()) r.rpc.note("bucketConfigChanged", bucket);
+          },
+        )
+      : undefined;
     const entry: Running = {
       worker,
       session,

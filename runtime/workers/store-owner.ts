@@ -45,7 +45,33 @@ export interface WorkerStoreSession {
   release(): Promise<void>;
 }
 
-export function storeSession(store: EmbeddedStore, workerName: string, log: (err: unknown) => void): WorkerStoreSession {
+/**
+ * Store methods after which the bucket's cached configuration (policy, public access block, CORS
+ * rules) is stale in every worker (runtime/app.ts forgetBucketConfig); the bucket is the first
+ * argument of each.
+ */
+const CHANGES_BUCKET_CONFIG = [
+  "createBucket",
+  "deleteBucket",
+  "putBucketPolicy",
+  "deleteBucketPolicy",
+  "putPublicAccessBlock",
+  "deletePublicAccessBlock",
+  "putBucketCors",
+  "deleteBucketCors",
+] as const;
+
+/**
+ * `changed(bucket)`: such a change was committed for this worker; the primary tells every worker
+ * before this one gets its answer, so that no worker serves a stale policy to a request made after
+ * the change was acknowledged (the cache's 1 s bound remains for anything that slips through).
+ */
+export function storeSession(
+  store: EmbeddedStore,
+  workerName: string,
+  log: (err: unknown) => void,
+  changed: (bucket: string) => void = () => {},
+): WorkerStoreSession {
   let files: WorkerFiles | undefined;
   let gone = false;
   /** pins held by this worker's reads, by segment id (a segment may be pinned by several reads) */
@@ -140,6 +166,15 @@ export function storeSession(store: EmbeddedStore, workerName: string, log: (err
     listMultipartUploads: (params: ListUploadsParams) => store.listMultipartUploads(params),
     checkReady: (timeoutMs: number) => store.checkReady(timeoutMs),
   };
+
+  for (const method of CHANGES_BUCKET_CONFIG) {
+    const call = handlers[method];
+    handlers[method] = async (bucket: string, ...rest: unknown[]) => {
+      const result = await call(bucket, ...rest);
+      changed(bucket);
+      return result;
+    };
+  }
 
   return {
     handlers,

@@ -4,7 +4,8 @@
  * client of its own (Ozone keeps no state in the gateway).
  *
  * The primary asks it for its metrics (`metricsJson`), tells it to stop (`shutdown`, the same
- * graceful shutdown as a single process on SIGTERM) and to reload its TLS files (`reload`). If the
+ * graceful shutdown as a single process on SIGTERM), to reload its TLS files (`reload`) and to drop
+ * its cached copy of a bucket's policy and CORS rules another worker changed (`bucketConfigChanged`). If the
  * primary goes away (killed), the store is gone with it: calls waiting for it fail with 503, the
  * servers stop, and the worker exits.
  */
@@ -52,6 +53,7 @@ export async function runWorker(
       metricsJson: () => serving?.app.metrics.registry.getMetricsAsJSON() ?? [],
       shutdown: () => stop("primary"),
       reload: () => serving?.app.reload(),
+      bucketConfigChanged: (bucket: string) => serving?.app.forgetBucketConfig(bucket),
     },
     "the gateway's primary process is gone",
   );

@@ -24,7 +24,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGateway, type RunningGateway } from "../support/server.js";
 import { ON_OZONE } from "../support/ozone.js";
-import { bucketName, expectS3Error, REGION } from "./helpers.js";
+import { bucketName, expectS3Error, rawRequest, REGION } from "./helpers.js";
 
 const MAIN = { canonicalId: "1111111111111111111111111111111111111111111111111111111111111111", displayName: "pmain" };
 const ALT = { canonicalId: "2222222222222222222222222222222222222222222222222222222222222222", displayName: "palt" };
@@ -174,5 +174,26 @@ describe.skipIf(ON_OZONE)("PublicAccessBlock on requests", () => {
     await eventually(() => expectS3Error(anonymous.send(new GetObjectCommand({ Bucket: bucket, Key: "public/a.txt" })), "AccessDenied", 403).then(() => undefined));
     await expectS3Error(alt.send(new GetObjectCommand({ Bucket: bucket, Key: "public/a.txt" })), "AccessDenied", 403);
     expect(await body(main, bucket, "public/a.txt")).toBe("a");
+  });
+});
+
+describe.skipIf(ON_OZONE)("a change of access configuration and the workers", () => {
+  it("is in force in every worker as soon as it is acknowledged, not only after the cache's second", async () => {
+    const bucket = await bucketWithObject("pab-workers");
+    await main.send(new PutBucketAclCommand({ Bucket: bucket, ACL: "public-read" }));
+    // each raw request is a new connection, so the two workers take turns answering them
+    const listings = async () => Promise.all(Array.from({ length: 8 }, () => rawRequest(gw, { method: "GET", path: `/${bucket}`, unsigned: true }).then((r) => r.status)));
+    expect(await listings()).toEqual(Array(8).fill(200));
+    await main.send(new PutPublicAccessBlockCommand({ Bucket: bucket, PublicAccessBlockConfiguration: { IgnorePublicAcls: true } }));
+    expect(await listings()).toEqual(Array(8).fill(403));
+    await main.send(
+      new PutBucketPolicyCommand({
+        Bucket: bucket,
+        Policy: policy([{ Effect: "Allow", Principal: "*", Action: "s3:ListBucket", Resource: `arn:aws:s3:::${bucket}` }]),
+      }),
+    );
+    expect(await listings()).toEqual(Array(8).fill(200));
+    await main.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
+    expect(await listings()).toEqual(Array(8).fill(403));
   });
 });

@@ -7,8 +7,10 @@
  * CACHE_TTL_MS per process (with workers, each read is a round trip to the process that owns the
  * store). A change is seen at once by the process that made it (forget(), called after a
  * successful Put/DeleteBucketPolicy, Put/DeletePublicAccessBlock, CreateBucket or DeleteBucket:
- * CHANGES_POLICY) and within CACHE_TTL_MS (1 s) by every other worker: an entry expires 1 s after
- * its read began, whatever happens. S3's own bucket configuration is eventually consistent too
+ * CHANGES_POLICY) and, with workers, by every other one before the change is acknowledged: the
+ * store's owner tells each as it commits it (runtime/workers/store-owner.ts, app.ts
+ * forgetBucketConfig). Whatever slips through, an entry expires CACHE_TTL_MS (1 s) after its read
+ * began. S3's own bucket configuration is eventually consistent too
  * ("Amazon S3 data consistency model"). A failed read is not cached.
  */
 import { S3Error } from "../../errors.js";
