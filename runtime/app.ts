@@ -86,6 +86,12 @@ const ops = operations as unknown as Record<string, IrOperation>;
 /** Operations that ask the access decision themselves (see the handler below). */
 const SELF_AUTHORIZED = new Set(["CreateBucket", "PostObject"]);
 
+/** The bucket owner a request expects (header `name`), as AccessQuestion.expectedOwner. */
+function expectedOwnerOf(request: FastifyRequest, name: string): { expectedOwner?: string } {
+  const v = request.headers[name];
+  return typeof v === "string" ? { expectedOwner: v.trim() } : {};
+}
+
 function hasBody(request: FastifyRequest): boolean {
   const length = request.headers["content-length"];
   return length !== undefined ? length !== "0" : request.headers["transfer-encoding"] !== undefined;
@@ -319,6 +325,7 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
               accessKeyId: st.accessKeyId,
               users: st.users!,
               context: contextOf(request),
+              ...expectedOwnerOf(request, "x-amz-expected-bucket-owner"),
             });
       const input = await decodeInput(
         op,
@@ -348,7 +355,8 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
         owner: st.user === undefined ? "" : storedOwner(st.user),
         bucket: authorized,
         authorize(q) {
-          return authorize({ ...q, user: this.user, accessKeyId: this.accessKeyId, users: st.users!, context: contextOf(request) });
+          // (a handler asks about a second resource: a copy's source)
+          return authorize({ ...q, user: this.user, accessKeyId: this.accessKeyId, users: st.users!, context: contextOf(request), ...expectedOwnerOf(request, "x-amz-source-expected-bucket-owner") });
         },
         publicAccessBlock,
         users: st.users!,

@@ -36,6 +36,13 @@ export interface AccessQuestion {
   accessKeyId?: string;
   /** the users in force for this request */
   users: UserSet;
+  /**
+   * The account the caller expects to own the bucket (S3's x-amz-expected-bucket-owner, or
+   * x-amz-source-expected-bucket-owner for a copy's source): any other owner is 403 AccessDenied,
+   * whatever the policy and ACLs say ("Verifying bucket ownership with bucket owner condition",
+   * Amazon S3 User Guide). Here an account is a user, named by its canonical id.
+   */
+  expectedOwner?: string;
   /** the request's condition keys (request.ts AccessRequest.context), built only when a bucket policy is asked */
   context?: () => ReadonlyMap<string, readonly string[]>;
 }
@@ -85,6 +92,7 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorize {
   const { storage } = deps;
   return async (q) => {
     const bucket = await storageCall(() => storage.getBucket(q.bucket));
+    if (q.expectedOwner !== undefined && q.users.ownerElement(bucket.owner).ID !== q.expectedOwner) throw new S3Error("AccessDenied");
     if (deps.policy !== undefined) {
       const decision = await deps.policy(bucket, {
         action: q.action,

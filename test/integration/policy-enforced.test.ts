@@ -11,6 +11,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import {
+  CopyObjectCommand,
   CreateBucketCommand,
   DeleteBucketPolicyCommand,
   GetObjectCommand,
@@ -195,5 +196,19 @@ describe.skipIf(ON_OZONE)("a change of access configuration and the workers", ()
     expect(await listings()).toEqual(Array(8).fill(200));
     await main.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
     expect(await listings()).toEqual(Array(8).fill(403));
+  });
+});
+
+describe.skipIf(ON_OZONE)("x-amz-expected-bucket-owner", () => {
+  it("refuses a request whose expected bucket owner is not the bucket's (403), on the bucket and on a copy's source", async () => {
+    const bucket = await bucketWithObject("expected-owner");
+    await expectS3Error(main.send(new ListObjectsV2Command({ Bucket: bucket, ExpectedBucketOwner: ALT.canonicalId })), "AccessDenied", 403);
+    expect((await main.send(new ListObjectsV2Command({ Bucket: bucket, ExpectedBucketOwner: MAIN.canonicalId }))).KeyCount).toBe(2);
+    await expectS3Error(main.send(new PutObjectCommand({ Bucket: bucket, Key: "x", Body: "x", ExpectedBucketOwner: `${MAIN.canonicalId}foo` })), "AccessDenied", 403);
+    const copy = (expected: string) =>
+      main.send(new CopyObjectCommand({ Bucket: bucket, Key: "copy", CopySource: `${bucket}/public/a.txt`, ExpectedSourceBucketOwner: expected }));
+    await expectS3Error(copy(ALT.canonicalId), "AccessDenied", 403);
+    await copy(MAIN.canonicalId);
+    expect(await body(main, bucket, "copy")).toBe("a");
   });
 });
