@@ -10,24 +10,18 @@
  *   test_cors_origin_response). Without Origin nothing is looked up or added; without a matching
  *   rule nothing is added.
  *
- * Rules are evaluated by ./cors.ts (pure). They are read from storage at most once per bucket per
- * CACHE_TTL_MS in each process: requests with an Origin header arrive in bursts (a page's assets),
- * and with workers each lookup is a round trip to the primary. A change made through one process is
- * seen at once by that process and within CACHE_TTL_MS by the others, in line with S3's own
- * guarantee for bucket configuration, which is eventually consistent ("Amazon S3 data consistency
- * model", Amazon S3 User Guide).
+ * Rules are evaluated by ./cors.ts (pure). They are read from storage through a per-process cache
+ * (runtime/bucket-config-cache.ts: requests with an Origin header arrive in bursts, a page's
+ * assets), which says how a change reaches every worker.
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { compileCors, evaluateCors, type CompiledCors } from "../cors.js";
+import { BucketConfigCache } from "../bucket-config-cache.js";
 import { S3Error } from "../errors.js";
 import { StorageError, type StorageClient } from "../storage/types.js";
 import "./state.js";
 
-/** How long a bucket's rules (or their absence) are reused before they are read again. */
-export const CACHE_TTL_MS = 1000;
-/** Buckets whose rules are kept at once; past it the oldest entry goes (Origin requests for any
- * number of bucket names cannot grow the cache without bound). */
-const CACHE_MAX_BUCKETS = 1024;
+export { CACHE_TTL_MS } from "../bucket-config-cache.js";
 
 /** What a bucket's CORS lookup found. */
 export type BucketCors =
@@ -44,52 +38,21 @@ const NOT_ALLOWED =
 /** Operations after which this process's cached rules of the bucket are stale. */
 const CHANGES_CORS = new Set(["PutBucketCors", "DeleteBucketCors", "DeleteBucket", "CreateBucket"]);
 
-interface Entry {
-  expires: number;
-  value: Promise<BucketCors>;
+/** A bucket's CORS rules, compiled, cached per process (runtime/bucket-config-cache.ts). */
+export class BucketCorsCache extends BucketConfigCache<BucketCors> {
+  constructor(storage: StorageClient, now: () => number = Date.now) {
+    super((bucket) => readCors(storage, bucket), now);
+  }
 }
 
-export class BucketCorsCache {
-  private readonly entries = new Map<string, Entry>();
-
-  constructor(
-    private readonly storage: StorageClient,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  /**
-   * The bucket's rules, compiled. Fails only when storage fails (not cached then). The entry
-   * expires CACHE_TTL_MS after the read began, so no answer outlives a change by more than that.
-   */
-  lookup(bucket: string): Promise<BucketCors> {
-    const now = this.now();
-    const hit = this.entries.get(bucket);
-    if (hit !== undefined && hit.expires > now) return hit.value;
-    if (hit !== undefined) this.entries.delete(bucket);
-    const value = this.read(bucket);
-    const entry: Entry = { expires: now + CACHE_TTL_MS, value };
-    if (this.entries.size >= CACHE_MAX_BUCKETS) this.entries.delete(this.entries.keys().next().value as string);
-    this.entries.set(bucket, entry);
-    value.catch(() => {
-      if (this.entries.get(bucket) === entry) this.entries.delete(bucket);
-    });
-    return value;
-  }
-
-  /** This process changed the bucket's rules: the next lookup reads them again. */
-  forget(bucket: string): void {
-    this.entries.delete(bucket);
-  }
-
-  private async read(bucket: string): Promise<BucketCors> {
-    try {
-      const rules = await this.storage.getBucketCors(bucket);
-      return rules === undefined ? { kind: "none" } : { kind: "rules", cors: compileCors(rules) };
-    } catch (err) {
-      if (err instanceof StorageError && err.kind === "BUCKET_NOT_FOUND") return { kind: "no-bucket" };
-      if (err instanceof StorageError && err.kind === "NOT_SUPPORTED") return { kind: "none" };
-      throw err;
-    }
+async function readCors(storage: StorageClient, bucket: string): Promise<BucketCors> {
+  try {
+    const rules = await storage.getBucketCors(bucket);
+    return rules === undefined ? { kind: "none" } : { kind: "rules", cors: compileCors(rules) };
+  } catch (err) {
+    if (err instanceof StorageError && err.kind === "BUCKET_NOT_FOUND") return { kind: "no-bucket" };
+    if (err instanceof StorageError && err.kind === "NOT_SUPPORTED") return { kind: "none" };
+    throw err;
   }
 }
 

@@ -3,16 +3,11 @@
  * asks it: the bucket's compiled policy and public access block, read through a per-process cache,
  * and the policy's Decision for the request.
  *
- * Cache bound. A bucket's policy is read from storage and compiled at most once per
- * CACHE_TTL_MS per process (with workers, each read is a round trip to the process that owns the
- * store). A change is seen at once by the process that made it (forget(), called after a
- * successful Put/DeleteBucketPolicy, Put/DeletePublicAccessBlock, CreateBucket or DeleteBucket:
- * CHANGES_POLICY) and, with workers, by every other one before the change is acknowledged: the
- * store's owner tells each as it commits it (runtime/workers/store-owner.ts, app.ts
- * forgetBucketConfig). Whatever slips through, an entry expires CACHE_TTL_MS (1 s) after its read
- * began. S3's own bucket configuration is eventually consistent too
- * ("Amazon S3 data consistency model"). A failed read is not cached.
+ * The cache (runtime/bucket-config-cache.ts) reads and compiles a bucket's policy at most once a
+ * second per process and says how a change reaches every worker: this process forgets the bucket
+ * after a successful CHANGES_POLICY operation (app.ts), the store's owner tells the other workers.
  */
+import { BucketConfigCache } from "../../bucket-config-cache.js";
 import { S3Error } from "../../errors.js";
 import { StorageError, type BucketInfo, type PublicAccessBlock, type StorageClient } from "../../storage/types.js";
 import type { AccessRequest, Decision } from "../request.js";
@@ -20,10 +15,7 @@ import { compilePolicy, type CompiledPolicy } from "./compile.js";
 import { evaluatePolicy } from "./evaluate.js";
 import { isPublicPolicy } from "./public.js";
 
-/** How long a bucket's compiled policy (or its absence) is reused before it is read again. */
-export const CACHE_TTL_MS = 1000;
-/** Buckets whose policies are kept at once; past it the oldest entry goes. */
-const CACHE_MAX_BUCKETS = 1024;
+export { CACHE_TTL_MS } from "../../bucket-config-cache.js";
 
 /** Operations after which this process's cached policy of the bucket is stale. */
 export const CHANGES_POLICY: ReadonlySet<string> = new Set([
@@ -46,54 +38,27 @@ export interface BucketAccessConfig {
 
 const NONE: BucketAccessConfig = { isPublic: false };
 
-interface Entry {
-  expires: number;
-  value: Promise<BucketAccessConfig>;
+/** A bucket's compiled policy and public access block, cached per process (runtime/bucket-config-cache.ts). */
+export class BucketPolicyCache extends BucketConfigCache<BucketAccessConfig> {
+  constructor(storage: StorageClient, now: () => number = Date.now) {
+    super((bucket) => readAccessConfig(storage, bucket), now);
+  }
 }
 
-export class BucketPolicyCache {
-  private readonly entries = new Map<string, Entry>();
-
-  constructor(
-    private readonly storage: StorageClient,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  /** The bucket's policy and public access block; fails only when storage fails (not cached then). */
-  lookup(bucket: string): Promise<BucketAccessConfig> {
-    const now = this.now();
-    const hit = this.entries.get(bucket);
-    if (hit !== undefined && hit.expires > now) return hit.value;
-    if (hit !== undefined) this.entries.delete(bucket);
-    const value = this.read(bucket);
-    const entry: Entry = { expires: now + CACHE_TTL_MS, value };
-    if (this.entries.size >= CACHE_MAX_BUCKETS) this.entries.delete(this.entries.keys().next().value as string);
-    this.entries.set(bucket, entry);
-    value.catch(() => {
-      if (this.entries.get(bucket) === entry) this.entries.delete(bucket);
-    });
-    return value;
+/** The bucket's policy and public access block; fails only when storage fails. */
+async function readAccessConfig(storage: StorageClient, bucket: string): Promise<BucketAccessConfig> {
+  let text: string | undefined;
+  let block: PublicAccessBlock | undefined;
+  try {
+    [text, block] = await Promise.all([storage.getBucketPolicy(bucket), storage.getPublicAccessBlock(bucket)]);
+  } catch (err) {
+    // no bucket (the operation answers NoSuchBucket itself), or an engine without policies
+    if (err instanceof StorageError && (err.kind === "BUCKET_NOT_FOUND" || err.kind === "NOT_SUPPORTED")) return NONE;
+    throw err;
   }
-
-  /** This process changed the bucket's policy or public access block: the next lookup reads them again. */
-  forget(bucket: string): void {
-    this.entries.delete(bucket);
-  }
-
-  private async read(bucket: string): Promise<BucketAccessConfig> {
-    let text: string | undefined;
-    let block: PublicAccessBlock | undefined;
-    try {
-      [text, block] = await Promise.all([this.storage.getBucketPolicy(bucket), this.storage.getPublicAccessBlock(bucket)]);
-    } catch (err) {
-      // no bucket (the operation answers NoSuchBucket itself), or an engine without policies
-      if (err instanceof StorageError && (err.kind === "BUCKET_NOT_FOUND" || err.kind === "NOT_SUPPORTED")) return NONE;
-      throw err;
-    }
-    if (text === undefined) return block === undefined ? NONE : { isPublic: false, publicAccessBlock: block };
-    const policy = compileStored(text, bucket);
-    return { policy, isPublic: policy !== undefined && isPublicPolicy(policy), ...(block !== undefined && { publicAccessBlock: block }) };
-  }
+  if (text === undefined) return block === undefined ? NONE : { isPublic: false, publicAccessBlock: block };
+  const policy = compileStored(text, bucket);
+  return { policy, isPublic: policy !== undefined && isPublicPolicy(policy), ...(block !== undefined && { publicAccessBlock: block }) };
 }
 
 /**
