@@ -101,6 +101,8 @@ export interface IrShape {
   name: string;
   /** element name when the shape is a document root or a list item */
   xmlName: string;
+  /** as a document root, written without the service's XML namespace (@noXmlNamespace) */
+  noNamespace?: boolean;
   fields: IrShapeField[];
   doc?: string;
 }

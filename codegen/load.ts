@@ -57,6 +57,7 @@ const StateKeys = {
   notImplemented: Symbol.for("s3gw.notImplemented"),
   checksumRequired: Symbol.for("s3gw.checksumRequired"),
   xmlNamespace: Symbol.for("s3gw.xmlNamespace"),
+  noXmlNamespace: Symbol.for("s3gw.noXmlNamespace"),
   invalidValueError: Symbol.for("s3gw.invalidValueError"),
   invalidValueMessage: Symbol.for("s3gw.invalidValueMessage"),
 };
@@ -296,6 +297,7 @@ class IrBuilder {
     if (seen) throw new SpecError(`two XML shapes are named ${model.name}`);
     this.shapeModels.set(model.name, model);
     const shape: IrShape = { name: model.name, xmlName: this.xmlName(model), fields: [], doc: getDoc(this.program, model) };
+    if (this.state<boolean>(StateKeys.noXmlNamespace, model) === true) shape.noNamespace = true;
     this.shapes.set(model.name, shape);
     for (const prop of model.properties.values()) {
       const type = this.readType(prop.type, prop);

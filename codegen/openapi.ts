@@ -118,7 +118,7 @@ function shapeSchema(shape: IrShape, root: boolean, namespace: string): Json {
   const required = shape.fields.filter((f) => f.required).map((f) => f.name);
   if (required.length) s.required = required;
   s.properties = Object.fromEntries(shape.fields.map((f) => [f.name, fieldSchema(f)]));
-  s.xml = root ? { name: shape.xmlName, namespace } : { name: shape.xmlName };
+  s.xml = root && shape.noNamespace !== true ? { name: shape.xmlName, namespace } : { name: shape.xmlName };
   return s;
 }
 

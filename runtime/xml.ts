@@ -170,7 +170,7 @@ function compileShape(s: IrShape): ShapeEncoder {
 /** A complete document whose root is the shape's element, in S3's namespace unless `namespace` is false. */
 export function encodeXml(shapeName: string, value: object, options: { namespace?: boolean } = {}): string {
   const s = shape(shapeName);
-  const open = options.namespace === false ? `<${s.xmlName}>` : `<${s.xmlName} xmlns="${xmlNamespace}">`;
+  const open = options.namespace === false || s.noNamespace === true ? `<${s.xmlName}>` : `<${s.xmlName} xmlns="${xmlNamespace}">`;
   return shapeEncoder(shapeName)(value as Record<string, unknown>, XML_DECLARATION + open) + `</${s.xmlName}>`;
 }
 

@@ -464,7 +464,9 @@ export interface PolicyStatus {
 }
 
 /** The answer to success_action_status 201: where the new object is, its bucket, key and ETag (the
- * key as stored, after `${filename}` was replaced). */
+ * key as stored, after `${filename}` was replaced). S3 writes it without its XML namespace
+ * (ceph/s3-tests' test_post_object_set_success_code reads `Key` unqualified, and the Rust s3s
+ * adapter writes it so). */
 export interface PostResponse {
   Location: string;
   Bucket: string;

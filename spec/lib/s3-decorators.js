@@ -16,6 +16,7 @@ export const StateKeys = {
   notImplemented: Symbol.for("s3gw.notImplemented"),
   checksumRequired: Symbol.for("s3gw.checksumRequired"),
   xmlNamespace: Symbol.for("s3gw.xmlNamespace"),
+  noXmlNamespace: Symbol.for("s3gw.noXmlNamespace"),
   invalidValueError: Symbol.for("s3gw.invalidValueError"),
   invalidValueMessage: Symbol.for("s3gw.invalidValueMessage"),
 };
@@ -34,6 +35,7 @@ export const $decorators = {
     notImplemented: set(StateKeys.notImplemented),
     checksumRequired: set(StateKeys.checksumRequired),
     xmlNamespace: set(StateKeys.xmlNamespace),
+    noXmlNamespace: set(StateKeys.noXmlNamespace),
     invalidValueError: (context, target, code, message) => {
       context.program.stateMap(StateKeys.invalidValueError).set(target, code);
       if (message !== undefined) context.program.stateMap(StateKeys.invalidValueMessage).set(target, message);
