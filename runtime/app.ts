@@ -236,8 +236,8 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
   s3.addHook("onRequest", corsPreflight(corsRules));
   s3.addHook("onRequest", cors.onRequest);
   s3.addHook("onSend", cors.onSend);
-  // A bucket policy or public access block changed by this process is read again at once (other
-  // workers within the cache's second: runtime/access/policy/decision.ts).
+  // A bucket policy or public access block changed by this process is read again at once (the
+  // other workers are told by the store's owner: runtime/bucket-config-cache.ts).
   s3.addHook("onSend", (request, reply, payload, done) => {
     const st = request.s3;
     if (st.route !== undefined && CHANGES_POLICY.has(st.route.operation) && st.target?.bucket !== undefined && reply.statusCode < 300) policies.forget(st.target.bucket);
