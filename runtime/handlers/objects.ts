@@ -19,7 +19,7 @@ import {
   type HandlerContext,
   writtenVersionId,
 } from "./common.js";
-import { lockHeaders, requireIntegrityForLock } from "./object-lock.js";
+import { lockHeaders, requireIntegrityForDefaultRetention, requireIntegrityForLock } from "./object-lock.js";
 
 /**
  * The x-amz-checksum-* headers of what is served (with x-amz-checksum-mode: ENABLED): the object's
@@ -91,6 +91,7 @@ export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
     const params = newObjectParams(input, ctx);
     requireIntegrityForLock(params.lock, input.ContentMD5, ctx);
     const bucket = await authorizedBucket(ctx, input.Bucket);
+    await requireIntegrityForDefaultRetention(input.Bucket, input.ContentMD5, ctx);
     Object.assign(params, await newObjectAccess(ctx, bucket, input));
     const info = await storageCall(() =>
       ctx.storage.putObject({ ...params, ifMatch: input.IfMatch, ifNoneMatch: input.IfNoneMatch }, input.Body),

@@ -377,6 +377,8 @@ export interface UploadInfo {
   checksumAlgorithm?: ChecksumAlgorithm;
   /** set when checksumAlgorithm is */
   checksumType?: "COMPOSITE" | "FULL_OBJECT";
+  /** the retention and legal hold CreateMultipartUpload stated, for the version its completion makes; absent: none */
+  lock?: ObjectLock;
 }
 
 export interface PartInfo {
