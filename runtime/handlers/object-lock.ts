@@ -146,9 +146,9 @@ export const objectLockHandlers: ObjectLockHandlers<HandlerContext> = {
     validateKey(input.Key);
     const retention = retentionOf(input.Retention, ctx.now());
     await authorizedBucket(ctx, input.Bucket);
-    await storageCall(() =>
-      ctx.storage.putObjectRetention(input.Bucket, input.Key, retention, input.VersionId, input.BypassGovernanceRetention === true),
-    );
+    // shortening, lifting or changing a GOVERNANCE retention takes the bypass, allowed to the caller
+    const bypass = input.BypassGovernanceRetention === true && (await ctx.mayBypassGovernance(input.Key, input.VersionId));
+    await storageCall(() => ctx.storage.putObjectRetention(input.Bucket, input.Key, retention, input.VersionId, bypass));
     return {};
   },
 
