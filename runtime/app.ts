@@ -14,7 +14,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { operations } from "../generated/operations.js";
 import type { IrOperation } from "../generated/ir-types.js";
 import type { Config } from "./config.js";
-import { S3Error } from "./errors.js";
+import { S3Error, s3Message } from "./errors.js";
 import { compileBindings, decodeInput, encodeOutput } from "./binding.js";
 import { renderError } from "./respond.js";
 import { dropUnsendable } from "./header-values.js";
@@ -349,7 +349,7 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
       // which is also when the checksum's form (header or trailer) became known. AWS's wording.
       // A request without a body (PutBucketAcl's headers-only form) has nothing to protect.
       if (op.checksumRequired && hasBody(request) && request.headers["content-md5"] === undefined && st.bodyChecksum === undefined) {
-        throw new S3Error("InvalidRequest", "Missing required header for this request: Content-MD5");
+        throw new S3Error("InvalidRequest", s3Message("InvalidRequest", "ContentMD5Required"));
       }
       let bypassContext: ReadonlyMap<string, readonly string[]> | undefined;
       const ctx: HandlerContext = {

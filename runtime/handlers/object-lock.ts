@@ -8,7 +8,7 @@
  */
 import type { ObjectLockHandlers } from "../../generated/handlers.js";
 import type { DefaultRetention, ObjectLockRetention } from "../../generated/types/shapes.js";
-import { S3Error } from "../errors.js";
+import { S3Error, s3Message } from "../errors.js";
 import { storageCall } from "../storage/errors.js";
 import { StorageError, type ObjectLock, type ObjectLockConfiguration, type ObjectLockMode, type ObjectRetention } from "../storage/types.js";
 import { authorizedBucket, validateKey, type HandlerContext } from "./common.js";
@@ -48,7 +48,7 @@ export function requestedLock(input: ObjectLockWriteInput, now: Date): ObjectLoc
 
 /** AWS's answer to a body that becomes (part of) a locked version without stated integrity. */
 function integrityRequired(): S3Error {
-  return new S3Error("InvalidRequest", "Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters");
+  return new S3Error("InvalidRequest", s3Message("InvalidRequest", "ObjectLockIntegrityRequired"));
 }
 
 /** Whether the body's integrity is stated: Content-MD5, or an x-amz-checksum-* header or trailer. */
