@@ -47,9 +47,14 @@ function docComment(doc: string | undefined): string {
 }
 
 function emitErrors(ir: Ir): string {
-  const rows = ir.errors.map((e) => `  ${e.code}: { status: ${e.status}, message: ${lit(e.message)} },`).join("\n");
+  const rows = ir.errors
+    .map((e) => `  ${e.code}: { status: ${e.status}, message: ${lit(e.message)}${e.messages === undefined ? "" : `, messages: ${lit(e.messages)}`} },`)
+    .join("\n");
   return `
-/** The S3 error table from spec/errors.tsp: code -> HTTP status and default message. */
+/**
+ * The S3 error table from spec/errors.tsp: code -> HTTP status, default message, and S3's wording for
+ * particular cases by name (\`{name}\`: a value the runtime fills in).
+ */
 export const errorTable = {
 ${rows}
 } as const;

@@ -131,4 +131,6 @@ export interface IrError {
   code: string;
   status: number;
   message: string;
+  /** S3's wording for particular cases (@messages), by name; `{name}` is a value filled in by the runtime */
+  messages?: Record<string, string>;
 }

@@ -60,6 +60,7 @@ const StateKeys = {
   noXmlNamespace: Symbol.for("s3gw.noXmlNamespace"),
   invalidValueError: Symbol.for("s3gw.invalidValueError"),
   invalidValueMessage: Symbol.for("s3gw.invalidValueMessage"),
+  messages: Symbol.for("s3gw.messages"),
 };
 
 /** Query parameters the AWS SDKs add and that never select an operation. */
@@ -147,7 +148,8 @@ class IrBuilder {
       throw new SpecError(`error model ${model.name} needs a literal status, Code and Message`);
     }
     if (code.value !== model.name) throw new SpecError(`error model ${model.name} has code ${code.value}`);
-    return { code: code.value, status, message: message.value };
+    const messages = this.state<Record<string, string>>(StateKeys.messages, model);
+    return { code: code.value, status, message: message.value, ...(messages !== undefined && { messages: { ...messages } }) };
   }
 
   private readOperation(op: Operation): IrOperation {

@@ -1,14 +1,17 @@
 // Generated from spec/ by codegen/ (npm run codegen). Do not edit: changes are overwritten and CI fails on drift.
 
-/** The S3 error table from spec/errors.tsp: code -> HTTP status and default message. */
+/**
+ * The S3 error table from spec/errors.tsp: code -> HTTP status, default message, and S3's wording for
+ * particular cases by name (`{name}`: a value the runtime fills in).
+ */
 export const errorTable = {
   AccessControlListNotSupported: { status: 400, message: "The bucket does not allow ACLs" },
   AccessDenied: { status: 403, message: "Access Denied" },
-  AccessForbidden: { status: 403, message: "CORSResponse: CORS is not enabled for this bucket." },
+  AccessForbidden: { status: 403, message: "CORSResponse: CORS is not enabled for this bucket.", messages: { "CorsBucketNotFound": "CORSResponse: Bucket not found", "CorsNotAllowed": "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec." } },
   AuthorizationHeaderMalformed: { status: 400, message: "The authorization header is malformed." },
   AuthorizationQueryParametersError: { status: 400, message: "Error parsing the X-Amz-Credential parameter." },
   BadDigest: { status: 400, message: "The Content-MD5 you specified did not match what we received." },
-  BadRequest: { status: 400, message: "Insufficient information. Origin request header needed." },
+  BadRequest: { status: 400, message: "Insufficient information. Origin request header needed.", messages: { "CorsMethodMissing": "Insufficient information. Access-Control-Request-Method request header needed." } },
   BucketAlreadyExists: { status: 409, message: "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again." },
   BucketAlreadyOwnedByYou: { status: 409, message: "Your previous request to create the named bucket succeeded and you already own it." },
   BucketNotEmpty: { status: 409, message: "The bucket you tried to delete is not empty" },
@@ -30,7 +33,7 @@ export const errorTable = {
   InvalidPartOrder: { status: 400, message: "The list of parts was not in ascending order. The parts list must be specified in order by part number." },
   InvalidPolicyDocument: { status: 400, message: "The content of the form does not meet the conditions specified in the policy document." },
   InvalidRange: { status: 416, message: "The requested range is not satisfiable" },
-  InvalidRequest: { status: 400, message: "Invalid Request" },
+  InvalidRequest: { status: 400, message: "Invalid Request", messages: { "ContentMD5Required": "Missing required header for this request: Content-MD5", "ObjectLockIntegrityRequired": "Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters", "CorsUnsupportedMethod": "Found unsupported HTTP method in CORS config. Unsupported method is {method}", "CorsOriginWildcards": "AllowedOrigin \"{origin}\" can not have more than one wildcard.", "CorsHeaderWildcards": "AllowedHeader \"{header}\" can not have more than one wildcard." } },
   InvalidStorageClass: { status: 400, message: "The storage class you specified is not valid" },
   InvalidTag: { status: 400, message: "The tag provided was not a valid tag." },
   InvalidURI: { status: 400, message: "Couldn't parse the specified URI." },

@@ -14,7 +14,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { operations } from "../generated/operations.js";
 import type { IrOperation } from "../generated/ir-types.js";
 import type { Config } from "./config.js";
-import { S3Error } from "./errors.js";
+import { S3Error, s3Message } from "./errors.js";
 import { compileBindings, decodeInput, encodeOutput } from "./binding.js";
 import { renderError } from "./respond.js";
 import { dropUnsendable } from "./header-values.js";
@@ -40,7 +40,8 @@ import { SigningKeyCache, type VerifiedAuth } from "./auth/sigv4.js";
 import { verifyPostSignature } from "./auth/post-policy.js";
 import type { User, UserDirectory } from "./users.js";
 import { staticUsers } from "./users-file.js";
-import { createAuthorizer, principalOf } from "./access/authorize.js";
+import { createAuthorizer, principalOf, type AuthorizerDeps } from "./access/authorize.js";
+import { createBypassCheck } from "./access/bypass-governance.js";
 import { BucketPolicyCache, CHANGES_POLICY, bucketPolicyDecision, policyContext } from "./access/policy/index.js";
 
 export interface AppDeps {
@@ -147,11 +148,14 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
     const block = (await policies.lookup(bucket)).publicAccessBlock;
     return block === undefined ? undefined : { ignorePublicAcls: block.ignorePublicAcls === true, blockPublicAcls: block.blockPublicAcls === true };
   };
-  const authorize = createAuthorizer({
+  const authorizerDeps: AuthorizerDeps = {
     storage,
     policy: (bucket, req) => bucketPolicyDecision({ cache: policies, ownerCanonicalId: (o) => users.current.ownerUser(o)?.canonicalId }, bucket, req),
     publicAccessBlock: (bucket) => publicAccessBlock(bucket.name),
-  });
+  };
+  const authorize = createAuthorizer(authorizerDeps);
+  // the second decision of a request that asks to bypass GOVERNANCE retention
+  const bypassCheck = createBypassCheck(authorizerDeps);
   // A request's condition keys, built only when a bucket policy is asked about it.
   const contextOf = (request: FastifyRequest) => () => {
     const st = request.s3;
@@ -345,8 +349,9 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
       // which is also when the checksum's form (header or trailer) became known. AWS's wording.
       // A request without a body (PutBucketAcl's headers-only form) has nothing to protect.
       if (op.checksumRequired && hasBody(request) && request.headers["content-md5"] === undefined && st.bodyChecksum === undefined) {
-        throw new S3Error("InvalidRequest", "Missing required header for this request: Content-MD5");
+        throw new S3Error("InvalidRequest", s3Message("InvalidRequest", "ContentMD5Required"));
       }
+      let bypassContext: ReadonlyMap<string, readonly string[]> | undefined;
       const ctx: HandlerContext = {
         requestId: request.id,
         accessKeyId: st.accessKeyId,
@@ -357,6 +362,11 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
         authorize(q) {
           // (a handler asks about a second resource: a copy's source)
           return authorize({ ...q, user: this.user, accessKeyId: this.accessKeyId, users: st.users!, context: contextOf(request), ...expectedOwnerOf(request, "x-amz-source-expected-bucket-owner") });
+        },
+        mayBypassGovernance(key, versionId) {
+          if (authorized === undefined) throw new Error(`${route.operation} asked about a bypass without an authorized bucket`);
+          // (DeleteObjects asks once per entry: the condition keys are built once)
+          return bypassCheck({ bucket: authorized, key, versionId, user: this.user, accessKeyId: this.accessKeyId, users: st.users!, context: () => (bypassContext ??= contextOf(request)()) });
         },
         publicAccessBlock,
         users: st.users!,

@@ -21,7 +21,7 @@
  *   requested headers (lower-cased); Access-Control-Expose-Headers and Access-Control-Max-Age come
  *   from the rule; Vary names the three request headers the answer depends on.
  */
-import { S3Error } from "./errors.js";
+import { S3Error, s3Message } from "./errors.js";
 import type { CorsRule } from "./storage/types.js";
 
 export type { CorsRule };
@@ -41,13 +41,13 @@ export function validateCorsRules(rules: readonly CorsRule[]): void {
   for (const rule of rules) {
     if (rule.allowedMethods.length === 0 || rule.allowedOrigins.length === 0) throw new S3Error("MalformedXML");
     for (const method of rule.allowedMethods) {
-      if (!METHODS.has(method)) throw new S3Error("InvalidRequest", `Found unsupported HTTP method in CORS config. Unsupported method is ${method}`);
+      if (!METHODS.has(method)) throw new S3Error("InvalidRequest", s3Message("InvalidRequest", "CorsUnsupportedMethod", { method }));
     }
     for (const origin of rule.allowedOrigins) {
-      if (wildcards(origin) > 1) throw new S3Error("InvalidRequest", `AllowedOrigin "${origin}" can not have more than one wildcard.`);
+      if (wildcards(origin) > 1) throw new S3Error("InvalidRequest", s3Message("InvalidRequest", "CorsOriginWildcards", { origin }));
     }
     for (const header of rule.allowedHeaders ?? []) {
-      if (wildcards(header) > 1) throw new S3Error("InvalidRequest", `AllowedHeader "${header}" can not have more than one wildcard.`);
+      if (wildcards(header) > 1) throw new S3Error("InvalidRequest", s3Message("InvalidRequest", "CorsHeaderWildcards", { header }));
     }
     if (rule.maxAgeSeconds !== undefined && (!Number.isInteger(rule.maxAgeSeconds) || rule.maxAgeSeconds < 0)) throw new S3Error("MalformedXML");
   }

@@ -146,6 +146,10 @@ export interface GetObjectOutput {
   ObjectLockRetainUntilDate?: string;
   /** (header x-amz-object-lock-legal-hold) */
   ObjectLockLegalHoldStatus?: "ON" | "OFF";
+  /** Only on the error answers about a delete marker ("GetObject", "HeadObject"): a 404 NoSuchKey
+ * whose latest version is one, or a 405 MethodNotAllowed for one read by its id, each with the
+ * marker's x-amz-version-id (runtime/storage/errors.ts). AWS's model has it in these outputs. (header x-amz-delete-marker) */
+  DeleteMarker?: boolean;
   /** Only GET reports the number of tags (HEAD does not, as in S3). (header x-amz-tagging-count) */
   TagCount?: number;
   /** (body) */
@@ -244,6 +248,10 @@ export interface HeadObjectOutput {
   ObjectLockRetainUntilDate?: string;
   /** (header x-amz-object-lock-legal-hold) */
   ObjectLockLegalHoldStatus?: "ON" | "OFF";
+  /** Only on the error answers about a delete marker ("GetObject", "HeadObject"): a 404 NoSuchKey
+ * whose latest version is one, or a 405 MethodNotAllowed for one read by its id, each with the
+ * marker's x-amz-version-id (runtime/storage/errors.ts). AWS's model has it in these outputs. (header x-amz-delete-marker) */
+  DeleteMarker?: boolean;
 }
 
 /** Input of PutObject (PUT /{Bucket}/{Key+}). */

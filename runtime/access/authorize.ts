@@ -83,6 +83,24 @@ export function isOwner(users: UserSet, storedOwner: string, user: User | undefi
   return user !== undefined && users.ownerUser(storedOwner)?.canonicalId === user.canonicalId;
 }
 
+/** The question as a bucket policy is asked it (request.ts AccessRequest). */
+export function policyRequestOf(storage: StorageClient, q: AccessQuestion): AccessRequest {
+  return {
+    action: q.action,
+    bucket: q.bucket,
+    ...(q.key !== undefined && { key: q.key }),
+    ...(q.user !== undefined && { principal: principalOf(q.user, q.accessKeyId ?? "") }),
+    context: q.context?.() ?? NO_CONTEXT,
+    ...(q.key !== undefined && {
+      existingObjectTags: () =>
+        storage.getObjectTags(q.bucket, q.key!, q.versionId).then(
+          (t) => t.tags,
+          () => undefined,
+        ),
+    }),
+  };
+}
+
 /**
  * The authorizer: resolves with the bucket when the action is allowed, else throws AccessDenied
  * (NoSuchBucket for a missing bucket; for an object action of a caller allowed to list the
@@ -94,20 +112,7 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorize {
     const bucket = await storageCall(() => storage.getBucket(q.bucket));
     if (q.expectedOwner !== undefined && q.users.ownerElement(bucket.owner).ID !== q.expectedOwner) throw new S3Error("AccessDenied");
     if (deps.policy !== undefined) {
-      const decision = await deps.policy(bucket, {
-        action: q.action,
-        bucket: q.bucket,
-        ...(q.key !== undefined && { key: q.key }),
-        ...(q.user !== undefined && { principal: principalOf(q.user, q.accessKeyId ?? "") }),
-        context: q.context?.() ?? NO_CONTEXT,
-        ...(q.key !== undefined && {
-          existingObjectTags: () =>
-            storage.getObjectTags(q.bucket, q.key!, q.versionId).then(
-              (t) => t.tags,
-              () => undefined,
-            ),
-        }),
-      });
+      const decision = await deps.policy(bucket, policyRequestOf(storage, q));
       if (decision === "Deny") throw new S3Error("AccessDenied");
       if (decision === "Allow") return bucket;
     }

@@ -17,7 +17,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { compileCors, evaluateCors, type CompiledCors } from "../cors.js";
 import { BucketConfigCache } from "../bucket-config-cache.js";
-import { S3Error } from "../errors.js";
+import { S3Error, s3Message } from "../errors.js";
 import { StorageError, type StorageClient } from "../storage/types.js";
 import "./state.js";
 
@@ -30,10 +30,9 @@ export type BucketCors =
   | { kind: "none" }
   | { kind: "no-bucket" };
 
-/** S3's messages of a refused preflight (AWS's, as recorded by LocalStack's validated tests). */
-const BUCKET_NOT_FOUND = "CORSResponse: Bucket not found";
-const NOT_ALLOWED =
-  "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.";
+/** S3's messages of a refused preflight (spec/errors.tsp, AccessForbidden's). */
+const BUCKET_NOT_FOUND = s3Message("AccessForbidden", "CorsBucketNotFound");
+const NOT_ALLOWED = s3Message("AccessForbidden", "CorsNotAllowed");
 
 /** Operations after which this process's cached rules of the bucket are stale. */
 const CHANGES_CORS = new Set(["PutBucketCors", "DeleteBucketCors", "DeleteBucket", "CreateBucket"]);
@@ -86,7 +85,7 @@ export function corsPreflight(cache: BucketCorsCache) {
     const found = await cache.lookup(bucket);
     if (found.kind === "no-bucket") throw refused(BUCKET_NOT_FOUND, "BUCKET");
     if (found.kind === "none") throw refused(undefined, "BUCKET");
-    if (requestMethod === undefined) throw new S3Error("BadRequest", "Insufficient information. Access-Control-Request-Method request header needed.");
+    if (requestMethod === undefined) throw new S3Error("BadRequest", s3Message("BadRequest", "CorsMethodMissing"));
     const headers = evaluateCors(found.cors, { origin, method: "OPTIONS", requestMethod, requestHeaders: header(request, "access-control-request-headers") });
     if (headers === undefined) throw refused(NOT_ALLOWED, target?.key === undefined ? "BUCKET" : "OBJECT");
     reply.code(200).headers(headers).header("content-length", "0");

@@ -38,6 +38,12 @@ export interface HandlerContext {
   bucket?: BucketInfo;
   /** The access decision for a further resource (a copy's source), for this request's caller. */
   authorize(question: { action: string; bucket: string; key?: string; versionId?: string }): Promise<BucketInfo>;
+  /**
+   * Whether the caller holds s3:BypassGovernanceRetention on this object of the request's bucket
+   * (runtime/access/bypass-governance.ts): asked when a request sends
+   * x-amz-bypass-governance-retention: true; without it the header is of no effect.
+   */
+  mayBypassGovernance(key: string, versionId?: string): Promise<boolean>;
   /** the bucket's PublicAccessBlock as it bears on ACLs (runtime/access/policy/ keeps it); undefined: none */
   publicAccessBlock(bucket: string): Promise<PublicAccessBlockAcls | undefined>;
   /** the users in force for this request: whose a stored owner is */

@@ -6,6 +6,7 @@ import { CHECKSUM_ALGORITHMS } from "../auth/checksums.js";
 import { S3Error } from "../errors.js";
 import { storageCall, toS3Error } from "../storage/errors.js";
 import { MAX_PART_NUMBER, StorageError, type ChecksumAlgorithm, type UploadInfo } from "../storage/types.js";
+import { requireIntegrityForDefaultRetention, requireIntegrityForLock } from "./object-lock.js";
 import { checksumMembers, newObjectParams, authorizedBucket, ownerOf, pageSize, quoteEtag, unquoteEtag, urlEncoder, writtenVersionId, type HandlerContext } from "./common.js";
 
 /** An upload belongs to its bucket and key: asking for it under another key is NoSuchUpload. */
@@ -57,6 +58,9 @@ export const multipartHandlers: MultipartHandlers<HandlerContext> = {
         `Checksum Type mismatch occurred, expected checksum Type: ${upload.checksumAlgorithm.toLowerCase()}, actual checksum Type: ${sent?.toLowerCase() ?? "null"}`,
       );
     }
+    // a part of a version under Object Lock: its body's integrity must be stated (object-lock.ts)
+    requireIntegrityForLock(upload.lock, input.ContentMD5, ctx);
+    await requireIntegrityForDefaultRetention(input.Bucket, input.ContentMD5, ctx);
     const part = await storageCall(() => ctx.storage.uploadPart(input.Bucket, input.Key, input.UploadId, input.PartNumber, input.Body));
     const checksum = checksumMembers(part.checksum);
     delete checksum.ChecksumType;

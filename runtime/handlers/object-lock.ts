@@ -8,9 +8,9 @@
  */
 import type { ObjectLockHandlers } from "../../generated/handlers.js";
 import type { DefaultRetention, ObjectLockRetention } from "../../generated/types/shapes.js";
-import { S3Error } from "../errors.js";
+import { S3Error, s3Message } from "../errors.js";
 import { storageCall } from "../storage/errors.js";
-import type { ObjectLock, ObjectLockConfiguration, ObjectLockMode, ObjectRetention } from "../storage/types.js";
+import { StorageError, type ObjectLock, type ObjectLockConfiguration, type ObjectLockMode, type ObjectRetention } from "../storage/types.js";
 import { authorizedBucket, validateKey, type HandlerContext } from "./common.js";
 
 /** AWS's limits on a default retention ("PutObjectLockConfiguration"; versitygw and MinIO agree). */
@@ -46,15 +46,47 @@ export function requestedLock(input: ObjectLockWriteInput, now: Date): ObjectLoc
   return { ...(retention !== undefined && { retention }), ...(hold !== undefined && { legalHold: hold === "ON" }) };
 }
 
+/** AWS's answer to a body that becomes (part of) a locked version without stated integrity. */
+function integrityRequired(): S3Error {
+  return new S3Error("InvalidRequest", s3Message("InvalidRequest", "ObjectLockIntegrityRequired"));
+}
+
+/** Whether the body's integrity is stated: Content-MD5, or an x-amz-checksum-* header or trailer. */
+function integrityStated(contentMd5: string | undefined, ctx: HandlerContext): boolean {
+  return contentMd5 !== undefined || ctx.bodyChecksum() !== undefined;
+}
+
 /**
- * A PutObject stating Object Lock parameters must protect its body with Content-MD5 or an
- * x-amz-checksum-* (header or trailer), as S3 requires ("PutObject", Amazon S3 API Reference), with
- * AWS's message. Known before the body is read (the verifying body is planned from the headers).
+ * A body that becomes (part of) a version with Object Lock parameters must be protected by
+ * Content-MD5 or an x-amz-checksum-* (header or trailer), as S3 requires ("PutObject": "The
+ * Content-MD5 or x-amz-sdk-checksum-algorithm header is required for any request to upload an
+ * object with a retention period configured using Amazon S3 Object Lock"; "UploadPart",
+ * Content-MD5: "required if object lock parameters are specified"), with AWS's message (the
+ * same for a part). `lock`: what the request (PutObject) or the upload's CreateMultipartUpload
+ * stated. Known before the body is read (the verifying body is planned from the headers).
  */
 export function requireIntegrityForLock(lock: ObjectLock | undefined, contentMd5: string | undefined, ctx: HandlerContext): void {
-  if (lock !== undefined && contentMd5 === undefined && ctx.bodyChecksum() === undefined) {
-    throw new S3Error("InvalidRequest", "Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters");
-  }
+  if (lock !== undefined && !integrityStated(contentMd5, ctx)) throw integrityRequired();
+}
+
+/**
+ * The same requirement for a bucket's default retention, which gives the new version a
+ * retention period without the request naming one (AWS answers a PutObject to such a bucket
+ * without Content-MD5 or a checksum with the same InvalidRequest). The bucket's configuration is
+ * read only for a body without stated integrity: the AWS SDKs send a CRC32 by default, so their
+ * requests cost nothing more. Run after the access decision, so that the answer tells nothing of
+ * the bucket to a caller without access. On a backend without Object Lock (NOT_SUPPORTED) no
+ * bucket has a default retention.
+ */
+export async function requireIntegrityForDefaultRetention(bucket: string, contentMd5: string | undefined, ctx: HandlerContext): Promise<void> {
+  if (integrityStated(contentMd5, ctx)) return;
+  const config = await storageCall(() =>
+    ctx.storage.getObjectLockConfiguration(bucket).catch((err: unknown) => {
+      if (err instanceof StorageError && err.kind === "NOT_SUPPORTED") return undefined;
+      throw err;
+    }),
+  );
+  if (config?.defaultRetention !== undefined) throw integrityRequired();
 }
 
 /** The lock headers GET and HEAD answer with (none for a version without a lock). */
@@ -114,9 +146,9 @@ export const objectLockHandlers: ObjectLockHandlers<HandlerContext> = {
     validateKey(input.Key);
     const retention = retentionOf(input.Retention, ctx.now());
     await authorizedBucket(ctx, input.Bucket);
-    await storageCall(() =>
-      ctx.storage.putObjectRetention(input.Bucket, input.Key, retention, input.VersionId, input.BypassGovernanceRetention === true),
-    );
+    // shortening, lifting or changing a GOVERNANCE retention takes the bypass, allowed to the caller
+    const bypass = input.BypassGovernanceRetention === true && (await ctx.mayBypassGovernance(input.Key, input.VersionId));
+    await storageCall(() => ctx.storage.putObjectRetention(input.Bucket, input.Key, retention, input.VersionId, bypass));
     return {};
   },
 

@@ -6,7 +6,7 @@ import { errorTable } from "../../generated/errors.js";
 import { S3Error } from "../errors.js";
 import { sendableMetadata } from "../header-values.js";
 import { storageCall, toS3Error } from "../storage/errors.js";
-import type { ByteRange, DeleteCondition, ObjectInfo, ObjectPartInfo } from "../storage/types.js";
+import type { ByteRange, DeleteCondition, ObjectInfo, ObjectPartInfo, ObjectToDelete } from "../storage/types.js";
 import {
   checkConditions,
   checksumMembers,
@@ -19,7 +19,7 @@ import {
   type HandlerContext,
   writtenVersionId,
 } from "./common.js";
-import { lockHeaders, requireIntegrityForLock } from "./object-lock.js";
+import { lockHeaders, requireIntegrityForDefaultRetention, requireIntegrityForLock } from "./object-lock.js";
 
 /**
  * The x-amz-checksum-* headers of what is served (with x-amz-checksum-mode: ENABLED): the object's
@@ -91,6 +91,7 @@ export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
     const params = newObjectParams(input, ctx);
     requireIntegrityForLock(params.lock, input.ContentMD5, ctx);
     const bucket = await authorizedBucket(ctx, input.Bucket);
+    await requireIntegrityForDefaultRetention(input.Bucket, input.ContentMD5, ctx);
     Object.assign(params, await newObjectAccess(ctx, bucket, input));
     const info = await storageCall(() =>
       ctx.storage.putObject({ ...params, ifMatch: input.IfMatch, ifNoneMatch: input.IfNoneMatch }, input.Body),
@@ -148,8 +149,10 @@ export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
   async DeleteObject(input, ctx) {
     await authorizedBucket(ctx, input.Bucket);
     const condition = deleteCondition(input.IfMatch, input.IfMatchLastModifiedTime, input.IfMatchSize, () => new S3Error("InvalidArgument", "x-amz-if-match-last-modified-time is not a date"));
-    // a version under Object Lock is refused by the store (AccessDenied), unless the bypass lifts GOVERNANCE
-    const bypass = input.BypassGovernanceRetention === true;
+    // a version under Object Lock is refused by the store (AccessDenied), unless the bypass lifts
+    // GOVERNANCE: asked for, and allowed to the caller (s3:BypassGovernanceRetention). Only a
+    // removal by version id can meet a lock.
+    const bypass = input.BypassGovernanceRetention === true && input.VersionId !== undefined && (await ctx.mayBypassGovernance(input.Key, input.VersionId));
     const done = await storageCall(() => ctx.storage.deleteObject(input.Bucket, input.Key, input.VersionId, condition, bypass));
     return { DeleteMarker: done.deleteMarker, VersionId: done.versionId };
   },
@@ -161,16 +164,19 @@ export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
     await authorizedBucket(ctx, input.Bucket);
     const deleted: { Key: string; VersionId?: string; DeleteMarker?: boolean; DeleteMarkerVersionId?: string }[] = [];
     const errors: { Key: string; VersionId?: string; Code: string; Message: string }[] = [];
-    const results = await storageCall(() =>
-      ctx.storage.deleteObjects(
-        input.Bucket,
-        objects.map((o) => {
-          const condition = deleteCondition(o.ETag, o.LastModifiedTime, o.Size, () => new S3Error("MalformedXML"));
-          return { key: o.Key, ...(o.VersionId !== undefined && { versionId: o.VersionId }), ...(condition !== undefined && { condition }) };
+    const entries = objects.map((o): ObjectToDelete => {
+      const condition = deleteCondition(o.ETag, o.LastModifiedTime, o.Size, () => new S3Error("MalformedXML"));
+      return { key: o.Key, ...(o.VersionId !== undefined && { versionId: o.VersionId }), ...(condition !== undefined && { condition }) };
+    });
+    // the bypass, as for DeleteObject, decided per object (a policy may grant it on some keys only)
+    if (input.BypassGovernanceRetention === true) {
+      await Promise.all(
+        entries.map(async (e) => {
+          if (e.versionId !== undefined && (await ctx.mayBypassGovernance(e.key, e.versionId))) e.bypassGovernance = true;
         }),
-        input.BypassGovernanceRetention === true,
-      ),
-    );
+      );
+    }
+    const results = await storageCall(() => ctx.storage.deleteObjects(input.Bucket, entries));
     for (const r of results) {
       if (r.error) {
         const e = toS3Error(r.error);

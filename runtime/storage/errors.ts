@@ -2,8 +2,21 @@
  * The one place where storage failures become S3 errors. Both engines (embedded, Ozone) speak
  * StorageErrorKind; the S3 vocabulary stays out of them.
  */
+import { operations } from "../../generated/operations.js";
 import { S3Error, type S3ErrorCode } from "../errors.js";
 import { StorageError, type StorageErrorKind } from "./types.js";
+
+/** A header of a read's answer, as the spec binds HeadObject's output (GetObject's is the same). */
+function readAnswerHeader(member: string): string {
+  const m = operations.HeadObject.output.find((o) => o.name === member && o.location === "header");
+  if (m === undefined) throw new Error(`HeadObject's output binds no header ${member}`);
+  return m.wireName;
+}
+
+/** The headers of an error answer about a delete marker (spec/objects.tsp ObjectHeaders). */
+const DELETE_MARKER_HEADER = readAnswerHeader("DeleteMarker");
+const VERSION_ID_HEADER = readAnswerHeader("VersionId");
+const LAST_MODIFIED_HEADER = readAnswerHeader("LastModified");
 
 const S3_CODE_OF: Record<StorageErrorKind, S3ErrorCode> = {
   BUCKET_NOT_FOUND: "NoSuchBucket",
@@ -47,10 +60,10 @@ export function toS3Error(err: unknown): unknown {
       // 15.5.6): a delete marker can only be deleted.
       if (err.kind === "VERSION_NOT_FOUND") fields.VersionId = detail.versionId;
       if (detail.deleteMarker === true) {
-        headers["x-amz-delete-marker"] = "true";
-        headers["x-amz-version-id"] = detail.versionId;
+        headers[DELETE_MARKER_HEADER] = "true";
+        headers[VERSION_ID_HEADER] = detail.versionId;
         if (err.kind === "METHOD_NOT_ALLOWED") headers.allow = "DELETE";
-        if (detail.lastModified !== undefined) headers["last-modified"] = new Date(detail.lastModified).toUTCString();
+        if (detail.lastModified !== undefined) headers[LAST_MODIFIED_HEADER] = new Date(detail.lastModified).toUTCString();
       }
     }
     return new S3Error(S3_CODE_OF[err.kind], err.clientMessage, fields, headers);

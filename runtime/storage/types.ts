@@ -314,6 +314,8 @@ export interface ObjectToDelete {
   key: string;
   versionId?: string;
   condition?: DeleteCondition;
+  /** as deleteObject's `bypassGovernance`, for this entry: the caller's permission is decided per object */
+  bypassGovernance?: boolean;
 }
 
 export interface DeleteObjectResult extends DeleteOutcome {
@@ -377,6 +379,8 @@ export interface UploadInfo {
   checksumAlgorithm?: ChecksumAlgorithm;
   /** set when checksumAlgorithm is */
   checksumType?: "COMPOSITE" | "FULL_OBJECT";
+  /** the retention and legal hold CreateMultipartUpload stated, for the version its completion makes; absent: none */
+  lock?: ObjectLock;
 }
 
 export interface PartInfo {
@@ -575,8 +579,8 @@ export interface StorageClient {
    * and its lock is GOVERNANCE retention alone (see getObjectLockConfiguration).
    */
   deleteObject(bucket: string, key: string, versionId?: string, condition?: DeleteCondition, bypassGovernance?: boolean): Promise<DeleteOutcome>;
-  /** `bypassGovernance` as for deleteObject, for every entry with a version id. */
-  deleteObjects(bucket: string, objects: ObjectToDelete[], bypassGovernance?: boolean): Promise<DeleteObjectResult[]>;
+  /** Each entry as deleteObject deletes it (its own condition and bypassGovernance). */
+  deleteObjects(bucket: string, objects: ObjectToDelete[]): Promise<DeleteObjectResult[]>;
   listObjects(params: ListObjectsParams): Promise<ListObjectsResult>;
   /** Every version and delete marker, by key in listing order, newest first within a key. */
   listObjectVersions(params: ListVersionsParams): Promise<ListVersionsResult>;

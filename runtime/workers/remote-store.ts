@@ -138,8 +138,8 @@ export class RemoteEmbeddedStore implements StorageClient {
     return this.rpc.call("deleteObject", bucket, key, versionId, condition, bypassGovernance);
   }
   /** The per-entry errors cross as data (store-owner.ts) and are StorageErrors again here. */
-  async deleteObjects(bucket: string, objects: ObjectToDelete[], bypassGovernance?: boolean): Promise<DeleteObjectResult[]> {
-    const results = await this.rpc.call<DeleteObjectResult[]>("deleteObjects", bucket, objects, bypassGovernance);
+  async deleteObjects(bucket: string, objects: ObjectToDelete[]): Promise<DeleteObjectResult[]> {
+    const results = await this.rpc.call<DeleteObjectResult[]>("deleteObjects", bucket, objects);
     return results.map((r) => (r.error === undefined ? r : { ...r, error: decodeError(r.error as unknown as EncodedError) as StorageError }));
   }
   listObjects(params: ListObjectsParams): Promise<ListObjectsResult> {

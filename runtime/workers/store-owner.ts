@@ -126,8 +126,8 @@ export function storeSession(
     deleteObject: (bucket: string, key: string, versionId?: string, condition?: DeleteCondition, bypassGovernance?: boolean) =>
       store.deleteObject(bucket, key, versionId, condition, bypassGovernance),
     // per-entry errors cross as data, as a call's own error does (rpc.ts)
-    deleteObjects: async (bucket: string, objects: ObjectToDelete[], bypassGovernance?: boolean) =>
-      (await store.deleteObjects(bucket, objects, bypassGovernance)).map((r) => (r.error === undefined ? r : { ...r, error: encodeError(r.error) })),
+    deleteObjects: async (bucket: string, objects: ObjectToDelete[]) =>
+      (await store.deleteObjects(bucket, objects)).map((r) => (r.error === undefined ? r : { ...r, error: encodeError(r.error) })),
     listObjects: (params: ListObjectsParams) => store.listObjects(params),
     listObjectVersions: (params: ListVersionsParams) => store.listObjectVersions(params),
     getObjectTags: (bucket: string, key: string, versionId?: string) => store.getObjectTags(bucket, key, versionId),

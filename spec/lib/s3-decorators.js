@@ -19,6 +19,7 @@ export const StateKeys = {
   noXmlNamespace: Symbol.for("s3gw.noXmlNamespace"),
   invalidValueError: Symbol.for("s3gw.invalidValueError"),
   invalidValueMessage: Symbol.for("s3gw.invalidValueMessage"),
+  messages: Symbol.for("s3gw.messages"),
 };
 
 function set(key) {
@@ -36,6 +37,7 @@ export const $decorators = {
     checksumRequired: set(StateKeys.checksumRequired),
     xmlNamespace: set(StateKeys.xmlNamespace),
     noXmlNamespace: set(StateKeys.noXmlNamespace),
+    messages: set(StateKeys.messages),
     invalidValueError: (context, target, code, message) => {
       context.program.stateMap(StateKeys.invalidValueError).set(target, code);
       if (message !== undefined) context.program.stateMap(StateKeys.invalidValueMessage).set(target, message);

@@ -34,6 +34,9 @@ describe("codegen on fixtures", () => {
     expect(copy.input.find((m) => m.name === "Metadata")).toMatchObject({ location: "headerPrefix", wireName: "x-amz-meta-", type: { kind: "map" } });
     const shape = ir.shapes.find((s) => s.name === "Thing")!;
     expect(shape.fields.find((f) => f.name === "Tags")).toMatchObject({ xmlName: "Tag", flattened: true });
+    // an error's own messages (@messages), by name, placeholders as written
+    expect(ir.errors.find((e) => e.code === "InvalidRequest")!.messages).toEqual({ NoThing: "No thing here", BadThing: 'Thing "{thing}" is bad' });
+    expect(ir.errors.find((e) => e.code === "InvalidURI")!.messages).toBeUndefined();
     await golden(path.join(here, "fixtures/minimal/ir.golden.json"), `${JSON.stringify(ir, null, 2)}\n`);
   });
 
@@ -43,6 +46,7 @@ describe("codegen on fixtures", () => {
     await golden(path.join(here, "fixtures/minimal/routes.golden.ts.txt"), out.get("routes.ts")!);
     await golden(path.join(here, "fixtures/minimal/handlers.golden.ts.txt"), out.get("handlers.ts")!);
     expect(out.get("types/main.ts")).toContain("Metadata?: Record<string, string>;");
+    expect(out.get("errors.ts")).toContain('InvalidRequest: { status: 400, message: "Invalid Request", messages: { "NoThing": "No thing here", "BadThing": "Thing \\"{thing}\\" is bad" } },');
   });
 
   it("rejects two routes that match the same requests", async () => {

@@ -208,6 +208,49 @@ describe.skipIf(ON_OZONE)("retention and legal hold of a version", () => {
     await s3.send(new PutObjectLegalHoldCommand({ Bucket: bucket, Key: "k", LegalHold: { Status: "OFF" } }));
   });
 
+  it("a PutObject into a bucket with a default retention needs Content-MD5 or a checksum too", async () => {
+    const bucket = await lockedBucket("lock-defmd5");
+    // Object Lock without a default retention: a new version gets no lock, nothing is required
+    const plain = await rawRequest(gw, { method: "PUT", path: `/${bucket}/p`, body: "abc" });
+    expect(plain.status, plain.text).toBe(200);
+    await s3.send(new PutObjectLockConfigurationCommand({ Bucket: bucket, ObjectLockConfiguration: { ObjectLockEnabled: "Enabled", Rule: { DefaultRetention: { Mode: "GOVERNANCE", Days: 1 } } } }));
+    const without = await rawRequest(gw, { method: "PUT", path: `/${bucket}/k`, body: "abc" });
+    expectErrorXml(without, "InvalidRequest", 400);
+    expect(without.text).toContain("<Message>Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters</Message>");
+    await expectS3Error(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "k" })), "NotFound", 404);
+    const withMd5 = await rawRequest(gw, { method: "PUT", path: `/${bucket}/k`, body: "abc", headers: { "content-md5": md5Base64(Buffer.from("abc")) } });
+    expect(withMd5.status, withMd5.text).toBe(200);
+    // an x-amz-checksum-* header is as good as Content-MD5
+    const withCrc = await rawRequest(gw, { method: "PUT", path: `/${bucket}/c`, body: "abc", headers: { "x-amz-checksum-crc32": "NSRBwg==" } });
+    expect(withCrc.status, withCrc.text).toBe(200);
+    // the SDK sends a CRC32 of the body by default
+    const v = await put(bucket, "s");
+    expect((await s3.send(new GetObjectRetentionCommand({ Bucket: bucket, Key: "s", VersionId: v }))).Retention?.Mode).toBe("GOVERNANCE");
+  });
+
+  it("an UploadPart of a locked upload, or in a bucket with a default retention, needs Content-MD5 or a checksum", async () => {
+    const bucket = await lockedBucket("lock-partmd5");
+    const partPath = (key: string, uploadId: string) => ({ path: `/${bucket}/${key}`, query: { partNumber: "1", uploadId } });
+    // an upload without lock parameters in a bucket without a default retention: nothing required
+    const free = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: "f" }));
+    const freePart = await rawRequest(gw, { method: "PUT", ...partPath("f", free.UploadId!), body: "abc" });
+    expect(freePart.status, freePart.text).toBe(200);
+    // an upload whose CreateMultipartUpload stated a retention
+    const locked = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: "m", ObjectLockMode: "GOVERNANCE", ObjectLockRetainUntilDate: FAR }));
+    const without = await rawRequest(gw, { method: "PUT", ...partPath("m", locked.UploadId!), body: "abc" });
+    expectErrorXml(without, "InvalidRequest", 400);
+    expect(without.text).toContain("Object Lock parameters");
+    const withMd5 = await rawRequest(gw, { method: "PUT", ...partPath("m", locked.UploadId!), body: "abc", headers: { "content-md5": md5Base64(Buffer.from("abc")) } });
+    expect(withMd5.status, withMd5.text).toBe(200);
+    // the bucket's default retention applies to the version the completion makes
+    await s3.send(new PutObjectLockConfigurationCommand({ Bucket: bucket, ObjectLockConfiguration: { ObjectLockEnabled: "Enabled", Rule: { DefaultRetention: { Mode: "GOVERNANCE", Days: 1 } } } }));
+    const later = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: "d" }));
+    expectErrorXml(await rawRequest(gw, { method: "PUT", ...partPath("d", later.UploadId!), body: "abc" }), "InvalidRequest", 400);
+    // the SDK's default CRC32 satisfies it
+    const part = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: "d", UploadId: later.UploadId, PartNumber: 1, Body: "abc" }));
+    expect(part.ETag).toBeDefined();
+  });
+
   it("refuses bad retention and legal hold bodies and headers", async () => {
     const bucket = await lockedBucket("lock-badret");
     await put(bucket, "k");

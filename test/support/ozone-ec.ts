@@ -4,61 +4,26 @@
  * blocks so that a key of a few MiB spans several block groups. Started with
  * scripts/ozone/cluster.mjs from test/support/ozone-ec-cluster.args by the first test file, stopped
  * (and purged) by the project's globalSetup at the end of the run. Its datanodes are stopped and
- * started by the tests, so it is never the shared test cluster (.ozone) the other Ozone suites use.
+ * started by the tests, so it is never the shared test cluster (.ozone) the other Ozone suites use
+ * (test/support/ozone-cluster.ts runs it).
  */
-import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { ozoneTestCluster, type ClusterRun, type StartedCluster } from "./ozone-cluster.js";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const SCRIPT = path.join(ROOT, "scripts/ozone/cluster.mjs");
-/** `up`'s arguments, shared with .ci/run's clean-up; `--dir` is relative to the project root */
-export const EC_CLUSTER_ARGS = readFileSync(path.join(ROOT, "test/support/ozone-ec-cluster.args"), "utf8").trim().split(/\s+/);
-export const EC_DIR = path.resolve(ROOT, EC_CLUSTER_ARGS[EC_CLUSTER_ARGS.indexOf("--dir") + 1]);
-
-export interface ClusterRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+const cluster = ozoneTestCluster("test/support/ozone-ec-cluster.args", "EC");
 
 /** Runs `cluster.mjs COMMAND ARGS... --dir <the EC cluster>` (`shell`: the dir first, as it requires). */
 export function ecCluster(...args: string[]): Promise<ClusterRun> {
-  return new Promise((resolve, reject) => {
-    const withDir = args[0] === "up" ? [...args, ...EC_CLUSTER_ARGS] : args[0] === "shell" ? ["shell", "--dir", EC_DIR, ...args.slice(1)] : [...args, "--dir", EC_DIR];
-    const child = spawn(process.execPath, [SCRIPT, ...withDir], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
+  return cluster.run(...args);
 }
 
 /** Runs a cluster command that must succeed (Ozone's shell, a datanode stopped or started). */
-export async function ecClusterOk(...args: string[]): Promise<string> {
-  const r = await ecCluster(...args);
-  if (r.code !== 0) throw new Error(`cluster.mjs ${args.join(" ")} exited ${r.code}:\n${r.stdout}${r.stderr}`);
-  return r.stdout;
+export function ecClusterOk(...args: string[]): Promise<string> {
+  return cluster.runOk(...args);
 }
 
-export interface EcCluster {
-  omGrpc: string;
-  /** cluster.mjs's datanode number (1-based) by the datanode's STANDALONE gRPC port */
-  datanodeByStandalonePort: Map<number, number>;
-}
+export type EcCluster = StartedCluster;
 
 /** Starts the EC cluster (or finds it up) and answers its OM address and datanode numbering. */
-export async function startEcCluster(): Promise<EcCluster> {
-  const up = await ecCluster("up");
-  const omGrpc = up.stdout.trim().split("\n").at(-1) ?? "";
-  if (up.code !== 0 || !/^[\w.-]+:\d+$/.test(omGrpc)) {
-    throw new Error(`the Ozone EC cluster did not start (cluster.mjs up exited ${up.code}):\n${up.stdout}${up.stderr}`);
-  }
-  const state = JSON.parse(readFileSync(path.join(EC_DIR, "cluster.json"), "utf8")) as { datanodes: number; ports: Record<string, number> };
-  const datanodeByStandalonePort = new Map<number, number>();
-  for (let i = 1; i <= state.datanodes; i++) datanodeByStandalonePort.set(state.ports[i === 1 ? "dnStandalone" : `dn${i}Standalone`], i);
-  return { omGrpc, datanodeByStandalonePort };
+export function startEcCluster(): Promise<EcCluster> {
+  return cluster.start();
 }

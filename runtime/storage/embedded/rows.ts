@@ -5,6 +5,7 @@ import type {
   Acl,
   BucketInfo,
   Checksum,
+  ChecksumAlgorithm,
   ObjectLock,
   ObjectInfo,
   ObjectSummary,
@@ -102,11 +103,15 @@ export function toObjectSummary(row: SummaryRow): ObjectSummary {
 /** The checksum type of an upload's object; undefined when the upload has no checksum algorithm. */
 export function uploadChecksumTypeOf(row: UploadRow): ChecksumType | undefined {
   if (row.checksum_algorithm === null) return undefined;
-  const meta = JSON.parse(row.meta) as StoredMeta;
-  return meta.checksumType ?? defaultChecksumType(row.checksum_algorithm);
+  return checksumTypeOf(row.checksum_algorithm, JSON.parse(row.meta) as StoredMeta);
+}
+
+function checksumTypeOf(algorithm: ChecksumAlgorithm, meta: StoredMeta): ChecksumType {
+  return meta.checksumType ?? defaultChecksumType(algorithm);
 }
 
 export function toUploadInfo(row: UploadRow): UploadInfo {
+  const meta = JSON.parse(row.meta) as StoredMeta;
   return {
     bucket: row.bucket,
     key: row.key,
@@ -116,8 +121,9 @@ export function toUploadInfo(row: UploadRow): UploadInfo {
     owner: row.owner,
     ...(row.checksum_algorithm !== null && {
       checksumAlgorithm: row.checksum_algorithm,
-      checksumType: uploadChecksumTypeOf(row),
+      checksumType: checksumTypeOf(row.checksum_algorithm, meta),
     }),
+    ...(meta.lock !== undefined && { lock: meta.lock }),
   };
 }
 

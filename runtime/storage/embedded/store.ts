@@ -507,12 +507,12 @@ export class EmbeddedStore implements StorageClient {
    * Each entry runs in a savepoint of its own, so one that fails changes nothing and the others
    * still happen.
    */
-  async deleteObjects(bucket: string, objects: ObjectToDelete[], bypassGovernance = false): Promise<DeleteObjectResult[]> {
+  async deleteObjects(bucket: string, objects: ObjectToDelete[]): Promise<DeleteObjectResult[]> {
     const call = this.core.enter();
     return this.core.commit(call, () => {
       const owner = this.core.requireBucket(bucket).owner;
       const discard: string[] = [];
-      const one = this.core.db.transaction((o: ObjectToDelete) => this.deleteOne(bucket, owner, o.key, o.versionId, o.condition, bypassGovernance));
+      const one = this.core.db.transaction((o: ObjectToDelete) => this.deleteOne(bucket, owner, o.key, o.versionId, o.condition, o.bypassGovernance === true));
       const results = objects.map((o): DeleteObjectResult => {
         const asked = o.versionId === undefined ? {} : { requestedVersionId: o.versionId };
         try {
