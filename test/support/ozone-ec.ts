@@ -1,7 +1,8 @@
 /**
- * The EC read tests' own Ozone cluster (test/ozone-ec-cluster/): five datanodes, the fewest that
- * hold an rs-3-2 block group (three data and two parity replicas on five datanodes), and 4 MB
- * blocks so that a key of a few MiB spans several block groups. Started with
+ * The EC tests' own Ozone cluster (test/ozone-ec-cluster/): five datanodes, the fewest that
+ * hold an rs-3-2 block group (three data and two parity replicas on five datanodes), 4 MB
+ * blocks so that a key of a few MiB spans several block groups, and Ozone's Java S3 gateway (EC
+ * keys written through either gateway are read through the other). Started with
  * scripts/ozone/cluster.mjs from test/support/ozone-ec-cluster.args by the first test file, stopped
  * (and purged) by the project's globalSetup at the end of the run. Its datanodes are stopped and
  * started by the tests, so it is never the shared test cluster (.ozone) the other Ozone suites use.
@@ -46,6 +47,8 @@ export async function ecClusterOk(...args: string[]): Promise<string> {
 
 export interface EcCluster {
   omGrpc: string;
+  /** Ozone's Java S3 gateway, http://host:port */
+  s3g: string;
   /** cluster.mjs's datanode number (1-based) by the datanode's STANDALONE gRPC port */
   datanodeByStandalonePort: Map<number, number>;
 }
@@ -53,12 +56,14 @@ export interface EcCluster {
 /** Starts the EC cluster (or finds it up) and answers its OM address and datanode numbering. */
 export async function startEcCluster(): Promise<EcCluster> {
   const up = await ecCluster("up");
-  const omGrpc = up.stdout.trim().split("\n").at(-1) ?? "";
-  if (up.code !== 0 || !/^[\w.-]+:\d+$/.test(omGrpc)) {
+  const lines = up.stdout.trim().split("\n");
+  const omGrpc = lines.at(-1) ?? "";
+  const s3g = /^S3G (\S+)/.exec(lines.at(-2) ?? "")?.[1];
+  if (up.code !== 0 || !/^[\w.-]+:\d+$/.test(omGrpc) || s3g === undefined) {
     throw new Error(`the Ozone EC cluster did not start (cluster.mjs up exited ${up.code}):\n${up.stdout}${up.stderr}`);
   }
   const state = JSON.parse(readFileSync(path.join(EC_DIR, "cluster.json"), "utf8")) as { datanodes: number; ports: Record<string, number> };
   const datanodeByStandalonePort = new Map<number, number>();
   for (let i = 1; i <= state.datanodes; i++) datanodeByStandalonePort.set(state.ports[i === 1 ? "dnStandalone" : `dn${i}Standalone`], i);
-  return { omGrpc, datanodeByStandalonePort };
+  return { omGrpc, s3g, datanodeByStandalonePort };
 }
