@@ -82,8 +82,8 @@ export class StorageClasses {
   shown(info: OmMessage, stored?: string): string {
     const ec = info.type === "EC";
     if (stored) {
-      if (!ec || this.replication.get(stored)?.fields.type === "EC") return stored;
-      return EC_STORAGE_CLASS;
+      const mapped = this.replication.get(stored) ?? this.replication.get("STANDARD")!;
+      return !ec || mapped.fields.type === "EC" ? stored : EC_STORAGE_CLASS;
     }
     const label = replicationLabel(info);
     for (const [cls, r] of this.replication) if (r.label === label) return cls;
