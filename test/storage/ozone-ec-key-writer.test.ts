@@ -294,3 +294,35 @@ describe("EC key writes: failures", () => {
     expect(c.openStreams()).toBe(0);
   });
 });
+
+describe("EC key writes: abandoned", () => {
+  it("a stripe in flight when the write is abandoned (the body failed) goes to no new group; every stream is closed", async () => {
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    const c = cluster();
+    const slow = c.open;
+    // replica 1's first WriteChunk waits until the write is abandoned
+    const open = (endpoint: DatanodeEndpoint): BlockStream => {
+      const s = slow(endpoint);
+      return {
+        endpoint,
+        async send(cmd, containerID, body) {
+          if (endpoint.address.startsWith("dn1") && cmd === "WriteChunk") {
+            await held;
+            throw new DatanodeError("datanode dn1: stream closed");
+          }
+          return s.send(cmd, containerID, body);
+        },
+        close: () => s.close(),
+      };
+    };
+    const writer = new EcKeyWriter({ scheme: { coder: createErasureCoder("rs", K, P), cellSize: CELL }, preallocated: [], allocate: c.allocate, open });
+    await writer.write(randomBytes(STRIPE));
+    await writer.write(randomBytes(10)); // sends the first stripe, which hangs on replica 1
+    writer.abort();
+    release();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(c.log.filter((l) => l.startsWith("allocate")).length).toBe(1);
+    expect(c.openStreams()).toBe(0);
+  });
+});

@@ -145,6 +145,8 @@ export class EcKeyWriter {
   private flushing: Promise<void> | undefined;
   private spare: Buffer | undefined;
   private readonly parity: Buffer[];
+  /** set by abort(): a stripe still being written stops at its next step instead of moving on */
+  private aborted = false;
 
   constructor(private readonly opts: EcKeyWriterOptions) {
     const { coder, cellSize } = opts.scheme;
@@ -200,6 +202,7 @@ export class EcKeyWriter {
 
   /** Drops the current group's connections (after a failure elsewhere). */
   abort(): void {
+    this.aborted = true;
     this.group?.close();
     this.group = undefined;
   }
@@ -258,6 +261,7 @@ export class EcKeyWriter {
     const cells = this.encode(stripe, length);
     const maxRetries = this.opts.maxStripeRetries ?? MAX_STRIPE_RETRIES;
     for (let attempt = 0; ; attempt++) {
+      if (this.aborted) throw new StorageError("UNAVAILABLE", "the EC key write was abandoned");
       const group = this.group ?? (await this.openGroup());
       const failures = await this.tryStripe(group, cells, length, last);
       if (failures.length === 0) {
