@@ -14,7 +14,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
-import type { OzoneConfig } from "../../config.js";
+import { DEFAULTS, type OzoneConfig } from "../../config.js";
 import {
   type BucketAccess,
   MAX_PART_NUMBER,
@@ -220,9 +220,6 @@ interface Shared {
   service: S3Authentication;
 }
 
-/** Ozone's default ozone.replication.allowed-configs, for EC (the configuration's default too) */
-const DEFAULT_EC_SCHEMES = "^(rs|xor)-(3-2|6-3|10-4)-(512|1024|2048|4096)k$";
-
 export function openOzoneStore(opts: OzoneStoreOptions): OzoneStore {
   const replication = new Map(Object.entries(opts.replication).map(([cls, label]) => [cls, parseReplication(label)]));
   if (!replication.has("STANDARD")) replication.set("STANDARD", parseReplication("DEFAULT"));
@@ -234,7 +231,7 @@ export function openOzoneStore(opts: OzoneStoreOptions): OzoneStore {
     ecCoders: new Map(),
     requestTimeoutMs: opts.requestTimeoutMs,
     volume: opts.volume,
-    storageClasses: new StorageClasses(replication, new RegExp(opts.ecSchemesAllowed ?? DEFAULT_EC_SCHEMES)),
+    storageClasses: new StorageClasses(replication, new RegExp(opts.ecSchemesAllowed ?? DEFAULTS.ozone.ecSchemesAllowed)),
     service: { accessId: opts.serviceAccessKeyId, stringToSign: "", signature: "" },
   };
   return new OzoneStore(shared, shared.service);
