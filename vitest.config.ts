@@ -52,8 +52,10 @@ export default defineConfig({
           testTimeout: 420_000,
         },
       }, {
-        // EC keys written by Ozone's own client, read through the gateway with datanodes stopped
-        // (issue 13): on a cluster of their own with five datanodes (test/support/ozone-ec.ts),
+        // EC keys written by Ozone's own client read through the gateway, and keys the gateway
+        // writes EC read by Ozone's client and Java gateway, with datanodes stopped; the storage
+        // contract with every class EC (issue 13): on a cluster of their own with five datanodes
+        // and Ozone's Java gateway (test/support/ozone-ec.ts),
         // after the fault tests, one file at a time; the globalSetup stops it at the end.
         extends: true as const,
         test: {

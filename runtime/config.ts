@@ -105,6 +105,11 @@ export interface OzoneConfig {
    * STANDARD is also what a request without x-amz-storage-class gets; a class missing here uses STANDARD's entry.
    */
   replication: Record<string, string>;
+  /**
+   * EC schemes (`<codec>-<data>-<parity>-<chunk>k`) a write may name in `x-amz-meta-storage-config`
+   * for a storage class mapped to EC: a regular expression, as Ozone's ozone.replication.allowed-configs
+   */
+  ecSchemesAllowed: string;
   /** deadline of one OM or datanode call, ms */
   requestTimeoutMs: number;
 }
@@ -133,7 +138,15 @@ export const DEFAULTS: Config = {
   // S3 applies lifecycle rules about once a day; a pass a minute costs little (bounded per tick)
   // and lets an expired object go soon after its midnight
   lifecycle: { tickIntervalMs: 60_000, entriesPerTick: 1000 },
-  ozone: { omAddresses: [], volume: "s3v", replication: { STANDARD: "DEFAULT", REDUCED_REDUNDANCY: "RATIS/ONE" }, requestTimeoutMs: 30000 },
+  // Ozone's gateway's storage classes (S3StorageType): STANDARD_IA is EC rs-3-2-1024k
+  ozone: {
+    omAddresses: [],
+    volume: "s3v",
+    replication: { STANDARD: "DEFAULT", REDUCED_REDUNDANCY: "RATIS/ONE", STANDARD_IA: "EC/rs-3-2-1024k" },
+    // Ozone's default ozone.replication.allowed-configs, for EC (any codec)
+    ecSchemesAllowed: "^(rs|xor)-(3-2|6-3|10-4)-(512|1024|2048|4096)k$",
+    requestTimeoutMs: 30000,
+  },
 };
 
 const port = { type: "integer", minimum: 0, maximum: 65535 };
@@ -379,6 +392,12 @@ const schema = {
           propertyNames: { type: "string", pattern: "^[A-Z_]+$" },
           additionalProperties: { type: "string", pattern: REPLICATION },
           description: "S3 storage class → Ozone replication (`DEFAULT`, `STANDALONE/ONE`, `RATIS/ONE`, `RATIS/THREE` or `EC/<codec>-<data>-<parity>-<chunk>k`); a class not listed uses STANDARD's.",
+        },
+        ecSchemesAllowed: {
+          type: "string",
+          minLength: 1,
+          description:
+            "The EC schemes (`<codec>-<data>-<parity>-<chunk>k`, lower case) a write to a storage class mapped to EC may name in `x-amz-meta-storage-config`, as a regular expression (Ozone's `ozone.replication.allowed-configs`); another answers 400 InvalidArgument.",
         },
         requestTimeoutMs: { type: "integer", minimum: 100, description: "Deadline of one OM or datanode call." },
       },
@@ -724,6 +743,13 @@ export async function loadConfig(argv: string[], env: Record<string, string | un
       'ozone.omAddresses: backend "ozone" needs the OMs\' gRPC addresses (host:port): give S3G_OZONE_OM_ADDRESS, --ozone-om-address, ' +
         "ozone.omAddresses in the config file, or an ozone-site.xml that names the OMs (S3G_OZONE_SITE_XML, --ozone-site-xml, ozone.siteXml)",
     );
+  }
+  if (typeof ozone?.ecSchemesAllowed === "string") {
+    try {
+      new RegExp(ozone.ecSchemesAllowed);
+    } catch (err) {
+      problems.push(`ozone.ecSchemesAllowed: not a regular expression: ${(err as Error).message}`);
+    }
   }
   const tls = (merged.s3 as Json | undefined)?.tls as Json | undefined;
   if (tls && (tls.certFile === undefined) !== (tls.keyFile === undefined)) {

@@ -19,7 +19,7 @@ export const BACKEND_TITLES: Record<BackendName, string> = { embedded: "Embedded
 const ACLS = "Ozone keeps no S3 ACLs (its own ACLs name Ozone principals): 501 NotImplemented, as are a canned ACL other than private and grant headers on CreateBucket, PutObject, CopyObject and CreateMultipartUpload.";
 const OBJECT_LOCK = "Object Lock keeps versions and Ozone keeps one version of each key: 501 NotImplemented (CreateBucket with x-amz-bucket-object-lock-enabled too).";
 
-const EC_WRITE = "A storage class mapped to erasure-coded (EC) replication answers 501 NotImplemented before any byte is written.";
+const EC_WRITE = "STANDARD_IA is written erasure-coded (EC rs-3-2-1024k, or the scheme x-amz-meta-storage-config names), as by Ozone's gateway: with fewer healthy datanodes than the scheme's data plus parity units the write answers 503 ServiceUnavailable and leaves nothing.";
 
 export const backendLimits: Record<BackendName, Readonly<Record<string, BackendLimit>>> = {
   embedded: {},

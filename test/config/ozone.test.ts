@@ -28,10 +28,16 @@ async function problemsOf(p: Promise<unknown>): Promise<string[]> {
 }
 
 describe("loadConfig: ozone", () => {
-  it("defaults: embedded backend; volume s3v, STANDARD sends no replication, REDUCED_REDUNDANCY is RATIS/ONE, 30 s deadline", async () => {
+  it("defaults: embedded backend; volume s3v, STANDARD sends no replication, REDUCED_REDUNDANCY is RATIS/ONE, STANDARD_IA EC rs-3-2-1024k, 30 s deadline", async () => {
     const c = await loadConfig([], {});
     expect(c.backend).toBe("embedded");
-    expect(c.ozone).toEqual({ omAddresses: [], volume: "s3v", replication: { STANDARD: "DEFAULT", REDUCED_REDUNDANCY: "RATIS/ONE" }, requestTimeoutMs: 30000 });
+    expect(c.ozone).toEqual({
+      omAddresses: [],
+      volume: "s3v",
+      replication: { STANDARD: "DEFAULT", REDUCED_REDUNDANCY: "RATIS/ONE", STANDARD_IA: "EC/rs-3-2-1024k" },
+      ecSchemesAllowed: "^(rs|xor)-(3-2|6-3|10-4)-(512|1024|2048|4096)k$",
+      requestTimeoutMs: 30000,
+    });
     expect(c.ozone).toEqual(DEFAULTS.ozone);
     expect("siteXml" in c.ozone).toBe(false);
   });
@@ -73,7 +79,7 @@ describe("loadConfig: ozone", () => {
     expect(withFile.ozone.omAddresses).toEqual(["file-om:8981"]);
     expect(withFile.ozone.volume).toBe("filevol");
     // replication merges per storage class: site's STANDARD, the default REDUCED_REDUNDANCY, the file's GLACIER
-    expect(withFile.ozone.replication).toEqual({ STANDARD: "RATIS/THREE", REDUCED_REDUNDANCY: "RATIS/ONE", GLACIER: "EC/rs-6-3-1024k" });
+    expect(withFile.ozone.replication).toEqual({ STANDARD: "RATIS/THREE", REDUCED_REDUNDANCY: "RATIS/ONE", STANDARD_IA: "EC/rs-3-2-1024k", GLACIER: "EC/rs-6-3-1024k" });
     expect(withFile.ozone.requestTimeoutMs).toBe(5000);
 
     const withEnv = await loadConfig(["--config", file], env);
@@ -134,6 +140,13 @@ describe("loadConfig: ozone", () => {
     expect(text).toMatch(/ozone\.requestTimeoutMs: must be >= 100/);
     // addresses are present, so no "needs the OMs" problem on top
     expect(text).not.toMatch(/S3G_OZONE_OM_ADDRESS/);
+  });
+
+  it("takes ozone.ecSchemesAllowed as a regular expression, and one that is not is a problem", async () => {
+    const ok = await tmpFile("ok.json", JSON.stringify({ ozone: { ecSchemesAllowed: "^rs-6-3-1024k$" } }));
+    expect((await loadConfig(["--config", ok], {})).ozone.ecSchemesAllowed).toBe("^rs-6-3-1024k$");
+    const bad = await tmpFile("bad.json", JSON.stringify({ ozone: { ecSchemesAllowed: "^(rs-3" } }));
+    expect((await problemsOf(loadConfig(["--config", bad], {}))).join("\n")).toMatch(/ozone\.ecSchemesAllowed: not a regular expression/);
   });
 
   it("accepts Ozone volume names and rejects what Ozone rejects", async () => {

@@ -21,6 +21,8 @@ export interface ClusterRun {
 
 export interface StartedCluster {
   omGrpc: string;
+  /** Ozone's Java S3 gateway, http://host:port, when the args file starts one (`up` prints "S3G <url>" before the OM address) */
+  s3g?: string;
   /** datanode number (1 = the first, as `cluster.mjs datanode stop I` takes it) by its STANDALONE gRPC port */
   datanodeByStandalonePort: Map<number, number>;
 }
@@ -70,14 +72,16 @@ export function ozoneTestCluster(argsFile: string, label: string): OzoneTestClus
 
   async function start(): Promise<StartedCluster> {
     const up = await run("up");
-    const omGrpc = up.stdout.trim().split("\n").at(-1) ?? "";
+    const lines = up.stdout.trim().split("\n");
+    const omGrpc = lines.at(-1) ?? "";
+    const s3g = /^S3G (\S+)/.exec(lines.at(-2) ?? "")?.[1];
     if (up.code !== 0 || !/^[\w.-]+:\d+$/.test(omGrpc)) {
       throw new Error(`the Ozone ${label} cluster did not start (cluster.mjs up exited ${up.code}):\n${up.stdout}${up.stderr}`);
     }
     const state = JSON.parse(readFileSync(path.join(dir, "cluster.json"), "utf8")) as { datanodes: number; ports: Record<string, number> };
     const datanodeByStandalonePort = new Map<number, number>();
     for (let i = 1; i <= state.datanodes; i++) datanodeByStandalonePort.set(state.ports[i === 1 ? "dnStandalone" : `dn${i}Standalone`], i);
-    return { omGrpc, datanodeByStandalonePort };
+    return { omGrpc, s3g, datanodeByStandalonePort };
   }
 
   return { upArgs, dir, run, runOk, start };

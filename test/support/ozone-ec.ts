@@ -1,7 +1,8 @@
 /**
- * The EC read tests' own Ozone cluster (test/ozone-ec-cluster/): five datanodes, the fewest that
- * hold an rs-3-2 block group (three data and two parity replicas on five datanodes), and 4 MB
- * blocks so that a key of a few MiB spans several block groups. Started with
+ * The EC tests' own Ozone cluster (test/ozone-ec-cluster/): five datanodes, the fewest that
+ * hold an rs-3-2 block group (three data and two parity replicas on five datanodes), 4 MB
+ * blocks so that a key of a few MiB spans several block groups, and Ozone's Java S3 gateway (EC
+ * keys written through either gateway are read through the other). Started with
  * scripts/ozone/cluster.mjs from test/support/ozone-ec-cluster.args by the first test file, stopped
  * (and purged) by the project's globalSetup at the end of the run. Its datanodes are stopped and
  * started by the tests, so it is never the shared test cluster (.ozone) the other Ozone suites use
@@ -21,9 +22,13 @@ export function ecClusterOk(...args: string[]): Promise<string> {
   return cluster.runOk(...args);
 }
 
-export type EcCluster = StartedCluster;
+export interface EcCluster extends StartedCluster {
+  s3g: string;
+}
 
-/** Starts the EC cluster (or finds it up) and answers its OM address and datanode numbering. */
-export function startEcCluster(): Promise<EcCluster> {
-  return cluster.start();
+/** Starts the EC cluster (or finds it up) and answers its OM address, its Java S3 gateway and datanode numbering. */
+export async function startEcCluster(): Promise<EcCluster> {
+  const started = await cluster.start();
+  if (started.s3g === undefined) throw new Error("the Ozone EC cluster started without Ozone's Java S3 gateway (cluster.mjs up printed no S3G line)");
+  return { ...started, s3g: started.s3g };
 }

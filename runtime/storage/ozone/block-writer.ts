@@ -77,8 +77,16 @@ export class BlockCommands {
 
   constructor(readonly block: BlockRef) {}
 
+  /** The block on the wire; an EC replica's carries its replica index (BlockOutputStream sets it from the one-node pipeline). */
   get datanodeBlockID(): OmMessage {
-    return { containerID: this.block.containerID, localID: this.block.localID, blockCommitSequenceId: "0" };
+    const id: OmMessage = { containerID: this.block.containerID, localID: this.block.localID, blockCommitSequenceId: "0" };
+    if (this.block.replicaIndex !== undefined) id.replicaIndex = this.block.replicaIndex;
+    return id;
+  }
+
+  /** The chunks written so far (ChunkInfo), in order. */
+  get chunkList(): readonly OmMessage[] {
+    return this.chunks;
   }
 
   /** The WriteChunk sub-request for the next chunk (and counts it as written). */

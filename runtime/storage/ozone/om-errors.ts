@@ -53,13 +53,28 @@ const CLIENT_MESSAGE: Record<string, string> = {
 
 /**
  * SCM finds no container for a block's replication (e.g. RATIS/THREE with fewer than three
- * healthy datanodes, or every pipeline excluded after failures): the OM passes SCM's exception on
- * as INTERNAL_ERROR with SCM's message (OMKeyRequest.allocateBlock maps only SCM's safe mode to a
- * code of its own). Seen live on Ozone 2.2.0: "Unable to allocate a container to the block of
- * size: 4194304, replicationConfig: RATIS/THREE. Cannot create pipeline as it would exceed the
- * limit per datanode: 2 ...". The cluster cannot take the write now: UNAVAILABLE (503, retried).
+ * healthy datanodes, rs-3-2 with fewer than five, or every pipeline excluded after failures): the
+ * OM passes SCM's exception on as INTERNAL_ERROR with SCM's message (OMKeyRequest.allocateBlock
+ * maps only SCM's safe mode to a code of its own). Seen live on Ozone 2.2.0: "Unable to allocate
+ * a container to the block of size: 4194304, replicationConfig: RATIS/THREE. Cannot create
+ * pipeline as it would exceed the limit per datanode: 2 ..." (WritableRatisContainerProvider), and
+ * for EC "Pipeline limit (5) reached (5), none closed" (WritableECContainerProvider, which passes
+ * its own and the placement policy's messages on unwrapped: SCMCommonPlacementPolicy,
+ * SCMContainerPlacementRackScatter). The cluster cannot take the write now: UNAVAILABLE (503,
+ * retried).
  */
-const NO_CONTAINER_FOR_BLOCK = /^Unable to allocate a container to the block\b/;
+const NO_CONTAINER_FOR_BLOCK = new RegExp(
+  [
+    "^Unable to allocate a container to the block\\b",
+    "^Pipeline limit \\(\\d+\\) reached",
+    "^Could not allocate a new container",
+    "No healthy node found to allocate container",
+    "Not enough healthy nodes to allocate container",
+    "Unable to find enough nodes that meet the space requirement",
+    "Unable to find required number of nodes",
+    "No enough datanodes to choose",
+  ].join("|"),
+);
 
 /**
  * Rethrows an OM failure as the StorageError it means: an OM that cannot be reached (or has no

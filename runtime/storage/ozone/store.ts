@@ -4,16 +4,17 @@
  * over gRPC (datanode-client.ts). docs/ozone-backend-notes.md has the protocol facts this follows.
  *
  * Writes go to STAND_ALONE pipelines over the datanode's gRPC port and to RATIS pipelines through
- * their Raft group (key-writer.ts, with a block writer per transport). EC writes need Ozone's
- * striping client (not implemented): they fail with NOT_SUPPORTED naming the replication before a
- * byte is written. A replication the cluster cannot place (SCM has no pipeline for RATIS/THREE
- * on fewer than three datanodes) is UNAVAILABLE: the client may retry when the cluster has grown.
+ * their Raft group (key-writer.ts, with a block writer per transport), and EC keys are striped over
+ * their block groups' datanodes as Ozone's EC client stripes them (ec-key-writer.ts). Storage
+ * classes map to replications as Ozone's gateway maps them (storage-class.ts). A replication the
+ * cluster cannot place (SCM has no pipeline for RATIS/THREE on fewer than three datanodes, nor
+ * for rs-3-2 on fewer than five) is UNAVAILABLE: the client may retry when the cluster has grown.
  * Reads work for every replication type (every replica serves the STANDALONE port); EC block
  * groups are read striped and rebuilt from parity when datanodes fail (ec-block-reader.ts).
  */
 import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
-import type { OzoneConfig } from "../../config.js";
+import { DEFAULTS, type OzoneConfig } from "../../config.js";
 import {
   type BucketAccess,
   MAX_PART_NUMBER,
@@ -67,6 +68,8 @@ import { createErasureCoder, type ErasureCoder } from "./ec/coder.js";
 import { blockRefOf, type BlockWriter } from "./block-writer.js";
 import { DatanodeClients, DatanodeError, endpointsOf, type BlockRef, type BlockStream, type DatanodeEndpoint } from "./datanode-client.js";
 import { KeyWriter, type ExcludeList } from "./key-writer.js";
+import { EcKeyWriter } from "./ec-key-writer.js";
+import { parseReplication, replicationLabel, StorageClasses, storedUserMetadata, type Replication } from "./storage-class.js";
 import { RatisBlockWriter } from "./ratis-block-writer.js";
 import { RatisClient } from "./ratis-client.js";
 import { mapRatisError, RatisChannels, ratisGroupOf } from "./ratis-group.js";
@@ -75,7 +78,7 @@ import { decodeMetadata, encodeMetadata, fromKeyValues, toKeyValues } from "./me
 import { mapOmError } from "./om-errors.js";
 import { OmClient, type OmMessage, type S3Authentication } from "./om-client.js";
 
-export interface OzoneStoreOptions extends Pick<OzoneConfig, "omAddresses" | "volume" | "replication" | "requestTimeoutMs"> {
+export interface OzoneStoreOptions extends Pick<OzoneConfig, "omAddresses" | "volume" | "replication" | "requestTimeoutMs">, Partial<Pick<OzoneConfig, "ecSchemesAllowed">> {
   /** who calls made outside a request (health checks) are from */
   serviceAccessKeyId: string;
   /** where datanode streams come from (default: gRPC channels; tests put faults in between) */
@@ -102,39 +105,11 @@ const PAST_PREFIX = "\u{10FFFF}\u{10FFFF}";
  */
 const BEFORE_SLASH = `.${PAST_PREFIX}`;
 
-/** KeyArgs replication fields for one replication string of the configuration. */
-interface Replication {
-  /** as configured: "DEFAULT", "STANDALONE/ONE", "RATIS/THREE", "EC/rs-3-2-1024k" */
-  label: string;
-  fields: OmMessage;
-}
-
-function parseReplication(label: string): Replication {
-  if (label === "DEFAULT") return { label, fields: {} };
-  const [type, rest] = label.split("/");
-  if (type === "STANDALONE") return { label, fields: { type: "STAND_ALONE", factor: rest } };
-  if (type === "RATIS") return { label, fields: { type: "RATIS", factor: rest } };
-  const m = /^([a-z]+)-(\d+)-(\d+)-(\d+)k$/.exec(rest ?? "");
-  if (type === "EC" && m) {
-    return { label, fields: { type: "EC", ecReplicationConfig: { codec: m[1], data: Number(m[2]), parity: Number(m[3]), ecChunkSize: Number(m[4]) * 1024 } } };
-  }
-  throw new Error(`unknown replication ${label}`);
-}
-
-/** "STANDALONE/ONE", "RATIS/THREE", "EC/rs-3-2-1024k": a key's replication as the configuration writes it */
-function replicationLabel(info: OmMessage): string {
-  if (info.type === "EC") {
-    const ec = info.ecReplicationConfig ?? {};
-    return `EC/${ec.codec}-${ec.data}-${ec.parity}-${Math.round(Number(ec.ecChunkSize) / 1024)}k`;
-  }
-  return `${info.type === "STAND_ALONE" ? "STANDALONE" : info.type}/${info.factor ?? "ONE"}`;
-}
-
 function notWritable(label: string, storageClass: string): StorageError {
   return new StorageError(
     "NOT_SUPPORTED",
     `write with ${label} replication`,
-    `This gateway writes to Ozone with STANDALONE and RATIS replication; storage class ${storageClass} maps to ${label}, which needs Ozone's erasure-coding writer (not implemented).`,
+    `This gateway writes to Ozone with STANDALONE, RATIS and EC replication; storage class ${storageClass} maps to ${label}, which it does not write.`,
   );
 }
 
@@ -220,9 +195,14 @@ function ecSchemeOf(k: OmMessage, coders: Map<string, ErasureCoder>): EcScheme {
   return { coder, cellSize };
 }
 
-/** EC needs striping across datanodes, which this gateway does not do (yet). */
+/** The replication the OM gave a new key (its blocks are allocated with it, its writer chosen by it). */
+function resolvedReplication(info: OmMessage): OmMessage {
+  return { type: info.type, factor: info.factor, ...(info.type === "EC" && { ecReplicationConfig: info.ecReplicationConfig }) };
+}
+
+/** The replication types this gateway writes. */
 function writable(type: unknown): boolean {
-  return type === undefined || type === "STAND_ALONE" || type === "RATIS";
+  return type === undefined || type === "STAND_ALONE" || type === "RATIS" || type === "EC";
 }
 
 interface Shared {
@@ -236,7 +216,7 @@ interface Shared {
   ecCoders: Map<string, ErasureCoder>;
   requestTimeoutMs: number;
   volume: string;
-  replication: Map<string, Replication>;
+  storageClasses: StorageClasses;
   service: S3Authentication;
 }
 
@@ -251,7 +231,7 @@ export function openOzoneStore(opts: OzoneStoreOptions): OzoneStore {
     ecCoders: new Map(),
     requestTimeoutMs: opts.requestTimeoutMs,
     volume: opts.volume,
-    replication,
+    storageClasses: new StorageClasses(replication, new RegExp(opts.ecSchemesAllowed ?? DEFAULTS.ozone.ecSchemesAllowed)),
     service: { accessId: opts.serviceAccessKeyId, stringToSign: "", signature: "" },
   };
   return new OzoneStore(shared, shared.service);
@@ -301,16 +281,13 @@ export class OzoneStore implements StorageClient {
     return this.shared.volume;
   }
 
-  private replicationOf(storageClass: string): Replication {
-    return this.shared.replication.get(storageClass) ?? this.shared.replication.get("STANDARD")!;
+  private replicationOf(storageClass: string, userMetadata: Readonly<Record<string, string>>): Replication {
+    return this.shared.storageClasses.forWrite(storageClass, userMetadata);
   }
 
-  /** The storage class a key is shown with when only its replication is known (listings). */
+  /** The storage class a key is shown with (its stored class, else by its replication: listings). */
   private storageClassOf(info: OmMessage, stored?: string): string {
-    if (stored) return stored;
-    const label = replicationLabel(info);
-    for (const [cls, r] of this.shared.replication) if (r.label === label) return cls;
-    return "STANDARD";
+    return this.shared.storageClasses.shown(info, stored);
   }
 
   /** Asks the OM for the S3 volume: proves the OM answers and the volume exists. */
@@ -416,14 +393,14 @@ export class OzoneStore implements StorageClient {
     validateKey(params.key);
     if (params.acl !== undefined) throw aclsNotSupported();
     refuseLockHeaders(params.lock);
-    const replication = this.replicationOf(params.storageClass);
+    const replication = this.replicationOf(params.storageClass, params.userMetadata);
     const size = body.expectedSize;
     if (size !== 0 && !writable(replication.fields.type)) throw notWritable(replication.label, params.storageClass);
     const conditions = await this.conditionsOf(params.bucket, params.key, params.ifMatch, params.ifNoneMatch);
     const args = this.keyArgs(params.bucket, params.key, {
       dataSize: String(size ?? 0),
       ...replication.fields,
-      metadata: encodeMetadata(params),
+      metadata: encodeMetadata({ ...params, userMetadata: storedUserMetadata(params.userMetadata) }),
       tags: toKeyValues(params.tags),
       ownerName: params.owner,
       acls: [],
@@ -432,7 +409,7 @@ export class OzoneStore implements StorageClient {
     const created = await this.om("CreateKey", "createKeyRequest", { keyArgs: args });
     const info = created.createKeyResponse.keyInfo as OmMessage;
     const clientID = String(created.createKeyResponse.ID);
-    const resolved = { type: info.type, factor: info.factor };
+    const resolved = resolvedReplication(info);
     const preallocated = ((info.keyLocationList?.[0]?.keyLocations ?? []) as OmMessage[]).slice();
     const written = await this.writeBody(body, failed, resolved, params.storageClass, preallocated, (excludeList) =>
       this.om("AllocateBlock", "allocateBlockRequest", {
@@ -465,7 +442,7 @@ export class OzoneStore implements StorageClient {
       etag,
       lastModified: new Date(),
       storageClass: params.storageClass,
-      userMetadata: { ...params.userMetadata },
+      userMetadata: { ...storedUserMetadata(params.userMetadata) },
       tags: { ...params.tags },
       ...(digests.checksum && { checksum: digests.checksum }),
       owner: params.owner,
@@ -487,6 +464,7 @@ export class OzoneStore implements StorageClient {
     allocate: (exclude: ExcludeList) => Promise<OmMessage>,
   ): Promise<OmMessage[]> {
     if (!writable(replication.type)) throw notWritable(replicationLabel(replication), storageClass);
+    if (replication.type === "EC") return this.writeEcBody(body, failed, replication, preallocated, allocate);
     const keyWriter = new KeyWriter({ preallocated, allocate, openBlock: (location) => this.openBlock(location, storageClass) });
     let chunk = Buffer.allocUnsafe(0);
     let fill = 0;
@@ -519,6 +497,31 @@ export class OzoneStore implements StorageClient {
       // a datanode or Raft group that cannot be reached (no answer, broken stream) is a temporary condition
       if (err instanceof DatanodeError && err.result === undefined) throw new StorageError("UNAVAILABLE", err.message);
       throw mapRatisError(err);
+    }
+  }
+
+  /**
+   * writeBody for an EC key: the body's bytes striped over block groups (ec-key-writer.ts). A
+   * stripe that no group took, or a group the OM could not allocate, is UNAVAILABLE (503).
+   */
+  private async writeEcBody(
+    body: IncomingBody,
+    failed: () => Error | undefined,
+    replication: OmMessage,
+    preallocated: OmMessage[],
+    allocate: (exclude: ExcludeList) => Promise<OmMessage>,
+  ): Promise<OmMessage[]> {
+    const writer = new EcKeyWriter({ scheme: ecSchemeOf(replication, this.shared.ecCoders), preallocated, allocate, open: (endpoint) => this.shared.dn.open(endpoint) });
+    try {
+      for await (const piece of body.stream as AsyncIterable<Buffer>) await writer.write(piece);
+      const error = failed();
+      if (error) throw error;
+      return await writer.finish();
+    } catch (err) {
+      writer.abort();
+      body.stream.destroy();
+      if (err instanceof DatanodeError && err.result === undefined) throw new StorageError("UNAVAILABLE", err.message);
+      throw err;
     }
   }
 
@@ -1066,12 +1069,12 @@ export class OzoneStore implements StorageClient {
     // verified against the checksum it arrives with, but Ozone's part records have no room for S3
     // checksums, so the object made from the parts gets none.
     const checksumType = uploadChecksumType(params.checksumAlgorithm, params.checksumType);
-    const replication = this.replicationOf(params.storageClass);
+    const replication = this.replicationOf(params.storageClass, params.userMetadata);
     if (!writable(replication.fields.type)) throw notWritable(replication.label, params.storageClass);
     const r = await this.om("InitiateMultiPartUpload", "initiateMultiPartUploadRequest", {
       keyArgs: this.keyArgs(params.bucket, params.key, {
         ...replication.fields,
-        metadata: encodeMetadata(params),
+        metadata: encodeMetadata({ ...params, userMetadata: storedUserMetadata(params.userMetadata) }),
         tags: toKeyValues(params.tags),
         ownerName: params.owner,
         acls: [],
@@ -1100,7 +1103,7 @@ export class OzoneStore implements StorageClient {
     });
     const info = created.createKeyResponse.keyInfo as OmMessage;
     const clientID = String(created.createKeyResponse.ID);
-    const resolved = { type: info.type, factor: info.factor };
+    const resolved = resolvedReplication(info);
     const written = await this.writeBody(body, failed, resolved, "of this upload", [], (excludeList) =>
       this.om("AllocateBlock", "allocateBlockRequest", {
         keyArgs: this.keyArgs(bucket, key, { dataSize: String(size), ...resolved, ...multipart }),
