@@ -70,6 +70,13 @@ function grantsOf(grants: Grant[] | undefined): string[] {
     .sort();
 }
 
+/** How many calls of a storage method the gateway (its workers together) answered so far, from its /metrics. */
+async function storageCalls(method: string): Promise<number> {
+  const text = await (await fetch(`${gw.adminEndpoint}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith(`s3gw_storage_duration_seconds_count{backend="embedded",method="${method}",outcome="ok"}`));
+  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(" ") + 1));
+}
+
 async function newBucket(label: string, client = main): Promise<string> {
   const name = bucketName(label);
   await client.send(new CreateBucketCommand({ Bucket: name }));
@@ -372,6 +379,23 @@ describe.skipIf(ON_OZONE)("another writer's objects", () => {
     await alt.send(new PutObjectAclCommand({ Bucket: bucket, Key: "alts", GrantRead: `id="${MAIN.canonicalId}"`, GrantReadACP: `id="${MAIN.canonicalId}"` }));
     expect(await (await main.send(new GetObjectCommand({ Bucket: bucket, Key: "alts" }))).Body!.transformToString()).toBe("alt's");
     expect((await main.send(new GetObjectAclCommand({ Bucket: bucket, Key: "alts" }))).Owner?.ID).toBe(ALT.canonicalId);
+  });
+
+  it("costs the bucket owner no read more for its own objects; another writer's object one (its ownership controls)", async () => {
+    const bucket = await writtenByAlt("writer-cost");
+    await main.send(new PutObjectCommand({ Bucket: bucket, Key: "mains", Body: "m" }));
+    const reads = async () => ({ access: await storageCalls("getBucketAccess"), head: await storageCalls("headObject") });
+    const before = await reads();
+    await (await main.send(new GetObjectCommand({ Bucket: bucket, Key: "mains" }))).Body!.transformToString();
+    await main.send(new HeadObjectCommand({ Bucket: bucket, Key: "mains" }));
+    await main.send(new GetObjectAclCommand({ Bucket: bucket, Key: "mains" }));
+    const own = await reads();
+    expect(own.access - before.access).toBe(0);
+    expect(own.head - before.head).toBe(2); // HeadObject's and GetObjectAcl's own reads, nothing more
+    await (await main.send(new GetObjectCommand({ Bucket: bucket, Key: "shared" }))).Body!.transformToString();
+    const other = await reads();
+    expect(other.access - own.access).toBe(1);
+    expect(other.head - own.head).toBe(0);
   });
 
   it("the bucket owner still lists and deletes them", async () => {
