@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import {
   CreateBucketCommand,
+  DeleteBucketCommand,
   DeleteObjectCommand,
   GetBucketAclCommand,
   GetObjectAclCommand,
@@ -18,11 +19,11 @@ import {
   PutBucketAclCommand,
   PutObjectAclCommand,
   PutObjectCommand,
+  S3Client,
   type Grant,
-  type S3Client,
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bucketName, expectS3Error } from "../integration/helpers.js";
+import { bucketName, expectS3Error, REGION } from "../integration/helpers.js";
 import { createTestVolume, ozoneEndpoints, ozoneShell } from "../support/ozone.js";
 import { startGateway, type RunningGateway } from "../support/server.js";
 
@@ -150,5 +151,37 @@ describe.skipIf(ozone === undefined)("bucket ACLs on Ozone", () => {
     expect(grantsOf((await main.send(new GetObjectAclCommand({ Bucket: bucket, Key: "k" }))).Grants)).toEqual(["FULL_CONTROL main"]);
     // unknown ids are refused as on the embedded backend, before Ozone is asked
     await expectS3Error(main.send(new PutBucketAclCommand({ Bucket: bucket, GrantRead: 'id="nobody"' })), "InvalidArgument", 400);
+  });
+
+  // Ozone's own gateway on the same cluster reads and writes the same ACLs (its volume: s3v; security
+  // is off on the test cluster, so it takes any key, and names grantees by their Ozone user)
+  describe("with Ozone's own gateway", () => {
+    let ours: RunningGateway;
+    let java: S3Client;
+
+    beforeAll(async () => {
+      ours = await startGateway({ args: ["--config", path.join(dir, "config.json"), "--backend", "ozone", "--ozone-om-address", ozone!.omGrpc] });
+      java = new S3Client({ endpoint: ozone!.s3g, region: REGION, forcePathStyle: true, credentials: MAIN_KEY, maxAttempts: 1 });
+    });
+
+    afterAll(async () => {
+      java?.destroy();
+      await ours?.stop();
+    });
+
+    it("what one gateway sets, the other answers", async () => {
+      const main = ours.client(MAIN_KEY);
+      const bucket = bucketName("oz-acl-java");
+      await main.send(new CreateBucketCommand({ Bucket: bucket }));
+      await main.send(new PutBucketAclCommand({ Bucket: bucket, GrantFullControl: `id="${MAIN.canonicalId}"`, GrantWrite: `id="${ALT.canonicalId}"` }));
+      const seen = await java.send(new GetBucketAclCommand({ Bucket: bucket }));
+      expect((seen.Grants ?? []).map((g) => `${g.Permission} ${g.Grantee?.ID}`).sort()).toEqual([`FULL_CONTROL ${MAIN_KEY.accessKeyId}`, `WRITE ${ALT_KEY.accessKeyId}`]);
+
+      // Ozone's gateway takes grant headers naming Ozone users
+      await java.send(new PutBucketAclCommand({ Bucket: bucket, GrantFullControl: `id=${MAIN_KEY.accessKeyId}`, GrantRead: `id=${ALT_KEY.accessKeyId}` }));
+      expect(grantsOf((await main.send(new GetBucketAclCommand({ Bucket: bucket }))).Grants)).toEqual(["FULL_CONTROL main", "READ alt"]);
+      expect((await ours.client(ALT_KEY).send(new ListObjectsV2Command({ Bucket: bucket }))).KeyCount).toBe(0);
+      await main.send(new DeleteBucketCommand({ Bucket: bucket }));
+    });
   });
 });
