@@ -31,6 +31,7 @@ import { serverTimeouts } from "./filters/timeouts.js";
 import { unreadBody } from "./filters/unread-body.js";
 import type { S3RequestState } from "./filters/state.js";
 import { createHandlers, type HandlerContext } from "./handlers/index.js";
+import { CHECKS_OBJECT_ACCESS } from "./handlers/common.js";
 import { addProbes, type Probes } from "./probes.js";
 import { addDocs } from "./docs-route.js";
 import { tlsReloader } from "./tls.js";
@@ -330,6 +331,8 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
               users: st.users!,
               context: contextOf(request),
               ...expectedOwnerOf(request, "x-amz-expected-bucket-owner"),
+              // the handler checks the object it reads (handlers/common.ts checkObjectAccess)
+              objectReadByAsker: CHECKS_OBJECT_ACCESS.has(op.name),
             });
       const input = await decodeInput(
         op,

@@ -7,18 +7,29 @@
  *
  *   1. a missing bucket is NoSuchBucket, whoever asks (S3 tells anonymous callers too);
  *   2. the bucket policy: an explicit Deny refuses, an Allow allows;
- *   3. the bucket owner is allowed (any key of the owning user);
+ *   3. the bucket owner is allowed (any key of the owning user), except to read another writer's
+ *      object or its ACL (below);
  *   4. otherwise the ACLs, unless the bucket's ownership is BucketOwnerEnforced (ACLs disabled): the
  *      bucket's ACL for listing and object writes, the object's for object reads and its ACL
  *      (./acl.ts ACL_PERMISSION_OF_ACTION); the object's owner keeps reading and writing its ACL.
  *
+ * Another writer's object: under ObjectWriter (and BucketOwnerPreferred for an object written
+ * without bucket-owner-full-control) an object belongs to the user who wrote it, and the bucket
+ * owner may list it and delete it (bucket-level actions) but not read it or its ACL unless the
+ * object's ACL grants it ("Controlling ownership of objects and disabling ACLs": "the bucket owner
+ * ... can't access objects owned by other accounts unless the object owner grants access";
+ * "Access control list (ACL) overview"). Only the object actions of ACL_PERMISSION_OF_ACTION are
+ * the object owner's; tagging, retention and legal hold stay the bucket owner's, as before.
+ *
  * Cost: the bucket owner's request costs one bucket read, as before ACLs (the bucket's ACL is read
  * only for someone else's request, an object's ACL only when the bucket-level answer is not already
- * "allowed"). Anything not allowed is AccessDenied.
+ * "allowed"). For the bucket owner's object reads, the object's owner is checked on the metadata
+ * the handler reads anyway (AuthorizedBucket.checkObject); only another writer's object costs a
+ * further read (the bucket's ownership controls). Anything not allowed is AccessDenied.
  */
 import { S3Error } from "../errors.js";
 import { storageCall } from "../storage/errors.js";
-import { StorageError, type BucketAccess, type BucketInfo, type StorageClient } from "../storage/types.js";
+import { StorageError, type AclPermission, type BucketAccess, type BucketInfo, type ObjectInfo, type StorageClient } from "../storage/types.js";
 import type { User, UserSet } from "../users.js";
 import { ACL_PERMISSION_OF_ACTION, aclAllows, ownerOnly } from "./acl.js";
 import type { AccessPrincipal, AccessRequest, Decision } from "./request.js";
@@ -45,6 +56,22 @@ export interface AccessQuestion {
   expectedOwner?: string;
   /** the request's condition keys (request.ts AccessRequest.context), built only when a bucket policy is asked */
   context?: () => ReadonlyMap<string, readonly string[]>;
+  /**
+   * The asker reads the object's metadata itself and calls the answer's checkObject on it before
+   * using anything of the object: the bucket owner's object reads then cost no read of their own.
+   * Otherwise the decision reads the object when it needs to.
+   */
+  objectReadByAsker?: boolean;
+}
+
+/** The bucket the decision allowed the action on. */
+export interface AuthorizedBucket extends BucketInfo {
+  /**
+   * Set (with objectReadByAsker) when the decision rests on the object too: the bucket owner's read
+   * of an object or its ACL is allowed only if the object is the owner's or its ACL grants the
+   * action. Rejects with AccessDenied; the asker must release what it opened then.
+   */
+  checkObject?: (object: ObjectInfo) => Promise<void>;
 }
 
 /** PublicAccessBlock's settings as they bear on ACLs (the bucket's, stored by runtime/access/policy/). */
@@ -63,7 +90,7 @@ export interface AuthorizerDeps {
   publicAccessBlock?: (bucket: BucketInfo) => Promise<PublicAccessBlockAcls | undefined>;
 }
 
-export type Authorize = (question: AccessQuestion) => Promise<BucketInfo>;
+export type Authorize = (question: AccessQuestion) => Promise<AuthorizedBucket>;
 
 const NO_CONTEXT: ReadonlyMap<string, readonly string[]> = new Map();
 
@@ -116,9 +143,21 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorize {
       if (decision === "Deny") throw new S3Error("AccessDenied");
       if (decision === "Allow") return bucket;
     }
-    if (isOwner(q.users, bucket.owner, q.user)) return bucket;
-
     const mapping = ACL_PERMISSION_OF_ACTION.get(q.action);
+    if (isOwner(q.users, bucket.owner, q.user)) {
+      if (mapping?.on !== "object") return bucket;
+      const checkObject = (object: ObjectInfo) => bucketOwnerMayUse(q, bucket, object, mapping.permission);
+      if (q.objectReadByAsker === true) return { ...bucket, checkObject };
+      let object: ObjectInfo;
+      try {
+        object = (await storage.headObject(q.bucket, q.key!, undefined, q.versionId)).info;
+      } catch (err) {
+        return storageCall(() => Promise.reject(err)); // a missing key is NoSuchKey to the owner, who may list
+      }
+      await checkObject(object);
+      return bucket;
+    }
+
     if (mapping === undefined) throw new S3Error("AccessDenied");
     const access: BucketAccess = await storageCall(() => storage.getBucketAccess(q.bucket));
     // BucketOwnerEnforced: "ACLs are disabled and no longer affect permissions"
@@ -149,4 +188,17 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorize {
     if (aclAllows(objectAcl, caller, mapping.permission, ignorePublic)) return bucket;
     throw new S3Error("AccessDenied");
   };
+
+  /** The bucket owner's read of an object (or its ACL): its own object, or one whose ACL grants it. */
+  async function bucketOwnerMayUse(q: AccessQuestion, bucket: BucketInfo, object: ObjectInfo, permission: AclPermission): Promise<void> {
+    if (isOwner(q.users, object.owner, q.user)) return; // the common case: nothing more is read
+    // BucketOwnerEnforced makes the bucket owner the owner of every object, those written before too
+    // ("Object Ownership": "the bucket owner automatically owns and has full control over every object").
+    const access = await storageCall(() => storage.getBucketAccess(q.bucket));
+    if (access.ownership === "BucketOwnerEnforced") return;
+    const ignorePublic = (await deps.publicAccessBlock?.(bucket))?.ignorePublicAcls ?? false;
+    const objectAcl = object.acl ?? ownerOnly(q.users.ownerElement(object.owner).ID);
+    if (aclAllows(objectAcl, q.user?.canonicalId, permission, ignorePublic)) return;
+    throw new S3Error("AccessDenied");
+  }
 }

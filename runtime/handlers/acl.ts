@@ -16,7 +16,7 @@ import { storageCall } from "../storage/errors.js";
 import type { Acl, BucketInfo, ObjectOwnership } from "../storage/types.js";
 import { aclOfRequest, DEFAULT_OBJECT_OWNERSHIP, grantsBeyondOwner, isDefaultAcl, isPublicAcl, ownerOnly, policyOf, type AclInput } from "../access/acl.js";
 import { isOwner } from "../access/authorize.js";
-import { authorizedBucket, type HandlerContext } from "./common.js";
+import { authorizedBucket, checkObjectAccess, type HandlerContext } from "./common.js";
 
 /** The canonical id of a stored owner (of a bucket or object). */
 function ownerIdOf(ctx: HandlerContext, storedOwner: string): string {
@@ -103,6 +103,7 @@ export const aclHandlers: AclHandlers<HandlerContext> = {
   async GetObjectAcl(input, ctx) {
     await authorizedBucket(ctx, input.Bucket);
     const { info } = await storageCall(() => ctx.storage.headObject(input.Bucket, input.Key, undefined, input.VersionId));
+    await checkObjectAccess(ctx, info);
     const ownerId = ownerIdOf(ctx, info.owner);
     let acl = info.acl ?? ownerOnly(ownerId);
     if (info.acl !== undefined) {
@@ -116,6 +117,7 @@ export const aclHandlers: AclHandlers<HandlerContext> = {
   async PutObjectAcl(input, ctx) {
     const bucket = await authorizedBucket(ctx, input.Bucket);
     const { info } = await storageCall(() => ctx.storage.headObject(input.Bucket, input.Key, undefined, input.VersionId));
+    await checkObjectAccess(ctx, info);
     const ownerId = ownerIdOf(ctx, info.owner);
     const acl = aclOfRequest(input, ctx.users, ownerId, ownerIdOf(ctx, bucket.owner));
     if (acl === undefined) throw new S3Error("MalformedACLError");

@@ -11,7 +11,7 @@ import type { Checksum as ChecksumElement, GetObjectAttributesParts, ObjectPart 
 import { S3Error } from "../errors.js";
 import { storageCall } from "../storage/errors.js";
 import type { Checksum, ObjectAttributesResult, ObjectInfo } from "../storage/types.js";
-import { authorizedBucket, pageSize, visiblePartChecksum, type HandlerContext } from "./common.js";
+import { authorizedBucket, checkObjectAccess, pageSize, visiblePartChecksum, type HandlerContext } from "./common.js";
 
 /**
  * The object's checksum as this operation shows it: a COMPOSITE value without the "-<parts>"
@@ -65,6 +65,7 @@ export const attributesHandlers: AttributesHandlers<HandlerContext> = {
       throw new S3Error("InvalidRequest", "The x-amz-object-attributes header specifying the attributes to be retrieved is either missing or empty");
     }
     const { info, parts } = await lookup;
+    await checkObjectAccess(ctx, info);
     refuseCustomerKey(input);
 
     let objectParts: GetObjectAttributesParts | undefined;

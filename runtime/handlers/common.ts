@@ -4,7 +4,7 @@
  * come from.
  */
 import type { FastifyBaseLogger } from "fastify";
-import type { PublicAccessBlockAcls } from "../access/authorize.js";
+import type { AuthorizedBucket, PublicAccessBlockAcls } from "../access/authorize.js";
 import type { Config } from "../config.js";
 import { S3Error } from "../errors.js";
 import { storageCall } from "../storage/errors.js";
@@ -35,9 +35,9 @@ export interface HandlerContext {
    * The request's bucket, once the access decision allowed the operation on it (app.ts runs it
    * before the handler): what authorizedBucket answers.
    */
-  bucket?: BucketInfo;
+  bucket?: AuthorizedBucket;
   /** The access decision for a further resource (a copy's source), for this request's caller. */
-  authorize(question: { action: string; bucket: string; key?: string; versionId?: string }): Promise<BucketInfo>;
+  authorize(question: { action: string; bucket: string; key?: string; versionId?: string; objectReadByAsker?: boolean }): Promise<AuthorizedBucket>;
   /**
    * Whether the caller holds s3:BypassGovernanceRetention on this object of the request's bucket
    * (runtime/access/bypass-governance.ts): asked when a request sends
@@ -93,6 +93,22 @@ export async function authorizedBucket(ctx: HandlerContext, bucket: string): Pro
   if (ctx.bucket?.name === bucket) return ctx.bucket;
   // a handler asking for a bucket the decision was not about is a bug, never a way around it
   throw new Error(`bucket ${bucket} was not authorized for this request`);
+}
+
+/**
+ * Operations whose handler reads the object's metadata and applies the access decision's last step
+ * to it (checkObjectAccess): app.ts asks the decision with objectReadByAsker for these, so the
+ * bucket owner reading its own objects costs no read more.
+ */
+export const CHECKS_OBJECT_ACCESS: ReadonlySet<string> = new Set(["GetObject", "HeadObject", "GetObjectAttributes", "GetObjectAcl", "PutObjectAcl"]);
+
+/**
+ * The access decision's last step, on the object the handler read (runtime/access/authorize.ts
+ * AuthorizedBucket.checkObject): the bucket owner may not read another writer's object or its ACL
+ * without that writer's grant. Call it before anything of the object is used or answered.
+ */
+export async function checkObjectAccess(ctx: HandlerContext, object: ObjectInfo): Promise<void> {
+  await ctx.bucket?.checkObject?.(object);
 }
 
 /** Whether a stored owner names the caller's user. */

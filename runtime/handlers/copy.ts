@@ -78,7 +78,13 @@ async function openSource(
 ): Promise<{ result: GetObjectResult; body: IncomingBody; close(): void }> {
   const src = parseCopySource(input.CopySource);
   // reading the source is an s3:GetObject of its own ("CopyObject", Permissions)
-  await ctx.authorize({ action: "s3:GetObject", bucket: src.bucket, key: src.key, ...(src.versionId !== undefined && { versionId: src.versionId }) });
+  const sourceBucket = await ctx.authorize({
+    action: "s3:GetObject",
+    bucket: src.bucket,
+    key: src.key,
+    ...(src.versionId !== undefined && { versionId: src.versionId }),
+    objectReadByAsker: true,
+  });
   const result = await storageCall(() =>
     ctx.storage.getObject({
       bucket: src.bucket,
@@ -100,6 +106,13 @@ async function openSource(
       },
     }),
   );
+  try {
+    // the decision's last step, on the metadata just read (the bucket owner copying another writer's object)
+    await sourceBucket.checkObject?.(result.info);
+  } catch (err) {
+    result.release();
+    throw err;
+  }
   const length = result.range ? result.range.end - result.range.start + 1 : result.info.size;
   const algorithm = checksum ?? (result.range === undefined ? result.info.checksum?.algorithm : undefined);
   const source = result.open();

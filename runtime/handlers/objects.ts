@@ -12,6 +12,8 @@ import {
   checksumMembers,
   newObjectParams,
   authorizedBucket,
+  checkObjectAccess,
+  ownedBy,
   quoteEtag,
   resolveRange,
   visiblePartChecksum,
@@ -101,6 +103,9 @@ export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
 
   async GetObject(input, ctx) {
     readPreconditions(input);
+    // Another writer's object read by the bucket owner is judged on access first (checkObjectAccess
+    // below), its conditions after: a refused caller learns nothing from a 304 or 412.
+    let conditionsAfterAccess = false;
     // The bucket check and the object's lookup run together: on a remote store each is a round
     // trip (two OM calls on Ozone, one after the other otherwise). Nothing of the object is used
     // unless the bucket check passes, and its error comes first, as before.
@@ -112,7 +117,8 @@ export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
         versionId: input.VersionId,
         // Runs against the snapshot being served, so conditions and range see the same version.
         range: (info) => {
-          checkConditions(input, info);
+          conditionsAfterAccess = ctx.bucket?.checkObject !== undefined && !ownedBy(ctx, info.owner);
+          if (!conditionsAfterAccess) checkConditions(input, info);
           return resolveRange(input.Range, info.size);
         },
       }),
@@ -126,6 +132,8 @@ export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
     }
     const result = await lookup;
     try {
+      await checkObjectAccess(ctx, result.info);
+      if (conditionsAfterAccess) checkConditions(input, result.info);
       const headers = objectHeaders(input, result.info, result.part ? partRange(result.part) : result.range, result.part);
       return { ...headers, TagCount: Object.keys(result.info.tags).length || undefined, Body: result.open() };
     } catch (err) {
@@ -141,6 +149,7 @@ export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
     lookup.catch(() => {});
     await authorizedBucket(ctx, input.Bucket);
     const { info, part } = await lookup;
+    await checkObjectAccess(ctx, info);
     checkConditions(input, info);
     const range = rangeWithin(input, info, part);
     return objectHeaders(input, info, range, part);

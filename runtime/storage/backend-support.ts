@@ -16,7 +16,8 @@ export interface BackendLimit {
 
 export const BACKEND_TITLES: Record<BackendName, string> = { embedded: "Embedded", ozone: "Apache Ozone" };
 
-const ACLS = "Ozone keeps no S3 ACLs (its own ACLs name Ozone principals): 501 NotImplemented, as are a canned ACL other than private and grant headers on CreateBucket, PutObject, CopyObject and CreateMultipartUpload.";
+const ACLS =
+  "Ozone keeps no object ACLs or ownership controls (its own gateway answers PutObjectAcl with NotImplemented): 501 NotImplemented, as are a canned ACL other than private and grant headers on CreateBucket, PutObject, CopyObject and CreateMultipartUpload.";
 const OBJECT_LOCK = "Object Lock keeps versions and Ozone keeps one version of each key: 501 NotImplemented (CreateBucket with x-amz-bucket-object-lock-enabled too).";
 
 const EC_WRITE = "STANDARD_IA is written erasure-coded (EC rs-3-2-1024k, or the scheme x-amz-meta-storage-config names), as by Ozone's gateway: with fewer healthy datanodes than the scheme's data plus parity units the write answers 503 ServiceUnavailable and leaves nothing.";
@@ -40,9 +41,15 @@ export const backendLimits: Record<BackendName, Readonly<Record<string, BackendL
     PutBucketLifecycleConfiguration: { supported: false, note: "Ozone keeps no lifecycle rules on buckets: 501 NotImplemented." },
     GetBucketLifecycleConfiguration: { supported: false, note: "Ozone keeps no lifecycle rules on buckets: 501 NotImplemented." },
     DeleteBucketLifecycle: { supported: false, note: "Ozone keeps no lifecycle rules on buckets: 501 NotImplemented." },
-    GetBucketAcl: { supported: true, note: "Every bucket has its owner's FULL_CONTROL alone (Ozone's own gateway answers the same)." },
+    GetBucketAcl: {
+      supported: true,
+      note: "The bucket's Ozone ACLs as S3 grants, as Ozone's own gateway answers: its USER ACLs (those set with ozone sh bucket addacl too), each naming a user by its Ozone user; a bucket without one shows its owner's FULL_CONTROL.",
+    },
     GetObjectAcl: { supported: true, note: "Every object has its owner's FULL_CONTROL alone." },
-    PutBucketAcl: { supported: false, note: ACLS },
+    PutBucketAcl: {
+      supported: true,
+      note: "Stored as Ozone ACLs, as Ozone's own gateway stores them (a USER ACL per grantee's Ozone user, in the ACCESS and DEFAULT scopes, and rights on the volume that reach the bucket); a grant to a group, and so the canned ACLs public-read, public-read-write and authenticated-read, answers 501 NotImplemented, as there.",
+    },
     PutObjectAcl: { supported: false, note: ACLS },
     GetBucketOwnershipControls: { supported: true, note: "No bucket has ownership controls: 404 OwnershipControlsNotFoundError." },
     PutBucketOwnershipControls: { supported: false, note: ACLS },

@@ -14,6 +14,7 @@ import type { Logger } from "pino";
 import type { Config } from "../config.js";
 import { serve, type Serving } from "../serve.js";
 import { openOzoneStore } from "../storage/ozone/index.js";
+import { principalsOf as ozonePrincipals } from "../storage/ozone/acl.js";
 import type { StorageClient } from "../storage/types.js";
 import { RemoteEmbeddedStore } from "./remote-store.js";
 import { RpcPeer } from "./rpc.js";
@@ -68,7 +69,7 @@ export async function runWorker(
   const users = await openUsers(config, logger, { strict: false });
   let storage: StorageClient;
   if (config.backend === "ozone") {
-    storage = await openOzoneStore({ ...config.ozone, serviceAccessKeyId: serviceAccessKeyId(users), logger });
+    storage = await openOzoneStore({ ...config.ozone, serviceAccessKeyId: serviceAccessKeyId(users), principals: ozonePrincipals(users), logger });
   } else {
     storage = await RemoteEmbeddedStore.attach(rpc);
   }

@@ -18,6 +18,7 @@ import {
   GetBucketAclCommand,
   GetBucketOwnershipControlsCommand,
   GetObjectAclCommand,
+  GetObjectAttributesCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListBucketsCommand,
@@ -67,6 +68,13 @@ function grantsOf(grants: Grant[] | undefined): string[] {
   return (grants ?? [])
     .map((g) => `${g.Permission} ${g.Grantee?.Type === "Group" ? `Group ${g.Grantee.URI}` : g.Grantee?.DisplayName}`)
     .sort();
+}
+
+/** How many calls of a storage method the gateway (its workers together) answered so far, from its /metrics. */
+async function storageCalls(method: string): Promise<number> {
+  const text = await (await fetch(`${gw.adminEndpoint}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith(`s3gw_storage_duration_seconds_count{backend="embedded",method="${method}",outcome="ok"}`));
+  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(" ") + 1));
 }
 
 async function newBucket(label: string, client = main): Promise<string> {
@@ -334,6 +342,87 @@ describe.skipIf(ON_OZONE)("ownership controls", () => {
       "InvalidBucketAclWithObjectOwnership",
       400,
     );
+  });
+});
+
+// "Controlling ownership of objects and disabling ACLs" (Amazon S3 User Guide): under ObjectWriter
+// the bucket owner "can't access objects owned by other accounts unless the object owner grants
+// access"; it may still list them and delete them.
+describe.skipIf(ON_OZONE)("another writer's objects", () => {
+  /** A bucket of main's that alt may write to, holding alt's private "alts" and its "shared" (bucket-owner-read). */
+  async function writtenByAlt(label: string, ownership?: "ObjectWriter" | "BucketOwnerPreferred"): Promise<string> {
+    const bucket = bucketName(label);
+    await main.send(
+      new CreateBucketCommand({ Bucket: bucket, GrantWrite: `id="${ALT.canonicalId}"`, GrantFullControl: `id="${MAIN.canonicalId}"`, ...(ownership && { ObjectOwnership: ownership }) }),
+    );
+    await alt.send(new PutObjectCommand({ Bucket: bucket, Key: "alts", Body: "alt's" }));
+    await alt.send(new PutObjectCommand({ Bucket: bucket, Key: "shared", Body: "for main", ACL: "bucket-owner-read" }));
+    return bucket;
+  }
+
+  it("the bucket owner cannot read them or their ACL without the writer's grant, nor copy them", async () => {
+    const bucket = await writtenByAlt("writer-own");
+    await expectS3Error(main.send(new GetObjectCommand({ Bucket: bucket, Key: "alts" })), "AccessDenied", 403);
+    await expectBodilessError(main.send(new HeadObjectCommand({ Bucket: bucket, Key: "alts" })), 403);
+    await expectS3Error(main.send(new GetObjectAttributesCommand({ Bucket: bucket, Key: "alts", ObjectAttributes: ["ETag"] })), "AccessDenied", 403);
+    await expectS3Error(main.send(new GetObjectAclCommand({ Bucket: bucket, Key: "alts" })), "AccessDenied", 403);
+    await expectS3Error(main.send(new PutObjectAclCommand({ Bucket: bucket, Key: "alts", ACL: "public-read" })), "AccessDenied", 403);
+    await expectS3Error(main.send(new CopyObjectCommand({ Bucket: bucket, Key: "taken", CopySource: `${bucket}/alts` })), "AccessDenied", 403);
+    // access is decided before conditions: a matching If-None-Match is no 304 to a refused caller
+    const { ETag } = await alt.send(new HeadObjectCommand({ Bucket: bucket, Key: "alts" }));
+    await expectS3Error(main.send(new GetObjectCommand({ Bucket: bucket, Key: "alts", IfNoneMatch: ETag })), "AccessDenied", 403);
+    // the writer reads its own; the bucket owner reads what the writer's ACL grants it, and only that
+    expect(await (await alt.send(new GetObjectCommand({ Bucket: bucket, Key: "alts" }))).Body!.transformToString()).toBe("alt's");
+    expect(await (await main.send(new GetObjectCommand({ Bucket: bucket, Key: "shared" }))).Body!.transformToString()).toBe("for main");
+    await main.send(new CopyObjectCommand({ Bucket: bucket, Key: "copied", CopySource: `${bucket}/shared` }));
+    await expectS3Error(main.send(new GetObjectAclCommand({ Bucket: bucket, Key: "shared" })), "AccessDenied", 403);
+    await alt.send(new PutObjectAclCommand({ Bucket: bucket, Key: "alts", GrantRead: `id="${MAIN.canonicalId}"`, GrantReadACP: `id="${MAIN.canonicalId}"` }));
+    expect(await (await main.send(new GetObjectCommand({ Bucket: bucket, Key: "alts" }))).Body!.transformToString()).toBe("alt's");
+    expect((await main.send(new GetObjectAclCommand({ Bucket: bucket, Key: "alts" }))).Owner?.ID).toBe(ALT.canonicalId);
+  });
+
+  it("costs the bucket owner no read more for its own objects; another writer's object one (its ownership controls)", async () => {
+    const bucket = await writtenByAlt("writer-cost");
+    await main.send(new PutObjectCommand({ Bucket: bucket, Key: "mains", Body: "m" }));
+    const reads = async () => ({ access: await storageCalls("getBucketAccess"), head: await storageCalls("headObject") });
+    const before = await reads();
+    await (await main.send(new GetObjectCommand({ Bucket: bucket, Key: "mains" }))).Body!.transformToString();
+    await main.send(new HeadObjectCommand({ Bucket: bucket, Key: "mains" }));
+    await main.send(new GetObjectAclCommand({ Bucket: bucket, Key: "mains" }));
+    const own = await reads();
+    expect(own.access - before.access).toBe(0);
+    expect(own.head - before.head).toBe(2); // HeadObject's and GetObjectAcl's own reads, nothing more
+    await (await main.send(new GetObjectCommand({ Bucket: bucket, Key: "shared" }))).Body!.transformToString();
+    const other = await reads();
+    expect(other.access - own.access).toBe(1);
+    expect(other.head - own.head).toBe(0);
+  });
+
+  it("the bucket owner still lists and deletes them", async () => {
+    const bucket = await writtenByAlt("writer-del");
+    const listed = await main.send(new ListObjectsV2Command({ Bucket: bucket, FetchOwner: true }));
+    expect(listed.Contents?.map((o) => [o.Key, o.Owner?.ID])).toEqual([
+      ["alts", ALT.canonicalId],
+      ["shared", ALT.canonicalId],
+    ]);
+    await main.send(new DeleteObjectCommand({ Bucket: bucket, Key: "alts" }));
+    expect((await main.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents?.map((o) => o.Key)).toEqual(["shared"]);
+  });
+
+  it("BucketOwnerPreferred: an object written without bucket-owner-full-control stays the writer's", async () => {
+    const bucket = await writtenByAlt("writer-pref", "BucketOwnerPreferred");
+    await alt.send(new PutObjectCommand({ Bucket: bucket, Key: "given", Body: "mine now", ACL: "bucket-owner-full-control" }));
+    await expectS3Error(main.send(new GetObjectCommand({ Bucket: bucket, Key: "alts" })), "AccessDenied", 403);
+    expect(await (await main.send(new GetObjectCommand({ Bucket: bucket, Key: "given" }))).Body!.transformToString()).toBe("mine now");
+  });
+
+  it("BucketOwnerEnforced gives the bucket owner every object, those written before too", async () => {
+    const bucket = await writtenByAlt("writer-enf");
+    await main.send(new PutBucketAclCommand({ Bucket: bucket, ACL: "private" }));
+    await main.send(new PutBucketOwnershipControlsCommand({ Bucket: bucket, OwnershipControls: { Rules: [{ ObjectOwnership: "BucketOwnerEnforced" }] } }));
+    expect(await (await main.send(new GetObjectCommand({ Bucket: bucket, Key: "alts" }))).Body!.transformToString()).toBe("alt's");
+    await main.send(new GetObjectAclCommand({ Bucket: bucket, Key: "alts" }));
+    await main.send(new CopyObjectCommand({ Bucket: bucket, Key: "taken", CopySource: `${bucket}/alts` }));
   });
 });
 

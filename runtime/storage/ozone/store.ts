@@ -58,6 +58,7 @@ import {
   type StorageClient,
   type StorageErrorKind,
   type UploadInfo,
+  type Acl,
 } from "../types.js";
 import { createHash } from "node:crypto";
 import { uploadChecksumType } from "../embedded/checksum.js";
@@ -77,12 +78,15 @@ import { StandaloneBlockWriter } from "./standalone-block-writer.js";
 import { decodeMetadata, encodeMetadata, fromKeyValues, toKeyValues } from "./metadata.js";
 import { mapOmError } from "./om-errors.js";
 import { OmClient, type OmMessage, type S3Authentication } from "./om-client.js";
+import { ozoneAclsOf, ozoneObj, s3AclOf, SAME_NAMES, type OzonePrincipals } from "./acl.js";
 
 export interface OzoneStoreOptions extends Pick<OzoneConfig, "omAddresses" | "volume" | "replication" | "requestTimeoutMs">, Partial<Pick<OzoneConfig, "ecSchemesAllowed">> {
   /** who calls made outside a request (health checks) are from */
   serviceAccessKeyId: string;
   /** where datanode streams come from (default: gRPC channels; tests put faults in between) */
   datanodes?: Datanodes;
+  /** how users are named in Ozone ACLs (ozone/acl.ts; default: names taken as they are) */
+  principals?: OzonePrincipals;
 }
 
 /** The datanode side of the store: streams to datanodes by endpoint. */
@@ -143,13 +147,17 @@ function bucketLifecycleNotSupported(): StorageError {
 }
 
 /**
- * ACLs: Ozone's OM keeps ACLs of its own (user and group rights of Ozone principals, OzoneAcl), not
- * S3 grants to canonical ids and S3 groups, and its own gateway answers GetBucketAcl with the
- * owner's FULL_CONTROL and refuses the rest. This backend does the same: every bucket and key has
- * the default ACL (its owner's FULL_CONTROL), and setting another answers 501.
+ * Object ACLs and ownership controls: Ozone's own gateway answers PutObjectAcl with NotImplemented
+ * and has no ownership controls, and so does this backend: every key has the default ACL (its
+ * owner's FULL_CONTROL). Bucket ACLs are Ozone ACLs (ozone/acl.ts); CreateBucket with an ACL is
+ * refused too (Ozone's gateway ignores it), PutBucketAcl sets one.
  */
 function aclsNotSupported(): StorageError {
-  return new StorageError("NOT_SUPPORTED", "ACLs", "ACLs and ownership controls are not supported by this gateway's Ozone backend: every bucket and object has its owner's FULL_CONTROL alone.");
+  return new StorageError(
+    "NOT_SUPPORTED",
+    "ACLs",
+    "Object ACLs, ACLs given at CreateBucket and ownership controls are not supported by this gateway's Ozone backend (bucket ACLs are set with PutBucketAcl): every object has its owner's FULL_CONTROL alone.",
+  );
 }
 
 function objectLockNotSupported(): StorageError {
@@ -218,6 +226,7 @@ interface Shared {
   volume: string;
   storageClasses: StorageClasses;
   service: S3Authentication;
+  principals: OzonePrincipals;
 }
 
 export function openOzoneStore(opts: OzoneStoreOptions): OzoneStore {
@@ -233,6 +242,7 @@ export function openOzoneStore(opts: OzoneStoreOptions): OzoneStore {
     volume: opts.volume,
     storageClasses: new StorageClasses(replication, new RegExp(opts.ecSchemesAllowed ?? DEFAULTS.ozone.ecSchemesAllowed)),
     service: { accessId: opts.serviceAccessKeyId, stringToSign: "", signature: "" },
+    principals: opts.principals ?? SAME_NAMES,
   };
   return new OzoneStore(shared, shared.service);
 }
@@ -343,6 +353,11 @@ export class OzoneStore implements StorageClient {
   }
 
   async getBucket(name: string): Promise<BucketInfo> {
+    return this.bucketInfo(await this.bucketRecord(name));
+  }
+
+  /** The OM's BucketInfo of an S3 bucket (BUCKET_NOT_FOUND for none, and for an FSO bucket). */
+  private async bucketRecord(name: string): Promise<OmMessage> {
     const r = await this.om("InfoBucket", "infoBucketRequest", { volumeName: this.volume, bucketName: name });
     const b = r.infoBucketResponse?.bucketInfo as OmMessage | undefined;
     if (!b || b.bucketLayout === "FILE_SYSTEM_OPTIMIZED") {
@@ -351,7 +366,7 @@ export class OzoneStore implements StorageClient {
       if (b) throw new StorageError("BUCKET_NOT_FOUND", `bucket ${name} has the FILE_SYSTEM_OPTIMIZED layout`);
       throw new StorageError("BUCKET_NOT_FOUND");
     }
-    return this.bucketInfo(b);
+    return b;
   }
 
   async deleteBucket(name: string): Promise<void> {
@@ -1011,15 +1026,26 @@ export class OzoneStore implements StorageClient {
     throw bucketLifecycleNotSupported();
   }
 
-  // ACLs (aclsNotSupported): every bucket and key has the default ACL.
+  // Bucket ACLs are the bucket's Ozone ACLs (ozone/acl.ts); every key has the default ACL and no
+  // bucket has ownership controls (aclsNotSupported).
 
+  /** The bucket's ACL from its Ozone ACLs, which InfoBucket carries: one OM call, as getBucket. */
   async getBucketAccess(bucket: string): Promise<BucketAccess> {
-    await this.getBucket(bucket);
-    return {};
+    const acl = s3AclOf((await this.bucketRecord(bucket)).acls ?? [], this.shared.principals);
+    return acl === undefined ? {} : { acl };
   }
 
-  async putBucketAcl(): Promise<void> {
-    throw aclsNotSupported();
+  /**
+   * Replaces the bucket's Ozone ACLs (SetAcl), as Ozone's gateway does; first gives each grantee
+   * the rights on the volume that reach the bucket (AddAcl, which merges them into what the user
+   * has). Ozone's gateway also removes the grantee's other rights on the volume first; they are
+   * kept here, as the volume is every bucket's.
+   */
+  async putBucketAcl(bucket: string, acl: Acl): Promise<void> {
+    await this.getBucket(bucket);
+    const { bucket: onBucket, volume: onVolume } = ozoneAclsOf(acl, this.shared.principals);
+    for (const entry of onVolume) await this.om("AddAcl", "addAclRequest", { obj: ozoneObj(this.volume), acl: entry });
+    await this.om("SetAcl", "setAclRequest", { obj: ozoneObj(this.volume, bucket), acl: onBucket });
   }
 
   async putBucketOwnership(): Promise<void> {

@@ -151,6 +151,10 @@ message OMRequest {
   optional DeleteKeyRequest deleteKeyRequest = 34;
   optional ListKeysRequest listKeysRequest = 35;
   optional ListStatusRequest listStatusRequest = 74;   // also used by ListStatusLight   // also used by ListKeysLight
+  optional AddAclRequest addAclRequest = 75;
+  optional RemoveAclRequest removeAclRequest = 76;
+  optional SetAclRequest setAclRequest = 77;
+  optional GetAclRequest getAclRequest = 78;
   optional CommitKeyRequest commitKeyRequest = 36;
   optional AllocateBlockRequest allocateBlockRequest = 37;
   optional DeleteKeysRequest deleteKeysRequest = 38;
@@ -204,6 +208,11 @@ message OMResponse {
   optional CommitKeyResponse commitKeyResponse = 36;
   optional AllocateBlockResponse allocateBlockResponse = 37;
   optional DeleteKeysResponse deleteKeysResponse = 38;
+
+  optional AddAclResponse addAclResponse = 75;
+  optional RemoveAclResponse removeAclResponse = 76;
+  optional SetAclResponse setAclResponse = 77;
+  optional GetAclResponse getAclResponse = 78;
 
   optional MultipartInfoInitiateResponse initiateMultiPartUploadResponse = 45;
   optional MultipartCommitUploadPartResponse commitMultiPartUploadResponse = 46;
@@ -879,6 +888,61 @@ message ServiceInfo {
   optional OMRoleInfo omRole = 4;
   optional int32 OMVersion = 5 [default = 0];
   optional FsServerDefaultsProto serverDefaults = 6;
+}
+
+// ACLs of a volume, bucket, key or prefix (ozone/acl.ts).
+message OzoneObj {
+  enum ObjectType {
+    VOLUME = 1;
+    BUCKET = 2;
+    KEY = 3;
+    PREFIX = 4;
+  }
+  enum StoreType {
+    OZONE = 1;
+    S3 = 2;
+  }
+  required ObjectType resType = 1;
+  required StoreType storeType = 2 [default = S3];
+  required string path = 3;
+}
+
+message GetAclRequest {
+  required OzoneObj obj = 1;
+}
+
+message GetAclResponse {
+  repeated OzoneAclInfo acls = 1;
+}
+
+message AddAclRequest {
+  required OzoneObj obj = 1;
+  required OzoneAclInfo acl = 2;
+  optional uint64 modificationTime = 3;
+}
+
+message AddAclResponse {
+  required bool response = 1;
+}
+
+message RemoveAclRequest {
+  required OzoneObj obj = 1;
+  required OzoneAclInfo acl = 2;
+  optional uint64 modificationTime = 3;
+}
+
+message RemoveAclResponse {
+  required bool response = 1;
+}
+
+message SetAclRequest {
+  required OzoneObj obj = 1;
+  repeated OzoneAclInfo acl = 2;
+  optional uint64 modificationTime = 3;
+}
+
+message SetAclResponse {
+  required bool response = 1;
 }
 
 // Cheap liveness probe.
