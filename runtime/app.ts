@@ -43,6 +43,7 @@ import type { User, UserDirectory } from "./users.js";
 import { staticUsers } from "./users-file.js";
 import { createAuthorizer, principalOf, type AuthorizerDeps } from "./access/authorize.js";
 import { createBypassCheck } from "./access/bypass-governance.js";
+import { createEntryDenyCheck } from "./access/delete-entries.js";
 import { BucketPolicyCache, CHANGES_POLICY, bucketPolicyDecision, policyContext } from "./access/policy/index.js";
 
 export interface AppDeps {
@@ -157,6 +158,8 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
   const authorize = createAuthorizer(authorizerDeps);
   // the second decision of a request that asks to bypass GOVERNANCE retention
   const bypassCheck = createBypassCheck(authorizerDeps);
+  // DeleteObjects' decision for each object it names
+  const entryDenyCheck = createEntryDenyCheck(authorizerDeps);
   // A request's condition keys, built only when a bucket policy is asked about it.
   const contextOf = (request: FastifyRequest) => () => {
     const st = request.s3;
@@ -354,7 +357,7 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
       if (op.checksumRequired && hasBody(request) && request.headers["content-md5"] === undefined && st.bodyChecksum === undefined) {
         throw new S3Error("InvalidRequest", s3Message("InvalidRequest", "ContentMD5Required"));
       }
-      let bypassContext: ReadonlyMap<string, readonly string[]> | undefined;
+      let entryContext: ReadonlyMap<string, readonly string[]> | undefined;
       const ctx: HandlerContext = {
         requestId: request.id,
         accessKeyId: st.accessKeyId,
@@ -369,7 +372,11 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
         mayBypassGovernance(key, versionId) {
           if (authorized === undefined) throw new Error(`${route.operation} asked about a bypass without an authorized bucket`);
           // (DeleteObjects asks once per entry: the condition keys are built once)
-          return bypassCheck({ bucket: authorized, key, versionId, user: this.user, accessKeyId: this.accessKeyId, users: st.users!, context: () => (bypassContext ??= contextOf(request)()) });
+          return bypassCheck({ bucket: authorized, key, versionId, user: this.user, accessKeyId: this.accessKeyId, users: st.users!, context: () => (entryContext ??= contextOf(request)()) });
+        },
+        entryDenied(key, versionId) {
+          if (authorized === undefined || op.permission === null) throw new Error(`${route.operation} asked about an entry without an authorized bucket`);
+          return entryDenyCheck({ action: op.permission, bucket: authorized, key, versionId, user: this.user, accessKeyId: this.accessKeyId, users: st.users!, context: () => (entryContext ??= contextOf(request)()) });
         },
         publicAccessBlock,
         users: st.users!,

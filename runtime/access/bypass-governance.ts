@@ -28,8 +28,8 @@ import { isOwner, policyRequestOf, type AuthorizerDeps } from "./authorize.js";
 /** The IAM action of the bypass ("Actions, resources, and condition keys for Amazon S3"). */
 const BYPASS_ACTION = "s3:BypassGovernanceRetention";
 
-/** Who asks, about which object of the (already authorized) bucket. */
-export interface BypassQuestion {
+/** Who asks, about which object of the (already authorized) bucket: a decision about one object of a request. */
+export interface ObjectQuestion {
   bucket: BucketInfo;
   key: string;
   versionId?: string;
@@ -41,7 +41,7 @@ export interface BypassQuestion {
   context?: () => ReadonlyMap<string, readonly string[]>;
 }
 
-export type BypassCheck = (question: BypassQuestion) => Promise<boolean>;
+export type BypassCheck = (question: ObjectQuestion) => Promise<boolean>;
 
 /** The check, with the authorizer's storage and bucket-policy decision. */
 export function createBypassCheck(deps: Pick<AuthorizerDeps, "storage" | "policy">): BypassCheck {

@@ -44,6 +44,11 @@ export interface HandlerContext {
    * x-amz-bypass-governance-retention: true; without it the header is of no effect.
    */
   mayBypassGovernance(key: string, versionId?: string): Promise<boolean>;
+  /**
+   * Whether the bucket policy explicitly denies this request's action (the operation's @permission)
+   * on one of the objects it names (runtime/access/delete-entries.ts): DeleteObjects' entries.
+   */
+  entryDenied(key: string, versionId?: string): Promise<boolean>;
   /** the bucket's PublicAccessBlock as it bears on ACLs (runtime/access/policy/ keeps it); undefined: none */
   publicAccessBlock(bucket: string): Promise<PublicAccessBlockAcls | undefined>;
   /** the users in force for this request: whose a stored owner is */

@@ -177,15 +177,21 @@ export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
       const condition = deleteCondition(o.ETag, o.LastModifiedTime, o.Size, () => new S3Error("MalformedXML"));
       return { key: o.Key, ...(o.VersionId !== undefined && { versionId: o.VersionId }), ...(condition !== undefined && { condition }) };
     });
-    // the bypass, as for DeleteObject, decided per object (a policy may grant it on some keys only)
+    // s3:DeleteObject is decided for each object (a policy may deny it on some keys), and so is the
+    // bypass, as for DeleteObject (a policy may grant it on some keys only)
+    const denied = await Promise.all(entries.map((e) => ctx.entryDenied(e.key, e.versionId)));
+    const allowed = entries.filter((_, i) => !denied[i]);
     if (input.BypassGovernanceRetention === true) {
       await Promise.all(
-        entries.map(async (e) => {
+        allowed.map(async (e) => {
           if (e.versionId !== undefined && (await ctx.mayBypassGovernance(e.key, e.versionId))) e.bypassGovernance = true;
         }),
       );
     }
-    const results = await storageCall(() => ctx.storage.deleteObjects(input.Bucket, entries));
+    for (const [i, e] of entries.entries()) {
+      if (denied[i]) errors.push({ Key: e.key, VersionId: e.versionId, Code: "AccessDenied", Message: errorTable.AccessDenied.message });
+    }
+    const results = allowed.length === 0 ? [] : await storageCall(() => ctx.storage.deleteObjects(input.Bucket, allowed));
     for (const r of results) {
       if (r.error) {
         const e = toS3Error(r.error);
