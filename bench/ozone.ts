@@ -6,6 +6,9 @@
  *   npm run bench:ozone                (= npx tsc -p . && node dist/bench/ozone.js)
  *   node dist/bench/ozone.js --quick   (short smoke run: 0.5 s per point, 1,000 list keys)
  *   node dist/bench/ozone.js --keep    (leave the benchmark's buckets and keys in Ozone)
+ *   node dist/bench/ozone.js --ec      (erasure coding, issue 13: the 64 MiB rows only, written with
+ *                                      x-amz-storage-class STANDARD_IA, which both gateways map to EC
+ *                                      rs-3-2-1024k, on a five-datanode cluster, default .ozone-bench-ec/)
  *   node dist/bench/ozone.js --ozone-dir DIR   (the cluster of that state dir: cluster.mjs --dir DIR;
  *                                      default .ozone-bench/, the benchmark's own, with Ozone's 256 MB blocks: the tests' .ozone/
  *                                      has 4 MB blocks and is busy with the tests)
@@ -78,6 +81,8 @@ import { Signer, queryString, s3Path } from "./sign.js";
 // ---------------------------------------------------------------------------------------------
 
 const KEEP = process.argv.includes("--keep");
+/** --ec: the EC comparison (64 MiB PUT/GET as STANDARD_IA) instead of the RATIS/THREE one */
+const EC = process.argv.includes("--ec");
 const OZONE_DIR_ARG = process.argv.indexOf("--ozone-dir");
 if (OZONE_DIR_ARG >= 0 && process.argv[OZONE_DIR_ARG + 1] === undefined) throw new Error("--ozone-dir needs a directory");
 /** Ozone stores small keys far more slowly than the embedded store: 10k, not run.ts's 100k. */
@@ -97,10 +102,12 @@ const ROOT = path.resolve(HERE, "../..");
 const GATEWAY_MAIN = path.resolve(HERE, "../runtime/main.js");
 const CLUSTER_SCRIPT = path.join(ROOT, "scripts/ozone/cluster.mjs");
 /** the cluster's state dir, as cluster.mjs --dir takes it */
-const OZONE_DIR = OZONE_DIR_ARG >= 0 ? path.resolve(process.argv[OZONE_DIR_ARG + 1]) : path.join(ROOT, ".ozone-bench");
-/** RATIS/THREE needs three datanodes (Ozone's default replication with three or more, see cluster.mjs) */
-const DATANODES = 3;
-const EXPECTED_REPLICATION = "RATIS/THREE";
+const OZONE_DIR = OZONE_DIR_ARG >= 0 ? path.resolve(process.argv[OZONE_DIR_ARG + 1]) : path.join(ROOT, EC ? ".ozone-bench-ec" : ".ozone-bench");
+/** RATIS/THREE needs three datanodes (Ozone's default replication with three or more, see cluster.mjs); rs-3-2 five */
+const DATANODES = EC ? 5 : 3;
+const EXPECTED_REPLICATION = EC ? "EC/rs-3-2-1024k" : "RATIS/THREE";
+/** what the --ec run's PUTs send: the class both gateways map to EC rs-3-2-1024k (Ozone's S3Utils) */
+const PUT_HEADERS: Record<string, string> | undefined = EC ? { "x-amz-storage-class": "STANDARD_IA" } : undefined;
 const CLUSTER_JSON = path.join(OZONE_DIR, "cluster.json");
 const VOLUME = "s3v";
 
@@ -582,7 +589,7 @@ async function emptyAndDelete(target: Target, bucket: string): Promise<string> {
 
 function putOp(bucket: string, key: string, body: Body): Operation {
   return {
-    spec: { method: "PUT", path: s3Path(bucket, key), body: body.data, chunkSize: BIG_CHUNK, payloadHash: body.sha256 },
+    spec: { method: "PUT", path: s3Path(bucket, key), body: body.data, chunkSize: BIG_CHUNK, payloadHash: body.sha256, ...(PUT_HEADERS && { signedHeaders: PUT_HEADERS }) },
     bytes: body.data.length,
   };
 }
@@ -803,11 +810,8 @@ async function replicationCheck(gws: Gateway[], omAddress: string): Promise<void
     for (const g of gws) {
       const parts: string[] = [];
       let allExpected = true;
-      for (const [bucket, key] of [
-        [g.bucket, "get4k/0"],
-        [g.bucket, "big/0"],
-        [g.listBucket, listKey(0)],
-      ]) {
+      const probes = EC ? [[g.bucket, "big/0"]] : [[g.bucket, "get4k/0"], [g.bucket, "big/0"], [g.listBucket, listKey(0)]];
+      for (const [bucket, key] of probes) {
         try {
           const r: OmMessage = await om.submit(
             "GetKeyInfo",
@@ -816,7 +820,8 @@ async function replicationCheck(gws: Gateway[], omAddress: string): Promise<void
             auth,
           );
           const info = r.GetKeyInfoResponse?.keyInfo ?? {};
-          const rep = `${info.type}/${info.factor}`;
+          const ec = info.ecReplicationConfig;
+          const rep = info.type === "EC" && ec ? `EC/${String(ec.codec).toLowerCase()}-${ec.data}-${ec.parity}-${Math.round(Number(ec.ecChunkSize) / 1024)}k` : `${info.type}/${info.factor}`;
           if (rep !== EXPECTED_REPLICATION) allExpected = false;
           parts.push(`${key} ${rep} (${fmt(Number(info.dataSize))} B)`);
         } catch (err) {
@@ -824,9 +829,10 @@ async function replicationCheck(gws: Gateway[], omAddress: string): Promise<void
           parts.push(`${key}: ${(err as Error).message}`);
         }
       }
-      const head = await rawRequest(g.target, "HEAD", s3Path(g.bucket, "get4k/0"));
+      const headKey = EC ? "big/0" : "get4k/0";
+      const head = await rawRequest(g.target, "HEAD", s3Path(g.bucket, headKey));
       const cls = head.headers["x-amz-storage-class"] ?? "(none)";
-      checks.push(`${allExpected ? "" : `REPLICATION NOT ${EXPECTED_REPLICATION}: `}${g.target.name} keys per the OM (GetKeyInfo): ${parts.join(", ")}; HEAD get4k/0 -> ${head.status}, x-amz-storage-class ${cls}`);
+      checks.push(`${allExpected ? "" : `REPLICATION NOT ${EXPECTED_REPLICATION}: `}${g.target.name} keys per the OM (GetKeyInfo): ${parts.join(", ")}; HEAD ${headKey} -> ${head.status}, x-amz-storage-class ${cls}`);
       if (!allExpected) notes.push(`${g.target.name} did not write ${EXPECTED_REPLICATION} everywhere: the comparison is not like for like (see Checks)`);
     }
   } finally {
@@ -917,10 +923,12 @@ async function main(): Promise<void> {
       await mustSucceed(g.target, { spec: { method: "PUT", path: s3Path(g.bucket), payloadHash: EMPTY_SHA256 }, bytes: 0 }, "CreateBucket");
       created.push([g, g.bucket]);
     }
-    await smallObjects(both);
+    if (!EC) await smallObjects(both);
     await bigObjects(both);
-    created.push([g0, g0.listBucket], [g1, g1.listBucket]);
-    await listing(both);
+    if (!EC) {
+      created.push([g0, g0.listBucket], [g1, g1.listBucket]);
+      await listing(both);
+    }
     await replicationCheck(gws, cluster.omAddress);
   } catch (err) {
     failure = err;
