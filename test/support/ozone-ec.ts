@@ -11,6 +11,10 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { openOzoneStore } from "../../runtime/storage/ozone/index.js";
+import { StorageError } from "../../runtime/storage/types.js";
+import { bodyFromBuffer } from "../storage/body.js";
+import { createTestVolume } from "./ozone.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const SCRIPT = path.join(ROOT, "scripts/ozone/cluster.mjs");
@@ -66,4 +70,32 @@ export async function startEcCluster(): Promise<EcCluster> {
   const datanodeByStandalonePort = new Map<number, number>();
   for (let i = 1; i <= state.datanodes; i++) datanodeByStandalonePort.set(state.ports[i === 1 ? "dnStandalone" : `dn${i}Standalone`], i);
   return { omGrpc, s3g, datanodeByStandalonePort };
+}
+
+/**
+ * Waits until the cluster places rs-3-2 block groups. After datanodes were stopped and started
+ * again (by another test file), SCM's EC pipelines all hold every one of the five datanodes, and
+ * until the restarted ones serve writes again and SCM has sorted its pipelines out, an EC write
+ * fails on one of them and finds no other group: UNAVAILABLE (503), as it should. A test that
+ * needs EC writes waits for that to pass first.
+ */
+export async function waitEcWritable(cluster: EcCluster, timeoutMs = 240_000): Promise<void> {
+  const owner = "AKIDS3GWTEST0001";
+  const volume = await createTestVolume(cluster.omGrpc, owner);
+  const store = await openOzoneStore({ omAddresses: [cluster.omGrpc], volume, replication: { STANDARD: "EC/rs-3-2-1024k" }, requestTimeoutMs: 10_000, serviceAccessKeyId: owner });
+  try {
+    await store.createBucket("ec-probe", owner);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        await store.putObject({ bucket: "ec-probe", key: "probe", userMetadata: {}, tags: {}, storageClass: "STANDARD", owner }, bodyFromBuffer(Buffer.from("probe")));
+        return;
+      } catch (err) {
+        if (!(err instanceof StorageError && err.kind === "UNAVAILABLE") || Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, 3000));
+      }
+    }
+  } finally {
+    await store.close();
+  }
 }
