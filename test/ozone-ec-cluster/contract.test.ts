@@ -8,11 +8,13 @@ import { openOzoneStore } from "../../runtime/storage/ozone/index.js";
 import { ozoneMultipartEtag } from "../../runtime/storage/ozone/store.js";
 import { defineStorageContract, md5Hex } from "../storage/contract.js";
 import { createTestVolume } from "../support/ozone.js";
-import { startEcCluster, type EcCluster } from "../support/ozone-ec.js";
+import { startEcCluster, waitEcWritable, type EcCluster } from "../support/ozone-ec.js";
 
 let cluster: EcCluster;
 beforeAll(async () => {
   cluster = await startEcCluster();
+  // datanodes another file stopped and started again may not take EC writes yet
+  await waitEcWritable(cluster);
 });
 
 defineStorageContract(

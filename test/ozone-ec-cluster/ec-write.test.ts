@@ -30,7 +30,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ecReplicaEndpoints } from "../../runtime/storage/ozone/ec-block-reader.js";
 import { OmClient, type OmMessage } from "../../runtime/storage/ozone/om-client.js";
-import { ecClusterOk, startEcCluster, type EcCluster } from "../support/ozone-ec.js";
+import { ecClusterOk, startEcCluster, waitEcWritable, type EcCluster } from "../support/ozone-ec.js";
 import { startGateway, type RunningGateway } from "../support/server.js";
 
 const KEY = "AKIDS3GWTEST0001";
@@ -76,7 +76,8 @@ describe("EC keys written through the gateway (rs-3-2-1024k)", () => {
     java = new S3Client({ endpoint: cluster.s3g, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: KEY, secretAccessKey: SECRET } });
     om = new OmClient({ addresses: [cluster.omGrpc], timeoutMs: 30_000, clientId: "ec-write-test" });
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    await ecWritable();
+    // datanodes another file stopped and started again may not take EC writes yet
+    await waitEcWritable(cluster);
   });
   afterAll(async () => {
     for (const n of stopped) await ecClusterOk("datanode", "start", String(n));
@@ -86,24 +87,6 @@ describe("EC keys written through the gateway (rs-3-2-1024k)", () => {
     await gw?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
-
-  /**
-   * Waits until the cluster places EC block groups: datanodes another file stopped and started
-   * again re-register, and SCM closes the pipelines they were in and makes new ones, which takes a
-   * while; meanwhile an EC write answers 503.
-   */
-  async function ecWritable(): Promise<void> {
-    const deadline = Date.now() + 240_000;
-    for (;;) {
-      try {
-        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "probe", Body: "x", StorageClass: "STANDARD_IA" }));
-        return;
-      } catch (err) {
-        if (!(err instanceof S3ServiceException) || err.$metadata.httpStatusCode !== 503 || Date.now() > deadline) throw err;
-        await new Promise((r) => setTimeout(r, 3000));
-      }
-    }
-  }
 
   async function get(client: S3Client, b: string, key: string): Promise<Buffer> {
     const r = await client.send(new GetObjectCommand({ Bucket: b, Key: key }));
