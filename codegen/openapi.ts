@@ -171,7 +171,7 @@ function description(op: IrOperation): string {
   for (const m of [...op.input, ...op.output].filter((x) => x.location === "headerPrefix")) {
     lines.push("", `\`${m.wireName}*\` headers: ${m.name} (the header names without the prefix, with their values).`);
   }
-  if (op.permission) lines.push("", `Permission: \`${op.permission}\`.`);
+  if (op.permission) lines.push("", `Permission: \`${op.permission}\`${op.versionPermission ? ` (with \`versionId\`: \`${op.versionPermission}\`)` : ""}.`);
   return lines.join("\n");
 }
 
@@ -216,6 +216,7 @@ export function emitOpenApi(ir: Ir, info: OpenApiInfo): string {
     const key = keys.get(op.name)!;
     const o: Json = { operationId: op.name, summary: op.name, description: description(op), tags: [op.area] };
     if (op.permission) o["x-s3-permission"] = op.permission;
+    if (op.versionPermission) o["x-s3-version-permission"] = op.versionPermission;
     if (!op.implemented) o["x-s3-not-implemented"] = true;
     o.parameters = parameters(op);
     const body = op.input.find((m) => m.location === "body");

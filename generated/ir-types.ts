@@ -114,6 +114,8 @@ export interface IrOperation {
   checksumRequired: boolean;
   /** IAM action, e.g. "s3:GetObject"; null where the spec does not say */
   permission: string | null;
+  /** IAM action when the request names a version (versionId), where AWS checks another, e.g. "s3:GetObjectVersion"; else null */
+  versionPermission: string | null;
   route: IrRoute;
   input: IrMember[];
   /** success statuses the operation can answer with; the first is the default */

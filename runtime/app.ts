@@ -41,7 +41,7 @@ import { SigningKeyCache, type VerifiedAuth } from "./auth/sigv4.js";
 import { verifyPostSignature } from "./auth/post-policy.js";
 import type { User, UserDirectory } from "./users.js";
 import { staticUsers } from "./users-file.js";
-import { createAuthorizer, principalOf, type AuthorizerDeps } from "./access/authorize.js";
+import { actionOf, createAuthorizer, principalOf, type AuthorizerDeps } from "./access/authorize.js";
 import { createBypassCheck } from "./access/bypass-governance.js";
 import { createEntryDenyCheck } from "./access/delete-entries.js";
 import { BucketPolicyCache, CHANGES_POLICY, bucketPolicyDecision, policyContext } from "./access/policy/index.js";
@@ -325,7 +325,7 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
         bucket === undefined || op.permission === null || SELF_AUTHORIZED.has(op.name)
           ? undefined
           : await authorize({
-              action: op.permission,
+              action: actionOf(op, st.url!.query.get("versionId") ?? undefined)!,
               bucket,
               key: st.target?.key,
               versionId: st.url!.query.get("versionId") ?? undefined,
@@ -376,7 +376,7 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
         },
         entryDenied(key, versionId) {
           if (authorized === undefined || op.permission === null) throw new Error(`${route.operation} asked about an entry without an authorized bucket`);
-          return entryDenyCheck({ action: op.permission, bucket: authorized, key, versionId, user: this.user, accessKeyId: this.accessKeyId, users: st.users!, context: () => (entryContext ??= contextOf(request)()) });
+          return entryDenyCheck({ action: actionOf(op, versionId)!, bucket: authorized, key, versionId, user: this.user, accessKeyId: this.accessKeyId, users: st.users!, context: () => (entryContext ??= contextOf(request)()) });
         },
         publicAccessBlock,
         users: st.users!,

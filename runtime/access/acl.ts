@@ -206,6 +206,9 @@ export const ACL_PERMISSION_OF_ACTION: ReadonlyMap<string, { readonly on: "bucke
   ["s3:GetObject", { on: "object", permission: "READ" }],
   ["s3:GetObjectVersion", { on: "object", permission: "READ" }],
   ["s3:GetObjectAttributes", { on: "object", permission: "READ" }],
+  ["s3:GetObjectVersionAttributes", { on: "object", permission: "READ" }],
   ["s3:GetObjectAcl", { on: "object", permission: "READ_ACP" }],
+  ["s3:GetObjectVersionAcl", { on: "object", permission: "READ_ACP" }],
   ["s3:PutObjectAcl", { on: "object", permission: "WRITE_ACP" }],
+  ["s3:PutObjectVersionAcl", { on: "object", permission: "WRITE_ACP" }],
 ] as const);

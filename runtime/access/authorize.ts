@@ -34,6 +34,17 @@ import type { User, UserSet } from "../users.js";
 import { ACL_PERMISSION_OF_ACTION, aclAllows, ownerOnly } from "./acl.js";
 import type { AccessPrincipal, AccessRequest, Decision } from "./request.js";
 
+/**
+ * The IAM action a request of an operation is decided on: the operation's @permission, or the
+ * version action the spec gives it when the request names a version (`versionId`, "null"
+ * included): AWS checks s3:GetObjectVersion for a GetObject of a version, s3:DeleteObjectVersion
+ * for a DeleteObject of one, and so on ("Amazon S3 API operations and permissions"), so that a
+ * policy can protect versions apart from the current object.
+ */
+export function actionOf(op: { readonly permission: string | null; readonly versionPermission: string | null }, versionId: string | undefined): string | null {
+  return versionId !== undefined && op.versionPermission !== null ? op.versionPermission : op.permission;
+}
+
 /** What is asked. */
 export interface AccessQuestion {
   /** the IAM action: the operation's @permission, or the action of a second resource (a copy's source: s3:GetObject) */

@@ -4,6 +4,8 @@
  */
 import { newObjectAccess } from "./acl.js";
 import type { CopyHandlers } from "../../generated/handlers.js";
+import { operations } from "../../generated/operations.js";
+import { actionOf } from "../access/authorize.js";
 import type { CopyObjectInput, UploadPartCopyInput } from "../../generated/types/copy.js";
 import { verifyingBody } from "../auth/body.js";
 import { S3Error } from "../errors.js";
@@ -77,9 +79,10 @@ async function openSource(
   range?: (size: number) => ByteRange | undefined,
 ): Promise<{ result: GetObjectResult; body: IncomingBody; close(): void }> {
   const src = parseCopySource(input.CopySource);
-  // reading the source is an s3:GetObject of its own ("CopyObject", Permissions)
+  // reading the source is a GetObject of its own ("CopyObject", Permissions): s3:GetObject, or
+  // s3:GetObjectVersion for a source named with its versionId
   const sourceBucket = await ctx.authorize({
-    action: "s3:GetObject",
+    action: actionOf(operations.GetObject, src.versionId)!,
     bucket: src.bucket,
     key: src.key,
     ...(src.versionId !== undefined && { versionId: src.versionId }),

@@ -13,6 +13,7 @@ export const StateKeys = {
   subresource: Symbol.for("s3gw.subresource"),
   headerPrefix: Symbol.for("s3gw.headerPrefix"),
   permission: Symbol.for("s3gw.permission"),
+  versionPermission: Symbol.for("s3gw.versionPermission"),
   notImplemented: Symbol.for("s3gw.notImplemented"),
   checksumRequired: Symbol.for("s3gw.checksumRequired"),
   xmlNamespace: Symbol.for("s3gw.xmlNamespace"),
@@ -32,7 +33,10 @@ export const $decorators = {
   "S3Gateway.Lib": {
     subresource: set(StateKeys.subresource),
     headerPrefix: set(StateKeys.headerPrefix),
-    permission: set(StateKeys.permission),
+    permission: (context, target, action, versionAction) => {
+      context.program.stateMap(StateKeys.permission).set(target, action);
+      if (versionAction !== undefined) context.program.stateMap(StateKeys.versionPermission).set(target, versionAction);
+    },
     notImplemented: set(StateKeys.notImplemented),
     checksumRequired: set(StateKeys.checksumRequired),
     xmlNamespace: set(StateKeys.xmlNamespace),

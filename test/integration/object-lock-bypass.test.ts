@@ -67,8 +67,9 @@ async function putPolicy(bucket: string, statements: object[]): Promise<void> {
 
 /** What the alt user is let do on the bucket's objects: delete and set retention, but not bypass. */
 function altMayDelete(bucket: string, extra: string[] = []): object {
-  // DeleteObjects is decided on the bucket's ARN (app.ts), a single delete on the object's
-  return { Effect: "Allow", Principal: { AWS: ALT_ARN }, Action: ["s3:DeleteObject", "s3:PutObjectRetention", "s3:GetObjectRetention", ...extra], Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`] };
+  // DeleteObjects is decided on the bucket's ARN (app.ts), a single delete on the object's; a
+  // delete by version id is s3:DeleteObjectVersion (test/integration/version-actions.test.ts)
+  return { Effect: "Allow", Principal: { AWS: ALT_ARN }, Action: ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectRetention", "s3:GetObjectRetention", ...extra], Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`] };
 }
 
 async function lockedBucket(label: string): Promise<string> {
