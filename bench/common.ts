@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
+import { readFileSync, readdirSync, rmSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { RunStats, runFor, send, type Operation, type Target } from "./load.js";
 
@@ -278,4 +278,30 @@ export async function measureAlternating(
     }
   }
   return result;
+}
+
+/** The pid and its descendants (parent links from /proc/<pid>/stat: the field after the ")" of the name). */
+export function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const e of readdirSync("/proc")) {
+    if (!/^\d+$/.test(e)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${e}/stat`, "utf8");
+    } catch {
+      continue;
+    }
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    const list = children.get(ppid) ?? [];
+    list.push(Number(e));
+    children.set(ppid, list);
+  }
+  const out: number[] = [];
+  const todo = [root];
+  while (todo.length > 0) {
+    const p = todo.pop()!;
+    out.push(p);
+    todo.push(...(children.get(p) ?? []));
+  }
+  return out;
 }

@@ -72,7 +72,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { EMPTY_SHA256 } from "../runtime/auth/sigv4.js";
 import { OmClient, type OmMessage } from "../runtime/storage/ozone/om-client.js";
-import { assertAlive, cleanUp, cleanUpOnExit, failureLines, fmt, inTurn, latency, makeBody, measureAlternating, mustSucceed, printChildOutputs, printTable, progress, startChild, tempDirs, type Body, QUICK, DURATION_MS, WARMUP_MS, CONCURRENCIES, SMALL_SIZE, SMALL_BODIES, GET_OBJECTS, BIG_SIZE, BIG_ITERATIONS, BIG_CHUNK, LIST_PREFIXES, BULK_CONCURRENCY, LIST_DURATION_MS } from "./common.js";
+import { assertAlive, cleanUp, cleanUpOnExit, failureLines, fmt, inTurn, latency, makeBody, measureAlternating, mustSucceed, printChildOutputs, printTable, processTree, progress, startChild, tempDirs, type Body, QUICK, DURATION_MS, WARMUP_MS, CONCURRENCIES, SMALL_SIZE, SMALL_BODIES, GET_OBJECTS, BIG_SIZE, BIG_ITERATIONS, BIG_CHUNK, LIST_PREFIXES, BULK_CONCURRENCY, LIST_DURATION_MS } from "./common.js";
 import { RunStats, runCount, type Operation, type Target } from "./load.js";
 import { Signer, queryString, s3Path } from "./sign.js";
 
@@ -130,6 +130,8 @@ interface Gateway {
   bucket: string;
   listBucket: string;
   pid: number;
+  /** every process of the gateway (ours: the primary and its workers), for CPU and RSS */
+  pids: readonly number[];
   memory: MemoryWatch;
 }
 
@@ -208,24 +210,37 @@ function memoryRow(workload: string, ours: number | undefined, java: number | un
 // Memory: /proc/<pid>/status
 // ---------------------------------------------------------------------------------------------
 
-/** CPU time (user + system) of a process so far, ms (/proc/<pid>/stat utime + stime; USER_HZ taken as 100). */
-function cpuMsOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * 10; // fields 14 and 15 of the whole line
-  } catch {
-    return undefined;
+/**
+ * CPU time (user + system) of a gateway so far, ms (/proc/<pid>/stat utime + stime; USER_HZ taken
+ * as 100), summed over its processes (ours: the primary and its workers; Java: the JVM).
+ */
+function cpuMsOf(pids: number | readonly number[]): number | undefined {
+  let total = 0;
+  for (const pid of typeof pids === "number" ? [pids] : pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      total += (Number(fields[11]) + Number(fields[12])) * 10; // fields 14 and 15 of the whole line
+    } catch {
+      return undefined;
+    }
   }
+  return total;
 }
 
-function procStatusKiB(pid: number, field: "VmRSS" | "VmHWM"): number | undefined {
-  try {
-    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) : undefined;
-  } catch {
-    return undefined;
+/** A /proc/<pid>/status figure, summed over the processes (the first one gone: undefined). */
+function procStatusKiB(pids: number | readonly number[], field: "VmRSS" | "VmHWM"): number | undefined {
+  let total = 0;
+  for (const pid of typeof pids === "number" ? [pids] : pids) {
+    try {
+      const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+      if (m === null) return undefined;
+      total += Number(m[1]);
+    } catch {
+      return undefined;
+    }
   }
+  return total;
 }
 
 function alive(pid: number): boolean {
@@ -263,13 +278,17 @@ class MemoryWatch {
   peakSampledKiB = 0;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(readonly pid: number) {
-    this.startKiB = procStatusKiB(pid, "VmRSS");
+  /** pid: the gateway's main process, whose end is the gateway's; pids: all its processes */
+  constructor(
+    readonly pid: number,
+    readonly pids: readonly number[] = [pid],
+  ) {
+    this.startKiB = procStatusKiB(pids, "VmRSS");
   }
 
   start(onGone: () => void): void {
     this.timer = setInterval(() => {
-      const rss = procStatusKiB(this.pid, "VmRSS");
+      const rss = procStatusKiB(this.pids, "VmRSS");
       if (rss === undefined) {
         if (!alive(this.pid)) onGone();
         return;
@@ -521,9 +540,11 @@ interface RawReply {
   body: Buffer;
 }
 
-function rawRequest(target: Target, method: string, p: string, query = "", body?: Buffer, extra: Record<string, string> = {}): Promise<RawReply> {
+/** `extra`: headers sent unsigned; `signedExtra`: headers signed with the request (lowercase names). */
+function rawRequest(target: Target, method: string, p: string, query = "", body?: Buffer, extra: Record<string, string> = {}, signedExtra?: Record<string, string>): Promise<RawReply> {
   const payloadHash = body === undefined ? EMPTY_SHA256 : createHash("sha256").update(body).digest("hex");
-  const headers: Record<string, string> = { ...target.signer.sign({ method, path: p, query, host: `${target.host}:${target.port}`, payloadHash }), ...extra };
+  const signed = target.signer.sign({ method, path: p, query, host: `${target.host}:${target.port}`, payloadHash, ...(signedExtra !== undefined && { signedExtra }) });
+  const headers: Record<string, string> = { ...signed, ...extra };
   if (body !== undefined) headers["content-length"] = String(body.length);
   return new Promise((resolve, reject) => {
     const req = http.request({ host: target.host, port: target.port, method, path: query ? `${p}?${query}` : p, headers, agent: target.agent });
@@ -563,9 +584,8 @@ async function emptyAndDelete(target: Target, bucket: string): Promise<string> {
     const keys = [...list.body.toString("utf8").matchAll(/<Key>([^<]*)<\/Key>/g)].map((m) => xmlUnescape(m[1]));
     if (keys.length === 0) break;
     const xml = Buffer.from(`<?xml version="1.0" encoding="UTF-8"?><Delete><Quiet>true</Quiet>${keys.map((k) => `<Object><Key>${xmlEscape(k)}</Key></Object>`).join("")}</Delete>`);
-    // No Content-MD5: the signer signs a fixed header set, and an unsigned Content-MD5 is refused
-    // (as by AWS); the signed x-amz-content-sha256 protects the body.
-    const r = await rawRequest(target, "POST", s3Path(bucket), "delete=", xml, { "content-type": "application/xml" });
+    // DeleteObjects needs Content-MD5 (or a checksum header), as on AWS; it is signed with the request
+    const r = await rawRequest(target, "POST", s3Path(bucket), "delete=", xml, { "content-type": "application/xml" }, { "content-md5": createHash("md5").update(xml).digest("base64") });
     const failed = (r.body.toString("utf8").match(/<Error>/g) ?? []).length;
     if (r.status !== 200 || failed === keys.length) {
       return `${target.name} ${bucket}: DeleteObjects answered ${r.status} (${failed} key errors); left in place (${fmt(deleted)} keys deleted)`;
@@ -612,7 +632,7 @@ async function measurePoint(gws: Gateway[], label: string, concurrency: number, 
       WARMUP_MS,
       durationMs,
       (t) => next(byTarget.get(t)!),
-      (t) => cpuMsOf(byTarget.get(t)!.pid),
+      (t) => cpuMsOf(byTarget.get(t)!.pids),
     ),
   );
   const stats = gws.map((g) => result.get(g.target)!);
@@ -667,9 +687,9 @@ async function spotCheck(gws: Gateway[], body: Body): Promise<void> {
 
 /** A run with the CPU time the gateway's process spent in it. */
 async function withCpu(g: Gateway, run: () => Promise<RunStats>): Promise<RunStats> {
-  const before = cpuMsOf(g.pid);
+  const before = cpuMsOf(g.pids);
   const s = await run();
-  const after = cpuMsOf(g.pid);
+  const after = cpuMsOf(g.pids);
   if (before !== undefined && after !== undefined) s.cpuMs = after - before;
   return s;
 }
@@ -884,18 +904,22 @@ async function main(): Promise<void> {
   const signer = new Signer(ACCESS_KEY, SECRET_KEY);
   const agent = () => new http.Agent({ keepAlive: true, maxSockets: 64 });
   const oursPid = ours.child.proc.pid!;
+  // the primary and its workers, all started by the time it prints its address (runtime/workers/)
+  const oursPids = processTree(oursPid);
   gws.push({
     target: { name: "ours", host: ours.match[1], port: Number(ours.match[2]), agent: agent(), signer },
     bucket: `${RUN}-ours`,
     listBucket: `${RUN}-list-ours`,
     pid: oursPid,
-    memory: new MemoryWatch(oursPid),
+    pids: oursPids,
+    memory: new MemoryWatch(oursPid, oursPids),
   });
   gws.push({
     target: { name: "java", host: cluster.s3g.hostname, port: Number(cluster.s3g.port), agent: agent(), signer },
     bucket: `${RUN}-java`,
     listBucket: `${RUN}-list-java`,
     pid: cluster.s3gPid,
+    pids: [cluster.s3gPid],
     memory: new MemoryWatch(cluster.s3gPid),
   });
   const [g0, g1] = gws;
@@ -939,7 +963,7 @@ async function main(): Promise<void> {
   // Memory after the run, before the clean-up's own load.
   for (const g of gws) {
     g.memory.stop();
-    endMemory.set(g, { rss: procStatusKiB(g.pid, "VmRSS"), hwm: procStatusKiB(g.pid, "VmHWM") });
+    endMemory.set(g, { rss: procStatusKiB(g.pids, "VmRSS"), hwm: procStatusKiB(g.pids, "VmHWM") });
   }
   memoryRow("RSS, peak sampled during the run", g0.memory.peakSampledKiB, g1.memory.peakSampledKiB);
   memoryRow("RSS after the run", endMemory.get(g0)?.rss, endMemory.get(g1)?.rss);
@@ -998,7 +1022,7 @@ async function main(): Promise<void> {
     const m = endMemory.get(g)!;
     if (g.target.name === "ours") {
       console.log(
-        `  ours     (node, pid ${g.pid}, started by this run): RSS at start ${mib(g.memory.startKiB)}, after the run ${mib(m.rss)}, peak ${mib(m.hwm)} (VmHWM), sampled peak ${mib(g.memory.peakSampledKiB)}`,
+        `  ours     (node, pid ${g.pid}${g.pids.length > 1 ? ` and ${g.pids.length - 1} worker processes, summed` : ""}, started by this run): RSS at start ${mib(g.memory.startKiB)}, after the run ${mib(m.rss)}, peak ${mib(m.hwm)} (VmHWM), sampled peak ${mib(g.memory.peakSampledKiB)}`,
       );
     } else {
       const xmx = cmdlineOf(g.pid).find((a) => a.startsWith("-Xmx")) ?? `-Xmx${cluster.heap ?? "?"}`;

@@ -34,7 +34,7 @@
  * the second's ratio to the first. Below it, the RSS after each row. On a shared 2-core machine the
  * load generator competes with the server: figures are indicative, compare ratios within one run.
  */
-import { accessSync, constants, readFileSync, readdirSync } from "node:fs";
+import { accessSync, constants, readFileSync } from "node:fs";
 import { mkdtemp, mkdir, readFile } from "node:fs/promises";
 import http from "node:http";
 import net from "node:net";
@@ -42,7 +42,7 @@ import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { cleanUp, cleanUpOnExit, fmt, printTable, progress, spawnChild, startChild, stopChild, tempDirs, type Child } from "./common.js";
+import { cleanUp, cleanUpOnExit, fmt, printTable, processTree, progress, spawnChild, startChild, stopChild, tempDirs, type Child } from "./common.js";
 import { ROWS, parseWarpOutput, rowValue, warpArgs, type WarpResult, type WarpRow } from "./warp.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -117,32 +117,6 @@ function vmRssKiB(pid: number): number | undefined {
   } catch {
     return undefined; // gone
   }
-}
-
-/** The pid and its descendants (parent links from /proc/<pid>/stat: the field after the ")" of the name). */
-function processTree(root: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const e of readdirSync("/proc")) {
-    if (!/^\d+$/.test(e)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${e}/stat`, "utf8");
-    } catch {
-      continue;
-    }
-    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-    const list = children.get(ppid) ?? [];
-    list.push(Number(e));
-    children.set(ppid, list);
-  }
-  const out: number[] = [];
-  const todo = [root];
-  while (todo.length > 0) {
-    const p = todo.pop()!;
-    out.push(p);
-    todo.push(...(children.get(p) ?? []));
-  }
-  return out;
 }
 
 function treeRssKiB(root: number): number | undefined {
