@@ -26,6 +26,8 @@ const CLIENT_VERSION = 3;
 export const CHUNK_SIZE = 4 * 1024 * 1024;
 /** ReadChunks in flight on one block stream */
 const READ_AHEAD = 3;
+/** HTTP/2 flow-control window towards a datanode: READ_AHEAD chunks and a little more */
+const FLOW_CONTROL_WINDOW = (READ_AHEAD + 1) * CHUNK_SIZE;
 
 /** A datanode-side failure (a Result other than SUCCESS, or the stream broke). */
 export class DatanodeError extends Error {
@@ -75,6 +77,12 @@ export class DatanodeClients {
         "grpc.max_receive_message_length": MAX_MESSAGE,
         "grpc.max_send_message_length": MAX_MESSAGE,
         "grpc.keepalive_time_ms": 60_000,
+        // HTTP/2 flow control: the window the datanode may fill before it waits for our
+        // WINDOW_UPDATE, per stream and per connection. HTTP/2's default of 64 KiB makes a 1-4 MiB
+        // ReadChunk answer (or several, READ_AHEAD) wait for round trips of updates; a window of
+        // a few chunks lets the datanode send what was asked for at once. It bounds nothing we
+        // did not request: a datanode only sends the ReadChunk answers in flight.
+        "grpc-node.flow_control_window": FLOW_CONTROL_WINDOW,
       });
       this.channels.set(address, c);
     }
