@@ -88,6 +88,13 @@ const ops = operations as unknown as Record<string, IrOperation>;
 
 /** Operations that ask the access decision themselves (see the handler below). */
 const SELF_AUTHORIZED = new Set(["CreateBucket", "PostObject"]);
+/**
+ * Operations whose objects are decided one by one: DeleteObjects, s3:DeleteObject for each key it
+ * names ("DeleteObjects", Permissions). A signed caller the bucket-level decision refuses still
+ * gets a 200 with AccessDenied in the <Error> of each entry no policy Allow covers
+ * (runtime/access/delete-entries.ts).
+ */
+const PER_OBJECT = new Set(["DeleteObjects"]);
 
 /** The bucket owner a request expects (header `name`), as AccessQuestion.expectedOwner. */
 function expectedOwnerOf(request: FastifyRequest, name: string): { expectedOwner?: string } {
@@ -321,6 +328,9 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
       // has no bucket to ask about yet; a PostObject form's caller is known once its signature is
       // checked (handlers/post-object.ts asks then).
       const bucket = st.target?.bucket;
+      /** the bucket-level decision allowed the operation (PER_OBJECT operations may go on without it) */
+      let bucketWide = true;
+      const expectedOwner = expectedOwnerOf(request, "x-amz-expected-bucket-owner");
       const authorized =
         bucket === undefined || op.permission === null || SELF_AUTHORIZED.has(op.name)
           ? undefined
@@ -333,9 +343,17 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
               accessKeyId: st.accessKeyId,
               users: st.users!,
               context: contextOf(request),
-              ...expectedOwnerOf(request, "x-amz-expected-bucket-owner"),
+              ...expectedOwner,
               // the handler checks the object it reads (handlers/common.ts checkObjectAccess)
               objectReadByAsker: CHECKS_OBJECT_ACCESS.has(op.name),
+            }).catch(async (err: unknown) => {
+              if (!PER_OBJECT.has(op.name) || st.user === undefined || !(err instanceof S3Error) || err.code !== "AccessDenied") throw err;
+              // refused on the bucket: the entries are decided one by one, on a bucket that is the
+              // one the caller expects (the refusal may have been that check's)
+              const found = await storage.getBucket(bucket).catch(() => undefined);
+              if (found === undefined || (expectedOwner.expectedOwner !== undefined && st.users!.ownerElement(found.owner).ID !== expectedOwner.expectedOwner)) throw err;
+              bucketWide = false;
+              return found;
             });
       const input = await decodeInput(
         op,
@@ -376,7 +394,7 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
         },
         entryDenied(key, versionId) {
           if (authorized === undefined || op.permission === null) throw new Error(`${route.operation} asked about an entry without an authorized bucket`);
-          return entryDenyCheck({ action: actionOf(op, versionId)!, bucket: authorized, key, versionId, user: this.user, accessKeyId: this.accessKeyId, users: st.users!, context: () => (entryContext ??= contextOf(request)()) });
+          return entryDenyCheck({ action: actionOf(op, versionId)!, bucketWide, bucket: authorized, key, versionId, user: this.user, accessKeyId: this.accessKeyId, users: st.users!, context: () => (entryContext ??= contextOf(request)()) });
         },
         publicAccessBlock,
         users: st.users!,

@@ -1,9 +1,13 @@
 /**
  * DeleteObjects and a bucket policy's Deny on some keys: S3 decides s3:DeleteObject for each object
  * a DeleteObjects names, so a Deny that stops a DeleteObject of a key also stops its deletion in a
- * DeleteObjects (that entry's <Error> is AccessDenied; the others are deleted). Through the AWS SDK,
+ * DeleteObjects (that entry's <Error> is AccessDenied; the others are deleted), and an Allow on some
+ * keys lets another user delete those with DeleteObjects, as with DeleteObject. Through the AWS SDK,
  * on a gateway with two workers.
  */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { CreateBucketCommand, DeleteObjectCommand, DeleteObjectsCommand, HeadObjectCommand, PutBucketPolicyCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CACHE_TTL_MS } from "../../runtime/access/policy/decision.js";
@@ -43,5 +47,61 @@ describe.skipIf(ON_OZONE)("DeleteObjects under a bucket policy", () => {
     ]);
     for (const key of ["keep/a", "keep/b"]) await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     await expectS3Error(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "free/c" })), "NotFound", 404);
+  });
+});
+
+const MAIN = { canonicalId: "7777777777777777777777777777777777777777777777777777777777777777", displayName: "dmain" };
+const ALT = { canonicalId: "8888888888888888888888888888888888888888888888888888888888888888", displayName: "dalt" };
+const MAIN_KEY = { accessKeyId: "DMAINTEST0000000001", secretAccessKey: "dmain-delete-test-secret-0123456" };
+const ALT_KEY = { accessKeyId: "DALTTEST00000000002", secretAccessKey: "dalt-delete-test-secret-01234567" };
+
+describe.skipIf(ON_OZONE)("DeleteObjects by another user", () => {
+  let dir: string;
+  let two: RunningGateway;
+  let main: S3Client;
+  let alt: S3Client;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), "s3gw-delobj-users-"));
+    const config = path.join(dir, "config.json");
+    await writeFile(config, JSON.stringify({ users: [{ ...MAIN, accessKeys: [MAIN_KEY] }, { ...ALT, accessKeys: [ALT_KEY] }] }));
+    two = await startGateway({ args: ["--config", config], workers: 2 });
+    main = two.client(MAIN_KEY);
+    alt = two.client(ALT_KEY);
+  });
+
+  afterAll(async () => {
+    main?.destroy();
+    alt?.destroy();
+    await two?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("a policy Allow of s3:DeleteObject on some keys lets the user delete those, each other entry is AccessDenied", async () => {
+    const bucket = bucketName("delobj-alt");
+    await main.send(new CreateBucketCommand({ Bucket: bucket }));
+    for (const key of ["tmp/a", "tmp/b", "keep/c"]) await main.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "x" }));
+
+    // nothing granted: the request is answered, every entry refused, nothing deleted
+    const none = await alt.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: [{ Key: "tmp/a" }, { Key: "keep/c" }] } }));
+    expect(none.Deleted ?? []).toEqual([]);
+    expect(none.Errors?.map((e) => [e.Key, e.Code])).toEqual([
+      ["tmp/a", "AccessDenied"],
+      ["keep/c", "AccessDenied"],
+    ]);
+    // another bucket owner expected: the whole request is refused
+    await expectS3Error(alt.send(new DeleteObjectsCommand({ Bucket: bucket, ExpectedBucketOwner: ALT.canonicalId, Delete: { Objects: [{ Key: "tmp/a" }] } })), "AccessDenied", 403);
+
+    const allow = { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ALT.canonicalId}:user/${ALT.displayName}` }, Action: "s3:DeleteObject", Resource: `arn:aws:s3:::${bucket}/tmp/*` };
+    await main.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify({ Version: "2012-10-17", Statement: [allow] }) }));
+    await new Promise((r) => setTimeout(r, CACHE_TTL_MS + 100));
+
+    const r = await alt.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: [{ Key: "tmp/a" }, { Key: "keep/c" }, { Key: "tmp/b" }] } }));
+    expect(r.Deleted?.map((d) => d.Key)).toEqual(["tmp/a", "tmp/b"]);
+    expect(r.Errors?.map((e) => [e.Key, e.Code])).toEqual([["keep/c", "AccessDenied"]]);
+    await main.send(new HeadObjectCommand({ Bucket: bucket, Key: "keep/c" }));
+    await expectS3Error(main.send(new HeadObjectCommand({ Bucket: bucket, Key: "tmp/a" })), "NotFound", 404);
+    // a missing bucket is still NoSuchBucket
+    await expectS3Error(alt.send(new DeleteObjectsCommand({ Bucket: bucketName("delobj-none"), Delete: { Objects: [{ Key: "x" }] } })), "NoSuchBucket", 404);
   });
 });
