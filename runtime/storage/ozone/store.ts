@@ -56,7 +56,6 @@ import {
   type PutObjectParams,
   type RequestIdentity,
   type StorageClient,
-  type StorageErrorKind,
   type UploadInfo,
   type Acl,
 } from "../types.js";
@@ -65,20 +64,28 @@ import { uploadChecksumType } from "../embedded/checksum.js";
 import { compareUtf8, normalizeEtag, validateKey } from "../keys.js";
 import { readReplicas } from "./block-reader.js";
 import { ecReplicaEndpoints, readEcBlockGroup, type EcScheme } from "./ec-block-reader.js";
-import { createErasureCoder, type ErasureCoder } from "./ec/coder.js";
-import { blockRefOf, type BlockWriter } from "./block-writer.js";
-import { DatanodeClients, DatanodeError, endpointsOf, type BlockRef, type BlockStream, type DatanodeEndpoint } from "./datanode-client.js";
-import { KeyWriter, type ExcludeList } from "./key-writer.js";
-import { EcKeyWriter } from "./ec-key-writer.js";
-import { parseReplication, replicationLabel, StorageClasses, storedUserMetadata, type Replication } from "./storage-class.js";
-import { RatisBlockWriter } from "./ratis-block-writer.js";
-import { RatisClient } from "./ratis-client.js";
-import { mapRatisError, RatisChannels, ratisGroupOf } from "./ratis-group.js";
-import { StandaloneBlockWriter } from "./standalone-block-writer.js";
-import { decodeMetadata, encodeMetadata, fromKeyValues, toKeyValues } from "./metadata.js";
-import { mapOmError } from "./om-errors.js";
-import { OmClient, type OmMessage, type S3Authentication } from "./om-client.js";
+import { DatanodeClients, endpointsOf, type BlockRef, type DatanodeEndpoint } from "./datanode-client.js";
+import { parseReplication, StorageClasses, storedUserMetadata } from "./storage-class.js";
+import { RatisChannels } from "./ratis-group.js";
+import { encodeMetadata, fromKeyValues, toKeyValues } from "./metadata.js";
+import { OmClient, type OmMessage } from "./om-client.js";
 import { ozoneAclsOf, ozoneObj, s3AclOf, SAME_NAMES, type OzonePrincipals } from "./acl.js";
+import {
+  bucketInfo,
+  ecSchemeOf,
+  latestLocations,
+  ms,
+  notWritable,
+  OM_PAGE,
+  OzoneCore,
+  resolvedReplication,
+  watchBody,
+  writable,
+  type Datanodes,
+  type OzoneShared,
+} from "./store-core.js";
+
+export type { Datanodes } from "./store-core.js";
 
 export interface OzoneStoreOptions extends Pick<OzoneConfig, "omAddresses" | "volume" | "replication" | "requestTimeoutMs">, Partial<Pick<OzoneConfig, "ecSchemesAllowed">> {
   /** who calls made outside a request (health checks) are from */
@@ -89,14 +96,6 @@ export interface OzoneStoreOptions extends Pick<OzoneConfig, "omAddresses" | "vo
   principals?: OzonePrincipals;
 }
 
-/** The datanode side of the store: streams to datanodes by endpoint. */
-export interface Datanodes {
-  open(endpoint: DatanodeEndpoint): BlockStream;
-  close(): void;
-}
-
-/** OM list calls return at most this many entries (ozone.om.server.list.max.size) */
-const OM_PAGE = 1000;
 /**
  * Sorts after every continuation of a prefix in the OM's table order (UTF-8 bytes: U+10FFFF is the
  * largest code point): used to seek past a common prefix.
@@ -109,13 +108,6 @@ const PAST_PREFIX = "\u{10FFFF}\u{10FFFF}";
  */
 const BEFORE_SLASH = `.${PAST_PREFIX}`;
 
-function notWritable(label: string, storageClass: string): StorageError {
-  return new StorageError(
-    "NOT_SUPPORTED",
-    `write with ${label} replication`,
-    `This gateway writes to Ozone with STANDALONE, RATIS and EC replication; storage class ${storageClass} maps to ${label}, which it does not write.`,
-  );
-}
 
 function bucketPolicyNotSupported(what: string): StorageError {
   return new StorageError("NOT_SUPPORTED", what, `${what} is not supported by this gateway's Ozone backend: Ozone keeps no bucket policies or public access blocks on buckets.`);
@@ -175,64 +167,10 @@ function bucketTagsNotSupported(): StorageError {
   return new StorageError("NOT_SUPPORTED", "bucket tagging", "Bucket tagging is not supported by this gateway's Ozone backend: Ozone keeps no tags on buckets.");
 }
 
-/**
- * How long a datanode a Ratis watch found behind is assumed to still be: writes to its pipelines
- * meanwhile accept the majority without first waiting for it. Long enough to cover a burst of
- * writes, short enough that a datanode back up soon gets full ALL_COMMITTED watches again.
- */
-const LAGGING_MEMORY_MS = 60_000;
-
-/**
- * The coder and cell size of an EC key (its ecReplicationConfig: codec "RS" or "XOR", data,
- * parity, ecChunkSize), the coder taken from `coders` or built into it.
- */
-function ecSchemeOf(k: OmMessage, coders: Map<string, ErasureCoder>): EcScheme {
-  const c = (k.ecReplicationConfig ?? {}) as OmMessage;
-  const id = `${String(c.codec ?? "").toLowerCase()}-${c.data}-${c.parity}`;
-  let coder = coders.get(id);
-  if (coder === undefined) {
-    try {
-      coder = createErasureCoder(String(c.codec ?? "").toLowerCase(), Number(c.data), Number(c.parity));
-    } catch (err) {
-      throw new StorageError("NOT_SUPPORTED", "EC read", `Reading EC keys of scheme ${id}: ${(err as Error).message}.`);
-    }
-    coders.set(id, coder);
-  }
-  const cellSize = Number(c.ecChunkSize);
-  if (!(cellSize > 0)) throw new StorageError("NOT_SUPPORTED", "EC read", `EC key with cell size ${String(c.ecChunkSize)}`);
-  return { coder, cellSize };
-}
-
-/** The replication the OM gave a new key (its blocks are allocated with it, its writer chosen by it). */
-function resolvedReplication(info: OmMessage): OmMessage {
-  return { type: info.type, factor: info.factor, ...(info.type === "EC" && { ecReplicationConfig: info.ecReplicationConfig }) };
-}
-
-/** The replication types this gateway writes. */
-function writable(type: unknown): boolean {
-  return type === undefined || type === "STAND_ALONE" || type === "RATIS" || type === "EC";
-}
-
-interface Shared {
-  om: OmClient;
-  dn: Datanodes;
-  /** channels to datanodes' Ratis client ports, shared by the Raft groups (pipelines) written to */
-  ratis: RatisChannels;
-  /** datanodes a Ratis watch found behind (most likely down), until when to assume they still are */
-  lagging: Map<string, number>;
-  /** EC coders by scheme ("rs-3-2"), built on first use: their matrices and tables are read-only */
-  ecCoders: Map<string, ErasureCoder>;
-  requestTimeoutMs: number;
-  volume: string;
-  storageClasses: StorageClasses;
-  service: S3Authentication;
-  principals: OzonePrincipals;
-}
-
 export function openOzoneStore(opts: OzoneStoreOptions): OzoneStore {
   const replication = new Map(Object.entries(opts.replication).map(([cls, label]) => [cls, parseReplication(label)]));
   if (!replication.has("STANDARD")) replication.set("STANDARD", parseReplication("DEFAULT"));
-  const shared: Shared = {
+  const shared: OzoneShared = {
     om: new OmClient({ addresses: opts.omAddresses, timeoutMs: opts.requestTimeoutMs, clientId: `s3gw-${randomUUID()}` }),
     dn: opts.datanodes ?? new DatanodeClients(opts.requestTimeoutMs),
     ratis: new RatisChannels(),
@@ -244,7 +182,7 @@ export function openOzoneStore(opts: OzoneStoreOptions): OzoneStore {
     service: { accessId: opts.serviceAccessKeyId, stringToSign: "", signature: "" },
     principals: opts.principals ?? SAME_NAMES,
   };
-  return new OzoneStore(shared, shared.service);
+  return new OzoneStore(new OzoneCore(shared, shared.service));
 }
 
 /**
@@ -256,53 +194,20 @@ export function ozoneMultipartEtag(partEtags: readonly string[]): string {
   return `${createHash("md5").update(partEtags.join("")).digest("hex")}-${partEtags.length}`;
 }
 
-function ms(v: unknown): Date {
-  return new Date(Number(v ?? 0));
-}
-
-function partsCountOf(etag: string | undefined): number | undefined {
-  const m = /-(\d+)$/.exec(etag ?? "");
-  return m ? Number(m[1]) : undefined;
-}
-
 export class OzoneStore implements StorageClient {
   readonly name = "ozone";
   /** Ozone's part records have no room for S3 checksums (see createMultipartUpload) */
   readonly partChecksums = false;
 
-  constructor(
-    private readonly shared: Shared,
-    private readonly auth: S3Authentication,
-  ) {}
+  constructor(private readonly core: OzoneCore) {}
 
   forRequest(identity: RequestIdentity): StorageClient {
-    return new OzoneStore(this.shared, { accessId: identity.accessKeyId, stringToSign: identity.stringToSign, signature: identity.signature });
-  }
-
-  private async om(cmdType: string, field: string, request: OmMessage, overrides?: Partial<Record<string, StorageErrorKind>>): Promise<OmMessage> {
-    try {
-      return await this.shared.om.submit(cmdType, field, request, this.auth);
-    } catch (err) {
-      throw mapOmError(err, overrides);
-    }
-  }
-
-  private get volume(): string {
-    return this.shared.volume;
-  }
-
-  private replicationOf(storageClass: string, userMetadata: Readonly<Record<string, string>>): Replication {
-    return this.shared.storageClasses.forWrite(storageClass, userMetadata);
-  }
-
-  /** The storage class a key is shown with (its stored class, else by its replication: listings). */
-  private storageClassOf(info: OmMessage, stored?: string): string {
-    return this.shared.storageClasses.shown(info, stored);
+    return new OzoneStore(new OzoneCore(this.core.shared, { accessId: identity.accessKeyId, stringToSign: identity.stringToSign, signature: identity.signature }));
   }
 
   /** Asks the OM for the S3 volume: proves the OM answers and the volume exists. */
   async checkVolume(timeoutMs?: number): Promise<void> {
-    await this.shared.om.submit("InfoVolume", "infoVolumeRequest", { volumeName: this.volume }, this.auth, timeoutMs);
+    await this.core.shared.om.submit("InfoVolume", "infoVolumeRequest", { volumeName: this.core.volume }, this.core.auth, timeoutMs);
   }
 
   /** Ready when an OM leader answers for the S3 volume: one small call, not a listing. */
@@ -316,25 +221,21 @@ export class OzoneStore implements StorageClient {
     const out: BucketInfo[] = [];
     let startKey = "";
     for (;;) {
-      const r = await this.om("ListBuckets", "listBucketsRequest", { volumeName: this.volume, startKey, prefix: "", count: OM_PAGE });
+      const r = await this.core.om("ListBuckets", "listBucketsRequest", { volumeName: this.core.volume, startKey, prefix: "", count: OM_PAGE });
       const page = (r.listBucketsResponse?.bucketInfo ?? []) as OmMessage[];
-      for (const b of page) out.push(this.bucketInfo(b));
+      for (const b of page) out.push(bucketInfo(b));
       if (page.length < OM_PAGE) return out;
       startKey = String(page[page.length - 1].bucketName);
     }
-  }
-
-  private bucketInfo(b: OmMessage): BucketInfo {
-    return { name: String(b.bucketName), creationDate: ms(b.creationTime), owner: String(b.owner ?? "") };
   }
 
   async createBucket(name: string, owner: string, options?: NewBucketOptions): Promise<void> {
     if (options?.objectLock === true) throw objectLockNotSupported();
     if (options?.access?.acl !== undefined || options?.access?.ownership !== undefined) throw aclsNotSupported();
     try {
-      await this.om("CreateBucket", "createBucketRequest", {
+      await this.core.om("CreateBucket", "createBucketRequest", {
         bucketInfo: {
-          volumeName: this.volume,
+          volumeName: this.core.volume,
           bucketName: name,
           isVersionEnabled: false,
           storageType: "DISK",
@@ -352,26 +253,13 @@ export class OzoneStore implements StorageClient {
     }
   }
 
-  async getBucket(name: string): Promise<BucketInfo> {
-    return this.bucketInfo(await this.bucketRecord(name));
-  }
-
-  /** The OM's BucketInfo of an S3 bucket (BUCKET_NOT_FOUND for none, and for an FSO bucket). */
-  private async bucketRecord(name: string): Promise<OmMessage> {
-    const r = await this.om("InfoBucket", "infoBucketRequest", { volumeName: this.volume, bucketName: name });
-    const b = r.infoBucketResponse?.bucketInfo as OmMessage | undefined;
-    if (!b || b.bucketLayout === "FILE_SYSTEM_OPTIMIZED") {
-      // FSO buckets have directory semantics S3 clients do not expect; Ozone's gateway reaches them
-      // only through bucket links. Shown as absent rather than half-working.
-      if (b) throw new StorageError("BUCKET_NOT_FOUND", `bucket ${name} has the FILE_SYSTEM_OPTIMIZED layout`);
-      throw new StorageError("BUCKET_NOT_FOUND");
-    }
-    return b;
+  getBucket(name: string): Promise<BucketInfo> {
+    return this.core.getBucket(name);
   }
 
   async deleteBucket(name: string): Promise<void> {
     try {
-      await this.om("DeleteBucket", "deleteBucketRequest", { volumeName: this.volume, bucketName: name });
+      await this.core.om("DeleteBucket", "deleteBucketRequest", { volumeName: this.core.volume, bucketName: name });
     } catch (err) {
       // Ozone refuses while uploads are in progress; S3 deletes a bucket that holds no object and
       // aborts its uploads. Only when there is no object: then abort them and try once more.
@@ -386,33 +274,17 @@ export class OzoneStore implements StorageClient {
 
   // ---- objects -------------------------------------------------------------------------------
 
-  private keyArgs(bucket: string, key: string, extra: OmMessage = {}): OmMessage {
-    return { volumeName: this.volume, bucketName: bucket, keyName: key, ...extra };
-  }
-
-  /** KeyArgs for If-Match / If-None-Match: the OM checks them at create and again at commit. */
-  private async conditionsOf(bucket: string, key: string, ifMatch: string | undefined, ifNoneMatch: string | undefined): Promise<OmMessage> {
-    const conditions: OmMessage = {};
-    if (ifNoneMatch !== undefined) conditions.expectedDataGeneration = "0"; // create only if absent
-    if (ifMatch !== undefined) {
-      let etag = normalizeEtag(ifMatch);
-      // "*": whatever is there now (the OM then checks it is still that at commit)
-      if (etag === "*") etag = (await this.headObject(bucket, key)).info.etag;
-      conditions.expectedETag = etag;
-    }
-    return conditions;
-  }
 
   async putObject(params: PutObjectParams, body: IncomingBody): Promise<ObjectInfo> {
     const failed = watchBody(body);
     validateKey(params.key);
     if (params.acl !== undefined) throw aclsNotSupported();
     refuseLockHeaders(params.lock);
-    const replication = this.replicationOf(params.storageClass, params.userMetadata);
+    const replication = this.core.replicationOf(params.storageClass, params.userMetadata);
     const size = body.expectedSize;
     if (size !== 0 && !writable(replication.fields.type)) throw notWritable(replication.label, params.storageClass);
-    const conditions = await this.conditionsOf(params.bucket, params.key, params.ifMatch, params.ifNoneMatch);
-    const args = this.keyArgs(params.bucket, params.key, {
+    const conditions = await this.core.conditionsOf(params.bucket, params.key, params.ifMatch, params.ifNoneMatch);
+    const args = this.core.keyArgs(params.bucket, params.key, {
       dataSize: String(size ?? 0),
       ...replication.fields,
       metadata: encodeMetadata({ ...params, userMetadata: storedUserMetadata(params.userMetadata) }),
@@ -421,14 +293,14 @@ export class OzoneStore implements StorageClient {
       acls: [],
       ...conditions,
     });
-    const created = await this.om("CreateKey", "createKeyRequest", { keyArgs: args });
+    const created = await this.core.om("CreateKey", "createKeyRequest", { keyArgs: args });
     const info = created.createKeyResponse.keyInfo as OmMessage;
     const clientID = String(created.createKeyResponse.ID);
     const resolved = resolvedReplication(info);
     const preallocated = ((info.keyLocationList?.[0]?.keyLocations ?? []) as OmMessage[]).slice();
-    const written = await this.writeBody(body, failed, resolved, params.storageClass, preallocated, (excludeList) =>
-      this.om("AllocateBlock", "allocateBlockRequest", {
-        keyArgs: this.keyArgs(params.bucket, params.key, { dataSize: String(size ?? 0), ...resolved }),
+    const written = await this.core.writeBody(body, failed, resolved, params.storageClass, preallocated, (excludeList) =>
+      this.core.om("AllocateBlock", "allocateBlockRequest", {
+        keyArgs: this.core.keyArgs(params.bucket, params.key, { dataSize: String(size ?? 0), ...resolved }),
         clientID,
         excludeList,
       }).then((r) => r.allocateBlockResponse.keyLocation as OmMessage),
@@ -436,11 +308,11 @@ export class OzoneStore implements StorageClient {
     const digests = body.digests();
     const etag = digests.md5.toString("hex");
     const raced = Object.keys(conditions).length > 0 ? { KEY_ALREADY_EXISTS: "CONFLICT", ETAG_MISMATCH: "CONFLICT", KEY_NOT_FOUND: "CONFLICT" } as const : undefined;
-    await this.om(
+    await this.core.om(
       "CommitKey",
       "commitKeyRequest",
       {
-        keyArgs: this.keyArgs(params.bucket, params.key, {
+        keyArgs: this.core.keyArgs(params.bucket, params.key, {
           dataSize: String(digests.size),
           keyLocations: written,
           metadata: encodeMetadata({ userMetadata: {}, etag, ...(digests.checksum && { checksum: digests.checksum }) }),
@@ -465,158 +337,10 @@ export class OzoneStore implements StorageClient {
     };
   }
 
-  /**
-   * Streams `body` into blocks (preallocated ones first, then new ones from `allocate`), chunk by
-   * chunk. Returns the KeyLocations the OM must be told at commit: only blocks written, with the
-   * lengths written.
-   */
-  private async writeBody(
-    body: IncomingBody,
-    failed: () => Error | undefined,
-    replication: OmMessage,
-    storageClass: string,
-    preallocated: OmMessage[],
-    allocate: (exclude: ExcludeList) => Promise<OmMessage>,
-  ): Promise<OmMessage[]> {
-    if (!writable(replication.type)) throw notWritable(replicationLabel(replication), storageClass);
-    if (replication.type === "EC") return this.writeEcBody(body, failed, replication, preallocated, allocate);
-    const keyWriter = new KeyWriter({ preallocated, allocate, openBlock: (location) => this.openBlock(location, storageClass) });
-    let chunk = Buffer.allocUnsafe(0);
-    let fill = 0;
-    const flush = async () => {
-      if (fill === 0) return;
-      const data = fill === chunk.length ? chunk : chunk.subarray(0, fill);
-      chunk = Buffer.allocUnsafe(0);
-      fill = 0;
-      await keyWriter.write(data);
-    };
-    try {
-      for await (const piece of body.stream as AsyncIterable<Buffer>) {
-        let offset = 0;
-        while (offset < piece.length) {
-          if (chunk.length === 0) chunk = Buffer.allocUnsafe(keyWriter.chunkRoom());
-          const n = Math.min(piece.length - offset, chunk.length - fill);
-          piece.copy(chunk, fill, offset, offset + n);
-          fill += n;
-          offset += n;
-          if (fill === chunk.length) await flush();
-        }
-      }
-      const error = failed();
-      if (error) throw error;
-      await flush();
-      return await keyWriter.finish();
-    } catch (err) {
-      keyWriter.abort();
-      body.stream.destroy();
-      // a datanode or Raft group that cannot be reached (no answer, broken stream) is a temporary condition
-      if (err instanceof DatanodeError && err.result === undefined) throw new StorageError("UNAVAILABLE", err.message);
-      throw mapRatisError(err);
-    }
-  }
-
-  /**
-   * writeBody for an EC key: the body's bytes striped over block groups (ec-key-writer.ts). A
-   * stripe that no group took, or a group the OM could not allocate, is UNAVAILABLE (503).
-   */
-  private async writeEcBody(
-    body: IncomingBody,
-    failed: () => Error | undefined,
-    replication: OmMessage,
-    preallocated: OmMessage[],
-    allocate: (exclude: ExcludeList) => Promise<OmMessage>,
-  ): Promise<OmMessage[]> {
-    const writer = new EcKeyWriter({ scheme: ecSchemeOf(replication, this.shared.ecCoders), preallocated, allocate, open: (endpoint) => this.shared.dn.open(endpoint) });
-    try {
-      for await (const piece of body.stream as AsyncIterable<Buffer>) await writer.write(piece);
-      const error = failed();
-      if (error) throw error;
-      return await writer.finish();
-    } catch (err) {
-      writer.abort();
-      body.stream.destroy();
-      if (err instanceof DatanodeError && err.result === undefined) throw new StorageError("UNAVAILABLE", err.message);
-      throw err;
-    }
-  }
-
-  /** Datanodes recently found behind (and forgets those found long enough ago). */
-  private laggingDatanodes(): string[] {
-    const now = Date.now();
-    for (const [peer, until] of this.shared.lagging) if (until <= now) this.shared.lagging.delete(peer);
-    return [...this.shared.lagging.keys()];
-  }
-
-  /** The writer for an allocated block: by its pipeline's replication type. */
-  private openBlock(location: OmMessage, storageClass: string): BlockWriter {
-    const pipeline = location.pipeline as OmMessage | undefined;
-    const block = blockRefOf(location);
-    if (pipeline?.type === "RATIS") {
-      const group = ratisGroupOf(pipeline);
-      if (group.peers.length === 0) throw new StorageError("UNAVAILABLE", `the OM allocated a block on pipeline ${group.groupId}, which has no reachable member`);
-      // Ozone's client waits minutes (60 s per attempt, 5 min per write); an S3 client does not:
-      // a leader election takes seconds, a group that answers nothing within this is down
-      const client = new RatisClient({
-        ...group,
-        channels: this.shared.ratis,
-        requestTimeoutMs: this.shared.requestTimeoutMs,
-        watchTimeoutMs: this.shared.requestTimeoutMs,
-        deadlineMs: 2 * this.shared.requestTimeoutMs,
-        primeWindow: true,
-        // a datanode found behind by one write is assumed behind by the next for a while: each
-        // new block would otherwise wait out a 30 s ALL_COMMITTED watch before finding it again
-        behind: this.laggingDatanodes(),
-        onBehind: (peers) => {
-          for (const p of peers) this.shared.lagging.set(p, Date.now() + LAGGING_MEMORY_MS);
-        },
-      });
-      return new RatisBlockWriter(client, block, group.peers[0]!.id);
-    }
-    if (pipeline?.type !== undefined && pipeline.type !== "STAND_ALONE") throw notWritable(`${pipeline.type}/${pipeline.factor ?? "ONE"}`, storageClass);
-    const endpoint = endpointsOf(pipeline)[0];
-    if (endpoint === undefined) throw new StorageError("UNAVAILABLE", "the OM allocated a block on a pipeline with no reachable datanode");
-    return new StandaloneBlockWriter(this.shared.dn.open(endpoint), block);
-  }
-
-  private async keyInfo(bucket: string, key: string, headOp: boolean): Promise<OmMessage> {
-    if (key.length === 0) throw new StorageError("INVALID_ARGUMENT", "an object key must not be empty");
-    const r = await this.om("GetKeyInfo", "GetKeyInfoRequest", {
-      keyArgs: this.keyArgs(bucket, key, { latestVersionLocation: true, headOp }),
-      assumeS3Context: false, // true would read the bucket from the OM's S3 volume, not ours
-    });
-    return r.GetKeyInfoResponse.keyInfo as OmMessage;
-  }
-
-  private objectInfo(bucket: string, key: string, k: OmMessage): ObjectInfo {
-    const meta = decodeMetadata(k.metadata);
-    const etag = meta.etag ?? "";
-    // The parts the object is made of. Not the ETag's "-N": Ozone 2.2.0 counts every part uploaded there.
-    let parts = partsCountOf(etag);
-    if (parts !== undefined) {
-      const numbers = new Set(latestLocations(k).map((l) => Number(l.partNumber ?? -1)).filter((n) => n > 0));
-      if (numbers.size > 0) parts = numbers.size;
-    }
-    const { etag: _e, userMetadata, storageClass, checksum, ...system } = meta;
-    return {
-      bucket,
-      key,
-      size: Number(k.dataSize),
-      etag,
-      lastModified: ms(k.modificationTime),
-      storageClass: this.storageClassOf(k, storageClass),
-      userMetadata,
-      tags: fromKeyValues(k.tags),
-      ...(checksum && { checksum }),
-      ...(parts !== undefined && { partsCount: parts }),
-      owner: String(k.ownerName ?? ""),
-      ...system,
-    };
-  }
-
   async headObject(bucket: string, key: string, partNumber?: number, versionId?: string): Promise<{ info: ObjectInfo; part?: ObjectPartInfo }> {
     onlyNullVersion(versionId);
-    const k = await this.keyInfo(bucket, key, partNumber === undefined);
-    const info = this.objectInfo(bucket, key, k);
+    const k = await this.core.keyInfo(bucket, key, partNumber === undefined);
+    const info = this.core.objectInfo(bucket, key, k);
     if (partNumber === undefined) return { info };
     return { info, part: partOf(info, latestLocations(k), partNumber) };
   }
@@ -628,16 +352,16 @@ export class OzoneStore implements StorageClient {
    */
   async getObjectAttributes(params: ObjectAttributesParams): Promise<ObjectAttributesResult> {
     onlyNullVersion(params.versionId);
-    const k = await this.keyInfo(params.bucket, params.key, true);
-    const info = this.objectInfo(params.bucket, params.key, k);
+    const k = await this.core.keyInfo(params.bucket, params.key, true);
+    const info = this.core.objectInfo(params.bucket, params.key, k);
     if (params.parts === undefined || info.partsCount === undefined) return { info };
     return { info, parts: partsPage(partSizes(latestLocations(k)), params.parts.partNumberMarker, params.parts.maxParts) };
   }
 
   async getObject(params: GetObjectParams): Promise<GetObjectResult> {
     onlyNullVersion(params.versionId);
-    const k = await this.keyInfo(params.bucket, params.key, false);
-    const info = this.objectInfo(params.bucket, params.key, k);
+    const k = await this.core.keyInfo(params.bucket, params.key, false);
+    const info = this.core.objectInfo(params.bucket, params.key, k);
     const locations = latestLocations(k);
     let part: ObjectPartInfo | undefined;
     let range: ByteRange | undefined;
@@ -647,7 +371,7 @@ export class OzoneStore implements StorageClient {
     } else {
       range = params.range?.(info);
     }
-    const ec = k.type === "EC" ? ecSchemeOf(k, this.shared.ecCoders) : undefined;
+    const ec = k.type === "EC" ? ecSchemeOf(k, this.core.shared.ecCoders) : undefined;
     let state: "ready" | "opened" | "released" = "ready";
     const from = range?.start ?? 0;
     const to = range?.end ?? info.size - 1;
@@ -682,10 +406,10 @@ export class OzoneStore implements StorageClient {
         const start = Math.max(from, blockStart) - blockStart + Number(loc.offset ?? 0);
         const end = Math.min(to, blockEnd) - blockStart + Number(loc.offset ?? 0);
         if (ec !== undefined) {
-          const open = (endpoint: DatanodeEndpoint) => this.shared.dn.open(endpoint);
+          const open = (endpoint: DatanodeEndpoint) => this.core.shared.dn.open(endpoint);
           // a group's offset is 0 (ECKeyOutputStream writes whole groups); its length is the data's
           yield* readEcBlockGroup(open, ecReplicaEndpoints(loc.pipeline), block, Number(loc.offset ?? 0) + length, ec, start, end);
-        } else yield* readReplicas((endpoint) => this.shared.dn.open(endpoint), endpointsOf(loc.pipeline), block, start, end);
+        } else yield* readReplicas((endpoint) => this.core.shared.dn.open(endpoint), endpointsOf(loc.pipeline), block, start, end);
       }
       blockStart += length;
       if (blockStart > to) return;
@@ -696,7 +420,7 @@ export class OzoneStore implements StorageClient {
     if (condition !== undefined) throw conditionalDeleteNotSupported();
     onlyNullVersion(versionId);
     try {
-      await this.om("DeleteKey", "deleteKeyRequest", { keyArgs: this.keyArgs(bucket, key) });
+      await this.core.om("DeleteKey", "deleteKeyRequest", { keyArgs: this.core.keyArgs(bucket, key) });
     } catch (err) {
       if (err instanceof StorageError && err.kind === "KEY_NOT_FOUND") return {};
       throw err;
@@ -721,7 +445,7 @@ export class OzoneStore implements StorageClient {
     if (keys.length === 0) return [];
     let r: OmMessage;
     try {
-      r = await this.om("DeleteKeys", "deleteKeysRequest", { deleteKeys: { volumeName: this.volume, bucketName: bucket, keys } });
+      r = await this.core.om("DeleteKeys", "deleteKeysRequest", { deleteKeys: { volumeName: this.core.volume, bucketName: bucket, keys } });
     } catch (err) {
       const e = err as { status?: string; response?: OmMessage };
       if (e.status !== "PARTIAL_DELETE" || e.response === undefined) throw err;
@@ -765,8 +489,8 @@ export class OzoneStore implements StorageClient {
       // Without a delimiter every key is an entry: ask for what is still needed (+1 to know whether
       // there is more). With one, a page may fold into a few prefixes: ask for a full page.
       const need = params.maxKeys - objects.length - commonPrefixes.length + 1;
-      const r = await this.om("ListKeysLight", "listKeysRequest", {
-        volumeName: this.volume,
+      const r = await this.core.om("ListKeysLight", "listKeysRequest", {
+        volumeName: this.core.volume,
         bucketName: params.bucket,
         startKey,
         prefix: omPrefix,
@@ -797,7 +521,7 @@ export class OzoneStore implements StorageClient {
           size: Number(k.dataSize),
           etag: String(k.eTag ?? ""),
           lastModified: ms(k.modificationTime),
-          storageClass: this.storageClassOf(k),
+          storageClass: this.core.storageClassOf(k),
           owner: String(k.ownerName ?? ""),
         });
         last = name;
@@ -818,7 +542,7 @@ export class OzoneStore implements StorageClient {
       size: Number(k.dataSize),
       etag: String(k.eTag ?? ""),
       lastModified: ms(k.modificationTime),
-      storageClass: this.storageClassOf(k),
+      storageClass: this.core.storageClassOf(k),
       owner: String(k.ownerName ?? ""),
     };
   }
@@ -834,7 +558,7 @@ export class OzoneStore implements StorageClient {
   private async listShallow(bucket: string, prefix: string, startKey: string, maxKeys: number): Promise<ListObjectsResult | undefined> {
     if (prefix !== "" && (!prefix.endsWith("/") || prefix.startsWith("/") || prefix.includes("//"))) return undefined;
     const keysAfter = (keyPrefix: string, after: string, count: number) =>
-      this.om("ListKeysLight", "listKeysRequest", { volumeName: this.volume, bucketName: bucket, startKey: after, prefix: keyPrefix, count }).then(
+      this.core.om("ListKeysLight", "listKeysRequest", { volumeName: this.core.volume, bucketName: bucket, startKey: after, prefix: keyPrefix, count }).then(
         (r) => (r.listKeysLightResponse?.basicKeyInfo ?? []) as OmMessage[],
       );
     // a key with an empty component right after the prefix: "<prefix>/..." (at the root, found by
@@ -865,8 +589,8 @@ export class OzoneStore implements StorageClient {
     // One call, and only a complete answer is used: the OM cuts a full page in Java String order
     // (not S3's UTF-8 order), so what a full page left out could sort before what it kept. A
     // prefix with more children than one page holds is listed key by key.
-    const r = await this.om("ListStatusLight", "listStatusRequest", {
-      keyArgs: this.keyArgs(bucket, prefix),
+    const r = await this.core.om("ListStatusLight", "listStatusRequest", {
+      keyArgs: this.core.keyArgs(bucket, prefix),
       recursive: false,
       startKey: from,
       numEntries: OM_PAGE,
@@ -901,21 +625,21 @@ export class OzoneStore implements StorageClient {
   async getObjectTags(bucket: string, key: string, versionId?: string): Promise<ObjectTags> {
     validateKey(key);
     onlyNullVersion(versionId);
-    const r = await this.om("GetObjectTagging", "getObjectTaggingRequest", { keyArgs: this.keyArgs(bucket, key) });
+    const r = await this.core.om("GetObjectTagging", "getObjectTaggingRequest", { keyArgs: this.core.keyArgs(bucket, key) });
     return { tags: fromKeyValues(r.getObjectTaggingResponse?.tags) };
   }
 
   async putObjectTags(bucket: string, key: string, tags: Record<string, string>, versionId?: string): Promise<{ versionId?: string }> {
     validateKey(key);
     onlyNullVersion(versionId);
-    await this.om("PutObjectTagging", "putObjectTaggingRequest", { keyArgs: this.keyArgs(bucket, key, { tags: toKeyValues(tags) }) });
+    await this.core.om("PutObjectTagging", "putObjectTaggingRequest", { keyArgs: this.core.keyArgs(bucket, key, { tags: toKeyValues(tags) }) });
     return {};
   }
 
   async deleteObjectTags(bucket: string, key: string, versionId?: string): Promise<{ versionId?: string }> {
     validateKey(key);
     onlyNullVersion(versionId);
-    await this.om("DeleteObjectTagging", "deleteObjectTaggingRequest", { keyArgs: this.keyArgs(bucket, key) });
+    await this.core.om("DeleteObjectTagging", "deleteObjectTaggingRequest", { keyArgs: this.core.keyArgs(bucket, key) });
     return {};
   }
 
@@ -1031,7 +755,7 @@ export class OzoneStore implements StorageClient {
 
   /** The bucket's ACL from its Ozone ACLs, which InfoBucket carries: one OM call, as getBucket. */
   async getBucketAccess(bucket: string): Promise<BucketAccess> {
-    const acl = s3AclOf((await this.bucketRecord(bucket)).acls ?? [], this.shared.principals);
+    const acl = s3AclOf((await this.core.bucketRecord(bucket)).acls ?? [], this.core.shared.principals);
     return acl === undefined ? {} : { acl };
   }
 
@@ -1043,9 +767,9 @@ export class OzoneStore implements StorageClient {
    */
   async putBucketAcl(bucket: string, acl: Acl): Promise<void> {
     await this.getBucket(bucket);
-    const { bucket: onBucket, volume: onVolume } = ozoneAclsOf(acl, this.shared.principals);
-    for (const entry of onVolume) await this.om("AddAcl", "addAclRequest", { obj: ozoneObj(this.volume), acl: entry });
-    await this.om("SetAcl", "setAclRequest", { obj: ozoneObj(this.volume, bucket), acl: onBucket });
+    const { bucket: onBucket, volume: onVolume } = ozoneAclsOf(acl, this.core.shared.principals);
+    for (const entry of onVolume) await this.core.om("AddAcl", "addAclRequest", { obj: ozoneObj(this.core.volume), acl: entry });
+    await this.core.om("SetAcl", "setAclRequest", { obj: ozoneObj(this.core.volume, bucket), acl: onBucket });
   }
 
   async putBucketOwnership(): Promise<void> {
@@ -1095,10 +819,10 @@ export class OzoneStore implements StorageClient {
     // verified against the checksum it arrives with, but Ozone's part records have no room for S3
     // checksums, so the object made from the parts gets none.
     const checksumType = uploadChecksumType(params.checksumAlgorithm, params.checksumType);
-    const replication = this.replicationOf(params.storageClass, params.userMetadata);
+    const replication = this.core.replicationOf(params.storageClass, params.userMetadata);
     if (!writable(replication.fields.type)) throw notWritable(replication.label, params.storageClass);
-    const r = await this.om("InitiateMultiPartUpload", "initiateMultiPartUploadRequest", {
-      keyArgs: this.keyArgs(params.bucket, params.key, {
+    const r = await this.core.om("InitiateMultiPartUpload", "initiateMultiPartUploadRequest", {
+      keyArgs: this.core.keyArgs(params.bucket, params.key, {
         ...replication.fields,
         metadata: encodeMetadata({ ...params, userMetadata: storedUserMetadata(params.userMetadata) }),
         tags: toKeyValues(params.tags),
@@ -1124,23 +848,23 @@ export class OzoneStore implements StorageClient {
     const failed = watchBody(body);
     const size = body.expectedSize ?? 0;
     const multipart = { isMultipartKey: true, multipartUploadID: uploadId, multipartNumber: partNumber };
-    const created = await this.om("CreateKey", "createKeyRequest", {
-      keyArgs: this.keyArgs(bucket, key, { dataSize: String(size), ...multipart, acls: [] }),
+    const created = await this.core.om("CreateKey", "createKeyRequest", {
+      keyArgs: this.core.keyArgs(bucket, key, { dataSize: String(size), ...multipart, acls: [] }),
     });
     const info = created.createKeyResponse.keyInfo as OmMessage;
     const clientID = String(created.createKeyResponse.ID);
     const resolved = resolvedReplication(info);
-    const written = await this.writeBody(body, failed, resolved, "of this upload", [], (excludeList) =>
-      this.om("AllocateBlock", "allocateBlockRequest", {
-        keyArgs: this.keyArgs(bucket, key, { dataSize: String(size), ...resolved, ...multipart }),
+    const written = await this.core.writeBody(body, failed, resolved, "of this upload", [], (excludeList) =>
+      this.core.om("AllocateBlock", "allocateBlockRequest", {
+        keyArgs: this.core.keyArgs(bucket, key, { dataSize: String(size), ...resolved, ...multipart }),
         clientID,
         excludeList,
       }).then((r) => r.allocateBlockResponse.keyLocation as OmMessage),
     );
     const digests = body.digests();
     const etag = digests.md5.toString("hex");
-    await this.om("CommitMultiPartUpload", "commitMultiPartUploadRequest", {
-      keyArgs: this.keyArgs(bucket, key, {
+    await this.core.om("CommitMultiPartUpload", "commitMultiPartUploadRequest", {
+      keyArgs: this.core.keyArgs(bucket, key, {
         dataSize: String(digests.size),
         ...multipart,
         keyLocations: written,
@@ -1161,16 +885,16 @@ export class OzoneStore implements StorageClient {
       );
     }
     if (params.parts.length === 0) throw new StorageError("INVALID_ARGUMENT", "a completion needs at least one part");
-    const conditions = await this.conditionsOf(params.bucket, params.key, params.ifMatch, params.ifNoneMatch);
+    const conditions = await this.core.conditionsOf(params.bucket, params.key, params.ifMatch, params.ifNoneMatch);
     const partsList = params.parts.map((p) => {
       const etag = normalizeEtag(p.etag);
       return { partNumber: p.partNumber, partName: etag, eTag: etag };
     });
     try {
       await this.checkPartList(params);
-      await this.om("CompleteMultiPartUpload", "completeMultiPartUploadRequest", {
+      await this.core.om("CompleteMultiPartUpload", "completeMultiPartUploadRequest", {
         // the OM takes the object's owner from here, not from the upload
-        keyArgs: this.keyArgs(params.bucket, params.key, { multipartUploadID: params.uploadId, ownerName: this.auth.accessId, acls: [], ...conditions }),
+        keyArgs: this.core.keyArgs(params.bucket, params.key, { multipartUploadID: params.uploadId, ownerName: this.core.auth.accessId, acls: [], ...conditions }),
         partsList,
       });
     } catch (err) {
@@ -1178,9 +902,9 @@ export class OzoneStore implements StorageClient {
       if (!(err instanceof StorageError && err.kind === "UPLOAD_NOT_FOUND")) throw err;
       // Ozone keeps no link from an object to the upload that made it: answer when the key's
       // current object is what these parts make.
-      const k = await this.keyInfo(params.bucket, params.key, false).catch(() => undefined);
+      const k = await this.core.keyInfo(params.bucket, params.key, false).catch(() => undefined);
       if (k === undefined) throw err;
-      const existing = this.objectInfo(params.bucket, params.key, k);
+      const existing = this.core.objectInfo(params.bucket, params.key, k);
       const numbers = [...new Set(latestLocations(k).map((l) => Number(l.partNumber ?? -1)))];
       const listed = partsList.map((p) => p.partNumber);
       if (existing.etag !== ozoneMultipartEtag(partsList.map((p) => p.eTag)) || numbers.join() !== listed.join()) throw err;
@@ -1220,14 +944,14 @@ export class OzoneStore implements StorageClient {
   }
 
   async abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void> {
-    await this.om("AbortMultiPartUpload", "abortMultiPartUploadRequest", {
-      keyArgs: this.keyArgs(bucket, key, { multipartUploadID: uploadId }),
+    await this.core.om("AbortMultiPartUpload", "abortMultiPartUploadRequest", {
+      keyArgs: this.core.keyArgs(bucket, key, { multipartUploadID: uploadId }),
     });
   }
 
   async listParts(params: ListPartsParams): Promise<ListPartsResult> {
-    const r = await this.om("ListMultiPartUploadParts", "listMultipartUploadPartsRequest", {
-      volume: this.volume,
+    const r = await this.core.om("ListMultiPartUploadParts", "listMultipartUploadPartsRequest", {
+      volume: this.core.volume,
       bucket: params.bucket,
       key: params.key,
       uploadID: params.uploadId,
@@ -1270,14 +994,14 @@ export class OzoneStore implements StorageClient {
       key,
       uploadId,
       initiated: new Date(0),
-      storageClass: this.storageClassOf(partsResponse),
-      owner: this.auth.accessId,
+      storageClass: this.core.storageClassOf(partsResponse),
+      owner: this.core.auth.accessId,
     };
   }
 
   private async uploadsPage(bucket: string, prefix: string, keyMarker: string, uploadIdMarker: string, max: number) {
-    const r = await this.om("ListMultipartUploads", "listMultipartUploadsRequest", {
-      volume: this.volume,
+    const r = await this.core.om("ListMultipartUploads", "listMultipartUploadsRequest", {
+      volume: this.core.volume,
       bucket,
       prefix,
       keyMarker,
@@ -1291,8 +1015,8 @@ export class OzoneStore implements StorageClient {
       key: String(u.keyName),
       uploadId: String(u.uploadId),
       initiated: ms(u.creationTime),
-      storageClass: this.storageClassOf(u),
-      owner: this.auth.accessId,
+      storageClass: this.core.storageClassOf(u),
+      owner: this.core.auth.accessId,
     }));
     return {
       uploads,
@@ -1343,21 +1067,10 @@ export class OzoneStore implements StorageClient {
   }
 
   async close(): Promise<void> {
-    this.shared.om.close();
-    this.shared.dn.close();
-    this.shared.ratis.close();
+    this.core.shared.om.close();
+    this.core.shared.dn.close();
+    this.core.shared.ratis.close();
   }
-}
-
-/**
- * Listens for the body's failure from the start: a small body can be read, verified and failed
- * (a bad checksum) while the OM is still being asked for the key, before anything iterates it.
- * Returns what it failed with, if it did.
- */
-function watchBody(body: IncomingBody): () => Error | undefined {
-  let error: Error | undefined;
-  body.stream.on("error", (err: Error) => (error ??= err));
-  return () => error;
 }
 
 function systemOf(p: PutObjectParams): Partial<ObjectInfo> {
@@ -1368,11 +1081,6 @@ function systemOf(p: PutObjectParams): Partial<ObjectInfo> {
   return out;
 }
 
-/** The block list of the key's latest version. */
-function latestLocations(k: OmMessage): OmMessage[] {
-  const versions = (k.keyLocationList ?? []) as OmMessage[];
-  return versions.length === 0 ? [] : ((versions[versions.length - 1].keyLocations ?? []) as OmMessage[]);
-}
 
 /**
  * The byte range of part `partNumber` of an object: blocks carry the part number they were written
