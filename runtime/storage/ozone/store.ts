@@ -84,6 +84,7 @@ import {
   type Datanodes,
   type OzoneShared,
 } from "./store-core.js";
+import { aclsNotSupported, conditionalDeleteNotSupported, objectLockNotSupported, refuseLockHeaders, Unsupported } from "./unsupported.js";
 
 export type { Datanodes } from "./store-core.js";
 
@@ -107,65 +108,6 @@ const PAST_PREFIX = "\u{10FFFF}\u{10FFFF}";
  * found by position instead.)
  */
 const BEFORE_SLASH = `.${PAST_PREFIX}`;
-
-
-function bucketPolicyNotSupported(what: string): StorageError {
-  return new StorageError("NOT_SUPPORTED", what, `${what} is not supported by this gateway's Ozone backend: Ozone keeps no bucket policies or public access blocks on buckets.`);
-}
-
-/**
- * The OM deletes a key without a precondition (DeleteKey has no expected generation or ETag), so a
- * conditional delete could only be a check and a delete with a window between them: refused
- * instead of promised.
- */
-function conditionalDeleteNotSupported(): StorageError {
-  return new StorageError(
-    "NOT_SUPPORTED",
-    "conditional delete",
-    "Conditional deletes (If-Match, x-amz-if-match-*) are not supported by this gateway's Ozone backend: Ozone deletes a key without a precondition.",
-  );
-}
-
-function bucketCorsNotSupported(): StorageError {
-  return new StorageError("NOT_SUPPORTED", "bucket CORS", "Bucket CORS configuration is not supported by this gateway's Ozone backend: Ozone keeps no CORS rules on buckets.");
-}
-
-function bucketLifecycleNotSupported(): StorageError {
-  return new StorageError(
-    "NOT_SUPPORTED",
-    "bucket lifecycle",
-    "Bucket lifecycle configuration is not supported by this gateway's Ozone backend: Ozone keeps no lifecycle rules on buckets.",
-  );
-}
-
-/**
- * Object ACLs and ownership controls: Ozone's own gateway answers PutObjectAcl with NotImplemented
- * and has no ownership controls, and so does this backend: every key has the default ACL (its
- * owner's FULL_CONTROL). Bucket ACLs are Ozone ACLs (ozone/acl.ts); CreateBucket with an ACL is
- * refused too (Ozone's gateway ignores it), PutBucketAcl sets one.
- */
-function aclsNotSupported(): StorageError {
-  return new StorageError(
-    "NOT_SUPPORTED",
-    "ACLs",
-    "Object ACLs, ACLs given at CreateBucket and ownership controls are not supported by this gateway's Ozone backend (bucket ACLs are set with PutBucketAcl): every object has its owner's FULL_CONTROL alone.",
-  );
-}
-
-function objectLockNotSupported(): StorageError {
-  return new StorageError("NOT_SUPPORTED", "object lock", "Object Lock is not supported by the Apache Ozone backend: Ozone keeps one version of each key.");
-}
-
-/** Lock headers on a new object: no Ozone bucket has Object Lock, so AWS's answer for such a bucket. */
-function refuseLockHeaders(lock: ObjectLock | undefined): void {
-  if (lock !== undefined && (lock.retention !== undefined || lock.legalHold !== undefined)) {
-    throw new StorageError("INVALID_REQUEST", "object lock headers on a bucket without Object Lock", "Bucket is missing Object Lock Configuration");
-  }
-}
-
-function bucketTagsNotSupported(): StorageError {
-  return new StorageError("NOT_SUPPORTED", "bucket tagging", "Bucket tagging is not supported by this gateway's Ozone backend: Ozone keeps no tags on buckets.");
-}
 
 export function openOzoneStore(opts: OzoneStoreOptions): OzoneStore {
   const replication = new Map(Object.entries(opts.replication).map(([cls, label]) => [cls, parseReplication(label)]));
@@ -199,7 +141,11 @@ export class OzoneStore implements StorageClient {
   /** Ozone's part records have no room for S3 checksums (see createMultipartUpload) */
   readonly partChecksums = false;
 
-  constructor(private readonly core: OzoneCore) {}
+  private readonly unsupported: Unsupported;
+
+  constructor(private readonly core: OzoneCore) {
+    this.unsupported = new Unsupported(core);
+  }
 
   forRequest(identity: RequestIdentity): StorageClient {
     return new OzoneStore(new OzoneCore(this.core.shared, { accessId: identity.accessKeyId, stringToSign: identity.stringToSign, signature: identity.signature }));
@@ -675,79 +621,87 @@ export class OzoneStore implements StorageClient {
     };
   }
 
-  // Ozone 2.2.0 has no bucket tags: BucketInfo has no such field, and the only free-form bucket map
-  // (BucketArgs.metadata) can be added to by SetBucketProperty but never cleared. Ozone's own
-  // gateway has no bucket-tagging handler either (only s3/endpoint/ObjectTaggingHandler.java).
+  // Ozone keeps no bucket tags, CORS rules, bucket policies, public access blocks, lifecycle rules
+  // nor Object Lock: unsupported.ts answers for them, and says why.
 
-  async getBucketTags(): Promise<Record<string, string> | undefined> {
-    throw bucketTagsNotSupported();
+  getBucketTags(): Promise<Record<string, string> | undefined> {
+    return this.unsupported.getBucketTags();
   }
 
-  async putBucketTags(): Promise<void> {
-    throw bucketTagsNotSupported();
+  putBucketTags(): Promise<void> {
+    return this.unsupported.putBucketTags();
   }
 
-  async deleteBucketTags(): Promise<void> {
-    throw bucketTagsNotSupported();
+  deleteBucketTags(): Promise<void> {
+    return this.unsupported.deleteBucketTags();
   }
 
-  // Nor CORS rules: Ozone's BucketInfo has no field for them and its own gateway answers ?cors with
-  // NotImplemented. Without rules every preflight is refused, as S3 refuses it for a bucket without
-  // a configuration.
-
-  async getBucketCors(): Promise<CorsRule[] | undefined> {
-    throw bucketCorsNotSupported();
+  getBucketCors(): Promise<CorsRule[] | undefined> {
+    return this.unsupported.getBucketCors();
   }
 
-  async putBucketCors(): Promise<void> {
-    throw bucketCorsNotSupported();
+  putBucketCors(): Promise<void> {
+    return this.unsupported.putBucketCors();
   }
 
-  async deleteBucketCors(): Promise<void> {
-    throw bucketCorsNotSupported();
+  deleteBucketCors(): Promise<void> {
+    return this.unsupported.deleteBucketCors();
   }
 
-  // Nor bucket policies and public access blocks: Ozone's BucketInfo has no field for them (its
-  // own S3 gateway answers ?policy with NotImplemented too). Every request to an Ozone bucket is
-  // decided by ownership alone: runtime/access/policy/decision.ts reads NOT_SUPPORTED as "no policy".
-
-  async getBucketPolicy(): Promise<string | undefined> {
-    throw bucketPolicyNotSupported("Bucket policy");
+  getBucketPolicy(): Promise<string | undefined> {
+    return this.unsupported.getBucketPolicy();
   }
 
-  async putBucketPolicy(): Promise<void> {
-    throw bucketPolicyNotSupported("Bucket policy");
+  putBucketPolicy(): Promise<void> {
+    return this.unsupported.putBucketPolicy();
   }
 
-  async deleteBucketPolicy(): Promise<void> {
-    throw bucketPolicyNotSupported("Bucket policy");
+  deleteBucketPolicy(): Promise<void> {
+    return this.unsupported.deleteBucketPolicy();
   }
 
-  async getPublicAccessBlock(): Promise<PublicAccessBlock | undefined> {
-    throw bucketPolicyNotSupported("Public access block configuration");
+  getPublicAccessBlock(): Promise<PublicAccessBlock | undefined> {
+    return this.unsupported.getPublicAccessBlock();
   }
 
-  async putPublicAccessBlock(): Promise<void> {
-    throw bucketPolicyNotSupported("Public access block configuration");
+  putPublicAccessBlock(): Promise<void> {
+    return this.unsupported.putPublicAccessBlock();
   }
 
-  async deletePublicAccessBlock(): Promise<void> {
-    throw bucketPolicyNotSupported("Public access block configuration");
+  deletePublicAccessBlock(): Promise<void> {
+    return this.unsupported.deletePublicAccessBlock();
   }
 
-  // Nor lifecycle rules: Ozone's BucketInfo has no field for them and its own gateway answers
-  // ?lifecycle with NotImplemented; without rules the lifecycle executor has nothing to do here.
-
-  async getBucketLifecycle(): Promise<LifecycleRule[] | undefined> {
-    throw bucketLifecycleNotSupported();
+  getBucketLifecycle(): Promise<LifecycleRule[] | undefined> {
+    return this.unsupported.getBucketLifecycle();
   }
 
-  async putBucketLifecycle(): Promise<void> {
-    throw bucketLifecycleNotSupported();
+  putBucketLifecycle(): Promise<void> {
+    return this.unsupported.putBucketLifecycle();
   }
 
-  async deleteBucketLifecycle(): Promise<void> {
-    throw bucketLifecycleNotSupported();
+  deleteBucketLifecycle(): Promise<void> {
+    return this.unsupported.deleteBucketLifecycle();
+  }
+
+  getObjectLockConfiguration(bucket: string): Promise<ObjectLockConfiguration | undefined> {
+    return this.unsupported.getObjectLockConfiguration(bucket);
+  }
+
+  putObjectLockConfiguration(bucket: string): Promise<void> {
+    return this.unsupported.putObjectLockConfiguration(bucket);
+  }
+
+  getObjectLock(bucket: string): Promise<ObjectLock> {
+    return this.unsupported.getObjectLock(bucket);
+  }
+
+  putObjectRetention(bucket: string): Promise<void> {
+    return this.unsupported.putObjectRetention(bucket);
+  }
+
+  putObjectLegalHold(bucket: string): Promise<void> {
+    return this.unsupported.putObjectLegalHold(bucket);
   }
 
   // Bucket ACLs are the bucket's Ozone ACLs (ozone/acl.ts); every key has the default ACL and no
@@ -778,35 +732,6 @@ export class OzoneStore implements StorageClient {
 
   async putObjectAcl(): Promise<{ versionId?: string }> {
     throw aclsNotSupported();
-  }
-
-  // Nor Object Lock: it keeps versions, and Ozone keeps one version of each key (as for
-  // PutBucketVersioning): every lock request answers 501 after the bucket check, and lock headers
-  // on a new object are refused as S3 refuses them on a bucket without Object Lock.
-
-  async getObjectLockConfiguration(bucket: string): Promise<ObjectLockConfiguration | undefined> {
-    await this.getBucket(bucket);
-    throw objectLockNotSupported();
-  }
-
-  async putObjectLockConfiguration(bucket: string): Promise<void> {
-    await this.getBucket(bucket);
-    throw objectLockNotSupported();
-  }
-
-  async getObjectLock(bucket: string): Promise<ObjectLock> {
-    await this.getBucket(bucket);
-    throw objectLockNotSupported();
-  }
-
-  async putObjectRetention(bucket: string): Promise<void> {
-    await this.getBucket(bucket);
-    throw objectLockNotSupported();
-  }
-
-  async putObjectLegalHold(bucket: string): Promise<void> {
-    await this.getBucket(bucket);
-    throw objectLockNotSupported();
   }
 
   // ---- multipart -----------------------------------------------------------------------------
