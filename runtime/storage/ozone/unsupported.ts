@@ -9,7 +9,7 @@
 import { StorageError, type CorsRule, type LifecycleRule, type ObjectLock, type ObjectLockConfiguration, type PublicAccessBlock } from "../types.js";
 import type { OzoneCore } from "./store-core.js";
 
-export function bucketPolicyNotSupported(what: string): StorageError {
+function bucketPolicyNotSupported(what: string): StorageError {
   return new StorageError("NOT_SUPPORTED", what, `${what} is not supported by this gateway's Ozone backend: Ozone keeps no bucket policies or public access blocks on buckets.`);
 }
 
@@ -26,11 +26,11 @@ export function conditionalDeleteNotSupported(): StorageError {
   );
 }
 
-export function bucketCorsNotSupported(): StorageError {
+function bucketCorsNotSupported(): StorageError {
   return new StorageError("NOT_SUPPORTED", "bucket CORS", "Bucket CORS configuration is not supported by this gateway's Ozone backend: Ozone keeps no CORS rules on buckets.");
 }
 
-export function bucketLifecycleNotSupported(): StorageError {
+function bucketLifecycleNotSupported(): StorageError {
   return new StorageError(
     "NOT_SUPPORTED",
     "bucket lifecycle",
@@ -63,7 +63,7 @@ export function refuseLockHeaders(lock: ObjectLock | undefined): void {
   }
 }
 
-export function bucketTagsNotSupported(): StorageError {
+function bucketTagsNotSupported(): StorageError {
   return new StorageError("NOT_SUPPORTED", "bucket tagging", "Bucket tagging is not supported by this gateway's Ozone backend: Ozone keeps no tags on buckets.");
 }
 
