@@ -2,9 +2,9 @@
  * What each storage backend does not do (or does differently) among the implemented operations, for
  * the API reference (runtime/docs/). Every implemented operation not named here works on that
  * backend as on S3; operations the spec marks not implemented answer 501 on both. The Ozone entries
- * restate what runtime/storage/ozone/store.ts raises as NOT_SUPPORTED (README, "What works and what
- * does not yet"); test/integration/tagging.test.ts checks the unsupported ones against the live
- * backend.
+ * restate what runtime/storage/ozone/ raises as NOT_SUPPORTED, most of it in unsupported.ts
+ * (README, "What works and what does not yet"); test/integration/tagging.test.ts checks the
+ * unsupported ones against the live backend.
  */
 export type BackendName = "embedded" | "ozone";
 

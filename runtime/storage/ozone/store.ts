@@ -11,14 +11,17 @@
  * for rs-3-2 on fewer than five) is UNAVAILABLE: the client may retry when the cluster has grown.
  * Reads work for every replication type (every replica serves the STANDALONE port); EC block
  * groups are read striped and rebuilt from parity when datanodes fail (ec-block-reader.ts).
+ *
+ * This file keeps buckets and objects; each other feature has its own module holding the request's
+ * OzoneCore (store-core.ts: the OM call wrapper, the bucket check, key reads, the body writer),
+ * with one-line delegations here: multipart.ts uploads and parts, listing.ts ListObjects and
+ * ListObjectVersions, unsupported.ts what Ozone has no place for. A new feature gets a module too.
  */
 import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import { DEFAULTS, type OzoneConfig } from "../../config.js";
 import {
   type BucketAccess,
-  MAX_PART_NUMBER,
-  MIN_PART_SIZE,
   StorageError,
   type CorsRule,
   type PublicAccessBlock,
@@ -51,34 +54,41 @@ import {
   type ObjectTags,
   type ObjectToDelete,
   type ObjectPartInfo,
-  type ObjectSummary,
   type PartInfo,
   type PutObjectParams,
   type RequestIdentity,
   type StorageClient,
-  type StorageErrorKind,
   type UploadInfo,
   type Acl,
 } from "../types.js";
-import { createHash } from "node:crypto";
-import { uploadChecksumType } from "../embedded/checksum.js";
-import { compareUtf8, normalizeEtag, validateKey } from "../keys.js";
+import { validateKey } from "../keys.js";
 import { readReplicas } from "./block-reader.js";
 import { ecReplicaEndpoints, readEcBlockGroup, type EcScheme } from "./ec-block-reader.js";
-import { createErasureCoder, type ErasureCoder } from "./ec/coder.js";
-import { blockRefOf, type BlockWriter } from "./block-writer.js";
-import { DatanodeClients, DatanodeError, endpointsOf, type BlockRef, type BlockStream, type DatanodeEndpoint } from "./datanode-client.js";
-import { KeyWriter, type ExcludeList } from "./key-writer.js";
-import { EcKeyWriter } from "./ec-key-writer.js";
-import { parseReplication, replicationLabel, StorageClasses, storedUserMetadata, type Replication } from "./storage-class.js";
-import { RatisBlockWriter } from "./ratis-block-writer.js";
-import { RatisClient } from "./ratis-client.js";
-import { mapRatisError, RatisChannels, ratisGroupOf } from "./ratis-group.js";
-import { StandaloneBlockWriter } from "./standalone-block-writer.js";
-import { decodeMetadata, encodeMetadata, fromKeyValues, toKeyValues } from "./metadata.js";
-import { mapOmError } from "./om-errors.js";
-import { OmClient, type OmMessage, type S3Authentication } from "./om-client.js";
+import { DatanodeClients, endpointsOf, type BlockRef, type DatanodeEndpoint } from "./datanode-client.js";
+import { parseReplication, StorageClasses, storedUserMetadata } from "./storage-class.js";
+import { RatisChannels } from "./ratis-group.js";
+import { encodeMetadata, fromKeyValues, toKeyValues } from "./metadata.js";
+import { OmClient, type OmMessage } from "./om-client.js";
 import { ozoneAclsOf, ozoneObj, s3AclOf, SAME_NAMES, type OzonePrincipals } from "./acl.js";
+import {
+  bucketInfo,
+  ecSchemeOf,
+  latestLocations,
+  notWritable,
+  OM_PAGE,
+  OzoneCore,
+  resolvedReplication,
+  watchBody,
+  writable,
+  type Datanodes,
+  type OzoneShared,
+} from "./store-core.js";
+import { Listing } from "./listing.js";
+import { Multipart } from "./multipart.js";
+import { aclsNotSupported, conditionalDeleteNotSupported, objectLockNotSupported, refuseLockHeaders, Unsupported } from "./unsupported.js";
+
+export type { Datanodes } from "./store-core.js";
+export { ozoneMultipartEtag } from "./multipart.js";
 
 export interface OzoneStoreOptions extends Pick<OzoneConfig, "omAddresses" | "volume" | "replication" | "requestTimeoutMs">, Partial<Pick<OzoneConfig, "ecSchemesAllowed">> {
   /** who calls made outside a request (health checks) are from */
@@ -89,150 +99,10 @@ export interface OzoneStoreOptions extends Pick<OzoneConfig, "omAddresses" | "vo
   principals?: OzonePrincipals;
 }
 
-/** The datanode side of the store: streams to datanodes by endpoint. */
-export interface Datanodes {
-  open(endpoint: DatanodeEndpoint): BlockStream;
-  close(): void;
-}
-
-/** OM list calls return at most this many entries (ozone.om.server.list.max.size) */
-const OM_PAGE = 1000;
-/**
- * Sorts after every continuation of a prefix in the OM's table order (UTF-8 bytes: U+10FFFF is the
- * largest code point): used to seek past a common prefix.
- */
-const PAST_PREFIX = "\u{10FFFF}\u{10FFFF}";
-/**
- * Sorts after every key that starts with "." and before every key that starts with "/": where keys
- * with a leading "/" begin. (The OM drops a leading "/" from a listing's prefix, so such keys are
- * found by position instead.)
- */
-const BEFORE_SLASH = `.${PAST_PREFIX}`;
-
-function notWritable(label: string, storageClass: string): StorageError {
-  return new StorageError(
-    "NOT_SUPPORTED",
-    `write with ${label} replication`,
-    `This gateway writes to Ozone with STANDALONE, RATIS and EC replication; storage class ${storageClass} maps to ${label}, which it does not write.`,
-  );
-}
-
-function bucketPolicyNotSupported(what: string): StorageError {
-  return new StorageError("NOT_SUPPORTED", what, `${what} is not supported by this gateway's Ozone backend: Ozone keeps no bucket policies or public access blocks on buckets.`);
-}
-
-/**
- * The OM deletes a key without a precondition (DeleteKey has no expected generation or ETag), so a
- * conditional delete could only be a check and a delete with a window between them: refused
- * instead of promised.
- */
-function conditionalDeleteNotSupported(): StorageError {
-  return new StorageError(
-    "NOT_SUPPORTED",
-    "conditional delete",
-    "Conditional deletes (If-Match, x-amz-if-match-*) are not supported by this gateway's Ozone backend: Ozone deletes a key without a precondition.",
-  );
-}
-
-function bucketCorsNotSupported(): StorageError {
-  return new StorageError("NOT_SUPPORTED", "bucket CORS", "Bucket CORS configuration is not supported by this gateway's Ozone backend: Ozone keeps no CORS rules on buckets.");
-}
-
-function bucketLifecycleNotSupported(): StorageError {
-  return new StorageError(
-    "NOT_SUPPORTED",
-    "bucket lifecycle",
-    "Bucket lifecycle configuration is not supported by this gateway's Ozone backend: Ozone keeps no lifecycle rules on buckets.",
-  );
-}
-
-/**
- * Object ACLs and ownership controls: Ozone's own gateway answers PutObjectAcl with NotImplemented
- * and has no ownership controls, and so does this backend: every key has the default ACL (its
- * owner's FULL_CONTROL). Bucket ACLs are Ozone ACLs (ozone/acl.ts); CreateBucket with an ACL is
- * refused too (Ozone's gateway ignores it), PutBucketAcl sets one.
- */
-function aclsNotSupported(): StorageError {
-  return new StorageError(
-    "NOT_SUPPORTED",
-    "ACLs",
-    "Object ACLs, ACLs given at CreateBucket and ownership controls are not supported by this gateway's Ozone backend (bucket ACLs are set with PutBucketAcl): every object has its owner's FULL_CONTROL alone.",
-  );
-}
-
-function objectLockNotSupported(): StorageError {
-  return new StorageError("NOT_SUPPORTED", "object lock", "Object Lock is not supported by the Apache Ozone backend: Ozone keeps one version of each key.");
-}
-
-/** Lock headers on a new object: no Ozone bucket has Object Lock, so AWS's answer for such a bucket. */
-function refuseLockHeaders(lock: ObjectLock | undefined): void {
-  if (lock !== undefined && (lock.retention !== undefined || lock.legalHold !== undefined)) {
-    throw new StorageError("INVALID_REQUEST", "object lock headers on a bucket without Object Lock", "Bucket is missing Object Lock Configuration");
-  }
-}
-
-function bucketTagsNotSupported(): StorageError {
-  return new StorageError("NOT_SUPPORTED", "bucket tagging", "Bucket tagging is not supported by this gateway's Ozone backend: Ozone keeps no tags on buckets.");
-}
-
-/**
- * How long a datanode a Ratis watch found behind is assumed to still be: writes to its pipelines
- * meanwhile accept the majority without first waiting for it. Long enough to cover a burst of
- * writes, short enough that a datanode back up soon gets full ALL_COMMITTED watches again.
- */
-const LAGGING_MEMORY_MS = 60_000;
-
-/**
- * The coder and cell size of an EC key (its ecReplicationConfig: codec "RS" or "XOR", data,
- * parity, ecChunkSize), the coder taken from `coders` or built into it.
- */
-function ecSchemeOf(k: OmMessage, coders: Map<string, ErasureCoder>): EcScheme {
-  const c = (k.ecReplicationConfig ?? {}) as OmMessage;
-  const id = `${String(c.codec ?? "").toLowerCase()}-${c.data}-${c.parity}`;
-  let coder = coders.get(id);
-  if (coder === undefined) {
-    try {
-      coder = createErasureCoder(String(c.codec ?? "").toLowerCase(), Number(c.data), Number(c.parity));
-    } catch (err) {
-      throw new StorageError("NOT_SUPPORTED", "EC read", `Reading EC keys of scheme ${id}: ${(err as Error).message}.`);
-    }
-    coders.set(id, coder);
-  }
-  const cellSize = Number(c.ecChunkSize);
-  if (!(cellSize > 0)) throw new StorageError("NOT_SUPPORTED", "EC read", `EC key with cell size ${String(c.ecChunkSize)}`);
-  return { coder, cellSize };
-}
-
-/** The replication the OM gave a new key (its blocks are allocated with it, its writer chosen by it). */
-function resolvedReplication(info: OmMessage): OmMessage {
-  return { type: info.type, factor: info.factor, ...(info.type === "EC" && { ecReplicationConfig: info.ecReplicationConfig }) };
-}
-
-/** The replication types this gateway writes. */
-function writable(type: unknown): boolean {
-  return type === undefined || type === "STAND_ALONE" || type === "RATIS" || type === "EC";
-}
-
-interface Shared {
-  om: OmClient;
-  dn: Datanodes;
-  /** channels to datanodes' Ratis client ports, shared by the Raft groups (pipelines) written to */
-  ratis: RatisChannels;
-  /** datanodes a Ratis watch found behind (most likely down), until when to assume they still are */
-  lagging: Map<string, number>;
-  /** EC coders by scheme ("rs-3-2"), built on first use: their matrices and tables are read-only */
-  ecCoders: Map<string, ErasureCoder>;
-  requestTimeoutMs: number;
-  volume: string;
-  storageClasses: StorageClasses;
-  service: S3Authentication;
-  principals: OzonePrincipals;
-}
-
 export function openOzoneStore(opts: OzoneStoreOptions): OzoneStore {
   const replication = new Map(Object.entries(opts.replication).map(([cls, label]) => [cls, parseReplication(label)]));
   if (!replication.has("STANDARD")) replication.set("STANDARD", parseReplication("DEFAULT"));
-  const shared: Shared = {
+  const shared: OzoneShared = {
     om: new OmClient({ addresses: opts.omAddresses, timeoutMs: opts.requestTimeoutMs, clientId: `s3gw-${randomUUID()}` }),
     dn: opts.datanodes ?? new DatanodeClients(opts.requestTimeoutMs),
     ratis: new RatisChannels(),
@@ -244,65 +114,31 @@ export function openOzoneStore(opts: OzoneStoreOptions): OzoneStore {
     service: { accessId: opts.serviceAccessKeyId, stringToSign: "", signature: "" },
     principals: opts.principals ?? SAME_NAMES,
   };
-  return new OzoneStore(shared, shared.service);
-}
-
-/**
- * The ETag Ozone's OM gives a completed upload: the MD5 of the parts' hex ETags written one after
- * the other, "-N" (not AWS's MD5 of the binary digests). In 2.2.0 it covers every part uploaded,
- * also those the completion left out.
- */
-export function ozoneMultipartEtag(partEtags: readonly string[]): string {
-  return `${createHash("md5").update(partEtags.join("")).digest("hex")}-${partEtags.length}`;
-}
-
-function ms(v: unknown): Date {
-  return new Date(Number(v ?? 0));
-}
-
-function partsCountOf(etag: string | undefined): number | undefined {
-  const m = /-(\d+)$/.exec(etag ?? "");
-  return m ? Number(m[1]) : undefined;
+  return new OzoneStore(new OzoneCore(shared, shared.service));
 }
 
 export class OzoneStore implements StorageClient {
   readonly name = "ozone";
-  /** Ozone's part records have no room for S3 checksums (see createMultipartUpload) */
+  /** Ozone's part records have no room for S3 checksums (see multipart.ts createMultipartUpload) */
   readonly partChecksums = false;
 
-  constructor(
-    private readonly shared: Shared,
-    private readonly auth: S3Authentication,
-  ) {}
+  private readonly listing: Listing;
+  private readonly multipart: Multipart;
+  private readonly unsupported: Unsupported;
+
+  constructor(private readonly core: OzoneCore) {
+    this.listing = new Listing(core);
+    this.multipart = new Multipart(core);
+    this.unsupported = new Unsupported(core);
+  }
 
   forRequest(identity: RequestIdentity): StorageClient {
-    return new OzoneStore(this.shared, { accessId: identity.accessKeyId, stringToSign: identity.stringToSign, signature: identity.signature });
-  }
-
-  private async om(cmdType: string, field: string, request: OmMessage, overrides?: Partial<Record<string, StorageErrorKind>>): Promise<OmMessage> {
-    try {
-      return await this.shared.om.submit(cmdType, field, request, this.auth);
-    } catch (err) {
-      throw mapOmError(err, overrides);
-    }
-  }
-
-  private get volume(): string {
-    return this.shared.volume;
-  }
-
-  private replicationOf(storageClass: string, userMetadata: Readonly<Record<string, string>>): Replication {
-    return this.shared.storageClasses.forWrite(storageClass, userMetadata);
-  }
-
-  /** The storage class a key is shown with (its stored class, else by its replication: listings). */
-  private storageClassOf(info: OmMessage, stored?: string): string {
-    return this.shared.storageClasses.shown(info, stored);
+    return new OzoneStore(new OzoneCore(this.core.shared, { accessId: identity.accessKeyId, stringToSign: identity.stringToSign, signature: identity.signature }));
   }
 
   /** Asks the OM for the S3 volume: proves the OM answers and the volume exists. */
   async checkVolume(timeoutMs?: number): Promise<void> {
-    await this.shared.om.submit("InfoVolume", "infoVolumeRequest", { volumeName: this.volume }, this.auth, timeoutMs);
+    await this.core.shared.om.submit("InfoVolume", "infoVolumeRequest", { volumeName: this.core.volume }, this.core.auth, timeoutMs);
   }
 
   /** Ready when an OM leader answers for the S3 volume: one small call, not a listing. */
@@ -316,25 +152,21 @@ export class OzoneStore implements StorageClient {
     const out: BucketInfo[] = [];
     let startKey = "";
     for (;;) {
-      const r = await this.om("ListBuckets", "listBucketsRequest", { volumeName: this.volume, startKey, prefix: "", count: OM_PAGE });
+      const r = await this.core.om("ListBuckets", "listBucketsRequest", { volumeName: this.core.volume, startKey, prefix: "", count: OM_PAGE });
       const page = (r.listBucketsResponse?.bucketInfo ?? []) as OmMessage[];
-      for (const b of page) out.push(this.bucketInfo(b));
+      for (const b of page) out.push(bucketInfo(b));
       if (page.length < OM_PAGE) return out;
       startKey = String(page[page.length - 1].bucketName);
     }
-  }
-
-  private bucketInfo(b: OmMessage): BucketInfo {
-    return { name: String(b.bucketName), creationDate: ms(b.creationTime), owner: String(b.owner ?? "") };
   }
 
   async createBucket(name: string, owner: string, options?: NewBucketOptions): Promise<void> {
     if (options?.objectLock === true) throw objectLockNotSupported();
     if (options?.access?.acl !== undefined || options?.access?.ownership !== undefined) throw aclsNotSupported();
     try {
-      await this.om("CreateBucket", "createBucketRequest", {
+      await this.core.om("CreateBucket", "createBucketRequest", {
         bucketInfo: {
-          volumeName: this.volume,
+          volumeName: this.core.volume,
           bucketName: name,
           isVersionEnabled: false,
           storageType: "DISK",
@@ -352,26 +184,13 @@ export class OzoneStore implements StorageClient {
     }
   }
 
-  async getBucket(name: string): Promise<BucketInfo> {
-    return this.bucketInfo(await this.bucketRecord(name));
-  }
-
-  /** The OM's BucketInfo of an S3 bucket (BUCKET_NOT_FOUND for none, and for an FSO bucket). */
-  private async bucketRecord(name: string): Promise<OmMessage> {
-    const r = await this.om("InfoBucket", "infoBucketRequest", { volumeName: this.volume, bucketName: name });
-    const b = r.infoBucketResponse?.bucketInfo as OmMessage | undefined;
-    if (!b || b.bucketLayout === "FILE_SYSTEM_OPTIMIZED") {
-      // FSO buckets have directory semantics S3 clients do not expect; Ozone's gateway reaches them
-      // only through bucket links. Shown as absent rather than half-working.
-      if (b) throw new StorageError("BUCKET_NOT_FOUND", `bucket ${name} has the FILE_SYSTEM_OPTIMIZED layout`);
-      throw new StorageError("BUCKET_NOT_FOUND");
-    }
-    return b;
+  getBucket(name: string): Promise<BucketInfo> {
+    return this.core.getBucket(name);
   }
 
   async deleteBucket(name: string): Promise<void> {
     try {
-      await this.om("DeleteBucket", "deleteBucketRequest", { volumeName: this.volume, bucketName: name });
+      await this.core.om("DeleteBucket", "deleteBucketRequest", { volumeName: this.core.volume, bucketName: name });
     } catch (err) {
       // Ozone refuses while uploads are in progress; S3 deletes a bucket that holds no object and
       // aborts its uploads. Only when there is no object: then abort them and try once more.
@@ -386,33 +205,17 @@ export class OzoneStore implements StorageClient {
 
   // ---- objects -------------------------------------------------------------------------------
 
-  private keyArgs(bucket: string, key: string, extra: OmMessage = {}): OmMessage {
-    return { volumeName: this.volume, bucketName: bucket, keyName: key, ...extra };
-  }
-
-  /** KeyArgs for If-Match / If-None-Match: the OM checks them at create and again at commit. */
-  private async conditionsOf(bucket: string, key: string, ifMatch: string | undefined, ifNoneMatch: string | undefined): Promise<OmMessage> {
-    const conditions: OmMessage = {};
-    if (ifNoneMatch !== undefined) conditions.expectedDataGeneration = "0"; // create only if absent
-    if (ifMatch !== undefined) {
-      let etag = normalizeEtag(ifMatch);
-      // "*": whatever is there now (the OM then checks it is still that at commit)
-      if (etag === "*") etag = (await this.headObject(bucket, key)).info.etag;
-      conditions.expectedETag = etag;
-    }
-    return conditions;
-  }
 
   async putObject(params: PutObjectParams, body: IncomingBody): Promise<ObjectInfo> {
     const failed = watchBody(body);
     validateKey(params.key);
     if (params.acl !== undefined) throw aclsNotSupported();
     refuseLockHeaders(params.lock);
-    const replication = this.replicationOf(params.storageClass, params.userMetadata);
+    const replication = this.core.replicationOf(params.storageClass, params.userMetadata);
     const size = body.expectedSize;
     if (size !== 0 && !writable(replication.fields.type)) throw notWritable(replication.label, params.storageClass);
-    const conditions = await this.conditionsOf(params.bucket, params.key, params.ifMatch, params.ifNoneMatch);
-    const args = this.keyArgs(params.bucket, params.key, {
+    const conditions = await this.core.conditionsOf(params.bucket, params.key, params.ifMatch, params.ifNoneMatch);
+    const args = this.core.keyArgs(params.bucket, params.key, {
       dataSize: String(size ?? 0),
       ...replication.fields,
       metadata: encodeMetadata({ ...params, userMetadata: storedUserMetadata(params.userMetadata) }),
@@ -421,14 +224,14 @@ export class OzoneStore implements StorageClient {
       acls: [],
       ...conditions,
     });
-    const created = await this.om("CreateKey", "createKeyRequest", { keyArgs: args });
+    const created = await this.core.om("CreateKey", "createKeyRequest", { keyArgs: args });
     const info = created.createKeyResponse.keyInfo as OmMessage;
     const clientID = String(created.createKeyResponse.ID);
     const resolved = resolvedReplication(info);
     const preallocated = ((info.keyLocationList?.[0]?.keyLocations ?? []) as OmMessage[]).slice();
-    const written = await this.writeBody(body, failed, resolved, params.storageClass, preallocated, (excludeList) =>
-      this.om("AllocateBlock", "allocateBlockRequest", {
-        keyArgs: this.keyArgs(params.bucket, params.key, { dataSize: String(size ?? 0), ...resolved }),
+    const written = await this.core.writeBody(body, failed, resolved, params.storageClass, preallocated, (excludeList) =>
+      this.core.om("AllocateBlock", "allocateBlockRequest", {
+        keyArgs: this.core.keyArgs(params.bucket, params.key, { dataSize: String(size ?? 0), ...resolved }),
         clientID,
         excludeList,
       }).then((r) => r.allocateBlockResponse.keyLocation as OmMessage),
@@ -436,11 +239,11 @@ export class OzoneStore implements StorageClient {
     const digests = body.digests();
     const etag = digests.md5.toString("hex");
     const raced = Object.keys(conditions).length > 0 ? { KEY_ALREADY_EXISTS: "CONFLICT", ETAG_MISMATCH: "CONFLICT", KEY_NOT_FOUND: "CONFLICT" } as const : undefined;
-    await this.om(
+    await this.core.om(
       "CommitKey",
       "commitKeyRequest",
       {
-        keyArgs: this.keyArgs(params.bucket, params.key, {
+        keyArgs: this.core.keyArgs(params.bucket, params.key, {
           dataSize: String(digests.size),
           keyLocations: written,
           metadata: encodeMetadata({ userMetadata: {}, etag, ...(digests.checksum && { checksum: digests.checksum }) }),
@@ -465,158 +268,10 @@ export class OzoneStore implements StorageClient {
     };
   }
 
-  /**
-   * Streams `body` into blocks (preallocated ones first, then new ones from `allocate`), chunk by
-   * chunk. Returns the KeyLocations the OM must be told at commit: only blocks written, with the
-   * lengths written.
-   */
-  private async writeBody(
-    body: IncomingBody,
-    failed: () => Error | undefined,
-    replication: OmMessage,
-    storageClass: string,
-    preallocated: OmMessage[],
-    allocate: (exclude: ExcludeList) => Promise<OmMessage>,
-  ): Promise<OmMessage[]> {
-    if (!writable(replication.type)) throw notWritable(replicationLabel(replication), storageClass);
-    if (replication.type === "EC") return this.writeEcBody(body, failed, replication, preallocated, allocate);
-    const keyWriter = new KeyWriter({ preallocated, allocate, openBlock: (location) => this.openBlock(location, storageClass) });
-    let chunk = Buffer.allocUnsafe(0);
-    let fill = 0;
-    const flush = async () => {
-      if (fill === 0) return;
-      const data = fill === chunk.length ? chunk : chunk.subarray(0, fill);
-      chunk = Buffer.allocUnsafe(0);
-      fill = 0;
-      await keyWriter.write(data);
-    };
-    try {
-      for await (const piece of body.stream as AsyncIterable<Buffer>) {
-        let offset = 0;
-        while (offset < piece.length) {
-          if (chunk.length === 0) chunk = Buffer.allocUnsafe(keyWriter.chunkRoom());
-          const n = Math.min(piece.length - offset, chunk.length - fill);
-          piece.copy(chunk, fill, offset, offset + n);
-          fill += n;
-          offset += n;
-          if (fill === chunk.length) await flush();
-        }
-      }
-      const error = failed();
-      if (error) throw error;
-      await flush();
-      return await keyWriter.finish();
-    } catch (err) {
-      keyWriter.abort();
-      body.stream.destroy();
-      // a datanode or Raft group that cannot be reached (no answer, broken stream) is a temporary condition
-      if (err instanceof DatanodeError && err.result === undefined) throw new StorageError("UNAVAILABLE", err.message);
-      throw mapRatisError(err);
-    }
-  }
-
-  /**
-   * writeBody for an EC key: the body's bytes striped over block groups (ec-key-writer.ts). A
-   * stripe that no group took, or a group the OM could not allocate, is UNAVAILABLE (503).
-   */
-  private async writeEcBody(
-    body: IncomingBody,
-    failed: () => Error | undefined,
-    replication: OmMessage,
-    preallocated: OmMessage[],
-    allocate: (exclude: ExcludeList) => Promise<OmMessage>,
-  ): Promise<OmMessage[]> {
-    const writer = new EcKeyWriter({ scheme: ecSchemeOf(replication, this.shared.ecCoders), preallocated, allocate, open: (endpoint) => this.shared.dn.open(endpoint) });
-    try {
-      for await (const piece of body.stream as AsyncIterable<Buffer>) await writer.write(piece);
-      const error = failed();
-      if (error) throw error;
-      return await writer.finish();
-    } catch (err) {
-      writer.abort();
-      body.stream.destroy();
-      if (err instanceof DatanodeError && err.result === undefined) throw new StorageError("UNAVAILABLE", err.message);
-      throw err;
-    }
-  }
-
-  /** Datanodes recently found behind (and forgets those found long enough ago). */
-  private laggingDatanodes(): string[] {
-    const now = Date.now();
-    for (const [peer, until] of this.shared.lagging) if (until <= now) this.shared.lagging.delete(peer);
-    return [...this.shared.lagging.keys()];
-  }
-
-  /** The writer for an allocated block: by its pipeline's replication type. */
-  private openBlock(location: OmMessage, storageClass: string): BlockWriter {
-    const pipeline = location.pipeline as OmMessage | undefined;
-    const block = blockRefOf(location);
-    if (pipeline?.type === "RATIS") {
-      const group = ratisGroupOf(pipeline);
-      if (group.peers.length === 0) throw new StorageError("UNAVAILABLE", `the OM allocated a block on pipeline ${group.groupId}, which has no reachable member`);
-      // Ozone's client waits minutes (60 s per attempt, 5 min per write); an S3 client does not:
-      // a leader election takes seconds, a group that answers nothing within this is down
-      const client = new RatisClient({
-        ...group,
-        channels: this.shared.ratis,
-        requestTimeoutMs: this.shared.requestTimeoutMs,
-        watchTimeoutMs: this.shared.requestTimeoutMs,
-        deadlineMs: 2 * this.shared.requestTimeoutMs,
-        primeWindow: true,
-        // a datanode found behind by one write is assumed behind by the next for a while: each
-        // new block would otherwise wait out a 30 s ALL_COMMITTED watch before finding it again
-        behind: this.laggingDatanodes(),
-        onBehind: (peers) => {
-          for (const p of peers) this.shared.lagging.set(p, Date.now() + LAGGING_MEMORY_MS);
-        },
-      });
-      return new RatisBlockWriter(client, block, group.peers[0]!.id);
-    }
-    if (pipeline?.type !== undefined && pipeline.type !== "STAND_ALONE") throw notWritable(`${pipeline.type}/${pipeline.factor ?? "ONE"}`, storageClass);
-    const endpoint = endpointsOf(pipeline)[0];
-    if (endpoint === undefined) throw new StorageError("UNAVAILABLE", "the OM allocated a block on a pipeline with no reachable datanode");
-    return new StandaloneBlockWriter(this.shared.dn.open(endpoint), block);
-  }
-
-  private async keyInfo(bucket: string, key: string, headOp: boolean): Promise<OmMessage> {
-    if (key.length === 0) throw new StorageError("INVALID_ARGUMENT", "an object key must not be empty");
-    const r = await this.om("GetKeyInfo", "GetKeyInfoRequest", {
-      keyArgs: this.keyArgs(bucket, key, { latestVersionLocation: true, headOp }),
-      assumeS3Context: false, // true would read the bucket from the OM's S3 volume, not ours
-    });
-    return r.GetKeyInfoResponse.keyInfo as OmMessage;
-  }
-
-  private objectInfo(bucket: string, key: string, k: OmMessage): ObjectInfo {
-    const meta = decodeMetadata(k.metadata);
-    const etag = meta.etag ?? "";
-    // The parts the object is made of. Not the ETag's "-N": Ozone 2.2.0 counts every part uploaded there.
-    let parts = partsCountOf(etag);
-    if (parts !== undefined) {
-      const numbers = new Set(latestLocations(k).map((l) => Number(l.partNumber ?? -1)).filter((n) => n > 0));
-      if (numbers.size > 0) parts = numbers.size;
-    }
-    const { etag: _e, userMetadata, storageClass, checksum, ...system } = meta;
-    return {
-      bucket,
-      key,
-      size: Number(k.dataSize),
-      etag,
-      lastModified: ms(k.modificationTime),
-      storageClass: this.storageClassOf(k, storageClass),
-      userMetadata,
-      tags: fromKeyValues(k.tags),
-      ...(checksum && { checksum }),
-      ...(parts !== undefined && { partsCount: parts }),
-      owner: String(k.ownerName ?? ""),
-      ...system,
-    };
-  }
-
   async headObject(bucket: string, key: string, partNumber?: number, versionId?: string): Promise<{ info: ObjectInfo; part?: ObjectPartInfo }> {
     onlyNullVersion(versionId);
-    const k = await this.keyInfo(bucket, key, partNumber === undefined);
-    const info = this.objectInfo(bucket, key, k);
+    const k = await this.core.keyInfo(bucket, key, partNumber === undefined);
+    const info = this.core.objectInfo(bucket, key, k);
     if (partNumber === undefined) return { info };
     return { info, part: partOf(info, latestLocations(k), partNumber) };
   }
@@ -628,16 +283,16 @@ export class OzoneStore implements StorageClient {
    */
   async getObjectAttributes(params: ObjectAttributesParams): Promise<ObjectAttributesResult> {
     onlyNullVersion(params.versionId);
-    const k = await this.keyInfo(params.bucket, params.key, true);
-    const info = this.objectInfo(params.bucket, params.key, k);
+    const k = await this.core.keyInfo(params.bucket, params.key, true);
+    const info = this.core.objectInfo(params.bucket, params.key, k);
     if (params.parts === undefined || info.partsCount === undefined) return { info };
     return { info, parts: partsPage(partSizes(latestLocations(k)), params.parts.partNumberMarker, params.parts.maxParts) };
   }
 
   async getObject(params: GetObjectParams): Promise<GetObjectResult> {
     onlyNullVersion(params.versionId);
-    const k = await this.keyInfo(params.bucket, params.key, false);
-    const info = this.objectInfo(params.bucket, params.key, k);
+    const k = await this.core.keyInfo(params.bucket, params.key, false);
+    const info = this.core.objectInfo(params.bucket, params.key, k);
     const locations = latestLocations(k);
     let part: ObjectPartInfo | undefined;
     let range: ByteRange | undefined;
@@ -647,7 +302,7 @@ export class OzoneStore implements StorageClient {
     } else {
       range = params.range?.(info);
     }
-    const ec = k.type === "EC" ? ecSchemeOf(k, this.shared.ecCoders) : undefined;
+    const ec = k.type === "EC" ? ecSchemeOf(k, this.core.shared.ecCoders) : undefined;
     let state: "ready" | "opened" | "released" = "ready";
     const from = range?.start ?? 0;
     const to = range?.end ?? info.size - 1;
@@ -682,10 +337,10 @@ export class OzoneStore implements StorageClient {
         const start = Math.max(from, blockStart) - blockStart + Number(loc.offset ?? 0);
         const end = Math.min(to, blockEnd) - blockStart + Number(loc.offset ?? 0);
         if (ec !== undefined) {
-          const open = (endpoint: DatanodeEndpoint) => this.shared.dn.open(endpoint);
+          const open = (endpoint: DatanodeEndpoint) => this.core.shared.dn.open(endpoint);
           // a group's offset is 0 (ECKeyOutputStream writes whole groups); its length is the data's
           yield* readEcBlockGroup(open, ecReplicaEndpoints(loc.pipeline), block, Number(loc.offset ?? 0) + length, ec, start, end);
-        } else yield* readReplicas((endpoint) => this.shared.dn.open(endpoint), endpointsOf(loc.pipeline), block, start, end);
+        } else yield* readReplicas((endpoint) => this.core.shared.dn.open(endpoint), endpointsOf(loc.pipeline), block, start, end);
       }
       blockStart += length;
       if (blockStart > to) return;
@@ -696,7 +351,7 @@ export class OzoneStore implements StorageClient {
     if (condition !== undefined) throw conditionalDeleteNotSupported();
     onlyNullVersion(versionId);
     try {
-      await this.om("DeleteKey", "deleteKeyRequest", { keyArgs: this.keyArgs(bucket, key) });
+      await this.core.om("DeleteKey", "deleteKeyRequest", { keyArgs: this.core.keyArgs(bucket, key) });
     } catch (err) {
       if (err instanceof StorageError && err.kind === "KEY_NOT_FOUND") return {};
       throw err;
@@ -721,7 +376,7 @@ export class OzoneStore implements StorageClient {
     if (keys.length === 0) return [];
     let r: OmMessage;
     try {
-      r = await this.om("DeleteKeys", "deleteKeysRequest", { deleteKeys: { volumeName: this.volume, bucketName: bucket, keys } });
+      r = await this.core.om("DeleteKeys", "deleteKeysRequest", { deleteKeys: { volumeName: this.core.volume, bucketName: bucket, keys } });
     } catch (err) {
       const e = err as { status?: string; response?: OmMessage };
       if (e.status !== "PARTIAL_DELETE" || e.response === undefined) throw err;
@@ -736,160 +391,9 @@ export class OzoneStore implements StorageClient {
     return keys.map((key) => (failed.has(key) ? { key, error: failed.get(key)! } : { key }));
   }
 
-  async listObjects(params: ListObjectsParams): Promise<ListObjectsResult> {
-    const prefix = params.prefix ?? "";
-    const delimiter = params.delimiter ?? "";
-    const objects: ObjectSummary[] = [];
-    const commonPrefixes: string[] = [];
-    if (params.maxKeys === 0) {
-      await this.getBucket(params.bucket);
-      return { objects, commonPrefixes, isTruncated: false };
-    }
-    let startKey = params.startAfter ?? "";
-    if (startKey !== "" && compareUtf8(startKey, prefix) < 0) startKey = "";
-    if (startKey !== "" && !startKey.startsWith(prefix)) return { objects, commonPrefixes, isTruncated: false };
-    // A start-after inside a common prefix: that prefix was returned already.
-    if (delimiter && startKey.startsWith(prefix)) {
-      const d = startKey.indexOf(delimiter, prefix.length);
-      if (d >= 0) startKey = startKey.slice(0, d + delimiter.length) + PAST_PREFIX;
-    }
-    if (delimiter === "/") {
-      const shallow = await this.listShallow(params.bucket, prefix, startKey, params.maxKeys);
-      if (shallow !== undefined) return shallow;
-    }
-    // The OM would drop a leading "/" of the prefix: list from where such keys begin instead.
-    const omPrefix = prefix.startsWith("/") ? "" : prefix;
-    if (omPrefix !== prefix && compareUtf8(startKey, BEFORE_SLASH) < 0) startKey = BEFORE_SLASH;
-    let last = "";
-    for (;;) {
-      // Without a delimiter every key is an entry: ask for what is still needed (+1 to know whether
-      // there is more). With one, a page may fold into a few prefixes: ask for a full page.
-      const need = params.maxKeys - objects.length - commonPrefixes.length + 1;
-      const r = await this.om("ListKeysLight", "listKeysRequest", {
-        volumeName: this.volume,
-        bucketName: params.bucket,
-        startKey,
-        prefix: omPrefix,
-        count: delimiter ? OM_PAGE : Math.min(OM_PAGE, need),
-      });
-      // The OM reads its table in UTF-8 byte order (S3's) but hands a page over sorted as Java
-      // strings: put the page back in table order, so pages also continue where the table does.
-      const page = ((r.listKeysLightResponse?.basicKeyInfo ?? []) as OmMessage[]).sort((a, b) => compareUtf8(String(a.keyName), String(b.keyName)));
-      for (const k of page) {
-        const name = String(k.keyName);
-        if (!name.startsWith(prefix)) {
-          if (compareUtf8(name, prefix) > 0) return { objects, commonPrefixes, isTruncated: false };
-          continue;
-        }
-        const d = delimiter ? name.indexOf(delimiter, prefix.length) : -1;
-        const cp = d >= 0 ? name.slice(0, d + delimiter.length) : undefined;
-        if (cp !== undefined && cp === commonPrefixes[commonPrefixes.length - 1]) continue;
-        if (objects.length + commonPrefixes.length >= params.maxKeys) {
-          return { objects, commonPrefixes, isTruncated: true, nextMarker: last };
-        }
-        if (cp !== undefined) {
-          commonPrefixes.push(cp);
-          last = cp;
-          continue;
-        }
-        objects.push({
-          key: name,
-          size: Number(k.dataSize),
-          etag: String(k.eTag ?? ""),
-          lastModified: ms(k.modificationTime),
-          storageClass: this.storageClassOf(k),
-          owner: String(k.ownerName ?? ""),
-        });
-        last = name;
-      }
-      const more = (r.listKeysLightResponse?.isTruncated as boolean | undefined) ?? page.length >= Math.min(OM_PAGE, need);
-      if (page.length === 0 || !more) return { objects, commonPrefixes, isTruncated: false };
-      // Continue after the page; a page that ends inside a common prefix continues past all of it
-      // (one seek instead of reading the rest of that prefix's keys).
-      const lastKey = String(page[page.length - 1].keyName);
-      const open = commonPrefixes[commonPrefixes.length - 1];
-      startKey = open !== undefined && lastKey.startsWith(open) ? open + PAST_PREFIX : lastKey;
-    }
-  }
-
-  private summary(k: OmMessage): ObjectSummary {
-    return {
-      key: String(k.keyName),
-      size: Number(k.dataSize),
-      etag: String(k.eTag ?? ""),
-      lastModified: ms(k.modificationTime),
-      storageClass: this.storageClassOf(k),
-      owner: String(k.ownerName ?? ""),
-    };
-  }
-
-  /**
-   * A "/"-delimited listing through the OM's shallow listing (ListStatusLight): the OM returns a
-   * prefix's immediate children and skips the keys inside each child "directory" itself, instead of
-   * this gateway reading them all. Ozone computes children as file paths, which gives other answers
-   * than S3 where a key has an empty path component right after the prefix ("a//b" under "a/", or a
-   * leading "/" under the bucket root), or the prefix has one: one lookup rules that out, else the
-   * answer is undefined and the caller lists key by key. `startKey` is exclusive, as in listObjects.
-   */
-  private async listShallow(bucket: string, prefix: string, startKey: string, maxKeys: number): Promise<ListObjectsResult | undefined> {
-    if (prefix !== "" && (!prefix.endsWith("/") || prefix.startsWith("/") || prefix.includes("//"))) return undefined;
-    const keysAfter = (keyPrefix: string, after: string, count: number) =>
-      this.om("ListKeysLight", "listKeysRequest", { volumeName: this.volume, bucketName: bucket, startKey: after, prefix: keyPrefix, count }).then(
-        (r) => (r.listKeysLightResponse?.basicKeyInfo ?? []) as OmMessage[],
-      );
-    // a key with an empty component right after the prefix: "<prefix>/..." (at the root, found by
-    // position, as the OM drops a prefix's leading "/"; a few keys, as the OM may put keys of its
-    // cache that sort before "/" in Java String order ahead of it)
-    const [first, pathLike] = await Promise.all([
-      keysAfter(prefix, startKey, 1).then((page) => page[0]),
-      prefix === ""
-        ? keysAfter("", BEFORE_SLASH, 16).then((page) => page.find((k) => String(k.keyName).startsWith("/")))
-        : keysAfter(`${prefix}/`, "", 1).then((page) => page[0]),
-    ]);
-    if (pathLike !== undefined) return undefined;
-    const objects: ObjectSummary[] = [];
-    const commonPrefixes: string[] = [];
-    if (first === undefined) return { objects, commonPrefixes, isTruncated: false };
-    /** the last entry returned (a key or a common prefix): every later one sorts after it */
-    let last = startKey;
-    // The prefix itself as a key (a "directory marker" such as "a/" under "a/"; it sorts first in
-    // any order): the shallow listing leaves it out.
-    if (String(first.keyName) === prefix) {
-      objects.push(this.summary(first));
-      last = prefix;
-    }
-    // Where the OM starts: the exclusive start key itself (the OM starts there inclusively and
-    // compares by bytes, as S3), or the prefix (the OM skips the prefix's own key). Not `first`:
-    // the OM picks that one in Java String order.
-    const from = startKey !== "" ? startKey : prefix;
-    // One call, and only a complete answer is used: the OM cuts a full page in Java String order
-    // (not S3's UTF-8 order), so what a full page left out could sort before what it kept. A
-    // prefix with more children than one page holds is listed key by key.
-    const r = await this.om("ListStatusLight", "listStatusRequest", {
-      keyArgs: this.keyArgs(bucket, prefix),
-      recursive: false,
-      startKey: from,
-      numEntries: OM_PAGE,
-      allowPartialPrefix: false,
-    });
-    const statuses = (r.listStatusLightResponse?.statuses ?? []) as OmMessage[];
-    if (statuses.length >= OM_PAGE) return undefined;
-    statuses.sort((a, b) => compareUtf8(String(a.basicKeyInfo?.keyName ?? ""), String(b.basicKeyInfo?.keyName ?? "")));
-    for (const st of statuses) {
-      const name = String(st.basicKeyInfo?.keyName ?? "");
-      if (!name.startsWith(prefix) || name === prefix) continue;
-      // S3's entry for this child: a key, or the common prefix up to the first "/" after the prefix
-      // (a child "directory" such as "a/x//" folds into "a/x/")
-      const d = name.indexOf("/", prefix.length);
-      const entry = d >= 0 ? name.slice(0, d + 1) : name;
-      // the OM starts at its start key (inclusive) and may repeat a child: skip what was returned
-      if (last !== "" && compareUtf8(entry, last) <= 0) continue;
-      if (objects.length + commonPrefixes.length >= maxKeys) return { objects, commonPrefixes, isTruncated: true, nextMarker: last };
-      if (d >= 0) commonPrefixes.push(entry);
-      else objects.push(this.summary(st.basicKeyInfo));
-      last = entry;
-    }
-    return { objects, commonPrefixes, isTruncated: false };
+  /** ListObjects (V1 and V2): listing.ts */
+  listObjects(params: ListObjectsParams): Promise<ListObjectsResult> {
+    return this.listing.listObjects(params);
   }
 
   // ---- tags ----------------------------------------------------------------------------------
@@ -901,21 +405,21 @@ export class OzoneStore implements StorageClient {
   async getObjectTags(bucket: string, key: string, versionId?: string): Promise<ObjectTags> {
     validateKey(key);
     onlyNullVersion(versionId);
-    const r = await this.om("GetObjectTagging", "getObjectTaggingRequest", { keyArgs: this.keyArgs(bucket, key) });
+    const r = await this.core.om("GetObjectTagging", "getObjectTaggingRequest", { keyArgs: this.core.keyArgs(bucket, key) });
     return { tags: fromKeyValues(r.getObjectTaggingResponse?.tags) };
   }
 
   async putObjectTags(bucket: string, key: string, tags: Record<string, string>, versionId?: string): Promise<{ versionId?: string }> {
     validateKey(key);
     onlyNullVersion(versionId);
-    await this.om("PutObjectTagging", "putObjectTaggingRequest", { keyArgs: this.keyArgs(bucket, key, { tags: toKeyValues(tags) }) });
+    await this.core.om("PutObjectTagging", "putObjectTaggingRequest", { keyArgs: this.core.keyArgs(bucket, key, { tags: toKeyValues(tags) }) });
     return {};
   }
 
   async deleteObjectTags(bucket: string, key: string, versionId?: string): Promise<{ versionId?: string }> {
     validateKey(key);
     onlyNullVersion(versionId);
-    await this.om("DeleteObjectTagging", "deleteObjectTaggingRequest", { keyArgs: this.keyArgs(bucket, key) });
+    await this.core.om("DeleteObjectTagging", "deleteObjectTaggingRequest", { keyArgs: this.core.keyArgs(bucket, key) });
     return {};
   }
 
@@ -933,97 +437,92 @@ export class OzoneStore implements StorageClient {
     throw new StorageError("NOT_SUPPORTED", "bucket versioning", "Bucket versioning is not supported by the Apache Ozone backend: Ozone keeps one version of each key.");
   }
 
-  /** Every object is its one version, "null", the latest; a key marker is exclusive. */
-  async listObjectVersions(params: ListVersionsParams): Promise<ListVersionsResult> {
-    const r = await this.listObjects({
-      bucket: params.bucket,
-      ...(params.prefix !== undefined && { prefix: params.prefix }),
-      ...(params.delimiter !== undefined && { delimiter: params.delimiter }),
-      ...(params.keyMarker !== undefined && { startAfter: params.keyMarker }),
-      maxKeys: params.maxKeys,
-    });
-    const lastIsObject = r.objects.length > 0 && r.objects[r.objects.length - 1].key === r.nextMarker;
-    return {
-      versions: r.objects.map((o) => ({ ...o, versionId: "null", isLatest: true, deleteMarker: false })),
-      commonPrefixes: r.commonPrefixes,
-      isTruncated: r.isTruncated,
-      ...(r.isTruncated && { nextKeyMarker: r.nextMarker, ...(lastIsObject && { nextVersionIdMarker: "null" }) }),
-    };
+  /** Every object is its one version, "null", the latest (listing.ts). */
+  listObjectVersions(params: ListVersionsParams): Promise<ListVersionsResult> {
+    return this.listing.listObjectVersions(params);
   }
 
-  // Ozone 2.2.0 has no bucket tags: BucketInfo has no such field, and the only free-form bucket map
-  // (BucketArgs.metadata) can be added to by SetBucketProperty but never cleared. Ozone's own
-  // gateway has no bucket-tagging handler either (only s3/endpoint/ObjectTaggingHandler.java).
+  // Ozone keeps no bucket tags, CORS rules, bucket policies, public access blocks, lifecycle rules
+  // nor Object Lock: unsupported.ts answers for them, and says why.
 
-  async getBucketTags(): Promise<Record<string, string> | undefined> {
-    throw bucketTagsNotSupported();
+  getBucketTags(): Promise<Record<string, string> | undefined> {
+    return this.unsupported.getBucketTags();
   }
 
-  async putBucketTags(): Promise<void> {
-    throw bucketTagsNotSupported();
+  putBucketTags(): Promise<void> {
+    return this.unsupported.putBucketTags();
   }
 
-  async deleteBucketTags(): Promise<void> {
-    throw bucketTagsNotSupported();
+  deleteBucketTags(): Promise<void> {
+    return this.unsupported.deleteBucketTags();
   }
 
-  // Nor CORS rules: Ozone's BucketInfo has no field for them and its own gateway answers ?cors with
-  // NotImplemented. Without rules every preflight is refused, as S3 refuses it for a bucket without
-  // a configuration.
-
-  async getBucketCors(): Promise<CorsRule[] | undefined> {
-    throw bucketCorsNotSupported();
+  getBucketCors(): Promise<CorsRule[] | undefined> {
+    return this.unsupported.getBucketCors();
   }
 
-  async putBucketCors(): Promise<void> {
-    throw bucketCorsNotSupported();
+  putBucketCors(): Promise<void> {
+    return this.unsupported.putBucketCors();
   }
 
-  async deleteBucketCors(): Promise<void> {
-    throw bucketCorsNotSupported();
+  deleteBucketCors(): Promise<void> {
+    return this.unsupported.deleteBucketCors();
   }
 
-  // Nor bucket policies and public access blocks: Ozone's BucketInfo has no field for them (its
-  // own S3 gateway answers ?policy with NotImplemented too). Every request to an Ozone bucket is
-  // decided by ownership alone: runtime/access/policy/decision.ts reads NOT_SUPPORTED as "no policy".
-
-  async getBucketPolicy(): Promise<string | undefined> {
-    throw bucketPolicyNotSupported("Bucket policy");
+  getBucketPolicy(): Promise<string | undefined> {
+    return this.unsupported.getBucketPolicy();
   }
 
-  async putBucketPolicy(): Promise<void> {
-    throw bucketPolicyNotSupported("Bucket policy");
+  putBucketPolicy(): Promise<void> {
+    return this.unsupported.putBucketPolicy();
   }
 
-  async deleteBucketPolicy(): Promise<void> {
-    throw bucketPolicyNotSupported("Bucket policy");
+  deleteBucketPolicy(): Promise<void> {
+    return this.unsupported.deleteBucketPolicy();
   }
 
-  async getPublicAccessBlock(): Promise<PublicAccessBlock | undefined> {
-    throw bucketPolicyNotSupported("Public access block configuration");
+  getPublicAccessBlock(): Promise<PublicAccessBlock | undefined> {
+    return this.unsupported.getPublicAccessBlock();
   }
 
-  async putPublicAccessBlock(): Promise<void> {
-    throw bucketPolicyNotSupported("Public access block configuration");
+  putPublicAccessBlock(): Promise<void> {
+    return this.unsupported.putPublicAccessBlock();
   }
 
-  async deletePublicAccessBlock(): Promise<void> {
-    throw bucketPolicyNotSupported("Public access block configuration");
+  deletePublicAccessBlock(): Promise<void> {
+    return this.unsupported.deletePublicAccessBlock();
   }
 
-  // Nor lifecycle rules: Ozone's BucketInfo has no field for them and its own gateway answers
-  // ?lifecycle with NotImplemented; without rules the lifecycle executor has nothing to do here.
-
-  async getBucketLifecycle(): Promise<LifecycleRule[] | undefined> {
-    throw bucketLifecycleNotSupported();
+  getBucketLifecycle(): Promise<LifecycleRule[] | undefined> {
+    return this.unsupported.getBucketLifecycle();
   }
 
-  async putBucketLifecycle(): Promise<void> {
-    throw bucketLifecycleNotSupported();
+  putBucketLifecycle(): Promise<void> {
+    return this.unsupported.putBucketLifecycle();
   }
 
-  async deleteBucketLifecycle(): Promise<void> {
-    throw bucketLifecycleNotSupported();
+  deleteBucketLifecycle(): Promise<void> {
+    return this.unsupported.deleteBucketLifecycle();
+  }
+
+  getObjectLockConfiguration(bucket: string): Promise<ObjectLockConfiguration | undefined> {
+    return this.unsupported.getObjectLockConfiguration(bucket);
+  }
+
+  putObjectLockConfiguration(bucket: string): Promise<void> {
+    return this.unsupported.putObjectLockConfiguration(bucket);
+  }
+
+  getObjectLock(bucket: string): Promise<ObjectLock> {
+    return this.unsupported.getObjectLock(bucket);
+  }
+
+  putObjectRetention(bucket: string): Promise<void> {
+    return this.unsupported.putObjectRetention(bucket);
+  }
+
+  putObjectLegalHold(bucket: string): Promise<void> {
+    return this.unsupported.putObjectLegalHold(bucket);
   }
 
   // Bucket ACLs are the bucket's Ozone ACLs (ozone/acl.ts); every key has the default ACL and no
@@ -1031,7 +530,7 @@ export class OzoneStore implements StorageClient {
 
   /** The bucket's ACL from its Ozone ACLs, which InfoBucket carries: one OM call, as getBucket. */
   async getBucketAccess(bucket: string): Promise<BucketAccess> {
-    const acl = s3AclOf((await this.bucketRecord(bucket)).acls ?? [], this.shared.principals);
+    const acl = s3AclOf((await this.core.bucketRecord(bucket)).acls ?? [], this.core.shared.principals);
     return acl === undefined ? {} : { acl };
   }
 
@@ -1043,9 +542,9 @@ export class OzoneStore implements StorageClient {
    */
   async putBucketAcl(bucket: string, acl: Acl): Promise<void> {
     await this.getBucket(bucket);
-    const { bucket: onBucket, volume: onVolume } = ozoneAclsOf(acl, this.shared.principals);
-    for (const entry of onVolume) await this.om("AddAcl", "addAclRequest", { obj: ozoneObj(this.volume), acl: entry });
-    await this.om("SetAcl", "setAclRequest", { obj: ozoneObj(this.volume, bucket), acl: onBucket });
+    const { bucket: onBucket, volume: onVolume } = ozoneAclsOf(acl, this.core.shared.principals);
+    for (const entry of onVolume) await this.core.om("AddAcl", "addAclRequest", { obj: ozoneObj(this.core.volume), acl: entry });
+    await this.core.om("SetAcl", "setAclRequest", { obj: ozoneObj(this.core.volume, bucket), acl: onBucket });
   }
 
   async putBucketOwnership(): Promise<void> {
@@ -1056,308 +555,37 @@ export class OzoneStore implements StorageClient {
     throw aclsNotSupported();
   }
 
-  // Nor Object Lock: it keeps versions, and Ozone keeps one version of each key (as for
-  // PutBucketVersioning): every lock request answers 501 after the bucket check, and lock headers
-  // on a new object are refused as S3 refuses them on a bucket without Object Lock.
+  // ---- multipart (multipart.ts) -------------------------------------------------------------
 
-  async getObjectLockConfiguration(bucket: string): Promise<ObjectLockConfiguration | undefined> {
-    await this.getBucket(bucket);
-    throw objectLockNotSupported();
+  createMultipartUpload(params: MultipartUploadParams): Promise<UploadInfo> {
+    return this.multipart.createMultipartUpload(params);
   }
 
-  async putObjectLockConfiguration(bucket: string): Promise<void> {
-    await this.getBucket(bucket);
-    throw objectLockNotSupported();
+  uploadPart(bucket: string, key: string, uploadId: string, partNumber: number, body: IncomingBody): Promise<PartInfo> {
+    return this.multipart.uploadPart(bucket, key, uploadId, partNumber, body);
   }
 
-  async getObjectLock(bucket: string): Promise<ObjectLock> {
-    await this.getBucket(bucket);
-    throw objectLockNotSupported();
+  completeMultipartUpload(params: CompleteMultipartParams): Promise<ObjectInfo> {
+    return this.multipart.completeMultipartUpload(params);
   }
 
-  async putObjectRetention(bucket: string): Promise<void> {
-    await this.getBucket(bucket);
-    throw objectLockNotSupported();
+  abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void> {
+    return this.multipart.abortMultipartUpload(bucket, key, uploadId);
   }
 
-  async putObjectLegalHold(bucket: string): Promise<void> {
-    await this.getBucket(bucket);
-    throw objectLockNotSupported();
+  listParts(params: ListPartsParams): Promise<ListPartsResult> {
+    return this.multipart.listParts(params);
   }
 
-  // ---- multipart -----------------------------------------------------------------------------
-
-  async createMultipartUpload(params: MultipartUploadParams): Promise<UploadInfo> {
-    validateKey(params.key);
-    if (params.acl !== undefined) throw aclsNotSupported();
-    refuseLockHeaders(params.lock);
-    // The algorithm is taken (clients such as the AWS CLI ask for one by default) and each part is
-    // verified against the checksum it arrives with, but Ozone's part records have no room for S3
-    // checksums, so the object made from the parts gets none.
-    const checksumType = uploadChecksumType(params.checksumAlgorithm, params.checksumType);
-    const replication = this.replicationOf(params.storageClass, params.userMetadata);
-    if (!writable(replication.fields.type)) throw notWritable(replication.label, params.storageClass);
-    const r = await this.om("InitiateMultiPartUpload", "initiateMultiPartUploadRequest", {
-      keyArgs: this.keyArgs(params.bucket, params.key, {
-        ...replication.fields,
-        metadata: encodeMetadata({ ...params, userMetadata: storedUserMetadata(params.userMetadata) }),
-        tags: toKeyValues(params.tags),
-        ownerName: params.owner,
-        acls: [],
-      }),
-    });
-    return {
-      bucket: params.bucket,
-      key: params.key,
-      uploadId: String(r.initiateMultiPartUploadResponse.multipartUploadID),
-      initiated: new Date(),
-      storageClass: params.storageClass,
-      owner: params.owner,
-      ...(params.checksumAlgorithm !== undefined && { checksumAlgorithm: params.checksumAlgorithm, checksumType }),
-    };
-  }
-
-  async uploadPart(bucket: string, key: string, uploadId: string, partNumber: number, body: IncomingBody): Promise<PartInfo> {
-    if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PART_NUMBER) {
-      throw new StorageError("INVALID_ARGUMENT", `part number ${partNumber}`);
-    }
-    const failed = watchBody(body);
-    const size = body.expectedSize ?? 0;
-    const multipart = { isMultipartKey: true, multipartUploadID: uploadId, multipartNumber: partNumber };
-    const created = await this.om("CreateKey", "createKeyRequest", {
-      keyArgs: this.keyArgs(bucket, key, { dataSize: String(size), ...multipart, acls: [] }),
-    });
-    const info = created.createKeyResponse.keyInfo as OmMessage;
-    const clientID = String(created.createKeyResponse.ID);
-    const resolved = resolvedReplication(info);
-    const written = await this.writeBody(body, failed, resolved, "of this upload", [], (excludeList) =>
-      this.om("AllocateBlock", "allocateBlockRequest", {
-        keyArgs: this.keyArgs(bucket, key, { dataSize: String(size), ...resolved, ...multipart }),
-        clientID,
-        excludeList,
-      }).then((r) => r.allocateBlockResponse.keyLocation as OmMessage),
-    );
-    const digests = body.digests();
-    const etag = digests.md5.toString("hex");
-    await this.om("CommitMultiPartUpload", "commitMultiPartUploadRequest", {
-      keyArgs: this.keyArgs(bucket, key, {
-        dataSize: String(digests.size),
-        ...multipart,
-        keyLocations: written,
-        metadata: [{ key: "ETag", value: etag }],
-        ...resolved,
-      }),
-      clientID,
-    });
-    return { partNumber, size: digests.size, etag, lastModified: new Date(), ...(digests.checksum && { checksum: digests.checksum }) };
-  }
-
-  async completeMultipartUpload(params: CompleteMultipartParams): Promise<ObjectInfo> {
-    if (params.expectedChecksum !== undefined) {
-      throw new StorageError(
-        "NOT_SUPPORTED",
-        "multipart object checksum",
-        "The Ozone backend keeps no part checksums, so it cannot verify the object checksum stated on completion.",
-      );
-    }
-    if (params.parts.length === 0) throw new StorageError("INVALID_ARGUMENT", "a completion needs at least one part");
-    const conditions = await this.conditionsOf(params.bucket, params.key, params.ifMatch, params.ifNoneMatch);
-    const partsList = params.parts.map((p) => {
-      const etag = normalizeEtag(p.etag);
-      return { partNumber: p.partNumber, partName: etag, eTag: etag };
-    });
-    try {
-      await this.checkPartList(params);
-      await this.om("CompleteMultiPartUpload", "completeMultiPartUploadRequest", {
-        // the OM takes the object's owner from here, not from the upload
-        keyArgs: this.keyArgs(params.bucket, params.key, { multipartUploadID: params.uploadId, ownerName: this.auth.accessId, acls: [], ...conditions }),
-        partsList,
-      });
-    } catch (err) {
-      // A retried completion whose first answer was lost: the upload is gone, the object it made is there.
-      if (!(err instanceof StorageError && err.kind === "UPLOAD_NOT_FOUND")) throw err;
-      // Ozone keeps no link from an object to the upload that made it: answer when the key's
-      // current object is what these parts make.
-      const k = await this.keyInfo(params.bucket, params.key, false).catch(() => undefined);
-      if (k === undefined) throw err;
-      const existing = this.objectInfo(params.bucket, params.key, k);
-      const numbers = [...new Set(latestLocations(k).map((l) => Number(l.partNumber ?? -1)))];
-      const listed = partsList.map((p) => p.partNumber);
-      if (existing.etag !== ozoneMultipartEtag(partsList.map((p) => p.eTag)) || numbers.join() !== listed.join()) throw err;
-      return existing;
-    }
-    return (await this.headObject(params.bucket, params.key)).info;
-  }
-
-  /**
-   * S3's checks of a part list, in S3's order (the OM makes them too, but in another order and
-   * with other answers for some lists): ascending numbers, every part uploaded with that ETag,
-   * every part but the last at least 5 MiB.
-   */
-  private async checkPartList(params: CompleteMultipartParams): Promise<void> {
-    for (let i = 1; i < params.parts.length; i++) {
-      if (params.parts[i].partNumber <= params.parts[i - 1].partNumber) throw new StorageError("INVALID_PART_ORDER");
-    }
-    const uploaded = new Map<number, PartInfo>();
-    let marker = 0;
-    for (;;) {
-      const page = await this.listParts({ bucket: params.bucket, key: params.key, uploadId: params.uploadId, partNumberMarker: marker, maxParts: OM_PAGE });
-      for (const p of page.parts) uploaded.set(p.partNumber, p);
-      if (!page.isTruncated || page.nextPartNumberMarker === undefined) break;
-      marker = page.nextPartNumberMarker;
-    }
-    const chosen = params.parts.map((listed) => {
-      const part = uploaded.get(listed.partNumber);
-      if (part === undefined || normalizeEtag(listed.etag) !== part.etag) {
-        const why = part === undefined ? "was not uploaded" : `was uploaded with ETag ${part.etag}`;
-        throw new StorageError("INVALID_PART", `part ${listed.partNumber} ${why}, not with ETag ${listed.etag}`, undefined, { partNumber: listed.partNumber, etag: listed.etag });
-      }
-      return part;
-    });
-    for (let i = 0; i < chosen.length - 1; i++) {
-      if (chosen[i].size < MIN_PART_SIZE) throw new StorageError("ENTITY_TOO_SMALL");
-    }
-  }
-
-  async abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void> {
-    await this.om("AbortMultiPartUpload", "abortMultiPartUploadRequest", {
-      keyArgs: this.keyArgs(bucket, key, { multipartUploadID: uploadId }),
-    });
-  }
-
-  async listParts(params: ListPartsParams): Promise<ListPartsResult> {
-    const r = await this.om("ListMultiPartUploadParts", "listMultipartUploadPartsRequest", {
-      volume: this.volume,
-      bucket: params.bucket,
-      key: params.key,
-      uploadID: params.uploadId,
-      partNumbermarker: params.partNumberMarker ?? 0,
-      maxParts: Math.max(params.maxParts, 1),
-    });
-    const res = r.listMultipartUploadPartsResponse as OmMessage;
-    const parts: PartInfo[] = ((res.partsList ?? []) as OmMessage[]).slice(0, params.maxParts).map((p) => ({
-      partNumber: Number(p.partNumber),
-      size: Number(p.size),
-      etag: String(p.eTag ?? p.partName ?? ""),
-      lastModified: ms(p.modificationTime),
-    }));
-    const upload = await this.findUpload(params.bucket, params.key, params.uploadId, res);
-    const truncated = params.maxParts === 0 ? (res.partsList ?? []).length > 0 : Boolean(res.isTruncated);
-    return {
-      upload,
-      parts,
-      isTruncated: truncated,
-      ...(truncated && parts.length > 0 && { nextPartNumberMarker: parts[parts.length - 1].partNumber }),
-    };
-  }
-
-  /** The upload's own record (initiation time), which ListMultiPartUploadParts does not carry. */
-  private async findUpload(bucket: string, key: string, uploadId: string, partsResponse: OmMessage): Promise<UploadInfo> {
-    let keyMarker = "";
-    let uploadIdMarker = "";
-    for (;;) {
-      const page = await this.uploadsPage(bucket, key, keyMarker, uploadIdMarker, OM_PAGE);
-      for (const u of page.uploads) {
-        if (u.key === key && u.uploadId === uploadId) return u;
-        if (u.key > key) break;
-      }
-      if (!page.isTruncated) break;
-      keyMarker = page.nextKeyMarker;
-      uploadIdMarker = page.nextUploadIdMarker;
-    }
-    return {
-      bucket,
-      key,
-      uploadId,
-      initiated: new Date(0),
-      storageClass: this.storageClassOf(partsResponse),
-      owner: this.auth.accessId,
-    };
-  }
-
-  private async uploadsPage(bucket: string, prefix: string, keyMarker: string, uploadIdMarker: string, max: number) {
-    const r = await this.om("ListMultipartUploads", "listMultipartUploadsRequest", {
-      volume: this.volume,
-      bucket,
-      prefix,
-      keyMarker,
-      uploadIdMarker,
-      maxUploads: max,
-      withPagination: true,
-    });
-    const res = r.listMultipartUploadsResponse as OmMessage;
-    const uploads: UploadInfo[] = ((res.uploadsList ?? []) as OmMessage[]).map((u) => ({
-      bucket,
-      key: String(u.keyName),
-      uploadId: String(u.uploadId),
-      initiated: ms(u.creationTime),
-      storageClass: this.storageClassOf(u),
-      owner: this.auth.accessId,
-    }));
-    return {
-      uploads,
-      isTruncated: Boolean(res.isTruncated),
-      nextKeyMarker: String(res.nextKeyMarker ?? ""),
-      nextUploadIdMarker: String(res.nextUploadIdMarker ?? ""),
-    };
-  }
-
-  async listMultipartUploads(params: ListUploadsParams): Promise<ListUploadsResult> {
-    const prefix = params.prefix ?? "";
-    const delimiter = params.delimiter ?? "";
-    const uploads: UploadInfo[] = [];
-    const commonPrefixes: string[] = [];
-    if (params.maxUploads === 0) {
-      await this.getBucket(params.bucket);
-      return { uploads, commonPrefixes, isTruncated: false };
-    }
-    let keyMarker = params.keyMarker ?? "";
-    let uploadIdMarker = params.uploadIdMarker ?? "";
-    let lastKey = "";
-    let lastId = "";
-    for (;;) {
-      const page = await this.uploadsPage(params.bucket, prefix, keyMarker, uploadIdMarker, OM_PAGE);
-      for (const u of page.uploads) {
-        // the OM treats the markers as inclusive of keyMarker's later uploads; S3 skips keyMarker entirely without an upload id marker
-        if (params.keyMarker !== undefined && params.uploadIdMarker === undefined && u.key <= params.keyMarker) continue;
-        const d = delimiter ? u.key.indexOf(delimiter, prefix.length) : -1;
-        const cp = d >= 0 ? u.key.slice(0, d + delimiter.length) : undefined;
-        if (cp !== undefined && cp === commonPrefixes[commonPrefixes.length - 1]) continue;
-        if (uploads.length + commonPrefixes.length >= params.maxUploads) {
-          return { uploads, commonPrefixes, isTruncated: true, nextKeyMarker: lastKey, ...(lastId && { nextUploadIdMarker: lastId }) };
-        }
-        if (cp !== undefined) {
-          commonPrefixes.push(cp);
-          lastKey = cp;
-          lastId = "";
-        } else {
-          uploads.push(u);
-          lastKey = u.key;
-          lastId = u.uploadId;
-        }
-      }
-      if (!page.isTruncated || page.uploads.length === 0) return { uploads, commonPrefixes, isTruncated: false };
-      keyMarker = page.nextKeyMarker;
-      uploadIdMarker = page.nextUploadIdMarker;
-    }
+  listMultipartUploads(params: ListUploadsParams): Promise<ListUploadsResult> {
+    return this.multipart.listMultipartUploads(params);
   }
 
   async close(): Promise<void> {
-    this.shared.om.close();
-    this.shared.dn.close();
-    this.shared.ratis.close();
+    this.core.shared.om.close();
+    this.core.shared.dn.close();
+    this.core.shared.ratis.close();
   }
-}
-
-/**
- * Listens for the body's failure from the start: a small body can be read, verified and failed
- * (a bad checksum) while the OM is still being asked for the key, before anything iterates it.
- * Returns what it failed with, if it did.
- */
-function watchBody(body: IncomingBody): () => Error | undefined {
-  let error: Error | undefined;
-  body.stream.on("error", (err: Error) => (error ??= err));
-  return () => error;
 }
 
 function systemOf(p: PutObjectParams): Partial<ObjectInfo> {
@@ -1368,11 +596,6 @@ function systemOf(p: PutObjectParams): Partial<ObjectInfo> {
   return out;
 }
 
-/** The block list of the key's latest version. */
-function latestLocations(k: OmMessage): OmMessage[] {
-  const versions = (k.keyLocationList ?? []) as OmMessage[];
-  return versions.length === 0 ? [] : ((versions[versions.length - 1].keyLocations ?? []) as OmMessage[]);
-}
 
 /**
  * The byte range of part `partNumber` of an object: blocks carry the part number they were written

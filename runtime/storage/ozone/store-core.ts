@@ -1,0 +1,347 @@
+/**
+ * The Ozone store's shared machinery (store.ts's header describes how the store talks to Ozone):
+ * what one open store shares (the OM client, datanode streams and Raft channels, storage classes),
+ * and what one request's calls are built from: om() sends an OM request as the request's caller,
+ * keyArgs() names a key, getBucket() checks a bucket, keyInfo()/objectInfo() read a key, and
+ * writeBody() streams a body into the blocks of a new key or part.
+ *
+ * One OzoneCore per request (forRequest), over the store's one OzoneShared. The feature modules
+ * (store.ts for buckets and objects, multipart.ts, listing.ts, unsupported.ts) each hold it; its
+ * members are public to them, not to the rest of the gateway, which sees only OzoneStore
+ * (index.ts exports nothing from here).
+ */
+import { StorageError, type BucketInfo, type IncomingBody, type ObjectInfo, type StorageErrorKind } from "../types.js";
+import { normalizeEtag } from "../keys.js";
+import { type EcScheme } from "./ec-block-reader.js";
+import { createErasureCoder, type ErasureCoder } from "./ec/coder.js";
+import { blockRefOf, type BlockWriter } from "./block-writer.js";
+import { DatanodeError, endpointsOf, type BlockStream, type DatanodeEndpoint } from "./datanode-client.js";
+import { KeyWriter, type ExcludeList } from "./key-writer.js";
+import { EcKeyWriter } from "./ec-key-writer.js";
+import { replicationLabel, type Replication, type StorageClasses } from "./storage-class.js";
+import { RatisBlockWriter } from "./ratis-block-writer.js";
+import { RatisClient } from "./ratis-client.js";
+import { mapRatisError, ratisGroupOf, type RatisChannels } from "./ratis-group.js";
+import { StandaloneBlockWriter } from "./standalone-block-writer.js";
+import { decodeMetadata, fromKeyValues } from "./metadata.js";
+import { mapOmError } from "./om-errors.js";
+import type { OmClient, OmMessage, S3Authentication } from "./om-client.js";
+import type { OzonePrincipals } from "./acl.js";
+
+/** The datanode side of the store: streams to datanodes by endpoint. */
+export interface Datanodes {
+  open(endpoint: DatanodeEndpoint): BlockStream;
+  close(): void;
+}
+
+/** OM list calls return at most this many entries (ozone.om.server.list.max.size) */
+export const OM_PAGE = 1000;
+
+export function notWritable(label: string, storageClass: string): StorageError {
+  return new StorageError(
+    "NOT_SUPPORTED",
+    `write with ${label} replication`,
+    `This gateway writes to Ozone with STANDALONE, RATIS and EC replication; storage class ${storageClass} maps to ${label}, which it does not write.`,
+  );
+}
+
+/**
+ * How long a datanode a Ratis watch found behind is assumed to still be: writes to its pipelines
+ * meanwhile accept the majority without first waiting for it. Long enough to cover a burst of
+ * writes, short enough that a datanode back up soon gets full ALL_COMMITTED watches again.
+ */
+const LAGGING_MEMORY_MS = 60_000;
+
+/**
+ * The coder and cell size of an EC key (its ecReplicationConfig: codec "RS" or "XOR", data,
+ * parity, ecChunkSize), the coder taken from `coders` or built into it.
+ */
+export function ecSchemeOf(k: OmMessage, coders: Map<string, ErasureCoder>): EcScheme {
+  const c = (k.ecReplicationConfig ?? {}) as OmMessage;
+  const id = `${String(c.codec ?? "").toLowerCase()}-${c.data}-${c.parity}`;
+  let coder = coders.get(id);
+  if (coder === undefined) {
+    try {
+      coder = createErasureCoder(String(c.codec ?? "").toLowerCase(), Number(c.data), Number(c.parity));
+    } catch (err) {
+      throw new StorageError("NOT_SUPPORTED", "EC read", `Reading EC keys of scheme ${id}: ${(err as Error).message}.`);
+    }
+    coders.set(id, coder);
+  }
+  const cellSize = Number(c.ecChunkSize);
+  if (!(cellSize > 0)) throw new StorageError("NOT_SUPPORTED", "EC read", `EC key with cell size ${String(c.ecChunkSize)}`);
+  return { coder, cellSize };
+}
+
+/** The replication the OM gave a new key (its blocks are allocated with it, its writer chosen by it). */
+export function resolvedReplication(info: OmMessage): OmMessage {
+  return { type: info.type, factor: info.factor, ...(info.type === "EC" && { ecReplicationConfig: info.ecReplicationConfig }) };
+}
+
+/** The replication types this gateway writes. */
+export function writable(type: unknown): boolean {
+  return type === undefined || type === "STAND_ALONE" || type === "RATIS" || type === "EC";
+}
+
+/** What one open store shares: every request's OzoneCore holds it. */
+export interface OzoneShared {
+  om: OmClient;
+  dn: Datanodes;
+  /** channels to datanodes' Ratis client ports, shared by the Raft groups (pipelines) written to */
+  ratis: RatisChannels;
+  /** datanodes a Ratis watch found behind (most likely down), until when to assume they still are */
+  lagging: Map<string, number>;
+  /** EC coders by scheme ("rs-3-2"), built on first use: their matrices and tables are read-only */
+  ecCoders: Map<string, ErasureCoder>;
+  requestTimeoutMs: number;
+  volume: string;
+  storageClasses: StorageClasses;
+  service: S3Authentication;
+  principals: OzonePrincipals;
+}
+
+export function ms(v: unknown): Date {
+  return new Date(Number(v ?? 0));
+}
+
+function partsCountOf(etag: string | undefined): number | undefined {
+  const m = /-(\d+)$/.exec(etag ?? "");
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * Listens for the body's failure from the start: a small body can be read, verified and failed
+ * (a bad checksum) while the OM is still being asked for the key, before anything iterates it.
+ * Returns what it failed with, if it did.
+ */
+export function watchBody(body: IncomingBody): () => Error | undefined {
+  let error: Error | undefined;
+  body.stream.on("error", (err: Error) => (error ??= err));
+  return () => error;
+}
+
+/** The block list of the key's latest version. */
+export function latestLocations(k: OmMessage): OmMessage[] {
+  const versions = (k.keyLocationList ?? []) as OmMessage[];
+  return versions.length === 0 ? [] : ((versions[versions.length - 1].keyLocations ?? []) as OmMessage[]);
+}
+
+export function bucketInfo(b: OmMessage): BucketInfo {
+  return { name: String(b.bucketName), creationDate: ms(b.creationTime), owner: String(b.owner ?? "") };
+}
+
+export class OzoneCore {
+  constructor(
+    readonly shared: OzoneShared,
+    /** who the request's OM calls are from (the store's service identity outside a request) */
+    readonly auth: S3Authentication,
+  ) {}
+
+  async om(cmdType: string, field: string, request: OmMessage, overrides?: Partial<Record<string, StorageErrorKind>>): Promise<OmMessage> {
+    try {
+      return await this.shared.om.submit(cmdType, field, request, this.auth);
+    } catch (err) {
+      throw mapOmError(err, overrides);
+    }
+  }
+
+  get volume(): string {
+    return this.shared.volume;
+  }
+
+  replicationOf(storageClass: string, userMetadata: Readonly<Record<string, string>>): Replication {
+    return this.shared.storageClasses.forWrite(storageClass, userMetadata);
+  }
+
+  /** The storage class a key is shown with (its stored class, else by its replication: listings). */
+  storageClassOf(info: OmMessage, stored?: string): string {
+    return this.shared.storageClasses.shown(info, stored);
+  }
+
+  async getBucket(name: string): Promise<BucketInfo> {
+    return bucketInfo(await this.bucketRecord(name));
+  }
+
+  /** The OM's BucketInfo of an S3 bucket (BUCKET_NOT_FOUND for none, and for an FSO bucket). */
+  async bucketRecord(name: string): Promise<OmMessage> {
+    const r = await this.om("InfoBucket", "infoBucketRequest", { volumeName: this.volume, bucketName: name });
+    const b = r.infoBucketResponse?.bucketInfo as OmMessage | undefined;
+    if (!b || b.bucketLayout === "FILE_SYSTEM_OPTIMIZED") {
+      // FSO buckets have directory semantics S3 clients do not expect; Ozone's gateway reaches them
+      // only through bucket links. Shown as absent rather than half-working.
+      if (b) throw new StorageError("BUCKET_NOT_FOUND", `bucket ${name} has the FILE_SYSTEM_OPTIMIZED layout`);
+      throw new StorageError("BUCKET_NOT_FOUND");
+    }
+    return b;
+  }
+
+  keyArgs(bucket: string, key: string, extra: OmMessage = {}): OmMessage {
+    return { volumeName: this.volume, bucketName: bucket, keyName: key, ...extra };
+  }
+
+  /** KeyArgs for If-Match / If-None-Match: the OM checks them at create and again at commit. */
+  async conditionsOf(bucket: string, key: string, ifMatch: string | undefined, ifNoneMatch: string | undefined): Promise<OmMessage> {
+    const conditions: OmMessage = {};
+    if (ifNoneMatch !== undefined) conditions.expectedDataGeneration = "0"; // create only if absent
+    if (ifMatch !== undefined) {
+      let etag = normalizeEtag(ifMatch);
+      // "*": whatever is there now (the OM then checks it is still that at commit)
+      if (etag === "*") etag = (await this.currentObject(bucket, key)).etag;
+      conditions.expectedETag = etag;
+    }
+    return conditions;
+  }
+
+  /**
+   * Streams `body` into blocks (preallocated ones first, then new ones from `allocate`), chunk by
+   * chunk. Returns the KeyLocations the OM must be told at commit: only blocks written, with the
+   * lengths written.
+   */
+  async writeBody(
+    body: IncomingBody,
+    failed: () => Error | undefined,
+    replication: OmMessage,
+    storageClass: string,
+    preallocated: OmMessage[],
+    allocate: (exclude: ExcludeList) => Promise<OmMessage>,
+  ): Promise<OmMessage[]> {
+    if (!writable(replication.type)) throw notWritable(replicationLabel(replication), storageClass);
+    if (replication.type === "EC") return this.writeEcBody(body, failed, replication, preallocated, allocate);
+    const keyWriter = new KeyWriter({ preallocated, allocate, openBlock: (location) => this.openBlock(location, storageClass) });
+    let chunk = Buffer.allocUnsafe(0);
+    let fill = 0;
+    const flush = async () => {
+      if (fill === 0) return;
+      const data = fill === chunk.length ? chunk : chunk.subarray(0, fill);
+      chunk = Buffer.allocUnsafe(0);
+      fill = 0;
+      await keyWriter.write(data);
+    };
+    try {
+      for await (const piece of body.stream as AsyncIterable<Buffer>) {
+        let offset = 0;
+        while (offset < piece.length) {
+          if (chunk.length === 0) chunk = Buffer.allocUnsafe(keyWriter.chunkRoom());
+          const n = Math.min(piece.length - offset, chunk.length - fill);
+          piece.copy(chunk, fill, offset, offset + n);
+          fill += n;
+          offset += n;
+          if (fill === chunk.length) await flush();
+        }
+      }
+      const error = failed();
+      if (error) throw error;
+      await flush();
+      return await keyWriter.finish();
+    } catch (err) {
+      keyWriter.abort();
+      body.stream.destroy();
+      // a datanode or Raft group that cannot be reached (no answer, broken stream) is a temporary condition
+      if (err instanceof DatanodeError && err.result === undefined) throw new StorageError("UNAVAILABLE", err.message);
+      throw mapRatisError(err);
+    }
+  }
+
+  /**
+   * writeBody for an EC key: the body's bytes striped over block groups (ec-key-writer.ts). A
+   * stripe that no group took, or a group the OM could not allocate, is UNAVAILABLE (503).
+   */
+  async writeEcBody(
+    body: IncomingBody,
+    failed: () => Error | undefined,
+    replication: OmMessage,
+    preallocated: OmMessage[],
+    allocate: (exclude: ExcludeList) => Promise<OmMessage>,
+  ): Promise<OmMessage[]> {
+    const writer = new EcKeyWriter({ scheme: ecSchemeOf(replication, this.shared.ecCoders), preallocated, allocate, open: (endpoint) => this.shared.dn.open(endpoint) });
+    try {
+      for await (const piece of body.stream as AsyncIterable<Buffer>) await writer.write(piece);
+      const error = failed();
+      if (error) throw error;
+      return await writer.finish();
+    } catch (err) {
+      writer.abort();
+      body.stream.destroy();
+      if (err instanceof DatanodeError && err.result === undefined) throw new StorageError("UNAVAILABLE", err.message);
+      throw err;
+    }
+  }
+
+  /** Datanodes recently found behind (and forgets those found long enough ago). */
+  laggingDatanodes(): string[] {
+    const now = Date.now();
+    for (const [peer, until] of this.shared.lagging) if (until <= now) this.shared.lagging.delete(peer);
+    return [...this.shared.lagging.keys()];
+  }
+
+  /** The writer for an allocated block: by its pipeline's replication type. */
+  openBlock(location: OmMessage, storageClass: string): BlockWriter {
+    const pipeline = location.pipeline as OmMessage | undefined;
+    const block = blockRefOf(location);
+    if (pipeline?.type === "RATIS") {
+      const group = ratisGroupOf(pipeline);
+      if (group.peers.length === 0) throw new StorageError("UNAVAILABLE", `the OM allocated a block on pipeline ${group.groupId}, which has no reachable member`);
+      // Ozone's client waits minutes (60 s per attempt, 5 min per write); an S3 client does not:
+      // a leader election takes seconds, a group that answers nothing within this is down
+      const client = new RatisClient({
+        ...group,
+        channels: this.shared.ratis,
+        requestTimeoutMs: this.shared.requestTimeoutMs,
+        watchTimeoutMs: this.shared.requestTimeoutMs,
+        deadlineMs: 2 * this.shared.requestTimeoutMs,
+        primeWindow: true,
+        // a datanode found behind by one write is assumed behind by the next for a while: each
+        // new block would otherwise wait out a 30 s ALL_COMMITTED watch before finding it again
+        behind: this.laggingDatanodes(),
+        onBehind: (peers) => {
+          for (const p of peers) this.shared.lagging.set(p, Date.now() + LAGGING_MEMORY_MS);
+        },
+      });
+      return new RatisBlockWriter(client, block, group.peers[0]!.id);
+    }
+    if (pipeline?.type !== undefined && pipeline.type !== "STAND_ALONE") throw notWritable(`${pipeline.type}/${pipeline.factor ?? "ONE"}`, storageClass);
+    const endpoint = endpointsOf(pipeline)[0];
+    if (endpoint === undefined) throw new StorageError("UNAVAILABLE", "the OM allocated a block on a pipeline with no reachable datanode");
+    return new StandaloneBlockWriter(this.shared.dn.open(endpoint), block);
+  }
+
+  async keyInfo(bucket: string, key: string, headOp: boolean): Promise<OmMessage> {
+    if (key.length === 0) throw new StorageError("INVALID_ARGUMENT", "an object key must not be empty");
+    const r = await this.om("GetKeyInfo", "GetKeyInfoRequest", {
+      keyArgs: this.keyArgs(bucket, key, { latestVersionLocation: true, headOp }),
+      assumeS3Context: false, // true would read the bucket from the OM's S3 volume, not ours
+    });
+    return r.GetKeyInfoResponse.keyInfo as OmMessage;
+  }
+
+  objectInfo(bucket: string, key: string, k: OmMessage): ObjectInfo {
+    const meta = decodeMetadata(k.metadata);
+    const etag = meta.etag ?? "";
+    // The parts the object is made of. Not the ETag's "-N": Ozone 2.2.0 counts every part uploaded there.
+    let parts = partsCountOf(etag);
+    if (parts !== undefined) {
+      const numbers = new Set(latestLocations(k).map((l) => Number(l.partNumber ?? -1)).filter((n) => n > 0));
+      if (numbers.size > 0) parts = numbers.size;
+    }
+    const { etag: _e, userMetadata, storageClass, checksum, ...system } = meta;
+    return {
+      bucket,
+      key,
+      size: Number(k.dataSize),
+      etag,
+      lastModified: ms(k.modificationTime),
+      storageClass: this.storageClassOf(k, storageClass),
+      userMetadata,
+      tags: fromKeyValues(k.tags),
+      ...(checksum && { checksum }),
+      ...(parts !== undefined && { partsCount: parts }),
+      owner: String(k.ownerName ?? ""),
+      ...system,
+    };
+  }
+
+  /** The key's object as HeadObject without a part number answers it (one GetKeyInfo, a head lookup). */
+  async currentObject(bucket: string, key: string): Promise<ObjectInfo> {
+    return this.objectInfo(bucket, key, await this.keyInfo(bucket, key, true));
+  }
+}

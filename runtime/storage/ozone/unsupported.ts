@@ -1,0 +1,177 @@
+/**
+ * What the Ozone backend answers NOT_SUPPORTED (501 NotImplemented) for, and why: the S3 bucket
+ * configurations Ozone has no place for (bucket tags, CORS rules, bucket policies and public access
+ * blocks, lifecycle rules, Object Lock), object ACLs and ownership controls, conditional deletes.
+ * What is refused only in some cases (versioning turned on, a storage class whose replication
+ * this gateway does not write, a multipart object checksum) is refused where it arises.
+ * runtime/storage/backend-support.ts restates all of it for the API reference.
+ */
+import { StorageError, type CorsRule, type LifecycleRule, type ObjectLock, type ObjectLockConfiguration, type PublicAccessBlock } from "../types.js";
+import type { OzoneCore } from "./store-core.js";
+
+function bucketPolicyNotSupported(what: string): StorageError {
+  return new StorageError("NOT_SUPPORTED", what, `${what} is not supported by this gateway's Ozone backend: Ozone keeps no bucket policies or public access blocks on buckets.`);
+}
+
+/**
+ * The OM deletes a key without a precondition (DeleteKey has no expected generation or ETag), so a
+ * conditional delete could only be a check and a delete with a window between them: refused
+ * instead of promised.
+ */
+export function conditionalDeleteNotSupported(): StorageError {
+  return new StorageError(
+    "NOT_SUPPORTED",
+    "conditional delete",
+    "Conditional deletes (If-Match, x-amz-if-match-*) are not supported by this gateway's Ozone backend: Ozone deletes a key without a precondition.",
+  );
+}
+
+function bucketCorsNotSupported(): StorageError {
+  return new StorageError("NOT_SUPPORTED", "bucket CORS", "Bucket CORS configuration is not supported by this gateway's Ozone backend: Ozone keeps no CORS rules on buckets.");
+}
+
+function bucketLifecycleNotSupported(): StorageError {
+  return new StorageError(
+    "NOT_SUPPORTED",
+    "bucket lifecycle",
+    "Bucket lifecycle configuration is not supported by this gateway's Ozone backend: Ozone keeps no lifecycle rules on buckets.",
+  );
+}
+
+/**
+ * Object ACLs and ownership controls: Ozone's own gateway answers PutObjectAcl with NotImplemented
+ * and has no ownership controls, and so does this backend: every key has the default ACL (its
+ * owner's FULL_CONTROL). Bucket ACLs are Ozone ACLs (ozone/acl.ts); CreateBucket with an ACL is
+ * refused too (Ozone's gateway ignores it), PutBucketAcl sets one.
+ */
+export function aclsNotSupported(): StorageError {
+  return new StorageError(
+    "NOT_SUPPORTED",
+    "ACLs",
+    "Object ACLs, ACLs given at CreateBucket and ownership controls are not supported by this gateway's Ozone backend (bucket ACLs are set with PutBucketAcl): every object has its owner's FULL_CONTROL alone.",
+  );
+}
+
+export function objectLockNotSupported(): StorageError {
+  return new StorageError("NOT_SUPPORTED", "object lock", "Object Lock is not supported by the Apache Ozone backend: Ozone keeps one version of each key.");
+}
+
+/** Lock headers on a new object: no Ozone bucket has Object Lock, so AWS's answer for such a bucket. */
+export function refuseLockHeaders(lock: ObjectLock | undefined): void {
+  if (lock !== undefined && (lock.retention !== undefined || lock.legalHold !== undefined)) {
+    throw new StorageError("INVALID_REQUEST", "object lock headers on a bucket without Object Lock", "Bucket is missing Object Lock Configuration");
+  }
+}
+
+function bucketTagsNotSupported(): StorageError {
+  return new StorageError("NOT_SUPPORTED", "bucket tagging", "Bucket tagging is not supported by this gateway's Ozone backend: Ozone keeps no tags on buckets.");
+}
+
+/** The store's answers for the bucket configurations Ozone keeps none of (store.ts delegates to them). */
+export class Unsupported {
+  constructor(private readonly core: OzoneCore) {}
+
+  // Ozone 2.2.0 has no bucket tags: BucketInfo has no such field, and the only free-form bucket map
+  // (BucketArgs.metadata) can be added to by SetBucketProperty but never cleared. Ozone's own
+  // gateway has no bucket-tagging handler either (only s3/endpoint/ObjectTaggingHandler.java).
+
+  async getBucketTags(): Promise<Record<string, string> | undefined> {
+    throw bucketTagsNotSupported();
+  }
+
+  async putBucketTags(): Promise<void> {
+    throw bucketTagsNotSupported();
+  }
+
+  async deleteBucketTags(): Promise<void> {
+    throw bucketTagsNotSupported();
+  }
+
+  // Nor CORS rules: Ozone's BucketInfo has no field for them and its own gateway answers ?cors with
+  // NotImplemented. Without rules every preflight is refused, as S3 refuses it for a bucket without
+  // a configuration.
+
+  async getBucketCors(): Promise<CorsRule[] | undefined> {
+    throw bucketCorsNotSupported();
+  }
+
+  async putBucketCors(): Promise<void> {
+    throw bucketCorsNotSupported();
+  }
+
+  async deleteBucketCors(): Promise<void> {
+    throw bucketCorsNotSupported();
+  }
+
+  // Nor bucket policies and public access blocks: Ozone's BucketInfo has no field for them (its
+  // own S3 gateway answers ?policy with NotImplemented too). Every request to an Ozone bucket is
+  // decided by ownership alone: runtime/access/policy/decision.ts reads NOT_SUPPORTED as "no policy".
+
+  async getBucketPolicy(): Promise<string | undefined> {
+    throw bucketPolicyNotSupported("Bucket policy");
+  }
+
+  async putBucketPolicy(): Promise<void> {
+    throw bucketPolicyNotSupported("Bucket policy");
+  }
+
+  async deleteBucketPolicy(): Promise<void> {
+    throw bucketPolicyNotSupported("Bucket policy");
+  }
+
+  async getPublicAccessBlock(): Promise<PublicAccessBlock | undefined> {
+    throw bucketPolicyNotSupported("Public access block configuration");
+  }
+
+  async putPublicAccessBlock(): Promise<void> {
+    throw bucketPolicyNotSupported("Public access block configuration");
+  }
+
+  async deletePublicAccessBlock(): Promise<void> {
+    throw bucketPolicyNotSupported("Public access block configuration");
+  }
+
+  // Nor lifecycle rules: Ozone's BucketInfo has no field for them and its own gateway answers
+  // ?lifecycle with NotImplemented; without rules the lifecycle executor has nothing to do here.
+
+  async getBucketLifecycle(): Promise<LifecycleRule[] | undefined> {
+    throw bucketLifecycleNotSupported();
+  }
+
+  async putBucketLifecycle(): Promise<void> {
+    throw bucketLifecycleNotSupported();
+  }
+
+  async deleteBucketLifecycle(): Promise<void> {
+    throw bucketLifecycleNotSupported();
+  }
+
+  // Nor Object Lock: it keeps versions, and Ozone keeps one version of each key (as for
+  // PutBucketVersioning): every lock request answers 501 after the bucket check, and lock headers
+  // on a new object are refused as S3 refuses them on a bucket without Object Lock.
+
+  async getObjectLockConfiguration(bucket: string): Promise<ObjectLockConfiguration | undefined> {
+    await this.core.getBucket(bucket);
+    throw objectLockNotSupported();
+  }
+
+  async putObjectLockConfiguration(bucket: string): Promise<void> {
+    await this.core.getBucket(bucket);
+    throw objectLockNotSupported();
+  }
+
+  async getObjectLock(bucket: string): Promise<ObjectLock> {
+    await this.core.getBucket(bucket);
+    throw objectLockNotSupported();
+  }
+
+  async putObjectRetention(bucket: string): Promise<void> {
+    await this.core.getBucket(bucket);
+    throw objectLockNotSupported();
+  }
+
+  async putObjectLegalHold(bucket: string): Promise<void> {
+    await this.core.getBucket(bucket);
+    throw objectLockNotSupported();
+  }
+}
