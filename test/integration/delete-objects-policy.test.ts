@@ -5,14 +5,11 @@
  * keys lets another user delete those with DeleteObjects, as with DeleteObject. Through the AWS SDK,
  * on a gateway with two workers.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { CreateBucketCommand, DeleteObjectCommand, DeleteObjectsCommand, HeadObjectCommand, PutBucketPolicyCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CACHE_TTL_MS } from "../../runtime/access/policy/decision.js";
 import { ON_OZONE } from "../support/ozone.js";
-import { startGateway, type RunningGateway } from "../support/server.js";
+import { startGateway, startWithUsers, type RunningGateway, type UsersGateway } from "../support/server.js";
 import { bucketName, expectS3Error } from "./helpers.js";
 
 let gw: RunningGateway;
@@ -50,31 +47,21 @@ describe.skipIf(ON_OZONE)("DeleteObjects under a bucket policy", () => {
   });
 });
 
-const MAIN = { canonicalId: "7777777777777777777777777777777777777777777777777777777777777777", displayName: "dmain" };
-const ALT = { canonicalId: "8888888888888888888888888888888888888888888888888888888888888888", displayName: "dalt" };
-const MAIN_KEY = { accessKeyId: "DMAINTEST0000000001", secretAccessKey: "dmain-delete-test-secret-0123456" };
-const ALT_KEY = { accessKeyId: "DALTTEST00000000002", secretAccessKey: "dalt-delete-test-secret-01234567" };
+const MAIN = { canonicalId: "7777777777777777777777777777777777777777777777777777777777777777", displayName: "dmain", accessKeyId: "DMAINTEST0000000001", secretAccessKey: "dmain-delete-test-secret-0123456" };
+const ALT = { canonicalId: "8888888888888888888888888888888888888888888888888888888888888888", displayName: "dalt", accessKeyId: "DALTTEST00000000002", secretAccessKey: "dalt-delete-test-secret-01234567" };
 
 describe.skipIf(ON_OZONE)("DeleteObjects by another user", () => {
-  let dir: string;
-  let two: RunningGateway;
+  let two: UsersGateway;
   let main: S3Client;
   let alt: S3Client;
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), "s3gw-delobj-users-"));
-    const config = path.join(dir, "config.json");
-    await writeFile(config, JSON.stringify({ users: [{ ...MAIN, accessKeys: [MAIN_KEY] }, { ...ALT, accessKeys: [ALT_KEY] }] }));
-    two = await startGateway({ args: ["--config", config], workers: 2 });
-    main = two.client(MAIN_KEY);
-    alt = two.client(ALT_KEY);
+    two = await startWithUsers([MAIN, ALT], { workers: 2 });
+    [main, alt] = two.clients;
   });
 
   afterAll(async () => {
-    main?.destroy();
-    alt?.destroy();
     await two?.stop();
-    await rm(dir, { recursive: true, force: true });
   });
 
   it("a policy Allow of s3:DeleteObject on some keys lets the user delete those, each other entry is AccessDenied", async () => {

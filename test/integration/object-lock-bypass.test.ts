@@ -6,9 +6,6 @@
  * Without the permission the header is of no effect: a version under GOVERNANCE stays protected
  * (AccessDenied), one without a lock is deleted as asked.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
@@ -22,37 +19,27 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CACHE_TTL_MS } from "../../runtime/access/policy/decision.js";
 import { ON_OZONE } from "../support/ozone.js";
-import { startGateway, type RunningGateway } from "../support/server.js";
+import { startWithUsers, type UsersGateway } from "../support/server.js";
 import { bucketName, expectS3Error } from "./helpers.js";
 
-const MAIN = { canonicalId: "3333333333333333333333333333333333333333333333333333333333333333", displayName: "bmain" };
-const ALT = { canonicalId: "4444444444444444444444444444444444444444444444444444444444444444", displayName: "balt" };
-const MAIN_KEY = { accessKeyId: "BMAINTEST0000000001", secretAccessKey: "bmain-bypass-test-secret-0123456" };
-const ALT_KEY = { accessKeyId: "BALTTEST00000000002", secretAccessKey: "balt-bypass-test-secret-01234567" };
+const MAIN = { canonicalId: "3333333333333333333333333333333333333333333333333333333333333333", displayName: "bmain", accessKeyId: "BMAINTEST0000000001", secretAccessKey: "bmain-bypass-test-secret-0123456" };
+const ALT = { canonicalId: "4444444444444444444444444444444444444444444444444444444444444444", displayName: "balt", accessKeyId: "BALTTEST00000000002", secretAccessKey: "balt-bypass-test-secret-01234567" };
 const ALT_ARN = `arn:aws:iam::${ALT.canonicalId}:user/${ALT.displayName}`;
 
 const FAR = new Date("2140-01-01T00:00:00.000Z");
 const SOON = new Date("2100-01-01T00:00:00.000Z");
 
-let dir: string;
-let gw: RunningGateway;
+let users: UsersGateway;
 let main: S3Client;
 let alt: S3Client;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), "s3gw-lock-bypass-"));
-  const config = path.join(dir, "config.json");
-  await writeFile(config, JSON.stringify({ users: [{ ...MAIN, accessKeys: [MAIN_KEY] }, { ...ALT, accessKeys: [ALT_KEY] }] }));
-  gw = await startGateway({ args: ["--config", config], workers: 2 });
-  main = gw.client(MAIN_KEY);
-  alt = gw.client(ALT_KEY);
+  users = await startWithUsers([MAIN, ALT], { workers: 2 });
+  [main, alt] = users.clients;
 });
 
 afterAll(async () => {
-  main?.destroy();
-  alt?.destroy();
-  await gw?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await users?.stop();
 });
 
 /**

@@ -7,9 +7,6 @@
  * object: the common "Deny s3:DeleteObjectVersion" keeps every version however the caller deletes.
  * Two users through the AWS SDK, on a gateway with two workers.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import {
   CopyObjectCommand,
   CreateBucketCommand,
@@ -26,34 +23,24 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CACHE_TTL_MS } from "../../runtime/access/policy/decision.js";
 import { ON_OZONE } from "../support/ozone.js";
-import { startGateway, type RunningGateway } from "../support/server.js";
+import { startWithUsers, type UsersGateway } from "../support/server.js";
 import { bucketName, expectBodilessError, expectS3Error } from "./helpers.js";
 
-const MAIN = { canonicalId: "5555555555555555555555555555555555555555555555555555555555555555", displayName: "vmain" };
-const ALT = { canonicalId: "6666666666666666666666666666666666666666666666666666666666666666", displayName: "valt" };
-const MAIN_KEY = { accessKeyId: "VMAINTEST0000000001", secretAccessKey: "vmain-version-test-secret-012345" };
-const ALT_KEY = { accessKeyId: "VALTTEST00000000002", secretAccessKey: "valt-version-test-secret-0123456" };
+const MAIN = { canonicalId: "5555555555555555555555555555555555555555555555555555555555555555", displayName: "vmain", accessKeyId: "VMAINTEST0000000001", secretAccessKey: "vmain-version-test-secret-012345" };
+const ALT = { canonicalId: "6666666666666666666666666666666666666666666666666666666666666666", displayName: "valt", accessKeyId: "VALTTEST00000000002", secretAccessKey: "valt-version-test-secret-0123456" };
 const ALT_ARN = `arn:aws:iam::${ALT.canonicalId}:user/${ALT.displayName}`;
 
-let dir: string;
-let gw: RunningGateway;
+let users: UsersGateway;
 let main: S3Client;
 let alt: S3Client;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), "s3gw-version-actions-"));
-  const config = path.join(dir, "config.json");
-  await writeFile(config, JSON.stringify({ users: [{ ...MAIN, accessKeys: [MAIN_KEY] }, { ...ALT, accessKeys: [ALT_KEY] }] }));
-  gw = await startGateway({ args: ["--config", config], workers: 2 });
-  main = gw.client(MAIN_KEY);
-  alt = gw.client(ALT_KEY);
+  users = await startWithUsers([MAIN, ALT], { workers: 2 });
+  [main, alt] = users.clients;
 });
 
 afterAll(async () => {
-  main?.destroy();
-  alt?.destroy();
-  await gw?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await users?.stop();
 });
 
 /** A versioned bucket of the main user with two versions of "k"; answers the older one's id. */

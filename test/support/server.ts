@@ -3,7 +3,7 @@
  * free ports with a fresh data directory, and stops it. Every integration suite goes through this.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -170,4 +170,44 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     allPids: async () => (child.pid !== undefined && child.exitCode === null ? [child.pid, ...(await childPids(child.pid))] : []),
     workerPids: () => (child.pid !== undefined && child.exitCode === null ? childPids(child.pid) : Promise.resolve([])),
   };
+}
+
+/** A user of a test gateway, as its config file gives it: one access key. */
+export interface TestUser {
+  canonicalId: string;
+  displayName: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export interface UsersGateway {
+  gw: RunningGateway;
+  /** an SDK client per user, in the order given */
+  clients: S3Client[];
+  /** destroys the clients, stops the gateway and removes its config */
+  stop(): Promise<void>;
+}
+
+/** A gateway whose config file has these users (and no other credential), with an SDK client for each. */
+export async function startWithUsers(users: readonly TestUser[], opts: Omit<StartOptions, "args"> = {}): Promise<UsersGateway> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "s3gw-users-"));
+  try {
+    const config = path.join(dir, "config.json");
+    const entries = users.map((u) => ({ canonicalId: u.canonicalId, displayName: u.displayName, accessKeys: [{ accessKeyId: u.accessKeyId, secretAccessKey: u.secretAccessKey }] }));
+    await writeFile(config, JSON.stringify({ users: entries }));
+    const gw = await startGateway({ ...opts, args: ["--config", config] });
+    const clients = users.map((u) => gw.client({ accessKeyId: u.accessKeyId, secretAccessKey: u.secretAccessKey }));
+    return {
+      gw,
+      clients,
+      async stop() {
+        for (const c of clients) c.destroy();
+        await gw.stop();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
 }
