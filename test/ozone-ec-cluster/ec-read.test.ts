@@ -17,7 +17,7 @@ import { openOzoneStore } from "../../runtime/storage/ozone/index.js";
 import { OmClient, type OmMessage } from "../../runtime/storage/ozone/om-client.js";
 import { StorageError } from "../../runtime/storage/types.js";
 import { createTestVolume } from "../support/ozone.js";
-import { ecClusterOk, startEcCluster, type EcCluster } from "../support/ozone-ec.js";
+import { ecClusterOk, startEcCluster, waitEcWritable, type EcCluster } from "../support/ozone-ec.js";
 import { startGateway, type RunningGateway } from "../support/server.js";
 
 const KEY = "AKIDS3GWTEST0001";
@@ -42,6 +42,9 @@ describe("EC keys written by Ozone's client (rs-3-2-1024k)", () => {
 
   beforeAll(async () => {
     cluster = await startEcCluster();
+    // datanodes another file stopped and started again may not take EC writes yet (SCM then
+    // answers Ozone's own client "Pipeline limit (5) reached (5), none closed")
+    await waitEcWritable(cluster);
     dir = await mkdtemp(path.join(os.tmpdir(), "s3gw-ec-"));
     volume = await createTestVolume(cluster.omGrpc, KEY);
     gw = await startGateway({ args: ["--backend", "ozone", "--ozone-om-address", cluster.omGrpc, "--ozone-volume", volume] });
