@@ -203,6 +203,11 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorize {
   /** The bucket owner's read of an object (or its ACL): its own object, or one whose ACL grants it. */
   async function bucketOwnerMayUse(q: AccessQuestion, bucket: BucketInfo, object: ObjectInfo, permission: AclPermission): Promise<void> {
     if (isOwner(q.users, object.owner, q.user)) return; // the common case: nothing more is read
+    // S3's ObjectWriter rule protects a writer who could grant the bucket owner access. An owner
+    // none of our users is (a key written through Ozone's own shell, ofs or Hadoop, whose access
+    // the OM's ACLs decide; or a user since removed) can grant nothing: its objects are the bucket
+    // owner's to use. An anonymous writer's ("") stay its own, as in S3.
+    if (object.owner !== "" && q.users.ownerUser(object.owner) === undefined) return;
     // BucketOwnerEnforced makes the bucket owner the owner of every object, those written before too
     // ("Object Ownership": "the bucket owner automatically owns and has full control over every object").
     const access = await storageCall(() => storage.getBucketAccess(q.bucket));

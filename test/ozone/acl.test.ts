@@ -140,6 +140,21 @@ describe.skipIf(ozone === undefined)("bucket ACLs on Ozone", () => {
     expect(grantsOf((await main.send(new GetBucketAclCommand({ Bucket: bucket }))).Grants)).toContain("FULL_CONTROL somebody");
   });
 
+  it("a key written by Ozone's own shell (an owner none of our users is) is the bucket owner's to read; another user's is not", async () => {
+    const bucket = bucketName("oz-acl-foreign");
+    await main.send(new CreateBucketCommand({ Bucket: bucket }));
+    const file = path.join(dir, "foreign.txt");
+    await writeFile(file, "written by ozone sh");
+    await ozoneShell(["key", "put", `/${volume}/${bucket}/foreign`, file]);
+    // the shell's key is owned by the OS user that ran it, which no S3 user is
+    const owner = (await main.send(new GetObjectAclCommand({ Bucket: bucket, Key: "foreign" }))).Owner;
+    expect([owner?.ID, owner?.DisplayName]).not.toContain(MAIN.canonicalId);
+    expect(await (await main.send(new GetObjectCommand({ Bucket: bucket, Key: "foreign" }))).Body!.transformToString()).toBe("written by ozone sh");
+    // other users still need the bucket owner's grant (a bucket ACL alone does not reach objects)
+    await main.send(new PutBucketAclCommand({ Bucket: bucket, GrantFullControl: `id="${MAIN.canonicalId}"`, GrantRead: `id="${ALT.canonicalId}"` }));
+    await expectS3Error(alt.send(new GetObjectCommand({ Bucket: bucket, Key: "foreign" })), "AccessDenied", 403);
+  });
+
   it("refuses what Ozone's gateway refuses: grants to groups, object ACLs (501 NotImplemented)", async () => {
     const bucket = bucketName("oz-acl-refused");
     await main.send(new CreateBucketCommand({ Bucket: bucket }));
