@@ -46,13 +46,20 @@ export function gracefulShutdown(opts: ShutdownOptions): Shutdown {
   const inFlight = new Map<ServerResponse, Server>();
   /** the servers whose close has begun: their answers close their connections */
   const closing = new Set<Server>();
+  /**
+   * The admin server from the shutdown's start on: its answers close their connections too, but
+   * its idle ones stay open until its own turn. A probe answered during the shutdown then never
+   * reuses a connection this process may close under it (each worker closes its admin server as
+   * soon as its own S3 requests are done, while another worker may still be draining).
+   */
+  const answersClose = new Set<Server>();
   const all = opts.last ? [...opts.servers, opts.last] : opts.servers;
 
   for (const { server } of all) {
     server.on("request", (_req, res: ServerResponse) => {
       if (inFlight.has(res)) return; // re-emitted by the S3 server for Expect: 100-continue
       inFlight.set(res, server);
-      if (closing.has(server)) res.shouldKeepAlive = false;
+      if (closing.has(server) || answersClose.has(server)) res.shouldKeepAlive = false;
       res.once("close", () => {
         inFlight.delete(res);
         // an answer whose headers said keep-alive before the close began: its connection is idle now
@@ -71,9 +78,11 @@ export function gracefulShutdown(opts: ShutdownOptions): Shutdown {
     opts.onStart?.();
     const started = performance.now();
     opts.logger.info({ reason, inFlight: inFlight.size, graceMs: opts.graceMs }, "shutting down: finishing the requests in flight");
-    // The last server (the admin server) keeps its keep-alive connections until its own turn: a
-    // probe must not race a connection being closed under it.
+    // The last server (the admin server) keeps its idle keep-alive connections until its own turn
+    // (a probe must not race a connection being closed under it), and its answers from now on
+    // close theirs.
     for (const { server } of opts.servers) beginClose(server);
+    if (opts.last) answersClose.add(opts.last.server);
     let wasCut = false;
     cut = () => {
       cut = undefined;

@@ -44,6 +44,7 @@ interface Probe {
   status: number;
   body: Record<string, string>;
   cacheControl: string | null;
+  connection: string | null;
   ms: number;
 }
 
@@ -51,7 +52,7 @@ async function probe(g: RunningGateway, name: string): Promise<Probe> {
   const started = performance.now();
   const res = await fetch(`${g.adminEndpoint}${name}`);
   const body = (await res.json()) as Record<string, string>;
-  return { status: res.status, body, cacheControl: res.headers.get("cache-control"), ms: performance.now() - started };
+  return { status: res.status, body, cacheControl: res.headers.get("cache-control"), connection: res.headers.get("connection"), ms: performance.now() - started };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -94,7 +95,9 @@ describe("probes on the embedded store", () => {
     const signalled = performance.now();
     g.process.kill("SIGTERM");
     await expect.poll(async () => (await probe(g, "/readyz")).status, { timeout: 3000, interval: 50 }).toBe(503);
-    expect(await probe(g, "/readyz")).toMatchObject({ status: 503, body: { status: "unavailable", storage: "embedded", error: "shutting down" } });
+    // each answer now closes its connection: with two workers, one closes its admin server as soon as
+    // its own S3 requests are done, and a probe must not reuse a connection closed under it then
+    expect(await probe(g, "/readyz")).toMatchObject({ status: 503, body: { status: "unavailable", storage: "embedded", error: "shutting down" }, connection: "close" });
     expect(await probe(g, "/health")).toMatchObject({ status: 503, body: { status: "unavailable", error: "shutting down" } });
     expect(await probe(g, "/livez")).toMatchObject({ status: 200, body: { status: "ok" } });
     // the S3 port takes no new connection meanwhile
