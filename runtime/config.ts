@@ -397,7 +397,7 @@ const schema = {
           type: "string",
           minLength: 1,
           description:
-            "The EC schemes (`<codec>-<data>-<parity>-<chunk>k`, lower case) a write to a storage class mapped to EC may name in `x-amz-meta-storage-config`, as a regular expression (Ozone's `ozone.replication.allowed-configs`); another answers 400 InvalidArgument.",
+            "The EC schemes (`<codec>-<data>-<parity>-<chunk>k`, lower case) a write to a storage class mapped to EC may name in `x-amz-meta-storage-config`, as a regular expression (like Ozone's `ozone.replication.allowed-configs`, which the OM checks too: a scheme such as `xor-2-1-1024k` must be allowed there as well, as `EC/2-1-1024k`); another answers 400 InvalidArgument.",
         },
         requestTimeoutMs: { type: "integer", minimum: 100, description: "Deadline of one OM or datanode call." },
       },

@@ -15,7 +15,7 @@ import { DatanodeError, type BlockStream, type DatanodeEndpoint } from "../../ru
 import { ecReplicaEndpoints, readEcBlockGroup } from "../../runtime/storage/ozone/ec-block-reader.js";
 import { BLOCK_GROUP_LEN, EcKeyWriter } from "../../runtime/storage/ozone/ec-key-writer.js";
 import { createErasureCoder } from "../../runtime/storage/ozone/ec/coder.js";
-import type { ExcludeList } from "../../runtime/storage/ozone/key-writer.js";
+import type { ExcludeList, WriteMove } from "../../runtime/storage/ozone/key-writer.js";
 import type { OmMessage } from "../../runtime/storage/ozone/om-client.js";
 import { StorageError } from "../../runtime/storage/types.js";
 
@@ -120,7 +120,7 @@ function cluster(opts: { blockLength?: number; fault?: Fault; datanodes?: number
 
 type Cluster = ReturnType<typeof cluster>;
 
-async function write(c: Cluster, data: Buffer, pieces = [1000, 7, CELL * 2 + 5, 1 << 20], opts: { maxStripeRetries?: number } = {}): Promise<{ done: OmMessage[]; writer: EcKeyWriter }> {
+async function write(c: Cluster, data: Buffer, pieces = [1000, 7, CELL * 2 + 5, 1 << 20], opts: { maxStripeRetries?: number; onMove?(m: WriteMove): void } = {}): Promise<{ done: OmMessage[]; writer: EcKeyWriter }> {
   const writer = new EcKeyWriter({ scheme: { coder: createErasureCoder("rs", K, P), cellSize: CELL }, preallocated: [], allocate: c.allocate, open: c.open, ...opts });
   // the body arrives in pieces of varying sizes, as from a socket
   for (let off = 0, i = 0; off < data.length; i++) {
@@ -242,8 +242,11 @@ describe("EC key writes: failures", () => {
     // dn3 (replica 3 of the first group) fails its second WriteChunk: stripe 2
     const c = cluster({ fault: (dn, cmd) => (dn === 3 && cmd === "WriteChunk" && ++writes === 2 ? new DatanodeError("datanode dn3: stream ended") : undefined) });
     const data = randomBytes(3 * STRIPE + 5);
-    const { done, writer } = await write(c, data);
+    const moves: WriteMove[] = [];
+    const { done, writer } = await write(c, data, undefined, { onMove: (m) => moves.push(m) });
     expect(writer.relocations).toBe(1);
+    // told for the operator's log: the group's pipeline, the datanode left out from now on, why
+    expect(moves).toEqual([{ pipeline: "pipeline-1", datanodes: ["uuid-3"], error: "replica 3: datanode dn3: stream ended", moves: 1 }]);
     expect(done.map((l) => Number(l.length))).toEqual([STRIPE, 2 * STRIPE + 5]);
     expect(writer.exclude).toEqual({ datanodes: ["uuid-3"], containerIds: [], pipelineIds: [{ id: "pipeline-1" }] });
     expect(c.excludes.at(-1)).toEqual(writer.exclude);

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { DatanodeError, type BlockStream, type DatanodeEndpoint } from "../../runtime/storage/ozone/datanode-client.js";
 import { blockRefOf } from "../../runtime/storage/ozone/block-writer.js";
-import { KeyWriter, type ExcludeList } from "../../runtime/storage/ozone/key-writer.js";
+import { KeyWriter, type ExcludeList, type WriteMove } from "../../runtime/storage/ozone/key-writer.js";
 import { StandaloneBlockWriter } from "../../runtime/storage/ozone/standalone-block-writer.js";
 import type { OmMessage } from "../../runtime/storage/ozone/om-client.js";
 import { StorageError } from "../../runtime/storage/types.js";
@@ -109,10 +109,13 @@ describe("KeyWriter", () => {
     // the 5th request is a WriteChunk into container 101 after a commit at 48 KiB
     const dn = fakeDatanodes((cmd, container, n) => (cmd === "WriteChunk" && container === "101" && n === 6 ? "CLOSED_CONTAINER_IO" : undefined));
     const alloc = allocator(100 * KiB);
-    const w = new KeyWriter({ preallocated: [], allocate: alloc.allocate, openBlock: standalone(dn), commitEvery: 40 * KiB });
+    const moves: WriteMove[] = [];
+    const w = new KeyWriter({ preallocated: [], allocate: alloc.allocate, openBlock: standalone(dn), commitEvery: 40 * KiB, onMove: (m) => moves.push(m) });
     const data = randomBytes(250 * KiB);
     const locations = await writeAll(w, data, 16 * KiB);
     expect(w.relocations).toBe(1);
+    // told for the operator's log: the block's pipeline; a closed container leaves no datanode out
+    expect(moves).toEqual([{ pipeline: "p101", datanodes: [], error: expect.stringContaining("CLOSED_CONTAINER_IO"), moves: 1 }]);
     // container 101 keeps its committed 48 KiB; the rest went elsewhere, avoiding 101
     expect(Number(locations[0].length)).toBe(48 * KiB);
     expect(locations[0].blockID.containerBlockID.containerID).toBe("101");

@@ -34,7 +34,7 @@ import { StorageError } from "../types.js";
 import { BlockCommands, blockRefOf } from "./block-writer.js";
 import { DatanodeError, type BlockStream, type DatanodeEndpoint } from "./datanode-client.js";
 import { ecReplicaEndpoints, type EcScheme } from "./ec-block-reader.js";
-import type { ExcludeList } from "./key-writer.js";
+import type { ExcludeList, WriteMove } from "./key-writer.js";
 import type { OmMessage } from "./om-client.js";
 
 /** new block groups one stripe may move to before the write gives up (Ozone's default) */
@@ -54,6 +54,8 @@ export interface EcKeyWriterOptions {
   open(endpoint: DatanodeEndpoint): BlockStream;
   /** default MAX_STRIPE_RETRIES */
   maxStripeRetries?: number;
+  /** told each time a stripe moves to a new block group (the operator's log) */
+  onMove?(move: WriteMove): void;
 }
 
 /** One replica of a block group: its commands and, once used, its stream. */
@@ -268,7 +270,14 @@ export class EcKeyWriter {
         if (group.acked >= group.capacity) this.closeGroup();
         return;
       }
+      const excludedBefore = this.exclude.datanodes.length;
       this.avoid(group, failures);
+      this.opts.onMove?.({
+        pipeline: group.pipelineId,
+        datanodes: this.exclude.datanodes.slice(excludedBefore),
+        error: `replica ${failures[0]!.replica.index}: ${failures[0]!.err.message}`,
+        moves: this.relocations + 1,
+      });
       // the group keeps what every replica acknowledged; the stripe goes to a new one
       this.closeGroup();
       if (attempt >= maxRetries) {

@@ -3,12 +3,11 @@
  * the S3 volume (a gateway started before its cluster still starts: it logs the problem and its
  * /health reports it until Ozone answers).
  */
-import type { Logger } from "pino";
 import { openOzoneStore as open, type OzoneStore, type OzoneStoreOptions } from "./store.js";
 
 export type { OzoneStore, OzoneStoreOptions };
 
-export async function openOzoneStore(opts: OzoneStoreOptions & { logger?: Logger }): Promise<OzoneStore> {
+export async function openOzoneStore(opts: OzoneStoreOptions): Promise<OzoneStore> {
   const store = open(opts);
   try {
     await store.checkVolume();

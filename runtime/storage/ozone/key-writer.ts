@@ -35,6 +35,20 @@ export interface KeyWriterOptions {
   openBlock(location: OmMessage): BlockWriter;
   /** default COMMIT_EVERY */
   commitEvery?: number;
+  /** told each time the write moves to a new block (the operator's log) */
+  onMove?(move: WriteMove): void;
+}
+
+/** A write that moved to a new block (or block group) because the one it was writing failed. */
+export interface WriteMove {
+  /** the failed block's pipeline */
+  pipeline?: string;
+  /** the datanodes left out of the next allocations because of this failure */
+  datanodes: string[];
+  /** what failed */
+  error: string;
+  /** how many moves this write has made */
+  moves: number;
 }
 
 function pipelineIdOf(location: OmMessage | undefined): string | undefined {
@@ -168,7 +182,14 @@ export class KeyWriter {
       const failed = this.writer!;
       failed.close();
       if (failed.committed > 0) this.done.push(failed.location);
+      const excludedBefore = this.exclude.datanodes.length;
       this.avoid(failed, scope);
+      this.opts.onMove?.({
+        pipeline: pipelineIdOf(this.location),
+        datanodes: this.exclude.datanodes.slice(excludedBefore),
+        error: cause instanceof Error ? cause.message : String(cause),
+        moves: this.relocations,
+      });
       this.forgetCommitted(failed);
       const replay = this.uncommitted.map((u) => u.chunk);
       this.uncommitted = [];

@@ -89,6 +89,7 @@ export class Multipart {
         clientID,
         excludeList,
       }).then((r) => r.allocateBlockResponse.keyLocation as OmMessage),
+      { bucket, key, partNumber },
     );
     const digests = body.digests();
     const etag = digests.md5.toString("hex");

@@ -16,7 +16,7 @@ import { type EcScheme } from "./ec-block-reader.js";
 import { createErasureCoder, type ErasureCoder } from "./ec/coder.js";
 import { blockRefOf, type BlockWriter } from "./block-writer.js";
 import { DatanodeError, endpointsOf, type BlockStream, type DatanodeEndpoint } from "./datanode-client.js";
-import { KeyWriter, type ExcludeList } from "./key-writer.js";
+import { KeyWriter, type ExcludeList, type WriteMove } from "./key-writer.js";
 import { EcKeyWriter } from "./ec-key-writer.js";
 import { replicationLabel, type Replication, type StorageClasses } from "./storage-class.js";
 import { RatisBlockWriter } from "./ratis-block-writer.js";
@@ -98,6 +98,13 @@ export interface OzoneShared {
   storageClasses: StorageClasses;
   service: S3Authentication;
   principals: OzonePrincipals;
+  /** where a write that moved away from a failed block or block group is told */
+  logger?: OzoneLogger;
+}
+
+/** What the store logs to (the gateway's pino logger). */
+export interface OzoneLogger {
+  warn(fields: object, message: string): void;
 }
 
 export function ms(v: unknown): Date {
@@ -195,7 +202,7 @@ export class OzoneCore {
   /**
    * Streams `body` into blocks (preallocated ones first, then new ones from `allocate`), chunk by
    * chunk. Returns the KeyLocations the OM must be told at commit: only blocks written, with the
-   * lengths written.
+   * lengths written. `target` names the key (or part) in the log.
    */
   async writeBody(
     body: IncomingBody,
@@ -204,10 +211,12 @@ export class OzoneCore {
     storageClass: string,
     preallocated: OmMessage[],
     allocate: (exclude: ExcludeList) => Promise<OmMessage>,
+    target: { bucket: string; key: string; partNumber?: number },
   ): Promise<OmMessage[]> {
     if (!writable(replication.type)) throw notWritable(replicationLabel(replication), storageClass);
-    if (replication.type === "EC") return this.writeEcBody(body, failed, replication, preallocated, allocate);
-    const keyWriter = new KeyWriter({ preallocated, allocate, openBlock: (location) => this.openBlock(location, storageClass) });
+    const onMove = (move: WriteMove) => this.shared.logger?.warn({ ...target, ...move }, "an Ozone write moved to a new block after a datanode or pipeline failed");
+    if (replication.type === "EC") return this.writeEcBody(body, failed, replication, preallocated, allocate, onMove);
+    const keyWriter = new KeyWriter({ preallocated, allocate, onMove, openBlock: (location) => this.openBlock(location, storageClass) });
     let chunk = Buffer.allocUnsafe(0);
     let fill = 0;
     const flush = async () => {
@@ -252,8 +261,9 @@ export class OzoneCore {
     replication: OmMessage,
     preallocated: OmMessage[],
     allocate: (exclude: ExcludeList) => Promise<OmMessage>,
+    onMove: (move: WriteMove) => void,
   ): Promise<OmMessage[]> {
-    const writer = new EcKeyWriter({ scheme: ecSchemeOf(replication, this.shared.ecCoders), preallocated, allocate, open: (endpoint) => this.shared.dn.open(endpoint) });
+    const writer = new EcKeyWriter({ scheme: ecSchemeOf(replication, this.shared.ecCoders), preallocated, allocate, onMove, open: (endpoint) => this.shared.dn.open(endpoint) });
     try {
       for await (const piece of body.stream as AsyncIterable<Buffer>) await writer.write(piece);
       const error = failed();

@@ -81,6 +81,7 @@ import {
   watchBody,
   writable,
   type Datanodes,
+  type OzoneLogger,
   type OzoneShared,
 } from "./store-core.js";
 import { Listing } from "./listing.js";
@@ -91,6 +92,8 @@ export type { Datanodes } from "./store-core.js";
 export { ozoneMultipartEtag } from "./multipart.js";
 
 export interface OzoneStoreOptions extends Pick<OzoneConfig, "omAddresses" | "volume" | "replication" | "requestTimeoutMs">, Partial<Pick<OzoneConfig, "ecSchemesAllowed">> {
+  /** where the store tells what an operator should know of (a write moved off a failed datanode) */
+  logger?: OzoneLogger;
   /** who calls made outside a request (health checks) are from */
   serviceAccessKeyId: string;
   /** where datanode streams come from (default: gRPC channels; tests put faults in between) */
@@ -113,6 +116,7 @@ export function openOzoneStore(opts: OzoneStoreOptions): OzoneStore {
     storageClasses: new StorageClasses(replication, new RegExp(opts.ecSchemesAllowed ?? DEFAULTS.ozone.ecSchemesAllowed)),
     service: { accessId: opts.serviceAccessKeyId, stringToSign: "", signature: "" },
     principals: opts.principals ?? SAME_NAMES,
+    ...(opts.logger && { logger: opts.logger }),
   };
   return new OzoneStore(new OzoneCore(shared, shared.service));
 }
@@ -235,6 +239,7 @@ export class OzoneStore implements StorageClient {
         clientID,
         excludeList,
       }).then((r) => r.allocateBlockResponse.keyLocation as OmMessage),
+      { bucket: params.bucket, key: params.key },
     );
     const digests = body.digests();
     const etag = digests.md5.toString("hex");
