@@ -4,8 +4,8 @@
  * primary key, and only for a request that is not the bucket owner's (runtime/access/authorize.ts):
  * the owner's requests never read it. Object ACLs are not here: each version carries its own in its
  * `meta` (rows.ts StoredMeta.acl), so that it is written in the same step as the version and moves
- * with it (noncurrent, restored, deleted) without a table of its own to keep in step; store.ts
- * putObjectAcl rewrites it as putObjectTags rewrites the tags.
+ * with it (noncurrent, restored, deleted) without a table of its own to keep in step;
+ * object-meta.ts putObjectAcl rewrites it as putObjectTags rewrites the tags.
  *
  * BucketAcls reads and writes the table in the store's own reads and transactions (store-core.ts);
  * createBucket and deleteBucket (store.ts) call table() inside theirs.

@@ -1,7 +1,12 @@
 /**
  * The embedded local-disk store: the zero-set-up default storage backend.
  *
- *   store.ts           StorageClient implementation; the write protocol
+ *   store.ts           StorageClient implementation; the write protocol; buckets
+ *   puts.ts            PutObject (and its two halves for worker processes)
+ *   reads.ts           HeadObject, GetObject, GetObjectAttributes, ListObjects
+ *   deletes.ts         DeleteObject, DeleteObjects
+ *   object-meta.ts     object tags and object ACLs (rewrites of a version's meta)
+ *   bucket-versioning.ts  Get/PutBucketVersioning, ListObjectVersions (versions.ts: the rules)
  *   schema.ts          SQLite settings (WAL, synchronous=NORMAL, exclusive lock) and tables
  *   wal-sync.ts        commits made durable off the event loop; the durability argument
  *   group-commit.ts    concurrent writes share one transaction, directory fsyncs and log sync

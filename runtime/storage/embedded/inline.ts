@@ -24,7 +24,7 @@
  * segment's id is "i" and the integer key of its inline_data row. The key is a rowid, so a new row
  * appends at the right edge of the table's b-tree; SQLite may hand out the rowid of a deleted last
  * row again, which is harmless: nothing keeps an inline segment's id once its rows are gone (inline
- * segments are never pinned, their bytes are copied by the reader, see store.ts getObject).
+ * segments are never pinned, their bytes are copied by the reader, see reads.ts resolveRead).
  */
 import { MIN_PART_SIZE } from "../types.js";
 

@@ -18,8 +18,8 @@
  *   mode, needs the bypass under GOVERNANCE and is never allowed under COMPLIANCE.
  *
  * ObjectLocks serves the lock operations (store.ts delegates to it); ObjectLockTable and the rule
- * functions are also used inside other modules' transactions (store-core.ts insertVersion, the
- * deletes of store.ts, multipart.ts), on the event loop: one point lookup by primary key.
+ * functions are also used inside other modules' transactions (store-core.ts insertVersion,
+ * deletes.ts, multipart.ts), on the event loop: one point lookup by primary key.
  */
 import type Database from "better-sqlite3";
 

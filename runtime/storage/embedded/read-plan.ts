@@ -2,7 +2,7 @@
  * A read in two steps, so that the step that needs the database and the step that needs the files
  * can run in different processes (runtime/workers/: the store owner resolves, a worker streams):
  *
- * 1. resolve (store.ts resolveRead, in the process that owns the database): the object's row, its
+ * 1. resolve (reads.ts resolveRead, in the process that owns the database): the object's row, its
  *    segments in order, the bytes of an inline segment, and a pin on every segment file, taken in
  *    one synchronous run so that the snapshot cannot change between the lookup and the pin
  *    (pins.ts). The result is plain data.

@@ -3,12 +3,14 @@
  * segment is a data file (files.ts) or, for a body of at most the inline limit, a BLOB in SQLite
  * (inline.ts). The zero-set-up default backend of the gateway.
  *
- * Modules: this file holds the store's life (open, close), buckets, objects and their reads and
- * deletes; store-core.ts the machinery every call runs on (call numbering, durable reads, the group
- * commit, segment and version rows); multipart.ts uploads and parts; bucket-config.ts a bucket's
- * tags, CORS and lifecycle documents; versions.ts versioning; object-lock.ts Object Lock (the
- * bucket's configuration, the lock operations, and the rules the deletes and writes here apply);
- * object-parts.ts per-part checksums.
+ * Modules: this file holds the store's life (open, close), buckets and worker processes'
+ * directories; store-core.ts the machinery every call runs on (call numbering, durable reads, the
+ * group commit, segment and version rows); puts.ts PutObject; reads.ts HeadObject, GetObject,
+ * GetObjectAttributes and ListObjects; deletes.ts DeleteObject(s); object-meta.ts object tags and
+ * ACLs; multipart.ts uploads and parts; bucket-config.ts a bucket's tags, CORS and lifecycle
+ * documents; bucket-versioning.ts the versioning operations, versions.ts the versions' rules;
+ * object-lock.ts Object Lock (the bucket's configuration, the lock operations, and the rules the
+ * deletes and writes apply); object-parts.ts per-part checksums.
  * A new feature gets its own module holding the StoreCore, with one-line delegations here.
  *
  * Write protocol (PutObject, UploadPart):
@@ -86,21 +88,22 @@ import {
 import { BucketAcls } from "./acl.js";
 import { BucketConfig } from "./bucket-config.js";
 import { BucketPolicies } from "./bucket-policy.js";
+import { VersioningOps } from "./bucket-versioning.js";
+import { ObjectDeletes } from "./deletes.js";
 import { DataFiles, fsyncDir, type ReceivedBody } from "./files.js";
-import { DEFAULT_INLINE_LIMIT, MAX_INLINE_LIMIT, inlineRowId, isInlineSegment } from "./inline.js";
-import { immediateSuccessor, listEntries, lowerBound } from "./listing.js";
+import { DEFAULT_INLINE_LIMIT, MAX_INLINE_LIMIT } from "./inline.js";
 import { makeDir, prepareDataDir } from "./modes.js";
 import { COMPLETED_UPLOAD_RETENTION_MS, Multipart, type PartTarget } from "./multipart.js";
-import { ObjectLocks, checkRemovable, lockOfNewVersion } from "./object-lock.js";
+import { ObjectLocks } from "./object-lock.js";
+import { ObjectMeta } from "./object-meta.js";
+import { ObjectPuts } from "./puts.js";
+import type { ResolvedObject } from "./read-plan.js";
+import { ObjectReads } from "./reads.js";
 import { recoverDataDir } from "./recovery.js";
 import { openDatabase } from "./schema.js";
-import { toBucketInfo, toObjectInfo, toObjectSummary, type StoredMeta } from "./rows.js";
-import { partOf, readResult, type ResolvedObject } from "./read-plan.js";
-import { objectPartsPage, storedPartChecksum } from "./object-parts.js";
-import type { SummaryRow } from "./statements.js";
-import { FROM_A_WORKER, StoreCore, conditionFailure, deleteConditionFailure, validateMax, type StoreLogger } from "./store-core.js";
+import { toBucketInfo } from "./rows.js";
+import { StoreCore, type StoreLogger } from "./store-core.js";
 import type { VersioningStatus } from "./versions.js";
-import { validateKey } from "../keys.js";
 
 export { COMPLETED_UPLOAD_RETENTION_MS, type PartTarget } from "./multipart.js";
 export type { StoreLogger } from "./store-core.js";
@@ -148,6 +151,11 @@ export class EmbeddedStore implements StorageClient {
   readonly name = "embedded";
 
   private readonly core: StoreCore;
+  private readonly puts: ObjectPuts;
+  private readonly reads: ObjectReads;
+  private readonly deletes: ObjectDeletes;
+  private readonly meta: ObjectMeta;
+  private readonly versioning: VersioningOps;
   private readonly multipart: Multipart;
   private readonly config: BucketConfig;
   private readonly policies: BucketPolicies;
@@ -162,6 +170,11 @@ export class EmbeddedStore implements StorageClient {
 
   private constructor(db: Database.Database, walFile: FileHandle, files: DataFiles, logger: StoreLogger, inlineLimit: number) {
     this.core = new StoreCore(db, walFile, files, logger, inlineLimit);
+    this.puts = new ObjectPuts(this.core);
+    this.reads = new ObjectReads(this.core);
+    this.deletes = new ObjectDeletes(this.core);
+    this.meta = new ObjectMeta(this.core);
+    this.versioning = new VersioningOps(this.core);
     this.multipart = new Multipart(this.core);
     this.config = new BucketConfig(this.core, db);
     this.policies = new BucketPolicies(this.core, db);
@@ -287,187 +300,88 @@ export class EmbeddedStore implements StorageClient {
     });
   }
 
-  // ---------------------------------------------------------------- versioning (versions.ts)
+  // ---------------------------------------------------------------- versioning (bucket-versioning.ts)
 
-  async getBucketVersioning(bucket: string): Promise<BucketVersioning> {
-    this.core.enter();
-    return this.core.observe(() => {
-      this.core.requireBucket(bucket);
-      return this.core.versions.configuration(bucket);
-    });
+  getBucketVersioning(bucket: string): Promise<BucketVersioning> {
+    return this.versioning.getBucketVersioning(bucket);
   }
 
-  async putBucketVersioning(bucket: string, status: VersioningStatus, mfaDelete?: "Disabled"): Promise<void> {
-    const call = this.core.enter();
-    await this.core.commit(call, () => {
-      this.core.requireBucket(bucket);
-      // versions under Object Lock must stay versions ("Object Lock considerations")
-      if (status === "Suspended" && this.core.objectLocks.read(bucket) !== undefined) {
-        throw new StorageError(
-          "INVALID_BUCKET_STATE",
-          "versioning cannot be suspended on a bucket with Object Lock",
-          "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.",
-        );
-      }
-      this.core.versions.setStatus(bucket, status, mfaDelete);
-      return { result: undefined, discard: [] };
-    });
+  putBucketVersioning(bucket: string, status: VersioningStatus, mfaDelete?: "Disabled"): Promise<void> {
+    return this.versioning.putBucketVersioning(bucket, status, mfaDelete);
   }
 
-  async listObjectVersions(params: ListVersionsParams): Promise<ListVersionsResult> {
-    this.core.enter();
-    validateMax(params.maxKeys, "maxKeys");
-    return this.core.observe(() => {
-      this.core.requireBucket(params.bucket);
-      return this.core.versions.list(params, this.core.counters);
-    });
+  listObjectVersions(params: ListVersionsParams): Promise<ListVersionsResult> {
+    return this.versioning.listObjectVersions(params);
   }
 
-  // ---------------------------------------------------------------- objects
+  // ---------------------------------------------------------------- objects: PutObject (puts.ts)
 
-  async putObject(params: PutObjectParams, body: IncomingBody): Promise<ObjectInfo> {
-    const call = this.core.enter();
-    await this.checkPutNow(params);
-    const received = await this.core.files.receive(body, this.core.inlineLimit);
-    return this.commitPut(call, params, received, this.core.files.tmpDir);
+  putObject(params: PutObjectParams, body: IncomingBody): Promise<ObjectInfo> {
+    return this.puts.putObject(params, body);
   }
 
-  /**
-   * The checks of a PUT before its body is read (bucket, precondition), for a worker process that
-   * receives the body itself (runtime/workers/); putObject runs the same.
-   */
-  async checkPut(params: PutObjectParams): Promise<void> {
-    this.core.enter();
-    return this.checkPutNow(params);
+  /** The checks of a PUT before its body is read, for a worker process (runtime/workers/). */
+  checkPut(params: PutObjectParams): Promise<void> {
+    return this.puts.checkPut(params);
   }
 
-  private async checkPutNow(params: PutObjectParams): Promise<void> {
-    validateKey(params.key);
-    const conditional = params.ifMatch !== undefined || params.ifNoneMatch !== undefined;
-    await this.core.check(() => {
-      this.core.requireBucket(params.bucket);
-      // lock headers on a bucket without Object Lock: refused before the body is read
-      if (params.lock !== undefined) lockOfNewVersion(this.core.objectLocks.read(params.bucket), params.lock, Date.now());
-      const failure = conditional ? conditionFailure(this.core.st.getObject.get(params.bucket, params.key), params) : undefined;
-      if (failure !== undefined) throw new StorageError(failure);
-    });
+  /** Commits a PUT whose body a worker received into `tmpDir`. */
+  putReceived(params: PutObjectParams, received: ReceivedBody, tmpDir: string): Promise<ObjectInfo> {
+    return this.puts.putReceived(params, received, tmpDir);
   }
 
-  /**
-   * Commits a PUT whose body a worker received into `tmpDir` (a directory under the store's tmp/,
-   * see DataFiles). Whatever happens, the received file is either committed or removed.
-   */
-  async putReceived(params: PutObjectParams, received: ReceivedBody, tmpDir: string): Promise<ObjectInfo> {
-    this.core.enterWith(received, tmpDir);
-    try {
-      validateKey(params.key);
-    } catch (err) {
-      await this.core.dropReceived(received, tmpDir);
-      throw err;
-    }
-    return this.commitPut(FROM_A_WORKER, params, received, tmpDir);
+  // ---------------------------------------------------------------- objects: reads and ListObjects (reads.ts)
+
+  headObject(bucket: string, key: string, partNumber?: number, versionId?: string): Promise<{ info: ObjectInfo; part?: ObjectPartInfo }> {
+    return this.reads.headObject(bucket, key, partNumber, versionId);
   }
 
-  private async commitPut(call: number, params: PutObjectParams, received: ReceivedBody, tmpDir: string): Promise<ObjectInfo> {
-    const conditional = params.ifMatch !== undefined || params.ifNoneMatch !== undefined;
-    const { size, md5, checksum } = received.digests;
-    const dir = await this.core.place(received, tmpDir);
-    return this.core.commit(call, () => {
-      this.core.requireBucket(params.bucket);
-      const current = this.core.st.getObject.get(params.bucket, params.key);
-      // The condition held before the body was received; another write committed meanwhile.
-      if (conditional && conditionFailure(current, params) !== undefined) throw new StorageError("CONFLICT");
-      const { state, discard } = this.core.makeRoom(params.bucket, params.key, current);
-      const now = Date.now();
-      const segmentId = this.core.insertSegment(received, now);
-      const row = this.core.insertVersion(
-        params,
-        { size, etag: md5.toString("hex"), checksum, partsCount: null, lastModified: now },
-        [{ segment_id: segmentId, size }],
-        state === "Enabled",
-      );
-      return { result: this.core.infoOf(row, state), discard };
-    }, received, dir);
+  getObjectAttributes(params: ObjectAttributesParams): Promise<ObjectAttributesResult> {
+    return this.reads.getObjectAttributes(params);
   }
 
-  async headObject(
-    bucket: string,
-    key: string,
-    partNumber?: number,
-    versionId?: string,
-  ): Promise<{ info: ObjectInfo; part?: ObjectPartInfo }> {
-    this.core.enter();
-    validateKey(key);
-    return this.core.observe(() => {
-      this.core.requireBucket(bucket);
-      const { row, info } = this.core.readable(bucket, key, versionId);
-      if (partNumber === undefined) return { info };
-      const segments = this.core.st.segmentsOfVersion.all(row.vid);
-      const part = partOf(row.size, row.parts_count, segments, partNumber);
-      const checksum = storedPartChecksum(this.core.partSt, row, partNumber);
-      return { info, part: checksum === undefined ? part : { ...part, checksum } };
-    });
+  getObject(params: GetObjectParams): Promise<GetObjectResult> {
+    return this.reads.getObject(params);
   }
 
-  /** The object and a page of its parts (object-parts.ts), in one synchronous read. */
-  async getObjectAttributes(params: ObjectAttributesParams): Promise<ObjectAttributesResult> {
-    this.core.enter();
-    validateKey(params.key);
-    return this.core.observe(() => {
-      this.core.requireBucket(params.bucket);
-      const { row, info } = this.core.readable(params.bucket, params.key, params.versionId);
-      if (params.parts === undefined) return { info };
-      const parts = objectPartsPage(this.core.partSt, row, params.parts.partNumberMarker, params.parts.maxParts);
-      return parts === undefined ? { info } : { info, parts };
-    });
+  /** Step 1 of a read, also for a worker process: the caller gives the pins back to unpin(). */
+  resolveRead(bucket: string, key: string, partNumber?: number, versionId?: string): Promise<ResolvedObject> {
+    return this.reads.resolveRead(bucket, key, partNumber, versionId);
   }
 
-  /**
-   * A snapshot read (read-plan.ts): the object is resolved and its segment files pinned in one
-   * synchronous run; the stream opens one segment file at a time and unpins when it closes.
-   */
-  async getObject(params: GetObjectParams): Promise<GetObjectResult> {
-    const resolved = await this.resolveRead(params.bucket, params.key, params.partNumber, params.versionId);
-    return readResult(resolved, params, (id, start, end) => this.core.files.openRange(id, start, end), (ids) => this.core.pins.unpin(ids));
+  listObjects(params: ListObjectsParams): Promise<ListObjectsResult> {
+    return this.reads.listObjects(params);
   }
 
-  /**
-   * Step 1 of a read (read-plan.ts), also for a worker process that streams the files itself: the
-   * object, its segments (an inline segment's bytes copied out: a later overwrite deletes the row,
-   * not the copy), and a pin on each segment file, which the caller must give back to unpin().
-   * With `partNumber`, also that part's stored checksum.
-   */
-  async resolveRead(bucket: string, key: string, partNumber?: number, versionId?: string): Promise<ResolvedObject> {
-    this.core.enter();
-    validateKey(key);
-    return this.core.observe(
-      () => {
-        this.core.requireBucket(bucket);
-        const { row, info } = this.core.readable(bucket, key, versionId);
-        const segments: ResolvedObject["segments"] = [];
-        const pinned = new Set<string>();
-        for (const s of this.core.st.segmentsOfVersion.all(row.vid)) {
-          if (!isInlineSegment(s.segment_id)) {
-            pinned.add(s.segment_id);
-            segments.push({ id: s.segment_id, size: s.size });
-            continue;
-          }
-          // (SQLite's substr of zero bytes is NULL, not an empty blob)
-          const data = s.size === 0 ? Buffer.alloc(0) : this.core.st.inlineSlice.get(0, s.size, inlineRowId(s.segment_id));
-          if (data === undefined || data.length !== s.size) {
-            throw new Error(`inline segment ${s.segment_id} is missing or shorter than its row says`);
-          }
-          segments.push({ id: s.segment_id, size: s.size, data });
-        }
-        const resolved: ResolvedObject = { info, partsCount: row.parts_count, segments, pinned: [...pinned] };
-        const partChecksum = partNumber === undefined ? undefined : storedPartChecksum(this.core.partSt, row, partNumber);
-        if (partChecksum !== undefined) resolved.partChecksum = partChecksum;
-        this.core.pins.pin(resolved.pinned);
-        return resolved;
-      },
-      (unread) => this.core.pins.unpin(unread.pinned),
-    );
+  // ---------------------------------------------------------------- objects: deletes (deletes.ts)
+
+  deleteObject(bucket: string, key: string, versionId?: string, condition?: DeleteCondition, bypassGovernance?: boolean): Promise<DeleteOutcome> {
+    return this.deletes.deleteObject(bucket, key, versionId, condition, bypassGovernance);
   }
+
+  deleteObjects(bucket: string, objects: ObjectToDelete[]): Promise<DeleteObjectResult[]> {
+    return this.deletes.deleteObjects(bucket, objects);
+  }
+
+  // ---------------------------------------------------------------- object tags and ACLs (object-meta.ts)
+
+  getObjectTags(bucket: string, key: string, versionId?: string): Promise<ObjectTags> {
+    return this.meta.getObjectTags(bucket, key, versionId);
+  }
+
+  putObjectTags(bucket: string, key: string, tags: Record<string, string>, versionId?: string): Promise<{ versionId?: string }> {
+    return this.meta.putObjectTags(bucket, key, tags, versionId);
+  }
+
+  deleteObjectTags(bucket: string, key: string, versionId?: string): Promise<{ versionId?: string }> {
+    return this.meta.deleteObjectTags(bucket, key, versionId);
+  }
+
+  putObjectAcl(bucket: string, key: string, acl: Acl, versionId?: string): Promise<{ versionId?: string }> {
+    return this.meta.putObjectAcl(bucket, key, acl, versionId);
+  }
+
+  // ---------------------------------------------------------------- worker processes (runtime/workers/)
 
   /**
    * A receiving directory of its own for a worker process (tmp/<name>, created empty), and what
@@ -490,158 +404,6 @@ export class EmbeddedStore implements StorageClient {
   /** Gives back pins of resolveRead (each pin it took exactly once; read-plan.ts may return them in parts). */
   unpin(ids: readonly string[]): void {
     this.core.pins.unpin(ids);
-  }
-
-  async deleteObject(bucket: string, key: string, versionId?: string, condition?: DeleteCondition, bypassGovernance = false): Promise<DeleteOutcome> {
-    const call = this.core.enter();
-    validateKey(key);
-    return this.core.commit(call, () => {
-      const owner = this.core.requireBucket(bucket).owner;
-      const { outcome, discard } = this.deleteOne(bucket, owner, key, versionId, condition, bypassGovernance);
-      return { result: outcome, discard };
-    });
-  }
-
-  /**
-   * One transaction (one log fsync) for the whole batch; a missing key (or version) is a success.
-   * Each entry runs in a savepoint of its own, so one that fails changes nothing and the others
-   * still happen.
-   */
-  async deleteObjects(bucket: string, objects: ObjectToDelete[]): Promise<DeleteObjectResult[]> {
-    const call = this.core.enter();
-    return this.core.commit(call, () => {
-      const owner = this.core.requireBucket(bucket).owner;
-      const discard: string[] = [];
-      const one = this.core.db.transaction((o: ObjectToDelete) => this.deleteOne(bucket, owner, o.key, o.versionId, o.condition, o.bypassGovernance === true));
-      const results = objects.map((o): DeleteObjectResult => {
-        const asked = o.versionId === undefined ? {} : { requestedVersionId: o.versionId };
-        try {
-          validateKey(o.key);
-          const done = one(o);
-          discard.push(...done.discard);
-          return { key: o.key, ...asked, ...done.outcome };
-        } catch (err) {
-          if (!(err instanceof StorageError)) throw err;
-          return { key: o.key, ...asked, error: err };
-        }
-      });
-      return { result: results, discard };
-    });
-  }
-
-  /** A delete of the latest version or of one version, as the bucket's versioning state has it. */
-  private deleteOne(
-    bucket: string,
-    owner: string,
-    key: string,
-    versionId: string | undefined,
-    condition: DeleteCondition | undefined,
-    bypassGovernance: boolean,
-  ): { outcome: DeleteOutcome; discard: string[] } {
-    const state = this.core.versions.status(bucket);
-    const current = this.core.st.getObject.get(bucket, key);
-    // a conditional delete is judged on the current version, whichever version it deletes (S3)
-    const failure = condition === undefined ? undefined : deleteConditionFailure(current, condition);
-    if (failure !== undefined) throw new StorageError(failure);
-    if (state === undefined) {
-      // a bucket never versioned has one version of a key, "null"
-      if (versionId !== undefined && versionId !== "null") {
-        throw new StorageError("VERSION_NOT_FOUND", undefined, undefined, undefined, { versionId });
-      }
-      return { outcome: {}, discard: current === undefined ? [] : this.core.dropVersion(current) };
-    }
-    if (versionId === undefined) return this.core.versions.deleteLatest(state, bucket, key, owner, current);
-    // a removal for good: refused while the version's lock holds (object-lock.ts)
-    const found = this.core.versions.locate(bucket, key, versionId, current);
-    if (found !== undefined) checkRemovable(toObjectInfo(found.row).lock, bypassGovernance, Date.now());
-    return this.core.versions.deleteVersion(bucket, key, versionId, current);
-  }
-
-  async listObjects(params: ListObjectsParams): Promise<ListObjectsResult> {
-    this.core.enter();
-    validateMax(params.maxKeys, "maxKeys");
-    return this.core.observe(() => this.listObjectsNow(params));
-  }
-
-  private listObjectsNow(params: ListObjectsParams): ListObjectsResult {
-    this.core.requireBucket(params.bucket);
-    const prefix = params.prefix ?? "";
-    const fromMarker =
-      params.startAfter === undefined ? undefined : { key: immediateSuccessor(params.startAfter), id: "" };
-    const page = listEntries<SummaryRow>(
-      {
-        prefix,
-        delimiter: params.delimiter,
-        lower: lowerBound(prefix, fromMarker),
-        markerKey: params.startAfter,
-        max: params.maxKeys,
-        scan: (lower, upperKey, limit) =>
-          upperKey === undefined
-            ? this.core.st.listObjects.iterate(params.bucket, lower.key, limit)
-            : this.core.st.listObjectsBounded.iterate(params.bucket, lower.key, upperKey, limit),
-      },
-      this.core.counters,
-    );
-    const result: ListObjectsResult = { objects: [], commonPrefixes: [], isTruncated: page.truncated };
-    for (const entry of page.entries) {
-      if (entry.prefix !== undefined) result.commonPrefixes.push(entry.prefix);
-      else result.objects.push(toObjectSummary(entry.row));
-    }
-    if (page.truncated) {
-      const last = page.entries[page.entries.length - 1];
-      result.nextMarker = last.prefix ?? last.row!.key;
-    }
-    return result;
-  }
-
-  // ---------------------------------------------------------------- tags
-
-  async getObjectTags(bucket: string, key: string, versionId?: string): Promise<ObjectTags> {
-    this.core.enter();
-    validateKey(key);
-    return this.core.observe(() => {
-      this.core.requireBucket(bucket);
-      const { info } = this.core.readable(bucket, key, versionId);
-      return { tags: info.tags, ...(info.versionId !== undefined && { versionId: info.versionId }) };
-    });
-  }
-
-  /**
-   * Rewrites the tags in the current version's `meta` in one transaction: the row keeps its vid,
-   * ETag, last-modified time and segments, so readers of the bytes are not disturbed and a retried
-   * completion still recognises the version it made.
-   */
-  async putObjectTags(bucket: string, key: string, tags: Record<string, string>, versionId?: string): Promise<{ versionId?: string }> {
-    return this.rewriteMeta(bucket, key, versionId, { tags: { ...tags } });
-  }
-
-  /** As putObjectTags: the version's meta is rewritten, nothing else (acl.ts). */
-  async putObjectAcl(bucket: string, key: string, acl: Acl, versionId?: string): Promise<{ versionId?: string }> {
-    return this.rewriteMeta(bucket, key, versionId, { acl: [...acl] });
-  }
-
-  /** Replaces fields of one version's `meta` (its tags or its ACL) in one transaction. */
-  private async rewriteMeta(bucket: string, key: string, versionId: string | undefined, change: Partial<StoredMeta>): Promise<{ versionId?: string }> {
-    const call = this.core.enter();
-    validateKey(key);
-    return this.core.commit<{ versionId?: string }>(call, () => {
-      this.core.requireBucket(bucket);
-      const state = this.core.versions.status(bucket);
-      const { row, info } = this.core.readable(bucket, key, versionId);
-      if (state === undefined) {
-        const meta = JSON.parse(row.meta) as StoredMeta;
-        this.core.st.updateObjectMeta.run(JSON.stringify({ ...meta, ...change } satisfies StoredMeta), bucket, key);
-        return { result: {}, discard: [] };
-      }
-      const shown = info.versionId!;
-      const current = this.core.st.getObject.get(bucket, key);
-      this.core.versions.setMeta(this.core.versions.locate(bucket, key, shown, current)!, change);
-      return { result: { versionId: shown }, discard: [] };
-    });
-  }
-
-  deleteObjectTags(bucket: string, key: string, versionId?: string): Promise<{ versionId?: string }> {
-    return this.putObjectTags(bucket, key, {}, versionId);
   }
 
   // ---------------------------------------------------------------- ACLs and ownership controls (acl.ts)
