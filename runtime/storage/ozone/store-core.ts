@@ -138,27 +138,13 @@ export function bucketInfo(b: OmMessage): BucketInfo {
 }
 
 export class OzoneCore {
-  /**
-   * One request's InfoBucket, reused by its later bucket checks (perRequest only). A PutObject
-   * asked the OM for the bucket twice, once to authorize (runtime/access/authorize.ts, the
-   * owner) and once for the bucket's Object Lock default (object-lock.ts; Ozone has none, but a
-   * missing bucket must still answer NoSuchBucket): a round trip of four before the data (issue 8:
-   * 4 KiB PUT at c=32 was 0.73x Java, whose PUT asks once). Any other OM call of the request
-   * drops it, so a bucket change the request makes (CreateBucket, SetAcl...) is read afresh; a
-   * failed read is not kept. Never shared between requests: no process-wide cache of bucket state.
-   */
-  private bucketRead: { name: string; record: Promise<OmMessage> } | undefined;
-
   constructor(
     readonly shared: OzoneShared,
     /** who the request's OM calls are from (the store's service identity outside a request) */
     readonly auth: S3Authentication,
-    /** one request's core (forRequest): it may reuse its bucket read */
-    private readonly perRequest = false,
   ) {}
 
   async om(cmdType: string, field: string, request: OmMessage, overrides?: Partial<Record<string, StorageErrorKind>>): Promise<OmMessage> {
-    this.bucketRead = undefined;
     try {
       return await this.shared.om.submit(cmdType, field, request, this.auth);
     } catch (err) {
@@ -184,20 +170,7 @@ export class OzoneCore {
   }
 
   /** The OM's BucketInfo of an S3 bucket (BUCKET_NOT_FOUND for none, and for an FSO bucket). */
-  bucketRecord(name: string): Promise<OmMessage> {
-    if (!this.perRequest) return this.readBucket(name);
-    if (this.bucketRead?.name === name) return this.bucketRead.record;
-    const record = this.readBucket(name);
-    // set after readBucket's om() call, which drops any earlier read
-    const read = { name, record };
-    this.bucketRead = read;
-    record.catch(() => {
-      if (this.bucketRead === read) this.bucketRead = undefined;
-    });
-    return record;
-  }
-
-  private async readBucket(name: string): Promise<OmMessage> {
+  async bucketRecord(name: string): Promise<OmMessage> {
     const r = await this.om("InfoBucket", "infoBucketRequest", { volumeName: this.volume, bucketName: name });
     const b = r.infoBucketResponse?.bucketInfo as OmMessage | undefined;
     if (!b || b.bucketLayout === "FILE_SYSTEM_OPTIMIZED") {

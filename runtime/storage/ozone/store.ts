@@ -137,7 +137,7 @@ export class OzoneStore implements StorageClient {
   }
 
   forRequest(identity: RequestIdentity): StorageClient {
-    return new OzoneStore(new OzoneCore(this.core.shared, { accessId: identity.accessKeyId, stringToSign: identity.stringToSign, signature: identity.signature }, true));
+    return new OzoneStore(new OzoneCore(this.core.shared, { accessId: identity.accessKeyId, stringToSign: identity.stringToSign, signature: identity.signature }));
   }
 
   /** Asks the OM for the S3 volume: proves the OM answers and the volume exists. */
