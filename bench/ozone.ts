@@ -9,6 +9,12 @@
  *   node dist/bench/ozone.js --ec      (erasure coding, issue 13: the 64 MiB rows only, written with
  *                                      x-amz-storage-class STANDARD_IA, which both gateways map to EC
  *                                      rs-3-2-1024k, on a five-datanode cluster, default .ozone-bench-ec/)
+ *   node dist/bench/ozone.js --puts    (the PUT rows only: 4 KiB PUT at c=1/8/32 and 64 MiB PUT; no GET, no listing)
+ *   node dist/bench/ozone.js --gateway-main FILE   (our gateway's main.js from another build, for an A/B
+ *                                      run of two builds against the same cluster; default dist/runtime/main.js)
+ *   S3G_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" node dist/bench/ozone.js ...
+ *                                      (node options for our gateway, which its workers inherit: e.g. to
+ *                                      profile them; --cpu-prof is refused in NODE_OPTIONS)
  *   node dist/bench/ozone.js --ozone-dir DIR   (the cluster of that state dir: cluster.mjs --dir DIR;
  *                                      default .ozone-bench/, the benchmark's own, with Ozone's 256 MB blocks: the tests' .ozone/
  *                                      has 4 MB blocks and is busy with the tests)
@@ -83,6 +89,10 @@ import { Signer, queryString, s3Path } from "./sign.js";
 const KEEP = process.argv.includes("--keep");
 /** --ec: the EC comparison (64 MiB PUT/GET as STANDARD_IA) instead of the RATIS/THREE one */
 const EC = process.argv.includes("--ec");
+/** --puts: the PUT rows only (profiling and A/B runs of the write path) */
+const PUTS_ONLY = process.argv.includes("--puts");
+const GATEWAY_MAIN_ARG = process.argv.indexOf("--gateway-main");
+if (GATEWAY_MAIN_ARG >= 0 && process.argv[GATEWAY_MAIN_ARG + 1] === undefined) throw new Error("--gateway-main needs a file");
 const OZONE_DIR_ARG = process.argv.indexOf("--ozone-dir");
 if (OZONE_DIR_ARG >= 0 && process.argv[OZONE_DIR_ARG + 1] === undefined) throw new Error("--ozone-dir needs a directory");
 /** Ozone stores small keys far more slowly than the embedded store: 10k, not run.ts's 100k. */
@@ -99,7 +109,7 @@ const SAMPLE_MS = 250;
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** dist/bench -> the project root */
 const ROOT = path.resolve(HERE, "../..");
-const GATEWAY_MAIN = path.resolve(HERE, "../runtime/main.js");
+const GATEWAY_MAIN = GATEWAY_MAIN_ARG >= 0 ? path.resolve(process.argv[GATEWAY_MAIN_ARG + 1]) : path.resolve(HERE, "../runtime/main.js");
 const CLUSTER_SCRIPT = path.join(ROOT, "scripts/ozone/cluster.mjs");
 /** the cluster's state dir, as cluster.mjs --dir takes it */
 const OZONE_DIR = OZONE_DIR_ARG >= 0 ? path.resolve(process.argv[OZONE_DIR_ARG + 1]) : path.join(ROOT, EC ? ".ozone-bench-ec" : ".ozone-bench");
@@ -663,7 +673,7 @@ async function smallObjects(gws: [Gateway, Gateway]): Promise<Body[]> {
     const r = await measurePoint(gws, label, c, DURATION_MS, (g) => putOp(g.bucket, `put4k/${seq}`, bodies[seq++ % SMALL_BODIES]));
     addRow(`PUT 4 KiB, c=${c}`, "ops/s", 0, gws, pair(r), (s) => s.opsPerSecond(), [label]);
   }
-  for (const c of CONCURRENCIES) {
+  for (const c of PUTS_ONLY ? [] : CONCURRENCIES) {
     const label = `4 KiB GET c=${c}`;
     const r = await measurePoint(gws, label, c, DURATION_MS, (g) => getOp(g.bucket, `get4k/${Math.floor(Math.random() * GET_OBJECTS)}`, SMALL_SIZE));
     addRow(`GET 4 KiB, c=${c}`, "ops/s", 0, gws, pair(r), (s) => s.opsPerSecond(), [label]);
@@ -706,6 +716,11 @@ async function bigObjects(gws: [Gateway, Gateway]): Promise<void> {
       for (const g of inTurn(gws, i)) put[idx.get(g)!].merge(await withCpu(g, () => runCount(g.target, 1, 1, () => putOp(g.bucket, `big/${i}`, body))));
     }
   });
+  if (PUTS_ONLY) {
+    gws.forEach((g, i) => collectFailures("64 MiB PUT", g.target, put[i]));
+    addRow(`PUT 64 MiB, c=1 (x${BIG_ITERATIONS})`, "MiB/s", 1, gws, pair(put), (s) => s.mibPerSecond(), ["64 MiB PUT"]);
+    return;
+  }
   for (const g of gws) {
     const warm = await runCount(g.target, 1, 1, () => getOp(g.bucket, "big/warm", BIG_SIZE));
     collectFailures("64 MiB GET", g.target, warm);
@@ -895,8 +910,13 @@ async function main(): Promise<void> {
   };
   const ours = await startChild(
     "ours",
-    [GATEWAY_MAIN, "--port", "0", "--admin-port", "0", "--data-dir", root, "--backend", "ozone", "--ozone-om-address", cluster.omAddress],
-    { S3G_ACCESS_KEY: ACCESS_KEY, S3G_SECRET_KEY: SECRET_KEY, S3G_LOG_LEVEL: "warn", S3G_AUDIT_LOG: "false" },
+    [...(process.env.S3G_BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? []), GATEWAY_MAIN, "--port", "0", "--admin-port", "0", "--data-dir", root, "--backend", "ozone", "--ozone-om-address", cluster.omAddress],
+    {
+      S3G_ACCESS_KEY: ACCESS_KEY,
+      S3G_SECRET_KEY: SECRET_KEY,
+      S3G_LOG_LEVEL: "warn",
+      S3G_AUDIT_LOG: "false",
+    },
     /listening on http:\/\/([^:\s]+):(\d+) \(admin http:\/\/([^:\s]+):(\d+)/,
     onDeath,
     60_000,
@@ -949,7 +969,7 @@ async function main(): Promise<void> {
     }
     if (!EC) await smallObjects(both);
     await bigObjects(both);
-    if (!EC) {
+    if (!EC && !PUTS_ONLY) {
       created.push([g0, g0.listBucket], [g1, g1.listBucket]);
       await listing(both);
     }

@@ -76,10 +76,12 @@ export function requireIntegrityForLock(lock: ObjectLock | undefined, contentMd5
  * read only for a body without stated integrity: the AWS SDKs send a CRC32 by default, so their
  * requests cost nothing more. Run after the access decision, so that the answer tells nothing of
  * the bucket to a caller without access. On a backend without Object Lock (NOT_SUPPORTED) no
- * bucket has a default retention.
+ * bucket has a default retention; one that says so up front (objectLockSupported false: Ozone)
+ * is not asked at all, as its answer would cost a bucket lookup the access decision already made
+ * (issue 8: an OM round trip of every Ozone PutObject and UploadPart without a checksum).
  */
 export async function requireIntegrityForDefaultRetention(bucket: string, contentMd5: string | undefined, ctx: HandlerContext): Promise<void> {
-  if (integrityStated(contentMd5, ctx)) return;
+  if (integrityStated(contentMd5, ctx) || ctx.storage.objectLockSupported === false) return;
   const config = await storageCall(() =>
     ctx.storage.getObjectLockConfiguration(bucket).catch((err: unknown) => {
       if (err instanceof StorageError && err.kind === "NOT_SUPPORTED") return undefined;

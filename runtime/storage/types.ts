@@ -531,6 +531,12 @@ export interface StorageClient {
    */
   readonly partChecksums?: boolean;
 
+  /**
+   * false when the engine has no Object Lock (its lock calls answer NOT_SUPPORTED once the bucket
+   * is found): no bucket has a default retention, so a write need not ask for one.
+   */
+  readonly objectLockSupported?: boolean;
+
   listBuckets(): Promise<BucketInfo[]>;
   /**
    * Makes the bucket. `access`: its ACL and ownership controls in the same step (an engine that

@@ -125,6 +125,8 @@ export class OzoneStore implements StorageClient {
   readonly name = "ozone";
   /** Ozone's part records have no room for S3 checksums (see multipart.ts createMultipartUpload) */
   readonly partChecksums = false;
+  /** Ozone keys have no retention or legal hold (unsupported.ts answers NOT_SUPPORTED for every lock call) */
+  readonly objectLockSupported = false;
 
   private readonly listing: Listing;
   private readonly multipart: Multipart;
