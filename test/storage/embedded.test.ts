@@ -1196,6 +1196,8 @@ async function runAndKill(dataDir: string, killAfterMs: number): Promise<number[
   let stderr = "";
   let buffered = "";
   let ready = false;
+  let firstAck: () => void = () => undefined;
+  const acked = new Promise<void>((resolve) => (firstAck = resolve));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once("exit", (code, signal) => resolve({ code, signal })),
   );
@@ -1211,7 +1213,10 @@ async function runAndKill(dataDir: string, killAfterMs: number): Promise<number[
           resolve();
         }
         const m = /^ack (\d+) (\d+)$/.exec(line);
-        if (m) lastAcked[Number(m[1])] = Number(m[2]);
+        if (m) {
+          lastAcked[Number(m[1])] = Number(m[2]);
+          firstAck();
+        }
       }
     });
     void exited.then(() => {
@@ -1219,6 +1224,9 @@ async function runAndKill(dataDir: string, killAfterMs: number): Promise<number[
     });
   });
   await readyPromise;
+  // the delay counts from the first acknowledgement: on a loaded machine the writer may need longer
+  // than the shortest delay to commit anything, and a round with nothing acknowledged checks nothing
+  await Promise.race([acked, exited, new Promise((resolve) => setTimeout(resolve, 30_000))]);
   await new Promise((resolve) => setTimeout(resolve, killAfterMs));
   child.kill("SIGKILL");
   const { signal } = await exited;
