@@ -845,7 +845,8 @@ async function replicationCheck(gws: Gateway[], omAddress: string): Promise<void
     for (const g of gws) {
       const parts: string[] = [];
       let allExpected = true;
-      const probes = EC ? [[g.bucket, "big/0"]] : [[g.bucket, "get4k/0"], [g.bucket, "big/0"], [g.listBucket, listKey(0)]];
+      // --puts writes no listing bucket: there is no key of it to ask about
+      const probes = EC ? [[g.bucket, "big/0"]] : [[g.bucket, "get4k/0"], [g.bucket, "big/0"], ...(PUTS_ONLY ? [] : [[g.listBucket, listKey(0)]])];
       for (const [bucket, key] of probes) {
         try {
           const r: OmMessage = await om.submit(

@@ -50,6 +50,8 @@ export class RatisBlockWriter implements BlockWriter {
     block: BlockRef,
     /** the pipeline's first member: what Ozone's client puts in `datanodeUuid` */
     private readonly datanodeUuid: string,
+    /** what close() does: give a shared client back (ratis-clients.ts); default close the block's own */
+    private readonly release: () => void = () => client.close(),
   ) {
     this.commands = new BlockCommands(block);
   }
@@ -104,7 +106,7 @@ export class RatisBlockWriter implements BlockWriter {
       await Promise.all(chunks);
       const { response, logIndex } = await putBlock;
       const watched = await this.client.watchForCommit(logIndex);
-      this.laggingDatanodes.push(...watched.failedPeers);
+      for (const p of watched.failedPeers) if (!this.laggingDatanodes.includes(p)) this.laggingDatanodes.push(p);
       this.commands.committedBy(response, upTo, logIndex);
     };
     const pending = settle().then(
@@ -128,7 +130,8 @@ export class RatisBlockWriter implements BlockWriter {
     return err.containerError ? "container" : "pipeline";
   }
 
+  /** Done with the group (its requests still in flight are left to the client: it may be shared). */
   close(): void {
-    this.client.close();
+    this.release();
   }
 }

@@ -228,8 +228,8 @@ export class RatisClient {
   private readonly behind = new Set<string>();
   private readonly onBehind: ((peers: string[]) => void) | undefined;
   private primeWindow: boolean;
-  /** peers behind already returned as failedPeers */
-  private readonly reported = new Set<string>();
+  /** when this client first knew a peer behind (given one, or found by a watch) */
+  private behindSinceMs: number | undefined;
 
   constructor(opts: RatisClientOptions) {
     if (opts.peers.length === 0) throw new TypeError("a Ratis group needs at least one peer");
@@ -246,6 +246,7 @@ export class RatisClient {
     this.watchLevel = opts.watchLevel ?? "ALL_COMMITTED";
     this.now = opts.now ?? Date.now;
     for (const p of opts.behind ?? []) if (this.peers.some((x) => x.id === p)) this.behind.add(p);
+    if (this.behind.size > 0) this.behindSinceMs = this.now();
     this.onBehind = opts.onBehind;
     this.primeWindow = opts.primeWindow ?? false;
   }
@@ -253,6 +254,16 @@ export class RatisClient {
   /** The peer requests go to now. */
   get leaderId(): string {
     return this.leader;
+  }
+
+  /** Takes requests: not closed, and its window not broken for good. */
+  get usable(): boolean {
+    return !this.closed && this.broken === undefined;
+  }
+
+  /** Since when this client knows a peer behind (and watches at MAJORITY_COMMITTED); undefined: none. */
+  get behindSince(): number | undefined {
+    return this.behindSinceMs;
   }
 
   /**
@@ -313,11 +324,11 @@ export class RatisClient {
       // A peer is known behind (down, most likely): an ALL_COMMITTED watch would wait out the
       // server's watch timeout (30 s) at every commit point, as Ozone's client does; S3 clients
       // give up on a silent request after about 60 s. The majority is what the first failed
-      // watch accepted too; the peer behind was reported then.
+      // watch accepted too.
       const reply = await this.watch(index, "MAJORITY_COMMITTED");
-      // still behind: reported (once per client), for this key's next allocation to avoid them
-      const failedPeers = reply.commitInfos.filter((i) => this.behind.has(i.peerId) && i.commitIndex < index && !this.reported.has(i.peerId)).map((i) => i.peerId);
-      for (const p of failedPeers) this.reported.add(p);
+      // still behind: reported to every watcher (the client is shared by the blocks of a pipeline),
+      // for its key's next allocation to avoid them
+      const failedPeers = reply.commitInfos.filter((i) => this.behind.has(i.peerId) && i.commitIndex < index).map((i) => i.peerId);
       return { index, failedPeers };
     }
     try {
@@ -471,7 +482,14 @@ export class RatisClient {
     if (stream !== this.ordered) return; // a stream given up: its late answers are not ours any more
     const rpc = (reply.rpcReply ?? {}) as OzoneMessage;
     const callId = u64(rpc.callId);
-    const call = [...this.window.values()].find((c) => c.callId === callId && c.sent);
+    // replies come in window order as a rule: the search ends at the first entries
+    let call: OrderedCall | undefined;
+    for (const c of this.window.values()) {
+      if (c.callId === callId) {
+        if (c.sent) call = c;
+        break;
+      }
+    }
     if (call === undefined) return; // not outstanding (a duplicate)
     const nle = reply.notLeaderException as OzoneMessage | undefined;
     if (nle) {
@@ -688,7 +706,7 @@ export class RatisClient {
         failedPeers.push(i.peerId);
         this.commitIndexes.delete(i.peerId);
         this.behind.add(i.peerId);
-        this.reported.add(i.peerId);
+        this.behindSinceMs ??= this.now();
       }
     }
     if (failedPeers.length > 0) this.onBehind?.(failedPeers);

@@ -20,7 +20,7 @@ import { KeyWriter, type ExcludeList, type WriteMove } from "./key-writer.js";
 import { EcKeyWriter } from "./ec-key-writer.js";
 import { replicationLabel, type Replication, type StorageClasses } from "./storage-class.js";
 import { RatisBlockWriter } from "./ratis-block-writer.js";
-import { RatisClient } from "./ratis-client.js";
+import { RatisClients } from "./ratis-clients.js";
 import { mapRatisError, ratisGroupOf, type RatisChannels } from "./ratis-group.js";
 import { StandaloneBlockWriter } from "./standalone-block-writer.js";
 import { decodeMetadata, fromKeyValues } from "./metadata.js";
@@ -89,6 +89,8 @@ export interface OzoneShared {
   dn: Datanodes;
   /** channels to datanodes' Ratis client ports, shared by the Raft groups (pipelines) written to */
   ratis: RatisChannels;
+  /** a Ratis client per pipeline, shared by the blocks written to it (ratisClientsOf) */
+  ratisClients: RatisClients;
   /** datanodes a Ratis watch found behind (most likely down), until when to assume they still are */
   lagging: Map<string, number>;
   /** EC coders by scheme ("rs-3-2"), built on first use: their matrices and tables are read-only */
@@ -105,6 +107,37 @@ export interface OzoneShared {
 /** What the store logs to (the gateway's pino logger). */
 export interface OzoneLogger {
   warn(fields: object, message: string): void;
+}
+
+/** Datanodes recently found behind (and forgets those found long enough ago). */
+function laggingDatanodes(lagging: Map<string, number>): string[] {
+  const now = Date.now();
+  for (const [peer, until] of lagging) if (until <= now) lagging.delete(peer);
+  return [...lagging.keys()];
+}
+
+/**
+ * The store's Ratis clients, one per pipeline (ratis-clients.ts). Ozone's client waits minutes
+ * (60 s per attempt, 5 min per write); an S3 client does not: a leader election takes seconds, a
+ * group that answers nothing within `requestTimeoutMs` is down. A datanode found behind by one
+ * write is assumed behind by the next for a while (`lagging`): each new client would otherwise
+ * wait out a 30 s ALL_COMMITTED watch before finding it again.
+ */
+export function ratisClientsOf(channels: RatisChannels, lagging: Map<string, number>, requestTimeoutMs: number): RatisClients {
+  return new RatisClients({
+    channels,
+    client: {
+      requestTimeoutMs,
+      watchTimeoutMs: requestTimeoutMs,
+      deadlineMs: 2 * requestTimeoutMs,
+      primeWindow: true,
+      onBehind: (peers) => {
+        for (const p of peers) lagging.set(p, Date.now() + LAGGING_MEMORY_MS);
+      },
+    },
+    behind: () => laggingDatanodes(lagging),
+    behindMemoryMs: LAGGING_MEMORY_MS,
+  });
 }
 
 export function ms(v: unknown): Date {
@@ -219,6 +252,9 @@ export class OzoneCore {
     const keyWriter = new KeyWriter({ preallocated, allocate, onMove, openBlock: (location) => this.openBlock(location, storageClass) });
     let chunk = Buffer.allocUnsafe(0);
     let fill = 0;
+    // a chunk buffer no larger than the bytes still to come, when the request said how many: a
+    // 4 MiB chunk allocated for a 4 KiB object was most of a small PUT's garbage
+    let toCome = body.expectedSize ?? Number.MAX_SAFE_INTEGER;
     const flush = async () => {
       if (fill === 0) return;
       const data = fill === chunk.length ? chunk : chunk.subarray(0, fill);
@@ -230,11 +266,12 @@ export class OzoneCore {
       for await (const piece of body.stream as AsyncIterable<Buffer>) {
         let offset = 0;
         while (offset < piece.length) {
-          if (chunk.length === 0) chunk = Buffer.allocUnsafe(keyWriter.chunkRoom());
+          if (chunk.length === 0) chunk = Buffer.allocUnsafe(Math.min(keyWriter.chunkRoom(), Math.max(toCome, piece.length - offset)));
           const n = Math.min(piece.length - offset, chunk.length - fill);
           piece.copy(chunk, fill, offset, offset + n);
           fill += n;
           offset += n;
+          toCome -= n;
           if (fill === chunk.length) await flush();
         }
       }
@@ -277,12 +314,6 @@ export class OzoneCore {
     }
   }
 
-  /** Datanodes recently found behind (and forgets those found long enough ago). */
-  laggingDatanodes(): string[] {
-    const now = Date.now();
-    for (const [peer, until] of this.shared.lagging) if (until <= now) this.shared.lagging.delete(peer);
-    return [...this.shared.lagging.keys()];
-  }
 
   /** The writer for an allocated block: by its pipeline's replication type. */
   openBlock(location: OmMessage, storageClass: string): BlockWriter {
@@ -291,23 +322,8 @@ export class OzoneCore {
     if (pipeline?.type === "RATIS") {
       const group = ratisGroupOf(pipeline);
       if (group.peers.length === 0) throw new StorageError("UNAVAILABLE", `the OM allocated a block on pipeline ${group.groupId}, which has no reachable member`);
-      // Ozone's client waits minutes (60 s per attempt, 5 min per write); an S3 client does not:
-      // a leader election takes seconds, a group that answers nothing within this is down
-      const client = new RatisClient({
-        ...group,
-        channels: this.shared.ratis,
-        requestTimeoutMs: this.shared.requestTimeoutMs,
-        watchTimeoutMs: this.shared.requestTimeoutMs,
-        deadlineMs: 2 * this.shared.requestTimeoutMs,
-        primeWindow: true,
-        // a datanode found behind by one write is assumed behind by the next for a while: each
-        // new block would otherwise wait out a 30 s ALL_COMMITTED watch before finding it again
-        behind: this.laggingDatanodes(),
-        onBehind: (peers) => {
-          for (const p of peers) this.shared.lagging.set(p, Date.now() + LAGGING_MEMORY_MS);
-        },
-      });
-      return new RatisBlockWriter(client, block, group.peers[0]!.id);
+      const lease = this.shared.ratisClients.acquire(group);
+      return new RatisBlockWriter(lease.client, block, group.peers[0]!.id, lease.release);
     }
     if (pipeline?.type !== undefined && pipeline.type !== "STAND_ALONE") throw notWritable(`${pipeline.type}/${pipeline.factor ?? "ONE"}`, storageClass);
     const endpoint = endpointsOf(pipeline)[0];

@@ -77,6 +77,7 @@ import {
   notWritable,
   OM_PAGE,
   OzoneCore,
+  ratisClientsOf,
   resolvedReplication,
   watchBody,
   writable,
@@ -105,11 +106,14 @@ export interface OzoneStoreOptions extends Pick<OzoneConfig, "omAddresses" | "vo
 export function openOzoneStore(opts: OzoneStoreOptions): OzoneStore {
   const replication = new Map(Object.entries(opts.replication).map(([cls, label]) => [cls, parseReplication(label)]));
   if (!replication.has("STANDARD")) replication.set("STANDARD", parseReplication("DEFAULT"));
+  const ratis = new RatisChannels();
+  const lagging = new Map<string, number>();
   const shared: OzoneShared = {
     om: new OmClient({ addresses: opts.omAddresses, timeoutMs: opts.requestTimeoutMs, clientId: `s3gw-${randomUUID()}` }),
     dn: opts.datanodes ?? new DatanodeClients(opts.requestTimeoutMs),
-    ratis: new RatisChannels(),
-    lagging: new Map(),
+    ratis,
+    ratisClients: ratisClientsOf(ratis, lagging, opts.requestTimeoutMs),
+    lagging,
     ecCoders: new Map(),
     requestTimeoutMs: opts.requestTimeoutMs,
     volume: opts.volume,
@@ -591,6 +595,7 @@ export class OzoneStore implements StorageClient {
   async close(): Promise<void> {
     this.core.shared.om.close();
     this.core.shared.dn.close();
+    this.core.shared.ratisClients.close();
     this.core.shared.ratis.close();
   }
 }
