@@ -305,3 +305,41 @@ export function processTree(root: number): number[] {
   }
   return out;
 }
+
+/** The machine's CPU time so far (/proc/stat's first line): busy and total jiffies. */
+function cpuJiffies(): { busy: number; total: number } {
+  const f = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  // idle and iowait are the time nobody ran
+  return { busy: total - (f[3] ?? 0) - (f[4] ?? 0), total };
+}
+
+/** Dirty and under-writeback page cache, in KiB (/proc/meminfo): what the disk still has to take. */
+function dirtyKiB(): number {
+  let kib = 0;
+  for (const line of readFileSync("/proc/meminfo", "utf8").split("\n")) {
+    const m = /^(Dirty|Writeback):\s+(\d+)/.exec(line);
+    if (m) kib += Number(m[2]);
+  }
+  return kib;
+}
+
+/**
+ * Waits until the machine is quiet before a measurement: the CPUs less than `busyBelow` busy over
+ * half a second and less than 64 MiB of page cache waiting for the disk, or `maxMs` at most. A
+ * server's work after a run (deleting the objects the load generator removed, flushing its files)
+ * otherwise falls on whichever server is measured next. Returns how long it waited and whether
+ * the machine got quiet.
+ */
+export async function settle(maxMs = 15_000, busyBelow = 0.2): Promise<{ waitedMs: number; quiet: boolean }> {
+  const start = Date.now();
+  for (;;) {
+    const a = cpuJiffies();
+    await new Promise((r) => setTimeout(r, 500));
+    const b = cpuJiffies();
+    const busy = b.total > a.total ? (b.busy - a.busy) / (b.total - a.total) : 0;
+    const waitedMs = Date.now() - start;
+    if (busy < busyBelow && dirtyKiB() < 64 * 1024) return { waitedMs, quiet: true };
+    if (waitedMs >= maxMs) return { waitedMs, quiet: false };
+  }
+}

@@ -25,7 +25,10 @@
  * 16 MiB parts, as a real client does), LIST of 20k objects at c=8 (objects listed per second),
  * and warp mixed (45% GET, 30% HEAD, 15% PUT, 10% DELETE of 64 KiB objects, c=8; requests/s).
  * Each row runs every server in turn, the order rotated from row to row, so a slow patch of the
- * shared disk or CPU does not always hit the same server. Every request is SigV4-signed by warp
+ * shared disk or CPU does not always hit the same server. Before each cell the bench waits (up to
+ * 15 s) for the machine to be quiet: a server's work after its run (deleting the objects warp
+ * removed, flushing files) used to fall on the next server measured (a 1 MiB GET row read 367 MiB/s
+ * for ours right after MinIO's cells, 898 MiB/s on a quiet machine). Every request is SigV4-signed by warp
  * (its default; payloads streamed with the chunked signature over plain HTTP), path-style.
  * After each row each server's RSS is read from /proc/<pid>/status (VmRSS; ours: summed over its
  * process tree, for the workers).
@@ -42,7 +45,7 @@ import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { cleanUp, cleanUpOnExit, fmt, printTable, processTree, progress, spawnChild, startChild, stopChild, tempDirs, type Child } from "./common.js";
+import { cleanUp, cleanUpOnExit, fmt, printTable, processTree, progress, settle, spawnChild, startChild, stopChild, tempDirs, type Child } from "./common.js";
 import { ROWS, parseWarpOutput, rowValue, warpArgs, type WarpResult, type WarpRow } from "./warp.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -410,6 +413,7 @@ async function main(): Promise<void> {
 
   const cells = new Map<WarpRow, Map<Server, Cell>>();
   const failures: string[] = [];
+  const settles: { waitedMs: number; quiet: boolean }[] = [];
   let seq = 0;
   try {
     for (const [i, row] of opts.rows.entries()) {
@@ -423,6 +427,9 @@ async function main(): Promise<void> {
           continue;
         }
         const cell: Cell = {};
+        // the previous cell's server may still be at work (deleting what warp removed, flushing)
+        const quiet = await settle();
+        settles.push(quiet);
         try {
           cell.result = await runWarp(warp.path, row, s, opts, work, seq++);
           const r = cell.result;
@@ -447,6 +454,11 @@ async function main(): Promise<void> {
     );
     console.log(versions.join("; "));
     for (const s of skipped) console.log(s);
+    if (settles.length > 0) {
+      const noisy = settles.filter((q) => !q.quiet).length;
+      const avg = settles.reduce((a, q) => a + q.waitedMs, 0) / settles.length / 1000;
+      console.log(`Before each cell the machine was let settle (CPUs under 20% busy, under 64 MiB dirty pages): ${fmt(avg, 1)} s on average; ${noisy === 0 ? "every cell started quiet" : `${noisy} of ${settles.length} cells started on a busy machine (15 s limit): other work shared it`}.`);
+    }
     console.log("");
     report(servers, opts.rows, cells);
     const whole = [...cells.values()].some((m) => [...m.values()].some((c) => c.result?.source === "json-whole-run"));
