@@ -8,6 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { blockRefOf } from "../../runtime/storage/ozone/block-writer.js";
+import { allocChunk } from "../../runtime/storage/ozone/chunk-buffers.js";
 import { KeyWriter, type ExcludeList } from "../../runtime/storage/ozone/key-writer.js";
 import type { OmMessage } from "../../runtime/storage/ozone/om-client.js";
 import { RatisBlockWriter } from "../../runtime/storage/ozone/ratis-block-writer.js";
@@ -79,10 +80,13 @@ function opener(pool: RatisClients) {
   };
 }
 
+/** Writes `data` as the store does: each chunk gathered into a buffer from allocChunk (its Ratis request built around it). */
 async function writeKey(w: KeyWriter, data: Buffer, chunk: number): Promise<OmMessage[]> {
   for (let off = 0; off < data.length; ) {
     const n = Math.min(chunk, w.chunkRoom(), data.length - off);
-    await w.write(data.subarray(off, off + n));
+    const buf = allocChunk(n);
+    data.copy(buf, 0, off, off + n);
+    await w.write(buf);
     off += n;
   }
   return w.finish();

@@ -5,6 +5,7 @@
  * replies built field by field decode to the names the client reads.
  */
 import protobuf from "protobufjs";
+import { allocChunk, FRONT_ROOM } from "../../runtime/storage/ozone/chunk-buffers.js";
 import { describe, expect, it } from "vitest";
 import { only, rawFields } from "../support/proto-fields.js";
 
@@ -172,6 +173,34 @@ describe("ratis proto: requests", () => {
       expect({ ...back, message: { content: Buffer.from(back.message.content) } }).toEqual({ ...same, message: { content: Buffer.from(same.message.content) } });
     }
     expect(() => encodeRatisRequestWithContent({ rpcRequest, message: { content: Buffer.from("x") } }, [])).toThrow(/message comes from/);
+  });
+
+  it("builds a request around a chunk from allocChunk in the room in front of it (no copy), once: later requests with the same chunk are copies and leave the first intact", () => {
+    const rpcRequest = { requestorId: CLIENT_ID, replyId: Buffer.from(PEER), raftGroupId: { id: GROUP_ID }, callId: 7, toLeader: true, slidingWindowEntry: { seqNum: 2 } };
+    for (const size of [1, 4096, 70_000]) {
+      const chunk = allocChunk(size);
+      chunk.fill(9);
+      const head = Buffer.from([0, 0, 0, 3, 1, 2, 3]);
+      const expected = encodeRatisRequestWithContent({ rpcRequest, write: {} }, [head, Buffer.from(chunk)]);
+      const first = encodeRatisRequestWithContent({ rpcRequest, write: {} }, [head, chunk]);
+      expect(first.equals(expected)).toBe(true);
+      // the same memory: the request ends where the chunk ends
+      expect(first.buffer).toBe(chunk.buffer);
+      expect(first.byteOffset + first.length).toBe(chunk.byteOffset + chunk.length);
+      // a resend (another call id): a copy; the first request's bytes are not written over
+      const again = encodeRatisRequestWithContent({ rpcRequest: { ...rpcRequest, callId: 8 }, write: {} }, [head, chunk]);
+      expect(again.buffer).not.toBe(chunk.buffer);
+      expect(first.equals(expected)).toBe(true);
+      expect((decodeMessage(ozoneProto.RaftClientRequestProto, again) as Record<string, any>).rpcRequest.callId).toBe("8");
+    }
+    // a part of a chunk buffer that does not start it, or any other buffer, is copied
+    const chunk = allocChunk(100);
+    const tail = encodeRatisRequestWithContent({ rpcRequest, write: {} }, [chunk.subarray(10)]);
+    expect(tail.buffer).not.toBe(chunk.buffer);
+    // a prefix larger than the room: copied
+    const big = allocChunk(10);
+    const bigHead = Buffer.alloc(FRONT_ROOM + 1);
+    expect(encodeRatisRequestWithContent({ rpcRequest, write: {} }, [bigHead, big]).buffer).not.toBe(big.buffer);
   });
 
   it("is strict: unknown fields and enum names throw", () => {

@@ -21,6 +21,7 @@ import { EcKeyWriter } from "./ec-key-writer.js";
 import { replicationLabel, type Replication, type StorageClasses } from "./storage-class.js";
 import { RatisBlockWriter } from "./ratis-block-writer.js";
 import { RatisClients } from "./ratis-clients.js";
+import { allocChunk } from "./chunk-buffers.js";
 import { mapRatisError, ratisGroupOf, type RatisChannels } from "./ratis-group.js";
 import { StandaloneBlockWriter } from "./standalone-block-writer.js";
 import { decodeMetadata, fromKeyValues } from "./metadata.js";
@@ -266,7 +267,8 @@ export class OzoneCore {
       for await (const piece of body.stream as AsyncIterable<Buffer>) {
         let offset = 0;
         while (offset < piece.length) {
-          if (chunk.length === 0) chunk = Buffer.allocUnsafe(Math.min(keyWriter.chunkRoom(), Math.max(toCome, piece.length - offset)));
+          // room in front: a RATIS WriteChunk is built around the chunk's bytes (chunk-buffers.ts)
+          if (chunk.length === 0) chunk = allocChunk(Math.min(keyWriter.chunkRoom(), Math.max(toCome, piece.length - offset)));
           const n = Math.min(piece.length - offset, chunk.length - fill);
           piece.copy(chunk, fill, offset, offset + n);
           fill += n;

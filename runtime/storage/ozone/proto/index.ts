@@ -56,6 +56,7 @@ import { SECURITY_PROTO } from "./security.js";
 import { OM_PROTO } from "./om.js";
 import { DATANODE_PROTO } from "./datanode.js";
 import { RAFT_PROTO, RATIS_GRPC_PROTO } from "./ratis.js";
+import { claimFrontRoom } from "../chunk-buffers.js";
 
 /** A message as a plain object (see the conventions above). */
 export type OzoneMessage = { [field: string]: unknown };
@@ -268,15 +269,19 @@ export function encodeRatisRequestWithContent(obj: OzoneMessage, content: readon
   let contentLength = 0;
   for (const part of content) contentLength += part.byteLength;
   const messageLength = 1 + varintLength(contentLength) + contentLength;
-  const out = Buffer.allocUnsafe(rest.length + 1 + varintLength(messageLength) + messageLength);
+  const length = rest.length + 1 + varintLength(messageLength) + messageLength;
+  // a chunk from allocChunk as the last part: the rest goes into the room in front of it, no copy
+  const last = content[content.length - 1];
+  const front = last === undefined ? undefined : claimFrontRoom(last, length - last.byteLength);
+  const out = front === undefined ? Buffer.allocUnsafe(length) : Buffer.from(front.buffer, front.byteOffset, length);
   rest.copy(out, 0);
   let at = rest.length;
   out[at++] = MESSAGE_TAG;
   at = writeVarint(out, at, messageLength);
   out[at++] = CONTENT_TAG;
   at = writeVarint(out, at, contentLength);
-  for (const part of content) {
-    out.set(part, at);
+  for (const [i, part] of content.entries()) {
+    if (front === undefined || i < content.length - 1) out.set(part, at);
     at += part.byteLength;
   }
   return out;
