@@ -47,12 +47,13 @@ export interface WorkerStoreSession {
 
 /**
  * Store methods after which the bucket's cached configuration (policy, public access block, CORS
- * rules) is stale in every worker (runtime/app.ts forgetBucketConfig); the bucket is the first
- * argument of each.
+ * rules: runtime/app.ts forgetBucketConfig) or its kept getBucket answer (remote-store.ts) is stale
+ * in every worker; the bucket is the first argument of each.
  */
 const CHANGES_BUCKET_CONFIG = [
   "createBucket",
   "deleteBucket",
+  "putObjectLockConfiguration",
   "putBucketPolicy",
   "deleteBucketPolicy",
   "putPublicAccessBlock",
