@@ -108,3 +108,20 @@ describe("RemoteEmbeddedStore.getBucket", () => {
     expect(calls).toEqual(["getBucket", "getBucket"]);
   });
 });
+
+describe("storeSession (the primary's side)", () => {
+  it("tells the workers of a bucket change that failed too: after a failure at COMMIT its outcome is unknown", async () => {
+    const { storeSession } = await import("../../runtime/workers/store-owner.js");
+    const told: string[] = [];
+    const store = {
+      deleteBucket: async () => {
+        throw new Error("disk I/O error at COMMIT");
+      },
+      createBucket: async () => undefined,
+    };
+    const session = storeSession(store as never, "w1", () => {}, (bucket) => told.push(bucket));
+    await expect(session.handlers.deleteBucket("gone")).rejects.toThrow(/COMMIT/);
+    await session.handlers.createBucket("made", "owner");
+    expect(told).toEqual(["gone", "made"]);
+  });
+});
