@@ -46,7 +46,7 @@ export const multipartHandlers: MultipartHandlers<HandlerContext> = {
   },
 
   async UploadPart(input, ctx) {
-    await authorizedBucket(ctx, input.Bucket);
+    const bucket = await authorizedBucket(ctx, input.Bucket);
     // Every part of an upload created with a checksum algorithm carries a checksum of that algorithm,
     // or the object's checksum could not be made ("Checking object integrity"); S3 refuses the part
     // before reading it, with this message.
@@ -60,7 +60,7 @@ export const multipartHandlers: MultipartHandlers<HandlerContext> = {
     }
     // a part of a version under Object Lock: its body's integrity must be stated (object-lock.ts)
     requireIntegrityForLock(upload.lock, input.ContentMD5, ctx);
-    await requireIntegrityForDefaultRetention(input.Bucket, input.ContentMD5, ctx);
+    await requireIntegrityForDefaultRetention(bucket, input.ContentMD5, ctx);
     const part = await storageCall(() => ctx.storage.uploadPart(input.Bucket, input.Key, input.UploadId, input.PartNumber, input.Body));
     const checksum = checksumMembers(part.checksum);
     delete checksum.ChecksumType;

@@ -10,7 +10,7 @@ import type { ObjectLockHandlers } from "../../generated/handlers.js";
 import type { DefaultRetention, ObjectLockRetention } from "../../generated/types/shapes.js";
 import { S3Error, s3Message } from "../errors.js";
 import { storageCall } from "../storage/errors.js";
-import { StorageError, type ObjectLock, type ObjectLockConfiguration, type ObjectLockMode, type ObjectRetention } from "../storage/types.js";
+import { StorageError, type BucketInfo, type ObjectLock, type ObjectLockConfiguration, type ObjectLockMode, type ObjectRetention } from "../storage/types.js";
 import { authorizedBucket, validateKey, type HandlerContext } from "./common.js";
 
 /** AWS's limits on a default retention ("PutObjectLockConfiguration"; versitygw and MinIO agree). */
@@ -80,10 +80,16 @@ export function requireIntegrityForLock(lock: ObjectLock | undefined, contentMd5
  * is not asked at all, as its answer would cost a bucket lookup the access decision already made
  * (issue 8: an OM round trip of every Ozone PutObject and UploadPart without a checksum).
  */
-export async function requireIntegrityForDefaultRetention(bucket: string, contentMd5: string | undefined, ctx: HandlerContext): Promise<void> {
+export async function requireIntegrityForDefaultRetention(bucket: BucketInfo, contentMd5: string | undefined, ctx: HandlerContext): Promise<void> {
   if (integrityStated(contentMd5, ctx) || ctx.storage.objectLockSupported === false) return;
+  // The engine told with the bucket (embedded): no lookup more (issue 9: with workers, a round trip
+  // to the primary of every PUT without a checksum, and a wait for the log sync behind other writes).
+  if (bucket.defaultRetention !== undefined) {
+    if (bucket.defaultRetention) throw integrityRequired();
+    return;
+  }
   const config = await storageCall(() =>
-    ctx.storage.getObjectLockConfiguration(bucket).catch((err: unknown) => {
+    ctx.storage.getObjectLockConfiguration(bucket.name).catch((err: unknown) => {
       if (err instanceof StorageError && err.kind === "NOT_SUPPORTED") return undefined;
       throw err;
     }),

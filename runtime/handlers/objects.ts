@@ -93,7 +93,7 @@ export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
     const params = newObjectParams(input, ctx);
     requireIntegrityForLock(params.lock, input.ContentMD5, ctx);
     const bucket = await authorizedBucket(ctx, input.Bucket);
-    await requireIntegrityForDefaultRetention(input.Bucket, input.ContentMD5, ctx);
+    await requireIntegrityForDefaultRetention(bucket, input.ContentMD5, ctx);
     Object.assign(params, await newObjectAccess(ctx, bucket, input));
     const info = await storageCall(() =>
       ctx.storage.putObject({ ...params, ifMatch: input.IfMatch, ifNoneMatch: input.IfNoneMatch }, input.Body),

@@ -67,6 +67,12 @@ export interface BucketInfo {
   creationDate: Date;
   /** the owner as stored: a user's canonical id (embedded) or Ozone user (ozone), or, from before users existed, an access key id (runtime/users.ts) */
   owner: string;
+  /**
+   * Whether the bucket's Object Lock gives a new version a default retention, when the engine
+   * says so with the bucket (embedded: getBucket): a write then needs no second lookup to know
+   * whether its body's integrity must be stated (handlers/object-lock.ts). undefined: not told.
+   */
+  defaultRetention?: boolean;
 }
 
 export interface ObjectInfo extends SystemMetadata {

@@ -79,6 +79,14 @@ export async function runPrimary(config: Readonly<Config>, opts: PrimaryOptions)
   collectDefaultMetrics({ register: own, prefix: "s3gw_" });
   const live = new Gauge({ name: "s3gw_workers", help: "Worker processes running", registers: [own] });
   const restarts = new Counter({ name: "s3gw_worker_restarts_total", help: "Workers that died and were replaced", registers: [own] });
+  // Each call is an IPC round trip a worker's request waits for: the count per request is the
+  // latency with workers (issue 9: a small PUT made three, where one process makes none).
+  const storeCalls = new Counter({
+    name: "s3gw_worker_store_calls_total",
+    help: "Embedded store calls the primary served for workers, by method",
+    labelNames: ["method"],
+    registers: [own],
+  });
 
   const metrics = async (): Promise<{ contentType: string; text: string }> => {
     const answers = await Promise.all(
@@ -114,6 +122,14 @@ export async function runPrimary(config: Readonly<Config>, opts: PrimaryOptions)
           },
         )
       : undefined;
+    const storeHandlers: WorkerStoreSession["handlers"] = {};
+    for (const [method, handler] of Object.entries(session?.handlers ?? {})) {
+      const calls = storeCalls.labels(method);
+      storeHandlers[method] = (...args: unknown[]) => {
+        calls.inc();
+        return handler(...args);
+      };
+    }
     const entry: Running = {
       worker,
       session,
@@ -122,7 +138,7 @@ export async function runPrimary(config: Readonly<Config>, opts: PrimaryOptions)
       rpc: new RpcPeer(
         worker,
         {
-          ...session?.handlers,
+          ...storeHandlers,
           metrics,
           listening: (ports: { s3Port: number; adminPort: number }) => {
             entry.listening = true;

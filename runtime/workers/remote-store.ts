@@ -5,6 +5,14 @@
  * own tmp/ directory, fdatasynced (files.ts), and the primary places and commits it; the answer
  * comes back only once the commit is durable. A GET is resolved and pinned by the primary, then the
  * segment files are streamed from here, and the pins go back when the stream closes.
+ *
+ * getBucket answers are kept here (every request asks for its bucket first: with the answer kept,
+ * a small PUT, GET, HEAD or DELETE makes one round trip to the primary instead of two, issue 9).
+ * A bucket's answer changes only with CreateBucket, DeleteBucket and PutObjectLockConfiguration,
+ * and the primary tells every worker of each such change once it is durable and before the
+ * request that made it is answered (store-owner.ts CHANGES_BUCKET_CONFIG, forgetBucket below), as
+ * for the cached bucket policies. An answer that was under way while a change was told is used
+ * for its request but not kept: it may describe the bucket from before the change.
  */
 import { DataFiles, type ReceivedBody } from "../storage/embedded/files.js";
 import { validateKey } from "../storage/keys.js";
@@ -53,8 +61,15 @@ import type {
 import { StorageError } from "../storage/types.js";
 import { decodeError, type EncodedError, type RpcPeer } from "./rpc.js";
 
+/** Buckets whose getBucket answer a worker keeps at most (beyond it, the oldest is dropped). */
+const KEPT_BUCKETS = 10_000;
+
 export class RemoteEmbeddedStore implements StorageClient {
   readonly name = "embedded";
+  /** getBucket answers, by bucket name (see the header) */
+  private readonly buckets = new Map<string, BucketInfo>();
+  /** bumped by every forgetBucket: an answer asked for before a bump is not kept */
+  private changes = 0;
 
   private constructor(
     private readonly rpc: RpcPeer,
@@ -74,8 +89,26 @@ export class RemoteEmbeddedStore implements StorageClient {
   createBucket(name: string, owner: string, options?: NewBucketOptions): Promise<void> {
     return this.rpc.call("createBucket", name, owner, options);
   }
-  getBucket(name: string): Promise<BucketInfo> {
-    return this.rpc.call("getBucket", name);
+  async getBucket(name: string): Promise<BucketInfo> {
+    const kept = this.buckets.get(name);
+    // a copy: a caller may add to what it gets (authorize.ts adds checkObject)
+    if (kept !== undefined) return { ...kept };
+    const changes = this.changes;
+    const info = await this.rpc.call<BucketInfo>("getBucket", name);
+    if (changes === this.changes) {
+      if (this.buckets.size >= KEPT_BUCKETS) this.buckets.delete(this.buckets.keys().next().value!);
+      this.buckets.set(name, { ...info });
+    }
+    return info;
+  }
+
+  /**
+   * The primary's word that the bucket was created, deleted or its Object Lock configuration
+   * changed (worker.ts bucketConfigChanged): its kept answer, and any answer under way, are stale.
+   */
+  forgetBucket(name: string): void {
+    this.changes++;
+    this.buckets.delete(name);
   }
   deleteBucket(name: string): Promise<void> {
     return this.rpc.call("deleteBucket", name);

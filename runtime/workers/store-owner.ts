@@ -47,12 +47,13 @@ export interface WorkerStoreSession {
 
 /**
  * Store methods after which the bucket's cached configuration (policy, public access block, CORS
- * rules) is stale in every worker (runtime/app.ts forgetBucketConfig); the bucket is the first
- * argument of each.
+ * rules: runtime/app.ts forgetBucketConfig) or its kept getBucket answer (remote-store.ts) is stale
+ * in every worker; the bucket is the first argument of each.
  */
 const CHANGES_BUCKET_CONFIG = [
   "createBucket",
   "deleteBucket",
+  "putObjectLockConfiguration",
   "putBucketPolicy",
   "deleteBucketPolicy",
   "putPublicAccessBlock",
@@ -62,7 +63,7 @@ const CHANGES_BUCKET_CONFIG = [
 ] as const;
 
 /**
- * `changed(bucket)`: such a change was committed for this worker; the primary tells every worker
+ * `changed(bucket)`: such a change was made (or failed) for this worker; the primary tells every worker
  * before this one gets its answer, so that no worker serves a stale policy to a request made after
  * the change was acknowledged (the cache's 1 s bound remains for anything that slips through).
  */
@@ -170,9 +171,13 @@ export function storeSession(
   for (const method of CHANGES_BUCKET_CONFIG) {
     const call = handlers[method];
     handlers[method] = async (bucket: string, ...rest: unknown[]) => {
-      const result = await call(bucket, ...rest);
-      changed(bucket);
-      return result;
+      try {
+        return await call(bucket, ...rest);
+      } finally {
+        // after a failure too: one that came at COMMIT leaves the outcome unknown (group-commit.ts),
+        // and forgetting costs the workers no more than asking again
+        changed(bucket);
+      }
     };
   }
 

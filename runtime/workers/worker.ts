@@ -5,8 +5,8 @@
  *
  * The primary asks it for its metrics (`metricsJson`), tells it to stop (`shutdown`, the same
  * graceful shutdown as a single process on SIGTERM), to reload its TLS files (`reload`) and to drop
- * its cached copy of a bucket's policy and CORS rules another worker changed (`bucketConfigChanged`). If the
- * primary goes away (killed), the store is gone with it: calls waiting for it fail with 503, the
+ * what it keeps of a bucket another worker changed (`bucketConfigChanged`: its getBucket answer,
+ * policy and CORS rules). If the primary goes away (killed), the store is gone with it: calls waiting for it fail with 503, the
  * servers stop, and the worker exits.
  */
 import type { SecureContextOptions } from "node:tls";
@@ -43,6 +43,7 @@ export async function runWorker(
 ): Promise<void> {
   const logger = opts.logger.child({ worker: process.pid });
   let serving: Serving | undefined;
+  let remoteStore: RemoteEmbeddedStore | undefined;
   let stopRequested: string | undefined;
   const stop = (reason: string) => {
     if (serving !== undefined) serving.stop(reason);
@@ -54,7 +55,10 @@ export async function runWorker(
       metricsJson: () => serving?.app.metrics.registry.getMetricsAsJSON() ?? [],
       shutdown: () => stop("primary"),
       reload: () => serving?.app.reload(),
-      bucketConfigChanged: (bucket: string) => serving?.app.forgetBucketConfig(bucket),
+      bucketConfigChanged: (bucket: string) => {
+        remoteStore?.forgetBucket(bucket);
+        serving?.app.forgetBucketConfig(bucket);
+      },
     },
     "the gateway's primary process is gone",
   );
@@ -71,7 +75,7 @@ export async function runWorker(
   if (config.backend === "ozone") {
     storage = await openOzoneStore({ ...config.ozone, serviceAccessKeyId: serviceAccessKeyId(users), principals: ozonePrincipals(users), logger });
   } else {
-    storage = await RemoteEmbeddedStore.attach(rpc);
+    storage = remoteStore = await RemoteEmbeddedStore.attach(rpc);
   }
   serving = await serve(withBoundPorts(config), {
     storage,

@@ -884,6 +884,34 @@ describe("embedded store", () => {
       expect(checks.map((t) => t.state)).toEqual(["fulfilled", "rejected"]);
     });
 
+    it("tells with the bucket whether it has a default retention, once the configuration's commit is durable", async () => {
+      const { store } = await freshStore();
+      await store.createBucket("b", "owner", { objectLock: true });
+      await store.createBucket("plain", "owner");
+      expect((await store.getBucket("b")).defaultRetention).toBe(false);
+      expect((await store.getBucket("plain")).defaultRetention).toBe(false);
+      const wal = (store as unknown as { core: { wal: { log: { datasync(): Promise<void> } } } }).core.wal;
+      const realSync = wal.log.datasync.bind(wal.log);
+      let releaseSync!: () => void;
+      const held = new Promise<void>((resolve) => (releaseSync = resolve));
+      wal.log = { ...wal.log, datasync: () => held.then(realSync), fd: (wal.log as unknown as { fd: number }).fd } as never;
+      cleanups.push(async () => releaseSync());
+      // two writers at once, so the sync goes to the (held) thread pool path
+      const writes = [
+        track(store.putObjectLockConfiguration("b", { defaultRetention: { mode: "GOVERNANCE", days: 1 } })),
+        track(store.putObject(params("plain", "k"), bodyFromBuffer(Buffer.from("x")))),
+      ];
+      while (store.stats().committedJobs < 4) await new Promise((resolve) => setImmediate(resolve));
+      // a PUT trusts this answer instead of asking getObjectLockConfiguration (handlers/object-lock.ts):
+      // it must not tell a configuration a power loss could still take back
+      const check = track(store.getBucket("b"));
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      expect([...writes, check].map((t) => t.state)).toEqual(["pending", "pending", "pending"]);
+      releaseSync();
+      await eventually(async () => expect([...writes, check].every((t) => t.state !== "pending")).toBe(true));
+      expect(check.value?.defaultRetention).toBe(true);
+    });
+
     it("refuses every request once a log sync failed, until reopened", async () => {
       const { store, dataDir } = await freshStore();
       await store.createBucket("b", "owner");

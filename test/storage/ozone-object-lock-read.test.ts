@@ -36,7 +36,7 @@ describe("ozone store: no Object Lock lookup on writes", () => {
   it("a write without a stated checksum asks the OM nothing for the bucket's default retention", async () => {
     const { calls, store } = fakeOzone();
     expect(store.objectLockSupported).toBe(false);
-    await requireIntegrityForDefaultRetention("b1", undefined, ctxOf(store));
+    await requireIntegrityForDefaultRetention({ name: "b1", owner: "alice", creationDate: new Date(1000) }, undefined, ctxOf(store));
     expect(calls).toEqual([]);
   });
 

@@ -55,3 +55,73 @@ describe("RemoteEmbeddedStore.putObject", () => {
     expect(calls).toEqual([]);
   });
 });
+
+describe("RemoteEmbeddedStore.getBucket", () => {
+  /** A primary whose getBucket answers wait until `answer` is called. */
+  function slowPrimary() {
+    const asked: Array<(owner: string) => void> = [];
+    const peer = {
+      call: async (method: string, ...args: unknown[]) => {
+        calls.push(method);
+        if (method === "attach") return { dataDir: dir, tmpDir: join(dir, "tmp", "w1"), chmodFiles: false, inlineLimit: 65536 };
+        if (method === "getBucket") {
+          return new Promise((resolve) => asked.push((owner) => resolve({ name: args[0], owner, creationDate: new Date(0), defaultRetention: false })));
+        }
+        return undefined;
+      },
+      note: () => {},
+    };
+    return { peer: peer as unknown as RpcPeer, answer: (owner: string) => asked.shift()!(owner) };
+  }
+
+  it("keeps the answer: a bucket is asked for once, until the primary says it changed", async () => {
+    const { peer, answer } = slowPrimary();
+    const store = await RemoteEmbeddedStore.attach(peer);
+    calls.length = 0;
+    const first = store.getBucket("b");
+    answer("alice");
+    expect((await first).owner).toBe("alice");
+    const again = await store.getBucket("b");
+    expect(again.owner).toBe("alice");
+    expect(calls).toEqual(["getBucket"]);
+    // a caller may add to what it got (authorize.ts): the kept answer stays as it was
+    Object.assign(again, { checkObject: () => {} });
+    expect(await store.getBucket("b")).not.toHaveProperty("checkObject");
+    store.forgetBucket("b");
+    const third = store.getBucket("b");
+    answer("bob");
+    expect((await third).owner).toBe("bob");
+    expect(calls).toEqual(["getBucket", "getBucket"]);
+  });
+
+  it("does not keep an answer that was under way when a change was told", async () => {
+    const { peer, answer } = slowPrimary();
+    const store = await RemoteEmbeddedStore.attach(peer);
+    calls.length = 0;
+    const pending = store.getBucket("b");
+    store.forgetBucket("b"); // the bucket was deleted and made anew meanwhile
+    answer("alice");
+    expect((await pending).owner).toBe("alice"); // its own request gets it, as without keeping
+    const next = store.getBucket("b");
+    answer("bob");
+    expect((await next).owner).toBe("bob");
+    expect(calls).toEqual(["getBucket", "getBucket"]);
+  });
+});
+
+describe("storeSession (the primary's side)", () => {
+  it("tells the workers of a bucket change that failed too: after a failure at COMMIT its outcome is unknown", async () => {
+    const { storeSession } = await import("../../runtime/workers/store-owner.js");
+    const told: string[] = [];
+    const store = {
+      deleteBucket: async () => {
+        throw new Error("disk I/O error at COMMIT");
+      },
+      createBucket: async () => undefined,
+    };
+    const session = storeSession(store as never, "w1", () => {}, (bucket) => told.push(bucket));
+    await expect(session.handlers.deleteBucket("gone")).rejects.toThrow(/COMMIT/);
+    await session.handlers.createBucket("made", "owner");
+    expect(told).toEqual(["gone", "made"]);
+  });
+});

@@ -7,11 +7,11 @@
 import http from "node:http";
 import path from "node:path";
 import { PassThrough } from "node:stream";
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, PutObjectLockConfigurationCommand, S3Client } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { afterAll, describe, expect, it } from "vitest";
 import { filesUnder, startGateway, type RunningGateway } from "../support/server.js";
-import { bytes, md5Hex } from "../integration/helpers.js";
+import { bytes, expectErrorXml, md5Hex, rawRequest } from "../integration/helpers.js";
 
 const running: RunningGateway[] = [];
 afterAll(async () => {
@@ -81,6 +81,48 @@ describe("several workers", () => {
     expect(sample(text, "s3gw_requests_total", 'operation="PutObject"')).toBe(n);
     expect(sample(text, "s3gw_requests_total", 'operation="GetObject"')).toBe(n);
     expect(sample(text, "s3gw_workers")).toBe(2);
+    client.destroy();
+  });
+
+  it("a PUT without Content-MD5 or checksum calls the primary once, for its commit: each worker keeps its bucket's answer", async () => {
+    const gw = await start(2);
+    const client = gw.client();
+    await client.send(new CreateBucketCommand({ Bucket: "workers-calls" }));
+    const calls = async (method: string) => sample(await metrics(gw), "s3gw_worker_store_calls_total", `method="${method}"`);
+    const before = { getBucket: await calls("getBucket"), lock: await calls("getObjectLockConfiguration") };
+    const n = 10;
+    for (let i = 0; i < n; i++) {
+      // signed raw HTTP, a connection each (so both workers serve): the SDK would add a CRC32, and
+      // then nothing would ask for the default retention
+      const res = await rawRequest(gw, { method: "PUT", path: `/workers-calls/k${i}`, body: "abc" });
+      expect(res.status, res.text).toBe(200);
+    }
+    expect(await calls("putReceived")).toBe(n);
+    // (issue 9: every PUT asked for its bucket, then whether the bucket has a default retention,
+    // which also waited for the log sync behind the other writes: three round trips, not one)
+    const bucketChecks = (await calls("getBucket")) - before.getBucket;
+    expect(bucketChecks).toBeGreaterThanOrEqual(1);
+    expect(bucketChecks).toBeLessThanOrEqual(2); // once per worker
+    expect((await calls("getObjectLockConfiguration")) - before.lock).toBe(0);
+    client.destroy();
+  });
+
+  it("a default retention set through one worker is in force in every worker once acknowledged", async () => {
+    const gw = await start(2);
+    const client = gw.client();
+    const Bucket = "workers-kept";
+    await client.send(new CreateBucketCommand({ Bucket, ObjectLockEnabledForBucket: true }));
+    const putWithoutChecksum = (key: string) => rawRequest(gw, { method: "PUT", path: `/${Bucket}/${key}`, body: "abc" });
+    // both workers keep the bucket's answer: no default retention, nothing required
+    for (let i = 0; i < 4; i++) expect((await putWithoutChecksum(`before${i}`)).status).toBe(200);
+    await client.send(
+      new PutObjectLockConfigurationCommand({
+        Bucket,
+        ObjectLockConfiguration: { ObjectLockEnabled: "Enabled", Rule: { DefaultRetention: { Mode: "GOVERNANCE", Days: 1 } } },
+      }),
+    );
+    // the kept answers are forgotten before the configuration is acknowledged: every worker refuses
+    for (let i = 0; i < 4; i++) expectErrorXml(await putWithoutChecksum(`after${i}`), "InvalidRequest", 400);
     client.destroy();
   });
 

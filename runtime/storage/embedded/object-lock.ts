@@ -149,6 +149,8 @@ export class ObjectLocks {
         throw new StorageError("INVALID_BUCKET_STATE", "Object Lock needs versioning Enabled", "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration");
       }
       this.core.objectLocks.write(bucket, config);
+      // getBucket tells whether the bucket has a default retention (store.ts)
+      this.core.bucketsChangedIn = this.core.wal.nextCommit;
       return { result: undefined, discard: [] };
     });
   }

@@ -62,6 +62,12 @@ export class StoreCore {
   closed = false;
   /** calls of public methods so far (enter()) */
   private calls = 0;
+  /**
+   * The commit that last changed the buckets table or a bucket's Object Lock configuration (set
+   * inside its transaction; a rollback only makes getBucket wait for a sync it did not need):
+   * getBucket's answer, which reads those two tables, is durable once it is.
+   */
+  bucketsChangedIn = 0;
 
   constructor(
     readonly db: Database.Database,
