@@ -62,8 +62,9 @@ describe("ratis client: ordered writes", () => {
         ...(cmd.cmdType === "PutBlock" ? { putBlock: { committedBlockLength: { blockID: { ...cmd.putBlock.blockData.blockID, blockCommitSequenceId: logIndex }, blockLength: 3 } } } : {}),
       });
     };
-    // every answer comes 40 ms late: what arrived before an answer was sent without waiting for it
-    g.script = () => ({ kind: "delay", ms: 40 });
+    // every answer comes 150 ms late: what arrived before an answer was sent without waiting for it
+    // (40 ms was once too little on a loaded machine for the three later requests to arrive first)
+    g.script = () => ({ kind: "delay", ms: 150 });
     const c = newClient(g);
     const blockID = { containerID: 1, localID: 2, blockCommitSequenceId: 0 };
     const chunk = (n: number) => ({ chunkName: `2_chunk_${n}`, offset: n - 1, len: 1, checksumData: { type: "NONE", bytesPerChecksum: 16384 } });
