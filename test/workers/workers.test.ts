@@ -4,6 +4,7 @@
  * an upload in flight is replaced and leaves nothing behind (no pin keeping a dropped file, no temp
  * file), and SIGTERM stops everything.
  */
+import { readFile } from "node:fs/promises";
 import http from "node:http";
 import path from "node:path";
 import { PassThrough } from "node:stream";
@@ -186,6 +187,8 @@ describe("several workers", () => {
     const gw = await start(2);
     const pids = await gw.workerPids();
     expect(pids).toHaveLength(2);
+    // the workers run with V8's memory reducer off (primary.ts workerExecArgv)
+    for (const pid of pids) expect((await readFile(`/proc/${pid}/cmdline`, "utf8")).split("\0")).toContain("--no-memory-reducer");
     gw.process.kill("SIGTERM");
     const code = await new Promise<number | null>((resolve) => gw.process.once("exit", (c) => resolve(c)));
     expect(code).toBe(0);
