@@ -5,9 +5,10 @@
  *
  *   npm run -s build && node dist/bench/cpu.js [--prof <dir>] [workload ...]
  *
- * Starts the gateway (node dist/runtime/main.js, with --cpu-prof into <dir> when --prof is given),
- * then for each workload sends a fixed number of requests after a warm-up and reads the gateway's
- * CPU time (user + system, /proc/<pid>/stat) before and after: µs of server CPU per request.
+ * Starts the gateway (node dist/runtime/main.js, with --cpu-prof into <dir> when --prof is given;
+ * one process unless `--workers N`), then for each workload sends a fixed number of requests after a
+ * warm-up and reads the gateway's CPU time (user + system, /proc/<pid>/stat, the primary and its
+ * workers summed) before and after: µs of server CPU per request.
  * Workloads (all by default):
  *   put4k get4k          4 KiB PUT (c=8) and GET (c=32), payload hash signed
  *   put64 get64          64 MiB PUT (x-amz-content-sha256 = hex SHA-256) and GET, c=1
@@ -16,7 +17,7 @@
  *   put64crc32c          the same with x-amz-checksum-crc32c, as minio-go sends with each part
  *   list                 ListObjectsV2 max-keys=1000 over 5,000 keys
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import http from "node:http";
 import os from "node:os";
@@ -46,12 +47,33 @@ interface Workload {
   op: (i: number) => Operation;
 }
 
-/** The process's CPU time so far in µs, user and system: /proc/<pid>/stat (clock ticks, 100/s). */
-function cpuMicros(pid: number): { user: number; system: number } {
+/** One process's CPU time so far in µs, user and system: /proc/<pid>/stat (clock ticks, 100/s). */
+function ownCpuMicros(pid: number): { user: number; system: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   // fields[0] is field 3 (state); utime and stime are fields 14 and 15
   return { user: Number(fields[11]) * 10_000, system: Number(fields[12]) * 10_000 };
+}
+
+/** The children of a process (its workers), from /proc/<pid>/task/<tid>/children. */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const text = readFileSync(`/proc/${pid}/task/${tid}/children`, "latin1").trim();
+    if (text !== "") out.push(...text.split(" ").map(Number));
+  }
+  return out;
+}
+
+/** The CPU time of the gateway: the process and its workers (which live as long as the run). */
+function cpuMicros(pid: number): { user: number; system: number } {
+  const total = ownCpuMicros(pid);
+  for (const child of childrenOf(pid)) {
+    const c = ownCpuMicros(child);
+    total.user += c.user;
+    total.system += c.system;
+  }
+  return total;
 }
 
 function put(key: string, body: Body, awsChunked?: number, signedHeaders?: Record<string, string>): Operation {
@@ -130,6 +152,8 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const profAt = args.indexOf("--prof");
   const profDir = profAt >= 0 ? args.splice(profAt, 2)[1] : undefined;
+  const workersAt = args.indexOf("--workers");
+  const workers = workersAt >= 0 ? args.splice(workersAt, 2)[1]! : "1";
   const chosen = new Set(args);
   const root = await mkdtemp(path.join(os.tmpdir(), "s3g-cpu-"));
   tempDirs.push(root);
@@ -137,7 +161,7 @@ async function main(): Promise<void> {
   const gw = await startChild(
     "gateway",
     [...nodeArgs, GATEWAY_MAIN, "--port", "0", "--admin-port", "0", "--data-dir", path.join(root, "data")],
-    { S3G_ACCESS_KEY: ACCESS_KEY, S3G_SECRET_KEY: SECRET_KEY, S3G_LOG_LEVEL: "warn", S3G_AUDIT_LOG: "false" },
+    { S3G_ACCESS_KEY: ACCESS_KEY, S3G_SECRET_KEY: SECRET_KEY, S3G_LOG_LEVEL: "warn", S3G_AUDIT_LOG: "false", S3G_WORKERS: workers },
     /listening on http:\/\/([^:\s]+):(\d+)/,
     (why) => console.error(why),
   );
