@@ -26,6 +26,8 @@ export interface ServeOptions {
   metricsText?: AppDeps["metricsText"];
   /** the users (runtime/users-file.ts), closed with the servers */
   users: UserDirectory & { close(): void };
+  /** what the admin server's close waits for besides this process's S3 server (runtime/shutdown.ts) */
+  adminWaitsFor?: () => Promise<void>;
   /** work running beside the servers on this storage (the lifecycle executor): stopped before the storage closes */
   background?: { stop(): Promise<void> };
 }
@@ -43,6 +45,7 @@ export async function serve(config: Readonly<Config>, opts: ServeOptions): Promi
     servers: [app.s3],
     // the admin server stays up during the grace period, its /readyz answering 503
     last: app.admin,
+    ...(opts.adminWaitsFor !== undefined && { lastWaitsFor: opts.adminWaitsFor }),
     onStart: () => app.probes.shuttingDown(),
     storage: {
       close: async () => {

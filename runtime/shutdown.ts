@@ -10,7 +10,9 @@
  *      as it is idle), and a request still arriving on an open connection is served the same way;
  *   3. past the deadline (or at a second signal), cut every connection left: an upload cut off gets
  *      no answer, so it was never acknowledged, and its body fails, so the store keeps nothing of it;
- *   4. close the admin server (its requests in flight get what is left of the deadline);
+ *   4. close the admin server (its requests in flight get what is left of the deadline); with
+ *      workers, once every worker's S3 server is done (`lastWaitsFor`), so that the shared admin
+ *      port answers "shutting down" until the whole gateway has drained, never a reset connection;
  *   5. close the storage (the embedded store finishes the commits under way first).
  *
  * An upload answered 200 in step 2 was committed (and fsynced) before its answer: an acknowledged
@@ -26,6 +28,11 @@ export interface ShutdownOptions {
   servers: readonly Closable[];
   /** the server closed once `servers` are closed: the admin server, which reports the shutdown */
   last?: Closable;
+  /**
+   * What the last server's close waits for besides `servers` (a worker: every other worker's S3
+   * server too, as the primary tells); never past the deadline.
+   */
+  lastWaitsFor?: () => Promise<void>;
   /** called as the shutdown begins, before any server stops accepting */
   onStart?: () => void;
   storage: { close(): Promise<void> };
@@ -84,9 +91,12 @@ export function gracefulShutdown(opts: ShutdownOptions): Shutdown {
     for (const { server } of opts.servers) beginClose(server);
     if (opts.last) answersClose.add(opts.last.server);
     let wasCut = false;
+    let onCut: () => void = () => undefined;
+    const cutReached = new Promise<void>((resolve) => (onCut = resolve));
     cut = () => {
       cut = undefined;
       wasCut = true;
+      onCut();
       clearTimeout(deadline);
       opts.logger.warn({ inFlight: inFlight.size, afterMs: Math.round(performance.now() - started) }, "shutting down: closing the connections left");
       for (const { server } of all) server.closeAllConnections();
@@ -95,6 +105,10 @@ export function gracefulShutdown(opts: ShutdownOptions): Shutdown {
     try {
       // fastify's close: no new connections, idle ones closed, resolves when the last one has ended
       await Promise.all(opts.servers.map((s) => s.close()));
+      if (opts.last && opts.lastWaitsFor && !wasCut) {
+        // (a wait that fails is the same as one that ended: the admin server closes)
+        await Promise.race([opts.lastWaitsFor().catch(() => undefined), cutReached]);
+      }
       if (opts.last) {
         beginClose(opts.last.server);
         const closed = opts.last.close();

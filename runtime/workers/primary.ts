@@ -51,6 +51,8 @@ interface Running {
   session?: WorkerStoreSession;
   started: number;
   listening: boolean;
+  /** its S3 server finished during a shutdown (its admin server waits for the other workers') */
+  drained: boolean;
 }
 
 /** A worker's metrics answer; a worker that does not answer in time is left out of that scrape. */
@@ -135,11 +137,17 @@ export async function runPrimary(config: Readonly<Config>, opts: PrimaryOptions)
       session,
       started: Date.now(),
       listening: false,
+      drained: false,
       rpc: new RpcPeer(
         worker,
         {
           ...storeHandlers,
           metrics,
+          // its S3 server is done; its admin server waits for the others' (closeAdminsWhenDrained)
+          drained: () => {
+            entry.drained = true;
+            closeAdminsWhenDrained();
+          },
           listening: (ports: { s3Port: number; adminPort: number }) => {
             entry.listening = true;
             boundPorts ??= ports;
@@ -164,7 +172,10 @@ export async function runPrimary(config: Readonly<Config>, opts: PrimaryOptions)
     live.set(running.size);
     entry.rpc.close(new Error("the worker process is gone"));
     void entry.session?.release();
-    if (stopping) return;
+    if (stopping) {
+      closeAdminsWhenDrained();
+      return;
+    }
     if (!started) {
       startFailed?.(new Error(`a worker exited during start-up (${signal ?? `exit code ${code}`})`));
       return;
@@ -179,6 +190,15 @@ export async function runPrimary(config: Readonly<Config>, opts: PrimaryOptions)
       if (!stopping) fork();
     }, delay);
   });
+
+  /**
+   * During a shutdown, once every worker left has drained its S3 server: their admin servers may
+   * close (until then each one answers the shared admin port's probes with 503 "shutting down").
+   */
+  function closeAdminsWhenDrained(): void {
+    if (!stopping || ![...running.values()].every((r) => r.drained)) return;
+    for (const r of running.values()) r.rpc.note("closeAdmin");
+  }
 
   const stopAll = async (reason: string): Promise<void> => {
     if (stopping) {

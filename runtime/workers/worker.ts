@@ -49,11 +49,17 @@ export async function runWorker(
     if (serving !== undefined) serving.stop(reason);
     else stopRequested ??= reason;
   };
+  // The shared admin port stays served until every worker's S3 server is done: this worker's admin
+  // server closes when the primary says so (or the primary is gone), not as soon as its own S3
+  // server is (a probe handed to a worker on its way out would meet a reset connection).
+  let adminMayClose: () => void = () => undefined;
+  const allDrained = new Promise<void>((resolve) => (adminMayClose = resolve));
   const rpc = new RpcPeer(
     process as unknown as ConstructorParameters<typeof RpcPeer>[0],
     {
       metricsJson: () => serving?.app.metrics.registry.getMetricsAsJSON() ?? [],
       shutdown: () => stop("primary"),
+      closeAdmin: () => adminMayClose(),
       reload: () => serving?.app.reload(),
       bucketConfigChanged: (bucket: string) => {
         remoteStore?.forgetBucket(bucket);
@@ -64,6 +70,7 @@ export async function runWorker(
   );
   process.on("disconnect", () => {
     logger.error({}, "the primary process is gone: stopping");
+    adminMayClose();
     setTimeout(() => process.exit(1), ORPHAN_GRACE_MS).unref();
     stop("primary gone");
   });
@@ -83,6 +90,10 @@ export async function runWorker(
     users,
     ...(opts.tls !== undefined && { tls: opts.tls }),
     metricsText: () => rpc.call("metrics"),
+    adminWaitsFor: () => {
+      rpc.note("drained");
+      return allDrained;
+    },
   });
   rpc.note("listening", { s3Port: serving.s3Port, adminPort: serving.adminPort });
   if (stopRequested !== undefined) serving.stop(stopRequested);
