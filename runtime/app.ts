@@ -16,6 +16,7 @@ import type { IrOperation } from "../generated/ir-types.js";
 import type { Config } from "./config.js";
 import { S3Error, s3Message } from "./errors.js";
 import { compileBindings, decodeInput, encodeOutput } from "./binding.js";
+import { releaseWrittenChunks } from "./body-buffers.js";
 import { renderError } from "./respond.js";
 import { dropUnsendable } from "./header-values.js";
 import { createMetrics, type GatewayMetrics } from "./metrics.js";
@@ -418,7 +419,10 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
       const dropped = dropUnsendable(encoded.headers);
       if (dropped.length > 0) request.log.warn({ requestId: request.id, headers: dropped }, "stored header values that cannot be sent left out");
       reply.code(encoded.status).headers(encoded.headers);
-      return encoded.body === undefined ? reply.send() : reply.send(encoded.body);
+      if (encoded.body === undefined) return reply.send();
+      // a body read into pooled Buffers gets them back as they are written (runtime/body-buffers.ts)
+      if (typeof encoded.body !== "string") releaseWrittenChunks(reply.raw);
+      return reply.send(encoded.body);
     },
   });
 

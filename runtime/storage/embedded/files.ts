@@ -38,13 +38,13 @@
  * scan in recovery.ts).
  */
 import { randomBytes } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 
 import type { BodyDigests, IncomingBody } from "../types.js";
 import { FILE_MODE, makeDir } from "./modes.js";
+import { SegmentReadStream } from "./segment-read.js";
 
 /** 128 random bits as hex: unguessable, fixed width, and safe in any path component. */
 export const SEGMENT_ID_PATTERN = /^[0-9a-f]{32}$/;
@@ -123,30 +123,30 @@ export class DataFiles {
     let id: string | undefined;
     let fh: FileHandle | undefined;
     let written = 0;
-    const spill = async (next: Buffer): Promise<void> => {
+    const spill = async (next: Buffer[], nextBytes: number): Promise<void> => {
       const newId = newSegmentId();
       fh = await open(join(this.tmpDir, newId), "wx", FILE_MODE);
       // only a file this call created is ever unlinked by it
       id = newId;
       if (this.options.chmodFiles) await fh.chmod(FILE_MODE);
-      const head = Buffer.concat([...buffered, next]);
+      const head = [...buffered, ...next];
       buffered.length = 0;
       await writeFully(fh, head, 0);
-      written = head.length;
+      written = bufferedBytes + nextBytes;
     };
     /** takes the next bytes of the body; a promise when it had to touch the disk */
-    const take = (buf: Buffer): Promise<void> | undefined => {
+    const take = (chunks: Buffer[], bytes: number): Promise<void> | undefined => {
       if (fh === undefined) {
-        if (bufferedBytes + buf.length <= inlineLimit) {
-          buffered.push(buf);
-          bufferedBytes += buf.length;
+        if (bufferedBytes + bytes <= inlineLimit) {
+          buffered.push(...chunks);
+          bufferedBytes += bytes;
           return undefined;
         }
-        return spill(buf);
+        return spill(chunks, bytes);
       }
       const handle = fh;
-      return writeFully(handle, buf, written).then(() => {
-        written += buf.length;
+      return writeFully(handle, chunks, written).then(() => {
+        written += bytes;
       });
     };
 
@@ -208,9 +208,9 @@ export class DataFiles {
     }
   }
 
-  /** A stream of bytes [start, end] (inclusive) of one segment file. */
+  /** A stream of bytes [start, end] (inclusive) of one segment file, in pooled Buffers (segment-read.ts). */
   openRange(id: string, start: number, end: number): Readable {
-    return createReadStream(this.pathOf(id), { start, end, highWaterMark: READ_CHUNK });
+    return new SegmentReadStream(this.pathOf(id), start, end);
   }
 
   /**
@@ -238,17 +238,14 @@ export class DataFiles {
 /** How much of a body may arrive while a file write is in flight before the body is paused. */
 const MAX_PENDING_BYTES = 1024 * 1024;
 
-/**
- * Read size for segment files: 1 MiB reads stream a large object with a quarter of the syscalls and
- * stream hand-offs of 256 KiB ones (64 MiB GET measured ~1.4x faster here); a short range reads less.
- */
-const READ_CHUNK = 1024 * 1024;
 
 /**
  * Reads `stream` to its end, handing its bytes to `take` in order. When `take` answers with a
  * promise (a file write on the thread pool), the stream keeps flowing into a queue until
- * MAX_PENDING_BYTES are waiting, and the queue goes to `take` in one piece when the write is done,
- * so a large body is written in large writes while the next bytes arrive. Resolves after 'end' and
+ * MAX_PENDING_BYTES are waiting, and the queue goes to `take` at once when the write is done, so a
+ * large body is written in large writes while the next bytes arrive. The queue's chunks are
+ * written as they are (one writev), not copied into one Buffer: a new Buffer per MiB received made
+ * V8 collect its whole heap more often (runtime/body-buffers.ts says why). Resolves after 'end' and
  * the last write; rejects with the stream's error, a premature close, or `take`'s failure (then
  * the stream is destroyed, as pipeline() would).
  *
@@ -262,7 +259,7 @@ const READ_CHUNK = 1024 * 1024;
  * AbortError DOMException with a stack trace; for a 4 KiB PUT that was a sixth of the store's CPU
  * time.
  */
-function readAll(stream: Readable, take: (buf: Buffer) => Promise<void> | undefined): Promise<void> {
+function readAll(stream: Readable, take: (chunks: Buffer[], bytes: number) => Promise<void> | undefined): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let pending: Buffer[] = [];
     let pendingBytes = 0;
@@ -295,10 +292,11 @@ function readAll(stream: Readable, take: (buf: Buffer) => Promise<void> | undefi
     };
     const pump = () => {
       while (!writing && !done && pendingBytes > 0) {
-        const buf = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
+        const chunks = pending;
+        const bytes = pendingBytes;
         pending = [];
         pendingBytes = 0;
-        const write = take(buf);
+        const write = take(chunks, bytes);
         if (write !== undefined) {
           writing = true;
           write.then(
@@ -343,11 +341,17 @@ function readAll(stream: Readable, take: (buf: Buffer) => Promise<void> | undefi
   });
 }
 
-async function writeFully(fh: FileHandle, buf: Buffer, position: number): Promise<void> {
-  let off = 0;
-  while (off < buf.length) {
-    const { bytesWritten } = await fh.write(buf, off, buf.length - off, position + off);
-    off += bytesWritten;
+/** Writes `chunks` in order at `position`: one writev, then again for whatever a short write left. */
+async function writeFully(fh: FileHandle, chunks: Buffer[], position: number): Promise<void> {
+  let rest = chunks.length === 1 || chunks.every((c) => c.length > 0) ? chunks : chunks.filter((c) => c.length > 0);
+  while (rest.length > 0) {
+    const { bytesWritten } = rest.length === 1 ? await fh.write(rest[0], 0, rest[0].length, position) : await fh.writev(rest, position);
+    if (bytesWritten === 0) throw new Error("a file write wrote nothing");
+    position += bytesWritten;
+    let skip = bytesWritten;
+    let i = 0;
+    while (i < rest.length && skip >= rest[i].length) skip -= rest[i++].length;
+    rest = i === rest.length ? [] : [rest[i].subarray(skip), ...rest.slice(i + 1)];
   }
 }
 
