@@ -211,7 +211,8 @@ async function startOurs(root: string, workers: number | undefined, label: strin
   if (workers !== undefined) env.S3G_WORKERS = String(workers);
   const { child, match } = await startChild(
     label,
-    [GATEWAY_MAIN, "--port", "0", "--admin-port", "0", "--data-dir", dir],
+    // as the README says to start a one-process gateway (workers get the flag from their primary)
+    ["--no-memory-reducer", GATEWAY_MAIN, "--port", "0", "--admin-port", "0", "--data-dir", dir],
     env,
     /listening on http:\/\/([^:\s]+):(\d+)/,
     onDeath,

@@ -16,7 +16,7 @@ import type { IrOperation } from "../generated/ir-types.js";
 import type { Config } from "./config.js";
 import { S3Error, s3Message } from "./errors.js";
 import { compileBindings, decodeInput, encodeOutput } from "./binding.js";
-import { releaseWrittenChunks } from "./body-buffers.js";
+import { BufferedBody, releaseWrittenChunks } from "./body-buffers.js";
 import { renderError } from "./respond.js";
 import { dropUnsendable } from "./header-values.js";
 import { createMetrics, type GatewayMetrics } from "./metrics.js";
@@ -259,6 +259,13 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
     if (st.route !== undefined && CHANGES_POLICY.has(st.route.operation) && st.target?.bucket !== undefined && reply.statusCode < 300) policies.forget(st.target.bucket);
     done(null, payload);
   });
+  // The last onSend hook: an inline object's bytes go out with the headers in one write, not
+  // streamed (runtime/body-buffers.ts). Taken here, after fastify chose the headers as for any
+  // stream: given a Buffer, send() would put its own Content-Type in place of a stored one it
+  // cannot parse (S3 keeps any value).
+  s3.addHook("onSend", (_request, _reply, payload, done) => {
+    done(null, payload instanceof BufferedBody ? payload.takeBytes() : payload);
+  });
   s3.addHook(
     "onRequest",
     authFilter({
@@ -421,7 +428,7 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
       reply.code(encoded.status).headers(encoded.headers);
       if (encoded.body === undefined) return reply.send();
       // a body read into pooled Buffers gets them back as they are written (runtime/body-buffers.ts)
-      if (typeof encoded.body !== "string") releaseWrittenChunks(reply.raw);
+      if (typeof encoded.body !== "string" && !(encoded.body instanceof BufferedBody)) releaseWrittenChunks(reply.raw);
       return reply.send(encoded.body);
     },
   });

@@ -16,6 +16,7 @@
  * as before. A chunk is given back at most once, and only by the response that wrote it.
  */
 import type { ServerResponse } from "node:http";
+import { Readable } from "node:stream";
 
 /** Buffers of one size, at most `maxFree` of them kept between uses. */
 export class BufferPool {
@@ -73,4 +74,31 @@ export function releaseWrittenChunks(res: ServerResponse): void {
       ? (write as (c: unknown, cb: WriteCallback) => boolean).call(this, chunk, done)
       : (write as (c: unknown, e: string, cb: WriteCallback) => boolean).call(this, chunk, encoding, done);
   } as typeof res.write;
+}
+
+/**
+ * A response body held whole in memory (an object stored inline, at most 64 KiB): read as a stream
+ * it yields its chunks, but a response that knows it sends takeBytes() with its headers in one
+ * write, without a stream's pipe, listeners and callbacks (a tenth of a small GET's CPU).
+ */
+export class BufferedBody extends Readable {
+  private next = 0;
+
+  constructor(private readonly chunks: readonly Buffer[]) {
+    super({ highWaterMark: 256 * 1024 });
+  }
+
+  override _read(): void {
+    while (this.next < this.chunks.length) if (!this.push(this.chunks[this.next++])) return;
+    this.push(null);
+  }
+
+  /** Its bytes, taken whole; the stream is closed at once (its 'close' listeners run). */
+  takeBytes(): Buffer {
+    if (this.next !== 0 || this.destroyed) throw new Error("a BufferedBody already read");
+    this.next = this.chunks.length;
+    const bytes = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+    this.destroy();
+    return bytes;
+  }
 }

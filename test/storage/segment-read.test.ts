@@ -11,7 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BufferPool, releaseWrittenChunks } from "../../runtime/body-buffers.js";
+import { BufferedBody, BufferPool, releaseWrittenChunks } from "../../runtime/body-buffers.js";
 import { READ_CHUNK, SegmentReadStream } from "../../runtime/storage/embedded/segment-read.js";
 
 /** A pool that counts the Buffers it had to allocate. */
@@ -128,5 +128,28 @@ describe("segment file reads into pooled Buffers", () => {
     const answers = await Promise.all([...Array(8).keys()].map((i) => get(`f${i}`)));
     answers.forEach((a, i) => expect(a.bytes.equals(files.get(`f${i}`)!)).toBe(true));
     expect(pool.idle).toBeGreaterThan(0);
+  });
+});
+
+describe("BufferedBody: an inline object's bytes, sent whole or streamed", () => {
+  it("takeBytes gives the bytes at once and closes the stream (its close listener, which unpins, runs once)", async () => {
+    const a = randomBytes(3000);
+    const b = randomBytes(5);
+    const body = new BufferedBody([a, b]);
+    let closes = 0;
+    body.on("close", () => closes++);
+    expect(body.takeBytes().equals(Buffer.concat([a, b]))).toBe(true);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(closes).toBe(1);
+    expect(() => body.takeBytes()).toThrow(/already read/);
+  });
+
+  it("read as a stream it yields the same bytes, and then cannot be taken", async () => {
+    const a = randomBytes(70_000);
+    const body = new BufferedBody([a.subarray(0, 10), a.subarray(10)]);
+    const got: Buffer[] = [];
+    for await (const chunk of body) got.push(chunk as Buffer);
+    expect(Buffer.concat(got).equals(a)).toBe(true);
+    expect(() => body.takeBytes()).toThrow(/already read/);
   });
 });

@@ -4,6 +4,7 @@
  * segment's slice carries its bytes, copied out of SQLite when the read began (inline.ts).
  */
 import { Readable } from "node:stream";
+import { BufferedBody } from "../../body-buffers.js";
 
 /** One piece of the answer: bytes [start, end] (inclusive) of segment `id`. */
 export interface SegmentSlice {
@@ -86,16 +87,9 @@ export function concatSlices(
   return stream;
 }
 
-/** The stream of an answer held in memory (an inline object: no generator, no file). */
+/** The stream of an answer held in memory (an inline object: no generator, no file), which a response may send whole. */
 function inMemory(buffers: Buffer[], onClose: () => void): Readable {
-  let next = 0;
-  const stream = new Readable({
-    highWaterMark: 256 * 1024,
-    read() {
-      while (next < buffers.length) if (!this.push(buffers[next++])) return;
-      this.push(null);
-    },
-  });
+  const stream = new BufferedBody(buffers);
   stream.once("close", onClose);
   return stream;
 }
