@@ -49,8 +49,9 @@ export function createMetrics(): GatewayMetrics {
       done(() => inFlight.dec());
     },
     observeStorage(s) {
-      // Called on every storage call: the labelled child is looked up once per label set, not
-      // hashed from its labels each time (prom-client's observe({labels}) does that).
+      // Called on every storage call: the labelled child is made once per label set (its labels
+      // object and their validation), though prom-client 15 still hashes the labels on each
+      // observe, child or not.
       const key = `${s.backend}\0${s.method}\0${s.failed ? 1 : 0}`;
       let child = storageChildren.get(key);
       if (child === undefined) {
