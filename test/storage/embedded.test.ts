@@ -153,6 +153,17 @@ describe("embedded store", () => {
     return { store, dataDir, parent };
   }
 
+  /** Holds the store's WAL syncs until the returned function is called (or the test ends). */
+  function holdLogSyncs(store: EmbeddedStore): () => void {
+    const wal = (store as unknown as { core: { wal: { log: { datasync(): Promise<void> } } } }).core.wal;
+    const realSync = wal.log.datasync.bind(wal.log);
+    let releaseSync!: () => void;
+    const held = new Promise<void>((resolve) => (releaseSync = resolve));
+    wal.log = { ...wal.log, datasync: () => held.then(realSync), fd: (wal.log as unknown as { fd: number }).fd } as never;
+    cleanups.push(async () => releaseSync());
+    return releaseSync;
+  }
+
   describe("files on disk", () => {
     it("names files by random ids only: keys never become paths", async () => {
       const { store, dataDir, parent } = await freshStore(FILES_ONLY);
@@ -859,12 +870,7 @@ describe("embedded store", () => {
     it("checks a bucket without waiting for object commits' log syncs, but not before its own commit is durable", async () => {
       const { store } = await freshStore();
       await store.createBucket("b", "owner");
-      const wal = (store as unknown as { core: { wal: { log: { datasync(): Promise<void> } } } }).core.wal;
-      const realSync = wal.log.datasync.bind(wal.log);
-      let releaseSync!: () => void;
-      const held = new Promise<void>((resolve) => (releaseSync = resolve));
-      wal.log = { ...wal.log, datasync: () => held.then(realSync), fd: (wal.log as unknown as { fd: number }).fd } as never;
-      cleanups.push(async () => releaseSync());
+      const releaseSync = holdLogSyncs(store);
       const writes = [
         track(store.putObject(params("b", "k"), bodyFromBuffer(Buffer.from("new")))),
         track(store.deleteObject("b", "gone")),
@@ -890,12 +896,7 @@ describe("embedded store", () => {
       await store.createBucket("plain", "owner");
       expect((await store.getBucket("b")).defaultRetention).toBe(false);
       expect((await store.getBucket("plain")).defaultRetention).toBe(false);
-      const wal = (store as unknown as { core: { wal: { log: { datasync(): Promise<void> } } } }).core.wal;
-      const realSync = wal.log.datasync.bind(wal.log);
-      let releaseSync!: () => void;
-      const held = new Promise<void>((resolve) => (releaseSync = resolve));
-      wal.log = { ...wal.log, datasync: () => held.then(realSync), fd: (wal.log as unknown as { fd: number }).fd } as never;
-      cleanups.push(async () => releaseSync());
+      const releaseSync = holdLogSyncs(store);
       // two writers at once, so the sync goes to the (held) thread pool path
       const writes = [
         track(store.putObjectLockConfiguration("b", { defaultRetention: { mode: "GOVERNANCE", days: 1 } })),

@@ -13,7 +13,7 @@ import type { OmMessage } from "../../runtime/storage/ozone/om-client.js";
 import { RatisBlockWriter } from "../../runtime/storage/ozone/ratis-block-writer.js";
 import { RatisClient } from "../../runtime/storage/ozone/ratis-client.js";
 import { RatisChannels, ratisGroupOf } from "../../runtime/storage/ozone/ratis-group.js";
-import { A, B, C, commandOf, FakeContainers, FakeRatisGroup, type Msg } from "./ozone-ratis-fake.js";
+import { A, B, C, commandOf, FakeContainers, FakeRatisGroup, pipelineOf, type Msg } from "./ozone-ratis-fake.js";
 
 const KiB = 1024;
 const GROUP_1 = "11111111-0000-4000-8000-000000000001";
@@ -34,17 +34,6 @@ async function startGroup(id: string, containers: FakeContainers): Promise<FakeR
   containers.attach(g);
   groups.push(g);
   return g;
-}
-
-/** The pipeline an OM KeyLocation names for a fake group (hdds.proto Pipeline). */
-function pipelineOf(g: FakeRatisGroup): OmMessage {
-  return {
-    id: { id: g.groupId },
-    type: "RATIS",
-    factor: "THREE",
-    leaderID: A,
-    members: g.peers().map((p) => ({ uuid: p.id, ipAddress: "127.0.0.1", ports: [{ name: "RATIS", value: Number(p.address.split(":")[1]) }] })),
-  };
 }
 
 /** An OM allocating blocks of `blockSize` in container 101, 102... on the groups in turn (skipping excluded pipelines). */

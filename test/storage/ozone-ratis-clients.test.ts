@@ -14,7 +14,7 @@ import type { OmMessage } from "../../runtime/storage/ozone/om-client.js";
 import { RatisBlockWriter } from "../../runtime/storage/ozone/ratis-block-writer.js";
 import { RatisClients } from "../../runtime/storage/ozone/ratis-clients.js";
 import { RatisChannels, ratisGroupOf } from "../../runtime/storage/ozone/ratis-group.js";
-import { A, C, commandOf, FakeContainers, FakeRatisGroup } from "./ozone-ratis-fake.js";
+import { A, C, commandOf, FakeContainers, FakeRatisGroup, pipelineOf } from "./ozone-ratis-fake.js";
 
 const KiB = 1024;
 const GROUP_1 = "11111111-0000-4000-8000-000000000001";
@@ -37,16 +37,6 @@ async function startGroup(containers?: FakeContainers): Promise<FakeRatisGroup> 
   containers?.attach(g);
   groups.push(g);
   return g;
-}
-
-function pipelineOf(g: FakeRatisGroup): OmMessage {
-  return {
-    id: { id: g.groupId },
-    type: "RATIS",
-    factor: "THREE",
-    leaderID: A,
-    members: g.peers().map((p) => ({ uuid: p.id, ipAddress: "127.0.0.1", ports: [{ name: "RATIS", value: Number(p.address.split(":")[1]) }] })),
-  };
 }
 
 /** An OM allocating blocks in containers 101, 102... on one group. */

@@ -336,6 +336,17 @@ export class FakeContainers {
 }
 
 /** The container command a received ordered request carries. */
+/** The pipeline an OM KeyLocation names for a fake group (hdds.proto Pipeline), led by A. */
+export function pipelineOf(g: FakeRatisGroup): Msg {
+  return {
+    id: { id: g.groupId },
+    type: "RATIS",
+    factor: "THREE",
+    leaderID: A,
+    members: g.peers().map((p) => ({ uuid: p.id, ipAddress: "127.0.0.1", ports: [{ name: "RATIS", value: Number(p.address.split(":")[1]) }] })),
+  };
+}
+
 export function commandOf(r: Received): Msg | undefined {
   const content = r.request.message?.content as Uint8Array | undefined;
   return content && content.length > 0 ? (unframeContainerCommand(content) as Msg) : undefined;
