@@ -4,15 +4,18 @@
  * yields the big-endian digest; S3 carries it base64-encoded in x-amz-checksum-<algorithm>.
  *
  * - CRC32 is zlib's (node's `zlib.crc32`, native since Node 20.15).
- * - CRC32C (Castagnoli, reflected polynomial 0x82F63B78) is computed here, slicing-by-16.
+ * - CRC32C (Castagnoli, reflected polynomial 0x82F63B78) is the CPU's CRC32C instruction (SSE4.2,
+ *   ARMv8 CRC) through @node-rs/crc32's prebuilt binary, ~5 GiB/s on the reference machine; where no
+ *   binary loads, it is computed here, slicing-by-16 (~1.3 GiB/s).
  * - CRC64NVME (reflected polynomial 0x9A6C9329AC4BC9B5, the bit-reverse of 0xAD93D23594C93659; init
  *   and final xor all ones) is computed here, slicing-by-16 on two 32-bit halves: BigInt is used to
  *   build the tables only, never per byte.
- * Both read the data as aligned 32-bit words where they can (node has no native CRC32C or
- * CRC64NVME; a PUT carrying either is hashed at the speed of these loops, next to its MD5).
+ * Both loops read the data as aligned 32-bit words where they can (node has no native CRC32C or
+ * CRC64NVME; a PUT carrying CRC64NVME is hashed at the speed of its loop, next to its MD5).
  * - SHA1 and SHA256 are node:crypto's.
  */
 import { createHash, type Hash } from "node:crypto";
+import { createRequire } from "node:module";
 import zlib from "node:zlib";
 import type { ChecksumAlgorithm } from "../storage/types.js";
 
@@ -149,14 +152,13 @@ const CRC32C_TABLES = (() => {
 })();
 
 /**
- * Continues a CRC32C over `data`. `crc` is a previous result (0 to start); the result is the
- * finished CRC of everything so far, like zlib.crc32's running value.
+ * Continues a CRC32C over `data` in JavaScript. `crc` is a previous result (0 to start); the result
+ * is the finished CRC of everything so far, like zlib.crc32's running value.
  *
- * The body of a PUT is hashed here when the client sends x-amz-checksum-crc32c (minio-go, hence
- * warp, does for every part it uploads): 16 bytes per step, read as four aligned 32-bit words,
- * measured ~2x the speed of the slicing-by-8 byte loop it replaces.
+ * The fallback of `crc32c` where no hardware CRC32C loads: 16 bytes per step, read as four aligned
+ * 32-bit words, ~2x the speed of a slicing-by-8 byte loop, a quarter of the instruction's.
  */
-export function crc32c(data: Uint8Array, crc = 0): number {
+export function crc32cSoftware(data: Uint8Array, crc = 0): number {
   const t = CRC32C_TABLES;
   let c = ~crc >>> 0;
   let i = 0;
@@ -208,6 +210,37 @@ export function crc32c(data: Uint8Array, crc = 0): number {
   for (; i < n; i++) c = t[(c ^ data[i]) & 0xff] ^ (c >>> 8);
   return ~c >>> 0;
 }
+
+/**
+ * The CPU's CRC32C instruction, from @node-rs/crc32 (napi-rs; its npm package pulls the prebuilt
+ * binary of this platform as an optional dependency). Same contract as crc32cSoftware: the
+ * running value in, the finished CRC out. Undefined where the binary does not load (a platform
+ * without a prebuilt one, or an install that skipped optional dependencies).
+ */
+const hardwareCrc32c = ((): ((data: Uint8Array, crc: number) => number) | undefined => {
+  try {
+    const binding = createRequire(import.meta.url)("@node-rs/crc32") as { crc32c?: unknown };
+    const fn = binding.crc32c;
+    if (typeof fn !== "function") return undefined;
+    const hw = fn as (data: Uint8Array, crc: number) => number;
+    // the catalogue's check value, so that a binding with another contract is never used
+    return hw(Buffer.from("123456789"), 0) === 0xe3069283 ? hw : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
+/** Which CRC32C `crc32c` runs: "hardware" (the CPU instruction) or "software" (the loop above). */
+export const CRC32C_IMPLEMENTATION: "hardware" | "software" = hardwareCrc32c ? "hardware" : "software";
+
+/**
+ * Continues a CRC32C over `data`: `crc` is a previous result (0 to start), the result the finished
+ * CRC of everything so far. A PUT's body goes through here when the client sends
+ * x-amz-checksum-crc32c (minio-go, hence warp, does for every part it uploads).
+ */
+export const crc32c: (data: Uint8Array, crc?: number) => number = hardwareCrc32c
+  ? (data, crc = 0) => hardwareCrc32c(data, crc)
+  : crc32cSoftware;
 
 class Crc32cHasher implements ChecksumHasher {
   readonly algorithm = "CRC32C";

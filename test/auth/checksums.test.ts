@@ -12,7 +12,9 @@ import {
   checksumDigestLength,
   checksumHeaderName,
   computeChecksum,
+  CRC32C_IMPLEMENTATION,
   crc32c,
+  crc32cSoftware,
   crc64nvme,
   createChecksumHasher,
   isCanonicalBase64Of,
@@ -104,6 +106,37 @@ describe("agrees with the AWS SDK's implementations", () => {
         expect(computeChecksum(algorithm, view)).toBe(await oracle(algorithm, view));
       }
     });
+  });
+});
+
+describe("CRC32C: the CPU's instruction and the JavaScript fallback", () => {
+  // @node-rs/crc32 ships prebuilt binaries for these (its optionalDependencies); elsewhere the
+  // fallback is the expected outcome, not a failure.
+  const prebuilt = new Set(["linux-x64", "linux-arm64", "darwin-x64", "darwin-arm64", "win32-x64", "win32-arm64", "freebsd-x64"]);
+  it.runIf(prebuilt.has(`${process.platform}-${process.arch}`))("the hardware one is the one in use on this platform", () => {
+    expect(CRC32C_IMPLEMENTATION).toBe("hardware");
+  });
+
+  it("both give the catalogue's check value and agree with the SDK on random data, whole and continued", async () => {
+    expect(crc32cSoftware(CHECK)).toBe(0xe3069283);
+    expect(crc32c(CHECK)).toBe(0xe3069283);
+    const rand = seededRandom(0xc32c);
+    for (const length of [0, 1, 7, 31, 33, 4096, 65_536, 200_003]) {
+      const data = randomBuffer(rand, length + 3).subarray(3);
+      const expected = Buffer.from(await oracle("CRC32C", data), "base64").readUInt32BE(0);
+      expect(crc32c(data)).toBe(expected);
+      expect(crc32cSoftware(data)).toBe(expected);
+      let running = 0;
+      let soft = 0;
+      for (const piece of randomSplit(data, rand, 11)) {
+        running = crc32c(piece, running);
+        soft = crc32cSoftware(piece, soft);
+      }
+      expect(running).toBe(expected);
+      expect(soft).toBe(expected);
+      // a plain Uint8Array view (not a Buffer) is read in place as well
+      expect(crc32c(new Uint8Array(data.buffer, data.byteOffset, data.length))).toBe(expected);
+    }
   });
 });
 
