@@ -17,6 +17,7 @@ import { ConfigError, fixedUsers, loadConfig, type Config, type Credential } fro
 import { renderHelp } from "./config-doc.js";
 import { serve } from "./serve.js";
 import { readTlsFiles } from "./tls.js";
+import { tuneHeapGrowth } from "./heap-growth.js";
 import { openEmbeddedStore } from "./storage/embedded/index.js";
 import { openOzoneStore } from "./storage/ozone/index.js";
 import { principalsOf as ozonePrincipals } from "./storage/ozone/acl.js";
@@ -78,6 +79,7 @@ function anyInterface(host: string): string {
 }
 
 async function main(): Promise<void> {
+  tuneHeapGrowth();
   const argv = process.argv.slice(2);
   const pkg = await packageInfo();
   // --help and --version win over everything else on the line, as in most CLIs; nothing is validated
