@@ -6,23 +6,39 @@
  */
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HEAP_GROWING_PERCENT, tuneHeapGrowth } from "../../runtime/heap-growth.js";
+import { EXTERNAL_WIDE_BELOW, HEAP_GROWING_PERCENT, tuneHeapGrowth } from "../../runtime/heap-growth.js";
 import { startGateway, type RunningGateway } from "../support/server.js";
 
 describe("tuneHeapGrowth", () => {
-  it("sets --heap-growing-percent when node was started without one", () => {
+  function tuner(external: { bytes: number }, execArgv: string[] = [], nodeOptions = "") {
     const set: string[] = [];
-    expect(tuneHeapGrowth([], "", (f) => set.push(f))).toBe(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+    const t = tuneHeapGrowth({ execArgv, nodeOptions, setFlags: (f) => set.push(f), externalBytes: () => external.bytes, intervalMs: 0 });
+    return { t, set };
+  }
+
+  it("sets the large factor while few Buffers are alive, V8's own when many are, and only on a change", () => {
+    const external = { bytes: 1 << 20 };
+    const { t, set } = tuner(external);
+    expect(t?.percent).toBe(HEAP_GROWING_PERCENT);
     expect(set).toEqual([`--heap-growing-percent=${HEAP_GROWING_PERCENT}`]);
+    t!.check();
+    expect(set).toHaveLength(1);
+    external.bytes = EXTERNAL_WIDE_BELOW;
+    t!.check();
+    expect(t!.percent).toBe(0);
+    expect(set[1]).toBe("--heap-growing-percent=0");
+    external.bytes = EXTERNAL_WIDE_BELOW - 1;
+    t!.check();
+    expect(set).toEqual([`--heap-growing-percent=${HEAP_GROWING_PERCENT}`, "--heap-growing-percent=0", `--heap-growing-percent=${HEAP_GROWING_PERCENT}`]);
+    t!.stop();
   });
 
-  it("keeps a factor given on node's command line or in NODE_OPTIONS, in either spelling", () => {
-    const set: string[] = [];
-    expect(tuneHeapGrowth(["--heap-growing-percent=50"], "", (f) => set.push(f))).toBeUndefined();
-    expect(tuneHeapGrowth([], "--max-old-space-size=512 --heap_growing_percent=20", (f) => set.push(f))).toBeUndefined();
-    expect(set).toEqual([]);
+  it("leaves a factor given on node's command line or in NODE_OPTIONS alone, in either spelling", () => {
+    expect(tuner({ bytes: 0 }, ["--heap-growing-percent=50"]).t).toBeUndefined();
+    expect(tuner({ bytes: 0 }, [], "--max-old-space-size=512 --heap_growing_percent=20").t).toBeUndefined();
     // other flags are not mistaken for it
-    expect(tuneHeapGrowth(["--heap-growing-percentage-x"], "--no-memory-reducer", (f) => set.push(f))).toBeDefined();
+    const other = tuner({ bytes: 0 }, ["--heap-growing-percentage-x"], "--no-memory-reducer");
+    expect(other.set).toHaveLength(1);
   });
 });
 
