@@ -11,6 +11,7 @@
  * workers summed) before and after: µs of server CPU per request.
  * Workloads (all by default):
  *   put4k get4k          4 KiB PUT (c=8) and GET (c=32), payload hash signed
+ *   get1m                1 MiB GET, c=8 (64 objects)
  *   put64 get64          64 MiB PUT (x-amz-content-sha256 = hex SHA-256) and GET, c=1
  *   put64chunked         64 MiB PUT as aws-chunked with chunk signatures in 64 KiB chunks
  *                        (STREAMING-AWS4-HMAC-SHA256-PAYLOAD: what warp and minio-go send)
@@ -102,6 +103,7 @@ function get(key: string, size: number): Operation {
 function workloads(): Workload[] {
   const small = Array.from({ length: 8 }, () => makeBody(4096));
   const big = makeBody(64 * MIB);
+  const mib = Array.from({ length: 4 }, () => makeBody(MIB));
   const tiny = makeBody(32);
   const bigCrc32c = computeChecksum("CRC32C", big.data);
   let seq = 0;
@@ -116,6 +118,16 @@ function workloads(): Workload[] {
         await runCount(t, 8, 256, (i) => put(`g4/${i}`, small[i % 8]));
       },
       op: () => get(`g4/${Math.floor(Math.random() * 256)}`, 4096),
+    },
+    {
+      name: "get1m",
+      concurrency: 8,
+      count: 3000,
+      warmup: 300,
+      setUp: async (t) => {
+        await runCount(t, 8, 64, (i) => put(`g1m/${i}`, mib[i % 4]));
+      },
+      op: () => get(`g1m/${Math.floor(Math.random() * 64)}`, MIB),
     },
     { name: "put64", concurrency: 1, count: 4, warmup: 1, op: (i) => put(`big/${i % 2}`, big) },
     { name: "put64chunked", concurrency: 1, count: 4, warmup: 1, op: (i) => put(`bigc/${i % 2}`, big, AWS_CHUNK) },

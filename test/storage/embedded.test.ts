@@ -4,7 +4,7 @@
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, readdir, rm, unlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, truncate, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { crc32 as crc32Zlib } from "node:zlib";
 import { dirname, join, sep } from "node:path";
@@ -359,6 +359,32 @@ describe("embedded store", () => {
       await unlink(join(dataDir, "objects", file));
       const result = await store.getObject({ bucket: "b", key: "k" });
       await expect(readAll(result.open())).rejects.toMatchObject({ code: "ENOENT" });
+      await eventually(async () => expect(store.stats().pinnedSegments).toBe(0));
+    });
+
+    it("fails the stream, not with a short body, when a data file was cut short behind the store's back (one file, and parts)", async () => {
+      const { store, dataDir } = await freshStore(FILES_ONLY);
+      await store.createBucket("b", "owner");
+      const big = randomBytes(MIN_PART_SIZE + 3);
+      // one file: the file's own stream is the answer (segment-stream.ts), and must fail itself
+      await store.putObject(params("b", "single"), bodyFromBuffer(big));
+      const [single] = await walk(join(dataDir, "objects"));
+      await truncate(join(dataDir, "objects", single), 1000);
+      for (const range of [undefined, (size: number) => ({ start: 10, end: size - 1 })]) {
+        const result = await store.getObject({ bucket: "b", key: "single", ...(range && { range: (info: { size: number }) => range(info.size) }) });
+        await expect(readAll(result.open())).rejects.toThrow(/ended at byte 1000/);
+      }
+      // two parts, the first cut short: the parts' generator fails at the first
+      const upload = await store.createMultipartUpload(params("b", "parts"));
+      const parts = [];
+      for (const [i, data] of [big, Buffer.from("tail")].entries()) {
+        parts.push(await store.uploadPart("b", "parts", upload.uploadId, i + 1, bodyFromBuffer(data)));
+      }
+      await store.completeMultipartUpload({ bucket: "b", key: "parts", uploadId: upload.uploadId, parts: parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })) });
+      const files = (await walk(join(dataDir, "objects"))).filter((f) => f !== single);
+      for (const f of files) await truncate(join(dataDir, "objects", f), 1000);
+      const whole = await store.getObject({ bucket: "b", key: "parts" });
+      await expect(readAll(whole.open())).rejects.toThrow(/ended at byte 1000/);
       await eventually(async () => expect(store.stats().pinnedSegments).toBe(0));
     });
   });

@@ -4,7 +4,7 @@
  * range and however many responses share the pool at once, and the Buffers do come back.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
@@ -96,7 +96,7 @@ describe("segment file reads into pooled Buffers", () => {
     recycle = true;
   });
 
-  it("serves ranges: within a chunk, across chunks, the last byte, to past the end of the file", async () => {
+  it("serves ranges: within a chunk, across chunks, the last byte", async () => {
     pool = new CountingPool(READ_CHUNK, 2);
     const f = files.get("f1")!;
     for (const [start, end] of [
@@ -108,8 +108,35 @@ describe("segment file reads into pooled Buffers", () => {
       const a = await get("f1", `?start=${start}&end=${end}`);
       expect(a.bytes.equals(f.subarray(start, end + 1))).toBe(true);
     }
-    // a range past the file's end ends with the file (the caller compares with what it planned)
-    expect((await get("small", "?start=900&end=5000")).bytes.equals(files.get("small")!.subarray(900))).toBe(true);
+  });
+
+  it("fails, rather than ending short, when the file ends before the range (a file cut behind the store's back)", async () => {
+    const body = new SegmentReadStream(path.join(dir, "small"), 900, 5000);
+    const got: Buffer[] = [];
+    await expect(
+      (async () => {
+        for await (const chunk of body) got.push(chunk as Buffer);
+      })(),
+    ).rejects.toThrow(/ended at byte 1000 where bytes 900-5000 were to be read/);
+    // what the file had came first; the error ends the stream instead of a clean end
+    expect(Buffer.concat(got).equals(files.get("small")!.subarray(900))).toBe(true);
+    // over HTTP the response is cut, not completed
+    await expect(get("small", "?start=900&end=5000")).rejects.toThrow();
+  });
+
+  it("opens nothing until read, and closes the descriptor when destroyed with a read in flight", async () => {
+    const fds = async () => (await readdir("/proc/self/fd")).length;
+    const before = await fds();
+    const idle = Array.from({ length: 20 }, () => new SegmentReadStream(path.join(dir, "f0"), 0, 100));
+    expect(await fds()).toBe(before);
+    for (const s of idle) s.destroy();
+    const reading = Array.from({ length: 20 }, () => new SegmentReadStream(path.join(dir, "f0"), 0, 5 * READ_CHUNK));
+    for (const s of reading) {
+      s.once("readable", () => s.destroy());
+      s.on("error", () => undefined);
+    }
+    await Promise.all(reading.map((s) => new Promise((resolve) => s.once("close", resolve))));
+    expect(await fds()).toBe(before);
   });
 
   it("fails with the open's error for a missing file", async () => {

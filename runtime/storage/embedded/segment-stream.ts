@@ -43,8 +43,9 @@ export function planSlices(segments: readonly SegmentSpan[], start: number, end:
 
 /**
  * Concatenates the slices. `openSlice` opens one slice's bytes; it is called lazily, when the
- * previous slice is exhausted. A slice that yields fewer bytes than planned (a file truncated behind
- * the store's back) makes the stream fail rather than silently return a short object. Slices with
+ * previous slice is exhausted (with a single slice, its stream is the answer's). A slice that yields
+ * fewer bytes than planned (a file truncated behind the store's back) makes the stream fail rather
+ * than silently return a short object; the slice's stream must fail so too (segment-read.ts). Slices with
  * `data` are yielded as they are. `onClose` runs exactly once, when the stream ends, fails or is
  * destroyed by the consumer.
  */
@@ -54,6 +55,7 @@ export function concatSlices(
   onClose: () => void,
 ): Readable {
   if (slices.every((s) => s.data !== undefined)) return inMemory(slices.map((s) => s.data!), onClose);
+  if (slices.length === 1) return single(openSlice(slices[0]!), onClose);
   async function* bytes(): AsyncGenerator<Buffer> {
     for (const slice of slices) {
       if (slice.data !== undefined) {
@@ -85,6 +87,16 @@ export function concatSlices(
     onClose();
   });
   return stream;
+}
+
+/**
+ * The stream of an answer from one file (a single-part object, or a range within one part): the
+ * file's own stream, without the generator's layers (one async hop per chunk, a second stream's
+ * buffering). The file's stream itself fails when the file is shorter than planned.
+ */
+function single(source: Readable, onClose: () => void): Readable {
+  source.once("close", onClose);
+  return source;
 }
 
 /** The stream of an answer held in memory (an inline object: no generator, no file), which a response may send whole. */
