@@ -916,6 +916,42 @@ describe("embedded store", () => {
       expect(checks.map((t) => t.state)).toEqual(["fulfilled", "rejected"]);
     });
 
+    it("reads another key without waiting for an object commit's log sync; a read of the key written, or after any other kind of commit, waits", async () => {
+      const { store } = await freshStore();
+      await store.createBucket("b", "owner");
+      for (const k of ["k", "gone", "other", "tagged"]) await store.putObject(params("b", k), bodyFromBuffer(Buffer.from(`old ${k}`)));
+      const releaseSync = holdLogSyncs(store);
+      // two writers at once, so the sync goes to the (held) thread pool path
+      const writes = [
+        track(store.putObject(params("b", "k"), bodyFromBuffer(Buffer.from("new k")))),
+        track(store.deleteObject("b", "gone")),
+      ];
+      while (store.stats().committedJobs < 7) await new Promise((resolve) => setImmediate(resolve));
+      // "other" was last changed by a durable commit: its reads are answered now
+      expect((await store.headObject("b", "other")).info.size).toBe(9);
+      expect((await readAll((await store.getObject({ bucket: "b", key: "other" })).open())).toString()).toBe("old other");
+      expect((await store.getObjectAttributes({ bucket: "b", key: "other" })).info.size).toBe(9);
+      expect(writes.map((t) => t.state)).toEqual(["pending", "pending"]);
+      // the keys written (a new version, and a delete: an absence) wait for the sync
+      const waiting = [
+        track(store.headObject("b", "k")),
+        track(store.getObject({ bucket: "b", key: "k" })),
+        track(store.getObjectAttributes({ bucket: "b", key: "k" })),
+        track(store.headObject("b", "gone")),
+      ];
+      // a commit that names no key (tags here) may change what any read sees: every read waits
+      const tagged = track(store.putObjectTags("b", "tagged", { t: "1" }));
+      while (store.stats().committedJobs < 8) await new Promise((resolve) => setImmediate(resolve));
+      const afterUnkeyed = track(store.headObject("b", "other"));
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      expect([...waiting, tagged, afterUnkeyed].map((t) => t.state)).toEqual(Array(6).fill("pending"));
+      releaseSync();
+      await eventually(async () => expect([...writes, ...waiting, tagged, afterUnkeyed].every((t) => t.state !== "pending")).toBe(true));
+      expect(waiting.map((t) => t.state)).toEqual(["fulfilled", "fulfilled", "fulfilled", "rejected"]);
+      expect((waiting[0].value as { info: { size: number } }).info.size).toBe(5);
+      expect(afterUnkeyed.state).toBe("fulfilled");
+    });
+
     it("tells with the bucket whether it has a default retention, once the configuration's commit is durable", async () => {
       const { store } = await freshStore();
       await store.createBucket("b", "owner", { objectLock: true });

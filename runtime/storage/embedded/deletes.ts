@@ -20,7 +20,7 @@ export class ObjectDeletes {
       const owner = this.core.requireBucket(bucket).owner;
       const { outcome, discard } = this.deleteOne(bucket, owner, key, versionId, condition, bypassGovernance);
       return { result: outcome, discard };
-    });
+    }, undefined, undefined, { bucket, key });
   }
 
   /**

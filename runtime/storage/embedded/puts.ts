@@ -75,6 +75,6 @@ export class ObjectPuts {
         state === "Enabled",
       );
       return { result: this.core.infoOf(row, state), discard };
-    }, received, dir);
+    }, received, dir, params);
   }
 }

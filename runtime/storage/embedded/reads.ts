@@ -2,7 +2,8 @@
  * The object reads of the embedded store: HeadObject, GetObjectAttributes, GetObject (a snapshot
  * read in two steps, read-plan.ts, whose first step resolveRead is also served to worker
  * processes) and ListObjects (listing.ts seeks). Each answers from one synchronous read, returned
- * once durable (StoreCore observe(), store-core.ts).
+ * once durable (StoreCore observe(); a one-key read, observeObject(), waits only for the commits
+ * that could have changed what it read, store-core.ts).
  */
 import {
   type GetObjectParams,
@@ -34,7 +35,7 @@ export class ObjectReads {
   ): Promise<{ info: ObjectInfo; part?: ObjectPartInfo }> {
     this.core.enter();
     validateKey(key);
-    return this.core.observe(() => {
+    return this.core.observeObject(bucket, key, () => {
       this.core.requireBucket(bucket);
       const { row, info } = this.core.readable(bucket, key, versionId);
       if (partNumber === undefined) return { info };
@@ -49,7 +50,7 @@ export class ObjectReads {
   async getObjectAttributes(params: ObjectAttributesParams): Promise<ObjectAttributesResult> {
     this.core.enter();
     validateKey(params.key);
-    return this.core.observe(() => {
+    return this.core.observeObject(params.bucket, params.key, () => {
       this.core.requireBucket(params.bucket);
       const { row, info } = this.core.readable(params.bucket, params.key, params.versionId);
       if (params.parts === undefined) return { info };
@@ -76,7 +77,9 @@ export class ObjectReads {
   async resolveRead(bucket: string, key: string, partNumber?: number, versionId?: string): Promise<ResolvedObject> {
     this.core.enter();
     validateKey(key);
-    return this.core.observe(
+    return this.core.observeObject(
+      bucket,
+      key,
       () => {
         this.core.requireBucket(bucket);
         const { row, info } = this.core.readable(bucket, key, versionId);

@@ -27,6 +27,17 @@ import { Versions, versionIdOf, type VersioningStatus } from "./versions.js";
 import { WalSync } from "./wal-sync.js";
 import { normalizeEtag } from "../keys.js";
 
+/** The one object key a commit changes (StoreCore.commit). */
+export interface ObjectKeyRef {
+  bucket: string;
+  key: string;
+}
+
+/** A bucket name never holds a NUL: the pair's id is unambiguous. */
+function objectKeyId(bucket: string, key: string): string {
+  return `${bucket}\0${key}`;
+}
+
 /** The subset of a pino logger the store uses. */
 export interface StoreLogger {
   info(o: object, msg?: string): void;
@@ -68,6 +79,16 @@ export class StoreCore {
    * getBucket's answer, which reads those two tables, is durable once it is.
    */
   bucketsChangedIn = 0;
+  /**
+   * What an object read (observeObject) waits for. A commit that names the one object key it
+   * changes (commit()'s `key`: PutObject, DeleteObject) is recorded under that key; any other commit
+   * may change what every object read sees (a bucket's versioning, a multipart completion, tags,
+   * a batch delete...) and is recorded in `unkeyedChangedIn`. Set inside the transaction, like
+   * bucketsChangedIn: a rollback only makes a read wait for a sync it did not need.
+   */
+  private unkeyedChangedIn = 0;
+  /** `bucket\0key` -> the last keyed commit to that key, oldest first; durable ones are dropped */
+  private readonly keysChangedIn = new Map<string, number>();
 
   constructor(
     readonly db: Database.Database,
@@ -146,6 +167,52 @@ export class StoreCore {
     return value;
   }
 
+  /**
+   * observe() for a read of one object key (HeadObject, GetObject, GetObjectAttributes), whose
+   * answer depends on that key's rows and on what only unkeyed commits change (the bucket, its
+   * versioning; see unkeyedChangedIn). It waits for the log sync of the last commit that changed
+   * either, not for every commit before it: under a stream of writes to other keys the log is
+   * nearly always being synced, and every read waited a sync (warp mixed, c=8: more than half the
+   * reads). Errors wait for everything, as in observe(): an absence may be a delete not yet durable.
+   */
+  async observeObject<T>(bucket: string, key: string, read: () => T, undo?: (unreturned: T) => void): Promise<T> {
+    let value: T;
+    try {
+      value = read();
+    } catch (err) {
+      await this.wal.settled();
+      throw err;
+    }
+    const keyed = this.keysChangedIn.get(objectKeyId(bucket, key)) ?? 0;
+    const needed = keyed > this.unkeyedChangedIn ? keyed : this.unkeyedChangedIn;
+    if (!this.wal.isDurable(needed)) {
+      try {
+        await this.wal.waitFor(needed);
+      } catch (err) {
+        undo?.(value);
+        throw err;
+      }
+    }
+    return value;
+  }
+
+  /** Records, inside a commit's transaction, what it changes (see unkeyedChangedIn). */
+  private noteChange(key: ObjectKeyRef | undefined): void {
+    const n = this.wal.nextCommit;
+    if (key === undefined) {
+      this.unkeyedChangedIn = n;
+      return;
+    }
+    const id = objectKeyId(key.bucket, key.key);
+    // delete, then set: the map stays in commit order, so the durable entries are at its front
+    this.keysChangedIn.delete(id);
+    this.keysChangedIn.set(id, n);
+    for (const [old, m] of this.keysChangedIn) {
+      if (!this.wal.isDurable(m)) break;
+      this.keysChangedIn.delete(old);
+    }
+  }
+
   /** Like observe() for the checks before a write receives its body: only a refusal waits. */
   async check(read: () => void): Promise<void> {
     try {
@@ -164,12 +231,16 @@ export class StoreCore {
    * enter(). `received` is the body written for this transaction: if it is a file, its directory is
    * fsynced before the commit, and the file is removed when the transaction certainly did not
    * commit. After a failure at COMMIT the outcome is not known here, and the file is left for the
-   * orphan scan at the next start, which decides by the rows actually on disk.
+   * orphan scan at the next start, which decides by the rows actually on disk. `key`: the one
+   * object key the transaction changes, for a transaction that changes nothing else (observeObject).
    */
-  async commit<T>(call: number, apply: () => Committed<T>, received?: ReceivedBody, dir?: string): Promise<T> {
+  async commit<T>(call: number, apply: () => Committed<T>, received?: ReceivedBody, dir?: string, key?: ObjectKeyRef): Promise<T> {
     const file = received !== undefined && !received.inline && dir !== undefined ? received : undefined;
     const committed = await this.groupCommit.submit({
-      apply,
+      apply: () => {
+        this.noteChange(key);
+        return apply();
+      },
       alone: () => this.calls === call,
       ...(file !== undefined && { dirs: [dir!], notCommitted: () => this.removeFile(file.id) }),
     });

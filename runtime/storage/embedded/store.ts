@@ -31,7 +31,9 @@
  * Readers resolve an object in one synchronous read, so they see the old or the new version, never a
  * mixture and never a partial body (files become visible to metadata only when complete, inline
  * bytes only with their rows). Anything a read or a refused write saw is returned only once the log
- * holding it is synced (observe()), so no answer describes a state a power loss could take back.
+ * holding it is synced (observe()), so no answer describes a state a power loss could take back;
+ * a read of one object waits only for the syncs of the commits that could have changed what it read
+ * (observeObject(): the writes of that key, and every commit that names no key).
  *
  * Blocking: better-sqlite3 runs statements on the event loop thread. Every statement here is an
  * indexed point lookup, a bounded range scan (listings read at most max+1 rows per seek) or a write

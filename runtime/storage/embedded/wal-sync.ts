@@ -110,6 +110,11 @@ export class WalSync {
     return this.waitFor(this.committed, alone);
   }
 
+  /** true when commit `n` (and every earlier one) is known to be on disk */
+  isDurable(n: number): boolean {
+    return this.durable >= n;
+  }
+
   /** true when some commit is not known to be on disk yet */
   get pending(): boolean {
     return this.durable < this.committed;
