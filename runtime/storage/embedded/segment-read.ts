@@ -6,10 +6,10 @@
  *
  * Like fs.createReadStream with start and end: the stream opens the file when first read, fails
  * with the open's or a read's error, and closes the descriptor however it ends (after an open or a
- * read still in flight, so that the descriptor's number is never reused under a read). Unlike it, a file that ends
- * before `end` is an error, not a short stream: the store planned the range from the segment's size
- * in its database, so a shorter file was cut behind its back, and a response that ended early with
- * the bytes it had would look whole to a client that does not count them.
+ * read still in flight, so that the descriptor's number is never reused under a read). Unlike it,
+ * a file that ends before `end` is an error, not a short stream: the store planned the range from
+ * the segment's size in its database, so a shorter file was cut behind its back, and a response
+ * that ended early with the bytes it had would look whole to a client that does not count them.
  *
  * It uses fs's callback calls on a plain descriptor: a FileHandle's promises cost a 1 MiB GET more
  * of the event loop than the three calls themselves (bench/cpu get1m).
@@ -62,7 +62,7 @@ export class SegmentReadStream extends Readable {
         this.reading = false;
         if (this.pendingClose !== undefined) {
           if (!err) this.fd = fd;
-          this.pendingClose!();
+          this.pendingClose();
         } else if (err) this.destroy(err);
         else {
           this.fd = fd;
@@ -88,7 +88,7 @@ export class SegmentReadStream extends Readable {
       if (this.pendingClose !== undefined) {
         // destroyed while reading: nothing more is pushed; the Buffer is free again
         if (pooled) this.pool.give(buf);
-        this.pendingClose!();
+        this.pendingClose();
         return;
       }
       if (err) {

@@ -43,11 +43,11 @@ export function planSlices(segments: readonly SegmentSpan[], start: number, end:
 
 /**
  * Concatenates the slices. `openSlice` opens one slice's bytes; it is called lazily, when the
- * previous slice is exhausted (with a single slice, its stream is the answer's). A slice that yields
+ * previous slice is exhausted (a single slice's stream is the answer itself). A slice that yields
  * fewer bytes than planned (a file truncated behind the store's back) makes the stream fail rather
- * than silently return a short object; the slice's stream must fail so too (segment-read.ts). Slices with
- * `data` are yielded as they are. `onClose` runs exactly once, when the stream ends, fails or is
- * destroyed by the consumer.
+ * than silently return a short object; the slice's own stream must fail so too (segment-read.ts).
+ * Slices with `data` are yielded as they are. `onClose` runs exactly once, when the stream ends,
+ * fails or is destroyed by the consumer.
  */
 export function concatSlices(
   slices: readonly SegmentSlice[],
