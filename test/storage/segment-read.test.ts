@@ -4,7 +4,7 @@
  * range and however many responses share the pool at once, and the Buffers do come back.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readlink, rm, writeFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
@@ -125,8 +125,17 @@ describe("segment file reads into pooled Buffers", () => {
   });
 
   it("opens nothing until read, and closes the descriptor when destroyed with a read in flight", async () => {
-    const fds = async () => (await readdir("/proc/self/fd")).length;
+    // descriptors open on this test's files (other descriptors, sockets of earlier tests, come and go)
+    const fds = async () => {
+      let n = 0;
+      for (const fd of await readdir("/proc/self/fd")) {
+        const target = await readlink(`/proc/self/fd/${fd}`).catch(() => "");
+        if (target.startsWith(dir)) n++;
+      }
+      return n;
+    };
     const before = await fds();
+    expect(before).toBe(0);
     const idle = Array.from({ length: 20 }, () => new SegmentReadStream(path.join(dir, "f0"), 0, 100));
     expect(await fds()).toBe(before);
     for (const s of idle) s.destroy();
