@@ -148,23 +148,8 @@ export class StoreCore {
    * that wait fails (the log could not be synced), its error is thrown instead, and `undo` gets the
    * unreturned result (to release what it holds).
    */
-  async observe<T>(read: () => T, undo?: (unreturned: T) => void): Promise<T> {
-    let value: T;
-    try {
-      value = read();
-    } catch (err) {
-      await this.wal.settled();
-      throw err;
-    }
-    if (this.wal.pending) {
-      try {
-        await this.wal.settled();
-      } catch (err) {
-        undo?.(value);
-        throw err;
-      }
-    }
-    return value;
+  observe<T>(read: () => T, undo?: (unreturned: T) => void): Promise<T> {
+    return this.readDurable(read, () => this.wal.nextCommit - 1, undo);
   }
 
   /**
@@ -175,7 +160,22 @@ export class StoreCore {
    * nearly always being synced, and every read waited a sync (warp mixed, c=8: more than half the
    * reads). Errors wait for everything, as in observe(): an absence may be a delete not yet durable.
    */
-  async observeObject<T>(bucket: string, key: string, read: () => T, undo?: (unreturned: T) => void): Promise<T> {
+  observeObject<T>(bucket: string, key: string, read: () => T, undo?: (unreturned: T) => void): Promise<T> {
+    return this.readDurable(
+      read,
+      () => {
+        const keyed = this.keysChangedIn.get(objectKeyId(bucket, key)) ?? 0;
+        return keyed > this.unkeyedChangedIn ? keyed : this.unkeyedChangedIn;
+      },
+      undo,
+    );
+  }
+
+  /**
+   * observe()'s steps: `read` now; its result once commit `needed()` (asked after the read) is
+   * durable; its error once every commit is.
+   */
+  private async readDurable<T>(read: () => T, needed: () => number, undo: ((unreturned: T) => void) | undefined): Promise<T> {
     let value: T;
     try {
       value = read();
@@ -183,11 +183,10 @@ export class StoreCore {
       await this.wal.settled();
       throw err;
     }
-    const keyed = this.keysChangedIn.get(objectKeyId(bucket, key)) ?? 0;
-    const needed = keyed > this.unkeyedChangedIn ? keyed : this.unkeyedChangedIn;
-    if (!this.wal.isDurable(needed)) {
+    const n = needed();
+    if (!this.wal.isDurable(n)) {
       try {
-        await this.wal.waitFor(needed);
+        await this.wal.waitFor(n);
       } catch (err) {
         undo?.(value);
         throw err;
