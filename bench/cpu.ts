@@ -12,6 +12,7 @@
  * Workloads (all by default):
  *   put4k get4k          4 KiB PUT (c=8) and GET (c=32), payload hash signed
  *   get1m                1 MiB GET, c=8 (64 objects)
+ *   put1m                1 MiB PUT, c=8, as aws-chunked with chunk signatures in 64 KiB chunks (warp's 1 MiB row)
  *   put64 get64          64 MiB PUT (x-amz-content-sha256 = hex SHA-256) and GET, c=1
  *   put64chunked         64 MiB PUT as aws-chunked with chunk signatures in 64 KiB chunks
  *                        (STREAMING-AWS4-HMAC-SHA256-PAYLOAD: what warp and minio-go send)
@@ -129,6 +130,7 @@ function workloads(): Workload[] {
       },
       op: () => get(`g1m/${Math.floor(Math.random() * 64)}`, MIB),
     },
+    { name: "put1m", concurrency: 8, count: 1500, warmup: 150, op: (i) => put(`p1m/${i % 64}`, mib[i % 4], AWS_CHUNK) },
     { name: "put64", concurrency: 1, count: 4, warmup: 1, op: (i) => put(`big/${i % 2}`, big) },
     { name: "put64chunked", concurrency: 1, count: 4, warmup: 1, op: (i) => put(`bigc/${i % 2}`, big, AWS_CHUNK) },
     { name: "put64crc32c", concurrency: 1, count: 4, warmup: 1, op: (i) => put(`bigk/${i % 2}`, big, AWS_CHUNK, { "x-amz-checksum-crc32c": bigCrc32c }) },

@@ -25,17 +25,22 @@ export class BucketConfigCache<T> {
   private readonly entries = new Map<string, Entry<T>>();
 
   constructor(
-    /** reads and compiles the bucket's configuration; a rejection is not cached */
-    private readonly read: (bucket: string) => Promise<T>,
+    /**
+     * reads and compiles the bucket's configuration; a rejection is not cached. Absent when each
+     * lookup brings its own (the Ozone store reads a bucket as the request's caller).
+     */
+    private readonly read?: (bucket: string) => Promise<T>,
     private readonly now: () => number = Date.now,
   ) {}
 
-  lookup(bucket: string): Promise<T> {
+  /** The bucket's cached answer, else `read`'s (default: the constructor's), kept CACHE_TTL_MS. */
+  lookup(bucket: string, read: ((bucket: string) => Promise<T>) | undefined = this.read): Promise<T> {
     const now = this.now();
     const hit = this.entries.get(bucket);
     if (hit !== undefined && hit.expires > now) return hit.value;
     if (hit !== undefined) this.entries.delete(bucket);
-    const value = this.read(bucket);
+    if (read === undefined) throw new Error("BucketConfigCache.lookup: no reader");
+    const value = read(bucket);
     const entry: Entry<T> = { expires: now + CACHE_TTL_MS, value };
     if (this.entries.size >= CACHE_MAX_BUCKETS) this.entries.delete(this.entries.keys().next().value as string);
     this.entries.set(bucket, entry);

@@ -551,6 +551,11 @@ export interface StorageClient {
    */
   createBucket(name: string, owner: string, options?: NewBucketOptions): Promise<void>;
   getBucket(name: string): Promise<BucketInfo>;
+  /**
+   * Another process of the gateway created or deleted the bucket (runtime/workers/): an engine
+   * that keeps getBucket answers drops this one.
+   */
+  forgetBucket?(name: string): void;
   /** fails with BUCKET_NOT_EMPTY while the bucket holds an object */
   deleteBucket(name: string): Promise<void>;
 

@@ -143,6 +143,11 @@ export async function runPrimary(config: Readonly<Config>, opts: PrimaryOptions)
         {
           ...storeHandlers,
           metrics,
+          // a bucket created or deleted on Ozone by this worker: every worker drops what it kept of
+          // it before the one that changed it answers (runtime/storage/ozone/store-core.ts getBucket)
+          bucketChanged: (bucket: string) => {
+            for (const r of running.values()) r.rpc.note("bucketConfigChanged", bucket);
+          },
           // its S3 server is done; its admin server waits for the others' (closeAdminsWhenDrained)
           drained: () => {
             entry.drained = true;

@@ -6,7 +6,8 @@
  * The primary asks it for its metrics (`metricsJson`), tells it to stop (`shutdown`, the same
  * graceful shutdown as a single process on SIGTERM), to reload its TLS files (`reload`) and to drop
  * what it keeps of a bucket another worker changed (`bucketConfigChanged`: its getBucket answer,
- * policy and CORS rules). If the primary goes away (killed), the store is gone with it: calls waiting for it fail with 503, the
+ * policy and CORS rules). On Ozone a worker that creates or deletes a bucket says so itself
+ * (`bucketChanged`): the OM, not the primary, made the change. If the primary goes away (killed), the store is gone with it: calls waiting for it fail with 503, the
  * servers stop, and the worker exits.
  */
 import type { SecureContextOptions } from "node:tls";
@@ -43,7 +44,7 @@ export async function runWorker(
 ): Promise<void> {
   const logger = opts.logger.child({ worker: process.pid });
   let serving: Serving | undefined;
-  let remoteStore: RemoteEmbeddedStore | undefined;
+  let storage: StorageClient | undefined;
   let stopRequested: string | undefined;
   const stop = (reason: string) => {
     if (serving !== undefined) serving.stop(reason);
@@ -62,7 +63,7 @@ export async function runWorker(
       closeAdmin: () => adminMayClose(),
       reload: () => serving?.app.reload(),
       bucketConfigChanged: (bucket: string) => {
-        remoteStore?.forgetBucket(bucket);
+        storage?.forgetBucket?.(bucket);
         serving?.app.forgetBucketConfig(bucket);
       },
     },
@@ -78,11 +79,17 @@ export async function runWorker(
   // The primary checked the users file at start; a worker started later with a file broken since
   // then serves the configuration's users until the file is good again (runtime/users-file.ts).
   const users = await openUsers(config, logger, { strict: false });
-  let storage: StorageClient;
   if (config.backend === "ozone") {
-    storage = await openOzoneStore({ ...config.ozone, serviceAccessKeyId: serviceAccessKeyId(users), principals: ozonePrincipals(users), logger });
+    storage = await openOzoneStore({
+      ...config.ozone,
+      serviceAccessKeyId: serviceAccessKeyId(users),
+      principals: ozonePrincipals(users),
+      logger,
+      // the primary tells every worker (bucketConfigChanged above) before this call resolves
+      onBucketChanged: (bucket) => rpc.call("bucketChanged", bucket),
+    });
   } else {
-    storage = remoteStore = await RemoteEmbeddedStore.attach(rpc);
+    storage = await RemoteEmbeddedStore.attach(rpc);
   }
   serving = await serve(withBoundPorts(config), {
     storage,

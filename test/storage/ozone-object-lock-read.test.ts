@@ -12,7 +12,8 @@ import type { HandlerContext } from "../../runtime/handlers/common.js";
 import type { OmMessage } from "../../runtime/storage/ozone/om-client.js";
 import { OzoneCore, type OzoneShared } from "../../runtime/storage/ozone/store-core.js";
 import { OzoneStore } from "../../runtime/storage/ozone/store.js";
-import type { StorageClient } from "../../runtime/storage/types.js";
+import type { BucketInfo, StorageClient } from "../../runtime/storage/types.js";
+import { BucketConfigCache } from "../../runtime/bucket-config-cache.js";
 
 function fakeOzone() {
   const calls: string[] = [];
@@ -25,7 +26,7 @@ function fakeOzone() {
       return {};
     },
   };
-  const shared = { om, volume: "s3v" } as unknown as OzoneShared;
+  const shared = { om, volume: "s3v", buckets: new BucketConfigCache<BucketInfo>() } as unknown as OzoneShared;
   const store = new OzoneStore(new OzoneCore(shared, { accessId: "svc", stringToSign: "", signature: "" }));
   return { calls, store: store.forRequest({ accessKeyId: "alice", stringToSign: "sts", signature: "sig" }) };
 }

@@ -10,6 +10,7 @@
  * members are public to them, not to the rest of the gateway, which sees only OzoneStore
  * (index.ts exports nothing from here).
  */
+import type { BucketConfigCache } from "../../bucket-config-cache.js";
 import { StorageError, type BucketInfo, type IncomingBody, type ObjectInfo, type StorageErrorKind } from "../types.js";
 import { normalizeEtag } from "../keys.js";
 import { type EcScheme } from "./ec-block-reader.js";
@@ -101,6 +102,14 @@ export interface OzoneShared {
   storageClasses: StorageClasses;
   service: S3Authentication;
   principals: OzonePrincipals;
+  /** getBucket answers, kept CACHE_TTL_MS (OzoneCore.getBucket says why and what for) */
+  buckets: BucketConfigCache<BucketInfo>;
+  /**
+   * Tells this gateway's other processes that a bucket was created or deleted here, so that they
+   * drop their kept answer for it (runtime/workers/: the primary tells every worker); resolves
+   * once they have been told. Absent in a gateway of one process.
+   */
+  onBucketChanged?: (bucket: string) => Promise<void>;
   /** where a write that moved away from a failed block or block group is told */
   logger?: OzoneLogger;
 }
@@ -199,8 +208,22 @@ export class OzoneCore {
     return this.shared.storageClasses.shown(info, stored);
   }
 
+  /**
+   * The bucket's name, owner and creation date. Every request asks for its bucket first (the access
+   * decision), which cost an OM round trip of its own: a GET of a small object made two OM calls
+   * where Ozone's gateway makes one. So an answer is kept for CACHE_TTL_MS (1 s) after its call
+   * began, for every caller (the access decision is this gateway's own, made on the owner kept; OM
+   * calls that act on the bucket still go out as the caller and fail as the OM decides). A bucket
+   * created or deleted through this gateway is asked again at once, in every process
+   * (OzoneStore.createBucket, deleteBucket); one another client of the cluster deletes (Ozone's
+   * gateway, `ozone sh`) can be seen for up to 1 s more, by calls that ask nothing else of it, as
+   * S3 documents for bucket changes ("bucket configurations have an eventual consistency model").
+   * An absent bucket is never kept. bucketRecord() always asks the OM.
+   */
   async getBucket(name: string): Promise<BucketInfo> {
-    return bucketInfo(await this.bucketRecord(name));
+    const kept = await this.shared.buckets.lookup(name, async () => bucketInfo(await this.bucketRecord(name)));
+    // a copy: a caller may add to what it gets (authorize.ts adds checkObject)
+    return { ...kept };
   }
 
   /** The OM's BucketInfo of an S3 bucket (BUCKET_NOT_FOUND for none, and for an FSO bucket). */

@@ -20,6 +20,7 @@
 import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import { DEFAULTS, type OzoneConfig } from "../../config.js";
+import { BucketConfigCache } from "../../bucket-config-cache.js";
 import {
   type BucketAccess,
   StorageError,
@@ -101,6 +102,8 @@ export interface OzoneStoreOptions extends Pick<OzoneConfig, "omAddresses" | "vo
   datanodes?: Datanodes;
   /** how users are named in Ozone ACLs (ozone/acl.ts; default: names taken as they are) */
   principals?: OzonePrincipals;
+  /** tells the gateway's other processes of a bucket created or deleted here (OzoneShared.onBucketChanged) */
+  onBucketChanged?: (bucket: string) => Promise<void>;
 }
 
 export function openOzoneStore(opts: OzoneStoreOptions): OzoneStore {
@@ -120,6 +123,8 @@ export function openOzoneStore(opts: OzoneStoreOptions): OzoneStore {
     storageClasses: new StorageClasses(replication, new RegExp(opts.ecSchemesAllowed ?? DEFAULTS.ozone.ecSchemesAllowed)),
     service: { accessId: opts.serviceAccessKeyId, stringToSign: "", signature: "" },
     principals: opts.principals ?? SAME_NAMES,
+    buckets: new BucketConfigCache<BucketInfo>(),
+    ...(opts.onBucketChanged && { onBucketChanged: opts.onBucketChanged }),
     ...(opts.logger && { logger: opts.logger }),
   };
   return new OzoneStore(new OzoneCore(shared, shared.service));
@@ -174,6 +179,14 @@ export class OzoneStore implements StorageClient {
     if (options?.objectLock === true) throw objectLockNotSupported();
     if (options?.access?.acl !== undefined || options?.access?.ownership !== undefined) throw aclsNotSupported();
     try {
+      await this.createBucketOnce(name, owner);
+    } finally {
+      await this.bucketChanged(name);
+    }
+  }
+
+  private async createBucketOnce(name: string, owner: string): Promise<void> {
+    try {
       await this.core.om("CreateBucket", "createBucketRequest", {
         bucketInfo: {
           volumeName: this.core.volume,
@@ -198,7 +211,29 @@ export class OzoneStore implements StorageClient {
     return this.core.getBucket(name);
   }
 
+  forgetBucket(name: string): void {
+    this.core.shared.buckets.forget(name);
+  }
+
+  /**
+   * The bucket was created or deleted here (or the call failed, maybe after the OM acted): its kept
+   * getBucket answer goes, here and, before the caller is answered, in the gateway's other
+   * processes. Telling them may fail only when the gateway is going away; the change itself stands.
+   */
+  private async bucketChanged(name: string): Promise<void> {
+    this.forgetBucket(name);
+    await this.core.shared.onBucketChanged?.(name).catch(() => undefined);
+  }
+
   async deleteBucket(name: string): Promise<void> {
+    try {
+      await this.deleteBucketOnce(name);
+    } finally {
+      await this.bucketChanged(name);
+    }
+  }
+
+  private async deleteBucketOnce(name: string): Promise<void> {
     try {
       await this.core.om("DeleteBucket", "deleteBucketRequest", { volumeName: this.core.volume, bucketName: name });
     } catch (err) {
@@ -209,7 +244,7 @@ export class OzoneStore implements StorageClient {
       const { uploads } = await this.listMultipartUploads({ bucket: name, maxUploads: OM_PAGE });
       if (uploads.length === 0) throw err;
       for (const u of uploads) await this.abortMultipartUpload(name, u.key, u.uploadId).catch(() => {});
-      await this.deleteBucket(name);
+      await this.deleteBucketOnce(name);
     }
   }
 
