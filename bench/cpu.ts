@@ -6,7 +6,9 @@
  *   npm run -s build && node dist/bench/cpu.js [--prof <dir>] [workload ...]
  *
  * Starts the gateway (node dist/runtime/main.js, with --cpu-prof into <dir> when --prof is given;
- * one process unless `--workers N`), then for each workload sends a fixed number of requests after a
+ * one process unless `--workers N`; on the embedded store, or with `--ozone <OM gRPC address>` on
+ * a running Ozone cluster, e.g. `node scripts/ozone/cluster.mjs up --datanodes 3` prints it: the
+ * run's bucket `cpu-<pid>` and its keys stay there), then for each workload sends a fixed number of requests after a
  * warm-up and reads the gateway's CPU time (user + system, /proc/<pid>/stat, the primary and its
  * workers summed) before and after: µs of server CPU per request.
  * Workloads (all by default):
@@ -33,7 +35,8 @@ import { Signer, queryString, s3Path } from "./sign.js";
 
 const ACCESS_KEY = "AKIDS3GWBENCH0001";
 const SECRET_KEY = "bench-secret-key-0001-abcdefghijklmnop";
-const BUCKET = "cpu";
+/** a bucket of its own per run: on Ozone the cluster outlives the run */
+const BUCKET = `cpu-${process.pid}`;
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const GATEWAY_MAIN = path.resolve(HERE, "../runtime/main.js");
 /** minio-go's chunk size for signed streaming uploads */
@@ -168,13 +171,15 @@ async function main(): Promise<void> {
   const profDir = profAt >= 0 ? args.splice(profAt, 2)[1] : undefined;
   const workersAt = args.indexOf("--workers");
   const workers = workersAt >= 0 ? args.splice(workersAt, 2)[1]! : "1";
+  const ozoneAt = args.indexOf("--ozone");
+  const backendArgs = ozoneAt >= 0 ? ["--backend", "ozone", "--ozone-om-address", args.splice(ozoneAt, 2)[1]!] : [];
   const chosen = new Set(args);
   const root = await mkdtemp(path.join(os.tmpdir(), "s3g-cpu-"));
   tempDirs.push(root);
   const nodeArgs = profDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", profDir];
   const gw = await startChild(
     "gateway",
-    [...nodeArgs, GATEWAY_MAIN, "--port", "0", "--admin-port", "0", "--data-dir", path.join(root, "data")],
+    [...nodeArgs, GATEWAY_MAIN, "--port", "0", "--admin-port", "0", "--data-dir", path.join(root, "data"), ...backendArgs],
     { S3G_ACCESS_KEY: ACCESS_KEY, S3G_SECRET_KEY: SECRET_KEY, S3G_LOG_LEVEL: "warn", S3G_AUDIT_LOG: "false", S3G_WORKERS: workers },
     /listening on http:\/\/([^:\s]+):(\d+)/,
     (why) => console.error(why),
