@@ -6,7 +6,7 @@
  * writeBody() streams a body into the blocks of a new key or part.
  *
  * One OzoneCore per request (forRequest), over the store's one OzoneShared. The feature modules
- * (store.ts for buckets and objects, multipart.ts, listing.ts, unsupported.ts) each hold it; its
+ * (store.ts for objects, buckets.ts, multipart.ts, listing.ts, unsupported.ts) each hold it; its
  * members are public to them, not to the rest of the gateway, which sees only OzoneStore
  * (index.ts exports nothing from here).
  */

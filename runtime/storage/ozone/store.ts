@@ -12,10 +12,11 @@
  * Reads work for every replication type (every replica serves the STANDALONE port); EC block
  * groups are read striped and rebuilt from parity when datanodes fail (ec-block-reader.ts).
  *
- * This file keeps buckets and objects; each other feature has its own module holding the request's
- * OzoneCore (store-core.ts: the OM call wrapper, the bucket check, key reads, the body writer),
- * with one-line delegations here: multipart.ts uploads and parts, listing.ts ListObjects and
- * ListObjectVersions, unsupported.ts what Ozone has no place for. A new feature gets a module too.
+ * This file keeps objects; each other feature has its own module holding the request's OzoneCore
+ * (store-core.ts: the OM call wrapper, the bucket check, key reads, the body writer), with
+ * one-line delegations here: buckets.ts buckets and their ACLs, multipart.ts uploads and parts,
+ * listing.ts ListObjects and ListObjectVersions, unsupported.ts what Ozone has no place for. A new
+ * feature gets a module too.
  */
 import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
@@ -70,13 +71,11 @@ import { parseReplication, StorageClasses, storedUserMetadata } from "./storage-
 import { RatisChannels } from "./ratis-group.js";
 import { encodeMetadata, fromKeyValues, toKeyValues } from "./metadata.js";
 import { OmClient, type OmMessage } from "./om-client.js";
-import { ozoneAclsOf, ozoneObj, s3AclOf, SAME_NAMES, type OzonePrincipals } from "./acl.js";
+import { SAME_NAMES, type OzonePrincipals } from "./acl.js";
 import {
-  bucketInfo,
   ecSchemeOf,
   latestLocations,
   notWritable,
-  OM_PAGE,
   OzoneCore,
   ratisClientsOf,
   resolvedReplication,
@@ -86,9 +85,10 @@ import {
   type OzoneLogger,
   type OzoneShared,
 } from "./store-core.js";
+import { Buckets } from "./buckets.js";
 import { Listing } from "./listing.js";
 import { Multipart } from "./multipart.js";
-import { aclsNotSupported, conditionalDeleteNotSupported, objectLockNotSupported, refuseLockHeaders, Unsupported } from "./unsupported.js";
+import { aclsNotSupported, conditionalDeleteNotSupported, refuseLockHeaders, Unsupported } from "./unsupported.js";
 
 export type { Datanodes } from "./store-core.js";
 export { ozoneMultipartEtag } from "./multipart.js";
@@ -140,11 +140,13 @@ export class OzoneStore implements StorageClient {
   private readonly listing: Listing;
   private readonly multipart: Multipart;
   private readonly unsupported: Unsupported;
+  private readonly buckets: Buckets;
 
   constructor(private readonly core: OzoneCore) {
     this.listing = new Listing(core);
     this.multipart = new Multipart(core);
     this.unsupported = new Unsupported(core);
+    this.buckets = new Buckets(core, this.listing, this.multipart);
   }
 
   forRequest(identity: RequestIdentity): StorageClient {
@@ -161,91 +163,26 @@ export class OzoneStore implements StorageClient {
     return this.checkVolume(timeoutMs);
   }
 
-  // ---- buckets -------------------------------------------------------------------------------
+  // ---- buckets (buckets.ts) ------------------------------------------------------------------
 
-  async listBuckets(): Promise<BucketInfo[]> {
-    const out: BucketInfo[] = [];
-    let startKey = "";
-    for (;;) {
-      const r = await this.core.om("ListBuckets", "listBucketsRequest", { volumeName: this.core.volume, startKey, prefix: "", count: OM_PAGE });
-      const page = (r.listBucketsResponse?.bucketInfo ?? []) as OmMessage[];
-      for (const b of page) out.push(bucketInfo(b));
-      if (page.length < OM_PAGE) return out;
-      startKey = String(page[page.length - 1].bucketName);
-    }
+  listBuckets(): Promise<BucketInfo[]> {
+    return this.buckets.listBuckets();
   }
 
-  async createBucket(name: string, owner: string, options?: NewBucketOptions): Promise<void> {
-    if (options?.objectLock === true) throw objectLockNotSupported();
-    if (options?.access?.acl !== undefined || options?.access?.ownership !== undefined) throw aclsNotSupported();
-    try {
-      await this.createBucketOnce(name, owner);
-    } finally {
-      await this.bucketChanged(name);
-    }
-  }
-
-  private async createBucketOnce(name: string, owner: string): Promise<void> {
-    try {
-      await this.core.om("CreateBucket", "createBucketRequest", {
-        bucketInfo: {
-          volumeName: this.core.volume,
-          bucketName: name,
-          isVersionEnabled: false,
-          storageType: "DISK",
-          bucketLayout: "OBJECT_STORE",
-          owner,
-          acls: [],
-        },
-      });
-    } catch (err) {
-      if (err instanceof StorageError && err.kind === "BUCKET_ALREADY_EXISTS") {
-        const existing = await this.getBucket(name).catch(() => undefined);
-        if (existing?.owner === owner) throw new StorageError("BUCKET_ALREADY_OWNED");
-      }
-      throw err;
-    }
+  createBucket(name: string, owner: string, options?: NewBucketOptions): Promise<void> {
+    return this.buckets.createBucket(name, owner, options);
   }
 
   getBucket(name: string): Promise<BucketInfo> {
-    return this.core.getBucket(name);
+    return this.buckets.getBucket(name);
   }
 
   forgetBucket(name: string): void {
-    this.core.shared.buckets.forget(name);
+    this.buckets.forgetBucket(name);
   }
 
-  /**
-   * The bucket was created or deleted here (or the call failed, maybe after the OM acted): its kept
-   * getBucket answer goes, here and, before the caller is answered, in the gateway's other
-   * processes. Telling them may fail only when the gateway is going away; the change itself stands.
-   */
-  private async bucketChanged(name: string): Promise<void> {
-    this.forgetBucket(name);
-    await this.core.shared.onBucketChanged?.(name).catch(() => undefined);
-  }
-
-  async deleteBucket(name: string): Promise<void> {
-    try {
-      await this.deleteBucketOnce(name);
-    } finally {
-      await this.bucketChanged(name);
-    }
-  }
-
-  private async deleteBucketOnce(name: string): Promise<void> {
-    try {
-      await this.core.om("DeleteBucket", "deleteBucketRequest", { volumeName: this.core.volume, bucketName: name });
-    } catch (err) {
-      // Ozone refuses while uploads are in progress; S3 deletes a bucket that holds no object and
-      // aborts its uploads. Only when there is no object: then abort them and try once more.
-      if (!(err instanceof StorageError && err.kind === "BUCKET_NOT_EMPTY")) throw err;
-      if ((await this.listObjects({ bucket: name, maxKeys: 1 })).objects.length > 0) throw err;
-      const { uploads } = await this.listMultipartUploads({ bucket: name, maxUploads: OM_PAGE });
-      if (uploads.length === 0) throw err;
-      for (const u of uploads) await this.abortMultipartUpload(name, u.key, u.uploadId).catch(() => {});
-      await this.deleteBucketOnce(name);
-    }
+  deleteBucket(name: string): Promise<void> {
+    return this.buckets.deleteBucket(name);
   }
 
   // ---- objects -------------------------------------------------------------------------------
@@ -571,26 +508,15 @@ export class OzoneStore implements StorageClient {
     return this.unsupported.putObjectLegalHold(bucket);
   }
 
-  // Bucket ACLs are the bucket's Ozone ACLs (ozone/acl.ts); every key has the default ACL and no
+  // Bucket ACLs are the bucket's Ozone ACLs (buckets.ts); every key has the default ACL and no
   // bucket has ownership controls (aclsNotSupported).
 
-  /** The bucket's ACL from its Ozone ACLs, which InfoBucket carries: one OM call, as getBucket. */
-  async getBucketAccess(bucket: string): Promise<BucketAccess> {
-    const acl = s3AclOf((await this.core.bucketRecord(bucket)).acls ?? [], this.core.shared.principals);
-    return acl === undefined ? {} : { acl };
+  getBucketAccess(bucket: string): Promise<BucketAccess> {
+    return this.buckets.getBucketAccess(bucket);
   }
 
-  /**
-   * Replaces the bucket's Ozone ACLs (SetAcl), as Ozone's gateway does; first gives each grantee
-   * the rights on the volume that reach the bucket (AddAcl, which merges them into what the user
-   * has). Ozone's gateway also removes the grantee's other rights on the volume first; they are
-   * kept here, as the volume is every bucket's.
-   */
-  async putBucketAcl(bucket: string, acl: Acl): Promise<void> {
-    await this.getBucket(bucket);
-    const { bucket: onBucket, volume: onVolume } = ozoneAclsOf(acl, this.core.shared.principals);
-    for (const entry of onVolume) await this.core.om("AddAcl", "addAclRequest", { obj: ozoneObj(this.core.volume), acl: entry });
-    await this.core.om("SetAcl", "setAclRequest", { obj: ozoneObj(this.core.volume, bucket), acl: onBucket });
+  putBucketAcl(bucket: string, acl: Acl): Promise<void> {
+    return this.buckets.putBucketAcl(bucket, acl);
   }
 
   async putBucketOwnership(): Promise<void> {
