@@ -341,9 +341,12 @@ function readAll(stream: Readable, take: (chunks: Buffer[], bytes: number) => Pr
   });
 }
 
-/** Writes `chunks` in order at `position`: one writev, then again for whatever a short write left. */
+/**
+ * Writes `chunks` in order at `position`: one writev, then again for whatever a short write left.
+ * No chunk is empty (readAll drops empty ones), so a write of nothing is a failure.
+ */
 async function writeFully(fh: FileHandle, chunks: Buffer[], position: number): Promise<void> {
-  let rest = chunks.length === 1 || chunks.every((c) => c.length > 0) ? chunks : chunks.filter((c) => c.length > 0);
+  let rest = chunks;
   while (rest.length > 0) {
     const { bytesWritten } = rest.length === 1 ? await fh.write(rest[0], 0, rest[0].length, position) : await fh.writev(rest, position);
     if (bytesWritten === 0) throw new Error("a file write wrote nothing");
