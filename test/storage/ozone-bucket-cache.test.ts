@@ -7,17 +7,15 @@
  * kept past 1 s. Against an OM stand-in that counts the calls; needs no Ozone cluster.
  */
 import { mkdtemp, rm } from "node:fs/promises";
-import http from "node:http";
 import os from "node:os";
 import path from "node:path";
-import { CreateBucketCommand, DeleteBucketCommand, HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { CreateBucketCommand, DeleteBucketCommand, HeadBucketCommand } from "@aws-sdk/client-s3";
 import { afterEach, describe, expect, it } from "vitest";
 import { CACHE_TTL_MS } from "../../runtime/bucket-config-cache.js";
 import type { OmMessage } from "../../runtime/storage/ozone/om-client.js";
 import { openOzoneStore } from "../../runtime/storage/ozone/index.js";
 import { fakeOm, type FakeOm } from "../support/fake-om.js";
-import { startGateway } from "../support/server.js";
+import { connectionPerRequest, startGateway } from "../support/server.js";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -122,14 +120,7 @@ describe("ozone store: getBucket answers kept for a second", () => {
     const gw = await startGateway({ dataDir, workers: 2, args: ["--backend", "ozone", "--ozone-om-address", om.address] });
     cleanups.push(() => gw.stop());
     // a new connection per request: the cluster module hands connections to the workers in turn
-    const s3 = new S3Client({
-      endpoint: gw.endpoint,
-      region: "us-east-1",
-      forcePathStyle: true,
-      credentials: { accessKeyId: gw.accessKeyId, secretAccessKey: gw.secretAccessKey },
-      maxAttempts: 1,
-      requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: false }) }),
-    });
+    const s3 = connectionPerRequest(gw);
     cleanups.push(() => s3.destroy());
 
     await s3.send(new CreateBucketCommand({ Bucket: "gone" }));

@@ -7,7 +7,9 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import http from "node:http";
 import { S3Client } from "@aws-sdk/client-s3";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { createTestVolume, ON_OZONE, ozoneEndpoints } from "./ozone.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -210,4 +212,19 @@ export async function startWithUsers(users: readonly TestUser[], opts: Omit<Star
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
+}
+
+/**
+ * A client of `gw` that opens a new connection per request: the cluster module hands connections
+ * to the workers in turn, so successive requests reach different workers.
+ */
+export function connectionPerRequest(gw: RunningGateway): S3Client {
+  return new S3Client({
+    endpoint: gw.endpoint,
+    region: "us-east-1",
+    forcePathStyle: true,
+    credentials: { accessKeyId: gw.accessKeyId, secretAccessKey: gw.secretAccessKey },
+    maxAttempts: 1,
+    requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: false }) }),
+  });
 }

@@ -5,13 +5,11 @@
  * file), and SIGTERM stops everything.
  */
 import { readFile } from "node:fs/promises";
-import http from "node:http";
 import path from "node:path";
 import { PassThrough } from "node:stream";
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, PutObjectLockConfigurationCommand, S3Client } from "@aws-sdk/client-s3";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, PutObjectLockConfigurationCommand } from "@aws-sdk/client-s3";
 import { afterAll, describe, expect, it } from "vitest";
-import { filesUnder, startGateway, type RunningGateway } from "../support/server.js";
+import { connectionPerRequest, filesUnder, startGateway, type RunningGateway } from "../support/server.js";
 import { bytes, expectErrorXml, md5Hex, rawRequest } from "../integration/helpers.js";
 
 const running: RunningGateway[] = [];
@@ -24,18 +22,6 @@ async function start(workers: number): Promise<RunningGateway> {
   const gw = await startGateway({ workers });
   running.push(gw);
   return gw;
-}
-
-/** A client that opens a new connection per request: cluster hands connections to workers in turn. */
-function connectionPerRequest(gw: RunningGateway): S3Client {
-  return new S3Client({
-    endpoint: gw.endpoint,
-    region: "us-east-1",
-    forcePathStyle: true,
-    credentials: { accessKeyId: gw.accessKeyId, secretAccessKey: gw.secretAccessKey },
-    maxAttempts: 1,
-    requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: false }) }),
-  });
 }
 
 async function metrics(gw: RunningGateway): Promise<string> {
