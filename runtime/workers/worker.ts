@@ -7,8 +7,9 @@
  * graceful shutdown as a single process on SIGTERM), to reload its TLS files (`reload`) and to drop
  * what it keeps of a bucket another worker changed (`bucketConfigChanged`: its getBucket answer,
  * policy and CORS rules). On Ozone a worker that creates or deletes a bucket says so itself
- * (`bucketChanged`): the OM, not the primary, made the change. If the primary goes away (killed), the store is gone with it: calls waiting for it fail with 503, the
- * servers stop, and the worker exits.
+ * (`bucketChanged`): the OM, not the primary, made the change. If the primary goes away (killed),
+ * the store is gone with it: calls waiting for it fail with 503, the servers stop, and the worker
+ * exits.
  */
 import type { SecureContextOptions } from "node:tls";
 import type { Logger } from "pino";

@@ -215,7 +215,7 @@ export class OzoneCore {
    * began, for every caller (the access decision is this gateway's own, made on the owner kept; OM
    * calls that act on the bucket still go out as the caller and fail as the OM decides). A bucket
    * created or deleted through this gateway is asked again at once, in every process
-   * (OzoneStore.createBucket, deleteBucket); one another client of the cluster deletes (Ozone's
+   * (buckets.ts createBucket, deleteBucket); one another client of the cluster deletes (Ozone's
    * gateway, `ozone sh`) can be seen for up to 1 s more, by calls that ask nothing else of it, as
    * S3 documents for bucket changes ("bucket configurations have an eventual consistency model").
    * An absent bucket is never kept. bucketRecord() always asks the OM.
