@@ -8,8 +8,8 @@
  * Starts the gateway (node dist/runtime/main.js, with --cpu-prof into <dir> when --prof is given;
  * one process unless `--workers N`; on the embedded store, or with `--ozone <OM gRPC address>` on
  * a running Ozone cluster, e.g. `node scripts/ozone/cluster.mjs up --datanodes 3` prints it: the
- * run's bucket `cpu-<pid>` and its keys stay there), then for each workload sends a fixed number of requests after a
- * warm-up and reads the gateway's CPU time (user + system, /proc/<pid>/stat, the primary and its
+ * run's bucket `cpu-<pid>` and its keys stay there), then for each workload sends a fixed number
+ * of requests after a warm-up and reads the gateway's CPU time (user + system, /proc/<pid>/stat, the primary and its
  * workers summed) before and after: µs of server CPU per request.
  * Workloads (all by default):
  *   put4k get4k          4 KiB PUT (c=8) and GET (c=32), payload hash signed
