@@ -28,6 +28,7 @@ import {
 import { prefixSuccessor } from "../../runtime/storage/embedded/listing.js";
 import { compareUtf8 as storeCompareUtf8 } from "../../runtime/storage/keys.js";
 import { DEFAULT_INLINE_LIMIT } from "../../runtime/storage/embedded/inline.js";
+import { IDS_PER_DIRECTORY, SEGMENT_ID_PATTERN, newSegmentId } from "../../runtime/storage/embedded/files.js";
 import {
   MIN_PART_SIZE,
   type GetObjectParams,
@@ -165,6 +166,35 @@ describe("embedded store", () => {
   }
 
   describe("files on disk", () => {
+    it("puts files received close together in one directory, so a batch fsyncs one directory", async () => {
+      const { store, dataDir } = await freshStore(FILES_ONLY);
+      await store.createBucket("b", "owner");
+      await Promise.all(Array.from({ length: 24 }, (_, i) => store.putObject(params("b", `k${i}`), bodyFromBuffer(Buffer.from(`body ${i}`)))));
+      const dirs = new Set((await walk(join(dataDir, "objects"))).map((f) => dirname(f)));
+      // one directory, or two when the ids crossed from one directory to the next meanwhile
+      // (random ids would make ~24)
+      expect(dirs.size).toBeLessThanOrEqual(2);
+      expect((await segmentFiles(dataDir)).length).toBe(24);
+    });
+
+    it("moves segment ids to the next directory after IDS_PER_DIRECTORY of them, keeping 112 random bits", () => {
+      const ids = Array.from({ length: 2 * IDS_PER_DIRECTORY + 1 }, () => newSegmentId());
+      for (const id of ids) expect(id).toMatch(SEGMENT_ID_PATTERN);
+      expect(new Set(ids.map((id) => id.slice(4))).size).toBe(ids.length);
+      const dirs = ids.map((id) => parseInt(id.slice(0, 4), 16));
+      const changes = dirs.flatMap((d, i) => (i > 0 && d !== dirs[i - 1] ? [[dirs[i - 1], d]] : []));
+      // two or three changes in 2n+1 ids, each to the next directory (65,535 wraps to 0)
+      expect(changes.length).toBeGreaterThanOrEqual(2);
+      expect(changes.length).toBeLessThanOrEqual(3);
+      for (const [from, to] of changes) expect(to).toBe((from + 1) % 65536);
+      // no run longer than n
+      let run = 1;
+      for (let i = 1; i < dirs.length; i++) {
+        run = dirs[i] === dirs[i - 1] ? run + 1 : 1;
+        expect(run).toBeLessThanOrEqual(IDS_PER_DIRECTORY);
+      }
+    });
+
     it("names files by random ids only: keys never become paths", async () => {
       const { store, dataDir, parent } = await freshStore(FILES_ONLY);
       await store.createBucket("b", "owner");

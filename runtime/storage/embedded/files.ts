@@ -8,9 +8,9 @@
  *   tmp/<id>                 a segment being received; never referenced by metadata
  *   tmp/w<n>/<id>            the same, received by worker process n (runtime/workers/): each
  *                            worker has a directory of its own, removed when the worker exits
- *   objects/<ab>/<cd>/<id>   a complete, fsynced segment; <id> is 32 random hex digits and
- *                            <ab>/<cd> are its first four, which spread files over at most 65,536
- *                            directories so that no directory grows huge
+ *   objects/<ab>/<cd>/<id>   a complete, fsynced segment; <id> is 32 hex digits and <ab>/<cd>
+ *                            are its first four, which spread files over at most 65,536
+ *                            directories so that no directory grows huge (newSegmentId)
  *
  * File names are random ids and never derived from a bucket name or an object key, so no key
  * ("../../etc/passwd", "/abs", 1 KiB of dots) can name a path outside the data directory.
@@ -46,11 +46,34 @@ import type { BodyDigests, IncomingBody } from "../types.js";
 import { FILE_MODE, makeDir } from "./modes.js";
 import { SegmentReadStream } from "./segment-read.js";
 
-/** 128 random bits as hex: unguessable, fixed width, and safe in any path component. */
+/** 32 hex digits: fixed width, and safe in any path component. */
 export const SEGMENT_ID_PATTERN = /^[0-9a-f]{32}$/;
 
+/**
+ * How many segment ids in a row share their first four digits, i.e. their directory. Files
+ * received close together then land in one directory: a group commit's batch fsyncs that one
+ * directory instead of one per file (step 6), and step 4's mkdir and parent fsync happen once
+ * per this many files. Random ids put nearly every file of a young store (under ~65,000 files)
+ * in a directory of its own: 1 MiB PUTs at c=8 spent 8-13 ms in step 4 and 6-7 ms in step 6's
+ * fsyncs, against ~4 ms for the log sync they shared.
+ */
+export const IDS_PER_DIRECTORY = 4096;
+/** this process's current directory (0..65535, from a random start) and how many ids it still takes */
+let directory = randomBytes(2).readUInt16BE(0);
+let directoryLeft = IDS_PER_DIRECTORY;
+
+/**
+ * A new segment id: the current directory's four digits, then 112 random bits (unguessable). Over
+ * time each process moves through all 65,536 directories in turn, so they fill evenly; processes
+ * (workers) start at random places of their own.
+ */
 export function newSegmentId(): string {
-  return randomBytes(16).toString("hex");
+  if (directoryLeft === 0) {
+    directory = (directory + 1) & 0xffff;
+    directoryLeft = IDS_PER_DIRECTORY;
+  }
+  directoryLeft--;
+  return directory.toString(16).padStart(4, "0") + randomBytes(14).toString("hex");
 }
 
 /** A body received by receive(): in memory (at most the inline limit) or in a segment file. */
