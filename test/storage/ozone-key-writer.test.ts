@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { DatanodeError, type BlockStream, type DatanodeEndpoint } from "../../runtime/storage/ozone/datanode-client.js";
 import { blockRefOf } from "../../runtime/storage/ozone/block-writer.js";
 import { KeyWriter, type ExcludeList, type WriteMove } from "../../runtime/storage/ozone/key-writer.js";
+import { allocChunk, keptChunks } from "../../runtime/storage/ozone/chunk-buffers.js";
 import { StandaloneBlockWriter } from "../../runtime/storage/ozone/standalone-block-writer.js";
 import type { OmMessage } from "../../runtime/storage/ozone/om-client.js";
 import { StorageError } from "../../runtime/storage/types.js";
@@ -34,7 +35,8 @@ function fakeDatanodes(fail: (cmd: string, containerID: string, n: number) => st
           if (cmd === "WriteChunk") {
             const id = `${containerID}/${body.writeChunk.blockID.localID}`;
             const b = blocks.get(id) ?? { data: [], committed: 0 };
-            b.data.push(body.writeChunk.data as Buffer);
+            // a copy, as a datanode receives the bytes: the writer may reuse its buffer afterwards
+            b.data.push(Buffer.from(body.writeChunk.data as Buffer));
             blocks.set(id, b);
             return {};
           }
@@ -162,5 +164,69 @@ describe("KeyWriter", () => {
     const w2 = new KeyWriter({ preallocated: [], allocate: allocator(64 * KiB).allocate, openBlock: standalone(mismatch) });
     await expect(writeAll(w2, randomBytes(10 * KiB), 4 * KiB)).rejects.toMatchObject({ result: "CHECKSUM_MISMATCH" });
     expect(w2.relocations).toBe(0);
+  });
+});
+
+describe("KeyWriter and chunk buffer reuse (chunk-buffers.ts)", () => {
+  const MiB = 1024 * KiB;
+
+  /** takes every kept 1 MiB buffer out, so that a test sees only what it gave back */
+  function drain(): void {
+    for (let i = 0; i < 20 && keptChunks() > 0; i++) allocChunk(MiB);
+    expect(keptChunks()).toBe(0);
+  }
+
+  function chunkOf(data: Buffer, off: number): Buffer {
+    const c = allocChunk(MiB);
+    data.copy(c, 0, off, off + MiB);
+    return c;
+  }
+
+  it("gives a chunk's buffer back once its block holds it, and hands it out again", async () => {
+    drain();
+    const dn = fakeDatanodes(() => undefined);
+    const w = new KeyWriter({ preallocated: [], allocate: allocator(8 * MiB).allocate, openBlock: standalone(dn), commitEvery: 2 * MiB });
+    const data = randomBytes(4 * MiB);
+    const first = [chunkOf(data, 0), chunkOf(data, MiB)];
+    await w.write(first[0]);
+    // not committed yet: kept by the writer, not given back
+    expect(keptChunks()).toBe(0);
+    await w.write(first[1]);
+    // the commit point at 2 MiB holds both
+    expect(keptChunks()).toBe(2);
+    const next = [chunkOf(data, 2 * MiB), chunkOf(data, 3 * MiB)];
+    // the same two pieces of memory
+    expect(new Set([...first, ...next].map((c) => c.buffer)).size).toBe(2);
+    expect(keptChunks()).toBe(0);
+    for (const c of next) await w.write(c);
+    const locations = await w.finish();
+    expect(bytesOf(dn, locations).equals(data)).toBe(true);
+    expect(keptChunks()).toBe(2);
+  });
+
+  it("gives back nothing of a write that failed: gRPC may still hold its requests", async () => {
+    drain();
+    const dn = fakeDatanodes((cmd) => (cmd === "PutBlock" ? "CHECKSUM_MISMATCH" : undefined));
+    const w = new KeyWriter({ preallocated: [], allocate: allocator(8 * MiB).allocate, openBlock: standalone(dn), commitEvery: MiB });
+    const c = chunkOf(randomBytes(MiB), 0);
+    await expect(w.write(c)).rejects.toMatchObject({ result: "CHECKSUM_MISMATCH" });
+    w.abort();
+    expect(keptChunks()).toBe(0);
+    expect(allocChunk(MiB).buffer).not.toBe(c.buffer);
+  });
+
+  it("gives back the chunks a failed block had not committed once the new block holds them", async () => {
+    drain();
+    // the first PutBlock (container 101, at 2 MiB) finds its container closed
+    const dn = fakeDatanodes((cmd, container) => (cmd === "PutBlock" && container === "101" ? "CLOSED_CONTAINER_IO" : undefined));
+    const w = new KeyWriter({ preallocated: [], allocate: allocator(8 * MiB).allocate, openBlock: standalone(dn), commitEvery: 2 * MiB });
+    const data = randomBytes(2 * MiB);
+    await w.write(chunkOf(data, 0));
+    await w.write(chunkOf(data, MiB));
+    expect(w.relocations).toBe(1);
+    const locations = await w.finish();
+    expect(locations.map((l) => l.blockID.containerBlockID.containerID)).toEqual(["102"]);
+    expect(bytesOf(dn, locations).equals(data)).toBe(true);
+    expect(keptChunks()).toBe(2);
   });
 });

@@ -5,7 +5,7 @@
  * replies built field by field decode to the names the client reads.
  */
 import protobuf from "protobufjs";
-import { allocChunk, FRONT_ROOM } from "../../runtime/storage/ozone/chunk-buffers.js";
+import { allocChunk, FRONT_ROOM, keptChunks, releaseChunk } from "../../runtime/storage/ozone/chunk-buffers.js";
 import { describe, expect, it } from "vitest";
 import { only, rawFields } from "../support/proto-fields.js";
 
@@ -201,6 +201,29 @@ describe("ratis proto: requests", () => {
     const big = allocChunk(10);
     const bigHead = Buffer.alloc(FRONT_ROOM + 1);
     expect(encodeRatisRequestWithContent({ rpcRequest, write: {} }, [bigHead, big]).buffer).not.toBe(big.buffer);
+  });
+
+  it("reuses a large chunk buffer given back (releaseChunk), with its room in front usable again; ignores others", () => {
+    const rpcRequest = { requestorId: CLIENT_ID, replyId: Buffer.from(PEER), raftGroupId: { id: GROUP_ID }, callId: 7, toLeader: true, slidingWindowEntry: { seqNum: 2 } };
+    const MiB = 1024 * 1024;
+    for (let i = 0; i < 20 && keptChunks() > 0; i++) allocChunk(MiB);
+    const a = allocChunk(MiB);
+    encodeRatisRequestWithContent({ rpcRequest, write: {} }, [Buffer.from([1]), a]); // its room used
+    releaseChunk(a.subarray(5)); // any view of it
+    releaseChunk(a); // twice: kept once
+    releaseChunk(Buffer.alloc(MiB)); // not made by allocChunk
+    releaseChunk(allocChunk(4096)); // too small to keep
+    expect(keptChunks()).toBe(1);
+    expect(allocChunk(2 * MiB).buffer).not.toBe(a.buffer); // another size
+    const b = allocChunk(MiB);
+    expect(b.buffer).toBe(a.buffer);
+    expect(keptChunks()).toBe(0);
+    // the room in front is there again: the request is built around the chunk, no copy
+    expect(encodeRatisRequestWithContent({ rpcRequest, write: {} }, [Buffer.from([1]), b]).buffer).toBe(b.buffer);
+    // at most 8 kept
+    const many = Array.from({ length: 10 }, () => allocChunk(MiB));
+    for (const c of many) releaseChunk(c);
+    expect(keptChunks()).toBe(8);
   });
 
   it("is strict: unknown fields and enum names throw", () => {

@@ -11,6 +11,7 @@
  */
 import { StorageError } from "../types.js";
 import type { BlockWriter, FailureScope } from "./block-writer.js";
+import { releaseChunk } from "./chunk-buffers.js";
 import { CHUNK_SIZE } from "./datanode-client.js";
 import type { OmMessage } from "./om-client.js";
 
@@ -75,7 +76,10 @@ export class KeyWriter {
     return Math.min(CHUNK_SIZE, inBlock > 0 ? inBlock : CHUNK_SIZE);
   }
 
-  /** Writes one chunk (the buffer must not be reused). */
+  /**
+   * Writes one chunk. The buffer must not be changed afterwards: it is kept to be written again
+   * elsewhere until its block holds it, then given back to chunk-buffers.ts for reuse.
+   */
   async write(chunk: Buffer): Promise<void> {
     await this.guard(async () => {
       if (this.writer === undefined) await this.openBlock();
@@ -107,11 +111,14 @@ export class KeyWriter {
     this.forgetCommitted(w);
   }
 
-  /** Drops the copies of chunks the block now durably holds. */
+  /**
+   * Drops the copies of chunks the block now durably holds, and gives their buffers back for reuse
+   * (chunk-buffers.ts: every request that carried them was answered).
+   */
   private forgetCommitted(w: BlockWriter): void {
     let n = 0;
     while (n < this.uncommitted.length && this.uncommitted[n]!.end <= w.committed) n++;
-    if (n > 0) this.uncommitted.splice(0, n);
+    if (n > 0) for (const u of this.uncommitted.splice(0, n)) releaseChunk(u.chunk);
   }
 
   /** A commit point; datanodes the block found behind are avoided from now on. */
@@ -132,6 +139,8 @@ export class KeyWriter {
     w.close();
     this.done.push(w.location);
     this.writer = undefined;
+    // the last commit point covered every byte written
+    for (const u of this.uncommitted) releaseChunk(u.chunk);
     this.uncommitted = [];
   }
 
