@@ -15,9 +15,10 @@
  * Large chunk buffers are reused: the key writer gives a chunk back (releaseChunk) once its block
  * durably holds it (the commit point that covers it was answered and watched, so every request
  * that carried its bytes was answered too, and neither this gateway nor gRPC sends them again).
- * A 64 MiB PUT to a RATIS/THREE bucket then cost 380-430 ms of CPU instead of 630-670: new 4 MiB
- * buffers, 16 per PUT, each made V8 count external memory towards its next collection and the
- * kernel map fresh pages. A chunk that was not released (a write that failed or was aborted, whose
+ * A 64 MiB PUT to a RATIS/THREE bucket then cost 340-380 ms of CPU instead of 530-670 (bench/cpu
+ * --ozone put64, runs alternated with the build before on one cluster): new 4 MiB buffers, 16 per
+ * PUT, each made V8 count external memory towards its next collection and the kernel map fresh
+ * pages. A chunk that was not released (a write that failed or was aborted, whose
  * requests gRPC may still hold) is left to the garbage collector as before.
  */
 
