@@ -18,8 +18,8 @@
  * A 64 MiB PUT to a RATIS/THREE bucket then cost 340-380 ms of CPU instead of 530-670 (bench/cpu
  * --ozone put64, runs alternated with the build before on one cluster): new 4 MiB buffers, 16 per
  * PUT, each made V8 count external memory towards its next collection and the kernel map fresh
- * pages. A chunk that was not released (a write that failed or was aborted, whose
- * requests gRPC may still hold) is left to the garbage collector as before.
+ * pages. A chunk that was not released (a write that failed or was aborted, whose requests gRPC
+ * may still hold) is left to the garbage collector as before.
  */
 
 /** Room in front of a chunk: a WriteChunk's prefix is ~2 KiB for a 4 MiB chunk (256 CRC32s). */
