@@ -1,7 +1,8 @@
 /**
  * The verifying request body: wraps the client's bytes (the node request) in one stream that
  * decodes aws-chunked when the payload mode says so, counts the bytes, computes the MD5 (the
- * single-part ETag), the SHA-256 when x-amz-content-sha256 carried one, and the checksum the client
+ * single-part ETag; bodies that may be large are hashed side by side with the others arriving,
+ * md5-lanes.ts), the SHA-256 when x-amz-content-sha256 carried one, and the checksum the client
  * asked for (x-amz-checksum-* header or trailer) or the gateway's default one; and checks them all
  * BEFORE it ends. Anything that does not verify makes the stream emit 'error' with the S3Error
  * that S3 sends, never 'end' (IncomingBody's contract, runtime/storage/types.ts): a store commits
@@ -30,6 +31,7 @@ import {
   parseChecksumAlgorithm,
   type ChecksumHasher,
 } from "./checksums.js";
+import { createMd5, type Md5 } from "./md5-lanes.js";
 import { headerString, payloadModeOf, type PayloadMode, type RequestHeaders, type VerifiedAuth } from "./sigv4.js";
 
 /** The checksum the client asked S3 to verify. */
@@ -236,7 +238,7 @@ export function verifyingBody(source: Readable, plan: BodyPlan): IncomingBody {
 
 /** One pass over the decoded bytes: count, hash, and check everything in flush, before 'end'. */
 class BodyVerifier extends Transform {
-  private readonly md5?: Hash;
+  private readonly md5?: Md5;
   private readonly sha256?: Hash;
   private readonly checksum?: ChecksumHasher;
   /** decoded bytes the body must have, when known */
@@ -256,12 +258,12 @@ class BodyVerifier extends Transform {
     private readonly decoder: AwsChunkedDecoder | undefined,
   ) {
     super();
-    if (plan.envelope !== true || plan.contentMd5 !== undefined) this.md5 = createHash("md5");
+    this.expectedLength = decoder !== undefined ? plan.decodedContentLength : plan.contentLength;
+    if (plan.envelope !== true || plan.contentMd5 !== undefined) this.md5 = createMd5(this.expectedLength);
     if (plan.payload.type === "sha256") this.sha256 = createHash("sha256");
     const algorithm = plan.checksum?.algorithm ?? plan.defaultChecksum;
     if (algorithm === "SHA256" && this.sha256 !== undefined) this.checksumIsPayloadHash = true;
     else if (algorithm !== undefined) this.checksum = createChecksumHasher(algorithm);
-    this.expectedLength = decoder !== undefined ? plan.decodedContentLength : plan.contentLength;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -277,15 +279,21 @@ class BodyVerifier extends Transform {
   }
 
   override _flush(callback: TransformCallback): void {
-    try {
-      this.result = this.verify();
-      callback();
-    } catch (err) {
-      callback(err as Error);
-    }
+    const finish = (md5?: Buffer) => {
+      try {
+        this.result = this.verify(md5);
+        callback();
+      } catch (err) {
+        callback(err as Error);
+      }
+    };
+    // a body hashed in the lanes gets its MD5 with the other bodies ending in this turn
+    if (this.md5?.digestSoon !== undefined) this.md5.digestSoon(finish);
+    else finish(this.md5?.digest());
   }
 
-  private verify(): BodyDigests {
+  /** `md5`: the body's MD5, when it is computed (not for an envelope) */
+  private verify(md5Digest: Buffer | undefined): BodyDigests {
     const plan = this.plan;
     if (this.expectedLength !== undefined && this.size !== this.expectedLength) throw new S3Error("IncompleteBody");
     if (this.decoder !== undefined && plan.contentLength !== undefined && this.decoder.encodedLength !== plan.contentLength) {
@@ -320,7 +328,7 @@ class BodyVerifier extends Transform {
     }
 
     // an envelope's digests name no object: its MD5, when not computed, is empty
-    const md5 = this.md5?.digest() ?? Buffer.alloc(0);
+    const md5 = md5Digest ?? Buffer.alloc(0);
     if (plan.contentMd5 !== undefined && md5.toString("base64") !== plan.contentMd5) {
       throw new S3Error("BadDigest", "The Content-MD5 you specified did not match what we received.");
     }
