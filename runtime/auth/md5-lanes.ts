@@ -241,11 +241,8 @@ let lanes: Lanes | null | undefined;
 
 function sharedLanes(): Lanes | null {
   if (lanes === undefined) {
-    try {
-      lanes = new Lanes(instantiateMd5(PAGES));
-    } catch {
-      lanes = null;
-    }
+    const kernels = instantiateMd5(PAGES);
+    lanes = kernels === null ? null : new Lanes(kernels);
   }
   return lanes;
 }

@@ -20,6 +20,8 @@
  * Data pointers and block counts are the functions' parameters; a block is 64 bytes.
  */
 
+import { I32, MODULE_HEADER, name, section, sleb, uleb, V128, wasm } from "../wasm.js";
+
 /** Byte offsets in the module's memory. */
 export const LAYOUT = {
   stateX4: 0,
@@ -44,33 +46,7 @@ function wordOf(i: number): number {
   return (7 * i) % 16;
 }
 
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
-      out.push(byte);
-      return out;
-    }
-    out.push(byte | 0x80);
-  }
-}
-
 // Opcodes (WebAssembly core spec 2.0, "Instructions"; SIMD ones follow the 0xfd prefix).
-const I32 = 0x7f;
-const V128 = 0x7b;
 const OP = {
   block: 0x02,
   loop: 0x03,
@@ -338,15 +314,6 @@ function md5x1Body(): number[] {
   return [...uleb(1), ...uleb(8), I32, ...code.bytes];
 }
 
-function section(id: number, content: number[]): number[] {
-  return [id, ...uleb(content.length), ...content];
-}
-
-function name(text: string): number[] {
-  const bytes = [...Buffer.from(text, "utf8")];
-  return [...uleb(bytes.length), ...bytes];
-}
-
 /** The module's bytes, for `pages` pages (64 KiB each) of memory. */
 export function md5ModuleBytes(pages: number): Uint8Array {
   const x4 = md5x4Body();
@@ -354,7 +321,7 @@ export function md5ModuleBytes(pages: number): Uint8Array {
   const types = [2, 0x60, 5, I32, I32, I32, I32, I32, 0, 0x60, 2, I32, I32, 0];
   const exports = [3, ...name("memory"), 2, 0, ...name("md5x4"), 0, 0, ...name("md5x1"), 0, 1];
   return new Uint8Array([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...MODULE_HEADER,
     ...section(1, types),
     ...section(3, [2, 0, 1]),
     ...section(5, [1, 0x01, ...uleb(pages), ...uleb(pages)]),
@@ -363,22 +330,20 @@ export function md5ModuleBytes(pages: number): Uint8Array {
   ]);
 }
 
-/** The part of the WebAssembly JS API used here (the project's lib settings leave it untyped). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: unknown };
-}
-
 export interface Md5Kernels {
   memory: { buffer: ArrayBuffer };
   md5x4(p0: number, p1: number, p2: number, p3: number, blocks: number): void;
   md5x1(p: number, blocks: number): void;
 }
 
-/** Compiles and instantiates the module, with the round constants in place. */
-export function instantiateMd5(pages: number): Md5Kernels {
-  const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-  const instance = new wasm.Instance(new wasm.Module(md5ModuleBytes(pages)));
+/**
+ * Compiles and instantiates the module, with the round constants in place; null where
+ * WebAssembly SIMD is not available.
+ */
+export function instantiateMd5(pages: number): Md5Kernels | null {
+  const bytes = md5ModuleBytes(pages);
+  if (wasm === undefined || !wasm.validate(bytes)) return null;
+  const instance = new wasm.Instance(new wasm.Module(bytes), {});
   const kernels = instance.exports as unknown as Md5Kernels;
   const words = new Uint32Array(kernels.memory.buffer, LAYOUT.constants, 256);
   MD5_CONSTANTS.forEach((k, i) => words.fill(k, 4 * i, 4 * i + 4));

@@ -28,30 +28,8 @@
  * Units are copied into the module's memory, rounded up to 16 bytes, and the outputs copied out:
  * a memcpy is a small cost next to the coding. One instance (and memory) per coder.
  */
+import { I32, MODULE_HEADER, name, section, uleb, V128, wasm } from "../../../wasm.js";
 import { gfMul } from "./gf256.js";
-
-const I32 = 0x7f;
-const V128 = 0x7b;
-
-/** unsigned LEB128 */
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
-function section(id: number, body: number[]): number[] {
-  return [id, ...uleb(body.length), ...body];
-}
-
-function name(s: string): number[] {
-  return [...uleb(s.length), ...Buffer.from(s, "latin1")];
-}
 
 const simd = (op: number, ...imm: number[]) => [0xfd, ...uleb(op), ...imm];
 const get = (i: number) => [0x20, i];
@@ -93,7 +71,7 @@ function moduleBytes(): Uint8Array {
     END,
   ];
   const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...MODULE_HEADER,
     ...section(1, [1, 0x60, 5, I32, I32, I32, I32, I32, 0]),
     ...section(3, [1, 0]),
     ...section(5, [1, 0x00, 1]),
@@ -105,17 +83,10 @@ function moduleBytes(): Uint8Array {
 
 export type Combiner = (coefficients: Uint8Array, inputs: readonly Uint8Array[], outputs: readonly Uint8Array[], length: number) => void;
 
-/** What this file uses of the WebAssembly JS API (the project's lib settings do not declare it). */
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
 interface WasmMemory {
   readonly buffer: ArrayBuffer;
   grow(pages: number): number;
 }
-const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 
 /** The module, compiled once when this file loads; null where WebAssembly SIMD is not available. */
 const SIMD_MODULE: object | null = (() => {
