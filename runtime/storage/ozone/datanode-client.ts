@@ -1,8 +1,9 @@
 /**
  * Datanodes over gRPC: `XceiverClientProtocolService/send`, a bidirectional stream on which the
  * datanode answers every ContainerCommandRequestProto with one response, in order. One channel
- * per datanode address; one stream per block read or block write, with requests pipelined on it
- * (the datanode handles a stream's requests one after the other, so order is kept).
+ * per datanode address (made on node:http2 directly, grpc-h2.ts says why); one stream per block
+ * read or block write, with requests pipelined on it (the datanode handles a stream's requests
+ * one after the other, so order is kept).
  *
  * Reads (any replication type, since every replica serves the STANDALONE port): GetBlock for the
  * chunk list, then ReadChunk per chunk, narrowed to the checksum windows the range needs, each
@@ -10,7 +11,7 @@
  * Writes of STAND_ALONE blocks use these streams too (standalone-block-writer.ts).
  */
 import { crc32 } from "node:zlib";
-import * as grpc from "@grpc/grpc-js";
+import { GrpcChannel, type DuplexCall } from "./grpc-h2.js";
 import { decodeDnResponse, encodeDnRequest } from "./proto/index.js";
 import type { BlockRef } from "./block-writer.js";
 import type { OmMessage } from "./om-client.js";
@@ -66,24 +67,19 @@ export function endpointOf(m: OmMessage): DatanodeEndpoint | undefined {
 }
 
 export class DatanodeClients {
-  private readonly channels = new Map<string, grpc.Client>();
+  private readonly channels = new Map<string, GrpcChannel>();
 
   constructor(private readonly timeoutMs: number) {}
 
-  private channel(address: string): grpc.Client {
+  private channel(address: string): GrpcChannel {
     let c = this.channels.get(address);
     if (c === undefined) {
-      c = new grpc.Client(address, grpc.credentials.createInsecure(), {
-        "grpc.max_receive_message_length": MAX_MESSAGE,
-        "grpc.max_send_message_length": MAX_MESSAGE,
-        "grpc.keepalive_time_ms": 60_000,
-        // HTTP/2 flow control: the window the datanode may fill before it waits for our
-        // WINDOW_UPDATE, per stream and per connection. HTTP/2's default of 64 KiB makes a 1-4 MiB
-        // ReadChunk answer (or several, READ_AHEAD) wait for round trips of updates; a window of
-        // a few chunks lets the datanode send what was asked for at once. It bounds nothing we
-        // did not request: a datanode only sends the ReadChunk answers in flight.
-        "grpc-node.flow_control_window": FLOW_CONTROL_WINDOW,
-      });
+      // HTTP/2 flow control: the window the datanode may fill before it waits for our
+      // WINDOW_UPDATE, per stream and per connection. HTTP/2's default of 64 KiB makes a 1-4 MiB
+      // ReadChunk answer (or several, READ_AHEAD) wait for round trips of updates; a window of
+      // a few chunks lets the datanode send what was asked for at once. It bounds nothing we
+      // did not request: a datanode only sends the ReadChunk answers in flight.
+      c = new GrpcChannel(address, { maxMessage: MAX_MESSAGE, window: FLOW_CONTROL_WINDOW });
       this.channels.set(address, c);
     }
     return c;
@@ -103,40 +99,48 @@ type Pending = { resolve(v: OmMessage): void; reject(e: Error): void; cmdType: s
 
 /** One `send` stream: every request resolves with its own response (FIFO). */
 export class DatanodeStream implements BlockStream {
-  private readonly call: grpc.ClientDuplexStream<Buffer, OmMessage>;
+  private readonly call: DuplexCall;
   private readonly pending: Pending[] = [];
   private failure: Error | undefined;
   private ended = false;
 
   constructor(
-    channel: grpc.Client,
+    channel: GrpcChannel,
     readonly endpoint: DatanodeEndpoint,
     private readonly timeoutMs: number,
   ) {
     // No deadline on the stream (a large block takes as long as it takes): every request has its own.
-    this.call = channel.makeBidiStreamRequest(
+    this.call = channel.duplex(
       SERVICE_PATH,
-      (b: Buffer) => b,
-      (b: Buffer) => decodeDnResponse(b) as OmMessage,
-      new grpc.Metadata(),
-      {},
+      (bytes) => this.answered(bytes),
+      (err) => {
+        if (err !== undefined) this.fail(new DatanodeError(`datanode ${this.endpoint.address}: ${err.details || err.message}`));
+        // a stream we ended with nothing pending ends here on every read: no error to build (an
+        // Error's stack trace was ~1% of a 4 KiB GET's CPU)
+        else if (!this.ended || this.pending.length > 0) this.fail(new DatanodeError(`datanode ${this.endpoint.address}: stream ended`));
+      },
     );
-    this.call.on("data", (response: OmMessage) => {
-      const p = this.pending.shift();
-      if (p === undefined) return;
-      clearTimeout(p.timer);
-      if (response.result !== "SUCCESS") {
-        p.reject(new DatanodeError(`datanode ${this.endpoint.address} ${p.cmdType}: ${response.result}${response.message ? `: ${response.message}` : ""}`, String(response.result)));
-      } else {
-        p.resolve(response);
-      }
-    });
-    this.call.on("error", (err: grpc.ServiceError) => this.fail(new DatanodeError(`datanode ${this.endpoint.address}: ${err.details || err.message}`)));
-    // a stream we ended with nothing pending ends here on every read: no error to build (an
-    // Error's stack trace was ~1% of a 4 KiB GET's CPU)
-    this.call.on("end", () => {
-      if (!this.ended || this.pending.length > 0) this.fail(new DatanodeError(`datanode ${this.endpoint.address}: stream ended`));
-    });
+  }
+
+  private answered(bytes: Buffer): void {
+    const p = this.pending.shift();
+    if (p === undefined) return;
+    clearTimeout(p.timer);
+    let response: OmMessage;
+    try {
+      response = decodeDnResponse(bytes) as OmMessage;
+    } catch (err) {
+      const e = new DatanodeError(`datanode ${this.endpoint.address} ${p.cmdType}: an answer that does not decode: ${(err as Error).message}`);
+      p.reject(e);
+      this.fail(e);
+      this.call.cancel();
+      return;
+    }
+    if (response.result !== "SUCCESS") {
+      p.reject(new DatanodeError(`datanode ${this.endpoint.address} ${p.cmdType}: ${response.result}${response.message ? `: ${response.message}` : ""}`, String(response.result)));
+    } else {
+      p.resolve(response);
+    }
   }
 
   private fail(err: Error): void {

@@ -1,8 +1,9 @@
 /**
  * Ozone Manager over gRPC: one unary call, `OzoneManagerService/submitRequest(OMRequest)`, for every
- * metadata operation. This module owns the channels, the request envelope (version, client id,
- * S3Authentication), deadlines and failover across the configured OM addresses; the OM's own
- * result codes are left to the caller (om-errors.ts maps them).
+ * metadata operation, made on node:http2 directly (grpc-h2.ts says why). This module owns the
+ * channels, the request envelope (version, client id, S3Authentication), deadlines and failover
+ * across the configured OM addresses; the OM's own result codes are left to the caller
+ * (om-errors.ts maps them).
  *
  * Failover: a non-leader OM answers with gRPC INTERNAL and an `OMNotLeaderException` description,
  * a leader still starting with `OMLeaderNotReadyException`; an OM that is down gives UNAVAILABLE.
@@ -10,7 +11,7 @@
  * unavailable) or to the same one after a pause (not ready), until the deadline.
  */
 import os from "node:os";
-import * as grpc from "@grpc/grpc-js";
+import { GrpcCallError, GrpcChannel, GrpcStatus, grpcStatusName } from "./grpc-h2.js";
 import { decodeOmResponse, encodeOmRequest } from "./proto/index.js";
 
 /** What an OM response looks like after decoding (enums as names, 64-bit integers as strings). */
@@ -68,27 +69,16 @@ function hostAddress(): string {
 }
 
 export class OmClient {
-  private readonly channels: grpc.Client[];
+  private readonly channels: GrpcChannel[];
   /** the address believed to be the leader */
   private current = 0;
-  private readonly metadata: grpc.Metadata;
   private closed = false;
 
   constructor(private readonly opts: OmClientOptions) {
     if (opts.addresses.length === 0) throw new Error("no OM address");
-    this.channels = opts.addresses.map(
-      (address) =>
-        new grpc.Client(address, grpc.credentials.createInsecure(), {
-          "grpc.max_receive_message_length": MAX_MESSAGE,
-          "grpc.max_send_message_length": MAX_MESSAGE,
-          "grpc.keepalive_time_ms": 60_000,
-          "grpc.keepalive_timeout_ms": 20_000,
-        }),
-    );
     // Ozone's own client names itself; the OM puts these in UserInfo (audit log).
-    this.metadata = new grpc.Metadata();
-    this.metadata.set("CLIENT_HOSTNAME", os.hostname());
-    this.metadata.set("CLIENT_IP_ADDRESS", hostAddress());
+    const metadata = { CLIENT_HOSTNAME: os.hostname(), CLIENT_IP_ADDRESS: hostAddress() };
+    this.channels = opts.addresses.map((address) => new GrpcChannel(address, { maxMessage: MAX_MESSAGE, metadata }));
   }
 
   /**
@@ -121,23 +111,23 @@ export class OmClient {
         return response;
       } catch (err) {
         if (err instanceof OmStatusError) throw err;
-        const e = err as grpc.ServiceError;
-        const details = String(e.details ?? e.message ?? "");
+        const e = err instanceof GrpcCallError ? err : new GrpcCallError(GrpcStatus.UNKNOWN, String(err));
+        const { details } = e;
         let pause = 0;
-        if (e.code === grpc.status.UNAVAILABLE || (e.code === grpc.status.INTERNAL && details.includes("OMNotLeaderException"))) {
+        if (e.code === GrpcStatus.UNAVAILABLE || (e.code === GrpcStatus.INTERNAL && details.includes("OMNotLeaderException"))) {
           // Not the leader, or not there: the next address. A full round without success pauses.
           if (this.current === index) this.current = (index + 1) % this.channels.length;
           if (this.current === 0 || this.channels.length === 1) pause = Math.min(50 * 2 ** Math.min(attempt, 5), 1000);
-        } else if (e.code === grpc.status.INTERNAL && details.includes("OMLeaderNotReadyException")) {
+        } else if (e.code === GrpcStatus.INTERNAL && details.includes("OMLeaderNotReadyException")) {
           pause = NOT_READY_PAUSE_MS;
-        } else if (e.code === grpc.status.DEADLINE_EXCEEDED) {
+        } else if (e.code === GrpcStatus.DEADLINE_EXCEEDED) {
           // After earlier not-leader or unavailable answers, those say more than the last silence.
           if (lastProblem !== "") throw new OmUnavailableError(`OM ${cmdType}: no leader answered within ${timeoutMs} ms (last: ${lastProblem})`);
           throw new OmUnavailableError(`OM ${cmdType}: no answer within ${timeoutMs} ms (${this.opts.addresses[index]})`);
         } else {
-          throw new OmUnavailableError(`OM ${cmdType} at ${this.opts.addresses[index]}: ${grpc.status[e.code] ?? e.code} ${details}`);
+          throw new OmUnavailableError(`OM ${cmdType} at ${this.opts.addresses[index]}: ${grpcStatusName(e.code)} ${details}`);
         }
-        lastProblem = `${this.opts.addresses[index]}: ${grpc.status[e.code] ?? e.code} ${details.split("\n")[0]}`;
+        lastProblem = `${this.opts.addresses[index]}: ${grpcStatusName(e.code)} ${details.split("\n")[0]}`;
         if (Date.now() + pause >= deadline) {
           throw new OmUnavailableError(`OM ${cmdType}: no leader answered within ${timeoutMs} ms (last: ${lastProblem})`);
         }
@@ -146,18 +136,8 @@ export class OmClient {
     }
   }
 
-  private call(index: number, bytes: Buffer, deadline: number): Promise<OmMessage> {
-    return new Promise((resolve, reject) => {
-      this.channels[index].makeUnaryRequest(
-        SERVICE_PATH,
-        (b: Buffer) => b,
-        (b: Buffer) => decodeOmResponse(b) as OmMessage,
-        bytes,
-        this.metadata,
-        { deadline },
-        (err, value) => (err ? reject(err) : resolve(value!)),
-      );
-    });
+  private async call(index: number, bytes: Buffer, deadline: number): Promise<OmMessage> {
+    return decodeOmResponse(await this.channels[index].unary(SERVICE_PATH, bytes, deadline)) as OmMessage;
   }
 
   close(): void {
