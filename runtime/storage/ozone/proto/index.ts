@@ -153,29 +153,46 @@ function isPlainRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !ArrayBuffer.isView(v);
 }
 
+/** Each type's required fields, listed once (check() visits them and the input's own keys only). */
+const REQUIRED = new WeakMap<protobuf.Type, readonly protobuf.Field[]>();
+
+function requiredFields(type: protobuf.Type): readonly protobuf.Field[] {
+  let fields = REQUIRED.get(type);
+  if (fields === undefined) {
+    fields = type.fieldsArray.filter((f) => f.required);
+    REQUIRED.set(type, fields);
+  }
+  return fields;
+}
+
 /**
  * Walks the input object and the message fromObject made from it, in step,
- * and throws on what protobufjs would silently get wrong.
+ * and throws on what protobufjs would silently get wrong. It visits the input's own keys and the
+ * type's required fields, not every field of the type: OMRequest has over a hundred, and a
+ * request sets three or four.
  */
 function check(type: protobuf.Type, input: unknown, msg: protobuf.Message, path: string): void {
   if (input instanceof protobuf.Message) return; // fromObject passes instances through unchecked
   if (!isPlainRecord(input)) throw new TypeError(`${path}: object expected`);
-  for (const key of Object.keys(input)) {
-    if (!(key in type.fields) && !(type.oneofs && key in type.oneofs)) {
-      throw new TypeError(`${path}: unknown field '${key}' in ${type.fullName.slice(1)}`);
-    }
-  }
   const m = msg as unknown as Record<string, unknown>;
-  for (const field of type.fieldsArray) {
+  for (const field of requiredFields(type)) {
     const name = field.name;
-    const value = input[name];
-    if (field.required && !Object.prototype.hasOwnProperty.call(m, name)) {
+    if (!Object.prototype.hasOwnProperty.call(m, name)) {
+      const value = input[name];
       throw new TypeError(
         value == null
           ? `${path}.${name}: required field missing`
           : `${path}.${name}: invalid value ${JSON.stringify(value)}`,
       );
     }
+  }
+  for (const name of Object.keys(input)) {
+    const field = Object.prototype.hasOwnProperty.call(type.fields, name) ? type.fields[name] : undefined;
+    if (field === undefined) {
+      if (type.oneofs && Object.prototype.hasOwnProperty.call(type.oneofs, name)) continue;
+      throw new TypeError(`${path}: unknown field '${name}' in ${type.fullName.slice(1)}`);
+    }
+    const value = input[name];
     if (value == null) continue;
     const rt = field.resolvedType;
     if (rt instanceof protobuf.Enum) {
