@@ -275,6 +275,24 @@ describe("what a server may answer on the wire", () => {
     expect(sessions()).toBe(2);
   });
 
+  it("a connection that cannot open a stream any more (stream ids used up) is replaced", async () => {
+    const { address, sessions } = await rawServer((stream) => {
+      stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
+      stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+      stream.end(frame(Buffer.from("ok")));
+    });
+    const c = channel(address);
+    expect((await c.unary(PATH, Buffer.from("x"), soon())).toString()).toBe("ok");
+    // what node:http2 throws once a session's stream ids are used up (2^31 of them)
+    const session = (c as unknown as { session: http2.ClientHttp2Session }).session;
+    session.request = () => {
+      throw Object.assign(new Error("No stream ID is available because maximum stream ID has been reached"), { code: "ERR_HTTP2_OUT_OF_STREAMS" });
+    };
+    expect((await failure(c.unary(PATH, Buffer.from("x"), soon()))).code).toBe(GrpcStatus.UNAVAILABLE);
+    expect((await c.unary(PATH, Buffer.from("x"), soon())).toString()).toBe("ok");
+    expect(sessions()).toBe(2);
+  });
+
   it("after a GOAWAY the next call goes on a new connection", async () => {
     const { address, sessions } = await rawServer((stream, _h, session) => {
       stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });

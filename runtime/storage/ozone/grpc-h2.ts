@@ -367,8 +367,9 @@ export class GrpcChannel {
       return undefined;
     };
     if (this.closedForGood) return refuse("channel closed");
+    let session: http2.ClientHttp2Session | undefined;
     try {
-      const session = this.connect();
+      session = this.connect();
       const stream = session.request(
         {
           ":method": "POST",
@@ -383,6 +384,12 @@ export class GrpcChannel {
       );
       return new Call(this, session, stream, this.opts.maxMessage, sink);
     } catch (err) {
+      // A connection that cannot open a stream (its 2^31 stream ids used up after a long life, or
+      // closing) is retired, so that the next call connects anew instead of failing the same way.
+      if (session !== undefined) {
+        if (this.session === session) this.session = undefined;
+        if (!session.closed && !session.destroyed) session.close();
+      }
       return refuse(err instanceof Error ? err.message : String(err));
     }
   }
