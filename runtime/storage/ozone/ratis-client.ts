@@ -28,7 +28,7 @@
  * to MAJORITY_COMMITTED directly: see watchForCommit).
  */
 import { randomUUID } from "node:crypto";
-import * as grpc from "@grpc/grpc-js";
+import type { DuplexCall, GrpcCallError } from "./grpc-h2.js";
 import { decodeRatisReply, encodeRatisRequest, encodeRatisRequestWithContent, RATIS_ORDERED_PATH, RATIS_UNORDERED_PATH, toNumber, type OzoneMessage } from "./proto/index.js";
 import {
   GROUP_MISMATCH_EXCEPTION,
@@ -96,7 +96,7 @@ interface OrderedCall {
 }
 
 interface Stream {
-  call: grpc.ClientDuplexStream<Buffer, Buffer>;
+  call: DuplexCall;
   peerId: string;
 }
 
@@ -394,36 +394,38 @@ export class RatisClient {
   }
 
   private openStream(path: string, peerId: string, onReply: (s: Stream, reply: OzoneMessage) => void, onFailure: (s: Stream, f: AttemptFailure) => void): Stream {
-    const call = this.channels.get(this.peer(peerId).address).makeBidiStreamRequest(path, (b: Buffer) => b, (b: Buffer) => b, new grpc.Metadata(), {});
-    const stream: Stream = { call, peerId };
-    call.on("data", (bytes: Buffer) => {
-      let reply: OzoneMessage;
-      try {
-        reply = decodeRatisReply(bytes);
-      } catch (e) {
-        onFailure(stream, { error: new RatisError(`Ratis peer ${peerId}: undecodable reply: ${(e as Error).message}`, "UNAVAILABLE") });
-        return;
-      }
-      try {
-        onReply(stream, reply);
-      } catch (e) {
-        // a reply this client cannot make sense of fails the stream, never the process (this runs in a gRPC callback)
-        onFailure(stream, { error: new RatisError(`Ratis peer ${peerId}: unusable reply: ${(e as Error).message}`, "UNAVAILABLE") });
-      }
-    });
-    // once closed, the streams' ends are close()'s own cancels: nothing to fail (and no error to build)
-    call.on("error", (e: grpc.ServiceError) => {
-      if (!this.closed) onFailure(stream, this.streamError(peerId, e));
-    });
-    call.on("end", () => {
-      if (!this.closed) onFailure(stream, { error: new RatisError(`Ratis peer ${peerId}: stream ended`, "UNAVAILABLE") });
-    });
+    const stream = {} as Stream;
+    stream.peerId = peerId;
+    stream.call = this.channels.get(this.peer(peerId).address).duplex(
+      path,
+      (bytes) => {
+        let reply: OzoneMessage;
+        try {
+          reply = decodeRatisReply(bytes);
+        } catch (e) {
+          onFailure(stream, { error: new RatisError(`Ratis peer ${peerId}: undecodable reply: ${(e as Error).message}`, "UNAVAILABLE") });
+          return;
+        }
+        try {
+          onReply(stream, reply);
+        } catch (e) {
+          // a reply this client cannot make sense of fails the stream, never the process (this runs in a gRPC callback)
+          onFailure(stream, { error: new RatisError(`Ratis peer ${peerId}: unusable reply: ${(e as Error).message}`, "UNAVAILABLE") });
+        }
+      },
+      (e) => {
+        // once closed, the streams' ends are close()'s own cancels: nothing to fail (and no error to build)
+        if (this.closed) return;
+        onFailure(stream, e !== undefined ? this.streamError(peerId, e) : { error: new RatisError(`Ratis peer ${peerId}: stream ended`, "UNAVAILABLE") });
+      },
+    );
     return stream;
   }
 
   /** A gRPC error of a stream: the server closes a stream with the Java exception's class in the `exception-type` trailer (ratis-grpc GrpcUtil.wrapException). */
-  private streamError(peerId: string, e: grpc.ServiceError): AttemptFailure {
-    const cls = e.metadata?.get("exception-type")[0]?.toString();
+  private streamError(peerId: string, e: GrpcCallError): AttemptFailure {
+    const raw = e.metadata?.["exception-type"];
+    const cls = Array.isArray(raw) ? raw[0] : raw;
     const error = new RatisError(`Ratis peer ${peerId}: ${cls ? `${cls}: ` : ""}${e.details || e.message}`, cls === GROUP_MISMATCH_EXCEPTION ? "GROUP_MISMATCH" : "UNAVAILABLE", cls);
     return { error, terminal: cls === GROUP_MISMATCH_EXCEPTION, sameLeader: cls === RESOURCE_UNAVAILABLE_EXCEPTION };
   }

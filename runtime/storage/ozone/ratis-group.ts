@@ -4,7 +4,7 @@
  * ports, and the failures a Ratis exchange can end in (RatisError, and which of them a block in
  * another container or pipeline helps). The client itself is ratis-client.ts; sources as named there.
  */
-import * as grpc from "@grpc/grpc-js";
+import { GrpcChannel } from "./grpc-h2.js";
 import { StorageError } from "../types.js";
 /** The datanode port Ozone's Ratis client connects to (RatisHelper: the peer's client address) */
 const RATIS_CLIENT_PORT = "RATIS";
@@ -128,17 +128,15 @@ export function ratisGroupOf(pipeline: Record<string, any>): { groupId: string; 
 
 /** gRPC channels to Ratis client ports, one per address; shareable by the clients of several pipelines. */
 export class RatisChannels {
-  private readonly channels = new Map<string, grpc.Client>();
+  private readonly channels = new Map<string, GrpcChannel>();
 
-  get(address: string): grpc.Client {
+  get(address: string): GrpcChannel {
     let c = this.channels.get(address);
     if (c === undefined) {
-      c = new grpc.Client(address, grpc.credentials.createInsecure(), {
-        "grpc.max_receive_message_length": MAX_MESSAGE,
-        "grpc.max_send_message_length": MAX_MESSAGE,
-        // no keep-alive pings: Ratis' own client sets none (GrpcClientProtocolClient.buildChannel), and a
-        // Java gRPC server answers pings more frequent than its permitted rate with GOAWAY
-      });
+      // No keep-alive pings: Ratis' own client sets none (GrpcClientProtocolClient.buildChannel), and a
+      // Java gRPC server answers pings more frequent than its permitted rate with GOAWAY. (grpc-h2.ts
+      // pings only a connection that stayed silent while a call waited for it.)
+      c = new GrpcChannel(address, { maxMessage: MAX_MESSAGE });
       this.channels.set(address, c);
     }
     return c;
