@@ -8,7 +8,7 @@ import http2 from "node:http2";
 import net from "node:net";
 import * as grpc from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";
-import { GrpcCallError, GrpcChannel, GrpcStatus, MessageReader } from "../../runtime/storage/ozone/grpc-h2.js";
+import { GrpcCallError, GrpcChannel, GrpcStatus, grpcTimeout, MessageReader } from "../../runtime/storage/ozone/grpc-h2.js";
 import { closedPort } from "../support/fake-om.js";
 
 const PATH = "/test.Echo/Call";
@@ -132,6 +132,27 @@ describe("unary calls against a grpc-js server", () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
     expect(Date.now() - t0).toBeLessThan(2000);
     await expect.poll(() => cancelled).toBe(true);
+  });
+
+  it("a deadline days away: a valid grpc-timeout, and a call that is not cut short", async () => {
+    expect(grpcTimeout(30_000)).toBe("30000m");
+    expect(grpcTimeout(99_999_999)).toBe("99999999m");
+    expect(grpcTimeout(100_000_000)).toBe("100000S");
+    expect(grpcTimeout(1e15)).toBe("99999999S");
+    // (a raw server: grpc-js's own server cuts a call short when its timeout is past a timer's limit)
+    const timeouts: string[] = [];
+    const { address } = await rawServer((stream, headers) => {
+      timeouts.push(String(headers["grpc-timeout"]));
+      setTimeout(() => {
+        stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
+        stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+        stream.end(frame(Buffer.from("slow")));
+      }, 50);
+    });
+    // 30 days: more than a timer can wait (2^31-1 ms, beyond which Node fires it at once)
+    const answer = await channel(address).unary(PATH, Buffer.from("x"), Date.now() + 30 * 86_400_000);
+    expect(answer.toString()).toBe("slow");
+    expect(timeouts).toEqual(["2147484S"]);
   });
 
   it("refuses an answer larger than maxMessage (RESOURCE_EXHAUSTED)", async () => {

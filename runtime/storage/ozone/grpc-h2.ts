@@ -137,6 +137,17 @@ function headerValue(v: string | string[] | number | undefined): string | undefi
   return Array.isArray(v) ? v[0] : String(v);
 }
 
+/** the longest a timer can wait (setTimeout's limit) */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A `grpc-timeout` value: at most 8 digits and a unit (PROTOCOL-HTTP2.md), so milliseconds up to
+ * 99,999,999, seconds beyond.
+ */
+export function grpcTimeout(ms: number): string {
+  return ms <= 99_999_999 ? `${ms}m` : `${Math.min(99_999_999, Math.ceil(ms / 1000))}S`;
+}
+
 /** A message frame's 5-byte prefix. */
 function prefix(length: number): Buffer {
   const head = Buffer.allocUnsafe(5);
@@ -386,7 +397,7 @@ export class GrpcChannel {
           "content-type": "application/grpc",
           te: "trailers",
           "grpc-accept-encoding": "identity",
-          ...(timeoutMs !== undefined && { "grpc-timeout": `${timeoutMs}m` }),
+          ...(timeoutMs !== undefined && { "grpc-timeout": grpcTimeout(timeoutMs) }),
           ...this.headers,
         },
         { endStream: false },
@@ -408,7 +419,8 @@ export class GrpcChannel {
    * answer's bytes; rejects with a GrpcCallError.
    */
   unary(path: string, message: Uint8Array, deadline: number): Promise<Buffer> {
-    const timeLeft = Math.max(1, Math.ceil(deadline - Date.now()));
+    // (a timer longer than 2^31-1 ms would fire at once: Node's setTimeout limit)
+    const timeLeft = Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(deadline - Date.now())));
     return new Promise<Buffer>((resolve, reject) => {
       const started = Date.now();
       let answer: Buffer | undefined;
