@@ -399,7 +399,13 @@ const schema = {
           description:
             "The EC schemes (`<codec>-<data>-<parity>-<chunk>k`, lower case) a write to a storage class mapped to EC may name in `x-amz-meta-storage-config`, as a regular expression (like Ozone's `ozone.replication.allowed-configs`, which the OM checks too: a scheme such as `xor-2-1-1024k` must be allowed there as well, as `EC/2-1-1024k`); another answers 400 InvalidArgument.",
         },
-        requestTimeoutMs: { type: "integer", minimum: 100, description: "Deadline of one OM or datanode call." },
+        requestTimeoutMs: {
+          type: "integer",
+          minimum: 100,
+          // one day; a Ratis write waits up to twice this, within Node's timer limit (2^31-1 ms)
+          maximum: 86_400_000,
+          description: "Deadline of one OM or datanode call (at most one day).",
+        },
       },
     },
   },

@@ -142,6 +142,14 @@ describe("loadConfig: ozone", () => {
     expect(text).not.toMatch(/S3G_OZONE_OM_ADDRESS/);
   });
 
+  it("bounds ozone.requestTimeoutMs at one day (a Ratis write's timer, twice it, stays within setTimeout's limit)", async () => {
+    const args = ["--backend", "ozone", "--ozone-om-address", "om:8981"];
+    const over = await tmpFile("c.json", JSON.stringify({ ozone: { requestTimeoutMs: 86_400_001 } }));
+    expect((await problemsOf(loadConfig(["--config", over, ...args], {}))).join("\n")).toMatch(/ozone\.requestTimeoutMs: must be <= 86400000/);
+    const day = await tmpFile("c.json", JSON.stringify({ ozone: { requestTimeoutMs: 86_400_000 } }));
+    expect((await loadConfig(["--config", day, ...args], {})).ozone.requestTimeoutMs).toBe(86_400_000);
+  });
+
   it("takes ozone.ecSchemesAllowed as a regular expression, and one that is not is a problem", async () => {
     const ok = await tmpFile("ok.json", JSON.stringify({ ozone: { ecSchemesAllowed: "^rs-6-3-1024k$" } }));
     expect((await loadConfig(["--config", ok], {})).ozone.ecSchemesAllowed).toBe("^rs-6-3-1024k$");
