@@ -121,14 +121,20 @@ export function isOwner(users: UserSet, storedOwner: string, user: User | undefi
   return user !== undefined && users.ownerUser(storedOwner)?.canonicalId === user.canonicalId;
 }
 
-/** The question as a bucket policy is asked it (request.ts AccessRequest). */
+/**
+ * The question as a bucket policy is asked it (request.ts AccessRequest). Its condition keys are
+ * built when first read: most buckets have no policy, and then nothing reads them.
+ */
 export function policyRequestOf(storage: StorageClient, q: AccessQuestion): AccessRequest {
+  let context: ReadonlyMap<string, readonly string[]> | undefined;
   return {
     action: q.action,
     bucket: q.bucket,
     ...(q.key !== undefined && { key: q.key }),
     ...(q.user !== undefined && { principal: principalOf(q.user, q.accessKeyId ?? "") }),
-    context: q.context?.() ?? NO_CONTEXT,
+    get context() {
+      return (context ??= q.context?.() ?? NO_CONTEXT);
+    },
     ...(q.key !== undefined && {
       existingObjectTags: () =>
         storage.getObjectTags(q.bucket, q.key!, q.versionId).then(

@@ -7,6 +7,7 @@
 import { describe, expect, it } from "vitest";
 import type { FastifyRequest } from "fastify";
 import { BucketPolicyCache, bucketPolicyDecision, CACHE_TTL_MS, policyContext } from "../../runtime/access/policy/index.js";
+import { policyRequestOf } from "../../runtime/access/authorize.js";
 import type { AccessPrincipal, AccessRequest } from "../../runtime/access/request.js";
 import { StorageError, type PublicAccessBlock, type StorageClient } from "../../runtime/storage/types.js";
 
@@ -89,6 +90,33 @@ describe("bucketPolicyDecision", () => {
     const deps = { cache: new BucketPolicyCache(stubStorage({ policy: "{not json" }).storage), ownerCanonicalId: () => OWNER.canonicalId };
     expect(await bucketPolicyDecision(deps, BUCKET, req("s3:GetObject", OWNER))).toBe("Deny");
     expect(await bucketPolicyDecision(deps, BUCKET, { ...req("s3:DeleteBucketPolicy", OWNER), key: undefined })).toBe("Neutral");
+  });
+});
+
+describe("policyRequestOf", () => {
+  it("builds the request's condition keys only when a policy reads them, and once", async () => {
+    let built = 0;
+    const question = {
+      action: "s3:GetObject",
+      bucket: BUCKET.name,
+      key: "k",
+      user: undefined,
+      users: undefined as never,
+      context: () => {
+        built++;
+        return new Map([["aws:sourceip", ["10.0.0.1"]]]);
+      },
+    };
+    const state: { policy?: string } = {};
+    const { storage } = stubStorage(state);
+    const deps = { cache: new BucketPolicyCache(storage), ownerCanonicalId: () => OWNER.canonicalId };
+    // no policy on the bucket: the decision never looks at the keys
+    expect(await bucketPolicyDecision(deps, BUCKET, policyRequestOf(storage, question))).toBe("Neutral");
+    expect(built).toBe(0);
+    const request = policyRequestOf(storage, question);
+    expect(request.context.get("aws:sourceip")).toEqual(["10.0.0.1"]);
+    expect(request.context.get("aws:sourceip")).toEqual(["10.0.0.1"]);
+    expect(built).toBe(1);
   });
 });
 
