@@ -25,6 +25,7 @@ import type Database from "better-sqlite3";
 
 import { validateKey } from "../keys.js";
 import { StorageError, type ObjectLock, type ObjectLockConfiguration, type ObjectRetention } from "../types.js";
+import { RowCache } from "./row-cache.js";
 import type { StoreCore } from "./store-core.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -33,19 +34,21 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const LOCKED = "Access Denied because object protected by object lock.";
 
 export class ObjectLockTable {
-  private readonly get: Database.Statement<[string], { default_retention: string | null }>;
+  /** the bucket_object_lock rows, read by every request's bucket check (row-cache.ts) */
+  private readonly rows: RowCache<{ default_retention: string | null }>;
   private readonly put: Database.Statement<[string, string | null]>;
   private readonly remove: Database.Statement<[string]>;
 
   constructor(db: Database.Database) {
-    this.get = db.prepare<[string], { default_retention: string | null }>("SELECT default_retention FROM bucket_object_lock WHERE bucket = ?");
+    const get = db.prepare<[string], { default_retention: string | null }>("SELECT default_retention FROM bucket_object_lock WHERE bucket = ?");
+    this.rows = new RowCache(db, "bucket_object_lock", (bucket) => get.get(bucket));
     this.put = db.prepare<[string, string | null]>("INSERT OR REPLACE INTO bucket_object_lock (bucket, default_retention) VALUES (?, ?)");
     this.remove = db.prepare<[string]>("DELETE FROM bucket_object_lock WHERE bucket = ?");
   }
 
   /** The bucket's configuration; undefined: Object Lock is not enabled on it. */
   read(bucket: string): ObjectLockConfiguration | undefined {
-    const row = this.get.get(bucket);
+    const row = this.rows.get(bucket);
     if (row === undefined) return undefined;
     return row.default_retention === null ? {} : { defaultRetention: JSON.parse(row.default_retention) as ObjectLockConfiguration["defaultRetention"] };
   }

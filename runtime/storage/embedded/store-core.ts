@@ -21,6 +21,7 @@ import type { ListingCounters } from "./listing.js";
 import { ObjectLockTable, lockOfNewVersion } from "./object-lock.js";
 import { prepareObjectPartStatements, type ObjectPartStatements } from "./object-parts.js";
 import { SegmentPins } from "./pins.js";
+import { RowCache } from "./row-cache.js";
 import { pickSystemMetadata, toObjectInfo, type StoredMeta } from "./rows.js";
 import { prepareStatements, type BucketRow, type ObjectRow, type SegmentRefRow, type Statements, type UploadRow } from "./statements.js";
 import { Versions, versionIdOf, type VersioningStatus } from "./versions.js";
@@ -66,6 +67,8 @@ export class StoreCore {
   readonly objectLocks: ObjectLockTable;
   readonly pins: SegmentPins;
   readonly counters: ListingCounters = { seeks: 0, rowsVisited: 0 };
+  /** the buckets table's rows, read on every request (row-cache.ts) */
+  readonly buckets: RowCache<BucketRow>;
   readonly wal: WalSync;
   readonly groupCommit: GroupCommit;
   /** next object version id; this process owns the database, so a counter suffices */
@@ -98,6 +101,7 @@ export class StoreCore {
     readonly inlineLimit: number,
   ) {
     this.st = prepareStatements(db);
+    this.buckets = new RowCache(db, "buckets", (name) => this.st.getBucket.get(name));
     this.partSt = prepareObjectPartStatements(db);
     this.versions = new Versions(db, this.st, {
       dropCurrent: (row) => this.dropVersion(row),
@@ -128,8 +132,8 @@ export class StoreCore {
     return ++this.calls;
   }
 
-  requireBucket(name: string): BucketRow {
-    const row = this.st.getBucket.get(name);
+  requireBucket(name: string): Readonly<BucketRow> {
+    const row = this.buckets.get(name);
     if (row === undefined) throw new StorageError("BUCKET_NOT_FOUND");
     return row;
   }

@@ -35,6 +35,7 @@ import {
   type VersionSummary,
 } from "../types.js";
 import { immediateSuccessor, listEntries, lowerBound, type ListingCounters, type Position } from "./listing.js";
+import { RowCache } from "./row-cache.js";
 import type { StoredMeta } from "./rows.js";
 import type { ObjectRow, Statements } from "./statements.js";
 
@@ -117,6 +118,8 @@ const FIRST_CHUNK = 16;
 
 export class Versions {
   private readonly q;
+  /** the bucket_versioning rows, read by every object read and write (row-cache.ts) */
+  private readonly statuses: RowCache<{ status: VersioningStatus; mfa_delete: "Enabled" | "Disabled" | null }>;
 
   constructor(
     db: Database.Database,
@@ -165,16 +168,17 @@ export class Versions {
         `SELECT ${currentColumns} FROM objects WHERE bucket = ? AND key >= ? AND key < ? ORDER BY key LIMIT ?`,
       ),
     };
+    this.statuses = new RowCache(db, "bucket_versioning", (bucket) => this.q.getStatus.get(bucket));
   }
 
   // ------------------------------------------------------------ bucket state
 
   status(bucket: string): VersioningStatus | undefined {
-    return this.q.getStatus.get(bucket)?.status;
+    return this.statuses.get(bucket)?.status;
   }
 
   configuration(bucket: string): BucketVersioning {
-    const row = this.q.getStatus.get(bucket);
+    const row = this.statuses.get(bucket);
     if (row === undefined) return {};
     return { status: row.status, ...(row.mfa_delete !== null && { mfaDelete: row.mfa_delete }) };
   }
