@@ -54,6 +54,8 @@ export interface AwsChunkedOptions {
 export const DEFAULT_MAX_CHUNK_SIZE = 16 * 1024 * 1024;
 /** A chunk header is "<hex>;chunk-signature=<64 hex>" (~90 bytes); leave room for extensions. */
 const MAX_LINE = 4096;
+/** the line buffer's first size: small enough for Buffer's shared pool, no allocation of its own */
+const LINE_START = 256;
 /** all trailer lines together */
 const MAX_TRAILER_BYTES = 16 * 1024;
 const TRAILER_SIGNATURE = "x-amz-trailer-signature";
@@ -111,7 +113,8 @@ export class AwsChunkedDecoder extends Transform {
   private readonly signed: boolean;
 
   private state = State.ChunkHeader;
-  private readonly line = Buffer.allocUnsafe(MAX_LINE);
+  /** the line being read; grown up to MAX_LINE when one is longer (a chunk header is ~90 bytes) */
+  private line = Buffer.allocUnsafe(LINE_START);
   private lineLength = 0;
   private remaining = 0;
   /** signature the current chunk's header announced */
@@ -254,8 +257,14 @@ export class AwsChunkedDecoder extends Transform {
     const lf = buf.indexOf(0x0a, pos);
     const end = lf < 0 ? buf.length : lf + 1;
     const length = end - pos;
-    if (this.lineLength + length > MAX_LINE) {
+    const needed = this.lineLength + length;
+    if (needed > MAX_LINE) {
       throw this.state === State.Trailer ? malformedTrailer() : incomplete();
+    }
+    if (needed > this.line.length) {
+      const grown = Buffer.allocUnsafe(Math.min(MAX_LINE, Math.max(needed, 2 * this.line.length)));
+      this.line.copy(grown, 0, 0, this.lineLength);
+      this.line = grown;
     }
     buf.copy(this.line, this.lineLength, pos, end);
     this.lineLength += length;
@@ -286,7 +295,8 @@ export class AwsChunkedDecoder extends Transform {
       // A chunk without a readable signature cannot be verified: it does not match.
       if (!/^[0-9a-f]{64}$/.test(signature)) throw new S3Error("SignatureDoesNotMatch");
       this.chunkSignature = signature;
-      this.chunkHash = createHash("sha256");
+      // the last chunk is empty: its hash is a constant
+      this.chunkHash = size === 0 ? undefined : createHash("sha256");
     }
     // Chunk extensions of the unsigned mode carry nothing S3 reads; they are ignored.
     if (size === 0) {
@@ -302,7 +312,7 @@ export class AwsChunkedDecoder extends Transform {
   /** Verifies the chunk just read against its announced signature and advances the chain. */
   private endChunk(): void {
     if (!this.signed) return;
-    const hash = (this.chunkHash as Hash).digest("hex");
+    const hash = this.chunkHash === undefined ? EMPTY_SHA256 : this.chunkHash.digest("hex");
     this.chunkHash = undefined;
     const ctx = this.signing as ChunkSigningContext;
     const expected = hmacHex(ctx.signingKey, chunkStringToSign(ctx, this.previousSignature, hash));

@@ -229,6 +229,20 @@ describe("malformed bodies", () => {
     expect(out.data.toString()).toBe("hello");
   });
 
+  it("takes a header line of up to 4 KiB with its CRLF, whole or in pieces, and refuses one byte more", async () => {
+    // "5;" + extension + CRLF: exactly 4,096 bytes
+    const longest = `5;${"e".repeat(4096 - 4)}\r\n`;
+    expect(longest.length).toBe(4096);
+    const wire = text(`${longest}hello\r\n0;${"f".repeat(300)}\r\n\r\n`);
+    for (const pieces of [[wire], randomSplit(wire, seededRandom(11), 100), randomSplit(wire, seededRandom(12), 3)]) {
+      const out = await decode(pieces, unsigned);
+      expect(out.error).toBeUndefined();
+      expect(out.data.toString()).toBe("hello");
+    }
+    const tooLong = text(`5;${"e".repeat(4096 - 3)}\r\nhello\r\n0\r\n\r\n`);
+    expectFailure(await decode(randomSplit(tooLong, seededRandom(13), 100), unsigned), "IncompleteBody");
+  });
+
   it("takes an unsigned body ending right after its last chunk when no trailer was announced (as the JS SDK sends)", async () => {
     const out = await decode(text("5\r\nhello\r\n0\r\n"), unsigned);
     expect(out.error).toBeUndefined();
