@@ -130,6 +130,14 @@ describe("the embedded store's bucket reads", () => {
     expect((await store.getBucket("b")).owner).toBe("bob");
     await expectStorageError(store.createBucket("b", "carol"), "BUCKET_ALREADY_EXISTS");
     expect((await store.getBucket("b")).owner).toBe("bob");
+    // a write refused inside its transaction does not leave reads waiting (a read of a key waits
+    // for the commit number the refused write had recorded)
+    await store.putObject(params("b", "kept"), bodyFromBuffer(Buffer.from("still here")));
+    await expectStorageError(store.createBucket("b", "bob"), "BUCKET_ALREADY_OWNED");
+    await expectStorageError(store.putObject({ ...params("b", "kept"), ifNoneMatch: "*" }, bodyFromBuffer(Buffer.from("x"))), "PRECONDITION_FAILED");
+    const read = store.headObject("b", "kept");
+    const late = new Promise((resolve) => setTimeout(() => resolve("still waiting after 2 s"), 2000).unref());
+    expect(await Promise.race([read.then((r) => r.info.size), late])).toBe(10);
     // versioning and Object Lock, read from their own cached tables
     await store.putBucketVersioning("b", "Enabled");
     const first = await store.putObject(params("b", "k"), bodyFromBuffer(Buffer.from("one")));

@@ -155,6 +155,44 @@ describe("GroupCommit", () => {
     expect(notCommitted).toEqual(["refused", "duplicate"]);
   });
 
+  it("a job alone in its batch that fails rolls back its changes, gets its own error after a sync, and uses up its commit number", async () => {
+    const { db, log, group, insert, rows } = await setUp();
+    const wal = (group as unknown as { wal: WalSync }).wal;
+    const first = track(group.submit({ apply: () => insert.run("a", "1") }));
+    while (log.calls.length === 0) await turn();
+    let rolledBack = false;
+    let itsNumber = 0;
+    const alone = track(
+      group.submit({
+        apply: () => {
+          // what store-core does: it records the number of the commit changing a key
+          itsNumber = wal.nextCommit;
+          insert.run("b", "written, then rolled back");
+          insert.run("a", "again"); // UNIQUE
+        },
+        notCommitted: () => void (rolledBack = true),
+      }),
+    );
+    await turn();
+    await turn();
+    expect(group.stats).toEqual({ batches: 2, jobs: 2, largestBatch: 1 });
+    expect(db.inTransaction).toBe(false);
+    expect(rows()).toEqual(["a"]);
+    expect(alone.state, "its answer waits for the sync of what it saw").toBe("pending");
+    // a reader of that key waits for the number the failed job recorded: it must come
+    const reader = track(wal.waitFor(itsNumber));
+    log.calls[0].resolve();
+    await turn();
+    expect(first.state).toBe("fulfilled");
+    while (log.calls.length < 2) await turn();
+    log.calls[1].resolve();
+    await turn();
+    await turn();
+    expect([alone.state, reader.state]).toEqual(["rejected", "fulfilled"]);
+    expect((alone.error as Error).message).toMatch(/UNIQUE/);
+    expect(rolledBack).toBe(true);
+  });
+
   it("fsyncs each directory once per batch, before the transaction; a failed directory fails only its jobs", async () => {
     const synced: Array<{ dir: string; rowsThen: number }> = [];
     let countRows = () => 0;

@@ -10,7 +10,8 @@
  *      acknowledgement: the kernel may write the log back at any moment after COMMIT);
  *   2. BEGIN; every job runs in a SAVEPOINT of its own: a job that throws (a precondition that no
  *      longer holds, a bucket deleted meanwhile) rolls back only its own changes and gets its own
- *      error, the others go on; COMMIT;
+ *      error, the others go on; COMMIT (a job alone in its batch needs no savepoint: its error
+ *      rolls back the transaction instead);
  *   3. the log is synced (wal-sync.ts), and only then is every job of the batch settled, successful
  *      or not: a failure is also an answer derived from the database, and it must not describe a
  *      state that a power loss could still take back.
@@ -161,7 +162,11 @@ export class GroupCommit {
     });
   }
 
-  /** One transaction, one savepoint per job; returns each job's outcome. */
+  /**
+   * One transaction, one savepoint per job; returns each job's outcome. A job alone in its batch
+   * runs without a savepoint: its error rolls back the whole transaction, which then held nothing
+   * else (two statements fewer, the usual case at low concurrency).
+   */
   private runTransaction(batch: Pending[]): Outcome[] {
     const outcomes: Outcome[] = [];
     this.stats.batches++;
@@ -170,6 +175,11 @@ export class GroupCommit {
     let committing = false;
     try {
       this.transaction(() => {
+        if (batch.length === 1) {
+          outcomes.push({ ok: true, value: batch[0].job.apply() });
+          committing = true;
+          return;
+        }
         for (const p of batch) {
           try {
             outcomes.push({ ok: true, value: this.savepoint(() => p.job.apply()) });
@@ -184,9 +194,14 @@ export class GroupCommit {
         committing = true;
       });
     } catch (err) {
+      // The commit number this transaction had (wal.nextCommit, which jobs record as the commit
+      // that changed a key or the buckets) is used up all the same: a reader waiting for it must
+      // not wait for a commit that never comes. The sync that covers it covers all before it.
+      this.wal.noteCommit();
       // No commit. Given up before COMMIT: rolled back, nothing of it is on disk. COMMIT itself
       // failed: SQLite may or may not have made it durable, so the outcome is unknown, and the
       // orphan scan at the next start decides by what is on disk.
+      // (A job alone that threw has no outcome yet: the error is its own, and nothing committed.)
       for (let i = 0; i < batch.length; i++) {
         const own = outcomes[i];
         if (own !== undefined && !own.ok) continue; // its own error, its own rollback
