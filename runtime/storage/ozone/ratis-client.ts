@@ -27,14 +27,14 @@
  * index is accepted at MAJORITY_COMMITTED (and, unlike Ozone's, later watches of this client go
  * to MAJORITY_COMMITTED directly: see watchForCommit).
  */
-import { randomUUID } from "node:crypto";
 import type { DuplexCall, GrpcCallError } from "./grpc-h2.js";
-import { decodeRatisReply, encodeRatisRequest, encodeRatisRequestWithContent, RATIS_ORDERED_PATH, RATIS_UNORDERED_PATH, toNumber, type OzoneMessage } from "./proto/index.js";
+import { decodeRatisReply, encodeRatisRequest, encodeRatisRequestWithContent, RATIS_ORDERED_PATH, RATIS_UNORDERED_PATH, type OzoneMessage } from "./proto/index.js";
+import { CommitIndexes } from "./ratis-commit-index.js";
+import { commitInfosOf, newClientId, replyException, u64, uuidBytes } from "./ratis-replies.js";
 import {
   GROUP_MISMATCH_EXCEPTION,
   RESOURCE_UNAVAILABLE_EXCEPTION,
   RatisError,
-  type CommitInfo,
   RatisChannels,
   type RatisPeer,
   type RatisReply,
@@ -125,65 +125,6 @@ interface AttemptFailure {
   terminal?: boolean;
 }
 
-function uuidBytes(uuid: string): Buffer {
-  const hex = uuid.replace(/-/g, "");
-  if (!/^[0-9a-fA-F]{32}$/.test(hex)) throw new TypeError(`not a UUID: ${uuid}`);
-  return Buffer.from(hex, "hex");
-}
-
-/**
- * A random version-4 UUID's 16 bytes: Ratis' ClientId.randomId() (any 16 bytes but all-zero would
- * do). One per block written, so per PUT: randomUUID draws from Node's cached entropy pool, where
- * randomBytes(16) is a synchronous trip to the system's generator each time (0.75% of a worker's
- * CPU under 4 KiB PUTs, profiled for issue 8).
- */
-function newClientId(): Buffer {
-  return Buffer.from(randomUUID().replace(/-/g, ""), "hex");
-}
-
-/** Ratis' "no index yet" (RaftLog.INVALID_LOG_INDEX, -1), which a uint64 field carries as 2^64-1 */
-const UNKNOWN_INDEX = -1;
-
-/**
- * A uint64 of a reply. A leader reports a follower it has not heard from since it (re)started
- * with commit index -1, on the wire 2^64-1 (seen live: a datanode restarted under a write); that
- * and any other value past 2^53 is UNKNOWN_INDEX, behind every real index.
- */
-function u64(v: unknown): number {
-  const n = typeof v === "string" && v.length >= 16 ? Number(v) : undefined;
-  if (n !== undefined && !Number.isSafeInteger(n)) return UNKNOWN_INDEX;
-  return toNumber(v as string | undefined, 0);
-}
-
-function commitInfosOf(reply: OzoneMessage): CommitInfo[] {
-  return ((reply.commitInfos ?? []) as OzoneMessage[]).map((c) => ({
-    peerId: Buffer.from(((c.server as OzoneMessage | undefined)?.id as Buffer | undefined) ?? []).toString("utf8"),
-    commitIndex: u64(c.commitIndex),
-  }));
-}
-
-/** The exception a reply carries, as the client's error (NotLeader and LeaderNotReady are handled before). */
-function replyException(reply: OzoneMessage, what: string): RatisError | undefined {
-  const sme = reply.stateMachineException as OzoneMessage | undefined;
-  if (sme) {
-    const cls = (sme.exceptionClassName as string | undefined) || undefined;
-    return new RatisError(`${what}: ${cls ?? "StateMachineException"}: ${String(sme.errorMsg ?? "")}`, "STATE_MACHINE", cls);
-  }
-  const nre = reply.notReplicatedException as OzoneMessage | undefined;
-  if (nre) {
-    return new RatisError(`${what}: index ${u64(nre.logIndex)} not replicated at ${String(nre.replication ?? "MAJORITY")}`, "NOT_REPLICATED", "org.apache.ratis.protocol.exceptions.NotReplicatedException", commitInfosOf(reply));
-  }
-  const ace = reply.alreadyClosedException as OzoneMessage | undefined;
-  if (ace) return new RatisError(`${what}: ${String(ace.exceptionClassName ?? "AlreadyClosedException")}: ${String(ace.errorMsg ?? "")}`, "REPLY_EXCEPTION", ace.exceptionClassName as string | undefined);
-  const details = reply.ExceptionDetails as string | undefined;
-  if (details !== undefined) {
-    const t = reply[details] as OzoneMessage;
-    return new RatisError(`${what}: ${details}: ${String(t.className ?? "")} ${String(t.errorMessage ?? "")}`.trim(), "REPLY_EXCEPTION", t.className as string | undefined);
-  }
-  if (!(reply.rpcReply as OzoneMessage | undefined)?.success) return new RatisError(`${what}: the server answered failure without an exception`, "REPLY_EXCEPTION");
-  return undefined;
-}
-
 export class RatisClient {
   /** this client's id (16 bytes): with a call id, what the servers' retry cache recognises a retry by */
   readonly clientId: Buffer = newClientId();
@@ -222,14 +163,9 @@ export class RatisClient {
   private readonly unordered = new Map<string, Stream>();
   private readonly watchRetries = new Set<NodeJS.Timeout>();
 
-  /** commit index per peer, from the replies (XceiverClientRatis.commitInfoMap) */
-  private readonly commitIndexes = new Map<string, number>();
-  /** peers a watch found behind: from then on this client watches at MAJORITY_COMMITTED */
-  private readonly behind = new Set<string>();
-  private readonly onBehind: ((peers: string[]) => void) | undefined;
+  /** the peers' commit indexes, and the peers found behind (from then on: MAJORITY_COMMITTED watches) */
+  private readonly commits: CommitIndexes;
   private primeWindow: boolean;
-  /** when this client first knew a peer behind (given one, or found by a watch) */
-  private behindSinceMs: number | undefined;
 
   constructor(opts: RatisClientOptions) {
     if (opts.peers.length === 0) throw new TypeError("a Ratis group needs at least one peer");
@@ -245,9 +181,12 @@ export class RatisClient {
     this.retryMaxMs = opts.retryMaxMs ?? 5_000;
     this.watchLevel = opts.watchLevel ?? "ALL_COMMITTED";
     this.now = opts.now ?? Date.now;
-    for (const p of opts.behind ?? []) if (this.peers.some((x) => x.id === p)) this.behind.add(p);
-    if (this.behind.size > 0) this.behindSinceMs = this.now();
-    this.onBehind = opts.onBehind;
+    this.commits = new CommitIndexes(
+      this.peers.map((p) => p.id),
+      this.now,
+      opts.behind,
+      opts.onBehind,
+    );
     this.primeWindow = opts.primeWindow ?? false;
   }
 
@@ -263,7 +202,7 @@ export class RatisClient {
 
   /** Since when this client knows a peer behind (and watches at MAJORITY_COMMITTED); undefined: none. */
   get behindSince(): number | undefined {
-    return this.behindSinceMs;
+    return this.commits.behindSince;
   }
 
   /**
@@ -320,7 +259,7 @@ export class RatisClient {
   async watchForCommit(index: number): Promise<WatchResult> {
     const known = this.replicatedMinCommitIndex();
     if (known >= index) return { index: known, failedPeers: [] };
-    if (this.behind.size > 0) {
+    if (this.commits.anyBehind) {
       // A peer is known behind (down, most likely): an ALL_COMMITTED watch would wait out the
       // server's watch timeout (30 s) at every commit point, as Ozone's client does; S3 clients
       // give up on a silent request after about 60 s. The majority is what the first failed
@@ -328,27 +267,25 @@ export class RatisClient {
       const reply = await this.watch(index, "MAJORITY_COMMITTED");
       // still behind: reported to every watcher (the client is shared by the blocks of a pipeline),
       // for its key's next allocation to avoid them
-      const failedPeers = reply.commitInfos.filter((i) => this.behind.has(i.peerId) && i.commitIndex < index).map((i) => i.peerId);
+      const failedPeers = reply.commitInfos.filter((i) => this.commits.isBehind(i.peerId) && i.commitIndex < index).map((i) => i.peerId);
       return { index, failedPeers };
     }
     try {
       const reply = await this.watch(index, this.watchLevel);
-      const updated = this.updateCommitIndexes(reply.commitInfos, this.watchLevel);
+      const updated = this.commits.update(reply.commitInfos, this.watchLevel);
       if (updated < index) throw new RatisError(`watch for ${index} answered with commit index ${updated}`, "REPLY_EXCEPTION");
       return { index: updated, failedPeers: [] };
     } catch (err) {
       if (!(err instanceof RatisError) || this.watchLevel !== "ALL_COMMITTED" || err.failure === "GROUP_MISMATCH" || err.failure === "CLOSED") throw err;
-      if (err.failure === "NOT_REPLICATED") return this.failedAllCommit(index, err.commitInfos);
+      if (err.failure === "NOT_REPLICATED") return this.commits.failedAllCommit(index, err.commitInfos);
       const reply = await this.watch(index, "MAJORITY_COMMITTED");
-      return this.failedAllCommit(index, reply.commitInfos);
+      return this.commits.failedAllCommit(index, reply.commitInfos);
     }
   }
 
   /** The lowest commit index the peers reported (0 before any report). */
   replicatedMinCommitIndex(): number {
-    let min: number | undefined;
-    for (const v of this.commitIndexes.values()) min = min === undefined ? v : Math.min(min, v);
-    return min ?? 0;
+    return this.commits.replicatedMin();
   }
 
   /** Fails whatever is pending, ends the streams and stops every timer. */
@@ -512,7 +449,7 @@ export class RatisClient {
       if (failure) call.reject(failure);
       else {
         const commitInfos = commitInfosOf(reply);
-        this.updateCommitIndexes(commitInfos, this.watchLevel);
+        this.commits.update(commitInfos, this.watchLevel);
         call.resolve({
           content: Buffer.from(((reply.message as OzoneMessage | undefined)?.content as Buffer | undefined) ?? []),
           logIndex: u64(reply.logIndex),
@@ -676,42 +613,5 @@ export class RatisClient {
       this.sendWatch(w);
     }, delay);
     this.watchRetries.add(t);
-  }
-
-  // ---- commit indexes -------------------------------------------------------
-
-  /**
-   * XceiverClientRatis.updateCommitInfosMap: the first report fills the map; later ones only
-   * update peers still in it (a peer dropped after a failed ALL_COMMITTED watch stays out).
-   * Returns the index committed at `level`: the lowest (ALL) or the majority-th highest.
-   */
-  private updateCommitIndexes(infos: CommitInfo[], level: ReplicationLevel): number {
-    const fresh = this.commitIndexes.size === 0;
-    const seen: number[] = [];
-    for (const i of infos) {
-      if (fresh || this.commitIndexes.has(i.peerId)) {
-        this.commitIndexes.set(i.peerId, i.commitIndex);
-        seen.push(i.commitIndex);
-      }
-    }
-    if (seen.length === 0) return 0;
-    if (level === "ALL_COMMITTED") return Math.min(...seen);
-    // the majority-th highest; 0 when fewer peers reported (as Ozone's stream skip/findFirst)
-    const majority = Math.floor(this.peers.length / 2) + 1;
-    return seen.sort((a, b) => b - a)[majority - 1] ?? 0;
-  }
-
-  private failedAllCommit(index: number, infos: CommitInfo[]): WatchResult {
-    const failedPeers: string[] = [];
-    for (const i of infos) {
-      if (i.commitIndex < index) {
-        failedPeers.push(i.peerId);
-        this.commitIndexes.delete(i.peerId);
-        this.behind.add(i.peerId);
-        this.behindSinceMs ??= this.now();
-      }
-    }
-    if (failedPeers.length > 0) this.onBehind?.(failedPeers);
-    return { index, failedPeers };
   }
 }
