@@ -1,8 +1,8 @@
 /**
  * An in-memory copy of the rows of a table that nearly every request reads and few change (the
- * buckets, their Object Lock settings), kept exact by SQLite itself: temporary triggers on the
- * table call back into this process on every INSERT, UPDATE or DELETE, whatever statement made it,
- * and the callback forgets every row. Why: a point lookup costs ~0.9 µs in a tight loop but 5-7 µs
+ * buckets, their versioning status and Object Lock settings), kept exact by SQLite itself:
+ * temporary triggers on the table call back into this process on every INSERT, UPDATE or DELETE,
+ * whatever statement made it, and the callback forgets every row. Why: a point lookup costs ~0.9 µs in a tight loop but 5-7 µs
  * on a request's path (measured in the gateway: the HTTP work between two lookups evicts SQLite's
  * code and pages from the CPU caches), and a PUT looks its bucket up three times.
  *
