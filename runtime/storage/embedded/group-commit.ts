@@ -21,10 +21,13 @@
  * are in flight may overlap; their transactions still run one at a time.
  *
  * While the log sync of one batch runs, the next batch can already commit: its sync starts when the
- * running one ends and covers everything committed meanwhile.
+ * running one ends and covers everything committed meanwhile. While a checkpoint holds writes
+ * (checkpoint.ts), a batch waits for it before BEGIN; each COMMIT tells the checkpointer, which may
+ * start one.
  */
 import type Database from "better-sqlite3";
 
+import type { CheckpointGate } from "./checkpoint.js";
 import type { WalSync } from "./wal-sync.js";
 
 export interface CommitJob<T> {
@@ -77,6 +80,7 @@ export class GroupCommit {
     private readonly db: Database.Database,
     private readonly wal: WalSync,
     private readonly fsyncDir: (dir: string) => Promise<void>,
+    private readonly checkpoint?: CheckpointGate,
   ) {
     // better-sqlite3 turns a transaction function called inside another into a SAVEPOINT, rolled
     // back (ROLLBACK TO + RELEASE) when it throws
@@ -113,6 +117,8 @@ export class GroupCommit {
     this.running++;
     try {
       const ready = await this.syncDirectories(batch);
+      // no await between this loop's end and BEGIN: a checkpoint that holds writes cannot start in between
+      while (this.checkpoint?.hold !== undefined) await this.checkpoint.hold;
       const failed = this.wal.failed;
       if (failed !== undefined) {
         // the log cannot be made durable: committing would only make promises that cannot be kept
@@ -210,6 +216,7 @@ export class GroupCommit {
       return outcomes;
     }
     this.wal.noteCommit();
+    this.checkpoint?.afterCommit();
     return outcomes;
   }
 

@@ -295,8 +295,9 @@ CREATE TABLE IF NOT EXISTS bucket_object_lock (
  *   That is the very sync FULL would issue inside COMMIT (same file, same frames; SQLite pads
  *   nothing here either, the unix VFS declares powersafe overwrite), only issued by us and shared by
  *   every commit made before it started. See wal-sync.ts for the full argument.
- *   Under FULL, better-sqlite3's COMMIT would block the event loop for one fsync per transaction;
- *   now only checkpoints (about one per 1000 log pages) still sync inside a COMMIT.
+ *   Under FULL, better-sqlite3's COMMIT would block the event loop for one fsync per transaction.
+ *   SQLite's own checkpoints (about one per 1000 log pages) would still sync inside a COMMIT, so
+ *   they are off (wal_autocheckpoint=0) and the store runs them itself (checkpoint.ts).
  * - locking_mode=EXCLUSIVE: the first write takes a lock that is kept until close. A second process
  *   opening the same data directory fails at once instead of sharing it; that matters because start-
  *   up recovery deletes files no row references, which would destroy another live process's
@@ -316,6 +317,9 @@ export function openDatabase(path: string): Database.Database {
     db.pragma("synchronous = NORMAL");
     // keep the log from growing without bound after a burst of writes
     db.pragma("journal_size_limit = 67108864");
+    // no checkpoint inside a COMMIT: the store runs them, with their fsyncs off the event loop
+    // (checkpoint.ts)
+    db.pragma("wal_autocheckpoint = 0");
     db.exec(DDL);
     const version = db.prepare("SELECT value FROM store_info WHERE name = 'schema_version'").pluck().get() as
       | string

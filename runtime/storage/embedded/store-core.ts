@@ -15,6 +15,7 @@ import type Database from "better-sqlite3";
 
 import { StorageError, type Checksum, type DeleteCondition, type ObjectInfo, type PutObjectParams } from "../types.js";
 import { DataFiles, fsyncDir, type ReceivedBody } from "./files.js";
+import { Checkpointer } from "./checkpoint.js";
 import { GroupCommit } from "./group-commit.js";
 import { inlineRowId, inlineSegmentId, isInlineSegment } from "./inline.js";
 import type { ListingCounters } from "./listing.js";
@@ -70,6 +71,8 @@ export class StoreCore {
   /** the buckets table's rows, read on every request (row-cache.ts) */
   readonly buckets: RowCache<BucketRow>;
   readonly wal: WalSync;
+  /** checkpoints with their fsyncs off the event loop (checkpoint.ts) */
+  readonly checkpoints: Checkpointer;
   readonly groupCommit: GroupCommit;
   /** next object version id; this process owns the database, so a counter suffices */
   nextVersionId: number;
@@ -96,6 +99,7 @@ export class StoreCore {
   constructor(
     readonly db: Database.Database,
     readonly walFile: FileHandle,
+    readonly dbFile: FileHandle,
     readonly files: DataFiles,
     readonly logger: StoreLogger,
     readonly inlineLimit: number,
@@ -110,9 +114,12 @@ export class StoreCore {
     });
     this.objectLocks = new ObjectLockTable(db);
     this.wal = new WalSync(walFile, (err) =>
-      logger.warn({ err }, "embedded store: the metadata log could not be synced; refusing all requests until reopened"),
+      logger.warn({ err }, "embedded store: the metadata (its log or its database file) could not be synced; refusing all requests until reopened"),
     );
-    this.groupCommit = new GroupCommit(db, this.wal, fsyncDir);
+    this.checkpoints = new Checkpointer(db, this.wal, dbFile, (err) =>
+      logger.warn({ err }, "embedded store: a checkpoint of the metadata log failed; trying again later"),
+    );
+    this.groupCommit = new GroupCommit(db, this.wal, fsyncDir, this.checkpoints);
     this.pins = new SegmentPins((id) => this.removeFile(id));
     this.nextVersionId = (this.st.maxVersionId.get() ?? 0) + 1;
   }

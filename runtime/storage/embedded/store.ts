@@ -136,6 +136,8 @@ export interface EmbeddedStoreStats {
   /** fdatasync calls on the log, and how many of them ran on the event loop (a writer alone) */
   walSyncs: number;
   walSyncsInline: number;
+  /** checkpoints of the metadata log completed (checkpoint.ts) */
+  checkpoints: number;
 }
 
 /** What a worker process receives bodies with (attachWorker). */
@@ -165,8 +167,15 @@ export class EmbeddedStore implements StorageClient {
   private readonly locks: ObjectLocks;
   private closing: Promise<void> | undefined;
 
-  private constructor(db: Database.Database, walFile: FileHandle, files: DataFiles, logger: StoreLogger, inlineLimit: number) {
-    this.core = new StoreCore(db, walFile, files, logger, inlineLimit);
+  private constructor(
+    db: Database.Database,
+    walFile: FileHandle,
+    dbFile: FileHandle,
+    files: DataFiles,
+    logger: StoreLogger,
+    inlineLimit: number,
+  ) {
+    this.core = new StoreCore(db, walFile, dbFile, files, logger, inlineLimit);
     this.puts = new ObjectPuts(this.core);
     this.reads = new ObjectReads(this.core);
     this.deletes = new ObjectDeletes(this.core);
@@ -191,12 +200,16 @@ export class EmbeddedStore implements StorageClient {
     const files = new DataFiles(options.dataDir, { chmodFiles: ownerBitsMasked });
     const db = openDatabase(dbPath);
     let walFile: FileHandle | undefined;
+    let dbFile: FileHandle | undefined;
     try {
       // Forget expired completions at once (completions clean up only a bounded share each); the
       // log sync below makes this durable with everything else.
       db.prepare("DELETE FROM completed_uploads WHERE completed < ?").run(Date.now() - COMPLETED_UPLOAD_RETENTION_MS);
       // openDatabase wrote, so the log exists; SQLite keeps this very file until close (schema.ts)
       walFile = await open(`${dbPath}-wal`, "r");
+      // for the checkpoints' fdatasync (checkpoint.ts); closed only after the database, since closing
+      // any descriptor of the file drops SQLite's fcntl lock on it
+      dbFile = await open(dbPath, "r");
       // What the database says now may include commits of a killed process that were never
       // synced; make them durable before recovery deletes files on their word (wal-sync.ts, 5).
       await walFile.datasync();
@@ -205,12 +218,13 @@ export class EmbeddedStore implements StorageClient {
       await fsyncDir(options.dataDir);
       await fsyncDir(dirname(resolve(options.dataDir)));
       await recoverDataDir(db, files, logger);
-      const store = new EmbeddedStore(db, walFile, files, logger, inlineLimit);
+      const store = new EmbeddedStore(db, walFile, dbFile, files, logger, inlineLimit);
       logger.info({ dataDir: options.dataDir, inlineLimit }, "embedded store: open");
       return store;
     } catch (err) {
       await walFile?.close().catch(() => undefined);
       db.close();
+      await dbFile?.close().catch(() => undefined);
       throw err;
     }
   }
@@ -225,6 +239,7 @@ export class EmbeddedStore implements StorageClient {
       largestBatch: this.core.groupCommit.stats.largestBatch,
       walSyncs: this.core.wal.syncs,
       walSyncsInline: this.core.wal.syncsInline,
+      checkpoints: this.core.checkpoints.checkpoints,
     };
   }
 
@@ -576,8 +591,10 @@ export class EmbeddedStore implements StorageClient {
       await this.core.groupCommit.close(new Error("the embedded store is closed"));
       // every writer has been answered, so only an unanswered read can still wait for this
       await this.core.wal.settled().catch(() => undefined);
+      await this.core.checkpoints.idle();
       await this.core.walFile.close().catch(() => undefined);
       this.core.db.close();
+      await this.core.dbFile.close().catch(() => undefined);
       this.core.logger.info({}, "embedded store: closed");
     })();
     return this.closing;

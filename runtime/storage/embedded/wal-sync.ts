@@ -16,7 +16,8 @@
  *    copies frames into the database file, the database file after it, the new log header when the
  *    log starts over after a checkpoint. So frames of a commit we have not synced yet can reach the
  *    database file only through a checkpoint, which syncs them first; and the log is overwritten
- *    only after such a checkpoint completed and synced.
+ *    only after such a checkpoint completed and synced. (SQLite's automatic checkpoints are off;
+ *    the store's own, checkpoint.ts, make the same syncs in the same order, off the event loop.)
  * 3. Until our fdatasync returns, a power loss may lose the commit (never corrupt the database:
  *    frames carry cumulative checksums and recovery keeps the longest valid prefix of whole
  *    transactions). So nothing that depends on the commit may escape before it: `waitFor(n)`
@@ -153,12 +154,21 @@ export class WalSync {
     );
   }
 
+  /**
+   * Fails the store as a failed log sync does: a sync of the metadata that failed elsewhere (the
+   * database file's, checkpoint.ts) leaves nothing that can be promised durable either.
+   */
+  fail(error: unknown): void {
+    if (this.failure !== undefined) return;
+    this.failure = error;
+    this.onFailure(error);
+    for (const w of this.waiters.splice(0)) w.reject(error);
+  }
+
   private finishSync(target: number, error: unknown): void {
     this.syncing = false;
     if (error !== undefined) {
-      this.failure = error;
-      this.onFailure(error);
-      for (const w of this.waiters.splice(0)) w.reject(error);
+      this.fail(error);
       return;
     }
     if (target > this.durable) this.durable = target;
