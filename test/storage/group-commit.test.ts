@@ -193,6 +193,37 @@ describe("GroupCommit", () => {
     expect(rolledBack).toBe(true);
   });
 
+  it("a COMMIT that fails leaves the outcome unknown (no notCommitted) and still uses up its commit number", async () => {
+    const { db, log, group } = await setUp();
+    const wal = (group as unknown as { wal: WalSync }).wal;
+    // a deferred foreign key is checked at COMMIT: the only statement that fails is COMMIT itself
+    db.pragma("foreign_keys = ON");
+    db.exec("CREATE TABLE parent (id INTEGER PRIMARY KEY)");
+    db.exec("CREATE TABLE child (id INTEGER PRIMARY KEY, parent INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)");
+    let notCommitted = false;
+    let itsNumber = 0;
+    const orphan = track(
+      group.submit({
+        apply: () => {
+          itsNumber = wal.nextCommit;
+          db.prepare("INSERT INTO child (id, parent) VALUES (1, 42)").run();
+          return "applied";
+        },
+        notCommitted: () => void (notCommitted = true),
+      }),
+    );
+    while (log.calls.length === 0) await turn();
+    expect(db.inTransaction).toBe(false);
+    expect(db.prepare("SELECT count(*) FROM child").pluck().get()).toBe(0);
+    const reader = track(wal.waitFor(itsNumber));
+    log.calls[0].resolve();
+    await turn();
+    await turn();
+    expect([orphan.state, reader.state]).toEqual(["rejected", "fulfilled"]);
+    expect((orphan.error as Error).message).toMatch(/FOREIGN KEY/);
+    expect(notCommitted, "a failed COMMIT's outcome is unknown: its files are left to the orphan scan").toBe(false);
+  });
+
   it("fsyncs each directory once per batch, before the transaction; a failed directory fails only its jobs", async () => {
     const synced: Array<{ dir: string; rowsThen: number }> = [];
     let countRows = () => 0;
