@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Ajv, type ErrorObject } from "ajv";
-import { parseXmlTree, XmlSyntaxError, type XmlElement, type XmlLimits } from "./xml-parser.js";
+import { commaList, HOST_PORT, ozoneFromSiteXml } from "./ozone-site-xml.js";
 import { UserSet, userOfCredential } from "./users.js";
 
 export interface Credential {
@@ -152,8 +152,6 @@ export const DEFAULTS: Config = {
 const port = { type: "integer", minimum: 0, maximum: 65535 };
 const host = { type: "string", minLength: 1 };
 
-/** host:port with a DNS name (underscores allowed: docker-compose service names), an IPv4 address or an [IPv6] address; port 1-65535 */
-const HOST_PORT = "^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?):([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$";
 /**
  * Ozone volume names (HddsClientUtils.verifyResourceName): 3-63 characters of lowercase letters,
  * digits, '-' and '.', starting and ending with a letter or digit, no "..", ".-" or "-.", not an IPv4 address.
@@ -466,7 +464,7 @@ type Json = Record<string, unknown>;
 
 /** Sets one setting in a layer from its text (an environment variable or a flag's value), read by the setting's type. */
 function setter(setting: Setting): (c: Json, v: string) => void {
-  const read = setting.type === "integer" ? num : setting.type === "boolean" ? bool : setting.type === "list" ? list : (v: string) => v;
+  const read = setting.type === "integer" ? num : setting.type === "boolean" ? bool : setting.type === "list" ? commaList : (v: string) => v;
   const parents = setting.path.slice(0, -1);
   const leaf = setting.path[setting.path.length - 1];
   return (c, v) => {
@@ -490,9 +488,6 @@ function num(v: string): number | string {
 }
 function bool(v: string): boolean | string {
   return v === "true" || v === "1" ? true : v === "false" || v === "0" ? false : v;
-}
-function list(v: string): string[] {
-  return v.split(",").map((s) => s.trim()).filter(Boolean);
 }
 
 function merge(base: Json, over: Json): Json {
@@ -537,142 +532,6 @@ function describe(e: ErrorObject, data: Json): string | undefined {
   return `${where}: ${e.message}${e.params && "allowedValues" in e.params ? ` (${(e.params.allowedValues as unknown[]).join(", ")})` : ""}${e.params && "additionalProperty" in e.params ? ` (${String(e.params.additionalProperty)})` : ""}`;
 }
 
-/**
- * How an ozone-site.xml is read: the same XML rules as request bodies (./xml-parser.ts: XML's five
- * entities and character references, nothing else), with room for big files and the DOCTYPE some
- * Hadoop files carry (without an internal subset, so no entity can be declared).
- */
-const SITE_XML_LIMITS: XmlLimits = { maxDepth: 64, maxElements: 1_000_000, maxAttributes: 64, allowDoctype: true };
-
-/**
- * The properties of a Hadoop configuration file: `<property><name>k</name><value>v</value></property>`
- * or Hadoop's short form `<property name="k" value="v"/>`. A later duplicate wins, as in Hadoop;
- * <final>, <description> and <tag> are ignored, and so is `${var}` expansion. Names and values are
- * trimmed.
- */
-function hadoopProperties(xmlText: string): Map<string, string> | string {
-  let root: XmlElement;
-  try {
-    root = parseXmlTree(xmlText, SITE_XML_LIMITS);
-  } catch (err) {
-    if (!(err instanceof XmlSyntaxError)) throw err;
-    return `not well-formed XML: ${err.message} (line ${err.lineIn(xmlText)})`;
-  }
-  if (root.name !== "configuration") return "not a Hadoop configuration file (no <configuration> element)";
-  const props = new Map<string, string>();
-  for (const p of root.children) {
-    if (p.name !== "property") continue;
-    const child = (n: string) => p.children.find((c) => c.name === n)?.text;
-    const attribute = (n: string) => p.attributes.find(([q]) => q === n)?.[1];
-    const name = (child("name") ?? attribute("name"))?.trim();
-    const value = (child("value") ?? attribute("value"))?.trim();
-    if (name && value !== undefined) props.set(name, value);
-  }
-  return props;
-}
-
-/** The host of a Hadoop "host[:port]" value (Guava HostAndPort's reading): "[v6]:port", bare IPv6, or a name or IPv4 address with an optional port. */
-function hostOf(v: string): string {
-  const bracketed = /^(\[[^\]]*\])(:\d*)?$/.exec(v);
-  if (bracketed) return bracketed[1];
-  const colons = v.split(":").length - 1;
-  return colons > 1 ? `[${v}]` : colons === 1 ? v.slice(0, v.indexOf(":")) : v;
-}
-
-/**
- * Ozone's client-side replication (ozone.replication.type + ozone.replication) in this config's
- * notation. Factors are ONE/THREE or 1/3; EC follows ECReplicationConfig: <codec>-<data>-<parity>-<chunk>,
- * the chunk in bytes unless suffixed k.
- */
-function replicationOf(type: string, factor: string): string | undefined {
-  const t = type.toUpperCase();
-  const f = factor === "1" ? "ONE" : factor === "3" ? "THREE" : factor.toUpperCase();
-  if ((t === "STAND_ALONE" || t === "STANDALONE") && f === "ONE") return "STANDALONE/ONE";
-  if (t === "RATIS" && (f === "ONE" || f === "THREE")) return `RATIS/${f}`;
-  const ec = /^([a-z]+)-(\d+)-(\d+)-(\d+)(k?)$/i.exec(factor);
-  if (t === "EC" && ec) {
-    const chunkK = ec[5] ? Number(ec[4]) : Number(ec[4]) / 1024;
-    if (Number.isInteger(chunkK) && chunkK > 0) return `EC/${ec[1].toLowerCase()}-${Number(ec[2])}-${Number(ec[3])}-${chunkK}k`;
-  }
-  return undefined;
-}
-
-/**
- * What an ozone-site.xml says about the settings here, read the way Ozone's own Java S3 gateway
- * reads it:
- * - OM gRPC addresses (GrpcOMFailoverProxyProvider): with ozone.om.service.ids, the nodes of
- *   ozone.om.internal.service.id or else the first service id (ozone.om.nodes.<svc>, less
- *   decommissioned and listener nodes), each at the host of ozone.om.address.<svc>.<node>; without,
- *   the host of ozone.om.address (0.0.0.0 meaning this machine). The port in those keys is Hadoop
- *   RPC's; the gRPC port is ozone.om.grpc.port.<svc>.<node>, else ozone.om.grpc.port, else 8981.
- * - volume: ozone.s3g.volume.name.
- * - STANDARD's replication: the client-side default a request without x-amz-storage-class gets
- *   (OzoneClientUtils.getClientConfiguredReplicationConfig): ozone.replication when set, of type
- *   ozone.replication.type (default RATIS). Without ozone.replication Ozone sends none, so nothing is derived.
- */
-export function ozoneFromSiteXml(xmlText: string): { values: Partial<OzoneConfig>; problems: string[] } {
-  const values: Partial<OzoneConfig> = {};
-  const problems: string[] = [];
-  const props = hadoopProperties(xmlText);
-  if (typeof props === "string") return { values, problems: [props] };
-  // an empty value counts as unset, as in Ozone's HddsUtils
-  const get = (k: string) => props.get(k) || undefined;
-
-  /** host:port of one OM: undefined when addressKey is unset, null when a problem was listed */
-  const omAddress = (addressKey: string, portKeys: string[]): string | undefined | null => {
-    const value = get(addressKey);
-    if (value === undefined) return undefined;
-    const portKey = portKeys.find((k) => get(k) !== undefined);
-    const port = portKey ? get(portKey)! : "8981";
-    if (!/^\d+$/.test(port) || Number(port) < 1 || Number(port) > 65535) {
-      problems.push(`${portKey}: ${JSON.stringify(port)} is not a port`);
-      return null;
-    }
-    let host = hostOf(value);
-    if (host === "0.0.0.0") host = "127.0.0.1";
-    else if (host === "[::]") host = "[::1]";
-    const address = `${host}:${Number(port)}`;
-    if (!new RegExp(HOST_PORT).test(address)) {
-      problems.push(`${addressKey}: ${JSON.stringify(value)} does not name a host`);
-      return null;
-    }
-    return address;
-  };
-
-  const serviceIds = list(get("ozone.om.service.ids") ?? "");
-  if (serviceIds.length > 0) {
-    const internal = get("ozone.om.internal.service.id");
-    if (internal && !serviceIds.includes(internal)) problems.push(`ozone.om.internal.service.id: ${JSON.stringify(internal)} is not one of ozone.om.service.ids (${serviceIds.join(", ")})`);
-    const svc = internal ?? serviceIds[0];
-    // decommissioned OMs are gone and listener OMs never lead (OmUtils.getActiveNonListenerOMNodeIds)
-    const skip = new Set([...list(get(`ozone.om.decommissioned.nodes.${svc}`) ?? ""), ...list(get(`ozone.om.listener.nodes.${svc}`) ?? "")]);
-    const nodes = list(get(`ozone.om.nodes.${svc}`) ?? "").filter((n) => !skip.has(n));
-    if (nodes.length === 0) problems.push(`ozone.om.nodes.${svc}: no OM node listed for service ${svc}`);
-    const addresses: string[] = [];
-    for (const node of nodes) {
-      const key = `ozone.om.address.${svc}.${node}`;
-      const address = omAddress(key, [`ozone.om.grpc.port.${svc}.${node}`, "ozone.om.grpc.port"]);
-      if (address === undefined) problems.push(`${key}: missing, but ozone.om.nodes.${svc} lists OM node ${node}`);
-      else if (address) addresses.push(address);
-    }
-    if (addresses.length > 0) values.omAddresses = addresses;
-  } else {
-    const address = omAddress("ozone.om.address", ["ozone.om.grpc.port"]);
-    if (address) values.omAddresses = [address];
-  }
-
-  const volume = get("ozone.s3g.volume.name");
-  if (volume !== undefined) values.volume = volume;
-
-  const factor = get("ozone.replication");
-  if (factor !== undefined) {
-    const type = get("ozone.replication.type") ?? "RATIS";
-    const replication = replicationOf(type, factor);
-    if (replication) values.replication = { STANDARD: replication };
-    else problems.push(`ozone.replication.type ${JSON.stringify(type)} with ozone.replication ${JSON.stringify(factor)}: no equivalent here (STAND_ALONE with ONE, RATIS with ONE or THREE, EC with <codec>-<data>-<parity>-<chunk>k)`);
-  }
-  return { values, problems };
-}
 
 /**
  * Builds the configuration. `env` and `argv` are passed in (never read globally) so tests can build

@@ -4,7 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { ConfigError, DEFAULTS, loadConfig, ozoneFromSiteXml } from "../../runtime/config.js";
+import { ConfigError, DEFAULTS, loadConfig } from "../../runtime/config.js";
+import { ozoneFromSiteXml } from "../../runtime/ozone-site-xml.js";
 
 const HA_FIXTURE = fileURLToPath(new URL("./ozone-site-ha.xml", import.meta.url));
 

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { CompletedMultipartUpload, Delete } from "../../generated/types/shapes.js";
-import { ozoneFromSiteXml } from "../../runtime/config.js";
+import { ozoneFromSiteXml } from "../../runtime/ozone-site-xml.js";
 import { decodeXml } from "../../runtime/xml.js";
 import { parseXmlTree } from "../../runtime/xml-parser.js";
 
