@@ -191,6 +191,41 @@ describe("embedded store checkpoints", () => {
     expect(logState(real).checkpointed).toBe(0);
   });
 
+  it("through the store: a failed fdatasync of the database file refuses every request until reopened, and loses no acknowledged write", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "s3gw-ckpt-fail-"));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const store = await openEmbeddedStore({ dataDir });
+    await store.createBucket("b", "owner");
+    const failure = Object.assign(new Error("EIO: i/o error, fdatasync"), { code: "EIO" });
+    const checkpoints = (store as unknown as { core: { checkpoints: { dbFile: { fd: number; datasync(): Promise<void> } } } }).core.checkpoints;
+    checkpoints.dbFile = { fd: checkpoints.dbFile.fd, datasync: () => Promise.reject(failure) };
+    const params = (key: string): PutObjectParams => ({ bucket: "b", key, userMetadata: {}, tags: {}, storageClass: "STANDARD", owner: "owner" });
+    const acknowledged: string[] = [];
+    let refusal: unknown;
+    for (let i = 0; i < 200 && refusal === undefined; i++) {
+      try {
+        await store.putObject(params(`k${i}`), bodyFromBuffer(Buffer.alloc(60_000, i)));
+        acknowledged.push(`k${i}`);
+      } catch (err) {
+        refusal = err;
+      }
+    }
+    expect(String(refusal)).toMatch(/could not be synced/);
+    expect(acknowledged.length).toBeGreaterThan(0);
+    await expect(store.getBucket("b")).rejects.toThrow(/its log or database file\) could not be synced; reopen/);
+    await expect(store.checkReady(100)).rejects.toThrow(/could not be synced.*restart/);
+    await store.close();
+    const reopened = await openEmbeddedStore({ dataDir });
+    try {
+      for (const key of acknowledged) {
+        const got = await readAll((await reopened.getObject({ bucket: "b", key })).open());
+        expect(got.length).toBe(60_000);
+      }
+    } finally {
+      await reopened.close();
+    }
+  });
+
   it("through the store: small bodies kept in the database fill the log, the store checkpoints it, and a reopen reads everything", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "s3gw-ckpt-store-"));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));

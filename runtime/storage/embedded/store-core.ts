@@ -134,7 +134,7 @@ export class StoreCore {
     // recovery on what really is on disk.
     const failed = this.wal.failed;
     if (failed !== undefined) {
-      throw new Error("the embedded store's metadata log could not be synced; reopen the store", { cause: failed });
+      throw new Error("the embedded store's metadata (its log or database file) could not be synced; reopen the store", { cause: failed });
     }
     return ++this.calls;
   }

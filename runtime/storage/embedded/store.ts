@@ -5,7 +5,8 @@
  *
  * Modules: this file holds the store's life (open, close), buckets and worker processes'
  * directories; store-core.ts the machinery every call runs on (call numbering, durable reads, the
- * group commit, segment and version rows); puts.ts PutObject; reads.ts HeadObject, GetObject,
+ * group commit, segment and version rows), with group-commit.ts, wal-sync.ts and checkpoint.ts
+ * under it; puts.ts PutObject; reads.ts HeadObject, GetObject,
  * GetObjectAttributes and ListObjects; deletes.ts DeleteObject(s); object-meta.ts object tags and
  * ACLs; multipart.ts uploads and parts; bucket-config.ts a bucket's tags, CORS and lifecycle
  * documents; bucket-versioning.ts the versioning operations, versions.ts the versions' rules;
@@ -38,8 +39,9 @@
  * Blocking: better-sqlite3 runs statements on the event loop thread. Every statement here is an
  * indexed point lookup, a bounded range scan (listings read at most max+1 rows per seek) or a write
  * of a few rows (an inline body is at most the inline limit); the largest transaction is a batch of
- * writes or CompleteMultipartUpload, proportional to its part count. Commits do not fsync on the
- * event loop (schema.ts, wal-sync.ts); all file I/O uses fs/promises and streams.
+ * writes or CompleteMultipartUpload, proportional to its part count. Commits and checkpoints do not
+ * fsync on the event loop (schema.ts, wal-sync.ts, checkpoint.ts); all file I/O uses fs/promises
+ * and streams.
  */
 import { open, rm, type FileHandle } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
@@ -167,14 +169,7 @@ export class EmbeddedStore implements StorageClient {
   private readonly locks: ObjectLocks;
   private closing: Promise<void> | undefined;
 
-  private constructor(
-    db: Database.Database,
-    walFile: FileHandle,
-    dbFile: FileHandle,
-    files: DataFiles,
-    logger: StoreLogger,
-    inlineLimit: number,
-  ) {
+  private constructor(db: Database.Database, walFile: FileHandle, dbFile: FileHandle, files: DataFiles, logger: StoreLogger, inlineLimit: number) {
     this.core = new StoreCore(db, walFile, dbFile, files, logger, inlineLimit);
     this.puts = new ObjectPuts(this.core);
     this.reads = new ObjectReads(this.core);
@@ -576,7 +571,7 @@ export class EmbeddedStore implements StorageClient {
    */
   async checkReady(_timeoutMs: number): Promise<void> {
     if (this.core.closed) throw new Error("the embedded store is closed");
-    if (this.core.wal.failed !== undefined) throw new Error(`the embedded store's metadata log could not be synced: ${String(this.core.wal.failed)}; restart the gateway`);
+    if (this.core.wal.failed !== undefined) throw new Error(`the embedded store's metadata (its log or database file) could not be synced: ${String(this.core.wal.failed)}; restart the gateway`);
   }
 
   /**
