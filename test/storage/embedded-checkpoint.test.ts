@@ -17,25 +17,7 @@ import { openDatabase } from "../../runtime/storage/embedded/schema.js";
 import { WalSync } from "../../runtime/storage/embedded/wal-sync.js";
 import type { PutObjectParams } from "../../runtime/storage/types.js";
 import { bodyFromBuffer, readAll } from "./body.js";
-
-/** A file whose fdatasync calls stay pending until the test ends them. */
-function fakeFile() {
-  const calls: Array<{ resolve(): void; reject(err: Error): void }> = [];
-  return {
-    fd: -1,
-    calls,
-    datasync: () => new Promise<void>((resolve, reject) => calls.push({ resolve, reject })),
-  };
-}
-
-function track<T>(promise: Promise<T>) {
-  const t: { state: "pending" | "fulfilled" | "rejected"; value?: T; error?: unknown } = { state: "pending" };
-  promise.then(
-    (value) => Object.assign(t, { state: "fulfilled", value }),
-    (error: unknown) => Object.assign(t, { state: "rejected", error }),
-  );
-  return t;
-}
+import { fakeSyncable as fakeFile, track } from "./pending.js";
 
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 const turns = async (n: number) => {

@@ -37,6 +37,7 @@ import {
   type StorageError,
 } from "../../runtime/storage/types.js";
 import { bodyFromBuffer, gatedBody, readAll } from "./body.js";
+import { track } from "./pending.js";
 import { defineStorageContract, expectStorageError, md5Hex, multipartEtag } from "./contract.js";
 import {
   CRASH_BUCKET,
@@ -89,16 +90,6 @@ async function walk(dir: string): Promise<string[]> {
 
 async function segmentFiles(dataDir: string): Promise<string[]> {
   return (await walk(join(dataDir, "objects"))).map((p) => p.split(sep).pop()!);
-}
-
-/** Watches a promise: its state can be read synchronously. */
-function track<T>(promise: Promise<T>) {
-  const t: { state: "pending" | "fulfilled" | "rejected"; value?: T; error?: unknown } = { state: "pending" };
-  promise.then(
-    (value) => Object.assign(t, { state: "fulfilled", value }),
-    (error: unknown) => Object.assign(t, { state: "rejected", error }),
-  );
-  return t;
 }
 
 /** unlinks after a commit are asynchronous: wait for the file count to settle */

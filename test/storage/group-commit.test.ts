@@ -14,26 +14,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { GroupCommit, type CommitJob } from "../../runtime/storage/embedded/group-commit.js";
 import { WalSync } from "../../runtime/storage/embedded/wal-sync.js";
 import { StorageError } from "../../runtime/storage/types.js";
-
-/** A log whose fdatasync calls stay pending until the test ends them. */
-function fakeLog() {
-  const calls: Array<{ resolve(): void; reject(err: Error): void }> = [];
-  return {
-    fd: -1,
-    calls,
-    datasync: () => new Promise<void>((resolve, reject) => calls.push({ resolve, reject })),
-  };
-}
-
-/** Watches a promise: its state can be read synchronously. */
-function track<T>(promise: Promise<T>) {
-  const t: { state: "pending" | "fulfilled" | "rejected"; value?: T; error?: unknown } = { state: "pending" };
-  promise.then(
-    (value) => Object.assign(t, { state: "fulfilled", value }),
-    (error: unknown) => Object.assign(t, { state: "rejected", error }),
-  );
-  return t;
-}
+import { fakeSyncable as fakeLog, track } from "./pending.js";
 
 /** lets pending callbacks, promise reactions and setImmediate batches run */
 const turn = () => new Promise((resolve) => setImmediate(resolve));
