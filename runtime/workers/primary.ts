@@ -20,6 +20,8 @@
  * - aggregates the metrics of every worker and its own for /metrics (prom-client's aggregation:
  *   counters and histograms summed; each default metric by its own rule);
  * - runs the lifecycle executor (runtime/lifecycle/executor.ts) on the store it owns;
+ * - tells every worker of each segment file the store removes (a worker keeps descriptors of the
+ *   files it reads: runtime/storage/embedded/segment-fds.ts);
  * - SIGTERM/SIGINT: every worker runs the graceful shutdown; when the last one has exited, the
  *   lifecycle executor is stopped and the store closed. SIGHUP: every worker reloads its TLS files.
  */
@@ -66,6 +68,11 @@ export async function runPrimary(config: Readonly<Config>, opts: PrimaryOptions)
   // the lifecycle executor runs in the store's owner, this process; stopped before the store closes
   const lifecycle = store !== undefined ? startLifecycleExecutor(store, config, logger) : undefined;
   const running = new Map<number, Running>();
+  // a removed segment file: every worker closes the descriptor it may keep of it (segment-fds.ts);
+  // the notes of one turn go to each worker as one message (rpc.ts)
+  store?.onSegmentRemoved((id) => {
+    for (const r of running.values()) r.rpc.note("segmentRemoved", id);
+  });
   let stopping = false;
   let quickDeaths = 0;
   let started = false;

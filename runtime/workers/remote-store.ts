@@ -292,6 +292,16 @@ export class RemoteEmbeddedStore implements StorageClient {
     return this.rpc.call("checkReady", timeoutMs);
   }
 
-  /** The store itself belongs to the primary, which closes it after the last worker is gone. */
-  async close(): Promise<void> {}
+  /** The primary removed segment `id`: the descriptor kept for reading it closes once unused. */
+  forgetSegment(id: string): void {
+    this.files.forgetDescriptor(id);
+  }
+
+  /**
+   * The store itself belongs to the primary, which closes it after the last worker is gone; this
+   * closes only the descriptors this worker kept for its reads.
+   */
+  async close(): Promise<void> {
+    this.files.closeDescriptors();
+  }
 }

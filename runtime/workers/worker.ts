@@ -67,6 +67,9 @@ export async function runWorker(
         storage?.forgetBucket?.(bucket);
         serving?.app.forgetBucketConfig(bucket);
       },
+      segmentRemoved: (id: string) => {
+        if (storage instanceof RemoteEmbeddedStore) storage.forgetSegment(id);
+      },
     },
     "the gateway's primary process is gone",
   );

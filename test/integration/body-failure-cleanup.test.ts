@@ -96,11 +96,13 @@ let baseline: string[];
  * What a failed write may leave: nothing. Cleanup runs after the answer (an unlink in the
  * background), so this waits a little for the state to settle before it compares.
  */
-async function expectNothingLeft(): Promise<void> {
+async function expectNothingLeft(kept: readonly string[] = []): Promise<void> {
   const deadline = Date.now() + 5_000;
   let state: { descriptors: string[]; tmp: string[] };
   for (;;) {
-    state = { descriptors: await dataDirDescriptors(), tmp: await filesUnder(join(dataDir, "tmp")) };
+    // `kept`: files of live objects read meanwhile, whose descriptors the workers keep for later reads
+    const descriptors = (await dataDirDescriptors()).filter((d) => !kept.includes(d));
+    state = { descriptors, tmp: await filesUnder(join(dataDir, "tmp")) };
     if ((state.descriptors.length <= baseline.length && state.tmp.length === 0) || Date.now() > deadline) break;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -287,7 +289,10 @@ describe.skipIf(ON_OZONE || process.platform !== "linux")("a failing body leaves
 
   it("an UploadPartCopy whose upload is aborted while it runs", async () => {
     // a source large enough that reading it keeps its file open until the copy is written
+    const objectsBefore = await filesUnder(join(dataDir, "objects"));
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "copy-source", Body: payload(3 * 1024 * 1024) }));
+    const sourceFile = (await filesUnder(join(dataDir, "objects"))).filter((f) => !objectsBefore.includes(f));
+    expect(sourceFile).toHaveLength(1);
     baseline = await dataDirDescriptors();
     const outcomes = new Map<string, number>();
     await repeat(MULTIPART_ROUNDS, async (i) => {
@@ -306,11 +311,14 @@ describe.skipIf(ON_OZONE || process.platform !== "linux")("a failing body leaves
       outcomes.set(result, (outcomes.get(result) ?? 0) + 1);
     });
     expect([...outcomes.keys()].filter((o) => o !== "copied" && o !== "NoSuchUpload")).toEqual([]);
-    await expectNothingLeft();
-    // no reader still holds the source: deleting it removes its file (a pin that was never
-    // released would keep it until the next start)
+    // the source's descriptor, kept by the workers that read it (segment-fds.ts), is not a leak ...
+    await expectNothingLeft(sourceFile);
+    // ... as long as it closes once the source is removed. No reader still holds the source:
+    // deleting it removes its file (a pin that was never released would keep it until the next
+    // start), and every worker closes what it kept of it (well before the idle descriptors' 10 s)
     await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "copy-source" }));
     await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "warm-large" }));
     await expect.poll(() => filesUnder(join(dataDir, "objects")), { timeout: 5_000 }).toEqual([]);
+    await expect.poll(dataDirDescriptors, { timeout: 3_000 }).toEqual(baseline);
   });
 });

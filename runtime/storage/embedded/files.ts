@@ -44,7 +44,8 @@ import type { Readable } from "node:stream";
 
 import type { BodyDigests, IncomingBody } from "../types.js";
 import { FILE_MODE, makeDir } from "./modes.js";
-import { SegmentReadStream } from "./segment-read.js";
+import { OpenSegments } from "./segment-fds.js";
+import { readBuffers, SegmentReadStream } from "./segment-read.js";
 
 /** 32 hex digits: fixed width, and safe in any path component. */
 export const SEGMENT_ID_PATTERN = /^[0-9a-f]{32}$/;
@@ -91,6 +92,10 @@ export class DataFiles {
    * directory both wait for the parent fsync before either one can commit a row pointing into it.
    */
   private readonly durableDirs = new Map<string, Promise<void>>();
+  /** descriptors of segment files kept open between reads (segment-fds.ts) */
+  readonly descriptors = new OpenSegments();
+  /** told of each segment file this process removes (the workers' descriptors of it, runtime/workers/) */
+  onRemove: ((id: string) => void) | undefined;
 
   /**
    * `chmodFiles`: give each new file FILE_MODE explicitly, for a umask that takes owner bits
@@ -224,6 +229,9 @@ export class DataFiles {
 
   /** Removes a segment file; a missing file is not an error (removal is retried at start anyway). */
   async remove(id: string): Promise<void> {
+    // a descriptor kept open would hold the file's blocks until it is closed
+    this.forgetDescriptor(id);
+    this.onRemove?.(id);
     try {
       await unlink(this.pathOf(id));
     } catch (err) {
@@ -231,9 +239,22 @@ export class DataFiles {
     }
   }
 
-  /** A stream of bytes [start, end] (inclusive) of one segment file, in pooled Buffers (segment-read.ts). */
+  /**
+   * A stream of bytes [start, end] (inclusive) of one segment file, in pooled Buffers
+   * (segment-read.ts), on a descriptor kept between reads (segment-fds.ts).
+   */
   openRange(id: string, start: number, end: number): Readable {
-    return new SegmentReadStream(this.pathOf(id), start, end);
+    return new SegmentReadStream(this.pathOf(id), start, end, readBuffers, this.descriptors);
+  }
+
+  /** Segment `id` was removed (here or by the store's owner): its kept descriptor closes once unused. */
+  forgetDescriptor(id: string): void {
+    if (SEGMENT_ID_PATTERN.test(id)) this.descriptors.forget(this.pathOf(id));
+  }
+
+  /** Closes the descriptors kept for reads (those in use close when their stream ends). */
+  closeDescriptors(): void {
+    this.descriptors.closeAll();
   }
 
   /**

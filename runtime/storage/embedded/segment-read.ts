@@ -13,10 +13,15 @@
  *
  * It uses fs's callback calls on a plain descriptor: a FileHandle's promises cost a 1 MiB GET more
  * of the event loop than the three calls themselves (bench/cpu get1m).
+ *
+ * Given an OpenSegments (segment-fds.ts), the stream takes its descriptor from there and gives it
+ * back however it ends (marked failed after a failed or short read), instead of opening and
+ * closing the file itself.
  */
 import { close, open, read } from "node:fs";
 import { Readable } from "node:stream";
 import { BufferPool, recycleWhenWritten } from "../../body-buffers.js";
+import type { OpenSegments, SegmentFd } from "./segment-fds.js";
 
 /**
  * Read size for segment files: 1 MiB reads stream a large object with a quarter of the syscalls and
@@ -38,6 +43,10 @@ export const readBuffers = new BufferPool(READ_CHUNK, 16);
 
 export class SegmentReadStream extends Readable {
   private fd: number | undefined;
+  /** the descriptor's entry, when it came from `fds` */
+  private shared: SegmentFd | undefined;
+  /** a read failed or came up short: a shared descriptor is not kept for others */
+  private failed = false;
   private position: number;
   /** an open or a read is in flight: closing waits for it */
   private reading = false;
@@ -49,6 +58,7 @@ export class SegmentReadStream extends Readable {
     private readonly start: number,
     private readonly end: number,
     private readonly pool: BufferPool = readBuffers,
+    private readonly fds?: OpenSegments,
   ) {
     super({ highWaterMark: READ_CHUNK });
     this.position = start;
@@ -58,6 +68,19 @@ export class SegmentReadStream extends Readable {
     if (this.fd === undefined) {
       // opened at the first read, not at construction: a stream never read holds no descriptor
       this.reading = true;
+      if (this.fds !== undefined) {
+        this.fds.acquire(this.path, (err, entry) => {
+          this.reading = false;
+          if (entry !== undefined) {
+            this.shared = entry;
+            this.fd = entry.fd;
+          }
+          if (this.pendingClose !== undefined) this.pendingClose();
+          else if (err) this.destroy(err);
+          else this.readChunk();
+        });
+        return;
+      }
       open(this.path, "r", (err, fd) => {
         this.reading = false;
         if (this.pendingClose !== undefined) {
@@ -93,11 +116,13 @@ export class SegmentReadStream extends Readable {
       }
       if (err) {
         if (pooled) this.pool.give(buf);
+        this.failed = true;
         this.destroy(err);
         return;
       }
       if (bytesRead === 0) {
         if (pooled) this.pool.give(buf);
+        this.failed = true;
         this.destroy(
           new Error(`${this.path} ended at byte ${this.position} where bytes ${this.start}-${this.end} were to be read`),
         );
@@ -114,7 +139,12 @@ export class SegmentReadStream extends Readable {
     this.pendingClose = () => {
       const fd = this.fd;
       this.fd = undefined;
-      if (fd === undefined) callback(err);
+      const shared = this.shared;
+      this.shared = undefined;
+      if (shared !== undefined) {
+        this.fds!.release(shared, this.failed);
+        callback(err);
+      } else if (fd === undefined) callback(err);
       else close(fd, (closeErr) => callback(err ?? closeErr));
     };
     if (!this.reading) this.pendingClose();

@@ -412,6 +412,11 @@ export class EmbeddedStore implements StorageClient {
     await rm(files.tmpDir, { recursive: true, force: true });
   }
 
+  /** `listener` hears of each segment file removed, before its unlink (workers' descriptors, segment-fds.ts) */
+  onSegmentRemoved(listener: (id: string) => void): void {
+    this.core.files.onRemove = listener;
+  }
+
   /** Gives back pins of resolveRead (each pin it took exactly once; read-plan.ts may return them in parts). */
   unpin(ids: readonly string[]): void {
     this.core.pins.unpin(ids);
@@ -590,6 +595,7 @@ export class EmbeddedStore implements StorageClient {
       await this.core.walFile.close().catch(() => undefined);
       this.core.db.close();
       await this.core.dbFile.close().catch(() => undefined);
+      this.core.files.closeDescriptors();
       this.core.logger.info({}, "embedded store: closed");
     })();
     return this.closing;
