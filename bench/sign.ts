@@ -11,18 +11,20 @@
 import { createHash } from "node:crypto";
 import { chunkStringToSign, type ChunkSigningContext } from "../runtime/auth/chunked.js";
 import {
-  S3_SERVICE,
-  SIGV4_ALGORITHM,
   canonicalHeaders,
   canonicalQueryString,
   canonicalRequest,
   canonicalUri,
+  parseQuery,
+  uriEncode,
+} from "../runtime/auth/canonical.js";
+import {
+  S3_SERVICE,
+  SIGV4_ALGORITHM,
   credentialScope,
   deriveSigningKey,
   hmacHex,
-  parseQuery,
   stringToSign,
-  uriEncode,
 } from "../runtime/auth/sigv4.js";
 
 export interface SignInput {

@@ -32,7 +32,8 @@ import {
   type ChecksumHasher,
 } from "./checksums.js";
 import { createMd5, type Md5 } from "./md5-lanes.js";
-import { headerString, payloadModeOf, type PayloadMode, type RequestHeaders, type VerifiedAuth } from "./sigv4.js";
+import { type RequestHeaders } from "./canonical.js";
+import { headerString, payloadModeOf, type PayloadMode, type VerifiedAuth } from "./sigv4.js";
 
 /** The checksum the client asked S3 to verify. */
 export type RequestedChecksum =

@@ -16,7 +16,7 @@
  *                  Date + "\n" + CanonicalizedAmzHeaders + CanonicalizedResource
  *   Signature = Base64(HMAC-SHA1(secret, UTF-8-Encoding-Of(StringToSign)))
  *
- * Strings are byte strings as in sigv4.ts: node hands header values over as latin1 (one char per
+ * Strings are byte strings as in sigv4.ts and canonical.ts: node hands header values over as latin1 (one char per
  * wire byte) and the client signed the wire bytes, so the string to sign is hashed byte for byte.
  *
  * The payload is not signed by SigV2. Content-MD5 is signed (when sent) and the verifying body
@@ -25,15 +25,13 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { S3Error } from "../errors.js";
 import { unsignedRequestPayload } from "./body.js";
+import { percentDecode, type QueryParam, type RequestHeaders } from "./canonical.js";
 import {
   MSG_REPEATED,
   checkSkew,
   headerString,
   parseHttpDate,
-  percentDecode,
   serverTime,
-  type QueryParam,
-  type RequestHeaders,
   type SigV4Request,
   type SignedAuth,
   type VerifyOptions,
@@ -178,7 +176,7 @@ export function parseV2Query(params: readonly QueryParam[]): SigV2Query {
 // String to sign
 // ---------------------------------------------------------------------------------------------
 
-/** A header value as the bytes the client sent (see sigv4.ts toWireBytes). */
+/** A header value as the bytes the client sent (see canonical.ts toWireBytes). */
 function wireBytes(value: string): string {
   // eslint-disable-next-line no-control-regex
   return /[^\u0000-\u00ff]/.test(value) ? Buffer.from(value, "utf8").toString("latin1") : value;

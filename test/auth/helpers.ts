@@ -3,7 +3,8 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Readable } from "node:stream";
-import type { RequestHeaders, SigV4Request } from "../../runtime/auth/sigv4.js";
+import type { RequestHeaders } from "../../runtime/auth/canonical.js";
+import type { SigV4Request } from "../../runtime/auth/sigv4.js";
 import { hmacHex, sha256Hex } from "../../runtime/auth/sigv4.js";
 import {
   canonicalTrailers,

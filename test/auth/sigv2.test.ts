@@ -6,7 +6,8 @@
  * guide prints them, verified through verifyRequest as the auth filter calls it; then every fault.
  */
 import { describe, expect, it } from "vitest";
-import { verifyRequest, type RequestHeaders, type SigV4Request, type VerifyOptions } from "../../runtime/auth/sigv4.js";
+import { type RequestHeaders } from "../../runtime/auth/canonical.js";
+import { verifyRequest, type SigV4Request, type VerifyOptions } from "../../runtime/auth/sigv4.js";
 import {
   buildStringToSignV2,
   canonicalizedAmzHeaders,

@@ -8,15 +8,13 @@
  */
 import { readdirSync, statSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { canonicalQueryString, canonicalUri, parseQuery } from "../../runtime/auth/canonical.js";
 import {
   buildCanonicalRequest,
-  canonicalQueryString,
-  canonicalUri,
   credentialScope,
   deriveSigningKey,
   hmacHex,
   parseAuthorizationHeader,
-  parseQuery,
   sha256Hex,
   SigningKeyCache,
   stringToSign,
