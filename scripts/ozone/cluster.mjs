@@ -20,20 +20,20 @@
 // (~/.m2; MAVEN_OPTS=-Dmaven.repo.local=... is honoured because `mvn` reads it).
 
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { resolveClasspaths } from './maven.mjs';
+import { ClusterError, OZONE_VERSION, UsageError, log, logTails, readJson, runToLog, seconds, sleep, slowStep, writeFileAtomic } from './util.mjs';
 
-const OZONE_VERSION = '2.2.0';
 const SCRIPT_DIR = path.dirname(fileURLToPath(import.meta.url));
 const PROJECT_ROOT = path.resolve(SCRIPT_DIR, '..', '..');
 const PROBE_SOURCE = path.join(SCRIPT_DIR, 'WriteProbe.java');
 const MARKER_FILE = 'OZONE-CLUSTER-STATE';
 const LOOPBACK = '127.0.0.1';
 
-const DEFAULTS = { timeoutSec: 180, heap: '512m', stopTimeoutMs: 30_000, slowMs: 2_000, datanodes: 1 };
+const DEFAULTS = { timeoutSec: 180, heap: '512m', stopTimeoutMs: 30_000, datanodes: 1 };
 
 // ---------------------------------------------------------------------------------------------
 // What runs, in start order (the datanodes start right after SCM, so they register while OM
@@ -129,28 +129,6 @@ function portTable(datanodes) {
 // ---------------------------------------------------------------------------------------------
 // Small helpers
 
-class UsageError extends Error {}
-class ClusterError extends Error {}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
-const log = (msg) => process.stderr.write(`ozone-cluster: ${msg}\n`);
-
-/** Says `msg` on stderr only if the step takes longer than DEFAULTS.slowMs. */
-function slowStep(msg) {
-  const started = Date.now();
-  let shown = false;
-  const timer = setTimeout(() => {
-    shown = true;
-    log(`${msg} ...`);
-  }, DEFAULTS.slowMs);
-  timer.unref();
-  return (ok = true) => {
-    clearTimeout(timer);
-    if (shown) log(`${msg}: ${ok ? 'done' : 'failed'} after ${seconds(Date.now() - started)}`);
-  };
-}
-
 function parseArgs(argv) {
   const [command, ...rest] = argv;
   const opts = { command, dir: path.join(PROJECT_ROOT, '.ozone'), s3g: false, purge: false,
@@ -210,55 +188,6 @@ function layout(dir) {
   };
 }
 
-function readJson(file) {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    if (e.code === 'ENOENT') return undefined;
-    throw e;
-  }
-}
-
-function writeFileAtomic(file, text) {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
-}
-
-function tail(file, lines = 25) {
-  let text;
-  try {
-    const fd = fs.openSync(file, 'r');
-    try {
-      const size = fs.fstatSync(fd).size;
-      const len = Math.min(size, 64 * 1024);
-      const buf = Buffer.alloc(len);
-      fs.readSync(fd, buf, 0, len, size - len);
-      text = buf.toString('utf8');
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    return undefined;
-  }
-  const all = text.trimEnd().split('\n');
-  return all.slice(-lines).join('\n');
-}
-
-/** The ends of the logs of `names` that changed since `since` (ms), for error messages. */
-function logTails(L, names, since = 0, lines = 25) {
-  const parts = [];
-  for (const name of names) {
-    for (const file of [`${name}.log`, `${name}.out`]) {
-      const mtime = fs.statSync(path.join(L.logs, file), { throwIfNoEntry: false })?.mtimeMs ?? 0;
-      if (mtime < since) continue;
-      const t = tail(path.join(L.logs, file), lines);
-      if (t) parts.push(`--- ${path.join(L.logs, file)} (last ${lines} lines) ---\n${t}`);
-    }
-  }
-  return parts.join('\n');
-}
-
 // ---------------------------------------------------------------------------------------------
 // Processes. A pid counts as ours only if its command line carries this state dir and the
 // daemon name, so a recycled pid is never signalled.
@@ -314,26 +243,6 @@ async function stopProcess(L, name, pid, timeoutMs) {
   process.kill(pid, 'SIGKILL');
   while (isOurs(L, name, pid)) await sleep(100);
   return `killed after ${seconds(timeoutMs)}`;
-}
-
-/** Runs a command to completion, output appended to `logFile`; resolves to the exit code. */
-function runToLog(cmd, args, { cwd, logFile, env, timeoutMs }) {
-  return new Promise((resolve, reject) => {
-    const fd = fs.openSync(logFile, 'a');
-    fs.writeSync(fd, `\n=== ${new Date().toISOString()} ${cmd} ${args.map((a) => (a.length > 200 ? `${a.slice(0, 200)}...` : a)).join(' ')}\n`);
-    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', fd, fd] });
-    fs.closeSync(fd);
-    let timer;
-    if (timeoutMs) timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e.code === 'ENOENT' ? new ClusterError(`${cmd} not found on PATH`) : e);
-    });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve(code ?? (signal ? 128 : 1));
-    });
-  });
 }
 
 function canConnect(port, timeoutMs = 1000) {
@@ -410,156 +319,7 @@ function endpoints(ports) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// (1) Classpaths from Maven Central
-
-function pomHeader(artifactId, extra = '') {
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<!-- Written by scripts/ozone/cluster.mjs; rewritten on every classpath resolution. -->
-<project xmlns="http://maven.apache.org/POM/4.0.0"
-         xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
-         xsi:schemaLocation="http://maven.apache.org/POM/4.0.0 https://maven.apache.org/xsd/maven-4.0.0.xsd">
-  <modelVersion>4.0.0</modelVersion>
-${extra}  <artifactId>${artifactId}</artifactId>
-  <packaging>pom</packaging>
-`;
-}
-
-/**
- * A small reactor: one module per classpath, so Maven mediates versions per daemon, the way the
- * official tarball's per-daemon classpaths were built (notes §1.2 fidelity check). The parent
- * imports Ozone's own version management (ozone-main BOM); without it ~40 jars drift.
- */
-function mavenPoms(artifacts) {
-  const files = {};
-  const modules = Object.keys(artifacts);
-  files['pom.xml'] = `${pomHeader('ozone-cluster-classpaths', '  <groupId>local.ozone-cluster</groupId>\n  <version>1</version>\n')}
-  <modules>
-${modules.map((m) => `    <module>${m}</module>`).join('\n')}
-  </modules>
-
-  <dependencyManagement>
-    <dependencies>
-      <dependency>
-        <groupId>org.apache.ozone</groupId>
-        <artifactId>ozone-main</artifactId>
-        <version>${OZONE_VERSION}</version>
-        <type>pom</type>
-        <scope>import</scope>
-      </dependency>
-    </dependencies>
-  </dependencyManagement>
-</project>
-`;
-  for (const [module, artifact] of Object.entries(artifacts)) {
-    // The client libraries bring no SLF4J binding; the daemons get slf4j-reload4j from Ozone.
-    const binding = module === 'probe' || module === 'shell' ? `
-    <dependency>
-      <groupId>org.slf4j</groupId>
-      <artifactId>slf4j-reload4j</artifactId>
-    </dependency>` : '';
-    files[`${module}/pom.xml`] = `${pomHeader(`ozone-cluster-${module}`, `  <parent>
-    <groupId>local.ozone-cluster</groupId>
-    <artifactId>ozone-cluster-classpaths</artifactId>
-    <version>1</version>
-  </parent>
-`)}
-  <dependencies>
-    <dependency>
-      <groupId>org.apache.ozone</groupId>
-      <artifactId>${artifact}</artifactId>
-      <version>${OZONE_VERSION}</version>
-    </dependency>${binding}
-  </dependencies>
-</project>
-`;
-  }
-  return files;
-}
-
-// The POM of org.apache.ozone:hdds-hadoop-dependency-client:2.2.0 is missing from Maven Central
-// (notes §0.1), yet it is the <parent> of hdds-common, ozone-common, ozone-client and others.
-// The real one only holds a <dependencyManagement> for hadoop-common and declares no dependencies,
-// so a stand-in whose parent is the published org.apache.ozone:hdds:2.2.0 resolves the same jars.
-const STAND_IN_PARENT = { groupId: 'org.apache.ozone', artifactId: 'hdds-hadoop-dependency-client' };
-const standInPom = () => `<?xml version="1.0" encoding="UTF-8"?>
-<!-- Stand-in written by scripts/ozone/cluster.mjs: the real POM of this coordinate is missing from
-     Maven Central. Installed into the local Maven repository only when a resolution failed on it. -->
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <parent>
-    <groupId>org.apache.ozone</groupId>
-    <artifactId>hdds</artifactId>
-    <version>${OZONE_VERSION}</version>
-  </parent>
-  <artifactId>${STAND_IN_PARENT.artifactId}</artifactId>
-  <packaging>pom</packaging>
-</project>
-`;
-
-function cachedClasspaths(mavenDir, artifacts, inputsHash) {
-  const stamp = readJson(path.join(mavenDir, 'classpaths.json'));
-  if (!stamp || stamp.inputs !== inputsHash) return undefined;
-  const out = {};
-  for (const module of Object.keys(artifacts)) {
-    const jars = stamp.classpaths[module];
-    if (!jars?.length || !jars.every((j) => fs.existsSync(j))) return undefined;
-    out[module] = jars;
-  }
-  return out;
-}
-
-/**
- * One runtime classpath per module of `artifacts` (module -> Ozone artifact), resolved in the
- * Maven reactor `mavenDir` and cached there. The daemons' and the probe's live in DIR/maven; the
- * shell's in DIR/maven/shell, resolved on its first use only.
- */
-async function resolveClasspaths(L, artifacts = CLASSPATHS, mavenDir = L.maven) {
-  const poms = mavenPoms(artifacts);
-  const inputsHash = createHash('sha256').update(JSON.stringify(poms)).update(process.env.MAVEN_OPTS ?? '').digest('hex');
-  const cached = cachedClasspaths(mavenDir, artifacts, inputsHash);
-  if (cached) return cached;
-
-  const done = slowStep(`resolving Ozone ${OZONE_VERSION} jars with Maven (the first run downloads ~270 MB into the local Maven repository; log: ${path.join(L.logs, 'maven.log')})`);
-  for (const [file, text] of Object.entries(poms)) {
-    fs.mkdirSync(path.dirname(path.join(mavenDir, file)), { recursive: true });
-    fs.writeFileSync(path.join(mavenDir, file), text);
-  }
-  const mavenLog = path.join(L.logs, 'maven.log');
-  const buildClasspath = () => runToLog('mvn', ['-B', '-q', '-Dstyle.color=never', '-f', path.join(mavenDir, 'pom.xml'),
-    'dependency:build-classpath', '-Dmdep.includeScope=runtime', '-Dmdep.outputFile=classpath.txt'],
-  { cwd: mavenDir, logFile: mavenLog });
-
-  const logSize = () => (fs.existsSync(mavenLog) ? fs.statSync(mavenLog).size : 0);
-  let from = logSize();
-  let code = await buildClasspath();
-  if (code !== 0) {
-    const out = fs.readFileSync(mavenLog, 'utf8').slice(from);
-    if (!out.includes(STAND_IN_PARENT.artifactId)) {
-      throw new ClusterError(`Maven failed to resolve the Ozone jars (exit ${code}):\n${tail(mavenLog, 40)}`);
-    }
-    // Resolution stopped on the missing parent POM: install the stand-in, then try again.
-    const standInDir = path.join(L.maven, 'stand-in');
-    fs.mkdirSync(standInDir, { recursive: true });
-    const pomFile = path.join(standInDir, `${STAND_IN_PARENT.artifactId}-${OZONE_VERSION}.pom`);
-    fs.writeFileSync(pomFile, standInPom());
-    // Run where there is no pom.xml, so install-file works without a project.
-    code = await runToLog('mvn', ['-B', '-q', '-Dstyle.color=never', 'install:install-file', `-Dfile=${pomFile}`, `-DpomFile=${pomFile}`, '-Dpackaging=pom'],
-      { cwd: standInDir, logFile: mavenLog });
-    if (code !== 0) throw new ClusterError(`Maven could not install the stand-in parent POM (exit ${code}):\n${tail(mavenLog, 40)}`);
-    from = logSize();
-    code = await buildClasspath();
-    if (code !== 0) throw new ClusterError(`Maven failed to resolve the Ozone jars (exit ${code}):\n${tail(mavenLog, 40)}`);
-  }
-  const classpaths = {};
-  for (const module of Object.keys(artifacts)) {
-    const text = fs.readFileSync(path.join(mavenDir, module, 'classpath.txt'), 'utf8').trim();
-    classpaths[module] = text.split(path.delimiter).filter(Boolean);
-    if (!classpaths[module].length) throw new ClusterError(`Maven wrote an empty classpath for ${module}`);
-  }
-  writeFileAtomic(path.join(mavenDir, 'classpaths.json'), `${JSON.stringify({ inputs: inputsHash, classpaths }, null, 2)}\n`);
-  done();
-  return classpaths;
-}
+// (1) Classpaths from Maven Central: maven.mjs
 
 // ---------------------------------------------------------------------------------------------
 // (2) Ports and configuration
@@ -1050,7 +810,7 @@ async function up(opts) {
     return;
   }
 
-  const classpaths = await resolveClasspaths(L);
+  const classpaths = await resolveClasspaths(L, CLASSPATHS);
   const anyAlive = state && daemonNames(state).some(alive);
   if (!state) {
     const datanodes = opts.datanodes ?? DEFAULTS.datanodes;
@@ -1238,7 +998,7 @@ async function stopOrStart(opts, action, name, label, check) {
     } else if (isOurs(L, name, state.pids[name])) {
       log(`${label} is already running (pid ${state.pids[name]})`);
     } else {
-      const classpaths = await resolveClasspaths(L);
+      const classpaths = await resolveClasspaths(L, CLASSPATHS);
       startDaemon(L, state, name, classpaths[kindOf(name)]);
       log(`${label} started (pid ${state.pids[name]})${kindOf(name) === 'dn' ? '; it registers with SCM within seconds' : ''}`);
     }
