@@ -3,7 +3,7 @@
  * files it serves). Without it each GET of a file-backed object costs three trips to libuv's thread
  * pool (open, read, close) where one read would do; on a machine whose cores are busy, each trip is
  * a thread wake-up and a context switch. Measured here: warp GET 1 MiB c=8 through one process,
- * +14-16% objects/s, and ~7% less CPU per GET (bench/cpu get1m).
+ * +14% objects/s, and 3-5% less CPU per GET (bench/cpu get1m): the gain is mostly in latency.
  *
  * Why a descriptor can be kept: a segment file never changes once placed (files.ts) and its name,
  * 112 random bits, is never used again. A descriptor kept open therefore reads the bytes any open
