@@ -158,7 +158,7 @@ export function canonicalQueryString(params: readonly QueryParam[], omit?: strin
 /** A header value as the bytes the client sent, one char per byte. node decodes header values as
  * latin1, so those are already byte strings; a value with characters beyond U+00FF (never from
  * node's parser) is taken as UTF-8. */
-function toWireBytes(value: string): string {
+export function toWireBytes(value: string): string {
   // eslint-disable-next-line no-control-regex
   return /[^\u0000-\u00ff]/.test(value) ? Buffer.from(value, "utf8").toString("latin1") : value;
 }

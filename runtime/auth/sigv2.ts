@@ -25,7 +25,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { S3Error } from "../errors.js";
 import { unsignedRequestPayload } from "./body.js";
-import { percentDecode, type QueryParam, type RequestHeaders } from "./canonical.js";
+import { percentDecode, toWireBytes, type QueryParam, type RequestHeaders } from "./canonical.js";
 import {
   MSG_REPEATED,
   checkSkew,
@@ -176,15 +176,9 @@ export function parseV2Query(params: readonly QueryParam[]): SigV2Query {
 // String to sign
 // ---------------------------------------------------------------------------------------------
 
-/** A header value as the bytes the client sent (see canonical.ts toWireBytes). */
-function wireBytes(value: string): string {
-  // eslint-disable-next-line no-control-regex
-  return /[^\u0000-\u00ff]/.test(value) ? Buffer.from(value, "utf8").toString("latin1") : value;
-}
-
 /** One header value: each copy with folding whitespace unfolded and trimmed, copies joined with ",". */
 function amzHeaderValue(value: string | string[]): string {
-  const one = (v: string) => wireBytes(v.replace(/\s*\r?\n\s*/g, " ").trim());
+  const one = (v: string) => toWireBytes(v.replace(/\s*\r?\n\s*/g, " ").trim());
   return typeof value === "string" ? one(value) : value.map(one).join(",");
 }
 
@@ -245,16 +239,16 @@ export function buildStringToSignV2(req: SigV4Request, expires?: string, amzDate
   let date: string;
   let amzHeaders = headers;
   if (expires !== undefined) date = expires;
-  else if (amzDate === undefined) date = wireBytes(headerString(headers, "date") ?? "");
+  else if (amzDate === undefined) date = toWireBytes(headerString(headers, "date") ?? "");
   else if (!amzDateInDateLine) date = "";
   else {
-    date = wireBytes(amzDate.trim());
+    date = toWireBytes(amzDate.trim());
     amzHeaders = { ...headers, "x-amz-date": undefined };
   }
   return stringToSignV2({
     method: req.method,
-    contentMd5: wireBytes(headerString(headers, "content-md5") ?? ""),
-    contentType: wireBytes(headerString(headers, "content-type") ?? ""),
+    contentMd5: toWireBytes(headerString(headers, "content-md5") ?? ""),
+    contentType: toWireBytes(headerString(headers, "content-type") ?? ""),
     date,
     amzHeaders: canonicalizedAmzHeaders(amzHeaders),
     resource: canonicalizedResource(req.rawPath, req.rawQuery, req.virtualHostBucket),
