@@ -93,7 +93,7 @@ export class DataFiles {
    */
   private readonly durableDirs = new Map<string, Promise<void>>();
   /** descriptors of segment files kept open between reads (segment-fds.ts) */
-  readonly descriptors = new OpenSegments();
+  private readonly descriptors = new OpenSegments();
   /** told of each segment file this process removes (the workers' descriptors of it, runtime/workers/) */
   onRemove: ((id: string) => void) | undefined;
 
