@@ -73,6 +73,20 @@ export async function runPrimary(config: Readonly<Config>, opts: PrimaryOptions)
   store?.onSegmentRemoved((id) => {
     for (const r of running.values()) r.rpc.note("segmentRemoved", id);
   });
+  // small objects a worker keeps (kept-reads.ts) are taken back by a call it answers; a worker gone
+  // has nothing left to take back (its calls fail at its exit), a hung one is killed (read-leases.ts)
+  store?.attachLeaseHolders({
+    revoke: (holder, ids) => {
+      const r = running.get(Number(holder.slice(1)));
+      return r === undefined ? Promise.resolve() : r.rpc.call<void>("revokeReads", ids);
+    },
+    unresponsive: (holder) => {
+      const r = running.get(Number(holder.slice(1)));
+      if (r === undefined) return;
+      logger.error({ worker: r.worker.process.pid }, "a worker did not answer a revocation of kept reads in time: killing it");
+      r.worker.process.kill("SIGKILL");
+    },
+  });
   let stopping = false;
   let quickDeaths = 0;
   let started = false;

@@ -59,6 +59,7 @@ import type {
   UploadInfo,
 } from "../storage/types.js";
 import { StorageError } from "../storage/types.js";
+import { KeptReads } from "./kept-reads.js";
 import { decodeError, type EncodedError, type RpcPeer } from "./rpc.js";
 
 /** Buckets whose getBucket answer a worker keeps at most (beyond it, the oldest is dropped). */
@@ -70,6 +71,8 @@ export class RemoteEmbeddedStore implements StorageClient {
   private readonly buckets = new Map<string, BucketInfo>();
   /** bumped by every forgetBucket: an answer asked for before a bump is not kept */
   private changes = 0;
+  /** small objects read here, kept under the primary's leases (kept-reads.ts) */
+  readonly keptReads = new KeptReads();
 
   private constructor(
     private readonly rpc: RpcPeer,
@@ -148,19 +151,34 @@ export class RemoteEmbeddedStore implements StorageClient {
   }
 
   headObject(bucket: string, key: string, partNumber?: number, versionId?: string): Promise<{ info: ObjectInfo; part?: ObjectPartInfo }> {
+    const kept = partNumber === undefined && versionId === undefined ? this.keptReads.get(bucket, key) : undefined;
+    // a copy: a caller may change what it gets
+    if (kept !== undefined) return Promise.resolve({ info: { ...kept.info } });
     return this.rpc.call("headObject", bucket, key, partNumber, versionId);
   }
 
   async getObject(params: GetObjectParams): Promise<GetObjectResult> {
-    const resolved = await this.rpc.call<ResolvedObject>("resolveRead", params.bucket, params.key, params.partNumber, params.versionId);
+    const current = params.partNumber === undefined && params.versionId === undefined;
+    let resolved = current ? this.keptReads.get(params.bucket, params.key) : undefined;
+    if (resolved === undefined) {
+      const mark = this.keptReads.mark();
+      resolved = await this.rpc.call<ResolvedObject>("resolveRead", params.bucket, params.key, params.partNumber, params.versionId, current);
+      if (current) this.keptReads.keep(params.bucket, params.key, resolved, mark);
+    }
     return readResult(
-      resolved,
+      // a copy of what a caller may change; the segments and their bytes are only read
+      { ...resolved, info: { ...resolved.info } },
       params,
       (id, start, end) => this.files.openRange(id, start, end),
       (ids) => {
         if (ids.length > 0) this.rpc.note("unpin", ids);
       },
     );
+  }
+
+  /** The primary takes these keys back (read-leases.ts): answered once nothing kept of them is left. */
+  revokeReads(ids: string[]): void {
+    this.keptReads.revoke(ids);
   }
 
   getObjectAttributes(params: ObjectAttributesParams): Promise<ObjectAttributesResult> {

@@ -99,8 +99,9 @@ export function storeSession(
       files ??= await store.attachWorker(workerName);
       return files;
     },
-    resolveRead: async (bucket: string, key: string, partNumber?: number, versionId?: string) => {
-      const resolved = await store.resolveRead(bucket, key, partNumber, versionId);
+    // `lease`: the worker would keep the answer (kept-reads.ts, read-leases.ts)
+    resolveRead: async (bucket: string, key: string, partNumber?: number, versionId?: string, lease?: boolean) => {
+      const resolved = await store.resolveRead(bucket, key, partNumber, versionId, lease === true ? workerName : undefined);
       if (gone) {
         store.unpin(resolved.pinned);
         throw new Error("the worker is gone");
@@ -185,6 +186,7 @@ export function storeSession(
     handlers,
     async release() {
       gone = true;
+      store.forgetLeaseHolder(workerName);
       const held: string[] = [];
       for (const [id, n] of pins) for (let i = 0; i < n; i++) held.push(id);
       pins.clear();

@@ -70,6 +70,10 @@ export async function runWorker(
       segmentRemoved: (id: string) => {
         if (storage instanceof RemoteEmbeddedStore) storage.forgetSegment(id);
       },
+      // a call: the primary waits for the answer before anything can show the change (read-leases.ts)
+      revokeReads: (ids: string[]) => {
+        if (storage instanceof RemoteEmbeddedStore) storage.revokeReads(ids);
+      },
     },
     "the gateway's primary process is gone",
   );

@@ -22,12 +22,14 @@ export interface ResolvedObject {
   info: ObjectInfo;
   /** the number of parts of a completed multipart upload; null for a single PUT */
   partsCount: number | null;
-  /** in object order; `data` holds the whole bytes of an inline segment */
-  segments: Array<{ id: string; size: number; data?: Buffer }>;
+  /** in object order; `data` holds the whole bytes of an inline segment (shared: never written into) */
+  segments: ReadonlyArray<{ readonly id: string; readonly size: number; readonly data?: Buffer }>;
   /** the segment files pinned for this read (to unpin once) */
   pinned: string[];
   /** the stored checksum of the part a read of one part asked for (a multipart object's, see object-parts.ts) */
   partChecksum?: Checksum;
+  /** the worker that asked may keep this answer until the primary takes it back (read-leases.ts) */
+  leased?: boolean;
 }
 
 /**

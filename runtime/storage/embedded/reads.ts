@@ -15,7 +15,6 @@ import {
   type ObjectInfo,
   type ObjectPartInfo,
 } from "../types.js";
-import { inlineRowId, isInlineSegment } from "./inline.js";
 import { immediateSuccessor, listEntries, lowerBound } from "./listing.js";
 import { objectPartsPage, storedPartChecksum } from "./object-parts.js";
 import { partOf, readResult, type ResolvedObject } from "./read-plan.js";
@@ -70,11 +69,12 @@ export class ObjectReads {
 
   /**
    * Step 1 of a read (read-plan.ts), also for a worker process that streams the files itself: the
-   * object, its segments (an inline segment's bytes copied out: a later overwrite deletes the row,
-   * not the copy), and a pin on each segment file, which the caller must give back to unpin().
-   * With `partNumber`, also that part's stored checksum.
+   * object, its segments (an inline segment with its bytes, store-core.ts segmentsOf), and a pin on
+   * each segment file, which the caller must give back to unpin().
+   * With `partNumber`, also that part's stored checksum. `holder`: the worker asking, which may be
+   * granted a lease to keep the answer (read-leases.ts, runtime/workers/kept-reads.ts).
    */
-  async resolveRead(bucket: string, key: string, partNumber?: number, versionId?: string): Promise<ResolvedObject> {
+  async resolveRead(bucket: string, key: string, partNumber?: number, versionId?: string, holder?: string): Promise<ResolvedObject> {
     this.core.enter();
     validateKey(key);
     return this.core.observeObject(
@@ -83,25 +83,18 @@ export class ObjectReads {
       () => {
         this.core.requireBucket(bucket);
         const { row, info } = this.core.readable(bucket, key, versionId);
-        const segments: ResolvedObject["segments"] = [];
+        const segments = this.core.segmentsOf(row.vid);
         const pinned = new Set<string>();
-        for (const s of this.core.st.segmentsOfVersion.all(row.vid)) {
-          if (!isInlineSegment(s.segment_id)) {
-            pinned.add(s.segment_id);
-            segments.push({ id: s.segment_id, size: s.size });
-            continue;
-          }
-          // (SQLite's substr of zero bytes is NULL, not an empty blob)
-          const data = s.size === 0 ? Buffer.alloc(0) : this.core.st.inlineSlice.get(0, s.size, inlineRowId(s.segment_id));
-          if (data === undefined || data.length !== s.size) {
-            throw new Error(`inline segment ${s.segment_id} is missing or shorter than its row says`);
-          }
-          segments.push({ id: s.segment_id, size: s.size, data });
-        }
+        for (const s of segments) if (s.data === undefined) pinned.add(s.id);
         const resolved: ResolvedObject = { info, partsCount: row.parts_count, segments, pinned: [...pinned] };
         const partChecksum = partNumber === undefined ? undefined : storedPartChecksum(this.core.partSt, row, partNumber);
         if (partChecksum !== undefined) resolved.partChecksum = partChecksum;
         this.core.pins.pin(resolved.pinned);
+        // a worker may keep the current version of a small object (read-leases.ts): granted in
+        // this synchronous run, with the read
+        if (holder !== undefined && partNumber === undefined && versionId === undefined && resolved.pinned.length === 0) {
+          if (this.core.leases.grant(`${bucket}\0${key}`, holder)) resolved.leased = true;
+        }
         return resolved;
       },
       (unread) => this.core.pins.unpin(unread.pinned),

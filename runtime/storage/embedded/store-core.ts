@@ -21,7 +21,9 @@ import { inlineRowId, inlineSegmentId, isInlineSegment } from "./inline.js";
 import type { ListingCounters } from "./listing.js";
 import { ObjectLockTable, lockOfNewVersion } from "./object-lock.js";
 import { prepareObjectPartStatements, type ObjectPartStatements } from "./object-parts.js";
+import { ObjectCache, type CachedSegment } from "./object-cache.js";
 import { SegmentPins } from "./pins.js";
+import { ReadLeases } from "./read-leases.js";
 import { RowCache } from "./row-cache.js";
 import { pickSystemMetadata, toObjectInfo, type StoredMeta } from "./rows.js";
 import { prepareStatements, type BucketRow, type ObjectRow, type SegmentRefRow, type Statements, type UploadRow } from "./statements.js";
@@ -70,6 +72,10 @@ export class StoreCore {
   readonly counters: ListingCounters = { seeks: 0, rowsVisited: 0 };
   /** the buckets table's rows, read on every request (row-cache.ts) */
   readonly buckets: RowCache<BucketRow>;
+  /** current rows and versions' segments that GET and HEAD read (object-cache.ts) */
+  readonly objectCache: ObjectCache;
+  /** which workers keep which small objects, taken back by every change (read-leases.ts) */
+  readonly leases: ReadLeases;
   readonly wal: WalSync;
   /** checkpoints with their fsyncs off the event loop (checkpoint.ts) */
   readonly checkpoints: Checkpointer;
@@ -107,10 +113,14 @@ export class StoreCore {
     this.st = prepareStatements(db);
     this.buckets = new RowCache(db, "buckets", (name) => this.st.getBucket.get(name));
     this.partSt = prepareObjectPartStatements(db);
+    this.objectCache = new ObjectCache(db);
+    this.leases = new ReadLeases(db);
+    this.objectCache.onRowChanged = (id) => this.leases.changed(id);
     this.versions = new Versions(db, this.st, {
       dropCurrent: (row) => this.dropVersion(row),
       dropSegments: (vid, discard) => this.dropSegments(vid, discard),
       nextVid: () => this.nextVersionId++,
+      currentRow: (bucket, key) => this.objectCache.current(bucket, key, () => this.st.getObject.get(bucket, key)),
     });
     this.objectLocks = new ObjectLockTable(db);
     this.wal = new WalSync(walFile, (err) =>
@@ -160,7 +170,7 @@ export class StoreCore {
    * unreturned result (to release what it holds).
    */
   observe<T>(read: () => T, undo?: (unreturned: T) => void): Promise<T> {
-    return this.readDurable(read, () => this.wal.nextCommit - 1, undo);
+    return this.readDurable(read, () => this.wal.nextCommit - 1, undo, () => this.leases.allPending());
   }
 
   /**
@@ -172,26 +182,35 @@ export class StoreCore {
    * reads). Errors wait for everything, as in observe(): an absence may be a delete not yet durable.
    */
   observeObject<T>(bucket: string, key: string, read: () => T, undo?: (unreturned: T) => void): Promise<T> {
+    const id = objectKeyId(bucket, key);
     return this.readDurable(
       read,
       () => {
-        const keyed = this.keysChangedIn.get(objectKeyId(bucket, key)) ?? 0;
+        const keyed = this.keysChangedIn.get(id) ?? 0;
         return keyed > this.unkeyedChangedIn ? keyed : this.unkeyedChangedIn;
       },
       undo,
+      () => this.leases.pending(id),
     );
   }
 
   /**
    * observe()'s steps: `read` now; its result once commit `needed()` (asked after the read) is
-   * durable; its error once every commit is.
+   * durable and the leases its changes took back are returned (`revoked()`, asked after that: see
+   * read-leases.ts); its error once every commit is.
    */
-  private async readDurable<T>(read: () => T, needed: () => number, undo: ((unreturned: T) => void) | undefined): Promise<T> {
+  private async readDurable<T>(
+    read: () => T,
+    needed: () => number,
+    undo: ((unreturned: T) => void) | undefined,
+    revoked: () => Promise<void> | undefined,
+  ): Promise<T> {
     let value: T;
     try {
       value = read();
     } catch (err) {
       await this.wal.settled();
+      await revoked();
       throw err;
     }
     const n = needed();
@@ -203,6 +222,8 @@ export class StoreCore {
         throw err;
       }
     }
+    const revoking = revoked();
+    if (revoking !== undefined) await revoking;
     return value;
   }
 
@@ -229,6 +250,7 @@ export class StoreCore {
       read();
     } catch (err) {
       await this.wal.settled();
+      await this.leases.allPending();
       throw err;
     }
   }
@@ -246,16 +268,31 @@ export class StoreCore {
    */
   async commit<T>(call: number, apply: () => Committed<T>, received?: ReceivedBody, dir?: string, key?: ObjectKeyRef): Promise<T> {
     const file = received !== undefined && !received.inline && dir !== undefined ? received : undefined;
-    const committed = await this.groupCommit.submit({
+    let revoked: Promise<void> | undefined;
+    const committed = await this.submitted(this.groupCommit.submit({
       apply: () => {
         this.noteChange(key);
-        return apply();
+        const during = this.leases.during(apply);
+        revoked = during.revoked;
+        return during.result;
       },
       alone: () => this.calls === call,
       ...(file !== undefined && { dirs: [dir!], notCommitted: () => this.removeFile(file.id) }),
-    });
+    }));
+    // no worker may still answer from what this write changed once it is acknowledged (read-leases.ts)
+    if (revoked !== undefined) await revoked;
     this.pins.discard(committed.discard);
     return committed.result;
+  }
+
+  /** A write's outcome; a failure, which may describe what another write changed, once no worker can contradict it. */
+  private async submitted<T>(outcome: Promise<T>): Promise<T> {
+    try {
+      return await outcome;
+    } catch (err) {
+      await this.leases.allPending();
+      throw err;
+    }
   }
 
   /**
@@ -311,6 +348,24 @@ export class StoreCore {
     this.dropSegments(row.vid, discard);
     this.st.deleteObject.run(row.bucket, row.key);
     return discard;
+  }
+
+  /**
+   * A version's segments in object order, an inline one with its bytes (copied out of SQLite: a
+   * later overwrite deletes the row, not the copy), kept in the object cache (object-cache.ts).
+   */
+  segmentsOf(vid: number): ReadonlyArray<CachedSegment> {
+    return this.objectCache.segments(vid, () =>
+      this.st.segmentsOfVersion.all(vid).map((s): CachedSegment => {
+        if (!isInlineSegment(s.segment_id)) return { id: s.segment_id, size: s.size };
+        // (SQLite's substr of zero bytes is NULL, not an empty blob)
+        const data = s.size === 0 ? Buffer.alloc(0) : this.st.inlineSlice.get(0, s.size, inlineRowId(s.segment_id));
+        if (data === undefined || data.length !== s.size) {
+          throw new Error(`inline segment ${s.segment_id} is missing or shorter than its row says`);
+        }
+        return { id: s.segment_id, size: s.size, data };
+      }),
+    );
   }
 
   /** Deletes a version's segments (object_segments and segments rows); files go to `discard`. */

@@ -106,6 +106,7 @@ import { ObjectReads } from "./reads.js";
 import { recoverDataDir } from "./recovery.js";
 import { openDatabase } from "./schema.js";
 import { toBucketInfo } from "./rows.js";
+import type { LeaseHolders } from "./read-leases.js";
 import { StoreCore, type StoreLogger } from "./store-core.js";
 import type { VersioningStatus } from "./versions.js";
 
@@ -140,6 +141,8 @@ export interface EmbeddedStoreStats {
   walSyncsInline: number;
   /** checkpoints of the metadata log completed (checkpoint.ts) */
   checkpoints: number;
+  /** reads answered from the object cache (object-cache.ts) and from SQLite */
+  objectCache: { rowHits: number; rowMisses: number; segmentHits: number; segmentMisses: number };
 }
 
 /** What a worker process receives bodies with (attachWorker). */
@@ -235,6 +238,7 @@ export class EmbeddedStore implements StorageClient {
       walSyncs: this.core.wal.syncs,
       walSyncsInline: this.core.wal.syncsInline,
       checkpoints: this.core.checkpoints.checkpoints,
+      objectCache: { ...this.core.objectCache.stats },
     };
   }
 
@@ -355,9 +359,12 @@ export class EmbeddedStore implements StorageClient {
     return this.reads.getObject(params);
   }
 
-  /** Step 1 of a read, also for a worker process: the caller gives the pins back to unpin(). */
-  resolveRead(bucket: string, key: string, partNumber?: number, versionId?: string): Promise<ResolvedObject> {
-    return this.reads.resolveRead(bucket, key, partNumber, versionId);
+  /**
+   * Step 1 of a read, also for a worker process (`holder`, which may get a lease to keep the
+   * answer, read-leases.ts): the caller gives the pins back to unpin().
+   */
+  resolveRead(bucket: string, key: string, partNumber?: number, versionId?: string, holder?: string): Promise<ResolvedObject> {
+    return this.reads.resolveRead(bucket, key, partNumber, versionId, holder);
   }
 
   listObjects(params: ListObjectsParams): Promise<ListObjectsResult> {
@@ -415,6 +422,16 @@ export class EmbeddedStore implements StorageClient {
   /** `listener` hears of each segment file removed, before its unlink (workers' descriptors, segment-fds.ts) */
   onSegmentRemoved(listener: (id: string) => void): void {
     this.core.files.onRemove = listener;
+  }
+
+  /** How leases are taken back from workers (read-leases.ts): none is granted before this. */
+  attachLeaseHolders(holders: LeaseHolders): void {
+    this.core.leases.attach(holders);
+  }
+
+  /** A worker is gone, and its leases with it. */
+  forgetLeaseHolder(name: string): void {
+    this.core.leases.forget(name);
   }
 
   /** Gives back pins of resolveRead (each pin it took exactly once; read-plan.ts may return them in parts). */

@@ -65,6 +65,8 @@ export interface VersionHooks {
   dropSegments(vid: number, discard: string[]): void;
   /** the next vid of the store's counter */
   nextVid(): number;
+  /** the current row of a key (`objects`), through the store's object cache (object-cache.ts) */
+  currentRow(bucket: string, key: string): Readonly<ObjectRow> | undefined;
 }
 
 /**
@@ -212,7 +214,7 @@ export class Versions {
    */
   readable(bucket: string, key: string, versionId: string | undefined): { row: ObjectRow; versionId?: string } {
     const state = this.status(bucket);
-    const current = this.st.getObject.get(bucket, key);
+    const current = this.hooks.currentRow(bucket, key);
     if (versionId === undefined) {
       if (current !== undefined) return { row: current, versionId: this.shownId(state, current) };
       const newest = state === undefined ? undefined : this.q.newest.get(bucket, key);

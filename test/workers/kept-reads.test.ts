@@ -1,0 +1,185 @@
+/**
+ * Small objects kept by workers under the primary's leases (runtime/workers/kept-reads.ts,
+ * runtime/storage/embedded/read-leases.ts), through the AWS SDK with a new connection per request
+ * (so successive requests reach both workers): repeated GETs and HEADs are answered without the
+ * primary, and every acknowledged change (overwrite, delete, tags, versioning, multipart, copy) is
+ * seen at once through either worker, also while a writer and readers run together.
+ */
+import {
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  PutObjectTaggingCommand,
+  UploadPartCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import { afterAll, describe, expect, it } from "vitest";
+import { connectionPerRequest, startGateway, type RunningGateway } from "../support/server.js";
+
+const running: RunningGateway[] = [];
+afterAll(async () => {
+  for (const gw of running) await gw.stop();
+});
+
+async function resolveReadCalls(gw: RunningGateway): Promise<number> {
+  const text = await (await fetch(`${gw.adminEndpoint}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split("\n")) {
+    if (line.startsWith('s3gw_worker_store_calls_total{method="resolveRead"}')) sum += Number(line.split(" ").pop());
+  }
+  return sum;
+}
+
+async function body(client: S3Client, bucket: string, key: string): Promise<string | 404> {
+  try {
+    const got = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return await got.Body!.transformToString();
+  } catch (err) {
+    if ((err as { name?: string }).name === "NoSuchKey") return 404;
+    throw err;
+  }
+}
+
+/** What `n` GETs (and as many HEADs) see, through new connections: both workers answer. */
+async function seen(client: S3Client, bucket: string, key: string, n = 4): Promise<Set<string | 404>> {
+  const all = new Set<string | 404>();
+  for (let i = 0; i < n; i++) all.add(await body(client, bucket, key));
+  return all;
+}
+
+describe("small objects kept by workers", () => {
+  it("answer repeated GETs without the primary, and every acknowledged change is seen through both workers", async () => {
+    const gw = await startGateway({ workers: 2 });
+    running.push(gw);
+    const client = connectionPerRequest(gw);
+    const bucket = "kept-reads";
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: "k", Body: "v0" }));
+    expect(await seen(client, bucket, "k")).toEqual(new Set(["v0"]));
+    // both workers keep it now: more GETs and HEADs make no call to the primary
+    const calls = await resolveReadCalls(gw);
+    expect(await seen(client, bucket, "k", 6)).toEqual(new Set(["v0"]));
+    for (let i = 0; i < 4; i++) expect((await client.send(new HeadObjectCommand({ Bucket: bucket, Key: "k" }))).ContentLength).toBe(2);
+    expect(await resolveReadCalls(gw)).toBe(calls);
+
+    for (let i = 1; i <= 6; i++) {
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: "k", Body: `value ${i}` }));
+      expect(await seen(client, bucket, "k")).toEqual(new Set([`value ${i}`]));
+      for (let j = 0; j < 2; j++) expect((await client.send(new HeadObjectCommand({ Bucket: bucket, Key: "k" }))).ContentLength).toBe(7);
+    }
+    await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: "k" }));
+    expect(await seen(client, bucket, "k")).toEqual(new Set([404]));
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: "k", Body: "back" }));
+    expect(await seen(client, bucket, "k")).toEqual(new Set(["back"]));
+
+    // tags: GetObject shows their count
+    await client.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: "k", Tagging: { TagSet: [{ Key: "a", Value: "1" }] } }));
+    for (let i = 0; i < 4; i++) expect((await client.send(new GetObjectCommand({ Bucket: bucket, Key: "k" }))).TagCount).toBe(1);
+    // metadata replaced by a copy onto itself
+    await client.send(
+      new CopyObjectCommand({ Bucket: bucket, Key: "k", CopySource: `${bucket}/k`, MetadataDirective: "REPLACE", Metadata: { colour: "red" } }),
+    );
+    for (let i = 0; i < 4; i++) expect((await client.send(new HeadObjectCommand({ Bucket: bucket, Key: "k" }))).Metadata).toEqual({ colour: "red" });
+    // versioning: the version written before shows as "null"
+    await client.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }));
+    for (let i = 0; i < 4; i++) expect((await client.send(new HeadObjectCommand({ Bucket: bucket, Key: "k" }))).VersionId).toBe("null");
+    // a multipart upload completed over it
+    const upload = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: "k" }));
+    const part = await client.send(new UploadPartCommand({ Bucket: bucket, Key: "k", UploadId: upload.UploadId, PartNumber: 1, Body: "multipart" }));
+    await client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: bucket,
+        Key: "k",
+        UploadId: upload.UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
+      }),
+    );
+    expect(await seen(client, bucket, "k")).toEqual(new Set(["multipart"]));
+    // a delete marker
+    await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: "k" }));
+    expect(await seen(client, bucket, "k")).toEqual(new Set([404]));
+    client.destroy();
+  });
+
+  it("never show a reader an older value than one acknowledged or already seen, with a writer and readers together", async () => {
+    const gw = await startGateway({ workers: 2 });
+    running.push(gw);
+    const client = connectionPerRequest(gw);
+    const bucket = "kept-reads-race";
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: "k", Body: "0" }));
+    let acked = 0;
+    let stop = false;
+    const problems: string[] = [];
+    let reads = 0;
+    const reader = async () => {
+      let last = 0;
+      while (!stop) {
+        const floor = acked;
+        const got = await body(client, bucket, "k");
+        const n = Number(got);
+        reads++;
+        if (n < floor) problems.push(`read ${n} after ${floor} was acknowledged`);
+        if (n < last) problems.push(`read ${n} after this reader had read ${last}`);
+        last = n;
+      }
+    };
+    const readers = [reader(), reader(), reader()];
+    const deadline = Date.now() + 3_000;
+    for (let n = 1; Date.now() < deadline; n++) {
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: "k", Body: String(n) }));
+      acked = n;
+    }
+    stop = true;
+    await Promise.all(readers);
+    expect(problems).toEqual([]);
+    expect(acked).toBeGreaterThan(10);
+    expect(reads).toBeGreaterThan(30);
+    client.destroy();
+  });
+
+  it("a worker that stops answering is killed and replaced, and a write waits for it at most that long", async () => {
+    const gw = await startGateway({ workers: 2 });
+    running.push(gw);
+    const client = connectionPerRequest(gw);
+    const bucket = "kept-reads-hung";
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: "k", Body: "before" }));
+    expect(await seen(client, bucket, "k")).toEqual(new Set(["before"]));
+    const [stopped, other] = await gw.workerPids();
+    process.kill(stopped, "SIGSTOP");
+    try {
+      // a connection handed to the stopped worker gets no answer: try again on a new one, which
+      // reaches the other worker; its write waits for the stopped worker's answer until it is killed
+      const started = Date.now();
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await client.send(new PutObjectCommand({ Bucket: bucket, Key: "k", Body: "after" }), { abortSignal: AbortSignal.timeout(8_000) });
+          break;
+        } catch (err) {
+          if (attempt >= 3) throw err;
+        }
+      }
+      expect(Date.now() - started).toBeLessThan(25_000);
+      const pids = await gw.workerPids();
+      expect(pids).not.toContain(stopped);
+      expect(pids).toContain(other);
+    } finally {
+      try {
+        process.kill(stopped, "SIGCONT");
+      } catch {
+        // killed, as expected
+      }
+    }
+    // the replacement starts empty; every answer is the acknowledged one
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await seen(client, bucket, "k")).toEqual(new Set(["after"]));
+    client.destroy();
+  }, 60_000);
+});
