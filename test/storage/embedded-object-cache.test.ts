@@ -130,7 +130,7 @@ describe("ObjectCache", () => {
   });
 
   it("holds at most its limits of rows, versions and inline bytes, dropping the oldest first", () => {
-    const { db, cache, row, segments } = tables({ rows: 3, versions: 3, inlineBytes: 100 });
+    const { db, cache, row, segments } = tables({ rows: 3, versions: 3, inlineBytes: 100, versionBytes: 100 });
     for (const k of ["a", "b", "c", "d"]) row("b", k);
     expect(cache.size.rows).toBe(3);
     for (let vid = 1; vid <= 5; vid++) db.exec(`INSERT INTO object_segments VALUES (${vid}, 0, 'i${vid}', 40)`);
@@ -145,12 +145,17 @@ describe("ObjectCache", () => {
     segments(1, forty);
     expect(cache.stats.segmentMisses).toBe(before + 1);
     // a version larger than the whole budget is read but not kept
-    const { db: smallDb, cache: small, segments: smallSegments } = tables({ rows: 3, versions: 3, inlineBytes: 10 });
+    const { db: smallDb, cache: small, segments: smallSegments } = tables({ rows: 3, versions: 3, inlineBytes: 10, versionBytes: 100 });
     smallDb.exec("INSERT INTO object_segments VALUES (1, 0, 'i1', 40)");
     expect(smallSegments(1, forty)[0].data).toBe(forty);
     expect(small.size).toMatchObject({ versions: 0, inlineBytes: 0 });
+    // a version above the bound for one version is not kept either
+    const { db: oneDb, cache: one, segments: oneSegments } = tables({ rows: 3, versions: 3, inlineBytes: 100, versionBytes: 30 });
+    oneDb.exec("INSERT INTO object_segments VALUES (1, 0, 'i1', 40)");
+    oneSegments(1, forty);
+    expect(one.size).toMatchObject({ versions: 0, inlineBytes: 0 });
     // the versions bound, with no inline bytes
-    const { cache: few, segments: fewSegments } = tables({ rows: 3, versions: 2, inlineBytes: 100 });
+    const { cache: few, segments: fewSegments } = tables({ rows: 3, versions: 2, inlineBytes: 100, versionBytes: 100 });
     for (let vid = 1; vid <= 4; vid++) fewSegments(vid);
     expect(few.size).toMatchObject({ versions: 2, inlineBytes: 0 });
     // forgetting a version gives its bytes back

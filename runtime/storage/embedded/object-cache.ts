@@ -24,7 +24,8 @@
  * observeObject() wait as a read from SQLite (store-core.ts).
  *
  * Bounded: at most MAX_ROWS keys and MAX_VERSIONS versions holding at most MAX_INLINE_BYTES of
- * inline bytes; beyond, the entries kept longest are dropped first. Entries are frozen: callers
+ * inline bytes, none more than MAX_VERSION_INLINE_BYTES; beyond, the entries kept longest are
+ * dropped first. Entries are frozen: callers
  * share them (a cached inline Buffer goes to the socket as it is; nothing writes into it).
  */
 import type Database from "better-sqlite3";
@@ -43,7 +44,14 @@ export const MAX_ROWS = 50_000;
 /** versions whose segment list is kept at most */
 export const MAX_VERSIONS = 50_000;
 /** inline bytes kept at most, over all versions */
-export const MAX_INLINE_BYTES = 64 * 1024 * 1024;
+export const MAX_INLINE_BYTES = 32 * 1024 * 1024;
+/**
+ * A version with more inline bytes than this is read from SQLite every time: for a larger body the
+ * statements weigh less against the rest of its GET, and holding many large buffers made the
+ * primary slower (warp mixed, 64 KiB objects, two workers: -5 to -9% with versions of up to 64 KiB
+ * kept, par with this bound).
+ */
+export const MAX_VERSION_INLINE_BYTES = 16 * 1024;
 
 /** caches made in this process, for unique function and trigger names */
 let caches = 0;
@@ -62,7 +70,7 @@ export class ObjectCache {
 
   constructor(
     private readonly db: Database.Database,
-    private readonly limits = { rows: MAX_ROWS, versions: MAX_VERSIONS, inlineBytes: MAX_INLINE_BYTES },
+    private readonly limits = { rows: MAX_ROWS, versions: MAX_VERSIONS, inlineBytes: MAX_INLINE_BYTES, versionBytes: MAX_VERSION_INLINE_BYTES },
   ) {
     const n = ++caches;
     const rowFn = `s3g_objcache${n}_row`;
@@ -120,7 +128,7 @@ export class ObjectCache {
     Object.freeze(segments);
     if (!this.db.inTransaction) {
       const bytes = inlineBytesOf(segments);
-      if (bytes <= this.limits.inlineBytes) {
+      if (bytes <= this.limits.versionBytes && bytes <= this.limits.inlineBytes) {
         while (this.versions.size > 0 && (this.versions.size >= this.limits.versions || this.inlineBytes + bytes > this.limits.inlineBytes)) {
           this.forgetVersion(this.versions.keys().next().value!);
         }
