@@ -27,3 +27,11 @@ export function compareUtf8(a: string, b: string): number {
 export function hasLoneSurrogate(s: string): boolean {
   return /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
 }
+
+/**
+ * One string per (bucket, key) pair, for maps of keys: a bucket name never holds a NUL (CreateBucket
+ * validates it), so the pair is unambiguous.
+ */
+export function objectKeyId(bucket: string, key: string): string {
+  return `${bucket}\0${key}`;
+}

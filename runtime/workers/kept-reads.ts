@@ -16,6 +16,7 @@
  * the primary's lease stays until a change, which costs it only a revocation nobody needed).
  */
 import type { ResolvedObject } from "../storage/embedded/read-plan.js";
+import { objectKeyId } from "../storage/keys.js";
 
 export const MAX_KEPT = 10_000;
 export const MAX_KEPT_BYTES = 16 * 1024 * 1024;
@@ -36,7 +37,7 @@ export class KeptReads {
 
   /** The kept answer for the current version of `bucket`/`key`; callers must not change it. */
   get(bucket: string, key: string): ResolvedObject | undefined {
-    const hit = this.kept.get(`${bucket}\0${key}`);
+    const hit = this.kept.get(objectKeyId(bucket, key));
     if (hit !== undefined) this.hits++;
     return hit;
   }
@@ -55,7 +56,7 @@ export class KeptReads {
       bytes += s.data.length;
     }
     if (bytes > this.limits.bytes) return;
-    const id = `${bucket}\0${key}`;
+    const id = objectKeyId(bucket, key);
     this.drop(id);
     while (this.kept.size > 0 && (this.kept.size >= this.limits.entries || this.bytes + bytes > this.limits.bytes)) {
       this.drop(this.kept.keys().next().value!);

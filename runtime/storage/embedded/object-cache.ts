@@ -30,6 +30,7 @@
  */
 import type Database from "better-sqlite3";
 
+import { objectKeyId } from "../keys.js";
 import type { ObjectRow } from "./statements.js";
 
 /** A version's segment, in object order; `data` holds an inline segment's bytes. */
@@ -76,7 +77,7 @@ export class ObjectCache {
     const rowFn = `s3g_objcache${n}_row`;
     const vidFn = `s3g_objcache${n}_vid`;
     db.function(rowFn, { deterministic: false }, (bucket: unknown, key: unknown) => {
-      const id = `${String(bucket)}\0${String(key)}`;
+      const id = objectKeyId(String(bucket), String(key));
       this.rows.delete(id);
       this.onRowChanged(id);
       return null;
@@ -99,7 +100,7 @@ export class ObjectCache {
 
   /** The current row of `bucket`/`key`, from memory or from `load` (which then is kept). */
   current(bucket: string, key: string, load: () => ObjectRow | undefined): Readonly<ObjectRow> | undefined {
-    const k = `${bucket}\0${key}`;
+    const k = objectKeyId(bucket, key);
     const hit = this.rows.get(k);
     if (hit !== undefined) {
       this.stats.rowHits++;

@@ -28,6 +28,8 @@
  */
 import type Database from "better-sqlite3";
 
+import { objectKeyId } from "../keys.js";
+
 /** keys leased at most at once (beyond, reads are answered without a lease) */
 export const MAX_LEASES = 50_000;
 /** how long a holder may take to answer a revocation */
@@ -131,7 +133,7 @@ export class ReadLeases {
 
   /** Every lease on a key of `bucket` is taken back (its versioning status changed). */
   changedBucket(bucket: string): void {
-    const prefix = `${bucket}\0`;
+    const prefix = objectKeyId(bucket, "");
     for (const id of [...this.leases.keys()]) if (id.startsWith(prefix)) this.changed(id);
   }
 

@@ -21,7 +21,7 @@ import { partOf, readResult, type ResolvedObject } from "./read-plan.js";
 import { toObjectSummary } from "./rows.js";
 import type { SummaryRow } from "./statements.js";
 import { validateMax, type StoreCore } from "./store-core.js";
-import { validateKey } from "../keys.js";
+import { objectKeyId, validateKey } from "../keys.js";
 
 export class ObjectReads {
   constructor(private readonly core: StoreCore) {}
@@ -93,7 +93,7 @@ export class ObjectReads {
         // a worker may keep the current version of a small object (read-leases.ts): granted in
         // this synchronous run, with the read
         if (holder !== undefined && partNumber === undefined && versionId === undefined && resolved.pinned.length === 0) {
-          if (this.core.leases.grant(`${bucket}\0${key}`, holder)) resolved.leased = true;
+          if (this.core.leases.grant(objectKeyId(bucket, key), holder)) resolved.leased = true;
         }
         return resolved;
       },

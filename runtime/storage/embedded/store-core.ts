@@ -29,17 +29,12 @@ import { pickSystemMetadata, toObjectInfo, type StoredMeta } from "./rows.js";
 import { prepareStatements, type BucketRow, type ObjectRow, type SegmentRefRow, type Statements, type UploadRow } from "./statements.js";
 import { Versions, versionIdOf, type VersioningStatus } from "./versions.js";
 import { WalSync } from "./wal-sync.js";
-import { normalizeEtag } from "../keys.js";
+import { normalizeEtag, objectKeyId } from "../keys.js";
 
 /** The one object key a commit changes (StoreCore.commit). */
 export interface ObjectKeyRef {
   bucket: string;
   key: string;
-}
-
-/** A bucket name never holds a NUL: the pair's id is unambiguous. */
-function objectKeyId(bucket: string, key: string): string {
-  return `${bucket}\0${key}`;
 }
 
 /** The subset of a pino logger the store uses. */
