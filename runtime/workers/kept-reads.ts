@@ -12,8 +12,8 @@
  * An answer is kept only when no revocation reached this worker between the call and its answer:
  * the primary granted the lease when it read, so a change after that read sends its revocation to
  * this worker, and on the one channel the revocation comes before an answer sent after it. Kept:
- * at most MAX_KEPT answers and MAX_KEPT_BYTES of inline bytes, the oldest dropped first (silently:
- * the primary's lease stays until a change, which costs it only a revocation nobody needed).
+ * at most MAX_KEPT answers and MAX_KEPT_BYTES of inline bytes, the oldest dropped first; a dropped
+ * answer's lease is given back, so that a write of its key waits for no revocation it needs not.
  */
 import type { ResolvedObject } from "../storage/embedded/read-plan.js";
 import { objectKeyId } from "../storage/keys.js";
@@ -24,6 +24,13 @@ export const MAX_KEPT_BYTES = 16 * 1024 * 1024;
 /** what the primary sends to take back every key at once (read-leases.ts ALL) */
 const ALL = "";
 
+/** `data` in an allocation of its own, exactly its size */
+function ownCopy(data: Buffer): Buffer {
+  const copy = Buffer.allocUnsafeSlow(data.length);
+  data.copy(copy);
+  return copy;
+}
+
 export class KeptReads {
   /** `bucket\0key` -> the answer */
   private readonly kept = new Map<string, ResolvedObject>();
@@ -33,7 +40,11 @@ export class KeptReads {
   /** hits, for tests and diagnostics */
   hits = 0;
 
-  constructor(private readonly limits = { entries: MAX_KEPT, bytes: MAX_KEPT_BYTES }) {}
+  constructor(
+    /** gives leases back to the primary (read-leases.ts release): `[key id, grant]` pairs */
+    private readonly release: (released: Array<[string, number]>) => void,
+    private readonly limits = { entries: MAX_KEPT, bytes: MAX_KEPT_BYTES },
+  ) {}
 
   /** The kept answer for the current version of `bucket`/`key`; callers must not change it. */
   get(bucket: string, key: string): ResolvedObject | undefined {
@@ -47,21 +58,35 @@ export class KeptReads {
     return this.revocations;
   }
 
-  /** Keeps a leased answer to a call made at `mark`, unless a revocation came since. */
+  /**
+   * Keeps a leased answer to a call made at `mark`, unless a revocation came since; a lease not kept
+   * is given back, and with it whatever was kept of the key (its lease may be the one that ends: the
+   * primary ends a worker's lease on a key only for its last grant).
+   */
   keep(bucket: string, key: string, resolved: ResolvedObject, mark: number): void {
-    if (resolved.leased !== true || mark !== this.revocations || resolved.pinned.length > 0) return;
-    let bytes = 0;
-    for (const s of resolved.segments) {
-      if (s.data === undefined) return;
-      bytes += s.data.length;
-    }
-    if (bytes > this.limits.bytes) return;
+    const lease = resolved.lease;
+    if (lease === undefined) return;
     const id = objectKeyId(bucket, key);
-    this.drop(id);
-    while (this.kept.size > 0 && (this.kept.size >= this.limits.entries || this.bytes + bytes > this.limits.bytes)) {
-      this.drop(this.kept.keys().next().value!);
+    let bytes = 0;
+    for (const s of resolved.segments) bytes += s.data?.length ?? Infinity;
+    if (mark !== this.revocations || resolved.pinned.length > 0 || bytes > this.limits.bytes) {
+      this.drop(id);
+      this.release([[id, lease]]);
+      return;
     }
-    this.kept.set(id, resolved);
+    // a newer grant replaces the older one at the primary: nothing to give back for it
+    this.drop(id);
+    const released: Array<[string, number]> = [];
+    while (this.kept.size > 0 && (this.kept.size >= this.limits.entries || this.bytes + bytes > this.limits.bytes)) {
+      const oldest = this.kept.keys().next().value!;
+      released.push([oldest, this.kept.get(oldest)!.lease!]);
+      this.drop(oldest);
+    }
+    if (released.length > 0) this.release(released);
+    // The bytes are copied: a Buffer that came over the IPC channel is a view of the whole message
+    // it came in (node:v8's deserializer), which keeping it would keep too.
+    const segments = resolved.segments.map((s) => ({ ...s, data: ownCopy(s.data!) }));
+    this.kept.set(id, { ...resolved, segments });
     this.bytes += bytes;
   }
 

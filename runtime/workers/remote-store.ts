@@ -72,13 +72,15 @@ export class RemoteEmbeddedStore implements StorageClient {
   /** bumped by every forgetBucket: an answer asked for before a bump is not kept */
   private changes = 0;
   /** small objects read here, kept under the primary's leases (kept-reads.ts) */
-  readonly keptReads = new KeptReads();
+  readonly keptReads: KeptReads;
 
   private constructor(
     private readonly rpc: RpcPeer,
     private readonly files: DataFiles,
     private readonly inlineLimit: number,
-  ) {}
+  ) {
+    this.keptReads = new KeptReads((released) => this.rpc.note("releaseLeases", released));
+  }
 
   /** Asks the primary for this worker's receiving directory and the store's settings. */
   static async attach(rpc: RpcPeer): Promise<RemoteEmbeddedStore> {

@@ -110,6 +110,7 @@ export function storeSession(
       return resolved;
     },
     unpin: (ids: string[]) => give(ids),
+    releaseLeases: (released: Array<[string, number]>) => store.releaseLeases(workerName, released),
     checkPut: (params: PutObjectParams) => store.checkPut(params),
     putReceived: (params: PutObjectParams, received: ReceivedBody) => store.putReceived(params, received, requireFiles().tmpDir),
     checkPart: (bucket: string, key: string, uploadId: string, partNumber: number) =>

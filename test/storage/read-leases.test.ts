@@ -50,12 +50,12 @@ async function settled(p: Promise<unknown> | undefined): Promise<boolean> {
 describe("ReadLeases", () => {
   it("grants nothing before the holders can be reached, then takes back exactly the changed keys", async () => {
     const { leases } = setUp();
-    expect(leases.grant("b\0k", "w1")).toBe(false);
+    expect(leases.grant("b\0k", "w1")).toBe(0);
     const { h, calls } = holders();
     leases.attach(h);
-    expect(leases.grant("b\0k", "w1")).toBe(true);
-    expect(leases.grant("b\0k", "w2")).toBe(true);
-    expect(leases.grant("b\0other", "w1")).toBe(true);
+    expect(leases.grant("b\0k", "w1")).toBeGreaterThan(0);
+    expect(leases.grant("b\0k", "w2")).toBeGreaterThan(0);
+    expect(leases.grant("b\0other", "w1")).toBeGreaterThan(0);
     // a write that changes k: its wait ends only when both holders answered
     const { result, revoked } = leases.during(() => {
       leases.changed("b\0k");
@@ -121,7 +121,7 @@ describe("ReadLeases", () => {
     leases.attach(h);
     for (const k of ["a", "b", "c"]) leases.grant(`b\0${k}`, k === "c" ? "w2" : "w1");
     expect(leases.size.keys).toBe(3);
-    expect(leases.grant("b\0d", "w1")).toBe(true);
+    expect(leases.grant("b\0d", "w1")).toBeGreaterThan(0);
     expect(leases.size.keys).toBe(1);
     await turn();
     expect(calls.map((c) => [c.holder, c.ids])).toEqual([
@@ -137,6 +137,32 @@ describe("ReadLeases", () => {
     expect(await settled(read)).toBe(true);
     expect(await settled(write)).toBe(true);
     expect(leases.allPending()).toBeUndefined();
+  });
+
+  it("ends a lease given back only for the holder's last grant of the key", async () => {
+    const { leases } = setUp();
+    const { h, calls } = holders();
+    leases.attach(h);
+    const first = leases.grant("b\0k", "w1");
+    const second = leases.grant("b\0k", "w1");
+    leases.grant("b\0k", "w2");
+    expect(second).toBeGreaterThan(first);
+    // the answer of the first grant was not kept: the second one's is still on its way
+    leases.release("w1", "b\0k", first);
+    leases.release("w2", "b\0other", 1);
+    leases.during(() => leases.changed("b\0k"));
+    await turn();
+    expect(calls.map((c) => c.holder)).toEqual(["w1", "w2"]);
+    for (const c of calls) c.answer();
+    // after the revocation, a late release is ignored; the last grant's release ends the lease
+    const third = leases.grant("b\0k", "w1");
+    leases.release("w1", "b\0k", second);
+    expect(leases.size.keys).toBe(1);
+    leases.release("w1", "b\0k", third);
+    expect(leases.size.keys).toBe(0);
+    leases.during(() => leases.changed("b\0k"));
+    await turn();
+    expect(calls).toHaveLength(2);
   });
 
   it("reports a holder that does not answer in time, and forgets a holder that is gone", async () => {
@@ -157,35 +183,51 @@ describe("ReadLeases", () => {
   });
 });
 
+let grants = 0;
 function answer(bytes: number, leased = true): ResolvedObject {
   return {
     info: { bucket: "b", key: "k", size: bytes, etag: "e", lastModified: new Date(0), storageClass: "STANDARD", userMetadata: {}, tags: {}, owner: "o" },
     partsCount: null,
     segments: [{ id: "i1", size: bytes, data: Buffer.alloc(bytes) }],
     pinned: [],
-    ...(leased && { leased: true }),
+    ...(leased && { lease: ++grants }),
   };
 }
 
 describe("KeptReads", () => {
   it("keeps a leased answer unless a revocation came after its call, and drops what is revoked", () => {
-    const kept = new KeptReads();
+    const released: Array<[string, number]> = [];
+    const kept = new KeptReads((r) => released.push(...r));
     let mark = kept.mark();
     kept.keep("b", "k", answer(10), mark);
     expect(kept.get("b", "k")?.info.size).toBe(10);
-    // not leased, or with a file: not kept
+    // not leased: not kept, nothing to give back; with a file: not kept, its lease given back
     kept.keep("b", "x", answer(10, false), kept.mark());
-    kept.keep("b", "y", { ...answer(10), segments: [{ id: "f", size: 10 }] }, kept.mark());
-    kept.keep("b", "z", { ...answer(10), pinned: ["f"] }, kept.mark());
+    expect(released).toEqual([]);
+    const file = { ...answer(10), segments: [{ id: "f", size: 10 }] };
+    kept.keep("b", "y", file, kept.mark());
+    const pinned = { ...answer(10), pinned: ["f"] };
+    kept.keep("b", "z", pinned, kept.mark());
+    expect(released).toEqual([
+      ["b\0y", file.lease],
+      ["b\0z", pinned.lease],
+    ]);
     expect(kept.size.entries).toBe(1);
-    // an answer asked for before a revocation (of any key) is not kept
+    // an answer asked for before a revocation (of any key) is not kept, and neither is what was
+    // kept of its key: the lease given back may be the one the older answer was kept under
     mark = kept.mark();
     kept.revoke(["b\0other"]);
-    kept.keep("b", "late", answer(5), mark);
-    expect(kept.get("b", "late")).toBeUndefined();
+    const late = answer(5);
+    kept.keep("b", "k", late, mark);
+    expect(kept.get("b", "k")).toBeUndefined();
+    expect(released.at(-1)).toEqual(["b\0k", late.lease]);
+    kept.keep("b", "k", answer(10), kept.mark());
+    released.length = 0;
     kept.revoke(["b\0k"]);
     expect(kept.get("b", "k")).toBeUndefined();
     expect(kept.size).toEqual({ entries: 0, bytes: 0 });
+    // what is revoked is not given back (the primary ended the lease itself)
+    expect(released).toEqual([]);
     kept.keep("b", "k", answer(10), kept.mark());
     kept.keep("c", "k", answer(10), kept.mark());
     kept.revoke([ALL]);
@@ -193,19 +235,33 @@ describe("KeptReads", () => {
   });
 
   it("holds at most its limits of answers and bytes, dropping the oldest first", () => {
-    const kept = new KeptReads({ entries: 3, bytes: 100 });
-    for (const k of ["a", "b", "c", "d"]) kept.keep("b", k, answer(10), kept.mark());
+    const released: Array<[string, number]> = [];
+    const kept = new KeptReads((r) => released.push(...r), { entries: 3, bytes: 100 });
+    const a = answer(10);
+    kept.keep("b", "a", a, kept.mark());
+    for (const k of ["b", "c", "d"]) kept.keep("b", k, answer(10), kept.mark());
     expect(kept.size).toEqual({ entries: 3, bytes: 30 });
     expect(kept.get("b", "a")).toBeUndefined();
+    // a dropped answer's lease goes back
+    expect(released).toEqual([["b\0a", a.lease]]);
     // 90 more bytes: b and c go, d stays
     kept.keep("b", "big", answer(90), kept.mark());
     expect(kept.size).toEqual({ entries: 2, bytes: 100 });
     expect(kept.get("b", "d")?.info.size).toBe(10);
     kept.keep("b", "huge", answer(101), kept.mark());
     expect(kept.get("b", "huge")).toBeUndefined();
-    // a newer answer for a kept key replaces it
+    // a newer answer for a kept key replaces it, its lease with the older one's
+    released.length = 0;
     kept.keep("b", "big", answer(20), kept.mark());
     expect(kept.size).toEqual({ entries: 2, bytes: 30 });
+    expect(released).toEqual([]);
+    // inline bytes are copied out of the buffer they came in
+    const shared = Buffer.alloc(64, 1);
+    const view = { ...answer(8), segments: [{ id: "i9", size: 8, data: shared.subarray(8, 16) }] };
+    kept.keep("b", "view", view, kept.mark());
+    const own = kept.get("b", "view")!.segments[0].data!;
+    expect(own.equals(shared.subarray(8, 16))).toBe(true);
+    expect(own.buffer).not.toBe(shared.buffer);
   });
 });
 
@@ -224,15 +280,15 @@ describe("the embedded store's leases", () => {
     await store.putObject(params("k"), bodyFromBuffer(Buffer.from("small")));
     await store.putObject(params("big"), bodyFromBuffer(Buffer.alloc(300 * 1024)));
     // no lease before the holders can be reached
-    expect((await store.resolveRead("b", "k", undefined, undefined, "w1")).leased).toBeUndefined();
+    expect((await store.resolveRead("b", "k", undefined, undefined, "w1")).lease).toBeUndefined();
     const { h, calls } = holders();
     store.attachLeaseHolders(h);
-    expect((await store.resolveRead("b", "k", undefined, undefined, "w1")).leased).toBe(true);
+    expect((await store.resolveRead("b", "k", undefined, undefined, "w1")).lease).toBeGreaterThan(0);
     // not for a version, a part, or an object with a file
-    expect((await store.resolveRead("b", "k", 1, undefined, "w1")).leased).toBeUndefined();
-    expect((await store.resolveRead("b", "k", undefined, "null", "w1")).leased).toBeUndefined();
+    expect((await store.resolveRead("b", "k", 1, undefined, "w1")).lease).toBeUndefined();
+    expect((await store.resolveRead("b", "k", undefined, "null", "w1")).lease).toBeUndefined();
     const big = await store.resolveRead("b", "big", undefined, undefined, "w1");
-    expect(big.leased).toBeUndefined();
+    expect(big.lease).toBeUndefined();
     store.unpin(big.pinned);
 
     const write = store.putObject(params("k"), bodyFromBuffer(Buffer.from("changed")));

@@ -41,11 +41,11 @@ export interface CachedSegment {
 }
 
 /** keys whose current row (or its absence) is kept at most */
-export const MAX_ROWS = 50_000;
+export const MAX_ROWS = 20_000;
 /** versions whose segment list is kept at most */
-export const MAX_VERSIONS = 50_000;
+export const MAX_VERSIONS = 20_000;
 /** inline bytes kept at most, over all versions */
-export const MAX_INLINE_BYTES = 32 * 1024 * 1024;
+export const MAX_INLINE_BYTES = 16 * 1024 * 1024;
 /**
  * A version with more inline bytes than this is read from SQLite every time: for a larger body the
  * statements weigh less against the rest of its GET, and holding many large buffers made the

@@ -6,9 +6,10 @@
  * The protocol (this process owns the database; a worker is a "holder"):
  * 1. A worker asks for a lease with its read (resolveRead); the lease is granted in the same
  *    synchronous run as the read, for the current version of a key whose bytes are all inline
- *    (no file, so no pin to hold). A lease ends only by its revocation (or its holder's death): a
- *    worker that drops an answer does not say so, and when MAX_LEASES keys are leased, every lease
- *    is taken back at once, as for a change of every key.
+ *    (no file, so no pin to hold). Each grant has a number; a worker that drops an answer, or does
+ *    not keep it, gives its lease back with that number (release), which ends the lease only if no
+ *    later grant to the same worker came meanwhile (that one's answer is still on its way). When
+ *    MAX_LEASES keys are leased, every lease is taken back at once, as for a change of every key.
  * 2. Every change of a key's `objects` row (object-cache.ts's triggers, whatever statement made it,
  *    inside the transaction) and every change of a bucket's versioning status (which changes the
  *    version id every answer shows) takes the leases of what it changed back: each holder is told
@@ -50,8 +51,10 @@ export interface LeaseHolders {
 let tables = 0;
 
 export class ReadLeases {
-  /** key id (`bucket\0key`) -> the holders of a lease on it */
-  private readonly leases = new Map<string, Set<string>>();
+  /** key id (`bucket\0key`) -> the holders of a lease on it, with the number of their last grant */
+  private readonly leases = new Map<string, Map<string, number>>();
+  /** grants made so far */
+  private grants = 0;
   /** key id -> its revocation under way */
   private readonly revoking = new Map<string, Promise<void>>();
   /** the taking back of every lease under way (changedAll) */
@@ -82,17 +85,29 @@ export class ReadLeases {
     this.holders = holders;
   }
 
-  /** Called in the synchronous run of a read: true when `holder` may keep what it read of `id`. */
-  grant(id: string, holder: string): boolean {
-    if (this.holders === undefined) return false;
+  /**
+   * Called in the synchronous run of a read: the grant's number when `holder` may keep what it read
+   * of `id` (give it back to release()), 0 when it may not.
+   */
+  grant(id: string, holder: string): number {
+    if (this.holders === undefined) return 0;
+    const n = ++this.grants;
     const held = this.leases.get(id);
     if (held !== undefined) {
-      held.add(holder);
-      return true;
+      held.set(holder, n);
+      return n;
     }
     if (this.leases.size >= this.limits.maxLeases) this.changedAll();
-    this.leases.set(id, new Set([holder]));
-    return true;
+    this.leases.set(id, new Map([[holder, n]]));
+    return n;
+  }
+
+  /** `holder` keeps nothing of `id` from grant `n` on: the lease ends unless a later grant came since. */
+  release(holder: string, id: string, n: number): void {
+    const held = this.leases.get(id);
+    if (held === undefined || held.get(holder) !== n) return;
+    held.delete(holder);
+    if (held.size === 0) this.leases.delete(id);
   }
 
   /** `holder` is gone: its leases with it (a revocation waiting on it is completed by revoke()). */
@@ -108,7 +123,7 @@ export class ReadLeases {
     const held = this.leases.get(id);
     if (held === undefined) return;
     this.leases.delete(id);
-    const waits = [...held].map((holder) => this.send(holder, id));
+    const waits = [...held.keys()].map((holder) => this.send(holder, id));
     const done = Promise.all(waits).then(() => {
       if (this.revoking.get(id) === done) this.revoking.delete(id);
     });
@@ -120,15 +135,15 @@ export class ReadLeases {
   /** Every lease is taken back; until every holder answered, every read and write waits for it. */
   changedAll(): void {
     const holders = new Set<string>();
-    for (const held of this.leases.values()) for (const h of held) holders.add(h);
+    for (const held of this.leases.values()) for (const h of held.keys()) holders.add(h);
     this.leases.clear();
     if (holders.size === 0) return;
-    const done = Promise.all([...holders].map((holder) => this.send(holder, ALL))).then(() => {
-      if (this.revokingAll === done) this.revokingAll = undefined;
-    });
     const before = this.revokingAll;
-    this.revokingAll = before === undefined ? done : Promise.all([before, done]).then(() => undefined);
-    this.started.push(this.revokingAll);
+    const all: Promise<void> = Promise.all([before, ...[...holders].map((holder) => this.send(holder, ALL))]).then(() => {
+      if (this.revokingAll === all) this.revokingAll = undefined;
+    });
+    this.revokingAll = all;
+    this.started.push(all);
   }
 
   /** Every lease on a key of `bucket` is taken back (its versioning status changed). */

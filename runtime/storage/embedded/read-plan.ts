@@ -28,8 +28,8 @@ export interface ResolvedObject {
   pinned: string[];
   /** the stored checksum of the part a read of one part asked for (a multipart object's, see object-parts.ts) */
   partChecksum?: Checksum;
-  /** the worker that asked may keep this answer until the primary takes it back (read-leases.ts) */
-  leased?: boolean;
+  /** the worker that asked may keep this answer until the primary takes it back: its grant (read-leases.ts) */
+  lease?: number;
 }
 
 /**

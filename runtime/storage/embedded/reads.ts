@@ -93,7 +93,8 @@ export class ObjectReads {
         // a worker may keep the current version of a small object (read-leases.ts): granted in
         // this synchronous run, with the read
         if (holder !== undefined && partNumber === undefined && versionId === undefined && resolved.pinned.length === 0) {
-          if (this.core.leases.grant(objectKeyId(bucket, key), holder)) resolved.leased = true;
+          const lease = this.core.leases.grant(objectKeyId(bucket, key), holder);
+          if (lease !== 0) resolved.lease = lease;
         }
         return resolved;
       },

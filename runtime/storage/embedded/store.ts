@@ -429,6 +429,11 @@ export class EmbeddedStore implements StorageClient {
     this.core.leases.attach(holders);
   }
 
+  /** A worker keeps nothing of these keys from these grants on (read-leases.ts release). */
+  releaseLeases(holder: string, released: ReadonlyArray<readonly [id: string, grant: number]>): void {
+    for (const [id, n] of released) this.core.leases.release(holder, id, n);
+  }
+
   /** A worker is gone, and its leases with it. */
   forgetLeaseHolder(name: string): void {
     this.core.leases.forget(name);
