@@ -37,8 +37,6 @@ export class KeptReads {
   private bytes = 0;
   /** revocations received so far */
   private revocations = 0;
-  /** hits, for tests and diagnostics */
-  hits = 0;
 
   constructor(
     /** gives leases back to the primary (read-leases.ts release): `[key id, grant]` pairs */
@@ -48,9 +46,7 @@ export class KeptReads {
 
   /** The kept answer for the current version of `bucket`/`key`; callers must not change it. */
   get(bucket: string, key: string): ResolvedObject | undefined {
-    const hit = this.kept.get(objectKeyId(bucket, key));
-    if (hit !== undefined) this.hits++;
-    return hit;
+    return this.kept.get(objectKeyId(bucket, key));
   }
 
   /** Taken before a call whose answer may be kept. */

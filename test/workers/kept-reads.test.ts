@@ -53,14 +53,20 @@ async function seen(client: S3Client, bucket: string, key: string, n = 4): Promi
   return all;
 }
 
+/** A gateway of two workers with `bucket` holding key k = `first`, and a client with a connection per request. */
+async function started(bucket: string, first: string): Promise<{ gw: RunningGateway; client: S3Client }> {
+  const gw = await startGateway({ workers: 2 });
+  running.push(gw);
+  const client = connectionPerRequest(gw);
+  await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  await client.send(new PutObjectCommand({ Bucket: bucket, Key: "k", Body: first }));
+  return { gw, client };
+}
+
 describe("small objects kept by workers", () => {
   it("answer repeated GETs without the primary, and every acknowledged change is seen through both workers", async () => {
-    const gw = await startGateway({ workers: 2 });
-    running.push(gw);
-    const client = connectionPerRequest(gw);
     const bucket = "kept-reads";
-    await client.send(new CreateBucketCommand({ Bucket: bucket }));
-    await client.send(new PutObjectCommand({ Bucket: bucket, Key: "k", Body: "v0" }));
+    const { gw, client } = await started(bucket, "v0");
     expect(await seen(client, bucket, "k")).toEqual(new Set(["v0"]));
     // both workers keep it now: more GETs and HEADs make no call to the primary
     const calls = await resolveReadCalls(gw);
@@ -108,12 +114,8 @@ describe("small objects kept by workers", () => {
   });
 
   it("never show a reader an older value than one acknowledged or already seen, with a writer and readers together", async () => {
-    const gw = await startGateway({ workers: 2 });
-    running.push(gw);
-    const client = connectionPerRequest(gw);
     const bucket = "kept-reads-race";
-    await client.send(new CreateBucketCommand({ Bucket: bucket }));
-    await client.send(new PutObjectCommand({ Bucket: bucket, Key: "k", Body: "0" }));
+    const { client } = await started(bucket, "0");
     let acked = 0;
     let stop = false;
     const problems: string[] = [];
@@ -145,12 +147,8 @@ describe("small objects kept by workers", () => {
   });
 
   it("a worker that stops answering is killed and replaced, and a write waits for it at most that long", async () => {
-    const gw = await startGateway({ workers: 2 });
-    running.push(gw);
-    const client = connectionPerRequest(gw);
     const bucket = "kept-reads-hung";
-    await client.send(new CreateBucketCommand({ Bucket: bucket }));
-    await client.send(new PutObjectCommand({ Bucket: bucket, Key: "k", Body: "before" }));
+    const { gw, client } = await started(bucket, "before");
     expect(await seen(client, bucket, "k")).toEqual(new Set(["before"]));
     const [stopped, other] = await gw.workerPids();
     process.kill(stopped, "SIGSTOP");
