@@ -59,6 +59,7 @@ import type {
   UploadInfo,
 } from "../storage/types.js";
 import { StorageError } from "../storage/types.js";
+import { HeldPins } from "./held-pins.js";
 import { KeptReads } from "./kept-reads.js";
 import { decodeError, type EncodedError, type RpcPeer } from "./rpc.js";
 
@@ -71,15 +72,18 @@ export class RemoteEmbeddedStore implements StorageClient {
   private readonly buckets = new Map<string, BucketInfo>();
   /** bumped by every forgetBucket: an answer asked for before a bump is not kept */
   private changes = 0;
-  /** small objects read here, kept under the primary's leases (kept-reads.ts) */
+  /** objects read here, kept under the primary's leases (kept-reads.ts) */
   readonly keptReads: KeptReads;
+  /** the primary's pins on the files this worker's reads and kept answers may open (held-pins.ts) */
+  readonly pins: HeldPins;
 
   private constructor(
     private readonly rpc: RpcPeer,
     private readonly files: DataFiles,
     private readonly inlineLimit: number,
   ) {
-    this.keptReads = new KeptReads((released) => this.rpc.note("releaseLeases", released));
+    this.pins = new HeldPins((ids) => this.rpc.note("unpin", ids));
+    this.keptReads = new KeptReads((released) => this.rpc.note("releaseLeases", released), this.pins);
   }
 
   /** Asks the primary for this worker's receiving directory and the store's settings. */
@@ -162,9 +166,13 @@ export class RemoteEmbeddedStore implements StorageClient {
   async getObject(params: GetObjectParams): Promise<GetObjectResult> {
     const current = params.partNumber === undefined && params.versionId === undefined;
     let resolved = current ? this.keptReads.get(params.bucket, params.key) : undefined;
-    if (resolved === undefined) {
+    if (resolved !== undefined) {
+      // this read is one more holder of the kept answer's files, until its stream closes
+      this.pins.hold(resolved.pinned);
+    } else {
       const mark = this.keptReads.mark();
       resolved = await this.rpc.call<ResolvedObject>("resolveRead", params.bucket, params.key, params.partNumber, params.versionId, current);
+      this.pins.adopt(resolved.pinned);
       if (current) this.keptReads.keep(params.bucket, params.key, resolved, mark);
     }
     return readResult(
@@ -172,9 +180,7 @@ export class RemoteEmbeddedStore implements StorageClient {
       { ...resolved, info: { ...resolved.info } },
       params,
       (id, start, end) => this.files.openRange(id, start, end),
-      (ids) => {
-        if (ids.length > 0) this.rpc.note("unpin", ids);
-      },
+      (ids) => this.pins.release(ids),
     );
   }
 

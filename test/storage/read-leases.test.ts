@@ -8,7 +8,8 @@ import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 
 import { ALL, ReadLeases, type LeaseHolders } from "../../runtime/storage/embedded/read-leases.js";
-import type { ResolvedObject } from "../../runtime/storage/embedded/read-plan.js";
+import { MAX_KEPT_SEGMENTS, type ResolvedObject } from "../../runtime/storage/embedded/read-plan.js";
+import { HeldPins } from "../../runtime/workers/held-pins.js";
 import { KeptReads } from "../../runtime/workers/kept-reads.js";
 
 const cleanups: Array<() => void> = [];
@@ -194,24 +195,30 @@ function answer(bytes: number, leased = true): ResolvedObject {
   };
 }
 
+/** A worker's pins, and what it gave back to the primary. */
+function pins() {
+  const unpinned: string[] = [];
+  return { held: new HeldPins((ids) => unpinned.push(...ids)), unpinned };
+}
+
+/** an answer whose bytes are in files, pinned for the read that asked (as the primary sends it) */
+function fileAnswer(files: string[]): ResolvedObject {
+  return { ...answer(10), segments: files.map((id) => ({ id, size: 10 })), pinned: [...new Set(files)] };
+}
+
 describe("KeptReads", () => {
   it("keeps a leased answer unless a revocation came after its call, and drops what is revoked", () => {
     const released: Array<[string, number]> = [];
-    const kept = new KeptReads((r) => released.push(...r));
+    const kept = new KeptReads((r) => released.push(...r), pins().held);
     let mark = kept.mark();
     kept.keep("b", "k", answer(10), mark);
     expect(kept.get("b", "k")?.info.size).toBe(10);
-    // not leased: not kept, nothing to give back; with a file: not kept, its lease given back
+    // not leased: not kept, nothing to give back; of more segments than kept: its lease given back
     kept.keep("b", "x", answer(10, false), kept.mark());
     expect(released).toEqual([]);
-    const file = { ...answer(10), segments: [{ id: "f", size: 10 }] };
-    kept.keep("b", "y", file, kept.mark());
-    const pinned = { ...answer(10), pinned: ["f"] };
-    kept.keep("b", "z", pinned, kept.mark());
-    expect(released).toEqual([
-      ["b\0y", file.lease],
-      ["b\0z", pinned.lease],
-    ]);
+    const many = { ...answer(10), segments: Array.from({ length: MAX_KEPT_SEGMENTS + 1 }, (_, i) => ({ id: `i${i + 1}`, size: 2, data: Buffer.alloc(2) })) };
+    kept.keep("b", "y", many, kept.mark());
+    expect(released).toEqual([["b\0y", many.lease]]);
     expect(kept.size.entries).toBe(1);
     // an answer asked for before a revocation (of any key) is not kept, and neither is what was
     // kept of its key: the lease given back may be the one the older answer was kept under
@@ -236,7 +243,7 @@ describe("KeptReads", () => {
 
   it("holds at most its limits of answers and bytes, dropping the oldest first", () => {
     const released: Array<[string, number]> = [];
-    const kept = new KeptReads((r) => released.push(...r), { entries: 3, bytes: 100 });
+    const kept = new KeptReads((r) => released.push(...r), pins().held, { entries: 3, bytes: 100 });
     const a = answer(10);
     kept.keep("b", "a", a, kept.mark());
     for (const k of ["b", "c", "d"]) kept.keep("b", k, answer(10), kept.mark());
@@ -263,6 +270,54 @@ describe("KeptReads", () => {
     expect(own.equals(shared.subarray(8, 16))).toBe(true);
     expect(own.buffer).not.toBe(shared.buffer);
   });
+
+  it("keeps an answer whose bytes are in files with its files pinned, until it is taken back and every read from it closed", () => {
+    const released: Array<[string, number]> = [];
+    const { held, unpinned } = pins();
+    const kept = new KeptReads((r) => released.push(...r), held);
+    // the first read adopts the answer's pins; keeping it makes the kept answer a second holder
+    const first = fileAnswer(["f1", "f2"]);
+    held.adopt(first.pinned);
+    kept.keep("b", "k", first, kept.mark());
+    expect(kept.get("b", "k")?.segments.map((s) => s.id)).toEqual(["f1", "f2"]);
+    held.release(first.pinned); // the first read's stream closed
+    expect(unpinned).toEqual([]);
+    // a read from the kept answer holds the files too; a new answer's pin on a held file goes back at once
+    held.hold(kept.get("b", "k")!.pinned);
+    const other = fileAnswer(["f2"]);
+    held.adopt(other.pinned);
+    expect(unpinned).toEqual(["f2"]);
+    held.release(other.pinned);
+    // taken back while that read still streams: the files stay pinned until it closes
+    kept.revoke(["b\0k"]);
+    expect(kept.get("b", "k")).toBeUndefined();
+    expect(unpinned).toEqual(["f2"]);
+    held.release(["f1", "f2"]);
+    expect(unpinned).toEqual(["f2", "f1", "f2"]);
+    expect(held.size).toBe(0);
+    // dropped for room, replaced by a newer answer, or all taken back: each gives its pins back
+    const limited = new KeptReads((r) => released.push(...r), held, { entries: 1, bytes: 100 });
+    for (const [key, file] of [["a", "g1"], ["b", "g2"], ["b", "g3"]]) {
+      const a = fileAnswer([file]);
+      held.adopt(a.pinned);
+      limited.keep("b", key, a, limited.mark());
+      held.release(a.pinned);
+    }
+    expect(unpinned.slice(3)).toEqual(["g1", "g2"]);
+    limited.revoke([ALL]);
+    expect(unpinned.slice(3)).toEqual(["g1", "g2", "g3"]);
+    expect(held.size).toBe(0);
+    // not kept (a revocation came since its call): only the read's own hold remains
+    const late = fileAnswer(["h"]);
+    const mark = kept.mark();
+    kept.revoke(["b\0other"]);
+    held.adopt(late.pinned);
+    kept.keep("b", "k", late, mark);
+    expect(kept.get("b", "k")).toBeUndefined();
+    held.release(late.pinned);
+    expect(held.size).toBe(0);
+    expect(() => held.release(["h"])).toThrow(/not held/);
+  });
 });
 
 describe("the embedded store's leases", () => {
@@ -284,11 +339,22 @@ describe("the embedded store's leases", () => {
     const { h, calls } = holders();
     store.attachLeaseHolders(h);
     expect((await store.resolveRead("b", "k", undefined, undefined, "w1")).lease).toBeGreaterThan(0);
-    // not for a version, a part, or an object with a file
+    // not for a version, a part, or an object of more segments than a worker keeps; for one with a file, yes
     expect((await store.resolveRead("b", "k", 1, undefined, "w1")).lease).toBeUndefined();
     expect((await store.resolveRead("b", "k", undefined, "null", "w1")).lease).toBeUndefined();
+    const upload = await store.createMultipartUpload(params("parts"));
+    const parts = [];
+    for (let n = 1; n <= MAX_KEPT_SEGMENTS + 1; n++) {
+      parts.push(await store.uploadPart("b", "parts", upload.uploadId, n, bodyFromBuffer(Buffer.alloc(n <= MAX_KEPT_SEGMENTS ? 5 * 1024 * 1024 : 1, n))));
+    }
+    await store.completeMultipartUpload({ bucket: "b", key: "parts", uploadId: upload.uploadId, parts: parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })) });
+    const many = await store.resolveRead("b", "parts", undefined, undefined, "w1");
+    expect(many.segments).toHaveLength(MAX_KEPT_SEGMENTS + 1);
+    expect(many.lease).toBeUndefined();
+    store.unpin(many.pinned);
     const big = await store.resolveRead("b", "big", undefined, undefined, "w1");
-    expect(big.lease).toBeUndefined();
+    expect(big.pinned).toHaveLength(1);
+    expect(big.lease).toBeGreaterThan(0);
     store.unpin(big.pinned);
 
     const write = store.putObject(params("k"), bodyFromBuffer(Buffer.from("changed")));
@@ -306,7 +372,7 @@ describe("the embedded store's leases", () => {
     calls[0].answer();
     expect((await write).size).toBe(7);
     expect((await head).info.size).toBe(7);
-    expect((await list).objects.map((o) => o.size)).toEqual([300 * 1024, 7]);
+    expect((await list).objects.map((o) => o.size)).toEqual([300 * 1024, 7, MAX_KEPT_SEGMENTS * 5 * 1024 * 1024 + 1]);
   });
 });
 

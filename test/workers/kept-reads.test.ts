@@ -1,5 +1,5 @@
 /**
- * Small objects kept by workers under the primary's leases (runtime/workers/kept-reads.ts,
+ * Objects kept by workers under the primary's leases (runtime/workers/kept-reads.ts,
  * runtime/storage/embedded/read-leases.ts), through the AWS SDK with a new connection per request
  * (so successive requests reach both workers): repeated GETs and HEADs are answered without the
  * primary, and every acknowledged change (overwrite, delete, tags, versioning, multipart, copy) is
@@ -19,8 +19,10 @@ import {
   UploadPartCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
+import { createHash } from "node:crypto";
+import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { connectionPerRequest, startGateway, type RunningGateway } from "../support/server.js";
+import { connectionPerRequest, filesUnder, startGateway, type RunningGateway } from "../support/server.js";
 
 const running: RunningGateway[] = [];
 afterAll(async () => {
@@ -110,6 +112,53 @@ describe("small objects kept by workers", () => {
     // a delete marker
     await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: "k" }));
     expect(await seen(client, bucket, "k")).toEqual(new Set([404]));
+    client.destroy();
+  });
+
+  it("keep objects whose bytes are in files too, and leave no file of a changed version behind", async () => {
+    const bucket = "kept-files";
+    const { gw, client } = await started(bucket, "v0");
+    // above the inline limit (64 KiB): the bytes are in a file
+    const big = (n: number) => Buffer.alloc(200 * 1024, n);
+    const digest = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+    const read = async (): Promise<string | 404> => {
+      try {
+        const got = await client.send(new GetObjectCommand({ Bucket: bucket, Key: "f" }));
+        return digest(await got.Body!.transformToByteArray());
+      } catch (err) {
+        if ((err as { name?: string }).name === "NoSuchKey") return 404;
+        throw err;
+      }
+    };
+    const reads = async (n = 4) => {
+      const all = new Set<string | 404>();
+      for (let i = 0; i < n; i++) all.add(await read());
+      return all;
+    };
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: "f", Body: big(1) }));
+    expect(await reads()).toEqual(new Set([digest(big(1))]));
+    const calls = await resolveReadCalls(gw);
+    expect(await reads(6)).toEqual(new Set([digest(big(1))]));
+    // a range read from what is kept
+    const range = await client.send(new GetObjectCommand({ Bucket: bucket, Key: "f", Range: "bytes=100-199" }));
+    expect(Buffer.from(await range.Body!.transformToByteArray()).equals(big(1).subarray(100, 200))).toBe(true);
+    expect(await resolveReadCalls(gw)).toBe(calls);
+
+    for (let n = 2; n <= 4; n++) {
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: "f", Body: big(n) }));
+      expect(await reads()).toEqual(new Set([digest(big(n))]));
+    }
+    await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: "f" }));
+    expect(await reads()).toEqual(new Set([404]));
+    // every version's file is gone (the kept answers' pins were given back), though both workers
+    // still run
+    const objects = path.join(gw.dataDir, "objects");
+    let left: string[] = [];
+    for (const until = Date.now() + 5_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+      left = await filesUnder(objects).catch(() => []);
+      if (left.length === 0) break;
+    }
+    expect(left).toEqual([]);
     client.destroy();
   });
 

@@ -17,6 +17,13 @@ import type { Readable } from "node:stream";
 import { StorageError, type ByteRange, type Checksum, type GetObjectParams, type GetObjectResult, type ObjectInfo, type ObjectPartInfo } from "../types.js";
 import { concatSlices, planSlices, type SegmentSlice } from "./segment-stream.js";
 
+/**
+ * A worker may keep the answer for an object of at most this many segments (its files stay pinned
+ * while kept, see runtime/workers/kept-reads.ts); an object of many parts is large, and the round
+ * trip a kept answer saves is small beside its bytes.
+ */
+export const MAX_KEPT_SEGMENTS = 4;
+
 /** An object as one read sees it; plain data (it crosses the process boundary between workers). */
 export interface ResolvedObject {
   info: ObjectInfo;

@@ -17,7 +17,7 @@ import {
 } from "../types.js";
 import { immediateSuccessor, listEntries, lowerBound } from "./listing.js";
 import { objectPartsPage, storedPartChecksum } from "./object-parts.js";
-import { partOf, readResult, type ResolvedObject } from "./read-plan.js";
+import { MAX_KEPT_SEGMENTS, partOf, readResult, type ResolvedObject } from "./read-plan.js";
 import { toObjectSummary } from "./rows.js";
 import type { SummaryRow } from "./statements.js";
 import { validateMax, type StoreCore } from "./store-core.js";
@@ -90,9 +90,9 @@ export class ObjectReads {
         const partChecksum = partNumber === undefined ? undefined : storedPartChecksum(this.core.partSt, row, partNumber);
         if (partChecksum !== undefined) resolved.partChecksum = partChecksum;
         this.core.pins.pin(resolved.pinned);
-        // a worker may keep the current version of a small object (read-leases.ts): granted in
-        // this synchronous run, with the read
-        if (holder !== undefined && partNumber === undefined && versionId === undefined && resolved.pinned.length === 0) {
+        // a worker may keep the current version of an object of a few segments (read-leases.ts):
+        // granted in this synchronous run, with the read
+        if (holder !== undefined && partNumber === undefined && versionId === undefined && segments.length <= MAX_KEPT_SEGMENTS) {
           const lease = this.core.leases.grant(objectKeyId(bucket, key), holder);
           if (lease !== 0) resolved.lease = lease;
         }
