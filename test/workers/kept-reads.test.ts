@@ -65,7 +65,23 @@ async function started(bucket: string, first: string): Promise<{ gw: RunningGate
   return { gw, client };
 }
 
-describe("small objects kept by workers", () => {
+/** The files under the store's objects/ once they stop changing (a removal follows its commit). */
+async function filesLeft(gw: RunningGateway): Promise<string[]> {
+  let left: string[] = [];
+  for (const until = Date.now() + 5_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+    left = await filesUnder(path.join(gw.dataDir, "objects")).catch(() => []);
+    if (left.length === 0) break;
+  }
+  return left;
+}
+
+async function eventually(ok: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  for (const until = Date.now() + ms; !(await ok()); await new Promise((r) => setTimeout(r, 100))) {
+    if (Date.now() > until) throw new Error("not within the time allowed");
+  }
+}
+
+describe("objects kept by workers", () => {
   it("answer repeated GETs without the primary, and every acknowledged change is seen through both workers", async () => {
     const bucket = "kept-reads";
     const { gw, client } = await started(bucket, "v0");
@@ -152,13 +168,17 @@ describe("small objects kept by workers", () => {
     expect(await reads()).toEqual(new Set([404]));
     // every version's file is gone (the kept answers' pins were given back), though both workers
     // still run
-    const objects = path.join(gw.dataDir, "objects");
-    let left: string[] = [];
-    for (const until = Date.now() + 5_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
-      left = await filesUnder(objects).catch(() => []);
-      if (left.length === 0) break;
-    }
-    expect(left).toEqual([]);
+    expect(await filesLeft(gw)).toEqual([]);
+
+    // a worker killed while it keeps an object: its pins go back with it
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: "f", Body: big(5) }));
+    expect(await reads()).toEqual(new Set([digest(big(5))]));
+    const [killed] = await gw.workerPids();
+    process.kill(killed, "SIGKILL");
+    await eventually(async () => !(await gw.workerPids()).includes(killed) && (await gw.workerPids()).length === 2);
+    await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: "f" }));
+    expect(await reads()).toEqual(new Set([404]));
+    expect(await filesLeft(gw)).toEqual([]);
     client.destroy();
   });
 
