@@ -73,7 +73,7 @@ export async function runPrimary(config: Readonly<Config>, opts: PrimaryOptions)
   store?.onSegmentRemoved((id) => {
     for (const r of running.values()) r.rpc.note("segmentRemoved", id);
   });
-  // small objects a worker keeps (kept-reads.ts) are taken back by a call it answers; a worker gone
+  // objects a worker keeps (kept-reads.ts) are taken back by a call it answers; a worker gone
   // has nothing left to take back (its calls fail at its exit), a hung one is killed (read-leases.ts)
   store?.attachLeaseHolders({
     revoke: (holder, ids) => {

@@ -1,12 +1,13 @@
 /**
- * Read leases: which worker processes keep which small objects, so that they can answer GET and
+ * Read leases: which worker processes keep which objects, so that they can answer GET and
  * HEAD of them without a round trip to this process (runtime/workers/kept-reads.ts), and so that
  * no answer they give from memory is stale once a change to the object can be observed.
  *
  * The protocol (this process owns the database; a worker is a "holder"):
  * 1. A worker asks for a lease with its read (resolveRead); the lease is granted in the same
- *    synchronous run as the read, for the current version of a key whose bytes are all inline
- *    (no file, so no pin to hold). Each grant has a number; a worker that drops an answer, or does
+ *    synchronous run as the read, for the current version of a key of at most MAX_KEPT_SEGMENTS
+ *    segments (read-plan.ts; the worker keeps the pins of its files while it keeps the answer,
+ *    runtime/workers/held-pins.ts). Each grant has a number; a worker that drops an answer, or does
  *    not keep it, gives its lease back with that number (release), which ends the lease only if no
  *    later grant to the same worker came meanwhile (that one's answer is still on its way). When
  *    MAX_LEASES keys are leased, every lease is taken back at once, as for a change of every key.

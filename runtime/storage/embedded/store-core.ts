@@ -69,7 +69,7 @@ export class StoreCore {
   readonly buckets: RowCache<BucketRow>;
   /** current rows and versions' segments that GET and HEAD read (object-cache.ts) */
   readonly objectCache: ObjectCache;
-  /** which workers keep which small objects, taken back by every change (read-leases.ts) */
+  /** which workers keep which objects, taken back by every change (read-leases.ts) */
   readonly leases: ReadLeases;
   readonly wal: WalSync;
   /** checkpoints with their fsyncs off the event loop (checkpoint.ts) */
