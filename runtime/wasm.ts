@@ -53,6 +53,8 @@ export interface WasmApi {
   validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  /** linear memory of `initial` 64 KiB pages; its buffer starts on a page boundary */
+  Memory: new (descriptor: { initial: number; maximum?: number }) => { buffer: ArrayBuffer };
 }
 
 /** The runtime's WebAssembly, when it has one. */

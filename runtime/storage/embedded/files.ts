@@ -22,7 +22,8 @@
  *
  * Durability protocol for one segment file (the metadata commit comes after all of it, see
  * store.ts and group-commit.ts):
- *   1. stream the body into tmp/<id> (opened O_EXCL);
+ *   1. stream the body into tmp/<id> (opened O_EXCL; through the page cache or, for large bodies,
+ *      around it: segment-sinks.ts);
  *   2. if the body stream did not end cleanly, remove tmp/<id> and rethrow: nothing is committed;
  *   3. fdatasync tmp/<id>: its bytes and its size are on disk;
  *   4. make sure objects/<ab>/<cd>/ exists durably (mkdir, then fsync of the parent, once per
@@ -38,13 +39,14 @@
  * scan in recovery.ts).
  */
 import { randomBytes } from "node:crypto";
-import { open, rename, unlink, type FileHandle } from "node:fs/promises";
+import { open, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 
 import type { BodyDigests, IncomingBody } from "../types.js";
 import { FILE_MODE, makeDir } from "./modes.js";
 import { OpenSegments } from "./segment-fds.js";
+import { createSink, type SegmentSink } from "./segment-sinks.js";
 import { readBuffers, SegmentReadStream } from "./segment-read.js";
 
 /** 32 hex digits: fixed width, and safe in any path component. */
@@ -145,26 +147,25 @@ export class DataFiles {
       bodyError ??= err;
     });
 
-    // In memory until the body outgrows the limit, then in tmp/<id>.
+    // In memory until the body outgrows the limit, then in tmp/<id> (segment-sinks.ts).
     const buffered: Buffer[] = [];
     let bufferedBytes = 0;
     let id: string | undefined;
-    let fh: FileHandle | undefined;
+    let sink: SegmentSink | undefined;
     let written = 0;
     const spill = async (next: Buffer[], nextBytes: number): Promise<void> => {
       const newId = newSegmentId();
-      fh = await open(join(this.tmpDir, newId), "wx", FILE_MODE);
+      sink = await createSink(join(this.tmpDir, newId), FILE_MODE, body.expectedSize, this.options.chmodFiles === true);
       // only a file this call created is ever unlinked by it
       id = newId;
-      if (this.options.chmodFiles) await fh.chmod(FILE_MODE);
       const head = [...buffered, ...next];
       buffered.length = 0;
-      await writeFully(fh, head, 0);
       written = bufferedBytes + nextBytes;
+      await sink.take(head, written);
     };
     /** takes the next bytes of the body; a promise when it had to touch the disk */
     const take = (chunks: Buffer[], bytes: number): Promise<void> | undefined => {
-      if (fh === undefined) {
+      if (sink === undefined) {
         if (bufferedBytes + bytes <= inlineLimit) {
           buffered.push(...chunks);
           bufferedBytes += bytes;
@@ -172,13 +173,10 @@ export class DataFiles {
         }
         return spill(chunks, bytes);
       }
-      const handle = fh;
-      return writeFully(handle, chunks, written).then(() => {
-        written += bytes;
-      });
+      written += bytes;
+      return sink.take(chunks, bytes);
     };
 
-    let closed = false;
     try {
       try {
         await readAll(body.stream, take);
@@ -188,21 +186,21 @@ export class DataFiles {
       if (bodyError !== undefined) throw bodyError;
       // Only now, after a clean end, may the digests be read (IncomingBody contract).
       const digests = body.digests();
-      const received = fh === undefined ? bufferedBytes : written;
+      const received = sink === undefined ? bufferedBytes : written;
       if (digests.size !== received) {
         throw new Error(`body digests report ${digests.size} bytes but ${received} were received`);
       }
-      if (fh === undefined) {
+      if (sink === undefined) {
         const data = buffered.length === 1 ? buffered[0] : Buffer.concat(buffered, bufferedBytes);
         return { inline: true, data, digests };
       }
 
-      await fh.datasync();
-      closed = true;
-      await fh.close();
+      await sink.finish();
+      await sink.close();
       return { inline: false, id: id!, digests };
     } catch (err) {
-      if (fh !== undefined && !closed) await fh.close().catch(() => undefined);
+      // close() never rejects, and a second close is harmless (see segment-sinks.ts)
+      if (sink !== undefined) await sink.close();
       if (id !== undefined) await unlink(join(this.tmpDir, id)).catch(() => undefined);
       throw err;
     }
@@ -383,23 +381,6 @@ function readAll(stream: Readable, take: (chunks: Buffer[], bytes: number) => Pr
     stream.on("error", onError);
     stream.on("close", onClose);
   });
-}
-
-/**
- * Writes `chunks` in order at `position`: one writev, then again for whatever a short write left.
- * No chunk is empty (readAll drops empty ones), so a write of nothing is a failure.
- */
-async function writeFully(fh: FileHandle, chunks: Buffer[], position: number): Promise<void> {
-  let rest = chunks;
-  while (rest.length > 0) {
-    const { bytesWritten } = rest.length === 1 ? await fh.write(rest[0], 0, rest[0].length, position) : await fh.writev(rest, position);
-    if (bytesWritten === 0) throw new Error("a file write wrote nothing");
-    position += bytesWritten;
-    let skip = bytesWritten;
-    let i = 0;
-    while (i < rest.length && skip >= rest[i].length) skip -= rest[i++].length;
-    rest = i === rest.length ? [] : [rest[i].subarray(skip), ...rest.slice(i + 1)];
-  }
 }
 
 /**

@@ -1,0 +1,211 @@
+/**
+ * How a body that spilled past the inline limit is written into its temp file (files.ts, steps 1-3):
+ * through the page cache, or around it (O_DIRECT).
+ *
+ * - BufferedSink: each batch of chunks is one writev into the page cache; the fdatasync at the end
+ *   writes them back. Every byte is copied into the cache and then tracked as a dirty page: for a
+ *   large body, that kernel work is a large part of a PUT's CPU.
+ * - DirectSink: the bytes are copied into a 1 MiB staging buffer of aligned memory (a memcpy), and
+ *   each full buffer is one write straight to the device. The tail is written padded with zeros to a
+ *   whole block and the file is then cut to its size (ftruncate); the fdatasync at the end then has
+ *   only the file's size and the device's cache to flush. 1 GiB in 64 files of 64 MiB, four at a
+ *   time, on this machine's disk: 0.08-0.10 s of system CPU against 0.39-0.45 s through the cache.
+ *   Reads stay buffered (the kernel keeps the two coherent); a GET right after a PUT reads the
+ *   device once instead of the cache.
+ *
+ * A body gets a DirectSink when it is declared to be at least DIRECT_MIN_LENGTH long, the platform
+ * has O_DIRECT, a staging buffer is free (STAGES of them per process, made on first use) and the
+ * file system takes O_DIRECT. When one does not (tmpfs answers EINVAL), the process stops asking for
+ * it and that body goes through the cache, as does any body when no buffer is free.
+ */
+import { constants } from "node:fs";
+import { open, unlink, type FileHandle } from "node:fs/promises";
+
+import { wasm } from "../../wasm.js";
+
+/** a direct write's size: the staging buffer */
+export const STAGE_BYTES = 1024 * 1024;
+/** staging buffers per process: bodies written at once around the cache (32 MiB of memory at most) */
+const STAGES = 32;
+/** offsets and lengths of direct writes are multiples of this (a 4 KiB-sector device's block) */
+const BLOCK = 4096;
+/** bodies shorter than this go through the cache: the saving is per byte, and small files are few bytes */
+export const DIRECT_MIN_LENGTH = 1024 * 1024;
+
+/** Files created by each kind of sink (for tests and diagnostics). */
+export const sinkCounters = { direct: 0, cached: 0 };
+
+/** What receive() writes a spilled body through. */
+export interface SegmentSink {
+  /** writes the next bytes, in order; a promise when it touched the disk (no take until it settles) */
+  take(chunks: Buffer[], bytes: number): Promise<void> | undefined;
+  /** writes what is left and makes the file durable: its bytes and its size (fdatasync) */
+  finish(): Promise<void>;
+  /** closes the descriptor and gives back what the sink held; never rejects */
+  close(): Promise<void>;
+  /** true while the bytes go around the page cache (for tests) */
+  readonly direct: boolean;
+}
+
+/** aligned memory needs a WebAssembly memory (page-aligned, unlike a Buffer's) */
+let directAvailable = constants.O_DIRECT !== undefined && wasm !== undefined;
+/** the staging buffers' memory, made on first use */
+let stageMemory: { buffer: ArrayBuffer } | undefined;
+const freeStages: Buffer[] = [];
+
+function takeStage(): Buffer | undefined {
+  if (stageMemory === undefined) {
+    const pages = (STAGES * STAGE_BYTES) / 65536;
+    stageMemory = new wasm!.Memory({ initial: pages, maximum: pages });
+    for (let i = STAGES - 1; i >= 0; i--) freeStages.push(Buffer.from(stageMemory.buffer, i * STAGE_BYTES, STAGE_BYTES));
+  }
+  return freeStages.pop();
+}
+
+/**
+ * Creates `path` (O_EXCL, `mode`) and the sink that writes it. `expectedSize`: the body's declared
+ * length, if known.
+ */
+export async function createSink(path: string, mode: number, expectedSize: number | undefined, chmod: boolean): Promise<SegmentSink> {
+  let sink: BufferedSink | DirectSink | undefined;
+  if (directAvailable && expectedSize !== undefined && expectedSize >= DIRECT_MIN_LENGTH) {
+    const stage = takeStage();
+    if (stage !== undefined) {
+      try {
+        sink = new DirectSink(await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_DIRECT, mode), stage, path);
+      } catch (err) {
+        freeStages.push(stage);
+        if ((err as NodeJS.ErrnoException).code !== "EINVAL") throw err;
+        // The file system refuses O_DIRECT; Linux has created the file by then.
+        directAvailable = false;
+        await unlink(path).catch(() => undefined);
+      }
+    }
+  }
+  if (sink !== undefined) sinkCounters.direct++;
+  else {
+    sink = new BufferedSink(await open(path, "wx", mode));
+    sinkCounters.cached++;
+  }
+  if (chmod) {
+    try {
+      await sink.fh.chmod(mode);
+    } catch (err) {
+      await sink.close();
+      await unlink(path).catch(() => undefined);
+      throw err;
+    }
+  }
+  return sink;
+}
+
+class BufferedSink implements SegmentSink {
+  readonly direct = false;
+  private position = 0;
+  constructor(readonly fh: FileHandle) {}
+
+  take(chunks: Buffer[], bytes: number): Promise<void> {
+    const at = this.position;
+    this.position += bytes;
+    return writeFully(this.fh, chunks, at);
+  }
+
+  finish(): Promise<void> {
+    return this.fh.datasync();
+  }
+
+  close(): Promise<void> {
+    return this.fh.close().catch(() => undefined);
+  }
+}
+
+class DirectSink implements SegmentSink {
+  /** bytes in the staging buffer, not yet written */
+  private fill = 0;
+  /** the file offset of the staging buffer's first byte (a multiple of STAGE_BYTES) */
+  private position = 0;
+  private stage: Buffer | undefined;
+  /** false once a write was refused (EINVAL) and the file was reopened through the cache */
+  direct = true;
+
+  constructor(
+    public fh: FileHandle,
+    stage: Buffer,
+    private readonly path: string,
+  ) {
+    this.stage = stage;
+  }
+
+  take(chunks: Buffer[]): Promise<void> | undefined {
+    for (let i = 0; i < chunks.length; i++) {
+      const chunk = chunks[i];
+      const n = chunk.copy(this.stage!, this.fill);
+      this.fill += n;
+      if (this.fill === STAGE_BYTES) {
+        // the staging buffer is full: write it, then go on with the rest once it is free again
+        const rest = n < chunk.length ? [chunk.subarray(n), ...chunks.slice(i + 1)] : chunks.slice(i + 1);
+        return this.writeStage(STAGE_BYTES).then(() => {
+          if (rest.length > 0) return this.take(rest);
+        });
+      }
+    }
+    return undefined;
+  }
+
+  async finish(): Promise<void> {
+    if (this.fill > 0) {
+      const size = this.position + this.fill;
+      const padded = Math.ceil(this.fill / BLOCK) * BLOCK;
+      this.stage!.fill(0, this.fill, padded);
+      await this.writeStage(padded);
+      if (padded !== this.fill || !this.direct) await this.fh.truncate(size);
+    }
+    await this.fh.datasync();
+  }
+
+  async close(): Promise<void> {
+    await this.fh.close().catch(() => undefined);
+    if (this.stage !== undefined) freeStages.push(this.stage);
+    this.stage = undefined;
+  }
+
+  /** writes the staging buffer's first `length` bytes at `position`; the buffer is empty after */
+  private async writeStage(length: number): Promise<void> {
+    const data = this.stage!.subarray(0, length);
+    if (this.direct) {
+      try {
+        const { bytesWritten } = await this.fh.write(data, 0, length, this.position);
+        if (bytesWritten !== length) throw new Error(`a direct write wrote ${bytesWritten} of ${length} bytes`);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EINVAL") throw err;
+        // The device wants another alignment than the buffer's: go on through the cache.
+        directAvailable = false;
+        this.direct = false;
+        await this.fh.close().catch(() => undefined);
+        this.fh = await open(this.path, "r+");
+        await writeFully(this.fh, [data], this.position);
+      }
+    } else {
+      await writeFully(this.fh, [data], this.position);
+    }
+    this.position += length;
+    this.fill = 0;
+  }
+}
+
+/**
+ * Writes `chunks` in order at `position`: one writev, then again for whatever a short write left.
+ * No chunk is empty (readAll drops empty ones), so a write of nothing is a failure.
+ */
+async function writeFully(fh: FileHandle, chunks: Buffer[], position: number): Promise<void> {
+  let rest = chunks;
+  while (rest.length > 0) {
+    const { bytesWritten } = rest.length === 1 ? await fh.write(rest[0], 0, rest[0].length, position) : await fh.writev(rest, position);
+    if (bytesWritten === 0) throw new Error("a file write wrote nothing");
+    position += bytesWritten;
+    let skip = bytesWritten;
+    let i = 0;
+    while (i < rest.length && skip >= rest[i].length) skip -= rest[i++].length;
+    rest = i === rest.length ? [] : [rest[i].subarray(skip), ...rest.slice(i + 1)];
+  }
+}
