@@ -16,6 +16,11 @@
  * peaked at 300-441 MiB with the factor of 4 against 226-230 MiB with V8's own. So the large factor
  * holds only while few Buffers are alive (`EXTERNAL_WIDE_BELOW`, checked every `CHECK_MS`): once
  * many bodies are in flight at once, V8's own factor keeps the garbage as short-lived as before.
+ * V8's external memory also counts the WebAssembly memories that live as long as the process (the
+ * MD5 lanes' 16 MiB, the direct writes' 32 MiB of staging buffers); their owners note them
+ * (`noteFixedExternalMemory`) and they are left out of the count: when the staging buffers were
+ * counted, the 48 MiB made the tuner fall back to V8's factor for good, and 1 MiB PUTs at c=8 ran
+ * ~8 full collections a second again.
  * The flag is read at each limit computation, so setting it at run time takes effect at the next
  * full collection. A node started with its own --heap-growing-percent (command line or
  * NODE_OPTIONS) keeps it, and nothing is adjusted.
@@ -23,8 +28,16 @@
 import v8 from "node:v8";
 
 export const HEAP_GROWING_PERCENT = 300;
-/** Live external memory (Buffers) under which the large factor applies. */
-export const EXTERNAL_WIDE_BELOW = 48 * 1024 * 1024;
+/** Live external memory (Buffers, fixed memories left out) under which the large factor applies. */
+export const EXTERNAL_WIDE_BELOW = 32 * 1024 * 1024;
+
+/** bytes of the external memory that lives as long as the process */
+let fixedExternal = 0;
+
+/** Notes memory outside V8's heap that V8 counts as external but that is never garbage. */
+export function noteFixedExternalMemory(bytes: number): void {
+  fixedExternal += bytes;
+}
 const CHECK_MS = 250;
 
 const FLAG = /^--heap[-_]growing[-_]percent(=|$)/;
@@ -33,6 +46,7 @@ export interface HeapGrowthOptions {
   execArgv?: readonly string[];
   nodeOptions?: string;
   setFlags?: (flags: string) => void;
+  /** V8's count of external memory (the noted fixed memory is taken off it) */
   externalBytes?: () => number;
   /** how often to look; 0 = only once, now (tests call check() themselves) */
   intervalMs?: number;
@@ -62,7 +76,7 @@ export function tuneHeapGrowth(opts: HeapGrowthOptions = {}): HeapGrowthTuner | 
       return percent;
     },
     check() {
-      const want = externalBytes() < EXTERNAL_WIDE_BELOW ? HEAP_GROWING_PERCENT : 0;
+      const want = externalBytes() - fixedExternal < EXTERNAL_WIDE_BELOW ? HEAP_GROWING_PERCENT : 0;
       if (want === percent) return;
       percent = want;
       setFlags(`--heap-growing-percent=${want}`);

@@ -22,6 +22,7 @@
  * body is.
  */
 import { createHash } from "node:crypto";
+import { noteFixedExternalMemory } from "../heap-growth.js";
 import { instantiateMd5, LAYOUT, type Md5Kernels } from "./md5-wasm.js";
 
 /** What hashes a body for its ETag: node's Hash or a LaneMd5. */
@@ -253,6 +254,7 @@ let lanes: Lanes | null | undefined;
 function sharedLanes(): Lanes | null {
   if (lanes === undefined) {
     const kernels = instantiateMd5(PAGES);
+    if (kernels !== null) noteFixedExternalMemory(PAGES * 65536);
     lanes = kernels === null ? null : new Lanes(kernels);
   }
   return lanes;

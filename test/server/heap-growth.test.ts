@@ -7,7 +7,7 @@
  */
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXTERNAL_WIDE_BELOW, HEAP_GROWING_PERCENT, tuneHeapGrowth } from "../../runtime/heap-growth.js";
+import { EXTERNAL_WIDE_BELOW, HEAP_GROWING_PERCENT, noteFixedExternalMemory, tuneHeapGrowth } from "../../runtime/heap-growth.js";
 import { startGateway, type RunningGateway } from "../support/server.js";
 
 describe("tuneHeapGrowth", () => {
@@ -31,6 +31,20 @@ describe("tuneHeapGrowth", () => {
     external.bytes = EXTERNAL_WIDE_BELOW - 1;
     t!.check();
     expect(set).toEqual([`--heap-growing-percent=${HEAP_GROWING_PERCENT}`, "--heap-growing-percent=0", `--heap-growing-percent=${HEAP_GROWING_PERCENT}`]);
+    t!.stop();
+  });
+
+  it("leaves the memory noted as fixed (WebAssembly memories) out of the count", () => {
+    // the MD5 lanes' 16 MiB and the direct writes' 32 MiB, with 8 MiB of Buffers alive
+    const external = { bytes: 56 * 1024 * 1024 };
+    const { t } = tuner(external);
+    expect(t!.percent).toBe(0);
+    noteFixedExternalMemory(48 * 1024 * 1024);
+    t!.check();
+    expect(t!.percent).toBe(HEAP_GROWING_PERCENT);
+    external.bytes = 48 * 1024 * 1024 + EXTERNAL_WIDE_BELOW;
+    t!.check();
+    expect(t!.percent).toBe(0);
     t!.stop();
   });
 

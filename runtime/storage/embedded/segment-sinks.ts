@@ -21,6 +21,7 @@
 import { constants } from "node:fs";
 import { open, unlink, type FileHandle } from "node:fs/promises";
 
+import { noteFixedExternalMemory } from "../../heap-growth.js";
 import { wasm } from "../../wasm.js";
 
 /** a direct write's size: the staging buffer */
@@ -57,6 +58,8 @@ function takeStage(): Buffer | undefined {
   if (stageMemory === undefined) {
     const pages = (STAGES * STAGE_BYTES) / 65536;
     stageMemory = new wasm!.Memory({ initial: pages, maximum: pages });
+    // never garbage: not a reason for V8 to collect more often (heap-growth.ts)
+    noteFixedExternalMemory(pages * 65536);
     for (let i = STAGES - 1; i >= 0; i--) freeStages.push(Buffer.from(stageMemory.buffer, i * STAGE_BYTES, STAGE_BYTES));
   }
   return freeStages.pop();
