@@ -199,7 +199,7 @@ export class DataFiles {
       await sink.close();
       return { inline: false, id: id!, digests };
     } catch (err) {
-      // close() never rejects, and a second close is harmless (see segment-sinks.ts)
+      // close() never rejects (segment-sinks.ts)
       if (sink !== undefined) await sink.close();
       if (id !== undefined) await unlink(join(this.tmpDir, id)).catch(() => undefined);
       throw err;
