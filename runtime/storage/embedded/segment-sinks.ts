@@ -57,7 +57,13 @@ const freeStages: Buffer[] = [];
 function takeStage(): Buffer | undefined {
   if (stageMemory === undefined) {
     const pages = (STAGES * STAGE_BYTES) / 65536;
-    stageMemory = new wasm!.Memory({ initial: pages, maximum: pages });
+    try {
+      stageMemory = new wasm!.Memory({ initial: pages, maximum: pages });
+    } catch {
+      // no room for it (a RangeError): every body goes through the cache
+      directAvailable = false;
+      return undefined;
+    }
     // never garbage: not a reason for V8 to collect more often (heap-growth.ts)
     noteFixedExternalMemory(pages * 65536);
     for (let i = STAGES - 1; i >= 0; i--) freeStages.push(Buffer.from(stageMemory.buffer, i * STAGE_BYTES, STAGE_BYTES));
@@ -79,7 +85,7 @@ export async function createSink(path: string, mode: number, expectedSize: numbe
       } catch (err) {
         freeStages.push(stage);
         if ((err as NodeJS.ErrnoException).code !== "EINVAL") throw err;
-        // The file system refuses O_DIRECT; Linux has created the file by then.
+        // The file system refuses O_DIRECT; Linux may have created the file before refusing.
         directAvailable = false;
         await unlink(path).catch(() => undefined);
       }
