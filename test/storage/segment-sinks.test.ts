@@ -1,7 +1,7 @@
 /**
  * Large bodies are written around the page cache (segment-sinks.ts): byte-exact whatever the
  * chunking and the tail, on a descriptor opened O_DIRECT, and a failed body gives its staging
- * buffer back. Where the test directory's file system refuses O_DIRECT (tmpfs), the descriptor
+ * buffer back. Where the test directory's file system refuses O_DIRECT (tmpfs before Linux 6.6), the descriptor
  * check is skipped and the bodies are expected to go through the cache instead.
  */
 import { randomBytes } from "node:crypto";
@@ -22,7 +22,7 @@ const INLINE = 64 * 1024;
 const dir = await realpath(await mkdtemp(join(tmpdir(), "s3gw-sinks-")));
 const files = new DataFiles(dir);
 
-/** whether the test directory's file system takes O_DIRECT (tmpfs does not) */
+/** whether the test directory's file system takes O_DIRECT (tmpfs before Linux 6.6 does not) */
 async function probeDirect(): Promise<boolean> {
   if (constants.O_DIRECT === undefined) return false;
   const probe = join(dir, "probe");

@@ -15,8 +15,9 @@
  *
  * A body gets a DirectSink when it is declared to be at least DIRECT_MIN_LENGTH long, the platform
  * has O_DIRECT, a staging buffer is free (STAGES of them per process, made on first use) and the
- * file system takes O_DIRECT. When one does not (tmpfs answers EINVAL), the process stops asking for
- * it and that body goes through the cache, as does any body when no buffer is free.
+ * file system takes O_DIRECT. When one does not (it answers EINVAL, as tmpfs did before Linux
+ * 6.6), the process stops asking for it and that body goes through the cache, as does any body
+ * when no buffer is free.
  */
 import { constants } from "node:fs";
 import { open, unlink, type FileHandle } from "node:fs/promises";
