@@ -50,6 +50,11 @@ export interface Config {
   };
   backend: "embedded" | "ozone";
   dataDir: string;
+  /** the embedded store's settings besides its directory */
+  embedded: {
+    /** bodies declared at 1 MiB or more are written around the page cache (O_DIRECT), where the file system takes it */
+    directWrites: boolean;
+  };
   /** each one user of its own; with these, `users` and `usersFile` all empty, the first start generates a pair and keeps it in the data directory */
   credentials: Credential[];
   /** users with their access keys, fixed for the process's life */
@@ -120,6 +125,7 @@ export const DEFAULTS: Config = {
   admin: { host: "127.0.0.1", port: 19878, readyTimeoutMs: 800 },
   backend: "embedded",
   dataDir: "./data",
+  embedded: { directWrites: true },
   credentials: [],
   users: [],
   log: { level: "info", audit: true },
@@ -212,7 +218,7 @@ const REPLICATION = "^(DEFAULT|STANDALONE/ONE|RATIS/(ONE|THREE)|EC/[a-z]+-\\d+-\
 const schema = {
   type: "object",
   additionalProperties: false,
-  required: ["s3", "admin", "backend", "dataDir", "credentials", "users", "log", "limits", "workers", "shutdown", "lifecycle", "ozone"],
+  required: ["s3", "admin", "backend", "dataDir", "embedded", "credentials", "users", "log", "limits", "workers", "shutdown", "lifecycle", "ozone"],
   properties: {
     s3: {
       type: "object",
@@ -275,6 +281,19 @@ const schema = {
     },
     backend: { enum: ["embedded", "ozone"], env: "S3G_BACKEND", flag: "--backend", description: "Where objects are stored: `embedded` (SQLite and files in `dataDir`) or `ozone` (an Apache Ozone cluster)." },
     dataDir: { type: "string", minLength: 1, env: "S3G_DATA_DIR", flag: "--data-dir", description: "Directory of the embedded store and of generated credentials." },
+    embedded: {
+      type: "object",
+      additionalProperties: false,
+      required: ["directWrites"],
+      properties: {
+        directWrites: {
+          type: "boolean",
+          env: "S3G_DIRECT_WRITES",
+          description:
+            "Write object bodies declared at 1 MiB or more around the page cache (`O_DIRECT`), which costs the kernel about a fifth of the CPU of a write through the cache; a file system that refuses `O_DIRECT` is detected and written through the cache. `false`: every body through the page cache (for a file system where `O_DIRECT` is slow, or a data directory on a network file system).",
+        },
+      },
+    },
     credentials: {
       type: "array",
       items: {

@@ -173,7 +173,7 @@ async function main(): Promise<void> {
 
   if (workers > 1) {
     // the primary: owns the embedded store, runs the workers (runtime/workers/primary.ts)
-    const store = config.backend === "embedded" ? await openEmbeddedStore({ dataDir: config.dataDir, logger }) : undefined;
+    const store = config.backend === "embedded" ? await openEmbeddedStore({ dataDir: config.dataDir, directWrites: config.embedded.directWrites, logger }) : undefined;
     await runPrimary(fullConfig, {
       workers,
       logger,
@@ -192,7 +192,7 @@ async function main(): Promise<void> {
   if (config.backend === "ozone") {
     storage = await openOzoneStore({ ...config.ozone, serviceAccessKeyId: serviceAccessKeyId(users), principals: ozonePrincipals(users), logger });
   } else {
-    const store = await openEmbeddedStore({ dataDir: config.dataDir, logger });
+    const store = await openEmbeddedStore({ dataDir: config.dataDir, directWrites: config.embedded.directWrites, logger });
     lifecycle = startLifecycleExecutor(store, config, logger);
     storage = store;
   }

@@ -89,7 +89,7 @@ export class RemoteEmbeddedStore implements StorageClient {
   /** Asks the primary for this worker's receiving directory and the store's settings. */
   static async attach(rpc: RpcPeer): Promise<RemoteEmbeddedStore> {
     const w = await rpc.call<WorkerFiles>("attach");
-    return new RemoteEmbeddedStore(rpc, new DataFiles(w.dataDir, { chmodFiles: w.chmodFiles, tmpDir: w.tmpDir }), w.inlineLimit);
+    return new RemoteEmbeddedStore(rpc, new DataFiles(w.dataDir, { chmodFiles: w.chmodFiles, tmpDir: w.tmpDir, directWrites: w.directWrites }), w.inlineLimit);
   }
 
   listBuckets(): Promise<BucketInfo[]> {

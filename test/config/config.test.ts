@@ -33,6 +33,18 @@ describe("loadConfig", () => {
     expect((err as ConfigError).problems.join("\n")).toMatch(/s3\.signatureV2/);
   });
 
+  it("writes large bodies direct by default; S3G_DIRECT_WRITES=false or the file turns it off", async () => {
+    expect((await loadConfig([], {})).embedded.directWrites).toBe(true);
+    expect((await loadConfig([], { S3G_DIRECT_WRITES: "false" })).embedded.directWrites).toBe(false);
+    const dir = await mkdtemp(path.join(os.tmpdir(), "s3gw-config-"));
+    const file = path.join(dir, "c.json");
+    await writeFile(file, JSON.stringify({ embedded: { directWrites: false } }));
+    expect((await loadConfig(["--config", file], {})).embedded.directWrites).toBe(false);
+    await writeFile(file, JSON.stringify({ embedded: { directWrite: false } }));
+    const err = await loadConfig(["--config", file], {}).catch((e: unknown) => e);
+    expect((err as ConfigError).problems.join("\n")).toMatch(/embedded/);
+  });
+
   it("layers file < environment < flags", async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), "s3gw-config-"));
     const file = path.join(dir, "c.json");

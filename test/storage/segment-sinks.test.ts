@@ -3,6 +3,8 @@
  * chunking and the tail, on a descriptor opened O_DIRECT, and a failed body gives its staging
  * buffer back. Where the test directory's file system refuses O_DIRECT (tmpfs before Linux 6.6), the descriptor
  * check is skipped and the bodies are expected to go through the cache instead.
+ * The fallbacks (O_DIRECT refused at open or at a write, no aligned memory) run on a platform whose
+ * open() and memory fail as a file system or the process would.
  */
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
@@ -13,8 +15,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { DataFiles } from "../../runtime/storage/embedded/files.js";
-import { createSink, DIRECT_MIN_LENGTH, sinkCounters, STAGE_BYTES } from "../../runtime/storage/embedded/segment-sinks.js";
+import { DIRECT_MIN_LENGTH, processSinks, SegmentSinks, STAGE_BYTES, type SinkPlatform } from "../../runtime/storage/embedded/segment-sinks.js";
 import type { IncomingBody } from "../../runtime/storage/types.js";
+import { wasm } from "../../runtime/wasm.js";
 import { bodyFromBuffer, type TestBodyOptions } from "./body.js";
 
 const INLINE = 64 * 1024;
@@ -65,7 +68,7 @@ async function openFlags(path: string): Promise<number[]> {
 describe("segment sinks", () => {
   it.skipIf(!directWorks || process.platform !== "linux")("a body declared at 1 MiB or more is written through a descriptor opened O_DIRECT", async () => {
     const path = join(files.tmpDir, "flags-check");
-    const sink = await createSink(path, 0o600, DIRECT_MIN_LENGTH, false);
+    const sink = await processSinks.create(path, 0o600, DIRECT_MIN_LENGTH, false);
     try {
       expect(sink.direct).toBe(true);
       const flags = await openFlags(path);
@@ -75,7 +78,7 @@ describe("segment sinks", () => {
       await sink.close();
       await unlink(path);
     }
-    const small = await createSink(path, 0o600, DIRECT_MIN_LENGTH - 1, false);
+    const small = await processSinks.create(path, 0o600, DIRECT_MIN_LENGTH - 1, false);
     try {
       expect(small.direct).toBe(false);
       expect((await openFlags(path))[0] & constants.O_DIRECT).toBe(0);
@@ -88,7 +91,7 @@ describe("segment sinks", () => {
   it("writes large bodies byte-exact whatever their chunking and their tail", async () => {
     const sizes = [STAGE_BYTES, STAGE_BYTES + 1, 2 * STAGE_BYTES, 3 * STAGE_BYTES + 5, 2 * STAGE_BYTES + 4096 + 511];
     const chunkSizes = [64 * 1024, 64 * 1024 + 17, STAGE_BYTES + 3, 3 * STAGE_BYTES];
-    const before = { ...sinkCounters };
+    const before = { ...processSinks.counters };
     let bodies = 0;
     for (const size of sizes) {
       for (const chunkSize of chunkSizes) {
@@ -102,12 +105,12 @@ describe("segment sinks", () => {
         await unlink(path);
       }
     }
-    if (directWorks) expect(sinkCounters.direct - before.direct).toBe(bodies);
-    else expect(sinkCounters.cached - before.cached).toBe(bodies);
+    if (directWorks) expect(processSinks.counters.direct - before.direct).toBe(bodies);
+    else expect(processSinks.counters.cached - before.cached).toBe(bodies);
   });
 
   it("writes a body through the cache when it is short or of unknown length", async () => {
-    const before = { ...sinkCounters };
+    const before = { ...processSinks.counters };
     const short = randomBytes(DIRECT_MIN_LENGTH - 1);
     const unknown = randomBytes(DIRECT_MIN_LENGTH + 1);
     for (const [data, body] of [
@@ -120,13 +123,13 @@ describe("segment sinks", () => {
       expect((await readFile(path)).equals(data)).toBe(true);
       await unlink(path);
     }
-    expect(sinkCounters.cached - before.cached).toBe(2);
-    expect(sinkCounters.direct).toBe(before.direct);
+    expect(processSinks.counters.cached - before.cached).toBe(2);
+    expect(processSinks.counters.direct).toBe(before.direct);
   });
 
   it("gives the staging buffer and the file back when a body fails half-way", async () => {
     const data = randomBytes(2 * STAGE_BYTES);
-    const before = { ...sinkCounters };
+    const before = { ...processSinks.counters };
     // more failures than there are staging buffers: a buffer not given back would run them out
     for (let i = 0; i < 40; i++) {
       const failure = new Error(`body ${i} failed verification`);
@@ -137,6 +140,107 @@ describe("segment sinks", () => {
     if (received.inline) throw new Error("a large body came back inline");
     expect((await readFile(join(files.tmpDir, received.id))).equals(data)).toBe(true);
     await unlink(join(files.tmpDir, received.id));
-    if (directWorks) expect(sinkCounters.direct - before.direct).toBe(41);
+    if (directWorks) expect(processSinks.counters.direct - before.direct).toBe(41);
+  });
+
+  describe("fallbacks to the page cache", () => {
+    const einval = () => Object.assign(new Error("EINVAL: invalid argument, open"), { code: "EINVAL" });
+    const isDirect = (flags: number | string) => typeof flags === "number" && constants.O_DIRECT !== undefined && (flags & constants.O_DIRECT) !== 0;
+    const withoutDirect = (flags: number | string) => (typeof flags === "number" ? flags & ~constants.O_DIRECT : flags);
+    const memory: SinkPlatform["alignedMemory"] = (bytes) => new wasm!.Memory({ initial: bytes / 65536, maximum: bytes / 65536 }).buffer;
+
+    async function roundTrip(sinks: SegmentSinks, size: number): Promise<void> {
+      const data = randomBytes(size);
+      const received = await new DataFiles(dir, { sinks }).receive(declared(data, { chunkSize: 200_000 }), INLINE);
+      if (received.inline) throw new Error("a large body came back inline");
+      const path = join(files.tmpDir, received.id);
+      expect((await stat(path)).size).toBe(size);
+      expect((await readFile(path)).equals(data)).toBe(true);
+      await unlink(path);
+    }
+
+    it.skipIf(constants.O_DIRECT === undefined)("a file system that refuses O_DIRECT at open: the file it created is gone, the body and every later one go through the cache", async () => {
+      const opens: Array<number | string> = [];
+      const platform: SinkPlatform = {
+        async open(path, flags, mode) {
+          opens.push(flags);
+          if (isDirect(flags)) {
+            // as Linux may do: the file is created, then O_DIRECT refused
+            await (await open(path, withoutDirect(flags), mode)).close();
+            throw einval();
+          }
+          return open(path, flags, mode);
+        },
+        alignedMemory: memory,
+      };
+      const sinks = new SegmentSinks(true, platform, 2);
+      expect(sinks.directWrites).toBe(true);
+      await roundTrip(sinks, 2 * STAGE_BYTES + 7);
+      await roundTrip(sinks, 3 * STAGE_BYTES);
+      expect(sinks.directWrites).toBe(false);
+      expect(sinks.counters).toEqual({ direct: 0, cached: 2 });
+      // O_DIRECT was asked for once, then never again
+      expect(opens.filter(isDirect)).toHaveLength(1);
+      expect(await readdir(files.tmpDir)).toEqual([]);
+    });
+
+    it.skipIf(constants.O_DIRECT === undefined)("a direct write refused half-way: the file is reopened through the cache and the body comes out whole", async () => {
+      let directWrites = 0;
+      const platform: SinkPlatform = {
+        async open(path, flags, mode) {
+          // the real file, opened through the cache (the test directory may refuse O_DIRECT)
+          const fh = await open(path, withoutDirect(flags), mode);
+          if (isDirect(flags)) {
+            const write = fh.write.bind(fh) as (...args: unknown[]) => Promise<unknown>;
+            // the first staging buffer goes to the file, the second is refused
+            (fh as unknown as { write: unknown }).write = (...args: unknown[]) => (++directWrites === 2 ? Promise.reject(einval()) : write(...args));
+          }
+          return fh;
+        },
+        alignedMemory: memory,
+      };
+      const sinks = new SegmentSinks(true, platform, 2);
+      await roundTrip(sinks, 3 * STAGE_BYTES + 4097);
+      expect(directWrites).toBe(2);
+      expect(sinks.counters).toEqual({ direct: 1, cached: 0 });
+      expect(sinks.directWrites).toBe(false);
+      await roundTrip(sinks, 2 * STAGE_BYTES);
+      expect(sinks.counters).toEqual({ direct: 1, cached: 1 });
+    });
+
+    it("no room for the staging memory: every body goes through the cache", async () => {
+      let asked = 0;
+      const platform: SinkPlatform = {
+        open,
+        alignedMemory() {
+          asked++;
+          throw new RangeError("WebAssembly.Memory(): could not allocate memory");
+        },
+      };
+      const sinks = new SegmentSinks(true, platform);
+      await roundTrip(sinks, STAGE_BYTES * 2);
+      await roundTrip(sinks, STAGE_BYTES * 2);
+      expect(sinks.counters).toEqual({ direct: 0, cached: 2 });
+      expect(asked).toBe(1);
+    });
+
+    it("with direct writes off (embedded.directWrites false), no body asks for O_DIRECT or for the memory", async () => {
+      const platform: SinkPlatform = {
+        open(path, flags, mode) {
+          if (isDirect(flags)) throw new Error("O_DIRECT asked for");
+          return open(path, flags, mode);
+        },
+        alignedMemory() {
+          throw new Error("staging memory asked for");
+        },
+      };
+      const sinks = new SegmentSinks(false, platform);
+      expect(sinks.directWrites).toBe(false);
+      await roundTrip(sinks, 2 * STAGE_BYTES);
+      expect(sinks.counters).toEqual({ direct: 0, cached: 1 });
+      const off = new DataFiles(dir, { directWrites: false });
+      expect(off.directWrites).toBe(false);
+      expect(new DataFiles(dir).directWrites).toBe(true);
+    });
   });
 });

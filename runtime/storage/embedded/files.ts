@@ -46,7 +46,7 @@ import type { Readable } from "node:stream";
 import type { BodyDigests, IncomingBody } from "../types.js";
 import { FILE_MODE, makeDir } from "./modes.js";
 import { OpenSegments } from "./segment-fds.js";
-import { createSink, type SegmentSink } from "./segment-sinks.js";
+import { cachedSinks, processSinks, type SegmentSink, type SegmentSinks } from "./segment-sinks.js";
 import { readBuffers, SegmentReadStream } from "./segment-read.js";
 
 /** 32 hex digits: fixed width, and safe in any path component. */
@@ -94,6 +94,8 @@ export class DataFiles {
    * directory both wait for the parent fsync before either one can commit a row pointing into it.
    */
   private readonly durableDirs = new Map<string, Promise<void>>();
+  /** what spilled bodies are written through (segment-sinks.ts) */
+  private readonly sinks: SegmentSinks;
   /** descriptors of segment files kept open between reads (segment-fds.ts) */
   private readonly descriptors = new OpenSegments();
   /** told of each segment file this process removes (the workers' descriptors of it, runtime/workers/) */
@@ -106,14 +108,16 @@ export class DataFiles {
   /**
    * `tmpDir`: where receive() writes, if not the store's tmp/ (a worker's own directory under it,
    * on the same file system so that place() is a rename).
+   * `directWrites`: false writes every body through the page cache (segment-sinks.ts).
    */
   constructor(
     readonly dataDir: string,
-    private readonly options: { chmodFiles?: boolean; tmpDir?: string } = {},
+    private readonly options: { chmodFiles?: boolean; tmpDir?: string; directWrites?: boolean; sinks?: SegmentSinks } = {},
   ) {
     const layout = DataFiles.layout(dataDir);
     this.objectsDir = layout.objectsDir;
     this.tmpDir = options.tmpDir ?? layout.tmpDir;
+    this.sinks = options.sinks ?? (options.directWrites === false ? cachedSinks : processSinks);
   }
 
   /** The store's directories in `dataDir`. */
@@ -124,6 +128,11 @@ export class DataFiles {
   /** true when new files get FILE_MODE explicitly (a umask that takes owner bits) */
   get chmodFiles(): boolean {
     return this.options.chmodFiles === true;
+  }
+
+  /** false when every body goes through the page cache by setting (embedded.directWrites) */
+  get directWrites(): boolean {
+    return this.options.directWrites !== false;
   }
 
   pathOf(id: string): string {
@@ -155,7 +164,7 @@ export class DataFiles {
     let written = 0;
     const spill = async (next: Buffer[], nextBytes: number): Promise<void> => {
       const newId = newSegmentId();
-      sink = await createSink(join(this.tmpDir, newId), FILE_MODE, body.expectedSize, this.options.chmodFiles === true);
+      sink = await this.sinks.create(join(this.tmpDir, newId), FILE_MODE, body.expectedSize, this.options.chmodFiles === true);
       // only a file this call created is ever unlinked by it
       id = newId;
       const head = [...buffered, ...next];

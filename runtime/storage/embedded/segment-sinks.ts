@@ -17,7 +17,8 @@
  * has O_DIRECT, a staging buffer is free (STAGES of them per process, made on first use) and the
  * file system takes O_DIRECT. When one does not (it answers EINVAL, as tmpfs did before Linux
  * 6.6), the process stops asking for it and that body goes through the cache, as does any body
- * when no buffer is free.
+ * when no buffer is free. With the `embedded.directWrites` setting off, every body goes through the
+ * cache (`cachedSinks`).
  */
 import { constants } from "node:fs";
 import { open, unlink, type FileHandle } from "node:fs/promises";
@@ -34,8 +35,24 @@ const BLOCK = 4096;
 /** bodies shorter than this go through the cache: the saving is per byte, and small files are few bytes */
 export const DIRECT_MIN_LENGTH = 1024 * 1024;
 
-/** Files created by each kind of sink (for tests and diagnostics). */
-export const sinkCounters = { direct: 0, cached: 0 };
+/** What a sink needs from the system; tests replace it to reach the fallbacks. */
+export interface SinkPlatform {
+  open(path: string, flags: number | string, mode?: number): Promise<FileHandle>;
+  /** `bytes` of page-aligned memory that lives as long as the process; throws when there is no room */
+  alignedMemory(bytes: number): ArrayBuffer;
+}
+
+const nodePlatform: SinkPlatform = {
+  open,
+  alignedMemory(bytes) {
+    if (wasm === undefined) throw new Error("no WebAssembly: no aligned memory");
+    const pages = bytes / 65536;
+    const buffer = new wasm.Memory({ initial: pages, maximum: pages }).buffer;
+    // never garbage: not a reason for V8 to collect more often (heap-growth.ts)
+    noteFixedExternalMemory(bytes);
+    return buffer;
+  },
+};
 
 /** What receive() writes a spilled body through. */
 export interface SegmentSink {
@@ -49,65 +66,97 @@ export interface SegmentSink {
   readonly direct: boolean;
 }
 
-/** aligned memory needs a WebAssembly memory (page-aligned, unlike a Buffer's) */
-let directAvailable = constants.O_DIRECT !== undefined && wasm !== undefined;
-/** the staging buffers' memory, made on first use */
-let stageMemory: { buffer: ArrayBuffer } | undefined;
-const freeStages: Buffer[] = [];
-
-function takeStage(): Buffer | undefined {
-  if (stageMemory === undefined) {
-    const pages = (STAGES * STAGE_BYTES) / 65536;
-    try {
-      stageMemory = new wasm!.Memory({ initial: pages, maximum: pages });
-    } catch {
-      // no room for it (a RangeError): every body goes through the cache
-      directAvailable = false;
-      return undefined;
-    }
-    // never garbage: not a reason for V8 to collect more often (heap-growth.ts)
-    noteFixedExternalMemory(pages * 65536);
-    for (let i = STAGES - 1; i >= 0; i--) freeStages.push(Buffer.from(stageMemory.buffer, i * STAGE_BYTES, STAGE_BYTES));
-  }
-  return freeStages.pop();
-}
-
 /**
- * Creates `path` (O_EXCL, `mode`) and the sink that writes it. `expectedSize`: the body's declared
- * length, if known.
+ * Makes the sinks of one set of data files. Direct writes share one staging memory per process
+ * (`processSinks`); `cachedSinks` never asks for O_DIRECT (the `embedded.directWrites` setting off).
  */
-export async function createSink(path: string, mode: number, expectedSize: number | undefined, chmod: boolean): Promise<SegmentSink> {
-  let sink: BufferedSink | DirectSink | undefined;
-  if (directAvailable && expectedSize !== undefined && expectedSize >= DIRECT_MIN_LENGTH) {
-    const stage = takeStage();
-    if (stage !== undefined) {
-      try {
-        sink = new DirectSink(await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_DIRECT, mode), stage, path);
-      } catch (err) {
-        freeStages.push(stage);
-        if ((err as NodeJS.ErrnoException).code !== "EINVAL") throw err;
-        // The file system refuses O_DIRECT; Linux may have created the file before refusing.
-        directAvailable = false;
-        await unlink(path).catch(() => undefined);
+export class SegmentSinks {
+  /** files created by each kind of sink (for tests and diagnostics) */
+  readonly counters = { direct: 0, cached: 0 };
+  private directAvailable: boolean;
+  /** the staging buffers' memory, made on first use */
+  private memory: ArrayBuffer | undefined;
+  private readonly freeStages: Buffer[] = [];
+
+  constructor(
+    direct: boolean,
+    readonly platform: SinkPlatform = nodePlatform,
+    private readonly stages = STAGES,
+  ) {
+    this.directAvailable = direct && constants.O_DIRECT !== undefined;
+  }
+
+  /** false once the process stopped asking for O_DIRECT (or never did) */
+  get directWrites(): boolean {
+    return this.directAvailable;
+  }
+
+  /**
+   * Creates `path` (O_EXCL, `mode`) and the sink that writes it. `expectedSize`: the body's declared
+   * length, if known.
+   */
+  async create(path: string, mode: number, expectedSize: number | undefined, chmod: boolean): Promise<SegmentSink> {
+    let sink: BufferedSink | DirectSink | undefined;
+    if (this.directAvailable && expectedSize !== undefined && expectedSize >= DIRECT_MIN_LENGTH) {
+      const stage = this.takeStage();
+      if (stage !== undefined) {
+        try {
+          const fh = await this.platform.open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_DIRECT, mode);
+          sink = new DirectSink(this, fh, stage, path);
+        } catch (err) {
+          this.freeStages.push(stage);
+          if ((err as NodeJS.ErrnoException).code !== "EINVAL") throw err;
+          // The file system refuses O_DIRECT; Linux may have created the file before refusing.
+          this.refuseDirect();
+          await unlink(path).catch(() => undefined);
+        }
       }
     }
-  }
-  if (sink !== undefined) sinkCounters.direct++;
-  else {
-    sink = new BufferedSink(await open(path, "wx", mode));
-    sinkCounters.cached++;
-  }
-  if (chmod) {
-    try {
-      await sink.fh.chmod(mode);
-    } catch (err) {
-      await sink.close();
-      await unlink(path).catch(() => undefined);
-      throw err;
+    if (sink !== undefined) this.counters.direct++;
+    else {
+      sink = new BufferedSink(await this.platform.open(path, "wx", mode));
+      this.counters.cached++;
     }
+    if (chmod) {
+      try {
+        await sink.fh.chmod(mode);
+      } catch (err) {
+        await sink.close();
+        await unlink(path).catch(() => undefined);
+        throw err;
+      }
+    }
+    return sink;
   }
-  return sink;
+
+  /** a file system or device refused O_DIRECT: every later body goes through the cache */
+  refuseDirect(): void {
+    this.directAvailable = false;
+  }
+
+  giveBack(stage: Buffer): void {
+    this.freeStages.push(stage);
+  }
+
+  private takeStage(): Buffer | undefined {
+    if (this.memory === undefined) {
+      try {
+        this.memory = this.platform.alignedMemory(this.stages * STAGE_BYTES);
+      } catch {
+        // no room for it (a RangeError), or no WebAssembly: every body goes through the cache
+        this.refuseDirect();
+        return undefined;
+      }
+      for (let i = this.stages - 1; i >= 0; i--) this.freeStages.push(Buffer.from(this.memory, i * STAGE_BYTES, STAGE_BYTES));
+    }
+    return this.freeStages.pop();
+  }
 }
+
+/** the sinks of the process's stores: one staging memory of STAGES buffers, made on first use */
+export const processSinks = new SegmentSinks(true);
+/** sinks that write every body through the page cache */
+export const cachedSinks = new SegmentSinks(false);
 
 class BufferedSink implements SegmentSink {
   readonly direct = false;
@@ -139,6 +188,7 @@ class DirectSink implements SegmentSink {
   direct = true;
 
   constructor(
+    private readonly sinks: SegmentSinks,
     public fh: FileHandle,
     stage: Buffer,
     private readonly path: string,
@@ -175,7 +225,7 @@ class DirectSink implements SegmentSink {
 
   async close(): Promise<void> {
     await this.fh.close().catch(() => undefined);
-    if (this.stage !== undefined) freeStages.push(this.stage);
+    if (this.stage !== undefined) this.sinks.giveBack(this.stage);
     this.stage = undefined;
   }
 
@@ -189,10 +239,10 @@ class DirectSink implements SegmentSink {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== "EINVAL") throw err;
         // The device wants another alignment than the buffer's: go on through the cache.
-        directAvailable = false;
+        this.sinks.refuseDirect();
         this.direct = false;
         await this.fh.close().catch(() => undefined);
-        this.fh = await open(this.path, "r+");
+        this.fh = await this.sinks.platform.open(this.path, "r+");
         await writeFully(this.fh, [data], this.position);
       }
     } else {

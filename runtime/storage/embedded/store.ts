@@ -122,6 +122,8 @@ export interface EmbeddedStoreOptions {
    * says why 64 KiB, the default). 0 sends every non-empty body to a file.
    */
   inlineLimit?: number;
+  /** false: every body is written through the page cache, none around it (segment-sinks.ts); default true */
+  directWrites?: boolean;
 }
 
 /** Internal counters, for tests and diagnostics (not part of StorageClient). */
@@ -151,6 +153,7 @@ export interface WorkerFiles {
   /** the worker's own directory under tmp/ */
   tmpDir: string;
   chmodFiles: boolean;
+  directWrites: boolean;
   inlineLimit: number;
 }
 
@@ -195,7 +198,7 @@ export class EmbeddedStore implements StorageClient {
     const dbPath = join(options.dataDir, "meta.sqlite");
     // 0600 files and 0700 directories, an older data directory narrowed (modes.ts)
     const { ownerBitsMasked } = await prepareDataDir(options.dataDir, DataFiles.layout(options.dataDir), dbPath, logger);
-    const files = new DataFiles(options.dataDir, { chmodFiles: ownerBitsMasked });
+    const files = new DataFiles(options.dataDir, { chmodFiles: ownerBitsMasked, directWrites: options.directWrites });
     const db = openDatabase(dbPath);
     let walFile: FileHandle | undefined;
     let dbFile: FileHandle | undefined;
@@ -411,7 +414,7 @@ export class EmbeddedStore implements StorageClient {
     const tmpDir = join(this.core.files.tmpDir, name);
     await rm(tmpDir, { recursive: true, force: true });
     await makeDir(tmpDir);
-    return { dataDir: this.core.files.dataDir, tmpDir, chmodFiles: this.core.files.chmodFiles, inlineLimit: this.core.inlineLimit };
+    return { dataDir: this.core.files.dataDir, tmpDir, chmodFiles: this.core.files.chmodFiles, directWrites: this.core.files.directWrites, inlineLimit: this.core.inlineLimit };
   }
 
   /** Removes a worker's receiving directory once the worker is gone (its bodies were never committed). */
