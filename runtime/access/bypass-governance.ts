@@ -47,8 +47,7 @@ export type BypassCheck = (question: ObjectQuestion) => Promise<boolean>;
 export function createBypassCheck(deps: Pick<AuthorizerDeps, "storage" | "policy">): BypassCheck {
   return async (q) => {
     if (deps.policy !== undefined) {
-      const request = policyRequestOf(deps.storage, { ...q, action: BYPASS_ACTION, bucket: q.bucket.name });
-      const decision = await deps.policy(q.bucket, request);
+      const decision = await deps.policy(q.bucket, () => policyRequestOf(deps.storage, { ...q, action: BYPASS_ACTION, bucket: q.bucket.name }));
       if (decision !== "Neutral") return decision === "Allow";
     }
     return isOwner(q.users, q.bucket.owner, q.user);

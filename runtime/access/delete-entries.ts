@@ -21,7 +21,7 @@ export type EntryDenyCheck = (question: ObjectQuestion & { action: string; bucke
 /** The check, with the authorizer's storage and bucket-policy decision. */
 export function createEntryDenyCheck(deps: Pick<AuthorizerDeps, "storage" | "policy">): EntryDenyCheck {
   return async (q) => {
-    const decision = deps.policy === undefined ? "Neutral" : await deps.policy(q.bucket, policyRequestOf(deps.storage, { ...q, bucket: q.bucket.name }));
+    const decision = deps.policy === undefined ? "Neutral" : await deps.policy(q.bucket, () => policyRequestOf(deps.storage, { ...q, bucket: q.bucket.name }));
     return decision === "Deny" || (decision !== "Allow" && !q.bucketWide);
   };
 }

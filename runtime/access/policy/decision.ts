@@ -88,7 +88,7 @@ export interface PolicyDecisionDeps {
 }
 
 /**
- * The bucket policy's Decision for `req` on `bucket`:
+ * The bucket policy's Decision for `request` on `bucket` (the question, or what makes it):
  * - no policy: Neutral;
  * - the bucket owner's users are never locked out of the policy operations themselves (S3: "the
  *   root user of the AWS account that owns a bucket can always use this operation, even if the
@@ -98,9 +98,15 @@ export interface PolicyDecisionDeps {
  *   S3 storage"), so an Allow for anyone else becomes Neutral (a Deny stays a Deny);
  * - otherwise evaluate.ts's answer.
  */
-export async function bucketPolicyDecision(deps: PolicyDecisionDeps, bucket: BucketInfo, req: AccessRequest): Promise<Decision> {
+export async function bucketPolicyDecision(
+  deps: PolicyDecisionDeps,
+  bucket: BucketInfo,
+  request: AccessRequest | (() => AccessRequest),
+): Promise<Decision> {
   const found = await deps.cache.lookup(bucket.name);
   if (found.policy === undefined) return "Neutral";
+  // built only now: most buckets have no policy
+  const req = typeof request === "function" ? request() : request;
   const owner = deps.ownerCanonicalId(bucket.owner);
   const byOwner = req.principal !== undefined && owner !== undefined && req.principal.canonicalId === owner;
   if (byOwner && OWNER_ALWAYS.has(req.action.toLowerCase())) return "Neutral";
