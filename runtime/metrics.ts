@@ -4,7 +4,9 @@
  * requests in flight, and the storage engine's latency by method. docs/observability/ holds a
  * Grafana dashboard and alert rules over exactly these names (test/docs/observability.test.ts).
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
+
+import { SeriesCounter, SeriesHistogram } from "./metric-series.js";
 
 export interface GatewayMetrics {
   registry: Registry;
@@ -18,30 +20,41 @@ export interface GatewayMetrics {
 export function createMetrics(): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "s3gw_" });
-  const requests = new Counter({
-    name: "s3gw_requests_total",
-    help: "S3 requests by operation, HTTP status and S3 error code (empty when none)",
-    labelNames: ["operation", "status", "code"] as const,
-    registers: [registry],
-  });
-  const duration = new Histogram({
-    name: "s3gw_request_duration_seconds",
-    help: "Time from request start to the last byte of the response, by operation",
-    labelNames: ["operation"] as const,
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers: [registry],
-  });
-  const bytesIn = new Counter({ name: "s3gw_received_bytes_total", help: "Request body bytes received, by operation", labelNames: ["operation"] as const, registers: [registry] });
-  const bytesOut = new Counter({ name: "s3gw_sent_bytes_total", help: "Response body bytes sent, by operation", labelNames: ["operation"] as const, registers: [registry] });
+  // the per-request metrics: series looked up once per label tuple (metric-series.ts)
+  const requests = new SeriesCounter(
+    "s3gw_requests_total",
+    "S3 requests by operation, HTTP status and S3 error code (empty when none)",
+    ["operation", "status", "code"] as const,
+    registry,
+  );
+  const duration = new SeriesHistogram(
+    "s3gw_request_duration_seconds",
+    "Time from request start to the last byte of the response, by operation",
+    ["operation"] as const,
+    [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registry,
+  );
+  const bytesIn = new SeriesCounter("s3gw_received_bytes_total", "Request body bytes received, by operation", ["operation"] as const, registry);
+  const bytesOut = new SeriesCounter("s3gw_sent_bytes_total", "Response body bytes sent, by operation", ["operation"] as const, registry);
   const inFlight = new Gauge({ name: "s3gw_requests_in_flight", help: "S3 requests received and not yet answered in full (or cut)", registers: [registry] });
-  const storage = new Histogram({
-    name: "s3gw_storage_duration_seconds",
-    help: "Time until the storage engine answered a call, by backend, method and outcome (ok | error); for putObject and uploadPart it includes receiving the body",
-    labelNames: ["backend", "method", "outcome"] as const,
-    buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers: [registry],
-  });
-  const storageChildren = new Map<string, { observe(value: number): void }>();
+  const storage = new SeriesHistogram(
+    "s3gw_storage_duration_seconds",
+    "Time until the storage engine answered a call, by backend, method and outcome (ok | error); for putObject and uploadPart it includes receiving the body",
+    ["backend", "method", "outcome"] as const,
+    [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registry,
+  );
+  /** an operation's series of the metrics every request updates */
+  interface PerOperation {
+    duration: { observe(value: number): void };
+    /** made at the operation's first body byte, as prom-client's counters make their series */
+    bytesIn?: { inc(by: number): void };
+    bytesOut?: { inc(by: number): void };
+    /** by status and code */
+    requests: Map<string, { inc(): void }>;
+  }
+  const operations = new Map<string, PerOperation>();
+  const storageSeries = new Map<string, { observe(value: number): void }>();
   return {
     registry,
     requestStarted(done) {
@@ -49,22 +62,30 @@ export function createMetrics(): GatewayMetrics {
       done(() => inFlight.dec());
     },
     observeStorage(s) {
-      // Called on every storage call: the labelled child is made once per label set (its labels
-      // object and their validation), though prom-client 15 still hashes the labels on each
-      // observe, child or not.
       const key = `${s.backend}\0${s.method}\0${s.failed ? 1 : 0}`;
-      let child = storageChildren.get(key);
-      if (child === undefined) {
-        child = storage.labels({ backend: s.backend, method: s.method, outcome: s.failed ? "error" : "ok" });
-        storageChildren.set(key, child);
+      let series = storageSeries.get(key);
+      if (series === undefined) {
+        series = storage.series(s.backend, s.method, s.failed ? "error" : "ok");
+        storageSeries.set(key, series);
       }
-      child.observe(s.seconds);
+      series.observe(s.seconds);
     },
     observe(s) {
-      requests.inc({ operation: s.operation, status: String(s.status), code: s.code });
-      duration.observe({ operation: s.operation }, s.seconds);
-      if (s.bytesIn > 0) bytesIn.inc({ operation: s.operation }, s.bytesIn);
-      if (s.bytesOut > 0) bytesOut.inc({ operation: s.operation }, s.bytesOut);
+      let op = operations.get(s.operation);
+      if (op === undefined) {
+        op = { duration: duration.series(s.operation), requests: new Map() };
+        operations.set(s.operation, op);
+      }
+      const outcome = `${s.status}\0${s.code}`;
+      let counter = op.requests.get(outcome);
+      if (counter === undefined) {
+        counter = requests.series(s.operation, String(s.status), s.code);
+        op.requests.set(outcome, counter);
+      }
+      counter.inc();
+      op.duration.observe(s.seconds);
+      if (s.bytesIn > 0) (op.bytesIn ??= bytesIn.series(s.operation)).inc(s.bytesIn);
+      if (s.bytesOut > 0) (op.bytesOut ??= bytesOut.series(s.operation)).inc(s.bytesOut);
     },
   };
 }
