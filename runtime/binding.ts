@@ -195,8 +195,25 @@ export interface EncodedOutput {
   body?: string | Readable;
 }
 
+/**
+ * HTTP dates already formatted, by time: GETs and HEADs of the same objects send the same
+ * Last-Modified over and over, and toUTCString was ~1.5% of a 4 KiB GET's CPU. Bounded: emptied
+ * when full.
+ */
+const httpDates = new Map<number, string>();
+const HTTP_DATES_KEPT = 4096;
+
 function toHeader(v: unknown): string {
-  if (v instanceof Date) return v.toUTCString();
+  if (v instanceof Date) {
+    const time = v.getTime();
+    let text = httpDates.get(time);
+    if (text === undefined) {
+      text = v.toUTCString();
+      if (httpDates.size >= HTTP_DATES_KEPT) httpDates.clear();
+      httpDates.set(time, text);
+    }
+    return text;
+  }
   return String(v);
 }
 
