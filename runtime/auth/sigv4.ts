@@ -4,7 +4,8 @@
  *   parse (Authorization header | presigned query) -> canonical request -> string to sign
  *   -> signing key -> signature compare
  *
- * The canonical request's parts (UriEncode, canonical URI, query and headers) are in canonical.ts.
+ * The canonical request's parts (UriEncode, canonical URI, query and headers) are in canonical.ts,
+ * the string to sign, signing key and compare in sigv4-keys.ts, the dates in amz-dates.ts.
  * Each step is exported and tested on its own against AWS's published vectors (test/auth/). The one
  * entry point the server uses is `verifyRequest`, which runs the steps in the order AWS S3 reports
  * faults (a request with two faults gets the error S3 would give it), and hands back what the body
@@ -20,7 +21,6 @@
  * latin1 (one char per wire byte), and a SigV4 client signs the wire bytes, so header values are
  * hashed byte for byte (canonical.ts `toWireBytes`). Paths and query strings are re-encoded to ASCII.
  */
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { S3Error } from "../errors.js";
 import {
   canonicalHeaders,
@@ -31,6 +31,12 @@ import {
   type QueryParam,
   type RequestHeaders,
 } from "./canonical.js";
+import { parseAmzDate, parseHttpDate, serverTime, utc, yyyymmdd } from "./amz-dates.js";
+import { credentialScope, hmacHex, SCOPE_TERMINATOR, signaturesEqual, SigningKeyCache, stringToSign } from "./sigv4-keys.js";
+
+// The steps in modules of their own, exported from here as before.
+export { parseAmzDate, parseHttpDate, serverTime } from "./amz-dates.js";
+export { credentialScope, deriveSigningKey, hmacHex, SCOPE_TERMINATOR, sha256Hex, signaturesEqual, SigningKeyCache, stringToSign } from "./sigv4-keys.js";
 
 // ---------------------------------------------------------------------------------------------
 // Constants
@@ -47,8 +53,6 @@ const STREAMING_ECDSA_PAYLOAD = "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD";
 const STREAMING_ECDSA_PAYLOAD_TRAILER = "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER";
 /** hex SHA-256 of the empty string */
 export const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-/** The credential scope's fixed last element. */
-export const SCOPE_TERMINATOR = "aws4_request";
 /** S3's signing service name. */
 export const S3_SERVICE = "s3";
 /** S3 accepts a request time up to 15 minutes away from its clock ("RequestTimeTooSkewed"). */
@@ -216,138 +220,7 @@ export function buildCanonicalRequest(
   });
 }
 
-// ---------------------------------------------------------------------------------------------
-// String to sign, signing key, signature
-// ---------------------------------------------------------------------------------------------
-
-/** hex SHA-256; a string is taken as a byte string (one char per byte, as canonical requests and
- * header values are here), not as UTF-8 text. */
-export function sha256Hex(data: string | Uint8Array): string {
-  return createHash("sha256")
-    .update(typeof data === "string" ? Buffer.from(data, "latin1") : data)
-    .digest("hex");
-}
-
-export function credentialScope(date: string, region: string, service: string): string {
-  return `${date}/${region}/${service}/${SCOPE_TERMINATOR}`;
-}
-
-/** algorithm, timestamp, scope and the hex SHA-256 of the canonical request, joined with "\n".
- * The canonical request is hashed as a byte string (canonical.ts `toWireBytes`). */
-export function stringToSign(algorithm: string, amzDate: string, scope: string, canonical: string): string {
-  return `${algorithm}\n${amzDate}\n${scope}\n${sha256Hex(canonical)}`;
-}
-
-/** kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request") */
-export function deriveSigningKey(secret: string, date: string, region: string, service: string): Buffer {
-  const kDate = createHmac("sha256", "AWS4" + secret).update(date).digest();
-  const kRegion = createHmac("sha256", kDate).update(region).digest();
-  const kService = createHmac("sha256", kRegion).update(service).digest();
-  return createHmac("sha256", kService).update(SCOPE_TERMINATOR).digest();
-}
-
-/** hex HMAC-SHA256 of a byte string */
-export function hmacHex(key: Buffer, data: string): string {
-  return createHmac("sha256", key).update(Buffer.from(data, "latin1")).digest("hex");
-}
-
-/** Constant-time comparison of a computed hex signature with the one the client sent. */
-export function signaturesEqual(computed: string, provided: string): boolean {
-  if (computed.length !== provided.length) return false;
-  return timingSafeEqual(Buffer.from(computed, "latin1"), Buffer.from(provided, "latin1"));
-}
-
-/**
- * Signing keys by (secret, date, region, service), least recently used first out. A key is valid
- * for a whole day, so almost every request of an active client hits the cache and skips four
- * HMACs.
- */
-export class SigningKeyCache {
-  private readonly keys = new Map<string, Buffer>();
-
-  constructor(private readonly maxEntries = 256) {}
-
-  get(secret: string, date: string, region: string, service: string): Buffer {
-    const id = `${date}\u0000${region}\u0000${service}\u0000${secret}`;
-    const hit = this.keys.get(id);
-    if (hit !== undefined) {
-      this.keys.delete(id);
-      this.keys.set(id, hit);
-      return hit;
-    }
-    const key = deriveSigningKey(secret, date, region, service);
-    this.keys.set(id, key);
-    if (this.keys.size > this.maxEntries) this.keys.delete(this.keys.keys().next().value as string);
-    return key;
-  }
-
-  get size(): number {
-    return this.keys.size;
-  }
-}
-
 const sharedSigningKeys = new SigningKeyCache();
-
-// ---------------------------------------------------------------------------------------------
-// Dates
-// ---------------------------------------------------------------------------------------------
-
-const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
-function utc(y: number, mo: number, d: number, h: number, mi: number, s: number): Date | undefined {
-  const t = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
-  if (y < 1000) t.setUTCFullYear(y);
-  const same =
-    t.getUTCFullYear() === y &&
-    t.getUTCMonth() === mo - 1 &&
-    t.getUTCDate() === d &&
-    t.getUTCHours() === h &&
-    t.getUTCMinutes() === mi &&
-    t.getUTCSeconds() === s;
-  return same ? t : undefined;
-}
-
-/** ISO 8601 basic format, as X-Amz-Date: 20130524T000000Z */
-export function parseAmzDate(value: string): Date | undefined {
-  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
-  if (m === null) return undefined;
-  return utc(+m[1], +m[2], +m[3], +m[4], +m[5], +m[6]);
-}
-
-/** An HTTP Date header: IMF-fixdate, RFC 850 or asctime (RFC 9110 5.6.7), or the ISO basic form. */
-export function parseHttpDate(value: string): Date | undefined {
-  const v = value.trim();
-  let m = /^[A-Za-z]{3}, (\d{2}) ([A-Za-z]{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/.exec(v);
-  if (m !== null) return dateWithMonth(+m[3], m[2], +m[1], +m[4], +m[5], +m[6]);
-  m = /^[A-Za-z]{6,9}, (\d{2})-([A-Za-z]{3})-(\d{2}) (\d{2}):(\d{2}):(\d{2}) GMT$/.exec(v);
-  if (m !== null) {
-    const yy = +m[3];
-    return dateWithMonth(yy < 70 ? 2000 + yy : 1900 + yy, m[2], +m[1], +m[4], +m[5], +m[6]);
-  }
-  m = /^[A-Za-z]{3} ([A-Za-z]{3}) ([ \d]\d) (\d{2}):(\d{2}):(\d{2}) (\d{4})$/.exec(v);
-  if (m !== null) return dateWithMonth(+m[6], m[1], +m[2].trim(), +m[3], +m[4], +m[5]);
-  return parseAmzDate(v);
-}
-
-function dateWithMonth(y: number, month: string, d: number, h: number, mi: number, s: number): Date | undefined {
-  const mo = MONTHS.indexOf(month);
-  return mo < 0 ? undefined : utc(y, mo + 1, d, h, mi, s);
-}
-
-/** 2013-05-24T00:00:00Z: how S3 prints times in error fields */
-export function serverTime(t: Date): string {
-  return t.toISOString().replace(/\.\d{3}Z$/, "Z");
-}
-
-/** The UTC day of `t` as a credential scope names it; every request checks its scope against it. */
-function yyyymmdd(t: Date): string {
-  const y = t.getUTCFullYear();
-  // serverTime's form for years outside 0000-9999 (six digits and a sign), as before
-  if (!(y >= 0 && y <= 9999)) return serverTime(t).slice(0, 10).replace(/-/g, "");
-  const m = t.getUTCMonth() + 1;
-  const d = t.getUTCDate();
-  return `${String(y).padStart(4, "0")}${m < 10 ? "0" : ""}${m}${d < 10 ? "0" : ""}${d}`;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Parsing the two credential carriers
