@@ -14,7 +14,6 @@
  */
 import { createHash } from "node:crypto";
 import { readdir, readlink, realpath } from "node:fs/promises";
-import http from "node:http";
 import { join } from "node:path";
 import {
   AbortMultipartUploadCommand,
@@ -28,7 +27,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ON_OZONE } from "../support/ozone.js";
 import { filesUnder, startGateway, type RunningGateway } from "../support/server.js";
-import { bucketName, bytes, checksumOf, md5Base64, rawRequest, signer, type RawResponse } from "./helpers.js";
+import { answerOf, bucketName, bytes, checksumOf, md5Base64, openRequest, rawRequest, type RawResponse } from "./helpers.js";
 
 const INLINE_LIMIT = 64 * 1024;
 /** attempts per failure mode (each attempt of the multipart modes makes three requests) */
@@ -108,49 +107,6 @@ async function expectNothingLeft(kept: readonly string[] = []): Promise<void> {
   }
   expect(state).toEqual({ descriptors: baseline, tmp: [] });
   expect(gw.output()).not.toMatch(/Closing file descriptor|FileHandle/);
-}
-
-/**
- * Starts a signed UNSIGNED-PAYLOAD request announcing `length` body bytes and returns it unended:
- * the test writes what it wants and ends or destroys it.
- */
-async function openRequest(method: string, path: string, query: Record<string, string>, length: number): Promise<http.ClientRequest> {
-  const host = `127.0.0.1:${gw.port}`;
-  const signed = await signer(gw).sign({
-    method,
-    protocol: "http:",
-    hostname: "127.0.0.1",
-    port: gw.port,
-    path,
-    query,
-    headers: { host, "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "content-length": String(length) },
-  });
-  const q = new URLSearchParams(query).toString();
-  const req = http.request({
-    host: "127.0.0.1",
-    port: gw.port,
-    method,
-    path: q ? `${path}?${q}` : path,
-    headers: signed.headers,
-    agent: false,
-  });
-  req.on("error", () => undefined); // destroyed on purpose
-  return req;
-}
-
-function answerOf(req: http.ClientRequest): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    req.on("response", (res) => {
-      const parts: Buffer[] = [];
-      res.on("data", (d: Buffer) => parts.push(d));
-      res.on("end", () => {
-        const body = Buffer.concat(parts);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString() });
-      });
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-  });
 }
 
 /** The code of an S3 error answer (status and code, for one readable assertion). */
@@ -242,7 +198,7 @@ describe.skipIf(ON_OZONE || process.platform !== "linux")("a failing body leaves
   it("a client that disconnects in the middle of a PutObject body", async () => {
     await repeat(ROUNDS, async (i) => {
       const sent = payload(sizeOf(i));
-      const req = await openRequest("PUT", `/${bucket}/gone-${i}`, {}, sent.length + 100_000);
+      const req = await openRequest(gw, "PUT", `/${bucket}/gone-${i}`, {}, sent.length + 100_000);
       await new Promise<void>((resolve) => req.write(sent, () => resolve()));
       req.destroy();
     });
@@ -258,7 +214,7 @@ describe.skipIf(ON_OZONE || process.platform !== "linux")("a failing body leaves
         const res = await rawRequest(gw, { method: "PUT", path: `/${bucket}/parts`, query, body, headers: { "content-md5": md5Base64(Buffer.from("other")) } });
         expect(outcome(res)).toBe("400 BadDigest");
       } else {
-        const req = await openRequest("PUT", `/${bucket}/parts`, query, body.length + 100_000);
+        const req = await openRequest(gw, "PUT", `/${bucket}/parts`, query, body.length + 100_000);
         await new Promise<void>((resolve) => req.write(body, () => resolve()));
         req.destroy();
       }
@@ -273,7 +229,7 @@ describe.skipIf(ON_OZONE || process.platform !== "linux")("a failing body leaves
       const uploadId = await newUpload(key);
       const body = payload(sizeOf(i));
       const head = body.subarray(0, body.length - 1000);
-      const req = await openRequest("PUT", `/${bucket}/${key}`, { partNumber: "1", uploadId }, body.length);
+      const req = await openRequest(gw, "PUT", `/${bucket}/${key}`, { partNumber: "1", uploadId }, body.length);
       const answer = answerOf(req);
       await new Promise<void>((resolve) => req.write(head, () => resolve()));
       await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));

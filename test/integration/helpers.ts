@@ -206,6 +206,56 @@ export async function rawRequest(gw: RunningGateway, req: RawRequest): Promise<R
   return send({ port: gw.port, method: req.method, path: q ? `${req.path}?${q}` : req.path, headers, body });
 }
 
+/**
+ * Starts a signed UNSIGNED-PAYLOAD request announcing `length` body bytes and returns it unended:
+ * the test writes what it wants and ends or destroys it (answerOf reads its answer).
+ */
+export async function openRequest(
+  gw: RunningGateway,
+  method: string,
+  path: string,
+  query: Record<string, string>,
+  length: number,
+): Promise<http.ClientRequest> {
+  const host = `127.0.0.1:${gw.port}`;
+  const signed = await signer(gw).sign({
+    method,
+    protocol: "http:",
+    hostname: "127.0.0.1",
+    port: gw.port,
+    path,
+    query,
+    headers: { host, "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "content-length": String(length) },
+  });
+  const q = new URLSearchParams(query).toString();
+  const req = http.request({
+    host: "127.0.0.1",
+    port: gw.port,
+    method,
+    path: q ? `${path}?${q}` : path,
+    headers: signed.headers,
+    agent: false,
+  });
+  req.on("error", () => undefined); // destroyed on purpose
+  return req;
+}
+
+/** The answer to a request from openRequest. */
+export function answerOf(req: http.ClientRequest): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    req.on("response", (res) => {
+      const parts: Buffer[] = [];
+      res.on("data", (d: Buffer) => parts.push(d));
+      res.on("end", () => {
+        const body = Buffer.concat(parts);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString() });
+      });
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+  });
+}
+
 /** A presigned URL (query-string SigV4) for a GET or HEAD of `path`. */
 export async function presignedUrl(
   gw: RunningGateway,

@@ -7,29 +7,17 @@
  */
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { open, readdir, readFile, readlink, unlink } from "node:fs/promises";
-import http from "node:http";
+import { readdir, readFile, readlink } from "node:fs/promises";
 import os from "node:os";
 import { join } from "node:path";
 
 import { afterEach, describe, expect, it } from "vitest";
 
-import { rawRequest, signer } from "../integration/helpers.js";
+import { answerOf, openRequest, rawRequest } from "../integration/helpers.js";
+import { takesODirect } from "../support/direct-io.js";
 import { startGateway, type RunningGateway } from "../support/server.js";
 
-async function directTakenIn(dir: string): Promise<boolean> {
-  if (constants.O_DIRECT === undefined) return false;
-  const probe = join(dir, `s3gw-odirect-probe-${process.pid}`);
-  try {
-    await (await open(probe, constants.O_WRONLY | constants.O_CREAT | constants.O_DIRECT, 0o600)).close();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await unlink(probe).catch(() => undefined);
-  }
-}
-const runs = process.platform === "linux" && (await directTakenIn(os.tmpdir()));
+const runs = process.platform === "linux" && (await takesODirect(os.tmpdir()));
 
 /** The open flags of the gateway's descriptors on files under `dir` (its processes' /proc/<pid>/fd). */
 async function flagsUnder(gw: RunningGateway, dir: string): Promise<number[]> {
@@ -45,29 +33,6 @@ async function flagsUnder(gw: RunningGateway, dir: string): Promise<number[]> {
     }
   }
   return flags;
-}
-
-/** A signed UNSIGNED-PAYLOAD PUT announcing `length` bytes, left open for the test to write. */
-async function openPut(gw: RunningGateway, path: string, length: number): Promise<{ req: http.ClientRequest; status: Promise<number> }> {
-  const host = `127.0.0.1:${gw.port}`;
-  const signed = await signer(gw).sign({
-    method: "PUT",
-    protocol: "http:",
-    hostname: "127.0.0.1",
-    port: gw.port,
-    path,
-    query: {},
-    headers: { host, "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "content-length": String(length) },
-  });
-  const req = http.request({ host: "127.0.0.1", port: gw.port, method: "PUT", path, headers: signed.headers, agent: false });
-  const status = new Promise<number>((resolve, reject) => {
-    req.on("response", (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode ?? 0));
-    });
-    req.on("error", reject);
-  });
-  return { req, status };
 }
 
 let gw: RunningGateway | undefined;
@@ -87,7 +52,8 @@ describe.skipIf(!runs)("embedded.directWrites", () => {
       gw = await startGateway({ workers, env });
       expect((await rawRequest(gw, { method: "PUT", path: "/sinks" })).status).toBe(200);
       const data = randomBytes(3 * 1024 * 1024);
-      const { req, status } = await openPut(gw, "/sinks/big", data.length);
+      const req = await openRequest(gw, "PUT", "/sinks/big", {}, data.length);
+      const answer = answerOf(req);
       await new Promise<void>((resolve) => req.write(data.subarray(0, 2 * 1024 * 1024), () => resolve()));
       const tmp = join(gw.dataDir, "tmp");
       let flags: number[] = [];
@@ -98,7 +64,7 @@ describe.skipIf(!runs)("embedded.directWrites", () => {
       expect(flags).toHaveLength(1);
       expect((flags[0] & constants.O_DIRECT) !== 0).toBe(direct);
       req.end(data.subarray(2 * 1024 * 1024));
-      expect(await status).toBe(200);
+      expect((await answer).status).toBe(200);
       const got = await rawRequest(gw, { method: "GET", path: "/sinks/big" });
       expect(got.status).toBe(200);
       expect(got.body.equals(data)).toBe(true);

@@ -18,6 +18,7 @@ import { DataFiles } from "../../runtime/storage/embedded/files.js";
 import { DIRECT_MIN_LENGTH, processSinks, SegmentSinks, STAGE_BYTES, type SinkPlatform } from "../../runtime/storage/embedded/segment-sinks.js";
 import type { IncomingBody } from "../../runtime/storage/types.js";
 import { wasm } from "../../runtime/wasm.js";
+import { takesODirect } from "../support/direct-io.js";
 import { bodyFromBuffer, type TestBodyOptions } from "./body.js";
 
 const INLINE = 64 * 1024;
@@ -25,20 +26,8 @@ const INLINE = 64 * 1024;
 const dir = await realpath(await mkdtemp(join(tmpdir(), "s3gw-sinks-")));
 const files = new DataFiles(dir);
 
-/** whether the test directory's file system takes O_DIRECT (tmpfs before Linux 6.6 does not) */
-async function probeDirect(): Promise<boolean> {
-  if (constants.O_DIRECT === undefined) return false;
-  const probe = join(dir, "probe");
-  try {
-    await (await open(probe, constants.O_WRONLY | constants.O_CREAT | constants.O_DIRECT, 0o600)).close();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await unlink(probe).catch(() => undefined);
-  }
-}
-const directWorks = await probeDirect();
+// whether the test directory's file system takes O_DIRECT (tmpfs before Linux 6.6 does not)
+const directWorks = await takesODirect(dir);
 
 beforeAll(async () => {
   await mkdir(files.tmpDir, { recursive: true });
