@@ -51,45 +51,45 @@ describe("bucketPolicyDecision", () => {
     const state: { policy?: string } = { policy: publicRead };
     const { storage } = stubStorage(state);
     const deps = { cache: new BucketPolicyCache(storage, () => clock), ownerCanonicalId: () => OWNER.canonicalId };
-    expect(await bucketPolicyDecision(deps, BUCKET, req("s3:GetObject"))).toBe("Allow");
-    expect(await bucketPolicyDecision(deps, BUCKET, req("s3:GetObject", OTHER, "private/x"))).toBe("Deny");
-    expect(await bucketPolicyDecision(deps, BUCKET, req("s3:PutObject", OTHER))).toBe("Neutral");
+    expect(await bucketPolicyDecision(deps, BUCKET, () => req("s3:GetObject"))).toBe("Allow");
+    expect(await bucketPolicyDecision(deps, BUCKET, () => req("s3:GetObject", OTHER, "private/x"))).toBe("Deny");
+    expect(await bucketPolicyDecision(deps, BUCKET, () => req("s3:PutObject", OTHER))).toBe("Neutral");
     delete state.policy;
     clock += CACHE_TTL_MS;
-    expect(await bucketPolicyDecision(deps, BUCKET, req("s3:GetObject"))).toBe("Neutral");
+    expect(await bucketPolicyDecision(deps, BUCKET, () => req("s3:GetObject"))).toBe("Neutral");
     for (const kind of ["BUCKET_NOT_FOUND", "NOT_SUPPORTED"] as const) {
       const d = { cache: new BucketPolicyCache(stubStorage({ fail: new StorageError(kind) }).storage), ownerCanonicalId: () => OWNER.canonicalId };
-      expect(await bucketPolicyDecision(d, BUCKET, req("s3:GetObject"))).toBe("Neutral");
+      expect(await bucketPolicyDecision(d, BUCKET, () => req("s3:GetObject"))).toBe("Neutral");
     }
     // any other storage failure is the request's failure, and is not cached
     const failing = { cache: new BucketPolicyCache(stubStorage({ fail: new StorageError("UNAVAILABLE") }).storage), ownerCanonicalId: () => undefined };
-    await expect(bucketPolicyDecision(failing, BUCKET, req("s3:GetObject"))).rejects.toThrow(StorageError);
+    await expect(bucketPolicyDecision(failing, BUCKET, () => req("s3:GetObject"))).rejects.toThrow(StorageError);
   });
 
   it("never locks the bucket owner out of the policy operations (S3's account root), others are denied", async () => {
     const deps = { cache: new BucketPolicyCache(stubStorage({ policy: publicRead }).storage), ownerCanonicalId: () => OWNER.canonicalId };
     for (const action of ["s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"]) {
-      expect(await bucketPolicyDecision(deps, BUCKET, { ...req(action, OWNER), key: undefined })).toBe("Neutral");
-      expect(await bucketPolicyDecision(deps, BUCKET, { ...req(action, OTHER), key: undefined })).toBe("Deny");
+      expect(await bucketPolicyDecision(deps, BUCKET, () => ({ ...req(action, OWNER), key: undefined }))).toBe("Neutral");
+      expect(await bucketPolicyDecision(deps, BUCKET, () => ({ ...req(action, OTHER), key: undefined }))).toBe("Deny");
     }
   });
 
   it("RestrictPublicBuckets: a public policy allows only the owner's users; its Deny still applies", async () => {
     const deps = { cache: new BucketPolicyCache(stubStorage({ policy: publicRead, block: { ...BLOCK_OFF, restrictPublicBuckets: true } }).storage), ownerCanonicalId: () => OWNER.canonicalId };
-    expect(await bucketPolicyDecision(deps, BUCKET, req("s3:GetObject"))).toBe("Neutral");
-    expect(await bucketPolicyDecision(deps, BUCKET, req("s3:GetObject", OTHER))).toBe("Neutral");
-    expect(await bucketPolicyDecision(deps, BUCKET, req("s3:GetObject", OWNER))).toBe("Allow");
-    expect(await bucketPolicyDecision(deps, BUCKET, req("s3:GetObject", OTHER, "private/x"))).toBe("Deny");
+    expect(await bucketPolicyDecision(deps, BUCKET, () => req("s3:GetObject"))).toBe("Neutral");
+    expect(await bucketPolicyDecision(deps, BUCKET, () => req("s3:GetObject", OTHER))).toBe("Neutral");
+    expect(await bucketPolicyDecision(deps, BUCKET, () => req("s3:GetObject", OWNER))).toBe("Allow");
+    expect(await bucketPolicyDecision(deps, BUCKET, () => req("s3:GetObject", OTHER, "private/x"))).toBe("Deny");
     // a non-public policy is not restricted
     const named = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: OTHER.arn }, Action: "s3:GetObject", Resource: "arn:aws:s3:::photos/*" }] });
     const d2 = { cache: new BucketPolicyCache(stubStorage({ policy: named, block: { ...BLOCK_OFF, restrictPublicBuckets: true } }).storage), ownerCanonicalId: () => OWNER.canonicalId };
-    expect(await bucketPolicyDecision(d2, BUCKET, req("s3:GetObject", OTHER))).toBe("Allow");
+    expect(await bucketPolicyDecision(d2, BUCKET, () => req("s3:GetObject", OTHER))).toBe("Allow");
   });
 
   it("a stored policy that no longer compiles denies all but the owner's policy operations", async () => {
     const deps = { cache: new BucketPolicyCache(stubStorage({ policy: "{not json" }).storage), ownerCanonicalId: () => OWNER.canonicalId };
-    expect(await bucketPolicyDecision(deps, BUCKET, req("s3:GetObject", OWNER))).toBe("Deny");
-    expect(await bucketPolicyDecision(deps, BUCKET, { ...req("s3:DeleteBucketPolicy", OWNER), key: undefined })).toBe("Neutral");
+    expect(await bucketPolicyDecision(deps, BUCKET, () => req("s3:GetObject", OWNER))).toBe("Deny");
+    expect(await bucketPolicyDecision(deps, BUCKET, () => ({ ...req("s3:DeleteBucketPolicy", OWNER), key: undefined }))).toBe("Neutral");
   });
 });
 
@@ -111,7 +111,13 @@ describe("policyRequestOf", () => {
     const { storage } = stubStorage(state);
     const deps = { cache: new BucketPolicyCache(storage), ownerCanonicalId: () => OWNER.canonicalId };
     // no policy on the bucket: the decision never looks at the keys
-    expect(await bucketPolicyDecision(deps, BUCKET, policyRequestOf(storage, question))).toBe("Neutral");
+    let made = 0;
+    const make = () => {
+      made++;
+      return policyRequestOf(storage, question);
+    };
+    expect(await bucketPolicyDecision(deps, BUCKET, make)).toBe("Neutral");
+    expect(made).toBe(0);
     expect(built).toBe(0);
     const request = policyRequestOf(storage, question);
     expect(request.context.get("aws:sourceip")).toEqual(["10.0.0.1"]);

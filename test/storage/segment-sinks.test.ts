@@ -230,6 +230,15 @@ describe("segment sinks", () => {
       const off = new DataFiles(dir, { directWrites: false });
       expect(off.directWrites).toBe(false);
       expect(new DataFiles(dir).directWrites).toBe(true);
+      // given sinks, the files report the sinks' setting (what a worker is told to follow)
+      expect(new DataFiles(dir, { sinks }).directWrites).toBe(false);
+    });
+
+    it("a refused O_DIRECT stops this process asking, but the setting passed on stays as configured", () => {
+      const sinks = new SegmentSinks(true);
+      sinks.refuseDirect();
+      expect(sinks.directWrites).toBe(false);
+      expect(new DataFiles(dir, { sinks }).directWrites).toBe(true);
     });
   });
 });

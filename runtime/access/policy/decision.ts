@@ -88,7 +88,8 @@ export interface PolicyDecisionDeps {
 }
 
 /**
- * The bucket policy's Decision for `request` on `bucket` (the question, or what makes it):
+ * The bucket policy's Decision for the request that `request` makes, on `bucket` (made only when
+ * the bucket has a policy):
  * - no policy: Neutral;
  * - the bucket owner's users are never locked out of the policy operations themselves (S3: "the
  *   root user of the AWS account that owns a bucket can always use this operation, even if the
@@ -101,12 +102,12 @@ export interface PolicyDecisionDeps {
 export async function bucketPolicyDecision(
   deps: PolicyDecisionDeps,
   bucket: BucketInfo,
-  request: AccessRequest | (() => AccessRequest),
+  request: () => AccessRequest,
 ): Promise<Decision> {
   const found = await deps.cache.lookup(bucket.name);
   if (found.policy === undefined) return "Neutral";
   // built only now: most buckets have no policy
-  const req = typeof request === "function" ? request() : request;
+  const req = request();
   const owner = deps.ownerCanonicalId(bucket.owner);
   const byOwner = req.principal !== undefined && owner !== undefined && req.principal.canonicalId === owner;
   if (byOwner && OWNER_ALWAYS.has(req.action.toLowerCase())) return "Neutral";

@@ -104,11 +104,11 @@ export class DataFiles {
   /**
    * `chmodFiles`: give each new file FILE_MODE explicitly, for a umask that takes owner bits
    * (modes.ts); otherwise open() already creates it with exactly that mode.
-   */
-  /**
    * `tmpDir`: where receive() writes, if not the store's tmp/ (a worker's own directory under it,
    * on the same file system so that place() is a rename).
    * `directWrites`: false writes every body through the page cache (segment-sinks.ts).
+   * `sinks`: the sinks to write through instead of the process's (tests); `directWrites` is then
+   * theirs.
    */
   constructor(
     readonly dataDir: string,
@@ -130,9 +130,9 @@ export class DataFiles {
     return this.options.chmodFiles === true;
   }
 
-  /** false when every body goes through the page cache by setting (embedded.directWrites) */
+  /** false when every body goes through the page cache by setting (embedded.directWrites): the sinks' setting */
   get directWrites(): boolean {
-    return this.options.directWrites !== false;
+    return this.sinks.direct;
   }
 
   pathOf(id: string): string {

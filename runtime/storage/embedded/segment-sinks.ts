@@ -78,8 +78,12 @@ export class SegmentSinks {
   private memory: ArrayBuffer | undefined;
   private readonly freeStages: Buffer[] = [];
 
+  /**
+   * `direct`: the setting these sinks follow (embedded.directWrites), kept as given even after the
+   * process stopped asking for O_DIRECT (`directWrites` says that).
+   */
   constructor(
-    direct: boolean,
+    readonly direct: boolean,
     readonly platform: SinkPlatform = nodePlatform,
     private readonly stages = STAGES,
   ) {
