@@ -188,6 +188,28 @@ const put = (store: EmbeddedStore, key: string, body: string, extra: Partial<Put
   store.putObject(params("b", key, extra), bodyFromBuffer(Buffer.from(body)));
 
 describe("the embedded store's object reads, through the cache", () => {
+  it("hand each read an answer of its own: changing one, at the top or inside, never changes the next", async () => {
+    const store = await openStore();
+    await put(store, "k", "first", { userMetadata: { colour: "blue" }, tags: { t: "1" } });
+    await store.headObject("b", "k"); // the row is cached from here on
+    const { info } = await store.headObject("b", "k");
+    const modified = info.lastModified.getTime();
+    info.size = 99;
+    info.etag = "changed";
+    info.lastModified.setTime(0);
+    expect(() => {
+      info.userMetadata.colour = "red";
+    }).toThrow(TypeError);
+    expect(() => {
+      info.tags.t = "2";
+    }).toThrow(TypeError);
+    const again = (await store.headObject("b", "k")).info;
+    expect(again).toMatchObject({ size: 5, userMetadata: { colour: "blue" }, tags: { t: "1" } });
+    expect(again.etag).not.toBe("changed");
+    expect(again.lastModified.getTime()).toBe(modified);
+    expect(store.stats().objectCache.rowHits).toBeGreaterThan(0);
+  });
+
   it("answer a repeated GET and HEAD from memory and see every overwrite, delete and change of metadata", async () => {
     const store = await openStore();
     await put(store, "k", "first");

@@ -72,7 +72,8 @@ export function toBucketInfo(row: BucketRow): BucketInfo {
  * The ObjectInfo of each frozen row, made once: the object cache (object-cache.ts) keeps rows
  * frozen and hands the same row to every read of its key, and parsing `meta` again for each GET or
  * HEAD was ~5% of a 4 KiB GET's CPU (warp GET 4 KiB, c=32, one process). What is kept is frozen
- * all the way down; each caller gets a shallow copy, whose own fields it may set.
+ * all the way down; each caller gets a shallow copy, whose own fields it may set, with a Date of
+ * its own (freezing a Date does not stop its setters).
  */
 const infoOfFrozenRow = new WeakMap<ObjectRow, ObjectInfo>();
 
@@ -83,7 +84,7 @@ export function toObjectInfo(row: ObjectRow): ObjectInfo {
     info = deepFreeze(buildObjectInfo(row));
     infoOfFrozenRow.set(row, info);
   }
-  return { ...info };
+  return { ...info, lastModified: new Date(info.lastModified.getTime()) };
 }
 
 function deepFreeze<T>(value: T): T {
