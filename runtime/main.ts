@@ -19,8 +19,6 @@ import { serve } from "./serve.js";
 import { readTlsFiles } from "./tls.js";
 import { tuneHeapGrowth } from "./heap-growth.js";
 import { openEmbeddedStore } from "./storage/embedded/index.js";
-import { openOzoneStore } from "./storage/ozone/index.js";
-import { principalsOf as ozonePrincipals } from "./storage/ozone/acl.js";
 import type { StorageClient } from "./storage/types.js";
 import { startLifecycleExecutor, type LifecycleExecutor } from "./lifecycle/executor.js";
 import { runPrimary } from "./workers/primary.js";
@@ -190,6 +188,7 @@ async function main(): Promise<void> {
   // starts it otherwise); Ozone keeps no lifecycle rules, so there it has nothing to run
   let lifecycle: LifecycleExecutor | undefined;
   if (config.backend === "ozone") {
+    const { openOzoneStore, principalsOf: ozonePrincipals } = await import("./storage/ozone/backend.js");
     storage = await openOzoneStore({ ...config.ozone, serviceAccessKeyId: serviceAccessKeyId(users), principals: ozonePrincipals(users), logger });
   } else {
     const store = await openEmbeddedStore({ dataDir: config.dataDir, directWrites: config.embedded.directWrites, logger });

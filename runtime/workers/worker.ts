@@ -15,8 +15,6 @@ import type { SecureContextOptions } from "node:tls";
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
 import { serve, type Serving } from "../serve.js";
-import { openOzoneStore } from "../storage/ozone/index.js";
-import { principalsOf as ozonePrincipals } from "../storage/ozone/acl.js";
 import type { StorageClient } from "../storage/types.js";
 import { RemoteEmbeddedStore } from "./remote-store.js";
 import { RpcPeer } from "./rpc.js";
@@ -88,6 +86,7 @@ export async function runWorker(
   // then serves the configuration's users until the file is good again (runtime/users-file.ts).
   const users = await openUsers(config, logger, { strict: false });
   if (config.backend === "ozone") {
+    const { openOzoneStore, principalsOf: ozonePrincipals } = await import("../storage/ozone/backend.js");
     storage = await openOzoneStore({
       ...config.ozone,
       serviceAccessKeyId: serviceAccessKeyId(users),
