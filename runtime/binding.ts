@@ -26,18 +26,34 @@ export interface RequestParts {
   hasBody: boolean;
 }
 
-const ajv = new Ajv({ allErrors: false, strict: false });
-const paramValidators = new Map<string, ValidateFunction>();
+// validateSchema off, as in xml.ts: test/config/schemas.test.ts checks the generated schemas
+const ajv = new Ajv({ allErrors: false, strict: false, validateSchema: false });
+/** per operation: its parameter validator, null for one without parameters to check */
+const paramValidators = new Map<string, ValidateFunction | null>();
 const overridesOf = new Map<string, ReturnType<typeof overrideParameters>>();
 
-/** Compiles every parameter validator up front (once per process, not per request). */
+/** Prepares the bindings of `ops` once per process: their response-* override parameters. */
 export function compileBindings(ops: readonly IrOperation[]): void {
   for (const op of ops) {
-    const schema = paramSchemas[op.name];
-    if (schema && !paramValidators.has(op.name)) paramValidators.set(op.name, ajv.compile(schema));
     const overrides = overrideParameters(op);
     if (overrides.length > 0) overridesOf.set(op.name, overrides);
   }
+}
+
+/**
+ * The parameter validator of `operation`, compiled by its first request and kept, as the XML body
+ * validators are (xml.ts). ajv takes ~5 ms a schema: compiling all of them at start was a quarter
+ * of the CPU a gateway process spends starting, paid again by every worker and every restart,
+ * for operations most processes never see.
+ */
+export function paramValidator(operation: string): ValidateFunction | undefined {
+  let v = paramValidators.get(operation);
+  if (v === undefined) {
+    const schema = paramSchemas[operation];
+    v = schema ? ajv.compile(schema) : null;
+    paramValidators.set(operation, v);
+  }
+  return v ?? undefined;
 }
 
 function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
@@ -163,7 +179,7 @@ export async function decodeInput(op: IrOperation, req: RequestParts, maxXmlByte
         break;
     }
   }
-  const validate = paramValidators.get(op.name);
+  const validate = paramValidator(op.name);
   if (validate && !validate(input)) throw invalidParameter(op, validate.errors![0], input);
   // response-* overrides become response headers: refused now if they cannot be sent as such.
   const overrides = overridesOf.get(op.name);

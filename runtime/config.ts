@@ -470,7 +470,12 @@ export function settingsOf(node: SchemaNode, path: string[] = []): Setting[] {
 
 export const SETTINGS: readonly Setting[] = settingsOf(schema as unknown as SchemaNode);
 
-const validate = new Ajv({ allErrors: true, strict: true }).addVocabulary(ANNOTATIONS).compile(schema);
+/** The schema, for the test that checks it against JSON Schema's meta-schema (not done at each start, see below). */
+export const CONFIG_SCHEMA: object = schema;
+
+// validateSchema off: checking this constant schema against draft-07's meta-schema made ajv compile
+// that meta-schema in every process at start (~50 ms each); test/config/schemas.test.ts checks it once.
+const validate = new Ajv({ allErrors: true, strict: true, validateSchema: false }).addVocabulary(ANNOTATIONS).compile(schema);
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

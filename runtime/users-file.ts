@@ -21,7 +21,7 @@
 import { watch, type FSWatcher } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { Ajv } from "ajv";
+import { Ajv, type ValidateFunction } from "ajv";
 import type { FastifyBaseLogger } from "fastify";
 import { fixedUsers, USER_SCHEMA, type Config, type UserConfig } from "./config.js";
 import { UserSet, type UserDirectory } from "./users.js";
@@ -32,12 +32,24 @@ export const POLL_MS = 1000;
 /** fs.watch often reports one write as several events: they are read once, after this pause. */
 const SETTLE_MS = 50;
 
-const validateFile = new Ajv({ allErrors: true, strict: true }).compile({
+/** The users file's schema (test/config/schemas.test.ts checks it against JSON Schema's meta-schema). */
+export const USERS_FILE_SCHEMA = {
   type: "object",
   additionalProperties: false,
   required: ["users"],
   properties: { users: { type: "array", items: USER_SCHEMA } },
-});
+} as const;
+
+let compiled: ValidateFunction | undefined;
+/**
+ * The file's validator, compiled by the first read: most gateways have no users file, and each of
+ * their processes paid the compile at start. validateSchema off, as in config.ts: the meta-schema
+ * check is the test's, not each start's.
+ */
+function validateFile(): ValidateFunction {
+  compiled ??= new Ajv({ allErrors: true, strict: true, validateSchema: false }).compile(USERS_FILE_SCHEMA);
+  return compiled;
+}
 
 /** The users of the file at `file` with the `fixed` ones (config `users` and `credentials`), or why not. */
 export async function readUsersFile(file: string, fixed: readonly UserConfig[]): Promise<{ set: UserSet } | { problems: string[] }> {
@@ -47,8 +59,9 @@ export async function readUsersFile(file: string, fixed: readonly UserConfig[]):
   } catch (err) {
     return { problems: [(err as Error).message] };
   }
-  if (!validateFile(parsed)) {
-    return { problems: (validateFile.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? "is not valid"}`) };
+  const validate = validateFile();
+  if (!validate(parsed)) {
+    return { problems: (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? "is not valid"}`) };
   }
   const result = UserSet.of([...fixed, ...(parsed as { users: UserConfig[] }).users]);
   return result.set !== undefined ? { set: result.set } : { problems: result.problems };

@@ -305,7 +305,9 @@ function shapeBuilder(root: IrShape): { handler: XmlHandler; result: () => unkno
   return { handler, result: () => result };
 }
 
-const ajv = new Ajv({ allErrors: false, strict: false });
+// validateSchema off: the generated schemas are checked against JSON Schema's meta-schema by
+// test/config/schemas.test.ts once, not by every process at start (ajv compiles the meta-schema)
+const ajv = new Ajv({ allErrors: false, strict: false, validateSchema: false });
 ajv.addSchema(shapesSchema as object);
 const validators = new Map<string, ValidateFunction>();
 
