@@ -4,8 +4,9 @@
  *   parse (Authorization header | presigned query) -> canonical request -> string to sign
  *   -> signing key -> signature compare
  *
- * The canonical request's parts (UriEncode, canonical URI, query and headers) are in canonical.ts,
- * the string to sign, signing key and compare in sigv4-keys.ts, the dates in amz-dates.ts.
+ * The parsing of the credential carriers and of x-amz-content-sha256 is in sigv4-parse.ts, the
+ * canonical request's parts (UriEncode, canonical URI, query and headers) in canonical.ts, the
+ * string to sign, signing key and compare in sigv4-keys.ts, the dates in amz-dates.ts.
  * Each step is exported and tested on its own against AWS's published vectors (test/auth/). The one
  * entry point the server uses is `verifyRequest`, which runs the steps in the order AWS S3 reports
  * faults (a request with two faults gets the error S3 would give it), and hands back what the body
@@ -34,39 +35,60 @@ import {
 import { parseAmzDate, parseHttpDate, serverTime, utc, yyyymmdd } from "./amz-dates.js";
 import { credentialScope, hmacHex, SCOPE_TERMINATOR, signaturesEqual, SigningKeyCache, stringToSign } from "./sigv4-keys.js";
 
+import {
+  malformedHeader,
+  MSG_ONE_SPACE,
+  parseAuthorizationHeader,
+  parseCredential,
+  parsePayloadMode,
+  parsePresignedQuery,
+  PRESIGN_ALGORITHM,
+  PRESIGN_CREDENTIAL,
+  PRESIGN_DATE,
+  PRESIGN_EXPIRES,
+  PRESIGN_SECURITY_TOKEN,
+  PRESIGN_SIGNATURE,
+  PRESIGN_SIGNED_HEADERS,
+  SIGV4_ALGORITHM,
+  SIGV4A_ALGORITHM,
+  STREAMING_ECDSA_PAYLOAD,
+  STREAMING_ECDSA_PAYLOAD_TRAILER,
+  UNSIGNED_PAYLOAD,
+  type Credential,
+  type PayloadMode,
+} from "./sigv4-parse.js";
+
 // The steps in modules of their own, exported from here as before.
 export { parseAmzDate, parseHttpDate, serverTime } from "./amz-dates.js";
+export {
+  EMPTY_SHA256,
+  parseAuthorizationHeader,
+  parseCredential,
+  parsePayloadMode,
+  parsePresignedQuery,
+  S3_SERVICE,
+  SIGV4_ALGORITHM,
+  SIGV4A_ALGORITHM,
+  STREAMING_SIGNED_PAYLOAD,
+  STREAMING_SIGNED_PAYLOAD_TRAILER,
+  STREAMING_UNSIGNED_PAYLOAD_TRAILER,
+  UNSIGNED_PAYLOAD,
+  type AuthorizationHeader,
+  type Credential,
+  type PayloadMode,
+  type PresignedQuery,
+} from "./sigv4-parse.js";
 export { credentialScope, deriveSigningKey, hmacHex, SCOPE_TERMINATOR, sha256Hex, signaturesEqual, SigningKeyCache, stringToSign } from "./sigv4-keys.js";
 
 // ---------------------------------------------------------------------------------------------
 // Constants
 // ---------------------------------------------------------------------------------------------
 
-export const SIGV4_ALGORITHM = "AWS4-HMAC-SHA256";
-/** SigV4a, which S3 also accepts; this gateway does not (no ECDSA key material). */
-export const SIGV4A_ALGORITHM = "AWS4-ECDSA-P256-SHA256";
-export const UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
-export const STREAMING_SIGNED_PAYLOAD = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
-export const STREAMING_SIGNED_PAYLOAD_TRAILER = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER";
-export const STREAMING_UNSIGNED_PAYLOAD_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
-const STREAMING_ECDSA_PAYLOAD = "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD";
-const STREAMING_ECDSA_PAYLOAD_TRAILER = "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER";
-/** hex SHA-256 of the empty string */
-export const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-/** S3's signing service name. */
-export const S3_SERVICE = "s3";
 /** S3 accepts a request time up to 15 minutes away from its clock ("RequestTimeTooSkewed"). */
 export const DEFAULT_MAX_SKEW_MS = 15 * 60 * 1000;
 /** A presigned URL lives at most 7 days ("Authenticating Requests: Using Query Parameters"). */
 export const MAX_PRESIGNED_EXPIRES_SECONDS = 604800;
 
-const PRESIGN_ALGORITHM = "X-Amz-Algorithm";
-const PRESIGN_CREDENTIAL = "X-Amz-Credential";
-const PRESIGN_DATE = "X-Amz-Date";
-const PRESIGN_EXPIRES = "X-Amz-Expires";
-const PRESIGN_SIGNED_HEADERS = "X-Amz-SignedHeaders";
-const PRESIGN_SIGNATURE = "X-Amz-Signature";
-const PRESIGN_SECURITY_TOKEN = "X-Amz-Security-Token";
 /** Signature Version 2 query authentication carries `Signature` (with AWSAccessKeyId, Expires). */
 const V2_QUERY_SIGNATURE = "Signature";
 
@@ -76,7 +98,6 @@ const MSG_V2_UNSUPPORTED =
 const MSG_ONE_MECHANISM =
   "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string " +
   "parameter or the Authorization header should be specified";
-const MSG_ONE_SPACE = "Authorization header is invalid -- one and only one ' ' (space) required";
 const MSG_UNSUPPORTED_TYPE = "Unsupported Authorization Type";
 const MSG_MISSING_CONTENT_SHA256 = "Missing required header for this request: x-amz-content-sha256";
 const MSG_BAD_CONTENT_SHA256 =
@@ -85,16 +106,6 @@ const MSG_BAD_CONTENT_SHA256 =
   "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER or " +
   "a valid sha256 value.";
 const MSG_NO_DATE = "AWS authentication requires a valid Date or x-amz-date header";
-const MSG_HEADER_MALFORMED = "The authorization header is malformed; ";
-const MSG_QUERY_CREDENTIAL = "Error parsing the X-Amz-Credential parameter; ";
-const MSG_THREE_COMPONENTS =
-  "the authorization header requires three components: Credential, SignedHeaders, and Signature.";
-const MSG_CREDENTIAL_FORMAT =
-  'the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".';
-const MSG_QUERY_PARAMETERS =
-  "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, " +
-  "X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.";
-const MSG_QUERY_ALGORITHM = 'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"';
 const MSG_QUERY_DATE = "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"";
 const MSG_EXPIRES_NUMBER = "X-Amz-Expires should be a number";
 const MSG_EXPIRES_NEGATIVE = "X-Amz-Expires must be non-negative";
@@ -122,13 +133,6 @@ export interface SigV4Request {
   virtualHostBucket?: string;
 }
 
-/** How the request body is protected, from x-amz-content-sha256. */
-export type PayloadMode =
-  | { type: "sha256"; /** lowercase hex */ hex: string }
-  | { type: "unsigned" }
-  | { type: "streaming-signed" }
-  | { type: "streaming-signed-trailer" }
-  | { type: "streaming-unsigned-trailer" };
 
 export interface SignedAuth {
   kind: "signed";
@@ -171,32 +175,6 @@ export interface VerifyOptions {
   signatureV2?: (req: SigV4Request, query: readonly QueryParam[], opts: VerifyOptions) => SignedAuth;
 }
 
-export interface Credential {
-  accessKeyId: string;
-  /** yyyymmdd */
-  date: string;
-  region: string;
-  service: string;
-  terminator: string;
-}
-
-export interface AuthorizationHeader {
-  /** as sent (S3 matches it without case and signs it as sent) */
-  algorithm: string;
-  credential: string;
-  signedHeaders: string[];
-  signature: string;
-}
-
-export interface PresignedQuery {
-  algorithm: string;
-  credential: string;
-  amzDate: string;
-  expires: string;
-  signedHeaders: string[];
-  signature: string;
-  securityToken?: string;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Canonical request (its parts: canonical.ts)
@@ -225,118 +203,6 @@ const sharedSigningKeys = new SigningKeyCache();
 // ---------------------------------------------------------------------------------------------
 // Parsing the two credential carriers
 // ---------------------------------------------------------------------------------------------
-
-/**
- * Parses the part of `Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=...,
- * Signature=...` after the algorithm. S3 tolerates the components in any order, separated by
- * commas with or without spaces; each must appear exactly once.
- */
-export function parseAuthorizationHeader(value: string): AuthorizationHeader {
-  const space = value.indexOf(" ");
-  if (space < 0) {
-    throw new S3Error("InvalidArgument", MSG_ONE_SPACE, { ArgumentName: "Authorization", ArgumentValue: value });
-  }
-  const algorithm = value.slice(0, space);
-  const fields = new Map<string, string>();
-  for (const piece of value.slice(space + 1).split(",")) {
-    const part = piece.trim();
-    if (part === "") continue;
-    const eq = part.indexOf("=");
-    const key = eq < 0 ? part : part.slice(0, eq).trim();
-    if (eq < 0 || fields.has(key) || !["Credential", "SignedHeaders", "Signature"].includes(key)) {
-      throw malformedHeader(MSG_THREE_COMPONENTS);
-    }
-    fields.set(key, part.slice(eq + 1).trim());
-  }
-  const credential = fields.get("Credential");
-  const signedHeaders = fields.get("SignedHeaders");
-  const signature = fields.get("Signature");
-  if (credential === undefined || signedHeaders === undefined || signature === undefined) {
-    throw malformedHeader(MSG_THREE_COMPONENTS);
-  }
-  return { algorithm, credential, signedHeaders: signedHeaders.split(";"), signature };
-}
-
-/** Reads the X-Amz-* parameters of a presigned URL ("Authenticating Requests: Using Query
- * Parameters"); every one but X-Amz-Security-Token is required. */
-export function parsePresignedQuery(params: readonly QueryParam[]): PresignedQuery {
-  const get = (name: string) => params.find((p) => p.name === name)?.value;
-  const algorithm = get(PRESIGN_ALGORITHM);
-  if (algorithm !== undefined && algorithm !== SIGV4_ALGORITHM) {
-    throw new S3Error("AuthorizationQueryParametersError", MSG_QUERY_ALGORITHM);
-  }
-  const credential = get(PRESIGN_CREDENTIAL);
-  const amzDate = get(PRESIGN_DATE);
-  const expires = get(PRESIGN_EXPIRES);
-  const signedHeaders = get(PRESIGN_SIGNED_HEADERS);
-  const signature = get(PRESIGN_SIGNATURE);
-  if (
-    algorithm === undefined ||
-    credential === undefined ||
-    amzDate === undefined ||
-    expires === undefined ||
-    signedHeaders === undefined ||
-    signature === undefined
-  ) {
-    throw new S3Error("AuthorizationQueryParametersError", MSG_QUERY_PARAMETERS);
-  }
-  return {
-    algorithm,
-    credential,
-    amzDate,
-    expires,
-    signedHeaders: signedHeaders.split(";"),
-    signature,
-    securityToken: get(PRESIGN_SECURITY_TOKEN),
-  };
-}
-
-function malformedHeader(detail: string, fields: Record<string, string> = {}): S3Error {
-  return new S3Error("AuthorizationHeaderMalformed", MSG_HEADER_MALFORMED + detail, fields);
-}
-
-/**
- * Parses and checks "<AKID>/<yyyymmdd>/<region>/s3/aws4_request", in S3's order: the number of
- * parts, the date's format, the region, the service, the terminator. Faults are
- * AuthorizationHeaderMalformed for the header and AuthorizationQueryParametersError for the query,
- * each with S3's wording.
- */
-export function parseCredential(value: string, carrier: "header" | "query", expectedRegion?: string): Credential {
-  const fault = (detail: string, fields: Record<string, string> = {}) =>
-    carrier === "header"
-      ? malformedHeader(detail, fields)
-      : new S3Error("AuthorizationQueryParametersError", MSG_QUERY_CREDENTIAL + detail, fields);
-  const parts = value.split("/");
-  if (parts.length !== 5) throw fault(MSG_CREDENTIAL_FORMAT);
-  const [accessKeyId, date, region, service, terminator] = parts;
-  if (!/^\d{8}$/.test(date) || utc(+date.slice(0, 4), +date.slice(4, 6), +date.slice(6, 8), 0, 0, 0) === undefined) {
-    throw fault(`incorrect date format "${date}". This date in the credential must be in the format "yyyyMMdd".`);
-  }
-  if (region === "") throw fault("a non-empty region must be provided in the credential.");
-  if (expectedRegion !== undefined && region !== expectedRegion) {
-    throw fault(`the region '${region}' is wrong; expecting '${expectedRegion}'`, { Region: expectedRegion });
-  }
-  if (service !== S3_SERVICE) throw fault(`incorrect service "${service}". This endpoint belongs to "s3".`);
-  if (terminator !== SCOPE_TERMINATOR) {
-    throw fault(`incorrect terminal "${terminator}". This endpoint uses "aws4_request".`);
-  }
-  return { accessKeyId, date, region, service, terminator };
-}
-
-/** Reads x-amz-content-sha256 (S3 takes the keywords spelt as written, the hash in either case). */
-export function parsePayloadMode(value: string): PayloadMode | undefined {
-  switch (value) {
-    case UNSIGNED_PAYLOAD:
-      return { type: "unsigned" };
-    case STREAMING_SIGNED_PAYLOAD:
-      return { type: "streaming-signed" };
-    case STREAMING_SIGNED_PAYLOAD_TRAILER:
-      return { type: "streaming-signed-trailer" };
-    case STREAMING_UNSIGNED_PAYLOAD_TRAILER:
-      return { type: "streaming-unsigned-trailer" };
-  }
-  return /^[0-9a-fA-F]{64}$/.test(value) ? { type: "sha256", hex: value.toLowerCase() } : undefined;
-}
 
 /** The header as one string (repeated values joined with ","), undefined when absent. */
 export function headerString(headers: RequestHeaders, name: string): string | undefined {
