@@ -132,7 +132,7 @@ function ozoneSite(L, ports, extra, datanodes, datanode = 'dn') {
     // (2.2.0: FixedThreadPoolWithAffinityExecutor.ContainerReportProcessTask; the count is read by
     // ScmUtils.initContainerReportQueue under this key, not the ContainerReport.thread.pool.size
     // that ozone-default.xml documents), each wake costing ~40 us here: an idle SCM took ~15% of a
-    // core with the default 10 threads, 8% with 2.
+    // core with the default 10 threads, 8% with 2, ~5% with 1.
     ['ozone.scm.event.ContainerReportOrIncrementalContainerReport.thread.pool.size', 1, 'default 10; one keeps up with the reports of a few datanodes'],
     ['hdds.datanode.volume.min.free.space', '100MB'],
     // Leave the datanode's write-time checksum check off (its default). Turned on, a WriteChunk
