@@ -2,13 +2,14 @@
  * The batched MD5 (runtime/auth/md5-lanes.ts over md5-wasm.ts's kernels): the same digest as
  * node:crypto for every length around the block and padding boundaries, for bodies fed in any
  * pieces, for many bodies interleaved within and across turns of the event loop (more than the
- * regions there are), and bodies received in the same turn really are hashed side by side.
+ * regions there are), and bodies received in the same turn, or in turns close together, really are
+ * hashed side by side.
  */
 import { createHash } from "node:crypto";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { verifyingBody } from "../../runtime/auth/body.js";
-import { createMd5, LANES_MIN_LENGTH, md5LaneCounters } from "../../runtime/auth/md5-lanes.js";
+import { createMd5, LANES_MIN_LENGTH, type Md5, md5LaneCounters } from "../../runtime/auth/md5-lanes.js";
 import { MD5_CONSTANTS } from "../../runtime/auth/md5-wasm.js";
 import { drain, randomBuffer, randomSplit, seededRandom, sourceOf } from "./helpers.js";
 
@@ -46,7 +47,7 @@ describe("md5 lanes", () => {
 
   it("many bodies fed in pieces, within and across turns: each gets its own digest", async () => {
     const random = seededRandom(12);
-    // 100 bodies: more than the 64 regions, so a batch also runs when none is free
+    // 100 bodies: more than the 128 regions, so a batch also runs when none is free
     const bodies = Array.from({ length: 100 }, (_, i) => ({
       data: randomBuffer(random, Math.floor(random() * 400_000) + (i % 3)),
       offset: 0,
@@ -80,6 +81,104 @@ describe("md5 lanes", () => {
     expect(md5LaneCounters.x4Blocks - before.x4Blocks).toBe(4 * 16_384);
     expect(md5LaneCounters.x4Calls - before.x4Calls).toBe(8);
     expect(md5LaneCounters.x1Blocks - before.x1Blocks).toBe(4);
+  });
+
+  it("bodies whose bytes arrive in different turns wait for each other, and share the four-lane kernel", async () => {
+    const random = seededRandom(16);
+    const data = Array.from({ length: 4 }, () => randomBuffer(random, 1 << 20));
+    const hashes = data.map(() => createMd5());
+    const before = { ...md5LaneCounters };
+    // one body a turn, 64 KiB each time (a socket read): no turn brings two bodies
+    const piece = 64 * 1024;
+    for (let offset = 0; offset < 1 << 20; offset += piece) {
+      for (const [i, hash] of hashes.entries()) {
+        hash.update((data[i] as Buffer).subarray(offset, offset + piece));
+        await nextTurn();
+      }
+    }
+    hashes.forEach((hash, i) => expect(hash.digest().toString("hex")).toBe(md5Hex(data[i] as Buffer)));
+    // every whole block in the four-lane kernel; only the padding blocks run alone
+    expect(md5LaneCounters.x4Blocks - before.x4Blocks).toBe(4 * 16_384);
+    expect(md5LaneCounters.x1Blocks - before.x1Blocks).toBe(4);
+  });
+
+  it("the blocks one body has beyond the others' wait for the next batch instead of running alone", async () => {
+    const random = seededRandom(19);
+    const data = Array.from({ length: 4 }, () => randomBuffer(random, 512 * 1024));
+    const hashes = data.map(() => createMd5());
+    const before = { ...md5LaneCounters };
+    // one turn: the first body brings all its bytes, the three others 64 KiB each
+    hashes.forEach((hash, i) => hash.update((data[i] as Buffer).subarray(0, i === 0 ? 512 * 1024 : 64 * 1024)));
+    await nextTurn();
+    // the next turn: the three others bring the rest
+    hashes.slice(1).forEach((hash, i) => hash.update((data[i + 1] as Buffer).subarray(64 * 1024)));
+    await nextTurn();
+    hashes.forEach((hash, i) => expect(hash.digest().toString("hex")).toBe(md5Hex(data[i] as Buffer)));
+    expect(md5LaneCounters.x4Blocks - before.x4Blocks).toBe(4 * 8192);
+    expect(md5LaneCounters.x1Blocks - before.x1Blocks).toBe(4);
+  });
+
+  it("a digest due waits two turns for other bodies' bytes to share the lanes with, no longer", async () => {
+    const random = seededRandom(20);
+    const data = Array.from({ length: 5 }, () => randomBuffer(random, 512 * 1024));
+    const hashes = data.map(() => createMd5());
+    const digests: string[] = [];
+    const digestSoon = (i: number) => (hashes[i] as Md5).digestSoon?.((d) => (digests[i] = d.toString("hex")));
+    const before = { ...md5LaneCounters };
+    // the first body arrives whole and ends in one turn, the three others in the next
+    (hashes[0] as Md5).update(data[0] as Buffer);
+    digestSoon(0);
+    await nextTurn();
+    expect(digests[0]).toBeUndefined();
+    for (const i of [1, 2, 3]) {
+      (hashes[i] as Md5).update(data[i] as Buffer);
+      digestSoon(i);
+    }
+    await nextTurn();
+    await nextTurn();
+    for (const i of [0, 1, 2, 3]) expect(digests[i]).toBe(md5Hex(data[i] as Buffer));
+    expect(md5LaneCounters.x4Blocks - before.x4Blocks).toBe(4 * 8192);
+    expect(md5LaneCounters.x1Blocks - before.x1Blocks).toBe(4);
+    // a body alone gets its digest after two more turns, in the scalar kernel
+    (hashes[4] as Md5).update(data[4] as Buffer);
+    digestSoon(4);
+    for (let turn = 0; turn < 4 && digests[4] === undefined; turn++) await nextTurn();
+    expect(digests[4]).toBe(md5Hex(data[4] as Buffer));
+    expect(md5LaneCounters.x1Blocks - before.x1Blocks).toBe(4 + 8192 + 1);
+  });
+
+  it("a body alone is hashed once half the regions hold its bytes, not only at its digest", async () => {
+    const random = seededRandom(17);
+    const data = randomBuffer(random, 9 << 20);
+    const hash = createMd5();
+    const before = { ...md5LaneCounters };
+    const piece = 256 * 1024;
+    for (let offset = 0; offset < data.length; offset += piece) {
+      hash.update(data.subarray(offset, offset + piece));
+      await nextTurn();
+    }
+    // the turn that took it past 8 MiB held (half the 128 regions) ran its batch, before any digest
+    expect(md5LaneCounters.x1Blocks - before.x1Blocks).toBe((8 << 20) / 64 + piece / 64);
+    expect(hash.digest().toString("hex")).toBe(md5Hex(data));
+  });
+
+  it("a body abandoned half-way gives its regions back at the next batch", async () => {
+    const random = seededRandom(18);
+    const abandoned = createMd5();
+    abandoned.update(randomBuffer(random, 300_000));
+    await nextTurn();
+    const before = { ...md5LaneCounters };
+    const data = randomBuffer(random, 300_000);
+    const hash = createMd5();
+    hash.update(data);
+    expect(hash.digest().toString("hex")).toBe(md5Hex(data));
+    // the digest's batch hashed the abandoned body's whole blocks too (two lanes), and freed them
+    expect(md5LaneCounters.x4Blocks - before.x4Blocks).toBe(2 * Math.floor(300_000 / 64));
+    const after = { ...md5LaneCounters };
+    const next = createMd5();
+    next.update(data);
+    expect(next.digest().toString("hex")).toBe(md5Hex(data));
+    expect(md5LaneCounters.x4Blocks).toBe(after.x4Blocks);
   });
 
   it("the caller's buffer may be reused as soon as update returns", () => {
