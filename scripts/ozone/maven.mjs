@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ClusterError, OZONE_VERSION, readJson, runToLog, slowStep, tail, writeFileAtomic } from './util.mjs';
 
 function pomHeader(artifactId, extra = '') {
@@ -90,8 +91,36 @@ const standInPom = () => `<?xml version="1.0" encoding="UTF-8"?>
 </project>
 `;
 
+/**
+ * Classpaths resolved for one cluster's dir, kept for every other: they depend only on the POMs
+ * and the local Maven repository (both in the key; the jars are checked to be there). The test
+ * clusters (.ozone, .ozone-faults, .ozone-ec) and the bench's resolve the same ones, each in its
+ * own dir, which `down --purge` removes: Maven took ~18 s for the daemons and ~13 s for the shell
+ * each time (its JVM and the reactor's resolution), in the middle of a test run.
+ */
+const SHARED_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '.ozone-classpaths');
+
 function cachedClasspaths(mavenDir, artifacts, inputsHash) {
-  const stamp = readJson(path.join(mavenDir, 'classpaths.json'));
+  return validClasspaths(readJson(path.join(mavenDir, 'classpaths.json')), artifacts, inputsHash);
+}
+
+/** The shared copy (SHARED_DIR), written into `mavenDir` as a resolution there would have. */
+function sharedClasspaths(mavenDir, artifacts, inputsHash) {
+  const classpaths = validClasspaths(readJson(path.join(SHARED_DIR, `${inputsHash}.json`)), artifacts, inputsHash);
+  if (classpaths) writeClasspaths(mavenDir, classpaths, inputsHash);
+  return classpaths;
+}
+
+/** Each module's classpath.txt (as Maven writes it) and the stamp. */
+function writeClasspaths(mavenDir, classpaths, inputsHash) {
+  for (const [module, jars] of Object.entries(classpaths)) {
+    fs.mkdirSync(path.join(mavenDir, module), { recursive: true });
+    writeFileAtomic(path.join(mavenDir, module, 'classpath.txt'), jars.join(path.delimiter));
+  }
+  writeFileAtomic(path.join(mavenDir, 'classpaths.json'), `${JSON.stringify({ inputs: inputsHash, classpaths }, null, 2)}\n`);
+}
+
+function validClasspaths(stamp, artifacts, inputsHash) {
   if (!stamp || stamp.inputs !== inputsHash) return undefined;
   const out = {};
   for (const module of Object.keys(artifacts)) {
@@ -110,7 +139,7 @@ function cachedClasspaths(mavenDir, artifacts, inputsHash) {
 export async function resolveClasspaths(L, artifacts, mavenDir = L.maven) {
   const poms = mavenPoms(artifacts);
   const inputsHash = createHash('sha256').update(JSON.stringify(poms)).update(process.env.MAVEN_OPTS ?? '').digest('hex');
-  const cached = cachedClasspaths(mavenDir, artifacts, inputsHash);
+  const cached = cachedClasspaths(mavenDir, artifacts, inputsHash) ?? sharedClasspaths(mavenDir, artifacts, inputsHash);
   if (cached) return cached;
 
   const done = slowStep(`resolving Ozone ${OZONE_VERSION} jars with Maven (the first run downloads ~270 MB into the local Maven repository; log: ${path.join(L.logs, 'maven.log')})`);
@@ -151,6 +180,8 @@ export async function resolveClasspaths(L, artifacts, mavenDir = L.maven) {
     if (!classpaths[module].length) throw new ClusterError(`Maven wrote an empty classpath for ${module}`);
   }
   writeFileAtomic(path.join(mavenDir, 'classpaths.json'), `${JSON.stringify({ inputs: inputsHash, classpaths }, null, 2)}\n`);
+  fs.mkdirSync(SHARED_DIR, { recursive: true });
+  writeFileAtomic(path.join(SHARED_DIR, `${inputsHash}.json`), `${JSON.stringify({ inputs: inputsHash, classpaths }, null, 2)}\n`);
   done();
   return classpaths;
 }

@@ -4,8 +4,9 @@
  * started by the first fault test file (startFaultsCluster), not here: vitest runs every project's
  * globalSetup before the first test of any project, and the fault project runs last.
  * The cluster this run started is purged too (`down --purge`): a run leaves ~5 GB of replicas
- * behind, and the next run starts from a clean state (its Maven classpaths are resolved again
- * from ~/.m2, ~40 s). A cluster already up when the run began (started by hand) is left running.
+ * behind, and the next run starts from a clean state (its Maven classpaths come from the copy
+ * kept in .ozone-classpaths/, scripts/ozone/maven.mjs). A cluster already up when the run began
+ * (started by hand) is left running.
  */
 import { faultsCluster } from "./ozone-faults.js";
 
