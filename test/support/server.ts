@@ -54,7 +54,7 @@ export interface StartOptions {
   workers?: number;
 }
 
-/** The pids of `pid`'s children (Linux: /proc/<pid>/task/<tid>/children). */
+/** The pids of `pid`'s live children (Linux: /proc/<pid>/task/<tid>/children), not the exited ones. */
 export async function childPids(pid: number): Promise<number[]> {
   const pids: number[] = [];
   let tasks: string[];
@@ -65,9 +65,20 @@ export async function childPids(pid: number): Promise<number[]> {
   }
   for (const tid of tasks) {
     const text = await readFile(`/proc/${pid}/task/${tid}/children`, "utf8").catch(() => "");
-    for (const p of text.split(/\s+/)) if (p !== "") pids.push(Number(p));
+    for (const p of text.split(/\s+/)) if (p !== "" && !(await isZombie(Number(p)))) pids.push(Number(p));
   }
   return pids;
+}
+
+/**
+ * A child that exited and is not reaped yet is still listed as a child (state Z) until its parent's
+ * event loop gets to the SIGCHLD: under load that is after the kill a test waited for.
+ */
+async function isZombie(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+  // the state follows the command name, which is in parentheses and may hold any character
+  const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+  return stat === "" || state === "Z" || state === "X";
 }
 
 /** Files under `dir`, recursively (a worker receives into a directory of its own under tmp/). */
