@@ -5,7 +5,7 @@
 // (8+, 17 tested) and `mvn` on PATH. See docs/ozone-backend-notes.md §1 for where the facts
 // below come from.
 //
-//   node scripts/ozone/cluster.mjs up [--dir DIR] [--datanodes N] [--s3g] [--timeout SEC] [--heap SIZE] [--set KEY=VALUE]...
+//   node scripts/ozone/cluster.mjs up [--dir DIR] [--datanodes N] [--s3g] [--timeout SEC] [--heap SIZE] [--c1] [--set KEY=VALUE]...
 //   node scripts/ozone/cluster.mjs down [--dir DIR] [--purge]
 //   node scripts/ozone/cluster.mjs status [--dir DIR]
 //   node scripts/ozone/cluster.mjs datanode stop|start I [--dir DIR]
@@ -41,7 +41,7 @@ const DEFAULTS = { timeoutSec: 180, heap: '512m', stopTimeoutMs: 30_000, datanod
 function parseArgs(argv) {
   const [command, ...rest] = argv;
   const opts = { command, dir: path.join(PROJECT_ROOT, '.ozone'), s3g: false, purge: false,
-    timeoutSec: DEFAULTS.timeoutSec, heap: DEFAULTS.heap, set: [], datanodes: undefined, args: [] };
+    timeoutSec: DEFAULTS.timeoutSec, heap: DEFAULTS.heap, c1: false, set: [], datanodes: undefined, args: [] };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
     const value = () => {
@@ -60,6 +60,7 @@ function parseArgs(argv) {
     else if (arg === '--purge') opts.purge = true;
     else if (arg === '--timeout') opts.timeoutSec = Number(value());
     else if (arg === '--heap') opts.heap = value();
+    else if (arg === '--c1') opts.c1 = true;
     else if (arg === '--set') {
       const kv = value();
       const eq = kv.indexOf('=');
@@ -243,7 +244,9 @@ function jvmArgs(L, state, name, classpath, heap, shortLived = false) {
     // The default initial heap is 1/64 of the machine's RAM (~380 MB here), committed and soon
     // touched by every JVM although each daemon uses ~50-100 MB; start small and grow instead.
     '-Xms64m',
-    ...(shortLived ? ['-XX:TieredStopAtLevel=1'] : []), // start faster; C2 never pays off here
+    // start faster; C2 never pays off in a short-lived JVM, nor in a cluster that lives a few
+    // minutes of tests (`up --c1`)
+    ...(shortLived || state.c1 ? ['-XX:TieredStopAtLevel=1'] : []),
     '-XX:+UseSerialGC', // one small heap per daemon on a shared machine; fewer GC threads
     '-XX:+ExitOnOutOfMemoryError',
     `-XX:ErrorFile=${path.join(L.logs, `hs_err_${name}_%p.log`)}`,
@@ -481,6 +484,7 @@ async function up(opts) {
   }
   if (!anyAlive && opts.set.length) state.settings = opts.set;
   state.heap = opts.heap;
+  state.c1 = opts.c1;
   state.javaMajor = await javaMajor(L);
   state.endpoints = endpoints(state.ports);
   state.paths = {
@@ -674,10 +678,10 @@ async function shell(opts) {
 }
 
 const USAGE = `usage: node scripts/ozone/cluster.mjs <command> [options]
-  up       [--dir DIR] [--datanodes N (1)] [--s3g] [--timeout SEC (180)] [--heap SIZE (512m)] [--set KEY=VALUE]...
+  up       [--dir DIR] [--datanodes N (1)] [--s3g] [--timeout SEC (180)] [--heap SIZE (512m)] [--c1] [--set KEY=VALUE]...
            start (or find running) an Ozone ${OZONE_VERSION} cluster; last stdout line: OM gRPC host:port.
            N is fixed when DIR is first made; with N >= 3 the defaults are Ozone's (RATIS/THREE),
-           with fewer STAND_ALONE/ONE
+           with fewer STAND_ALONE/ONE; --c1: the daemons JIT with C1 only (not for benchmarks)
   down     [--dir DIR] [--purge]   stop it (SIGTERM, SIGKILL after 30 s); --purge deletes DIR
   status   [--dir DIR]             exit 0 when up, 3 otherwise
   datanode stop|start I [--dir DIR]   stop or start datanode I (1 = the first)

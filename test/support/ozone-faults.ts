@@ -24,6 +24,8 @@
  *   allocated with a datanode that had just stopped (still healthy to SCM) does not hold the
  *   datanodes' single pipeline slot for 5 min.
  * - `hdds.pipeline.report.interval=5s` (default 60 s): datanodes report their pipelines often.
+ * - `--c1`: the daemons JIT with C1 only; a cluster that lives a few minutes of tests gains nothing
+ *   from C2, whose compilations took CPU from the tests (scripts/ozone/README.md has the figures).
  */
 import { ozoneTestCluster, type ClusterRun, type StartedCluster } from "./ozone-cluster.js";
 
