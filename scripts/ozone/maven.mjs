@@ -117,7 +117,12 @@ function writeClasspaths(mavenDir, classpaths, inputsHash) {
     fs.mkdirSync(path.join(mavenDir, module), { recursive: true });
     writeFileAtomic(path.join(mavenDir, module, 'classpath.txt'), jars.join(path.delimiter));
   }
-  writeFileAtomic(path.join(mavenDir, 'classpaths.json'), `${JSON.stringify({ inputs: inputsHash, classpaths }, null, 2)}\n`);
+  writeFileAtomic(path.join(mavenDir, 'classpaths.json'), stampText(classpaths, inputsHash));
+}
+
+/** What classpaths.json (and its shared copy) holds. */
+function stampText(classpaths, inputsHash) {
+  return `${JSON.stringify({ inputs: inputsHash, classpaths }, null, 2)}\n`;
 }
 
 function validClasspaths(stamp, artifacts, inputsHash) {
@@ -179,9 +184,9 @@ export async function resolveClasspaths(L, artifacts, mavenDir = L.maven) {
     classpaths[module] = text.split(path.delimiter).filter(Boolean);
     if (!classpaths[module].length) throw new ClusterError(`Maven wrote an empty classpath for ${module}`);
   }
-  writeFileAtomic(path.join(mavenDir, 'classpaths.json'), `${JSON.stringify({ inputs: inputsHash, classpaths }, null, 2)}\n`);
+  writeFileAtomic(path.join(mavenDir, 'classpaths.json'), stampText(classpaths, inputsHash));
   fs.mkdirSync(SHARED_DIR, { recursive: true });
-  writeFileAtomic(path.join(SHARED_DIR, `${inputsHash}.json`), `${JSON.stringify({ inputs: inputsHash, classpaths }, null, 2)}\n`);
+  writeFileAtomic(path.join(SHARED_DIR, `${inputsHash}.json`), stampText(classpaths, inputsHash));
   done();
   return classpaths;
 }
