@@ -21,18 +21,18 @@
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeConf, confDirOf } from './conf.mjs';
+import { writeConf } from './conf.mjs';
+import { initOnce, javaBin, javaMajor, jvmArgs, startDaemon } from './jvm.mjs';
 import { resolveClasspaths } from './maven.mjs';
-import { CLASSPATHS, DAEMONS, LOOPBACK, SHELL, coreNames, daemonNames, datanodeName, datanodeNames, endpoints, kindOf, pickPorts, portsStillFree } from './topology.mjs';
-import { ClusterError, OZONE_VERSION, UsageError, log, logTails, readJson, runToLog, seconds, sleep, slowStep, writeFileAtomic } from './util.mjs';
+import { MARKER_FILE, acquireLock, canConnect, ensureStateDir, isOurs, layout, rssMiB, saveState, stopProcess } from './state.mjs';
+import { CLASSPATHS, LOOPBACK, SHELL, coreNames, daemonNames, datanodeName, datanodeNames, endpoints, kindOf, pickPorts, portsStillFree } from './topology.mjs';
+import { ClusterError, OZONE_VERSION, UsageError, log, logTails, readJson, runToLog, seconds, sleep, slowStep } from './util.mjs';
 
 const SCRIPT_DIR = path.dirname(fileURLToPath(import.meta.url));
 const PROJECT_ROOT = path.resolve(SCRIPT_DIR, '..', '..');
 const PROBE_SOURCE = path.join(SCRIPT_DIR, 'WriteProbe.java');
-const MARKER_FILE = 'OZONE-CLUSTER-STATE';
 const DEFAULTS = { timeoutSec: 180, heap: '512m', stopTimeoutMs: 30_000, datanodes: 1 };
 
 // ---------------------------------------------------------------------------------------------
@@ -84,232 +84,10 @@ function parseArgs(argv) {
   return opts;
 }
 
-function layout(dir) {
-  return {
-    dir,
-    marker: path.join(dir, MARKER_FILE),
-    clusterJson: path.join(dir, 'cluster.json'),
-    lock: path.join(dir, 'lock'),
-    maven: path.join(dir, 'maven'),
-    conf: path.join(dir, 'conf'),
-    data: path.join(dir, 'data'),
-    logs: path.join(dir, 'logs'),
-    tmp: path.join(dir, 'tmp'),
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Processes. A pid counts as ours only if its command line carries this state dir and the
-// daemon name, so a recycled pid is never signalled.
-
-function procCmdline(pid) {
-  try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-  } catch {
-    return undefined;
-  }
-}
-
-function isZombie(pid) {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
-  } catch {
-    return false;
-  }
-}
-
-function isOurs(L, name, pid) {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  if (isZombie(pid)) return false;
-  const args = procCmdline(pid);
-  // Without /proc (not Linux) trust the recorded pid: it was ours when it was written.
-  if (!args) return true;
-  return args.includes(`-Dozone.cluster.dir=${L.dir}`) && args.includes(`-Dozone.daemon=${name}`);
-}
-
-function rssMiB(pid) {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Math.round(Number(m[1]) / 1024) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-async function stopProcess(L, name, pid, timeoutMs) {
-  if (!isOurs(L, name, pid)) return 'not running';
-  process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    await sleep(200);
-    if (!isOurs(L, name, pid)) return 'stopped';
-  }
-  process.kill(pid, 'SIGKILL');
-  while (isOurs(L, name, pid)) await sleep(100);
-  return `killed after ${seconds(timeoutMs)}`;
-}
-
-function canConnect(port, timeoutMs = 1000) {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: LOOPBACK, port });
-    const done = (ok) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
-// State dir, lock, cluster.json
-
-function ensureStateDir(L) {
-  if (fs.existsSync(L.dir) && !fs.existsSync(L.marker) && fs.readdirSync(L.dir).length > 0) {
-    throw new ClusterError(`${L.dir} exists, is not empty and is not an ozone-cluster state dir (no ${MARKER_FILE}); pick another --dir`);
-  }
-  for (const d of [L.dir, L.maven, L.conf, L.data, L.logs, L.tmp]) fs.mkdirSync(d, { recursive: true });
-  if (!fs.existsSync(L.marker)) {
-    fs.writeFileSync(L.marker, 'State of a local Apache Ozone cluster run by scripts/ozone/cluster.mjs. `cluster.mjs down --purge` deletes this directory.\n');
-  }
-}
-
-/** One `up`/`down` at a time per state dir: waits for another one (until `deadline`); a lock
- *  left by a dead process is taken over. */
-async function acquireLock(L, deadline = Date.now() + 10 * 60_000) {
-  for (;;) {
-    try {
-      fs.writeFileSync(L.lock, String(process.pid), { flag: 'wx' });
-      const release = () => {
-        try {
-          if (fs.readFileSync(L.lock, 'utf8') === String(process.pid)) fs.unlinkSync(L.lock);
-        } catch { /* already gone */ }
-      };
-      process.on('exit', release);
-      return release;
-    } catch (e) {
-      if (e.code !== 'EEXIST') throw e;
-    }
-    const holder = Number(fs.readFileSync(L.lock, 'utf8'));
-    let alive = false;
-    try {
-      process.kill(holder, 0);
-      alive = holder !== process.pid;
-    } catch { /* dead */ }
-    if (!alive) {
-      fs.rmSync(L.lock, { force: true });
-      continue;
-    }
-    if (Date.now() > deadline) throw new ClusterError(`another cluster.mjs (pid ${holder}) is still working on ${L.dir}`);
-    await sleep(300);
-  }
-}
-
-function saveState(L, state) {
-  writeFileAtomic(L.clusterJson, `${JSON.stringify(state, null, 2)}\n`);
-}
-
 // ---------------------------------------------------------------------------------------------
 // (1) Classpaths from Maven Central: maven.mjs
 // (2) Daemons, ports and endpoints: topology.mjs; configuration files: conf.mjs
-
-// ---------------------------------------------------------------------------------------------
-// (3) JVMs
-
-function javaBin() {
-  return process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
-}
-
-async function javaMajor(L) {
-  const out = path.join(L.logs, 'java-version.out');
-  fs.rmSync(out, { force: true });
-  const code = await runToLog(javaBin(), ['-version'], { cwd: L.dir, logFile: out });
-  if (code !== 0) throw new ClusterError(`\`${javaBin()} -version\` failed`);
-  const m = /version "(\d+)(?:\.(\d+))?/.exec(fs.readFileSync(out, 'utf8'));
-  if (!m) throw new ClusterError(`cannot read the Java version from ${out}`);
-  return m[1] === '1' ? Number(m[2]) : Number(m[1]);
-}
-
-/** The JVM options Ozone's own launcher would use (notes §1.3), plus ours. */
-function jvmArgs(L, state, name, classpath, heap, shortLived = false) {
-  const args = [
-    `-Xmx${heap}`,
-    // The default initial heap is 1/64 of the machine's RAM (~380 MB here), committed and soon
-    // touched by every JVM although each daemon uses ~50-100 MB; start small and grow instead.
-    '-Xms64m',
-    // start faster; C2 never pays off in a short-lived JVM, nor in a cluster that lives a few
-    // minutes of tests (`up --c1`)
-    ...(shortLived || state.c1 ? ['-XX:TieredStopAtLevel=1'] : []),
-    '-XX:+UseSerialGC', // one small heap per daemon on a shared machine; fewer GC threads
-    '-XX:+ExitOnOutOfMemoryError',
-    `-XX:ErrorFile=${path.join(L.logs, `hs_err_${name}_%p.log`)}`,
-    `-Djava.io.tmpdir=${L.tmp}`, // RocksDB unpacks its native library here
-    '-Djava.net.preferIPv4Stack=true',
-    '-Dorg.apache.ratis.thirdparty.io.netty.allocator.useCacheForAllThreads=false',
-  ];
-  if (state.javaMajor >= 9) {
-    args.push('--add-opens', 'java.base/java.nio=ALL-UNNAMED', '--add-opens', 'java.base/java.lang=ALL-UNNAMED',
-      '--add-opens', 'java.base/java.lang.reflect=ALL-UNNAMED');
-  }
-  if (state.javaMajor >= 17) {
-    args.push('--add-opens', 'java.management/com.sun.jmx.mbeanserver=ALL-UNNAMED',
-      '--add-exports', 'java.management/com.sun.jmx.mbeanserver=ALL-UNNAMED');
-  }
-  args.push(
-    `-Dlog4j.configuration=file:${path.join(L.conf, 'log4j.properties')}`,
-    `-Dlog4j.configurationFile=${path.join(L.conf, 'log4j2.properties')}`,
-    `-Dozone.log.dir=${L.logs}`,
-    `-Dozone.log.file=${name}.log`,
-    // These two identify our processes (see isOurs).
-    `-Dozone.cluster.dir=${L.dir}`,
-    `-Dozone.daemon=${name}`,
-    // conf/ first: OzoneConfiguration loads ozone-site.xml from the classpath.
-    '-cp', [confDirOf(L, name), ...classpath].join(path.delimiter),
-  );
-  return args;
-}
-
-/** Starts a daemon detached (own process group, survives this script), output to logs/<name>.out. */
-function startDaemon(L, state, name, classpath) {
-  const args = [...jvmArgs(L, state, name, classpath, state.heap), DAEMONS[kindOf(name)].mainClass];
-  const fd = fs.openSync(path.join(L.logs, `${name}.out`), 'a');
-  fs.writeSync(fd, `\n=== ${new Date().toISOString()} starting ${name}\n`);
-  const child = spawn(javaBin(), args, { cwd: L.dir, detached: true, stdio: ['ignore', fd, fd] });
-  fs.closeSync(fd);
-  child.on('error', (e) => log(`${name}: ${e.message}`));
-  child.unref();
-  state.pids[name] = child.pid;
-  saveState(L, state); // recorded at once, so `down` finds it even if this script dies now
-  return child;
-}
-
-/** `--init` of SCM or OM: runs once per state dir, then exits. */
-async function initOnce(L, state, name, classpath, deadline) {
-  const marker = path.join(L.data, `.${name}-initialized`);
-  if (fs.existsSync(marker)) return;
-  const done = slowStep(`initialising ${name.toUpperCase()}`);
-  const logFile = path.join(L.logs, `${name}-init.out`);
-  // A slow-starting JVM does not need a big heap for this.
-  const args = [...jvmArgs(L, state, `${name}-init`, classpath, '256m', true), DAEMONS[name].mainClass, '--init'];
-  for (;;) {
-    const code = await runToLog(javaBin(), args, { cwd: L.dir, logFile, timeoutMs: Math.max(1000, deadline - Date.now()) });
-    if (code === 0) break;
-    // OM --init asks SCM for its cluster id; SCM may still be starting.
-    if (name !== 'om' || Date.now() + 2000 > deadline) {
-      throw new ClusterError(`${name.toUpperCase()} --init failed (exit ${code}):\n${logTails(L, [`${name}-init`], 0, 40)}`);
-    }
-    await sleep(2000);
-  }
-  fs.writeFileSync(marker, `${new Date().toISOString()}\n`);
-  done();
-}
+// (3) The state dir, its lock and processes: state.mjs; JVMs: jvm.mjs
 
 // ---------------------------------------------------------------------------------------------
 // (4) Readiness

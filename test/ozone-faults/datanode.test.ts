@@ -30,7 +30,7 @@ import {
   type UploadPartCommandOutput,
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { faultsClusterOk } from "../support/ozone-faults.js";
+import { faultsClusterOk, faultsDaemonCommandLines } from "../support/ozone-faults.js";
 import {
   datanodesOf,
   describeOutcome,
@@ -230,5 +230,12 @@ describe("a datanode of the pipeline stopped under RATIS/THREE writes", () => {
       await faultsClusterOk("datanode", "start", String(victim));
       if (leftDown !== undefined) await faultsClusterOk("datanode", "start", String(leftDown));
     }
+  });
+
+  it("every daemon, the datanodes started again by the tests too, runs with the JIT's first tier only (the args file's --c1)", () => {
+    const lines = faultsDaemonCommandLines();
+    // SCM, the OM and four datanodes (the tests above started every datanode they stopped)
+    expect([...lines.keys()].sort()).toEqual(["dn", "dn2", "dn3", "dn4", "om", "scm"]);
+    for (const [name, args] of lines) expect(args, name).toContain("-XX:TieredStopAtLevel=1");
   });
 });

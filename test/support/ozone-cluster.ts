@@ -41,6 +41,8 @@ export interface OzoneTestCluster {
   runOk(...args: string[]): Promise<string>;
   /** Starts the cluster, or finds it running (`up` is idempotent), and answers its OM address and datanode numbering. */
   start(): Promise<StartedCluster>;
+  /** The command line of each daemon cluster.json records as running (from /proc), by daemon name. */
+  daemonCommandLines(): Map<string, string[]>;
 }
 
 /**
@@ -84,5 +86,18 @@ export function ozoneTestCluster(argsFile: string, label: string): OzoneTestClus
     return { omGrpc, s3g, datanodeByStandalonePort };
   }
 
-  return { upArgs, dir, run, runOk, start };
+  function daemonCommandLines(): Map<string, string[]> {
+    const state = JSON.parse(readFileSync(path.join(dir, "cluster.json"), "utf8")) as { pids: Record<string, number> };
+    const lines = new Map<string, string[]>();
+    for (const [name, pid] of Object.entries(state.pids)) {
+      try {
+        lines.set(name, readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0"));
+      } catch {
+        // not running (any more): not listed
+      }
+    }
+    return lines;
+  }
+
+  return { upArgs, dir, run, runOk, start, daemonCommandLines };
 }

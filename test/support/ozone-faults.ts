@@ -43,6 +43,11 @@ export async function faultsClusterOk(...args: string[]): Promise<void> {
 
 export type FaultsCluster = StartedCluster;
 
+/** The command line of each running daemon of the fault cluster, by name (scm, om, dn, dn2...). */
+export function faultsDaemonCommandLines(): Map<string, string[]> {
+  return cluster.daemonCommandLines();
+}
+
 /**
  * Starts the fault cluster, or finds it running (`up` is idempotent), and describes it. Called by
  * each fault test file's beforeAll rather than by the project's globalSetup: vitest runs every
