@@ -67,7 +67,6 @@
  * Two cores run the SCM, OM and datanode JVMs, both gateways and this load generator: compare
  * ratios within one run, not absolute numbers across runs.
  */
-import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
@@ -80,6 +79,8 @@ import { EMPTY_SHA256 } from "../runtime/auth/sigv4.js";
 import { OmClient, type OmMessage } from "../runtime/storage/ozone/om-client.js";
 import { assertAlive, cleanUp, cleanUpOnExit, failureLines, fmt, inTurn, latency, makeBody, measureAlternating, mustSucceed, printChildOutputs, printTable, processTree, progress, startChild, tempDirs, type Body, QUICK, DURATION_MS, WARMUP_MS, CONCURRENCIES, SMALL_SIZE, SMALL_BODIES, GET_OBJECTS, BIG_SIZE, BIG_ITERATIONS, BIG_CHUNK, LIST_PREFIXES, BULK_CONCURRENCY, LIST_DURATION_MS } from "./common.js";
 import { RunStats, runCount, type Operation, type Target } from "./load.js";
+import { clusterUp, siteProperty } from "./ozone-cluster.js";
+import { emptyAndDelete, rawRequest, VOLUME } from "./ozone-requests.js";
 import { alive, cmdlineOf, cpuMsOf, ForeignOps, jvmGc, jvmHeap, MemoryWatch, mib, procStatusKiB, processStart, Watch, type GcSnapshot } from "./ozone-watch.js";
 import { Signer, queryString, s3Path } from "./sign.js";
 
@@ -100,8 +101,6 @@ if (OZONE_DIR_ARG >= 0 && process.argv[OZONE_DIR_ARG + 1] === undefined) throw n
 const LIST_KEYS = QUICK ? 1_000 : 10_000;
 /** per gateway; the full run stays under ~10 minutes even if a bulk load is slow */
 const BULK_MAX_MS = QUICK ? 30_000 : 120_000;
-/** deleting what was written stops here (per gateway); the rest is left and reported */
-const CLEANUP_MAX_MS = 90_000;
 const ACCESS_KEY = "AKIDS3GWBENCH0001";
 const SECRET_KEY = "bench-secret-key-0001-abcdefghijklmnop";
 
@@ -109,7 +108,6 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** dist/bench -> the project root */
 const ROOT = path.resolve(HERE, "../..");
 const GATEWAY_MAIN = GATEWAY_MAIN_ARG >= 0 ? path.resolve(process.argv[GATEWAY_MAIN_ARG + 1]) : path.resolve(HERE, "../runtime/main.js");
-const CLUSTER_SCRIPT = path.join(ROOT, "scripts/ozone/cluster.mjs");
 /** the cluster's state dir, as cluster.mjs --dir takes it */
 const OZONE_DIR = OZONE_DIR_ARG >= 0 ? path.resolve(process.argv[OZONE_DIR_ARG + 1]) : path.join(ROOT, EC ? ".ozone-bench-ec" : ".ozone-bench");
 /** RATIS/THREE needs three datanodes (Ozone's default replication with three or more, see cluster.mjs); rs-3-2 five */
@@ -117,8 +115,6 @@ const DATANODES = EC ? 5 : 3;
 const EXPECTED_REPLICATION = EC ? "EC/rs-3-2-1024k" : "RATIS/THREE";
 /** what the --ec run's PUTs send: the class both gateways map to EC rs-3-2-1024k (Ozone's S3Utils) */
 const PUT_HEADERS: Record<string, string> | undefined = EC ? { "x-amz-storage-class": "STANDARD_IA" } : undefined;
-const CLUSTER_JSON = path.join(OZONE_DIR, "cluster.json");
-const VOLUME = "s3v";
 
 /**
  * This run's buckets are RUN-ours, RUN-list-ours, RUN-java, RUN-list-java, with RUN = bench-<time in
@@ -216,145 +212,6 @@ function memoryRow(workload: string, ours: number | undefined, java: number | un
 }
 
 let watch = new Watch(new ForeignOps("", RUN), undefined);
-
-// ---------------------------------------------------------------------------------------------
-// The cluster
-// ---------------------------------------------------------------------------------------------
-
-interface Cluster {
-  omAddress: string;
-  s3g: URL;
-  s3gPid: number;
-  s3gAdminPort?: number;
-  heap?: string;
-  pids: Record<string, number>;
-  ozoneSite?: string;
-  logs?: string;
-  omWebPort?: number;
-}
-
-/** `cluster.mjs up --s3g --datanodes 3`: its stdout's last line is the OM gRPC address, the one before "S3G <url>". */
-function clusterUp(): Promise<Cluster> {
-  return new Promise((resolve, reject) => {
-    const args = [CLUSTER_SCRIPT, "up", "--s3g", "--datanodes", String(DATANODES), "--dir", OZONE_DIR];
-    const proc = execFile(process.execPath, args, { cwd: ROOT, timeout: 15 * 60_000, maxBuffer: 1 << 20 }, (err, stdout) => {
-      if (err) {
-        reject(new Error(`cluster.mjs up --s3g --datanodes ${DATANODES} failed: ${err.message}`));
-        return;
-      }
-      const lines = stdout.trim().split("\n");
-      const omAddress = lines[lines.length - 1]?.trim();
-      const s3g = /^S3G (http:\/\/\S+)$/.exec(lines[lines.length - 2]?.trim() ?? "")?.[1];
-      if (!omAddress || !/^[^\s:]+:\d+$/.test(omAddress) || s3g === undefined) {
-        reject(new Error(`cannot read the OM address and S3G URL from cluster.mjs's output:\n${stdout}`));
-        return;
-      }
-      const state = JSON.parse(readFileSync(CLUSTER_JSON, "utf8")) as {
-        pids?: Record<string, number>;
-        heap?: string;
-        ports?: Record<string, number>;
-        paths?: { ozoneSite?: string; logs?: string };
-      };
-      const s3gPid = state.pids?.s3g;
-      if (!s3gPid || !alive(s3gPid)) {
-        reject(new Error(`${CLUSTER_JSON} has no live pids.s3g`));
-        return;
-      }
-      resolve({
-        omAddress,
-        s3g: new URL(s3g),
-        s3gPid,
-        s3gAdminPort: state.ports?.s3gAdminHttp,
-        omWebPort: state.ports?.omHttp,
-        heap: state.heap,
-        pids: state.pids ?? {},
-        ozoneSite: state.paths?.ozoneSite,
-        logs: state.paths?.logs,
-      });
-    });
-    // Its progress (only when a step is slow) goes to our stderr.
-    proc.stderr?.pipe(process.stderr);
-  });
-}
-
-/** A property of a Hadoop XML config file, by a plain scan (the file is cluster.mjs's own). */
-function siteProperty(xml: string, name: string): string | undefined {
-  const esc = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return new RegExp(`<name>${esc}</name>\\s*<value>([^<]*)</value>`).exec(xml)?.[1];
-}
-
-// ---------------------------------------------------------------------------------------------
-// Requests outside the measured runs (spot check, HEAD, clean-up): full replies with headers
-// ---------------------------------------------------------------------------------------------
-
-interface RawReply {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: Buffer;
-}
-
-/** `extra`: headers sent unsigned; `signedExtra`: headers signed with the request (lowercase names). */
-function rawRequest(target: Target, method: string, p: string, query = "", body?: Buffer, extra: Record<string, string> = {}, signedExtra?: Record<string, string>): Promise<RawReply> {
-  const payloadHash = body === undefined ? EMPTY_SHA256 : createHash("sha256").update(body).digest("hex");
-  const signed = target.signer.sign({ method, path: p, query, host: `${target.host}:${target.port}`, payloadHash, ...(signedExtra !== undefined && { signedExtra }) });
-  const headers: Record<string, string> = { ...signed, ...extra };
-  if (body !== undefined) headers["content-length"] = String(body.length);
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: target.host, port: target.port, method, path: query ? `${p}?${query}` : p, headers, agent: target.agent });
-    req.setTimeout(120_000, () => req.destroy(new Error("no answer in 120 s")));
-    req.on("error", reject);
-    req.on("response", (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("error", reject);
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
-    req.end(body);
-  });
-}
-
-const xmlEscape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-const xmlUnescape = (s: string) => s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
-
-/**
- * Deletes every key of `bucket` (ListObjectsV2 pages of 1000, each deleted with one DeleteObjects),
- * then the bucket. Returns a line for the report.
- */
-async function emptyAndDelete(target: Target, bucket: string): Promise<string> {
-  const started = performance.now();
-  /** distinct keys deleted: a listing right after a DeleteObjects may show some of its keys again */
-  const seen = new Set<string>();
-  let relisted = 0;
-  let errors = 0;
-  let deleted = 0;
-  for (;;) {
-    if (performance.now() - started > CLEANUP_MAX_MS) {
-      return `${target.name} ${bucket}: stopped after ${CLEANUP_MAX_MS / 1000} s with ${fmt(deleted)} keys deleted; the rest is left in ${VOLUME}/${bucket}`;
-    }
-    const list = await rawRequest(target, "GET", s3Path(bucket), queryString({ "list-type": "2", "max-keys": "1000" }));
-    if (list.status === 404) return `${target.name} ${bucket}: already gone`;
-    if (list.status !== 200) return `${target.name} ${bucket}: ListObjectsV2 answered ${list.status}; left in place (${fmt(deleted)} keys deleted)`;
-    const keys = [...list.body.toString("utf8").matchAll(/<Key>([^<]*)<\/Key>/g)].map((m) => xmlUnescape(m[1]));
-    if (keys.length === 0) break;
-    const xml = Buffer.from(`<?xml version="1.0" encoding="UTF-8"?><Delete><Quiet>true</Quiet>${keys.map((k) => `<Object><Key>${xmlEscape(k)}</Key></Object>`).join("")}</Delete>`);
-    // DeleteObjects needs Content-MD5 (or a checksum header), as on AWS; it is signed with the request
-    const r = await rawRequest(target, "POST", s3Path(bucket), "delete=", xml, { "content-type": "application/xml" }, { "content-md5": createHash("md5").update(xml).digest("base64") });
-    const failed = (r.body.toString("utf8").match(/<Error>/g) ?? []).length;
-    if (r.status !== 200 || failed === keys.length) {
-      return `${target.name} ${bucket}: DeleteObjects answered ${r.status} (${failed} key errors); left in place (${fmt(deleted)} keys deleted)`;
-    }
-    for (const k of keys) {
-      if (seen.has(k)) relisted++;
-      else seen.add(k);
-    }
-    deleted = seen.size;
-    errors += failed;
-  }
-  const r = await rawRequest(target, "DELETE", s3Path(bucket));
-  const secs = fmt((performance.now() - started) / 1000, 1);
-  const again = relisted ? `; ${fmt(relisted)} already deleted keys were listed (and deleted) again` : "";
-  return `${target.name} ${bucket}: ${fmt(deleted)} keys deleted${errors ? ` (${errors} per-key errors)` : ""}${again}, DeleteBucket ${r.status}, ${secs} s`;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Workloads
@@ -627,7 +484,7 @@ async function main(): Promise<void> {
   if (!existsSync(GATEWAY_MAIN)) throw new Error(`${GATEWAY_MAIN} is missing: build first (npx tsc -p .)`);
   const started = performance.now();
   progress(`cluster: node scripts/ozone/cluster.mjs up --s3g --datanodes ${DATANODES} --dir ${OZONE_DIR}`);
-  const cluster = await clusterUp();
+  const cluster = await clusterUp(ROOT, OZONE_DIR, DATANODES);
   progress(`cluster: OM gRPC ${cluster.omAddress}, Java s3g ${cluster.s3g.origin} (pid ${cluster.s3gPid})`);
   const siteXml = cluster.ozoneSite && existsSync(cluster.ozoneSite) ? readFileSync(cluster.ozoneSite, "utf8") : "";
   const auditLog = path.join(cluster.logs ?? path.join(OZONE_DIR, "logs"), "om-audit.log");
