@@ -257,7 +257,7 @@ export function buildStringToSignV2(req: SigV4Request, expires?: string, amzDate
 
 /** base64 HMAC-SHA1 of a byte string */
 export function signV2(secret: string, stringToSign: string): string {
-  return createHmac("sha1", secret).update(Buffer.from(stringToSign, "latin1")).digest("base64");
+  return createHmac("sha1", secret).update(stringToSign, "latin1").digest("base64");
 }
 
 function signaturesEqual(computed: string, provided: string): boolean {

@@ -10,9 +10,8 @@ export const SCOPE_TERMINATOR = "aws4_request";
 /** hex SHA-256; a string is taken as a byte string (one char per byte, as canonical requests and
  * header values are here), not as UTF-8 text. */
 export function sha256Hex(data: string | Uint8Array): string {
-  return createHash("sha256")
-    .update(typeof data === "string" ? Buffer.from(data, "latin1") : data)
-    .digest("hex");
+  // a string goes to the hash as it is, with its encoding: no Buffer made for it
+  return (typeof data === "string" ? createHash("sha256").update(data, "latin1") : createHash("sha256").update(data)).digest("hex");
 }
 
 export function credentialScope(date: string, region: string, service: string): string {
@@ -35,7 +34,7 @@ export function deriveSigningKey(secret: string, date: string, region: string, s
 
 /** hex HMAC-SHA256 of a byte string */
 export function hmacHex(key: Buffer, data: string): string {
-  return createHmac("sha256", key).update(Buffer.from(data, "latin1")).digest("hex");
+  return createHmac("sha256", key).update(data, "latin1").digest("hex");
 }
 
 /** Constant-time comparison of a computed hex signature with the one the client sent. */
