@@ -12,8 +12,12 @@
 import type { Readable } from "node:stream";
 
 import type { Acl, BucketAccess, BucketVersioning, CorsRule, LifecycleRule, ObjectLock, ObjectLockConfiguration, ObjectOwnership, ObjectRetention, PublicAccessBlock } from "./bucket-types.js";
+import type { CompleteMultipartParams, ListPartsParams, ListPartsResult, ListUploadsParams, ListUploadsResult, MultipartUploadParams, PartInfo, UploadInfo } from "./multipart-types.js";
+import type { DeleteCondition, DeleteObjectResult, DeleteOutcome, ListVersionsParams, ListVersionsResult, ObjectToDelete } from "./version-types.js";
 
 export type * from "./bucket-types.js";
+export * from "./multipart-types.js";
+export type * from "./version-types.js";
 
 /** Checksum algorithms S3 lets a client send (x-amz-checksum-*). Values are base64 of the digest. */
 export type ChecksumAlgorithm = "CRC32" | "CRC32C" | "CRC64NVME" | "SHA1" | "SHA256";
@@ -235,169 +239,10 @@ export interface ListObjectsResult {
   nextMarker?: string;
 }
 
-/** What a delete did, in a versioned bucket (nothing to say in a bucket never versioned). */
-export interface DeleteOutcome {
-  /** the version removed (a delete by version id), or the delete marker made */
-  versionId?: string;
-  /** a delete marker was made, or the version removed was one */
-  deleteMarker?: boolean;
-}
-
-/**
- * A conditional delete's conditions (S3's If-Match, x-amz-if-match-last-modified-time,
- * x-amz-if-match-size): all given must hold for the key's current version, checked in the same
- * transaction as the delete. No current version: KEY_NOT_FOUND; one not matching:
- * PRECONDITION_FAILED.
- */
-export interface DeleteCondition {
-  /** an ETag (quoted or not), or `*` (any current version) */
-  ifMatch?: string;
-  /** compared to the second, as an HTTP date carries it */
-  lastModified?: Date;
-  size?: number;
-}
-
-/** One entry of deleteObjects: a key, or one version of it. */
-export interface ObjectToDelete {
-  key: string;
-  versionId?: string;
-  condition?: DeleteCondition;
-  /** as deleteObject's `bypassGovernance`, for this entry: the caller's permission is decided per object */
-  bypassGovernance?: boolean;
-}
-
-export interface DeleteObjectResult extends DeleteOutcome {
-  key: string;
-  /** the version id the entry named */
-  requestedVersionId?: string;
-  error?: StorageError;
-}
-
-export interface ListVersionsParams {
-  bucket: string;
-  prefix?: string;
-  delimiter?: string;
-  /** without versionIdMarker: versions of keys after this one */
-  keyMarker?: string;
-  /** with keyMarker: versions of keyMarker older than this one, then of the keys after it */
-  versionIdMarker?: string;
-  maxKeys: number;
-}
-
-/** One version (or delete marker) in a version listing. */
-export interface VersionSummary extends ObjectSummary {
-  versionId: string;
-  isLatest: boolean;
-  /** a delete marker: size, etag and storage class mean nothing */
-  deleteMarker: boolean;
-}
-
-export interface ListVersionsResult {
-  versions: VersionSummary[];
-  commonPrefixes: string[];
-  isTruncated: boolean;
-  /** when truncated: resume with these as keyMarker and versionIdMarker */
-  nextKeyMarker?: string;
-  nextVersionIdMarker?: string;
-}
-
 /** An object's tag set and the version it belongs to. */
 export interface ObjectTags {
   tags: Record<string, string>;
   versionId?: string;
-}
-
-export interface MultipartUploadParams extends NewObjectParams {
-  checksumAlgorithm?: ChecksumAlgorithm;
-  /**
-   * How the object's checksum is made from the parts': COMPOSITE (a checksum of the part checksums,
-   * "-N") or FULL_OBJECT (the checksum of the whole object, combined from the part CRCs; CRC32,
-   * CRC32C and CRC64NVME only). Default: FULL_OBJECT for CRC64NVME, COMPOSITE otherwise.
-   */
-  checksumType?: "COMPOSITE" | "FULL_OBJECT";
-}
-
-export interface UploadInfo {
-  bucket: string;
-  key: string;
-  uploadId: string;
-  initiated: Date;
-  storageClass: string;
-  owner: string;
-  checksumAlgorithm?: ChecksumAlgorithm;
-  /** set when checksumAlgorithm is */
-  checksumType?: "COMPOSITE" | "FULL_OBJECT";
-  /** the retention and legal hold CreateMultipartUpload stated, for the version its completion makes; absent: none */
-  lock?: ObjectLock;
-}
-
-export interface PartInfo {
-  partNumber: number;
-  size: number;
-  /** unquoted hex MD5 of the part */
-  etag: string;
-  lastModified: Date;
-  checksum?: Checksum;
-}
-
-export interface ListPartsParams {
-  bucket: string;
-  key: string;
-  uploadId: string;
-  /** exclusive */
-  partNumberMarker?: number;
-  maxParts: number;
-}
-
-export interface ListPartsResult {
-  upload: UploadInfo;
-  parts: PartInfo[];
-  isTruncated: boolean;
-  nextPartNumberMarker?: number;
-}
-
-export interface ListUploadsParams {
-  bucket: string;
-  prefix?: string;
-  delimiter?: string;
-  /** exclusive with uploadIdMarker: uploads of keys after keyMarker, or of keyMarker itself after uploadIdMarker */
-  keyMarker?: string;
-  uploadIdMarker?: string;
-  maxUploads: number;
-}
-
-export interface ListUploadsResult {
-  uploads: UploadInfo[];
-  commonPrefixes: string[];
-  isTruncated: boolean;
-  nextKeyMarker?: string;
-  nextUploadIdMarker?: string;
-}
-
-export interface CompletedPart {
-  partNumber: number;
-  /** unquoted */
-  etag: string;
-}
-
-/**
- * Completing makes the object from the listed parts. Completing an upload that was already
- * completed, with the same parts, answers the object it made as long as that object is still the
- * key's current version (S3 lets a client retry a completion whose answer it lost).
- */
-export interface CompleteMultipartParams {
-  bucket: string;
-  key: string;
-  uploadId: string;
-  parts: CompletedPart[];
-  ifMatch?: string;
-  ifNoneMatch?: string;
-  /**
-   * The object checksum the client expects (x-amz-checksum-* on CompleteMultipartUpload): compared
-   * with the one computed from the parts before anything commits; BAD_DIGEST when it differs, or
-   * when the upload has no checksum of that algorithm. A COMPOSITE value may carry its "-N" suffix.
-   */
-  expectedChecksum?: { algorithm: ChecksumAlgorithm; value: string };
 }
 
 /**
@@ -672,7 +517,3 @@ export class StorageError extends Error {
     this.name = "StorageError";
   }
 }
-
-/** Minimum size of every part but the last (S3 and Ozone agree: 5 MiB). */
-export const MIN_PART_SIZE = 5 * 1024 * 1024;
-export const MAX_PART_NUMBER = 10000;
