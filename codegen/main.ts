@@ -70,7 +70,7 @@ export async function diffDocs(docs: Map<string, string>, dir: string = root): P
   const problems: string[] = [];
   for (const [name, text] of docs) {
     const present = await readFile(path.join(dir, name), "utf8").catch(() => undefined);
-    if (present !== text) problems.push(`differs: ${name} (its configuration table is generated from runtime/config.ts, its capability table from the spec and runtime/storage/backend-support.ts)`);
+    if (present !== text) problems.push(`differs: ${name} (its configuration table is generated from runtime/config-schema.ts, its capability table from the spec and runtime/storage/backend-support.ts)`);
   }
   return problems;
 }

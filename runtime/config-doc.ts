@@ -8,7 +8,7 @@ import { DEFAULTS, SETTINGS, type Setting } from "./config.js";
 /** A setting without a description: the documentation cannot be rendered (codegen fails, so does npm test). */
 export class UndocumentedSettingError extends Error {
   constructor(readonly keys: string[]) {
-    super(`the config schema (runtime/config.ts) has setting(s) without a description: ${keys.join(", ")}`);
+    super(`the config schema (runtime/config-schema.ts) has setting(s) without a description: ${keys.join(", ")}`);
     this.name = "UndocumentedSettingError";
   }
 }
@@ -112,7 +112,7 @@ export function renderConfigTable(settings: readonly Setting[] = SETTINGS, defau
   return `${rows.join("\n")}\n`;
 }
 
-export const CONFIG_TABLE_BEGIN = "<!-- config-table:begin: generated from the config schema (runtime/config.ts) by npm run codegen; do not edit -->";
+export const CONFIG_TABLE_BEGIN = "<!-- config-table:begin: generated from the config schema (runtime/config-schema.ts) by npm run codegen; do not edit -->";
 export const CONFIG_TABLE_END = "<!-- config-table:end -->";
 
 /**

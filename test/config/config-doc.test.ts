@@ -52,7 +52,7 @@ describe("the README's configuration table", () => {
     expect(edited).not.toBe(original);
     await writeFile(path.join(dir, "README.md"), edited);
     const docs = await generateDocs(dir);
-    expect(await diffDocs(docs, dir)).toEqual(["differs: README.md (its configuration table is generated from runtime/config.ts, its capability table from the spec and runtime/storage/backend-support.ts)"]);
+    expect(await diffDocs(docs, dir)).toEqual(["differs: README.md (its configuration table is generated from runtime/config-schema.ts, its capability table from the spec and runtime/storage/backend-support.ts)"]);
     expect(docs.get("README.md")).toBe(original);
 
     // a row removed by hand is noticed too, and text outside the markers is the author's
