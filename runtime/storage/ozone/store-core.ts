@@ -170,6 +170,15 @@ export function watchBody(body: IncomingBody): () => Error | undefined {
   return () => error;
 }
 
+export function versionNotFound(versionId: string): StorageError {
+  return new StorageError("VERSION_NOT_FOUND", undefined, undefined, undefined, { versionId });
+}
+
+/** Ozone keeps one version of a key, "null": any other version id names nothing. */
+export function onlyNullVersion(versionId: string | undefined): void {
+  if (versionId !== undefined && versionId !== "null") throw versionNotFound(versionId);
+}
+
 /** The block list of the key's latest version. */
 export function latestLocations(k: OmMessage): OmMessage[] {
   const versions = (k.keyLocationList ?? []) as OmMessage[];

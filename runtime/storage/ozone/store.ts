@@ -12,14 +12,13 @@
  * Reads work for every replication type (every replica serves the STANDALONE port); EC block
  * groups are read striped and rebuilt from parity when datanodes fail (ec-block-reader.ts).
  *
- * This file keeps objects; each other feature has its own module holding the request's OzoneCore
- * (store-core.ts: the OM call wrapper, the bucket check, key reads, the body writer), with
- * one-line delegations here: buckets.ts buckets and their ACLs, multipart.ts uploads and parts,
- * listing.ts ListObjects and ListObjectVersions, unsupported.ts what Ozone has no place for. A new
- * feature gets a module too.
+ * This file keeps object writes, deletes and tags; each other feature has its own module holding
+ * the request's OzoneCore (store-core.ts: the OM call wrapper, the bucket check, key reads, the body
+ * writer), with one-line delegations here: reads.ts HEAD, GET and GetObjectAttributes, buckets.ts
+ * buckets and their ACLs, multipart.ts uploads and parts, listing.ts ListObjects and
+ * ListObjectVersions, unsupported.ts what Ozone has no place for. A new feature gets a module too.
  */
 import { randomUUID } from "node:crypto";
-import { Readable } from "node:stream";
 import { DEFAULTS, type OzoneConfig } from "../../config.js";
 import { BucketConfigCache } from "../../bucket-config-cache.js";
 import {
@@ -32,7 +31,6 @@ import {
   type ObjectLockConfiguration,
   type BucketInfo,
   type BucketVersioning,
-  type ByteRange,
   type CompleteMultipartParams,
   type DeleteObjectResult,
   type DeleteCondition,
@@ -64,21 +62,19 @@ import {
   type Acl,
 } from "../types.js";
 import { validateKey } from "../keys.js";
-import { readReplicas } from "./block-reader.js";
-import { ecReplicaEndpoints, readEcBlockGroup, type EcScheme } from "./ec-block-reader.js";
-import { DatanodeClients, endpointsOf, type BlockRef, type DatanodeEndpoint } from "./datanode-client.js";
+import { DatanodeClients } from "./datanode-client.js";
 import { parseReplication, StorageClasses, storedUserMetadata } from "./storage-class.js";
 import { RatisChannels } from "./ratis-group.js";
 import { encodeMetadata, fromKeyValues, toKeyValues } from "./metadata.js";
 import { OmClient, type OmMessage } from "./om-client.js";
 import { SAME_NAMES, type OzonePrincipals } from "./acl.js";
 import {
-  ecSchemeOf,
-  latestLocations,
   notWritable,
+  onlyNullVersion,
   OzoneCore,
   ratisClientsOf,
   resolvedReplication,
+  versionNotFound,
   watchBody,
   writable,
   type Datanodes,
@@ -88,6 +84,7 @@ import {
 import { Buckets } from "./buckets.js";
 import { Listing } from "./listing.js";
 import { Multipart } from "./multipart.js";
+import { ObjectReads } from "./reads.js";
 import { aclsNotSupported, conditionalDeleteNotSupported, refuseLockHeaders, Unsupported } from "./unsupported.js";
 
 export type { Datanodes } from "./store-core.js";
@@ -141,12 +138,14 @@ export class OzoneStore implements StorageClient {
   private readonly multipart: Multipart;
   private readonly unsupported: Unsupported;
   private readonly buckets: Buckets;
+  private readonly reads: ObjectReads;
 
   constructor(private readonly core: OzoneCore) {
     this.listing = new Listing(core);
     this.multipart = new Multipart(core);
     this.unsupported = new Unsupported(core);
     this.buckets = new Buckets(core, this.listing, this.multipart);
+    this.reads = new ObjectReads(core);
   }
 
   forRequest(identity: RequestIdentity): StorageClient {
@@ -251,84 +250,21 @@ export class OzoneStore implements StorageClient {
     };
   }
 
-  async headObject(bucket: string, key: string, partNumber?: number, versionId?: string): Promise<{ info: ObjectInfo; part?: ObjectPartInfo }> {
-    onlyNullVersion(versionId);
-    const k = await this.core.keyInfo(bucket, key, partNumber === undefined);
-    const info = this.core.objectInfo(bucket, key, k);
-    if (partNumber === undefined) return { info };
-    return { info, part: partOf(info, latestLocations(k), partNumber) };
+  // ---- reads (reads.ts) ----------------------------------------------------------------------
+
+  headObject(bucket: string, key: string, partNumber?: number, versionId?: string): Promise<{ info: ObjectInfo; part?: ObjectPartInfo }> {
+    return this.reads.headObject(bucket, key, partNumber, versionId);
   }
 
-  /**
-   * The key and, when asked for, a page of its parts, from one GetKeyInfo (a head lookup: the OM
-   * still returns the block list, which carries each block's part number and length). Ozone's part
-   * records keep no S3 checksums, so the parts have none.
-   */
-  async getObjectAttributes(params: ObjectAttributesParams): Promise<ObjectAttributesResult> {
-    onlyNullVersion(params.versionId);
-    const k = await this.core.keyInfo(params.bucket, params.key, true);
-    const info = this.core.objectInfo(params.bucket, params.key, k);
-    if (params.parts === undefined || info.partsCount === undefined) return { info };
-    return { info, parts: partsPage(partSizes(latestLocations(k)), params.parts.partNumberMarker, params.parts.maxParts) };
+  getObjectAttributes(params: ObjectAttributesParams): Promise<ObjectAttributesResult> {
+    return this.reads.getObjectAttributes(params);
   }
 
-  async getObject(params: GetObjectParams): Promise<GetObjectResult> {
-    onlyNullVersion(params.versionId);
-    const k = await this.core.keyInfo(params.bucket, params.key, false);
-    const info = this.core.objectInfo(params.bucket, params.key, k);
-    const locations = latestLocations(k);
-    let part: ObjectPartInfo | undefined;
-    let range: ByteRange | undefined;
-    if (params.partNumber !== undefined) {
-      part = partOf(info, locations, params.partNumber);
-      range = part.range;
-    } else {
-      range = params.range?.(info);
-    }
-    const ec = k.type === "EC" ? ecSchemeOf(k, this.core.shared.ecCoders) : undefined;
-    let state: "ready" | "opened" | "released" = "ready";
-    const from = range?.start ?? 0;
-    const to = range?.end ?? info.size - 1;
-    return {
-      info,
-      ...(range !== undefined && params.partNumber === undefined && { range }),
-      ...(part !== undefined && { part }),
-      open: () => {
-        if (state !== "ready") throw new Error(`getObject result already ${state}`);
-        state = "opened";
-        return Readable.from(this.readKey(locations, from, to, ec), { objectMode: false, highWaterMark: 1 });
-      },
-      release: () => {
-        state = state === "ready" ? "released" : state;
-      },
-    };
+  getObject(params: GetObjectParams): Promise<GetObjectResult> {
+    return this.reads.getObject(params);
   }
 
-  /** Bytes [from, to] of a key, block by block (EC: block group by block group), in order. */
-  private async *readKey(locations: OmMessage[], from: number, to: number, ec?: EcScheme): AsyncGenerator<Buffer> {
-    let blockStart = 0;
-    for (const loc of locations) {
-      const length = Number(loc.length);
-      const blockEnd = blockStart + length - 1;
-      if (length > 0 && blockEnd >= from && blockStart <= to) {
-        const id = loc.blockID.containerBlockID;
-        const block: BlockRef = {
-          containerID: String(id.containerID),
-          localID: String(id.localID),
-          blockCommitSequenceId: String(loc.blockID.blockCommitSequenceId ?? "0"),
-        };
-        const start = Math.max(from, blockStart) - blockStart + Number(loc.offset ?? 0);
-        const end = Math.min(to, blockEnd) - blockStart + Number(loc.offset ?? 0);
-        if (ec !== undefined) {
-          const open = (endpoint: DatanodeEndpoint) => this.core.shared.dn.open(endpoint);
-          // a group's offset is 0 (ECKeyOutputStream writes whole groups); its length is the data's
-          yield* readEcBlockGroup(open, ecReplicaEndpoints(loc.pipeline), block, Number(loc.offset ?? 0) + length, ec, start, end);
-        } else yield* readReplicas((endpoint) => this.core.shared.dn.open(endpoint), endpointsOf(loc.pipeline), block, start, end);
-      }
-      blockStart += length;
-      if (blockStart > to) return;
-    }
-  }
+  // ---- deletes -------------------------------------------------------------------------------
 
   async deleteObject(bucket: string, key: string, versionId?: string, condition?: DeleteCondition): Promise<DeleteOutcome> {
     if (condition !== undefined) throw conditionalDeleteNotSupported();
@@ -567,59 +503,4 @@ function systemOf(p: PutObjectParams): Partial<ObjectInfo> {
     if (p[f] !== undefined) out[f] = p[f];
   }
   return out;
-}
-
-
-/**
- * The byte range of part `partNumber` of an object: blocks carry the part number they were written
- * for. An object from a single PUT has one part, the whole object (as in S3).
- */
-function partOf(info: ObjectInfo, locations: OmMessage[], partNumber: number): ObjectPartInfo {
-  if (!Number.isInteger(partNumber) || partNumber < 1) throw new StorageError("INVALID_PART_NUMBER");
-  if (info.partsCount === undefined) {
-    if (partNumber !== 1) throw new StorageError("INVALID_PART_NUMBER");
-    return { partsCount: 1, range: { start: 0, end: info.size - 1 } };
-  }
-  if (partNumber > info.partsCount) throw new StorageError("INVALID_PART_NUMBER");
-  const sizes = partSizes(locations);
-  let start = 0;
-  const index = partNumber - 1;
-  if (index >= sizes.length) throw new StorageError("INVALID_PART_NUMBER");
-  for (let i = 0; i < index; i++) start += sizes[i];
-  return { partsCount: info.partsCount, range: { start, end: start + sizes[index] - 1 } };
-}
-
-/**
- * The sizes of a multipart key's parts in object order: its blocks grouped by the part number each
- * was written for (a part of several blocks is their sum). Index i is part number i + 1, the
- * position in the completed object, as S3's GET ?partNumber= counts.
- */
-function partSizes(locations: OmMessage[]): number[] {
-  const sizes = new Map<number, number>();
-  for (const loc of locations) {
-    const n = Number(loc.partNumber ?? -1);
-    sizes.set(n, (sizes.get(n) ?? 0) + Number(loc.length));
-  }
-  return [...sizes.values()];
-}
-
-/** The parts after `marker`, at most `max` of them (ListParts' paging, over part positions). */
-function partsPage(sizes: number[], marker: number, max: number): NonNullable<ObjectAttributesResult["parts"]> {
-  for (const [name, value] of [["partNumberMarker", marker], ["maxParts", max]] as const) {
-    if (!Number.isSafeInteger(value) || value < 0) throw new StorageError("INVALID_ARGUMENT", `${name} must be a non-negative integer`);
-  }
-  const from = Math.min(marker, sizes.length);
-  const parts = sizes.slice(from, from + max).map((size, i) => ({ partNumber: from + i + 1, size }));
-  const isTruncated = from + parts.length < sizes.length;
-  const last = parts[parts.length - 1];
-  return { parts, isTruncated, ...(isTruncated && last !== undefined && { nextPartNumberMarker: last.partNumber }) };
-}
-
-function versionNotFound(versionId: string): StorageError {
-  return new StorageError("VERSION_NOT_FOUND", undefined, undefined, undefined, { versionId });
-}
-
-/** Ozone keeps one version of a key, "null": any other version id names nothing. */
-function onlyNullVersion(versionId: string | undefined): void {
-  if (versionId !== undefined && versionId !== "null") throw versionNotFound(versionId);
 }
