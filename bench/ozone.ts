@@ -77,11 +77,12 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { EMPTY_SHA256 } from "../runtime/auth/sigv4.js";
 import { OmClient, type OmMessage } from "../runtime/storage/ozone/om-client.js";
-import { assertAlive, cleanUp, cleanUpOnExit, failureLines, fmt, inTurn, latency, makeBody, measureAlternating, mustSucceed, printChildOutputs, printTable, processTree, progress, startChild, tempDirs, type Body, QUICK, DURATION_MS, WARMUP_MS, CONCURRENCIES, SMALL_SIZE, SMALL_BODIES, GET_OBJECTS, BIG_SIZE, BIG_ITERATIONS, BIG_CHUNK, LIST_PREFIXES, BULK_CONCURRENCY, LIST_DURATION_MS } from "./common.js";
+import { assertAlive, cleanUp, cleanUpOnExit, fmt, inTurn, makeBody, measureAlternating, mustSucceed, printChildOutputs, processTree, progress, startChild, tempDirs, type Body, QUICK, DURATION_MS, WARMUP_MS, CONCURRENCIES, SMALL_SIZE, SMALL_BODIES, GET_OBJECTS, BIG_SIZE, BIG_ITERATIONS, BIG_CHUNK, LIST_PREFIXES, BULK_CONCURRENCY, LIST_DURATION_MS } from "./common.js";
 import { RunStats, runCount, type Operation, type Target } from "./load.js";
 import { clusterUp, siteProperty } from "./ozone-cluster.js";
+import { Report } from "./ozone-report.js";
 import { emptyAndDelete, rawRequest, VOLUME } from "./ozone-requests.js";
-import { alive, cmdlineOf, cpuMsOf, ForeignOps, jvmGc, jvmHeap, MemoryWatch, mib, procStatusKiB, processStart, Watch, type GcSnapshot } from "./ozone-watch.js";
+import { cmdlineOf, cpuMsOf, ForeignOps, jvmGc, jvmHeap, MemoryWatch, mib, procStatusKiB, processStart, Watch, type GcSnapshot } from "./ozone-watch.js";
 import { Signer, queryString, s3Path } from "./sign.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -143,75 +144,11 @@ interface Gateway {
 cleanUpOnExit();
 
 // ---------------------------------------------------------------------------------------------
-// Reporting
+// Reporting (ozone-report.ts), with what the OM watch saw
 // ---------------------------------------------------------------------------------------------
 
-interface Row {
-  workload: string;
-  ours: string;
-  java: string;
-  ratio: string;
-  oursLatency: string;
-  javaLatency: string;
-  /** CPU time of each gateway's process per request: what it costs, whatever share of the cores it got */
-  cpu: string;
-  failed: string;
-  /** the OM's full GCs while the workload ran (both gateways' slices): count (total pause) */
-  omGc: string;
-}
-
-const rows: Row[] = [];
-/** "ours 4 KiB PUT c=8: HTTP 500 InternalError (PUT) x3" */
-const failures: string[] = [];
-const notes: string[] = [];
-const checks: string[] = [];
-const deaths: string[] = [];
-/** failed requests per workload label and gateway name, for the table and the summary */
-const failedBy = new Map<string, Map<string, number>>();
-
-function collectFailures(label: string, target: Target, s: RunStats): void {
-  failures.push(...failureLines(label, target, s));
-  const m = failedBy.get(label) ?? new Map<string, number>();
-  m.set(target.name, (m.get(target.name) ?? 0) + s.failed);
-  failedBy.set(label, m);
-}
-
-/**
- * A row. The ratio is above 1 when ours is better: ours/Java for ops/s and MiB/s (`higherIsBetter`),
- * Java/ours for latencies. `labels` are the workload labels (as given to collectFailures and
- * watch.during) whose failed requests, other clients' OM operations and OM full GCs this row shows.
- */
-function addRow(workload: string, unit: string, digits: number, gw: [Gateway, Gateway], stats: [RunStats, RunStats], value: (s: RunStats) => number, labels: string[], higherIsBetter = true): void {
-  const [a, b] = stats.map(value);
-  const ratio = higherIsBetter ? a / b : b / a;
-  const count = (g: Gateway) => labels.reduce((n, l) => n + (failedBy.get(l)?.get(g.target.name) ?? 0), 0);
-  const fa = count(gw[0]);
-  const fb = count(gw[1]);
-  const others = labels.reduce((n, l) => n + (watch.foreignBy.get(l) ?? 0), 0);
-  const gcs = labels.map((l) => watch.omGcBy.get(l)).filter((g) => g !== undefined);
-  const gc = gcs.reduce((a, g) => ({ count: a.count + g.count, ms: a.ms + g.ms }), { count: 0, ms: 0 });
-  let name = fa + fb > 0 ? `${workload} [ERRORS]` : workload;
-  if (others > 0) name += ` [SHARED: ${fmt(others)}]`;
-  rows.push({
-    workload: name,
-    ours: `${fmt(a, digits)} ${unit}`,
-    java: `${fmt(b, digits)} ${unit}`,
-    ratio: a > 0 && b > 0 && Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : "-",
-    oursLatency: latency(stats[0]),
-    javaLatency: latency(stats[1]),
-    cpu: stats.every((s) => s.cpuMs > 0 && s.ok > 0) ? stats.map((s) => fmt(s.cpuMs / s.ok, 1)).join(" / ") : "",
-    failed: `${fa} / ${fb}`,
-    omGc: gcs.length === 0 ? "?" : gc.count === 0 ? "0" : `${gc.count} (${fmt(gc.ms / 1000, 1)} s)`,
-  });
-}
-
-/** A memory row (ours, Java in KiB): the ratio is Java/ours, above 1 when ours uses less. */
-function memoryRow(workload: string, ours: number | undefined, java: number | undefined): void {
-  const ok = ours !== undefined && java !== undefined && ours > 0 && java > 0;
-  rows.push({ workload, ours: mib(ours), java: mib(java), ratio: ok ? `${(java / ours).toFixed(2)}x` : "-", oursLatency: "", javaLatency: "", cpu: "", failed: "", omGc: "" });
-}
-
 let watch = new Watch(new ForeignOps("", RUN), undefined);
+const report = new Report(() => watch);
 
 // ---------------------------------------------------------------------------------------------
 // Workloads
@@ -248,7 +185,7 @@ async function measurePoint(gws: Gateway[], label: string, concurrency: number, 
   const stats = gws.map((g) => result.get(g.target)!);
   gws.forEach((g, i) => {
     const s = stats[i];
-    collectFailures(label, g.target, s);
+    report.collectFailures(label, g.target, s);
     progress(`${label} ${g.target.name}: ${fmt(s.opsPerSecond())} ops/s, p50 ${fmt(s.percentile(50), 2)} ms${s.failed ? `, ${s.failed} failed` : ""}`);
   });
   assertAlive(gws.map((g) => g.target));
@@ -261,7 +198,7 @@ async function smallObjects(gws: [Gateway, Gateway]): Promise<Body[]> {
   const bodies = Array.from({ length: SMALL_BODIES }, () => makeBody(SMALL_SIZE));
   for (const g of gws) {
     const s = await runCount(g.target, 8, GET_OBJECTS, (i) => putOp(g.bucket, `get4k/${i}`, bodies[i % SMALL_BODIES]));
-    collectFailures("4 KiB GET set-up", g.target, s);
+    report.collectFailures("4 KiB GET set-up", g.target, s);
     progress(`4 KiB GET set-up ${g.target.name}: ${GET_OBJECTS} objects at ${fmt(s.opsPerSecond())} ops/s`);
     if (s.ok !== GET_OBJECTS) throw new Error(`${g.target.name}: only ${s.ok} of ${GET_OBJECTS} GET objects could be written`);
   }
@@ -271,12 +208,12 @@ async function smallObjects(gws: [Gateway, Gateway]): Promise<Body[]> {
     // New keys every time (no overwrites), as in run.ts.
     const label = `4 KiB PUT c=${c}`;
     const r = await measurePoint(gws, label, c, DURATION_MS, (g) => putOp(g.bucket, `put4k/${seq}`, bodies[seq++ % SMALL_BODIES]));
-    addRow(`PUT 4 KiB, c=${c}`, "ops/s", 0, gws, pair(r), (s) => s.opsPerSecond(), [label]);
+    report.addRow(`PUT 4 KiB, c=${c}`, "ops/s", 0, gws, pair(r), (s) => s.opsPerSecond(), [label]);
   }
   for (const c of PUTS_ONLY ? [] : CONCURRENCIES) {
     const label = `4 KiB GET c=${c}`;
     const r = await measurePoint(gws, label, c, DURATION_MS, (g) => getOp(g.bucket, `get4k/${Math.floor(Math.random() * GET_OBJECTS)}`, SMALL_SIZE));
-    addRow(`GET 4 KiB, c=${c}`, "ops/s", 0, gws, pair(r), (s) => s.opsPerSecond(), [label]);
+    report.addRow(`GET 4 KiB, c=${c}`, "ops/s", 0, gws, pair(r), (s) => s.opsPerSecond(), [label]);
   }
   return bodies;
 }
@@ -289,9 +226,9 @@ async function spotCheck(gws: Gateway[], body: Body): Promise<void> {
     const etag = String(r.headers.etag ?? "").replace(/"/g, "");
     const ok = r.status === 200 && r.body.length === SMALL_SIZE && r.body.equals(body.data) && etag === md5;
     const line = `${g.target.name}: GET ${g.bucket}/get4k/0 -> ${r.status}, ${r.body.length} bytes, ${r.body.equals(body.data) ? "same bytes as PUT" : "DIFFERENT bytes"}, ETag ${etag === md5 ? "= MD5" : `${etag} != MD5 ${md5}`}`;
-    checks.push(ok ? `spot check ${line}` : `SPOT CHECK FAILED ${line}`);
+    report.checks.push(ok ? `spot check ${line}` : `SPOT CHECK FAILED ${line}`);
     progress(`spot check ${line}`);
-    if (!ok) notes.push(`spot check failed for ${g.target.name}: its figures may come from an error path (see Checks)`);
+    if (!ok) report.notes.push(`spot check failed for ${g.target.name}: its figures may come from an error path (see Checks)`);
   }
 }
 
@@ -317,13 +254,13 @@ async function bigObjects(gws: [Gateway, Gateway]): Promise<void> {
     }
   });
   if (PUTS_ONLY) {
-    gws.forEach((g, i) => collectFailures("64 MiB PUT", g.target, put[i]));
-    addRow(`PUT 64 MiB, c=1 (x${BIG_ITERATIONS})`, "MiB/s", 1, gws, pair(put), (s) => s.mibPerSecond(), ["64 MiB PUT"]);
+    gws.forEach((g, i) => report.collectFailures("64 MiB PUT", g.target, put[i]));
+    report.addRow(`PUT 64 MiB, c=1 (x${BIG_ITERATIONS})`, "MiB/s", 1, gws, pair(put), (s) => s.mibPerSecond(), ["64 MiB PUT"]);
     return;
   }
   for (const g of gws) {
     const warm = await runCount(g.target, 1, 1, () => getOp(g.bucket, "big/warm", BIG_SIZE));
-    collectFailures("64 MiB GET", g.target, warm);
+    report.collectFailures("64 MiB GET", g.target, warm);
   }
   await watch.during("64 MiB GET", async () => {
     for (let i = 0; i < BIG_ITERATIONS; i++) {
@@ -331,13 +268,13 @@ async function bigObjects(gws: [Gateway, Gateway]): Promise<void> {
     }
   });
   gws.forEach((g, i) => {
-    collectFailures("64 MiB PUT", g.target, put[i]);
-    collectFailures("64 MiB GET", g.target, get[i]);
+    report.collectFailures("64 MiB PUT", g.target, put[i]);
+    report.collectFailures("64 MiB GET", g.target, get[i]);
     progress(`64 MiB ${g.target.name}: PUT ${fmt(put[i].mibPerSecond(), 1)} MiB/s, GET ${fmt(get[i].mibPerSecond(), 1)} MiB/s`);
   });
   assertAlive(gws.map((g) => g.target));
-  addRow(`PUT 64 MiB, c=1 (x${BIG_ITERATIONS})`, "MiB/s", 1, gws, pair(put), (s) => s.mibPerSecond(), ["64 MiB PUT"]);
-  addRow(`GET 64 MiB, c=1 (x${BIG_ITERATIONS})`, "MiB/s", 1, gws, pair(get), (s) => s.mibPerSecond(), ["64 MiB GET"]);
+  report.addRow(`PUT 64 MiB, c=1 (x${BIG_ITERATIONS})`, "MiB/s", 1, gws, pair(put), (s) => s.mibPerSecond(), ["64 MiB PUT"]);
+  report.addRow(`GET 64 MiB, c=1 (x${BIG_ITERATIONS})`, "MiB/s", 1, gws, pair(get), (s) => s.mibPerSecond(), ["64 MiB GET"]);
 }
 
 /** Key i of a listing bucket: LIST_PREFIXES "directories", written round-robin across them. */
@@ -371,20 +308,20 @@ async function listing(gws: [Gateway, Gateway]): Promise<void> {
         },
       }),
     );
-    collectFailures("bulk load", g.target, s);
+    report.collectFailures("bulk load", g.target, s);
     loaded.set(g, s.ok);
     bulk.push(s);
     progress(`bulk load ${g.target.name}: ${fmt(s.ok)} keys in ${fmt(s.elapsedMs / 1000, 1)} s = ${fmt(s.opsPerSecond())} ops/s`);
     if (s.ok < want) {
-      notes.push(`${g.target.name}: bulk load stopped at ${fmt(s.ok)} of ${fmt(want)} keys (time cap ${BULK_MAX_MS / 1000} s or failures): its list figures are for that many keys`);
+      report.notes.push(`${g.target.name}: bulk load stopped at ${fmt(s.ok)} of ${fmt(want)} keys (time cap ${BULK_MAX_MS / 1000} s or failures): its list figures are for that many keys`);
     } else if (want < LIST_KEYS) {
-      notes.push(`${g.target.name}: bulk load of ${fmt(want)} keys, as many as ${gws[0].target.name} loaded in its time: both list buckets hold about as many keys`);
+      report.notes.push(`${g.target.name}: bulk load of ${fmt(want)} keys, as many as ${gws[0].target.name} loaded in its time: both list buckets hold about as many keys`);
     }
     assertAlive([g.target]);
   }
   // the listings' set-up, not a row of the table (one gateway after the other, not interleaved)
   const bulkLine = (s: RunStats) => `${fmt(s.opsPerSecond())} ops/s`;
-  notes.push(`bulk load of the list buckets (${fmt(LIST_KEYS / 1000)}k x 32 B PUT, c=${BULK_CONCURRENCY}, ours then Java, not interleaved): ours ${bulkLine(bulk[0]!)}, Java ${bulkLine(bulk[1]!)}`);
+  report.notes.push(`bulk load of the list buckets (${fmt(LIST_KEYS / 1000)}k x 32 B PUT, c=${BULK_CONCURRENCY}, ours then Java, not interleaved): ours ${bulkLine(bulk[0]!)}, Java ${bulkLine(bulk[1]!)}`);
 
   const perPrefix = LIST_KEYS / LIST_PREFIXES;
   const count = (body: string | undefined, re: RegExp) => (body?.match(re) ?? []).length;
@@ -413,7 +350,7 @@ async function listing(gws: [Gateway, Gateway]): Promise<void> {
   const pageLabel = "ListObjectsV2 max-keys=1000";
   const page = await measurePoint(gws, pageLabel, 1, LIST_DURATION_MS, pageOp);
   const keysListed = loaded.get(gws[0]) === loaded.get(gws[1]) ? fmt(loaded.get(gws[0]) ?? 0) : `${fmt(loaded.get(gws[0]) ?? 0)} / ${fmt(loaded.get(gws[1]) ?? 0)}`;
-  addRow(`ListObjectsV2 max-keys=1000 (${keysListed} keys)`, "ms p50", 2, gws, pair(page), (s) => s.percentile(50), [pageLabel], false);
+  report.addRow(`ListObjectsV2 max-keys=1000 (${keysListed} keys)`, "ms p50", 2, gws, pair(page), (s) => s.percentile(50), [pageLabel], false);
 
   const delimOp = (g: Gateway): Operation => {
     const complete = loaded.get(g) === LIST_KEYS;
@@ -434,7 +371,7 @@ async function listing(gws: [Gateway, Gateway]): Promise<void> {
   };
   const delimLabel = "ListObjectsV2 delimiter=/";
   const delim = await measurePoint(gws, delimLabel, 1, LIST_DURATION_MS, delimOp);
-  addRow(`ListObjectsV2 delimiter=/ (${LIST_PREFIXES} prefixes)`, "ms p50", 2, gws, pair(delim), (s) => s.percentile(50), [delimLabel], false);
+  report.addRow(`ListObjectsV2 delimiter=/ (${LIST_PREFIXES} prefixes)`, "ms p50", 2, gws, pair(delim), (s) => s.percentile(50), [delimLabel], false);
 }
 
 /** The replication the OM recorded for keys each gateway wrote (GetKeyInfo), and each gateway's HEAD x-amz-storage-class. */
@@ -468,8 +405,8 @@ async function replicationCheck(gws: Gateway[], omAddress: string): Promise<void
       const headKey = EC ? "big/0" : "get4k/0";
       const head = await rawRequest(g.target, "HEAD", s3Path(g.bucket, headKey));
       const cls = head.headers["x-amz-storage-class"] ?? "(none)";
-      checks.push(`${allExpected ? "" : `REPLICATION NOT ${EXPECTED_REPLICATION}: `}${g.target.name} keys per the OM (GetKeyInfo): ${parts.join(", ")}; HEAD ${headKey} -> ${head.status}, x-amz-storage-class ${cls}`);
-      if (!allExpected) notes.push(`${g.target.name} did not write ${EXPECTED_REPLICATION} everywhere: the comparison is not like for like (see Checks)`);
+      report.checks.push(`${allExpected ? "" : `REPLICATION NOT ${EXPECTED_REPLICATION}: `}${g.target.name} keys per the OM (GetKeyInfo): ${parts.join(", ")}; HEAD ${headKey} -> ${head.status}, x-amz-storage-class ${cls}`);
+      if (!allExpected) report.notes.push(`${g.target.name} did not write ${EXPECTED_REPLICATION} everywhere: the comparison is not like for like (see Checks)`);
     }
   } finally {
     om.close();
@@ -496,7 +433,7 @@ async function main(): Promise<void> {
     const msg =
       `the OM's old generation was ${fmt((100 * omAtStart.oldAfterGc) / omAtStart.oldMax)}% full right after its last full GC when the run started: ` +
       "expect its full GCs in the figures (it does not empty by waiting; a restarted cluster does better: cluster.mjs down, then up --s3g, and --heap 1g gives the OM room)";
-    notes.push(msg);
+    report.notes.push(msg);
     progress(msg);
   }
 
@@ -506,7 +443,7 @@ async function main(): Promise<void> {
   const onDeath = (why: string) => {
     const g = gws.find((x) => x.target.name === "ours");
     if (g) g.target.dead = why;
-    deaths.push(why);
+    report.deaths.push(why);
     progress(why);
   };
   const ours = await startChild(
@@ -549,7 +486,7 @@ async function main(): Promise<void> {
     g.memory.start(() => {
       if (g.target.dead === undefined && g.target.name === "java") {
         g.target.dead = `Java s3g (pid ${g.pid}) is gone`;
-        deaths.push(g.target.dead);
+        report.deaths.push(g.target.dead);
         progress(g.target.dead);
       }
     });
@@ -586,8 +523,8 @@ async function main(): Promise<void> {
     g.memory.stop();
     endMemory.set(g, { rss: procStatusKiB(g.pids, "VmRSS"), hwm: procStatusKiB(g.pids, "VmHWM") });
   }
-  memoryRow("RSS, peak sampled during the run", g0.memory.peakSampledKiB, g1.memory.peakSampledKiB);
-  memoryRow("RSS after the run", endMemory.get(g0)?.rss, endMemory.get(g1)?.rss);
+  report.memoryRow("RSS, peak sampled during the run", g0.memory.peakSampledKiB, g1.memory.peakSampledKiB);
+  report.memoryRow("RSS after the run", endMemory.get(g0)?.rss, endMemory.get(g1)?.rss);
   javaHeap = await jvmHeap(cluster.s3gAdminPort);
   for (const name of ["scm", "om", "dn"]) {
     const pid = cluster.pids[name];
@@ -617,26 +554,7 @@ async function main(): Promise<void> {
   );
   console.log(`ours = node dist/runtime/main.js --backend ozone (OM gRPC ${cluster.omAddress}); Java s3g = Ozone 2.2.0's own S3 gateway (${cluster.s3g.origin}); same cluster, same signed requests`);
   console.log("");
-  printTable(
-    {
-      workload: "workload",
-      ours: "ours",
-      java: "Java s3g",
-      ratio: "ours vs Java",
-      oursLatency: "ours p50 / p99 ms",
-      javaLatency: "Java p50 / p99 ms",
-      cpu: "CPU ms/request ours / Java",
-      failed: "failed ours / Java",
-      omGc: "OM full GCs",
-    },
-    rows,
-  );
-  console.log("");
-  console.log("ours vs Java: above 1 = ours better (ours/Java for ops/s and MiB/s, Java/ours for list latency and RSS). [ERRORS] = some requests of that workload failed (non-2xx, socket error, short body or wrong listing); see below.");
-  console.log(
-    "[SHARED: n] = while that workload ran, other clients did n OM operations on buckets not of this run (OM audit log): its figures may be disturbed.",
-  );
-  console.log("OM full GCs = the OM's old-generation collections while the workload ran, both gateways' turns together (its /jmx): each stops every OM call.");
+  report.printTable();
 
   console.log("\nMemory (/proc/<pid>/status; RSS sampled every 250 ms during the measured part):");
   for (const g of gws) {
@@ -672,25 +590,14 @@ async function main(): Promise<void> {
   console.log("  - order: interleaved per workload (warm-up of both, then 3 alternating slices per point, summed per gateway), so Ozone's background work and disk drift fall on both; bulk loads: ours, then Java");
   console.log(`  - 2 cores shared by the SCM, OM and datanode JVMs, both gateways and this load generator (only one gateway is under load at a time; the other sits idle)`);
   console.log("\nChecks:");
-  for (const c of checks) console.log(`  - ${c}`);
+  for (const c of report.checks) console.log(`  - ${c}`);
   const lower = foreign.lost ? "at least " : "";
   console.log(
     foreignTotal === 0 && !foreign.lost
       ? `  - other clients of the cluster during the run: none seen (no OM operation on another bucket in ${auditLog})`
       : `  - other clients of the cluster during the run: ${lower}${fmt(foreignTotal)} OM operations on ${foreign.buckets.size} other buckets (${[...foreign.buckets].slice(0, 6).join(", ")}${foreign.buckets.size > 6 ? ", ..." : ""}), from ${auditLog}`,
   );
-  if (notes.length > 0) {
-    console.log("\nNotes:");
-    for (const n of notes) console.log(`  - ${n}`);
-  }
-  for (const d of deaths) console.log(`\nPROCESS DIED: ${d}`);
-  console.log("\nFailed requests per workload (ours / Java):");
-  if (failedBy.size === 0) console.log("  (none recorded)");
-  for (const [label, m] of failedBy) console.log(`  - ${label}: ${m.get("ours") ?? 0} / ${m.get("java") ?? 0}`);
-  if (failures.length > 0) {
-    console.log("\nFailed requests:");
-    for (const f of failures) console.log(`  - ${f}`);
-  }
+  report.printOutcome();
   console.log("\nClean-up:");
   for (const l of cleanupLines) console.log(`  - ${l}`);
   printChildOutputs();

@@ -1,6 +1,6 @@
 /**
  * What the embedded store's test files share: stores in fresh temporary directories, the files a
- * store holds, and a logger that keeps what it was told.
+ * store holds, a check of its metadata against them, and a logger that keeps what it was told.
  */
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
