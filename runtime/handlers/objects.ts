@@ -101,7 +101,7 @@ export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
     await requireIntegrityForDefaultRetention(bucket, input.ContentMD5, ctx);
     Object.assign(params, await newObjectAccess(ctx, bucket, input));
     const info = await storageCall(() =>
-      ctx.storage.putObject({ ...params, ifMatch: input.IfMatch, ifNoneMatch: input.IfNoneMatch }, input.Body),
+      ctx.storage.putObject(Object.assign(params, { ifMatch: input.IfMatch, ifNoneMatch: input.IfNoneMatch }), input.Body),
     );
     return { ETag: quoteEtag(info.etag), VersionId: writtenVersionId(info.versionId), ...checksumMembers(info.checksum) };
   },
