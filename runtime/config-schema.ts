@@ -15,6 +15,11 @@ const host = { type: "string", minLength: 1 };
 const VOLUME = "^(?=.{3,63}$)(?!\\d+\\.\\d+\\.\\d+\\.\\d+$)(?!.*(\\.\\.|\\.-|-\\.))[a-z0-9][a-z0-9.-]*[a-z0-9]$";
 /** S3 access key ids: what this gateway has always accepted (AWS's own are 20 upper-case letters and digits) */
 const ACCESS_KEY_ID = "^[A-Za-z0-9_.-]{3,128}$";
+/** An access key pair, as the config file's `credentials` and a user's `accessKeys` both give it. */
+const ACCESS_KEY_PAIR = {
+  accessKeyId: { type: "string", pattern: ACCESS_KEY_ID },
+  secretAccessKey: { type: "string", minLength: 8, maxLength: 256 },
+} as const;
 
 /**
  * One user, in the config file's `users` and in the users file alike (runtime/users-file.ts
@@ -41,8 +46,7 @@ export const USER_SCHEMA = {
         additionalProperties: false,
         required: ["accessKeyId", "secretAccessKey"],
         properties: {
-          accessKeyId: { type: "string", pattern: ACCESS_KEY_ID },
-          secretAccessKey: { type: "string", minLength: 8, maxLength: 256 },
+          ...ACCESS_KEY_PAIR,
           status: { enum: ["Active", "Inactive"] },
         },
       },
@@ -151,8 +155,7 @@ const schema = {
         additionalProperties: false,
         required: ["accessKeyId", "secretAccessKey"],
         properties: {
-          accessKeyId: { type: "string", pattern: ACCESS_KEY_ID },
-          secretAccessKey: { type: "string", minLength: 8, maxLength: 256 },
+          ...ACCESS_KEY_PAIR,
         },
       },
       envText: "S3G_ACCESS_KEY + S3G_SECRET_KEY (one pair)",
