@@ -95,10 +95,15 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/**
+ * One literal, then the members a row may lack assigned to it. Not a literal that starts with a
+ * spread of the stored system metadata: V8 builds such an object member by member through its
+ * runtime, ~7 µs here against ~0.3 µs (a microbenchmark of this function on this machine, the JSON
+ * parse aside), on every PUT's answer and every read of a row the object cache does not hold yet.
+ */
 function buildObjectInfo(row: ObjectRow): ObjectInfo {
   const meta = JSON.parse(row.meta) as StoredMeta;
-  return {
-    ...meta.system,
+  const info: ObjectInfo = {
     bucket: row.bucket,
     key: row.key,
     size: row.size,
@@ -107,12 +112,19 @@ function buildObjectInfo(row: ObjectRow): ObjectInfo {
     storageClass: row.storage_class,
     userMetadata: meta.user,
     tags: meta.tags,
-    ...(meta.checksum !== undefined && { checksum: meta.checksum }),
-    ...(meta.acl !== undefined && { acl: meta.acl }),
-    ...(row.parts_count !== null && { partsCount: row.parts_count }),
     owner: row.owner,
-    ...(meta.lock !== undefined && { lock: meta.lock }),
   };
+  // the stored system metadata holds only these fields (pickSystemMetadata made it)
+  const system = meta.system;
+  for (const field of SYSTEM_METADATA_FIELDS) {
+    const value = system[field];
+    if (value !== undefined) info[field] = value;
+  }
+  if (meta.checksum !== undefined) info.checksum = meta.checksum;
+  if (meta.acl !== undefined) info.acl = meta.acl;
+  if (row.parts_count !== null) info.partsCount = row.parts_count;
+  if (meta.lock !== undefined) info.lock = meta.lock;
+  return info;
 }
 
 export function toObjectSummary(row: SummaryRow): ObjectSummary {
