@@ -118,9 +118,13 @@ describe("unary calls against a grpc-js server", () => {
     expect(err.details).toBe(details);
   });
 
-  it("UNAVAILABLE where nothing listens", async () => {
-    const err = await failure(channel(await closedPort()).unary(PATH, Buffer.from("x"), soon()));
+  it("UNAVAILABLE where nothing listens, flagged unconnected (the connection never opened) with the cause", async () => {
+    const address = await closedPort();
+    const err = await failure(channel(address).unary(PATH, Buffer.from("x"), soon()));
     expect(err.code).toBe(GrpcStatus.UNAVAILABLE);
+    expect(err.unconnected).toBe(true);
+    expect(err.details).toContain(`cannot connect to ${address}`);
+    expect(err.details).toContain("ECONNREFUSED");
   });
 
   it("DEADLINE_EXCEEDED at the deadline, and the server sees the call cancelled", async () => {
@@ -291,7 +295,10 @@ describe("what a server may answer on the wire", () => {
       stream.end(frame(Buffer.from("second")));
     });
     const c = channel(address);
-    expect((await failure(c.unary(PATH, Buffer.from("x"), soon()))).code).toBe(GrpcStatus.UNAVAILABLE);
+    const dropped = await failure(c.unary(PATH, Buffer.from("x"), soon()));
+    expect(dropped.code).toBe(GrpcStatus.UNAVAILABLE);
+    // it had opened: a server that is there (not `unconnected`)
+    expect(dropped.unconnected).toBe(false);
     expect((await c.unary(PATH, Buffer.from("x"), soon())).toString()).toBe("second");
     expect(sessions()).toBe(2);
   });

@@ -46,6 +46,23 @@ async function closedPort(): Promise<string> {
   return `127.0.0.1:${port}`;
 }
 
+/** A port that takes connections and never answers on them. */
+async function silentPort(): Promise<string> {
+  const s = net.createServer((socket) => {
+    socket.on("error", () => undefined);
+    silentSockets.push(socket);
+  });
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  silentServers.push(s);
+  return `127.0.0.1:${(s.address() as net.AddressInfo).port}`;
+}
+const silentServers: net.Server[] = [];
+const silentSockets: net.Socket[] = [];
+afterEach(async () => {
+  for (const socket of silentSockets.splice(0)) socket.destroy();
+  for (const s of silentServers.splice(0)) await new Promise<void>((r) => s.close(() => r()));
+});
+
 function timeouts(): number {
   return process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
 }
@@ -281,11 +298,12 @@ describe("ratis client: ordered writes", () => {
   });
 
   it("fails with UNAVAILABLE when no peer answers within the deadline, and stays failed", async () => {
+    // peers that take the connection and never answer
     const peers = [
-      { id: A, address: await closedPort() },
-      { id: B, address: await closedPort() },
+      { id: A, address: await silentPort() },
+      { id: B, address: await silentPort() },
     ];
-    client = new RatisClient({ groupId: GROUP, peers, leaderId: A, retryBaseMs: 20, retryMaxMs: 50, requestTimeoutMs: 500, deadlineMs: 600 });
+    client = new RatisClient({ groupId: GROUP, peers, leaderId: A, retryBaseMs: 20, retryMaxMs: 50, requestTimeoutMs: 250, deadlineMs: 600 });
     const t0 = Date.now();
     const err = await client.send(Buffer.from("a")).catch((e: unknown) => e);
     const took = Date.now() - t0;
@@ -297,6 +315,42 @@ describe("ratis client: ordered writes", () => {
     expect(mapped).toBeInstanceOf(StorageError);
     expect((mapped as StorageError).kind).toBe("UNAVAILABLE");
     await expect(client.send(Buffer.from("b"))).rejects.toBe(err);
+  });
+
+  it("fails with UNAVAILABLE at once, not at the deadline, when every peer refuses the connection (no datanode of the group runs)", async () => {
+    // a RATIS/ONE pipeline whose datanode is stopped: SCM takes minutes to notice and keeps handing it out
+    const one = [{ id: A, address: await closedPort() }];
+    client = new RatisClient({ groupId: GROUP, peers: one, leaderId: A, retryBaseMs: 20, retryMaxMs: 200, requestTimeoutMs: 30_000, deadlineMs: 60_000 });
+    let t0 = Date.now();
+    const err = await client.send(Buffer.from("a")).catch((e: unknown) => e);
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(err).toBeInstanceOf(RatisError);
+    expect((err as RatisError).failure).toBe("UNAVAILABLE");
+    expect((err as RatisError).message).toContain("no peer accepts a connection");
+    expect((mapRatisError(err) as StorageError).kind).toBe("UNAVAILABLE");
+    await expect(client.send(Buffer.from("b"))).rejects.toBe(err);
+    client.close();
+    // three peers, none running: each is tried once, then the same
+    const three = [
+      { id: A, address: await closedPort() },
+      { id: B, address: await closedPort() },
+      { id: C, address: await closedPort() },
+    ];
+    client = new RatisClient({ groupId: GROUP, peers: three, leaderId: A, retryBaseMs: 20, retryMaxMs: 200, requestTimeoutMs: 30_000, deadlineMs: 60_000 });
+    t0 = Date.now();
+    const all = await client.send(Buffer.from("a")).catch((e: unknown) => e);
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect((all as RatisError).message).toContain("no peer accepts a connection");
+  });
+
+  it("goes past a peer that refuses the connection to one that runs", async () => {
+    const g = await startGroup(B);
+    const refusing = await closedPort();
+    const peers = g.peers().map((p) => (p.id === A ? { id: A, address: refusing } : p));
+    client = new RatisClient({ groupId: GROUP, peers, leaderId: A, retryBaseMs: 20, retryMaxMs: 200, requestTimeoutMs: 2_000, deadlineMs: 5_000 });
+    const reply = await client.send(Buffer.from("past"));
+    expect(text(reply.content)).toBe("ok:past");
+    expect(ordered(g).every((r) => r.peer !== A)).toBe(true);
   });
 
   it("times out a request that gets no answer, and retries it elsewhere", async () => {

@@ -22,7 +22,9 @@
  * Failures become a GrpcCallError with the status code grpc-js gives for the same failure, so the
  * callers' failover reads the same codes:
  * - no connection (refused, reset, closed before the status): UNAVAILABLE, as is a stream the
- *   server refused (REFUSED_STREAM, e.g. past its GOAWAY);
+ *   server refused (REFUSED_STREAM, e.g. past its GOAWAY). A connection that never opened (nothing
+ *   listens at the address, or it cannot be reached) is flagged `unconnected`: the server is not
+ *   running, where a connection that closed may belong to one that is restarting or moving on;
  * - a unary call's deadline passes: DEADLINE_EXCEEDED; the stream is cancelled. If the connection
  *   stayed silent meanwhile it is pinged, and dropped when the ping goes unanswered (a peer that
  *   vanished without closing the TCP connection), so that the next call connects anew; the same
@@ -64,6 +66,8 @@ export class GrpcCallError extends Error {
     readonly details: string,
     /** the metadata sent with the status (trailers, or the headers of a trailers-only answer) */
     readonly metadata?: http2.IncomingHttpHeaders,
+    /** the call's connection never opened: nothing accepted it at the address (refused, unreachable) */
+    readonly unconnected = false,
   ) {
     super(`${grpcStatusName(code)}: ${details}`);
     this.name = "GrpcCallError";
@@ -233,6 +237,7 @@ class Call {
   private grpcStatus: string | undefined;
   private grpcMessage = "";
   private statusMetadata: http2.IncomingHttpHeaders | undefined;
+  private streamError: Error | undefined;
   private readonly reader: MessageReader;
 
   constructor(
@@ -268,7 +273,8 @@ class Call {
       this.verdict();
       if (!stream.writableEnded && !stream.closed) stream.close(NGHTTP2_CANCEL);
     });
-    stream.on("error", () => undefined);
+    // (the error of a connection that failed reaches its streams before the connection's own)
+    stream.on("error", (err: Error) => (this.streamError = err));
     stream.on("close", () => this.verdict());
   }
 
@@ -310,10 +316,15 @@ class Call {
     if (this.httpStatus !== undefined && this.httpStatus !== 200) {
       this.finish(new GrpcCallError(statusOfHttp(this.httpStatus), `Received HTTP status code ${this.httpStatus}`));
     } else if (session.destroyed || session.closed || rst === NGHTTP2_REFUSED_STREAM || (this.httpStatus === undefined && rst === 0)) {
-      // the connection went away, or the server refused the stream
-      this.finish(
-        new GrpcCallError(GrpcStatus.UNAVAILABLE, session.destroyed ? `connection to ${this.channel.address} closed` : `stream refused (code ${rst})`),
-      );
+      // the connection went away (or never opened), or the server refused the stream
+      const unconnected = session.destroyed && !openedSessions.has(session);
+      const cause = sessionErrors.get(session) ?? this.streamError;
+      const details = !session.destroyed
+        ? `stream refused (code ${rst})`
+        : unconnected
+          ? `cannot connect to ${this.channel.address}${cause !== undefined ? `: ${cause.message}` : ""}`
+          : `connection to ${this.channel.address} closed`;
+      this.finish(new GrpcCallError(GrpcStatus.UNAVAILABLE, details, undefined, unconnected));
     } else if (rst !== 0) {
       this.finish(new GrpcCallError(statusOfReset(rst), `Received RST_STREAM with code ${rst}`));
     } else {
@@ -333,6 +344,10 @@ export interface DuplexCall {
   /** abandons the call: the server sees it cancelled, `onEnd` gets CANCELLED on the next tick (if not ended yet) */
   cancel(): void;
 }
+
+/** the sessions whose connection opened ('connect'), and the error each closed with */
+const openedSessions = new WeakSet<http2.ClientHttp2Session>();
+const sessionErrors = new WeakMap<http2.ClientHttp2Session, Error>();
 
 /** Calls to one gRPC server address ("host:port", plain text). */
 export class GrpcChannel {
@@ -363,9 +378,15 @@ export class GrpcChannel {
     const forget = (): void => {
       if (this.session === session) this.session = undefined;
     };
-    session.on("connect", () => session.setLocalWindowSize(window));
-    // each stream reports its own failure; the session's error only retires it
-    session.on("error", forget);
+    session.on("connect", () => {
+      openedSessions.add(session);
+      session.setLocalWindowSize(window);
+    });
+    // each stream reports its own failure; the session's error retires it (and names the cause)
+    session.on("error", (err: Error) => {
+      sessionErrors.set(session, err);
+      forget();
+    });
     session.on("close", forget);
     // the server takes no new streams: later calls go on a new connection, and this one closes
     // once the streams it still carries have ended

@@ -19,7 +19,9 @@
  * LeaderNotReadyException stays with the peer after a back-off (RaftClientImpl.handleIOException,
  * OrderedAsync.handleException). A request that is not answered by its deadline fails, and with it
  * every later request: the window is closed for good (SlidingWindow.Client.fail), as the order of
- * the requests of a block is its content.
+ * the requests of a block is its content. So does one once every peer in turn refused the
+ * connection (no datanode of the group runs): the writer then moves the block to another pipeline
+ * at once instead of after the deadline (where Ratis' own client retries until its write timeout).
  *
  * Watches go on the `unordered` stream, outside the window (AsyncImpl.watch -> UnorderedAsync);
  * replies there are matched by call id. watchForCommit() is Ozone's XceiverClientRatis
@@ -123,6 +125,8 @@ interface AttemptFailure {
   immediate?: boolean;
   /** do not retry (GroupMismatch) */
   terminal?: boolean;
+  /** the peer accepted no connection: nothing listens there (its datanode is down) */
+  unreachable?: boolean;
 }
 
 export class RatisClient {
@@ -157,6 +161,8 @@ export class RatisClient {
   private broken: RatisError | undefined;
   /** write call ids answered since the last new request: the next request tells the leader (it may forget them) */
   private replied: number[] = [];
+  /** peers that accepted no connection since the last answer; all of them: no peer runs, nothing to wait for */
+  private readonly unreachable = new Set<string>();
 
   // watches
   private readonly watches = new Map<number, PendingWatch>();
@@ -364,7 +370,7 @@ export class RatisClient {
     const raw = e.metadata?.["exception-type"];
     const cls = Array.isArray(raw) ? raw[0] : raw;
     const error = new RatisError(`Ratis peer ${peerId}: ${cls ? `${cls}: ` : ""}${e.details || e.message}`, cls === GROUP_MISMATCH_EXCEPTION ? "GROUP_MISMATCH" : "UNAVAILABLE", cls);
-    return { error, terminal: cls === GROUP_MISMATCH_EXCEPTION, sameLeader: cls === RESOURCE_UNAVAILABLE_EXCEPTION };
+    return { error, terminal: cls === GROUP_MISMATCH_EXCEPTION, sameLeader: cls === RESOURCE_UNAVAILABLE_EXCEPTION, unreachable: e.unconnected };
   }
 
   private requestFor(peerId: string, callId: number, extra: OzoneMessage, slidingWindowEntry?: OzoneMessage, repliedCallIds: number[] = [], content?: readonly Buffer[]): Buffer {
@@ -419,6 +425,7 @@ export class RatisClient {
 
   private onOrderedReply(stream: Stream, reply: OzoneMessage): void {
     if (stream !== this.ordered) return; // a stream given up: its late answers are not ours any more
+    this.unreachable.clear();
     const rpc = (reply.rpcReply ?? {}) as OzoneMessage;
     const callId = u64(rpc.callId);
     // replies come in window order as a rule: the search ends at the first entries
@@ -511,8 +518,19 @@ export class RatisClient {
     this.firstReplied = false;
     const oldest = this.window.values().next().value as OrderedCall | undefined;
     if (oldest === undefined) return;
-    if (f.terminal || this.now() - oldest.createdAt >= this.deadlineMs) {
-      const why = f.terminal ? f.error : new RatisError(`Ratis group: no answer within ${this.deadlineMs} ms (last: ${f.error.message})`, "UNAVAILABLE", f.error.exceptionClassName);
+    // Every peer refused the connection (a RATIS/ONE group's one datanode stopped, which SCM takes
+    // minutes to notice): waiting out the deadline would only wait for a restart, where the block
+    // can go to another pipeline now.
+    if (f.unreachable === true) this.unreachable.add(stream.peerId);
+    const noneRuns = this.unreachable.size >= this.peers.length;
+    if (f.terminal || noneRuns || this.now() - oldest.createdAt >= this.deadlineMs) {
+      const why = f.terminal
+        ? f.error
+        : new RatisError(
+            noneRuns ? `Ratis group: no peer accepts a connection (last: ${f.error.message})` : `Ratis group: no answer within ${this.deadlineMs} ms (last: ${f.error.message})`,
+            "UNAVAILABLE",
+            f.error.exceptionClassName,
+          );
       this.breakWindow(why);
       return;
     }
