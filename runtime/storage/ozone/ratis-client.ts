@@ -21,7 +21,7 @@
  * every later request: the window is closed for good (SlidingWindow.Client.fail), as the order of
  * the requests of a block is its content. So does one once every peer in turn refused the
  * connection (no datanode of the group runs): the writer then moves the block to another pipeline
- * at once instead of after the deadline (where Ratis' own client retries until its write timeout).
+ * at once instead of after the deadline.
  *
  * Watches go on the `unordered` stream, outside the window (AsyncImpl.watch -> UnorderedAsync);
  * replies there are matched by call id. watchForCommit() is Ozone's XceiverClientRatis
