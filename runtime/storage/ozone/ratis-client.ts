@@ -38,47 +38,15 @@ import {
   RESOURCE_UNAVAILABLE_EXCEPTION,
   RatisError,
   RatisChannels,
+  type RatisClientOptions,
   type RatisPeer,
   type RatisReply,
   type ReplicationLevel,
   type WatchResult,
 } from "./ratis-group.js";
 
-export interface RatisClientOptions {
-  /** the raft group id: the pipeline's UUID */
-  groupId: string;
-  peers: RatisPeer[];
-  /** where to start (the pipeline's leader); default the first peer */
-  leaderId?: string;
-  /** channels to use (not closed by close()); default: the client's own */
-  channels?: RatisChannels;
-  /** one attempt's wait for a reply; then the stream counts as broken (Ozone: 60 s) */
-  requestTimeoutMs?: number;
-  /** one watch's wait for a reply; then the watch fails (Ozone: 180 s, the server's own is 30 s) */
-  watchTimeoutMs?: number;
-  /** a request's time from submission to failure, retries included (Ozone's write timeout: 5 min) */
-  deadlineMs?: number;
-  /** first back-off between attempts, doubled up to retryMaxMs, jittered down to half */
-  retryBaseMs?: number;
-  retryMaxMs?: number;
-  /** Ozone's hdds.ratis.client.request.watch.type (default ALL_COMMITTED) */
-  watchLevel?: "ALL_COMMITTED" | "MAJORITY_COMMITTED";
-  /** clock for deadlines (tests) */
-  now?: () => number;
-  /** peers already known behind (found by another client of the gateway, e.g. a stopped datanode) */
-  behind?: Iterable<string>;
-  /** told the peers a watch finds behind, so that later clients start knowing them */
-  onBehind?: (peers: string[]) => void;
-  /**
-   * Open the window with a watch for index 0 as the first ordered request, as Ratis' own client
-   * does (raft.client.async.experimental.send-dummy-request, default true; OrderedAsync.newInstance).
-   * The first request of a stream goes alone until answered: without this, that is the first
-   * write, whose answer takes a Raft commit (log append on the majority, the chunk on disk); a
-   * watch for an index already committed is answered at once, and the writes then go back to
-   * back (a small key's WriteChunk and PutBlock in one round trip instead of two).
-   */
-  primeWindow?: boolean;
-}
+// the options live beside the group's other types; importers of the client find them here too
+export type { RatisClientOptions } from "./ratis-group.js";
 
 /** An ordered request of the sliding window. */
 interface OrderedCall {

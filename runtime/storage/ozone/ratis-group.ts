@@ -2,7 +2,8 @@
  * What a Ratis client of an Ozone pipeline works with besides its streams: the raft group read
  * from an OM pipeline (ids, members' RATIS ports, the leader), the shared gRPC channels to those
  * ports, and the failures a Ratis exchange can end in (RatisError, and which of them a block in
- * another container or pipeline helps). The client itself is ratis-client.ts; sources as named there.
+ * another container or pipeline helps), and the options a client is made with. The client itself is
+ * ratis-client.ts; sources as named there.
  */
 import { GrpcChannel } from "./grpc-h2.js";
 import { StorageError } from "../types.js";
@@ -146,4 +147,41 @@ export class RatisChannels {
     for (const c of this.channels.values()) c.close();
     this.channels.clear();
   }
+}
+
+/** What a RatisClient (ratis-client.ts) is made with: its group, channels, time limits and watch level. */
+export interface RatisClientOptions {
+  /** the raft group id: the pipeline's UUID */
+  groupId: string;
+  peers: RatisPeer[];
+  /** where to start (the pipeline's leader); default the first peer */
+  leaderId?: string;
+  /** channels to use (not closed by close()); default: the client's own */
+  channels?: RatisChannels;
+  /** one attempt's wait for a reply; then the stream counts as broken (Ozone: 60 s) */
+  requestTimeoutMs?: number;
+  /** one watch's wait for a reply; then the watch fails (Ozone: 180 s, the server's own is 30 s) */
+  watchTimeoutMs?: number;
+  /** a request's time from submission to failure, retries included (Ozone's write timeout: 5 min) */
+  deadlineMs?: number;
+  /** first back-off between attempts, doubled up to retryMaxMs, jittered down to half */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** Ozone's hdds.ratis.client.request.watch.type (default ALL_COMMITTED) */
+  watchLevel?: "ALL_COMMITTED" | "MAJORITY_COMMITTED";
+  /** clock for deadlines (tests) */
+  now?: () => number;
+  /** peers already known behind (found by another client of the gateway, e.g. a stopped datanode) */
+  behind?: Iterable<string>;
+  /** told the peers a watch finds behind, so that later clients start knowing them */
+  onBehind?: (peers: string[]) => void;
+  /**
+   * Open the window with a watch for index 0 as the first ordered request, as Ratis' own client
+   * does (raft.client.async.experimental.send-dummy-request, default true; OrderedAsync.newInstance).
+   * The first request of a stream goes alone until answered: without this, that is the first
+   * write, whose answer takes a Raft commit (log append on the majority, the chunk on disk); a
+   * watch for an index already committed is answered at once, and the writes then go back to
+   * back (a small key's WriteChunk and PutBlock in one round trip instead of two).
+   */
+  primeWindow?: boolean;
 }
