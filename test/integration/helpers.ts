@@ -8,7 +8,7 @@ import { createHash, randomBytes } from "node:crypto";
 import http from "node:http";
 import { Readable } from "node:stream";
 import zlib from "node:zlib";
-import { S3Client, S3ServiceException } from "@aws-sdk/client-s3";
+import { GetObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { expect } from "vitest";
@@ -58,6 +58,12 @@ export async function expectBodilessError(promise: Promise<unknown>, status: num
   expect(e.$metadata.httpStatusCode).toBe(status);
   expect(e.$metadata.requestId).toMatch(/\S/);
   return e;
+}
+
+/** GetObject of `key` (with `extra` members, e.g. Range), its body read whole: the answer and the bytes. */
+export async function getObjectBytes(s3: S3Client, bucket: string, key: string, extra: Record<string, unknown> = {}) {
+  const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...extra }));
+  return { res, body: Buffer.from(await res.Body!.transformToByteArray()) };
 }
 
 export function md5Hex(data: Uint8Array): string {

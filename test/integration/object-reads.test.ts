@@ -7,7 +7,7 @@
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGateway, type RunningGateway } from "../support/server.js";
-import { bucketName, bytes, expectBodilessError, expectErrorXml, expectS3Error, rawRequest } from "./helpers.js";
+import { bucketName, bytes, expectBodilessError, expectErrorXml, expectS3Error, getObjectBytes, rawRequest } from "./helpers.js";
 
 let gw: RunningGateway;
 let s3: S3Client;
@@ -25,11 +25,7 @@ afterAll(async () => {
   await gw?.stop();
 });
 
-async function getBytes(key: string, extra: Record<string, unknown> = {}) {
-  const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...extra }));
-  const body = Buffer.from(await res.Body!.transformToByteArray());
-  return { res, body };
-}
+const getBytes = (key: string, extra: Record<string, unknown> = {}) => getObjectBytes(s3, bucket, key, extra);
 
 describe("GetObject ranges", () => {
   const data = bytes(1000, 3);

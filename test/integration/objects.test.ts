@@ -26,6 +26,7 @@ import {
   checksumOf,
   expectErrorXml,
   expectS3Error,
+  getObjectBytes,
   md5Base64,
   md5Hex,
   rawRequest,
@@ -50,11 +51,7 @@ afterAll(async () => {
   await gw?.stop();
 });
 
-async function getBytes(key: string, extra: Record<string, unknown> = {}) {
-  const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...extra }));
-  const body = Buffer.from(await res.Body!.transformToByteArray());
-  return { res, body };
-}
+const getBytes = (key: string, extra: Record<string, unknown> = {}) => getObjectBytes(s3, bucket, key, extra);
 
 async function exists(key: string): Promise<boolean> {
   try {
