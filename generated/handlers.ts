@@ -173,10 +173,13 @@ export interface PolicyHandlers<Ctx> {
   GetPublicAccessBlock(input: GetPublicAccessBlockInput, ctx: Ctx): Promise<GetPublicAccessBlockOutput>;
   /** Replaces the bucket's policy. The body is the policy document (JSON, at most 20 KB), refused
    * with MalformedPolicy as S3 refuses it; a public policy is refused with AccessDenied while the
-   * bucket's BlockPublicPolicy is on. S3 requires Content-MD5 or an x-amz-checksum-* (the model's
-   * requestChecksumRequired). */
+   * bucket's BlockPublicPolicy is on. AWS's model asks SDKs to send a checksum of the body, but S3
+   * takes the request without one (minio-go and minio-js, used against S3, send none): a Content-MD5
+   * or x-amz-checksum-* that is sent is verified. */
   PutBucketPolicy(input: PutBucketPolicyInput, ctx: Ctx): Promise<PutBucketPolicyOutput>;
-  /** Replaces the bucket's public access block. Content-MD5 or an x-amz-checksum-* is required, as by S3. */
+  /** Replaces the bucket's public access block. AWS's model asks SDKs to send a checksum of the body,
+   * but S3 takes the request without one (aws-sdk-js issue 2818): a Content-MD5 or x-amz-checksum-*
+   * that is sent is verified. */
   PutPublicAccessBlock(input: PutPublicAccessBlockInput, ctx: Ctx): Promise<PutPublicAccessBlockOutput>;
 }
 
@@ -219,7 +222,11 @@ export interface TaggingHandlers<Ctx> {
   /** Replaces the bucket's tag set (an empty TagSet removes it). */
   PutBucketTagging(input: PutBucketTaggingInput, ctx: Ctx): Promise<PutBucketTaggingOutput>;
   /** Replaces the object's whole tag set at once (an empty TagSet removes every tag). The object's
-   * ETag and Last-Modified stay as they are, as in S3. */
+   * ETag and Last-Modified stay as they are, as in S3.
+   * 
+   * AWS's model asks SDKs to send a checksum of the body, but S3 takes the request without one
+   * (versitygw issue 1662, checked against S3): a Content-MD5 or x-amz-checksum-* that is sent is
+   * verified. PutBucketTagging, below, does require one. */
   PutObjectTagging(input: PutObjectTaggingInput, ctx: Ctx): Promise<PutObjectTaggingOutput>;
 }
 
@@ -230,7 +237,11 @@ export interface VersioningHandlers<Ctx> {
   /** Enables or suspends versioning. MFA delete cannot be enabled: the gateway has no MFA devices, so
    * a request that asks for it without `x-amz-mfa` is refused as S3 refuses it (403 AccessDenied),
    * and one that brings a token is 501 NotImplemented. A bucket with Object Lock cannot be Suspended
-   * (409 InvalidBucketState). The Ozone backend cannot keep versions: 501. */
+   * (409 InvalidBucketState). The Ozone backend cannot keep versions: 501.
+   * 
+   * AWS's model asks SDKs to send a checksum of the body, but S3 takes the request without one (the
+   * AWS SDK for Java v1 and minio-js send none; MinIO dropped the requirement for that reason, its
+   * pull request 9852): a Content-MD5 or x-amz-checksum-* that is sent is verified. */
   PutBucketVersioning(input: PutBucketVersioningInput, ctx: Ctx): Promise<PutBucketVersioningOutput>;
 }
 
