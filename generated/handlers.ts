@@ -26,12 +26,18 @@ export interface AclHandlers<Ctx> {
   GetObjectAcl(input: GetObjectAclInput, ctx: Ctx): Promise<GetObjectAclOutput>;
   /** Replaces the bucket's ACL: a canned ACL, grant headers or an AccessControlPolicy document, one
    * of the three. Refused with AccessControlListNotSupported while the bucket's ownership is
-   * BucketOwnerEnforced, unless the ACL is the owner's FULL_CONTROL alone. */
+   * BucketOwnerEnforced, unless the ACL is the owner's FULL_CONTROL alone.
+   * 
+   * AWS's model asks SDKs to send a checksum of the body, but S3 takes the request without one
+   * (s3cmd's setacl, and its cp, mv and modify, which set the copy's ACL, send a document with no
+   * Content-MD5; s3cmd adds one where S3 wants it): a Content-MD5 or x-amz-checksum-* that is sent
+   * is verified. */
   PutBucketAcl(input: PutBucketAclInput, ctx: Ctx): Promise<PutBucketAclOutput>;
   /** Sets the bucket's ownership controls. BucketOwnerEnforced is refused with
    * InvalidBucketAclWithObjectOwnership while the bucket's ACL grants anything beyond the owner. */
   PutBucketOwnershipControls(input: PutBucketOwnershipControlsInput, ctx: Ctx): Promise<PutBucketOwnershipControlsOutput>;
-  /** Replaces the object's ACL, as PutBucketAcl does the bucket's. Its data and Last-Modified stay. */
+  /** Replaces the object's ACL, as PutBucketAcl does the bucket's. Its data and Last-Modified stay.
+   * No checksum of the body is required, as for PutBucketAcl; one that is sent is verified. */
   PutObjectAcl(input: PutObjectAclInput, ctx: Ctx): Promise<PutObjectAclOutput>;
 }
 

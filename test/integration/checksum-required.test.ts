@@ -2,13 +2,16 @@
 // neither Content-MD5 nor an x-amz-checksum-* is refused before it runs, and nothing changes;
 // either one lets it through (the AWS SDK sends a CRC32 by default, older clients MD5). And
 // operations that AWS's model also marks but S3 takes without one (PutObjectTagging,
-// PutBucketVersioning, PutBucketPolicy, PutPublicAccessBlock: the clients that send none, such as
-// minio-go and minio-js, work), where a checksum that is sent is still verified.
+// PutBucketVersioning, PutBucketPolicy, PutPublicAccessBlock, PutObjectAcl, PutBucketAcl: the
+// clients that send none, such as s3cmd, minio-go and minio-js, work), where a checksum that is
+// sent is still verified.
 import {
   CreateBucketCommand,
+  GetBucketAclCommand,
   GetBucketPolicyCommand,
   GetBucketTaggingCommand,
   GetBucketVersioningCommand,
+  GetObjectAclCommand,
   GetObjectTaggingCommand,
   GetPublicAccessBlockCommand,
   HeadObjectCommand,
@@ -85,6 +88,13 @@ interface OptionalCase {
   applied: () => unknown;
 }
 const policy = () => JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `arn:aws:s3:::${bucket}/public/*` }] });
+/** the owner's FULL_CONTROL and everyone's READ (as s3cmd's `setacl --acl-public` sends it) */
+let owner = "";
+const aclDocument = () =>
+  `<AccessControlPolicy><Owner><ID>${owner}</ID></Owner><AccessControlList>` +
+  `<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"><ID>${owner}</ID></Grantee><Permission>FULL_CONTROL</Permission></Grant>` +
+  `<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="Group"><URI>http://acs.amazonaws.com/groups/global/AllUsers</URI></Grantee><Permission>READ</Permission></Grant>` +
+  `</AccessControlList></AccessControlPolicy>`;
 const optional: OptionalCase[] = [
   {
     op: "PutObjectTagging",
@@ -117,6 +127,24 @@ const optional: OptionalCase[] = [
           applied: policy,
         },
         {
+          op: "PutObjectAcl",
+          path: () => `/${bucket}/k`,
+          query: { acl: null },
+          body: () => aclDocument(),
+          status: 200,
+          readBack: async () => (await s3.send(new GetObjectAclCommand({ Bucket: bucket, Key: "k" }))).Grants?.map((g) => g.Permission).sort(),
+          applied: () => ["FULL_CONTROL", "READ"],
+        },
+        {
+          op: "PutBucketAcl",
+          path: () => `/${bucket}`,
+          query: { acl: null },
+          body: () => aclDocument(),
+          status: 200,
+          readBack: async () => (await s3.send(new GetBucketAclCommand({ Bucket: bucket }))).Grants?.map((g) => g.Permission).sort(),
+          applied: () => ["FULL_CONTROL", "READ"],
+        },
+        {
           op: "PutPublicAccessBlock",
           path: () => `/${bucket}`,
           query: { publicAccessBlock: null },
@@ -129,6 +157,10 @@ const optional: OptionalCase[] = [
 ];
 
 describe("operations S3 takes without a checksum of their body, though AWS's model asks SDKs for one", () => {
+  beforeAll(async () => {
+    owner = (await s3.send(new GetBucketAclCommand({ Bucket: bucket }))).Owner!.ID!;
+  });
+
   it.each(optional.map((c) => [c.op, c] as const))("%s: a wrong Content-MD5 is BadDigest and changes nothing; without any checksum it is done", async (_op, c) => {
     const before = await c.readBack();
     expect(before).not.toEqual(c.applied());
