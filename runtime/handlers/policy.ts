@@ -13,7 +13,7 @@ import { compilePolicy, MAX_POLICY_BYTES } from "../access/policy/compile.js";
 import { isPublicPolicy } from "../access/policy/public.js";
 import { S3Error } from "../errors.js";
 import { storageCall } from "../storage/errors.js";
-import type { IncomingBody, PublicAccessBlock } from "../storage/types.js";
+import { StorageError, type IncomingBody, type PublicAccessBlock } from "../storage/types.js";
 import { authorizedBucket, type HandlerContext } from "./common.js";
 
 /**
@@ -61,6 +61,11 @@ function blockOf(c: PublicAccessBlockConfiguration): PublicAccessBlock {
   };
 }
 
+function noneIfNotSupported(err: unknown): undefined {
+  if (err instanceof StorageError && err.kind === "NOT_SUPPORTED") return undefined;
+  throw err;
+}
+
 export const policyHandlers: PolicyHandlers<HandlerContext> = {
   async PutBucketPolicy(input, ctx) {
     // A Content-MD5 or checksum of the body is optional here, as in S3 (spec/policy.tsp), and verified when sent.
@@ -69,7 +74,8 @@ export const policyHandlers: PolicyHandlers<HandlerContext> = {
     const policy = compilePolicy(text, input.Bucket);
     // BlockPublicPolicy: "Amazon S3 rejects calls to PUT Bucket policy if the specified bucket
     // policy allows public access" (403 AccessDenied)
-    const block = await storageCall(() => ctx.storage.getPublicAccessBlock(input.Bucket));
+    // (a backend without public access blocks has none: its own answer to the policy then follows)
+    const block = await storageCall(() => ctx.storage.getPublicAccessBlock(input.Bucket).catch(noneIfNotSupported));
     if (block?.blockPublicPolicy === true && isPublicPolicy(policy)) throw new S3Error("AccessDenied");
     await storageCall(() => ctx.storage.putBucketPolicy(input.Bucket, text));
     return {};
