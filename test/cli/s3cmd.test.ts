@@ -12,12 +12,12 @@
  */
 import { execFile, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startGateway, type RunningGateway } from "../support/server.js";
+import { filesUnder, startGateway, type RunningGateway } from "../support/server.js";
 
 const IN_CI = process.env.CI === "true";
 
@@ -33,17 +33,6 @@ if (S3CMD.problem && !IN_CI) console.warn(`skipping the s3cmd scenario: ${S3CMD.
 
 const MiB = 1024 * 1024;
 const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");
-
-/** Every regular file under `dir`, as paths relative to it with "/" separators, sorted. */
-async function listTree(dir: string, prefix = ""): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(path.join(dir, prefix), { withFileTypes: true })) {
-    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) out.push(...(await listTree(dir, rel)));
-    else out.push(rel);
-  }
-  return out.sort();
-}
 
 describe("s3cmd against the gateway process", () => {
   it("has s3cmd (required under CI; elsewhere the scenario skips without it)", (ctx) => {
@@ -133,7 +122,7 @@ describe("s3cmd against the gateway process", () => {
       expect(listed).toHaveLength(3);
       const down = path.join(work, "tree-back");
       await ok("sync", `s3://${bucket}/tree/`, `${down}/`);
-      expect(await listTree(down)).toEqual(Object.keys(files).sort());
+      expect((await filesUnder(down)).map((f) => path.relative(down, f)).sort()).toEqual(Object.keys(files).sort());
       for (const [rel, text] of Object.entries(files)) expect(await readFile(path.join(down, rel), "utf8")).toBe(text);
     });
 
