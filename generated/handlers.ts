@@ -30,8 +30,8 @@ export interface AclHandlers<Ctx> {
    * 
    * AWS's model asks SDKs to send a checksum of the body, but S3 takes the request without one
    * (s3cmd's setacl, and its cp, mv and modify, which set the copy's ACL, send a document with no
-   * Content-MD5; s3cmd adds one where S3 wants it): a Content-MD5 or x-amz-checksum-* that is sent
-   * is verified. */
+   * Content-MD5, which s3cmd adds to its other configuration requests): a Content-MD5 or
+   * x-amz-checksum-* that is sent is verified. */
   PutBucketAcl(input: PutBucketAclInput, ctx: Ctx): Promise<PutBucketAclOutput>;
   /** Sets the bucket's ownership controls. BucketOwnerEnforced is refused with
    * InvalidBucketAclWithObjectOwnership while the bucket's ACL grants anything beyond the owner. */
