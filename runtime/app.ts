@@ -387,6 +387,7 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
       const ctx: HandlerContext = {
         requestId: request.id,
         accessKeyId: st.accessKeyId,
+        host: request.headers.host,
         // (a PostObject form's caller is known only once the handler checked its signature: signedBy)
         user: st.user,
         owner: st.user === undefined ? "" : storedOwner(st.user),

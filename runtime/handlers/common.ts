@@ -55,6 +55,8 @@ export interface HandlerContext {
   users: UserSet;
   storage: StorageClient;
   config: Readonly<Config>;
+  /** the request's Host header: the authority of the URLs an answer names (objectUrl) */
+  host?: string;
   log: FastifyBaseLogger;
   /**
    * The checksum algorithm the request body is verified against (x-amz-checksum-* header or
@@ -390,4 +392,18 @@ export function pageSize(requested: number | undefined): number {
 export function urlEncoder(encodingType: string | undefined): (s: string | undefined) => string | undefined {
   if (encodingType !== "url") return (s) => s;
   return (s) => (s === undefined ? undefined : encodeURIComponent(s).replace(/%2F/g, "/"));
+}
+
+/**
+ * A new object's URL, as S3 names it in PostObject's and CompleteMultipartUpload's Location:
+ * absolute, path-style, or virtual-hosted when the request came to `<bucket>.<domain>`; `host` is
+ * the request's Host header (the configured address without one).
+ */
+export function objectUrl(ctx: HandlerContext, host: string | undefined, bucket: string, key: string): string {
+  const scheme = ctx.config.s3.tls.certFile !== undefined ? "https" : "http";
+  const authority = host ?? `${ctx.config.s3.host}:${ctx.config.s3.port}`;
+  const hostname = authority.toLowerCase().replace(/:\d+$/, "");
+  const virtual = ctx.config.s3.domains.some((d) => hostname.endsWith(`.${d.toLowerCase().replace(/:\d+$/, "")}`));
+  const path = key.split("/").map(encodeURIComponent).join("/");
+  return virtual ? `${scheme}://${authority}/${path}` : `${scheme}://${authority}/${encodeURIComponent(bucket)}/${path}`;
 }

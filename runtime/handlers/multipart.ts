@@ -7,7 +7,7 @@ import { S3Error } from "../errors.js";
 import { storageCall, toS3Error } from "../storage/errors.js";
 import { MAX_PART_NUMBER, StorageError, type ChecksumAlgorithm, type UploadInfo } from "../storage/types.js";
 import { requireIntegrityForDefaultRetention, requireIntegrityForLock } from "./object-lock.js";
-import { checksumMembers, newObjectParams, authorizedBucket, ownerOf, pageSize, quoteEtag, unquoteEtag, urlEncoder, writtenVersionId, type HandlerContext } from "./common.js";
+import { checksumMembers, newObjectParams, authorizedBucket, objectUrl, ownerOf, pageSize, quoteEtag, unquoteEtag, urlEncoder, writtenVersionId, type HandlerContext } from "./common.js";
 
 /** An upload belongs to its bucket and key: asking for it under another key is NoSuchUpload. */
 function uploadEntry(ctx: HandlerContext, u: UploadInfo, enc: (s?: string) => string | undefined) {
@@ -93,7 +93,7 @@ export const multipartHandlers: MultipartHandlers<HandlerContext> = {
     return {
       VersionId: writtenVersionId(info.versionId),
       Body: {
-        Location: `/${input.Bucket}/${encodeURIComponent(input.Key).replace(/%2F/g, "/")}`,
+        Location: objectUrl(ctx, ctx.host, input.Bucket, input.Key),
         Bucket: input.Bucket,
         Key: input.Key,
         ETag: quoteEtag(info.etag),

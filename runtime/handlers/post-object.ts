@@ -16,7 +16,7 @@ import { checkPolicy, parsePolicy, type LengthRange } from "../auth/post-policy.
 import { bodyPlanFromHeaders, verifyingBody } from "../auth/body.js";
 import { storageCall } from "../storage/errors.js";
 import { decodeXml } from "../xml.js";
-import { checksumMembers, MAX_OBJECT_TAGS, newObjectParams, quoteEtag, validateTags, type HandlerContext } from "./common.js";
+import { checksumMembers, MAX_OBJECT_TAGS, newObjectParams, objectUrl, quoteEtag, validateTags, type HandlerContext } from "./common.js";
 import { newObjectAccess } from "./acl.js";
 
 /**
@@ -84,15 +84,6 @@ function formMetadata(fields: ReadonlyMap<string, string>): Record<string, strin
   return meta;
 }
 
-/** The new object's URL: path-style, or virtual-hosted when the form was posted to `<bucket>.<domain>`. */
-function locationOf(ctx: HandlerContext, host: string | undefined, bucket: string, key: string): string {
-  const scheme = ctx.config.s3.tls.certFile !== undefined ? "https" : "http";
-  const authority = host ?? `${ctx.config.s3.host}:${ctx.config.s3.port}`;
-  const hostname = authority.toLowerCase().replace(/:\d+$/, "");
-  const virtual = ctx.config.s3.domains.some((d) => hostname.endsWith(`.${d.toLowerCase().replace(/:\d+$/, "")}`));
-  const path = key.split("/").map(encodeURIComponent).join("/");
-  return virtual ? `${scheme}://${authority}/${path}` : `${scheme}://${authority}/${encodeURIComponent(bucket)}/${path}`;
-}
 
 /** success_action_redirect (or its older name redirect), when it is an http(s) URL; S3 ignores others. */
 function redirectTarget(fields: ReadonlyMap<string, string>): URL | undefined {
@@ -169,7 +160,7 @@ async function upload(form: Form, input: { Bucket: string; Host?: string }, ctx:
     const href = redirect.href;
     return { ...common, Status: 303, Location: `${href}${href.includes("?") ? "&" : "?"}${query}` };
   }
-  const location = locationOf(ctx, input.Host, input.Bucket, key);
+  const location = objectUrl(ctx, input.Host, input.Bucket, key);
   switch (fields.get("success_action_status")) {
     case "200":
       return { ...common, Status: 200, Location: location };

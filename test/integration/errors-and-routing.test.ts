@@ -492,7 +492,9 @@ describe("virtual-hosted-style requests", () => {
     try {
       const id = (await vh.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: "vh/mpu" }))).UploadId!;
       const part = await vh.send(new UploadPartCommand({ Bucket: bucket, Key: "vh/mpu", UploadId: id, PartNumber: 1, Body: "one part" }));
-      await vh.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: "vh/mpu", UploadId: id, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }));
+      const done = await vh.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: "vh/mpu", UploadId: id, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }));
+      // the object's URL as the request addressed it: virtual-hosted
+      expect(done.Location).toBe(`http://${bucket}.${DOMAIN}:${gw.port}/vh/mpu`);
       await vh.send(new CopyObjectCommand({ Bucket: bucket, Key: "vh/copy", CopySource: `${bucket}/vh/mpu` }));
       const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "vh/copy" }));
       expect(await got.Body!.transformToString()).toBe("one part");
