@@ -201,6 +201,9 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
     logController: new LogController({ disableRequestLogging: true }),
     exposeHeadRoutes: false,
     requestIdHeader: false,
+    // X-Forwarded-For / -Proto / -Host from the configured proxies only: request.ip, .protocol and
+    // .host then name the client, its scheme and the authority it addressed
+    trustProxy: config.s3.trustedProxies.length > 0 ? [...config.s3.trustedProxies] : false,
     genReqId: newRequestId,
     // Keys are arbitrary: the router parses the raw URL itself.
     routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: 4096 },
@@ -387,7 +390,8 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
       const ctx: HandlerContext = {
         requestId: request.id,
         accessKeyId: st.accessKeyId,
-        host: request.headers.host,
+        host: request.host,
+        scheme: request.protocol,
         // (a PostObject form's caller is known only once the handler checked its signature: signedBy)
         user: st.user,
         owner: st.user === undefined ? "" : storedOwner(st.user),

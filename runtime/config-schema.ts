@@ -77,7 +77,7 @@ const schema = {
     s3: {
       type: "object",
       additionalProperties: false,
-      required: ["host", "port", "domains", "region", "signatureV2"],
+      required: ["host", "port", "domains", "trustedProxies", "region", "signatureV2"],
       properties: {
         host: { ...host, env: "S3G_HOST", flag: "--host", description: "Address the S3 API listens on (`0.0.0.0` or `::` for every interface)." },
         port: { ...port, env: "S3G_PORT", flag: "--port", description: "Port of the S3 API (0 = any free port)." },
@@ -88,6 +88,14 @@ const schema = {
           flag: "--domain",
           defaultText: "none: path-style only",
           description: "Domains for virtual-hosted-style requests: a request to `<bucket>.<domain>` addresses that bucket.",
+        },
+        trustedProxies: {
+          type: "array",
+          items: { type: "string", pattern: "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$" },
+          env: "S3G_TRUSTED_PROXIES",
+          defaultText: "none: the connection's peer is the client",
+          description:
+            "Reverse proxies or load balancers in front of the S3 port (addresses or CIDR ranges): a request whose connection comes from one of them is taken from its X-Forwarded-For (the client's address: `aws:SourceIp`, the audit log), X-Forwarded-Proto (`aws:SecureTransport`, the scheme of the URLs answers name) and X-Forwarded-Host. From any other peer those headers are ignored.",
         },
         region: { type: "string", pattern: "^[a-z0-9-]+$", env: "S3G_REGION", flag: "--region", description: "The region of this gateway: requests must be signed for it." },
         signatureV2: {

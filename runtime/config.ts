@@ -39,6 +39,8 @@ export interface Config {
     port: number;
     /** domains for virtual-hosted-style requests: `<bucket>.<domain>` */
     domains: string[];
+    /** peers (addresses or CIDR ranges) whose X-Forwarded-For / -Proto / -Host are believed */
+    trustedProxies: string[];
     region: string;
     /** accept AWS Signature Version 2 (what the AWS CLI v1 and boto3 presign with by default) */
     signatureV2: boolean;
@@ -123,7 +125,7 @@ export interface OzoneConfig {
 }
 
 export const DEFAULTS: Config = {
-  s3: { host: "127.0.0.1", port: 9878, domains: [], region: "us-east-1", signatureV2: true, tls: {} },
+  s3: { host: "127.0.0.1", port: 9878, domains: [], trustedProxies: [], region: "us-east-1", signatureV2: true, tls: {} },
   // under the 1 s default timeout of a Kubernetes probe, so that the probe gets the reason, not a timeout
   admin: { host: "127.0.0.1", port: 19878, readyTimeoutMs: 800 },
   backend: "embedded",

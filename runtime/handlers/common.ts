@@ -55,8 +55,10 @@ export interface HandlerContext {
   users: UserSet;
   storage: StorageClient;
   config: Readonly<Config>;
-  /** the request's Host header: the authority of the URLs an answer names (objectUrl) */
+  /** the authority and scheme the client addressed (from a trusted proxy's X-Forwarded-Host and
+   * -Proto): those of the URLs an answer names (objectUrl) */
   host?: string;
+  scheme?: "http" | "https";
   log: FastifyBaseLogger;
   /**
    * The checksum algorithm the request body is verified against (x-amz-checksum-* header or
@@ -396,12 +398,12 @@ export function urlEncoder(encodingType: string | undefined): (s: string | undef
 
 /**
  * A new object's URL, as S3 names it in PostObject's and CompleteMultipartUpload's Location:
- * absolute, path-style, or virtual-hosted when the request came to `<bucket>.<domain>`; `host` is
- * the request's Host header (the configured address without one).
+ * absolute, path-style, or virtual-hosted when the request came to `<bucket>.<domain>`, with the
+ * scheme and authority the client addressed (the configured ones when unknown).
  */
-export function objectUrl(ctx: HandlerContext, host: string | undefined, bucket: string, key: string): string {
-  const scheme = ctx.config.s3.tls.certFile !== undefined ? "https" : "http";
-  const authority = host ?? `${ctx.config.s3.host}:${ctx.config.s3.port}`;
+export function objectUrl(ctx: HandlerContext, bucket: string, key: string): string {
+  const scheme = ctx.scheme ?? (ctx.config.s3.tls.certFile !== undefined ? "https" : "http");
+  const authority = ctx.host ?? `${ctx.config.s3.host}:${ctx.config.s3.port}`;
   const hostname = authority.toLowerCase().replace(/:\d+$/, "");
   const virtual = ctx.config.s3.domains.some((d) => hostname.endsWith(`.${d.toLowerCase().replace(/:\d+$/, "")}`));
   const path = key.split("/").map(encodeURIComponent).join("/");

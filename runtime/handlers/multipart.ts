@@ -93,7 +93,7 @@ export const multipartHandlers: MultipartHandlers<HandlerContext> = {
     return {
       VersionId: writtenVersionId(info.versionId),
       Body: {
-        Location: objectUrl(ctx, ctx.host, input.Bucket, input.Key),
+        Location: objectUrl(ctx, input.Bucket, input.Key),
         Bucket: input.Bucket,
         Key: input.Key,
         ETag: quoteEtag(info.etag),

@@ -160,7 +160,7 @@ async function upload(form: Form, input: { Bucket: string; Host?: string }, ctx:
     const href = redirect.href;
     return { ...common, Status: 303, Location: `${href}${href.includes("?") ? "&" : "?"}${query}` };
   }
-  const location = objectUrl(ctx, input.Host, input.Bucket, key);
+  const location = objectUrl(ctx, input.Bucket, key);
   switch (fields.get("success_action_status")) {
     case "200":
       return { ...common, Status: 200, Location: location };

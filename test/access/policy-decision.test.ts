@@ -157,7 +157,9 @@ describe("BucketPolicyCache", () => {
 function fakeRequest(opts: { headers?: Record<string, string>; query?: Record<string, string>; remoteAddress?: string; tls?: boolean }): FastifyRequest {
   return {
     headers: opts.headers ?? {},
-    socket: { remoteAddress: opts.remoteAddress ?? "127.0.0.1", ...(opts.tls && { encrypted: true }) },
+    // what fastify derives from the connection (no trusted proxy)
+    ip: opts.remoteAddress ?? "127.0.0.1",
+    protocol: opts.tls ? "https" : "http",
     s3: { url: { rawPath: "/", rawQuery: "", query: new Map(Object.entries(opts.query ?? {})) }, bytesOut: 0, startNs: 0n },
   } as unknown as FastifyRequest;
 }

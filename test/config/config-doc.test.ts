@@ -91,6 +91,7 @@ describe("a setting without a description", () => {
 /** A value each setting's schema accepts, other than its default. */
 function sample(s: Setting, siteXml: string): string {
   if (s.key === "ozone.siteXml") return siteXml;
+  if (s.key === "s3.trustedProxies") return "10.0.0.1,192.168.0.0/16";
   if (s.type === "integer") return "4321";
   if (s.type === "boolean") return "false";
   if (s.type === "list") return "one.example:1,two.example:2";

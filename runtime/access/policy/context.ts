@@ -23,7 +23,6 @@
  * s3:ExistingObjectTag/<key> is not here: the object's tags are read only when a policy asks
  * (AccessRequest.existingObjectTags).
  */
-import type { TLSSocket } from "node:tls";
 import type { FastifyRequest } from "fastify";
 import type { AccessPrincipal } from "../request.js";
 import { plainIp } from "./conditions.js";
@@ -65,8 +64,9 @@ function header(request: FastifyRequest, name: string): string | undefined {
 /** The request's condition keys. */
 export function policyContext(request: FastifyRequest, input: ContextInput): Map<string, string[]> {
   const ctx = new Map<string, string[]>();
-  ctx.set("aws:securetransport", [(request.socket as TLSSocket).encrypted === true ? "true" : "false"]);
-  const ip = request.socket.remoteAddress;
+  // (request.protocol and .ip: the connection's, or a trusted proxy's X-Forwarded-Proto and -For)
+  ctx.set("aws:securetransport", [request.protocol === "https" ? "true" : "false"]);
+  const ip = request.ip;
   if (ip !== undefined) ctx.set("aws:sourceip", [plainIp(ip)]);
   const referer = header(request, "referer");
   if (referer !== undefined) ctx.set("aws:referer", [referer]);
