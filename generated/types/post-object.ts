@@ -8,8 +8,6 @@ export interface PostObjectInput {
   Bucket: string;
   /** `multipart/form-data; boundary=...`; anything else is refused (412 PreconditionFailed). (header content-type) */
   ContentType?: string;
-  /** The host the form was posted to: the Location of the new object is on it. (header host) */
-  Host?: string;
   /** The form, read as it streams. (body) */
   Body: IncomingBody;
 }

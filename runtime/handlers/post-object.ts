@@ -97,7 +97,7 @@ function redirectTarget(fields: ReadonlyMap<string, string>): URL | undefined {
   }
 }
 
-async function upload(form: Form, input: { Bucket: string; Host?: string }, ctx: HandlerContext): Promise<PostObjectOutput> {
+async function upload(form: Form, input: { Bucket: string }, ctx: HandlerContext): Promise<PostObjectOutput> {
   const { fields, file } = form;
   const keyField = fields.get("key");
   if (keyField === undefined) throw missingField("key");
