@@ -4,6 +4,7 @@ import type { GetObjectAttributesInput, GetObjectAttributesOutput } from "./type
 import type { CreateBucketInput, CreateBucketOutput, DeleteBucketInput, DeleteBucketOutput, GetBucketLocationInput, GetBucketLocationOutput, HeadBucketInput, HeadBucketOutput, ListBucketsInput, ListBucketsOutput } from "./types/buckets.js";
 import type { CopyObjectInput, CopyObjectOutput, UploadPartCopyInput, UploadPartCopyOutput } from "./types/copy.js";
 import type { DeleteBucketCorsInput, DeleteBucketCorsOutput, GetBucketCorsInput, GetBucketCorsOutput, PutBucketCorsInput, PutBucketCorsOutput } from "./types/cors.js";
+import type { GetBucketEncryptionInput, GetBucketEncryptionOutput } from "./types/encryption.js";
 import type { DeleteBucketLifecycleInput, DeleteBucketLifecycleOutput, GetBucketLifecycleConfigurationInput, GetBucketLifecycleConfigurationOutput, PutBucketLifecycleConfigurationInput, PutBucketLifecycleConfigurationOutput } from "./types/lifecycle.js";
 import type { ListObjectVersionsInput, ListObjectVersionsOutput, ListObjectsInput, ListObjectsOutput, ListObjectsV2Input, ListObjectsV2Output } from "./types/listing.js";
 import type { AbortMultipartUploadInput, AbortMultipartUploadOutput, CompleteMultipartUploadInput, CompleteMultipartUploadOutput, CreateMultipartUploadInput, CreateMultipartUploadOutput, ListMultipartUploadsInput, ListMultipartUploadsOutput, ListPartsInput, ListPartsOutput, UploadPartInput, UploadPartOutput } from "./types/multipart.js";
@@ -80,6 +81,15 @@ export interface CorsHandlers<Ctx> {
   /** Replaces the bucket's CORS configuration. S3 requires the body to be protected by Content-MD5 or
    * an x-amz-checksum-* (the model's requestChecksumRequired): without either the request is refused. */
   PutBucketCors(input: PutBucketCorsInput, ctx: Ctx): Promise<PutBucketCorsOutput>;
+}
+
+/** Operations of spec/encryption.tsp; implemented by runtime/handlers/encryption.ts. */
+export interface EncryptionHandlers<Ctx> {
+  /** The bucket's default encryption. With s3.encryptedAtRest, SSE-S3 (AES256, no bucket key), as S3
+   * answers for a bucket whose default was never changed; otherwise the bucket has no default
+   * encryption: 404 ServerSideEncryptionConfigurationNotFoundError, S3's answer for such a bucket
+   * before every bucket had one (Terraform's AWS provider and the AWS CLI take it as "none"). */
+  GetBucketEncryption(input: GetBucketEncryptionInput, ctx: Ctx): Promise<GetBucketEncryptionOutput>;
 }
 
 /** Operations of spec/lifecycle.tsp; implemented by runtime/handlers/lifecycle.ts. */
@@ -207,7 +217,10 @@ export interface PostObjectHandlers<Ctx> {
    * - `success_action_redirect` (or `redirect`), `success_action_status` (200, 201 or 204);
    * - `Content-Type`, `Cache-Control`, `Content-Disposition`, `Content-Encoding`, `Expires`,
    * `x-amz-meta-*`, `x-amz-storage-class`, `x-amz-checksum-*`, `tagging` (a `<Tagging>` document),
-   * `acl` (accepted; this gateway keeps no ACLs): stored as PutObject stores their headers;
+   * `acl` (a canned ACL): stored as PutObject stores their headers;
+   * - `x-amz-server-side-encryption`, `x-amz-server-side-encryption-aws-kms-key-id`,
+   * `x-amz-server-side-encryption-context` and `x-amz-server-side-encryption-customer-*`: checked
+   * and answered as PutObject's headers (encryption.tsp);
    * - `file`: the object's bytes, streamed to storage.
    * 
    * A form without policy and signature is an anonymous request: refused (AccessDenied), as this
@@ -252,4 +265,4 @@ export interface VersioningHandlers<Ctx> {
 }
 
 /** Every implemented operation: what runtime/handlers/ must provide. */
-export interface S3Handlers<Ctx> extends AclHandlers<Ctx>, AttributesHandlers<Ctx>, BucketsHandlers<Ctx>, CopyHandlers<Ctx>, CorsHandlers<Ctx>, LifecycleHandlers<Ctx>, ListingHandlers<Ctx>, MultipartHandlers<Ctx>, ObjectLockHandlers<Ctx>, ObjectsHandlers<Ctx>, PolicyHandlers<Ctx>, PostObjectHandlers<Ctx>, TaggingHandlers<Ctx>, VersioningHandlers<Ctx> { }
+export interface S3Handlers<Ctx> extends AclHandlers<Ctx>, AttributesHandlers<Ctx>, BucketsHandlers<Ctx>, CopyHandlers<Ctx>, CorsHandlers<Ctx>, EncryptionHandlers<Ctx>, LifecycleHandlers<Ctx>, ListingHandlers<Ctx>, MultipartHandlers<Ctx>, ObjectLockHandlers<Ctx>, ObjectsHandlers<Ctx>, PolicyHandlers<Ctx>, PostObjectHandlers<Ctx>, TaggingHandlers<Ctx>, VersioningHandlers<Ctx> { }

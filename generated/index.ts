@@ -12,6 +12,7 @@ export type * from "./types/attributes.js";
 export type * from "./types/buckets.js";
 export type * from "./types/copy.js";
 export type * from "./types/cors.js";
+export type * from "./types/encryption.js";
 export type * from "./types/lifecycle.js";
 export type * from "./types/listing.js";
 export type * from "./types/multipart.js";

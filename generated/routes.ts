@@ -45,7 +45,7 @@ export const routeTable: readonly RouteRow[] = [
   { "operation": "GetBucketAnalyticsConfiguration", "implemented": false, "rank": 1, "method": "GET", "target": "bucket", "keyword": "analytics", "query": [{ "name": "id" }], "headers": [] },
   { "operation": "ListBucketAnalyticsConfigurations", "implemented": false, "rank": 0, "method": "GET", "target": "bucket", "keyword": "analytics", "query": [], "headers": [] },
   { "operation": "GetBucketCors", "implemented": true, "rank": 0, "method": "GET", "target": "bucket", "keyword": "cors", "query": [], "headers": [] },
-  { "operation": "GetBucketEncryption", "implemented": false, "rank": 0, "method": "GET", "target": "bucket", "keyword": "encryption", "query": [], "headers": [] },
+  { "operation": "GetBucketEncryption", "implemented": true, "rank": 0, "method": "GET", "target": "bucket", "keyword": "encryption", "query": [], "headers": [] },
   { "operation": "GetBucketIntelligentTieringConfiguration", "implemented": false, "rank": 1, "method": "GET", "target": "bucket", "keyword": "intelligent-tiering", "query": [{ "name": "id" }], "headers": [] },
   { "operation": "ListBucketIntelligentTieringConfigurations", "implemented": false, "rank": 0, "method": "GET", "target": "bucket", "keyword": "intelligent-tiering", "query": [], "headers": [] },
   { "operation": "GetBucketInventoryConfiguration", "implemented": false, "rank": 1, "method": "GET", "target": "bucket", "keyword": "inventory", "query": [{ "name": "id" }], "headers": [] },

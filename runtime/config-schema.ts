@@ -77,7 +77,7 @@ const schema = {
     s3: {
       type: "object",
       additionalProperties: false,
-      required: ["host", "port", "domains", "trustedProxies", "region", "signatureV2"],
+      required: ["host", "port", "domains", "trustedProxies", "region", "signatureV2", "encryptedAtRest"],
       properties: {
         host: { ...host, env: "S3G_HOST", flag: "--host", description: "Address the S3 API listens on (`0.0.0.0` or `::` for every interface)." },
         port: { ...port, env: "S3G_PORT", flag: "--port", description: "Port of the S3 API (0 = any free port)." },
@@ -102,6 +102,12 @@ const schema = {
           type: "boolean",
           env: "S3G_SIGNATURE_V2",
           description: "Accept AWS Signature Version 2 (the AWS CLI v1 and boto3 presign with it by default); `false` answers as a SigV4-only S3 region.",
+        },
+        encryptedAtRest: {
+          type: "boolean",
+          env: "S3G_ENCRYPTED_AT_REST",
+          description:
+            "The operator's statement that the storage under the gateway is encrypted at rest (an encrypted file system or disks under the embedded store's data directory, or under Ozone's datanodes): SSE-S3 (`x-amz-server-side-encryption: AES256`, which Terraform's S3 backend with `encrypt = true` sends) is then taken, every object is answered as AES256-encrypted and GetBucketEncryption answers SSE-S3, as S3 does. The gateway does not encrypt objects itself: with `false`, AES256 answers 501 NotImplemented.",
         },
         tls: {
           type: "object",

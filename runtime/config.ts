@@ -44,6 +44,8 @@ export interface Config {
     region: string;
     /** accept AWS Signature Version 2 (what the AWS CLI v1 and boto3 presign with by default) */
     signatureV2: boolean;
+    /** the operator states that the storage is encrypted at rest: SSE-S3 (AES256) is taken and answered */
+    encryptedAtRest: boolean;
     /** HTTPS on the S3 port: PEM files, absolute after loading; none set: plain HTTP */
     tls: { certFile?: string; keyFile?: string; caFile?: string };
   };
@@ -125,7 +127,7 @@ export interface OzoneConfig {
 }
 
 export const DEFAULTS: Config = {
-  s3: { host: "127.0.0.1", port: 9878, domains: [], trustedProxies: [], region: "us-east-1", signatureV2: true, tls: {} },
+  s3: { host: "127.0.0.1", port: 9878, domains: [], trustedProxies: [], region: "us-east-1", signatureV2: true, encryptedAtRest: false, tls: {} },
   // under the 1 s default timeout of a Kubernetes probe, so that the probe gets the reason, not a timeout
   admin: { host: "127.0.0.1", port: 19878, readyTimeoutMs: 800 },
   backend: "embedded",

@@ -19,8 +19,7 @@ export interface GetObjectAttributesInput {
  * without it still reaches this operation and gets S3's InvalidRequest (a required header would
  * be a routing constraint). (header x-amz-object-attributes) */
   ObjectAttributes?: ("ETag" | "Checksum" | "ObjectParts" | "StorageClass" | "ObjectSize")[];
-  /** SSE-C: the key of an object stored encrypted with a customer key. No object here is, so these
- * headers answer 400 InvalidRequest, as S3 answers them for an object not encrypted that way. (header x-amz-server-side-encryption-customer-algorithm) */
+  /** (header x-amz-server-side-encryption-customer-algorithm) */
   SSECustomerAlgorithm?: string;
   /** (header x-amz-server-side-encryption-customer-key) */
   SSECustomerKey?: string;

@@ -19,6 +19,12 @@ export interface CopyObjectInput {
   CopySourceIfNoneMatch?: string;
   /** (header x-amz-copy-source-if-unmodified-since) */
   CopySourceIfUnmodifiedSince?: Date;
+  /** (header x-amz-copy-source-server-side-encryption-customer-algorithm) */
+  CopySourceSSECustomerAlgorithm?: string;
+  /** (header x-amz-copy-source-server-side-encryption-customer-key) */
+  CopySourceSSECustomerKey?: string;
+  /** (header x-amz-copy-source-server-side-encryption-customer-key-md5) */
+  CopySourceSSECustomerKeyMD5?: string;
   /** (header cache-control) */
   CacheControl?: string;
   /** (header content-disposition) */
@@ -53,6 +59,20 @@ export interface CopyObjectInput {
   ObjectLockRetainUntilDate?: string;
   /** (header x-amz-object-lock-legal-hold) */
   ObjectLockLegalHoldStatus?: "ON" | "OFF";
+  /** AES256 with s3.encryptedAtRest; otherwise, and aws:kms / aws:kms:dsse always, 501 NotImplemented. (header x-amz-server-side-encryption) */
+  ServerSideEncryption?: "AES256" | "aws:kms" | "aws:kms:dsse";
+  /** Only with aws:kms or aws:kms:dsse (400 InvalidArgument otherwise, as S3). (header x-amz-server-side-encryption-aws-kms-key-id) */
+  SSEKMSKeyId?: string;
+  /** Only with aws:kms or aws:kms:dsse (400 InvalidArgument otherwise, as S3). (header x-amz-server-side-encryption-context) */
+  SSEKMSEncryptionContext?: string;
+  /** An S3 Bucket Key for SSE-KMS; S3 ignores it for SSE-S3, and so does the gateway. (header x-amz-server-side-encryption-bucket-key-enabled) */
+  BucketKeyEnabled?: boolean;
+  /** (header x-amz-server-side-encryption-customer-algorithm) */
+  SSECustomerAlgorithm?: string;
+  /** (header x-amz-server-side-encryption-customer-key) */
+  SSECustomerKey?: string;
+  /** (header x-amz-server-side-encryption-customer-key-md5) */
+  SSECustomerKeyMD5?: string;
   /** (header x-amz-metadata-directive) */
   MetadataDirective?: "COPY" | "REPLACE";
   /** (header x-amz-tagging-directive) */
@@ -67,6 +87,8 @@ export interface CopyObjectOutput {
   VersionId?: string;
   /** the version of the source that was copied (versioned source buckets) (header x-amz-copy-source-version-id) */
   CopySourceVersionId?: string;
+  /** (header x-amz-server-side-encryption) */
+  ServerSideEncryption?: "AES256" | "aws:kms" | "aws:kms:dsse";
   /** (body) */
   Body: CopyObjectResult;
 }
@@ -89,18 +111,32 @@ export interface UploadPartCopyInput {
   CopySourceIfNoneMatch?: string;
   /** (header x-amz-copy-source-if-unmodified-since) */
   CopySourceIfUnmodifiedSince?: Date;
+  /** (header x-amz-copy-source-server-side-encryption-customer-algorithm) */
+  CopySourceSSECustomerAlgorithm?: string;
+  /** (header x-amz-copy-source-server-side-encryption-customer-key) */
+  CopySourceSSECustomerKey?: string;
+  /** (header x-amz-copy-source-server-side-encryption-customer-key-md5) */
+  CopySourceSSECustomerKeyMD5?: string;
   /** `bytes=first-last` of the source (both inclusive). (header x-amz-copy-source-range) */
   CopySourceRange?: string;
   /** (query partNumber) */
   PartNumber: number;
   /** (query uploadId) */
   UploadId: string;
+  /** (header x-amz-server-side-encryption-customer-algorithm) */
+  SSECustomerAlgorithm?: string;
+  /** (header x-amz-server-side-encryption-customer-key) */
+  SSECustomerKey?: string;
+  /** (header x-amz-server-side-encryption-customer-key-md5) */
+  SSECustomerKeyMD5?: string;
 }
 
 /** Output of UploadPartCopy; default status 200. */
 export interface UploadPartCopyOutput {
   /** the version of the source that was copied (versioned source buckets) (header x-amz-copy-source-version-id) */
   CopySourceVersionId?: string;
+  /** (header x-amz-server-side-encryption) */
+  ServerSideEncryption?: "AES256" | "aws:kms" | "aws:kms:dsse";
   /** (body) */
   Body: CopyPartResult;
 }

@@ -45,6 +45,12 @@ export interface CompleteMultipartUploadInput {
   ChecksumSHA256?: string;
   /** (header x-amz-checksum-type) */
   ChecksumType?: "COMPOSITE" | "FULL_OBJECT";
+  /** (header x-amz-server-side-encryption-customer-algorithm) */
+  SSECustomerAlgorithm?: string;
+  /** (header x-amz-server-side-encryption-customer-key) */
+  SSECustomerKey?: string;
+  /** (header x-amz-server-side-encryption-customer-key-md5) */
+  SSECustomerKeyMD5?: string;
   /** (body) */
   MultipartUpload: CompletedMultipartUpload;
 }
@@ -53,6 +59,8 @@ export interface CompleteMultipartUploadInput {
 export interface CompleteMultipartUploadOutput {
   /** the version the completion made (versioned buckets) (header x-amz-version-id) */
   VersionId?: string;
+  /** (header x-amz-server-side-encryption) */
+  ServerSideEncryption?: "AES256" | "aws:kms" | "aws:kms:dsse";
   /** (body) */
   Body: CompleteMultipartUploadResult;
 }
@@ -99,6 +107,20 @@ export interface CreateMultipartUploadInput {
   ObjectLockRetainUntilDate?: string;
   /** (header x-amz-object-lock-legal-hold) */
   ObjectLockLegalHoldStatus?: "ON" | "OFF";
+  /** AES256 with s3.encryptedAtRest; otherwise, and aws:kms / aws:kms:dsse always, 501 NotImplemented. (header x-amz-server-side-encryption) */
+  ServerSideEncryption?: "AES256" | "aws:kms" | "aws:kms:dsse";
+  /** Only with aws:kms or aws:kms:dsse (400 InvalidArgument otherwise, as S3). (header x-amz-server-side-encryption-aws-kms-key-id) */
+  SSEKMSKeyId?: string;
+  /** Only with aws:kms or aws:kms:dsse (400 InvalidArgument otherwise, as S3). (header x-amz-server-side-encryption-context) */
+  SSEKMSEncryptionContext?: string;
+  /** An S3 Bucket Key for SSE-KMS; S3 ignores it for SSE-S3, and so does the gateway. (header x-amz-server-side-encryption-bucket-key-enabled) */
+  BucketKeyEnabled?: boolean;
+  /** (header x-amz-server-side-encryption-customer-algorithm) */
+  SSECustomerAlgorithm?: string;
+  /** (header x-amz-server-side-encryption-customer-key) */
+  SSECustomerKey?: string;
+  /** (header x-amz-server-side-encryption-customer-key-md5) */
+  SSECustomerKeyMD5?: string;
   /** (header x-amz-checksum-algorithm) */
   ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME";
   /** (header x-amz-checksum-type) */
@@ -111,6 +133,8 @@ export interface CreateMultipartUploadOutput {
   ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME";
   /** (header x-amz-checksum-type) */
   ChecksumType?: "COMPOSITE" | "FULL_OBJECT";
+  /** (header x-amz-server-side-encryption) */
+  ServerSideEncryption?: "AES256" | "aws:kms" | "aws:kms:dsse";
   /** (body) */
   Body: InitiateMultipartUploadResult;
 }
@@ -155,6 +179,12 @@ export interface ListPartsInput {
   MaxParts?: number;
   /** (query part-number-marker) */
   PartNumberMarker?: number;
+  /** (header x-amz-server-side-encryption-customer-algorithm) */
+  SSECustomerAlgorithm?: string;
+  /** (header x-amz-server-side-encryption-customer-key) */
+  SSECustomerKey?: string;
+  /** (header x-amz-server-side-encryption-customer-key-md5) */
+  SSECustomerKeyMD5?: string;
 }
 
 /** Output of ListParts; default status 200. */
@@ -191,6 +221,12 @@ export interface UploadPartInput {
   PartNumber: number;
   /** (query uploadId) */
   UploadId: string;
+  /** (header x-amz-server-side-encryption-customer-algorithm) */
+  SSECustomerAlgorithm?: string;
+  /** (header x-amz-server-side-encryption-customer-key) */
+  SSECustomerKey?: string;
+  /** (header x-amz-server-side-encryption-customer-key-md5) */
+  SSECustomerKeyMD5?: string;
   /** (body) */
   Body: IncomingBody;
 }
@@ -209,4 +245,6 @@ export interface UploadPartOutput {
   ChecksumSHA1?: string;
   /** (header x-amz-checksum-sha256) */
   ChecksumSHA256?: string;
+  /** (header x-amz-server-side-encryption) */
+  ServerSideEncryption?: "AES256" | "aws:kms" | "aws:kms:dsse";
 }

@@ -90,6 +90,12 @@ export interface GetObjectInput {
   PartNumber?: number;
   /** (header x-amz-checksum-mode) */
   ChecksumMode?: "ENABLED";
+  /** (header x-amz-server-side-encryption-customer-algorithm) */
+  SSECustomerAlgorithm?: string;
+  /** (header x-amz-server-side-encryption-customer-key) */
+  SSECustomerKey?: string;
+  /** (header x-amz-server-side-encryption-customer-key-md5) */
+  SSECustomerKeyMD5?: string;
 }
 
 /** Output of GetObject; default status 200. */
@@ -146,6 +152,8 @@ export interface GetObjectOutput {
   ObjectLockRetainUntilDate?: string;
   /** (header x-amz-object-lock-legal-hold) */
   ObjectLockLegalHoldStatus?: "ON" | "OFF";
+  /** (header x-amz-server-side-encryption) */
+  ServerSideEncryption?: "AES256" | "aws:kms" | "aws:kms:dsse";
   /** Only on the error answers about a delete marker ("GetObject", "HeadObject"): a 404 NoSuchKey
  * whose latest version is one, or a 405 MethodNotAllowed for one read by its id, each with the
  * marker's x-amz-version-id (runtime/storage/errors.ts). AWS's model has it in these outputs. (header x-amz-delete-marker) */
@@ -192,6 +200,12 @@ export interface HeadObjectInput {
   PartNumber?: number;
   /** (header x-amz-checksum-mode) */
   ChecksumMode?: "ENABLED";
+  /** (header x-amz-server-side-encryption-customer-algorithm) */
+  SSECustomerAlgorithm?: string;
+  /** (header x-amz-server-side-encryption-customer-key) */
+  SSECustomerKey?: string;
+  /** (header x-amz-server-side-encryption-customer-key-md5) */
+  SSECustomerKeyMD5?: string;
 }
 
 /** Output of HeadObject; default status 200. */
@@ -248,6 +262,8 @@ export interface HeadObjectOutput {
   ObjectLockRetainUntilDate?: string;
   /** (header x-amz-object-lock-legal-hold) */
   ObjectLockLegalHoldStatus?: "ON" | "OFF";
+  /** (header x-amz-server-side-encryption) */
+  ServerSideEncryption?: "AES256" | "aws:kms" | "aws:kms:dsse";
   /** Only on the error answers about a delete marker ("GetObject", "HeadObject"): a 404 NoSuchKey
  * whose latest version is one, or a 405 MethodNotAllowed for one read by its id, each with the
  * marker's x-amz-version-id (runtime/storage/errors.ts). AWS's model has it in these outputs. (header x-amz-delete-marker) */
@@ -296,6 +312,20 @@ export interface PutObjectInput {
   ObjectLockRetainUntilDate?: string;
   /** (header x-amz-object-lock-legal-hold) */
   ObjectLockLegalHoldStatus?: "ON" | "OFF";
+  /** AES256 with s3.encryptedAtRest; otherwise, and aws:kms / aws:kms:dsse always, 501 NotImplemented. (header x-amz-server-side-encryption) */
+  ServerSideEncryption?: "AES256" | "aws:kms" | "aws:kms:dsse";
+  /** Only with aws:kms or aws:kms:dsse (400 InvalidArgument otherwise, as S3). (header x-amz-server-side-encryption-aws-kms-key-id) */
+  SSEKMSKeyId?: string;
+  /** Only with aws:kms or aws:kms:dsse (400 InvalidArgument otherwise, as S3). (header x-amz-server-side-encryption-context) */
+  SSEKMSEncryptionContext?: string;
+  /** An S3 Bucket Key for SSE-KMS; S3 ignores it for SSE-S3, and so does the gateway. (header x-amz-server-side-encryption-bucket-key-enabled) */
+  BucketKeyEnabled?: boolean;
+  /** (header x-amz-server-side-encryption-customer-algorithm) */
+  SSECustomerAlgorithm?: string;
+  /** (header x-amz-server-side-encryption-customer-key) */
+  SSECustomerKey?: string;
+  /** (header x-amz-server-side-encryption-customer-key-md5) */
+  SSECustomerKeyMD5?: string;
   /** (header content-length) */
   ContentLength?: number;
   /** (header content-md5) */
@@ -326,6 +356,8 @@ export interface PutObjectOutput {
   ETag?: string;
   /** The version written or read: a 32-character id, or "null" (a suspended bucket's version). (header x-amz-version-id) */
   VersionId?: string;
+  /** (header x-amz-server-side-encryption) */
+  ServerSideEncryption?: "AES256" | "aws:kms" | "aws:kms:dsse";
   /** (header x-amz-checksum-crc32) */
   ChecksumCRC32?: string;
   /** (header x-amz-checksum-crc32c) */

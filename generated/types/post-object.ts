@@ -32,6 +32,8 @@ export interface PostObjectOutput {
   ChecksumSHA256?: string;
   /** (header x-amz-checksum-type) */
   ChecksumType?: "COMPOSITE" | "FULL_OBJECT";
+  /** (header x-amz-server-side-encryption) */
+  ServerSideEncryption?: "AES256" | "aws:kms" | "aws:kms:dsse";
   /** (body) */
   Body?: PostResponse;
 }

@@ -486,6 +486,20 @@ export interface PublicAccessBlockConfiguration {
   RestrictPublicBuckets?: boolean;
 }
 
+export interface ServerSideEncryptionByDefault {
+  SSEAlgorithm: "AES256" | "aws:kms" | "aws:kms:dsse";
+  KMSMasterKeyID?: string;
+}
+
+export interface ServerSideEncryptionConfiguration {
+  Rules: ServerSideEncryptionRule[];
+}
+
+export interface ServerSideEncryptionRule {
+  ApplyServerSideEncryptionByDefault?: ServerSideEncryptionByDefault;
+  BucketKeyEnabled?: boolean;
+}
+
 /** One tag. Both elements are required; an empty `<Value/>` is a valid (empty) value. */
 export interface Tag {
   Key: string;

@@ -12,6 +12,7 @@ import { S3Error } from "../errors.js";
 import { storageCall } from "../storage/errors.js";
 import type { Checksum, ObjectAttributesResult, ObjectInfo } from "../storage/types.js";
 import { authorizedBucket, checkObjectAccess, pageSize, visiblePartChecksum, type HandlerContext } from "./common.js";
+import { checkCustomerKey } from "./encryption.js";
 
 /**
  * The object's checksum as this operation shows it: a COMPOSITE value without the "-<parts>"
@@ -28,16 +29,6 @@ function partElements(info: ObjectInfo, page: NonNullable<ObjectAttributesResult
     const checksum = visiblePartChecksum(info.checksum, p.checksum);
     return { PartNumber: p.partNumber, Size: p.size, ...(checksum !== undefined && { [`Checksum${checksum.algorithm}`]: checksum.value }) };
   });
-}
-
-/**
- * SSE-C headers name the key of an object stored encrypted with a customer key; no object here is,
- * and S3 refuses them for an object not encrypted that way.
- */
-function refuseCustomerKey(input: GetObjectAttributesInput): void {
-  if (input.SSECustomerAlgorithm !== undefined || input.SSECustomerKey !== undefined || input.SSECustomerKeyMD5 !== undefined) {
-    throw new S3Error("InvalidRequest", "The encryption parameters are not applicable to this object.");
-  }
 }
 
 export const attributesHandlers: AttributesHandlers<HandlerContext> = {
@@ -66,7 +57,7 @@ export const attributesHandlers: AttributesHandlers<HandlerContext> = {
     }
     const { info, parts } = await lookup;
     await checkObjectAccess(ctx, info);
-    refuseCustomerKey(input);
+    checkCustomerKey(input, ctx);
 
     let objectParts: GetObjectAttributesParts | undefined;
     if (wanted.has("ObjectParts") && parts !== undefined) {

@@ -3,6 +3,7 @@
  * the destination (MD5 computed on the way), so both backends share one code path.
  */
 import { newObjectAccess } from "./acl.js";
+import { checkCopySourceCustomerKey, checkCustomerKey, checkNewObjectEncryption, storedEncryption } from "./encryption.js";
 import type { CopyHandlers } from "../../generated/handlers.js";
 import { operations } from "../../generated/operations.js";
 import { actionOf } from "../access/authorize.js";
@@ -126,12 +127,16 @@ async function openSource(
 export const copyHandlers: CopyHandlers<HandlerContext> = {
   async CopyObject(input, ctx) {
     validateKey(input.Key);
+    checkNewObjectEncryption(input, ctx);
+    checkCopySourceCustomerKey(input, ctx);
     const bucket = await authorizedBucket(ctx, input.Bucket);
     const src = parseCopySource(input.CopySource);
     const replaceMeta = input.MetadataDirective === "REPLACE";
     const replaceTags = input.TaggingDirective === "REPLACE";
-    // Copying a named version onto its own key is how S3 restores an earlier version: allowed.
-    if (src.bucket === input.Bucket && src.key === input.Key && src.versionId === undefined && !replaceMeta && input.StorageClass === undefined) {
+    // Copying a named version onto its own key is how S3 restores an earlier version: allowed. So is
+    // a copy onto itself that states an encryption (`aws s3 cp --sse` of an object onto itself).
+    const samePlace = src.bucket === input.Bucket && src.key === input.Key && src.versionId === undefined;
+    if (samePlace && !replaceMeta && input.StorageClass === undefined && input.ServerSideEncryption === undefined) {
       throw new S3Error(
         "InvalidRequest",
         "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
@@ -163,6 +168,7 @@ export const copyHandlers: CopyHandlers<HandlerContext> = {
     return {
       VersionId: writtenVersionId(info.versionId),
       CopySourceVersionId: s.versionId,
+      ServerSideEncryption: storedEncryption(ctx),
       Body: {
         ETag: quoteEtag(info.etag),
         LastModified: info.lastModified,
@@ -172,6 +178,8 @@ export const copyHandlers: CopyHandlers<HandlerContext> = {
   },
 
   async UploadPartCopy(input, ctx) {
+    checkCustomerKey(input, ctx);
+    checkCopySourceCustomerKey(input, ctx);
     await authorizedBucket(ctx, input.Bucket);
     // The upload first (NoSuchUpload before any byte is read): its checksum algorithm is the one
     // every part must carry for CompleteMultipartUpload to compute the object's checksum.
@@ -182,6 +190,7 @@ export const copyHandlers: CopyHandlers<HandlerContext> = {
     const part = await storageCall(() => ctx.storage.uploadPart(input.Bucket, input.Key, input.UploadId, input.PartNumber, body)).finally(close);
     return {
       CopySourceVersionId: result.info.versionId,
+      ServerSideEncryption: storedEncryption(ctx),
       Body: {
         ETag: quoteEtag(part.etag),
         LastModified: part.lastModified,

@@ -6,6 +6,7 @@ import { bucketsHandlers } from "./buckets.js";
 import type { HandlerContext } from "./common.js";
 import { copyHandlers } from "./copy.js";
 import { corsHandlers } from "./cors.js";
+import { encryptionHandlers } from "./encryption.js";
 import { policyHandlers } from "./policy.js";
 import { lifecycleHandlers } from "./lifecycle.js";
 import { listingHandlers } from "./listing.js";
@@ -19,5 +20,5 @@ import { versioningHandlers } from "./versioning.js";
 export type { HandlerContext };
 
 export function createHandlers(): S3Handlers<HandlerContext> {
-  return { ...aclHandlers, ...attributesHandlers, ...bucketsHandlers, ...listingHandlers, ...objectsHandlers, ...postObjectHandlers, ...copyHandlers, ...multipartHandlers, ...taggingHandlers, ...corsHandlers, ...versioningHandlers, ...lifecycleHandlers, ...policyHandlers, ...objectLockHandlers };
+  return { ...aclHandlers, ...attributesHandlers, ...bucketsHandlers, ...listingHandlers, ...objectsHandlers, ...postObjectHandlers, ...copyHandlers, ...multipartHandlers, ...taggingHandlers, ...corsHandlers, ...versioningHandlers, ...lifecycleHandlers, ...policyHandlers, ...objectLockHandlers, ...encryptionHandlers };
 }

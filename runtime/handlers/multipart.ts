@@ -7,6 +7,7 @@ import { S3Error } from "../errors.js";
 import { storageCall, toS3Error } from "../storage/errors.js";
 import { MAX_PART_NUMBER, StorageError, type ChecksumAlgorithm, type UploadInfo } from "../storage/types.js";
 import { requireIntegrityForDefaultRetention, requireIntegrityForLock } from "./object-lock.js";
+import { checkCustomerKey, checkNewObjectEncryption, storedEncryption } from "./encryption.js";
 import { checksumMembers, newObjectParams, authorizedBucket, objectUrl, ownerOf, pageSize, quoteEtag, unquoteEtag, urlEncoder, writtenVersionId, type HandlerContext } from "./common.js";
 
 /** An upload belongs to its bucket and key: asking for it under another key is NoSuchUpload. */
@@ -32,6 +33,7 @@ async function uploadOf(ctx: HandlerContext, bucket: string, key: string, upload
 export const multipartHandlers: MultipartHandlers<HandlerContext> = {
   async CreateMultipartUpload(input, ctx) {
     checkChecksumType(input.ChecksumAlgorithm, input.ChecksumType);
+    checkNewObjectEncryption(input, ctx);
     const params = newObjectParams(input, ctx);
     const bucket = await authorizedBucket(ctx, input.Bucket);
     Object.assign(params, await newObjectAccess(ctx, bucket, input));
@@ -41,11 +43,13 @@ export const multipartHandlers: MultipartHandlers<HandlerContext> = {
     return {
       ChecksumAlgorithm: upload.checksumAlgorithm,
       ChecksumType: upload.checksumType,
+      ServerSideEncryption: storedEncryption(ctx),
       Body: { Bucket: input.Bucket, Key: input.Key, UploadId: upload.uploadId },
     };
   },
 
   async UploadPart(input, ctx) {
+    checkCustomerKey(input, ctx);
     const bucket = await authorizedBucket(ctx, input.Bucket);
     // Every part of an upload created with a checksum algorithm carries a checksum of that algorithm,
     // or the object's checksum could not be made ("Checking object integrity"); S3 refuses the part
@@ -64,12 +68,13 @@ export const multipartHandlers: MultipartHandlers<HandlerContext> = {
     const part = await storageCall(() => ctx.storage.uploadPart(input.Bucket, input.Key, input.UploadId, input.PartNumber, input.Body));
     const checksum = checksumMembers(part.checksum);
     delete checksum.ChecksumType;
-    return { ETag: quoteEtag(part.etag), ...checksum };
+    return { ETag: quoteEtag(part.etag), ServerSideEncryption: storedEncryption(ctx), ...checksum };
   },
 
   async CompleteMultipartUpload(input, ctx) {
     const parts = input.MultipartUpload.Parts;
     if (parts.length === 0 || parts.length > MAX_PART_NUMBER) throw new S3Error("MalformedXML");
+    checkCustomerKey(input, ctx);
     await authorizedBucket(ctx, input.Bucket);
     const expectedChecksum = expectedChecksumOf(input);
     await checkPartChecksums(ctx, input, expectedChecksum !== undefined);
@@ -92,6 +97,7 @@ export const multipartHandlers: MultipartHandlers<HandlerContext> = {
     const checksum = info.checksum;
     return {
       VersionId: writtenVersionId(info.versionId),
+      ServerSideEncryption: storedEncryption(ctx),
       Body: {
         Location: objectUrl(ctx, input.Bucket, input.Key),
         Bucket: input.Bucket,
@@ -109,6 +115,7 @@ export const multipartHandlers: MultipartHandlers<HandlerContext> = {
   },
 
   async ListParts(input, ctx) {
+    checkCustomerKey(input, ctx);
     await authorizedBucket(ctx, input.Bucket);
     const maxParts = pageSize(input.MaxParts);
     const r = await storageCall(() =>

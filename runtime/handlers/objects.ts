@@ -22,6 +22,7 @@ import {
   writtenVersionId,
 } from "./common.js";
 import { lockHeaders, requireIntegrityForDefaultRetention, requireIntegrityForLock } from "./object-lock.js";
+import { checkCustomerKey, checkNewObjectEncryption, storedEncryption } from "./encryption.js";
 
 /**
  * The x-amz-checksum-* headers of what is served (with x-amz-checksum-mode: ENABLED): the object's
@@ -45,7 +46,13 @@ function servedChecksum(info: ObjectInfo, range: ByteRange | undefined, part: Ob
  * again into GetObject's answer, cost ~10 µs per GET to build and to read member by member
  * (encodeOutput), against ~1.4 µs for this (a microbenchmark of both on this machine).
  */
-function objectHeaders(input: GetObjectInput | HeadObjectInput, info: ObjectInfo, range: ByteRange | undefined, part: ObjectPartInfo | undefined) {
+function objectHeaders(
+  input: GetObjectInput | HeadObjectInput,
+  info: ObjectInfo,
+  range: ByteRange | undefined,
+  part: ObjectPartInfo | undefined,
+  encryption: "AES256" | undefined,
+) {
   const length = range ? range.end - range.start + 1 : info.size;
   const meta = sendableMetadata(info.userMetadata);
   const headers = {
@@ -67,6 +74,7 @@ function objectHeaders(input: GetObjectInput | HeadObjectInput, info: ObjectInfo
     StorageClass: visibleStorageClass(info.storageClass) as "STANDARD" | undefined,
     // Only a multipart object has parts to count ("x-amz-mp-parts-count": returned with partNumber).
     PartsCount: part && info.partsCount !== undefined ? part.partsCount : undefined,
+    ServerSideEncryption: encryption,
   };
   const checksum = input.ChecksumMode === "ENABLED" ? Object.assign(headers, servedChecksum(info, range, part)) : headers;
   return info.lock === undefined ? checksum : Object.assign(checksum, lockHeaders(info.lock));
@@ -95,6 +103,7 @@ function partRange(part: ObjectPartInfo): ByteRange | undefined {
 
 export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
   async PutObject(input, ctx) {
+    checkNewObjectEncryption(input, ctx);
     const params = newObjectParams(input, ctx);
     requireIntegrityForLock(params.lock, input.ContentMD5, ctx);
     const bucket = await authorizedBucket(ctx, input.Bucket);
@@ -103,11 +112,12 @@ export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
     const info = await storageCall(() =>
       ctx.storage.putObject(Object.assign(params, { ifMatch: input.IfMatch, ifNoneMatch: input.IfNoneMatch }), input.Body),
     );
-    return { ETag: quoteEtag(info.etag), VersionId: writtenVersionId(info.versionId), ...checksumMembers(info.checksum) };
+    return { ETag: quoteEtag(info.etag), VersionId: writtenVersionId(info.versionId), ServerSideEncryption: storedEncryption(ctx), ...checksumMembers(info.checksum) };
   },
 
   async GetObject(input, ctx) {
     readPreconditions(input);
+    checkCustomerKey(input, ctx);
     // Another writer's object read by the bucket owner is judged on access first (checkObjectAccess
     // below), its conditions after: a refused caller learns nothing from a 304 or 412.
     let conditionsAfterAccess = false;
@@ -139,7 +149,7 @@ export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
     try {
       await checkObjectAccess(ctx, result.info);
       if (conditionsAfterAccess) checkConditions(input, result.info);
-      const headers = objectHeaders(input, result.info, result.part ? partRange(result.part) : result.range, result.part);
+      const headers = objectHeaders(input, result.info, result.part ? partRange(result.part) : result.range, result.part, storedEncryption(ctx));
       return Object.assign(headers, { TagCount: Object.keys(result.info.tags).length || undefined, Body: result.open() });
     } catch (err) {
       result.release();
@@ -149,6 +159,7 @@ export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
 
   async HeadObject(input, ctx) {
     readPreconditions(input);
+    checkCustomerKey(input, ctx);
     // together, as for GetObject
     const lookup = storageCall(() => ctx.storage.headObject(input.Bucket, input.Key, input.PartNumber, input.VersionId));
     lookup.catch(() => {});
@@ -157,7 +168,7 @@ export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
     await checkObjectAccess(ctx, info);
     checkConditions(input, info);
     const range = rangeWithin(input, info, part);
-    return objectHeaders(input, info, range, part);
+    return objectHeaders(input, info, range, part, storedEncryption(ctx));
   },
 
   async DeleteObject(input, ctx) {

@@ -10,6 +10,7 @@ import type { PostObjectHandlers } from "../../generated/handlers.js";
 import type { PostObjectOutput } from "../../generated/types/post-object.js";
 import type { Tagging } from "../../generated/types/shapes.js";
 import { paramSchemas } from "../../generated/schemas.js";
+import { operations } from "../../generated/operations.js";
 import { S3Error } from "../errors.js";
 import { formBoundary, readForm, type Form } from "../form-data.js";
 import { checkPolicy, parsePolicy, type LengthRange } from "../auth/post-policy.js";
@@ -18,6 +19,7 @@ import { storageCall } from "../storage/errors.js";
 import { decodeXml } from "../xml.js";
 import { checksumMembers, MAX_OBJECT_TAGS, newObjectParams, objectUrl, quoteEtag, validateTags, type HandlerContext } from "./common.js";
 import { newObjectAccess } from "./acl.js";
+import { checkNewObjectEncryption, storedEncryption } from "./encryption.js";
 
 /**
  * S3 reads at most 20 KB of form before the file ("POST Object": MaxPostPreDataLengthExceededError,
@@ -32,6 +34,12 @@ const STORAGE_CLASSES = new Set<string>(
 
 /** The canned ACLs the form's `acl` field takes: PutObject's x-amz-acl (the spec's enum). */
 const OBJECT_CANNED_ACLS = new Set<string>(((paramSchemas.PutObject as { properties: { ACL: { enum: string[] } } }).properties.ACL.enum));
+
+/** The values of the form's x-amz-server-side-encryption, and S3's message for another: PutObject's header's (the spec's enum). */
+const SSE_VALUES = (() => {
+  const t = operations.PutObject.input.find((m) => m.name === "ServerSideEncryption")!.type as { enum: string[]; invalidValueMessage: string };
+  return { allowed: new Set(t.enum), message: t.invalidValueMessage };
+})();
 
 function missingField(name: string): S3Error {
   return new S3Error("InvalidArgument", `Bucket POST must contain a field named '${name}'.  If it is specified, please check the order of the fields.`, {
@@ -74,6 +82,25 @@ function formTags(xml: string | undefined): Record<string, string> {
   return validateTags(
     tagging.TagSet.map((t) => [t.Key, t.Value] as const),
     MAX_OBJECT_TAGS,
+  );
+}
+
+/** The encryption fields, checked as PutObject's headers (the value as the header's: S3's message for another). */
+function checkFormEncryption(fields: ReadonlyMap<string, string>, ctx: HandlerContext): void {
+  const sse = fields.get("x-amz-server-side-encryption");
+  if (sse !== undefined && !SSE_VALUES.allowed.has(sse)) {
+    throw new S3Error("InvalidArgument", SSE_VALUES.message, { ArgumentName: "x-amz-server-side-encryption", ArgumentValue: sse });
+  }
+  checkNewObjectEncryption(
+    {
+      ServerSideEncryption: sse,
+      SSEKMSKeyId: fields.get("x-amz-server-side-encryption-aws-kms-key-id"),
+      SSEKMSEncryptionContext: fields.get("x-amz-server-side-encryption-context"),
+      SSECustomerAlgorithm: fields.get("x-amz-server-side-encryption-customer-algorithm"),
+      SSECustomerKey: fields.get("x-amz-server-side-encryption-customer-key"),
+      SSECustomerKeyMD5: fields.get("x-amz-server-side-encryption-customer-key-md5"),
+    },
+    ctx,
   );
 }
 
@@ -121,6 +148,7 @@ async function upload(form: Form, input: { Bucket: string }, ctx: HandlerContext
   const range = policyField === undefined || caller === undefined ? undefined : checkPolicy(parsePolicy(policyField), checked, ctx.now());
   const storageClass = fields.get("x-amz-storage-class");
   if (storageClass !== undefined && !STORAGE_CLASSES.has(storageClass)) throw new S3Error("InvalidStorageClass");
+  checkFormEncryption(fields, signed);
   const params = newObjectParams(
     {
       Bucket: input.Bucket,
@@ -153,7 +181,7 @@ async function upload(form: Form, input: { Bucket: string }, ctx: HandlerContext
   await form.rest();
 
   const etag = quoteEtag(info.etag);
-  const common = { ETag: etag, ...checksumMembers(info.checksum) } as Partial<PostObjectOutput>;
+  const common = { ETag: etag, ServerSideEncryption: storedEncryption(ctx), ...checksumMembers(info.checksum) } as Partial<PostObjectOutput>;
   const redirect = redirectTarget(fields);
   if (redirect !== undefined) {
     const query = `bucket=${encodeURIComponent(input.Bucket)}&key=${encodeURIComponent(key)}&etag=${encodeURIComponent(etag)}`;

@@ -93,7 +93,8 @@ function sample(s: Setting, siteXml: string): string {
   if (s.key === "ozone.siteXml") return siteXml;
   if (s.key === "s3.trustedProxies") return "10.0.0.1,192.168.0.0/16";
   if (s.type === "integer") return "4321";
-  if (s.type === "boolean") return "false";
+  // the opposite of the default, so that a setting whose source is not read is noticed
+  if (s.type === "boolean") return String(valueAt(DEFAULTS, s) !== true);
   if (s.type === "list") return "one.example:1,two.example:2";
   if (s.type === "enum") return s.values![s.values!.length - 1];
   return "abc-1";

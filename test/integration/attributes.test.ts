@@ -224,13 +224,13 @@ describe("GetObjectAttributes errors", () => {
     }
   });
 
-  it("SSE-C headers for an object not stored with a customer key: InvalidRequest", async () => {
+  it("SSE-C headers over plain HTTP: InvalidRequest, as S3 refuses every SSE-C request without TLS", async () => {
     const e = await expectS3Error(
       attributes("named", { SSECustomerAlgorithm: "AES256", SSECustomerKey: "pO3upElrwuEXSoFwCfnZPdSsmt/xWeFa0N9KgDijwVs=", SSECustomerKeyMD5: "DWygnHRtgiJ77HCm+1rvHw==" }),
       "InvalidRequest",
       400,
     );
-    expect(e.message).toBe("The encryption parameters are not applicable to this object.");
+    expect(e.message).toBe("Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection.");
   });
 });
 

@@ -27,7 +27,6 @@ import {
   DeleteObjectsCommand,
   GetBucketAbacCommand,
   GetBucketAccelerateConfigurationCommand,
-  GetBucketEncryptionCommand,
   GetBucketLocationCommand,
   GetBucketLoggingCommand,
   GetBucketMetadataConfigurationCommand,
@@ -147,7 +146,6 @@ describe("operations outside the gateway's scope", () => {
     ["GetBucketWebsite", () => s3.send(new GetBucketWebsiteCommand(B()))],
     ["PutBucketWebsite", () => s3.send(new PutBucketWebsiteCommand({ ...B(), WebsiteConfiguration: { IndexDocument: { Suffix: "index.html" } } }))],
     ["DeleteBucketWebsite", () => s3.send(new DeleteBucketWebsiteCommand(B()))],
-    ["GetBucketEncryption", () => s3.send(new GetBucketEncryptionCommand(B()))],
     [
       "PutBucketEncryption",
       () => s3.send(new PutBucketEncryptionCommand({ ...B(), ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }] } })),

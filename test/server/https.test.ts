@@ -11,7 +11,8 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import tls from "node:tls";
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { createHash } from "node:crypto";
+import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAIN, startGateway, type RunningGateway } from "../support/server.js";
 import { presignedUrl } from "../integration/helpers.js";
@@ -110,6 +111,26 @@ describe.skipIf(!openssl)("HTTPS on the S3 port", () => {
       await s3.send(new PutObjectCommand({ Bucket: "tls-bucket", Key: "a/b.bin", Body: body }));
       const got = await s3.send(new GetObjectCommand({ Bucket: "tls-bucket", Key: "a/b.bin" }));
       expect(Buffer.from(await got.Body!.transformToByteArray()).equals(body)).toBe(true);
+    } finally {
+      s3.destroy();
+    }
+  });
+
+  it("SSE-C over TLS: a new object with a customer key is refused (501), and nothing is written; an existing object's key is not applicable (400)", async () => {
+    const s3 = client(gw, ca.cert);
+    const key = Buffer.alloc(32, 9);
+    const customerKey = { SSECustomerAlgorithm: "AES256", SSECustomerKey: key.toString("base64"), SSECustomerKeyMD5: createHash("md5").update(key).digest("base64") };
+    try {
+      const put = await s3.send(new PutObjectCommand({ Bucket: "tls-bucket", Key: "sse-c", Body: "secret", ...customerKey })).catch((e: S3ServiceException) => e);
+      expect(put).toBeInstanceOf(S3ServiceException);
+      expect([(put as S3ServiceException).name, (put as S3ServiceException).$metadata.httpStatusCode]).toEqual(["NotImplemented", 501]);
+      expect((put as S3ServiceException).message).toContain("customer-provided keys");
+      const head = await s3.send(new HeadObjectCommand({ Bucket: "tls-bucket", Key: "sse-c" })).catch((e: S3ServiceException) => e);
+      expect((head as S3ServiceException).$metadata.httpStatusCode).toBe(404);
+
+      await s3.send(new PutObjectCommand({ Bucket: "tls-bucket", Key: "plain", Body: "plain" }));
+      const get = await s3.send(new GetObjectCommand({ Bucket: "tls-bucket", Key: "plain", ...customerKey })).catch((e: S3ServiceException) => e);
+      expect([(get as S3ServiceException).name, (get as S3ServiceException).message]).toEqual(["InvalidRequest", "The encryption parameters are not applicable to this object."]);
     } finally {
       s3.destroy();
     }
