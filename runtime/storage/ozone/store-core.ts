@@ -48,6 +48,20 @@ export function notWritable(label: string, storageClass: string): StorageError {
 }
 
 /**
+ * A bucket with an encryption key (Ozone's transparent data encryption, `ozone sh bucket create
+ * --bucketkey`): Ozone's client encrypts and decrypts its keys' data with keys from a Hadoop KMS,
+ * which this gateway does not do. Refused whole (501), never served half-working: a key written
+ * here would be read by Ozone's clients as ciphertext, and one they wrote would be served encrypted.
+ */
+export function encryptedBucket(name: string, beinfo: OmMessage): StorageError {
+  return new StorageError(
+    "NOT_SUPPORTED",
+    `bucket ${name} is encrypted (bucket key ${String(beinfo.keyName)})`,
+    `Bucket ${name} is encrypted by Ozone's transparent data encryption, which this gateway does not support: use Ozone's own S3 gateway for it.`,
+  );
+}
+
+/**
  * How long a datanode a Ratis watch found behind is assumed to still be: writes to its pipelines
  * meanwhile accept the majority without first waiting for it. Long enough to cover a burst of
  * writes, short enough that a datanode back up soon gets full ALL_COMMITTED watches again.
@@ -245,6 +259,7 @@ export class OzoneCore {
       if (b) throw new StorageError("BUCKET_NOT_FOUND", `bucket ${name} has the FILE_SYSTEM_OPTIMIZED layout`);
       throw new StorageError("BUCKET_NOT_FOUND");
     }
+    if (b.beinfo) throw encryptedBucket(name, b.beinfo as OmMessage);
     return b;
   }
 
