@@ -13,6 +13,7 @@ import type { DeleteObjectInput, DeleteObjectOutput, DeleteObjectsInput, DeleteO
 import type { DeleteBucketPolicyInput, DeleteBucketPolicyOutput, DeletePublicAccessBlockInput, DeletePublicAccessBlockOutput, GetBucketPolicyInput, GetBucketPolicyOutput, GetBucketPolicyStatusInput, GetBucketPolicyStatusOutput, GetPublicAccessBlockInput, GetPublicAccessBlockOutput, PutBucketPolicyInput, PutBucketPolicyOutput, PutPublicAccessBlockInput, PutPublicAccessBlockOutput } from "./types/policy.js";
 import type { PostObjectInput, PostObjectOutput } from "./types/post-object.js";
 import type { DeleteBucketTaggingInput, DeleteBucketTaggingOutput, DeleteObjectTaggingInput, DeleteObjectTaggingOutput, GetBucketTaggingInput, GetBucketTaggingOutput, GetObjectTaggingInput, GetObjectTaggingOutput, PutBucketTaggingInput, PutBucketTaggingOutput, PutObjectTaggingInput, PutObjectTaggingOutput } from "./types/tagging.js";
+import type { GetBucketAccelerateConfigurationInput, GetBucketAccelerateConfigurationOutput, GetBucketAnalyticsConfigurationInput, GetBucketAnalyticsConfigurationOutput, GetBucketIntelligentTieringConfigurationInput, GetBucketIntelligentTieringConfigurationOutput, GetBucketInventoryConfigurationInput, GetBucketInventoryConfigurationOutput, GetBucketLoggingInput, GetBucketLoggingOutput, GetBucketMetricsConfigurationInput, GetBucketMetricsConfigurationOutput, GetBucketNotificationConfigurationInput, GetBucketNotificationConfigurationOutput, GetBucketReplicationInput, GetBucketReplicationOutput, GetBucketRequestPaymentInput, GetBucketRequestPaymentOutput, GetBucketWebsiteInput, GetBucketWebsiteOutput, ListBucketAnalyticsConfigurationsInput, ListBucketAnalyticsConfigurationsOutput, ListBucketIntelligentTieringConfigurationsInput, ListBucketIntelligentTieringConfigurationsOutput, ListBucketInventoryConfigurationsInput, ListBucketInventoryConfigurationsOutput, ListBucketMetricsConfigurationsInput, ListBucketMetricsConfigurationsOutput } from "./types/unconfigured.js";
 import type { GetBucketVersioningInput, GetBucketVersioningOutput, PutBucketVersioningInput, PutBucketVersioningOutput } from "./types/versioning.js";
 
 /** Operations of spec/acl.tsp; implemented by runtime/handlers/acl.ts. */
@@ -249,6 +250,39 @@ export interface TaggingHandlers<Ctx> {
   PutObjectTagging(input: PutObjectTaggingInput, ctx: Ctx): Promise<PutObjectTaggingOutput>;
 }
 
+/** Operations of spec/unconfigured.tsp; implemented by runtime/handlers/unconfigured.ts. */
+export interface UnconfiguredHandlers<Ctx> {
+  /** Transfer acceleration is never enabled here: a configuration without a Status. */
+  GetBucketAccelerateConfiguration(input: GetBucketAccelerateConfigurationInput, ctx: Ctx): Promise<GetBucketAccelerateConfigurationOutput>;
+  /** No analytics configuration exists here: 404 NoSuchConfiguration for any id. */
+  GetBucketAnalyticsConfiguration(input: GetBucketAnalyticsConfigurationInput, ctx: Ctx): Promise<GetBucketAnalyticsConfigurationOutput>;
+  /** No Intelligent-Tiering configuration exists here: 404 NoSuchConfiguration for any id. */
+  GetBucketIntelligentTieringConfiguration(input: GetBucketIntelligentTieringConfigurationInput, ctx: Ctx): Promise<GetBucketIntelligentTieringConfigurationOutput>;
+  /** No inventory configuration exists here: 404 NoSuchConfiguration for any id. */
+  GetBucketInventoryConfiguration(input: GetBucketInventoryConfigurationInput, ctx: Ctx): Promise<GetBucketInventoryConfigurationOutput>;
+  /** S3 server access logging is never on here (the gateway's own audit log is the operator's, not a
+   * bucket's): an empty BucketLoggingStatus. */
+  GetBucketLogging(input: GetBucketLoggingInput, ctx: Ctx): Promise<GetBucketLoggingOutput>;
+  /** No metrics configuration exists here: 404 NoSuchConfiguration for any id. */
+  GetBucketMetricsConfiguration(input: GetBucketMetricsConfigurationInput, ctx: Ctx): Promise<GetBucketMetricsConfigurationOutput>;
+  /** No bucket sends event notifications here: an empty NotificationConfiguration. */
+  GetBucketNotificationConfiguration(input: GetBucketNotificationConfigurationInput, ctx: Ctx): Promise<GetBucketNotificationConfigurationOutput>;
+  /** No bucket replicates here: 404 ReplicationConfigurationNotFoundError, S3's answer for a bucket that does not. */
+  GetBucketReplication(input: GetBucketReplicationInput, ctx: Ctx): Promise<GetBucketReplicationOutput>;
+  /** Requester pays is never on here: the bucket owner pays (BucketOwner). */
+  GetBucketRequestPayment(input: GetBucketRequestPaymentInput, ctx: Ctx): Promise<GetBucketRequestPaymentOutput>;
+  /** No bucket is a website here: 404 NoSuchWebsiteConfiguration, S3's answer for a bucket that is not. */
+  GetBucketWebsite(input: GetBucketWebsiteInput, ctx: Ctx): Promise<GetBucketWebsiteOutput>;
+  /** Storage class analysis is never configured here: an empty list. */
+  ListBucketAnalyticsConfigurations(input: ListBucketAnalyticsConfigurationsInput, ctx: Ctx): Promise<ListBucketAnalyticsConfigurationsOutput>;
+  /** The gateway has one storage class: no Intelligent-Tiering configuration, an empty list. */
+  ListBucketIntelligentTieringConfigurations(input: ListBucketIntelligentTieringConfigurationsInput, ctx: Ctx): Promise<ListBucketIntelligentTieringConfigurationsOutput>;
+  /** Inventory reports are never configured here: an empty list. */
+  ListBucketInventoryConfigurations(input: ListBucketInventoryConfigurationsInput, ctx: Ctx): Promise<ListBucketInventoryConfigurationsOutput>;
+  /** CloudWatch request metrics are never configured here: an empty list. */
+  ListBucketMetricsConfigurations(input: ListBucketMetricsConfigurationsInput, ctx: Ctx): Promise<ListBucketMetricsConfigurationsOutput>;
+}
+
 /** Operations of spec/versioning.tsp; implemented by runtime/handlers/versioning.ts. */
 export interface VersioningHandlers<Ctx> {
   /** The bucket's versioning state (an empty configuration for a bucket never versioned). */
@@ -265,4 +299,4 @@ export interface VersioningHandlers<Ctx> {
 }
 
 /** Every implemented operation: what runtime/handlers/ must provide. */
-export interface S3Handlers<Ctx> extends AclHandlers<Ctx>, AttributesHandlers<Ctx>, BucketsHandlers<Ctx>, CopyHandlers<Ctx>, CorsHandlers<Ctx>, EncryptionHandlers<Ctx>, LifecycleHandlers<Ctx>, ListingHandlers<Ctx>, MultipartHandlers<Ctx>, ObjectLockHandlers<Ctx>, ObjectsHandlers<Ctx>, PolicyHandlers<Ctx>, PostObjectHandlers<Ctx>, TaggingHandlers<Ctx>, VersioningHandlers<Ctx> { }
+export interface S3Handlers<Ctx> extends AclHandlers<Ctx>, AttributesHandlers<Ctx>, BucketsHandlers<Ctx>, CopyHandlers<Ctx>, CorsHandlers<Ctx>, EncryptionHandlers<Ctx>, LifecycleHandlers<Ctx>, ListingHandlers<Ctx>, MultipartHandlers<Ctx>, ObjectLockHandlers<Ctx>, ObjectsHandlers<Ctx>, PolicyHandlers<Ctx>, PostObjectHandlers<Ctx>, TaggingHandlers<Ctx>, UnconfiguredHandlers<Ctx>, VersioningHandlers<Ctx> { }

@@ -21,4 +21,5 @@ export type * from "./types/objects.js";
 export type * from "./types/policy.js";
 export type * from "./types/post-object.js";
 export type * from "./types/tagging.js";
+export type * from "./types/unconfigured.js";
 export type * from "./types/versioning.js";

@@ -4,6 +4,11 @@ export interface AbortIncompleteMultipartUpload {
   DaysAfterInitiation?: number;
 }
 
+/** Transfer acceleration: no Status, as S3 answers for a bucket where it was never set. */
+export interface AccelerateConfiguration {
+  Status?: "Enabled" | "Suspended";
+}
+
 /** An ACL: its owner and its grants (`<AccessControlList><Grant>...`). */
 export interface AccessControlPolicy {
   Owner?: Owner;
@@ -19,6 +24,11 @@ export interface Bucket {
 /** `<LifecycleConfiguration><Rule>...</Rule>...</LifecycleConfiguration>`: 1 to 1000 rules. */
 export interface BucketLifecycleConfiguration {
   Rules: LifecycleRule[];
+}
+
+/** Server access logging: no LoggingEnabled, as S3 answers for a bucket that does not log. */
+export interface BucketLoggingStatus {
+
 }
 
 /** `<CORSConfiguration><CORSRule>...</CORSRule>...</CORSConfiguration>`: 1 to 100 rules. */
@@ -258,6 +268,19 @@ export interface ListAllMyBucketsResult {
   Prefix?: string;
 }
 
+export interface ListBucketAnalyticsConfigurationResult {
+  IsTruncated: boolean;
+  /** The token the request gave, echoed as S3 echoes it. */
+  ContinuationToken?: string;
+}
+
+/** AWS's model names no XML root for this answer; S3 sends its output shape's name. */
+export interface ListBucketIntelligentTieringConfigurationsResult {
+  IsTruncated: boolean;
+  /** The token the request gave, echoed as S3 echoes it. */
+  ContinuationToken?: string;
+}
+
 export interface ListBucketResult {
   Name?: string;
   Prefix?: string;
@@ -284,6 +307,18 @@ export interface ListBucketV2Result {
   StartAfter?: string;
   Contents?: ListedObject[];
   CommonPrefixes?: CommonPrefix[];
+}
+
+export interface ListInventoryConfigurationsResult {
+  IsTruncated: boolean;
+  /** The token the request gave, echoed as S3 echoes it. */
+  ContinuationToken?: string;
+}
+
+export interface ListMetricsConfigurationsResult {
+  IsTruncated: boolean;
+  /** The token the request gave, echoed as S3 echoes it. */
+  ContinuationToken?: string;
 }
 
 export interface ListMultipartUploadsResult {
@@ -372,6 +407,11 @@ export interface NoncurrentVersionTransition {
   NoncurrentDays?: number;
   StorageClass?: string;
   NewerNoncurrentVersions?: number;
+}
+
+/** Event notifications: none (no topic, queue, Lambda function or EventBridge configuration). */
+export interface NotificationConfiguration {
+
 }
 
 export interface ObjectIdentifier {
@@ -484,6 +524,10 @@ export interface PublicAccessBlockConfiguration {
   IgnorePublicAcls?: boolean;
   BlockPublicPolicy?: boolean;
   RestrictPublicBuckets?: boolean;
+}
+
+export interface RequestPaymentConfiguration {
+  Payer: "Requester" | "BucketOwner";
 }
 
 export interface ServerSideEncryptionByDefault {

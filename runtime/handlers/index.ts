@@ -16,9 +16,10 @@ import { objectsHandlers } from "./objects.js";
 import { postObjectHandlers } from "./post-object.js";
 import { taggingHandlers } from "./tagging.js";
 import { versioningHandlers } from "./versioning.js";
+import { unconfiguredHandlers } from "./unconfigured.js";
 
 export type { HandlerContext };
 
 export function createHandlers(): S3Handlers<HandlerContext> {
-  return { ...aclHandlers, ...attributesHandlers, ...bucketsHandlers, ...listingHandlers, ...objectsHandlers, ...postObjectHandlers, ...copyHandlers, ...multipartHandlers, ...taggingHandlers, ...corsHandlers, ...versioningHandlers, ...lifecycleHandlers, ...policyHandlers, ...objectLockHandlers, ...encryptionHandlers };
+  return { ...aclHandlers, ...attributesHandlers, ...bucketsHandlers, ...listingHandlers, ...objectsHandlers, ...postObjectHandlers, ...copyHandlers, ...multipartHandlers, ...taggingHandlers, ...corsHandlers, ...versioningHandlers, ...lifecycleHandlers, ...policyHandlers, ...objectLockHandlers, ...encryptionHandlers, ...unconfiguredHandlers };
 }
