@@ -4,7 +4,7 @@ import type { GetObjectAttributesInput, GetObjectAttributesOutput } from "./type
 import type { CreateBucketInput, CreateBucketOutput, DeleteBucketInput, DeleteBucketOutput, GetBucketLocationInput, GetBucketLocationOutput, HeadBucketInput, HeadBucketOutput, ListBucketsInput, ListBucketsOutput } from "./types/buckets.js";
 import type { CopyObjectInput, CopyObjectOutput, UploadPartCopyInput, UploadPartCopyOutput } from "./types/copy.js";
 import type { DeleteBucketCorsInput, DeleteBucketCorsOutput, GetBucketCorsInput, GetBucketCorsOutput, PutBucketCorsInput, PutBucketCorsOutput } from "./types/cors.js";
-import type { GetBucketEncryptionInput, GetBucketEncryptionOutput } from "./types/encryption.js";
+import type { DeleteBucketEncryptionInput, DeleteBucketEncryptionOutput, GetBucketEncryptionInput, GetBucketEncryptionOutput, PutBucketEncryptionInput, PutBucketEncryptionOutput } from "./types/encryption.js";
 import type { DeleteBucketLifecycleInput, DeleteBucketLifecycleOutput, GetBucketLifecycleConfigurationInput, GetBucketLifecycleConfigurationOutput, PutBucketLifecycleConfigurationInput, PutBucketLifecycleConfigurationOutput } from "./types/lifecycle.js";
 import type { ListObjectVersionsInput, ListObjectVersionsOutput, ListObjectsInput, ListObjectsOutput, ListObjectsV2Input, ListObjectsV2Output } from "./types/listing.js";
 import type { AbortMultipartUploadInput, AbortMultipartUploadOutput, CompleteMultipartUploadInput, CompleteMultipartUploadOutput, CreateMultipartUploadInput, CreateMultipartUploadOutput, ListMultipartUploadsInput, ListMultipartUploadsOutput, ListPartsInput, ListPartsOutput, UploadPartInput, UploadPartOutput } from "./types/multipart.js";
@@ -86,11 +86,23 @@ export interface CorsHandlers<Ctx> {
 
 /** Operations of spec/encryption.tsp; implemented by runtime/handlers/encryption.ts. */
 export interface EncryptionHandlers<Ctx> {
+  /** Resets the bucket's default encryption to S3's default, SSE-S3: here that changes nothing (with
+   * s3.encryptedAtRest the default was SSE-S3 all along; without it the bucket has none), so the
+   * answer is 204 for any bucket the caller may configure. */
+  DeleteBucketEncryption(input: DeleteBucketEncryptionInput, ctx: Ctx): Promise<DeleteBucketEncryptionOutput>;
   /** The bucket's default encryption. With s3.encryptedAtRest, SSE-S3 (AES256, no bucket key), as S3
    * answers for a bucket whose default was never changed; otherwise the bucket has no default
    * encryption: 404 ServerSideEncryptionConfigurationNotFoundError, S3's answer for such a bucket
    * before every bucket had one (Terraform's AWS provider and the AWS CLI take it as "none"). */
   GetBucketEncryption(input: GetBucketEncryptionInput, ctx: Ctx): Promise<GetBucketEncryptionOutput>;
+  /** Sets the bucket's default encryption. Every object here is stored as the storage stores it, so
+   * the only default that can be true is SSE-S3 on storage stated encrypted at rest
+   * (s3.encryptedAtRest): a configuration of AES256 rules is then taken (and GetBucketEncryption
+   * answers it, as it did before); an aws:kms or aws:kms:dsse rule, or an S3 Bucket Key (an SSE-KMS
+   * feature), answers 501 NotImplemented, as AES256 does on storage not stated encrypted. A
+   * KMSMasterKeyID in an AES256 rule is S3's 400 InvalidArgument. As the model asks, the body must
+   * come with a Content-MD5 or x-amz-checksum-*. */
+  PutBucketEncryption(input: PutBucketEncryptionInput, ctx: Ctx): Promise<PutBucketEncryptionOutput>;
 }
 
 /** Operations of spec/lifecycle.tsp; implemented by runtime/handlers/lifecycle.ts. */

@@ -6,6 +6,7 @@
  * is encrypted at rest (s3.encryptedAtRest); SSE-KMS and SSE-C never.
  */
 import type { EncryptionHandlers } from "../../generated/handlers.js";
+import type { ServerSideEncryptionRule } from "../../generated/types/shapes.js";
 import { S3Error, s3Message } from "../errors.js";
 import { authorizedBucket, type HandlerContext } from "./common.js";
 
@@ -82,10 +83,37 @@ export function checkCopySourceCustomerKey(input: CopySourceCustomerKeyInput, ct
   );
 }
 
+/**
+ * A bucket default encryption the gateway can honour: AES256 rules without a bucket key, on storage
+ * stated encrypted at rest (the default every object has then). Anything else is refused.
+ */
+function checkDefaultEncryption(rules: readonly ServerSideEncryptionRule[], ctx: HandlerContext): void {
+  if (rules.length === 0) throw new S3Error("MalformedXML");
+  for (const rule of rules) {
+    const byDefault = rule.ApplyServerSideEncryptionByDefault;
+    if (byDefault === undefined) throw new S3Error("MalformedXML");
+    const kms = byDefault.SSEAlgorithm !== "AES256";
+    if (!kms && byDefault.KMSMasterKeyID !== undefined) throw new S3Error("InvalidArgument", s3Message("InvalidArgument", "SseKmsKeyWithoutKms"));
+    if (kms || rule.BucketKeyEnabled === true) throw new S3Error("NotImplemented", s3Message("NotImplemented", "SseKms"));
+  }
+  if (!ctx.config.s3.encryptedAtRest) throw new S3Error("NotImplemented", s3Message("NotImplemented", "SseS3NotAtRest"));
+}
+
 export const encryptionHandlers: EncryptionHandlers<HandlerContext> = {
   async GetBucketEncryption(input, ctx) {
     await authorizedBucket(ctx, input.Bucket);
     if (!ctx.config.s3.encryptedAtRest) throw new S3Error("ServerSideEncryptionConfigurationNotFoundError");
     return { Body: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" }, BucketKeyEnabled: false }] } };
+  },
+
+  async PutBucketEncryption(input, ctx) {
+    await authorizedBucket(ctx, input.Bucket);
+    checkDefaultEncryption(input.ServerSideEncryptionConfiguration.Rules, ctx);
+    return {};
+  },
+
+  async DeleteBucketEncryption(input, ctx) {
+    await authorizedBucket(ctx, input.Bucket);
+    return {};
   },
 };

@@ -15,10 +15,12 @@ import {
   CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  DeleteBucketEncryptionCommand,
   GetBucketEncryptionCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListPartsCommand,
+  PutBucketEncryptionCommand,
   PutObjectCommand,
   UploadPartCommand,
   UploadPartCopyCommand,
@@ -117,6 +119,14 @@ describe("SSE-S3 (AES256) on a gateway whose storage is not declared encrypted a
     await got.Body!.transformToString();
     await expectS3Error(s3.send(new GetBucketEncryptionCommand({ Bucket: bucket })), "ServerSideEncryptionConfigurationNotFoundError", 404);
     await expectS3Error(s3.send(new GetBucketEncryptionCommand({ Bucket: bucketName("missing") })), "NoSuchBucket", 404);
+    // no default encryption can be set on it, and deleting none changes nothing
+    await expectS3Error(
+      s3.send(new PutBucketEncryptionCommand({ Bucket: bucket, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }] } })),
+      "NotImplemented",
+      501,
+    );
+    await s3.send(new DeleteBucketEncryptionCommand({ Bucket: bucket }));
+    await expectS3Error(s3.send(new GetBucketEncryptionCommand({ Bucket: bucket })), "ServerSideEncryptionConfigurationNotFoundError", 404);
   });
 });
 
@@ -259,6 +269,28 @@ describe("SSE-S3 (AES256) on a gateway whose storage is declared encrypted at re
     const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "mp-aes" }));
     expect(await got.Body!.transformToString()).toBe("one part");
     await expectS3Error(s3.send(new CopyObjectCommand({ Bucket: bucket, Key: "mp-aes", CopySource: `${bucket}/mp-aes` })), "InvalidRequest", 400);
+  });
+
+  it("PutBucketEncryption takes AES256 rules (Content-MD5 required), refuses KMS and bucket keys; DeleteBucketEncryption answers 204", async () => {
+    const { s3, bucket } = atRest;
+    await s3.send(new PutBucketEncryptionCommand({ Bucket: bucket, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }] } }));
+    for (const rule of [
+      { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms" as const, KMSMasterKeyID: "k" } },
+      { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" as const }, BucketKeyEnabled: true },
+    ]) {
+      await expectS3Error(s3.send(new PutBucketEncryptionCommand({ Bucket: bucket, ServerSideEncryptionConfiguration: { Rules: [rule] } })), "NotImplemented", 501);
+    }
+    const keyId = await expectS3Error(
+      s3.send(new PutBucketEncryptionCommand({ Bucket: bucket, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256", KMSMasterKeyID: "k" } }] } })),
+      "InvalidArgument",
+      400,
+    );
+    expect(keyId.message).toBe("a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse");
+    const body = "<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>";
+    expectErrorXml(await rawRequest(atRest.gw, { method: "PUT", path: `/${bucket}`, query: { encryption: null }, body }), "InvalidRequest", 400);
+    expectErrorXml(await rawRequest(atRest.gw, { method: "PUT", path: `/${bucket}`, query: { encryption: null }, body: "<ServerSideEncryptionConfiguration/>", headers: { "content-md5": createHash("md5").update("<ServerSideEncryptionConfiguration/>").digest("base64") } }), "MalformedXML", 400);
+    await s3.send(new DeleteBucketEncryptionCommand({ Bucket: bucket }));
+    expect((await s3.send(new GetBucketEncryptionCommand({ Bucket: bucket }))).ServerSideEncryptionConfiguration?.Rules?.[0].ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe("AES256");
   });
 
   it("GetBucketEncryption answers SSE-S3, S3's default for every bucket", async () => {

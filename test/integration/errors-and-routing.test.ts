@@ -44,7 +44,6 @@ import {
   ListPartsCommand,
   PutBucketAbacCommand,
   PutBucketAccelerateConfigurationCommand,
-  PutBucketEncryptionCommand,
   PutBucketReplicationCommand,
   PutBucketWebsiteCommand,
   PutObjectAnnotationCommand,
@@ -139,10 +138,6 @@ describe("operations outside the gateway's scope", () => {
     ["DeleteBucketReplication", () => s3.send(new DeleteBucketReplicationCommand(B()))],
     ["PutBucketWebsite", () => s3.send(new PutBucketWebsiteCommand({ ...B(), WebsiteConfiguration: { IndexDocument: { Suffix: "index.html" } } }))],
     ["DeleteBucketWebsite", () => s3.send(new DeleteBucketWebsiteCommand(B()))],
-    [
-      "PutBucketEncryption",
-      () => s3.send(new PutBucketEncryptionCommand({ ...B(), ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }] } })),
-    ],
     ["GetBucketAbac", () => s3.send(new GetBucketAbacCommand(B()))],
     ["PutBucketAbac", () => s3.send(new PutBucketAbacCommand({ ...B(), AbacStatus: { Status: "Enabled" } }))],
     ["GetBucketMetadataConfiguration", () => s3.send(new GetBucketMetadataConfigurationCommand(B()))],
