@@ -7,79 +7,41 @@ import type { UnconfiguredHandlers } from "../../generated/handlers.js";
 import { S3Error } from "../errors.js";
 import { authorizedBucket, type HandlerContext } from "./common.js";
 
-/** The first and only page of a list that is empty, with the token asked for echoed. */
-function emptyList(token: string | undefined): { Body: { IsTruncated: false; ContinuationToken?: string } } {
-  return { Body: token === undefined ? { IsTruncated: false } : { IsTruncated: false, ContinuationToken: token } };
+/** A handler that checks the bucket and the caller, then answers what `answer` makes of the request. */
+function afterBucketCheck<I extends { Bucket: string }, O>(answer: (input: I) => O): (input: I, ctx: HandlerContext) => Promise<O> {
+  return async (input, ctx) => {
+    await authorizedBucket(ctx, input.Bucket);
+    return answer(input);
+  };
 }
 
+/** The first and only page of a list that is empty, with the token asked for echoed. */
+const emptyList = afterBucketCheck((input: { Bucket: string; ContinuationToken?: string }) => ({
+  Body: input.ContinuationToken === undefined ? { IsTruncated: false } : { IsTruncated: false, ContinuationToken: input.ContinuationToken },
+}));
+
+/** No configuration of this kind exists, whatever its id. */
+const noSuchConfiguration = afterBucketCheck((): never => {
+  throw new S3Error("NoSuchConfiguration");
+});
+
 export const unconfiguredHandlers: UnconfiguredHandlers<HandlerContext> = {
-  async GetBucketAccelerateConfiguration(input, ctx) {
-    await authorizedBucket(ctx, input.Bucket);
-    return { Body: {} };
-  },
-
-  async GetBucketRequestPayment(input, ctx) {
-    await authorizedBucket(ctx, input.Bucket);
-    return { Body: { Payer: "BucketOwner" } };
-  },
-
-  async GetBucketLogging(input, ctx) {
-    await authorizedBucket(ctx, input.Bucket);
-    return { Body: {} };
-  },
-
-  async GetBucketNotificationConfiguration(input, ctx) {
-    await authorizedBucket(ctx, input.Bucket);
-    return { Body: {} };
-  },
-
-  async GetBucketWebsite(input, ctx) {
-    await authorizedBucket(ctx, input.Bucket);
+  GetBucketAccelerateConfiguration: afterBucketCheck(() => ({ Body: {} })),
+  GetBucketRequestPayment: afterBucketCheck(() => ({ Body: { Payer: "BucketOwner" as const } })),
+  GetBucketLogging: afterBucketCheck(() => ({ Body: {} })),
+  GetBucketNotificationConfiguration: afterBucketCheck(() => ({ Body: {} })),
+  GetBucketWebsite: afterBucketCheck((input): never => {
     throw new S3Error("NoSuchWebsiteConfiguration", undefined, { BucketName: input.Bucket });
-  },
-
-  async GetBucketReplication(input, ctx) {
-    await authorizedBucket(ctx, input.Bucket);
+  }),
+  GetBucketReplication: afterBucketCheck((input): never => {
     throw new S3Error("ReplicationConfigurationNotFoundError", undefined, { BucketName: input.Bucket });
-  },
-
-  async ListBucketAnalyticsConfigurations(input, ctx) {
-    await authorizedBucket(ctx, input.Bucket);
-    return emptyList(input.ContinuationToken);
-  },
-
-  async GetBucketAnalyticsConfiguration(input, ctx) {
-    await authorizedBucket(ctx, input.Bucket);
-    throw new S3Error("NoSuchConfiguration");
-  },
-
-  async ListBucketMetricsConfigurations(input, ctx) {
-    await authorizedBucket(ctx, input.Bucket);
-    return emptyList(input.ContinuationToken);
-  },
-
-  async GetBucketMetricsConfiguration(input, ctx) {
-    await authorizedBucket(ctx, input.Bucket);
-    throw new S3Error("NoSuchConfiguration");
-  },
-
-  async ListBucketInventoryConfigurations(input, ctx) {
-    await authorizedBucket(ctx, input.Bucket);
-    return emptyList(input.ContinuationToken);
-  },
-
-  async GetBucketInventoryConfiguration(input, ctx) {
-    await authorizedBucket(ctx, input.Bucket);
-    throw new S3Error("NoSuchConfiguration");
-  },
-
-  async ListBucketIntelligentTieringConfigurations(input, ctx) {
-    await authorizedBucket(ctx, input.Bucket);
-    return emptyList(input.ContinuationToken);
-  },
-
-  async GetBucketIntelligentTieringConfiguration(input, ctx) {
-    await authorizedBucket(ctx, input.Bucket);
-    throw new S3Error("NoSuchConfiguration");
-  },
+  }),
+  ListBucketAnalyticsConfigurations: emptyList,
+  GetBucketAnalyticsConfiguration: noSuchConfiguration,
+  ListBucketMetricsConfigurations: emptyList,
+  GetBucketMetricsConfiguration: noSuchConfiguration,
+  ListBucketInventoryConfigurations: emptyList,
+  GetBucketInventoryConfiguration: noSuchConfiguration,
+  ListBucketIntelligentTieringConfigurations: emptyList,
+  GetBucketIntelligentTieringConfiguration: noSuchConfiguration,
 };
