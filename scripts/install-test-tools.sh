@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the command-line tools the test suite drives, quietly and only when they are missing:
 # boto3 (the SigV2 scenario),
-# the AWS CLI, s3cmd, rclone and curl (CLI tests), a JDK and Maven (the Ozone test cluster: scripts/ozone/cluster.mjs
+# the AWS CLI, s3cmd, rclone, restic and curl (CLI tests), a JDK and Maven (the Ozone test cluster: scripts/ozone/cluster.mjs
 # resolves Ozone's jars with Maven and runs its readiness probe with Java's source launcher, which
 # needs the compiler, so a JDK rather than a JRE), headless Chromium (the API reference's browser
 # test, test/docs/browser.test.ts) and Prometheus's promtool (the alert rules' check,
@@ -12,6 +12,7 @@ command -v aws >/dev/null 2>&1 || missing+=(awscli)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v s3cmd >/dev/null 2>&1 || missing+=(s3cmd)
 command -v rclone >/dev/null 2>&1 || missing+=(rclone)
+command -v restic >/dev/null 2>&1 || missing+=(restic)
 command -v javac >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
