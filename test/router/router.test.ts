@@ -70,7 +70,7 @@ describe.each(["path", "vhost"] as const)("route table, %s-style", (style) => {
 
 describe("route edge cases", () => {
   it("only operations in scope are implemented", () => {
-    expect(route("GET", "b1b", "/?accelerate").implemented).toBe(false);
+    expect(route("PUT", "b1b", "/?accelerate").implemented).toBe(false);
     expect(route("GET", "b1b", "/k").implemented).toBe(true);
   });
 
