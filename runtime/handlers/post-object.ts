@@ -19,7 +19,7 @@ import { storageCall } from "../storage/errors.js";
 import { decodeXml } from "../xml.js";
 import { checksumMembers, MAX_OBJECT_TAGS, newObjectParams, objectUrl, quoteEtag, validateTags, type HandlerContext } from "./common.js";
 import { newObjectAccess } from "./acl.js";
-import { checkNewObjectEncryption, storedEncryption } from "./encryption.js";
+import { checkNewObjectEncryption, storedEncryption, type NewObjectEncryptionInput } from "./encryption.js";
 
 /**
  * S3 reads at most 20 KB of form before the file ("POST Object": MaxPostPreDataLengthExceededError,
@@ -35,7 +35,11 @@ const STORAGE_CLASSES = new Set<string>(
 /** The canned ACLs the form's `acl` field takes: PutObject's x-amz-acl (the spec's enum). */
 const OBJECT_CANNED_ACLS = new Set<string>(((paramSchemas.PutObject as { properties: { ACL: { enum: string[] } } }).properties.ACL.enum));
 
-/** The values of the form's x-amz-server-side-encryption, and S3's message for another: PutObject's header's (the spec's enum). */
+/** The members of a new object's encryption, and the form fields that carry them: PutObject's header names (the spec's). */
+const ENCRYPTION_MEMBERS = ["ServerSideEncryption", "SSEKMSKeyId", "SSEKMSEncryptionContext", "SSECustomerAlgorithm", "SSECustomerKey", "SSECustomerKeyMD5"] as const;
+const ENCRYPTION_FIELDS = ENCRYPTION_MEMBERS.map((name) => [name, operations.PutObject.input.find((m) => m.name === name)!.wireName] as const);
+
+/** The values x-amz-server-side-encryption takes, and S3's message for another (the spec's enum). */
 const SSE_VALUES = (() => {
   const t = operations.PutObject.input.find((m) => m.name === "ServerSideEncryption")!.type as { enum: string[]; invalidValueMessage: string };
   return { allowed: new Set(t.enum), message: t.invalidValueMessage };
@@ -87,21 +91,16 @@ function formTags(xml: string | undefined): Record<string, string> {
 
 /** The encryption fields, checked as PutObject's headers (the value as the header's: S3's message for another). */
 function checkFormEncryption(fields: ReadonlyMap<string, string>, ctx: HandlerContext): void {
-  const sse = fields.get("x-amz-server-side-encryption");
-  if (sse !== undefined && !SSE_VALUES.allowed.has(sse)) {
-    throw new S3Error("InvalidArgument", SSE_VALUES.message, { ArgumentName: "x-amz-server-side-encryption", ArgumentValue: sse });
+  const input: NewObjectEncryptionInput = {};
+  for (const [name, field] of ENCRYPTION_FIELDS) {
+    const value = fields.get(field);
+    if (value !== undefined) input[name] = value;
   }
-  checkNewObjectEncryption(
-    {
-      ServerSideEncryption: sse,
-      SSEKMSKeyId: fields.get("x-amz-server-side-encryption-aws-kms-key-id"),
-      SSEKMSEncryptionContext: fields.get("x-amz-server-side-encryption-context"),
-      SSECustomerAlgorithm: fields.get("x-amz-server-side-encryption-customer-algorithm"),
-      SSECustomerKey: fields.get("x-amz-server-side-encryption-customer-key"),
-      SSECustomerKeyMD5: fields.get("x-amz-server-side-encryption-customer-key-md5"),
-    },
-    ctx,
-  );
+  const sse = input.ServerSideEncryption;
+  if (sse !== undefined && !SSE_VALUES.allowed.has(sse)) {
+    throw new S3Error("InvalidArgument", SSE_VALUES.message, { ArgumentName: ENCRYPTION_FIELDS[0][1], ArgumentValue: sse });
+  }
+  checkNewObjectEncryption(input, ctx);
 }
 
 /** The x-amz-meta-* fields, prefix removed. */
