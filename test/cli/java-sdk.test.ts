@@ -1,8 +1,9 @@
 /**
- * The AWS SDKs for Java against the real gateway process, each at its default settings, through a
- * scenario of its own run with Java's source launcher on the classpath Maven resolves from the
- * scenario's pom.xml (the first run downloads the SDK into the local Maven repository: ~20 MB for
- * v2, ~10 MB for v1). Each step of a scenario checks the answers it gets and prints "ok <step>".
+ * The AWS SDKs for Java and Hadoop's S3A against the real gateway process, each at its default
+ * settings, through a scenario of its own run with Java's source launcher on the classpath Maven
+ * resolves from the scenario's pom.xml (the first run downloads the SDK into the local Maven
+ * repository: ~20 MB for v2, ~10 MB for v1, hadoop-aws and what hadoop-common needs besides Ozone's
+ * jars). Each step of a scenario checks the answers it gets and prints "ok <step>".
  *
  * - v2 (test/cli/java-sdk/: what Hadoop 3.4's S3A, Spark and most JVM users of Ozone's S3 gateway
  *   go through): over plain HTTP it signs every chunk of a PutObject or UploadPart body and sends a
@@ -13,8 +14,12 @@
  *   against it, downloads checked against the ETag, doesBucketExistV2 through GetBucketAcl,
  *   url-encoded ListObjects, TransferManager's parallel parts, PutBucketVersioning without a
  *   Content-MD5.
+ * - Hadoop's S3A filesystem (test/cli/hadoop-s3a/: hadoop-aws 3.4.3 on the v2 SDK, what Spark, Hive
+ *   and `hadoop fs` use, Ozone's users first among them): directories as markers and prefixes,
+ *   HEAD and delimited LIST probes, block uploads, ranged reads reopened on seeks, renames by copy
+ *   and delete, bulk deletes.
  *
- * Both run on both backends (on Ozone without the steps Ozone answers 501 to: versioning, bucket
+ * All run on both backends (on Ozone without the steps Ozone answers 501 to: versioning, bucket
  * policy, lifecycle, CORS).
  *
  * Needs `java` (a JDK: the source launcher compiles) and `mvn`, which CI has for the Ozone
@@ -90,6 +95,20 @@ const SCENARIOS: Scenario[] = [
       "deleteObjects, and a missing key is NoSuchKey on GET and 404 on HEAD",
     ],
     notOnOzone: ["versioning (set without a Content-MD5), and two versions listed", "lifecycle and CORS (with the Content-MD5 the SDK computes)"],
+  },
+  {
+    title: "Hadoop's S3A filesystem",
+    dir: path.join(ROOT, "test/cli/hadoop-s3a"),
+    bucket: "hadoop-s3a-scenario",
+    steps: [
+      "mkdirs, and an empty directory is a directory",
+      "create a small file and a 12 MiB one (multipart in 5 MiB blocks), listStatus",
+      "open, seek and readFully across block boundaries; the whole file byte for byte",
+      "rename a directory (copy and delete of each file), and globStatus",
+      "copyFromLocalFile and copyToLocalFile",
+      "delete a tree recursively: nothing left under it",
+    ],
+    notOnOzone: [],
   },
 ];
 
