@@ -4,8 +4,11 @@
  * CopyObject, CreateMultipartUpload, PostObject). What the grants allow is runtime/access/.
  *
  * Ownership controls ("Controlling ownership of objects and disabling ACLs for your bucket", Amazon
- * S3 User Guide): BucketOwnerEnforced disables ACLs (only the owner's FULL_CONTROL can be set, every
- * new object belongs to the bucket owner, ACL writes answer AccessControlListNotSupported);
+ * S3 User Guide, and its "Troubleshooting"): BucketOwnerEnforced disables ACLs (a new object may
+ * name no ACL or bucket-owner-full-control and belongs to the bucket owner; PutBucketAcl and
+ * PutObjectAcl answer AccessControlListNotSupported whatever they set, the owner-only "private"
+ * too, as S3 answers Terraform's aws_s3_bucket_acl on such a bucket; reads show the owner's
+ * FULL_CONTROL);
  * BucketOwnerPreferred gives the bucket owner an object written with bucket-owner-full-control;
  * ObjectWriter (and a bucket without controls, this gateway's default: README "ACLs") leaves it to
  * its writer.
@@ -90,11 +93,11 @@ export const aclHandlers: AclHandlers<HandlerContext> = {
   async PutBucketAcl(input, ctx) {
     const bucket = await authorizedBucket(ctx, input.Bucket);
     const ownerId = ownerIdOf(ctx, bucket.owner);
+    const access = await storageCall(() => ctx.storage.getBucketAccess(input.Bucket));
+    if (access.ownership === "BucketOwnerEnforced") throw new S3Error("AccessControlListNotSupported");
     const acl = aclOfRequest(input, ctx.users, ownerId, ownerId);
     // neither a canned ACL, nor grants, nor a document: nothing to set
     if (acl === undefined) throw new S3Error("MalformedACLError");
-    const access = await storageCall(() => ctx.storage.getBucketAccess(input.Bucket));
-    if (access.ownership === "BucketOwnerEnforced" && grantsBeyondOwner(acl, ownerId)) throw new S3Error("AccessControlListNotSupported");
     await refusePublicAcl(ctx, input.Bucket, acl);
     await storageCall(() => ctx.storage.putBucketAcl(input.Bucket, acl));
     return {};
@@ -119,10 +122,10 @@ export const aclHandlers: AclHandlers<HandlerContext> = {
     const { info } = await storageCall(() => ctx.storage.headObject(input.Bucket, input.Key, undefined, input.VersionId));
     await checkObjectAccess(ctx, info);
     const ownerId = ownerIdOf(ctx, info.owner);
+    const access = await storageCall(() => ctx.storage.getBucketAccess(input.Bucket));
+    if (access.ownership === "BucketOwnerEnforced") throw new S3Error("AccessControlListNotSupported");
     const acl = aclOfRequest(input, ctx.users, ownerId, ownerIdOf(ctx, bucket.owner));
     if (acl === undefined) throw new S3Error("MalformedACLError");
-    const access = await storageCall(() => ctx.storage.getBucketAccess(input.Bucket));
-    if (access.ownership === "BucketOwnerEnforced" && grantsBeyondOwner(acl, ownerId)) throw new S3Error("AccessControlListNotSupported");
     await refusePublicAcl(ctx, input.Bucket, acl);
     await storageCall(() => ctx.storage.putObjectAcl(input.Bucket, input.Key, acl, input.VersionId));
     return {};
