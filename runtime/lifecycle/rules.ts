@@ -103,12 +103,21 @@ function filterOf(rule: LifecycleRuleShape): LifecycleFilter {
   return filter;
 }
 
+/** "Date: ... The date value must conform to the ISO 8601 format. The time is always midnight UTC." */
+function midnightDate(date: Date): Date {
+  if (Number.isNaN(date.getTime()) || date.getTime() % DAY_MS !== 0) throw new S3Error("InvalidArgument", "'Date' must be at midnight GMT");
+  return date;
+}
+
 function ruleOf(r: LifecycleRuleShape): LifecycleRule {
   if (r.Status !== "Enabled" && r.Status !== "Disabled") throw malformed();
   if (r.ID !== undefined && [...r.ID].length > MAX_ID_LENGTH) {
     throw new S3Error("InvalidArgument", `ID length should not exceed allowed limit of ${MAX_ID_LENGTH}`);
   }
   if ((r.Transitions?.length ?? 0) > 0 || (r.NoncurrentVersionTransitions?.length ?? 0) > 0) {
+    // a transition that S3 would refuse as malformed is the client's mistake first (400), one it
+    // would take is what this gateway cannot do (501)
+    for (const t of r.Transitions ?? []) if (t.Date !== undefined) midnightDate(t.Date);
     throw new S3Error("NotImplemented", "Lifecycle transitions are not supported: this gateway has a single storage class.");
   }
   const filter = filterOf(r);
@@ -120,13 +129,8 @@ function ruleOf(r: LifecycleRuleShape): LifecycleRule {
     const given = [e.Days, e.Date, e.ExpiredObjectDeleteMarker].filter((x) => x !== undefined).length;
     if (given !== 1) throw malformed();
     if (e.Days !== undefined) rule.expiration = { days: positiveDays(e.Days, "Days' for Expiration action") };
-    else if (e.Date !== undefined) {
-      // "Date: ... The date value must conform to the ISO 8601 format. The time is always midnight UTC."
-      if (Number.isNaN(e.Date.getTime()) || e.Date.getTime() % DAY_MS !== 0) {
-        throw new S3Error("InvalidArgument", "'Date' must be at midnight GMT");
-      }
-      rule.expiration = { date: e.Date.toISOString() };
-    } else {
+    else if (e.Date !== undefined) rule.expiration = { date: midnightDate(e.Date).toISOString() };
+    else {
       if (tagged) throw new S3Error("InvalidRequest", "ExpiredObjectDeleteMarker cannot be specified with tags.");
       if (e.ExpiredObjectDeleteMarker === true) rule.expiration = { expiredObjectDeleteMarker: true };
     }
