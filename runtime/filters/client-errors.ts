@@ -74,6 +74,21 @@ export function clientErrorHandler(opts: ClientErrorOptions) {
       socket.destroy();
       return;
     }
+    // Bytes the parser refuses after a request that arrived whole (a client that sent more body
+    // than its Content-Length said) belong to the next request: the one being answered keeps its
+    // answer, and this one follows it, in order, as HTTP/1.1 answers requests on a connection.
+    if (pending?.req?.complete === true) {
+      pending.once("finish", () => answer(err, socket));
+      pending.once("close", () => {
+        if (!pending.writableFinished) socket.destroy();
+      });
+      return;
+    }
+    answer(err, socket);
+  };
+
+  function answer(err: NodeJS.ErrnoException, socket: Socket): void {
+    if (socket.destroyed) return;
     const requestId = opts.newRequestId();
     const rendered = renderError(clientErrorToS3(err, opts.maxHeaderSize), { requestId, hostId: opts.hostId, method: "" });
     const body = Buffer.from(rendered.body ?? "", "utf8");
@@ -90,5 +105,5 @@ export function clientErrorHandler(opts: ClientErrorOptions) {
     timer.unref();
     socket.once("close", () => clearTimeout(timer));
     socket.end(Buffer.concat([Buffer.from(head, "latin1"), body]), () => socket.destroy());
-  };
+  }
 }

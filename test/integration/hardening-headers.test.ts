@@ -4,7 +4,7 @@
  * success answer's headers, user metadata measured as sent, repeated authentication parameters,
  * requests node's parser refuses, and the metrics and audit line of every exchange.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import net from "node:net";
@@ -323,6 +323,33 @@ describe("requests node's HTTP parser refuses", () => {
   it("a broken chunked body", async () => {
     const res = await rawExchange(`PUT /${bucket}/chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nZZZ\r\nabc\r\n0\r\n\r\n`);
     expectClosedWithS3Error(res, "InvalidRequest", 400);
+  });
+
+  it("bytes past a whole request's body (more than its Content-Length): that request is answered first, then the 400, in order", async () => {
+    const host = `127.0.0.1:${gw.port}`;
+    const put = async (key: string, headers: Record<string, string> = {}) => {
+      const signed = await signer(gw).sign({
+        method: "PUT",
+        protocol: "http:",
+        hostname: "127.0.0.1",
+        port: gw.port,
+        path: `/${bucket}/${key}`,
+        query: {},
+        headers: { host, "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "content-length": "2", ...headers },
+      });
+      let head = `PUT /${bucket}/${key} HTTP/1.1\r\n`;
+      for (const [k, v] of Object.entries(signed.headers as Record<string, string>)) head += `${k}: ${v}\r\n`;
+      // "ba" is the body; "r" cannot start a request
+      return rawExchange(`${head}\r\n`, Buffer.from("bar"));
+    };
+    const stored = await put("overlong");
+    expect(stored.status).toBe(200);
+    expect(stored.text).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n[\s\S]*<Code>InvalidRequest<\/Code>/);
+    expect(await (await rawRequest(gw, { method: "GET", path: `/${bucket}/overlong` })).text).toBe("ba");
+    // the body's Content-MD5 was of all three bytes: the PUT's own answer, BadDigest, comes first
+    const refused = await put("overlong-md5", { "content-md5": createHash("md5").update("bar").digest("base64") });
+    expect(refused.status).toBe(400);
+    expect(refused.text).toMatch(/<Code>BadDigest<\/Code>[\s\S]*HTTP\/1\.1 400 Bad Request\r\n[\s\S]*<Code>InvalidRequest<\/Code>/);
   });
 
   it("a method fastify has no route for: 405 MethodNotAllowed (the routing filter answers it)", async () => {
