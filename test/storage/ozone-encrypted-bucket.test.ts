@@ -5,7 +5,8 @@
  * saying so, and nothing is written to it: a key written unencrypted would be read by Ozone's
  * clients as ciphertext, and one they wrote would be served encrypted. Before, the bucket's
  * encryption info was decoded and ignored. Against an OM stand-in (the test cluster has no KMS, so
- * it cannot make such a bucket); the bucket beside it, without a key, works as usual.
+ * it cannot make such a bucket); the bucket beside it, without a key, works as usual. The same
+ * through a bucket link to such a bucket, whose own record carries no encryption.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -32,7 +33,14 @@ beforeAll(async () => {
     switch (r.cmdType) {
       case "InfoBucket": {
         const name = r.infoBucketRequest.bucketName as string;
-        if (name !== "tde" && name !== "clear") return { status: "BUCKET_NOT_FOUND", success: false, message: `Bucket not found: s3v/${name}` };
+        const volume = r.infoBucketRequest.volumeName as string;
+        // a bucket link in the S3 volume to an encrypted bucket of another volume: as InfoBucket
+        // answers a link, with no layout or encryption of its own and its maker as owner
+        if (volume === "s3v" && name === "tde-link") {
+          return { infoBucketResponse: { bucketInfo: { volumeName: "s3v", bucketName: name, owner: "root", creationTime: "2000", acls: [], isVersionEnabled: false, storageType: "DISK", sourceVolume: "vol1", sourceBucket: "tde" } } };
+        }
+        if (volume === "vol1" && name === "tde") return { infoBucketResponse: { bucketInfo: { ...bucketInfo(name, "AKIDS3GWTEST0001"), volumeName: "vol1" } } };
+        if (volume !== "s3v" || (name !== "tde" && name !== "clear")) return { status: "BUCKET_NOT_FOUND", success: false, message: `Bucket not found: ${volume}/${name}` };
         return { infoBucketResponse: { bucketInfo: bucketInfo(name, "AKIDS3GWTEST0001") } };
       }
       case "ListKeysLight":
@@ -61,7 +69,14 @@ describe("an Ozone bucket encrypted by transparent data encryption", () => {
       await expectS3Error(s3.send(new GetObjectCommand({ Bucket: "tde", Key: "k" })), "NotImplemented", 501);
       await expectS3Error(s3.send(new ListObjectsV2Command({ Bucket: "tde" })), "NotImplemented", 501);
       await expectBodilessError(s3.send(new HeadBucketCommand({ Bucket: "tde" })), 501);
-      // the OM was asked about the bucket, never to create or open a key in it
+
+      // the same behind a bucket link (`ozone sh bucket link /vol1/tde /s3v/tde-link`): the
+      // link's own record says nothing of the encryption, its source's does
+      const viaLink = await expectS3Error(s3.send(new PutObjectCommand({ Bucket: "tde-link", Key: "k", Body: "data" })), "NotImplemented", 501);
+      expect(viaLink.message).toMatch(/^Bucket tde-link is encrypted by Ozone's transparent data encryption/);
+      await expectS3Error(s3.send(new GetObjectCommand({ Bucket: "tde-link", Key: "k" })), "NotImplemented", 501);
+
+      // the OM was asked about the buckets, never to create or open a key in them
       const asked = new Set(om.requests.map((r) => r.cmdType as string));
       expect([...asked].filter((t) => /Key|Block|Multipart/i.test(t))).toEqual([]);
 

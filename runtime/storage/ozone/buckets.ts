@@ -7,6 +7,7 @@
 import type { Acl, BucketAccess, BucketInfo, NewBucketOptions } from "../types.js";
 import { StorageError } from "../types.js";
 import { ozoneAclsOf, ozoneObj, s3AclOf } from "./acl.js";
+import { isLink, resolveLink } from "./bucket-links.js";
 import type { Listing } from "./listing.js";
 import type { Multipart } from "./multipart.js";
 import type { OmMessage } from "./om-client.js";
@@ -21,15 +22,33 @@ export class Buckets {
     private readonly multipart: Multipart,
   ) {}
 
+  /**
+   * The S3 volume's buckets this gateway serves: a link with its source's owner (bucket-links.ts:
+   * one InfoBucket per hop), without broken links and FSO buckets, which every other request
+   * answers as absent (an encrypted bucket is listed: its requests answer 501 saying why).
+   */
   async listBuckets(): Promise<BucketInfo[]> {
     const out: BucketInfo[] = [];
     let startKey = "";
     for (;;) {
       const r = await this.core.om("ListBuckets", "listBucketsRequest", { volumeName: this.core.volume, startKey, prefix: "", count: OM_PAGE });
       const page = (r.listBucketsResponse?.bucketInfo ?? []) as OmMessage[];
-      for (const b of page) out.push(bucketInfo(b));
+      for (const b of page) {
+        const served = await this.served(b);
+        if (served !== undefined) out.push(bucketInfo(served));
+      }
       if (page.length < OM_PAGE) return out;
       startKey = String(page[page.length - 1].bucketName);
+    }
+  }
+
+  private async served(b: OmMessage): Promise<OmMessage | undefined> {
+    try {
+      const resolved = await resolveLink(b, (volume, name) => this.core.infoBucket(volume, name));
+      return resolved.bucketLayout === "FILE_SYSTEM_OPTIMIZED" ? undefined : resolved;
+    } catch (err) {
+      if (err instanceof StorageError && err.kind === "BUCKET_NOT_FOUND") return undefined;
+      throw err;
     }
   }
 
@@ -92,6 +111,14 @@ export class Buckets {
   }
 
   private async deleteBucketOnce(name: string): Promise<void> {
+    // A link: the OM deletes the link alone, whatever its source holds (Ozone's gateway so removes
+    // a link to a bucket full of keys). S3 deletes only an empty bucket: so does this gateway. The
+    // source bucket and its uploads stay.
+    if (isLink(await this.core.bucketRecord(name))) {
+      if ((await this.listing.listObjects({ bucket: name, maxKeys: 1 })).objects.length > 0) throw new StorageError("BUCKET_NOT_EMPTY");
+      await this.core.om("DeleteBucket", "deleteBucketRequest", { volumeName: this.core.volume, bucketName: name });
+      return;
+    }
     try {
       await this.core.om("DeleteBucket", "deleteBucketRequest", { volumeName: this.core.volume, bucketName: name });
     } catch (err) {

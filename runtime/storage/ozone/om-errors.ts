@@ -10,6 +10,8 @@ import { OmStatusError, OmUnavailableError } from "./om-client.js";
 const KIND_OF: Record<string, StorageErrorKind> = {
   VOLUME_NOT_FOUND: "BUCKET_NOT_FOUND",
   BUCKET_NOT_FOUND: "BUCKET_NOT_FOUND",
+  // a bucket link that leads back to itself (bucket-links.ts finds most first)
+  DETECTED_LOOP_IN_BUCKET_LINKS: "BUCKET_NOT_FOUND",
   BUCKET_NOT_EMPTY: "BUCKET_NOT_EMPTY",
   CONTAINS_SNAPSHOT: "BUCKET_NOT_EMPTY",
   BUCKET_ALREADY_EXISTS: "BUCKET_ALREADY_EXISTS",

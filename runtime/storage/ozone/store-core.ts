@@ -27,6 +27,7 @@ import { mapRatisError, ratisGroupOf, type RatisChannels } from "./ratis-group.j
 import { StandaloneBlockWriter } from "./standalone-block-writer.js";
 import { decodeMetadata, fromKeyValues } from "./metadata.js";
 import { mapOmError } from "./om-errors.js";
+import { resolveLink } from "./bucket-links.js";
 import type { OmClient, OmMessage, S3Authentication } from "./om-client.js";
 import type { OzonePrincipals } from "./acl.js";
 
@@ -249,15 +250,34 @@ export class OzoneCore {
     return { ...kept };
   }
 
-  /** The OM's BucketInfo of an S3 bucket (BUCKET_NOT_FOUND for none, and for an FSO bucket). */
+  /**
+   * The OM's BucketInfo of an S3 bucket, a link's resolved to its source's (bucket-links.ts);
+   * BUCKET_NOT_FOUND for none, for a broken link, and for an FSO bucket.
+   */
   async bucketRecord(name: string): Promise<OmMessage> {
-    const r = await this.om("InfoBucket", "infoBucketRequest", { volumeName: this.volume, bucketName: name });
-    const b = r.infoBucketResponse?.bucketInfo as OmMessage | undefined;
-    if (!b || b.bucketLayout === "FILE_SYSTEM_OPTIMIZED") {
-      // FSO buckets have directory semantics S3 clients do not expect; Ozone's gateway reaches them
-      // only through bucket links. Shown as absent rather than half-working.
-      if (b) throw new StorageError("BUCKET_NOT_FOUND", `bucket ${name} has the FILE_SYSTEM_OPTIMIZED layout`);
-      throw new StorageError("BUCKET_NOT_FOUND");
+    const found = await this.infoBucket(this.volume, name);
+    if (found === undefined) throw new StorageError("BUCKET_NOT_FOUND");
+    return this.usable(await resolveLink(found, (volume, bucket) => this.infoBucket(volume, bucket)));
+  }
+
+  /** InfoBucket: the bucket's record, undefined when there is none. */
+  async infoBucket(volume: string, name: string): Promise<OmMessage | undefined> {
+    try {
+      const r = await this.om("InfoBucket", "infoBucketRequest", { volumeName: volume, bucketName: name });
+      return r.infoBucketResponse?.bucketInfo as OmMessage | undefined;
+    } catch (err) {
+      if (err instanceof StorageError && err.kind === "BUCKET_NOT_FOUND") return undefined;
+      throw err;
+    }
+  }
+
+  /** A (resolved) record of a bucket this gateway serves; else BUCKET_NOT_FOUND or the 501 of an encrypted bucket. */
+  usable(b: OmMessage): OmMessage {
+    const name = String(b.bucketName);
+    if (b.bucketLayout === "FILE_SYSTEM_OPTIMIZED") {
+      // FSO buckets (in the S3 volume or behind a link) have directory semantics S3 clients do not
+      // expect (a key "a/b" makes a directory "a/"). Shown as absent rather than half-working.
+      throw new StorageError("BUCKET_NOT_FOUND", `bucket ${name} has the FILE_SYSTEM_OPTIMIZED layout`);
     }
     if (b.beinfo) throw encryptedBucket(name, b.beinfo as OmMessage);
     return b;
