@@ -11,9 +11,10 @@ import { EXTERNAL_WIDE_BELOW, HEAP_GROWING_PERCENT, noteFixedExternalMemory, tun
 import { startGateway, type RunningGateway } from "../support/server.js";
 
 describe("tuneHeapGrowth", () => {
-  function tuner(external: { bytes: number }, execArgv: string[] = [], nodeOptions = "") {
+  // V8 11 (Node 20) unless a test says otherwise: whatever node runs the tests
+  function tuner(external: { bytes: number }, execArgv: string[] = [], nodeOptions = "", v8Version = "11.3.244.8-node.33") {
     const set: string[] = [];
-    const t = tuneHeapGrowth({ execArgv, nodeOptions, setFlags: (f) => set.push(f), externalBytes: () => external.bytes, intervalMs: 0 });
+    const t = tuneHeapGrowth({ execArgv, nodeOptions, setFlags: (f) => set.push(f), externalBytes: () => external.bytes, intervalMs: 0, v8Version });
     return { t, set };
   }
 
@@ -54,6 +55,19 @@ describe("tuneHeapGrowth", () => {
     // other flags are not mistaken for it
     const other = tuner({ bytes: 0 }, ["--heap-growing-percentage-x"], "--no-memory-reducer");
     expect(other.set).toHaveLength(1);
+  });
+
+  it("on V8 13 and later (Node 24 on) counts external memory in the global limit too, unless node was told either way", () => {
+    const node24 = "13.6.233.17-node.63";
+    expect(tuner({ bytes: 0 }, [], "", node24).set).toEqual(["--external-memory-accounted-in-global-limit", `--heap-growing-percent=${HEAP_GROWING_PERCENT}`]);
+    expect(tuner({ bytes: 0 }, [], "", "14.6.202.34-node.40").set[0]).toBe("--external-memory-accounted-in-global-limit");
+    // V8 12 (Node 22) has no such flag: node would print an error for it
+    expect(tuner({ bytes: 0 }, [], "", "12.4.254.21-node.57").set).toEqual([`--heap-growing-percent=${HEAP_GROWING_PERCENT}`]);
+    expect(tuner({ bytes: 0 }, ["--no-external-memory-accounted-in-global-limit"], "", node24).set).toEqual([`--heap-growing-percent=${HEAP_GROWING_PERCENT}`]);
+    expect(tuner({ bytes: 0 }, [], "--external_memory_accounted_in_global_limit", node24).set).toEqual([`--heap-growing-percent=${HEAP_GROWING_PERCENT}`]);
+    // a factor of the user's own: still the accounting, not the factor
+    const own = tuner({ bytes: 0 }, ["--heap-growing-percent=50"], "", node24);
+    expect([own.t, own.set]).toEqual([undefined, ["--external-memory-accounted-in-global-limit"]]);
   });
 });
 
