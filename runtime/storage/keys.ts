@@ -17,6 +17,14 @@ export function normalizeEtag(etag: string): string {
   return e.toLowerCase();
 }
 
+/** true when an If-Match / If-None-Match header value (a list of ETags or "*") matches `etag` (normalized) */
+export function etagHeaderMatches(header: string, etag: string): boolean {
+  return header.split(",").some((candidate) => {
+    const c = normalizeEtag(candidate);
+    return c === "*" || c === etag;
+  });
+}
+
 /** Compares two strings by their UTF-8 bytes (S3 and SQLite BINARY order). */
 export function compareUtf8(a: string, b: string): number {
   if (a === b) return 0;

@@ -219,6 +219,27 @@ describe("conditional writes", () => {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "cw-match", Body: "two", IfMatch: first.ETag }));
     expect((await getBytes("cw-match")).body.toString()).toBe("two");
   });
+
+  it("If-None-Match and If-Match with ETags and lists compare them with the key's ETag (HTTP's rules, as s3-tests' test_put_object_if_match expects)", async () => {
+    const first = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "cw-etags", Body: "one" }));
+    const other = `"${md5Hex(Buffer.from("other"))}"`;
+    // the key's ETag, alone or in a list: 412, nothing written
+    await expectS3Error(s3.send(new PutObjectCommand({ Bucket: bucket, Key: "cw-etags", Body: "x", IfNoneMatch: first.ETag })), "PreconditionFailed", 412);
+    await expectS3Error(s3.send(new PutObjectCommand({ Bucket: bucket, Key: "cw-etags", Body: "x", IfNoneMatch: `${other}, ${first.ETag}` })), "PreconditionFailed", 412);
+    expect((await getBytes("cw-etags")).body.toString()).toBe("one");
+    // another ETag: the write goes ahead over the key
+    const second = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "cw-etags", Body: "two", IfNoneMatch: other }));
+    expect((await getBytes("cw-etags")).body.toString()).toBe("two");
+    // If-Match with a list holding the key's ETag, and *
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "cw-etags", Body: "three", IfMatch: `${other}, ${second.ETag}` }));
+    await expectS3Error(s3.send(new PutObjectCommand({ Bucket: bucket, Key: "cw-etags", Body: "x", IfMatch: `${other}, ${first.ETag}` })), "PreconditionFailed", 412);
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "cw-etags", Body: "four", IfMatch: "*" }));
+    expect((await getBytes("cw-etags")).body.toString()).toBe("four");
+    // a key that is not there matches no ETag: created; If-Match * on it is 404
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "cw-etags-new", Body: "new", IfNoneMatch: other }));
+    expect((await getBytes("cw-etags-new")).body.toString()).toBe("new");
+    await expectS3Error(s3.send(new PutObjectCommand({ Bucket: bucket, Key: "cw-etags-none", Body: "x", IfMatch: "*" })), "NoSuchKey", 404);
+  });
 });
 
 describe("metadata and stored headers", () => {

@@ -29,7 +29,7 @@ import { pickSystemMetadata, toObjectInfo, type StoredMeta } from "./rows.js";
 import { prepareStatements, type BucketRow, type ObjectRow, type SegmentRefRow, type Statements, type UploadRow } from "./statements.js";
 import { Versions, versionIdOf, type VersioningStatus } from "./versions.js";
 import { WalSync } from "./wal-sync.js";
-import { normalizeEtag, objectKeyId } from "../keys.js";
+import { etagHeaderMatches, normalizeEtag, objectKeyId } from "../keys.js";
 
 /** The one object key a commit changes (StoreCore.commit). */
 export interface ObjectKeyRef {
@@ -465,14 +465,6 @@ export class StoreCore {
 
 export function validateMax(value: number, name: string): void {
   if (!Number.isInteger(value) || value < 0) throw new StorageError("INVALID_ARGUMENT", `${name} must be a non-negative integer`);
-}
-
-/** true when an If-Match / If-None-Match header value (a list of ETags or "*") matches `etag` */
-function etagHeaderMatches(header: string, etag: string): boolean {
-  return header.split(",").some((candidate) => {
-    const c = normalizeEtag(candidate);
-    return c === "*" || c === etag;
-  });
 }
 
 /**

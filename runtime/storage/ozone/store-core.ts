@@ -12,7 +12,7 @@
  */
 import type { BucketConfigCache } from "../../bucket-config-cache.js";
 import { StorageError, type BucketInfo, type IncomingBody, type ObjectInfo, type StorageErrorKind } from "../types.js";
-import { normalizeEtag } from "../keys.js";
+import { etagHeaderMatches, normalizeEtag } from "../keys.js";
 import { type EcScheme } from "./ec-block-reader.js";
 import { createErasureCoder, type ErasureCoder } from "./ec/coder.js";
 import { blockRefOf, type BlockWriter } from "./block-writer.js";
@@ -287,15 +287,49 @@ export class OzoneCore {
     return { volumeName: this.volume, bucketName: bucket, keyName: key, ...extra };
   }
 
-  /** KeyArgs for If-Match / If-None-Match: the OM checks them at create and again at commit. */
+  /**
+   * KeyArgs for If-Match / If-None-Match: the OM checks them at create and again at commit. It
+   * knows two conditions: the key is absent (expectedDataGeneration 0) and the key has an ETag
+   * (expectedETag). One ETag in If-Match is the latter as it is; `*` or a list of ETags is checked
+   * against the key read now, then the OM checks the key still has the ETag read. If-None-Match: `*`
+   * is the former; ETags are checked against the key read now (one of them: 412), then the OM checks
+   * the key is still as read (absent, or its ETag), so a write made meanwhile fails the request
+   * with 412 even when it would have met the condition: never the other way round.
+   */
   async conditionsOf(bucket: string, key: string, ifMatch: string | undefined, ifNoneMatch: string | undefined): Promise<OmMessage> {
     const conditions: OmMessage = {};
-    if (ifNoneMatch !== undefined) conditions.expectedDataGeneration = "0"; // create only if absent
+    let read: { etag: string | undefined } | undefined;
+    const currentEtag = async (): Promise<string | undefined> => {
+      read ??= {
+        etag: await this.currentObject(bucket, key).then(
+          (o) => o.etag,
+          (err: unknown) => {
+            if (err instanceof StorageError && err.kind === "KEY_NOT_FOUND") return undefined;
+            throw err;
+          },
+        ),
+      };
+      return read.etag;
+    };
     if (ifMatch !== undefined) {
-      let etag = normalizeEtag(ifMatch);
-      // "*": whatever is there now (the OM then checks it is still that at commit)
-      if (etag === "*") etag = (await this.currentObject(bucket, key)).etag;
-      conditions.expectedETag = etag;
+      const listed = ifMatch.split(",");
+      const one = listed.length === 1 ? normalizeEtag(listed[0]!) : "*";
+      if (one !== "*") conditions.expectedETag = one;
+      else {
+        const now = await currentEtag();
+        if (now === undefined) throw new StorageError("KEY_NOT_FOUND");
+        if (!etagHeaderMatches(ifMatch, now)) throw new StorageError("PRECONDITION_FAILED");
+        conditions.expectedETag = now;
+      }
+    }
+    if (ifNoneMatch !== undefined) {
+      if (ifNoneMatch.split(",").some((c) => normalizeEtag(c) === "*")) conditions.expectedDataGeneration = "0";
+      else {
+        const now = await currentEtag();
+        if (now === undefined) conditions.expectedDataGeneration = "0";
+        else if (etagHeaderMatches(ifNoneMatch, now)) throw new StorageError("PRECONDITION_FAILED");
+        else conditions.expectedETag ??= now;
+      }
     }
     return conditions;
   }
