@@ -9,7 +9,7 @@
 export type BackendName = "embedded" | "ozone";
 
 export interface BackendLimit {
-  /** false: the operation always answers 501 NotImplemented on this backend */
+  /** false: the operation always answers 501 NotImplemented on this backend (true: it answers, as the note says) */
   supported: boolean;
   note: string;
 }
@@ -19,6 +19,8 @@ export const BACKEND_TITLES: Record<BackendName, string> = { embedded: "Embedded
 const ACLS =
   "Ozone keeps no object ACLs or ownership controls (its own gateway answers PutObjectAcl with NotImplemented): 501 NotImplemented, as are a canned ACL other than private and grant headers on CreateBucket, PutObject, CopyObject and CreateMultipartUpload.";
 const OBJECT_LOCK = "Object Lock keeps versions and Ozone keeps one version of each key: 501 NotImplemented (CreateBucket with x-amz-bucket-object-lock-enabled too).";
+const NO_LOCK = "Object Lock keeps versions and Ozone keeps one version of each key: no bucket has Object Lock,";
+const NO_LOCK_REQUEST = "so S3's answer for a bucket without it, 400 InvalidRequest (\"Bucket is missing Object Lock Configuration\").";
 
 const EC_WRITE = "STANDARD_IA is written erasure-coded (EC rs-3-2-1024k, or the scheme x-amz-meta-storage-config names), as by Ozone's gateway: with fewer healthy datanodes than the scheme's data plus parity units the write answers 503 ServiceUnavailable and leaves nothing.";
 
@@ -26,21 +28,21 @@ export const backendLimits: Record<BackendName, Readonly<Record<string, BackendL
   embedded: {},
   ozone: {
     PutBucketTagging: { supported: false, note: "Ozone keeps no tags on buckets: 501 NotImplemented." },
-    GetBucketTagging: { supported: false, note: "Ozone keeps no tags on buckets: 501 NotImplemented." },
-    DeleteBucketTagging: { supported: false, note: "Ozone keeps no tags on buckets: 501 NotImplemented." },
+    GetBucketTagging: { supported: true, note: "Ozone keeps no tags on buckets: every bucket has none, 404 NoSuchTagSet." },
+    DeleteBucketTagging: { supported: true, note: "Ozone keeps no tags on buckets: there are none to delete." },
     PutBucketCors: { supported: false, note: "Ozone keeps no CORS rules on buckets: 501 NotImplemented (every preflight is refused, as for a bucket without rules)." },
-    GetBucketCors: { supported: false, note: "Ozone keeps no CORS rules on buckets: 501 NotImplemented." },
-    DeleteBucketCors: { supported: false, note: "Ozone keeps no CORS rules on buckets: 501 NotImplemented." },
+    GetBucketCors: { supported: true, note: "Ozone keeps no CORS rules on buckets: every bucket has none, 404 NoSuchCORSConfiguration." },
+    DeleteBucketCors: { supported: true, note: "Ozone keeps no CORS rules on buckets: there are none to delete." },
     PutBucketPolicy: { supported: false, note: "Ozone keeps no bucket policies: 501 NotImplemented (requests are decided by bucket ownership)." },
-    GetBucketPolicy: { supported: false, note: "Ozone keeps no bucket policies: 501 NotImplemented." },
-    DeleteBucketPolicy: { supported: false, note: "Ozone keeps no bucket policies: 501 NotImplemented." },
-    GetBucketPolicyStatus: { supported: false, note: "Ozone keeps no bucket policies: 501 NotImplemented." },
+    GetBucketPolicy: { supported: true, note: "Ozone keeps no bucket policies: every bucket has none, 404 NoSuchBucketPolicy." },
+    DeleteBucketPolicy: { supported: true, note: "Ozone keeps no bucket policies: there is none to delete." },
+    GetBucketPolicyStatus: { supported: true, note: "Ozone keeps no bucket policies: every bucket has none, so IsPublic is false." },
     PutPublicAccessBlock: { supported: false, note: "Ozone keeps no public access blocks on buckets: 501 NotImplemented." },
-    GetPublicAccessBlock: { supported: false, note: "Ozone keeps no public access blocks on buckets: 501 NotImplemented." },
-    DeletePublicAccessBlock: { supported: false, note: "Ozone keeps no public access blocks on buckets: 501 NotImplemented." },
+    GetPublicAccessBlock: { supported: true, note: "Ozone keeps no public access blocks on buckets: every bucket has none, 404 NoSuchPublicAccessBlockConfiguration." },
+    DeletePublicAccessBlock: { supported: true, note: "Ozone keeps no public access blocks on buckets: there is none to delete." },
     PutBucketLifecycleConfiguration: { supported: false, note: "Ozone keeps no lifecycle rules on buckets: 501 NotImplemented." },
-    GetBucketLifecycleConfiguration: { supported: false, note: "Ozone keeps no lifecycle rules on buckets: 501 NotImplemented." },
-    DeleteBucketLifecycle: { supported: false, note: "Ozone keeps no lifecycle rules on buckets: 501 NotImplemented." },
+    GetBucketLifecycleConfiguration: { supported: true, note: "Ozone keeps no lifecycle rules on buckets: every bucket has none, 404 NoSuchLifecycleConfiguration." },
+    DeleteBucketLifecycle: { supported: true, note: "Ozone keeps no lifecycle rules on buckets: there are none to delete." },
     GetBucketAcl: {
       supported: true,
       note: "The bucket's Ozone ACLs as S3 grants, as Ozone's own gateway answers: its USER ACLs (those set with ozone sh bucket addacl too), each naming a user by its Ozone user; a bucket without one shows its owner's FULL_CONTROL.",
@@ -74,10 +76,10 @@ export const backendLimits: Record<BackendName, Readonly<Record<string, BackendL
     GetBucketVersioning: { supported: true, note: "Every bucket is never versioned: an empty VersioningConfiguration." },
     ListObjectVersions: { supported: true, note: "Every object is its one version, \"null\"." },
     PutObjectLockConfiguration: { supported: false, note: OBJECT_LOCK },
-    GetObjectLockConfiguration: { supported: false, note: OBJECT_LOCK },
-    PutObjectRetention: { supported: false, note: OBJECT_LOCK },
-    GetObjectRetention: { supported: false, note: OBJECT_LOCK },
-    PutObjectLegalHold: { supported: false, note: OBJECT_LOCK },
-    GetObjectLegalHold: { supported: false, note: OBJECT_LOCK },
+    GetObjectLockConfiguration: { supported: true, note: `${NO_LOCK} 404 ObjectLockConfigurationNotFoundError.` },
+    PutObjectRetention: { supported: true, note: `${NO_LOCK} ${NO_LOCK_REQUEST}` },
+    GetObjectRetention: { supported: true, note: `${NO_LOCK} ${NO_LOCK_REQUEST}` },
+    PutObjectLegalHold: { supported: true, note: `${NO_LOCK} ${NO_LOCK_REQUEST}` },
+    GetObjectLegalHold: { supported: true, note: `${NO_LOCK} ${NO_LOCK_REQUEST}` },
   },
 };

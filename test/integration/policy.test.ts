@@ -225,14 +225,16 @@ describe.skipIf(ON_OZONE)("public access blocks", () => {
 });
 
 describe.skipIf(!ON_OZONE)("on Ozone", () => {
-  it("answers 501 NotImplemented naming the backend", async () => {
+  it("answers the puts 501 NotImplemented naming the backend, and reads every bucket as one without a policy or block", async () => {
     const bucket = await newBucket("ozone");
     const put = await expectS3Error(s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: publicRead(bucket) })), "NotImplemented", 501);
     // the policy's own answer, not the public access block's it looks at first
     expect(put.message).toMatch(/^Bucket policy is not supported/);
-    await expectS3Error(s3.send(new GetBucketPolicyCommand({ Bucket: bucket })), "NotImplemented", 501);
-    await expectS3Error(s3.send(new GetBucketPolicyStatusCommand({ Bucket: bucket })), "NotImplemented", 501);
     await expectS3Error(s3.send(new PutPublicAccessBlockCommand({ Bucket: bucket, PublicAccessBlockConfiguration: { BlockPublicPolicy: true } })), "NotImplemented", 501);
-    await expectS3Error(s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket })), "NotImplemented", 501);
+    await expectS3Error(s3.send(new GetBucketPolicyCommand({ Bucket: bucket })), "NoSuchBucketPolicy", 404);
+    expect((await s3.send(new GetBucketPolicyStatusCommand({ Bucket: bucket }))).PolicyStatus).toEqual({ IsPublic: false });
+    await expectS3Error(s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket })), "NoSuchPublicAccessBlockConfiguration", 404);
+    expect((await s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }))).$metadata.httpStatusCode).toBe(204);
+    expect((await s3.send(new DeletePublicAccessBlockCommand({ Bucket: bucket }))).$metadata.httpStatusCode).toBe(204);
   });
 });

@@ -108,18 +108,18 @@ export interface StorageTraits {
    * OM has such a window (see settled() in test/support/ozone.ts).
    */
   listingAfterDeleteSettlesMs?: number;
-  /** false: the engine keeps no bucket tags; the bucket-tag methods fail with NOT_SUPPORTED */
+  /** false: the engine keeps no bucket tags; putBucketTags fails with NOT_SUPPORTED, every bucket reads as untagged */
   bucketTags?: boolean;
-  /** false: the engine keeps no CORS rules; the bucket-CORS methods fail with NOT_SUPPORTED */
+  /** false: the engine keeps no CORS rules; putBucketCors fails with NOT_SUPPORTED, every bucket reads as without rules */
   bucketCors?: boolean;
   /**
    * false: the engine keeps one version per key; every bucket is never versioned,
    * putBucketVersioning fails with NOT_SUPPORTED and only version "null" exists
    */
   versioning?: boolean;
-  /** false: the engine keeps no lifecycle rules (the three methods fail with NOT_SUPPORTED) */
+  /** false: the engine keeps no lifecycle rules (putBucketLifecycle fails with NOT_SUPPORTED, every bucket reads as without rules) */
   bucketLifecycle?: boolean;
-  /** false: the engine keeps no bucket policies or public access blocks (their methods fail with NOT_SUPPORTED) */
+  /** false: the engine keeps no bucket policies or public access blocks (their puts fail with NOT_SUPPORTED, every bucket reads as without them) */
   bucketPolicy?: boolean;
 }
 
@@ -736,11 +736,14 @@ export function defineStorageContract(name: string, factory: () => Promise<Stora
       }
 
       if (traits.bucketTags === false) {
-        it("refuses bucket tags (NOT_SUPPORTED)", async () => {
+        it("refuses to set bucket tags (NOT_SUPPORTED) and reads every bucket as untagged", async () => {
           const bucket = await newBucket();
-          await expectStorageError(store.getBucketTags(bucket), "NOT_SUPPORTED");
           await expectStorageError(store.putBucketTags(bucket, { a: "1" }), "NOT_SUPPORTED");
-          await expectStorageError(store.deleteBucketTags(bucket), "NOT_SUPPORTED");
+          expect(await store.getBucketTags(bucket)).toBeUndefined();
+          await store.deleteBucketTags(bucket);
+          const missing = `contract-${runId}-nobuckettags`;
+          await expectStorageError(store.getBucketTags(missing), "BUCKET_NOT_FOUND");
+          await expectStorageError(store.deleteBucketTags(missing), "BUCKET_NOT_FOUND");
         });
       } else {
         it("keeps a bucket's tag set until it is deleted, emptied, or the bucket goes", async () => {
@@ -767,11 +770,12 @@ export function defineStorageContract(name: string, factory: () => Promise<Stora
       }
 
       if (traits.bucketCors === false) {
-        it("refuses CORS rules (NOT_SUPPORTED)", async () => {
+        it("refuses to set CORS rules (NOT_SUPPORTED) and reads every bucket as without rules", async () => {
           const bucket = await newBucket();
-          await expectStorageError(store.getBucketCors(bucket), "NOT_SUPPORTED");
           await expectStorageError(store.putBucketCors(bucket, [{ allowedMethods: ["GET"], allowedOrigins: ["*"] }]), "NOT_SUPPORTED");
-          await expectStorageError(store.deleteBucketCors(bucket), "NOT_SUPPORTED");
+          expect(await store.getBucketCors(bucket)).toBeUndefined();
+          await store.deleteBucketCors(bucket);
+          await expectStorageError(store.getBucketCors(`contract-${runId}-nocors`), "BUCKET_NOT_FOUND");
         });
       } else {
         it("keeps a bucket's CORS rules, in order and as given, until deleted or the bucket goes", async () => {
@@ -800,14 +804,15 @@ export function defineStorageContract(name: string, factory: () => Promise<Stora
       }
 
       if (traits.bucketPolicy === false) {
-        it("refuses bucket policies and public access blocks (NOT_SUPPORTED)", async () => {
+        it("refuses to set bucket policies and public access blocks (NOT_SUPPORTED) and reads every bucket as without them", async () => {
           const bucket = await newBucket();
-          await expectStorageError(store.getBucketPolicy(bucket), "NOT_SUPPORTED");
           await expectStorageError(store.putBucketPolicy(bucket, "{}"), "NOT_SUPPORTED");
-          await expectStorageError(store.deleteBucketPolicy(bucket), "NOT_SUPPORTED");
-          await expectStorageError(store.getPublicAccessBlock(bucket), "NOT_SUPPORTED");
           await expectStorageError(store.putPublicAccessBlock(bucket, { blockPublicAcls: true, ignorePublicAcls: false, blockPublicPolicy: false, restrictPublicBuckets: false }), "NOT_SUPPORTED");
-          await expectStorageError(store.deletePublicAccessBlock(bucket), "NOT_SUPPORTED");
+          expect(await store.getBucketPolicy(bucket)).toBeUndefined();
+          expect(await store.getPublicAccessBlock(bucket)).toBeUndefined();
+          await store.deleteBucketPolicy(bucket);
+          await store.deletePublicAccessBlock(bucket);
+          await expectStorageError(store.getBucketPolicy(`contract-${runId}-nopolicy`), "BUCKET_NOT_FOUND");
         });
       } else {
         it("keeps a bucket's policy text and public access block until deleted or the bucket goes", async () => {
@@ -849,11 +854,12 @@ export function defineStorageContract(name: string, factory: () => Promise<Stora
         { id: "r2", enabled: false, filter: { form: "Prefix" as const, prefix: "" }, abortIncompleteUploadDays: 7 },
       ];
       if (traits.bucketLifecycle === false) {
-        it("refuses lifecycle rules (NOT_SUPPORTED)", async () => {
+        it("refuses to set lifecycle rules (NOT_SUPPORTED) and reads every bucket as without rules", async () => {
           const bucket = await newBucket();
-          await expectStorageError(store.getBucketLifecycle(bucket), "NOT_SUPPORTED");
           await expectStorageError(store.putBucketLifecycle(bucket, lifecycleRules), "NOT_SUPPORTED");
-          await expectStorageError(store.deleteBucketLifecycle(bucket), "NOT_SUPPORTED");
+          expect(await store.getBucketLifecycle(bucket)).toBeUndefined();
+          await store.deleteBucketLifecycle(bucket);
+          await expectStorageError(store.getBucketLifecycle(`contract-${runId}-nolifecycle`), "BUCKET_NOT_FOUND");
         });
       } else {
         it("keeps a bucket's lifecycle rules, in order and as given, until deleted or the bucket goes", async () => {

@@ -362,66 +362,67 @@ export class OzoneStore implements StorageClient {
   }
 
   // Ozone keeps no bucket tags, CORS rules, bucket policies, public access blocks, lifecycle rules
-  // nor Object Lock: unsupported.ts answers for them, and says why.
+  // nor Object Lock: unsupported.ts answers for them (setting one 501, reading one as never set),
+  // and says why.
 
-  getBucketTags(): Promise<Record<string, string> | undefined> {
-    return this.unsupported.getBucketTags();
+  getBucketTags(bucket: string): Promise<Record<string, string> | undefined> {
+    return this.unsupported.getBucketTags(bucket);
   }
 
   putBucketTags(): Promise<void> {
     return this.unsupported.putBucketTags();
   }
 
-  deleteBucketTags(): Promise<void> {
-    return this.unsupported.deleteBucketTags();
+  deleteBucketTags(bucket: string): Promise<void> {
+    return this.unsupported.deleteBucketTags(bucket);
   }
 
-  getBucketCors(): Promise<CorsRule[] | undefined> {
-    return this.unsupported.getBucketCors();
+  getBucketCors(bucket: string): Promise<CorsRule[] | undefined> {
+    return this.unsupported.getBucketCors(bucket);
   }
 
   putBucketCors(): Promise<void> {
     return this.unsupported.putBucketCors();
   }
 
-  deleteBucketCors(): Promise<void> {
-    return this.unsupported.deleteBucketCors();
+  deleteBucketCors(bucket: string): Promise<void> {
+    return this.unsupported.deleteBucketCors(bucket);
   }
 
-  getBucketPolicy(): Promise<string | undefined> {
-    return this.unsupported.getBucketPolicy();
+  getBucketPolicy(bucket: string): Promise<string | undefined> {
+    return this.unsupported.getBucketPolicy(bucket);
   }
 
   putBucketPolicy(): Promise<void> {
     return this.unsupported.putBucketPolicy();
   }
 
-  deleteBucketPolicy(): Promise<void> {
-    return this.unsupported.deleteBucketPolicy();
+  deleteBucketPolicy(bucket: string): Promise<void> {
+    return this.unsupported.deleteBucketPolicy(bucket);
   }
 
-  getPublicAccessBlock(): Promise<PublicAccessBlock | undefined> {
-    return this.unsupported.getPublicAccessBlock();
+  getPublicAccessBlock(bucket: string): Promise<PublicAccessBlock | undefined> {
+    return this.unsupported.getPublicAccessBlock(bucket);
   }
 
   putPublicAccessBlock(): Promise<void> {
     return this.unsupported.putPublicAccessBlock();
   }
 
-  deletePublicAccessBlock(): Promise<void> {
-    return this.unsupported.deletePublicAccessBlock();
+  deletePublicAccessBlock(bucket: string): Promise<void> {
+    return this.unsupported.deletePublicAccessBlock(bucket);
   }
 
-  getBucketLifecycle(): Promise<LifecycleRule[] | undefined> {
-    return this.unsupported.getBucketLifecycle();
+  getBucketLifecycle(bucket: string): Promise<LifecycleRule[] | undefined> {
+    return this.unsupported.getBucketLifecycle(bucket);
   }
 
   putBucketLifecycle(): Promise<void> {
     return this.unsupported.putBucketLifecycle();
   }
 
-  deleteBucketLifecycle(): Promise<void> {
-    return this.unsupported.deleteBucketLifecycle();
+  deleteBucketLifecycle(bucket: string): Promise<void> {
+    return this.unsupported.deleteBucketLifecycle(bucket);
   }
 
   getObjectLockConfiguration(bucket: string): Promise<ObjectLockConfiguration | undefined> {

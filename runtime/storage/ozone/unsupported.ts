@@ -2,9 +2,14 @@
  * What the Ozone backend answers NOT_SUPPORTED (501 NotImplemented) for, and why: the S3 bucket
  * configurations Ozone has no place for (bucket tags, CORS rules, bucket policies and public access
  * blocks, lifecycle rules, Object Lock), object ACLs and ownership controls, conditional deletes.
- * What is refused only in some cases (versioning turned on, a storage class whose replication
- * this gateway does not write, a multipart object checksum) is refused where it arises.
- * runtime/storage/backend-support.ts restates all of it for the API reference.
+ * Setting such a configuration answers 501; reading or deleting one answers what S3 answers for a
+ * bucket that never had it (GetBucketCors 404 NoSuchCORSConfiguration, DeleteBucketCors 204, a
+ * retention or legal hold 400 "Bucket is missing Object Lock Configuration"...), which is the
+ * truth on Ozone, as GetBucketVersioning answers never versioned: tools that read every
+ * configuration of a bucket (Terraform's aws_s3_bucket, S3 browsers) take those as "none" where a
+ * 501 made them fail. What is refused only in some cases (versioning turned on, a storage class
+ * whose replication this gateway does not write, a multipart object checksum) is refused where it
+ * arises. runtime/storage/backend-support.ts restates all of it for the API reference.
  */
 import { StorageError, type CorsRule, type LifecycleRule, type ObjectLock, type ObjectLockConfiguration, type PublicAccessBlock } from "../types.js";
 import type { OzoneCore } from "./store-core.js";
@@ -56,11 +61,14 @@ export function objectLockNotSupported(): StorageError {
   return new StorageError("NOT_SUPPORTED", "object lock", "Object Lock is not supported by the Apache Ozone backend: Ozone keeps one version of each key.");
 }
 
+/** AWS's answer to a lock request (headers on a new object, a retention, a legal hold) on a bucket without Object Lock: every Ozone bucket. */
+function noObjectLock(what: string): StorageError {
+  return new StorageError("INVALID_REQUEST", `${what} on a bucket without Object Lock`, "Bucket is missing Object Lock Configuration");
+}
+
 /** Lock headers on a new object: no Ozone bucket has Object Lock, so AWS's answer for such a bucket. */
 export function refuseLockHeaders(lock: ObjectLock | undefined): void {
-  if (lock !== undefined && (lock.retention !== undefined || lock.legalHold !== undefined)) {
-    throw new StorageError("INVALID_REQUEST", "object lock headers on a bucket without Object Lock", "Bucket is missing Object Lock Configuration");
-  }
+  if (lock !== undefined && (lock.retention !== undefined || lock.legalHold !== undefined)) throw noObjectLock("object lock headers");
 }
 
 function bucketTagsNotSupported(): StorageError {
@@ -75,84 +83,90 @@ export class Unsupported {
   // (BucketArgs.metadata) can be added to by SetBucketProperty but never cleared. Ozone's own
   // gateway has no bucket-tagging handler either (only s3/endpoint/ObjectTaggingHandler.java).
 
-  async getBucketTags(): Promise<Record<string, string> | undefined> {
-    throw bucketTagsNotSupported();
+  async getBucketTags(bucket: string): Promise<Record<string, string> | undefined> {
+    await this.core.getBucket(bucket);
+    return undefined;
   }
 
   async putBucketTags(): Promise<void> {
     throw bucketTagsNotSupported();
   }
 
-  async deleteBucketTags(): Promise<void> {
-    throw bucketTagsNotSupported();
+  async deleteBucketTags(bucket: string): Promise<void> {
+    await this.core.getBucket(bucket);
   }
 
   // Nor CORS rules: Ozone's BucketInfo has no field for them and its own gateway answers ?cors with
   // NotImplemented. Without rules every preflight is refused, as S3 refuses it for a bucket without
   // a configuration.
 
-  async getBucketCors(): Promise<CorsRule[] | undefined> {
-    throw bucketCorsNotSupported();
+  async getBucketCors(bucket: string): Promise<CorsRule[] | undefined> {
+    await this.core.getBucket(bucket);
+    return undefined;
   }
 
   async putBucketCors(): Promise<void> {
     throw bucketCorsNotSupported();
   }
 
-  async deleteBucketCors(): Promise<void> {
-    throw bucketCorsNotSupported();
+  async deleteBucketCors(bucket: string): Promise<void> {
+    await this.core.getBucket(bucket);
   }
 
   // Nor bucket policies and public access blocks: Ozone's BucketInfo has no field for them (its
   // own S3 gateway answers ?policy with NotImplemented too). Every request to an Ozone bucket is
   // decided by ownership alone: runtime/access/policy/decision.ts reads NOT_SUPPORTED as "no policy".
 
-  async getBucketPolicy(): Promise<string | undefined> {
-    throw bucketPolicyNotSupported("Bucket policy");
+  async getBucketPolicy(bucket: string): Promise<string | undefined> {
+    await this.core.getBucket(bucket);
+    return undefined;
   }
 
   async putBucketPolicy(): Promise<void> {
     throw bucketPolicyNotSupported("Bucket policy");
   }
 
-  async deleteBucketPolicy(): Promise<void> {
-    throw bucketPolicyNotSupported("Bucket policy");
+  async deleteBucketPolicy(bucket: string): Promise<void> {
+    await this.core.getBucket(bucket);
   }
 
-  async getPublicAccessBlock(): Promise<PublicAccessBlock | undefined> {
-    throw bucketPolicyNotSupported("Public access block configuration");
+  async getPublicAccessBlock(bucket: string): Promise<PublicAccessBlock | undefined> {
+    await this.core.getBucket(bucket);
+    return undefined;
   }
 
   async putPublicAccessBlock(): Promise<void> {
     throw bucketPolicyNotSupported("Public access block configuration");
   }
 
-  async deletePublicAccessBlock(): Promise<void> {
-    throw bucketPolicyNotSupported("Public access block configuration");
+  async deletePublicAccessBlock(bucket: string): Promise<void> {
+    await this.core.getBucket(bucket);
   }
 
   // Nor lifecycle rules: Ozone's BucketInfo has no field for them and its own gateway answers
   // ?lifecycle with NotImplemented; without rules the lifecycle executor has nothing to do here.
 
-  async getBucketLifecycle(): Promise<LifecycleRule[] | undefined> {
-    throw bucketLifecycleNotSupported();
+  async getBucketLifecycle(bucket: string): Promise<LifecycleRule[] | undefined> {
+    await this.core.getBucket(bucket);
+    return undefined;
   }
 
   async putBucketLifecycle(): Promise<void> {
     throw bucketLifecycleNotSupported();
   }
 
-  async deleteBucketLifecycle(): Promise<void> {
-    throw bucketLifecycleNotSupported();
+  async deleteBucketLifecycle(bucket: string): Promise<void> {
+    await this.core.getBucket(bucket);
   }
 
   // Nor Object Lock: it keeps versions, and Ozone keeps one version of each key (as for
-  // PutBucketVersioning): every lock request answers 501 after the bucket check, and lock headers
-  // on a new object are refused as S3 refuses them on a bucket without Object Lock.
+  // PutBucketVersioning): a bucket made with it and PutObjectLockConfiguration answer 501; every
+  // bucket reads as one without Object Lock (no configuration; a retention or legal hold, read or
+  // set, and lock headers on a new object refused as S3 refuses them there).
 
   async getObjectLockConfiguration(bucket: string): Promise<ObjectLockConfiguration | undefined> {
     await this.core.getBucket(bucket);
-    throw objectLockNotSupported();
+    return undefined;
   }
 
   async putObjectLockConfiguration(bucket: string): Promise<void> {
@@ -162,16 +176,16 @@ export class Unsupported {
 
   async getObjectLock(bucket: string): Promise<ObjectLock> {
     await this.core.getBucket(bucket);
-    throw objectLockNotSupported();
+    throw noObjectLock("a lock read");
   }
 
   async putObjectRetention(bucket: string): Promise<void> {
     await this.core.getBucket(bucket);
-    throw objectLockNotSupported();
+    throw noObjectLock("a retention");
   }
 
   async putObjectLegalHold(bucket: string): Promise<void> {
     await this.core.getBucket(bucket);
-    throw objectLockNotSupported();
+    throw noObjectLock("a legal hold");
   }
 }
