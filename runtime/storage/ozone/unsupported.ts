@@ -115,7 +115,7 @@ export class Unsupported {
 
   // Nor bucket policies and public access blocks: Ozone's BucketInfo has no field for them (its
   // own S3 gateway answers ?policy with NotImplemented too). Every request to an Ozone bucket is
-  // decided by ownership alone: runtime/access/policy/decision.ts reads NOT_SUPPORTED as "no policy".
+  // decided by ownership alone: runtime/access/policy/decision.ts finds no policy and no block.
 
   async getBucketPolicy(bucket: string): Promise<string | undefined> {
     await this.core.getBucket(bucket);
