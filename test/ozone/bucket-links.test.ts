@@ -5,7 +5,8 @@
  * and written (they land in the source bucket, where Ozone's own shell sees them); the access
  * decision by the source's owner and ACLs (`ozone sh bucket addacl` on a link changes the
  * source's); DeleteBucket refused while the source holds objects, then removing the link alone;
- * links to an FSO bucket, to nothing, and in a loop answered as absent and not listed.
+ * a link to an FSO bucket served as the tree it is (fso-bucket.test.ts has the rest); links to
+ * nothing and in a loop answered as absent and not listed.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -75,9 +76,9 @@ describe.skipIf(ozone === undefined)("bucket links on Ozone", () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it("lists the links whose source the user owns, by the link's name; broken, looping and FSO links not at all", async () => {
-    expect((await listed()).sort()).toEqual(["ln-chain", "ln-data"]);
-    for (const name of ["ln-fso", "ln-gone", "ln-loop-a", "ln-loop-b"]) {
+  it("lists the links whose source the user owns, by the link's name; broken and looping links not at all", async () => {
+    expect((await listed()).sort()).toEqual(["ln-chain", "ln-data", "ln-fso"]);
+    for (const name of ["ln-gone", "ln-loop-a", "ln-loop-b"]) {
       await expectS3Error(s3.send(new HeadBucketCommand({ Bucket: name })), "NotFound", 404);
       await expectS3Error(s3.send(new ListObjectsV2Command({ Bucket: name })), "NoSuchBucket", 404);
     }
@@ -91,6 +92,17 @@ describe.skipIf(ozone === undefined)("bucket links on Ozone", () => {
     expect(viaChain.Contents?.map((o) => o.Key)).toEqual(["dir/one.txt"]);
     const info = JSON.parse(await ozoneShell(["key", "info", `/${source}/data/dir/one.txt`])) as { dataSize: number };
     expect(info.dataSize).toBe("through the link\n".length);
+  });
+
+  it("serves a link to an FSO bucket: keys land in the source's tree and are listed from it", async () => {
+    await s3.send(new PutObjectCommand({ Bucket: "ln-fso", Key: "dir/sub/one.txt", Body: "in the tree\n" }));
+    expect(await (await s3.send(new GetObjectCommand({ Bucket: "ln-fso", Key: "dir/sub/one.txt" }))).Body!.transformToString()).toBe("in the tree\n");
+    const listing = await s3.send(new ListObjectsV2Command({ Bucket: "ln-fso" }));
+    expect(listing.Contents?.map((o) => o.Key)).toEqual(["dir/sub/one.txt"]);
+    const shallow = await s3.send(new ListObjectsV2Command({ Bucket: "ln-fso", Delimiter: "/" }));
+    expect(shallow.CommonPrefixes?.map((p) => p.Prefix)).toEqual(["dir/"]);
+    const info = JSON.parse(await ozoneShell(["key", "info", `/${source}/fso/dir/sub/one.txt`])) as { dataSize: number };
+    expect(info.dataSize).toBe("in the tree\n".length);
   });
 
   it("decides access by the source's owner and ACLs: denied on root's bucket until `ozone sh bucket addacl` on the link grants it", async () => {

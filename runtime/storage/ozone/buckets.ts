@@ -12,6 +12,7 @@ import type { Listing } from "./listing.js";
 import type { Multipart } from "./multipart.js";
 import type { OmMessage } from "./om-client.js";
 import { bucketInfo, OM_PAGE, type OzoneCore } from "./store-core.js";
+import { clearEmptyDirectories } from "./fso.js";
 import { aclsNotSupported, objectLockNotSupported } from "./unsupported.js";
 
 export class Buckets {
@@ -24,8 +25,8 @@ export class Buckets {
 
   /**
    * The S3 volume's buckets this gateway serves: a link with its source's owner (bucket-links.ts:
-   * one InfoBucket per hop), without broken links and FSO buckets, which every other request
-   * answers as absent (an encrypted bucket is listed: its requests answer 501 saying why).
+   * one InfoBucket per hop), without broken links, which every other request answers as absent
+   * (an encrypted bucket is listed: its requests answer 501 saying why).
    */
   async listBuckets(): Promise<BucketInfo[]> {
     const out: BucketInfo[] = [];
@@ -35,7 +36,9 @@ export class Buckets {
       const page = (r.listBucketsResponse?.bucketInfo ?? []) as OmMessage[];
       for (const b of page) {
         const served = await this.served(b);
-        if (served !== undefined) out.push(bucketInfo(served));
+        if (served === undefined) continue;
+        const { fso: _fso, ...info } = bucketInfo(served);
+        out.push(info);
       }
       if (page.length < OM_PAGE) return out;
       startKey = String(page[page.length - 1].bucketName);
@@ -44,8 +47,7 @@ export class Buckets {
 
   private async served(b: OmMessage): Promise<OmMessage | undefined> {
     try {
-      const resolved = await resolveLink(b, (volume, name) => this.core.infoBucket(volume, name));
-      return resolved.bucketLayout === "FILE_SYSTEM_OPTIMIZED" ? undefined : resolved;
+      return await resolveLink(b, (volume, name) => this.core.infoBucket(volume, name));
     } catch (err) {
       if (err instanceof StorageError && err.kind === "BUCKET_NOT_FOUND") return undefined;
       throw err;
@@ -110,7 +112,7 @@ export class Buckets {
     }
   }
 
-  private async deleteBucketOnce(name: string): Promise<void> {
+  private async deleteBucketOnce(name: string, directoriesCleared = false): Promise<void> {
     // A link: the OM deletes the link alone, whatever its source holds (Ozone's gateway so removes
     // a link to a bucket full of keys). S3 deletes only an empty bucket: so does this gateway. The
     // source bucket and its uploads stay.
@@ -125,11 +127,18 @@ export class Buckets {
       // Ozone refuses while uploads are in progress; S3 deletes a bucket that holds no object and
       // aborts its uploads. Only when there is no object: then abort them and try once more.
       if (!(err instanceof StorageError && err.kind === "BUCKET_NOT_EMPTY")) throw err;
+      // An FSO bucket keeps the directories its keys were in (fso.ts): with no file left, S3's
+      // bucket is empty; they go first, then the bucket, once.
+      if (!directoriesCleared && (await this.core.isFso(name))) {
+        const cleared = await clearEmptyDirectories(this.core, name);
+        if (cleared === "files") throw err;
+        if (cleared === "cleared") return this.deleteBucketOnce(name, true);
+      }
       if ((await this.listing.listObjects({ bucket: name, maxKeys: 1 })).objects.length > 0) throw err;
       const { uploads } = await this.multipart.listMultipartUploads({ bucket: name, maxUploads: OM_PAGE });
       if (uploads.length === 0) throw err;
       for (const u of uploads) await this.multipart.abortMultipartUpload(name, u.key, u.uploadId).catch(() => {});
-      await this.deleteBucketOnce(name);
+      await this.deleteBucketOnce(name, directoriesCleared);
     }
   }
 

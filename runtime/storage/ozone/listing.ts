@@ -3,10 +3,12 @@
  * lists keys a page at a time (ListKeysLight) in UTF-8 byte order, S3's order, but hands each page
  * over in Java String order and drops a leading "/" from a prefix; this module puts pages back in
  * S3's order, folds keys into common prefixes, and for a "/" delimiter first tries the OM's shallow
- * listing (ListStatusLight), which skips the keys inside each child "directory".
+ * listing (ListStatusLight), which skips the keys inside each child "directory". FSO buckets are
+ * walked as the tree they are (fso-listing.ts).
  */
 import type { ListObjectsParams, ListObjectsResult, ListVersionsParams, ListVersionsResult, ObjectSummary } from "../types.js";
 import { compareUtf8 } from "../keys.js";
+import { listFso } from "./fso-listing.js";
 import type { OmMessage } from "./om-client.js";
 import { ms, OM_PAGE, type OzoneCore } from "./store-core.js";
 
@@ -42,6 +44,8 @@ export class Listing {
       const d = startKey.indexOf(delimiter, prefix.length);
       if (d >= 0) startKey = startKey.slice(0, d + delimiter.length) + PAST_PREFIX;
     }
+    // an FSO bucket's keys are a tree the OM's key listing does not cover
+    if (await this.core.isFso(params.bucket)) return listFso(this.core, params, startKey);
     if (delimiter === "/") {
       const shallow = await this.listShallow(params.bucket, prefix, startKey, params.maxKeys);
       if (shallow !== undefined) return shallow;

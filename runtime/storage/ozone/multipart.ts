@@ -22,6 +22,7 @@ import {
 } from "../types.js";
 import { uploadChecksumType } from "../embedded/checksum.js";
 import { normalizeEtag, validateKey } from "../keys.js";
+import { checkFsoName } from "./fso.js";
 import { storedUserMetadata } from "./storage-class.js";
 import { encodeMetadata, toKeyValues } from "./metadata.js";
 import type { OmMessage } from "./om-client.js";
@@ -50,6 +51,7 @@ export class Multipart {
     const checksumType = uploadChecksumType(params.checksumAlgorithm, params.checksumType);
     const replication = this.core.replicationOf(params.storageClass, params.userMetadata);
     if (!writable(replication.fields.type)) throw notWritable(replication.label, params.storageClass);
+    if (await this.core.isFso(params.bucket)) checkFsoName(params.key, false);
     const r = await this.core.om("InitiateMultiPartUpload", "initiateMultiPartUploadRequest", {
       keyArgs: this.core.keyArgs(params.bucket, params.key, {
         ...replication.fields,

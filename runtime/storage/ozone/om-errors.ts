@@ -30,9 +30,11 @@ const KIND_OF: Record<string, StorageErrorKind> = {
   INVALID_KEY_NAME: "INVALID_ARGUMENT",
   INVALID_REQUEST: "INVALID_ARGUMENT",
   INVALID_PATH: "INVALID_ARGUMENT",
-  NOT_A_FILE: "INVALID_ARGUMENT",
-  FILE_ALREADY_EXISTS: "INVALID_ARGUMENT",
-  DIRECTORY_NOT_EMPTY: "INVALID_ARGUMENT",
+  // a path that runs into the tree of an FSO bucket (fso.ts): a file where a directory is, or the
+  // other way round
+  NOT_A_FILE: "INVALID_REQUEST",
+  FILE_ALREADY_EXISTS: "INVALID_REQUEST",
+  DIRECTORY_NOT_EMPTY: "INVALID_REQUEST",
   NOT_SUPPORTED_OPERATION: "NOT_SUPPORTED",
   FEATURE_NOT_ENABLED: "NOT_SUPPORTED",
   QUOTA_EXCEEDED: "QUOTA_EXCEEDED",
@@ -46,10 +48,16 @@ const KIND_OF: Record<string, StorageErrorKind> = {
   SCM_IN_SAFE_MODE: "UNAVAILABLE",
 };
 
+const TREE_CONFLICT =
+  "This bucket keeps keys as file-system paths (Ozone FILE_SYSTEM_OPTIMIZED): a key cannot be both a file and a directory (\"a\" beside \"a/b\"), nor lie below a file.";
+
 /** Messages the client may see for kinds whose S3 default message would mislead. */
 const CLIENT_MESSAGE: Record<string, string> = {
   INVALID_KEY_NAME: "The key name is not allowed by Ozone (for example, \".snapshot\" is reserved).",
   NOT_SUPPORTED_OPERATION: "Ozone does not support this operation on this bucket.",
+  NOT_A_FILE: TREE_CONFLICT,
+  FILE_ALREADY_EXISTS: TREE_CONFLICT,
+  DIRECTORY_NOT_EMPTY: TREE_CONFLICT,
   FEATURE_NOT_ENABLED: "The Ozone cluster does not have this feature enabled.",
 };
 

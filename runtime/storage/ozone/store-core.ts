@@ -39,6 +39,8 @@ export interface Datanodes {
 
 /** OM list calls return at most this many entries (ozone.om.server.list.max.size) */
 export const OM_PAGE = 1000;
+/** the ETag of an empty object: a directory of an FSO bucket read or listed as the object "d/" */
+export const EMPTY_MD5 = "d41d8cd98f00b204e9800998ecf8427e";
 
 export function notWritable(label: string, storageClass: string): StorageError {
   return new StorageError(
@@ -118,7 +120,7 @@ export interface OzoneShared {
   service: S3Authentication;
   principals: OzonePrincipals;
   /** getBucket answers, kept CACHE_TTL_MS (OzoneCore.getBucket says why and what for) */
-  buckets: BucketConfigCache<BucketInfo>;
+  buckets: BucketConfigCache<OzoneBucketInfo>;
   /**
    * Tells this gateway's other processes that a bucket was created or deleted here, so that they
    * drop their kept answer for it (runtime/workers/: the primary tells every worker); resolves
@@ -200,8 +202,19 @@ export function latestLocations(k: OmMessage): OmMessage[] {
   return versions.length === 0 ? [] : ((versions[versions.length - 1].keyLocations ?? []) as OmMessage[]);
 }
 
-export function bucketInfo(b: OmMessage): BucketInfo {
-  return { name: String(b.bucketName), creationDate: ms(b.creationTime), owner: String(b.owner ?? "") };
+/** What getBucket keeps of a bucket: S3's BucketInfo, and whether its keys are file-system paths (fso.ts). */
+export interface OzoneBucketInfo extends BucketInfo {
+  /** the bucket (a link's source) has the FILE_SYSTEM_OPTIMIZED layout */
+  fso?: true;
+}
+
+export function bucketInfo(b: OmMessage): OzoneBucketInfo {
+  return {
+    name: String(b.bucketName),
+    creationDate: ms(b.creationTime),
+    owner: String(b.owner ?? ""),
+    ...(b.bucketLayout === "FILE_SYSTEM_OPTIMIZED" && { fso: true as const }),
+  };
 }
 
 export class OzoneCore {
@@ -245,14 +258,24 @@ export class OzoneCore {
    * An absent bucket is never kept. bucketRecord() always asks the OM.
    */
   async getBucket(name: string): Promise<BucketInfo> {
-    const kept = await this.shared.buckets.lookup(name, async () => bucketInfo(await this.bucketRecord(name)));
     // a copy: a caller may add to what it gets (authorize.ts adds checkObject)
-    return { ...kept };
+    const { fso: _fso, ...info } = await this.bucket(name);
+    return info;
+  }
+
+  /** getBucket's kept answer, with the layout (one lookup per second at most: getBucket). */
+  bucket(name: string): Promise<OzoneBucketInfo> {
+    return this.shared.buckets.lookup(name, async () => bucketInfo(await this.bucketRecord(name)));
+  }
+
+  /** Whether the bucket's keys are file-system paths (FILE_SYSTEM_OPTIMIZED): fso.ts. */
+  async isFso(name: string): Promise<boolean> {
+    return (await this.bucket(name)).fso === true;
   }
 
   /**
    * The OM's BucketInfo of an S3 bucket, a link's resolved to its source's (bucket-links.ts);
-   * BUCKET_NOT_FOUND for none, for a broken link, and for an FSO bucket.
+   * BUCKET_NOT_FOUND for none and for a broken link.
    */
   async bucketRecord(name: string): Promise<OmMessage> {
     const found = await this.infoBucket(this.volume, name);
@@ -274,11 +297,6 @@ export class OzoneCore {
   /** A (resolved) record of a bucket this gateway serves; else BUCKET_NOT_FOUND or the 501 of an encrypted bucket. */
   usable(b: OmMessage): OmMessage {
     const name = String(b.bucketName);
-    if (b.bucketLayout === "FILE_SYSTEM_OPTIMIZED") {
-      // FSO buckets (in the S3 volume or behind a link) have directory semantics S3 clients do not
-      // expect (a key "a/b" makes a directory "a/"). Shown as absent rather than half-working.
-      throw new StorageError("BUCKET_NOT_FOUND", `bucket ${name} has the FILE_SYSTEM_OPTIMIZED layout`);
-    }
     if (b.beinfo) throw encryptedBucket(name, b.beinfo as OmMessage);
     return b;
   }
@@ -440,12 +458,18 @@ export class OzoneCore {
       keyArgs: this.keyArgs(bucket, key, { latestVersionLocation: true, headOp }),
       assumeS3Context: false, // true would read the bucket from the OM's S3 volume, not ours
     });
-    return r.GetKeyInfoResponse.keyInfo as OmMessage;
+    const k = r.GetKeyInfoResponse.keyInfo as OmMessage;
+    // In an FSO bucket the OM answers for the path the name normalizes to ("a//b" and "/a/b" read
+    // "a/b", "f/" reads the file "f") and for a directory by its name with or without a "/" ("d"
+    // and "d/" read the directory "d/"): the key asked for exists only when the OM names it so.
+    if (String(k.keyName ?? key) !== key) throw new StorageError("KEY_NOT_FOUND");
+    return k;
   }
 
   objectInfo(bucket: string, key: string, k: OmMessage): ObjectInfo {
     const meta = decodeMetadata(k.metadata);
-    const etag = meta.etag ?? "";
+    // a directory of an FSO bucket ("d/", fso.ts) reads as an empty object
+    const etag = meta.etag ?? (k.isFile === false ? EMPTY_MD5 : "");
     // The parts the object is made of. Not the ETag's "-N": Ozone 2.2.0 counts every part uploaded there.
     let parts = partsCountOf(etag);
     if (parts !== undefined) {

@@ -61,7 +61,7 @@ import {
   type UploadInfo,
   type Acl,
 } from "../types.js";
-import { validateKey } from "../keys.js";
+import { etagHeaderMatches, validateKey } from "../keys.js";
 import { DatanodeClients } from "./datanode-client.js";
 import { parseReplication, StorageClasses, storedUserMetadata } from "./storage-class.js";
 import { RatisChannels } from "./ratis-group.js";
@@ -80,8 +80,11 @@ import {
   type Datanodes,
   type OzoneLogger,
   type OzoneShared,
+  type OzoneBucketInfo,
+  EMPTY_MD5,
 } from "./store-core.js";
 import { Buckets } from "./buckets.js";
+import { checkFsoName, createDirectory, deleteFsoKey, deleteFsoKeys } from "./fso.js";
 import { Listing } from "./listing.js";
 import { Multipart } from "./multipart.js";
 import { ObjectReads } from "./reads.js";
@@ -120,7 +123,7 @@ export function openOzoneStore(opts: OzoneStoreOptions): OzoneStore {
     storageClasses: new StorageClasses(replication, new RegExp(opts.ecSchemesAllowed ?? DEFAULTS.ozone.ecSchemesAllowed)),
     service: { accessId: opts.serviceAccessKeyId, stringToSign: "", signature: "" },
     principals: opts.principals ?? SAME_NAMES,
-    buckets: new BucketConfigCache<BucketInfo>(),
+    buckets: new BucketConfigCache<OzoneBucketInfo>(),
     ...(opts.onBucketChanged && { onBucketChanged: opts.onBucketChanged }),
     ...(opts.logger && { logger: opts.logger }),
   };
@@ -194,6 +197,10 @@ export class OzoneStore implements StorageClient {
     refuseLockHeaders(params.lock);
     const replication = this.core.replicationOf(params.storageClass, params.userMetadata);
     const size = body.expectedSize;
+    if (await this.core.isFso(params.bucket)) {
+      checkFsoName(params.key, size === 0);
+      if (params.key.endsWith("/")) return this.putDirectory(params, body);
+    }
     if (size !== 0 && !writable(replication.fields.type)) throw notWritable(replication.label, params.storageClass);
     const conditions = await this.core.conditionsOf(params.bucket, params.key, params.ifMatch, params.ifNoneMatch);
     const args = this.core.keyArgs(params.bucket, params.key, {
@@ -250,6 +257,35 @@ export class OzoneStore implements StorageClient {
     };
   }
 
+  /**
+   * PutObject of "d/" with an empty body in an FSO bucket: the directory d (fso.ts). Its metadata
+   * and tags are not kept (a directory has none); it reads back as an empty object.
+   */
+  private async putDirectory(params: PutObjectParams, body: IncomingBody): Promise<ObjectInfo> {
+    for await (const chunk of body.stream) {
+      if ((chunk as Buffer).length > 0) checkFsoName(params.key, false);
+    }
+    const digests = body.digests();
+    if (params.ifMatch !== undefined) {
+      // the directory as it is now: an empty object while it exists
+      const now = await this.core.keyInfo(params.bucket, params.key, true).catch(() => undefined);
+      if (now === undefined || !etagHeaderMatches(params.ifMatch, EMPTY_MD5)) throw new StorageError("PRECONDITION_FAILED");
+    }
+    await createDirectory(this.core, params.bucket, params.key, params.owner, params.ifNoneMatch !== undefined);
+    return {
+      bucket: params.bucket,
+      key: params.key,
+      size: 0,
+      etag: EMPTY_MD5,
+      lastModified: new Date(),
+      storageClass: params.storageClass,
+      userMetadata: {},
+      tags: {},
+      ...(digests.checksum && { checksum: digests.checksum }),
+      owner: params.owner,
+    };
+  }
+
   // ---- reads (reads.ts) ----------------------------------------------------------------------
 
   headObject(bucket: string, key: string, partNumber?: number, versionId?: string): Promise<{ info: ObjectInfo; part?: ObjectPartInfo }> {
@@ -269,6 +305,10 @@ export class OzoneStore implements StorageClient {
   async deleteObject(bucket: string, key: string, versionId?: string, condition?: DeleteCondition): Promise<DeleteOutcome> {
     if (condition !== undefined) throw conditionalDeleteNotSupported();
     onlyNullVersion(versionId);
+    if (await this.core.isFso(bucket)) {
+      await deleteFsoKey(this.core, bucket, key);
+      return {};
+    }
     try {
       await this.core.om("DeleteKey", "deleteKeyRequest", { keyArgs: this.core.keyArgs(bucket, key) });
     } catch (err) {
@@ -293,6 +333,8 @@ export class OzoneStore implements StorageClient {
 
   private async deleteKeys(bucket: string, keys: string[]): Promise<DeleteObjectResult[]> {
     if (keys.length === 0) return [];
+    // the OM's batch delete removes a directory of an FSO bucket with everything below it
+    if (await this.core.isFso(bucket)) return deleteFsoKeys(this.core, bucket, keys);
     let r: OmMessage;
     try {
       r = await this.core.om("DeleteKeys", "deleteKeysRequest", { deleteKeys: { volumeName: this.core.volume, bucketName: bucket, keys } });

@@ -279,6 +279,13 @@ message GetKeyInfoResponse {
   optional string UserPrincipal = 3;
 }
 
+message CreateDirectoryRequest {
+  required KeyArgs keyArgs = 1;
+}
+
+message CreateDirectoryResponse {
+}
+
 message DeleteKeyRequest {
   required KeyArgs keyArgs = 1;
 }

@@ -13,7 +13,8 @@
 //   (the decoder skips them): KeyArgs.fileEncryptionInfo (15),
 //   KeyInfo.fileEncryptionInfo (12), KeyInfo.fileChecksum (18),
 //   KeyLocationList.fileEncryptionInfo (3), OMRequest.readConsistencyHint (7),
-//   and every snapshot / tenant / prefix / volume-admin / FSO message.
+//   and every snapshot / tenant / prefix / volume-admin / FSO message but
+//   CreateDirectory (a folder marker in an FSO bucket, fso.ts).
 // - Careful: a Type number is not always the OMRequest/OMResponse field
 //   number (ListMultipartUploads 82 -> request field 83; PutObjectTagging
 //   140 -> field 141; GetObjectTagging 141 -> field 140; ListKeysLight 126 ->
@@ -158,6 +159,7 @@ message OMRequest {
   optional DeleteKeyRequest deleteKeyRequest = 34;
   optional ListKeysRequest listKeysRequest = 35;
   optional ListStatusRequest listStatusRequest = 74;   // also used by ListStatusLight   // also used by ListKeysLight
+  optional CreateDirectoryRequest createDirectoryRequest = 71;
   optional AddAclRequest addAclRequest = 75;
   optional RemoveAclRequest removeAclRequest = 76;
   optional SetAclRequest setAclRequest = 77;
@@ -211,6 +213,7 @@ message OMResponse {
   optional CreateKeyResponse createKeyResponse = 31;
   optional LookupKeyResponse lookupKeyResponse = 32;
   optional DeleteKeyResponse deleteKeyResponse = 34;
+  optional CreateDirectoryResponse createDirectoryResponse = 71;
   optional ListKeysResponse listKeysResponse = 35;
   optional CommitKeyResponse commitKeyResponse = 36;
   optional AllocateBlockResponse allocateBlockResponse = 37;
