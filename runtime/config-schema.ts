@@ -256,7 +256,7 @@ const schema = {
     ozone: {
       type: "object",
       additionalProperties: false,
-      required: ["omAddresses", "volume", "replication", "requestTimeoutMs"],
+      required: ["omAddresses", "volume", "replication", "bucketLayout", "requestTimeoutMs"],
       properties: {
         omAddresses: {
           type: "array",
@@ -282,6 +282,14 @@ const schema = {
           minLength: 1,
           description:
             "The EC schemes (`<codec>-<data>-<parity>-<chunk>k`, lower case) a write to a storage class mapped to EC may name in `x-amz-meta-storage-config`, as a regular expression (like Ozone's `ozone.replication.allowed-configs`, which the OM checks too: a scheme such as `xor-2-1-1024k` must be allowed there as well, as `EC/2-1-1024k`); another answers 400 InvalidArgument.",
+        },
+        bucketLayout: {
+          type: "string",
+          enum: ["OBJECT_STORE", "FILE_SYSTEM_OPTIMIZED"],
+          env: "S3G_OZONE_BUCKET_LAYOUT",
+          flag: "--ozone-bucket-layout",
+          description:
+            "The layout of a bucket CreateBucket makes (Ozone's gateway: `ozone.s3g.default.bucket.layout`): `OBJECT_STORE`, or `FILE_SYSTEM_OPTIMIZED` for buckets Hadoop clients (ofs://) also use as a file system, whose keys are paths (see Running on Apache Ozone).",
         },
         requestTimeoutMs: {
           type: "integer",

@@ -122,6 +122,8 @@ export interface OzoneConfig {
    * for a storage class mapped to EC: a regular expression, as Ozone's ozone.replication.allowed-configs
    */
   ecSchemesAllowed: string;
+  /** the layout of buckets CreateBucket makes (Ozone's gateway: ozone.s3g.default.bucket.layout) */
+  bucketLayout: "OBJECT_STORE" | "FILE_SYSTEM_OPTIMIZED";
   /** deadline of one OM or datanode call, ms */
   requestTimeoutMs: number;
 }
@@ -158,6 +160,7 @@ export const DEFAULTS: Config = {
     replication: { STANDARD: "DEFAULT", REDUCED_REDUNDANCY: "RATIS/ONE", STANDARD_IA: "EC/rs-3-2-1024k" },
     // Ozone's default ozone.replication.allowed-configs, for EC (any codec)
     ecSchemesAllowed: "^(rs|xor)-(3-2|6-3|10-4)-(512|1024|2048|4096)k$",
+    bucketLayout: "OBJECT_STORE",
     requestTimeoutMs: 30000,
   },
 };

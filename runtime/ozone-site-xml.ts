@@ -83,6 +83,8 @@ function replicationOf(type: string, factor: string): string | undefined {
  *   the host of ozone.om.address (0.0.0.0 meaning this machine). The port in those keys is Hadoop
  *   RPC's; the gRPC port is ozone.om.grpc.port.<svc>.<node>, else ozone.om.grpc.port, else 8981.
  * - volume: ozone.s3g.volume.name.
+ * - the layout of buckets CreateBucket makes: ozone.s3g.default.bucket.layout (OBJECT_STORE or
+ *   FILE_SYSTEM_OPTIMIZED; Ozone's gateway also takes LEGACY, which this gateway does not make).
  * - STANDARD's replication: the client-side default a request without x-amz-storage-class gets
  *   (OzoneClientUtils.getClientConfiguredReplicationConfig): ozone.replication when set, of type
  *   ozone.replication.type (default RATIS). Without ozone.replication Ozone sends none, so nothing is derived.
@@ -140,6 +142,10 @@ export function ozoneFromSiteXml(xmlText: string): { values: Partial<OzoneConfig
 
   const volume = get("ozone.s3g.volume.name");
   if (volume !== undefined) values.volume = volume;
+
+  const layout = get("ozone.s3g.default.bucket.layout");
+  if (layout === "OBJECT_STORE" || layout === "FILE_SYSTEM_OPTIMIZED") values.bucketLayout = layout;
+  else if (layout !== undefined) problems.push(`ozone.s3g.default.bucket.layout: ${JSON.stringify(layout)} is not one of OBJECT_STORE, FILE_SYSTEM_OPTIMIZED`);
 
   const factor = get("ozone.replication");
   if (factor !== undefined) {

@@ -29,7 +29,7 @@ async function problemsOf(p: Promise<unknown>): Promise<string[]> {
 }
 
 describe("loadConfig: ozone", () => {
-  it("defaults: embedded backend; volume s3v, STANDARD sends no replication, REDUCED_REDUNDANCY is RATIS/ONE, STANDARD_IA EC rs-3-2-1024k, 30 s deadline", async () => {
+  it("defaults: embedded backend; volume s3v, STANDARD sends no replication, REDUCED_REDUNDANCY is RATIS/ONE, STANDARD_IA EC rs-3-2-1024k, OBJECT_STORE buckets, 30 s deadline", async () => {
     const c = await loadConfig([], {});
     expect(c.backend).toBe("embedded");
     expect(c.ozone).toEqual({
@@ -37,6 +37,7 @@ describe("loadConfig: ozone", () => {
       volume: "s3v",
       replication: { STANDARD: "DEFAULT", REDUCED_REDUNDANCY: "RATIS/ONE", STANDARD_IA: "EC/rs-3-2-1024k" },
       ecSchemesAllowed: "^(rs|xor)-(3-2|6-3|10-4)-(512|1024|2048|4096)k$",
+      bucketLayout: "OBJECT_STORE",
       requestTimeoutMs: 30000,
     });
     expect(c.ozone).toEqual(DEFAULTS.ozone);
@@ -91,6 +92,16 @@ describe("loadConfig: ozone", () => {
     expect(withFlags.ozone.omAddresses).toEqual(["flag-om:8981"]);
     expect(withFlags.ozone.volume).toBe("flagvol");
     expect(withFlags.ozone.siteXml).toBe(xml);
+  });
+
+  it("takes the layout of new buckets from ozone.s3g.default.bucket.layout, below the flag, and refuses one it does not make", async () => {
+    const xml = await tmpFile("layout-site.xml", site({ "ozone.om.address": "site-om:9862", "ozone.s3g.default.bucket.layout": "FILE_SYSTEM_OPTIMIZED" }));
+    expect((await loadConfig(["--ozone-site-xml", xml], {})).ozone.bucketLayout).toBe("FILE_SYSTEM_OPTIMIZED");
+    expect((await loadConfig(["--ozone-site-xml", xml, "--ozone-bucket-layout", "OBJECT_STORE"], {})).ozone.bucketLayout).toBe("OBJECT_STORE");
+    expect((await loadConfig([], {})).ozone.bucketLayout).toBe("OBJECT_STORE");
+    const legacy = await tmpFile("legacy-site.xml", site({ "ozone.om.address": "site-om:9862", "ozone.s3g.default.bucket.layout": "LEGACY" }));
+    expect((await problemsOf(loadConfig(["--ozone-site-xml", legacy], {}))).join("\n")).toMatch(/ozone\.s3g\.default\.bucket\.layout: "LEGACY" is not one of/);
+    expect((await problemsOf(loadConfig([], { S3G_OZONE_BUCKET_LAYOUT: "LEGACY" }))).join("\n")).toMatch(/bucketLayout/);
   });
 
   it("reads the ozone-site.xml named by the highest layer only", async () => {

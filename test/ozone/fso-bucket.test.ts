@@ -20,12 +20,14 @@ import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
+  GetObjectTaggingCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListBucketsCommand,
   ListObjectsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
+  PutObjectTaggingCommand,
   UploadPartCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
@@ -178,6 +180,10 @@ describe.skipIf(ozone === undefined)("FSO buckets on Ozone", () => {
       await expectS3Error(s3.send(new GetObjectCommand({ Bucket: FSO, Key: key })), "NoSuchKey", 404);
     }
     expect(await (await s3.send(new GetObjectCommand({ Bucket: FSO, Key: "a/b.txt" }))).Body!.transformToString()).toBe("a/b.txt\n");
+    // nor are the tags of the key such a name would reach
+    await expectS3Error(s3.send(new PutObjectTaggingCommand({ Bucket: FSO, Key: "a.txt/", Tagging: { TagSet: [{ Key: "k", Value: "v" }] } })), "NoSuchKey", 404);
+    await expectS3Error(s3.send(new GetObjectTaggingCommand({ Bucket: FSO, Key: "a//b.txt" })), "NoSuchKey", 404);
+    expect((await s3.send(new GetObjectTaggingCommand({ Bucket: FSO, Key: "a.txt" }))).TagSet).toEqual([]);
   });
 
   it("refuses names the tree cannot keep as they are, and paths that run into a file or a directory", async () => {
@@ -233,6 +239,24 @@ describe.skipIf(ozone === undefined)("FSO buckets on Ozone", () => {
     expect((await s3.send(new HeadObjectCommand({ Bucket: OBS, Key: "copied-out" }))).ContentLength).toBe(got.length);
     const shallow = await s3.send(new ListObjectsV2Command({ Bucket: FSO, Delimiter: "/", Prefix: "mp/" }));
     expect(shallow.CommonPrefixes?.map((p) => p.Prefix)).toEqual(["mp/deep/"]);
+  });
+
+  it("makes FSO buckets on CreateBucket when told so (--ozone-bucket-layout, Ozone's ozone.s3g.default.bucket.layout)", async () => {
+    const other = await startGateway({ args: ["--config", path.join(dir, "config.json"), "--backend", "ozone", "--ozone-om-address", ozone!.omGrpc, "--ozone-volume", volume, "--ozone-bucket-layout", "FILE_SYSTEM_OPTIMIZED"] });
+    const client = other.client(KEY);
+    try {
+      await client.send(new CreateBucketCommand({ Bucket: "made-as-tree" }));
+      const info = JSON.parse(await ozoneShell(["bucket", "info", `/${volume}/made-as-tree`])) as { bucketLayout: string };
+      expect(info.bucketLayout).toBe("FILE_SYSTEM_OPTIMIZED");
+      await client.send(new PutObjectCommand({ Bucket: "made-as-tree", Key: "x/y/z", Body: "z" }));
+      const r = await client.send(new ListObjectsV2Command({ Bucket: "made-as-tree", Delimiter: "/" }));
+      expect(r.CommonPrefixes?.map((p) => p.Prefix)).toEqual(["x/"]);
+      await client.send(new DeleteObjectCommand({ Bucket: "made-as-tree", Key: "x/y/z" }));
+      await client.send(new DeleteBucketCommand({ Bucket: "made-as-tree" }));
+    } finally {
+      client.destroy();
+      await other.stop();
+    }
   });
 
   it("deletes the bucket once no file is left, the directories the files were in with it", async () => {

@@ -13,6 +13,10 @@ import type { Multipart } from "./multipart.js";
 import type { OmMessage } from "./om-client.js";
 import { bucketInfo, OM_PAGE, type OzoneCore } from "./store-core.js";
 import { clearEmptyDirectories } from "./fso.js";
+import { mapLimited } from "./map-limited.js";
+
+/** How many bucket links ListBuckets resolves at once. */
+const LINK_RESOLVERS = 8;
 import { aclsNotSupported, objectLockNotSupported } from "./unsupported.js";
 
 export class Buckets {
@@ -34,10 +38,10 @@ export class Buckets {
     for (;;) {
       const r = await this.core.om("ListBuckets", "listBucketsRequest", { volumeName: this.core.volume, startKey, prefix: "", count: OM_PAGE });
       const page = (r.listBucketsResponse?.bucketInfo ?? []) as OmMessage[];
-      for (const b of page) {
-        const served = await this.served(b);
-        if (served === undefined) continue;
-        const { fso: _fso, ...info } = bucketInfo(served);
+      // links resolved a few at a time (InfoBucket per hop); buckets that are not links cost nothing
+      for (const b of await mapLimited(page, LINK_RESOLVERS, (b) => this.served(b))) {
+        if (b === undefined) continue;
+        const { fso: _fso, ...info } = bucketInfo(b);
         out.push(info);
       }
       if (page.length < OM_PAGE) return out;
@@ -72,7 +76,7 @@ export class Buckets {
           bucketName: name,
           isVersionEnabled: false,
           storageType: "DISK",
-          bucketLayout: "OBJECT_STORE",
+          bucketLayout: this.core.shared.bucketLayout,
           owner,
           acls: [],
         },

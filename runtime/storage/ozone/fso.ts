@@ -9,7 +9,8 @@
  *   as "a/b", "a" and "a/./b" or refused, by request); this gateway takes for writing only names
  *   the tree keeps as they are: no empty component (no leading "/", no "//"), no "." or ".."
  *   component. Others are refused (400 InvalidRequest) instead of landing under another name;
- *   reading one finds nothing (store-core keyInfo: the OM must name the key as asked).
+ *   reading one, or its tags, finds nothing (store-core keyInfo: the OM must name the key as
+ *   asked). CreateBucket makes FSO buckets when configured so (ozone.bucketLayout).
  * - Directories. A key that ends in "/" is a directory: PutObject of an empty body makes it
  *   (CreateDirectory, as Ozone's gateway does: a "folder" of S3 consoles); with content it is
  *   refused, as the tree cannot keep it. "d/" reads as an empty object while d is a directory,
@@ -24,6 +25,7 @@
  *   removes empty directories itself when no file is left (clearEmptyDirectories).
  */
 import { StorageError, type DeleteObjectResult } from "../types.js";
+import { mapLimited } from "./map-limited.js";
 import type { OmMessage } from "./om-client.js";
 import type { OzoneCore } from "./store-core.js";
 
@@ -85,23 +87,16 @@ export async function deleteFsoKey(core: OzoneCore, bucket: string, key: string)
 }
 
 /** DeleteObjects in an FSO bucket: deleteFsoKey for each key, a few at a time. */
-export async function deleteFsoKeys(core: OzoneCore, bucket: string, keys: string[]): Promise<DeleteObjectResult[]> {
-  const results: DeleteObjectResult[] = new Array(keys.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < keys.length) {
-      const i = next++;
-      try {
-        await deleteFsoKey(core, bucket, keys[i]);
-        results[i] = { key: keys[i] };
-      } catch (err) {
-        if (!(err instanceof StorageError)) throw err;
-        results[i] = { key: keys[i], error: err };
-      }
+export function deleteFsoKeys(core: OzoneCore, bucket: string, keys: string[]): Promise<DeleteObjectResult[]> {
+  return mapLimited(keys, DELETE_CONCURRENCY, async (key): Promise<DeleteObjectResult> => {
+    try {
+      await deleteFsoKey(core, bucket, key);
+      return { key };
+    } catch (err) {
+      if (!(err instanceof StorageError)) throw err;
+      return { key, error: err };
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(DELETE_CONCURRENCY, keys.length) }, worker));
-  return results;
+  });
 }
 
 /** The entries of one directory ("" the root), every page of them (ListStatusLight). */

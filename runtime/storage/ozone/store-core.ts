@@ -116,6 +116,8 @@ export interface OzoneShared {
   ecCoders: Map<string, ErasureCoder>;
   requestTimeoutMs: number;
   volume: string;
+  /** the layout of buckets CreateBucket makes */
+  bucketLayout: "OBJECT_STORE" | "FILE_SYSTEM_OPTIMIZED";
   storageClasses: StorageClasses;
   service: S3Authentication;
   principals: OzonePrincipals;

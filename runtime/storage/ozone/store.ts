@@ -93,7 +93,7 @@ import { aclsNotSupported, conditionalDeleteNotSupported, refuseLockHeaders, Uns
 export type { Datanodes } from "./store-core.js";
 export { ozoneMultipartEtag } from "./multipart.js";
 
-export interface OzoneStoreOptions extends Pick<OzoneConfig, "omAddresses" | "volume" | "replication" | "requestTimeoutMs">, Partial<Pick<OzoneConfig, "ecSchemesAllowed">> {
+export interface OzoneStoreOptions extends Pick<OzoneConfig, "omAddresses" | "volume" | "replication" | "requestTimeoutMs">, Partial<Pick<OzoneConfig, "ecSchemesAllowed" | "bucketLayout">> {
   /** where the store tells what an operator should know of (a write moved off a failed datanode) */
   logger?: OzoneLogger;
   /** who calls made outside a request (health checks) are from */
@@ -120,6 +120,7 @@ export function openOzoneStore(opts: OzoneStoreOptions): OzoneStore {
     ecCoders: new Map(),
     requestTimeoutMs: opts.requestTimeoutMs,
     volume: opts.volume,
+    bucketLayout: opts.bucketLayout ?? DEFAULTS.ozone.bucketLayout,
     storageClasses: new StorageClasses(replication, new RegExp(opts.ecSchemesAllowed ?? DEFAULTS.ozone.ecSchemesAllowed)),
     service: { accessId: opts.serviceAccessKeyId, stringToSign: "", signature: "" },
     principals: opts.principals ?? SAME_NAMES,
@@ -366,6 +367,7 @@ export class OzoneStore implements StorageClient {
   async getObjectTags(bucket: string, key: string, versionId?: string): Promise<ObjectTags> {
     validateKey(key);
     onlyNullVersion(versionId);
+    await this.fsoKeyNamed(bucket, key);
     const r = await this.core.om("GetObjectTagging", "getObjectTaggingRequest", { keyArgs: this.core.keyArgs(bucket, key) });
     return { tags: fromKeyValues(r.getObjectTaggingResponse?.tags) };
   }
@@ -373,6 +375,7 @@ export class OzoneStore implements StorageClient {
   async putObjectTags(bucket: string, key: string, tags: Record<string, string>, versionId?: string): Promise<{ versionId?: string }> {
     validateKey(key);
     onlyNullVersion(versionId);
+    await this.fsoKeyNamed(bucket, key);
     await this.core.om("PutObjectTagging", "putObjectTaggingRequest", { keyArgs: this.core.keyArgs(bucket, key, { tags: toKeyValues(tags) }) });
     return {};
   }
@@ -380,8 +383,17 @@ export class OzoneStore implements StorageClient {
   async deleteObjectTags(bucket: string, key: string, versionId?: string): Promise<{ versionId?: string }> {
     validateKey(key);
     onlyNullVersion(versionId);
+    await this.fsoKeyNamed(bucket, key);
     await this.core.om("DeleteObjectTagging", "deleteObjectTaggingRequest", { keyArgs: this.core.keyArgs(bucket, key) });
     return {};
+  }
+
+  /**
+   * In an FSO bucket, KEY_NOT_FOUND unless the OM names the key as asked: its tagging requests
+   * would act on the key the name normalizes to ("f/" tags the file f; fso.ts).
+   */
+  private async fsoKeyNamed(bucket: string, key: string): Promise<void> {
+    if (await this.core.isFso(bucket)) await this.core.keyInfo(bucket, key, true);
   }
 
   // ---- versioning ----------------------------------------------------------------------------
