@@ -63,7 +63,7 @@ const FILES = [
   "top",
 ];
 const FOLDERS = ["empty/", "a/b/e/"];
-const PREFIXES = ["", "a", "a/", "a/b", "a/b/", "a/b/c/", "a/b/e/", "é", "zz", "a//", "empty/"];
+const PREFIXES = ["", "a", "a/", "a/b", "a/b/", "a/b/c/", "a/b/e/", "é", "zz", "a//", "/", "/a", "empty/"];
 const DELIMITERS = [undefined, "/", "b", "."];
 const START_AFTER = ["a.txt", "a/", "a", "a/b/c", "a/b.txt", "a/b/c/d", "empty/", "b"];
 

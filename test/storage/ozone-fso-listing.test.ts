@@ -135,6 +135,10 @@ describe("FSO listing across the OM's pages", () => {
       ["big/", "", "big/e0503/deep/g", 100],
       ["", "-", "", 250],
       ["", ".", "n0350", 100],
+      // prefixes no key of the tree can start with
+      ["/", "d", "", 1000],
+      ["/n", "", "", 1000],
+      ["big//", "/", "", 1000],
     ] as const) {
       expect(await listed(prefix, delimiter, startAfter, maxKeys), JSON.stringify([prefix, delimiter, startAfter, maxKeys])).toEqual(expected(prefix, delimiter, startAfter));
     }

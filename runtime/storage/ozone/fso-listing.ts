@@ -113,8 +113,8 @@ export async function listFso(core: OzoneCore, params: ListObjectsParams, startK
   const cut = prefix.lastIndexOf("/");
   const dir = cut < 0 ? "" : prefix.slice(0, cut);
   const namePrefix = prefix.slice(cut + 1);
-  // a prefix the tree cannot hold ("a//", "/a") matches no key
-  if (dir !== "" && fsoNameProblem(`${dir}/`) !== undefined) return { objects, commonPrefixes, isTruncated: false };
+  // a prefix the tree cannot hold ("a//", "/", "/a") matches no key
+  if (cut >= 0 && fsoNameProblem(prefix.slice(0, cut + 1)) !== undefined) return { objects, commonPrefixes, isTruncated: false };
   let last = "";
   const add = (e: Entry): boolean => {
     let cp: string | undefined;
@@ -133,6 +133,8 @@ export async function listFso(core: OzoneCore, params: ListObjectsParams, startK
   let any = false;
   for await (const e of walk(core, params.bucket, dir, namePrefix, startKey, delimiter === "/")) {
     any = true;
+    // (the walk stays below the prefix; never answer what does not match it)
+    if (!e.key.startsWith(prefix)) continue;
     if (!add(e)) return { objects, commonPrefixes, isTruncated: true, nextMarker: last };
   }
   // a prefix "d/" naming an empty directory: the directory itself, as under any other prefix
