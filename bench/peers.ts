@@ -6,7 +6,10 @@
  *   node dist/bench/peers.js --quick    (3 s per server and row instead of 15 s)
  *   options: --duration <s>, --workers <n> (our gateway's S3G_WORKERS), --ours-workers 1,2 (our
  *            gateway twice, once per worker count, e.g. for the 2-vs-1-worker GET ratio),
- *            --rows id,id (a subset; ids below), --help
+ *            --rows id,id (a subset; ids below), --ours-env NAME=VALUE[,NAME=VALUE] (more
+ *            environment for our gateway only, e.g. LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libeatmydata.so
+ *            to see what its fsyncs cost: the Go servers make system calls without libc, so a
+ *            preloaded library reaches ours alone), --help
  *
  * The servers, each started once with its own temp data dir and port, stopped and its dir removed
  * at the end and on SIGINT/SIGTERM:
@@ -61,7 +64,7 @@ const START_TIMEOUT_MS = 60_000;
 /** warp's own time beyond --duration: uploading the objects of a GET/LIST row, and its clean-up. */
 const WARP_EXTRA_MS = 10 * 60_000;
 
-const HELP = `usage: node dist/bench/peers.js [--quick] [--duration S] [--workers N] [--ours-workers N,M] [--rows ID,...]
+const HELP = `usage: node dist/bench/peers.js [--quick] [--duration S] [--workers N] [--ours-workers N,M] [--rows ID,...] [--ours-env NAME=VALUE,...]
 env: S3G_PEER_WARP (required), S3G_PEER_VERSITYGW, S3G_PEER_MINIO: paths of the binaries built by scripts/peers/build.sh
 rows: ${ROWS.map((r) => r.id).join(", ")}`;
 
@@ -70,6 +73,8 @@ interface Options {
   quick: boolean;
   oursWorkers: (number | undefined)[];
   rows: WarpRow[];
+  /** more environment for our gateway (--ours-env) */
+  oursEnv: Record<string, string>;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -80,7 +85,7 @@ function parseOptions(argv: string[]): Options {
     if (v === undefined || v.startsWith("--")) fail(`${flag} needs a value\n${HELP}`);
     return v;
   };
-  const known = new Set(["--quick", "--duration", "--workers", "--ours-workers", "--rows", "--help"]);
+  const known = new Set(["--quick", "--duration", "--workers", "--ours-workers", "--rows", "--ours-env", "--help"]);
   for (let i = 0; i < argv.length; i++) {
     if (!argv[i].startsWith("--")) continue;
     if (!known.has(argv[i])) fail(`unknown option ${argv[i]}\n${HELP}`);
@@ -99,7 +104,13 @@ function parseOptions(argv: string[]): Options {
   const oursWorkers = ow !== undefined ? ow.split(",").map((s) => count(s.trim(), "--ours-workers")) : [w === undefined ? undefined : count(w, "--workers")];
   const ids = value("--rows")?.split(",").map((s) => s.trim());
   const rows = ids === undefined ? [...ROWS] : ids.map((id) => ROWS.find((r) => r.id === id) ?? fail(`unknown row ${id}\n${HELP}`));
-  return { durationS, quick, oursWorkers, rows };
+  const oursEnv: Record<string, string> = {};
+  for (const pair of value("--ours-env")?.split(",") ?? []) {
+    const eq = pair.indexOf("=");
+    if (eq < 1) fail(`--ours-env: ${pair} is not NAME=VALUE`);
+    oursEnv[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return { durationS, quick, oursWorkers, rows, oursEnv };
 }
 
 /** A mistake in the options or the environment: reported without a stack trace. */
@@ -204,9 +215,9 @@ async function versionOf(binary: string, args: string[], lines = 1): Promise<str
     .join(", ");
 }
 
-async function startOurs(root: string, workers: number | undefined, label: string, onDeath: (why: string) => void): Promise<Server> {
+async function startOurs(root: string, workers: number | undefined, label: string, extraEnv: Record<string, string>, onDeath: (why: string) => void): Promise<Server> {
   const dir = path.join(root, label.replace(/\W+/g, "-"));
-  const env: Record<string, string> = { S3G_ACCESS_KEY: ACCESS_KEY, S3G_SECRET_KEY: SECRET_KEY, S3G_LOG_LEVEL: "warn", S3G_AUDIT_LOG: "false" };
+  const env: Record<string, string> = { ...extraEnv, S3G_ACCESS_KEY: ACCESS_KEY, S3G_SECRET_KEY: SECRET_KEY, S3G_LOG_LEVEL: "warn", S3G_AUDIT_LOG: "false" };
   // The gateway's worker count (S3G_WORKERS; a gateway without that setting ignores the variable).
   if (workers !== undefined) env.S3G_WORKERS = String(workers);
   const { child, match } = await startChild(
@@ -396,7 +407,7 @@ async function main(): Promise<void> {
   };
   for (const w of opts.oursWorkers) {
     const label = opts.oursWorkers.length > 1 ? `ours ${w}w` : "ours";
-    servers.push(await startOurs(root, w, label, onDeath(label)));
+    servers.push(await startOurs(root, w, label, opts.oursEnv, onDeath(label)));
   }
   const versions: string[] = [`warp: ${await versionOf(warp.path, ["--version"])}`];
   const vgw = executable("S3G_PEER_VERSITYGW");
