@@ -206,6 +206,8 @@ describe.skipIf(ozone === undefined)("FSO buckets on Ozone", () => {
     // a folder that exists: PutObject again succeeds, unless If-None-Match: * says create only
     await s3.send(new PutObjectCommand({ Bucket: FSO, Key: "empty/", Body: "" }));
     await expectS3Error(s3.send(new PutObjectCommand({ Bucket: FSO, Key: "empty/", Body: "", IfNoneMatch: "*" })), "PreconditionFailed", 412);
+    await expectS3Error(s3.send(new PutObjectCommand({ Bucket: FSO, Key: "empty/", Body: "", IfNoneMatch: `"${md5Hex(new Uint8Array())}"` })), "PreconditionFailed", 412);
+    await s3.send(new PutObjectCommand({ Bucket: FSO, Key: "empty/", Body: "", IfNoneMatch: '"0123456789abcdef0123456789abcdef"' }));
   });
 
   it("deletes only the key named: a directory with keys below it stays, whatever DeleteObject or DeleteObjects says", async () => {

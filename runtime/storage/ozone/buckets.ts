@@ -14,10 +14,10 @@ import type { OmMessage } from "./om-client.js";
 import { bucketInfo, OM_PAGE, type OzoneCore } from "./store-core.js";
 import { clearEmptyDirectories } from "./fso.js";
 import { mapLimited } from "./map-limited.js";
+import { aclsNotSupported, objectLockNotSupported } from "./unsupported.js";
 
 /** How many bucket links ListBuckets resolves at once. */
 const LINK_RESOLVERS = 8;
-import { aclsNotSupported, objectLockNotSupported } from "./unsupported.js";
 
 export class Buckets {
   constructor(

@@ -296,7 +296,7 @@ export class OzoneCore {
     }
   }
 
-  /** A (resolved) record of a bucket this gateway serves; else BUCKET_NOT_FOUND or the 501 of an encrypted bucket. */
+  /** A (resolved) record of a bucket this gateway serves, or the 501 of an encrypted bucket. */
   usable(b: OmMessage): OmMessage {
     const name = String(b.bucketName);
     if (b.beinfo) throw encryptedBucket(name, b.beinfo as OmMessage);

@@ -272,7 +272,9 @@ export class OzoneStore implements StorageClient {
       const now = await this.core.keyInfo(params.bucket, params.key, true).catch(() => undefined);
       if (now === undefined || !etagHeaderMatches(params.ifMatch, EMPTY_MD5)) throw new StorageError("PRECONDITION_FAILED");
     }
-    await createDirectory(this.core, params.bucket, params.key, params.owner, params.ifNoneMatch !== undefined);
+    // If-None-Match ("*", or the ETag an existing directory reads with): only a new directory
+    const createOnly = params.ifNoneMatch !== undefined && etagHeaderMatches(params.ifNoneMatch, EMPTY_MD5);
+    await createDirectory(this.core, params.bucket, params.key, params.owner, createOnly);
     return {
       bucket: params.bucket,
       key: params.key,
