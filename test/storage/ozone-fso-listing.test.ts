@@ -122,6 +122,20 @@ describe("FSO listing across the OM's pages", () => {
     expect(await listed("big/", "/", "", 1000)).toEqual(expected("big/", "/", ""));
   });
 
+  it("does not enter a directory whose keys all fold into the common prefix just listed", async () => {
+    calls = 0;
+    // every key below big/ starting with "big/e" folds into "big/e": the directories
+    // big/e0003, big/e0503 ... and their subdirectories are not listed
+    expect(await listed("big/", "e", "", 1000)).toEqual(expected("big/", "e", ""));
+    expect(calls).toBe(3);
+    calls = 0;
+    // every key that starts with "n" folds into "n": none of the 186 directories n0000/, n0007/
+    // ... is listed (22 calls over the three responses big/'s 2,100 keys take; 200 and more if
+    // they were entered)
+    expect(await listed("", "n", "", 1000)).toEqual(expected("", "n", ""));
+    expect(calls).toBeLessThan(30);
+  });
+
   it("pages by max-keys and start-after across page boundaries, for prefixes inside the tree and other delimiters", async () => {
     for (const [prefix, delimiter, startAfter, maxKeys] of [
       ["", "", "", 333],

@@ -4,7 +4,8 @@
  * first, in S3's order: UTF-8 bytes of the whole key, where a directory "a" sorts as "a/" (after
  * "a.txt" and "a-b", which the OM lists after it). A "/" delimiter lists one directory and shows
  * its subdirectories as common prefixes without entering them; other delimiters and none walk
- * every directory below the prefix. A directory with nothing in it is listed as the empty
+ * every directory below the prefix, but for one whose keys all fold into the common prefix just
+ * listed. A directory with nothing in it is listed as the empty
  * object "d/" (fso.ts says why). Ozone's own gateway walks the tree too (KeyIteratorWithFSO),
  * in the OM's order, and lists every directory as an object.
  *
@@ -76,9 +77,18 @@ async function* children(core: OzoneCore, bucket: string, dir: string, namePrefi
 
 /**
  * The entries below `dir` (names starting with `namePrefix` in it), after `after`, in S3's order;
- * `shallow`: subdirectories as prefixes, not entered.
+ * `shallow`: subdirectories as prefixes, not entered. `folded` names the common prefix the listing
+ * folds keys into now, if any: a directory inside it is not entered, as all its keys fold into it.
  */
-async function* walk(core: OzoneCore, bucket: string, dir: string, namePrefix: string, after: string, shallow: boolean): AsyncGenerator<Entry> {
+async function* walk(
+  core: OzoneCore,
+  bucket: string,
+  dir: string,
+  namePrefix: string,
+  after: string,
+  shallow: boolean,
+  folded: () => string | undefined,
+): AsyncGenerator<Entry> {
   for await (const c of children(core, bucket, dir, namePrefix, after)) {
     const later = after === "" || compareUtf8(c.at, after) > 0;
     if (!c.dir) {
@@ -91,8 +101,10 @@ async function* walk(core: OzoneCore, bucket: string, dir: string, namePrefix: s
     }
     // a directory wholly at or before `after` is skipped; one `after` lies in is entered
     if (!later && !after.startsWith(c.at)) continue;
+    const open = folded();
+    if (open !== undefined && c.at.startsWith(open)) continue;
     let empty = true;
-    for await (const e of walk(core, bucket, c.path, "", after, false)) {
+    for await (const e of walk(core, bucket, c.path, "", after, false, folded)) {
       empty = false;
       yield e;
     }
@@ -131,7 +143,8 @@ export async function listFso(core: OzoneCore, params: ListObjectsParams, startK
     return true;
   };
   let any = false;
-  for await (const e of walk(core, params.bucket, dir, namePrefix, startKey, delimiter === "/")) {
+  const folded = () => (delimiter === "" ? undefined : commonPrefixes[commonPrefixes.length - 1]);
+  for await (const e of walk(core, params.bucket, dir, namePrefix, startKey, delimiter === "/", folded)) {
     any = true;
     // (the walk stays below the prefix; never answer what does not match it)
     if (!e.key.startsWith(prefix)) continue;
