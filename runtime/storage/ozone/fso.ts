@@ -27,7 +27,7 @@
 import { StorageError, type DeleteObjectResult } from "../types.js";
 import { mapLimited } from "./map-limited.js";
 import type { OmMessage } from "./om-client.js";
-import type { OzoneCore } from "./store-core.js";
+import { OM_PAGE, type OzoneCore } from "./store-core.js";
 
 /** How many keys of one DeleteObjects are deleted at a time (two OM calls each). */
 const DELETE_CONCURRENCY = 16;
@@ -58,7 +58,7 @@ export function checkFsoName(key: string, directoryAllowed: boolean): void {
 
 /**
  * Makes the directory `key` ("d/"; its parents too). An existing directory is success (the PUT of
- * a marker that exists), unless the request said If-None-Match: *.
+ * a marker that exists), unless `createOnly` (If-None-Match asked for a new one): then 412.
  */
 export async function createDirectory(core: OzoneCore, bucket: string, key: string, owner: string, createOnly: boolean): Promise<void> {
   try {
@@ -112,7 +112,7 @@ export async function* directoryEntries(core: OzoneCore, bucket: string, dir: st
         keyArgs: core.keyArgs(bucket, dir),
         recursive: false,
         startKey: start,
-        numEntries: PAGE,
+        numEntries: OM_PAGE,
         allowPartialPrefix: false,
       });
       statuses = (r.listStatusLightResponse?.statuses ?? []) as OmMessage[];
@@ -131,14 +131,11 @@ export async function* directoryEntries(core: OzoneCore, bucket: string, dir: st
       page.push({ path, dir: s.isDirectory === true, info: s.basicKeyInfo as OmMessage });
     }
     yield page;
-    if (statuses.length < PAGE) return;
+    if (statuses.length < OM_PAGE) return;
     start = String(statuses[statuses.length - 1].basicKeyInfo?.keyName ?? "");
     repeated = start;
   }
 }
-
-/** How many entries one ListStatusLight asks for. */
-export const PAGE = 1000;
 
 /**
  * Before DeleteBucket is retried: when the bucket holds no file, deletes its directories, the
