@@ -81,7 +81,11 @@ export interface App {
    * The store's owner tells every worker as it commits such a change (runtime/workers/primary.ts).
    */
   forgetBucketConfig(bucket: string): void;
-  listen(): Promise<{ s3Port: number; adminPort: number }>;
+  /**
+   * Listens on the admin port and, unless `s3` is false (a gateway with workers serves S3
+   * connections handed to it, runtime/workers/connections.ts), on the S3 port (0 if not).
+   */
+  listen(opts?: { s3?: boolean }): Promise<{ s3Port: number; adminPort: number }>;
   close(): Promise<void>;
 }
 
@@ -471,8 +475,8 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
       if (reloadTls) await reloadTls();
       else deps.logger.info({}, "SIGHUP: nothing to reload (no TLS configured)");
     },
-    async listen() {
-      await s3.listen({ host: config.s3.host, port: config.s3.port });
+    async listen({ s3: onS3Port = true } = {}) {
+      if (onS3Port) await s3.listen({ host: config.s3.host, port: config.s3.port });
       await admin.listen({ host: config.admin.host, port: config.admin.port });
       const port = (f: FastifyInstance) => {
         const a = f.server.address();

@@ -224,7 +224,7 @@ const schema = {
       env: "S3G_WORKERS",
       flag: "--workers",
       description:
-        "Processes serving the S3 and admin ports: `0` = one per CPU core; `1` = one process doing everything. With more than one, a primary process owns the embedded store and restarts a worker that dies.",
+        "Processes serving S3 requests: `0` = one per CPU core; `1` = one process doing everything. With more than one, the primary process owns the embedded store, serves the admin port and its turn of the S3 connections, and hands the others to `workers - 1` worker processes, replacing one that dies.",
     },
     shutdown: {
       type: "object",

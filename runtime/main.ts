@@ -169,20 +169,28 @@ async function main(): Promise<void> {
       ? `Ozone Managers ${config.ozone.omAddresses.join(", ")}, volume ${config.ozone.volume}`
       : `data directory ${config.dataDir}`;
 
+  const users = await openUsers(fullConfig, logger, { strict: true });
   if (workers > 1) {
-    // the primary: owns the embedded store, runs the workers (runtime/workers/primary.ts)
+    // the primary: owns the embedded store, serves with it, runs the workers (runtime/workers/primary.ts)
     const store = config.backend === "embedded" ? await openEmbeddedStore({ dataDir: config.dataDir, directWrites: config.embedded.directWrites, logger }) : undefined;
     await runPrimary(fullConfig, {
-      workers,
+      processes: workers,
       logger,
+      users,
+      ...(tls !== undefined && { tls }),
       ...(store !== undefined && { store }),
-      onListening: (ports) =>
-        announce(ports, store?.name ?? "ozone", where, `${workers} workers and a primary (pid ${process.pid})${store ? " that owns the store" : ""}`),
+      ...(config.backend === "ozone" && {
+        openOzone: async (onBucketChanged) => {
+          const { openOzoneStore, principalsOf: ozonePrincipals } = await import("./storage/ozone/backend.js");
+          return openOzoneStore({ ...config.ozone, serviceAccessKeyId: serviceAccessKeyId(users), principals: ozonePrincipals(users), logger, onBucketChanged });
+        },
+      }),
+      onListening: (ports, storageName) =>
+        announce(ports, storageName, where, `${workers}: the primary (pid ${process.pid}${store ? ", owns the store" : ""}) and ${workers - 1} worker${workers > 2 ? "s" : ""}`),
     });
     return;
   }
 
-  const users = await openUsers(fullConfig, logger, { strict: true });
   let storage: StorageClient;
   // the lifecycle executor runs where the store is owned: here, with one process (the primary
   // starts it otherwise); Ozone keeps no lifecycle rules, so there it has nothing to run

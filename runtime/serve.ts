@@ -10,6 +10,8 @@ import type { Config } from "./config.js";
 import { gracefulShutdown } from "./shutdown.js";
 import type { StorageClient } from "./storage/types.js";
 import type { UserDirectory } from "./users.js";
+import type { Server as TcpServer } from "node:net";
+import { acceptConnections, Connections, shareConnections, type ConnectionSource, type ConnectionTaker } from "./workers/connections.js";
 
 export interface Serving {
   app: App;
@@ -30,6 +32,17 @@ export interface ServeOptions {
   adminWaitsFor?: () => Promise<void>;
   /** work running beside the servers on this storage (the lifecycle executor): stopped before the storage closes */
   background?: { stop(): Promise<void> };
+  /**
+   * The primary of a gateway with workers (runtime/workers/connections.ts): who serves each S3
+   * connection, a worker or (undefined) this process.
+   */
+  share?: () => ConnectionTaker | undefined;
+  /** A worker: no port of its own; its S3 connections come from the primary over `handed`. */
+  handed?: ConnectionSource;
+  /** called at each stop() (the primary passes the signal on to its workers) */
+  onStop?: (reason: string) => void;
+  /** how long past the grace period the process may take to stop before it exits anyway (default 10 s) */
+  stopSlackMs?: number;
 }
 
 export async function serve(config: Readonly<Config>, opts: ServeOptions): Promise<Serving> {
@@ -41,10 +54,30 @@ export async function serve(config: Readonly<Config>, opts: ServeOptions): Promi
     ...(opts.tls !== undefined && { tls: opts.tls }),
     ...(opts.metricsText !== undefined && { metricsText: opts.metricsText }),
   });
+  let servers: Parameters<typeof gracefulShutdown>[0]["servers"] = [app.s3];
+  /** the primary's S3 port (runtime/workers/connections.ts) */
+  let front: TcpServer | undefined;
+  if (opts.handed !== undefined || opts.share !== undefined) {
+    await app.s3.ready();
+    const given = opts.handed !== undefined ? acceptConnections(app.s3.server, opts.handed) : new Connections(app.s3.server);
+    if (opts.share !== undefined) front = shareConnections(given, opts.share);
+    servers = [
+      {
+        server: app.s3.server,
+        close: async () => {
+          // no new connection from here on, then the ones given finish
+          front?.close();
+          await given.drain();
+          await app.s3.close();
+        },
+      },
+    ];
+  }
   const shutdown = gracefulShutdown({
-    servers: [app.s3],
-    // the admin server stays up during the grace period, its /readyz answering 503
-    last: app.admin,
+    servers,
+    // the admin server stays up during the grace period, its /readyz answering 503 (a worker has
+    // none: the primary serves the admin port)
+    ...(opts.handed === undefined && { last: app.admin }),
     ...(opts.adminWaitsFor !== undefined && { lastWaitsFor: opts.adminWaitsFor }),
     onStart: () => app.probes.shuttingDown(),
     storage: {
@@ -56,13 +89,20 @@ export async function serve(config: Readonly<Config>, opts: ServeOptions): Promi
     graceMs: config.shutdown.graceMs,
     logger,
   });
-  const { s3Port, adminPort } = await app.listen();
+  const ports = opts.handed === undefined ? await app.listen({ s3: front === undefined }) : { s3Port: 0, adminPort: 0 };
+  if (front !== undefined) {
+    ports.s3Port = await listenOn(front, config.s3.host, config.s3.port);
+    // an accept that fails (EMFILE) is logged; the server goes on listening
+    front.on("error", (err) => logger.error({ err }, "S3 port: accepting a connection failed"));
+  }
+  const { s3Port, adminPort } = ports;
   const stop = (reason: string) => {
+    opts.onStop?.(reason);
     // should closing the storage hang (an unreachable Ozone), the process still ends
     setTimeout(() => {
       logger.error({ reason }, "shutdown did not finish in time");
       process.exit(1);
-    }, config.shutdown.graceMs + 10_000).unref();
+    }, config.shutdown.graceMs + (opts.stopSlackMs ?? 10_000)).unref();
     shutdown.run(reason).then(
       () => {
         opts.users.close();
@@ -81,4 +121,17 @@ export async function serve(config: Readonly<Config>, opts: ServeOptions): Promi
   // SIGHUP reloads the TLS files (systemd's ExecReload); its default action would end the process
   process.on("SIGHUP", () => void app.reload());
   return { app, s3Port, adminPort, stop };
+}
+
+/** Listens on host:port (0: any free port); resolves with the port, rejects with the listen error (EADDRINUSE). */
+function listenOn(server: TcpServer, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const failed = (err: Error) => reject(err);
+    server.once("error", failed);
+    server.listen({ host, port }, () => {
+      server.off("error", failed);
+      const a = server.address();
+      resolve(typeof a === "object" && a !== null ? a.port : 0);
+    });
+  });
 }

@@ -1,47 +1,63 @@
 /**
- * The primary process of a gateway with several workers. Why processes (Node's cluster module) and
- * not worker threads: on Node 20 threads cannot share a listening port (no SO_REUSEPORT option
- * before Node 22.12), while cluster workers share the S3 and admin ports through the primary; and a
- * worker that crashes or is killed takes only itself down.
+ * The primary process of a gateway with several serving processes. Why processes (Node's cluster
+ * module) and not worker threads: on Node 20 threads cannot share a listening port (no
+ * SO_REUSEPORT option before Node 22.12), while a process can be handed a connection's descriptor;
+ * and a worker that crashes or is killed takes only itself down.
  *
  * Why the store has one owner: the embedded store's guarantees rest on one process holding the
  * database (exclusive locking, the log file synced through a descriptor of its own, in-memory pins
  * and version counter; see store.ts, wal-sync.ts, pins.ts). Sharing it between processes would mean
  * cross-process locks on every write, pins in the database, and a commit fsync per process instead
- * of one group commit for all. So the primary owns it and serves it to the workers
- * (store-owner.ts), and the workers do what costs CPU per byte and per request: HTTP, signatures,
- * XML, hashing and verifying bodies, writing them to temp files, streaming files out. A request
- * costs the primary one or two small calls (a lookup, a commit), none of them touching bodies.
+ * of one group commit for all. So the primary owns it, serves it to the workers (store-owner.ts)
+ * and serves S3 requests itself with it, without IPC; the workers do what costs CPU per byte and per
+ * request (HTTP, signatures, XML, hashing and verifying bodies, writing them to temp files,
+ * streaming files out) and reach the store with one or two small calls a request.
  *
  * What it does:
- * - forks `workers` workers and prints the start-up lines once all of them listen;
+ * - serves the S3 and admin ports (runtime/serve.ts), and hands each S3 connection in turn to
+ *   itself or to a worker that is ready (connections.ts);
+ * - forks `processes - 1` workers and prints the start-up lines once all of them are ready;
  * - replaces a worker that dies (after a pause that grows while workers keep dying at once), after
  *   giving back what the dead one held (store-owner.ts release);
  * - aggregates the metrics of every worker and its own for /metrics (prom-client's aggregation:
  *   counters and histograms summed; each default metric by its own rule);
  * - runs the lifecycle executor (runtime/lifecycle/executor.ts) on the store it owns;
  * - tells every worker of each segment file the store removes (a worker keeps descriptors of the
- *   files it reads: runtime/storage/embedded/segment-fds.ts);
- * - SIGTERM/SIGINT: every worker runs the graceful shutdown; when the last one has exited, the
- *   lifecycle executor is stopped and the store closed. SIGHUP: every worker reloads its TLS files.
+ *   files it reads: runtime/storage/embedded/segment-fds.ts), and every process of a bucket whose
+ *   configuration changed (its cached policy, CORS rules, getBucket answer);
+ * - SIGTERM/SIGINT: its own graceful shutdown and every worker's; the admin port answers 503 until
+ *   the last worker has exited, then the lifecycle executor stops and the store closes. SIGHUP:
+ *   every process reloads its TLS files.
  */
 import cluster, { type Worker } from "node:cluster";
-import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
+import type { SecureContextOptions } from "node:tls";
+import { AggregatorRegistry, Counter, Gauge, type Registry } from "prom-client";
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
 import { startLifecycleExecutor } from "../lifecycle/executor.js";
+import { serve } from "../serve.js";
 import type { EmbeddedStore } from "../storage/embedded/index.js";
+import type { StorageClient } from "../storage/types.js";
+import type { UserDirectory } from "../users.js";
+import type { ConnectionTaker } from "./connections.js";
 import { RpcPeer } from "./rpc.js";
-import { storeSession, type WorkerStoreSession } from "./store-owner.js";
-import { WORKER_PORTS_ENV } from "./worker.js";
+import { CHANGES_BUCKET_CONFIG, storeSession, type WorkerStoreSession } from "./store-owner.js";
 
 export interface PrimaryOptions {
-  workers: number;
+  /** serving processes: this one and `processes - 1` workers */
+  processes: number;
   logger: Logger;
+  users: UserDirectory & { close(): void };
+  tls?: SecureContextOptions;
   /** the embedded store, when that is the backend */
   store?: EmbeddedStore;
-  /** called once, when every first worker listens */
-  onListening(ports: { s3Port: number; adminPort: number }): void;
+  /**
+   * The Ozone backend: this process's own client; `onBucketChanged` is what it must call when it
+   * created or deleted a bucket (every worker forgets what it kept of it).
+   */
+  openOzone?: (onBucketChanged: (bucket: string) => Promise<void>) => Promise<StorageClient>;
+  /** called once, when every first worker is ready */
+  onListening(ports: { s3Port: number; adminPort: number }, storageName: string): void;
 }
 
 /** what Registry.getMetricsAsJSON gives, which AggregatorRegistry.aggregate takes */
@@ -52,9 +68,8 @@ interface Running {
   rpc: RpcPeer;
   session?: WorkerStoreSession;
   started: number;
-  listening: boolean;
-  /** its S3 server finished during a shutdown (its admin server waits for the other workers') */
-  drained: boolean;
+  /** its server takes connections */
+  ready: boolean;
 }
 
 /** A worker's metrics answer; a worker that does not answer in time is left out of that scrape. */
@@ -62,12 +77,48 @@ const METRICS_TIMEOUT_MS = 5_000;
 /** A worker that lived shorter than this counts as failing at start: its replacement waits longer. */
 const QUICK_DEATH_MS = 10_000;
 const MAX_RESTART_DELAY_MS = 30_000;
+/**
+ * How long past the grace period the workers may take to stop before the primary kills them
+ * (each bounds its own stop at 10 s past it, serve.ts); the primary itself gives up 5 s later.
+ */
+const WORKER_STOP_SLACK_MS = 15_000;
 
 export async function runPrimary(config: Readonly<Config>, opts: PrimaryOptions): Promise<void> {
   const { logger, store } = opts;
+  const running = new Map<number, Running>();
+  let stopping = false;
+  let quickDeaths = 0;
+  let started = false;
+  let startFailed: ((err: Error) => void) | undefined;
+  let startDone: (() => void) | undefined;
+  const firstStart = new Promise<void>((resolve, reject) => {
+    startDone = resolve;
+    startFailed = reject;
+  });
+  firstStart.catch(() => undefined);
+  let onAllExited: () => void = () => undefined;
+  const allExited = new Promise<void>((resolve) => (onAllExited = resolve));
+  const checkAllExited = () => {
+    if (stopping && running.size === 0) onAllExited();
+  };
+
+  /** what this process's own server and storage kept of the bucket goes (set once serving) */
+  let forgetHere: (bucket: string) => void = () => undefined;
+  /** a bucket's configuration changed: every process forgets what it kept of it */
+  const bucketChanged = (bucket: string) => {
+    forgetHere(bucket);
+    for (const r of running.values()) r.rpc.note("bucketConfigChanged", bucket);
+  };
+
+  // this process's storage: the store itself, whose configuration changes made here are told to
+  // the workers as a worker's are (store-owner.ts), or an Ozone client of its own
+  let storage: StorageClient;
+  if (store !== undefined) storage = tellingBucketChanges(store, bucketChanged);
+  else if (opts.openOzone !== undefined) storage = await opts.openOzone(async (bucket) => bucketChanged(bucket));
+  else throw new Error("a primary needs a storage");
+
   // the lifecycle executor runs in the store's owner, this process; stopped before the store closes
   const lifecycle = store !== undefined ? startLifecycleExecutor(store, config, logger) : undefined;
-  const running = new Map<number, Running>();
   // a removed segment file: every worker closes the descriptor it may keep of it (segment-fds.ts);
   // the notes of one turn go to each worker as one message (rpc.ts)
   store?.onSegmentRemoved((id) => {
@@ -87,30 +138,9 @@ export async function runPrimary(config: Readonly<Config>, opts: PrimaryOptions)
       r.worker.process.kill("SIGKILL");
     },
   });
-  let stopping = false;
-  let quickDeaths = 0;
-  let started = false;
-  let startFailed: ((err: Error) => void) | undefined;
-  let startDone: (() => void) | undefined;
-  const firstStart = new Promise<void>((resolve, reject) => {
-    startDone = resolve;
-    startFailed = reject;
-  });
-  firstStart.catch(() => undefined);
 
-  const own = new Registry();
-  collectDefaultMetrics({ register: own, prefix: "s3gw_" });
-  const live = new Gauge({ name: "s3gw_workers", help: "Worker processes running", registers: [own] });
-  const restarts = new Counter({ name: "s3gw_worker_restarts_total", help: "Workers that died and were replaced", registers: [own] });
-  // Each call is an IPC round trip a worker's request waits for: the count per request is the
-  // latency with workers (issue 9: a small PUT made three, where one process makes none).
-  const storeCalls = new Counter({
-    name: "s3gw_worker_store_calls_total",
-    help: "Embedded store calls the primary served for workers, by method",
-    labelNames: ["method"],
-    registers: [own],
-  });
-
+  /** set once serving: this process's registry, where the workers' own metrics are added */
+  let own: Registry | undefined;
   const metrics = async (): Promise<{ contentType: string; text: string }> => {
     const answers = await Promise.all(
       [...running.values()].map((r) =>
@@ -120,31 +150,74 @@ export async function runPrimary(config: Readonly<Config>, opts: PrimaryOptions)
         }),
       ),
     );
-    const all = [await own.getMetricsAsJSON(), ...answers.filter((a): a is MetricsJson => a !== undefined)];
+    const all = [...(own ? [await own.getMetricsAsJSON()] : []), ...answers.filter((a): a is MetricsJson => a !== undefined)];
     const registry = AggregatorRegistry.aggregate(all as Parameters<typeof AggregatorRegistry.aggregate>[0]);
     // The aggregation leaves out the start time (one per process, no sum makes sense); the
     // primary's is the gateway's, which is what a "restarted?" panel or an absence alert wants.
-    const startTime = await own.getSingleMetricAsString("s3gw_process_start_time_seconds");
+    const startTime = own ? await own.getSingleMetricAsString("s3gw_process_start_time_seconds") : "";
     return { contentType: registry.contentType, text: `${await registry.metrics()}${startTime}\n` };
   };
 
-  /** the ports the first workers got (a configured port 0 is a random one) */
-  let boundPorts: { s3Port: number; adminPort: number } | undefined;
+  // Connections go round the ready workers and this process in turn.
+  let turn = 0;
+  const pick = (): ConnectionTaker | undefined => {
+    if (stopping) return undefined;
+    const ready: Worker[] = [];
+    for (const r of running.values()) if (r.ready && r.worker.isConnected()) ready.push(r.worker);
+    const i = turn++ % (ready.length + 1);
+    turn %= ready.length + 1;
+    return i < ready.length ? (ready[i] as unknown as ConnectionTaker) : undefined;
+  };
+
+  const serving = await serve(config, {
+    storage,
+    logger,
+    users: opts.users,
+    ...(opts.tls !== undefined && { tls: opts.tls }),
+    metricsText: metrics,
+    share: pick,
+    onStop: (reason) => {
+      if (!stopping) logger.info({ reason, workers: running.size }, "shutting down: stopping the workers too");
+      stopping = true;
+      // a second signal: the workers cut their connections at once, as this process does
+      for (const r of running.values()) r.rpc.note("shutdown");
+      checkAllExited();
+    },
+    // the admin port answers 503 "shutting down" until the last worker is done
+    adminWaitsFor: () => allExited,
+    // before the store closes: every worker gone (killed if it overstays), then the lifecycle executor
+    background: {
+      stop: async () => {
+        const deadline = setTimeout(() => {
+          logger.error({ workers: running.size }, "workers did not stop in time: killing them");
+          for (const r of running.values()) r.worker.process.kill("SIGKILL");
+        }, config.shutdown.graceMs + WORKER_STOP_SLACK_MS);
+        await allExited;
+        clearTimeout(deadline);
+        await lifecycle?.stop();
+      },
+    },
+    stopSlackMs: WORKER_STOP_SLACK_MS + 5_000,
+  });
+  own = serving.app.metrics.registry;
+  forgetHere = (bucket) => {
+    storage.forgetBucket?.(bucket);
+    serving.app.forgetBucketConfig(bucket);
+  };
+  const live = new Gauge({ name: "s3gw_workers", help: "Worker processes running (besides the primary, which serves too)", registers: [own] });
+  const restarts = new Counter({ name: "s3gw_worker_restarts_total", help: "Workers that died and were replaced", registers: [own] });
+  // Each call is an IPC round trip a worker's request waits for (issue 9: a small PUT made three,
+  // where one process makes none).
+  const storeCalls = new Counter({
+    name: "s3gw_worker_store_calls_total",
+    help: "Embedded store calls the primary served for workers, by method",
+    labelNames: ["method"],
+    registers: [own],
+  });
+
   const fork = () => {
-    // When every worker is gone, the cluster module closes the listening sockets; a replacement
-    // then listens anew, and must get the same ports again, not new random ones.
-    const worker = cluster.fork(boundPorts ? { [WORKER_PORTS_ENV]: `${boundPorts.s3Port},${boundPorts.adminPort}` } : {});
-    const session = store
-      ? storeSession(
-          store,
-          `w${worker.id}`,
-          (err) => logger.warn({ err }, "worker cleanup failed"),
-          // every worker, the changing one too: its own onSend hook forgets as well, harmlessly
-          (bucket) => {
-            for (const r of running.values()) r.rpc.note("bucketConfigChanged", bucket);
-          },
-        )
-      : undefined;
+    const worker = cluster.fork();
+    const session = store ? storeSession(store, `w${worker.id}`, (err) => logger.warn({ err }, "worker cleanup failed"), bucketChanged) : undefined;
     const storeHandlers: WorkerStoreSession["handlers"] = {};
     for (const [method, handler] of Object.entries(session?.handlers ?? {})) {
       const calls = storeCalls.labels(method);
@@ -157,29 +230,19 @@ export async function runPrimary(config: Readonly<Config>, opts: PrimaryOptions)
       worker,
       session,
       started: Date.now(),
-      listening: false,
-      drained: false,
+      ready: false,
       rpc: new RpcPeer(
         worker,
         {
           ...storeHandlers,
           metrics,
-          // a bucket created or deleted on Ozone by this worker: every worker drops what it kept of
+          // a bucket created or deleted on Ozone by this worker: every process drops what it kept of
           // it before the one that changed it answers (runtime/storage/ozone/store-core.ts getBucket)
-          bucketChanged: (bucket: string) => {
-            for (const r of running.values()) r.rpc.note("bucketConfigChanged", bucket);
-          },
-          // its S3 server is done; its admin server waits for the others' (closeAdminsWhenDrained)
-          drained: () => {
-            entry.drained = true;
-            closeAdminsWhenDrained();
-          },
-          listening: (ports: { s3Port: number; adminPort: number }) => {
-            entry.listening = true;
-            boundPorts ??= ports;
-            if (!started && [...running.values()].every((r) => r.listening)) {
+          bucketChanged,
+          ready: () => {
+            entry.ready = true;
+            if (!started && [...running.values()].every((r) => r.ready)) {
               started = true;
-              opts.onListening(ports);
               startDone?.();
             }
           },
@@ -189,6 +252,8 @@ export async function runPrimary(config: Readonly<Config>, opts: PrimaryOptions)
     };
     running.set(worker.id, entry);
     live.set(running.size);
+    // a signal came while this one was being forked
+    if (stopping) entry.rpc.note("shutdown");
   };
 
   cluster.on("exit", (worker, code, signal) => {
@@ -199,7 +264,7 @@ export async function runPrimary(config: Readonly<Config>, opts: PrimaryOptions)
     entry.rpc.close(new Error("the worker process is gone"));
     void entry.session?.release();
     if (stopping) {
-      closeAdminsWhenDrained();
+      checkAllExited();
       return;
     }
     if (!started) {
@@ -211,77 +276,60 @@ export async function runPrimary(config: Readonly<Config>, opts: PrimaryOptions)
     const delay = quickDeaths === 0 ? 0 : Math.min(MAX_RESTART_DELAY_MS, 250 * 2 ** (quickDeaths - 1));
     logger.error({ worker: worker.process.pid, code, signal, livedMs: lived, restartInMs: delay }, "a worker died; starting another");
     restarts.inc();
-    // not unref'd: with every worker gone, this timer is what keeps the primary alive
+    // this process serves meanwhile; the timer is unref'd so that it does not hold up an exit
     setTimeout(() => {
       if (!stopping) fork();
-    }, delay);
+    }, delay).unref();
   });
 
-  /**
-   * During a shutdown, once every worker left has drained its S3 server: their admin servers may
-   * close (until then each one answers the shared admin port's probes with 503 "shutting down").
-   */
-  function closeAdminsWhenDrained(): void {
-    if (!stopping || ![...running.values()].every((r) => r.drained)) return;
-    for (const r of running.values()) r.rpc.note("closeAdmin");
-  }
-
-  const stopAll = async (reason: string): Promise<void> => {
-    if (stopping) {
-      // a second signal: the workers cut their connections at once
-      for (const r of running.values()) r.rpc.note("shutdown");
-      return;
-    }
-    stopping = true;
-    logger.info({ reason, workers: running.size }, "shutting down: stopping the workers");
-    const exited = new Promise<void>((resolve) => {
-      const check = () => {
-        if (running.size === 0) resolve();
-      };
-      cluster.on("exit", check);
-      check();
-    });
-    for (const r of running.values()) r.rpc.note("shutdown");
-    // each worker bounds its own shutdown (graceMs + 10 s, serve.ts); this is the backstop
-    const deadline = setTimeout(() => {
-      logger.error({ workers: running.size }, "workers did not stop in time: killing them");
-      for (const r of running.values()) r.worker.process.kill("SIGKILL");
-    }, config.shutdown.graceMs + 15_000);
-    await exited;
-    clearTimeout(deadline);
-    await lifecycle?.stop();
-    await store?.close();
-    logger.info({}, "shut down");
-  };
-
-  // Installed before the first worker starts: a signal during start-up stops what has started.
-  const onSignal = (signal: string) => {
-    stopAll(signal).then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, "shutdown failed");
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGTERM", () => onSignal("SIGTERM"));
-  process.on("SIGINT", () => onSignal("SIGINT"));
   process.on("SIGHUP", () => {
     for (const r of running.values()) r.rpc.note("reload");
   });
 
   cluster.setupPrimary({ serialization: "advanced", execArgv: workerExecArgv(process.execArgv) });
-  for (let i = 0; i < opts.workers; i++) fork();
+  for (let i = 1; i < opts.processes; i++) fork();
   try {
     await firstStart;
   } catch (err) {
-    // one worker could not start (a port in use, an unreachable Ozone): stop the others, report
+    // one worker could not start (an unreachable Ozone): stop the others and this process's servers, report
     stopping = true;
     for (const r of running.values()) r.worker.process.kill("SIGKILL");
+    await serving.app.close().catch(() => undefined);
     await lifecycle?.stop();
-    await store?.close();
+    await storage.close();
     throw err;
   }
+  opts.onListening({ s3Port: serving.s3Port, adminPort: serving.adminPort }, storage.name);
+}
+
+/**
+ * The store as this process's own server uses it: a change of a bucket's configuration is told to
+ * every process (bucketChanged) once made, as a worker's are (store-owner.ts).
+ */
+function tellingBucketChanges(store: EmbeddedStore, changed: (bucket: string) => void): StorageClient {
+  const wrapped = new Map<PropertyKey, unknown>();
+  for (const method of CHANGES_BUCKET_CONFIG) {
+    const call = (store[method] as (bucket: string, ...rest: unknown[]) => Promise<unknown>).bind(store);
+    wrapped.set(method, async (bucket: string, ...rest: unknown[]) => {
+      try {
+        return await call(bucket, ...rest);
+      } finally {
+        changed(bucket);
+      }
+    });
+  }
+  const bound = new Map<PropertyKey, unknown>();
+  return new Proxy(store, {
+    get(target, property) {
+      const own = wrapped.get(property);
+      if (own !== undefined) return own;
+      const value = Reflect.get(target, property, target) as unknown;
+      if (typeof value !== "function") return value;
+      let fn = bound.get(property);
+      if (fn === undefined) bound.set(property, (fn = (value as (...a: unknown[]) => unknown).bind(target)));
+      return fn;
+    },
+  }) as unknown as StorageClient;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

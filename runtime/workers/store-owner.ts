@@ -50,7 +50,7 @@ export interface WorkerStoreSession {
  * rules: runtime/app.ts forgetBucketConfig) or its kept getBucket answer (remote-store.ts) is stale
  * in every worker; the bucket is the first argument of each.
  */
-const CHANGES_BUCKET_CONFIG = [
+export const CHANGES_BUCKET_CONFIG = [
   "createBucket",
   "deleteBucket",
   "putObjectLockConfiguration",

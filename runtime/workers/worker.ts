@@ -1,7 +1,7 @@
 /**
- * A worker process: serves the S3 and admin ports (shared by every worker through Node's cluster
- * module) with the embedded store reached through the primary (remote-store.ts), or with an Ozone
- * client of its own (Ozone keeps no state in the gateway).
+ * A worker process: serves the S3 connections the primary hands it (connections.ts; the primary
+ * serves the admin port) with the embedded store reached through the primary (remote-store.ts), or
+ * with an Ozone client of its own (Ozone keeps no state in the gateway).
  *
  * The primary asks it for its metrics (`metricsJson`), tells it to stop (`shutdown`, the same
  * graceful shutdown as a single process on SIGTERM), to reload its TLS files (`reload`) and to drop
@@ -16,22 +16,10 @@ import type { Logger } from "pino";
 import type { Config } from "../config.js";
 import { serve, type Serving } from "../serve.js";
 import type { StorageClient } from "../storage/types.js";
+import type { ConnectionSource } from "./connections.js";
 import { RemoteEmbeddedStore } from "./remote-store.js";
 import { RpcPeer } from "./rpc.js";
 import { openUsers, serviceAccessKeyId } from "../users-file.js";
-
-/**
- * Set by the primary on workers it starts after the first ones listen: "<s3 port>,<admin port>",
- * the ports they got. Internal to the gateway, not a setting.
- */
-export const WORKER_PORTS_ENV = "S3G_INTERNAL_WORKER_PORTS";
-
-/** `config` with the ports the primary passed down, if it did. */
-function withBoundPorts(config: Readonly<Config>): Readonly<Config> {
-  const m = /^(\d+),(\d+)$/.exec(process.env[WORKER_PORTS_ENV] ?? "");
-  if (m === null) return config;
-  return Object.freeze({ ...config, s3: { ...config.s3, port: Number(m[1]) }, admin: { ...config.admin, port: Number(m[2]) } });
-}
 
 /** How long a worker whose primary is gone lets the answers in flight finish. */
 const ORPHAN_GRACE_MS = 2_000;
@@ -49,17 +37,11 @@ export async function runWorker(
     if (serving !== undefined) serving.stop(reason);
     else stopRequested ??= reason;
   };
-  // The shared admin port stays served until every worker's S3 server is done: this worker's admin
-  // server closes when the primary says so (or the primary is gone), not as soon as its own S3
-  // server is (a probe handed to a worker on its way out would meet a reset connection).
-  let adminMayClose: () => void = () => undefined;
-  const allDrained = new Promise<void>((resolve) => (adminMayClose = resolve));
   const rpc = new RpcPeer(
     process as unknown as ConstructorParameters<typeof RpcPeer>[0],
     {
       metricsJson: () => serving?.app.metrics.registry.getMetricsAsJSON() ?? [],
       shutdown: () => stop("primary"),
-      closeAdmin: () => adminMayClose(),
       reload: () => serving?.app.reload(),
       bucketConfigChanged: (bucket: string) => {
         storage?.forgetBucket?.(bucket);
@@ -77,7 +59,6 @@ export async function runWorker(
   );
   process.on("disconnect", () => {
     logger.error({}, "the primary process is gone: stopping");
-    adminMayClose();
     setTimeout(() => process.exit(1), ORPHAN_GRACE_MS).unref();
     stop("primary gone");
   });
@@ -98,17 +79,14 @@ export async function runWorker(
   } else {
     storage = await RemoteEmbeddedStore.attach(rpc);
   }
-  serving = await serve(withBoundPorts(config), {
+  serving = await serve(config, {
     storage,
     logger,
     users,
     ...(opts.tls !== undefined && { tls: opts.tls }),
     metricsText: () => rpc.call("metrics"),
-    adminWaitsFor: () => {
-      rpc.note("drained");
-      return allDrained;
-    },
+    handed: process as unknown as ConnectionSource,
   });
-  rpc.note("listening", { s3Port: serving.s3Port, adminPort: serving.adminPort });
+  rpc.note("ready");
   if (stopRequested !== undefined) serving.stop(stopRequested);
 }

@@ -107,8 +107,8 @@ describe("start-up lines", () => {
     expect(out).toContain(`S3 endpoint:    ${gw.endpoint}, region us-east-1, path-style and virtual-hosted-style (<bucket>.s3.test)`);
     expect(out).toContain(`admin endpoint: ${gw.adminEndpoint} (/livez, /readyz, /metrics)`);
     expect(out).toContain(`API reference:  ${gw.adminEndpoint}/docs/`);
-    // a primary and two workers (the harness's default): one set of start-up lines
-    expect(out).toContain("processes:      2 workers and a primary");
+    // two serving processes (the harness's default), a primary and a worker: one set of start-up lines
+    expect(out).toMatch(/processes: {6}2: the primary \(pid \d+, owns the store\) and 1 worker\n/);
     expect(out.split("listening on").length - 1).toBe(1);
     expect(out).toContain(`storage:        embedded, data directory ${gw.dataDir}`);
     expect(out).toContain(`credentials:    1 configured (access key ${gw.accessKeyId})`);

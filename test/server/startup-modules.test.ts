@@ -16,7 +16,7 @@ describe("modules loaded at start", () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it("an embedded-store gateway with two workers loads no module of the Ozone backend", async () => {
+  it("an embedded-store gateway with three serving processes loads no module of the Ozone backend", async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "s3gw-modules-"));
     const log = path.join(dir, "loaded.txt");
     await writeFile(path.join(dir, "hooks.mjs"), [
@@ -28,7 +28,7 @@ describe("modules loaded at start", () => {
       "",
     ].join("\n"));
     await writeFile(path.join(dir, "register.mjs"), 'import { register } from "node:module";\nregister("./hooks.mjs", import.meta.url);\n');
-    const gw = await startGateway({ workers: 2, env: { NODE_OPTIONS: `--import ${path.join(dir, "register.mjs")}`, S3G_TEST_MODULE_LOG: log } });
+    const gw = await startGateway({ workers: 3, env: { NODE_OPTIONS: `--import ${path.join(dir, "register.mjs")}`, S3G_TEST_MODULE_LOG: log } });
     try {
       const lines = (await readFile(log, "utf8")).trim().split("\n");
       const processes = new Set(lines.map((l) => l.split(" ")[0]));

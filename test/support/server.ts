@@ -48,8 +48,9 @@ export interface StartOptions {
   accessKeyId?: string;
   secretAccessKey?: string;
   /**
-   * `--workers`; default 2, whatever the machine's cores (the gateway's own default): every suite
-   * then runs through a primary and two workers, as a 2-core production machine would
+   * `--workers`; default 2, whatever the machine's cores (the gateway's own default is one per
+   * core): every suite then runs through a primary and a worker serving in turn, as a 2-core
+   * production machine would
    */
   workers?: number;
 }
@@ -226,8 +227,9 @@ export async function startWithUsers(users: readonly TestUser[], opts: Omit<Star
 }
 
 /**
- * A client of `gw` that opens a new connection per request: the cluster module hands connections
- * to the workers in turn, so successive requests reach different workers.
+ * A client of `gw` that opens a new connection per request: the primary hands connections to
+ * itself and its workers in turn (runtime/workers/connections.ts), so successive requests reach
+ * different processes.
  */
 export function connectionPerRequest(gw: RunningGateway): S3Client {
   return new S3Client({

@@ -1,8 +1,8 @@
 /**
  * Objects kept by workers under the primary's leases (runtime/workers/kept-reads.ts,
  * runtime/storage/embedded/read-leases.ts), through the AWS SDK with a new connection per request
- * (so successive requests reach both workers): repeated GETs and HEADs are answered without the
- * primary, and every acknowledged change (overwrite, delete, tags, versioning, multipart, copy) is
+ * (so successive requests reach both workers and the primary, which serves too): repeated GETs and
+ * HEADs are answered without calls to the primary, and every acknowledged change (overwrite, delete, tags, versioning, multipart, copy) is
  * seen at once through either worker, also while a writer and readers run together.
  */
 import {
@@ -48,16 +48,19 @@ async function body(client: S3Client, bucket: string, key: string): Promise<stri
   }
 }
 
-/** What `n` GETs (and as many HEADs) see, through new connections: both workers answer. */
+/** What `n` GETs see, through new connections: every process answers. */
 async function seen(client: S3Client, bucket: string, key: string, n = 4): Promise<Set<string | 404>> {
   const all = new Set<string | 404>();
   for (let i = 0; i < n; i++) all.add(await body(client, bucket, key));
   return all;
 }
 
-/** A gateway of two workers with `bucket` holding key k = `first`, and a client with a connection per request. */
+/**
+ * A gateway of three serving processes (the primary and two workers) with `bucket` holding key k =
+ * `first`, and a client with a connection per request (connections go round the three in turn).
+ */
 async function started(bucket: string, first: string): Promise<{ gw: RunningGateway; client: S3Client }> {
-  const gw = await startGateway({ workers: 2 });
+  const gw = await startGateway({ workers: 3 });
   running.push(gw);
   const client = connectionPerRequest(gw);
   await client.send(new CreateBucketCommand({ Bucket: bucket }));
