@@ -104,10 +104,19 @@ export async function runPrimary(config: Readonly<Config>, opts: PrimaryOptions)
 
   /** what this process's own server and storage kept of the bucket goes (set once serving) */
   let forgetHere: (bucket: string) => void = () => undefined;
-  /** a bucket's configuration changed: every process forgets what it kept of it */
+  /**
+   * A bucket's configuration changed: every process forgets what it kept of it. The notes go out
+   * at once, not at the end of the turn: a change made by this process's own request is answered
+   * to its client in this turn, and the client's next request, on a connection handed to a worker
+   * or one a worker already serves, must find the note there first (as it does when a worker made
+   * the change: its answer travels behind the notes to the others).
+   */
   const bucketChanged = (bucket: string) => {
     forgetHere(bucket);
-    for (const r of running.values()) r.rpc.note("bucketConfigChanged", bucket);
+    for (const r of running.values()) {
+      r.rpc.note("bucketConfigChanged", bucket);
+      r.rpc.flushNow();
+    }
   };
 
   // this process's storage: the store itself, whose configuration changes made here are told to

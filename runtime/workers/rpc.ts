@@ -140,8 +140,19 @@ export class RpcPeer {
     if (this.outbox.length === 1) setImmediate(this.flush);
   }
 
+  /**
+   * Sends what is posted now, without waiting for the check phase: a note that must reach the
+   * other end before something this process does next (the primary's own answer to a client,
+   * primary.ts bucketChanged).
+   */
+  flushNow(): void {
+    if (this.outbox.length > 0) this.flush();
+  }
+
   private readonly outbox: Message[] = [];
   private readonly flush = (): void => {
+    // (flushNow may have sent everything before this turn's scheduled flush)
+    if (this.outbox.length === 0) return;
     const batch = this.outbox.length === 1 ? this.outbox[0] : { s3gw: "batch" as const, messages: [...this.outbox] };
     this.outbox.length = 0;
     // With a callback, a send on a closed channel (the other end just died) reports to it instead

@@ -101,23 +101,38 @@ describe("several workers", () => {
     client.destroy();
   });
 
-  it("a default retention set through one process is in force in every process once acknowledged", async () => {
+  it("a default retention set or removed through any process is in force in every process once acknowledged", async () => {
     const gw = await start(3);
     const client = gw.client();
     const Bucket = "workers-kept";
     await client.send(new CreateBucketCommand({ Bucket, ObjectLockEnabledForBucket: true }));
+    client.destroy();
+    // a new connection per request: connections go round the primary and both workers
+    const perRequest = connectionPerRequest(gw);
     const putWithoutChecksum = (key: string) => rawRequest(gw, { method: "PUT", path: `/${Bucket}/${key}`, body: "abc" });
     // every process keeps the bucket's answer: no default retention, nothing required
     for (let i = 0; i < 6; i++) expect((await putWithoutChecksum(`before${i}`)).status).toBe(200);
-    await client.send(
-      new PutObjectLockConfigurationCommand({
-        Bucket,
-        ObjectLockConfiguration: { ObjectLockEnabled: "Enabled", Rule: { DefaultRetention: { Mode: "GOVERNANCE", Days: 1 } } },
-      }),
-    );
-    // the kept answers are forgotten before the configuration is acknowledged: every process refuses
-    for (let i = 0; i < 6; i++) expectErrorXml(await putWithoutChecksum(`after${i}`), "InvalidRequest", 400);
-    client.destroy();
+    // Seven connections a round (the change, then two PUTs per process): each round's change comes
+    // through the next process, so each one sets and removes the default retention once.
+    for (let round = 0; round < 6; round++) {
+      const withRule = round % 2 === 0;
+      await perRequest.send(
+        new PutObjectLockConfigurationCommand({
+          Bucket,
+          ObjectLockConfiguration: withRule
+            ? { ObjectLockEnabled: "Enabled", Rule: { DefaultRetention: { Mode: "GOVERNANCE", Days: 1 } } }
+            : { ObjectLockEnabled: "Enabled" },
+        }),
+      );
+      // the kept answers are forgotten before the change is acknowledged: every process refuses a
+      // PUT without a checksum while a default retention is set, and takes it again once removed
+      for (let i = 0; i < 6; i++) {
+        const res = await putWithoutChecksum(`round${round}-${i}`);
+        if (withRule) expectErrorXml(res, "InvalidRequest", 400);
+        else expect(res.status, res.text).toBe(200);
+      }
+    }
+    perRequest.destroy();
   });
 
   it("replace a killed worker; its read's pins and its unfinished upload's temp file are released", async () => {
