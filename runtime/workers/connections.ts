@@ -55,11 +55,6 @@ export class Connections {
     socket.resume();
   }
 
-  /** how many are open */
-  get open(): number {
-    return this.sockets.size;
-  }
-
   /**
    * Closes the idle connections and resolves once every connection has closed (during a shutdown
    * the answers close theirs, runtime/shutdown.ts).

@@ -244,7 +244,6 @@ export async function runPrimary(config: Readonly<Config>, opts: PrimaryOptions)
         worker,
         {
           ...storeHandlers,
-          metrics,
           // a bucket created or deleted on Ozone by this worker: every process drops what it kept of
           // it before the one that changed it answers (runtime/storage/ozone/store-core.ts getBucket)
           bucketChanged,

@@ -84,7 +84,6 @@ export async function runWorker(
     logger,
     users,
     ...(opts.tls !== undefined && { tls: opts.tls }),
-    metricsText: () => rpc.call("metrics"),
     handed: process as unknown as ConnectionSource,
   });
   rpc.note("ready");
