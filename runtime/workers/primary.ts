@@ -41,7 +41,7 @@ import type { StorageClient } from "../storage/types.js";
 import type { UserDirectory } from "../users.js";
 import type { ConnectionTaker } from "./connections.js";
 import { RpcPeer } from "./rpc.js";
-import { CHANGES_BUCKET_CONFIG, storeSession, type WorkerStoreSession } from "./store-owner.js";
+import { CHANGES_BUCKET_CONFIG, storeSession, tellingChange, type WorkerStoreSession } from "./store-owner.js";
 
 export interface PrimaryOptions {
   /** serving processes: this one and `processes - 1` workers */
@@ -317,14 +317,7 @@ export async function runPrimary(config: Readonly<Config>, opts: PrimaryOptions)
 function tellingBucketChanges(store: EmbeddedStore, changed: (bucket: string) => void): StorageClient {
   const wrapped = new Map<PropertyKey, unknown>();
   for (const method of CHANGES_BUCKET_CONFIG) {
-    const call = (store[method] as (bucket: string, ...rest: unknown[]) => Promise<unknown>).bind(store);
-    wrapped.set(method, async (bucket: string, ...rest: unknown[]) => {
-      try {
-        return await call(bucket, ...rest);
-      } finally {
-        changed(bucket);
-      }
-    });
+    wrapped.set(method, tellingChange((store[method] as (bucket: string, ...rest: unknown[]) => Promise<unknown>).bind(store), changed));
   }
   const bound = new Map<PropertyKey, unknown>();
   return new Proxy(store, {

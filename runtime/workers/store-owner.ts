@@ -63,6 +63,26 @@ export const CHANGES_BUCKET_CONFIG = [
 ] as const;
 
 /**
+ * `call` (a method of CHANGES_BUCKET_CONFIG, the bucket first) followed by `changed(bucket)` once it
+ * settled, before its caller hears of it: for a worker's calls here, and for the primary's own
+ * (primary.ts).
+ */
+export function tellingChange(
+  call: (bucket: string, ...rest: any[]) => unknown,
+  changed: (bucket: string) => void,
+): (bucket: string, ...rest: unknown[]) => Promise<unknown> {
+  return async (bucket, ...rest) => {
+    try {
+      return await call(bucket, ...rest);
+    } finally {
+      // after a failure too: one that came at COMMIT leaves the outcome unknown (group-commit.ts),
+      // and forgetting costs the other processes no more than asking again
+      changed(bucket);
+    }
+  };
+}
+
+/**
  * `changed(bucket)`: such a change was made (or failed) for this worker; the primary tells every worker
  * before this one gets its answer, so that no worker serves a stale policy to a request made after
  * the change was acknowledged (the cache's 1 s bound remains for anything that slips through).
@@ -170,18 +190,7 @@ export function storeSession(
     checkReady: (timeoutMs: number) => store.checkReady(timeoutMs),
   };
 
-  for (const method of CHANGES_BUCKET_CONFIG) {
-    const call = handlers[method];
-    handlers[method] = async (bucket: string, ...rest: unknown[]) => {
-      try {
-        return await call(bucket, ...rest);
-      } finally {
-        // after a failure too: one that came at COMMIT leaves the outcome unknown (group-commit.ts),
-        // and forgetting costs the workers no more than asking again
-        changed(bucket);
-      }
-    };
-  }
+  for (const method of CHANGES_BUCKET_CONFIG) handlers[method] = tellingChange(handlers[method], changed);
 
   return {
     handlers,
