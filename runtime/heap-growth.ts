@@ -17,10 +17,10 @@
  * holds only while few Buffers are alive (`EXTERNAL_WIDE_BELOW`, checked every `CHECK_MS`): once
  * many bodies are in flight at once, V8's own factor keeps the garbage as short-lived as before.
  * V8's external memory also counts the WebAssembly memories that live as long as the process (the
- * MD5 lanes' 16 MiB, the direct writes' 32 MiB of staging buffers); their owners note them
- * (`noteFixedExternalMemory`) and they are left out of the count: when the staging buffers were
- * counted, the 48 MiB made the tuner fall back to V8's factor for good, and 1 MiB PUTs at c=8 ran
- * ~8 full collections a second again.
+ * MD5 lanes' 16 MiB, the direct writes' 16 MiB of staging buffers); their owners note them
+ * (`noteFixedExternalMemory`) and they are left out of the count: when the staging buffers (32 MiB
+ * then) were counted, the 48 MiB made the tuner fall back to V8's factor for good, and 1 MiB PUTs
+ * at c=8 ran ~8 full collections a second again.
  * The flag is read at each limit computation, so setting it at run time takes effect at the next
  * full collection. A node started with its own --heap-growing-percent (command line or
  * NODE_OPTIONS) keeps it, and nothing is adjusted.

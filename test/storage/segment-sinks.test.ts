@@ -19,7 +19,7 @@ import { DIRECT_MIN_LENGTH, processSinks, SegmentSinks, STAGE_BYTES, type SinkPl
 import type { IncomingBody } from "../../runtime/storage/types.js";
 import { wasm } from "../../runtime/wasm.js";
 import { takesODirect } from "../support/direct-io.js";
-import { bodyFromBuffer, type TestBodyOptions } from "./body.js";
+import { bodyFromBuffer, bodyFromChunks, type TestBodyOptions } from "./body.js";
 
 const INLINE = 64 * 1024;
 // resolved, so that it compares equal to the links in /proc/self/fd
@@ -78,7 +78,10 @@ describe("segment sinks", () => {
   });
 
   it("writes large bodies byte-exact whatever their chunking and their tail", async () => {
-    const sizes = [STAGE_BYTES, STAGE_BYTES + 1, 2 * STAGE_BYTES, 3 * STAGE_BYTES + 5, 2 * STAGE_BYTES + 4096 + 511];
+    // every size is declared long enough to be written direct; whole stages, then tails of each kind
+    const m = DIRECT_MIN_LENGTH;
+    const sizes = [m, m + 1, m + STAGE_BYTES, m + 2 * STAGE_BYTES + 5, m + STAGE_BYTES + 4096 + 511];
+    expect(m % STAGE_BYTES).toBe(0);
     const chunkSizes = [64 * 1024, 64 * 1024 + 17, STAGE_BYTES + 3, 3 * STAGE_BYTES];
     const before = { ...processSinks.counters };
     let bodies = 0;
@@ -96,6 +99,44 @@ describe("segment sinks", () => {
     }
     if (directWorks) expect(processSinks.counters.direct - before.direct).toBe(bodies);
     else expect(processSinks.counters.cached - before.cached).toBe(bodies);
+  });
+
+  it("while a file write is held, a body is read at most 256 KiB ahead of it, then paused; it comes out whole", async () => {
+    // the open of the temp file (the first write of a spilled body) waits until released
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const sinks = new SegmentSinks(false, {
+      async open(path, flags, mode) {
+        await gate;
+        return open(path, flags, mode);
+      },
+      alignedMemory() {
+        throw new Error("not asked for: direct writes are off");
+      },
+    });
+    const chunk = 64 * 1024;
+    const data = randomBytes(8 * 1024 * 1024);
+    let pulled = 0;
+    function* chunks(): Generator<Buffer> {
+      for (let off = 0; off < data.length; off += chunk) {
+        pulled += chunk;
+        yield data.subarray(off, off + chunk);
+      }
+    }
+    const receiving = new DataFiles(dir, { sinks }).receive({ ...bodyFromChunks(chunks()), expectedSize: data.length }, INLINE);
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    // what was read: the inline part, the chunk that spilled it, the queue (the bound), and what
+    // the body stream itself buffers (its high-water mark of 16 KiB: one more chunk)
+    expect(pulled).toBeGreaterThanOrEqual(INLINE + 256 * 1024);
+    expect(pulled).toBeLessThanOrEqual(INLINE + chunk + 256 * 1024 + 2 * chunk);
+    const atPause = pulled;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(pulled).toBe(atPause);
+    release();
+    const received = await receiving;
+    if (received.inline) throw new Error("a large body came back inline");
+    expect((await readFile(join(files.tmpDir, received.id))).equals(data)).toBe(true);
+    await unlink(join(files.tmpDir, received.id));
   });
 
   it("writes a body through the cache when it is short or of unknown length", async () => {

@@ -5,7 +5,7 @@
  * - BufferedSink: each batch of chunks is one writev into the page cache; the fdatasync at the end
  *   writes them back. Every byte is copied into the cache and then tracked as a dirty page: for a
  *   large body, that kernel work is a large part of a PUT's CPU.
- * - DirectSink: the bytes are copied into a 1 MiB staging buffer of aligned memory (a memcpy), and
+ * - DirectSink: the bytes are copied into a 512 KiB staging buffer of aligned memory (a memcpy), and
  *   each full buffer is one write straight to the device. The tail is written padded with zeros to a
  *   whole block and the file is then cut to its size (ftruncate); the fdatasync at the end then has
  *   only the file's size and the device's cache to flush. 1 GiB in 16 files of 64 MiB, four at a
@@ -26,9 +26,14 @@ import { open, unlink, type FileHandle } from "node:fs/promises";
 import { noteFixedExternalMemory } from "../../heap-growth.js";
 import { wasm } from "../../wasm.js";
 
-/** a direct write's size: the staging buffer */
-export const STAGE_BYTES = 1024 * 1024;
-/** staging buffers per process: bodies written at once around the cache (32 MiB of memory at most) */
+/**
+ * a direct write's size: the staging buffer. 512 KiB writes ran as fast as 1 MiB ones here (PUT 64
+ * MiB c=4, two processes: 626-632 against 631-632 MiB/s) and halve the staging memory every
+ * process touches under load (32 bodies at once: 16 MiB instead of 32; see files.ts
+ * MAX_PENDING_BYTES for the RSS measured).
+ */
+export const STAGE_BYTES = 512 * 1024;
+/** staging buffers per process: bodies written at once around the cache (16 MiB of memory at most) */
 const STAGES = 32;
 /** offsets and lengths of direct writes are multiples of this (a 4 KiB-sector device's block) */
 const BLOCK = 4096;
