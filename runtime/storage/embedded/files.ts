@@ -288,12 +288,12 @@ export class DataFiles {
 
 /**
  * How much of a body may arrive while a file write is in flight before the body is paused. What
- * waits is the parser's Buffers, which outlive V8's young-generation collections while they wait
- * and are then freed only by a full one. 1 MiB per body, under 64 concurrent 64 MiB PUTs on two
- * processes (warp, 25 s, three interleaved runs), let each process peak at 241-329 MiB of RSS;
- * 256 KiB (and 512 KiB staging buffers, segment-sinks.ts) 215-244, at the same throughput (PUT 64
- * MiB c=4: 626-636 against 613-624 MiB/s; PUT 1 MiB c=8: 385-388 against 361-378; through the page
- * cache 566-578 against 560-580).
+ * waits is the HTTP parser's Buffers, one per read: memory outside V8's heap that a long wait can
+ * carry past a young-generation collection, to be freed by a full one. 1 MiB per body, under 64
+ * concurrent 64 MiB PUTs on two processes (warp, 25 s, three interleaved runs), let each process
+ * peak at 241-329 MiB of RSS; 256 KiB (and 512 KiB staging buffers, segment-sinks.ts) 215-244, at
+ * the same throughput (PUT 64 MiB c=4: 626-636 against 613-624 MiB/s; PUT 1 MiB c=8: 385-388
+ * against 361-378; through the page cache 566-578 against 560-580).
  */
 const MAX_PENDING_BYTES = 256 * 1024;
 
