@@ -4,7 +4,7 @@
  * (group-commit.ts). A fake log whose fdatasync calls the test completes by hand shows exactly when
  * a writer is answered.
  */
-import { mkdtemp, open, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -63,21 +63,6 @@ describe("WalSync", () => {
     await expect(wal.waitFor(wal.noteCommit())).rejects.toBe(failure);
     await expect(wal.settled()).rejects.toBe(failure);
     expect(log.calls.length).toBe(1);
-  });
-
-  it("syncs on the event loop when the caller is alone", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "s3gw-walsync-"));
-    const fh = await open(join(dir, "log"), "w");
-    cleanups.push(async () => {
-      await fh.close();
-      await rm(dir, { recursive: true, force: true });
-    });
-    const wal = new WalSync(fh);
-    await fh.write("frames");
-    await wal.waitFor(wal.noteCommit(), true);
-    await fh.write("more frames");
-    await wal.waitFor(wal.noteCommit());
-    expect([wal.syncs, wal.syncsInline]).toEqual([2, 1]);
   });
 });
 

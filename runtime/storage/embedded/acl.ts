@@ -30,8 +30,8 @@ export class BucketAcls {
   }
 
   async putBucketAcl(bucket: string, acl: Acl): Promise<void> {
-    const call = this.core.enter();
-    await this.core.commit(call, () => {
+    this.core.enter();
+    await this.core.commit(() => {
       this.core.requireBucket(bucket);
       this.table.writeAcl(bucket, acl);
       return { result: undefined, discard: [] };
@@ -39,8 +39,8 @@ export class BucketAcls {
   }
 
   async putBucketOwnership(bucket: string, ownership: ObjectOwnership | undefined): Promise<void> {
-    const call = this.core.enter();
-    await this.core.commit(call, () => {
+    this.core.enter();
+    await this.core.commit(() => {
       this.core.requireBucket(bucket);
       this.table.writeOwnership(bucket, ownership);
       return { result: undefined, discard: [] };

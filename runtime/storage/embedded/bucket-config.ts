@@ -36,8 +36,8 @@ export class BucketConfig {
   }
 
   async putBucketTags(bucket: string, tags: Record<string, string>): Promise<void> {
-    const call = this.core.enter();
-    await this.core.commit(call, () => {
+    this.core.enter();
+    await this.core.commit(() => {
       this.core.requireBucket(bucket);
       if (Object.keys(tags).length === 0) this.core.st.deleteBucketTags.run(bucket);
       else this.core.st.putBucketTags.run(bucket, JSON.stringify(tags));
@@ -60,8 +60,8 @@ export class BucketConfig {
   }
 
   async putBucketCors(bucket: string, rules: CorsRule[]): Promise<void> {
-    const call = this.core.enter();
-    await this.core.commit(call, () => {
+    this.core.enter();
+    await this.core.commit(() => {
       this.core.requireBucket(bucket);
       this.cors.write(bucket, rules);
       return { result: undefined, discard: [] };
@@ -69,8 +69,8 @@ export class BucketConfig {
   }
 
   async deleteBucketCors(bucket: string): Promise<void> {
-    const call = this.core.enter();
-    await this.core.commit(call, () => {
+    this.core.enter();
+    await this.core.commit(() => {
       this.core.requireBucket(bucket);
       this.cors.delete(bucket);
       return { result: undefined, discard: [] };
@@ -89,8 +89,8 @@ export class BucketConfig {
   }
 
   async putBucketLifecycle(bucket: string, rules: LifecycleRule[]): Promise<void> {
-    const call = this.core.enter();
-    await this.core.commit(call, () => {
+    this.core.enter();
+    await this.core.commit(() => {
       this.core.requireBucket(bucket);
       this.lifecycle.write(bucket, rules);
       return { result: undefined, discard: [] };
@@ -98,8 +98,8 @@ export class BucketConfig {
   }
 
   async deleteBucketLifecycle(bucket: string): Promise<void> {
-    const call = this.core.enter();
-    await this.core.commit(call, () => {
+    this.core.enter();
+    await this.core.commit(() => {
       this.core.requireBucket(bucket);
       this.lifecycle.delete(bucket);
       return { result: undefined, discard: [] };
@@ -118,8 +118,8 @@ export class BucketConfig {
   }
 
   async putLifecycleCursor(cursor: string | undefined): Promise<void> {
-    const call = this.core.enter();
-    await this.core.commit(call, () => {
+    this.core.enter();
+    await this.core.commit(() => {
       this.lifecycle.writeCursor(cursor);
       return { result: undefined, discard: [] };
     });

@@ -72,8 +72,8 @@ export class BucketPolicies {
   }
 
   private async write(bucket: string, change: () => unknown): Promise<void> {
-    const call = this.core.enter();
-    await this.core.commit(call, () => {
+    this.core.enter();
+    await this.core.commit(() => {
       this.core.requireBucket(bucket);
       change();
       return { result: undefined, discard: [] };

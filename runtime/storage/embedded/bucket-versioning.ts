@@ -19,8 +19,8 @@ export class VersioningOps {
   }
 
   async putBucketVersioning(bucket: string, status: VersioningStatus, mfaDelete?: "Disabled"): Promise<void> {
-    const call = this.core.enter();
-    await this.core.commit(call, () => {
+    this.core.enter();
+    await this.core.commit(() => {
       this.core.requireBucket(bucket);
       // versions under Object Lock must stay versions ("Object Lock considerations")
       if (status === "Suspended" && this.core.objectLocks.read(bucket) !== undefined) {

@@ -14,9 +14,9 @@ export class ObjectDeletes {
   constructor(private readonly core: StoreCore) {}
 
   async deleteObject(bucket: string, key: string, versionId?: string, condition?: DeleteCondition, bypassGovernance = false): Promise<DeleteOutcome> {
-    const call = this.core.enter();
+    this.core.enter();
     validateKey(key);
-    return this.core.commit(call, () => {
+    return this.core.commit(() => {
       const owner = this.core.requireBucket(bucket).owner;
       const { outcome, discard } = this.deleteOne(bucket, owner, key, versionId, condition, bypassGovernance);
       return { result: outcome, discard };
@@ -29,8 +29,8 @@ export class ObjectDeletes {
    * still happen.
    */
   async deleteObjects(bucket: string, objects: ObjectToDelete[]): Promise<DeleteObjectResult[]> {
-    const call = this.core.enter();
-    return this.core.commit(call, () => {
+    this.core.enter();
+    return this.core.commit(() => {
       const owner = this.core.requireBucket(bucket).owner;
       const discard: string[] = [];
       const one = this.core.db.transaction((o: ObjectToDelete) => this.deleteOne(bucket, owner, o.key, o.versionId, o.condition, o.bypassGovernance === true));

@@ -41,11 +41,6 @@ export interface CommitJob<T> {
    * rolled back before COMMIT. Not called when COMMIT itself failed (outcome unknown).
    */
   notCommitted?(): void;
-  /**
-   * true when no other store operation has started since this job's began: with a batch of this
-   * job alone and nothing else in flight, its log sync may run on the event loop (wal-sync.ts).
-   */
-  alone?(): boolean;
 }
 
 interface Pending {
@@ -131,10 +126,8 @@ export class GroupCommit {
       const outcomes = this.runTransaction(ready);
       // Settle after the log sync, whatever the outcomes: see the header.
       let syncError: unknown;
-      const alone =
-        ready.length === 1 && this.queue.length === 0 && this.running === 1 && ready[0].job.alone?.() === true;
       try {
-        await this.wal.settled(alone);
+        await this.wal.settled();
       } catch (err) {
         syncError = err;
       }

@@ -28,7 +28,7 @@ import { immediateSuccessor, listEntries, lowerBound, type Position } from "./li
 import { lockOfNewVersion } from "./object-lock.js";
 import { parseChecksum, pickSystemMetadata, toPartInfo, toUploadInfo, uploadChecksumTypeOf, type StoredMeta } from "./rows.js";
 import type { UploadRow } from "./statements.js";
-import { FROM_A_WORKER, conditionFailure, validateMax, type StoreCore } from "./store-core.js";
+import { conditionFailure, validateMax, type StoreCore } from "./store-core.js";
 import { normalizeEtag, validateKey } from "../keys.js";
 
 /** Which part an UploadPart writes. */
@@ -54,12 +54,12 @@ export class Multipart {
 
 
   async createMultipartUpload(params: MultipartUploadParams): Promise<UploadInfo> {
-    const call = this.core.enter();
+    this.core.enter();
     validateKey(params.key);
     const checksumType = uploadChecksumType(params.checksumAlgorithm, params.checksumType);
     const initiated = Date.now();
     const uploadId = newUploadId(initiated);
-    await this.core.commit(call, () => {
+    await this.core.commit(() => {
       this.core.requireBucket(params.bucket);
       // refused now if the bucket has no Object Lock; the bucket's default applies at completion
       lockOfNewVersion(this.core.objectLocks.read(params.bucket), params.lock, initiated);
@@ -100,10 +100,10 @@ export class Multipart {
     partNumber: number,
     body: IncomingBody,
   ): Promise<PartInfo> {
-    const call = this.core.enter();
+    this.core.enter();
     await this.checkPartNow(bucket, key, uploadId, partNumber);
     const received = await this.core.files.receive(body, this.core.inlineLimit);
-    return this.commitPart(call, { bucket, key, uploadId, partNumber }, received, this.core.files.tmpDir);
+    return this.commitPart({ bucket, key, uploadId, partNumber }, received, this.core.files.tmpDir);
   }
 
   /** The checks of an UploadPart before its body is read, for a worker process (see checkPut). */
@@ -130,14 +130,14 @@ export class Multipart {
       await this.core.dropReceived(received, tmpDir);
       throw new StorageError("INVALID_ARGUMENT", `part number must be an integer from 1 to ${MAX_PART_NUMBER}`);
     }
-    return this.commitPart(FROM_A_WORKER, target, received, tmpDir);
+    return this.commitPart(target, received, tmpDir);
   }
 
-  private async commitPart(call: number, target: PartTarget, received: ReceivedBody, tmpDir: string): Promise<PartInfo> {
+  private async commitPart(target: PartTarget, received: ReceivedBody, tmpDir: string): Promise<PartInfo> {
     const { bucket, key, uploadId, partNumber } = target;
     const { size, md5, checksum } = received.digests;
     const dir = await this.core.place(received, tmpDir);
-    return this.core.commit(call, () => {
+    return this.core.commit(() => {
       this.core.requireBucket(bucket);
       this.core.requireUpload(uploadId, bucket, key); // aborted or completed while the body streamed?
       const previous = this.core.st.getPart.get(uploadId, partNumber);
@@ -176,7 +176,7 @@ export class Multipart {
    * NoSuchUpload.
    */
   async completeMultipartUpload(params: CompleteMultipartParams): Promise<ObjectInfo> {
-    const call = this.core.enter();
+    this.core.enter();
     validateKey(params.key);
     if (this.core.st.getUpload.get(params.uploadId) === undefined) {
       // not in progress: a retry, answered by a read, or an unknown upload
@@ -185,7 +185,7 @@ export class Multipart {
         return this.completedObject(params);
       });
     }
-    return this.core.commit(call, () => {
+    return this.core.commit(() => {
       this.core.requireBucket(params.bucket);
       // a concurrent completion of the same upload may have committed since the check above
       if (this.core.st.getUpload.get(params.uploadId) === undefined) return { result: this.completedObject(params), discard: [] };
@@ -285,8 +285,8 @@ export class Multipart {
   }
 
   async abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void> {
-    const call = this.core.enter();
-    await this.core.commit(call, () => {
+    this.core.enter();
+    await this.core.commit(() => {
       this.core.requireBucket(bucket);
       this.core.requireUpload(uploadId, bucket, key);
       return { result: undefined, discard: this.core.dropUpload(uploadId) };

@@ -143,8 +143,8 @@ export class ObjectLocks {
   }
 
   async putObjectLockConfiguration(bucket: string, config: ObjectLockConfiguration): Promise<void> {
-    const call = this.core.enter();
-    await this.core.commit(call, () => {
+    this.core.enter();
+    await this.core.commit(() => {
       this.core.requireBucket(bucket);
       // S3 enables Object Lock on an existing bucket only while its versioning is Enabled
       // ("Enabling Object Lock on an existing bucket", Amazon S3 User Guide).
@@ -181,9 +181,9 @@ export class ObjectLocks {
 
   /** Rewrites the lock in a version's `meta` (it keeps its vid, ETag and segments), in one transaction. */
   private async changeLock(bucket: string, key: string, versionId: string | undefined, change: (lock: ObjectLock) => ObjectLock): Promise<void> {
-    const call = this.core.enter();
+    this.core.enter();
     validateKey(key);
-    await this.core.commit(call, () => {
+    await this.core.commit(() => {
       this.requireLockBucket(bucket);
       // the errors of a read first: no key, no such version, a delete marker
       const { info } = this.core.readable(bucket, key, versionId);

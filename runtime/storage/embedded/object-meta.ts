@@ -37,9 +37,9 @@ export class ObjectMeta {
 
   /** Replaces fields of one version's `meta` (its tags or its ACL) in one transaction. */
   private async rewriteMeta(bucket: string, key: string, versionId: string | undefined, change: Partial<StoredMeta>): Promise<{ versionId?: string }> {
-    const call = this.core.enter();
+    this.core.enter();
     validateKey(key);
-    return this.core.commit<{ versionId?: string }>(call, () => {
+    return this.core.commit<{ versionId?: string }>(() => {
       this.core.requireBucket(bucket);
       const state = this.core.versions.status(bucket);
       const { row, info } = this.core.readable(bucket, key, versionId);

@@ -7,17 +7,17 @@
 import { StorageError, type IncomingBody, type ObjectInfo, type PutObjectParams } from "../types.js";
 import type { ReceivedBody } from "./files.js";
 import { lockOfNewVersion } from "./object-lock.js";
-import { FROM_A_WORKER, conditionFailure, type StoreCore } from "./store-core.js";
+import { conditionFailure, type StoreCore } from "./store-core.js";
 import { validateKey } from "../keys.js";
 
 export class ObjectPuts {
   constructor(private readonly core: StoreCore) {}
 
   async putObject(params: PutObjectParams, body: IncomingBody): Promise<ObjectInfo> {
-    const call = this.core.enter();
+    this.core.enter();
     await this.checkPutNow(params);
     const received = await this.core.files.receive(body, this.core.inlineLimit);
-    return this.commitPut(call, params, received, this.core.files.tmpDir);
+    return this.commitPut(params, received, this.core.files.tmpDir);
   }
 
   /**
@@ -53,14 +53,14 @@ export class ObjectPuts {
       await this.core.dropReceived(received, tmpDir);
       throw err;
     }
-    return this.commitPut(FROM_A_WORKER, params, received, tmpDir);
+    return this.commitPut(params, received, tmpDir);
   }
 
-  private async commitPut(call: number, params: PutObjectParams, received: ReceivedBody, tmpDir: string): Promise<ObjectInfo> {
+  private async commitPut(params: PutObjectParams, received: ReceivedBody, tmpDir: string): Promise<ObjectInfo> {
     const conditional = params.ifMatch !== undefined || params.ifNoneMatch !== undefined;
     const { size, md5, checksum } = received.digests;
     const dir = await this.core.place(received, tmpDir);
-    return this.core.commit(call, () => {
+    return this.core.commit(() => {
       this.core.requireBucket(params.bucket);
       const current = this.core.st.getObject.get(params.bucket, params.key);
       // The condition held before the body was received; another write committed meanwhile.

@@ -1,7 +1,7 @@
 /**
  * The embedded store's shared machinery (store.ts's header describes the write protocol): the
  * database and its prepared statements, the group commit and log sync, segment files and their
- * pins, and the steps every feature module builds its calls from: enter() numbers a call,
+ * pins, and the steps every feature module builds its calls from: enter() admits a call,
  * observe()/check() answer reads durably, commit() runs a write transaction in the next group
  * commit, and the row helpers insert and drop segments and versions.
  *
@@ -49,14 +49,6 @@ export interface Committed<T> {
   discard: string[];
 }
 
-/**
- * The call number of a commit sent by a worker process: never "alone". A worker's PUT enters the
- * store only for its commit, so no other call would have started in that short window and the log
- * sync would run on the event loop (wal-sync.ts startSync), where it stalls every other worker's
- * calls meanwhile: PUT 4 KiB at c=4 with two workers ran at half the rate of one process.
- */
-export const FROM_A_WORKER = -1;
-
 export class StoreCore {
   readonly st: Statements;
   readonly partSt: ObjectPartStatements;
@@ -78,8 +70,6 @@ export class StoreCore {
   /** next object version id; this process owns the database, so a counter suffices */
   nextVersionId: number;
   closed = false;
-  /** calls of public methods so far (enter()) */
-  private calls = 0;
   /**
    * The commit that last changed the buckets table or a bucket's Object Lock configuration (set
    * inside its transaction; a rollback only makes getBucket wait for a sync it did not need):
@@ -129,11 +119,8 @@ export class StoreCore {
     this.nextVersionId = (this.st.maxVersionId.get() ?? 0) + 1;
   }
 
-  /**
-   * Every public method starts here: refuses calls after close, and numbers the call (a write whose
-   * number is still the latest when it commits had the store to itself, see commit()).
-   */
-  enter(): number {
+  /** Every public method starts here: refuses calls after close and after a failed log sync. */
+  enter(): void {
     if (this.closed) throw new Error("the embedded store is closed");
     // After a failed fdatasync nothing can be promised durable (wal-sync.ts); reopening runs
     // recovery on what really is on disk.
@@ -141,7 +128,6 @@ export class StoreCore {
     if (failed !== undefined) {
       throw new Error("the embedded store's metadata (its log or database file) could not be synced; reopen the store", { cause: failed });
     }
-    return ++this.calls;
   }
 
   requireBucket(name: string): Readonly<BucketRow> {
@@ -254,14 +240,13 @@ export class StoreCore {
    * Runs a write transaction in the next group commit (group-commit.ts) and resolves once it is
    * durable, then hands the segment files it dropped to the pins (unlink now or when the last reader
    * is done, see pins.ts): only after the log sync, since a commit that a power loss could still
-   * roll back must not lose the files its old rows point at. `call` is the write's number from
-   * enter(). `received` is the body written for this transaction: if it is a file, its directory is
+   * roll back must not lose the files its old rows point at. `received` is the body written for this transaction: if it is a file, its directory is
    * fsynced before the commit, and the file is removed when the transaction certainly did not
    * commit. After a failure at COMMIT the outcome is not known here, and the file is left for the
    * orphan scan at the next start, which decides by the rows actually on disk. `key`: the one
    * object key the transaction changes, for a transaction that changes nothing else (observeObject).
    */
-  async commit<T>(call: number, apply: () => Committed<T>, received?: ReceivedBody, dir?: string, key?: ObjectKeyRef): Promise<T> {
+  async commit<T>(apply: () => Committed<T>, received?: ReceivedBody, dir?: string, key?: ObjectKeyRef): Promise<T> {
     const file = received !== undefined && !received.inline && dir !== undefined ? received : undefined;
     let revoked: Promise<void> | undefined;
     const committed = await this.submitted(this.groupCommit.submit({
@@ -271,7 +256,6 @@ export class StoreCore {
         revoked = during.revoked;
         return during.result;
       },
-      alone: () => this.calls === call,
       ...(file !== undefined && { dirs: [dir!], notCommitted: () => this.removeFile(file.id) }),
     }));
     // no worker may still answer from what this write changed once it is acknowledged (read-leases.ts)
@@ -311,9 +295,9 @@ export class StoreCore {
   }
 
   /** enter() for a call that brings a received body: a refused call removes its temp file. */
-  enterWith(received: ReceivedBody, tmpDir: string): number {
+  enterWith(received: ReceivedBody, tmpDir: string): void {
     try {
-      return this.enter();
+      this.enter();
     } catch (err) {
       void this.dropReceived(received, tmpDir);
       throw err;

@@ -29,9 +29,8 @@ export interface EmbeddedStoreStats {
   commitBatches: number;
   committedJobs: number;
   largestBatch: number;
-  /** fdatasync calls on the log, and how many of them ran on the event loop (a writer alone) */
+  /** fdatasync calls on the log */
   walSyncs: number;
-  walSyncsInline: number;
   /** checkpoints of the metadata log completed (checkpoint.ts) */
   checkpoints: number;
   /** reads answered from the object cache (object-cache.ts) and from SQLite */

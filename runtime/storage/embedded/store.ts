@@ -197,7 +197,6 @@ export class EmbeddedStore implements StorageClient {
       committedJobs: this.core.groupCommit.stats.jobs,
       largestBatch: this.core.groupCommit.stats.largestBatch,
       walSyncs: this.core.wal.syncs,
-      walSyncsInline: this.core.wal.syncsInline,
       checkpoints: this.core.checkpoints.checkpoints,
       objectCache: { ...this.core.objectCache.stats },
     };
@@ -211,8 +210,8 @@ export class EmbeddedStore implements StorageClient {
   }
 
   async createBucket(name: string, owner: string, options?: NewBucketOptions): Promise<void> {
-    const call = this.core.enter();
-    await this.core.commit(call, () => {
+    this.core.enter();
+    await this.core.commit(() => {
       const existing = this.core.st.getBucket.get(name);
       if (existing !== undefined) {
         throw new StorageError(existing.owner === owner ? "BUCKET_ALREADY_OWNED" : "BUCKET_ALREADY_EXISTS");
@@ -253,8 +252,8 @@ export class EmbeddedStore implements StorageClient {
   }
 
   async deleteBucket(name: string): Promise<void> {
-    const call = this.core.enter();
-    await this.core.commit(call, () => {
+    this.core.enter();
+    await this.core.commit(() => {
       this.core.requireBucket(name);
       // noncurrent versions and delete markers count: S3 deletes only a bucket without any version
       if (this.core.st.anyObjectInBucket.get(name) !== undefined || this.core.versions.hasVersions(name)) {

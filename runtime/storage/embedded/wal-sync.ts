@@ -41,11 +41,18 @@
  *
  * Syncs are coalesced (group commit at the disk): while one fdatasync runs, later commits wait for
  * the next one, which then covers all of them, so a burst of commits costs two syncs, not one each.
+ * Every sync runs on the thread pool, a writer alone too. A lone writer's sync used to run on the
+ * event loop (fdatasyncSync, as synchronous=FULL does), which a bare loop of writes and syncs
+ * still favours (52-75 against 59-101 µs a sync here); but in the gateway, interleaved warp runs
+ * on this machine (December 2026) made one writer's PUTs (4 KiB, c=1, one process) faster through
+ * the pool: 1,255-1,306 against 1,024-1,159 PUTs/s (three pairs of builds; 1,218-1,236 against
+ * 1,031-1,060 in five pairs with a switch). c=8 (one process; p99 7.7-8.2 ms both), c=4 and warp
+ * mixed at c=8 (two processes) stayed within the noise. The cause was not pinned down; a sync on
+ * the loop holds up all else the process would do meanwhile.
  * A failed fdatasync is not retried: after a failed fsync Linux may have dropped the dirty pages, so
  * nothing after it can be trusted; every waiter, now and later, gets the error and the store must be
  * reopened (its recovery then works from what is really on disk).
  */
-import { fdatasyncSync } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 
 /** The part of a file handle used here (tests substitute a controllable one). */
@@ -65,9 +72,8 @@ export class WalSync {
   private syncing = false;
   private failure: unknown;
   private readonly waiters: Waiter[] = [];
-  /** fdatasync calls made (on the event loop: syncsInline), for stats */
+  /** fdatasync calls made, for stats */
   syncs = 0;
-  syncsInline = 0;
 
   /** `onFailure` hears of the first failed sync (for the log; waiters get the error anyway) */
   constructor(
@@ -93,22 +99,19 @@ export class WalSync {
     return ++this.committed;
   }
 
-  /**
-   * Resolves once commit `n` (and every earlier one) is on disk; rejects if a sync failed.
-   * `alone`: the caller knows that nothing else waits for the event loop (see startSync).
-   */
-  waitFor(n: number, alone = false): Promise<void> {
+  /** Resolves once commit `n` (and every earlier one) is on disk; rejects if a sync failed. */
+  waitFor(n: number): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     if (this.durable >= n) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.waiters.push({ target: n, resolve, reject });
-      this.startSync(alone);
+      this.startSync();
     });
   }
 
   /** Resolves once everything committed so far is on disk. */
-  settled(alone = false): Promise<void> {
-    return this.waitFor(this.committed, alone);
+  settled(): Promise<void> {
+    return this.waitFor(this.committed);
   }
 
   /** true when commit `n` (and every earlier one) is known to be on disk */
@@ -121,33 +124,14 @@ export class WalSync {
     return this.durable < this.committed;
   }
 
-  /**
-   * Starts one fdatasync unless one is running (its end starts the next). When the caller is
-   * `alone` (one client writing by itself), the sync runs right here on the event loop, as
-   * synchronous=FULL would: nothing else would use the loop meanwhile, and it saves the round trip
-   * through the thread pool (measured: c=1 4 KiB PUTs ~15% faster). Under concurrency the sync
-   * always goes to the pool, so the loop keeps serving (c=8/32 ~15% faster than syncing inline).
-   */
-  private startSync(alone: boolean): void {
+  /** Starts one fdatasync on the thread pool unless one is running (its end starts the next). */
+  private startSync(): void {
     if (this.syncing) return; // the waiters are picked up when the running sync ends
     this.syncing = true;
     // Read before the call: every commit counted here has written its frames already, so the
     // fdatasync below, issued after this line, covers them all.
     const target = this.committed;
     this.syncs++;
-    if (alone) {
-      this.syncsInline++;
-      let error: unknown;
-      try {
-        fdatasyncSync(this.log.fd);
-      } catch (err) {
-        error = err ?? new Error("fdatasync failed");
-      }
-      // settle from a microtask, as the pool's answer would: callers never see a sync settle
-      // inside waitFor()
-      queueMicrotask(() => this.finishSync(target, error));
-      return;
-    }
     this.log.datasync().then(
       () => this.finishSync(target, undefined),
       (err: unknown) => this.finishSync(target, err ?? new Error("fdatasync failed")),
@@ -179,6 +163,6 @@ export class WalSync {
     }
     this.waiters.length = kept;
     // commits made while this sync ran need one more
-    if (kept > 0) this.startSync(false);
+    if (kept > 0) this.startSync();
   }
 }
