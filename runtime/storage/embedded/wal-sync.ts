@@ -47,8 +47,9 @@
  * on this machine (December 2026) made one writer's PUTs (4 KiB, c=1, one process) faster through
  * the pool: 1,255-1,306 against 1,024-1,159 PUTs/s (three pairs of builds; 1,218-1,236 against
  * 1,031-1,060 in five pairs with a switch). c=8 (one process; p99 7.7-8.2 ms both), c=4 and warp
- * mixed at c=8 (two processes) stayed within the noise. The cause was not pinned down; a sync on
- * the loop holds up all else the process would do meanwhile.
+ * mixed at c=8 (two processes) stayed within the noise, and so did one writer through boto3 or the
+ * AWS SDK for JavaScript, clients that spend 2-3 ms of their own on each PUT (six pairs each). The
+ * cause was not pinned down; a sync on the loop holds up all else the process would do meanwhile.
  * A failed fdatasync is not retried: after a failed fsync Linux may have dropped the dirty pages, so
  * nothing after it can be trusted; every waiter, now and later, gets the error and the store must be
  * reopened (its recovery then works from what is really on disk).
