@@ -17,7 +17,6 @@ export function track<T>(promise: Promise<T>) {
 export function fakeSyncable() {
   const calls: Array<{ resolve(): void; reject(err: Error): void }> = [];
   return {
-    fd: -1,
     calls,
     datasync: () => new Promise<void>((resolve, reject) => calls.push({ resolve, reject })),
   };

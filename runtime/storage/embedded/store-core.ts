@@ -240,11 +240,12 @@ export class StoreCore {
    * Runs a write transaction in the next group commit (group-commit.ts) and resolves once it is
    * durable, then hands the segment files it dropped to the pins (unlink now or when the last reader
    * is done, see pins.ts): only after the log sync, since a commit that a power loss could still
-   * roll back must not lose the files its old rows point at. `received` is the body written for this transaction: if it is a file, its directory is
-   * fsynced before the commit, and the file is removed when the transaction certainly did not
-   * commit. After a failure at COMMIT the outcome is not known here, and the file is left for the
-   * orphan scan at the next start, which decides by the rows actually on disk. `key`: the one
-   * object key the transaction changes, for a transaction that changes nothing else (observeObject).
+   * roll back must not lose the files its old rows point at. `received` is the body written for
+   * this transaction: if it is a file, its directory is fsynced before the commit, and the file is
+   * removed when the transaction certainly did not commit. After a failure at COMMIT the outcome
+   * is not known here, and the file is left for the orphan scan at the next start, which decides by
+   * the rows actually on disk. `key`: the one object key the transaction changes, for a
+   * transaction that changes nothing else (observeObject).
    */
   async commit<T>(apply: () => Committed<T>, received?: ReceivedBody, dir?: string, key?: ObjectKeyRef): Promise<T> {
     const file = received !== undefined && !received.inline && dir !== undefined ? received : undefined;

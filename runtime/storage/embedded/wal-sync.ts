@@ -57,7 +57,7 @@
 import type { FileHandle } from "node:fs/promises";
 
 /** The part of a file handle used here (tests substitute a controllable one). */
-export type Syncable = Pick<FileHandle, "datasync" | "fd">;
+export type Syncable = Pick<FileHandle, "datasync">;
 
 interface Waiter {
   target: number;
