@@ -160,8 +160,9 @@ describe("several workers", () => {
       const times: number[] = [];
       for (let i = 0; i < 11; i++) times.push(await get(client));
       times.sort((a, b) => a - b);
-      // the median: a GET slowed by the machine's other work now and then does not decide
-      expect(times[5], `GET times (ms): ${times.map((t) => t.toFixed(1)).join(" ")}`).toBeLessThan(25);
+      // the median, under the 40 ms a delayed ACK takes at least: a GET slowed by the machine's
+      // other work now and then does not decide
+      expect(times[5], `GET times (ms): ${times.map((t) => t.toFixed(1)).join(" ")}`).toBeLessThan(30);
       client.destroy();
     }
   });
