@@ -214,8 +214,10 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
     ...timeouts,
     // fastify hands node's https server its `https` options only: the http ones go there too. A
     // TLS handshake gets the same deadline as a request's headers (node's default is 120 s, room
-    // for a slowloris that never finishes its handshake).
-    ...(deps.tls && { https: { ...deps.tls, ...timeouts.http, handshakeTimeout: config.limits.headersTimeoutMs } }),
+    // for a slowloris that never finishes its handshake). allowHalfOpen: what node's http server
+    // sets and its https server does not (see httpAllowHalfOpen below; a TLS socket takes it from
+    // the TCP socket under it).
+    ...(deps.tls && { https: { ...deps.tls, ...timeouts.http, handshakeTimeout: config.limits.headersTimeoutMs, allowHalfOpen: true } }),
     // A request arriving on a kept-alive connection during shutdown is served (with Connection:
     // close), not refused with fastify's JSON 503: runtime/shutdown.ts bounds the wait.
     return503OnClosing: false,
@@ -239,6 +241,13 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
   s3.server.on("checkContinue", (req, res) => s3.server.emit("request", req, res));
   // Node answers any other Expect value with 417 itself; S3 ignores expectations it does not know.
   s3.server.on("checkExpectation", (req, res) => s3.server.emit("request", req, res));
+  // A client that half-closes its connection once its request is sent (shutdown(SHUT_WR): it will
+  // send no more requests) still gets its answer, then the connection closes, as RFC 9112 9.6
+  // has it and versitygw answers (MinIO answers 499). Node's HTTP server ends such a connection at
+  // once unless this flag is set (node:_http_server socketOnEnd; unchanged from Node 20 to 26),
+  // and an answer that was not ready by then was never sent: a PUT committed without a word. The
+  // TCP side stays open for it too (runtime/workers/connections.ts).
+  (s3.server as unknown as { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
 
   // Bodies are never parsed by fastify: handlers get the raw stream through the verifying body.
   s3.removeAllContentTypeParsers();
