@@ -16,7 +16,7 @@ import { CreateBucketCommand, GetObjectCommand, S3Client } from "@aws-sdk/client
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import https from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startGateway, type RunningGateway } from "../support/server.js";
+import { clientWith, startGateway, type RunningGateway } from "../support/server.js";
 import { signer } from "../integration/helpers.js";
 import { issue, makeCa, opensslVersion, type Issued } from "./tls-certs.js";
 
@@ -83,14 +83,7 @@ async function halfClosed(gw: RunningGateway, secure: boolean, method: string, u
 }
 
 function sdk(gw: RunningGateway, secure: boolean): S3Client {
-  return new S3Client({
-    endpoint: gw.endpoint,
-    region: "us-east-1",
-    forcePathStyle: true,
-    credentials: { accessKeyId: gw.accessKeyId, secretAccessKey: gw.secretAccessKey },
-    maxAttempts: 1,
-    ...(secure && { requestHandler: new NodeHttpHandler({ httpsAgent: new https.Agent({ ca: ca.cert }) }) }),
-  });
+  return secure ? clientWith(gw, new NodeHttpHandler({ httpsAgent: new https.Agent({ ca: ca.cert }) })) : gw.client();
 }
 
 const cases = [

@@ -232,12 +232,17 @@ export async function startWithUsers(users: readonly TestUser[], opts: Omit<Star
  * different processes.
  */
 export function connectionPerRequest(gw: RunningGateway): S3Client {
+  return clientWith(gw, new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: false }) }));
+}
+
+/** A client of `gw` (its credentials, one attempt) whose connections `handler` makes. */
+export function clientWith(gw: RunningGateway, handler: NodeHttpHandler): S3Client {
   return new S3Client({
     endpoint: gw.endpoint,
     region: "us-east-1",
     forcePathStyle: true,
     credentials: { accessKeyId: gw.accessKeyId, secretAccessKey: gw.secretAccessKey },
     maxAttempts: 1,
-    requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: false }) }),
+    requestHandler: handler,
   });
 }

@@ -20,7 +20,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { afterAll, describe, expect, it } from "vitest";
-import { connectionPerRequest, filesUnder, startGateway, type RunningGateway } from "../support/server.js";
+import { clientWith, connectionPerRequest, filesUnder, startGateway, type RunningGateway } from "../support/server.js";
 import { bytes, expectErrorXml, md5Hex, rawRequest } from "../integration/helpers.js";
 
 const running: RunningGateway[] = [];
@@ -138,17 +138,7 @@ describe("several workers", () => {
     // delays (Linux: 40 ms at least): ~44 ms a GET on both connections here, against ~2 ms.
     const from = part1.length - 10;
     const want = Buffer.concat([part1.subarray(from), part2.subarray(0, 10)]);
-    const clients = [0, 1].map(
-      () =>
-        new S3Client({
-          endpoint: gw.endpoint,
-          region: "us-east-1",
-          forcePathStyle: true,
-          credentials: { accessKeyId: gw.accessKeyId, secretAccessKey: gw.secretAccessKey },
-          maxAttempts: 1,
-          requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true, maxSockets: 1 }) }),
-        }),
-    );
+    const clients = [0, 1].map(() => clientWith(gw, new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true, maxSockets: 1 }) })));
     const get = async (client: S3Client) => {
       const started = performance.now();
       const got = await client.send(new GetObjectCommand({ Bucket: bucket, Key: "two-parts", Range: `bytes=${from}-${from + 19}` }));
