@@ -46,9 +46,9 @@ export class Connections {
 
   /** Serves `socket` (paused, or fresh from the IPC channel) on the server. */
   take(socket: Socket): void {
-    // as a listening HTTP server's sockets are (and the primary's TCP server's, shareConnections):
-    // the end of what the client sends does not end what is sent back (runtime/app.ts); a socket
-    // handed over by the primary is made anew in the worker, without it
+    // as a listening HTTP server's sockets are: the end of what the client sends does not end what
+    // is sent back (runtime/app.ts httpAllowHalfOpen). Set here for the primary's own connections
+    // and for those handed to a worker alike (a handed socket is made anew there, without it).
     socket.allowHalfOpen = true;
     this.sockets.add(socket);
     socket.once("close", () => {
@@ -89,9 +89,8 @@ export function shareConnections(own: Connections, pick: () => ConnectionTaker |
   // defaults to true; an HTTP server that never listens never sets it). The option belongs to the
   // socket, so a descriptor handed to a worker keeps it. With Nagle on, an answer written in two
   // pieces (a GET whose range spans two parts) waited for the client's delayed ACK: ~44 ms each
-  // on one kept-alive connection, against ~2 ms (test/workers/workers.test.ts). allowHalfOpen:
-  // node:http's setting too (see Connections.take).
-  return createServer({ pauseOnConnect: true, noDelay: true, allowHalfOpen: true }, (socket) => {
+  // on one kept-alive connection, against ~2 ms (test/workers/workers.test.ts).
+  return createServer({ pauseOnConnect: true, noDelay: true }, (socket) => {
     const taker = pick();
     if (taker === undefined) {
       own.take(socket);
