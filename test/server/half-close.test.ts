@@ -8,13 +8,13 @@
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
+import https from "node:https";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import tls from "node:tls";
 import { CreateBucketCommand, GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import https from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clientWith, startGateway, type RunningGateway } from "../support/server.js";
 import { signer } from "../integration/helpers.js";
