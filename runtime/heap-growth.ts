@@ -14,8 +14,21 @@
  *
  * But that slack fills with garbage Buffers too: under 64 concurrent 64 MiB PUTs a worker's RSS
  * peaked at 300-441 MiB with the factor of 4 against 226-230 MiB with V8's own. So the large factor
- * holds only while few Buffers are alive (`EXTERNAL_WIDE_BELOW`, checked every `CHECK_MS`): once
+ * holds only while few Buffers are alive (`EXTERNAL_WIDE_BELOW`, looked at every `CHECK_MS`): once
  * many bodies are in flight at once, V8's own factor keeps the garbage as short-lived as before.
+ * V8's count of external memory holds the garbage Buffers too until a collection frees them, so
+ * one look at it says little: what is alive is at most the least it was over the last
+ * `FLOOR_SAMPLES` looks (garbage only adds to it, and a collection of some kind runs every second
+ * or two under load). When the factor followed each look, the large factor's own garbage (45-85
+ * MiB between collections under 1 MiB PUTs at c=8 on Node 24.22, 5-10 MiB alive after each) set
+ * V8's own factor every other second, and the limit V8 computed next was small again: the same 640
+ * MiB ran 1 full collection in some runs and 7-14 in the others (most runs on an idle machine),
+ * which failed this repository's CI. The least of the last second was not enough: on a busy
+ * machine collections ran further apart and 3 runs in 4 still ran 3-13. The least of the last 4
+ * s: at most 1 in each of 19 runs, idle or busy, Node 20 or 24. Under 64 concurrent 64 MiB PUTs
+ * (warp, two processes) each process peaked at the RSS of before (Node 20: 215-236 against
+ * 219-234 MiB; Node 24: 311-348 against 323-380); under warp's 1 MiB PUTs at c=8 on Node 24 the
+ * large factor now holds throughout, and each process peaked at 289-309 MiB against 217-307.
  * V8's external memory also counts the WebAssembly memories that live as long as the process (the
  * MD5 lanes' 16 MiB, the direct writes' 16 MiB of staging buffers); their owners note them
  * (`noteFixedExternalMemory`) and they are left out of the count: when the staging buffers (32 MiB
@@ -52,6 +65,8 @@ export function noteFixedExternalMemory(bytes: number): void {
   fixedExternal += bytes;
 }
 const CHECK_MS = 250;
+/** how many of the last looks the least external memory is taken from (4 s of them) */
+export const FLOOR_SAMPLES = 16;
 
 const FLAG = /^--heap[-_]growing[-_]percent(=|$)/;
 const EXTERNAL_IN_GLOBAL = "--external-memory-accounted-in-global-limit";
@@ -93,12 +108,17 @@ export function tuneHeapGrowth(opts: HeapGrowthOptions = {}): HeapGrowthTuner | 
   if (given.some((a) => FLAG.test(a))) return undefined;
   const externalBytes = opts.externalBytes ?? (() => v8.getHeapStatistics().external_memory);
   let percent = -1;
+  // the last FLOOR_SAMPLES looks, oldest overwritten first
+  const looks: number[] = [];
+  let nextLook = 0;
   const tuner: HeapGrowthTuner = {
     get percent() {
       return percent;
     },
     check() {
-      const want = externalBytes() - fixedExternal < EXTERNAL_WIDE_BELOW ? HEAP_GROWING_PERCENT : 0;
+      looks[nextLook] = externalBytes() - fixedExternal;
+      nextLook = (nextLook + 1) % FLOOR_SAMPLES;
+      const want = Math.min(...looks) < EXTERNAL_WIDE_BELOW ? HEAP_GROWING_PERCENT : 0;
       if (want === percent) return;
       percent = want;
       setFlags(`--heap-growing-percent=${want}`);
