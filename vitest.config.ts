@@ -35,37 +35,26 @@ export default defineConfig({
           env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", S3G_TEST_BACKEND: "ozone" },
         },
       }, {
-        // Datanodes and the OM stopped under load (issue 8): on a cluster of their own (4
-        // datanodes, seconds-long SCM node timings; test/support/ozone-faults.ts), after the other
-        // projects (groupOrder), one file at a time. The first file starts the cluster; the
-        // globalSetup stops it at the end.
+        // Two Ozone clusters of their own, after the other projects (groupOrder), each cluster's
+        // suites in one file that runs them one after another (they stop its datanodes and OM),
+        // the two files side by side (a core each: both wait for JVMs much of the time).
+        // test/ozone-faults/faults.test.ts: datanodes and the OM stopped under load (issue 8), on
+        // 4 datanodes with seconds-long SCM node timings (test/support/ozone-faults.ts).
+        // test/ozone-ec-cluster/ec.test.ts: EC keys written by Ozone's own client read through
+        // the gateway, and keys the gateway writes EC read by Ozone's client and Java gateway,
+        // with datanodes stopped; the storage contract with every class EC (issue 13); on five
+        // datanodes and Ozone's Java gateway (test/support/ozone-ec.ts).
+        // Each cluster is started by its first suite and stopped by its globalSetup at the end.
         extends: true as const,
         test: {
-          name: "ozone-faults",
-          include: ["test/ozone-faults/**/*.test.ts"],
-          globalSetup: ["test/support/ozone-faults-setup.ts"],
+          name: "ozone-clusters",
+          include: ["test/ozone-faults/faults.test.ts", "test/ozone-ec-cluster/ec.test.ts"],
+          globalSetup: ["test/support/ozone-faults-setup.ts", "test/support/ozone-ec-setup.ts"],
           sequence: { groupOrder: 1 },
-          fileParallelism: false,
-          // the first file's beforeAll starts the cluster (cluster.mjs up --timeout 400, plus Maven
+          // a suite's beforeAll starts its cluster (cluster.mjs up --timeout 400, plus Maven
           // resolving its classpaths on a clean clone)
-          hookTimeout: 480_000,
-          testTimeout: 420_000,
-        },
-      }, {
-        // EC keys written by Ozone's own client read through the gateway, and keys the gateway
-        // writes EC read by Ozone's client and Java gateway, with datanodes stopped; the storage
-        // contract with every class EC (issue 13): on a cluster of their own with five datanodes
-        // and Ozone's Java gateway (test/support/ozone-ec.ts),
-        // after the fault tests, one file at a time; the globalSetup stops it at the end.
-        extends: true as const,
-        test: {
-          name: "ozone-ec",
-          include: ["test/ozone-ec-cluster/**/*.test.ts"],
-          globalSetup: ["test/support/ozone-ec-setup.ts"],
-          sequence: { groupOrder: 2 },
-          fileParallelism: false,
           hookTimeout: 600_000,
-          testTimeout: 300_000,
+          testTimeout: 420_000,
         },
       }] : []),
     ],

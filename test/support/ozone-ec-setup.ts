@@ -1,7 +1,7 @@
 /**
- * vitest globalSetup of the "ozone-ec" project: stops the EC tests' own Ozone cluster
+ * vitest globalSetup of the "ozone-clusters" project: stops the EC tests' own Ozone cluster
  * (test/support/ozone-ec.ts) at the end of the run when this run started it, and purges it (its
- * replicas are of no use to the next run). The first test file starts it (startEcCluster), so a
+ * replicas are of no use to the next run). The first suite starts it (startEcCluster), so a
  * run that leaves the project out never starts five datanodes. A cluster already up when the run
  * began (started by hand) is left running.
  */

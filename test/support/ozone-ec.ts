@@ -4,7 +4,7 @@
  * blocks so that a key of a few MiB spans several block groups, and Ozone's Java S3 gateway (EC
  * keys written through either gateway are read through the other), its daemons JIT with C1 only
  * (`--c1`: a cluster that lives a few minutes of tests gains nothing from C2). Started with
- * scripts/ozone/cluster.mjs from test/support/ozone-ec-cluster.args by the first test file, stopped
+ * scripts/ozone/cluster.mjs from test/support/ozone-ec-cluster.args by the first suite, stopped
  * (and purged) by the project's globalSetup at the end of the run. Its datanodes are stopped and
  * started by the tests, so it is never the shared test cluster (.ozone) the other Ozone suites use
  * (test/support/ozone-cluster.ts runs it).

@@ -1,8 +1,8 @@
 /**
- * vitest globalSetup of the "ozone-faults" project: stops the fault tests' own Ozone cluster
+ * vitest globalSetup of the "ozone-clusters" project: stops the fault tests' own Ozone cluster
  * (test/support/ozone-faults.ts) at the end of the run when this run started it. The cluster is
- * started by the first fault test file (startFaultsCluster), not here: vitest runs every project's
- * globalSetup before the first test of any project, and the fault project runs last.
+ * started by the first fault suite (startFaultsCluster), not here: vitest runs every project's
+ * globalSetup before the first test of any project, and the cluster project runs last.
  * The cluster this run started is purged too (`down --purge`): a run leaves ~5 GB of replicas
  * behind, and the next run starts from a clean state (its Maven classpaths come from the copy
  * kept in .ozone-classpaths/, scripts/ozone/maven.mjs). A cluster already up when the run began

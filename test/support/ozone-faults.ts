@@ -50,7 +50,7 @@ export function faultsDaemonCommandLines(): Map<string, string[]> {
 
 /**
  * Starts the fault cluster, or finds it running (`up` is idempotent), and describes it. Called by
- * each fault test file's beforeAll rather than by the project's globalSetup: vitest runs every
+ * each fault suite's beforeAll rather than by the project's globalSetup: vitest runs every
  * project's globalSetup before any test, and the cluster's six JVMs would then compete with the
  * whole main suite for the machine. The globalSetup (ozone-faults-setup.ts) stops it at the end.
  */

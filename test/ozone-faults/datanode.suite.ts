@@ -14,7 +14,7 @@
  * stops a follower of that one, so that two of four datanodes are down and SCM cannot place a
  * RATIS/THREE write (503), then starts A again, and writes succeed on a pipeline with it. A test
  * that fails starts what it stopped in `finally`, and afterAll starts every datanode, so that
- * one failure does not cascade into the next file.
+ * one failure does not cascade into the next suite.
  */
 import { randomBytes } from "node:crypto";
 import {
@@ -80,7 +80,7 @@ describe("a datanode of the pipeline stopped under RATIS/THREE writes", () => {
   });
   afterAll(async () => {
     await stopFaultsContext(ctx);
-    // every datanode running again for the next file, whatever happened here
+    // every datanode running again for the next suite, whatever happened here
     for (let i = 1; i <= 4; i++) await faultsClusterOk("datanode", "start", String(i));
   });
 

@@ -40,7 +40,7 @@ describe("EC keys written by Ozone's client (rs-3-2-1024k)", () => {
 
   beforeAll(async () => {
     cluster = await startEcCluster();
-    // datanodes another file stopped and started again may not take EC writes yet (SCM then
+    // datanodes another suite stopped and started again may not take EC writes yet (SCM then
     // answers Ozone's own client "Pipeline limit (5) reached (5), none closed")
     await waitEcWritable(cluster);
     gw = await startGateway({ args: ["--backend", "ozone", "--ozone-om-address", cluster.omGrpc, "--ozone-volume", VOLUME] });

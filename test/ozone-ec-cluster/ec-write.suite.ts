@@ -82,7 +82,7 @@ describe("EC keys written through the gateway (rs-3-2-1024k)", () => {
     java = new S3Client({ endpoint: cluster.s3g, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: KEY, secretAccessKey: SECRET } });
     om = new OmClient({ addresses: [cluster.omGrpc], timeoutMs: 30_000, clientId: "ec-write-test" });
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    // datanodes another file stopped and started again may not take EC writes yet
+    // datanodes another suite stopped and started again may not take EC writes yet
     await waitEcWritable(cluster);
   });
   afterAll(async () => {
