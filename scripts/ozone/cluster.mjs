@@ -21,6 +21,7 @@
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeConf } from './conf.mjs';
@@ -242,6 +243,24 @@ async function up(opts) {
   }
 
   const classpaths = await resolveClasspaths(L, CLASSPATHS);
+  // A port is picked free here and bound by its daemon seconds to a minute later, and the kernel
+  // hands the same free port to anyone who asks meanwhile: two clusters starting at once (the
+  // fault and EC test clusters) picked the same one (a datanode then failed with "Address already
+  // in use"). So one cluster starts at a time on this machine; an `up` of another --dir waits.
+  const releaseStart = await acquireLock(STARTING, deadline);
+  try {
+    await startCluster(L, opts, state, classpaths, started, deadline);
+  } finally {
+    releaseStart();
+  }
+  release();
+}
+
+/** The lock of `up` across state dirs: held from picking the ports until the daemons listen. */
+const STARTING = { dir: 'a cluster start on this machine', lock: path.join(os.tmpdir(), 'ozone-cluster-starting.lock') };
+
+async function startCluster(L, opts, state, classpaths, started, deadline) {
+  const alive = (name) => state && isOurs(L, name, state.pids?.[name]);
   const anyAlive = state && daemonNames(state).some(alive);
   if (!state) {
     const datanodes = opts.datanodes ?? DEFAULTS.datanodes;
@@ -317,7 +336,6 @@ async function up(opts) {
     throw new ClusterError(`${message}\nozone-cluster: stopped the cluster again; logs are in ${L.logs}`);
   }
   printResult(state, opts.s3g || alive('s3g'));
-  release();
 }
 
 function printResult(state, withS3g) {
