@@ -43,35 +43,35 @@ if [ ! -x "$nodedir/bin/node" ]; then
   mv "$nodedir.tmp" "$nodedir"
 fi
 
+# The addon is built from the locked version's package (from the registry, so that CI can build
+# it while npm still installs the checkout's packages).
+sqlite_version=$("$nodedir/bin/node" -p 'require("./package-lock.json").packages["node_modules/better-sqlite3"].version')
+abi=$("$nodedir/bin/node" -p process.versions.modules)
+addon=$cache/better-sqlite3-$sqlite_version-abi$abi.node
+if [ ! -f "$addon" ]; then
+  echo "compiling better-sqlite3 $sqlite_version for node $version (ABI $abi)"
+  build=$(mktemp -d)
+  (cd "$build" && npm pack --silent "better-sqlite3@$sqlite_version" >/dev/null && tar -xzf better-sqlite3-*.tgz)
+  # the node-gyp of the npm in PATH (the package of that node carries no npm), run by that node
+  # against its headers (the package carries include/node)
+  gyp=$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js
+  (cd "$build/package" && PATH="$nodedir/bin:$PATH" nice -n 10 node "$gyp" rebuild --release \
+    --nodedir="$nodedir" --jobs=2 >"$build.log" 2>&1) || { cat "$build.log" >&2; rm -rf "$build" "$build.log"; exit 1; }
+  cp "$build/package/build/Release/better_sqlite3.node" "$addon.tmp"
+  mv "$addon.tmp" "$addon"
+  rm -rf "$build" "$build.log"
+fi
+flock -u 9
+if [ -n "$prepare_only" ]; then exit 0; fi
+
 # The checkout's packages are usable when npm installed them from the lock file as it is now
 # (npm writes node_modules/.package-lock.json at each install).
 installed=
 if [ -f node_modules/.package-lock.json ] && [ -f node_modules/better-sqlite3/package.json ] \
-  && [ ! package-lock.json -nt node_modules/.package-lock.json ]; then
+  && [ ! package-lock.json -nt node_modules/.package-lock.json ] \
+  && [ "$("$nodedir/bin/node" -p 'require("./node_modules/better-sqlite3/package.json").version')" = "$sqlite_version" ]; then
   installed=1
 fi
-addon=
-if [ -n "$installed" ]; then
-  sqlite_version=$("$nodedir/bin/node" -p 'require("./node_modules/better-sqlite3/package.json").version')
-  abi=$("$nodedir/bin/node" -p process.versions.modules)
-  addon=$cache/better-sqlite3-$sqlite_version-abi$abi.node
-  if [ ! -f "$addon" ]; then
-    echo "compiling better-sqlite3 $sqlite_version for node $version (ABI $abi)"
-    build=$(mktemp -d)
-    cp -a node_modules/better-sqlite3/. "$build"
-    rm -rf "$build/build"
-    # the node-gyp of the npm in PATH (the package of that node carries no npm), run by that node
-    # against its headers (the package carries include/node)
-    gyp=$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js
-    (cd "$build" && PATH="$nodedir/bin:$PATH" nice -n 10 node "$gyp" rebuild --release \
-      --nodedir="$nodedir" --jobs=2 >"$build.log" 2>&1) || { cat "$build.log" >&2; rm -rf "$build" "$build.log"; exit 1; }
-    cp "$build/build/Release/better_sqlite3.node" "$addon.tmp"
-    mv "$addon.tmp" "$addon"
-    rm -rf "$build" "$build.log"
-  fi
-fi
-flock -u 9
-if [ -n "$prepare_only" ]; then exit 0; fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/s3gw-node$version-XXXXXX")
 trap 'rm -rf "$work"' EXIT
