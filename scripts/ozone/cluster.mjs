@@ -243,10 +243,10 @@ async function up(opts) {
   }
 
   const classpaths = await resolveClasspaths(L, CLASSPATHS);
-  // A port is picked free here and bound by its daemon seconds to a minute later, and the kernel
-  // hands the same free port to anyone who asks meanwhile: two clusters starting at once (the
-  // fault and EC test clusters) picked the same one (a datanode then failed with "Address already
-  // in use"). So one cluster starts at a time on this machine; an `up` of another --dir waits.
+  // A port is picked free here and bound by its daemon seconds to a minute later, and another
+  // cluster picking meanwhile finds it free too: two clusters starting at once (the fault and EC
+  // test clusters) picked the same one (a datanode then failed with "Address already in use").
+  // So one cluster starts at a time on this machine; an `up` of another --dir waits.
   const releaseStart = await acquireLock(STARTING, deadline);
   try {
     await startCluster(L, opts, state, classpaths, started, deadline);

@@ -1,6 +1,7 @@
 // The daemons of a cluster.mjs cluster, their names and the ports they open: what `up` starts
 // and what configuration (conf.mjs) addresses. See cluster.mjs's header.
 
+import fs from 'node:fs';
 import net from 'node:net';
 
 /** Every listener that can be kept off the wildcard address binds here. */
@@ -100,19 +101,51 @@ function portTable(datanodes) {
 // ---------------------------------------------------------------------------------------------
 // Ports picked free, and the endpoints they make
 
-export async function pickPorts(datanodes) {
+/**
+ * The ports a cluster picks from: below the kernel's ephemeral range, which it hands out to every
+ * outgoing connection. A port picked in that range is free only until the daemons bind it, and a
+ * connection opened meanwhile (a test's load on another cluster) can take it as its local port;
+ * below the range only a listener can, and the bind below sees one that is already there.
+ */
+export function portRange() {
+  let ephemeralLow = 32768; // Linux's default; macOS's range starts at 49152
+  try {
+    const [low] = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (Number.isInteger(low) && low > 11000) ephemeralLow = low;
+  } catch { /* not Linux: the default */ }
+  return { low: 10000, high: ephemeralLow - 1 };
+}
+
+/** Binds `port` on the scope's address, or resolves undefined when it is taken. */
+function tryListen(port, scope) {
+  const server = net.createServer();
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(undefined));
+    server.listen({ host: scope === 'wildcard' ? '0.0.0.0' : LOOPBACK, port, exclusive: true }, () => resolve(server));
+  });
+}
+
+/** `from`: the first port tried (tests); else a random place in the range, so that a cluster
+ *  picked again does not try the same taken ports first. */
+export async function pickPorts(datanodes, from = undefined) {
   const servers = [];
   const ports = {};
+  const { low, high } = portRange();
+  const span = high - low + 1;
+  let next = from ?? low + Math.floor(Math.random() * span);
   try {
     // All listeners stay open until every port is picked, so no two names get the same port.
     for (const [name, scope] of portTable(datanodes)) {
-      const server = net.createServer();
-      servers.push(server);
-      await new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen({ host: scope === 'wildcard' ? '0.0.0.0' : LOOPBACK, port: 0, exclusive: true }, resolve);
-      });
-      ports[name] = server.address().port;
+      for (let tried = 0; ; tried++) {
+        if (tried >= span) throw new Error(`no free port left in ${low}-${high}`);
+        const port = next;
+        next = next === high ? low : next + 1;
+        const server = await tryListen(port, scope);
+        if (server === undefined) continue;
+        servers.push(server);
+        ports[name] = port;
+        break;
+      }
     }
   } finally {
     await Promise.all(servers.map((s) => new Promise((r) => s.close(() => r()))));
