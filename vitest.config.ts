@@ -51,8 +51,8 @@ export default defineConfig({
           include: ["test/ozone-faults/faults.test.ts", "test/ozone-ec-cluster/ec.test.ts"],
           globalSetup: ["test/support/ozone-faults-setup.ts", "test/support/ozone-ec-setup.ts"],
           sequence: { groupOrder: 1 },
-          // a suite's beforeAll starts its cluster (cluster.mjs up --timeout 400, plus Maven
-          // resolving its classpaths on a clean clone)
+          // a suite's beforeAll starts its cluster (cluster.mjs up --timeout 400 and 500, plus
+          // Maven resolving its classpaths on a clean clone; one cluster starts at a time)
           hookTimeout: 600_000,
           testTimeout: 420_000,
         },
