@@ -157,12 +157,8 @@ export async function pickPorts(datanodes, from = undefined) {
 export async function portsStillFree(ports, datanodes) {
   const taken = [];
   for (const [name, scope] of portTable(datanodes)) {
-    const server = net.createServer();
-    const ok = await new Promise((resolve) => {
-      server.once('error', () => resolve(false));
-      server.listen({ host: scope === 'wildcard' ? '0.0.0.0' : LOOPBACK, port: ports[name], exclusive: true }, () => resolve(true));
-    });
-    if (ok) await new Promise((r) => server.close(() => r()));
+    const server = await tryListen(ports[name], scope);
+    if (server !== undefined) await new Promise((r) => server.close(() => r()));
     else taken.push(`${name}=${ports[name]}`);
   }
   return taken;
