@@ -110,7 +110,7 @@ export function spawnChild(
   };
   children.push(child);
   proc.once("exit", (code, signal) => {
-    if (!child.stopping) onDeath(`${name} exited unexpectedly (code ${code}, signal ${signal})`);
+    if (!child.stopping) onDeath(`${name} exited unexpectedly (code ${code}, signal ${signal})${process.env.S3G_BENCH_DEBUG ? "\n" + child.output() : ""}`);
   });
   // A command that cannot be started (ENOENT, EACCES) emits "error" and then "exit"; without a
   // listener the error would be thrown out of this process.

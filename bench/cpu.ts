@@ -43,6 +43,11 @@ const GATEWAY_MAIN = path.resolve(HERE, "../runtime/main.js");
 const AWS_CHUNK = 64 * 1024;
 const MIB = 1024 * 1024;
 
+/** S3G_* variables of this process's environment, passed on to the gateway (a setting to compare runs by) */
+function gatewayEnvOverrides(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith("S3G_") && e[1] !== undefined));
+}
+
 interface Workload {
   name: string;
   concurrency: number;
@@ -180,7 +185,7 @@ async function main(): Promise<void> {
   const gw = await startChild(
     "gateway",
     [...nodeArgs, GATEWAY_MAIN, "--port", "0", "--admin-port", "0", "--data-dir", path.join(root, "data"), ...backendArgs],
-    { S3G_ACCESS_KEY: ACCESS_KEY, S3G_SECRET_KEY: SECRET_KEY, S3G_LOG_LEVEL: "warn", S3G_AUDIT_LOG: "false", S3G_WORKERS: workers },
+    { ...gatewayEnvOverrides(), S3G_ACCESS_KEY: ACCESS_KEY, S3G_SECRET_KEY: SECRET_KEY, S3G_LOG_LEVEL: "warn", S3G_AUDIT_LOG: "false", S3G_WORKERS: workers },
     /listening on http:\/\/([^:\s]+):(\d+)/,
     (why) => console.error(why),
   );

@@ -9,7 +9,9 @@
  *            --rows id,id (a subset; ids below), --ours-env NAME=VALUE[,NAME=VALUE] (more
  *            environment for our gateway only, e.g. LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libeatmydata.so
  *            to see what its fsyncs cost: the Go servers make system calls without libc, so a
- *            preloaded library reaches ours alone), --help
+ *            preloaded library reaches ours alone), --ours-b NAME=VALUE[,NAME=VALUE] (our gateway
+ *            a second time, "ours B", with that environment added: a setting measured against the
+ *            default in the same interleaved run, e.g. S3G_SENDFILE=false), --help
  *
  * The servers, each started once with its own temp data dir and port, stopped and its dir removed
  * at the end and on SIGINT/SIGTERM:
@@ -73,6 +75,8 @@ interface Options {
   quick: boolean;
   oursWorkers: (number | undefined)[];
   rows: WarpRow[];
+  /** the environment added for a second instance of our gateway, "ours B" (--ours-b) */
+  oursB: Record<string, string> | undefined;
   /** more environment for our gateway (--ours-env) */
   oursEnv: Record<string, string>;
 }
@@ -85,7 +89,7 @@ function parseOptions(argv: string[]): Options {
     if (v === undefined || v.startsWith("--")) fail(`${flag} needs a value\n${HELP}`);
     return v;
   };
-  const known = new Set(["--quick", "--duration", "--workers", "--ours-workers", "--rows", "--ours-env", "--help"]);
+  const known = new Set(["--quick", "--duration", "--workers", "--ours-workers", "--rows", "--ours-env", "--ours-b", "--help"]);
   for (let i = 0; i < argv.length; i++) {
     if (!argv[i].startsWith("--")) continue;
     if (!known.has(argv[i])) fail(`unknown option ${argv[i]}\n${HELP}`);
@@ -104,13 +108,18 @@ function parseOptions(argv: string[]): Options {
   const oursWorkers = ow !== undefined ? ow.split(",").map((s) => count(s.trim(), "--ours-workers")) : [w === undefined ? undefined : count(w, "--workers")];
   const ids = value("--rows")?.split(",").map((s) => s.trim());
   const rows = ids === undefined ? [...ROWS] : ids.map((id) => ROWS.find((r) => r.id === id) ?? fail(`unknown row ${id}\n${HELP}`));
-  const oursEnv: Record<string, string> = {};
-  for (const pair of value("--ours-env")?.split(",") ?? []) {
-    const eq = pair.indexOf("=");
-    if (eq < 1) fail(`--ours-env: ${pair} is not NAME=VALUE`);
-    oursEnv[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return { durationS, quick, oursWorkers, rows, oursEnv };
+  const envOf = (flag: string): Record<string, string> => {
+    const env: Record<string, string> = {};
+    for (const pair of value(flag)?.split(",") ?? []) {
+      const eq = pair.indexOf("=");
+      if (eq < 1) fail(`${flag}: ${pair} is not NAME=VALUE`);
+      env[pair.slice(0, eq)] = pair.slice(eq + 1);
+    }
+    return env;
+  };
+  const oursB = value("--ours-b") === undefined ? undefined : envOf("--ours-b");
+  if (oursB !== undefined && oursWorkers.length > 1) fail("--ours-b and --ours-workers exclude each other");
+  return { durationS, quick, oursWorkers, rows, oursEnv: envOf("--ours-env"), oursB };
 }
 
 /** A mistake in the options or the environment: reported without a stack trace. */
@@ -405,11 +414,16 @@ async function main(): Promise<void> {
     deaths.push(why);
     progress(why);
   };
+  const versions: string[] = [];
   for (const w of opts.oursWorkers) {
     const label = opts.oursWorkers.length > 1 ? `ours ${w}w` : "ours";
     servers.push(await startOurs(root, w, label, opts.oursEnv, onDeath(label)));
   }
-  const versions: string[] = [`warp: ${await versionOf(warp.path, ["--version"])}`];
+  if (opts.oursB !== undefined) {
+    servers.push(await startOurs(root, opts.oursWorkers[0], "ours B", { ...opts.oursEnv, ...opts.oursB }, onDeath("ours B")));
+    versions.push(`ours B: ours with ${Object.entries(opts.oursB).map(([k, v]) => `${k}=${v}`).join(" ")}`);
+  }
+  versions.unshift(`warp: ${await versionOf(warp.path, ["--version"])}`);
   const vgw = executable("S3G_PEER_VERSITYGW");
   if (vgw.path !== undefined) {
     servers.push(await startVersitygw(vgw.path, root, onDeath("versitygw")));
