@@ -18,6 +18,7 @@ import { S3Error, s3Message } from "./errors.js";
 import { compileBindings, decodeInput, encodeOutput } from "./binding.js";
 import { BufferedBody, releaseWrittenChunks } from "./body-buffers.js";
 import { renderError } from "./respond.js";
+import { configureSendfile } from "./sendfile.js";
 import { dropUnsendable } from "./header-values.js";
 import { createMetrics, type GatewayMetrics } from "./metrics.js";
 import { routingFilter } from "./filters/routing.js";
@@ -28,7 +29,7 @@ import { completionTracker } from "./filters/completion.js";
 import { clientErrorHandler } from "./filters/client-errors.js";
 import { requestIdFilter } from "./filters/request-id.js";
 import { hideContentType, restoreContentType } from "./filters/raw-body.js";
-import { serverTimeouts } from "./filters/timeouts.js";
+import { serverTimeouts, watchAnswerIdle } from "./filters/timeouts.js";
 import { unreadBody } from "./filters/unread-body.js";
 import type { S3RequestState } from "./filters/state.js";
 import { createHandlers, type HandlerContext } from "./handlers/index.js";
@@ -140,6 +141,8 @@ function storageFor(storage: StorageClient, auth: VerifiedAuth | undefined): Sto
 }
 
 export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
+  // GET bodies of the embedded store's files by sendfile(2), where the addon is built (the setting is the process's)
+  configureSendfile({ enabled: config.embedded.sendfile, idleMs: config.limits.bodyIdleTimeoutMs });
   const metrics = createMetrics();
   const storage = instrumentStorage(deps.storage, metrics.observeStorage);
   const handlers = createHandlers() as unknown as Record<string, (input: unknown, ctx: HandlerContext) => Promise<Record<string, unknown>>>;
@@ -445,8 +448,13 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
       if (dropped.length > 0) request.log.warn({ requestId: request.id, headers: dropped }, "stored header values that cannot be sent left out");
       reply.code(encoded.status).headers(encoded.headers);
       if (encoded.body === undefined) return reply.send();
-      // a body read into pooled Buffers gets them back as they are written (runtime/body-buffers.ts)
-      if (typeof encoded.body !== "string" && !(encoded.body instanceof BufferedBody)) releaseWrittenChunks(reply.raw);
+      if (typeof encoded.body !== "string" && !(encoded.body instanceof BufferedBody)) {
+        // a body read into pooled Buffers gets them back as they are written (runtime/body-buffers.ts)
+        releaseWrittenChunks(reply.raw);
+        // a client that takes no byte of a streamed answer for the idle time is cut, as one that
+        // sends none of a body (filters/timeouts.ts)
+        watchAnswerIdle(reply.raw, config.limits.bodyIdleTimeoutMs);
+      }
       return reply.send(encoded.body);
     },
   });

@@ -152,8 +152,14 @@ const schema = {
     embedded: {
       type: "object",
       additionalProperties: false,
-      required: ["directWrites"],
+      required: ["directWrites", "sendfile"],
       properties: {
+        sendfile: {
+          type: "boolean",
+          env: "S3G_SENDFILE",
+          description:
+            "Send the file bytes of a GET from the page cache to the socket by `sendfile(2)`, not through the process (plain HTTP only: TLS encrypts in the process). Needs the addon `npm install` builds (`native/sendfile`); without it, or with `false`, the bytes are read and written by the process. A client that reads nothing of such an answer for `limits.bodyIdleTimeoutMs` has its connection closed.",
+        },
         directWrites: {
           type: "boolean",
           env: "S3G_DIRECT_WRITES",
@@ -212,7 +218,7 @@ const schema = {
         maxClockSkewSeconds: { type: "integer", minimum: 1, description: "Allowed difference between a signed request's time and the gateway's clock." },
         // 0 would mean "never" to node:http: every timeout here is bounded
         headersTimeoutMs: { type: "integer", minimum: 100, description: "A request's headers must be complete this long after its first byte (also a connection that sends nothing), else `400 RequestTimeout`." },
-        bodyIdleTimeoutMs: { type: "integer", minimum: 100, description: "Longest silence inside a request body while the gateway waits for it, else `400 RequestTimeout`." },
+        bodyIdleTimeoutMs: { type: "integer", minimum: 100, description: "Longest silence inside a request body while the gateway waits for it, else `400 RequestTimeout`; also the longest a client may take no byte of a streamed answer (a GET's body) before its connection is closed." },
         drainTimeoutMs: { type: "integer", minimum: 0, description: "How long the unread rest of a body is received and discarded after an early answer, before the connection is closed." },
         keepAliveTimeoutMs: { type: "integer", minimum: 100, description: "An idle kept-alive connection is closed after this long without a request." },
       },

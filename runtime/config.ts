@@ -61,6 +61,8 @@ export interface Config {
   embedded: {
     /** bodies declared at 1 MiB or more are written around the page cache (O_DIRECT), where the file system takes it */
     directWrites: boolean;
+    /** GET bodies from file to socket by sendfile(2) where the addon is built (runtime/sendfile.ts) */
+    sendfile: boolean;
   };
   /** each one user of its own; with these, `users` and `usersFile` all empty, the first start generates a pair and keeps it in the data directory */
   credentials: Credential[];
@@ -134,7 +136,7 @@ export const DEFAULTS: Config = {
   admin: { host: "127.0.0.1", port: 19878, readyTimeoutMs: 800 },
   backend: "embedded",
   dataDir: "./data",
-  embedded: { directWrites: true },
+  embedded: { directWrites: true, sendfile: true },
   credentials: [],
   users: [],
   log: { level: "info", audit: true },

@@ -18,6 +18,7 @@ import { renderHelp } from "./config-doc.js";
 import { serve } from "./serve.js";
 import { readTlsFiles } from "./tls.js";
 import { tuneHeapGrowth } from "./heap-growth.js";
+import { sendfileAvailable } from "./sendfile.js";
 import { openEmbeddedStore } from "./storage/embedded/index.js";
 import type { StorageClient } from "./storage/types.js";
 import { startLifecycleExecutor, type LifecycleExecutor } from "./lifecycle/executor.js";
@@ -167,7 +168,7 @@ async function main(): Promise<void> {
   const where =
     config.backend === "ozone"
       ? `Ozone Managers ${config.ozone.omAddresses.join(", ")}, volume ${config.ozone.volume}`
-      : `data directory ${config.dataDir}`;
+      : `data directory ${config.dataDir}${zeroCopyNote(config)}`;
 
   const users = await openUsers(fullConfig, logger, { strict: true });
   if (workers > 1) {
@@ -211,6 +212,13 @@ async function main(): Promise<void> {
     ...(lifecycle !== undefined && { background: lifecycle }),
   });
   announce(serving, storage.name, where);
+}
+
+/** What the start-up lines say of GET bodies sent by sendfile(2) (runtime/sendfile.ts) */
+function zeroCopyNote(config: Readonly<Config>): string {
+  // with TLS every byte is encrypted in the process
+  if (!config.embedded.sendfile || config.s3.tls.certFile !== undefined) return "";
+  return sendfileAvailable() ? ", GET bodies by sendfile(2)" : ", GET bodies through the process (the sendfile addon is not built: npm run build:native)";
 }
 
 main().catch((err: unknown) => {

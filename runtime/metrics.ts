@@ -4,7 +4,8 @@
  * requests in flight, and the storage engine's latency by method. docs/observability/ holds a
  * Grafana dashboard and alert rules over exactly these names (test/docs/observability.test.ts).
  */
-import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
+import { zeroCopyTotals } from "./sendfile.js";
 
 import { SeriesCounter, SeriesHistogram } from "./metric-series.js";
 
@@ -36,6 +37,16 @@ export function createMetrics(): GatewayMetrics {
   );
   const bytesIn = new SeriesCounter("s3gw_received_bytes_total", "Request body bytes received, by operation", ["operation"] as const, registry);
   const bytesOut = new SeriesCounter("s3gw_sent_bytes_total", "Response body bytes sent, by operation", ["operation"] as const, registry);
+  // the process's count, read at each scrape (runtime/sendfile.ts)
+  new Counter({
+    name: "s3gw_sendfile_sent_bytes_total",
+    help: "Response body bytes sent from files by sendfile(2), without passing through the process (also counted in s3gw_sent_bytes_total)",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(zeroCopyTotals.bytes);
+    },
+  });
   const inFlight = new Gauge({ name: "s3gw_requests_in_flight", help: "S3 requests received and not yet answered in full (or cut)", registers: [registry] });
   const storage = new SeriesHistogram(
     "s3gw_storage_duration_seconds",

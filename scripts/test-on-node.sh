@@ -91,6 +91,8 @@ if [ -n "$installed" ]; then
   cp "$addon" node_modules/better-sqlite3/build/Release/better_sqlite3.node
   # what node_modules/.vite and other caches hold came from the other node's runs
   rm -rf node_modules/.vite node_modules/.cache
+  # the project's own addon (npm ci would build it as the install script): against this node's headers
+  npm run --silent build:native
 else
   npm ci --no-fund --no-audit --loglevel=error
 fi

@@ -12,6 +12,7 @@
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { ServerResponse } from "node:http";
+import { ZERO_COPY_ACCOUNT, type ZeroCopyAccount } from "../sendfile.js";
 import "./state.js";
 
 export interface Completion {
@@ -52,6 +53,13 @@ function countBodyBytes(request: FastifyRequest, res: ServerResponse): void {
     request.s3.bytesOut += chunkBytes(chunk, rest[0]);
     return (end as (...a: unknown[]) => ServerResponse).call(this, chunk, ...rest);
   } as typeof res.end;
+  // bytes a file sent straight to the socket (runtime/sendfile.ts)
+  (res as ServerResponse & { [ZERO_COPY_ACCOUNT]?: ZeroCopyAccount })[ZERO_COPY_ACCOUNT] = {
+    add(bytes) {
+      request.s3.bytesOut += bytes;
+    },
+    inFlight: 0,
+  };
 }
 
 export function completionTracker(listeners: readonly Listener[]) {
@@ -80,17 +88,24 @@ export function completionTracker(listeners: readonly Listener[]) {
     for (const l of listeners) l(request, completion);
   }
 
+  /** complete(), once no send by sendfile(2) is going (one the client cut ends soon, cancelled): with what it sent */
+  function completeWhenSent(request: FastifyRequest, reply: FastifyReply): void {
+    const account = (reply.raw as ServerResponse & { [ZERO_COPY_ACCOUNT]?: ZeroCopyAccount })[ZERO_COPY_ACCOUNT];
+    if (account !== undefined && account.inFlight > 0) account.settled = () => complete(request, reply);
+    else complete(request, reply);
+  }
+
   return {
     /** onRequest hook (after the request id filter, which creates the request's state) */
     async onRequest(request: FastifyRequest, reply: FastifyReply): Promise<void> {
       countBodyBytes(request, reply.raw);
       reply.raw.once("close", () => {
-        if (!reply.raw.writableFinished) complete(request, reply);
+        if (!reply.raw.writableFinished) completeWhenSent(request, reply);
       });
     },
     /** onResponse hook */
     async onResponse(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-      complete(request, reply);
+      completeWhenSent(request, reply);
     },
   };
 }

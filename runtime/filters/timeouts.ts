@@ -11,11 +11,14 @@
  *   ("Your socket connection to the server was not read from or written to within the timeout
  *   period", AWS S3 API Reference, Error responses). The whole request has no deadline (node's
  *   requestTimeout stays 0): a 5 GiB upload over a slow but steady link is legitimate.
+ * - an answer: a client that takes no byte of a streamed answer (a GET's body) for `bodyIdleTimeoutMs`
+ *   while bytes wait for it has its connection closed (watchAnswerIdle; a body sent by sendfile(2)
+ *   keeps the same limit itself, runtime/sendfile.ts).
  * - idle keep-alive connections: node:http's keepAliveTimeout.
  *
  * The unread rest of a body after an early answer is bounded in unread-body.ts.
  */
-import type { ServerOptions } from "node:http";
+import type { ServerOptions, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import type { FastifyBaseLogger, FastifyRequest } from "fastify";
 import type { Config } from "../config.js";
@@ -77,4 +80,38 @@ export function watchBodyIdle(request: FastifyRequest, body: Readable, idleMs: n
   source.on("data", onData);
   body.once("close", stop);
   timer = setTimeout(check, idleMs);
+}
+
+/**
+ * Closes the connection of `res` when its client takes none of the bytes waiting for it for
+ * `idleMs`. Only the client's silence counts: while nothing waits in the response or its socket
+ * (the storage is slower than the client, or the kernel sends a file by itself) the clock does not
+ * run. Progress is a 'drain' (everything queued went to the kernel, which a piped body waits for
+ * before it writes more). One timer per answer, re-armed every quarter of the idle time.
+ */
+export function watchAnswerIdle(res: ServerResponse, idleMs: number): void {
+  let last = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const onDrain = () => {
+    last = performance.now();
+  };
+  const stop = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    res.off("drain", onDrain);
+  };
+  const check = () => {
+    const now = performance.now();
+    if (res.writableLength === 0) last = now;
+    else if (now - last >= idleMs) {
+      stop();
+      res.destroy();
+      return;
+    }
+    timer = setTimeout(check, idleMs / 4);
+  };
+  res.on("drain", onDrain);
+  res.once("close", stop);
+  res.once("finish", stop);
+  timer = setTimeout(check, idleMs / 4);
 }

@@ -247,6 +247,87 @@ describe("a body left unread by a successful answer", () => {
   });
 });
 
+describe("an answer the client stops reading", () => {
+  // with sendfile(2) (the default; runtime/sendfile.ts keeps its own idle time) and through the
+  // process (node's socket timer, refreshed by every write that completes, app.ts)
+  let plain: RunningGateway;
+  const size = 32 * 1024 * 1024;
+  const body = bytes(size);
+  beforeAll(async () => {
+    const config = await configFile({ limits: { bodyIdleTimeoutMs: IDLE_MS, headersTimeoutMs: HEADERS_MS, drainTimeoutMs: DRAIN_MS } });
+    plain = await startGateway({ args: ["--config", config], env: { S3G_SENDFILE: "false" } });
+    for (const g of [gw, plain]) {
+      const c = g === gw ? s3 : g.client();
+      if (g !== gw) await c.send(new CreateBucketCommand({ Bucket: bucket }));
+      await c.send(new PutObjectCommand({ Bucket: bucket, Key: "large", Body: body }));
+      if (g !== gw) c.destroy();
+    }
+  });
+  afterAll(async () => {
+    await plain?.stop();
+  });
+
+  const head = async (g: RunningGateway) => signedHead(g, "GET", `/${bucket}/large`, { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" });
+
+  for (const mode of ["by sendfile", "through the process"] as const) {
+    it(`${mode}: a client that reads nothing is cut after the idle time, and the gateway serves on`, async () => {
+      const g = mode === "by sendfile" ? gw : plain;
+      const socket = net.connect(g.port, "127.0.0.1");
+      socket.on("error", () => undefined);
+      await new Promise((resolve) => socket.once("connect", resolve));
+      socket.write(await head(g));
+      // the first bytes arrive, then nothing is read for longer than the idle time: the buffers on
+      // both sides fill, and the gateway sees no progress
+      let got = 0;
+      await new Promise((resolve) => socket.once("data", resolve));
+      socket.pause();
+      await new Promise((resolve) => setTimeout(resolve, IDLE_MS + SLACK_MS));
+      // read again: what the buffers held arrives, then the end of a connection the gateway cut
+      // (left alone, the whole body would come, and the kept-alive connection would stay open)
+      const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+      socket.on("data", (c: Buffer) => (got += c.length));
+      socket.resume();
+      await within(4 * SLACK_MS, "connection cut", closed);
+      expect(got).toBeLessThan(size);
+      const again = g.client();
+      const head2 = await again.send(new HeadObjectCommand({ Bucket: bucket, Key: "large" }));
+      expect(head2.ContentLength).toBe(size);
+      again.destroy();
+    });
+
+    it(`${mode}: a client that pauses for less than the idle time between reads gets every byte`, async () => {
+      const g = mode === "by sendfile" ? gw : plain;
+      const socket = net.connect(g.port, "127.0.0.1");
+      await new Promise((resolve) => socket.once("connect", resolve));
+      socket.write(await head(g));
+      const received = await new Promise<Buffer>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        let got = 0;
+        let nextPause = 8 * 1024 * 1024;
+        socket.on("data", (c: Buffer) => {
+          chunks.push(c);
+          got += c.length;
+          if (got >= nextPause) {
+            nextPause += 8 * 1024 * 1024;
+            socket.pause();
+            setTimeout(() => socket.resume(), IDLE_MS / 2);
+          }
+          // the head is a few hundred bytes: done once the body's bytes are all there
+          if (got >= size) {
+            const all = Buffer.concat(chunks);
+            const end = all.indexOf("\r\n\r\n");
+            if (end > 0 && all.length - end - 4 >= size) resolve(all.subarray(end + 4));
+          }
+        });
+        socket.once("error", reject);
+        socket.once("close", () => reject(new Error(`closed after ${got} bytes`)));
+      });
+      socket.destroy();
+      expect(received.equals(body)).toBe(true);
+    });
+  }
+});
+
 describe("headers that never end", () => {
   it("a slowloris sending its headers byte by byte gets 400 RequestTimeout XML and is closed", async () => {
     const conn = await connect(gw.port);

@@ -250,7 +250,7 @@ export class DataFiles {
    * A stream of bytes [start, end] (inclusive) of one segment file, in pooled Buffers
    * (segment-read.ts), on a descriptor kept between reads (segment-fds.ts).
    */
-  openRange(id: string, start: number, end: number): Readable {
+  openRange(id: string, start: number, end: number): SegmentReadStream {
     return new SegmentReadStream(this.pathOf(id), start, end, readBuffers, this.descriptors);
   }
 

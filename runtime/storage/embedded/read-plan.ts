@@ -12,7 +12,7 @@
  *    time. The pins are released exactly once: when the stream closes, or by release(), or at once
  *    when planning fails.
  */
-import type { Readable } from "node:stream";
+import type { SegmentReadStream } from "./segment-read.js";
 
 import { StorageError, type ByteRange, type Checksum, type GetObjectParams, type GetObjectResult, type ObjectInfo, type ObjectPartInfo } from "../types.js";
 import { concatSlices, planSlices, type SegmentSlice } from "./segment-stream.js";
@@ -107,7 +107,7 @@ export function planRead(
 export function readResult(
   resolved: ResolvedObject,
   params: Pick<GetObjectParams, "range" | "partNumber">,
-  openFile: (id: string, start: number, end: number) => Readable,
+  openFile: (id: string, start: number, end: number) => SegmentReadStream,
   unpin: (ids: string[]) => void,
 ): GetObjectResult {
   let plan: ReturnType<typeof planRead>;

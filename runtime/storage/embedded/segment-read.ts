@@ -21,7 +21,14 @@
 import { close, open, read } from "node:fs";
 import { Readable } from "node:stream";
 import { BufferPool, recycleWhenWritten } from "../../body-buffers.js";
+import type { ServerResponse } from "node:http";
 import type { OpenSegments, SegmentFd } from "./segment-fds.js";
+import { countSent, FileEndedError, sendFile, sendStarted, zeroCopySocket, type SendHandle } from "../../sendfile.js";
+import { sendPieces, type ZeroCopySend } from "./zero-copy.js";
+
+function destroyedError(): Error {
+  return Object.assign(new Error("the stream was destroyed"), { code: "ERR_STREAM_DESTROYED" });
+}
 
 /**
  * Read size for segment files: 1 MiB reads stream a large object with a quarter of the syscalls and
@@ -50,6 +57,10 @@ export class SegmentReadStream extends Readable {
   private position: number;
   /** an open or a read is in flight: closing waits for it */
   private reading = false;
+  /** the sendfile(2) in flight (sendTo) */
+  private send: SendHandle | undefined;
+  /** the zero-copy answer this stream is (pipe) */
+  private zeroCopy: ZeroCopySend | undefined;
   /** set by _destroy: closes the descriptor (if any) and ends the destroy; run once nothing is in flight */
   private pendingClose: (() => void) | undefined;
 
@@ -65,36 +76,84 @@ export class SegmentReadStream extends Readable {
   }
 
   override _read(): void {
-    if (this.fd === undefined) {
-      // opened at the first read, not at construction: a stream never read holds no descriptor
-      this.reading = true;
-      if (this.fds !== undefined) {
-        this.fds.acquire(this.path, (err, entry) => {
-          this.reading = false;
-          if (entry !== undefined) {
-            this.shared = entry;
-            this.fd = entry.fd;
-          }
-          if (this.pendingClose !== undefined) this.pendingClose();
-          else if (err) this.destroy(err);
-          else this.readChunk();
-        });
+    if (this.fd !== undefined) this.readChunk();
+    else this.openFd((err) => err === undefined && this.readChunk());
+  }
+
+  /**
+   * Opens the file (or takes its descriptor from `fds`), then runs `next`: with no error once the
+   * descriptor is there, with one when the open failed (the stream is destroyed with it) or the
+   * stream was destroyed meanwhile (what was opened is closed).
+   */
+  private openFd(next: (err?: Error) => void): void {
+    // opened at the first read, not at construction: a stream never read holds no descriptor
+    this.reading = true;
+    const opened = (err: Error | null, fd: number | undefined, entry?: SegmentFd) => {
+      this.reading = false;
+      if (entry !== undefined) this.shared = entry;
+      if (fd !== undefined) this.fd = fd;
+      if (this.pendingClose !== undefined) {
+        this.pendingClose();
+        next(err ?? destroyedError());
+      } else if (err) {
+        this.destroy(err);
+        next(err);
+      } else next();
+    };
+    if (this.fds !== undefined) this.fds.acquire(this.path, (err, entry) => opened(err, entry?.fd, entry));
+    else open(this.path, "r", (err, fd) => opened(err, err ? undefined : fd));
+  }
+
+  /**
+   * Piped into a response that can take it (runtime/sendfile.ts), the range goes from the file to
+   * the socket by sendfile(2) (zero-copy.ts) and the stream ends as if read; anything else is piped.
+   */
+  override pipe<T extends NodeJS.WritableStream>(dest: T, options?: { end?: boolean }): T {
+    const target = options?.end === false || this.readableFlowing !== null || this.fd !== undefined || this.reading ? undefined : zeroCopySocket(dest);
+    if (target === undefined) return super.pipe(dest, options);
+    this.zeroCopy = sendPieces(dest as unknown as ServerResponse, target, [() => this], this, (err) => {
+      this.zeroCopy = undefined;
+      if (err !== undefined) {
+        this.destroy(err);
         return;
       }
-      open(this.path, "r", (err, fd) => {
-        this.reading = false;
-        if (this.pendingClose !== undefined) {
-          if (!err) this.fd = fd;
-          this.pendingClose();
-        } else if (err) this.destroy(err);
-        else {
-          this.fd = fd;
-          this.readChunk();
-        }
-      });
-      return;
-    }
-    this.readChunk();
+      // 'end', then 'close', as after the last read
+      this.push(null);
+      this.resume();
+    });
+    return dest;
+  }
+
+  /** For zero-copy.ts: opens the file without reading it; `done` as openFd's `next`. */
+  openForSend(done: (err?: Error) => void): void {
+    if (this.fd !== undefined) done();
+    else if (this.destroyed || this.reading) done(destroyedError());
+    else this.openFd(done);
+  }
+
+  /**
+   * For zero-copy.ts, once openForSend() succeeded: sends the rest of the range on `socketFd`, the
+   * socket of `res` (runtime/sendfile.ts). `done` runs once, when the send ends: with an error when
+   * not every byte went (a file shorter than planned marks its shared descriptor failed). The
+   * stream is neither ended nor destroyed by it.
+   */
+  sendTo(res: ServerResponse, socketFd: number, done: (err?: Error) => void): void {
+    const socket = res.socket;
+    if (this.fd === undefined || this.reading || this.destroyed || socket === null) return done(destroyedError());
+    this.reading = true;
+    sendStarted(res);
+    this.send = sendFile(socketFd, this.fd, this.position, this.end - this.position + 1, (err, sent) => {
+      this.reading = false;
+      this.send = undefined;
+      this.position += sent;
+      countSent(res, sent);
+      if (err instanceof FileEndedError) {
+        this.failed = true;
+        err = new Error(`${this.path} ended at byte ${this.position} where bytes ${this.start}-${this.end} were to be read`);
+      }
+      done(err);
+      if (this.pendingClose !== undefined) this.pendingClose();
+    });
   }
 
   private readChunk(): void {
@@ -136,6 +195,9 @@ export class SegmentReadStream extends Readable {
   }
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
+    // a send in flight ends (ECANCELED) and then closes as a read in flight does
+    this.send?.cancel();
+    this.zeroCopy?.cancel();
     this.pendingClose = () => {
       const fd = this.fd;
       this.fd = undefined;

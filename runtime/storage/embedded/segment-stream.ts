@@ -1,10 +1,15 @@
 /**
  * The byte stream of a GetObject: the requested range of an object that is a sequence of segments,
  * read one segment at a time (one file descriptor at a time, however many parts). An inline
- * segment's slice carries its bytes, copied out of SQLite when the read began (inline.ts).
+ * segment's slice carries its bytes, copied out of SQLite when the read began (inline.ts). Piped
+ * into a response that can take it, the file slices go by sendfile(2) instead (zero-copy.ts).
  */
 import { Readable } from "node:stream";
+import type { ServerResponse } from "node:http";
 import { BufferedBody } from "../../body-buffers.js";
+import { zeroCopySocket } from "../../sendfile.js";
+import type { SegmentReadStream } from "./segment-read.js";
+import { sendPieces, type Piece, type ZeroCopySend } from "./zero-copy.js";
 
 /** One piece of the answer: bytes [start, end] (inclusive) of segment `id`. */
 export interface SegmentSlice {
@@ -51,35 +56,12 @@ export function planSlices(segments: readonly SegmentSpan[], start: number, end:
  */
 export function concatSlices(
   slices: readonly SegmentSlice[],
-  openSlice: (slice: SegmentSlice) => Readable,
+  openSlice: (slice: SegmentSlice) => SegmentReadStream,
   onClose: () => void,
 ): Readable {
   if (slices.every((s) => s.data !== undefined)) return inMemory(slices.map((s) => s.data!), onClose);
   if (slices.length === 1) return single(openSlice(slices[0]!), onClose);
-  async function* bytes(): AsyncGenerator<Buffer> {
-    for (const slice of slices) {
-      if (slice.data !== undefined) {
-        yield slice.data;
-        continue;
-      }
-      const expected = slice.end - slice.start + 1;
-      let got = 0;
-      const source = openSlice(slice);
-      try {
-        for await (const chunk of source) {
-          got += (chunk as Buffer).length;
-          yield chunk as Buffer;
-        }
-      } finally {
-        // runs on early termination too (consumer destroyed the stream): close the descriptor now
-        source.destroy();
-      }
-      if (got !== expected) {
-        throw new Error(`segment ${slice.id} yielded ${got} bytes where ${expected} were expected`);
-      }
-    }
-  }
-  const stream = Readable.from(bytes(), { objectMode: false, highWaterMark: 1024 * 1024 });
+  const stream = new SliceSequence(slices, openSlice);
   let closed = false;
   stream.once("close", () => {
     if (closed) return;
@@ -87,6 +69,79 @@ export function concatSlices(
     onClose();
   });
   return stream;
+}
+
+async function* sliceBytes(slices: readonly SegmentSlice[], openSlice: (slice: SegmentSlice) => Readable): AsyncGenerator<Buffer> {
+  for (const slice of slices) {
+    if (slice.data !== undefined) {
+      yield slice.data;
+      continue;
+    }
+    const expected = slice.end - slice.start + 1;
+    let got = 0;
+    const source = openSlice(slice);
+    try {
+      for await (const chunk of source) {
+        got += (chunk as Buffer).length;
+        yield chunk as Buffer;
+      }
+    } finally {
+      // runs on early termination too (consumer destroyed the stream): close the descriptor now
+      source.destroy();
+    }
+    if (got !== expected) {
+      throw new Error(`segment ${slice.id} yielded ${got} bytes where ${expected} were expected`);
+    }
+  }
+}
+
+/**
+ * The slices one after another: read from a generator over them (one slice's stream open at a
+ * time), or, piped into a response that can take it, sent by sendfile(2) (zero-copy.ts).
+ */
+class SliceSequence extends Readable {
+  private readonly bytes: AsyncGenerator<Buffer>;
+  private started = false;
+  private zeroCopy: ZeroCopySend | undefined;
+
+  constructor(
+    private readonly slices: readonly SegmentSlice[],
+    private readonly openSlice: (slice: SegmentSlice) => SegmentReadStream,
+  ) {
+    super({ highWaterMark: 1024 * 1024 });
+    this.bytes = sliceBytes(slices, openSlice);
+  }
+
+  override _read(): void {
+    this.started = true;
+    this.bytes.next().then(
+      (r) => (r.done ? this.push(null) : this.push(r.value)),
+      (err: Error) => this.destroy(err),
+    );
+  }
+
+  override pipe<T extends NodeJS.WritableStream>(dest: T, options?: { end?: boolean }): T {
+    const target = options?.end === false || this.started || this.readableFlowing !== null ? undefined : zeroCopySocket(dest);
+    if (target === undefined) return super.pipe(dest, options);
+    this.started = true;
+    const pieces: Piece[] = this.slices.map((s) => s.data ?? (() => this.openSlice(s)));
+    this.zeroCopy = sendPieces(dest as unknown as ServerResponse, target, pieces, this, (err) => {
+      this.zeroCopy = undefined;
+      if (err !== undefined) return void this.destroy(err);
+      this.push(null);
+      this.resume();
+    });
+    return dest;
+  }
+
+  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
+    this.zeroCopy?.cancel();
+    // the generator's finally closes the slice being read (at once when it is not started)
+    this.bytes.return(undefined).then(
+      () => callback(err),
+      (e: Error) => callback(err ?? e),
+    );
+  }
 }
 
 /**

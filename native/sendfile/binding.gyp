@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "s3g_sendfile",
+      "sources": ["sendfile.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra"],
+      "conditions": [["OS!='linux'", {"type": "none"}]]
+    }
+  ]
+}

@@ -1,0 +1,152 @@
+/**
+ * Zero-copy responses: the bytes of a file go to a response's socket by sendfile(2)
+ * (native/sendfile, an addon of ~250 lines of C that `npm install` builds), not read into a Buffer
+ * and written from it. A 1 MiB GET so costs the process a third of its CPU (bench/cpu get1m; the
+ * Go servers, versitygw and MinIO, serve files the same way).
+ *
+ * Only where nothing but the file's bytes is to go out after the headers: a plain TCP socket (a TLS
+ * one encrypts in user space), a response with a Content-Length (no chunked framing), the socket's
+ * current response (not a pipelined one waiting for its turn). Anywhere else, and when the addon
+ * was not built (no C compiler where npm installed the packages; not Linux) or is turned off
+ * (`embedded.sendfile: false`), the same bytes are read and written as before.
+ *
+ * While a send is in flight node does not see the bytes go: a client that reads nothing for
+ * `idleMs` fails the send (ETIMEDOUT) and its connection is closed; the bytes sent are added to
+ * the response's count (filters/completion.ts) through ZERO_COPY_ACCOUNT.
+ */
+import { createRequire } from "node:module";
+import { ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { getSystemErrorName } from "node:util";
+
+interface Native {
+  start(socketFd: number, fileFd: number, offset: number, length: number, idleMs: number, callback: (errno: number, sent: number) => void): object;
+  cancel(handle: object): void;
+  cork(socketFd: number): void;
+}
+
+/**
+ * What a response may carry to count the body bytes sent without res.write (filters/completion.ts):
+ * `add` takes them, `inFlight` says how many sends are still going, and `settled` (when set) runs
+ * once the last one ended. An answer the client cut is reported once its sends ended, with what
+ * they sent.
+ */
+export interface ZeroCopyAccount {
+  add(bytes: number): void;
+  inFlight: number;
+  settled?: () => void;
+}
+export const ZERO_COPY_ACCOUNT = Symbol("s3g.zeroCopyAccount");
+type Accounted = ServerResponse & { [ZERO_COPY_ACCOUNT]?: ZeroCopyAccount };
+
+/** The addon's file, from dist/runtime or runtime/ (tests run the sources) */
+function addonPath(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 3; i++) {
+    const candidate = join(dir, "native/sendfile/build/Release/s3g_sendfile.node");
+    if (existsSync(candidate)) return candidate;
+    dir = dirname(dir);
+  }
+  return undefined;
+}
+
+function load(): Native | undefined {
+  if (process.platform !== "linux") return undefined;
+  const path = addonPath();
+  if (path === undefined) return undefined;
+  try {
+    return createRequire(import.meta.url)(path) as Native;
+  } catch {
+    return undefined;
+  }
+}
+
+const native = load();
+let enabled = false;
+let idleMs = 20_000;
+
+/** Whether zero-copy sends happen in this process (the addon loaded and the setting on). */
+export function sendfileAvailable(): boolean {
+  return native !== undefined;
+}
+
+/** The process's setting (embedded.sendfile; off until set): on or off, and how long a client may read nothing of a send. */
+export function configureSendfile(options: { enabled: boolean; idleMs: number }): void {
+  enabled = options.enabled && native !== undefined;
+  idleMs = options.idleMs;
+}
+
+export function sendfileEnabled(): boolean {
+  return enabled;
+}
+
+/** The socket `dest` may be sent a file on, when it is a response that qualifies (above). */
+export function zeroCopySocket(dest: unknown): { socket: Socket; fd: number } | undefined {
+  if (!enabled || !(dest instanceof ServerResponse) || dest.headersSent) return undefined;
+  const socket = dest.socket as (Socket & { _httpMessage?: unknown; _handle?: { fd?: unknown }; encrypted?: boolean }) | null;
+  if (socket === null || socket.encrypted === true || socket._httpMessage !== dest || socket.destroyed) return undefined;
+  if (dest.getHeader("content-length") === undefined || dest.getHeader("transfer-encoding") !== undefined) return undefined;
+  const fd = socket._handle?.fd;
+  return typeof fd === "number" && fd >= 0 ? { socket, fd } : undefined;
+}
+
+/** Sends the headers of `res`, then calls `done` once every byte queued on its socket left for the kernel. */
+export function flushHeaders(res: ServerResponse, socket: Socket, socketFd: number, done: (err?: Error) => void): void {
+  native!.cork(socketFd);
+  res.flushHeaders();
+  if (socket.writableLength === 0) {
+    done();
+    return;
+  }
+  // a write of nothing completes after every write queued before it
+  socket.write(Buffer.alloc(0), (err) => done(err ?? undefined));
+}
+
+/** What this process sent by sendfile(2) so far (the metric s3gw_sendfile_sent_bytes_total). */
+export const zeroCopyTotals = { bytes: 0 };
+
+export class FileEndedError extends Error {}
+
+export interface SendHandle {
+  cancel(): void;
+}
+
+/** A send for `res` begins (see countSent). */
+export function sendStarted(res: ServerResponse): void {
+  const account = (res as Accounted)[ZERO_COPY_ACCOUNT];
+  if (account !== undefined) account.inFlight++;
+}
+
+/** A send for `res` ended, having sent `bytes`: counted for the response and the process. */
+export function countSent(res: ServerResponse, bytes: number): void {
+  zeroCopyTotals.bytes += bytes;
+  const account = (res as Accounted)[ZERO_COPY_ACCOUNT];
+  if (account === undefined) return;
+  account.add(bytes);
+  if (--account.inFlight === 0 && account.settled !== undefined) {
+    const settled = account.settled;
+    account.settled = undefined;
+    settled();
+  }
+}
+
+/**
+ * Sends bytes [offset, offset + length) of the file `fileFd` on the socket of descriptor `socketFd`.
+ * `done` runs once, asynchronously: with the bytes sent, and an error when not all were (the
+ * client went away or read nothing for the idle time: an Error with the errno's code; the file
+ * ended first: FileEndedError; cancelled: code ECANCELED).
+ */
+export function sendFile(socketFd: number, fileFd: number, offset: number, length: number, done: (err: Error | undefined, sent: number) => void): SendHandle {
+  const handle = native!.start(socketFd, fileFd, offset, length, idleMs, (errno, sent) => {
+    if (errno === 0) done(undefined, sent);
+    else if (errno === -1) done(new FileEndedError(`the file ended ${length - sent} bytes before the planned end`), sent);
+    else {
+      const code = getSystemErrorName(-errno);
+      done(Object.assign(new Error(`sendfile: ${code}`), { code, errno: -errno }), sent);
+    }
+  });
+  return { cancel: () => native!.cancel(handle) };
+}
