@@ -145,7 +145,7 @@ function workloads(): Workload[] {
     {
       name: "get64",
       concurrency: 1,
-      count: 6,
+      count: 30,
       warmup: 1,
       setUp: async (t) => mustSucceed(t, put("big/get", big), "64 MiB PUT"),
       op: () => get("big/get", 64 * MIB),

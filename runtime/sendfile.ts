@@ -1,6 +1,6 @@
 /**
  * Zero-copy responses: the bytes of a file go to a response's socket by sendfile(2)
- * (native/sendfile, an addon of ~250 lines of C that `npm install` builds), not read into a Buffer
+ * (native/sendfile, an addon of ~300 lines of C that `npm install` builds), not read into a Buffer
  * and written from it. A 1 MiB GET so costs the process a third of its CPU (bench/cpu get1m; the
  * Go servers, versitygw and MinIO, serve files the same way).
  *
