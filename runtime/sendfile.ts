@@ -93,9 +93,13 @@ export function zeroCopySocket(dest: unknown): { socket: Socket; fd: number } | 
   return typeof fd === "number" && fd >= 0 ? { socket, fd } : undefined;
 }
 
-/** Sends the headers of `res`, then calls `done` once every byte queued on its socket left for the kernel. */
-export function flushHeaders(res: ServerResponse, socket: Socket, socketFd: number, done: (err?: Error) => void): void {
-  native!.cork(socketFd);
+/**
+ * Sends the headers of `res`, then calls `done` once every byte queued on its socket left for the
+ * kernel. `cork`: the socket holds them back until the next send's end (sendFile), so that they
+ * leave with its first bytes; only when a send follows at once, which uncorks.
+ */
+export function flushHeaders(res: ServerResponse, socket: Socket, socketFd: number, cork: boolean, done: (err?: Error) => void): void {
+  if (cork) native!.cork(socketFd);
   res.flushHeaders();
   if (socket.writableLength === 0) {
     done();

@@ -52,17 +52,18 @@ export function sendPieces(
     if (err === undefined) res.end();
     done(err);
   };
-  const withHeaders = (then: () => void) => {
+  // `cork`: a file's send comes next (and uncorks at its end), not bytes of the process's own
+  const withHeaders = (cork: boolean, then: () => void) => {
     if (headersSent) return then();
     headersSent = true;
-    flushHeaders(res, target.socket, target.fd, (err) => (err !== undefined ? end(err) : cancelled !== undefined ? end(cancelled) : then()));
+    flushHeaders(res, target.socket, target.fd, cork, (err) => (err !== undefined ? end(err) : cancelled !== undefined ? end(cancelled) : then()));
   };
   const step = (): void => {
     if (cancelled !== undefined) return end(cancelled);
-    if (next === pieces.length) return withHeaders(() => end());
+    if (next === pieces.length) return withHeaders(false, () => end());
     const piece = pieces[next++];
     if (Buffer.isBuffer(piece)) {
-      withHeaders(() => {
+      withHeaders(false, () => {
         if (piece.length === 0) return step();
         target.socket.write(piece, (err) => (err ? end(err) : step()));
       });
@@ -72,7 +73,7 @@ export function sendPieces(
     stream.openForSend((openErr) => {
       if (openErr !== undefined) return end(openErr);
       if (cancelled !== undefined) return end(cancelled);
-      withHeaders(() =>
+      withHeaders(true, () =>
         stream.sendTo(res, target.fd, (sendErr) => {
           current = undefined;
           release(stream);
