@@ -83,14 +83,45 @@ export function sendfileEnabled(): boolean {
   return enabled;
 }
 
-/** The socket `dest` may be sent a file on, when it is a response that qualifies (above). */
-export function zeroCopySocket(dest: unknown): { socket: Socket; fd: number } | undefined {
-  if (!enabled || !(dest instanceof ServerResponse) || dest.headersSent) return undefined;
-  const socket = dest.socket as (Socket & { _httpMessage?: unknown; _handle?: { fd?: unknown }; encrypted?: boolean }) | null;
-  if (socket === null || socket.encrypted === true || socket._httpMessage !== dest || socket.destroyed) return undefined;
-  if (dest.getHeader("content-length") === undefined || dest.getHeader("transfer-encoding") !== undefined) return undefined;
-  const fd = socket._handle?.fd;
-  return typeof fd === "number" && fd >= 0 ? { socket, fd } : undefined;
+/** Where a file may be sent: the response's socket and its descriptor (see whenZeroCopy). */
+export type ZeroCopyTarget = { socket: Socket; fd: number };
+
+type Connection = Socket & { _httpMessage?: unknown; _handle?: { fd?: unknown }; encrypted?: boolean };
+
+function targetOf(conn: Connection): ZeroCopyTarget | undefined {
+  const fd = conn._handle?.fd;
+  return typeof fd === "number" && fd >= 0 && !conn.destroyed ? { socket: conn, fd } : undefined;
+}
+
+/**
+ * Whether `dest` is a response a file may be sent to (above): false, and `go` is never called,
+ * when it is not. Else `go` runs once the response is its connection's current one: at once, or
+ * when node hands it the socket (the answer to a request that came while the one before was
+ * still ending waits for its turn), with "fallback" if it cannot be sent to then, and "closed"
+ * when the connection closes first.
+ */
+export function whenZeroCopy(dest: unknown, go: (target: ZeroCopyTarget | "fallback" | "closed") => void): boolean {
+  if (!enabled || !(dest instanceof ServerResponse) || dest.headersSent) return false;
+  if (dest.getHeader("content-length") === undefined || dest.getHeader("transfer-encoding") !== undefined) return false;
+  const conn = dest.req?.socket as Connection | undefined;
+  if (conn === undefined || conn.encrypted === true || targetOf(conn) === undefined) return false;
+  if (dest.socket === conn && conn._httpMessage === dest) {
+    go(targetOf(conn)!);
+    return true;
+  }
+  if (dest.socket !== null) return false;
+  const onSocket = () => {
+    conn.off("close", onClose);
+    const target = conn._httpMessage === dest && !dest.headersSent ? targetOf(conn) : undefined;
+    go(target ?? "fallback");
+  };
+  const onClose = () => {
+    dest.off("socket", onSocket);
+    go("closed");
+  };
+  dest.once("socket", onSocket);
+  conn.once("close", onClose);
+  return true;
 }
 
 /**

@@ -23,7 +23,7 @@ import { Readable } from "node:stream";
 import { BufferPool, recycleWhenWritten } from "../../body-buffers.js";
 import type { ServerResponse } from "node:http";
 import type { OpenSegments, SegmentFd } from "./segment-fds.js";
-import { countSent, FileEndedError, sendFile, sendStarted, zeroCopySocket, type SendHandle } from "../../sendfile.js";
+import { countSent, FileEndedError, sendFile, sendStarted, whenZeroCopy, type SendHandle } from "../../sendfile.js";
 import { sendPieces, type ZeroCopySend } from "./zero-copy.js";
 
 function destroyedError(): Error {
@@ -109,19 +109,27 @@ export class SegmentReadStream extends Readable {
    * the socket by sendfile(2) (zero-copy.ts) and the stream ends as if read; anything else is piped.
    */
   override pipe<T extends NodeJS.WritableStream>(dest: T, options?: { end?: boolean }): T {
-    const target = options?.end === false || this.readableFlowing !== null || this.fd !== undefined || this.reading ? undefined : zeroCopySocket(dest);
-    if (target === undefined) return super.pipe(dest, options);
-    this.zeroCopy = sendPieces(dest as unknown as ServerResponse, target, [() => this], this, (err) => {
-      this.zeroCopy = undefined;
-      if (err !== undefined) {
-        this.destroy(err);
-        return;
-      }
-      // 'end', then 'close', as after the last read
-      this.push(null);
-      this.resume();
-    });
-    return dest;
+    const fresh = options?.end !== false && this.readableFlowing === null && this.fd === undefined && !this.reading;
+    const waits =
+      fresh &&
+      whenZeroCopy(dest, (target) => {
+        if (target === "closed") this.destroy();
+        else if (this.destroyed) return;
+        else if (target === "fallback") super.pipe(dest, options);
+        else {
+          this.zeroCopy = sendPieces(dest as unknown as ServerResponse, target, [() => this], this, (err) => {
+            this.zeroCopy = undefined;
+            if (err !== undefined) {
+              this.destroy(err);
+              return;
+            }
+            // 'end', then 'close', as after the last read
+            this.push(null);
+            this.resume();
+          });
+        }
+      });
+    return waits ? dest : super.pipe(dest, options);
   }
 
   /** For zero-copy.ts: opens the file without reading it; `done` as openFd's `next`. */

@@ -7,7 +7,7 @@
 import { Readable } from "node:stream";
 import type { ServerResponse } from "node:http";
 import { BufferedBody } from "../../body-buffers.js";
-import { zeroCopySocket } from "../../sendfile.js";
+import { whenZeroCopy } from "../../sendfile.js";
 import type { SegmentReadStream } from "./segment-read.js";
 import { sendPieces, type Piece, type ZeroCopySend } from "./zero-copy.js";
 
@@ -121,17 +121,25 @@ class SliceSequence extends Readable {
   }
 
   override pipe<T extends NodeJS.WritableStream>(dest: T, options?: { end?: boolean }): T {
-    const target = options?.end === false || this.started || this.readableFlowing !== null ? undefined : zeroCopySocket(dest);
-    if (target === undefined) return super.pipe(dest, options);
-    this.started = true;
-    const pieces: Piece[] = this.slices.map((s) => s.data ?? (() => this.openSlice(s)));
-    this.zeroCopy = sendPieces(dest as unknown as ServerResponse, target, pieces, this, (err) => {
-      this.zeroCopy = undefined;
-      if (err !== undefined) return void this.destroy(err);
-      this.push(null);
-      this.resume();
-    });
-    return dest;
+    const fresh = options?.end !== false && !this.started && this.readableFlowing === null;
+    const waits =
+      fresh &&
+      whenZeroCopy(dest, (target) => {
+        if (target === "closed") this.destroy();
+        else if (this.destroyed || this.started) return;
+        else if (target === "fallback") super.pipe(dest, options);
+        else {
+          this.started = true;
+          const pieces: Piece[] = this.slices.map((s) => s.data ?? (() => this.openSlice(s)));
+          this.zeroCopy = sendPieces(dest as unknown as ServerResponse, target, pieces, this, (err) => {
+            this.zeroCopy = undefined;
+            if (err !== undefined) return void this.destroy(err);
+            this.push(null);
+            this.resume();
+          });
+        }
+      });
+    return waits ? dest : super.pipe(dest, options);
   }
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
