@@ -171,13 +171,20 @@ export function countSent(res: ServerResponse, bytes: number): void {
  * ended first: FileEndedError; cancelled: code ECANCELED).
  */
 export function sendFile(socketFd: number, fileFd: number, offset: number, length: number, done: (err: Error | undefined, sent: number) => void): SendHandle {
-  const handle = native!.start(socketFd, fileFd, offset, length, idleMs, (errno, sent) => {
-    if (errno === 0) done(undefined, sent);
-    else if (errno === -1) done(new FileEndedError(`the file ended ${length - sent} bytes before the planned end`), sent);
-    else {
-      const code = getSystemErrorName(-errno);
-      done(Object.assign(new Error(`sendfile: ${code}`), { code, errno: -errno }), sent);
-    }
-  });
+  let handle: object;
+  try {
+    handle = native!.start(socketFd, fileFd, offset, length, idleMs, (errno, sent) => {
+      if (errno === 0) done(undefined, sent);
+      else if (errno === -1) done(new FileEndedError(`the file ended ${length - sent} bytes before the planned end`), sent);
+      else {
+        const code = getSystemErrorName(-errno);
+        done(Object.assign(new Error(`sendfile: ${code}`), { code, errno: -errno }), sent);
+      }
+    });
+  } catch (err) {
+    // a send that could not start (no descriptor left to duplicate): ends like any other, later
+    process.nextTick(done, err as Error, 0);
+    return { cancel: () => undefined };
+  }
   return { cancel: () => native!.cancel(handle) };
 }

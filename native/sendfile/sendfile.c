@@ -24,6 +24,8 @@
 #include <fcntl.h>
 #include <node_api.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -250,9 +252,12 @@ static napi_value start(napi_env env, napi_callback_info info) {
   op->sock = fcntl(sock_fd, F_DUPFD_CLOEXEC, 0);
   op->file = op->sock < 0 ? -1 : fcntl(file_fd, F_DUPFD_CLOEXEC, 0);
   if (op->sock < 0 || op->file < 0) {
+    /* EMFILE, mostly: the process is out of descriptors */
+    char message[128];
+    snprintf(message, sizeof message, "dup(2) of a descriptor failed: %s", strerror(errno));
     if (op->sock >= 0) close(op->sock);
     free(op);
-    return throw_error(env, "dup(2) of a descriptor failed");
+    return throw_error(env, message);
   }
   uv_loop_t *loop;
   napi_value name, handle;

@@ -165,6 +165,18 @@ describe("the sendfile addon", () => {
     pair.close();
   });
 
+  it("ends a send that cannot start (no descriptor to duplicate) through its callback, later, with the reason", async () => {
+    const fd = openSync(file, "r");
+    let sync = true;
+    const s = send(1_000_000, fd, 0, 10);
+    sync = false;
+    const r = await s.done;
+    closeSync(fd);
+    expect(sync).toBe(false);
+    expect(r.sent).toBe(0);
+    expect(r.err?.message).toMatch(/dup\(2\) of a descriptor failed: Bad file descriptor/);
+  });
+
   it("leaves no descriptor behind over many sends", async () => {
     const before = openFds();
     for (let i = 0; i < 50; i++) {

@@ -146,8 +146,7 @@ export class SegmentReadStream extends Readable {
    * stream is neither ended nor destroyed by it.
    */
   sendTo(res: ServerResponse, socketFd: number, done: (err?: Error) => void): void {
-    const socket = res.socket;
-    if (this.fd === undefined || this.reading || this.destroyed || socket === null) return done(destroyedError());
+    if (this.fd === undefined || this.reading || this.destroyed || res.socket === null) return done(destroyedError());
     this.reading = true;
     sendStarted(res);
     this.send = sendFile(socketFd, this.fd, this.position, this.end - this.position + 1, (err, sent) => {
