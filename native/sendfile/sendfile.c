@@ -88,11 +88,12 @@ static void on_handle_closed(uv_handle_t *handle) {
   if (--op->handles_open > 0) return;
   close(op->sock);
   close(op->file);
-  op->state = DONE;
   call_back(op);
   napi_delete_reference(op->env, op->callback);
   op->callback = NULL;
   napi_async_destroy(op->env, op->context);
+  /* DONE only now: a JS handle collected during the callback marks the op orphaned, freed here */
+  op->state = DONE;
   if (op->orphaned) free_op(op);
 }
 
@@ -189,7 +190,12 @@ static void complete(napi_env env, napi_status status, void *data) {
       op->handles_open++;
     }
     op->state = POLLING;
-    int rc = uv_poll_start(&op->poll, UV_WRITABLE | UV_DISCONNECT, on_writable);
+    /*
+     * Writable only: a client that half-closed (shutdown of its side, then reading) would keep an
+     * asked-for UV_DISCONNECT firing while the socket is still full. A reset or a hang-up is
+     * reported whatever is asked (EPOLLERR, EPOLLHUP), and the next sendfile(2) fails on it.
+     */
+    int rc = uv_poll_start(&op->poll, UV_WRITABLE, on_writable);
     if (rc != 0) {
       finish(op, -rc);
       return;

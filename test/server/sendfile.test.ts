@@ -6,7 +6,7 @@
  * The addon is built by `npm install` (scripts/build-native.mjs); these tests fail without it.
  */
 import { randomBytes } from "node:crypto";
-import { closeSync, openSync, readdirSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
@@ -252,6 +252,47 @@ describe.each([
     // object, the range from part 1 on and part 3)
     const fileBytes = cases.reduce((sum, [got]) => sum + got.length, 0) - 3 * parts[2].length;
     expect((await zeroCopyBytes(gw)) - before).toBe(zeroCopy ? fileBytes : 0);
+  });
+
+  it("serves a client that half-closes and then reads slowly, idle while the socket is full", async () => {
+    const large = randomBytes(48 * MIB);
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "large", Body: large }));
+    const { signer } = await import("../integration/helpers.js");
+    const host = `127.0.0.1:${gw.port}`;
+    const signed = await signer(gw).sign({ method: "GET", protocol: "http:", hostname: "127.0.0.1", port: gw.port, path: `/${bucket}/large`, query: {}, headers: { host, "x-amz-content-sha256": "UNSIGNED-PAYLOAD" } });
+    const socket = net.connect(gw.port, "127.0.0.1");
+    const chunks: Buffer[] = [];
+    let got = 0;
+    const ended = new Promise<void>((resolve, reject) => {
+      socket.on("data", (c: Buffer) => {
+        chunks.push(c);
+        got += c.length;
+        if (got > large.length) resolve();
+      });
+      socket.once("error", reject);
+    });
+    // the request, then the client's side shut (a half-close: it still reads)
+    socket.end(`GET /${bucket}/large HTTP/1.1\r\n${Object.entries(signed.headers).map(([k, v]) => `${k}: ${v}\r\n`).join("")}\r\n`);
+    await new Promise((resolve) => socket.once("data", resolve));
+    socket.pause();
+    const cpu = async () => {
+      let ticks = 0;
+      for (const pid of await gw.allPids()) {
+        const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+        const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        ticks += Number(f[11]) + Number(f[12]);
+      }
+      return ticks * 10; // ms (100 ticks a second)
+    };
+    const before = await cpu();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // waiting on a full socket costs nothing (a busy wait would take most of a core for the second)
+    expect((await cpu()) - before).toBeLessThan(300);
+    socket.resume();
+    await ended;
+    const all = Buffer.concat(chunks);
+    expect(all.subarray(all.indexOf("\r\n\r\n") + 4).equals(large)).toBe(true);
+    socket.destroy();
   });
 
   it(`answers two GETs pipelined on one connection in order, each whole${zeroCopy ? ", the second by sendfile too once its turn came" : ""}`, async () => {
