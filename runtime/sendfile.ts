@@ -12,7 +12,7 @@
  *
  * While a send is in flight node does not see the bytes go: a client that reads nothing for
  * `idleMs` fails the send (ETIMEDOUT) and its connection is closed; the bytes sent are added to
- * the response's count (filters/completion.ts) through ZERO_COPY_ACCOUNT.
+ * the response's count (filters/completion.ts: sentBySendfile, afterSends).
  */
 import { createRequire } from "node:module";
 import { ServerResponse } from "node:http";
@@ -29,18 +29,17 @@ interface Native {
 }
 
 /**
- * What a response may carry to count the body bytes sent without res.write (filters/completion.ts):
- * `add` takes them, `inFlight` says how many sends are still going, and `settled` (when set) runs
- * once the last one ended. An answer the client cut is reported once its sends ended, with what
- * they sent.
+ * The sends of one response, kept on it from its first send on (none for the others): the bytes
+ * they sent, how many are still going, and what runs once the last ended (filters/completion.ts
+ * reports an answer the client cut once its sends ended, with what they sent).
  */
-export interface ZeroCopyAccount {
-  add(bytes: number): void;
+interface ResponseSends {
+  bytes: number;
   inFlight: number;
   settled?: () => void;
 }
-export const ZERO_COPY_ACCOUNT = Symbol("s3g.zeroCopyAccount");
-type Accounted = ServerResponse & { [ZERO_COPY_ACCOUNT]?: ZeroCopyAccount };
+const SENDS = Symbol("s3g.sendfileSends");
+type WithSends = ServerResponse & { [SENDS]?: ResponseSends };
 
 /** The addon's file, from dist/runtime or runtime/ (tests run the sources) */
 function addonPath(): string | undefined {
@@ -147,21 +146,36 @@ export interface SendHandle {
 
 /** A send for `res` begins (see countSent). */
 export function sendStarted(res: ServerResponse): void {
-  const account = (res as Accounted)[ZERO_COPY_ACCOUNT];
-  if (account !== undefined) account.inFlight++;
+  const sends = ((res as WithSends)[SENDS] ??= { bytes: 0, inFlight: 0 });
+  sends.inFlight++;
 }
 
 /** A send for `res` ended, having sent `bytes`: counted for the response and the process. */
 export function countSent(res: ServerResponse, bytes: number): void {
   zeroCopyTotals.bytes += bytes;
-  const account = (res as Accounted)[ZERO_COPY_ACCOUNT];
-  if (account === undefined) return;
-  account.add(bytes);
-  if (--account.inFlight === 0 && account.settled !== undefined) {
-    const settled = account.settled;
-    account.settled = undefined;
+  const sends = (res as WithSends)[SENDS];
+  if (sends === undefined) return;
+  sends.bytes += bytes;
+  if (--sends.inFlight === 0 && sends.settled !== undefined) {
+    const settled = sends.settled;
+    sends.settled = undefined;
     settled();
   }
+}
+
+/** The body bytes sent to `res` by sendfile(2), which res.write never saw. */
+export function sentBySendfile(res: ServerResponse): number {
+  return (res as WithSends)[SENDS]?.bytes ?? 0;
+}
+
+/** Whether a send for `res` is going. */
+export function sendsInFlight(res: ServerResponse): boolean {
+  return ((res as WithSends)[SENDS]?.inFlight ?? 0) > 0;
+}
+
+/** Runs `then` when the last send going for `res` ends (see sendsInFlight). */
+export function afterSends(res: ServerResponse, then: () => void): void {
+  (res as WithSends)[SENDS]!.settled = then;
 }
 
 /**

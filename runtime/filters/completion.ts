@@ -12,7 +12,7 @@
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { ServerResponse } from "node:http";
-import { ZERO_COPY_ACCOUNT, type ZeroCopyAccount } from "../sendfile.js";
+import { afterSends, sendsInFlight, sentBySendfile } from "../sendfile.js";
 import "./state.js";
 
 export interface Completion {
@@ -53,13 +53,6 @@ function countBodyBytes(request: FastifyRequest, res: ServerResponse): void {
     request.s3.bytesOut += chunkBytes(chunk, rest[0]);
     return (end as (...a: unknown[]) => ServerResponse).call(this, chunk, ...rest);
   } as typeof res.end;
-  // bytes a file sent straight to the socket (runtime/sendfile.ts)
-  (res as ServerResponse & { [ZERO_COPY_ACCOUNT]?: ZeroCopyAccount })[ZERO_COPY_ACCOUNT] = {
-    add(bytes) {
-      request.s3.bytesOut += bytes;
-    },
-    inFlight: 0,
-  };
 }
 
 export function completionTracker(listeners: readonly Listener[]) {
@@ -74,7 +67,8 @@ export function completionTracker(listeners: readonly Listener[]) {
     // Node writes no body for HEAD, 204 and 304 (RFC 9110 6.4.1), whatever was handed to it.
     const bodiless = request.method === "HEAD" || res.statusCode === 204 || res.statusCode === 304;
     // What is still buffered in the response or its socket has not gone out.
-    const bytesOut = bodiless || !st ? 0 : Math.max(0, st.bytesOut - (aborted ? res.writableLength : 0));
+    // with what files sent straight to the socket (runtime/sendfile.ts)
+    const bytesOut = bodiless || !st ? 0 : Math.max(0, st.bytesOut + sentBySendfile(res) - (aborted ? res.writableLength : 0));
     const completion: Completion = {
       operation: st?.route?.operation ?? "unknown",
       status: aborted ? ABORTED_STATUS : res.statusCode,
@@ -90,8 +84,7 @@ export function completionTracker(listeners: readonly Listener[]) {
 
   /** complete(), once no send by sendfile(2) is going (one the client cut ends soon, cancelled): with what it sent */
   function completeWhenSent(request: FastifyRequest, reply: FastifyReply): void {
-    const account = (reply.raw as ServerResponse & { [ZERO_COPY_ACCOUNT]?: ZeroCopyAccount })[ZERO_COPY_ACCOUNT];
-    if (account !== undefined && account.inFlight > 0) account.settled = () => complete(request, reply);
+    if (sendsInFlight(reply.raw)) afterSends(reply.raw, () => complete(request, reply));
     else complete(request, reply);
   }
 
