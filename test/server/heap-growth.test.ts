@@ -133,7 +133,7 @@ describe("full collections under a PUT load (one process)", () => {
     const majors = (await majorCollections()) - before;
     // A guard against a load that runs full collections continually, not proof of the tuning: with
     // V8's own factor this load ran 24 in one run and 1 in four later ones (with the tuning, 1 in
-    // each). warp's signed-chunk PUTs showed the pattern every time (bench figures in the README).
+    // each). warp's signed-chunk PUTs showed the pattern every time (bench figures in docs/benchmarks.md).
     expect(majors).toBeLessThanOrEqual(4);
   }, 120_000);
 });
