@@ -27,8 +27,19 @@ function nodeGyp() {
   return ["node-gyp", []];
 }
 
+/**
+ * Node's headers: npm names its `nodedir` setting to install scripts; run by hand, the headers
+ * installed beside this node (Node's release archives and Debian's nodejs both have
+ * <prefix>/include/node), so that node-gyp needs no download of them.
+ */
+function nodeDir() {
+  if (process.env.npm_config_nodedir) return [];
+  const prefix = path.resolve(path.dirname(process.execPath), "..");
+  return existsSync(path.join(prefix, "include/node/node_api.h")) ? [`--nodedir=${prefix}`] : [];
+}
+
 const [command, prefix] = nodeGyp();
-const run = spawnSync(command, [...prefix, "rebuild", "--directory", dir], { encoding: "utf8", timeout: 300_000 });
+const run = spawnSync(command, [...prefix, "rebuild", "--directory", dir, ...nodeDir()], { encoding: "utf8", timeout: 300_000 });
 if (run.status === 0) process.exit(0);
 const output = `${run.stdout ?? ""}${run.stderr ?? ""}`
   .split("\n")

@@ -6,7 +6,8 @@
  * The addon is built by `npm install` (scripts/build-native.mjs); these tests fail without it.
  */
 import { randomBytes } from "node:crypto";
-import { closeSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
@@ -22,7 +23,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configureSendfile, FileEndedError, sendFile, sendfileAvailable } from "../../runtime/sendfile.js";
-import { startGateway, type RunningGateway } from "../support/server.js";
+import { ROOT, startGateway, type RunningGateway } from "../support/server.js";
 import { bucketName } from "../integration/helpers.js";
 
 const MIB = 1024 * 1024;
@@ -331,4 +332,34 @@ describe.each([
     // the answer to the second request waited for the first to end, then went the same way
     expect((await zeroCopyBytes(gw)) - before).toBe(zeroCopy ? single.length + whole.length - parts[2].length : 0);
   });
+});
+
+describe("the install script (scripts/build-native.mjs)", () => {
+  // `npm install` runs it: on a machine without a C compiler the gateway must still install, and
+  // work without the addon. A copy of the script and the addon's sources in a directory of their
+  // own, so that the failed build (node-gyp removes build/ first) leaves the real one alone.
+  it("reports a build that fails and exits 0, leaving no addon", async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), "s3g-native-"));
+    try {
+      mkdirSync(path.join(root, "scripts"));
+      mkdirSync(path.join(root, "native/sendfile"), { recursive: true });
+      copyFileSync(path.join(ROOT, "scripts/build-native.mjs"), path.join(root, "scripts/build-native.mjs"));
+      for (const f of ["sendfile.c", "binding.gyp"]) copyFileSync(path.join(ROOT, "native/sendfile", f), path.join(root, "native/sendfile", f));
+      const addon = path.join(root, "native/sendfile/build/Release/s3g_sendfile.node");
+      const build = (env: Record<string, string>) =>
+        spawnSync(process.execPath, [path.join(root, "scripts/build-native.mjs")], { encoding: "utf8", timeout: 120_000, env: { ...process.env, ...env } });
+      // this machine builds it (so what fails below is the compiler alone) ...
+      const built = build({});
+      expect(built.status, built.stderr).toBe(0);
+      expect(existsSync(addon)).toBe(true);
+      // ... and without one, the script says so in a few lines and the install goes on
+      const failed = build({ CC: "/bin/false", CXX: "/bin/false" });
+      expect(failed.status).toBe(0);
+      expect(failed.stderr).toMatch(/native\/sendfile was not built \(node-gyp exited with \d+\); the gateway works without it/);
+      expect(failed.stderr.split("\n").length).toBeLessThan(12);
+      expect(existsSync(addon)).toBe(false);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  }, 250_000);
 });
