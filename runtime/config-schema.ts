@@ -72,7 +72,7 @@ const REPLICATION = "^(DEFAULT|STANDALONE/ONE|RATIS/(ONE|THREE)|EC/[a-z]+-\\d+-\
 const schema = {
   type: "object",
   additionalProperties: false,
-  required: ["s3", "admin", "backend", "dataDir", "embedded", "credentials", "users", "log", "limits", "workers", "shutdown", "lifecycle", "ozone"],
+  required: ["s3", "admin", "backend", "dataDir", "embedded", "credentials", "users", "log", "limits", "workers", "placement", "shutdown", "lifecycle", "ozone"],
   properties: {
     s3: {
       type: "object",
@@ -230,7 +230,14 @@ const schema = {
       env: "S3G_WORKERS",
       flag: "--workers",
       description:
-        "Processes serving S3 requests: `0` = one per CPU core; `1` = one process doing everything. With more than one, the primary process owns the embedded store, serves the admin port and its turn of the S3 connections, and hands the others to `workers - 1` worker processes, replacing one that dies.",
+        "Processes serving S3 requests: `0` = one per CPU core; `1` = one process doing everything. With more than one, the primary process owns the embedded store, serves the admin port and its share of the S3 connections (`placement`), and hands the others to `workers - 1` worker processes, replacing one that dies.",
+    },
+    placement: {
+      enum: ["load", "turn"],
+      env: "S3G_PLACEMENT",
+      flag: "--placement",
+      description:
+        "With workers, where the primary puts each S3 connection: `load` = on the first process (the primary, then the workers) that is not overloaded (its event loop over 80% busy with more than 16 connections, or with requests of 10 ms or more each), and a process overloaded for half a second closes a quarter of its connections at the end of their next answer, so that their clients reconnect where there is room; `turn` = on each process in turn.",
     },
     shutdown: {
       type: "object",

@@ -92,6 +92,8 @@ export interface Config {
    * single process doing everything
    */
   workers: number;
+  /** where the primary puts S3 connections (runtime/workers/placement.ts) */
+  placement: "load" | "turn";
   shutdown: {
     /** on SIGTERM/SIGINT, in-flight requests get this long to finish before their connections are cut */
     graceMs: number;
@@ -151,6 +153,7 @@ export const DEFAULTS: Config = {
     keepAliveTimeoutMs: 65_000,
   },
   workers: 0,
+  placement: "load",
   shutdown: { graceMs: 30_000 },
   // S3 applies lifecycle rules about once a day; a pass a minute costs little (bounded per tick)
   // and lets an expired object go soon after its midnight

@@ -14,6 +14,8 @@ export interface GatewayMetrics {
   observe(sample: { operation: string; status: number; code: string; seconds: number; bytesIn: number; bytesOut: number }): void;
   /** A request began; `done` is called when its response closes (answered in full or cut). */
   requestStarted(done: (listener: () => void) => void): void;
+  /** requests started so far in this process (a plain count: runtime/workers/placement.ts reads it) */
+  readonly started: number;
   /** One call of the storage engine: its method, how long until it answered, and whether it failed. */
   observeStorage(sample: { backend: string; method: string; seconds: number; failed: boolean }): void;
 }
@@ -66,9 +68,14 @@ export function createMetrics(): GatewayMetrics {
   }
   const operations = new Map<string, PerOperation>();
   const storageSeries = new Map<string, { observe(value: number): void }>();
+  let started = 0;
   return {
     registry,
+    get started() {
+      return started;
+    },
     requestStarted(done) {
+      started++;
       inFlight.inc();
       done(() => inFlight.dec());
     },

@@ -3,6 +3,7 @@
  * and the signals that drive it. The single-process gateway and each worker process
  * (runtime/workers/) run this; only where the storage lives differs.
  */
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { SecureContextOptions } from "node:tls";
 import type { Logger } from "pino";
 import { buildApp, type App, type AppDeps } from "./app.js";
@@ -19,6 +20,13 @@ export interface Serving {
   adminPort: number;
   /** Starts the graceful shutdown (a second call cuts what is left); the process exits at its end. */
   stop(reason: string): void;
+  /** The S3 connections this process serves (those given to it, with workers; 0 otherwise). */
+  connections(): number;
+  /**
+   * Ends `n` S3 connections at the end of their next answer, which says `Connection: close`: the
+   * clients open new ones, which the primary places elsewhere (runtime/workers/placement.ts).
+   */
+  shedConnections(n: number): void;
 }
 
 export interface ServeOptions {
@@ -57,9 +65,10 @@ export async function serve(config: Readonly<Config>, opts: ServeOptions): Promi
   let servers: Parameters<typeof gracefulShutdown>[0]["servers"] = [app.s3];
   /** the primary's S3 port (runtime/workers/connections.ts) */
   let front: TcpServer | undefined;
+  let given: Connections | undefined;
   if (opts.handed !== undefined || opts.share !== undefined) {
     await app.s3.ready();
-    const given = opts.handed !== undefined ? acceptConnections(app.s3.server, opts.handed) : new Connections(app.s3.server);
+    given = opts.handed !== undefined ? acceptConnections(app.s3.server, opts.handed) : new Connections(app.s3.server);
     if (opts.share !== undefined) front = shareConnections(given, opts.share);
     servers = [
       {
@@ -67,7 +76,7 @@ export async function serve(config: Readonly<Config>, opts: ServeOptions): Promi
         close: async () => {
           // no new connection from here on, then the ones given finish
           front?.close();
-          await given.drain();
+          await given?.drain();
           await app.s3.close();
         },
       },
@@ -120,7 +129,28 @@ export async function serve(config: Readonly<Config>, opts: ServeOptions): Promi
   process.on("SIGINT", () => stop("SIGINT"));
   // SIGHUP reloads the TLS files (systemd's ExecReload); its default action would end the process
   process.on("SIGHUP", () => void app.reload());
-  return { app, s3Port, adminPort, stop };
+  return { app, s3Port, adminPort, stop, connections: () => given?.size ?? 0, shedConnections: shedding(app.s3.server) };
+}
+
+/**
+ * What shedConnections does on `server`: a listener on its requests, there only while answers
+ * remain to be marked (no cost per request otherwise), put before fastify's so that no answer has
+ * gone yet.
+ */
+export function shedding(server: Server): (n: number) => void {
+  let left = 0;
+  const mark = (_req: IncomingMessage, res: ServerResponse) => {
+    if (left > 0 && !res.headersSent) {
+      res.setHeader("Connection", "close");
+      left--;
+    }
+    if (left <= 0) server.off("request", mark);
+  };
+  return (n) => {
+    if (n <= 0) return;
+    if (left <= 0) server.prependListener("request", mark);
+    left = Math.max(left, n);
+  };
 }
 
 /** Listens on host:port (0: any free port); resolves with the port, rejects with the listen error (EADDRINUSE). */

@@ -44,6 +44,11 @@ export class Connections {
     server.emit("listening");
   }
 
+  /** how many it serves now */
+  get size(): number {
+    return this.sockets.size;
+  }
+
   /** Serves `socket` (paused, or fresh from the IPC channel) on the server. */
   take(socket: Socket): void {
     // as a listening HTTP server's sockets are: the end of what the client sends does not end what

@@ -14,8 +14,9 @@
  * streaming files out) and reach the store with one or two small calls a request.
  *
  * What it does:
- * - serves the S3 and admin ports (runtime/serve.ts), and hands each S3 connection in turn to
- *   itself or to a worker that is ready (connections.ts);
+ * - serves the S3 and admin ports (runtime/serve.ts), and hands each S3 connection to itself or
+ *   to a worker that is ready (connections.ts): to the first process not overloaded, moving
+ *   connections off one that is (placement.ts), or in turn (`placement: turn`);
  * - forks `processes - 1` workers and prints the start-up lines once all of them are ready;
  * - replaces a worker that dies (after a pause that grows while workers keep dying at once), after
  *   giving back what the dead one held (store-owner.ts release);
@@ -40,6 +41,7 @@ import type { EmbeddedStore } from "../storage/embedded/index.js";
 import type { StorageClient } from "../storage/types.js";
 import type { UserDirectory } from "../users.js";
 import type { ConnectionTaker } from "./connections.js";
+import { connectionsToShed, loadSampler, overloaded, placeConnection, SAMPLE_MS, type ProcessLoad } from "./placement.js";
 import { RpcPeer } from "./rpc.js";
 import { CHANGES_BUCKET_CONFIG, storeSession, tellingChange, type WorkerStoreSession } from "./store-owner.js";
 
@@ -70,6 +72,9 @@ interface Running {
   started: number;
   /** its server takes connections */
   ready: boolean;
+  /** its last report of its load, and for how many reports in a row it was overloaded (placement.ts) */
+  load: ProcessLoad;
+  streak: number;
 }
 
 /** A worker's metrics answer; a worker that does not answer in time is left out of that scrape. */
@@ -167,15 +172,19 @@ export async function runPrimary(config: Readonly<Config>, opts: PrimaryOptions)
     return { contentType: registry.contentType, text: `${await registry.metrics()}${startTime}\n` };
   };
 
-  // Connections go round the ready workers and this process in turn.
+  // A connection goes to the first process not overloaded (this one first, then the workers by
+  // age), or round them all when every one is (placement.ts); with `placement: turn`, round them all.
+  const byTurn = config.placement === "turn";
+  const ownLoad: ProcessLoad = { busy: 0, connections: 0, requests: 0 };
   let turn = 0;
+  const readyWorkers = (): Running[] => [...running.values()].filter((r) => r.ready && r.worker.isConnected());
   const pick = (): ConnectionTaker | undefined => {
     if (stopping) return undefined;
-    const ready: Worker[] = [];
-    for (const r of running.values()) if (r.ready && r.worker.isConnected()) ready.push(r.worker);
-    const i = turn++ % (ready.length + 1);
+    const ready = readyWorkers();
+    if (ready.length === 0) return undefined;
+    const i = byTurn ? turn++ % (ready.length + 1) : placeConnection([ownLoad, ...ready.map((r) => r.load)], turn++);
     turn %= ready.length + 1;
-    return i < ready.length ? (ready[i] as unknown as ConnectionTaker) : undefined;
+    return i === 0 ? undefined : (ready[i - 1].worker as unknown as ConnectionTaker);
   };
 
   const serving = await serve(config, {
@@ -209,6 +218,32 @@ export async function runPrimary(config: Readonly<Config>, opts: PrimaryOptions)
     stopSlackMs: WORKER_STOP_SLACK_MS + 5_000,
   });
   own = serving.app.metrics.registry;
+  // every SAMPLE_MS: this process's load, and connections moved off a saturated process when
+  // another has room (placement.ts)
+  const sample = loadSampler(serving.connections, () => serving.app.metrics.started);
+  const shedTotal = new Counter({
+    name: "s3gw_connections_shed_total",
+    help: "S3 connections an overloaded process was told to close after their next answer, for their clients to reconnect elsewhere (placement: load)",
+    registers: [own],
+  });
+  let ownStreak = 0;
+  const placing = setInterval(() => {
+    Object.assign(ownLoad, sample());
+    if (stopping) return;
+    const ready = readyWorkers();
+    if (ready.length === 0) return;
+    const loads = [ownLoad, ...ready.map((r) => r.load)];
+    ownStreak = overloaded(ownLoad) ? ownStreak + 1 : 0;
+    for (const r of ready) r.streak = overloaded(r.load) ? r.streak + 1 : 0;
+    const shed = connectionsToShed(loads, [ownStreak, ...ready.map((r) => r.streak)]);
+    if (!shed.some((n) => n > 0)) return;
+    logger.debug({ loads, shed }, "connections move off an overloaded process");
+    shedTotal.inc(shed.reduce((a, b) => a + b, 0));
+    if (shed[0] > 0) serving.shedConnections(shed[0]);
+    for (const [i, r] of ready.entries()) if (shed[i + 1] > 0) r.rpc.note("shed", shed[i + 1]);
+  }, SAMPLE_MS);
+  placing.unref();
+  if (byTurn) clearInterval(placing);
   forgetHere = (bucket) => {
     storage.forgetBucket?.(bucket);
     serving.app.forgetBucketConfig(bucket);
@@ -240,6 +275,8 @@ export async function runPrimary(config: Readonly<Config>, opts: PrimaryOptions)
       session,
       started: Date.now(),
       ready: false,
+      load: { busy: 0, connections: 0, requests: 0 },
+      streak: 0,
       rpc: new RpcPeer(
         worker,
         {
@@ -247,6 +284,9 @@ export async function runPrimary(config: Readonly<Config>, opts: PrimaryOptions)
           // a bucket created or deleted on Ozone by this worker: every process drops what it kept of
           // it before the one that changed it answers (runtime/storage/ozone/store-core.ts getBucket)
           bucketChanged,
+          load: (load: ProcessLoad) => {
+            entry.load = load;
+          },
           ready: () => {
             entry.ready = true;
             if (!started && [...running.values()].every((r) => r.ready)) {

@@ -3,8 +3,10 @@
  * serves the admin port) with the embedded store reached through the primary (remote-store.ts), or
  * with an Ozone client of its own (Ozone keeps no state in the gateway).
  *
- * The primary asks it for its metrics (`metricsJson`), tells it to stop (`shutdown`, the same
- * graceful shutdown as a single process on SIGTERM), to reload its TLS files (`reload`) and to drop
+ * It tells the primary its load four times a second (`load`; placement.ts), and the primary may
+ * ask it to end some of its connections (`shed`). The primary asks it for its metrics
+ * (`metricsJson`), tells it to stop (`shutdown`, the same graceful shutdown as a single process
+ * on SIGTERM), to reload its TLS files (`reload`) and to drop
  * what it keeps of a bucket another worker changed (`bucketConfigChanged`: its getBucket answer,
  * policy and CORS rules). On Ozone a worker that creates or deletes a bucket says so itself
  * (`bucketChanged`): the OM, not the primary, made the change. If the primary goes away (killed),
@@ -18,6 +20,7 @@ import { serve, type Serving } from "../serve.js";
 import type { StorageClient } from "../storage/types.js";
 import type { ConnectionSource } from "./connections.js";
 import { RemoteEmbeddedStore } from "./remote-store.js";
+import { loadSampler, SAMPLE_MS } from "./placement.js";
 import { RpcPeer } from "./rpc.js";
 import { openUsers, serviceAccessKeyId } from "../users-file.js";
 
@@ -54,6 +57,8 @@ export async function runWorker(
       revokeReads: (ids: string[]) => {
         if (storage instanceof RemoteEmbeddedStore) storage.revokeReads(ids);
       },
+      // this worker is busy and another process is not: some connections end (placement.ts)
+      shed: (n: number) => serving?.shedConnections(n),
     },
     "the gateway's primary process is gone",
   );
@@ -87,5 +92,11 @@ export async function runWorker(
     handed: process as unknown as ConnectionSource,
   });
   rpc.note("ready");
+  // its load, for the primary's placement of connections (placement.ts)
+  if (config.placement === "load") {
+    const running = serving;
+    const sample = loadSampler(running.connections, () => running.app.metrics.started);
+    setInterval(() => rpc.note("load", sample()), SAMPLE_MS).unref();
+  }
   if (stopRequested !== undefined) serving.stop(stopRequested);
 }

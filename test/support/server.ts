@@ -49,8 +49,8 @@ export interface StartOptions {
   secretAccessKey?: string;
   /**
    * `--workers`; default 2, whatever the machine's cores (the gateway's own default is one per
-   * core): every suite then runs through a primary and a worker serving in turn, as a 2-core
-   * production machine would
+   * core): every suite then runs through a primary and a worker serving in turn (`--placement
+   * turn`, unless args or env set it), as a 2-core production machine would under load
    */
   workers?: number;
 }
@@ -106,7 +106,13 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     const volume = await createTestVolume(ozone.omGrpc, accessKeyId);
     backendArgs.push("--backend", "ozone", "--ozone-om-address", ozone.omGrpc, "--ozone-volume", volume);
   }
-  const workerArgs = opts.args?.includes("--workers") ? [] : ["--workers", String(opts.workers ?? 2)];
+  // connections in turn (`--placement turn`), unless a test says otherwise: every suite's requests
+  // then reach the workers too, whatever the load (the default, `load`, keeps a light load on the
+  // primary: test/workers/placement.test.ts)
+  const workerArgs = [
+    ...(opts.args?.includes("--workers") ? [] : ["--workers", String(opts.workers ?? 2)]),
+    ...(opts.args?.includes("--placement") || opts.env?.S3G_PLACEMENT !== undefined ? [] : ["--placement", "turn"]),
+  ];
   const child = spawn(process.execPath, [MAIN, "--port", "0", "--admin-port", "0", "--data-dir", dataDir, ...backendArgs, ...workerArgs, ...(opts.args ?? [])], {
     env: {
       PATH: process.env.PATH ?? "",
