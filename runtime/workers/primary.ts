@@ -218,32 +218,32 @@ export async function runPrimary(config: Readonly<Config>, opts: PrimaryOptions)
     stopSlackMs: WORKER_STOP_SLACK_MS + 5_000,
   });
   own = serving.app.metrics.registry;
-  // every SAMPLE_MS: this process's load, and connections moved off a saturated process when
-  // another has room (placement.ts)
-  const sample = loadSampler(serving.connections, () => serving.app.metrics.started);
+  // every SAMPLE_MS (placement: load): this process's load, and connections moved off an
+  // overloaded process when another has room (placement.ts)
   const shedTotal = new Counter({
     name: "s3gw_connections_shed_total",
     help: "S3 connections an overloaded process was told to close after their next answer, for their clients to reconnect elsewhere (placement: load)",
     registers: [own],
   });
-  let ownStreak = 0;
-  const placing = setInterval(() => {
-    Object.assign(ownLoad, sample());
-    if (stopping) return;
-    const ready = readyWorkers();
-    if (ready.length === 0) return;
-    const loads = [ownLoad, ...ready.map((r) => r.load)];
-    ownStreak = overloaded(ownLoad) ? ownStreak + 1 : 0;
-    for (const r of ready) r.streak = overloaded(r.load) ? r.streak + 1 : 0;
-    const shed = connectionsToShed(loads, [ownStreak, ...ready.map((r) => r.streak)]);
-    if (!shed.some((n) => n > 0)) return;
-    logger.debug({ loads, shed }, "connections move off an overloaded process");
-    shedTotal.inc(shed.reduce((a, b) => a + b, 0));
-    if (shed[0] > 0) serving.shedConnections(shed[0]);
-    for (const [i, r] of ready.entries()) if (shed[i + 1] > 0) r.rpc.note("shed", shed[i + 1]);
-  }, SAMPLE_MS);
-  placing.unref();
-  if (byTurn) clearInterval(placing);
+  if (!byTurn) {
+    const sample = loadSampler(serving.connections, () => serving.app.metrics.started);
+    let ownStreak = 0;
+    setInterval(() => {
+      Object.assign(ownLoad, sample());
+      if (stopping) return;
+      const ready = readyWorkers();
+      if (ready.length === 0) return;
+      const loads = [ownLoad, ...ready.map((r) => r.load)];
+      ownStreak = overloaded(ownLoad) ? ownStreak + 1 : 0;
+      for (const r of ready) r.streak = overloaded(r.load) ? r.streak + 1 : 0;
+      const shed = connectionsToShed(loads, [ownStreak, ...ready.map((r) => r.streak)]);
+      if (!shed.some((n) => n > 0)) return;
+      logger.debug({ loads, shed }, "connections move off an overloaded process");
+      shedTotal.inc(shed.reduce((a, b) => a + b, 0));
+      if (shed[0] > 0) serving.shedConnections(shed[0]);
+      for (const [i, r] of ready.entries()) if (shed[i + 1] > 0) r.rpc.note("shed", shed[i + 1]);
+    }, SAMPLE_MS).unref();
+  }
   forgetHere = (bucket) => {
     storage.forgetBucket?.(bucket);
     serving.app.forgetBucketConfig(bucket);
