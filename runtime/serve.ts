@@ -135,12 +135,15 @@ export async function serve(config: Readonly<Config>, opts: ServeOptions): Promi
 /**
  * What shedConnections does on `server`: a listener on its requests, there only while answers
  * remain to be marked (no cost per request otherwise), put before fastify's so that no answer has
- * gone yet.
+ * gone yet. Marks not used within SHED_FOR_MS lapse: they were asked for a load of then (a
+ * process whose connections are all inside long requests starts no new one for a while).
  */
-export function shedding(server: Server): (n: number) => void {
+export function shedding(server: Server, now: () => number = Date.now): (n: number) => void {
   let left = 0;
+  let until = 0;
   const mark = (_req: IncomingMessage, res: ServerResponse) => {
-    if (left > 0 && !res.headersSent) {
+    if (now() > until) left = 0;
+    else if (left > 0 && !res.headersSent) {
       res.setHeader("Connection", "close");
       left--;
     }
@@ -150,8 +153,12 @@ export function shedding(server: Server): (n: number) => void {
     if (n <= 0) return;
     if (left <= 0) server.prependListener("request", mark);
     left = Math.max(left, n);
+    until = now() + SHED_FOR_MS;
   };
 }
+
+/** How long a shedConnections mark waits for a request to close (placement.ts samples 4x a second). */
+const SHED_FOR_MS = 1_000;
 
 /** Listens on host:port (0: any free port); resolves with the port, rejects with the listen error (EADDRINUSE). */
 function listenOn(server: TcpServer, host: string, port: number): Promise<number> {

@@ -51,7 +51,7 @@ describe("placement decisions", () => {
 });
 
 describe("shedding", () => {
-  it("the next n answers say Connection: close and their connections end; then connections are kept again", async () => {
+  it("the next n answers say Connection: close and their connections end; then connections are kept again, and a mark unused for a second lapses", async () => {
     const server = http.createServer((_req, res) => res.end("ok"));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const port = (server.address() as AddressInfo).port;
@@ -73,6 +73,13 @@ describe("shedding", () => {
       // the first connection was kept until its next answer closed it; then each closed one was replaced
       expect(answers[0].localPort).toBe(first.localPort);
       expect(new Set([first.localPort, ...answers.map((a) => a.localPort)]).size).toBe(3);
+      expect(server.listenerCount("request")).toBe(1);
+      // a mark no request used within a second lapses
+      const clock = { t: 0 };
+      const late = shedding(server, () => clock.t);
+      late(1);
+      clock.t = 1_001;
+      expect((await get()).connection).toBe("keep-alive");
       expect(server.listenerCount("request")).toBe(1);
     } finally {
       agent.destroy();
