@@ -53,9 +53,9 @@ export interface ProcessLoad {
 }
 
 /** Saturated, with a deep queue of connections or with heavy requests (see above). */
-export function overloaded(l: ProcessLoad, sampleMs = SAMPLE_MS): boolean {
+export function overloaded(l: ProcessLoad): boolean {
   if (l.busy < SATURATED || l.connections === 0) return false;
-  return l.connections > DEEP_QUEUE || (l.busy * sampleMs) / Math.max(1, l.requests) >= HEAVY_REQUEST_MS;
+  return l.connections > DEEP_QUEUE || (l.busy * SAMPLE_MS) / Math.max(1, l.requests) >= HEAVY_REQUEST_MS;
 }
 
 /**

@@ -103,13 +103,19 @@ async function metric(gw: RunningGateway, name: string, labels = ""): Promise<nu
   return sum;
 }
 
+/** A gateway of two processes with `placement: load`, and a bucket in it. */
+async function gatewayWithBucket(bucket: string): Promise<RunningGateway> {
+  const gw = await startGateway({ workers: 2, env: { S3G_PLACEMENT: "load" } });
+  running.push(gw);
+  const client = gw.client();
+  await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  client.destroy();
+  return gw;
+}
+
 describe("placement: load, two processes", () => {
   it("a light load stays on the primary: no request of a worker calls the store", async () => {
-    const gw = await startGateway({ workers: 2, env: { S3G_PLACEMENT: "load" } });
-    running.push(gw);
-    const client = gw.client();
-    await client.send(new CreateBucketCommand({ Bucket: "placement-light" }));
-    client.destroy();
+    const gw = await gatewayWithBucket("placement-light");
     const n = 12;
     // a connection each: in turn, half of them would go to the worker, each PUT a commit call
     for (let i = 0; i < n; i++) {
@@ -121,11 +127,7 @@ describe("placement: load, two processes", () => {
   });
 
   it("connections move off an overloaded primary to the worker, and every request is answered", async () => {
-    const gw = await startGateway({ workers: 2, env: { S3G_PLACEMENT: "load" } });
-    running.push(gw);
-    const client = gw.client();
-    await client.send(new CreateBucketCommand({ Bucket: "placement-heavy" }));
-    client.destroy();
+    const gw = await gatewayWithBucket("placement-heavy");
     // heavy requests the client does little for: one 16 MiB body, its SHA-256 computed once; the
     // gateway hashes each (SHA-256, MD5) on its event loop, tens of ms of it per request
     const body = bytes(16 * 1024 * 1024, 3);
