@@ -1,9 +1,9 @@
 /** Configuration: precedence, the documented environment variables and flags, one error for all problems. */
-import { mkdtemp, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, DEFAULTS, loadConfig } from "../../runtime/config.js";
+import { tempDir } from "../support/temp-dirs.js";
 
 describe("loadConfig", () => {
   it("starts from the defaults: S3 on 127.0.0.1:9878, admin on 19878, ./data", async () => {
@@ -25,7 +25,7 @@ describe("loadConfig", () => {
   it("accepts SigV2 by default; S3G_SIGNATURE_V2=false or the file turns it off; anything else is a problem", async () => {
     expect((await loadConfig([], {})).s3.signatureV2).toBe(true);
     expect((await loadConfig([], { S3G_SIGNATURE_V2: "false" })).s3.signatureV2).toBe(false);
-    const dir = await mkdtemp(path.join(os.tmpdir(), "s3gw-config-"));
+    const dir = await tempDir("s3gw-config-");
     const file = path.join(dir, "c.json");
     await writeFile(file, JSON.stringify({ s3: { signatureV2: false } }));
     expect((await loadConfig(["--config", file], {})).s3.signatureV2).toBe(false);
@@ -36,7 +36,7 @@ describe("loadConfig", () => {
   it("writes large bodies direct by default; S3G_DIRECT_WRITES=false or the file turns it off", async () => {
     expect((await loadConfig([], {})).embedded.directWrites).toBe(true);
     expect((await loadConfig([], { S3G_DIRECT_WRITES: "false" })).embedded.directWrites).toBe(false);
-    const dir = await mkdtemp(path.join(os.tmpdir(), "s3gw-config-"));
+    const dir = await tempDir("s3gw-config-");
     const file = path.join(dir, "c.json");
     await writeFile(file, JSON.stringify({ embedded: { directWrites: false } }));
     expect((await loadConfig(["--config", file], {})).embedded.directWrites).toBe(false);
@@ -46,7 +46,7 @@ describe("loadConfig", () => {
   });
 
   it("layers file < environment < flags", async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), "s3gw-config-"));
+    const dir = await tempDir("s3gw-config-");
     const file = path.join(dir, "c.json");
     await writeFile(file, JSON.stringify({ s3: { port: 1111, region: "eu-west-1", domains: ["s3.local"] }, log: { level: "debug" } }));
     const c = await loadConfig(["--config", file, "--port=3333"], { S3G_PORT: "2222", S3G_LOG_LEVEL: "warn" });
@@ -67,7 +67,7 @@ describe("loadConfig", () => {
   });
 
   it("rejects unknown keys in the file and returns a frozen object", async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), "s3gw-config-"));
+    const dir = await tempDir("s3gw-config-");
     const file = path.join(dir, "c.json");
     await writeFile(file, JSON.stringify({ s3: { prot: 1 } }));
     await expect(loadConfig(["--config", file], {})).rejects.toThrow(/prot/);
@@ -79,7 +79,7 @@ describe("loadConfig", () => {
     expect((await loadConfig([], {})).s3.tls).toEqual({});
     const c = await loadConfig(["--tls-cert", "certs/s3.crt"], { S3G_TLS_KEY: "/etc/s3/s3.key", S3G_TLS_CA: "chain.pem" });
     expect(c.s3.tls).toEqual({ certFile: path.resolve("certs/s3.crt"), keyFile: "/etc/s3/s3.key", caFile: path.resolve("chain.pem") });
-    const dir = await mkdtemp(path.join(os.tmpdir(), "s3gw-config-"));
+    const dir = await tempDir("s3gw-config-");
     const file = path.join(dir, "c.json");
     await writeFile(file, JSON.stringify({ s3: { tls: { certFile: "/a.crt", keyFile: "/a.key" } } }));
     expect((await loadConfig(["--config", file], {})).s3.tls).toEqual({ certFile: "/a.crt", keyFile: "/a.key" });
@@ -104,7 +104,7 @@ describe("users", () => {
   };
 
   async function fileWith(content: unknown): Promise<string> {
-    const dir = await mkdtemp(path.join(os.tmpdir(), "s3gw-config-"));
+    const dir = await tempDir("s3gw-config-");
     const file = path.join(dir, "c.json");
     await writeFile(file, JSON.stringify(content));
     return file;

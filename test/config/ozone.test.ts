@@ -1,16 +1,17 @@
 /** Configuration of the Ozone backend: its environment variables and flags, ozone-site.xml, checks. */
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { ConfigError, DEFAULTS, loadConfig } from "../../runtime/config.js";
 import { ozoneFromSiteXml } from "../../runtime/ozone-site-xml.js";
+import { tempDir } from "../support/temp-dirs.js";
 
 const HA_FIXTURE = fileURLToPath(new URL("./ozone-site-ha.xml", import.meta.url));
 
 async function tmpFile(name: string, content: string): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "s3gw-config-"));
+  const dir = await tempDir("s3gw-config-");
   const file = path.join(dir, name);
   await writeFile(file, content);
   return file;

@@ -8,8 +8,7 @@
  * before any byte).
  */
 import { randomBytes } from "node:crypto";
-import { mkdtemp, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import {
   CompleteMultipartUploadCommand,
@@ -28,6 +27,7 @@ import { openOzoneStore } from "../../runtime/storage/ozone/index.js";
 import { bodyFromBuffer, readAll } from "../storage/body.js";
 import { createTestVolume, ozoneEndpoints } from "../support/ozone.js";
 import { startGateway, type RunningGateway } from "../support/server.js";
+import { tempDir } from "../support/temp-dirs.js";
 
 const ozone = ozoneEndpoints();
 const OWNER = "AKIDREPLICATION";
@@ -53,7 +53,7 @@ describe.skipIf(ozone === undefined)("replication on Ozone", () => {
     const backend = ["--backend", "ozone", "--ozone-om-address", ozone!.omGrpc, "--ozone-volume", volume];
     gw = await startGateway({ args: backend });
     await gw.client().send(new CreateBucketCommand({ Bucket: bucket }));
-    const dir = await mkdtemp(path.join(os.tmpdir(), "s3gw-repl-"));
+    const dir = await tempDir("s3gw-repl-");
     const config = path.join(dir, "config.json");
     await writeFile(config, JSON.stringify({ ozone: { replication: { STANDARD: "RATIS/THREE", REDUCED_REDUNDANCY: "RATIS/ONE", STANDARD_IA: "EC/rs-3-2-1024k" } } }));
     three = await startGateway({ args: [...backend, "--config", config] });

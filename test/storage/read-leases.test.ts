@@ -12,9 +12,9 @@ import { MAX_KEPT_SEGMENTS, type ResolvedObject } from "../../runtime/storage/em
 import { HeldPins } from "../../runtime/workers/held-pins.js";
 import { KeptReads } from "../../runtime/workers/kept-reads.js";
 
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0).reverse()) c();
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
 });
 
 /** Holders that answer when the test says so. */
@@ -329,7 +329,10 @@ describe("the embedded store's leases", () => {
     const { bodyFromBuffer } = await import("./body.js");
     const dir = await mkdtemp(join(tmpdir(), "s3gw-leases-"));
     const store = await openEmbeddedStore({ dataDir: dir });
-    cleanups.push(() => void store.close().then(() => rm(dir, { recursive: true, force: true })));
+    cleanups.push(async () => {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    });
     const params = (key: string) => ({ bucket: "b", key, userMetadata: {}, tags: {}, storageClass: "STANDARD", owner: "o" });
     await store.createBucket("b", "o");
     await store.putObject(params("k"), bodyFromBuffer(Buffer.from("small")));

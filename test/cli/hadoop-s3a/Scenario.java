@@ -77,7 +77,8 @@ public class Scenario {
     conf.set("fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
     conf.set("fs.s3a.multipart.size", "5M");
     conf.set("fs.s3a.multipart.threshold", "5M");
-    conf.set("fs.s3a.buffer.dir", Files.createTempDirectory("s3a-buffer").toString());
+    java.nio.file.Path bufferDir = Files.createTempDirectory("s3a-buffer");
+    conf.set("fs.s3a.buffer.dir", bufferDir.toString());
     // a failure is a failure: no retries to hide it behind
     conf.set("fs.s3a.attempts.maximum", "1");
     conf.set("fs.s3a.retry.limit", "1");
@@ -140,6 +141,8 @@ public class Scenario {
       } finally {
         local.delete();
         back.delete();
+        // the local file system's checksum of the copy, written beside it
+        new File(back.getParentFile(), "." + back.getName() + ".crc").delete();
       }
     });
 
@@ -150,6 +153,10 @@ public class Scenario {
     });
 
     fs.close();
+    // what S3A buffered was deleted as each block went up; the directory is left
+    try (var left = Files.walk(bufferDir)) {
+      left.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    }
     System.exit(failed == 0 ? 0 : 1);
   }
 }
