@@ -1,6 +1,7 @@
 /**
  * The dates SigV4 and S3 read and print: X-Amz-Date (ISO 8601 basic), HTTP Date headers (RFC 9110's
- * three forms), the credential scope's day, and the time form of S3's error fields (sigv4.ts).
+ * three forms), the Date a request is signed by (those, or RFC 822 with a numeric zone), the
+ * credential scope's day, and the time form of S3's error fields (sigv4.ts).
  */
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -39,6 +40,28 @@ export function parseHttpDate(value: string): Date | undefined {
   m = /^[A-Za-z]{3} ([A-Za-z]{3}) ([ \d]\d) (\d{2}):(\d{2}):(\d{2}) (\d{4})$/.exec(v);
   if (m !== null) return dateWithMonth(+m[6], m[1], +m[2].trim(), +m[3], +m[4], +m[5]);
   return parseAmzDate(v);
+}
+
+/**
+ * The Date header a signature is dated by (SigV2, and SigV4 without x-amz-date): an HTTP date
+ * (parseHttpDate), or RFC 822's form with a numeric or named UTC zone, which AWS's SigV2 examples
+ * use ("Tue, 27 Mar 2007 19:36:42 +0000") and botocore sends when SigV4 signs a request that has a
+ * Date header (Python's email.utils.formatdate: "Sun, 06 Dec 2026 20:29:27 -0000").
+ */
+export function parseSigningDate(value: string): Date | undefined {
+  const http = parseHttpDate(value);
+  if (http !== undefined) return http;
+  const m = /^(?:[A-Za-z]{3}, )?(\d{1,2}) ([A-Za-z]{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) (?:([+-])(\d{2})(\d{2})|GMT|UT|UTC|Z)$/.exec(value.trim());
+  if (m === null) return undefined;
+  const t = dateWithMonth(+m[3], m[2], +m[1], +m[4], +m[5], +m[6]);
+  if (t === undefined) return undefined;
+  const offset = m[7] === undefined ? 0 : (m[7] === "-" ? -1 : 1) * (+m[8] * 60 + +m[9]) * 60_000;
+  return new Date(t.getTime() - offset);
+}
+
+/** ISO 8601 basic format of `t` (whole seconds), as X-Amz-Date and SigV4's string to sign carry it */
+export function amzDate(t: Date): string {
+  return serverTime(t).replace(/[-:]/g, "");
 }
 
 function dateWithMonth(y: number, month: string, d: number, h: number, mi: number, s: number): Date | undefined {

@@ -25,12 +25,12 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { S3Error } from "../errors.js";
 import { unsignedRequestPayload } from "./body.js";
+import { parseSigningDate } from "./amz-dates.js";
 import { percentDecode, toWireBytes, type QueryParam, type RequestHeaders } from "./canonical.js";
 import {
   MSG_REPEATED,
   checkSkew,
   headerString,
-  parseHttpDate,
   serverTime,
   type SigV4Request,
   type SignedAuth,
@@ -269,25 +269,8 @@ function signaturesEqual(computed: string, provided: string): boolean {
 // Dates
 // ---------------------------------------------------------------------------------------------
 
-const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
-/**
- * A SigV2 Date / x-amz-date: an HTTP date (sigv4.ts parseHttpDate), or the RFC 822 form with a
- * numeric zone that AWS's own examples use ("Tue, 27 Mar 2007 19:36:42 +0000").
- */
-export function parseV2Date(value: string): Date | undefined {
-  const http = parseHttpDate(value);
-  if (http !== undefined) return http;
-  const m = /^(?:[A-Za-z]{3}, )?(\d{1,2}) ([A-Za-z]{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) (?:([+-])(\d{2})(\d{2})|GMT|UT|UTC|Z)$/.exec(value.trim());
-  if (m === null) return undefined;
-  const mo = MONTHS.indexOf(m[2]);
-  if (mo < 0) return undefined;
-  const t = Date.UTC(+m[3], mo, +m[1], +m[4], +m[5], +m[6]);
-  const check = new Date(t);
-  if (check.getUTCDate() !== +m[1] || +m[4] > 23 || +m[5] > 59 || +m[6] > 59) return undefined;
-  const offset = m[7] === undefined ? 0 : (m[7] === "-" ? -1 : 1) * (+m[8] * 60 + +m[9]) * 60_000;
-  return new Date(t - offset);
-}
+/** A SigV2 Date / x-amz-date (amz-dates.ts parseSigningDate). */
+export const parseV2Date = parseSigningDate;
 
 function hexBytes(byteString: string): string {
   const parts: string[] = new Array(byteString.length);

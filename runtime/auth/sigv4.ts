@@ -32,7 +32,7 @@ import {
   type QueryParam,
   type RequestHeaders,
 } from "./canonical.js";
-import { parseAmzDate, parseHttpDate, serverTime, utc, yyyymmdd } from "./amz-dates.js";
+import { amzDate, parseAmzDate, parseSigningDate, serverTime, utc, yyyymmdd } from "./amz-dates.js";
 import { credentialScope, hmacHex, SCOPE_TERMINATOR, signaturesEqual, SigningKeyCache, stringToSign } from "./sigv4-keys.js";
 
 import {
@@ -344,16 +344,19 @@ function verifyHeaderAuth(
   if (contentSha256 === undefined) throw new S3Error("InvalidRequest", MSG_MISSING_CONTENT_SHA256);
   const payload = payloadModeOf(contentSha256);
 
-  // x-amz-date when sent, readable or not; the Date header otherwise. The string to sign carries
-  // the date line as sent.
+  // x-amz-date when sent, readable or not; the Date header otherwise, in any of the forms a Date is
+  // signed in. The string to sign carries the time in ISO 8601 basic form either way (AWS's SigV4
+  // test suite: "Date:Mon, 09 Sep 2011 23:36:00 GMT" is signed as 20110909T233600Z; botocore signs
+  // so when a request has a Date header).
   const amzDateHeader = headerString(req.headers, "x-amz-date");
   const dateHeader = headerString(req.headers, "date");
   const dateLine = amzDateHeader ?? dateHeader;
   let requestTime: Date | undefined;
   if (amzDateHeader !== undefined) requestTime = parseAmzDate(amzDateHeader);
-  else if (dateHeader !== undefined) requestTime = parseHttpDate(dateHeader);
+  else if (dateHeader !== undefined) requestTime = parseSigningDate(dateHeader);
   if (dateLine === undefined || requestTime === undefined) throw new S3Error("AccessDenied", MSG_NO_DATE);
   checkSkew(requestTime, dateLine, opts);
+  const signedTime = amzDateHeader ?? amzDate(requestTime);
 
   const parsed = parseAuthorizationHeader(authorization);
   const credential = parseCredential(parsed.credential, "header", opts.region);
@@ -365,7 +368,7 @@ function verifyHeaderAuth(
   return checkSignature(opts, {
     credential,
     algorithm: parsed.algorithm,
-    amzDate: dateLine,
+    amzDate: signedTime,
     canonical,
     providedSignature: parsed.signature,
     payload,

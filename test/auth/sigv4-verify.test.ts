@@ -423,15 +423,25 @@ describe("Authorization header faults", () => {
     expectS3Error(() => verifyRequest(request({ headers: { "x-amz-date": "yesterday", date: "Sun, 01 Mar 2026 10:00:00 GMT" } }), opts(now)), "AccessDenied", message);
   });
 
-  it("a request dated by the Date header alone, signed over it", () => {
+  it("a request dated by the Date header alone: its time is signed in ISO 8601 basic form, as AWS's test suite and botocore sign it", () => {
+    const signedBy = (date: string, timeInStringToSign: string) => {
+      const headers = { host: "gw.example", date, "x-amz-content-sha256": EMPTY };
+      const base: SigV4Request = { method: "GET", rawPath: "/b/k", rawQuery: "", headers };
+      const signed = ["date", "host", "x-amz-content-sha256"];
+      const sts = stringToSign("AWS4-HMAC-SHA256", timeInStringToSign, "20260301/us-east-1/s3/aws4_request", buildCanonicalRequest(base, signed, EMPTY));
+      const signature = hmacHex(deriveSigningKey(SECRET, "20260301", "us-east-1", "s3"), sts);
+      const authorization = `AWS4-HMAC-SHA256 Credential=${ACCESS_KEY}/20260301/us-east-1/s3/aws4_request, SignedHeaders=${signed.join(";")}, Signature=${signature}`;
+      return { ...base, headers: { ...headers, authorization } };
+    };
+    // IMF-fixdate, and Python's email.utils.formatdate() (what botocore's SigV4 signer puts in a Date header)
+    for (const date of ["Sun, 01 Mar 2026 10:00:00 GMT", "Sun, 01 Mar 2026 10:00:00 -0000", "Sun, 01 Mar 2026 11:00:00 +0100"]) {
+      expect(verifyRequest(signedBy(date, "20260301T100000Z"), opts(now))).toMatchObject({ kind: "signed", amzDate: "20260301T100000Z" });
+    }
+    // the header's text is not what is signed
     const date = "Sun, 01 Mar 2026 10:00:00 GMT";
-    const headers = { host: "gw.example", date, "x-amz-content-sha256": EMPTY };
-    const base: SigV4Request = { method: "GET", rawPath: "/b/k", rawQuery: "", headers };
-    const signed = ["date", "host", "x-amz-content-sha256"];
-    const sts = stringToSign("AWS4-HMAC-SHA256", date, "20260301/us-east-1/s3/aws4_request", buildCanonicalRequest(base, signed, EMPTY));
-    const signature = hmacHex(deriveSigningKey(SECRET, "20260301", "us-east-1", "s3"), sts);
-    const authorization = `AWS4-HMAC-SHA256 Credential=${ACCESS_KEY}/20260301/us-east-1/s3/aws4_request, SignedHeaders=${signed.join(";")}, Signature=${signature}`;
-    expect(verifyRequest({ ...base, headers: { ...headers, authorization } }, opts(now))).toMatchObject({ kind: "signed", amzDate: date });
+    expectS3Error(() => verifyRequest(signedBy(date, date), opts(now)), "SignatureDoesNotMatch", undefined, {
+      StringToSign: expect.stringContaining("\n20260301T100000Z\n"),
+    });
   });
 
   it("host or Content-MD5 left out of the signed headers: AccessDenied", () => {

@@ -4,7 +4,9 @@
  * multipart upload, sub-resources in the signed resource (?uploads, ?uploadId, ?partNumber, ?delete,
  * ?location, response-* overrides, ?tagging), unicode keys and x-amz-meta-* headers, and a SigV2 presigned
  * URL (botocore's HmacV1QueryAuth) fetched with urllib. With `s3.signatureV2` off the same client
- * gets S3's SigV4-only answer.
+ * gets S3's SigV4-only answer. Last, boto3 at its default SigV4 with a Date header on the request:
+ * botocore then dates the signature by that header (in Python's RFC 2822 form, "... -0000") and
+ * signs its time in ISO 8601 form, as AWS's SigV4 test suite does.
  *
  * Needs python3 with boto3. Under CI (CI=true) its absence is a failure; elsewhere the scenario is
  * skipped with a message, as test/cli/aws-cli.test.ts does for the AWS CLI.
@@ -232,4 +234,59 @@ describe("boto3 with signature_version='s3' (SigV2) against the gateway process"
       }
     }, 60_000);
   });
+});
+
+/** PUT and GET with a Date header, which botocore's SigV4 signer then dates the request by. */
+const DATED = String.raw`
+import json, os
+from email.utils import formatdate
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+s3 = boto3.client("s3", endpoint_url=os.environ["ENDPOINT"], region_name="us-east-1",
+                  aws_access_key_id=os.environ["AKID"], aws_secret_access_key=os.environ["SECRET"],
+                  config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
+sent = []
+def dated(params, **kw):
+    params["headers"]["Date"] = formatdate(usegmt=True)
+def record(request, **kw):
+    h = request.headers
+    text = lambda v: v.decode() if isinstance(v, bytes) else v
+    sent.append([text(h.get("Authorization", "")).split(" ")[0], text(h.get("Date")), "X-Amz-Date" in h])
+s3.meta.events.register("before-call.s3.PutObject", dated)
+s3.meta.events.register("before-call.s3.GetObject", dated)
+s3.meta.events.register("before-send.s3", record)
+B = os.environ["BUCKET"]
+out = {}
+try:
+    s3.create_bucket(Bucket=B)
+    out["put"] = s3.put_object(Bucket=B, Key="dated", Body=b"dated by its Date header")["ResponseMetadata"]["HTTPStatusCode"]
+    out["get"] = s3.get_object(Bucket=B, Key="dated")["Body"].read().decode()
+except ClientError as e:
+    out["error"] = [e.response["Error"]["Code"], e.response["Error"].get("Message")]
+print(json.dumps({"out": out, "sent": sent}))
+`;
+
+describe.skipIf(BOTO3.problem !== undefined)("boto3 at its default SigV4, with a Date header on the request", () => {
+  it("signs by the Date header (no X-Amz-Date, RFC 2822 form): the gateway verifies it", async () => {
+    const gw = await startGateway();
+    try {
+      const stdout = await new Promise<string>((resolve, reject) => {
+        const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ENDPOINT: gw.endpoint, AKID: gw.accessKeyId, SECRET: gw.secretAccessKey, BUCKET: "boto3-dated", AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null" };
+        execFile(BOTO3.python!, ["-c", DATED], { env, encoding: "utf8", timeout: 60_000 }, (err, out, stderr) => (err ? reject(new Error(`python3 failed: ${err.message}\n${stderr}`)) : resolve(out)));
+      });
+      const r = JSON.parse(stdout) as { out: Record<string, unknown>; sent: [string, string | null, boolean][] };
+      expect(r.out).toEqual({ put: 200, get: "dated by its Date header" });
+      // what went out for the PUT and the GET: SigV4, a Date header in email.utils' form, no X-Amz-Date
+      const dated = r.sent.slice(1);
+      expect(dated).toHaveLength(2);
+      for (const [scheme, date, amzDate] of dated) {
+        expect(scheme).toBe("AWS4-HMAC-SHA256");
+        expect(date).toMatch(/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} [-+]\d{4}$/);
+        expect(amzDate).toBe(false);
+      }
+    } finally {
+      await gw.stop();
+    }
+  }, 60_000);
 });
