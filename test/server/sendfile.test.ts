@@ -332,6 +332,51 @@ describe.each([
     // the answer to the second request waited for the first to end, then went the same way
     expect((await zeroCopyBytes(gw)) - before).toBe(zeroCopy ? single.length + whole.length - parts[2].length : 0);
   });
+
+  it("serves on when clients go away in the middle of a multipart object's answer (the primary and the worker each)", async () => {
+    // two parts of 24 MiB: more than the loopback socket's buffers take, so that the send of a
+    // part is in flight (waiting for room) when the client goes; a file piece that is not the
+    // answer's own stream was then destroyed with an error no one listened to, which ended the process
+    const big = [randomBytes(24 * MIB), randomBytes(24 * MIB)];
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: "multi-big" }));
+    const etags: string[] = [];
+    for (const [i, body] of big.entries()) {
+      etags.push((await s3.send(new UploadPartCommand({ Bucket: bucket, Key: "multi-big", UploadId, PartNumber: i + 1, Body: body }))).ETag!);
+    }
+    await s3.send(
+      new CompleteMultipartUploadCommand({ Bucket: bucket, Key: "multi-big", UploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } }),
+    );
+    const pids = (await gw.allPids()).sort();
+    expect(pids).toHaveLength(2);
+    const { signer } = await import("../integration/helpers.js");
+    const host = `127.0.0.1:${gw.port}`;
+    // connections go to the processes in turn (the tests' placement): one each, in the first part and in the second
+    for (const cutAfter of [1, 30 * MIB]) {
+      const signed = await signer(gw).sign({ method: "GET", protocol: "http:", hostname: "127.0.0.1", port: gw.port, path: `/${bucket}/multi-big`, query: {}, headers: { host, "x-amz-content-sha256": "UNSIGNED-PAYLOAD" } });
+      const socket = net.connect(gw.port, "127.0.0.1");
+      socket.on("error", () => undefined);
+      socket.write(`GET /${bucket}/multi-big HTTP/1.1\r\n${Object.entries(signed.headers).map(([k, v]) => `${k}: ${v}\r\n`).join("")}\r\n`);
+      await new Promise<void>((resolve) => {
+        let got = 0;
+        socket.on("data", (c: Buffer) => {
+          got += c.length;
+          if (got >= cutAfter) {
+            socket.pause();
+            resolve();
+          }
+        });
+      });
+      // the gateway's side waits on a full socket; the client resets the connection
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      socket.resetAndDestroy();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    // the same processes, still answering
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "multi-big", Range: "bytes=0-9" }));
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(big[0].subarray(0, 10))).toBe(true);
+    expect((await gw.allPids()).sort()).toEqual(pids);
+    expect(gw.output()).not.toMatch(/Emitted 'error' event|exited|replaced/i);
+  }, 60_000);
 });
 
 describe("the install script (scripts/build-native.mjs)", () => {

@@ -88,8 +88,10 @@ export function sendPieces(
     cancel() {
       if (ended || cancelled !== undefined) return;
       cancelled = Object.assign(new Error("the response was closed during a zero-copy send"), { code: "ECANCELED" });
-      // a send in flight ends with ECANCELED (its stream's destroy cancels it), and that ends this
-      if (current !== owner) current?.destroy(cancelled);
+      // a send in flight ends with ECANCELED (its stream's destroy cancels it), and that ends this.
+      // Destroyed without an error: nothing listens for one on a piece's stream (its failures come
+      // through openForSend's and sendTo's callbacks), and an 'error' no one listens to ends the process.
+      if (current !== owner) current?.destroy();
     },
   };
 }
