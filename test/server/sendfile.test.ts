@@ -17,13 +17,14 @@ import {
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   PutObjectCommand,
   UploadPartCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configureSendfile, FileEndedError, sendFile, sendfileAvailable } from "../../runtime/sendfile.js";
-import { ROOT, startGateway, type RunningGateway } from "../support/server.js";
+import { ROOT, filesUnder, startGateway, type RunningGateway } from "../support/server.js";
 import { bucketName } from "../integration/helpers.js";
 
 const MIB = 1024 * 1024;
@@ -376,6 +377,44 @@ describe.each([
     expect(Buffer.from(await got.Body!.transformToByteArray()).equals(big[0].subarray(0, 10))).toBe(true);
     expect((await gw.allPids()).sort()).toEqual(pids);
     expect(gw.output()).not.toMatch(/Emitted 'error' event|exited|replaced/i);
+  }, 60_000);
+
+  it("cuts the answer, and serves on, when a later part's file cannot be opened (each process)", async () => {
+    const key = "multi-lost";
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+    const etags: string[] = [];
+    const partFiles: string[] = [];
+    for (const [n, size] of [[1, 5 * MIB], [2, MIB]]) {
+      const before = new Set(await filesUnder(path.join(gw.dataDir, "objects")));
+      etags.push((await s3.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: n, Body: randomBytes(size) }))).ETag!);
+      const added = (await filesUnder(path.join(gw.dataDir, "objects"))).filter((f) => !before.has(f));
+      expect(added).toHaveLength(1);
+      partFiles.push(added[0]);
+    }
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } }));
+    // the second part's file goes behind the store's back (a disk fault, an operator's mistake)
+    await rm(partFiles[1]);
+    const pids = (await gw.allPids()).sort();
+    const { signer } = await import("../integration/helpers.js");
+    const host = `127.0.0.1:${gw.port}`;
+    for (let i = 0; i < 2; i++) {
+      const signed = await signer(gw).sign({ method: "GET", protocol: "http:", hostname: "127.0.0.1", port: gw.port, path: `/${bucket}/${key}`, query: {}, headers: { host, "x-amz-content-sha256": "UNSIGNED-PAYLOAD" } });
+      const socket = net.connect(gw.port, "127.0.0.1");
+      socket.on("error", () => undefined);
+      socket.write(`GET /${bucket}/${key} HTTP/1.1\r\n${Object.entries(signed.headers).map(([k, v]) => `${k}: ${v}\r\n`).join("")}\r\n`);
+      let got = 0;
+      let head = "";
+      socket.on("data", (c: Buffer) => {
+        if (head === "") head = c.toString("latin1", 0, 12);
+        got += c.length;
+      });
+      await new Promise((resolve) => socket.once("close", resolve));
+      // the headers (200) and the first part went; then the connection was cut short
+      expect(head).toBe("HTTP/1.1 200");
+      expect(got).toBeLessThan(6 * MIB);
+    }
+    expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ContentLength).toBe(6 * MIB);
+    expect((await gw.allPids()).sort()).toEqual(pids);
   }, 60_000);
 });
 

@@ -15,6 +15,8 @@ import type { Readable } from "node:stream";
 import { flushHeaders } from "../../sendfile.js";
 import type { SegmentReadStream } from "./segment-read.js";
 
+const ignore = (): void => undefined;
+
 /** One piece of an answer: bytes held in memory, or a file slice's stream (not yet read). */
 export type Piece = Buffer | (() => SegmentReadStream);
 
@@ -70,6 +72,9 @@ export function sendPieces(
       return;
     }
     const stream = (current = piece());
+    // its failures come through the callbacks below; one it is destroyed with (a failed open) must
+    // not reach the process as an 'error' no one listens to
+    if (stream !== owner) stream.on("error", ignore);
     stream.openForSend((openErr) => {
       if (openErr !== undefined) return end(openErr);
       if (cancelled !== undefined) return end(cancelled);
