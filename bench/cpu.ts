@@ -13,6 +13,7 @@
  * workers summed) before and after: µs of server CPU per request.
  * Workloads (all by default):
  *   put4k get4k          4 KiB PUT (c=8) and GET (c=32), payload hash signed
+ *   head4k               HeadObject of 4 KiB objects, c=32 (warp mixed's STAT)
  *   get1m                1 MiB GET, c=8 (64 objects)
  *   put1m                1 MiB PUT, c=8, as aws-chunked with chunk signatures in 64 KiB chunks (warp's 1 MiB row)
  *   put64 get64          64 MiB PUT (x-amz-content-sha256 = hex SHA-256) and GET, c=1
@@ -127,6 +128,16 @@ function workloads(): Workload[] {
         await runCount(t, 8, 256, (i) => put(`g4/${i}`, small[i % 8]));
       },
       op: () => get(`g4/${Math.floor(Math.random() * 256)}`, 4096),
+    },
+    {
+      name: "head4k",
+      concurrency: 32,
+      count: 5000,
+      warmup: 500,
+      setUp: async (t) => {
+        await runCount(t, 8, 256, (i) => put(`h4/${i}`, small[i % 8]));
+      },
+      op: () => ({ spec: { method: "HEAD", path: s3Path(BUCKET, `h4/${Math.floor(Math.random() * 256)}`), payloadHash: EMPTY_SHA256 }, bytes: 0 }),
     },
     {
       name: "get1m",
