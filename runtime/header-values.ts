@@ -78,3 +78,15 @@ export function dropUnsendable(headers: Record<string, string>): string[] {
   }
   return dropped;
 }
+
+/**
+ * A text as the header bytes that carry it in UTF-8, each byte one character: the form in which a
+ * value that arrived in a request header is kept (node reads header bytes as ISO-8859-1), and so
+ * answered byte for byte. A value that arrived elsewhere (a PostObject form's fields, read as
+ * UTF-8) is kept in this form too, so that it is answered with the same bytes as when sent in a
+ * header, instead of as ISO-8859-1 or not at all.
+ */
+export function asHeaderBytes(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /^[\x00-\x7f]*$/.test(value) ? value : Buffer.from(value, "utf8").toString("latin1");
+}

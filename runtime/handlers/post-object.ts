@@ -12,6 +12,7 @@ import type { Tagging } from "../../generated/types/shapes.js";
 import { paramSchemas } from "../../generated/schemas.js";
 import { operations } from "../../generated/operations.js";
 import { S3Error } from "../errors.js";
+import { asHeaderBytes } from "../header-values.js";
 import { formBoundary, readForm, type Form } from "../form-data.js";
 import { checkPolicy, parsePolicy, type LengthRange } from "../auth/post-policy.js";
 import { bodyPlanFromHeaders, verifyingBody } from "../auth/body.js";
@@ -103,11 +104,19 @@ function checkFormEncryption(fields: ReadonlyMap<string, string>, ctx: HandlerCo
   checkNewObjectEncryption(input, ctx);
 }
 
-/** The x-amz-meta-* fields, prefix removed. */
+/** The x-amz-meta-* fields, prefix removed, their values as header-values.ts asHeaderBytes keeps them. */
 function formMetadata(fields: ReadonlyMap<string, string>): Record<string, string> {
   const meta: Record<string, string> = {};
-  for (const [name, value] of fields) if (name.startsWith("x-amz-meta-")) Object.defineProperty(meta, name.slice(11), { value, enumerable: true, writable: true, configurable: true });
+  for (const [name, value] of fields) {
+    if (name.startsWith("x-amz-meta-")) Object.defineProperty(meta, name.slice(11), { value: asHeaderBytes(value), enumerable: true, writable: true, configurable: true });
+  }
   return meta;
+}
+
+/** A field that becomes one of the object's headers, as header-values.ts asHeaderBytes keeps it. */
+function headerField(fields: ReadonlyMap<string, string>, name: string): string | undefined {
+  const value = fields.get(name);
+  return value === undefined ? undefined : asHeaderBytes(value);
 }
 
 
@@ -152,11 +161,12 @@ async function upload(form: Form, input: { Bucket: string }, ctx: HandlerContext
     {
       Bucket: input.Bucket,
       Key: key,
-      ContentType: fields.get("content-type"),
-      CacheControl: fields.get("cache-control"),
-      ContentDisposition: fields.get("content-disposition"),
-      ContentEncoding: fields.get("content-encoding"),
-      ContentLanguage: fields.get("content-language"),
+      // what becomes a header of the object, in the form a header's value is kept in
+      ContentType: headerField(fields, "content-type"),
+      CacheControl: headerField(fields, "cache-control"),
+      ContentDisposition: headerField(fields, "content-disposition"),
+      ContentEncoding: headerField(fields, "content-encoding"),
+      ContentLanguage: headerField(fields, "content-language"),
       Expires: fields.get("expires"),
       Metadata: formMetadata(fields),
       StorageClass: storageClass,

@@ -6,10 +6,11 @@
  */
 import { createHash, createHmac } from "node:crypto";
 import http from "node:http";
+import net from "node:net";
 import { CreateBucketCommand, GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGateway, type RunningGateway } from "../support/server.js";
-import { bucketName, bytes, md5Hex, REGION } from "./helpers.js";
+import { bucketName, bytes, md5Hex, rawRequest, REGION, signer } from "./helpers.js";
 import { policyOf, sigV4Conditions, sigV4Fields } from "./post-forms.js";
 
 /** virtual-hosted-style: `<bucket>.s3.post.test`, reached on 127.0.0.1 with that Host header */
@@ -123,6 +124,39 @@ describe("PostObject (browser form uploads)", () => {
     const bad = await post({ ...fields, "x-amz-checksum-sha256": createHash("sha256").update("other").digest("base64"), ...auth }, data);
     expect(bad.status).toBe(400);
     expect(errorCode(bad.text).code).toBe("BadDigest");
+  });
+
+  it("keeps non-ASCII fields as the UTF-8 bytes a header carries them in: answered as when PutObject sent them", async () => {
+    const title = "Grüße 中文";
+    const disposition = 'attachment; filename="résumé.pdf"';
+    const auth = sigV4([{ bucket }, { key: "utf8-form.txt" }, ["starts-with", "$Content-Disposition", "attachment"], ["eq", "$x-amz-meta-title", title]]);
+    const r = await post({ key: "utf8-form.txt", "Content-Disposition": disposition, "x-amz-meta-title": title, ...auth }, "f");
+    expect(r.status).toBe(204);
+    // the same values sent by a client as UTF-8 header bytes, signed over those bytes (botocore's
+    // way; the signer hashes its strings as UTF-8), written byte for byte on a socket
+    const host = `127.0.0.1:${gw.port}`;
+    const signed = await signer(gw).sign({
+      method: "PUT", protocol: "http:", hostname: "127.0.0.1", port: gw.port, path: `/${bucket}/utf8-put.txt`, query: {},
+      headers: { host, "content-disposition": disposition, "x-amz-meta-title": title, "content-length": "1", "x-amz-content-sha256": "UNSIGNED-PAYLOAD" },
+    });
+    const head = Object.entries(signed.headers).map(([k, v]) => `${k}: ${v}\r\n`).join("");
+    const socket = net.connect(gw.port, "127.0.0.1");
+    const answer = new Promise<string>((resolve, reject) => {
+      let text = "";
+      socket.on("data", (c: Buffer) => (text += c.toString("latin1")));
+      socket.once("end", () => resolve(text));
+      socket.once("error", reject);
+    });
+    socket.end(Buffer.concat([Buffer.from(`PUT /${bucket}/utf8-put.txt HTTP/1.1\r\nconnection: close\r\n${head}\r\n`, "utf8"), Buffer.from("p")]));
+    expect((await answer).slice(0, 12)).toBe("HTTP/1.1 200");
+    for (const key of ["utf8-form.txt", "utf8-put.txt"]) {
+      const got = await rawRequest(gw, { method: "GET", path: `/${bucket}/${key}` });
+      expect(got.status).toBe(200);
+      // node reads header bytes as ISO-8859-1: back to bytes, they are the UTF-8 of what was sent
+      expect(Buffer.from(String(got.headers["x-amz-meta-title"]), "latin1").toString("utf8")).toBe(title);
+      expect(Buffer.from(String(got.headers["content-disposition"]), "latin1").toString("utf8")).toBe(disposition);
+      expect(got.headers["x-amz-missing-meta"]).toBeUndefined();
+    }
   });
 
   it("answers success_action_status 200 and 201 (PostResponse XML); others as 204", async () => {
