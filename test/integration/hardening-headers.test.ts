@@ -13,6 +13,7 @@ import Database from "better-sqlite3";
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ON_OZONE } from "../support/ozone.js";
+import { metricOf } from "../support/metrics.js";
 import { startGateway, type RunningGateway } from "../support/server.js";
 import { bucketName, bytes, expectBodilessError, expectErrorXml, expectS3Error, presignedUrl, rawRequest, send, signer, xmlElements, type RawResponse } from "./helpers.js";
 
@@ -57,17 +58,7 @@ function rawExchange(head: string, body: Buffer = Buffer.alloc(0)): Promise<RawR
 }
 
 /** The value of one sample of the admin port's /metrics, 0 when absent. */
-async function metric(name: string, labels: Record<string, string>): Promise<number> {
-  const text = await (await fetch(`${gw.adminEndpoint}/metrics`)).text();
-  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-  for (const line of text.split("\n")) {
-    if (!line.startsWith(`${name}{`)) continue;
-    const inner = line.slice(name.length + 1, line.indexOf("}"));
-    const have = inner.split(",");
-    if (want.every((w) => have.includes(w)) && have.length === want.length) return Number(line.slice(line.indexOf("}") + 1));
-  }
-  return 0;
-}
+const metric = (name: string, labels: Record<string, string>) => metricOf(gw, name, labels);
 
 function expectNoSuccessHeaders(headers: Record<string, unknown>): void {
   for (const h of SUCCESS_HEADERS) expect(headers[h], h).toBeUndefined();

@@ -24,6 +24,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configureSendfile, FileEndedError, sendFile, sendfileAvailable } from "../../runtime/sendfile.js";
+import { metricOf } from "../support/metrics.js";
 import { ROOT, filesUnder, startGateway, type RunningGateway } from "../support/server.js";
 import { bucketName } from "../integration/helpers.js";
 
@@ -197,11 +198,8 @@ describe("the sendfile addon", () => {
 });
 
 /** s3gw_sendfile_sent_bytes_total of a gateway (its processes summed) */
-async function zeroCopyBytes(gw: RunningGateway): Promise<number> {
-  const text = await (await fetch(`${gw.adminEndpoint}/metrics`)).text();
-  const m = /^s3gw_sendfile_sent_bytes_total (\d+)/m.exec(text);
-  if (m === null) throw new Error("no s3gw_sendfile_sent_bytes_total in /metrics");
-  return Number(m[1]);
+function zeroCopyBytes(gw: RunningGateway): Promise<number> {
+  return metricOf(gw, "s3gw_sendfile_sent_bytes_total");
 }
 
 describe.each([

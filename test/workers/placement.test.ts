@@ -11,6 +11,7 @@ import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { afterAll, describe, expect, it } from "vitest";
 import { connectionsToShed, overloaded, placeConnection, type ProcessLoad } from "../../runtime/workers/placement.js";
 import { shedding } from "../../runtime/serve.js";
+import { metricOf } from "../support/metrics.js";
 import { startGateway, type RunningGateway } from "../support/server.js";
 import { bytes, rawRequest, signer } from "../integration/helpers.js";
 
@@ -93,16 +94,6 @@ afterAll(async () => {
   for (const gw of running) await gw.stop();
 });
 
-async function metric(gw: RunningGateway, name: string, labels = ""): Promise<number> {
-  const text = await (await fetch(`${gw.adminEndpoint}/metrics`)).text();
-  let sum = 0;
-  for (const line of text.split("\n")) {
-    const m = /^([a-z0-9_:]+)(\{[^}]*\})? (\S+)$/.exec(line);
-    if (m && m[1] === name && (m[2] ?? "").includes(labels)) sum += Number(m[3]);
-  }
-  return sum;
-}
-
 /** A gateway of two processes with `placement: load`, and a bucket in it. */
 async function gatewayWithBucket(bucket: string): Promise<RunningGateway> {
   const gw = await startGateway({ workers: 2, env: { S3G_PLACEMENT: "load" } });
@@ -122,8 +113,8 @@ describe("placement: load, two processes", () => {
       const res = await rawRequest(gw, { method: "PUT", path: `/placement-light/k${i}`, body: "abc" });
       expect(res.status, res.text).toBe(200);
     }
-    expect(await metric(gw, "s3gw_requests_total", 'operation="PutObject"')).toBe(n);
-    expect(await metric(gw, "s3gw_worker_store_calls_total", 'method="putReceived"')).toBe(0);
+    expect(await metricOf(gw, "s3gw_requests_total", 'operation="PutObject"')).toBe(n);
+    expect(await metricOf(gw, "s3gw_worker_store_calls_total", 'method="putReceived"')).toBe(0);
   });
 
   it("connections move off an overloaded primary to the worker, and every request is answered", async () => {
@@ -155,12 +146,12 @@ describe("placement: load, two processes", () => {
     while (!moved && Date.now() < deadline) {
       statuses.push(...(await Promise.all([0, 1, 2, 3].map((i) => put(`k${round}-${i}`)))));
       round++;
-      moved = (await metric(gw, "s3gw_worker_store_calls_total", 'method="putReceived"')) > 0;
+      moved = (await metricOf(gw, "s3gw_worker_store_calls_total", 'method="putReceived"')) > 0;
     }
     agent.destroy();
     expect(moved, `no PUT reached the worker in ${round} rounds\n${gw.output()}`).toBe(true);
     expect(statuses.every((s) => s === 200), `statuses: ${statuses.join(" ")}`).toBe(true);
     expect(closes).toBeGreaterThan(0);
-    expect(await metric(gw, "s3gw_connections_shed_total")).toBeGreaterThanOrEqual(closes);
+    expect(await metricOf(gw, "s3gw_connections_shed_total")).toBeGreaterThanOrEqual(closes);
   }, 90_000);
 });

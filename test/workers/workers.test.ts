@@ -22,6 +22,7 @@ import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { afterAll, describe, expect, it } from "vitest";
 import { clientWith, connectionPerRequest, filesUnder, startGateway, type RunningGateway } from "../support/server.js";
 import { bytes, expectErrorXml, md5Hex, rawRequest } from "../integration/helpers.js";
+import { metricSum, scrapeMetrics } from "../support/metrics.js";
 
 const running: RunningGateway[] = [];
 afterAll(async () => {
@@ -33,23 +34,6 @@ async function start(workers: number): Promise<RunningGateway> {
   const gw = await startGateway({ workers });
   running.push(gw);
   return gw;
-}
-
-async function metrics(gw: RunningGateway): Promise<string> {
-  const res = await fetch(`${gw.adminEndpoint}/metrics`);
-  expect(res.status).toBe(200);
-  return res.text();
-}
-
-/** The sum of a metric's samples whose labels contain `labels` (a substring such as `operation="PutObject"`). */
-function sample(text: string, name: string, labels = ""): number {
-  let sum = 0;
-  for (const line of text.split("\n")) {
-    if (!line.startsWith(name)) continue;
-    const m = /^([a-z0-9_:]+)(\{[^}]*\})? (\S+)$/.exec(line);
-    if (m && m[1] === name && (m[2] ?? "").includes(labels)) sum += Number(m[3]);
-  }
-  return sum;
 }
 
 async function until(what: string, check: () => Promise<boolean>, gw?: RunningGateway, ms = 30_000): Promise<void> {
@@ -74,13 +58,13 @@ describe("several workers", () => {
       const got = await client.send(new GetObjectCommand({ Bucket: "workers-metrics", Key: `k${i}` }));
       expect(md5Hex(await got.Body!.transformToByteArray())).toBe(md5Hex(bytes(100 + i, i)));
     }
-    const text = await metrics(gw);
+    const text = await scrapeMetrics(gw);
     // with connections handed out in turn, each process served a third: only the sum is n
-    expect(sample(text, "s3gw_requests_total", 'operation="PutObject"')).toBe(n);
-    expect(sample(text, "s3gw_requests_total", 'operation="GetObject"')).toBe(n);
-    expect(sample(text, "s3gw_workers")).toBe(2);
+    expect(metricSum(text, "s3gw_requests_total", 'operation="PutObject"')).toBe(n);
+    expect(metricSum(text, "s3gw_requests_total", 'operation="GetObject"')).toBe(n);
+    expect(metricSum(text, "s3gw_workers")).toBe(2);
     // the workers' PUTs each committed through the primary; the primary's own made no call
-    const committed = sample(text, "s3gw_worker_store_calls_total", 'method="putReceived"');
+    const committed = metricSum(text, "s3gw_worker_store_calls_total", 'method="putReceived"');
     expect(committed).toBeGreaterThanOrEqual(n / 2);
     expect(committed).toBeLessThan(n);
     client.destroy();
@@ -90,7 +74,7 @@ describe("several workers", () => {
     const gw = await start(3);
     const client = gw.client();
     await client.send(new CreateBucketCommand({ Bucket: "workers-calls" }));
-    const calls = async (method: string) => sample(await metrics(gw), "s3gw_worker_store_calls_total", `method="${method}"`);
+    const calls = async (method: string) => metricSum(await scrapeMetrics(gw), "s3gw_worker_store_calls_total", `method="${method}"`);
     const before = { getBucket: await calls("getBucket"), lock: await calls("getObjectLockConfiguration") };
     const n = 12;
     for (let i = 0; i < n; i++) {
@@ -240,8 +224,8 @@ describe("several workers", () => {
     await until("both workers are replaced", async () => {
       const pids = await gw.workerPids();
       if (pids.length !== 2 || pids.some((p) => workersBefore.includes(p))) return false;
-      const text = await metrics(gw).catch(() => "");
-      return sample(text, "s3gw_workers") === 2 && sample(text, "s3gw_worker_restarts_total") === 2;
+      const text = await scrapeMetrics(gw).catch(() => "");
+      return metricSum(text, "s3gw_workers") === 2 && metricSum(text, "s3gw_worker_restarts_total") === 2;
     }, gw);
     for (const body of bodies) body.destroy();
     readClient.destroy();
