@@ -34,6 +34,7 @@ import {
   type Grant,
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { metricOf } from "../support/metrics.js";
 import { startGateway, type RunningGateway } from "../support/server.js";
 import { ON_OZONE } from "../support/ozone.js";
 import { bucketName, expectBodilessError, expectS3Error, rawRequest, REGION } from "./helpers.js";
@@ -71,10 +72,8 @@ function grantsOf(grants: Grant[] | undefined): string[] {
 }
 
 /** How many calls of a storage method the gateway (its workers together) answered so far, from its /metrics. */
-async function storageCalls(method: string): Promise<number> {
-  const text = await (await fetch(`${gw.adminEndpoint}/metrics`)).text();
-  const line = text.split("\n").find((l) => l.startsWith(`s3gw_storage_duration_seconds_count{backend="embedded",method="${method}",outcome="ok"}`));
-  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(" ") + 1));
+function storageCalls(method: string): Promise<number> {
+  return metricOf(gw, "s3gw_storage_duration_seconds_count", { backend: "embedded", method, outcome: "ok" });
 }
 
 async function newBucket(label: string, client = main): Promise<string> {

@@ -22,6 +22,7 @@ import {
 import { createHash } from "node:crypto";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { metricOf } from "../support/metrics.js";
 import { connectionPerRequest, filesUnder, startGateway, type RunningGateway } from "../support/server.js";
 
 const running: RunningGateway[] = [];
@@ -29,13 +30,8 @@ afterAll(async () => {
   for (const gw of running) await gw.stop();
 });
 
-async function resolveReadCalls(gw: RunningGateway): Promise<number> {
-  const text = await (await fetch(`${gw.adminEndpoint}/metrics`)).text();
-  let sum = 0;
-  for (const line of text.split("\n")) {
-    if (line.startsWith('s3gw_worker_store_calls_total{method="resolveRead"}')) sum += Number(line.split(" ").pop());
-  }
-  return sum;
+function resolveReadCalls(gw: RunningGateway): Promise<number> {
+  return metricOf(gw, "s3gw_worker_store_calls_total", { method: "resolveRead" });
 }
 
 async function body(client: S3Client, bucket: string, key: string): Promise<string | 404> {
