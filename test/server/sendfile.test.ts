@@ -214,19 +214,25 @@ describe.each([
   const parts = [randomBytes(5 * MIB), randomBytes(5 * MIB + 3), randomBytes(10_000)];
   const whole = Buffer.concat(parts);
 
+  /** `key` uploaded in parts, one per body, in order; `afterPart` runs after each part's upload. */
+  async function uploadInParts(key: string, bodies: readonly Uint8Array[], afterPart: () => Promise<void> = async () => undefined): Promise<void> {
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+    const etags: string[] = [];
+    for (const [i, body] of bodies.entries()) {
+      etags.push((await s3.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: i + 1, Body: body }))).ETag!);
+      await afterPart();
+    }
+    await s3.send(
+      new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } }),
+    );
+  }
+
   beforeAll(async () => {
     gw = await startGateway({ env });
     s3 = gw.client();
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "single", Body: single }));
-    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: "multi" }));
-    const etags: string[] = [];
-    for (const [i, body] of parts.entries()) {
-      etags.push((await s3.send(new UploadPartCommand({ Bucket: bucket, Key: "multi", UploadId, PartNumber: i + 1, Body: body }))).ETag!);
-    }
-    await s3.send(
-      new CompleteMultipartUploadCommand({ Bucket: bucket, Key: "multi", UploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } }),
-    );
+    await uploadInParts("multi", parts);
   });
   afterAll(async () => {
     s3?.destroy();
@@ -337,14 +343,7 @@ describe.each([
     // part is in flight (waiting for room) when the client goes; a file piece that is not the
     // answer's own stream was then destroyed with an error no one listened to, which ended the process
     const big = [randomBytes(24 * MIB), randomBytes(24 * MIB)];
-    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: "multi-big" }));
-    const etags: string[] = [];
-    for (const [i, body] of big.entries()) {
-      etags.push((await s3.send(new UploadPartCommand({ Bucket: bucket, Key: "multi-big", UploadId, PartNumber: i + 1, Body: body }))).ETag!);
-    }
-    await s3.send(
-      new CompleteMultipartUploadCommand({ Bucket: bucket, Key: "multi-big", UploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } }),
-    );
+    await uploadInParts("multi-big", big);
     const pids = (await gw.allPids()).sort();
     expect(pids).toHaveLength(2);
     const { signer } = await import("../integration/helpers.js");
@@ -379,17 +378,16 @@ describe.each([
 
   it("cuts the answer, and serves on, when a later part's file cannot be opened (each process)", async () => {
     const key = "multi-lost";
-    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
-    const etags: string[] = [];
+    // each part's file: the one its upload added
     const partFiles: string[] = [];
-    for (const [n, size] of [[1, 5 * MIB], [2, MIB]]) {
-      const before = new Set(await filesUnder(path.join(gw.dataDir, "objects")));
-      etags.push((await s3.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: n, Body: randomBytes(size) }))).ETag!);
-      const added = (await filesUnder(path.join(gw.dataDir, "objects"))).filter((f) => !before.has(f));
+    let before = new Set(await filesUnder(path.join(gw.dataDir, "objects")));
+    await uploadInParts(key, [randomBytes(5 * MIB), randomBytes(MIB)], async () => {
+      const now = await filesUnder(path.join(gw.dataDir, "objects"));
+      const added = now.filter((f) => !before.has(f));
       expect(added).toHaveLength(1);
       partFiles.push(added[0]);
-    }
-    await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } }));
+      before = new Set(now);
+    });
     // the second part's file goes behind the store's back (a disk fault, an operator's mistake)
     await rm(partFiles[1]);
     const pids = (await gw.allPids()).sort();
