@@ -31,6 +31,7 @@ import {
   MSG_REPEATED,
   checkSkew,
   headerString,
+  hexBytes,
   serverTime,
   type SigV4Request,
   type SignedAuth,
@@ -266,19 +267,6 @@ function signaturesEqual(computed: string, provided: string): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Dates
-// ---------------------------------------------------------------------------------------------
-
-/** A SigV2 Date / x-amz-date (amz-dates.ts parseSigningDate). */
-export const parseV2Date = parseSigningDate;
-
-function hexBytes(byteString: string): string {
-  const parts: string[] = new Array(byteString.length);
-  for (let i = 0; i < byteString.length; i++) parts[i] = (byteString.charCodeAt(i) & 0xff).toString(16).padStart(2, "0");
-  return parts.join(" ");
-}
-
-// ---------------------------------------------------------------------------------------------
 // verifySigV2
 // ---------------------------------------------------------------------------------------------
 
@@ -298,7 +286,7 @@ export function verifySigV2(req: SigV4Request, query: readonly QueryParam[], opt
     const credential = parseV2AuthorizationHeader(authorization);
     // x-amz-date when sent (the Date line is then empty: it is signed among the x-amz-* headers).
     const dateLine = headerString(req.headers, "x-amz-date") ?? headerString(req.headers, "date");
-    const requestTime = dateLine === undefined ? undefined : parseV2Date(dateLine);
+    const requestTime = dateLine === undefined ? undefined : parseSigningDate(dateLine);
     if (dateLine === undefined || requestTime === undefined) throw new S3Error("AccessDenied", MSG_NO_DATE);
     checkSkew(requestTime, dateLine, opts);
     return checkSignature(req, credential, undefined, dateLine, opts);

@@ -518,7 +518,8 @@ function checkSignature(opts: VerifyOptions, check: SignatureCheck): SignedAuth 
   return result;
 }
 
-function hexBytes(byteString: string): string {
+/** The bytes of a byte string (one char per byte) in hex, space-separated: S3's *Bytes error fields. */
+export function hexBytes(byteString: string): string {
   const parts: string[] = new Array(byteString.length);
   for (let i = 0; i < byteString.length; i++) parts[i] = (byteString.charCodeAt(i) & 0xff).toString(16).padStart(2, "0");
   return parts.join(" ");

@@ -6,13 +6,13 @@
  * guide prints them, verified through verifyRequest as the auth filter calls it; then every fault.
  */
 import { describe, expect, it } from "vitest";
+import { parseSigningDate } from "../../runtime/auth/amz-dates.js";
 import { type RequestHeaders } from "../../runtime/auth/canonical.js";
 import { verifyRequest, type SigV4Request, type VerifyOptions } from "../../runtime/auth/sigv4.js";
 import {
   buildStringToSignV2,
   canonicalizedAmzHeaders,
   canonicalizedResource,
-  parseV2Date,
   signV2,
   verifySigV2,
 } from "../../runtime/auth/sigv2.js";
@@ -217,11 +217,11 @@ describe("SigV2 canonicalisation", () => {
   });
 
   it("reads the dates SigV2 clients send", () => {
-    expect(parseV2Date("Tue, 27 Mar 2007 19:36:42 +0000")?.toISOString()).toBe("2007-03-27T19:36:42.000Z");
-    expect(parseV2Date("Tue, 27 Mar 2007 21:36:42 +0200")?.toISOString()).toBe("2007-03-27T19:36:42.000Z");
-    expect(parseV2Date("Tue, 27 Mar 2007 19:36:42 GMT")?.toISOString()).toBe("2007-03-27T19:36:42.000Z");
-    expect(parseV2Date("Tue, 31 Feb 2007 19:36:42 +0000")).toBeUndefined();
-    expect(parseV2Date("yesterday")).toBeUndefined();
+    expect(parseSigningDate("Tue, 27 Mar 2007 19:36:42 +0000")?.toISOString()).toBe("2007-03-27T19:36:42.000Z");
+    expect(parseSigningDate("Tue, 27 Mar 2007 21:36:42 +0200")?.toISOString()).toBe("2007-03-27T19:36:42.000Z");
+    expect(parseSigningDate("Tue, 27 Mar 2007 19:36:42 GMT")?.toISOString()).toBe("2007-03-27T19:36:42.000Z");
+    expect(parseSigningDate("Tue, 31 Feb 2007 19:36:42 +0000")).toBeUndefined();
+    expect(parseSigningDate("yesterday")).toBeUndefined();
   });
 });
 

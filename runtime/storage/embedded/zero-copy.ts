@@ -93,9 +93,8 @@ export function sendPieces(
     cancel() {
       if (ended || cancelled !== undefined) return;
       cancelled = Object.assign(new Error("the response was closed during a zero-copy send"), { code: "ECANCELED" });
-      // a send in flight ends with ECANCELED (its stream's destroy cancels it), and that ends this.
-      // Destroyed without an error: nothing listens for one on a piece's stream (its failures come
-      // through openForSend's and sendTo's callbacks), and an 'error' no one listens to ends the process.
+      // a send in flight ends with ECANCELED (its stream's destroy cancels it), and that ends this;
+      // no error to destroy it with: a piece's failures travel by openForSend's and sendTo's callbacks
       if (current !== owner) current?.destroy();
     },
   };
