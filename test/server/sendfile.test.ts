@@ -270,10 +270,13 @@ describe.each([
     const chunks: Buffer[] = [];
     let got = 0;
     const ended = new Promise<void>((resolve, reject) => {
+      let headEnd = -1;
       socket.on("data", (c: Buffer) => {
         chunks.push(c);
         got += c.length;
-        if (got > large.length) resolve();
+        if (headEnd < 0) headEnd = Buffer.concat(chunks).indexOf("\r\n\r\n");
+        // done once the whole body is in, after the head (not when the bytes first outnumber the body's)
+        if (headEnd >= 0 && got >= headEnd + 4 + large.length) resolve();
       });
       socket.once("error", reject);
     });
