@@ -117,28 +117,20 @@ function workloads(): Workload[] {
   const tiny = makeBody(32);
   const bigCrc32c = computeChecksum("CRC32C", big.data);
   let seq = 0;
+  /** c=32 reads of 256 small objects under `prefix`, put first */
+  const reads4k = (prefix: string, read: (key: string) => Operation): Omit<Workload, "name"> => ({
+    concurrency: 32,
+    count: 5000,
+    warmup: 500,
+    setUp: async (t) => {
+      await runCount(t, 8, 256, (i) => put(`${prefix}/${i}`, small[i % 8]));
+    },
+    op: () => read(`${prefix}/${Math.floor(Math.random() * 256)}`),
+  });
   return [
     { name: "put4k", concurrency: 8, count: 3000, warmup: 300, op: () => put(`p4/${seq++}`, small[seq % 8]) },
-    {
-      name: "get4k",
-      concurrency: 32,
-      count: 5000,
-      warmup: 500,
-      setUp: async (t) => {
-        await runCount(t, 8, 256, (i) => put(`g4/${i}`, small[i % 8]));
-      },
-      op: () => get(`g4/${Math.floor(Math.random() * 256)}`, 4096),
-    },
-    {
-      name: "head4k",
-      concurrency: 32,
-      count: 5000,
-      warmup: 500,
-      setUp: async (t) => {
-        await runCount(t, 8, 256, (i) => put(`h4/${i}`, small[i % 8]));
-      },
-      op: () => ({ spec: { method: "HEAD", path: s3Path(BUCKET, `h4/${Math.floor(Math.random() * 256)}`), payloadHash: EMPTY_SHA256 }, bytes: 0 }),
-    },
+    { name: "get4k", ...reads4k("g4", (key) => get(key, 4096)) },
+    { name: "head4k", ...reads4k("h4", (key) => ({ spec: { method: "HEAD", path: s3Path(BUCKET, key), payloadHash: EMPTY_SHA256 }, bytes: 0 })) },
     {
       name: "get1m",
       concurrency: 8,
