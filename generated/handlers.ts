@@ -229,7 +229,7 @@ export interface PostObjectHandlers<Ctx> {
    * date, region and `s3`; SigV2: `AWSAccessKeyId` and `signature`, the base64 HMAC-SHA1 of the policy;
    * - `success_action_redirect` (or `redirect`), `success_action_status` (200, 201 or 204);
    * - `Content-Type`, `Cache-Control`, `Content-Disposition`, `Content-Encoding`, `Expires`,
-   * `x-amz-meta-*`, `x-amz-storage-class`, `x-amz-checksum-*`, `tagging` (a `<Tagging>` document),
+   * `x-amz-website-redirect-location`, `x-amz-meta-*`, `x-amz-storage-class`, `x-amz-checksum-*`, `tagging` (a `<Tagging>` document),
    * `acl` (a canned ACL): stored as PutObject stores their headers;
    * - `x-amz-server-side-encryption`, `x-amz-server-side-encryption-aws-kms-key-id`,
    * `x-amz-server-side-encryption-context` and `x-amz-server-side-encryption-customer-*`: checked

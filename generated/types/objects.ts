@@ -116,6 +116,10 @@ export interface GetObjectOutput {
   ContentType?: string;
   /** Stored and returned verbatim, as S3 does. (header expires) */
   Expires?: string;
+  /** Where a website endpoint redirects requests for this object: a path in the bucket (`/other.html`)
+ * or an `http://` / `https://` URL (anything else: InvalidRedirectLocation). Stored and returned on
+ * GET and HEAD; a copy takes the request's, never the source's (S3's CopyObject documentation). (header x-amz-website-redirect-location) */
+  WebsiteRedirectLocation?: string;
   /** (headerPrefix x-amz-meta-) */
   Metadata?: Record<string, string>;
   /** The number of user metadata entries left out because they cannot be sent as header values. (header x-amz-missing-meta) */
@@ -226,6 +230,10 @@ export interface HeadObjectOutput {
   ContentType?: string;
   /** Stored and returned verbatim, as S3 does. (header expires) */
   Expires?: string;
+  /** Where a website endpoint redirects requests for this object: a path in the bucket (`/other.html`)
+ * or an `http://` / `https://` URL (anything else: InvalidRedirectLocation). Stored and returned on
+ * GET and HEAD; a copy takes the request's, never the source's (S3's CopyObject documentation). (header x-amz-website-redirect-location) */
+  WebsiteRedirectLocation?: string;
   /** (headerPrefix x-amz-meta-) */
   Metadata?: Record<string, string>;
   /** The number of user metadata entries left out because they cannot be sent as header values. (header x-amz-missing-meta) */
@@ -290,6 +298,10 @@ export interface PutObjectInput {
   ContentType?: string;
   /** Stored and returned verbatim, as S3 does. (header expires) */
   Expires?: string;
+  /** Where a website endpoint redirects requests for this object: a path in the bucket (`/other.html`)
+ * or an `http://` / `https://` URL (anything else: InvalidRedirectLocation). Stored and returned on
+ * GET and HEAD; a copy takes the request's, never the source's (S3's CopyObject documentation). (header x-amz-website-redirect-location) */
+  WebsiteRedirectLocation?: string;
   /** (headerPrefix x-amz-meta-) */
   Metadata?: Record<string, string>;
   /** (header x-amz-storage-class) */

@@ -234,6 +234,7 @@ export interface SystemMetadataInput {
   ContentDisposition?: string;
   CacheControl?: string;
   Expires?: string;
+  WebsiteRedirectLocation?: string;
 }
 
 /** The system metadata to store for a new object, from its request headers. */
@@ -245,7 +246,19 @@ export function systemMetadataOf(input: SystemMetadataInput): SystemMetadata {
     contentDisposition: input.ContentDisposition,
     cacheControl: input.CacheControl,
     expires: input.Expires,
+    websiteRedirectLocation: websiteRedirectLocation(input.WebsiteRedirectLocation),
   };
+}
+
+/**
+ * x-amz-website-redirect-location as S3 takes it: a path in the bucket (`/page.html`) or an
+ * `http://` / `https://` URL; anything else is InvalidRedirectLocation (AWS's answer, quoted in
+ * aws/aws-cli#1130). An empty header is no redirect.
+ */
+export function websiteRedirectLocation(value: string | undefined): string | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (value.startsWith("/") || /^https?:\/\//i.test(value)) return value;
+  throw new S3Error("InvalidRedirectLocation");
 }
 
 /** What PutObject and CreateMultipartUpload say about the object they make. */
@@ -283,7 +296,11 @@ export function lockParam(input: ObjectLockWriteInput, ctx: HandlerContext): { l
   return lock === undefined ? {} : { lock };
 }
 
-/** The system metadata of a stored object, to carry over to a copy. */
+/**
+ * The system metadata of a stored object, to carry over to a copy: all of it but the website
+ * redirect, which S3 never copies ("CopyObject": it is unique to each object; the request may
+ * state one).
+ */
 export function systemMetadataFrom(info: SystemMetadata): SystemMetadata {
   const { contentType, contentEncoding, contentLanguage, contentDisposition, cacheControl, expires } = info;
   return { contentType, contentEncoding, contentLanguage, contentDisposition, cacheControl, expires };
@@ -342,17 +359,21 @@ export function checkConditions(c: Conditions, info: ObjectInfo, failWith412 = f
 }
 
 /**
- * A single byte range (RFC 9110 section 14.1.2). A header that does not parse, or asks for several
- * ranges, is ignored and the whole object served, as S3 does; a range that starts past the end is
- * InvalidRange (416).
+ * A single byte range (RFC 9110 section 14.1.2). A header that does not parse (RFC 9110's grammar
+ * has no blank inside `bytes=0-9`), or asks for several ranges, is ignored and the whole object
+ * served, as S3 does; a range that starts past the end, or a suffix of 0 bytes, is InvalidRange
+ * (416). A suffix of an empty object is the whole of it, as RFC 9110 has it ("shorter than the
+ * suffix-length: the entire representation"), served as 200: no Content-Range names 0 bytes.
  */
 export function resolveRange(header: string | undefined, size: number): ByteRange | undefined {
   if (header === undefined) return undefined;
-  const m = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(header);
+  // node has trimmed the value; the unit is case-insensitive (RFC 9110 section 14.1)
+  const m = /^bytes=(\d*)-(\d*)$/i.exec(header);
   if (!m || (m[1] === "" && m[2] === "")) return undefined;
   if (m[1] === "") {
     const suffix = Number(m[2]);
-    if (suffix === 0 || size === 0) throw new S3Error("InvalidRange", undefined, { ActualObjectSize: size, RangeRequested: header });
+    if (suffix === 0) throw new S3Error("InvalidRange", undefined, { ActualObjectSize: size, RangeRequested: header });
+    if (size === 0) return undefined;
     return { start: Math.max(0, size - suffix), end: size - 1 };
   }
   const start = Number(m[1]);

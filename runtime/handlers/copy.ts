@@ -20,6 +20,7 @@ import {
   quoteEtag,
   systemMetadataFrom,
   systemMetadataOf,
+  websiteRedirectLocation,
   validateKey,
   validateMetadata,
   type HandlerContext,
@@ -136,13 +137,14 @@ export const copyHandlers: CopyHandlers<HandlerContext> = {
     // Copying a named version onto its own key is how S3 restores an earlier version: allowed. So is
     // a copy onto itself that states an encryption (`aws s3 cp --sse` of an object onto itself).
     const samePlace = src.bucket === input.Bucket && src.key === input.Key && src.versionId === undefined;
-    if (samePlace && !replaceMeta && input.StorageClass === undefined && input.ServerSideEncryption === undefined) {
+    if (samePlace && !replaceMeta && input.StorageClass === undefined && input.ServerSideEncryption === undefined && !input.WebsiteRedirectLocation) {
       throw new S3Error(
         "InvalidRequest",
         "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
       );
     }
     const userMetadata = replaceMeta ? validateMetadata(input.Metadata) : undefined;
+    const redirect = websiteRedirectLocation(input.WebsiteRedirectLocation);
     const newTags = replaceTags ? parseTagging(input.Tagging) : undefined;
     // the copy's owner and ACL are the request's, never the source's ("CopyObject": ACLs are not copied)
     const access = await newObjectAccess(ctx, bucket, input);
@@ -158,6 +160,8 @@ export const copyHandlers: CopyHandlers<HandlerContext> = {
           storageClass: input.StorageClass ?? (replaceMeta ? "STANDARD" : s.storageClass),
           ...access,
           ...(replaceMeta ? systemMetadataOf(input) : systemMetadataFrom(s)),
+          // never the source's (systemMetadataFrom): the request's, with either directive
+          websiteRedirectLocation: redirect,
           // the copy is a new version: its lock is the request's (or the bucket's default), never the source's
           ...lockParam(input, ctx),
         },

@@ -3,7 +3,7 @@ import { newObjectAccess } from "./acl.js";
 import type { ObjectsHandlers } from "../../generated/handlers.js";
 import type { GetObjectInput, HeadObjectInput } from "../../generated/types/objects.js";
 import { errorTable } from "../../generated/errors.js";
-import { S3Error } from "../errors.js";
+import { S3Error, s3Message } from "../errors.js";
 import { sendableMetadata } from "../header-values.js";
 import { storageCall, toS3Error } from "../storage/errors.js";
 import type { ByteRange, DeleteCondition, ObjectInfo, ObjectPartInfo, ObjectToDelete } from "../storage/types.js";
@@ -69,6 +69,7 @@ function objectHeaders(
     ContentLanguage: input.ResponseContentLanguage ?? info.contentLanguage,
     ContentType: input.ResponseContentType ?? info.contentType ?? "binary/octet-stream",
     Expires: input.ResponseExpires ?? info.expires,
+    WebsiteRedirectLocation: info.websiteRedirectLocation,
     Metadata: meta.metadata,
     MissingMeta: meta.missing > 0 ? meta.missing : undefined,
     StorageClass: visibleStorageClass(info.storageClass) as "STANDARD" | undefined,
@@ -81,10 +82,25 @@ function objectHeaders(
 }
 
 /** Which version is read (and whether one exists) is the store's to say: buckets can be versioned. */
-function readPreconditions(input: GetObjectInput | HeadObjectInput): void {
+function readPreconditions(input: GetObjectInput | HeadObjectInput, ctx: HandlerContext): void {
   if (input.PartNumber !== undefined && input.Range !== undefined) {
     throw new S3Error("InvalidRequest", "Cannot specify both Range header and partNumber query parameter");
   }
+  // S3 takes the response-* overrides from signed requests only (GetObject's documentation)
+  if (ctx.accessKeyId === undefined && hasOverride(input)) {
+    throw new S3Error("InvalidRequest", s3Message("InvalidRequest", "AnonymousResponseHeaders"));
+  }
+}
+
+function hasOverride(input: GetObjectInput | HeadObjectInput): boolean {
+  return (
+    input.ResponseCacheControl !== undefined ||
+    input.ResponseContentDisposition !== undefined ||
+    input.ResponseContentEncoding !== undefined ||
+    input.ResponseContentLanguage !== undefined ||
+    input.ResponseContentType !== undefined ||
+    input.ResponseExpires !== undefined
+  );
 }
 
 /** The range to serve within a part (when a part was asked for) or the object. */
@@ -116,7 +132,7 @@ export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
   },
 
   async GetObject(input, ctx) {
-    readPreconditions(input);
+    readPreconditions(input, ctx);
     checkCustomerKey(input, ctx);
     // Another writer's object read by the bucket owner is judged on access first (checkObjectAccess
     // below), its conditions after: a refused caller learns nothing from a 304 or 412.
@@ -158,7 +174,7 @@ export const objectsHandlers: ObjectsHandlers<HandlerContext> = {
   },
 
   async HeadObject(input, ctx) {
-    readPreconditions(input);
+    readPreconditions(input, ctx);
     checkCustomerKey(input, ctx);
     // together, as for GetObject
     const lookup = storageCall(() => ctx.storage.headObject(input.Bucket, input.Key, input.PartNumber, input.VersionId));

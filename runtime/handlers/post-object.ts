@@ -168,6 +168,7 @@ async function upload(form: Form, input: { Bucket: string }, ctx: HandlerContext
       ContentEncoding: headerField(fields, "content-encoding"),
       ContentLanguage: headerField(fields, "content-language"),
       Expires: fields.get("expires"),
+      WebsiteRedirectLocation: headerField(fields, "x-amz-website-redirect-location"),
       Metadata: formMetadata(fields),
       StorageClass: storageClass,
     },

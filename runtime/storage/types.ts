@@ -39,6 +39,8 @@ export interface SystemMetadata {
   cacheControl?: string;
   /** kept as the exact string the client sent (S3 returns it verbatim) */
   expires?: string;
+  /** x-amz-website-redirect-location: a path in the bucket or an http(s) URL */
+  websiteRedirectLocation?: string;
 }
 
 export interface BucketInfo {

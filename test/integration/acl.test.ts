@@ -449,6 +449,22 @@ describe.skipIf(ON_OZONE)("anonymous requests", () => {
     expect(await refused.text()).toContain("<Code>AccessDenied</Code>");
   });
 
+  it("read a public object, but without response-* overrides: 400 InvalidRequest, as S3 takes those from signed requests only", async () => {
+    const bucket = await newBucket("anon-overrides");
+    await main.send(new PutObjectCommand({ Bucket: bucket, Key: "pub.txt", Body: "public", ContentType: "text/plain", ACL: "public-read" }));
+    const read = await anonymous.send(new GetObjectCommand({ Bucket: bucket, Key: "pub.txt" }));
+    expect(await read.Body!.transformToString()).toBe("public");
+    for (const override of [{ ResponseContentType: "text/html" }, { ResponseContentDisposition: "attachment" }, { ResponseExpires: new Date(0) }]) {
+      const err = await expectS3Error(anonymous.send(new GetObjectCommand({ Bucket: bucket, Key: "pub.txt", ...override })), "InvalidRequest", 400);
+      expect(err.message).toBe("Request specific response headers cannot be used for anonymous GET requests.");
+      await expectBodilessError(anonymous.send(new HeadObjectCommand({ Bucket: bucket, Key: "pub.txt", ...override })), 400);
+    }
+    // the owner's signed request may
+    const signed = await main.send(new GetObjectCommand({ Bucket: bucket, Key: "pub.txt", ResponseContentType: "text/html" }));
+    expect(signed.ContentType).toBe("text/html");
+    await signed.Body!.transformToString();
+  });
+
   it("never list buckets, and are told when a bucket does not exist", async () => {
     await expectS3Error(anonymous.send(new ListBucketsCommand({})), "AccessDenied", 403);
     await expectS3Error(anonymous.send(new ListObjectsV2Command({ Bucket: bucketName("absent") })), "NoSuchBucket", 404);

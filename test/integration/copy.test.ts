@@ -114,6 +114,27 @@ describe("CopyObject", () => {
     expect(head.Metadata).toEqual(stored.Metadata);
   });
 
+  it("never copies the source's website redirect: a copy has the one its request states (with either directive), else none", async () => {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "src/redirect", Body: "r", WebsiteRedirectLocation: "/from-source.html" }));
+    const redirectOf = async (key: string) => (await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).WebsiteRedirectLocation;
+    await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: "dst/redirect-copy", CopySource: source(bucket, "src/redirect") }));
+    expect(await redirectOf("dst/redirect-copy")).toBeUndefined();
+    await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: "dst/redirect-given", CopySource: source(bucket, "src/redirect"), WebsiteRedirectLocation: "/given.html" }));
+    expect(await redirectOf("dst/redirect-given")).toBe("/given.html");
+    await s3.send(
+      new CopyObjectCommand({ Bucket: bucket, Key: "dst/redirect-replace", CopySource: source(bucket, "src/redirect"), MetadataDirective: "REPLACE", WebsiteRedirectLocation: "https://example.com/" }),
+    );
+    expect(await redirectOf("dst/redirect-replace")).toBe("https://example.com/");
+    // a new redirect is a change: the object may be copied onto itself with it
+    await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: "src/redirect", CopySource: source(bucket, "src/redirect"), WebsiteRedirectLocation: "/moved.html" }));
+    expect(await redirectOf("src/redirect")).toBe("/moved.html");
+    await expectS3Error(
+      s3.send(new CopyObjectCommand({ Bucket: bucket, Key: "dst/redirect-bad", CopySource: source(bucket, "src/redirect"), WebsiteRedirectLocation: "nowhere" })),
+      "InvalidRedirectLocation",
+      400,
+    );
+  });
+
   it("replaces the tags with tagging directive REPLACE", async () => {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "src/tags", Body: "x", Tagging: "a=1&b=2" }));
     await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: "dst/tags", CopySource: source(bucket, "src/tags"), TaggingDirective: "REPLACE", Tagging: "c=3" }));

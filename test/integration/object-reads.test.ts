@@ -57,10 +57,24 @@ describe("GetObject ranges", () => {
   });
 
   it("serves the whole object for a range it cannot satisfy as one range (several ranges, syntax errors)", async () => {
-    for (const range of ["bytes=0-1,5-6", "bytes=9-3", "items=0-1"]) {
+    // RFC 9110's ranges-specifier has no blank inside it ("bytes= -1" is not a range; S3 ignores it)
+    for (const range of ["bytes=0-1,5-6", "bytes=9-3", "items=0-1", "bytes= -1", "bytes=0 -1", "bytes =0-1", "bytes=--1", "bytes=,"]) {
       const { res, body } = await getBytes("ranged", { Range: range });
-      expect(res.$metadata.httpStatusCode).toBe(200);
+      expect(res.$metadata.httpStatusCode, range).toBe(200);
       expect(body.equals(data)).toBe(true);
+    }
+    // the unit is case-insensitive
+    expect((await getBytes("ranged", { Range: "Bytes=0-1" })).res.$metadata.httpStatusCode).toBe(206);
+  });
+
+  it("serves an empty object whole for a suffix range (RFC 9110: shorter than the suffix), InvalidRange for a first byte", async () => {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "empty-ranged", Body: new Uint8Array(0) }));
+    const { res, body } = await getBytes("empty-ranged", { Range: "bytes=-1" });
+    expect(res.$metadata.httpStatusCode).toBe(200);
+    expect(res.ContentRange).toBeUndefined();
+    expect(body.length).toBe(0);
+    for (const range of ["bytes=0-0", "bytes=0-", "bytes=-0"]) {
+      await expectS3Error(s3.send(new GetObjectCommand({ Bucket: bucket, Key: "empty-ranged", Range: range })), "InvalidRange", 416);
     }
   });
 

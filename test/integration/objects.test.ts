@@ -7,7 +7,9 @@
  */
 import { createHash } from "node:crypto";
 import {
+  CompleteMultipartUploadCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
@@ -280,6 +282,38 @@ describe("metadata and stored headers", () => {
       // names come back lower-case, values verbatim
       expect(res.Metadata).toEqual({ color: "blue", "mixed-case": "Value With  Spaces", empty: "", "x-dashed-name": "a=b;c" });
     }
+  });
+
+  it("keeps x-amz-website-redirect-location (a path or an http(s) URL) and answers it on GET and HEAD; refuses anything else (InvalidRedirectLocation), storing nothing", async () => {
+    const cases = [
+      ["redirect-path", "/other/page.html"],
+      ["redirect-url", "https://example.com/elsewhere?x=1"],
+    ];
+    for (const [key, location] of cases) {
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: new Uint8Array(0), WebsiteRedirectLocation: location }));
+      expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).WebsiteRedirectLocation).toBe(location);
+      expect((await getBytes(key)).res.WebsiteRedirectLocation).toBe(location);
+    }
+    // an upload's redirect is the completed object's
+    const upload = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: "redirect-mpu", WebsiteRedirectLocation: "http://example.org/" }));
+    const part = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: "redirect-mpu", UploadId: upload.UploadId, PartNumber: 1, Body: "one part" }));
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: bucket,
+        Key: "redirect-mpu",
+        UploadId: upload.UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
+      }),
+    );
+    expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "redirect-mpu" }))).WebsiteRedirectLocation).toBe("http://example.org/");
+    for (const location of ["page.html", "ftp://example.com/", "example.com/x"]) {
+      await expectS3Error(s3.send(new PutObjectCommand({ Bucket: bucket, Key: "redirect-bad", Body: "x", WebsiteRedirectLocation: location })), "InvalidRedirectLocation", 400);
+      await expectS3Error(s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: "redirect-bad", WebsiteRedirectLocation: location })), "InvalidRedirectLocation", 400);
+    }
+    await expectS3Error(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "redirect-bad" })), "NotFound", 404);
+    // an object without one answers none
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "redirect-none", Body: "x" }));
+    expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "redirect-none" }))).WebsiteRedirectLocation).toBeUndefined();
   });
 
   it("keeps user metadata named like an object's built-ins (x-amz-meta-__proto__, -constructor) as metadata", async () => {

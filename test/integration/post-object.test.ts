@@ -109,15 +109,25 @@ describe("PostObject (browser form uploads)", () => {
       "Cache-Control": "max-age=60",
       "Content-Disposition": "attachment",
       "x-amz-meta-color": "blue",
+      "x-amz-website-redirect-location": "/landing.html",
       tagging,
       "x-amz-checksum-sha256": sha256,
     };
-    const auth = sigV4([{ bucket }, { key: "meta.txt" }, { "Content-Type": "text/plain" }, { "Cache-Control": "max-age=60" }, ["eq", "$Content-Disposition", "attachment"], ["starts-with", "$x-amz-meta-color", "bl"], { tagging }]);
+    const auth = sigV4([
+      { bucket },
+      { key: "meta.txt" },
+      { "Content-Type": "text/plain" },
+      { "Cache-Control": "max-age=60" },
+      ["eq", "$Content-Disposition", "attachment"],
+      ["starts-with", "$x-amz-meta-color", "bl"],
+      { "x-amz-website-redirect-location": "/landing.html" },
+      { tagging },
+    ]);
     const r = await post({ ...fields, ...auth }, data);
     expect(r.status).toBe(204);
     expect(r.headers.get("x-amz-checksum-sha256")).toBe(sha256);
     const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "meta.txt", ChecksumMode: "ENABLED" }));
-    expect(head).toMatchObject({ ContentType: "text/plain", CacheControl: "max-age=60", ContentDisposition: "attachment", Metadata: { color: "blue" }, ChecksumSHA256: sha256 });
+    expect(head).toMatchObject({ ContentType: "text/plain", CacheControl: "max-age=60", ContentDisposition: "attachment", Metadata: { color: "blue" }, ChecksumSHA256: sha256, WebsiteRedirectLocation: "/landing.html" });
     const tags = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: "meta.txt" }));
     expect(tags.TagSet).toEqual([{ Key: "k1", Value: "v1" }]);
 

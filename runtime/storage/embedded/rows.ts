@@ -23,6 +23,7 @@ const SYSTEM_METADATA_FIELDS = [
   "contentDisposition",
   "cacheControl",
   "expires",
+  "websiteRedirectLocation",
 ] as const satisfies readonly (keyof SystemMetadata)[];
 
 /** JSON in the `meta` column of objects and uploads: what is returned but never queried. */

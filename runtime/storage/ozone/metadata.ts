@@ -3,7 +3,8 @@
  * lays it out (so objects written by either gateway read the same through the other):
  * - `ETag`: lowercase hex MD5 (or the OM's "<hex>-<N>" after a multipart completion);
  * - `Content-Type`, `Content-Encoding`, `Content-Language`, `Content-Disposition`, `Cache-Control`,
- *   `Expires`: the system metadata;
+ *   `Expires`: the system metadata (and `ozone-s3-internal-x-website-redirect-location`, which
+ *   Ozone's gateway does not keep);
  * - every other entry is user metadata (x-amz-meta-<name>), under its bare name; a user name that
  *   would collide with a system one is kept as `ozone-s3-internal-<name>`;
  * - this gateway's own values (the S3 checksum, a storage class Ozone has no name for) also use the
@@ -24,6 +25,8 @@ const SYSTEM: Record<keyof SystemMetadata, string> = {
   contentDisposition: "Content-Disposition",
   cacheControl: "Cache-Control",
   expires: "Expires",
+  // Ozone's gateway keeps no website redirect: ours, under the reserved prefix
+  websiteRedirectLocation: `${RESERVED_PREFIX}x-website-redirect-location`,
 };
 const SYSTEM_FIELD_OF = new Map(Object.entries(SYSTEM).map(([field, name]) => [name.toLowerCase(), field as keyof SystemMetadata]));
 /** user names that must be renamed: they read back as system values otherwise */

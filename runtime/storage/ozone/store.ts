@@ -556,7 +556,7 @@ export class OzoneStore implements StorageClient {
 
 function systemOf(p: PutObjectParams): Partial<ObjectInfo> {
   const out: Partial<ObjectInfo> = {};
-  for (const f of ["contentType", "contentEncoding", "contentLanguage", "contentDisposition", "cacheControl", "expires"] as const) {
+  for (const f of ["contentType", "contentEncoding", "contentLanguage", "contentDisposition", "cacheControl", "expires", "websiteRedirectLocation"] as const) {
     if (p[f] !== undefined) out[f] = p[f];
   }
   return out;
