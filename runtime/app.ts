@@ -389,6 +389,7 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
           key: st.target?.key,
           query: st.url!.query,
           headers: request.headers,
+          headersDistinct: () => request.raw.headersDistinct,
           hasBody: hasBody(request),
           // A PostObject form is an envelope: its file gets a verifying body of its own (handlers/post-object.ts).
           body: () => requestBody(request, reply, config, { checksumHeadersDescribeObject: objectChecksumOps.has(op.name), envelope: op.name === "PostObject" }),

@@ -20,6 +20,12 @@ export interface RequestParts {
   key?: string;
   query: ReadonlyMap<string, string>;
   headers: IncomingHttpHeaders;
+  /**
+   * Each header's values as sent (node's headersDistinct, computed when first asked for): a
+   * repeated x-amz-meta-* header is joined with "," as SigV4 joins it (and S3 and MinIO store
+   * it), not with node's ", ".
+   */
+  headersDistinct?: () => NodeJS.Dict<string[]>;
   /** the verified request body as a stream (see runtime/auth/body.ts) */
   body(): IncomingBody;
   /** whether the request carries a body at all */
@@ -169,7 +175,9 @@ export async function decodeInput(op: IrOperation, req: RequestParts, maxXmlByte
       case "headerPrefix": {
         const map: Record<string, string> = {};
         for (const [name, value] of Object.entries(req.headers)) {
-          if (name.startsWith(m.wireName) && value !== undefined) setOwn(map, name.slice(m.wireName.length), Array.isArray(value) ? value.join(",") : value);
+          if (!name.startsWith(m.wireName) || value === undefined) continue;
+          const values = typeof value === "string" && value.includes(", ") ? req.headersDistinct?.()[name] : undefined;
+          setOwn(map, name.slice(m.wireName.length), values !== undefined ? values.join(",") : Array.isArray(value) ? value.join(",") : value);
         }
         input[m.name] = map;
         break;

@@ -289,6 +289,30 @@ describe("authentication information given twice", () => {
   });
 });
 
+describe("a repeated x-amz-meta-* header", () => {
+  it("is stored as its values joined with \",\" (as SigV4 signs them, and S3 and MinIO store them), a single value with \", \" in it as sent", async () => {
+    const host = `127.0.0.1:${gw.port}`;
+    // signed as SigV4 canonicalises the two lines sent below: one header, values joined with ","
+    const signed = await signer(gw).sign({
+      method: "PUT",
+      protocol: "http:",
+      hostname: "127.0.0.1",
+      port: gw.port,
+      path: `/${bucket}/repeated-meta`,
+      query: {},
+      headers: { host, "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "content-length": "0", "x-amz-meta-key": "value-1,value-2", "x-amz-meta-one": "a, b" },
+    });
+    let head = `PUT /${bucket}/repeated-meta HTTP/1.1\r\n`;
+    for (const [k, v] of Object.entries(signed.headers as Record<string, string>)) {
+      head += k.toLowerCase() === "x-amz-meta-key" ? "x-amz-meta-key: value-1\r\nX-Amz-Meta-Key: value-2\r\n" : `${k}: ${v}\r\n`;
+    }
+    const res = await rawExchange(`${head}Connection: close\r\n\r\n`);
+    expect(res.status, res.text).toBe(200);
+    const got = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "repeated-meta" }));
+    expect(got.Metadata).toEqual({ key: "value-1,value-2", one: "a, b" });
+  });
+});
+
 describe("requests node's HTTP parser refuses", () => {
   function expectClosedWithS3Error(res: RawResponse, code: string, status: number): void {
     expectErrorXml(res, code, status);
