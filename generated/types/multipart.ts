@@ -45,6 +45,9 @@ export interface CompleteMultipartUploadInput {
   ChecksumSHA256?: string;
   /** (header x-amz-checksum-type) */
   ChecksumType?: "COMPOSITE" | "FULL_OBJECT";
+  /** The size the client expects the object to have: the listed parts' sizes must add up to it,
+ * else 400 InvalidRequest and nothing is completed (AWS's model). (header x-amz-mp-object-size) */
+  MpuObjectSize?: number;
   /** (header x-amz-server-side-encryption-customer-algorithm) */
   SSECustomerAlgorithm?: string;
   /** (header x-amz-server-side-encryption-customer-key) */

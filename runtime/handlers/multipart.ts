@@ -88,6 +88,7 @@ export const multipartHandlers: MultipartHandlers<HandlerContext> = {
           ifMatch: input.IfMatch,
           ifNoneMatch: input.IfNoneMatch,
           expectedChecksum,
+          expectedSize: input.MpuObjectSize,
         })
         .catch((err: unknown) => {
           if (err instanceof StorageError && err.kind === "INVALID_PART") logInvalidPart(ctx, input, err.part?.partNumber, err.part?.etag, err.message);
@@ -206,7 +207,8 @@ function expectedChecksumOf(input: CompleteMultipartUploadInput): { algorithm: C
 }
 
 /**
- * The part checksums listed in CompleteMultipartUpload. An upload with a COMPOSITE checksum needs
+ * The part checksums listed in CompleteMultipartUpload, and its checksum type, which must be the
+ * upload's when given. An upload with a COMPOSITE checksum needs
  * each part's checksum of it (S3's InvalidRequest and message) unless the client states the object
  * checksum it expects (the store verifies that one); a checksum that is not the one the part was
  * uploaded with is an InvalidPart, as a wrong ETag is. An upload already completed is left to the
@@ -223,6 +225,10 @@ async function checkPartChecksums(ctx: HandlerContext, input: CompleteMultipartU
     throw toS3Error(err);
   }
   const { upload, parts } = found;
+  // x-amz-checksum-type on completion must be the upload's (AWS's InvalidRequest and message)
+  if (input.ChecksumType !== undefined && upload.checksumType !== undefined && input.ChecksumType !== upload.checksumType) {
+    throw new S3Error("InvalidRequest", `The upload was created using the ${upload.checksumType} checksum mode. The complete request must use the same checksum mode.`);
+  }
   const algorithm = upload.checksumAlgorithm;
   if (algorithm !== undefined && upload.checksumType === "COMPOSITE" && !objectChecksumGiven) {
     const missing = listed.find((p) => p[`Checksum${algorithm}`] === undefined);

@@ -3,7 +3,7 @@
  * an upload, its parts, their listings and the completion, and S3's part limits.
  */
 import type { ObjectLock } from "./bucket-types.js";
-import type { Checksum, ChecksumAlgorithm, NewObjectParams } from "./types.js";
+import { StorageError, type Checksum, type ChecksumAlgorithm, type NewObjectParams } from "./types.js";
 
 export interface MultipartUploadParams extends NewObjectParams {
   checksumAlgorithm?: ChecksumAlgorithm;
@@ -96,6 +96,15 @@ export interface CompleteMultipartParams {
    * when the upload has no checksum of that algorithm. A COMPOSITE value may carry its "-N" suffix.
    */
   expectedChecksum?: { algorithm: ChecksumAlgorithm; value: string };
+  /** The object size the client expects: INVALID_REQUEST, before anything commits, when the listed parts make another. */
+  expectedSize?: number;
+}
+
+/** INVALID_REQUEST when the listed parts make an object of another size than the one the client stated. */
+export function checkExpectedSize(expected: number | undefined, size: number): void {
+  if (expected !== undefined && expected !== size) {
+    throw new StorageError("INVALID_REQUEST", undefined, `The parts listed make an object of ${size} bytes, not the ${expected} bytes stated for it.`);
+  }
 }
 
 /** Minimum size of every part but the last (S3 and Ozone agree: 5 MiB). */

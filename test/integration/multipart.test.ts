@@ -235,6 +235,25 @@ describe("completing", () => {
     expect((await read(key)).body.toString()).toBe("tiny");
   });
 
+  it("checks x-amz-mp-object-size: another size than the parts make is 400 InvalidRequest, nothing completed; the right one completes", async () => {
+    const key = "mp/sized";
+    const id = await create(key);
+    const p1 = await upload(key, id, 1, PART1);
+    const p2 = await upload(key, id, 2, LAST);
+    const parts = [{ ETag: p1.ETag, PartNumber: 1 }, { ETag: p2.ETag, PartNumber: 2 }];
+    const size = PART1.length + LAST.length;
+    for (const wrong of [size - 1, size + 1, 0]) {
+      await expectS3Error(
+        s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: id, MpuObjectSize: wrong, MultipartUpload: { Parts: parts } })),
+        "InvalidRequest",
+        400,
+      );
+    }
+    await expectS3Error(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })), "NotFound", 404);
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: id, MpuObjectSize: size, MultipartUpload: { Parts: parts } }));
+    expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ContentLength).toBe(size);
+  });
+
   it("replaces an existing object of the key", async () => {
     const key = "mp/replace";
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "old", Metadata: { old: "yes" } }));
@@ -420,7 +439,14 @@ describe("checksums of multipart objects", () => {
     await expectS3Error(s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: "mp/ck-type", ChecksumType: "COMPOSITE" })), "InvalidRequest", 400);
     const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: "mp/ck-type" }));
     expect(uploads.Uploads!.map((u) => [u.UploadId, u.ChecksumAlgorithm, u.ChecksumType])).toEqual([[ok.UploadId, "CRC32", "COMPOSITE"]]);
-    await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: "mp/ck-type", UploadId: ok.UploadId }));
+    // the completion's x-amz-checksum-type, when given, must be the upload's
+    const part = await upload("mp/ck-type", ok.UploadId!, 1, LAST, false, { ChecksumAlgorithm: "CRC32" });
+    const parts = [{ ETag: part.ETag, PartNumber: 1, ChecksumCRC32: part.ChecksumCRC32 }];
+    const complete = (ChecksumType: "COMPOSITE" | "FULL_OBJECT") =>
+      s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: "mp/ck-type", UploadId: ok.UploadId, ChecksumType, MultipartUpload: { Parts: parts } }));
+    const mismatch = await expectS3Error(complete("FULL_OBJECT"), "InvalidRequest", 400);
+    expect(mismatch.message).toBe("The upload was created using the COMPOSITE checksum mode. The complete request must use the same checksum mode.");
+    expect((await complete("COMPOSITE")).ChecksumType).toBe("COMPOSITE");
   });
 
   it("accepts the SDK's default part checksums (CRC32) for an upload created without an algorithm", async () => {

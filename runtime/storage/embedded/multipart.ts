@@ -8,6 +8,7 @@ import { createHash, randomBytes } from "node:crypto";
 import {
   MAX_PART_NUMBER,
   MIN_PART_SIZE,
+  checkExpectedSize,
   StorageError,
   type Checksum,
   type CompleteMultipartParams,
@@ -223,6 +224,8 @@ export class Multipart {
         chosen.map((p) => ({ size: p.size, checksum: parseChecksum(p.checksum) })),
       );
       verifyExpectedChecksum(params.expectedChecksum, checksum, chosen.length);
+      const size = chosen.reduce((n, p) => n + p.size, 0);
+      checkExpectedSize(params.expectedSize, size);
 
       const { state, discard } = this.core.makeRoom(params.bucket, params.key, current);
       // parts not listed are dropped with the upload; the chosen ones now belong to the object
@@ -246,7 +249,7 @@ export class Multipart {
           ...(uploadMeta.lock !== undefined && { lock: uploadMeta.lock }),
         },
         {
-          size: chosen.reduce((n, p) => n + p.size, 0),
+          size,
           etag,
           checksum,
           partsCount: chosen.length,
@@ -281,6 +284,7 @@ export class Multipart {
     }
     const info = this.core.infoOf(current, this.core.versions.status(params.bucket));
     verifyExpectedChecksum(params.expectedChecksum, info.checksum, current.parts_count ?? 1);
+    checkExpectedSize(params.expectedSize, info.size);
     return info;
   }
 

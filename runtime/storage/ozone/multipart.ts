@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import {
   MAX_PART_NUMBER,
   MIN_PART_SIZE,
+  checkExpectedSize,
   StorageError,
   type CompleteMultipartParams,
   type IncomingBody,
@@ -140,6 +141,7 @@ export class Multipart {
       const numbers = [...new Set(latestLocations(k).map((l) => Number(l.partNumber ?? -1)))];
       const listed = partsList.map((p) => p.partNumber);
       if (existing.etag !== ozoneMultipartEtag(partsList.map((p) => p.eTag)) || numbers.join() !== listed.join()) throw err;
+      checkExpectedSize(params.expectedSize, existing.size);
       return existing;
     }
     return this.core.currentObject(params.bucket, params.key);
@@ -173,6 +175,7 @@ export class Multipart {
     for (let i = 0; i < chosen.length - 1; i++) {
       if (chosen[i].size < MIN_PART_SIZE) throw new StorageError("ENTITY_TOO_SMALL");
     }
+    checkExpectedSize(params.expectedSize, chosen.reduce((n, p) => n + p.size, 0));
   }
 
   async abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void> {
