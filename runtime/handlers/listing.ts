@@ -29,6 +29,7 @@ function entry(ctx: HandlerContext, o: ObjectSummary, enc: (s?: string) => strin
     LastModified: o.lastModified,
     ETag: quoteEtag(o.etag),
     ChecksumAlgorithm: o.checksumAlgorithm ? [o.checksumAlgorithm] : undefined,
+    ChecksumType: o.checksumType,
     Size: o.size,
     StorageClass: o.storageClass as "STANDARD",
     Owner: withOwner ? ownerOf(ctx, o.owner) : undefined,
@@ -140,6 +141,7 @@ export const listingHandlers: ListingHandlers<HandlerContext> = {
           StorageClass: o.storageClass as "STANDARD",
           Owner: ownerOf(ctx, o.owner),
           ChecksumAlgorithm: o.checksumAlgorithm ? [o.checksumAlgorithm] : undefined,
+          ChecksumType: o.checksumType,
         })),
         DeleteMarkers: markers.map((m) => ({
           Key: enc(m.key),

@@ -91,6 +91,8 @@ export interface ObjectSummary {
   storageClass: string;
   owner: string;
   checksumAlgorithm?: ChecksumAlgorithm;
+  /** how the checksum was made, with checksumAlgorithm */
+  checksumType?: Checksum["type"];
 }
 
 /**

@@ -11,6 +11,8 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
+  ListObjectVersionsCommand,
+  ListObjectsV2Command,
   ListPartsCommand,
   PutObjectCommand,
   UploadPartCommand,
@@ -388,6 +390,11 @@ describe("checksums of multipart objects", () => {
     const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: "ENABLED" }));
     expect(head[`Checksum${algorithm}`]).toBe(composite);
     expect(head.ChecksumType).toBe("COMPOSITE");
+    // listed with its algorithm and type
+    const entry = (await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key }))).Contents![0];
+    expect([entry.ChecksumAlgorithm, entry.ChecksumType]).toEqual([[algorithm], "COMPOSITE"]);
+    const version = (await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: key }))).Versions![0];
+    expect([version.ChecksumAlgorithm, version.ChecksumType]).toEqual([[algorithm], "COMPOSITE"]);
     expect((await read(key, { ChecksumMode: "ENABLED" })).body.equals(Buffer.concat(parts))).toBe(true);
   });
 

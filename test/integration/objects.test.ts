@@ -396,6 +396,7 @@ describe("checksums", () => {
       // Ozone's light key listing carries no metadata: no ChecksumAlgorithm in listings there
       const list = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key }));
       expect(list.Contents![0].ChecksumAlgorithm).toEqual(ON_OZONE ? undefined : [algorithm]);
+      expect(list.Contents![0].ChecksumType).toBe(ON_OZONE ? undefined : "FULL_OBJECT");
     },
   );
 

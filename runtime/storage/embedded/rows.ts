@@ -137,6 +137,7 @@ export function toObjectSummary(row: SummaryRow): ObjectSummary {
     storageClass: row.storage_class,
     owner: row.owner,
     ...(row.checksum_algorithm !== null && { checksumAlgorithm: row.checksum_algorithm }),
+    ...(row.checksum_type !== null && { checksumType: row.checksum_type }),
   };
 }
 

@@ -4,7 +4,7 @@
  */
 import type Database from "better-sqlite3";
 
-import type { ChecksumAlgorithm } from "../types.js";
+import type { Checksum, ChecksumAlgorithm } from "../types.js";
 
 export interface BucketRow {
   name: string;
@@ -29,7 +29,15 @@ export interface ObjectRow {
 export type SummaryRow = Pick<
   ObjectRow,
   "key" | "size" | "etag" | "last_modified" | "storage_class" | "owner" | "checksum_algorithm"
->;
+> & { checksum_type: Checksum["type"] | null };
+
+/**
+ * A listed object's checksum type, for rows of `objects` and `versions`: none without a checksum;
+ * FULL_OBJECT for an object written whole (PutObject, CopyObject); a multipart object's from its
+ * meta (COMPOSITE or FULL_OBJECT, as its upload chose), so the JSON is read for those rows only.
+ */
+export const CHECKSUM_TYPE_COLUMN = `CASE WHEN checksum_algorithm IS NULL THEN NULL WHEN parts_count IS NULL THEN 'FULL_OBJECT'
+  ELSE json_extract(meta, '$.checksum.type') END AS checksum_type`;
 
 export interface SegmentRefRow {
   segment_id: string;
@@ -66,7 +74,7 @@ export interface CompletedUploadRow {
 }
 
 export function prepareStatements(db: Database.Database) {
-  const objectSummaryColumns = "key, size, etag, last_modified, storage_class, owner, checksum_algorithm";
+  const objectSummaryColumns = `key, size, etag, last_modified, storage_class, owner, checksum_algorithm, ${CHECKSUM_TYPE_COLUMN}`;
   const uploadColumns = "upload_id, bucket, key, initiated, storage_class, owner, checksum_algorithm, meta";
   const partColumns = "p.part_number, p.segment_id, s.size, s.md5, s.checksum, s.created";
   return {

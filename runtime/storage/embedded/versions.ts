@@ -37,7 +37,7 @@ import {
 import { immediateSuccessor, listEntries, lowerBound, type ListingCounters, type Position } from "./listing.js";
 import { RowCache } from "./row-cache.js";
 import type { StoredMeta } from "./rows.js";
-import type { ObjectRow, Statements } from "./statements.js";
+import { CHECKSUM_TYPE_COLUMN, type ObjectRow, type Statements, type SummaryRow } from "./statements.js";
 
 export type VersioningStatus = "Enabled" | "Suspended";
 
@@ -113,6 +113,7 @@ interface ListedRow {
   storage_class: string;
   owner: string;
   checksum_algorithm: ObjectRow["checksum_algorithm"];
+  checksum_type: SummaryRow["checksum_type"];
 }
 
 /** Rows fetched per seek of a merged listing at first; doubled while a walk goes on. */
@@ -130,8 +131,9 @@ export class Versions {
   ) {
     const versionColumns = `bucket, key, version_id, vid, is_null, delete_marker, size, etag, last_modified,
                             storage_class, owner, checksum_algorithm, parts_count, meta`;
-    const listColumns = "key, version_id, is_null, delete_marker, size, etag, last_modified, storage_class, owner, checksum_algorithm";
-    const currentColumns = `key, size, etag, last_modified, storage_class, owner, checksum_algorithm,
+    const listColumns = `key, version_id, is_null, delete_marker, size, etag, last_modified, storage_class, owner, checksum_algorithm,
+                         ${CHECKSUM_TYPE_COLUMN}`;
+    const currentColumns = `key, size, etag, last_modified, storage_class, owner, checksum_algorithm, ${CHECKSUM_TYPE_COLUMN},
                             json_extract(meta, '$.versionId') AS version_id`;
     this.q = {
       getStatus: db.prepare<[string], { status: VersioningStatus; mfa_delete: "Enabled" | "Disabled" | null }>(
@@ -464,7 +466,7 @@ export class Versions {
 type VersionListRow = Pick<
   VersionRow,
   "key" | "version_id" | "is_null" | "delete_marker" | "size" | "etag" | "last_modified" | "storage_class" | "owner" | "checksum_algorithm"
->;
+> & { checksum_type: SummaryRow["checksum_type"] };
 
 type CurrentListRow = Omit<VersionListRow, "version_id" | "is_null" | "delete_marker"> & { version_id: string | null };
 
@@ -511,6 +513,7 @@ function fromCurrent(row: CurrentListRow): ListedRow {
     storage_class: row.storage_class,
     owner: row.owner,
     checksum_algorithm: row.checksum_algorithm,
+    checksum_type: row.checksum_type,
   };
 }
 
@@ -526,6 +529,7 @@ function fromVersion(row: VersionListRow): ListedRow {
     storage_class: row.storage_class,
     owner: row.owner,
     checksum_algorithm: row.checksum_algorithm,
+    checksum_type: row.checksum_type,
   };
 }
 
@@ -541,5 +545,6 @@ function summaryOf(row: ListedRow, isLatest: boolean): VersionSummary {
     storageClass: row.storage_class,
     owner: row.owner,
     ...(row.checksum_algorithm !== null && { checksumAlgorithm: row.checksum_algorithm }),
+    ...(row.checksum_type !== null && { checksumType: row.checksum_type }),
   };
 }
