@@ -92,6 +92,10 @@ export const multipartHandlers: MultipartHandlers<HandlerContext> = {
         })
         .catch((err: unknown) => {
           if (err instanceof StorageError && err.kind === "INVALID_PART") logInvalidPart(ctx, input, err.part?.partNumber, err.part?.etag, err.message);
+          // the stated object checksum did not verify: AWS's wording for a checksum, not Content-MD5's
+          if (err instanceof StorageError && err.kind === "BAD_DIGEST" && expectedChecksum !== undefined) {
+            throw new StorageError("BAD_DIGEST", err.message, `The ${expectedChecksum.algorithm} you specified did not match the calculated checksum.`);
+          }
           throw err;
         }),
     );

@@ -66,11 +66,12 @@ describe.skipIf(ON_OZONE)("the object checksum stated on completion", () => {
     const key = "stated";
     const { uploadId, parts } = await uploadAll(key, "CRC32", "FULL_OBJECT");
     const wrong = checksumOf("CRC32", Buffer.from("something else"));
-    await expectS3Error(
+    const refused = await expectS3Error(
       s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, ChecksumCRC32: wrong, MultipartUpload: { Parts: parts } })),
       "BadDigest",
       400,
     );
+    expect(refused.message).toBe("The CRC32 you specified did not match the calculated checksum.");
     const still = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }));
     expect(still.Uploads?.map((u) => u.UploadId)).toEqual([uploadId]);
     const right = checksumOf("CRC32", WHOLE);
