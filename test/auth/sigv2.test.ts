@@ -202,6 +202,24 @@ describe("SigV2 canonicalisation", () => {
     expect(canonicalizedResource("/k+1", "uploads&prefix=p", "bkt")).toBe("/bkt/k+1?uploads");
   });
 
+  it("takes a sub-resource sent with an empty value (\"?uploads=\") signed as sent or bare, as minio-go signs it; a value is never dropped", () => {
+    expect(canonicalizedResource("/b/", "uploads=&prefix=p", undefined, true)).toBe("/b/?uploads");
+    expect(canonicalizedResource("/b/k", "uploadId=u1&partNumber=2", undefined, true)).toBe("/b/k?partNumber=2&uploadId=u1");
+    const req = request("GET", "/b/?delimiter=&encoding-type=url&prefix=pre&uploads=", { host: "h", date: "Tue, 27 Mar 2007 21:20:27 +0000" });
+    const now = v2opts(new Date("2007-03-27T21:20:27Z"));
+    const signedWith = (resource: string) => ({
+      ...req,
+      headers: { ...req.headers, authorization: `AWS ${AKID}:${signV2(SECRET, `GET\n\n\nTue, 27 Mar 2007 21:20:27 +0000\n${resource}`)}` },
+    });
+    expect(verifyRequest(signedWith("/b/?uploads"), now)).toMatchObject({ kind: "signed" });
+    expect(verifyRequest(signedWith("/b/?uploads="), now)).toMatchObject({ kind: "signed" });
+    expectS3Error(() => verifyRequest(signedWith("/b/?uploads=x"), now), "SignatureDoesNotMatch");
+    // a value given is signed: "?versionId=" cannot stand for "?versionId=3"
+    const versioned = request("GET", "/b/k?versionId=3", { host: "h", date: "Tue, 27 Mar 2007 21:20:27 +0000" });
+    const bare = `AWS ${AKID}:${signV2(SECRET, "GET\n\n\nTue, 27 Mar 2007 21:20:27 +0000\n/b/k?versionId")}`;
+    expectS3Error(() => verifyRequest({ ...versioned, headers: { ...versioned.headers, authorization: bare } }, now), "SignatureDoesNotMatch");
+  });
+
   it("signs x-amz-* headers lowercased and sorted, values trimmed and unfolded, inner spaces kept", () => {
     expect(
       canonicalizedAmzHeaders({ "x-amz-meta-b": "  two  spaces  ", "x-amz-acl": "private", "content-type": "x", "x-amz-meta-a": ["1", " 2 "] }),
