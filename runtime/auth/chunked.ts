@@ -10,6 +10,11 @@
  *                      x-amz-trailer-signature:<sig>\r\n\r\n
  *   unsigned trailer:  <hex-size>\r\n<data>\r\n ... 0\r\n<name>:<value>\r\n\r\n
  *
+ * minio-go writes its trailers as the canonical trailers ("<name>:<value>\n" each) and then CRLF:
+ * "0;chunk-signature=<sig>\r\n<name>:<value>\n\r\nx-amz-trailer-signature:<sig>\r\n\r\n", and
+ * unsigned "...0\r\n<name>:<value>\n\r\n\r\n". A trailer line may end in a bare LF; the empty
+ * line right after such lines closes them, not the trailers.
+ *
  * Chunk signatures chain from the request's seed signature:
  *   HMAC(kSigning, "AWS4-HMAC-SHA256-PAYLOAD\n" + timestamp + "\n" + scope + "\n" + previous
  *        signature + "\n" + sha256("") + "\n" + sha256(chunk data))
@@ -128,6 +133,8 @@ export class AwsChunkedDecoder extends Transform {
   private afterLastChunk = 0;
   private readonly parsedTrailers: Record<string, string> = {};
   private trailerSignature: string | undefined;
+  /** the last trailer line ended in a bare LF (minio-go's form): the next empty line closes it */
+  private bareLfTrailers = false;
   private failed = false;
 
   constructor(options: AwsChunkedOptions) {
@@ -237,9 +244,14 @@ export class AwsChunkedDecoder extends Transform {
           if (this.trailerBytes > MAX_TRAILER_BYTES) throw malformedTrailer();
           if (end < 0) return;
           pos = end;
-          const line = this.takeLine();
-          if (line === "") this.endTrailers();
-          else this.addTrailer(line);
+          const bareLf = this.lineLength >= 1 && (this.lineLength < 2 || this.line[this.lineLength - 2] !== 0x0d);
+          const line = bareLf ? this.takeBareLfLine() : this.takeLine();
+          if (line === "" && !bareLf && this.bareLfTrailers) this.bareLfTrailers = false;
+          else if (line === "") this.endTrailers();
+          else {
+            this.addTrailer(line);
+            this.bareLfTrailers = bareLf;
+          }
           break;
         }
         case State.Done:
@@ -279,6 +291,14 @@ export class AwsChunkedDecoder extends Transform {
       throw this.state === State.Trailer ? malformedTrailer() : incomplete();
     }
     return this.line.toString("latin1", 0, len - 2);
+  }
+
+  /** A trailer line ending in LF alone (minio-go's canonical trailers), without it; never empty. */
+  private takeBareLfLine(): string {
+    const len = this.lineLength;
+    this.lineLength = 0;
+    if (len < 2) throw malformedTrailer();
+    return this.line.toString("latin1", 0, len - 1);
   }
 
   private startChunk(header: string): void {

@@ -259,11 +259,33 @@ describe("malformed bodies", () => {
     ["a trailer line without a colon", "5\r\nhello\r\n0\r\nx-amz-checksum-crc32\r\n\r\n", "x-amz-checksum-crc32"],
     ["the trailer twice", "5\r\nhello\r\n0\r\nx-amz-checksum-crc32:NhCmhg==\r\nx-amz-checksum-crc32:NhCmhg==\r\n\r\n", "x-amz-checksum-crc32"],
     ["a trailer signature in the unsigned mode", "5\r\nhello\r\n0\r\nx-amz-checksum-crc32:NhCmhg==\r\nx-amz-trailer-signature:00\r\n\r\n", "x-amz-checksum-crc32"],
-    ["a trailer line without CR", "5\r\nhello\r\n0\r\nx-amz-checksum-crc32:NhCmhg==\n\r\n", "x-amz-checksum-crc32"],
+    ["a lone LF as a trailer line", "5\r\nhello\r\n0\r\n\n\r\n\r\n", "x-amz-checksum-crc32"],
     ["trailers past 16 KiB", "5\r\nhello\r\n0\r\n" + `x-amz-checksum-crc32:${"A".repeat(3000)}\r\n`.repeat(6), "x-amz-checksum-crc32"],
   ])("%s: refused as a malformed trailer", async (_name, wire, expectedTrailer) => {
     const out = await decode(text(wire), { ...unsigned, expectedTrailer });
     expectFailure(out, "MalformedTrailerError");
+  });
+
+  it("takes minio-go's trailers: the canonical lines (LF only), then CRLF, signed or not", async () => {
+    const unsignedWire = "5\r\nhello\r\n0\r\nx-amz-checksum-crc32:NhCmhg==\n\r\n\r\n";
+    for (const pieces of [[text(unsignedWire)], randomSplit(text(unsignedWire), seededRandom(21), 3)]) {
+      const out = await decode(pieces, { ...unsigned, expectedTrailer: "x-amz-checksum-crc32" });
+      expect(out.error).toBeUndefined();
+      expect(out.decoder.trailers).toEqual({ "x-amz-checksum-crc32": "NhCmhg==" });
+    }
+    // the CRLF after the LF lines closes them, not the trailers: a body ending there is cut short
+    const cut = await decode(text(unsignedWire.slice(0, -2)), { ...unsigned, expectedTrailer: "x-amz-checksum-crc32" });
+    expectFailure(cut, "IncompleteBody");
+    // signed: the trailer signature covers the same canonical trailers
+    const aws = encodeAwsChunked([Buffer.from("hello")], { signing: context, trailers: { "x-amz-checksum-crc32": "NhCmhg==" } }).toString("latin1");
+    const minioGo = aws.replace("x-amz-checksum-crc32:NhCmhg==\r\nx-amz-trailer-signature", "x-amz-checksum-crc32:NhCmhg==\n\r\nx-amz-trailer-signature");
+    expect(minioGo).not.toBe(aws);
+    const options: AwsChunkedOptions = { mode: "streaming-signed-trailer", signing: context, expectedTrailer: "x-amz-checksum-crc32" };
+    const out = await decode(randomSplit(text(minioGo), seededRandom(22), 7), options);
+    expect(out.error).toBeUndefined();
+    expect(out.data.toString()).toBe("hello");
+    // and a changed value still fails its signature
+    expectFailure(await decode(text(minioGo.replace("NhCmhg==", "AAAAAA==")), options), "SignatureDoesNotMatch");
   });
 
   it("reads trailer names without case and values trimmed", async () => {
