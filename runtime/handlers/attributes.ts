@@ -64,7 +64,9 @@ export const attributesHandlers: AttributesHandlers<HandlerContext> = {
       objectParts = {
         TotalPartsCount: info.partsCount,
         PartNumberMarker: partNumberMarker,
-        NextPartNumberMarker: parts.nextPartNumberMarker,
+        // the last part listed, truncated or not (MinIO answers so, and minio-go checks it against
+        // TotalPartsCount to tell a complete list)
+        NextPartNumberMarker: parts.nextPartNumberMarker ?? parts.parts.at(-1)?.partNumber,
         MaxParts: maxParts,
         IsTruncated: parts.isTruncated,
         Parts: partElements(info, parts),
