@@ -151,14 +151,46 @@ function fieldEncoder(f: IrShapeField): FieldEncoder {
   };
 }
 
+/**
+ * The document order of the items of a shape's flattened lists, when they are to be interleaved
+ * rather than written list after list: each entry names a list field and an index in it. A handler
+ * sets it on the value (ListObjectVersions: S3 writes <Version> and <DeleteMarker> elements in
+ * version order, and minio-go reads one list in that order); the fields it names are written
+ * together, where the first of them would be.
+ */
+export const XML_DOCUMENT_ORDER = Symbol("xml document order");
+export type XmlDocumentOrder = ReadonlyArray<readonly [field: string, index: number]>;
+
 function compileShape(s: IrShape): ShapeEncoder {
   // attributes are written into the element's start tag (startTag), not as child elements
   const fields = s.fields.filter((f) => !f.attribute);
   const names = fields.map((f) => f.name);
   const encoders = fields.map(fieldEncoder);
   const n = names.length;
-  return (value, out) => {
+  const plain: ShapeEncoder = (value, out) => {
     for (let i = 0; i < n; i++) {
+      const v = value[names[i]];
+      if (v === undefined || v === null) continue;
+      out = encoders[i](v, out);
+    }
+    return out;
+  };
+  // only a shape with two flattened lists can interleave them
+  if (fields.filter((f) => f.flattened && f.type.kind === "list").length < 2) return plain;
+  const position = new Map(names.map((name, i) => [name, i]));
+  return (value, out) => {
+    const order = (value as { [XML_DOCUMENT_ORDER]?: XmlDocumentOrder })[XML_DOCUMENT_ORDER];
+    if (order === undefined) return plain(value, out);
+    const ordered = new Set(order.map(([field]) => field));
+    let written = false;
+    for (let i = 0; i < n; i++) {
+      if (ordered.has(names[i])) {
+        if (written) continue;
+        written = true;
+        // a flattened list's encoder writes a one-item list as that item's element
+        for (const [field, index] of order) out = encoders[position.get(field)!]([(value[field] as unknown[])[index]], out);
+        continue;
+      }
       const v = value[names[i]];
       if (v === undefined || v === null) continue;
       out = encoders[i](v, out);

@@ -2,6 +2,7 @@
 import type { ListingHandlers } from "../../generated/handlers.js";
 import { S3Error } from "../errors.js";
 import { storageCall } from "../storage/errors.js";
+import { XML_DOCUMENT_ORDER, type XmlDocumentOrder } from "../xml.js";
 import type { ListObjectsResult, ListVersionsResult, ObjectSummary } from "../storage/types.js";
 import { authorizedBucket, ownerOf, pageSize, quoteEtag, urlEncoder, type HandlerContext } from "./common.js";
 
@@ -119,8 +120,14 @@ export const listingHandlers: ListingHandlers<HandlerContext> = {
     const enc = urlEncoder(input.EncodingType);
     const versions = r.versions.filter((v) => !v.deleteMarker);
     const markers = r.versions.filter((v) => v.deleteMarker);
+    // S3 writes the <Version> and <DeleteMarker> elements in the listing's order, newest first for
+    // each key (minio-go, and so mc and restic, read them as one list in document order)
+    let nv = 0;
+    let nm = 0;
+    const order: XmlDocumentOrder = r.versions.map((v) => (v.deleteMarker ? ["DeleteMarkers", nm++] : ["Versions", nv++]));
     return {
       Body: {
+        [XML_DOCUMENT_ORDER]: order,
         Name: input.Bucket,
         Prefix: enc(input.Prefix ?? ""),
         KeyMarker: enc(input.KeyMarker ?? ""),

@@ -472,6 +472,13 @@ describe.skipIf(ON_OZONE)("ListObjectVersions", () => {
     expect(page.Versions?.find((v) => v.VersionId === expected[0].versionId)).toMatchObject({ Size: 1, ETag: expect.stringMatching(/^"[0-9a-f]{32}"$/) });
   });
 
+  it("writes <Version> and <DeleteMarker> elements interleaved in listing order, as S3 does (minio-go reads them as one list)", async () => {
+    const raw = await rawRequest(gw, { method: "GET", path: `/${bucket}`, query: { versions: null } });
+    expect(raw.status).toBe(200);
+    const inDocument = [...raw.text.matchAll(/<(Version|DeleteMarker)>.*?<VersionId>([^<]*)<\/VersionId>/g)].map((m) => [m[1] === "DeleteMarker", m[2]]);
+    expect(inDocument).toEqual(expected.map((e) => [e.marker, e.versionId]));
+  });
+
   it("pages through with key and version-id markers, whatever max-keys", async () => {
     for (const maxKeys of [1, 2, 4]) {
       const pages = await allVersionPages(bucket, { MaxKeys: maxKeys });
