@@ -174,7 +174,8 @@ async function readFields(pull: Puller, boundary: string, maxFieldBytes: number)
     }
     if (disposition === undefined || !/^form-data\s*(;|$)/i.test(disposition)) throw malformed();
     const name = dispositionParam(disposition, "name");
-    if (name === undefined) throw malformed();
+    // a part must name its field (minio-go's functional test sends its file as name="")
+    if (name === undefined || name === "") throw malformed();
 
     if (name.toLowerCase() === "file") {
       const file: FormFile = { filename: dispositionParam(disposition, "filename") ?? "", stream: fileStream(pull, delimiter) };

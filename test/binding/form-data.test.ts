@@ -108,6 +108,7 @@ describe("readForm", () => {
     ["a field that never ends", `--${B}\r\nContent-Disposition: form-data; name="key"\r\n\r\nk`],
     ["a part without Content-Disposition", `--${B}\r\nContent-Type: text/plain\r\n\r\nk\r\n--${B}--`],
     ["a part without a name", `--${B}\r\nContent-Disposition: form-data\r\n\r\nk\r\n--${B}--`],
+    ["a part with an empty name", `--${B}\r\nContent-Disposition: form-data; name=""; filename="f"\r\n\r\nk\r\n--${B}--`],
     ["headers that never end", `--${B}\r\nContent-Disposition: form-data; name="key"`],
     ["garbage after the boundary", `--${B}xx\r\nContent-Disposition: form-data; name="key"\r\n\r\nk\r\n--${B}--`],
   ])("refuses %s (MalformedPOSTRequest)", async (_name, text) => {
