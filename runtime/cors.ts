@@ -29,6 +29,9 @@ export type { CorsRule };
 /** The only methods a rule may allow ("CORSRule", Amazon S3 API Reference: AllowedMethod). */
 const METHODS = new Set(["GET", "PUT", "POST", "DELETE", "HEAD"]);
 
+/** A header name: an RFC 9110 token ('*', a wildcard, is one of its characters). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
 /** At most 100 rules per configuration ("Elements of a CORS configuration", Amazon S3 User Guide). */
 export const MAX_CORS_RULES = 100;
 
@@ -47,9 +50,14 @@ export function validateCorsRules(rules: readonly CorsRule[]): void {
       if (wildcards(origin) > 1) throw new S3Error("InvalidRequest", s3Message("InvalidRequest", "CorsOriginWildcards", { origin }));
     }
     for (const header of rule.allowedHeaders ?? []) {
+      if (!HEADER_NAME.test(header)) throw new S3Error("InvalidRequest", s3Message("InvalidRequest", "CorsHeaderInvalid", { header }));
       if (wildcards(header) > 1) throw new S3Error("InvalidRequest", s3Message("InvalidRequest", "CorsHeaderWildcards", { header }));
     }
-    if (rule.maxAgeSeconds !== undefined && (!Number.isInteger(rule.maxAgeSeconds) || rule.maxAgeSeconds < 0)) throw new S3Error("MalformedXML");
+    for (const header of rule.exposeHeaders ?? []) {
+      if (!HEADER_NAME.test(header)) throw new S3Error("InvalidRequest", s3Message("InvalidRequest", "CorsExposeHeaderInvalid", { header }));
+    }
+    // any 32-bit integer, negative ones too (S3 takes them; a browser caches nothing for them)
+    if (rule.maxAgeSeconds !== undefined && !Number.isInteger(rule.maxAgeSeconds)) throw new S3Error("MalformedXML");
   }
 }
 

@@ -124,11 +124,26 @@ describe.skipIf(ON_OZONE)("Put/Get/DeleteBucketCors", () => {
     const origin = await expectS3Error(put([{ AllowedOrigins: ["http://*.*.com"], AllowedMethods: ["GET"] }]), "InvalidRequest", 400);
     expect(origin.message).toBe('AllowedOrigin "http://*.*.com" can not have more than one wildcard.');
     await expectS3Error(put([{ AllowedOrigins: ["*"], AllowedMethods: ["GET"], AllowedHeaders: ["x-*-*"] }]), "InvalidRequest", 400);
+    // a header name is a token: no blank, ':', '(', '/', '[', '=' or '"'
+    for (const header of ["invalid header", "X-Custom:Header", "X(Custom)", "Bad/Header", "X[Key]", "Bad=Name", 'X"Quote"']) {
+      const allowed = await expectS3Error(put([{ AllowedOrigins: ["*"], AllowedMethods: ["GET"], AllowedHeaders: ["x-amz-date", header] }]), "InvalidRequest", 400);
+      expect(allowed.message).toBe(`AllowedHeader "${header}" contains invalid character.`);
+      const exposed = await expectS3Error(put([{ AllowedOrigins: ["*"], AllowedMethods: ["GET"], ExposeHeaders: ["ETag", header] }]), "InvalidRequest", 400);
+      expect(exposed.message).toBe(`ExposeHeader "${header}" contains invalid character.`);
+    }
     await expectS3Error(put([]), "MalformedXML", 400);
     const many = Array.from({ length: 101 }, (): CORSRule => ({ AllowedOrigins: ["*"], AllowedMethods: ["GET"] }));
     await expectS3Error(put(many), "MalformedXML", 400);
     await put(many.slice(0, 100));
     expect((await s3.send(new GetBucketCorsCommand({ Bucket: bucket }))).CORSRules).toHaveLength(100);
+  });
+
+  it("takes a negative MaxAgeSeconds, as S3 does, and answers it as given", async () => {
+    const bucket = await newBucket("cors-negative-age");
+    await s3.send(
+      new PutBucketCorsCommand({ Bucket: bucket, CORSConfiguration: { CORSRules: [{ AllowedOrigins: ["*"], AllowedMethods: ["GET"], MaxAgeSeconds: -100 }] } }),
+    );
+    expect((await s3.send(new GetBucketCorsCommand({ Bucket: bucket }))).CORSRules?.[0].MaxAgeSeconds).toBe(-100);
   });
 
   it("refuses a rule without AllowedMethod or AllowedOrigin as MalformedXML", async () => {
