@@ -57,6 +57,20 @@ function rawExchange(head: string, body: Buffer = Buffer.alloc(0)): Promise<RawR
   });
 }
 
+/** The headers of a request to `path` signed with SigV4 (header form), for sending by hand. */
+async function signedHeaders(method: string, path: string, headers: Record<string, string>): Promise<Record<string, string>> {
+  const signed = await signer(gw).sign({
+    method,
+    protocol: "http:",
+    hostname: "127.0.0.1",
+    port: gw.port,
+    path,
+    query: {},
+    headers: { host: `127.0.0.1:${gw.port}`, ...headers },
+  });
+  return signed.headers as Record<string, string>;
+}
+
 /** The value of one sample of the admin port's /metrics, 0 when absent. */
 const metric = (name: string, labels: Record<string, string>) => metricOf(gw, name, labels);
 
@@ -206,18 +220,9 @@ describe("user metadata size, measured as sent", () => {
   ])("raw UTF-8: 报 x %i", async (n, fits) => {
     const value = "报".repeat(n);
     const wire = Buffer.from(value, "utf8").toString("latin1");
-    const host = `127.0.0.1:${gw.port}`;
     // signed over the UTF-8 bytes (as the SDKs sign), sent as those bytes
-    const signed = await signer(gw).sign({
-      method: "PUT",
-      protocol: "http:",
-      hostname: "127.0.0.1",
-      port: gw.port,
-      path: `/${bucket}/meta-cjk-${n}`,
-      query: {},
-      headers: { host, "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "content-length": "1", "x-amz-meta-k": value },
-    });
-    const headers = { ...(signed.headers as Record<string, string>), "x-amz-meta-k": wire };
+    const signed = await signedHeaders("PUT", `/${bucket}/meta-cjk-${n}`, { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "content-length": "1", "x-amz-meta-k": value });
+    const headers = { ...signed, "x-amz-meta-k": wire };
     const res = await send({ port: gw.port, method: "PUT", path: `/${bucket}/meta-cjk-${n}`, headers, body: Buffer.from("x") });
     if (!fits) {
       expectErrorXml(res, "MetadataTooLarge", 400);
@@ -255,17 +260,7 @@ describe("authentication information given twice", () => {
 
   /** A GET of the object signed with SigV4 (header form), with `repeat` sent a second time. */
   async function signedWithRepeat(repeat: string): Promise<RawResponse> {
-    const host = `127.0.0.1:${gw.port}`;
-    const signed = await signer(gw).sign({
-      method: "GET",
-      protocol: "http:",
-      hostname: "127.0.0.1",
-      port: gw.port,
-      path: `/${bucket}/doc`,
-      query: {},
-      headers: { host, "x-amz-content-sha256": "UNSIGNED-PAYLOAD" },
-    });
-    const headers = signed.headers as Record<string, string>;
+    const headers = await signedHeaders("GET", `/${bucket}/doc`, { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" });
     const name = Object.keys(headers).find((h) => h.toLowerCase() === repeat)!;
     let head = `GET /${bucket}/doc HTTP/1.1\r\n`;
     for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
@@ -274,10 +269,9 @@ describe("authentication information given twice", () => {
   }
 
   it("accepts the same request with each header once", async () => {
-    const host = `127.0.0.1:${gw.port}`;
-    const signed = await signer(gw).sign({ method: "GET", protocol: "http:", hostname: "127.0.0.1", port: gw.port, path: `/${bucket}/doc`, query: {}, headers: { host, "x-amz-content-sha256": "UNSIGNED-PAYLOAD" } });
+    const signed = await signedHeaders("GET", `/${bucket}/doc`, { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" });
     let head = `GET /${bucket}/doc HTTP/1.1\r\n`;
-    for (const [k, v] of Object.entries(signed.headers as Record<string, string>)) head += `${k}: ${v}\r\n`;
+    for (const [k, v] of Object.entries(signed)) head += `${k}: ${v}\r\n`;
     const res = await rawExchange(`${head}Connection: close\r\n\r\n`);
     expect(res.status).toBe(200);
   });
@@ -291,19 +285,15 @@ describe("authentication information given twice", () => {
 
 describe("a repeated x-amz-meta-* header", () => {
   it("is stored as its values joined with \",\" (as SigV4 signs them, and S3 and MinIO store them), a single value with \", \" in it as sent", async () => {
-    const host = `127.0.0.1:${gw.port}`;
     // signed as SigV4 canonicalises the two lines sent below: one header, values joined with ","
-    const signed = await signer(gw).sign({
-      method: "PUT",
-      protocol: "http:",
-      hostname: "127.0.0.1",
-      port: gw.port,
-      path: `/${bucket}/repeated-meta`,
-      query: {},
-      headers: { host, "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "content-length": "0", "x-amz-meta-key": "value-1,value-2", "x-amz-meta-one": "a, b" },
+    const signed = await signedHeaders("PUT", `/${bucket}/repeated-meta`, {
+      "x-amz-content-sha256": "UNSIGNED-PAYLOAD",
+      "content-length": "0",
+      "x-amz-meta-key": "value-1,value-2",
+      "x-amz-meta-one": "a, b",
     });
     let head = `PUT /${bucket}/repeated-meta HTTP/1.1\r\n`;
-    for (const [k, v] of Object.entries(signed.headers as Record<string, string>)) {
+    for (const [k, v] of Object.entries(signed)) {
       head += k.toLowerCase() === "x-amz-meta-key" ? "x-amz-meta-key: value-1\r\nX-Amz-Meta-Key: value-2\r\n" : `${k}: ${v}\r\n`;
     }
     const res = await rawExchange(`${head}Connection: close\r\n\r\n`);
@@ -341,19 +331,10 @@ describe("requests node's HTTP parser refuses", () => {
   });
 
   it("bytes past a whole request's body (more than its Content-Length): that request is answered first, then the 400, in order", async () => {
-    const host = `127.0.0.1:${gw.port}`;
     const put = async (key: string, headers: Record<string, string> = {}) => {
-      const signed = await signer(gw).sign({
-        method: "PUT",
-        protocol: "http:",
-        hostname: "127.0.0.1",
-        port: gw.port,
-        path: `/${bucket}/${key}`,
-        query: {},
-        headers: { host, "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "content-length": "2", ...headers },
-      });
+      const signed = await signedHeaders("PUT", `/${bucket}/${key}`, { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "content-length": "2", ...headers });
       let head = `PUT /${bucket}/${key} HTTP/1.1\r\n`;
-      for (const [k, v] of Object.entries(signed.headers as Record<string, string>)) head += `${k}: ${v}\r\n`;
+      for (const [k, v] of Object.entries(signed)) head += `${k}: ${v}\r\n`;
       // "ba" is the body; "r" cannot start a request
       return rawExchange(`${head}\r\n`, Buffer.from("bar"));
     };
@@ -407,10 +388,9 @@ describe("a response the client cuts short", () => {
     const before = await metric("s3gw_requests_total", labels);
     const sentBefore = await metric("s3gw_sent_bytes_total", { operation: "GetObject" });
 
-    const host = `127.0.0.1:${gw.port}`;
-    const signed = await signer(gw).sign({ method: "GET", protocol: "http:", hostname: "127.0.0.1", port: gw.port, path: `/${bucket}/${key}`, query: {}, headers: { host, "x-amz-content-sha256": "UNSIGNED-PAYLOAD" } });
+    const signed = await signedHeaders("GET", `/${bucket}/${key}`, { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" });
     let head = `GET /${bucket}/${key} HTTP/1.1\r\n`;
-    for (const [k, v] of Object.entries(signed.headers as Record<string, string>)) head += `${k}: ${v}\r\n`;
+    for (const [k, v] of Object.entries(signed)) head += `${k}: ${v}\r\n`;
     let received = 0;
     await new Promise<void>((resolve, reject) => {
       const socket = net.connect(gw.port, "127.0.0.1");
@@ -443,19 +423,10 @@ describe("a response the client cuts short", () => {
   it("an upload the client cuts short is audited and counted too", async () => {
     const key = "upload-abort";
     const before = await metric("s3gw_requests_total", { operation: "PutObject", status: "499", code: "ClientAborted" });
-    const host = `127.0.0.1:${gw.port}`;
     const length = 8 * 1024 * 1024;
-    const signed = await signer(gw).sign({
-      method: "PUT",
-      protocol: "http:",
-      hostname: "127.0.0.1",
-      port: gw.port,
-      path: `/${bucket}/${key}`,
-      query: {},
-      headers: { host, "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "content-length": String(length) },
-    });
+    const signed = await signedHeaders("PUT", `/${bucket}/${key}`, { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "content-length": String(length) });
     let head = `PUT /${bucket}/${key} HTTP/1.1\r\n`;
-    for (const [k, v] of Object.entries(signed.headers as Record<string, string>)) head += `${k}: ${v}\r\n`;
+    for (const [k, v] of Object.entries(signed)) head += `${k}: ${v}\r\n`;
     const socket = net.connect(gw.port, "127.0.0.1");
     socket.on("error", () => undefined);
     socket.write(`${head}\r\n`);
