@@ -131,7 +131,11 @@ describe("validateCorsRules", () => {
     ["methods are upper-case", [rule({ allowedMethods: ["get"] })], ["InvalidRequest", "Found unsupported HTTP method in CORS config. Unsupported method is get"]],
     ["two wildcards in an origin", [rule({ allowedOrigins: ["*.*"] })], ["InvalidRequest", 'AllowedOrigin "*.*" can not have more than one wildcard.']],
     ["two wildcards in a header", [rule({ allowedHeaders: ["x-*-*"] })], ["InvalidRequest", 'AllowedHeader "x-*-*" can not have more than one wildcard.']],
-    ["a negative max age", [rule({ maxAgeSeconds: -1 })], ["MalformedXML", ""]],
+    // a negative max age is taken (versitygw's suite sends -100, noting that S3 takes it)
+    ["a negative max age", [rule({ maxAgeSeconds: -100 })], undefined],
+    ["a max age that is no integer", [rule({ maxAgeSeconds: 1.5 })], ["MalformedXML", ""]],
+    ["a header name with a blank", [rule({ allowedHeaders: ["x amz"] })], ["InvalidRequest", 'AllowedHeader "x amz" contains invalid character.']],
+    ["an expose header with a colon", [rule({ exposeHeaders: ["x:y"] })], ["InvalidRequest", 'ExposeHeader "x:y" contains invalid character.']],
   ] as [string, CorsRule[], [string, string] | undefined][])("%s", (_name, rules, expected) => {
     expect(refusal(rules)).toEqual(expected);
   });
