@@ -64,8 +64,10 @@ function copyRange(header: string | undefined, size: number): ByteRange | undefi
 
 /**
  * Opens the source as the body of the copy. `checksum` is the algorithm the copy is to carry: the
- * one the request or the upload names, else (a whole-object copy) the source's own, recomputed over
- * the bytes copied ("Checking object integrity": a copy keeps its source's checksum algorithm).
+ * one the request or the upload names, else (a whole-object CopyObject) the source's own,
+ * recomputed over the bytes copied ("Checking object integrity": a copy keeps its source's checksum
+ * algorithm). A part copied into an upload without an algorithm carries none (`inherit` false), as
+ * S3's CopyPartResult has a checksum only when the upload was created with one.
  *
  * The caller must call `close()` when the copy is over, whatever its outcome. The source starts
  * flowing into the verifying body at once, but the destination may refuse the write without reading
@@ -79,6 +81,7 @@ async function openSource(
   input: CopyObjectInput | UploadPartCopyInput,
   checksum: ChecksumAlgorithm | undefined,
   range?: (size: number) => ByteRange | undefined,
+  inherit = true,
 ): Promise<{ result: GetObjectResult; body: IncomingBody; close(): void }> {
   const src = parseCopySource(input.CopySource);
   // reading the source is a GetObject of its own ("CopyObject", Permissions): s3:GetObject, or
@@ -119,7 +122,7 @@ async function openSource(
     throw err;
   }
   const length = result.range ? result.range.end - result.range.start + 1 : result.info.size;
-  const algorithm = checksum ?? (result.range === undefined ? result.info.checksum?.algorithm : undefined);
+  const algorithm = checksum ?? (inherit && result.range === undefined ? result.info.checksum?.algorithm : undefined);
   const source = result.open();
   const body = verifyingBody(source, { payload: { type: "unsigned" }, contentLength: length, defaultChecksum: algorithm });
   return { result, body, close: () => source.destroy() };
@@ -190,7 +193,7 @@ export const copyHandlers: CopyHandlers<HandlerContext> = {
     const { upload } = await storageCall(() =>
       ctx.storage.listParts({ bucket: input.Bucket, key: input.Key, uploadId: input.UploadId, maxParts: 0 }),
     );
-    const { result, body, close } = await openSource(ctx, input, upload.checksumAlgorithm, (size) => copyRange(input.CopySourceRange, size));
+    const { result, body, close } = await openSource(ctx, input, upload.checksumAlgorithm, (size) => copyRange(input.CopySourceRange, size), false);
     const part = await storageCall(() => ctx.storage.uploadPart(input.Bucket, input.Key, input.UploadId, input.PartNumber, body)).finally(close);
     return {
       CopySourceVersionId: result.info.versionId,

@@ -489,6 +489,17 @@ describe("checksums of multipart objects", () => {
     );
     expect(res.ChecksumSHA256).toBe(`${digest("SHA256", digest("SHA256", LAST.subarray(0, 1000))).toString("base64")}-1`);
   });
+
+  it("gives a part copied whole into an upload without an algorithm no checksum, whatever the source's (S3's CopyPartResult)", async () => {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "mp/ck-src-sha1", Body: LAST, ChecksumAlgorithm: "SHA1" }));
+    const id = await create("mp/ck-copy-none");
+    const { UploadPartCopyCommand } = await import("@aws-sdk/client-s3");
+    const part = await s3.send(new UploadPartCopyCommand({ Bucket: bucket, Key: "mp/ck-copy-none", UploadId: id, PartNumber: 1, CopySource: `${bucket}/mp/ck-src-sha1` }));
+    expect(part.CopyPartResult?.ChecksumSHA1).toBeUndefined();
+    expect(part.CopyPartResult?.ETag).toBe(`"${md5Hex(LAST)}"`);
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: "mp/ck-copy-none", UploadId: id, MultipartUpload: { Parts: [{ ETag: part.CopyPartResult!.ETag, PartNumber: 1 }] } }));
+    expect((await read("mp/ck-copy-none")).body.equals(LAST)).toBe(true);
+  });
 });
 
 describe("AbortMultipartUpload", () => {
