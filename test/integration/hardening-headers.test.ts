@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ON_OZONE } from "../support/ozone.js";
 import { metricOf } from "../support/metrics.js";
 import { startGateway, type RunningGateway } from "../support/server.js";
-import { bucketName, bytes, expectBodilessError, expectErrorXml, expectS3Error, presignedUrl, rawRequest, send, signer, xmlElements, type RawResponse } from "./helpers.js";
+import { bucketName, bytes, expectBodilessError, expectErrorXml, expectS3Error, presignedUrl, rawRequest, send, signedHeaders, xmlElements, type RawResponse } from "./helpers.js";
 
 let gw: RunningGateway;
 let s3: S3Client;
@@ -55,20 +55,6 @@ function rawExchange(head: string, body: Buffer = Buffer.alloc(0)): Promise<RawR
     });
     socket.write(Buffer.concat([Buffer.from(head, "latin1"), body]));
   });
-}
-
-/** The headers of a request to `path` signed with SigV4 (header form), for sending by hand. */
-async function signedHeaders(method: string, path: string, headers: Record<string, string>): Promise<Record<string, string>> {
-  const signed = await signer(gw).sign({
-    method,
-    protocol: "http:",
-    hostname: "127.0.0.1",
-    port: gw.port,
-    path,
-    query: {},
-    headers: { host: `127.0.0.1:${gw.port}`, ...headers },
-  });
-  return signed.headers as Record<string, string>;
 }
 
 /** The value of one sample of the admin port's /metrics, 0 when absent. */
@@ -221,7 +207,7 @@ describe("user metadata size, measured as sent", () => {
     const value = "报".repeat(n);
     const wire = Buffer.from(value, "utf8").toString("latin1");
     // signed over the UTF-8 bytes (as the SDKs sign), sent as those bytes
-    const signed = await signedHeaders("PUT", `/${bucket}/meta-cjk-${n}`, { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "content-length": "1", "x-amz-meta-k": value });
+    const signed = await signedHeaders(gw, "PUT", `/${bucket}/meta-cjk-${n}`, { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "content-length": "1", "x-amz-meta-k": value });
     const headers = { ...signed, "x-amz-meta-k": wire };
     const res = await send({ port: gw.port, method: "PUT", path: `/${bucket}/meta-cjk-${n}`, headers, body: Buffer.from("x") });
     if (!fits) {
@@ -260,7 +246,7 @@ describe("authentication information given twice", () => {
 
   /** A GET of the object signed with SigV4 (header form), with `repeat` sent a second time. */
   async function signedWithRepeat(repeat: string): Promise<RawResponse> {
-    const headers = await signedHeaders("GET", `/${bucket}/doc`, { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" });
+    const headers = await signedHeaders(gw, "GET", `/${bucket}/doc`, { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" });
     const name = Object.keys(headers).find((h) => h.toLowerCase() === repeat)!;
     let head = `GET /${bucket}/doc HTTP/1.1\r\n`;
     for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
@@ -269,7 +255,7 @@ describe("authentication information given twice", () => {
   }
 
   it("accepts the same request with each header once", async () => {
-    const signed = await signedHeaders("GET", `/${bucket}/doc`, { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" });
+    const signed = await signedHeaders(gw, "GET", `/${bucket}/doc`, { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" });
     let head = `GET /${bucket}/doc HTTP/1.1\r\n`;
     for (const [k, v] of Object.entries(signed)) head += `${k}: ${v}\r\n`;
     const res = await rawExchange(`${head}Connection: close\r\n\r\n`);
@@ -286,7 +272,7 @@ describe("authentication information given twice", () => {
 describe("a repeated x-amz-meta-* header", () => {
   it("is stored as its values joined with \",\" (as SigV4 signs them, and S3 and MinIO store them), a single value with \", \" in it as sent", async () => {
     // signed as SigV4 canonicalises the two lines sent below: one header, values joined with ","
-    const signed = await signedHeaders("PUT", `/${bucket}/repeated-meta`, {
+    const signed = await signedHeaders(gw, "PUT", `/${bucket}/repeated-meta`, {
       "x-amz-content-sha256": "UNSIGNED-PAYLOAD",
       "content-length": "0",
       "x-amz-meta-key": "value-1,value-2",
@@ -332,7 +318,7 @@ describe("requests node's HTTP parser refuses", () => {
 
   it("bytes past a whole request's body (more than its Content-Length): that request is answered first, then the 400, in order", async () => {
     const put = async (key: string, headers: Record<string, string> = {}) => {
-      const signed = await signedHeaders("PUT", `/${bucket}/${key}`, { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "content-length": "2", ...headers });
+      const signed = await signedHeaders(gw, "PUT", `/${bucket}/${key}`, { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "content-length": "2", ...headers });
       let head = `PUT /${bucket}/${key} HTTP/1.1\r\n`;
       for (const [k, v] of Object.entries(signed)) head += `${k}: ${v}\r\n`;
       // "ba" is the body; "r" cannot start a request
@@ -388,7 +374,7 @@ describe("a response the client cuts short", () => {
     const before = await metric("s3gw_requests_total", labels);
     const sentBefore = await metric("s3gw_sent_bytes_total", { operation: "GetObject" });
 
-    const signed = await signedHeaders("GET", `/${bucket}/${key}`, { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" });
+    const signed = await signedHeaders(gw, "GET", `/${bucket}/${key}`, { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" });
     let head = `GET /${bucket}/${key} HTTP/1.1\r\n`;
     for (const [k, v] of Object.entries(signed)) head += `${k}: ${v}\r\n`;
     let received = 0;
@@ -424,7 +410,7 @@ describe("a response the client cuts short", () => {
     const key = "upload-abort";
     const before = await metric("s3gw_requests_total", { operation: "PutObject", status: "499", code: "ClientAborted" });
     const length = 8 * 1024 * 1024;
-    const signed = await signedHeaders("PUT", `/${bucket}/${key}`, { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "content-length": String(length) });
+    const signed = await signedHeaders(gw, "PUT", `/${bucket}/${key}`, { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "content-length": String(length) });
     let head = `PUT /${bucket}/${key} HTTP/1.1\r\n`;
     for (const [k, v] of Object.entries(signed)) head += `${k}: ${v}\r\n`;
     const socket = net.connect(gw.port, "127.0.0.1");

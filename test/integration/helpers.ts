@@ -212,6 +212,26 @@ export async function rawRequest(gw: RunningGateway, req: RawRequest): Promise<R
   return send({ port: gw.port, method: req.method, path: q ? `${req.path}?${q}` : req.path, headers, body });
 }
 
+/** The headers of a request to `path` signed with SigV4 (header form), for sending by hand. */
+export async function signedHeaders(
+  gw: RunningGateway,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  query: Record<string, string> = {},
+): Promise<Record<string, string>> {
+  const signed = await signer(gw).sign({
+    method,
+    protocol: "http:",
+    hostname: "127.0.0.1",
+    port: gw.port,
+    path,
+    query,
+    headers: { host: `127.0.0.1:${gw.port}`, ...headers },
+  });
+  return signed.headers as Record<string, string>;
+}
+
 /**
  * Starts a signed UNSIGNED-PAYLOAD request announcing `length` body bytes and returns it unended:
  * the test writes what it wants and ends or destroys it (answerOf reads its answer).
@@ -223,23 +243,14 @@ export async function openRequest(
   query: Record<string, string>,
   length: number,
 ): Promise<http.ClientRequest> {
-  const host = `127.0.0.1:${gw.port}`;
-  const signed = await signer(gw).sign({
-    method,
-    protocol: "http:",
-    hostname: "127.0.0.1",
-    port: gw.port,
-    path,
-    query,
-    headers: { host, "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "content-length": String(length) },
-  });
+  const signed = await signedHeaders(gw, method, path, { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "content-length": String(length) }, query);
   const q = new URLSearchParams(query).toString();
   const req = http.request({
     host: "127.0.0.1",
     port: gw.port,
     method,
     path: q ? `${path}?${q}` : path,
-    headers: signed.headers,
+    headers: signed,
     agent: false,
   });
   req.on("error", () => undefined); // destroyed on purpose
