@@ -81,7 +81,7 @@ export interface PutBucketAclInput {
   /** The body's MD5 (base64), verified while the body is read. (header content-md5) */
   ContentMD5?: string;
   /** (header x-amz-sdk-checksum-algorithm) */
-  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME";
+  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME" | "SHA512" | "MD5" | "XXHASH64" | "XXHASH3" | "XXHASH128";
   /** (body) */
   AccessControlPolicy?: AccessControlPolicy;
 }
@@ -133,7 +133,7 @@ export interface PutObjectAclInput {
   /** The body's MD5 (base64), verified while the body is read. (header content-md5) */
   ContentMD5?: string;
   /** (header x-amz-sdk-checksum-algorithm) */
-  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME";
+  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME" | "SHA512" | "MD5" | "XXHASH64" | "XXHASH3" | "XXHASH128";
   /** (body) */
   AccessControlPolicy?: AccessControlPolicy;
 }

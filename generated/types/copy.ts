@@ -82,7 +82,7 @@ export interface CopyObjectInput {
   /** (header x-amz-tagging-directive) */
   TaggingDirective?: "COPY" | "REPLACE";
   /** (header x-amz-checksum-algorithm) */
-  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME";
+  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME" | "SHA512" | "MD5" | "XXHASH64" | "XXHASH3" | "XXHASH128";
 }
 
 /** Output of CopyObject; default status 200. */

@@ -37,7 +37,7 @@ export interface PutBucketCorsInput {
   /** The body's MD5 (base64), verified while the body is read. (header content-md5) */
   ContentMD5?: string;
   /** The algorithm of the body's x-amz-checksum-* header or trailer, verified while the body is read. (header x-amz-sdk-checksum-algorithm) */
-  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME";
+  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME" | "SHA512" | "MD5" | "XXHASH64" | "XXHASH3" | "XXHASH128";
   /** (body) */
   CORSConfiguration: CORSConfiguration;
 }

@@ -35,7 +35,7 @@ export interface PutBucketLifecycleConfigurationInput {
   /** (query x-id) */
   XId?: string;
   /** The algorithm of the body's x-amz-checksum-* header or trailer, verified while the body is read. (header x-amz-sdk-checksum-algorithm) */
-  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME";
+  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME" | "SHA512" | "MD5" | "XXHASH64" | "XXHASH3" | "XXHASH128";
   /** (body) */
   LifecycleConfiguration: BucketLifecycleConfiguration;
 }

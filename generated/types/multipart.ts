@@ -43,6 +43,16 @@ export interface CompleteMultipartUploadInput {
   ChecksumSHA1?: string;
   /** (header x-amz-checksum-sha256) */
   ChecksumSHA256?: string;
+  /** (header x-amz-checksum-sha512) */
+  ChecksumSHA512?: string;
+  /** (header x-amz-checksum-md5) */
+  ChecksumMD5?: string;
+  /** (header x-amz-checksum-xxhash64) */
+  ChecksumXXHASH64?: string;
+  /** (header x-amz-checksum-xxhash3) */
+  ChecksumXXHASH3?: string;
+  /** (header x-amz-checksum-xxhash128) */
+  ChecksumXXHASH128?: string;
   /** (header x-amz-checksum-type) */
   ChecksumType?: "COMPOSITE" | "FULL_OBJECT";
   /** The size the client expects the object to have: the listed parts' sizes must add up to it,
@@ -129,7 +139,7 @@ export interface CreateMultipartUploadInput {
   /** (header x-amz-server-side-encryption-customer-key-md5) */
   SSECustomerKeyMD5?: string;
   /** (header x-amz-checksum-algorithm) */
-  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME";
+  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME" | "SHA512" | "MD5" | "XXHASH64" | "XXHASH3" | "XXHASH128";
   /** (header x-amz-checksum-type) */
   ChecksumType?: "COMPOSITE" | "FULL_OBJECT";
 }
@@ -137,7 +147,7 @@ export interface CreateMultipartUploadInput {
 /** Output of CreateMultipartUpload; default status 200. */
 export interface CreateMultipartUploadOutput {
   /** (header x-amz-checksum-algorithm) */
-  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME";
+  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME" | "SHA512" | "MD5" | "XXHASH64" | "XXHASH3" | "XXHASH128";
   /** (header x-amz-checksum-type) */
   ChecksumType?: "COMPOSITE" | "FULL_OBJECT";
   /** (header x-amz-server-side-encryption) */
@@ -213,7 +223,7 @@ export interface UploadPartInput {
   /** (header content-md5) */
   ContentMD5?: string;
   /** (header x-amz-sdk-checksum-algorithm) */
-  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME";
+  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME" | "SHA512" | "MD5" | "XXHASH64" | "XXHASH3" | "XXHASH128";
   /** (header x-amz-checksum-crc32) */
   ChecksumCRC32?: string;
   /** (header x-amz-checksum-crc32c) */
@@ -224,6 +234,16 @@ export interface UploadPartInput {
   ChecksumSHA1?: string;
   /** (header x-amz-checksum-sha256) */
   ChecksumSHA256?: string;
+  /** (header x-amz-checksum-sha512) */
+  ChecksumSHA512?: string;
+  /** (header x-amz-checksum-md5) */
+  ChecksumMD5?: string;
+  /** (header x-amz-checksum-xxhash64) */
+  ChecksumXXHASH64?: string;
+  /** (header x-amz-checksum-xxhash3) */
+  ChecksumXXHASH3?: string;
+  /** (header x-amz-checksum-xxhash128) */
+  ChecksumXXHASH128?: string;
   /** (query partNumber) */
   PartNumber: number;
   /** (query uploadId) */
@@ -252,6 +272,16 @@ export interface UploadPartOutput {
   ChecksumSHA1?: string;
   /** (header x-amz-checksum-sha256) */
   ChecksumSHA256?: string;
+  /** (header x-amz-checksum-sha512) */
+  ChecksumSHA512?: string;
+  /** (header x-amz-checksum-md5) */
+  ChecksumMD5?: string;
+  /** (header x-amz-checksum-xxhash64) */
+  ChecksumXXHASH64?: string;
+  /** (header x-amz-checksum-xxhash3) */
+  ChecksumXXHASH3?: string;
+  /** (header x-amz-checksum-xxhash128) */
+  ChecksumXXHASH128?: string;
   /** (header x-amz-server-side-encryption) */
   ServerSideEncryption?: "AES256" | "aws:kms" | "aws:kms:dsse";
 }

@@ -62,7 +62,7 @@ export interface PutObjectLegalHoldInput {
   /** The version (the latest without it); a delete marker has no lock (405 MethodNotAllowed). (query versionId) */
   VersionId?: string;
   /** (header x-amz-sdk-checksum-algorithm) */
-  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME";
+  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME" | "SHA512" | "MD5" | "XXHASH64" | "XXHASH3" | "XXHASH128";
   /** (body) */
   LegalHold: ObjectLockLegalHold;
 }
@@ -79,7 +79,7 @@ export interface PutObjectLockConfigurationInput {
   /** (query x-id) */
   XId?: string;
   /** (header x-amz-sdk-checksum-algorithm) */
-  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME";
+  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME" | "SHA512" | "MD5" | "XXHASH64" | "XXHASH3" | "XXHASH128";
   /** A token AWS Support hands out for enabling Object Lock on an old bucket: accepted, not needed. (header x-amz-bucket-object-lock-token) */
   Token?: string;
   /** (body) */
@@ -104,7 +104,7 @@ export interface PutObjectRetentionInput {
   /** (header x-amz-bypass-governance-retention) */
   BypassGovernanceRetention?: boolean;
   /** (header x-amz-sdk-checksum-algorithm) */
-  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME";
+  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME" | "SHA512" | "MD5" | "XXHASH64" | "XXHASH3" | "XXHASH128";
   /** (body) */
   Retention: ObjectLockRetention;
 }

@@ -41,7 +41,7 @@ export interface DeleteObjectsInput {
   /** (query x-id) */
   XId?: string;
   /** Content-MD5 (or an x-amz-checksum-*) protects the body; verified while it is read. (header x-amz-sdk-checksum-algorithm) */
-  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME";
+  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME" | "SHA512" | "MD5" | "XXHASH64" | "XXHASH3" | "XXHASH128";
   /** (header x-amz-bypass-governance-retention) */
   BypassGovernanceRetention?: boolean;
   /** (body) */
@@ -134,6 +134,16 @@ export interface GetObjectOutput {
   ChecksumSHA1?: string;
   /** (header x-amz-checksum-sha256) */
   ChecksumSHA256?: string;
+  /** (header x-amz-checksum-sha512) */
+  ChecksumSHA512?: string;
+  /** (header x-amz-checksum-md5) */
+  ChecksumMD5?: string;
+  /** (header x-amz-checksum-xxhash64) */
+  ChecksumXXHASH64?: string;
+  /** (header x-amz-checksum-xxhash3) */
+  ChecksumXXHASH3?: string;
+  /** (header x-amz-checksum-xxhash128) */
+  ChecksumXXHASH128?: string;
   /** (header x-amz-checksum-type) */
   ChecksumType?: "COMPOSITE" | "FULL_OBJECT";
   /** (header last-modified) */
@@ -248,6 +258,16 @@ export interface HeadObjectOutput {
   ChecksumSHA1?: string;
   /** (header x-amz-checksum-sha256) */
   ChecksumSHA256?: string;
+  /** (header x-amz-checksum-sha512) */
+  ChecksumSHA512?: string;
+  /** (header x-amz-checksum-md5) */
+  ChecksumMD5?: string;
+  /** (header x-amz-checksum-xxhash64) */
+  ChecksumXXHASH64?: string;
+  /** (header x-amz-checksum-xxhash3) */
+  ChecksumXXHASH3?: string;
+  /** (header x-amz-checksum-xxhash128) */
+  ChecksumXXHASH128?: string;
   /** (header x-amz-checksum-type) */
   ChecksumType?: "COMPOSITE" | "FULL_OBJECT";
   /** (header last-modified) */
@@ -343,7 +363,7 @@ export interface PutObjectInput {
   /** (header content-md5) */
   ContentMD5?: string;
   /** (header x-amz-sdk-checksum-algorithm) */
-  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME";
+  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME" | "SHA512" | "MD5" | "XXHASH64" | "XXHASH3" | "XXHASH128";
   /** (header x-amz-checksum-crc32) */
   ChecksumCRC32?: string;
   /** (header x-amz-checksum-crc32c) */
@@ -354,6 +374,16 @@ export interface PutObjectInput {
   ChecksumSHA1?: string;
   /** (header x-amz-checksum-sha256) */
   ChecksumSHA256?: string;
+  /** (header x-amz-checksum-sha512) */
+  ChecksumSHA512?: string;
+  /** (header x-amz-checksum-md5) */
+  ChecksumMD5?: string;
+  /** (header x-amz-checksum-xxhash64) */
+  ChecksumXXHASH64?: string;
+  /** (header x-amz-checksum-xxhash3) */
+  ChecksumXXHASH3?: string;
+  /** (header x-amz-checksum-xxhash128) */
+  ChecksumXXHASH128?: string;
   /** Conditional write: `*` fails when the key exists. (header if-none-match) */
   IfNoneMatch?: string;
   /** Conditional write: fails unless the current object has this ETag. (header if-match) */
@@ -380,6 +410,16 @@ export interface PutObjectOutput {
   ChecksumSHA1?: string;
   /** (header x-amz-checksum-sha256) */
   ChecksumSHA256?: string;
+  /** (header x-amz-checksum-sha512) */
+  ChecksumSHA512?: string;
+  /** (header x-amz-checksum-md5) */
+  ChecksumMD5?: string;
+  /** (header x-amz-checksum-xxhash64) */
+  ChecksumXXHASH64?: string;
+  /** (header x-amz-checksum-xxhash3) */
+  ChecksumXXHASH3?: string;
+  /** (header x-amz-checksum-xxhash128) */
+  ChecksumXXHASH128?: string;
   /** (header x-amz-checksum-type) */
   ChecksumType?: "COMPOSITE" | "FULL_OBJECT";
 }

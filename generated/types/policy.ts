@@ -90,7 +90,7 @@ export interface PutBucketPolicyInput {
   /** The body's MD5 (base64), verified while the body is read. (header content-md5) */
   ContentMD5?: string;
   /** The algorithm of the body's x-amz-checksum-* header or trailer, verified while the body is read. (header x-amz-sdk-checksum-algorithm) */
-  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME";
+  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME" | "SHA512" | "MD5" | "XXHASH64" | "XXHASH3" | "XXHASH128";
   /** Lets a policy deny its own caller further policy changes. Accepted and without effect here:
  * the bucket owner's users can always read, change and delete the bucket's policy, as the AWS
  * account root can in S3. (header x-amz-confirm-remove-self-bucket-access) */
@@ -115,7 +115,7 @@ export interface PutPublicAccessBlockInput {
   /** The body's MD5 (base64), verified while the body is read. (header content-md5) */
   ContentMD5?: string;
   /** The algorithm of the body's x-amz-checksum-* header or trailer, verified while the body is read. (header x-amz-sdk-checksum-algorithm) */
-  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME";
+  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME" | "SHA512" | "MD5" | "XXHASH64" | "XXHASH3" | "XXHASH128";
   /** (header x-amz-expected-bucket-owner) */
   ExpectedBucketOwner?: string;
   /** (body) */

@@ -30,6 +30,16 @@ export interface PostObjectOutput {
   ChecksumSHA1?: string;
   /** (header x-amz-checksum-sha256) */
   ChecksumSHA256?: string;
+  /** (header x-amz-checksum-sha512) */
+  ChecksumSHA512?: string;
+  /** (header x-amz-checksum-md5) */
+  ChecksumMD5?: string;
+  /** (header x-amz-checksum-xxhash64) */
+  ChecksumXXHASH64?: string;
+  /** (header x-amz-checksum-xxhash3) */
+  ChecksumXXHASH3?: string;
+  /** (header x-amz-checksum-xxhash128) */
+  ChecksumXXHASH128?: string;
   /** (header x-amz-checksum-type) */
   ChecksumType?: "COMPOSITE" | "FULL_OBJECT";
   /** (header x-amz-server-side-encryption) */

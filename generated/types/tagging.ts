@@ -73,7 +73,7 @@ export interface PutBucketTaggingInput {
   /** (query x-id) */
   XId?: string;
   /** Content-MD5 (or an x-amz-checksum-*) protects the body; verified while it is read. (header x-amz-sdk-checksum-algorithm) */
-  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME";
+  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME" | "SHA512" | "MD5" | "XXHASH64" | "XXHASH3" | "XXHASH128";
   /** (body) */
   Tagging: Tagging;
 }
@@ -94,7 +94,7 @@ export interface PutObjectTaggingInput {
   /** (query versionId) */
   VersionId?: string;
   /** Content-MD5 (or an x-amz-checksum-*) protects the body; verified while it is read. (header x-amz-sdk-checksum-algorithm) */
-  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME";
+  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME" | "SHA512" | "MD5" | "XXHASH64" | "XXHASH3" | "XXHASH128";
   /** (body) */
   Tagging: Tagging;
 }

@@ -22,7 +22,7 @@ export interface PutBucketVersioningInput {
   /** (query x-id) */
   XId?: string;
   /** Content-MD5 (or an x-amz-checksum-*) protects the body; verified while it is read. (header x-amz-sdk-checksum-algorithm) */
-  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME";
+  ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME" | "SHA512" | "MD5" | "XXHASH64" | "XXHASH3" | "XXHASH128";
   /** The serial number of an MFA device, a space and the code it shows. (header x-amz-mfa) */
   MFA?: string;
   /** (body) */

@@ -133,7 +133,7 @@ export function bodyPlanFromHeaders(headers: RequestHeaders, auth: VerifiedAuth,
     plan.contentMd5 = md5.trim();
   }
 
-  const checksum = requestedChecksum(headers, payload, options.checksumHeadersDescribeObject === true);
+  const checksum = requestedChecksum(headers, payload, options.checksumHeadersDescribeObject === true, plan.contentMd5);
   if (checksum !== undefined) plan.checksum = checksum;
   return plan;
 }
@@ -153,7 +153,12 @@ export function unsignedRequestPayload(headers: RequestHeaders): PayloadMode {
   return mode;
 }
 
-function requestedChecksum(headers: RequestHeaders, payload: PayloadMode, headersDescribeObject: boolean): RequestedChecksum | undefined {
+function requestedChecksum(
+  headers: RequestHeaders,
+  payload: PayloadMode,
+  headersDescribeObject: boolean,
+  contentMd5: string | undefined,
+): RequestedChecksum | undefined {
   const inHeaders: { algorithm: ChecksumAlgorithm; name: string; value: string }[] = [];
   for (const name of headersDescribeObject ? [] : Object.keys(headers)) {
     if (!name.startsWith("x-amz-checksum-") || NOT_A_BODY_CHECKSUM.has(name) || headers[name] === undefined) continue;
@@ -189,6 +194,11 @@ function requestedChecksum(headers: RequestHeaders, payload: PayloadMode, header
     const chosen = header?.algorithm ?? trailer;
     if (sdk === undefined || (chosen !== undefined && chosen !== sdk)) {
       throw invalidRequest(`Value for ${SDK_CHECKSUM_ALGORITHM} header is invalid.`);
+    }
+    // The AWS SDK for JavaScript v3 sends ChecksumAlgorithm MD5 as Content-MD5 (its checksum location
+    // for MD5): that value is the MD5 checksum asked for, verified like any other.
+    if (chosen === undefined && sdk === "MD5" && contentMd5 !== undefined) {
+      return { algorithm: "MD5", location: "header", value: contentMd5 };
     }
     if (chosen === undefined) {
       throw invalidRequest(

@@ -12,14 +12,17 @@
  *   build the tables only, never per byte.
  * Both loops read the data as aligned 32-bit words where they can (node has no native CRC32C or
  * CRC64NVME; a PUT carrying CRC64NVME is hashed at the speed of its loop, next to its MD5).
- * - SHA1 and SHA256 are node:crypto's.
+ * - SHA1, SHA256, SHA512 and MD5 are node:crypto's.
+ * - XXHASH64, XXHASH3 and XXHASH128 are xxHash's C code (xxhash.ts); where it does not load, a
+ *   request with one of them is refused with 501 NotImplemented.
  */
 import { createHash, type Hash } from "node:crypto";
 import { createRequire } from "node:module";
 import zlib from "node:zlib";
+import type { PutObjectInput } from "../../generated/types/objects.js";
+import { S3Error } from "../errors.js";
 import type { ChecksumAlgorithm } from "../storage/types.js";
-
-export const CHECKSUM_ALGORITHMS: readonly ChecksumAlgorithm[] = ["CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"];
+import { createXxhash, type XxhashAlgorithm } from "./xxhash.js";
 
 const DIGEST_LENGTH: Readonly<Record<ChecksumAlgorithm, number>> = {
   CRC32: 4,
@@ -27,7 +30,25 @@ const DIGEST_LENGTH: Readonly<Record<ChecksumAlgorithm, number>> = {
   CRC64NVME: 8,
   SHA1: 20,
   SHA256: 32,
+  SHA512: 64,
+  MD5: 16,
+  XXHASH64: 8,
+  XXHASH3: 8,
+  XXHASH128: 16,
 };
+
+export const CHECKSUM_ALGORITHMS = Object.keys(DIGEST_LENGTH) as readonly ChecksumAlgorithm[];
+
+/** The storage layer's algorithms are exactly the spec's (both ways), so nothing named in the spec goes unhashed. */
+type SpecAlgorithm = NonNullable<PutObjectInput["ChecksumAlgorithm"]>;
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const SAME_AS_SPEC: Same<SpecAlgorithm, ChecksumAlgorithm> = true;
+void SAME_AS_SPEC;
+
+/** The algorithms whose checksum of a concatenation follows from the parts' (FULL_OBJECT multipart). */
+export function isCrcAlgorithm(algorithm: ChecksumAlgorithm): boolean {
+  return algorithm === "CRC32" || algorithm === "CRC32C" || algorithm === "CRC64NVME";
+}
 
 /** Bytes in the algorithm's digest. */
 export function checksumDigestLength(algorithm: ChecksumAlgorithm): number {
@@ -85,6 +106,14 @@ export function createChecksumHasher(algorithm: ChecksumAlgorithm): ChecksumHash
       return new CryptoHasher("SHA1", "sha1");
     case "SHA256":
       return new CryptoHasher("SHA256", "sha256");
+    case "SHA512":
+      return new CryptoHasher("SHA512", "sha512");
+    case "MD5":
+      return new CryptoHasher("MD5", "md5");
+    case "XXHASH64":
+    case "XXHASH3":
+    case "XXHASH128":
+      return new XxHasher(algorithm);
   }
 }
 
@@ -105,6 +134,21 @@ class CryptoHasher implements ChecksumHasher {
   }
   update(data: Uint8Array): void {
     this.hash.update(data);
+  }
+  digest(): Buffer {
+    return this.hash.digest();
+  }
+}
+
+class XxHasher implements ChecksumHasher {
+  private readonly hash: { update(data: Buffer): void; digest(): Buffer };
+  constructor(readonly algorithm: XxhashAlgorithm) {
+    const hash = createXxhash(algorithm);
+    if (hash === undefined) throw new S3Error("NotImplemented", `The ${algorithm} checksum algorithm is not available on this server.`);
+    this.hash = hash;
+  }
+  update(data: Uint8Array): void {
+    this.hash.update(Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
   }
   digest(): Buffer {
     return this.hash.digest();

@@ -2,7 +2,7 @@
 import { newObjectAccess } from "./acl.js";
 import type { MultipartHandlers } from "../../generated/handlers.js";
 import type { CompleteMultipartUploadInput } from "../../generated/types/multipart.js";
-import { CHECKSUM_ALGORITHMS } from "../auth/checksums.js";
+import { CHECKSUM_ALGORITHMS, isCrcAlgorithm } from "../auth/checksums.js";
 import { S3Error } from "../errors.js";
 import { storageCall, toS3Error } from "../storage/errors.js";
 import { MAX_PART_NUMBER, StorageError, type ChecksumAlgorithm, type UploadInfo } from "../storage/types.js";
@@ -189,7 +189,7 @@ export const multipartHandlers: MultipartHandlers<HandlerContext> = {
 
 /**
  * x-amz-checksum-type on CreateMultipartUpload ("CreateMultipartUpload", "Checking object integrity"):
- * it needs an algorithm; SHA-1 and SHA-256 have no FULL_OBJECT form, CRC64NVME no COMPOSITE one.
+ * it needs an algorithm; only the CRCs have a FULL_OBJECT form, and CRC64NVME no COMPOSITE one.
  */
 function checkChecksumType(algorithm: ChecksumAlgorithm | undefined, type: "COMPOSITE" | "FULL_OBJECT" | undefined): void {
   if (type === undefined) return;
@@ -197,7 +197,7 @@ function checkChecksumType(algorithm: ChecksumAlgorithm | undefined, type: "COMP
     throw new S3Error("InvalidRequest", "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.");
   }
   const fullOnly = algorithm === "CRC64NVME";
-  const compositeOnly = algorithm === "SHA1" || algorithm === "SHA256";
+  const compositeOnly = !isCrcAlgorithm(algorithm);
   if ((fullOnly && type === "COMPOSITE") || (compositeOnly && type === "FULL_OBJECT")) {
     throw new S3Error("InvalidRequest", `The ${type} checksum type cannot be used with the ${algorithm.toLowerCase()} checksum algorithm.`);
   }

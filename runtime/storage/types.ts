@@ -20,7 +20,17 @@ export * from "./multipart-types.js";
 export type * from "./version-types.js";
 
 /** Checksum algorithms S3 lets a client send (x-amz-checksum-*). Values are base64 of the digest. */
-export type ChecksumAlgorithm = "CRC32" | "CRC32C" | "CRC64NVME" | "SHA1" | "SHA256";
+export type ChecksumAlgorithm =
+  | "CRC32"
+  | "CRC32C"
+  | "CRC64NVME"
+  | "SHA1"
+  | "SHA256"
+  | "SHA512"
+  | "MD5"
+  | "XXHASH64"
+  | "XXHASH3"
+  | "XXHASH128";
 
 export interface Checksum {
   algorithm: ChecksumAlgorithm;

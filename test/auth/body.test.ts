@@ -208,7 +208,7 @@ describe("x-amz-checksum-* headers", () => {
   });
 
   it("an unknown algorithm in the header name: InvalidRequest", () => {
-    expectThrowsS3(() => bodyPlanFromHeaders({ "x-amz-checksum-md5": "1B2M2Y8AsgTpgAmY7PhCfg==" }, ANONYMOUS), "InvalidRequest", "The algorithm type you specified in x-amz-checksum- header is invalid.");
+    expectThrowsS3(() => bodyPlanFromHeaders({ "x-amz-checksum-sha384": "1B2M2Y8AsgTpgAmY7PhCfg==" }, ANONYMOUS), "InvalidRequest", "The algorithm type you specified in x-amz-checksum- header is invalid.");
   });
 
   it("x-amz-checksum-type / -algorithm / -mode are not body checksums", () => {
@@ -221,6 +221,17 @@ describe("x-amz-checksum-* headers", () => {
     expectThrowsS3(() => bodyPlanFromHeaders({ "x-amz-checksum-crc32": crc, "x-amz-sdk-checksum-algorithm": "MD5" }, ANONYMOUS), "InvalidRequest", "Value for x-amz-sdk-checksum-algorithm header is invalid.");
     expectThrowsS3(() => bodyPlanFromHeaders({ "x-amz-checksum-crc32": crc, "x-amz-sdk-checksum-algorithm": "SHA256" }, ANONYMOUS), "InvalidRequest", "Value for x-amz-sdk-checksum-algorithm header is invalid.");
     expectThrowsS3(() => bodyPlanFromHeaders({ "x-amz-sdk-checksum-algorithm": "CRC32" }, ANONYMOUS), "InvalidRequest", /^x-amz-sdk-checksum-algorithm specified, but no corresponding/);
+    expectThrowsS3(() => bodyPlanFromHeaders({ "x-amz-sdk-checksum-algorithm": "MD5" }, ANONYMOUS), "InvalidRequest", /^x-amz-sdk-checksum-algorithm specified, but no corresponding/);
+  });
+
+  it("x-amz-sdk-checksum-algorithm MD5 with Content-MD5 (the JS SDK's way to send an MD5 checksum): that value is the checksum", () => {
+    const md5 = createHash("md5").update(data).digest("base64");
+    const plan = bodyPlanFromHeaders({ "content-md5": md5, "x-amz-sdk-checksum-algorithm": "md5" }, ANONYMOUS);
+    expect(plan.checksum).toEqual({ algorithm: "MD5", location: "header", value: md5 });
+    expect(plan.contentMd5).toBe(md5);
+    // an x-amz-checksum-md5 of its own wins, and is checked against the body like any other
+    const own = bodyPlanFromHeaders({ "content-md5": md5, "x-amz-checksum-md5": md5, "x-amz-sdk-checksum-algorithm": "MD5" }, ANONYMOUS);
+    expect(own.checksum).toEqual({ algorithm: "MD5", location: "header", value: md5 });
   });
 });
 

@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { Crc32, Crc32cJs, Crc64NvmeJs } from "@aws-sdk/checksums/crc";
+import { Xxh3_128, Xxh3_64, Xxh64 } from "@aws-sdk/checksums/xxh";
 import { describe, expect, it } from "vitest";
 import {
   CHECKSUM_ALGORITHMS,
@@ -46,6 +47,17 @@ describe("check values of the catalogue (input '123456789')", () => {
     expect(beHex(computeChecksum("SHA1", "abc"))).toBe("a9993e364706816aba3e25717850c26c9cd0d89d");
     expect(beHex(computeChecksum("SHA256", "abc"))).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   });
+  it("SHA512 and MD5 of 'abc' (FIPS 180, RFC 1321 examples)", () => {
+    expect(beHex(computeChecksum("SHA512", "abc"))).toBe(
+      "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f",
+    );
+    expect(beHex(computeChecksum("MD5", "abc"))).toBe("900150983cd24fb0d6963f7d28e17f72");
+  });
+  it("XXH64, XXH3 and XXH3-128 of the empty input (xxHash's reference values, canonical byte order)", () => {
+    expect(beHex(computeChecksum("XXHASH64", ""))).toBe("ef46db3751d8e999");
+    expect(beHex(computeChecksum("XXHASH3", ""))).toBe("2d06800538d394c2");
+    expect(beHex(computeChecksum("XXHASH128", ""))).toBe("99aa06d3014798d86001c324468d497f");
+  });
   it("the empty input", () => {
     expect(computeChecksum("CRC32", "")).toBe("AAAAAA==");
     expect(computeChecksum("CRC32C", "")).toBe("AAAAAA==");
@@ -61,10 +73,11 @@ describe("AWS documentation values", () => {
 });
 
 async function oracle(algorithm: ChecksumAlgorithm, data: Uint8Array): Promise<string> {
-  if (algorithm === "SHA1" || algorithm === "SHA256") {
+  if (algorithm === "SHA1" || algorithm === "SHA256" || algorithm === "SHA512" || algorithm === "MD5") {
     return createHash(algorithm.toLowerCase()).update(data).digest("base64");
   }
-  const hasher = algorithm === "CRC32" ? new Crc32() : algorithm === "CRC32C" ? new Crc32cJs() : new Crc64NvmeJs();
+  const hashers = { CRC32: Crc32, CRC32C: Crc32cJs, CRC64NVME: Crc64NvmeJs, XXHASH64: Xxh64, XXHASH3: Xxh3_64, XXHASH128: Xxh3_128 };
+  const hasher = new hashers[algorithm]();
   hasher.update(data);
   return Buffer.from(await hasher.digest()).toString("base64");
 }
@@ -148,19 +161,27 @@ describe("names and values", () => {
       "x-amz-checksum-crc64nvme",
       "x-amz-checksum-sha1",
       "x-amz-checksum-sha256",
+      "x-amz-checksum-sha512",
+      "x-amz-checksum-md5",
+      "x-amz-checksum-xxhash64",
+      "x-amz-checksum-xxhash3",
+      "x-amz-checksum-xxhash128",
     ]);
-    expect(CHECKSUM_ALGORITHMS.map(checksumDigestLength)).toEqual([4, 4, 8, 20, 32]);
+    expect(CHECKSUM_ALGORITHMS.map(checksumDigestLength)).toEqual([4, 4, 8, 20, 32, 64, 16, 8, 8, 16]);
     for (const a of CHECKSUM_ALGORITHMS) expect(createChecksumHasher(a).digest().length).toBe(checksumDigestLength(a));
   });
 
   it("reads algorithm names without regard to case", () => {
     expect(parseChecksumAlgorithm("crc32c")).toBe("CRC32C");
     expect(parseChecksumAlgorithm("Sha256")).toBe("SHA256");
-    expect(parseChecksumAlgorithm("md5")).toBeUndefined();
+    expect(parseChecksumAlgorithm("md5")).toBe("MD5");
+    expect(parseChecksumAlgorithm("XxHash128")).toBe("XXHASH128");
+    expect(parseChecksumAlgorithm("xxhash32")).toBeUndefined();
     expect(parseChecksumAlgorithm("")).toBeUndefined();
     expect(checksumAlgorithmOfHeader("x-amz-checksum-crc64nvme")).toBe("CRC64NVME");
     expect(checksumAlgorithmOfHeader("X-Amz-Checksum-SHA1")).toBe("SHA1");
-    expect(checksumAlgorithmOfHeader("x-amz-checksum-xxhash64")).toBeUndefined();
+    expect(checksumAlgorithmOfHeader("x-amz-checksum-xxhash64")).toBe("XXHASH64");
+    expect(checksumAlgorithmOfHeader("x-amz-checksum-sha384")).toBeUndefined();
     expect(checksumAlgorithmOfHeader("content-md5")).toBeUndefined();
   });
 

@@ -100,7 +100,7 @@ describe("embedded store internals", () => {
   it("chooses and refuses upload checksum types as S3 does", () => {
     expect(uploadChecksumType(undefined, undefined)).toBeUndefined();
     expect(uploadChecksumType("CRC64NVME", undefined)).toBe("FULL_OBJECT");
-    for (const alg of ["CRC32", "CRC32C", "SHA1", "SHA256"] as const) expect(uploadChecksumType(alg, undefined)).toBe("COMPOSITE");
+    for (const alg of ["CRC32", "CRC32C", "SHA1", "SHA256", "SHA512", "MD5", "XXHASH64", "XXHASH3", "XXHASH128"] as const) expect(uploadChecksumType(alg, undefined)).toBe("COMPOSITE");
     expect(uploadChecksumType("CRC32", "FULL_OBJECT")).toBe("FULL_OBJECT");
     expect(uploadChecksumType("SHA1", "COMPOSITE")).toBe("COMPOSITE");
     for (const [alg, type] of [
@@ -109,7 +109,9 @@ describe("embedded store internals", () => {
       ["SHA1", "FULL_OBJECT"],
       ["SHA256", "FULL_OBJECT"],
       ["CRC64NVME", "COMPOSITE"],
-      ["MD5", undefined],
+      ["MD5", "FULL_OBJECT"],
+      ["XXHASH128", "FULL_OBJECT"],
+      ["SHA384", undefined],
       ["CRC32", "WHOLE"],
     ] as const) {
       expect(() => uploadChecksumType(alg as never, type as never), `${alg} ${type}`).toThrow(

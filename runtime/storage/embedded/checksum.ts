@@ -4,17 +4,16 @@
  *
  * S3 has two kinds (https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html):
  * - COMPOSITE ("checksum of checksums"): the algorithm applied to the concatenation of the parts'
- *   binary digests, shown as "<base64>-<number of parts>". S3's default for SHA1, SHA256, CRC32 and
- *   CRC32C, and not available for CRC64NVME.
+ *   binary digests, shown as "<base64>-<number of parts>". S3's default for every algorithm but
+ *   CRC64NVME, and not available for it.
  * - FULL_OBJECT: the checksum of the whole object's bytes. S3 offers it for the CRCs only (CRC32,
  *   CRC32C, CRC64NVME; the only kind for CRC64NVME): a CRC of a concatenation follows from the
  *   parts' CRCs and lengths (the zlib crc32_combine method), so it is computed here without reading
- *   the data. A SHA of a concatenation does not follow from the parts' SHAs, hence no FULL_OBJECT
- *   SHA1/SHA256.
+ *   the data. A SHA, MD5 or XXHASH of a concatenation does not follow from the parts', hence
+ *   no FULL_OBJECT for them.
  * The type is chosen per upload at CreateMultipartUpload (x-amz-checksum-type), defaulting as above.
  */
-import { createHash } from "node:crypto";
-
+import { checksumDigestLength, createChecksumHasher, CHECKSUM_ALGORITHMS } from "../../auth/checksums.js";
 import { StorageError, type Checksum, type ChecksumAlgorithm } from "../types.js";
 
 export type ChecksumType = Checksum["type"];
@@ -24,7 +23,6 @@ export interface PartChecksum {
   size: number;
 }
 
-const DIGEST_BYTES: Record<ChecksumAlgorithm, number> = { CRC32: 4, CRC32C: 4, CRC64NVME: 8, SHA1: 20, SHA256: 32 };
 
 /** S3's default type for an upload with this algorithm. */
 export function defaultChecksumType(algorithm: ChecksumAlgorithm): ChecksumType {
@@ -34,13 +32,13 @@ export function defaultChecksumType(algorithm: ChecksumAlgorithm): ChecksumType 
 /**
  * The checksum type an upload is created with: the requested one, or the default for its algorithm;
  * undefined without an algorithm. INVALID_ARGUMENT for what S3 refuses: a type without an algorithm,
- * FULL_OBJECT with a SHA, COMPOSITE with CRC64NVME (and names that are no algorithm or type at all).
+ * FULL_OBJECT with an algorithm that is no CRC, COMPOSITE with CRC64NVME (and names that are no algorithm or type at all).
  */
 export function uploadChecksumType(
   algorithm: ChecksumAlgorithm | undefined,
   type: ChecksumType | undefined,
 ): ChecksumType | undefined {
-  if (algorithm !== undefined && !Object.hasOwn(DIGEST_BYTES, algorithm)) {
+  if (algorithm !== undefined && !CHECKSUM_ALGORITHMS.includes(algorithm)) {
     throw new StorageError("INVALID_ARGUMENT", `unknown checksum algorithm ${JSON.stringify(algorithm)}`);
   }
   if (type !== undefined && type !== "COMPOSITE" && type !== "FULL_OBJECT") {
@@ -74,7 +72,7 @@ export function multipartChecksum(
   for (const part of parts) {
     if (part.checksum?.algorithm !== algorithm) return undefined;
     const raw = Buffer.from(part.checksum.value, "base64");
-    if (raw.length !== DIGEST_BYTES[algorithm]) return undefined;
+    if (raw.length !== checksumDigestLength(algorithm)) return undefined;
     digests.push(raw);
   }
   if ((type ?? defaultChecksumType(algorithm)) === "FULL_OBJECT") {
@@ -84,14 +82,9 @@ export function multipartChecksum(
     for (let i = 1; i < digests.length; i++) value = crc.combine(value, crc.decode(digests[i]), parts[i].size);
     return { algorithm, value: crc.encode(value).toString("base64"), type: "FULL_OBJECT" };
   }
-  const joined = Buffer.concat(digests);
-  let digest: Buffer;
-  if (algorithm === "SHA1" || algorithm === "SHA256") {
-    digest = createHash(algorithm === "SHA1" ? "sha1" : "sha256").update(joined).digest();
-  } else {
-    const crc = CRC_OF[algorithm]!;
-    digest = crc.encode(crc.of(joined));
-  }
+  const hasher = createChecksumHasher(algorithm);
+  hasher.update(Buffer.concat(digests));
+  const digest = hasher.digest();
   return { algorithm, value: `${digest.toString("base64")}-${parts.length}`, type: "COMPOSITE" };
 }
 

@@ -12,6 +12,7 @@
  */
 import { StorageError, type Checksum, type ChecksumAlgorithm, type SystemMetadata } from "../types.js";
 import { setOwn } from "../../own-property.js";
+import { CHECKSUM_ALGORITHMS } from "../../auth/checksums.js";
 
 export const ETAG = "ETag";
 export const RESERVED_PREFIX = "ozone-s3-internal-";
@@ -31,7 +32,7 @@ const SYSTEM: Record<keyof SystemMetadata, string> = {
 const SYSTEM_FIELD_OF = new Map(Object.entries(SYSTEM).map(([field, name]) => [name.toLowerCase(), field as keyof SystemMetadata]));
 /** user names that must be renamed: they read back as system values otherwise */
 const COLLIDING = new Set([...SYSTEM_FIELD_OF.keys(), ETAG.toLowerCase()]);
-const ALGORITHMS = new Set<ChecksumAlgorithm>(["CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"]);
+const ALGORITHMS = new Set<ChecksumAlgorithm>(CHECKSUM_ALGORITHMS);
 
 export interface KeyValue {
   key: string;
