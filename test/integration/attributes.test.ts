@@ -124,7 +124,8 @@ describe("GetObjectAttributes of an object of a single PUT", () => {
   it("accepts versionId=null, the version every object has while buckets are unversioned", async () => {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "versioned", Body: "v" }));
     expect((await attributes("versioned", { VersionId: "null" })).ObjectSize).toBe(1);
-    await expectS3Error(attributes("versioned", { VersionId: "3HL4kqtJlcpXroDTDmjVBH40Nrjfkd" }), "NoSuchVersion", 404);
+    await expectS3Error(attributes("versioned", { VersionId: "0000000000000aAAAAAAAAAAAAAAAAAA" }), "NoSuchVersion", 404);
+    await expectS3Error(attributes("versioned", { VersionId: "3HL4kqtJlcpXroDTDmjVBH40Nrjfkd" }), "InvalidArgument", 400);
   });
 });
 

@@ -503,11 +503,16 @@ describe("HeadObject", () => {
     await expectS3Error(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "no-such-head" })), "NotFound", 404);
   });
 
-  it("accepts versionId=null, the one version of an unversioned object, and answers NoSuchVersion for others", async () => {
+  it("accepts versionId=null, the one version of an unversioned object, answers NoSuchVersion for others, and InvalidArgument for an id the gateway cannot have made", async () => {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "v", Body: "versioned?" }));
     expect((await getBytes("v", { VersionId: "null" })).body.toString()).toBe("versioned?");
     await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "v", VersionId: "null" }));
-    await expectS3Error(s3.send(new GetObjectCommand({ Bucket: bucket, Key: "v", VersionId: "3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrH" })), "NoSuchVersion", 404);
+    await expectS3Error(s3.send(new GetObjectCommand({ Bucket: bucket, Key: "v", VersionId: "0000000000000aAAAAAAAAAAAAAAAAAA" })), "NoSuchVersion", 404);
+    // as AWS answers `--version-id foo` in any bucket: the id's form is checked first
+    const bad = await expectS3Error(s3.send(new GetObjectCommand({ Bucket: bucket, Key: "v", VersionId: "invalid_versionId" })), "InvalidArgument", 400);
+    expect(bad.message).toBe("Invalid version id specified");
+    await expectS3Error(s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "v", VersionId: "invalid_versionId" })), "InvalidArgument", 400);
+    expect((await getBytes("v")).body.toString()).toBe("versioned?");
   });
 });
 

@@ -122,12 +122,12 @@ describe("object tagging", () => {
     expect(await objectTags("mpu")).toEqual({ from: "upload" });
   });
 
-  it('accepts versionId "null" (the version of every object here) and answers NoSuchVersion for any other', async () => {
+  it('accepts versionId "null" (the version of every object here), answers NoSuchVersion for any other, InvalidArgument for one of another form', async () => {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "version", Body: "x", Tagging: "a=1" }));
     expect(asMap((await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: "version", VersionId: "null" }))).TagSet)).toEqual({ a: "1" });
     await s3.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: "version", VersionId: "null", Tagging: { TagSet: tagSet({ b: "2" }) } }));
     expect(await objectTags("version")).toEqual({ b: "2" });
-    const versionId = "3HL4kqtJlcpXroDTDmjVBH40Nrjfkd";
+    const versionId = "0000000000000aAAAAAAAAAAAAAAAAAA";
     await expectS3Error(s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: "version", VersionId: versionId })), "NoSuchVersion", 404);
     await expectS3Error(
       s3.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: "version", VersionId: versionId, Tagging: { TagSet: [] } })),
@@ -135,6 +135,9 @@ describe("object tagging", () => {
       404,
     );
     await expectS3Error(s3.send(new DeleteObjectTaggingCommand({ Bucket: bucket, Key: "version", VersionId: versionId })), "NoSuchVersion", 404);
+    // an id the gateway cannot have made: InvalidArgument, as AWS answers it
+    await expectS3Error(s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: "version", VersionId: "3HL4kqtJlcpXroDTDmjVBH40Nrjfkd" })), "InvalidArgument", 400);
+    await expectS3Error(s3.send(new DeleteObjectTaggingCommand({ Bucket: bucket, Key: "version", VersionId: "invalid_versionId" })), "InvalidArgument", 400);
     expect(await objectTags("version")).toEqual({ b: "2" });
   });
 

@@ -168,7 +168,8 @@ describe("a bucket never versioned", () => {
     expect(await put(bucket, "k", "one")).toBeUndefined();
     expect((await read(bucket, "k")).versionId).toBeUndefined();
     expect((await read(bucket, "k", "null")).body).toBe("one");
-    await expectS3Error(s3.send(new GetObjectCommand({ Bucket: bucket, Key: "k", VersionId: "3HL4kqtJlcpXroDTDmJ-rmSpXd3dIbrH" })), "NoSuchVersion", 404);
+    await expectS3Error(s3.send(new GetObjectCommand({ Bucket: bucket, Key: "k", VersionId: "0000000000000aAAAAAAAAAAAAAAAAAA" })), "NoSuchVersion", 404);
+    await expectS3Error(s3.send(new GetObjectCommand({ Bucket: bucket, Key: "k", VersionId: "3HL4kqtJlcpXroDTDmJ-rmSpXd3dIbrH" })), "InvalidArgument", 400);
     const listed = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket }));
     expect(listed.Versions?.map((v) => [v.Key, v.VersionId, v.IsLatest])).toEqual([["k", "null", true]]);
     expect(listed.DeleteMarkers).toBeUndefined();

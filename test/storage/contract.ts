@@ -663,14 +663,19 @@ export function defineStorageContract(name: string, factory: () => Promise<Stora
           await expectStorageError(store.getBucketVersioning(`contract-${runId}-nov`), "BUCKET_NOT_FOUND");
           await put(bucket, "k", Buffer.from("one"));
           expect((await store.headObject(bucket, "k", undefined, "null")).info.size).toBe(3);
-          await expectStorageError(store.headObject(bucket, "k", undefined, "3HL4kqtJlcpXroDTDmJ-rmSpXd3dIbrH"), "VERSION_NOT_FOUND");
-          await expectStorageError(store.getObjectTags(bucket, "k", "3HL4kqtJlcpXroDTDmJ-rmSpXd3dIbrH"), "VERSION_NOT_FOUND");
+          const wellFormed = "0000000000000aAAAAAAAAAAAAAAAAAA";
+          await expectStorageError(store.headObject(bucket, "k", undefined, wellFormed), "VERSION_NOT_FOUND");
+          await expectStorageError(store.getObjectTags(bucket, "k", wellFormed), "VERSION_NOT_FOUND");
+          // an id the gateway cannot have made is refused before anything is looked up, as AWS does
+          await expectStorageError(store.headObject(bucket, "k", undefined, "3HL4kqtJlcpXroDTDmJ-rmSpXd3dIbrH"), "INVALID_ARGUMENT");
+          await expectStorageError(store.deleteObject(bucket, "k", "invalid_versionId"), "INVALID_ARGUMENT");
           const listed = await store.listObjectVersions({ bucket, maxKeys: 10 });
           expect(listed.versions.map((v) => [v.key, v.versionId, v.isLatest, v.deleteMarker])).toEqual([["k", "null", true, false]]);
-          const results = await store.deleteObjects(bucket, [{ key: "k", versionId: "3HL4kqtJlcpXroDTDmJ-rmSpXd3dIbrH" }, { key: "k", versionId: "null" }]);
+          const results = await store.deleteObjects(bucket, [{ key: "k", versionId: wellFormed }, { key: "k", versionId: "bad" }, { key: "k", versionId: "null" }]);
           expect(results.map((r) => [r.key, r.requestedVersionId, r.error?.kind])).toEqual([
             ["k", "null", undefined],
-            ["k", "3HL4kqtJlcpXroDTDmJ-rmSpXd3dIbrH", "VERSION_NOT_FOUND"],
+            ["k", wellFormed, "VERSION_NOT_FOUND"],
+            ["k", "bad", "INVALID_ARGUMENT"],
           ]);
         });
       } else {
@@ -679,6 +684,11 @@ export function defineStorageContract(name: string, factory: () => Promise<Stora
           expect(await store.getBucketVersioning(bucket)).toEqual({});
           const before = await put(bucket, "k", Buffer.from("before"));
           expect(before.versionId).toBeUndefined();
+          // never versioned: only "null" exists, and an id the store cannot have made is refused first, as AWS does
+          await expectStorageError(store.headObject(bucket, "k", undefined, "0000000000000aAAAAAAAAAAAAAAAAAA"), "VERSION_NOT_FOUND");
+          await expectStorageError(store.headObject(bucket, "k", undefined, "invalid_versionId"), "INVALID_ARGUMENT");
+          await expectStorageError(store.deleteObject(bucket, "k", "invalid_versionId"), "INVALID_ARGUMENT");
+          await expectStorageError(store.getObjectTags(bucket, "k", "3HL4kqtJlcpXroDTDmJ-rmSpXd3dIbrH"), "INVALID_ARGUMENT");
           await store.putBucketVersioning(bucket, "Enabled");
           expect(await store.getBucketVersioning(bucket)).toEqual({ status: "Enabled" });
           const v1 = (await put(bucket, "k", Buffer.from("v1"))).versionId!;

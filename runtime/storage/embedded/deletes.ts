@@ -8,6 +8,7 @@ import { StorageError, type DeleteCondition, type DeleteObjectResult, type Delet
 import { checkRemovable } from "./object-lock.js";
 import { toObjectInfo } from "./rows.js";
 import { deleteConditionFailure, type StoreCore } from "./store-core.js";
+import { checkVersionIdForm } from "../version-ids.js";
 import { validateKey } from "../keys.js";
 
 export class ObjectDeletes {
@@ -66,6 +67,7 @@ export class ObjectDeletes {
     if (failure !== undefined) throw new StorageError(failure);
     if (state === undefined) {
       // a bucket never versioned has one version of a key, "null"
+      if (versionId !== undefined) checkVersionIdForm(versionId);
       if (versionId !== undefined && versionId !== "null") {
         throw new StorageError("VERSION_NOT_FOUND", undefined, undefined, undefined, { versionId });
       }

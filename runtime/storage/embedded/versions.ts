@@ -26,6 +26,7 @@ import { randomBytes } from "node:crypto";
 import type Database from "better-sqlite3";
 
 import { compareUtf8 } from "../keys.js";
+import { checkVersionIdForm, isVersionId } from "../version-ids.js";
 import {
   StorageError,
   type BucketVersioning,
@@ -74,7 +75,6 @@ export interface VersionHooks {
  * JavaScript integers are exact up to 2^53, far beyond any vid.
  */
 const VID_SPACE = 2 ** 53;
-const VERSION_ID = /^[0-9a-f]{14}[A-Za-z0-9_-]{18}$/;
 
 /**
  * A new version id for `vid`: 32 URL-safe characters, as S3's are. The first 14 order versions newest
@@ -83,11 +83,6 @@ const VERSION_ID = /^[0-9a-f]{14}[A-Za-z0-9_-]{18}$/;
  */
 export function versionIdOf(vid: number): string {
   return (VID_SPACE - vid).toString(16).padStart(14, "0") + randomBytes(14).toString("base64url").slice(0, 18);
-}
-
-/** true for a string that could be a version id this store made ("null" aside). */
-export function isVersionId(s: string): boolean {
-  return VERSION_ID.test(s);
 }
 
 function metaOf(row: ObjectRow): StoredMeta {
@@ -226,6 +221,7 @@ export class Versions {
       throw new StorageError("KEY_NOT_FOUND");
     }
     if (state === undefined) {
+      checkVersionIdForm(versionId);
       if (versionId !== "null") throw new StorageError("VERSION_NOT_FOUND", undefined, undefined, undefined, { versionId });
       if (current === undefined) throw new StorageError("KEY_NOT_FOUND");
       return { row: current };
@@ -241,10 +237,7 @@ export class Versions {
 
   /** The version named `versionId` ("null" included), current or not; undefined when there is none. */
   locate(bucket: string, key: string, versionId: string, current: ObjectRow | undefined): LocatedVersion | undefined {
-    if (versionId !== "null" && !isVersionId(versionId)) {
-      // AWS: 400 InvalidArgument for an id that cannot be one of its own
-      throw new StorageError("INVALID_ARGUMENT", `invalid version id ${versionId}`, "Invalid version id specified");
-    }
+    checkVersionIdForm(versionId);
     const currentId = current === undefined ? undefined : (currentIdOf(current) ?? "null");
     if (current !== undefined && currentId === versionId) return { row: current, versionId, deleteMarker: false, current: true };
     const row = versionId === "null" ? this.q.nullOf.get(bucket, key) : this.q.byId.get(bucket, key, versionId);

@@ -13,6 +13,7 @@
 import type { BucketConfigCache } from "../../bucket-config-cache.js";
 import { StorageError, type BucketInfo, type IncomingBody, type ObjectInfo, type StorageErrorKind } from "../types.js";
 import { etagHeaderMatches, normalizeEtag } from "../keys.js";
+import { checkVersionIdForm } from "../version-ids.js";
 import { type EcScheme } from "./ec-block-reader.js";
 import { createErasureCoder, type ErasureCoder } from "./ec/coder.js";
 import { blockRefOf, type BlockWriter } from "./block-writer.js";
@@ -193,8 +194,9 @@ export function versionNotFound(versionId: string): StorageError {
   return new StorageError("VERSION_NOT_FOUND", undefined, undefined, undefined, { versionId });
 }
 
-/** Ozone keeps one version of a key, "null": any other version id names nothing. */
+/** Ozone keeps one version of a key, "null": any other version id names nothing (one of another form is refused). */
 export function onlyNullVersion(versionId: string | undefined): void {
+  if (versionId !== undefined) checkVersionIdForm(versionId);
   if (versionId !== undefined && versionId !== "null") throw versionNotFound(versionId);
 }
 

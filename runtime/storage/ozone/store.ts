@@ -62,6 +62,7 @@ import {
   type Acl,
 } from "../types.js";
 import { etagHeaderMatches, validateKey } from "../keys.js";
+import { invalidVersionId, isVersionId } from "../version-ids.js";
 import { DatanodeClients } from "./datanode-client.js";
 import { parseReplication, StorageClasses, storedUserMetadata } from "./storage-class.js";
 import { RatisChannels } from "./ratis-group.js";
@@ -327,7 +328,7 @@ export class OzoneStore implements StorageClient {
     for (const o of objects) {
       if (o.condition !== undefined) refused.push({ key: o.key, ...(o.versionId !== undefined && { requestedVersionId: o.versionId }), error: conditionalDeleteNotSupported() });
       else if (o.versionId === undefined || o.versionId === "null") keys.push(o.key);
-      else refused.push({ key: o.key, requestedVersionId: o.versionId, error: versionNotFound(o.versionId) });
+      else refused.push({ key: o.key, requestedVersionId: o.versionId, error: isVersionId(o.versionId) ? versionNotFound(o.versionId) : invalidVersionId(o.versionId) });
     }
     const asked = new Map(objects.map((o) => [o.key, o.versionId]));
     const deleted = await this.deleteKeys(bucket, keys);
