@@ -38,6 +38,7 @@ import { addProbes, type Probes } from "./probes.js";
 import { addDocs } from "./docs-route.js";
 import { tlsReloader } from "./tls.js";
 import type { StorageClient } from "./storage/types.js";
+import { DEFAULT_CHECKSUM } from "./auth/checksums.js";
 import { instrumentStorage } from "./storage/instrumented.js";
 import { SigningKeyCache, type VerifiedAuth } from "./auth/sigv4.js";
 import { verifyPostSignature } from "./auth/post-policy.js";
@@ -392,7 +393,13 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
           headersDistinct: () => request.raw.headersDistinct,
           hasBody: hasBody(request),
           // A PostObject form is an envelope: its file gets a verifying body of its own (handlers/post-object.ts).
-          body: () => requestBody(request, reply, config, { checksumHeadersDescribeObject: objectChecksumOps.has(op.name), envelope: op.name === "PostObject" }),
+          // A PutObject without a checksum gets S3's default one (DEFAULT_CHECKSUM), computed as the body streams.
+          body: () =>
+            requestBody(request, reply, config, {
+              checksumHeadersDescribeObject: objectChecksumOps.has(op.name),
+              envelope: op.name === "PostObject",
+              defaultChecksum: op.name === "PutObject" ? DEFAULT_CHECKSUM : undefined,
+            }),
         },
         config.limits.maxXmlBodyBytes,
       );

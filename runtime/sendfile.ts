@@ -14,13 +14,10 @@
  * `idleMs` fails the send (ETIMEDOUT) and its connection is closed; the bytes sent are added to
  * the response's count (filters/completion.ts: sentBySendfile, afterSends).
  */
-import { createRequire } from "node:module";
 import { ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { getSystemErrorName } from "node:util";
+import { nativeAddon } from "./native-addon.js";
 
 interface Native {
   start(socketFd: number, fileFd: number, offset: number, length: number, idleMs: number, callback: (errno: number, sent: number) => void): object;
@@ -41,29 +38,7 @@ interface ResponseSends {
 const SENDS = Symbol("s3g.sendfileSends");
 type WithSends = ServerResponse & { [SENDS]?: ResponseSends };
 
-/** The addon's file, from dist/runtime or runtime/ (tests run the sources) */
-function addonPath(): string | undefined {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 3; i++) {
-    const candidate = join(dir, "native/sendfile/build/Release/s3g_sendfile.node");
-    if (existsSync(candidate)) return candidate;
-    dir = dirname(dir);
-  }
-  return undefined;
-}
-
-function load(): Native | undefined {
-  if (process.platform !== "linux") return undefined;
-  const path = addonPath();
-  if (path === undefined) return undefined;
-  try {
-    return createRequire(import.meta.url)(path) as Native;
-  } catch {
-    return undefined;
-  }
-}
-
-const native = load();
+const native = typeof nativeAddon?.start === "function" ? (nativeAddon as unknown as Native) : undefined;
 let enabled = false;
 let idleMs = 20_000;
 

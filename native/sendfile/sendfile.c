@@ -34,6 +34,8 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "crc64nvme.h"
+
 #define ROUND_BYTES (16 * 1024 * 1024)
 #define FILE_ENDED (-1)
 
@@ -326,5 +328,6 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "cancel", fn);
   napi_create_function(env, "cork", NAPI_AUTO_LENGTH, cork, NULL, &fn);
   napi_set_named_property(env, exports, "cork", fn);
+  register_crc64nvme(env, exports);
   return exports;
 }

@@ -13,7 +13,7 @@ import { S3Error } from "../errors.js";
 import { SigningKeyCache, verifyRequest } from "../auth/sigv4.js";
 import { verifySigV2 } from "../auth/sigv2.js";
 import { bodyPlanFromHeaders, verifyingBody } from "../auth/body.js";
-import type { IncomingBody } from "../storage/types.js";
+import type { ChecksumAlgorithm, IncomingBody } from "../storage/types.js";
 import type { UserDirectory } from "../users.js";
 import { watchBodyIdle } from "./timeouts.js";
 import "./state.js";
@@ -82,7 +82,7 @@ export function requestBody(
   request: FastifyRequest,
   reply: FastifyReply,
   config: Readonly<Config>,
-  options: { checksumHeadersDescribeObject: boolean; envelope?: boolean },
+  options: { checksumHeadersDescribeObject: boolean; envelope?: boolean; defaultChecksum?: ChecksumAlgorithm },
 ): IncomingBody {
   const plan = bodyPlanFromHeaders(request.headers, request.s3.auth ?? { kind: "anonymous" }, options);
   const declared = plan.decodedContentLength ?? plan.contentLength;

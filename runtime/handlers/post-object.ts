@@ -16,6 +16,7 @@ import { asHeaderBytes } from "../header-values.js";
 import { formBoundary, readForm, type Form } from "../form-data.js";
 import { checkPolicy, parsePolicy, type LengthRange } from "../auth/post-policy.js";
 import { bodyPlanFromHeaders, verifyingBody } from "../auth/body.js";
+import { DEFAULT_CHECKSUM } from "../auth/checksums.js";
 import { storageCall } from "../storage/errors.js";
 import { decodeXml } from "../xml.js";
 import { checksumMembers, MAX_OBJECT_TAGS, newObjectParams, objectUrl, quoteEtag, validateTags, type HandlerContext } from "./common.js";
@@ -178,7 +179,7 @@ async function upload(form: Form, input: { Bucket: string }, ctx: HandlerContext
   // the file's checksum, as PutObject's x-amz-checksum-* header (validated the same way)
   const checksumFields: Record<string, string> = {};
   for (const [name, value] of fields) if (name.startsWith("x-amz-checksum-")) checksumFields[name] = value;
-  const plan = bodyPlanFromHeaders(checksumFields, { kind: "anonymous" });
+  const plan = bodyPlanFromHeaders(checksumFields, { kind: "anonymous" }, { defaultChecksum: DEFAULT_CHECKSUM });
   // the `acl` field is the form's x-amz-acl: a canned ACL
   const acl = fields.get("acl");
   if (acl !== undefined && !OBJECT_CANNED_ACLS.has(acl)) throw new S3Error("InvalidArgument", undefined, { ArgumentName: "acl", ArgumentValue: acl });

@@ -17,12 +17,15 @@ import {
   crc32c,
   crc32cSoftware,
   crc64nvme,
+  CRC64NVME_IMPLEMENTATION,
+  crc64nvmeJavaScript,
   createChecksumHasher,
   isCanonicalBase64Of,
   isValidChecksumValue,
   parseChecksumAlgorithm,
 } from "../../runtime/auth/checksums.js";
 import type { ChecksumAlgorithm } from "../../runtime/storage/types.js";
+import { sendfileAvailable } from "../../runtime/sendfile.js";
 import { randomBuffer, randomSplit, seededRandom } from "./helpers.js";
 
 const CHECK = Buffer.from("123456789");
@@ -119,6 +122,21 @@ describe("agrees with the AWS SDK's implementations", () => {
         expect(computeChecksum(algorithm, view)).toBe(await oracle(algorithm, view));
       }
     });
+  });
+});
+
+describe("CRC64NVME: the addon and the JavaScript fallback", () => {
+  it("the addon's is the one in use wherever the addon loaded (it carries sendfile too)", () => {
+    expect(CRC64NVME_IMPLEMENTATION).toBe(sendfileAvailable() ? "native" : "javascript");
+  });
+
+  it("the JavaScript one gives the catalogue's check value and agrees with the SDK on random data", async () => {
+    expect(crc64nvmeJavaScript(CHECK)).toBe(0xae8b14860a799888n);
+    const rand = seededRandom(0xc64);
+    for (const length of [0, 1, 7, 15, 16, 17, 33, 4096, 65_536, 200_003]) {
+      const data = randomBuffer(rand, length + 5).subarray(5);
+      expect(crc64nvmeJavaScript(data)).toBe(Buffer.from(await oracle("CRC64NVME", data), "base64").readBigUInt64BE(0));
+    }
   });
 });
 

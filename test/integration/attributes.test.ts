@@ -19,6 +19,7 @@ import {
   type ObjectAttributes,
 } from "@aws-sdk/client-s3";
 import { createHash } from "node:crypto";
+import { Crc64NvmeJs } from "@aws-sdk/checksums/crc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ON_OZONE } from "../support/ozone.js";
 import { startGateway, type RunningGateway } from "../support/server.js";
@@ -89,11 +90,13 @@ describe("GetObjectAttributes of an object of a single PUT", () => {
     expect(res.VersionId).toBeUndefined();
   });
 
-  it("leaves out Checksum for an object stored without one, and every attribute not asked for", async () => {
+  it("gives an object sent without a checksum S3's default one (CRC64NVME), and leaves out every attribute not asked for", async () => {
     const body = Buffer.from("no checksum here");
     await plain.send(new PutObjectCommand({ Bucket: bucket, Key: "plain", Body: body }));
     const all = await attributes("plain");
-    expect(all.Checksum).toBeUndefined();
+    const crc = new Crc64NvmeJs();
+    crc.update(body);
+    expect(all.Checksum).toEqual({ ChecksumCRC64NVME: Buffer.from(await crc.digest()).toString("base64"), ChecksumType: "FULL_OBJECT" });
     expect(all.ObjectSize).toBe(body.length);
     const some = await attributes("plain", { ObjectAttributes: ["ObjectSize"] });
     expect({ ETag: some.ETag, Checksum: some.Checksum, StorageClass: some.StorageClass, ObjectParts: some.ObjectParts, ObjectSize: some.ObjectSize }).toEqual({

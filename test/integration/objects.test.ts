@@ -6,6 +6,7 @@
  * object-reads.test.ts.
  */
 import { createHash } from "node:crypto";
+import { Crc64NvmeJs } from "@aws-sdk/checksums/crc";
 import {
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
@@ -399,6 +400,28 @@ describe("checksums", () => {
       expect(list.Contents![0].ChecksumType).toBe(ON_OZONE ? undefined : "FULL_OBJECT");
     },
   );
+
+  it("gives an object sent without a checksum S3's default one, CRC64NVME, and none beside a client's", async () => {
+    const data = bytes(100_000, 64);
+    const crc = new Crc64NvmeJs();
+    crc.update(data);
+    const expected = Buffer.from(await crc.digest()).toString("base64");
+    // a raw request, as curl or an older SDK sends it: Content-MD5 at most, no x-amz-checksum-*
+    const put = await rawRequest(gw, { method: "PUT", path: `/${bucket}/ck-default`, headers: { "content-md5": md5Base64(data) }, body: data });
+    expect(put.status).toBe(200);
+    expect([put.headers["x-amz-checksum-crc64nvme"], put.headers["x-amz-checksum-type"]]).toEqual([expected, "FULL_OBJECT"]);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "ck-default", ChecksumMode: "ENABLED" }));
+    expect([head.ChecksumCRC64NVME, head.ChecksumType]).toEqual([expected, "FULL_OBJECT"]);
+    // the SDK validates the body against it (CRC64NVME is one it computes)
+    const { res, body } = await getBytes("ck-default", { ChecksumMode: "ENABLED" });
+    expect([res.ChecksumCRC64NVME, body.equals(data)]).toEqual([expected, true]);
+    const list = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "ck-default" }));
+    expect(list.Contents![0].ChecksumAlgorithm).toEqual(ON_OZONE ? undefined : ["CRC64NVME"]);
+    // a client's checksum is the object's only one
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "ck-client", Body: data, ChecksumAlgorithm: "CRC32" }));
+    const own = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "ck-client", ChecksumMode: "ENABLED" }));
+    expect([own.ChecksumCRC32, own.ChecksumCRC64NVME]).toEqual([checksumOf("CRC32", data), undefined]);
+  });
 
   it("returns checksums only when asked (x-amz-checksum-mode)", async () => {
     const data = Buffer.from("checksum mode");

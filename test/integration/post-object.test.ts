@@ -7,6 +7,7 @@
 import { createHash, createHmac } from "node:crypto";
 import http from "node:http";
 import net from "node:net";
+import { Crc64NvmeJs } from "@aws-sdk/checksums/crc";
 import { CreateBucketCommand, GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGateway, type RunningGateway } from "../support/server.js";
@@ -71,8 +72,12 @@ describe("PostObject (browser form uploads)", () => {
     expect(r.status).toBe(204);
     expect(r.headers.get("etag")).toBe(`"${md5Hex(data)}"`);
     expect(r.headers.get("location")).toBe(`${gw.endpoint}/${bucket}/v4/a.bin`);
-    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "v4/a.bin" }));
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "v4/a.bin", ChecksumMode: "ENABLED" }));
     expect(Buffer.from(await got.Body!.transformToByteArray()).equals(data)).toBe(true);
+    // a form without a checksum field: S3's default checksum, as for a PutObject without one
+    const crc = new Crc64NvmeJs();
+    crc.update(data);
+    expect([got.ChecksumCRC64NVME, got.ChecksumType]).toEqual([Buffer.from(await crc.digest()).toString("base64"), "FULL_OBJECT"]);
     // the audit line names the signer of the form
     const requestId = r.headers.get("x-amz-request-id")!;
     const find = () => gw.output().split("\n").find((l) => l.includes(`"requestId":"${requestId}"`) && l.includes('"audit":true'));

@@ -427,7 +427,7 @@ describe("the install script (scripts/build-native.mjs)", () => {
       mkdirSync(path.join(root, "scripts"));
       mkdirSync(path.join(root, "native/sendfile"), { recursive: true });
       copyFileSync(path.join(ROOT, "scripts/build-native.mjs"), path.join(root, "scripts/build-native.mjs"));
-      for (const f of ["sendfile.c", "binding.gyp"]) copyFileSync(path.join(ROOT, "native/sendfile", f), path.join(root, "native/sendfile", f));
+      for (const f of ["sendfile.c", "crc64nvme.c", "crc64nvme.h", "binding.gyp"]) copyFileSync(path.join(ROOT, "native/sendfile", f), path.join(root, "native/sendfile", f));
       const addon = path.join(root, "native/sendfile/build/Release/s3g_sendfile.node");
       const build = (env: Record<string, string>) =>
         spawnSync(process.execPath, [path.join(root, "scripts/build-native.mjs")], { encoding: "utf8", timeout: 120_000, env: { ...process.env, ...env } });
