@@ -28,11 +28,18 @@ export interface Form {
   rest(): Promise<void>;
 }
 
-/** The boundary of a `multipart/form-data; boundary=...` Content-Type, or undefined when it is not one. */
+/** Whether a Content-Type is `multipart/form-data`, whatever its parameters. */
+export function isFormData(contentType: string | undefined): boolean {
+  return contentType !== undefined && contentType.split(";")[0].trim().toLowerCase() === "multipart/form-data";
+}
+
+/**
+ * The boundary of a `multipart/form-data; boundary=...` Content-Type, or undefined when it is not
+ * one or has no valid boundary (RFC 2046: 1 to 70 characters).
+ */
 export function formBoundary(contentType: string | undefined): string | undefined {
-  if (contentType === undefined) return undefined;
-  const [type, ...params] = contentType.split(";");
-  if (type.trim().toLowerCase() !== "multipart/form-data") return undefined;
+  if (contentType === undefined || !isFormData(contentType)) return undefined;
+  const [, ...params] = contentType.split(";");
   for (const p of params) {
     const eq = p.indexOf("=");
     if (eq < 0 || p.slice(0, eq).trim().toLowerCase() !== "boundary") continue;

@@ -13,7 +13,7 @@ import { paramSchemas } from "../../generated/schemas.js";
 import { operations } from "../../generated/operations.js";
 import { S3Error } from "../errors.js";
 import { asHeaderBytes } from "../header-values.js";
-import { formBoundary, readForm, type Form } from "../form-data.js";
+import { formBoundary, isFormData, readForm, type Form } from "../form-data.js";
 import { checkPolicy, parsePolicy, type LengthRange } from "../auth/post-policy.js";
 import { bodyPlanFromHeaders, verifyingBody } from "../auth/body.js";
 import { DEFAULT_CHECKSUM } from "../auth/checksums.js";
@@ -212,10 +212,12 @@ async function upload(form: Form, input: { Bucket: string }, ctx: HandlerContext
 
 export const postObjectHandlers: PostObjectHandlers<HandlerContext> = {
   async PostObject(input, ctx) {
-    const boundary = formBoundary(input.ContentType);
-    if (boundary === undefined) {
+    if (!isFormData(input.ContentType)) {
       throw new S3Error("PreconditionFailed", undefined, { Condition: "Bucket POST must be of the enclosure-type multipart/form-data" });
     }
+    // a form without a boundary (or an invalid one) cannot be read: its body is not well-formed form data
+    const boundary = formBoundary(input.ContentType);
+    if (boundary === undefined) throw new S3Error("MalformedPOSTRequest");
     const form = await readForm(input.Body.stream, boundary, MAX_FORM_FIELD_BYTES);
     try {
       return await upload(form, input, ctx);

@@ -6,7 +6,7 @@
  */
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { formBoundary, readForm } from "../../runtime/form-data.js";
+import { formBoundary, isFormData, readForm } from "../../runtime/form-data.js";
 import { S3Error } from "../../runtime/errors.js";
 
 const B = "----formboundary7MA4YWxk";
@@ -60,6 +60,8 @@ describe("formBoundary", () => {
     [undefined, undefined],
   ])("%s -> %s", (header, boundary) => {
     expect(formBoundary(header)).toBe(boundary);
+    // form data, boundary or not, is what makes a bucket POST a form upload
+    expect(isFormData(header)).toBe(header !== undefined && header.toLowerCase().startsWith("multipart/form-data"));
   });
 });
 

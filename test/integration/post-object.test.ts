@@ -286,6 +286,11 @@ describe("PostObject (browser form uploads)", () => {
     const notFormText = await notForm.text();
     expect([notForm.status, errorCode(notFormText).code]).toEqual([412, "PreconditionFailed"]);
     expect(notFormText).toContain("<Condition>Bucket POST must be of the enclosure-type multipart/form-data</Condition>");
+    // form data, but no boundary to read it by: not well-formed (versitygw's suite)
+    for (const contentType of ["multipart/form-data", `multipart/form-data; boundary=${"b".repeat(71)}`]) {
+      const noBoundary = await fetch(url, { method: "POST", body: "irrelevant body", headers: { "content-type": contentType } });
+      expect([noBoundary.status, errorCode(await noBoundary.text()).code]).toEqual([400, "MalformedPOSTRequest"]);
+    }
     const truncated = await fetch(url, {
       method: "POST",
       body: `--b\r\nContent-Disposition: form-data; name="key"\r\n\r\nk\r\n--b\r\nContent-Disposition: form-data; name="file"; filename="f"\r\n\r\nno closing delimiter`,
