@@ -200,8 +200,9 @@ describe.skipIf(ON_OZONE)("preflight (OPTIONS)", () => {
     ]);
   });
 
-  it("answers 400 BadRequest without Origin, unauthenticated", async () => {
+  it("answers 400 BadRequest without Origin (or an empty one), unauthenticated", async () => {
     expectErrorXml(await preflight(`/${bucket}/k`, {}), "BadRequest", 400);
+    expectErrorXml(await preflight(`/${bucket}/k`, { origin: "", "access-control-request-method": "GET" }), "BadRequest", 400);
     const res = await preflight(`/${bucket}/k`, { "access-control-request-method": "GET" });
     expectErrorXml(res, "BadRequest", 400);
     expect(xmlElements(res.text, "Message")).toEqual(["Insufficient information. Origin request header needed."]);
