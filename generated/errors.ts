@@ -22,7 +22,7 @@ export const errorTable = {
   IncorrectNumberOfFilesInPostRequest: { status: 400, message: "POST requires exactly one file upload per request." },
   InternalError: { status: 500, message: "We encountered an internal error. Please try again." },
   InvalidAccessKeyId: { status: 403, message: "The AWS Access Key Id you provided does not exist in our records." },
-  InvalidArgument: { status: 400, message: "Invalid Argument", messages: { "SseCustomerKeyWithOtherMethod": "Server side encryption with customer provided key is incompatible with the encryption method specified.", "SseKmsHeaderWithoutKms": "Server Side Encryption with AWS KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms", "SseKmsKeyWithoutKms": "a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse" } },
+  InvalidArgument: { status: 400, message: "Invalid Argument", messages: { "SseCustomerKeyWithOtherMethod": "Server side encryption with customer provided key is incompatible with the encryption method specified.", "SseKmsHeaderWithoutKms": "Server Side Encryption with AWS KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms", "SseKmsKeyWithoutKms": "a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse", "PartChecksumInvalid": "Invalid Base64 or multiple checksums present in request" } },
   InvalidBucketAclWithObjectOwnership: { status: 400, message: "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting" },
   InvalidBucketName: { status: 400, message: "The specified bucket is not valid." },
   InvalidBucketState: { status: 409, message: "The request is not valid with the current state of the bucket." },

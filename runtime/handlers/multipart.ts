@@ -2,8 +2,8 @@
 import { newObjectAccess } from "./acl.js";
 import type { MultipartHandlers } from "../../generated/handlers.js";
 import type { CompleteMultipartUploadInput } from "../../generated/types/multipart.js";
-import { CHECKSUM_ALGORITHMS, isCrcAlgorithm } from "../auth/checksums.js";
-import { S3Error } from "../errors.js";
+import { CHECKSUM_ALGORITHMS, isCrcAlgorithm, isValidChecksumValue } from "../auth/checksums.js";
+import { S3Error, s3Message } from "../errors.js";
 import { storageCall, toS3Error } from "../storage/errors.js";
 import { MAX_PART_NUMBER, StorageError, type ChecksumAlgorithm, type UploadInfo } from "../storage/types.js";
 import { requireIntegrityForDefaultRetention, requireIntegrityForLock } from "./object-lock.js";
@@ -220,6 +220,7 @@ function expectedChecksumOf(input: CompleteMultipartUploadInput): { algorithm: C
  */
 async function checkPartChecksums(ctx: HandlerContext, input: CompleteMultipartUploadInput, objectChecksumGiven: boolean): Promise<void> {
   const listed = input.MultipartUpload.Parts;
+  for (const p of listed) checkPartChecksumForm(p);
   const anyGiven = listed.some((p) => CHECKSUM_ALGORITHMS.some((a) => p[`Checksum${a}`] !== undefined));
   let found;
   try {
@@ -260,6 +261,18 @@ async function checkPartChecksums(ctx: HandlerContext, input: CompleteMultipartU
       }
     }
   }
+}
+
+/**
+ * A listed part names at most one checksum, and that one is base64 of its algorithm's digest: else
+ * 400 InvalidArgument, before anything is looked up, with S3's message and the checksums as the
+ * argument's value ("CRC32:<value>;SHA1:<value>;" for several).
+ */
+function checkPartChecksumForm(part: CompleteMultipartUploadInput["MultipartUpload"]["Parts"][number]): void {
+  const given = CHECKSUM_ALGORITHMS.flatMap((a) => (part[`Checksum${a}`] === undefined ? [] : [{ algorithm: a, value: part[`Checksum${a}`]! }]));
+  if (given.length === 0 || (given.length === 1 && isValidChecksumValue(given[0].algorithm, given[0].value.trim()))) return;
+  const value = given.length === 1 ? given[0].value : given.map((g) => `${g.algorithm}:${g.value};`).join("");
+  throw new S3Error("InvalidArgument", s3Message("InvalidArgument", "PartChecksumInvalid"), { ArgumentName: "Checksum", ArgumentValue: value });
 }
 
 /**

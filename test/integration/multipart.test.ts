@@ -435,6 +435,26 @@ describe("checksums of multipart objects", () => {
     expect(res.ChecksumCRC32C).toMatch(/-2$/);
   });
 
+  it("refuses a listed part with a checksum that is not base64 of its digest, or with two (InvalidArgument), before anything else", async () => {
+    const key = "mp/ck-form";
+    const id = (await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }))).UploadId!;
+    const p1 = await upload(key, id, 1, LAST, false);
+    const complete = (part: CompletedPart) => s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: id, MultipartUpload: { Parts: [part] } }));
+    const crc = checksumOf("CRC32", LAST);
+    const sha1 = checksumOf("SHA1", LAST);
+    for (const [part, value] of [
+      [{ ETag: p1.ETag, PartNumber: 1, ChecksumCRC32: "invalid_checksum" }, "invalid_checksum"],
+      [{ ETag: p1.ETag, PartNumber: 1, ChecksumCRC32: sha1 }, sha1],
+      [{ ETag: p1.ETag, PartNumber: 1, ChecksumCRC32: crc, ChecksumSHA1: sha1 }, `CRC32:${crc};SHA1:${sha1};`],
+    ] as const) {
+      const err = await expectS3Error(complete(part), "InvalidArgument", 400);
+      expect(err.message).toBe("Invalid Base64 or multiple checksums present in request");
+      expect([(err as unknown as Record<string, unknown>).ArgumentName, (err as unknown as Record<string, unknown>).ArgumentValue]).toEqual(["Checksum", value]);
+    }
+    // the upload is untouched: the right list completes it
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: id, MultipartUpload: { Parts: [{ ETag: p1.ETag, PartNumber: 1 }] } }));
+  });
+
   it.skipIf(ON_OZONE)("checks x-amz-checksum-type against the algorithm", async () => {
     const ok = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: "mp/ck-type", ChecksumAlgorithm: "CRC32", ChecksumType: "COMPOSITE" }));
     expect(ok.ChecksumType).toBe("COMPOSITE");
