@@ -141,10 +141,11 @@ function invalidParameter(op: IrOperation, e: ErrorObject, input: Record<string,
   const t = m?.type.kind === "list" && index !== undefined ? m.type.item : m?.type;
   const special = t?.kind === "scalar" ? t.invalidValueError : undefined;
   if (special && isS3ErrorCode(special)) {
-    if (special !== "InvalidArgument") return new S3Error(special, t?.kind === "scalar" ? t.invalidValueMessage : undefined);
+    const message = t?.kind === "scalar" ? t.invalidValueMessage?.replace("{name}", m!.wireName) : undefined;
+    if (special !== "InvalidArgument") return new S3Error(special, message);
     // S3's InvalidArgument names the argument and the value it refused
     const value = index === undefined ? input[name] : (input[name] as unknown[])[Number(index)];
-    return new S3Error(special, t?.kind === "scalar" ? t.invalidValueMessage : undefined, { ArgumentName: m!.wireName, ArgumentValue: String(value) });
+    return new S3Error(special, message, { ArgumentName: m!.wireName, ArgumentValue: String(value) });
   }
   const where = m ? `${m.location === "query" ? "query parameter" : "header"} ${m.wireName}` : name;
   return new S3Error("InvalidArgument", `Invalid value for ${where}: ${e.message ?? "not valid"}`);

@@ -138,6 +138,20 @@ describe("SHA512, MD5 and XXHASH checksums", () => {
     expectErrorXml(res, "InvalidRequest", 400);
   });
 
+  it("refuses an algorithm or checksum type it does not know: InvalidRequest, naming the header", async () => {
+    const crc = await expected("XXHASH64", Buffer.from("x"));
+    for (const [method, path, query, headers] of [
+      ["PUT", `/${bucket}/unknown-alg`, undefined, { "x-amz-sdk-checksum-algorithm": "XXHASH32", "x-amz-checksum-xxhash64": crc }],
+      ["POST", `/${bucket}/unknown-alg`, { uploads: null }, { "x-amz-checksum-algorithm": "SHA384" }],
+      ["POST", `/${bucket}/unknown-alg`, { uploads: null }, { "x-amz-checksum-algorithm": "CRC32", "x-amz-checksum-type": "WHOLE" }],
+    ] as const) {
+      const res = await rawRequest(gw, { method, path, query, headers, body: method === "PUT" ? "x" : undefined });
+      expectErrorXml(res, "InvalidRequest", 400);
+      const header = Object.keys(headers).find((h) => h === "x-amz-checksum-type") ?? Object.keys(headers)[0];
+      expect(res.text).toContain(`<Message>Value for ${header} header is invalid.</Message>`);
+    }
+  });
+
   it("takes x-amz-checksum-md5 in an aws-chunked trailer, and refuses a wrong one", async () => {
     const payload = "md5 in a trailer";
     const trailer = (value: string) => `${payload.length.toString(16)}\r\n${payload}\r\n0\r\nx-amz-checksum-md5:${value}\r\n\r\n`;
