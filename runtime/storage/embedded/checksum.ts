@@ -13,7 +13,7 @@
  *   no FULL_OBJECT for them.
  * The type is chosen per upload at CreateMultipartUpload (x-amz-checksum-type), defaulting as above.
  */
-import { checksumDigestLength, createChecksumHasher, CHECKSUM_ALGORITHMS } from "../../auth/checksums.js";
+import { checksumDigestLength, createChecksumHasher, CHECKSUM_ALGORITHMS, isCrcAlgorithm } from "../../auth/checksums.js";
 import { StorageError, type Checksum, type ChecksumAlgorithm } from "../types.js";
 
 export type ChecksumType = Checksum["type"];
@@ -49,7 +49,7 @@ export function uploadChecksumType(
     return undefined;
   }
   if (type === undefined) return defaultChecksumType(algorithm);
-  if (type === "FULL_OBJECT" && CRC_OF[algorithm] === undefined) {
+  if (type === "FULL_OBJECT" && !isCrcAlgorithm(algorithm)) {
     throw new StorageError("INVALID_ARGUMENT", `${algorithm} has no FULL_OBJECT multipart checksum`);
   }
   if (type === "COMPOSITE" && algorithm === "CRC64NVME") {
@@ -204,5 +204,5 @@ export const CRC32 = new ReflectedCrc(32, 0xedb88320n);
 export const CRC32C = new ReflectedCrc(32, 0x82f63b78n);
 export const CRC64NVME = new ReflectedCrc(64, 0x9a6c9329ac4bc9b5n);
 
-/** The algorithms that are CRCs, so their FULL_OBJECT checksum combines from the parts'. */
+/** The CRCs (isCrcAlgorithm) as combinable polynomials: their FULL_OBJECT checksum follows from the parts'. */
 const CRC_OF: Partial<Record<ChecksumAlgorithm, ReflectedCrc>> = { CRC32, CRC32C, CRC64NVME };
