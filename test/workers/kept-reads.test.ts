@@ -233,9 +233,10 @@ describe("objects kept by workers", () => {
         }
       }
       expect(Date.now() - started).toBeLessThan(25_000);
-      const pids = await gw.workerPids();
-      expect(pids).not.toContain(stopped);
-      expect(pids).toContain(other);
+      // the SIGKILL went before the write went on; the process is gone once the kernel has delivered
+      // it and the primary has reaped it, a moment later on a loaded machine
+      await eventually(async () => !(await gw.workerPids()).includes(stopped), 5_000);
+      expect(await gw.workerPids()).toContain(other);
     } finally {
       try {
         process.kill(stopped, "SIGCONT");
