@@ -399,6 +399,8 @@ export function buildApp(config: Readonly<Config>, deps: AppDeps): App {
               checksumHeadersDescribeObject: objectChecksumOps.has(op.name),
               envelope: op.name === "PostObject",
               defaultChecksum: op.name === "PutObject" ? DEFAULT_CHECKSUM : undefined,
+              // A part's checksums follow its upload's algorithm, which its handler finds (multipart.ts).
+              checksumsChosenLater: op.name === "UploadPart",
             }),
         },
         config.limits.maxXmlBodyBytes,

@@ -20,12 +20,13 @@
 import { createHash, type Hash } from "node:crypto";
 import { finished, Transform, type Readable, type TransformCallback } from "node:stream";
 import { S3Error } from "../errors.js";
-import type { BodyDigests, Checksum, ChecksumAlgorithm, IncomingBody } from "../storage/types.js";
+import type { BodyDigests, Checksum, ChecksumAlgorithm, ChecksumChoice, IncomingBody } from "../storage/types.js";
 import { AwsChunkedDecoder, type ChunkedMode, type ChunkSigningContext } from "./chunked.js";
 import {
   checksumAlgorithmOfHeader,
   checksumHeaderName,
   createChecksumHasher,
+  DEFAULT_CHECKSUM,
   isCanonicalBase64Of,
   isValidChecksumValue,
   parseChecksumAlgorithm,
@@ -54,6 +55,13 @@ export interface BodyPlan {
   checksum?: RequestedChecksum;
   /** computed when the client asked for no checksum, so that GET can return one */
   defaultChecksum?: ChecksumAlgorithm;
+  /** compute S3's default checksum besides (BodyDigests.defaultChecksum; ChecksumChoice.withDefault) */
+  withDefault?: boolean;
+  /**
+   * the checksums to compute are chosen by the handler (IncomingBody.chooseChecksums: UploadPart,
+   * whose upload names them), and defaultChecksum/withDefault with them
+   */
+  checksumsChosenLater?: boolean;
   /** largest aws-chunked chunk accepted (default: chunked.ts's) */
   maxChunkSize?: number;
   /**
@@ -66,6 +74,8 @@ export interface BodyPlan {
 
 export interface BodyPlanOptions {
   defaultChecksum?: ChecksumAlgorithm;
+  /** see BodyPlan.checksumsChosenLater */
+  checksumsChosenLater?: boolean;
   /**
    * The request's x-amz-checksum-* headers describe the object the request makes, not its body
    * (CompleteMultipartUpload): they are left to the operation. A trailer still describes the body.
@@ -107,6 +117,7 @@ export function bodyPlanFromHeaders(headers: RequestHeaders, auth: VerifiedAuth,
   const payload = auth.kind === "signed" ? auth.payload : unsignedRequestPayload(headers);
   const plan: BodyPlan = { payload };
   if (options.defaultChecksum !== undefined) plan.defaultChecksum = options.defaultChecksum;
+  if (options.checksumsChosenLater === true) plan.checksumsChosenLater = true;
   if (options.maxChunkSize !== undefined) plan.maxChunkSize = options.maxChunkSize;
   if (options.envelope === true) plan.envelope = true;
 
@@ -244,14 +255,28 @@ export function verifyingBody(source: Readable, plan: BodyPlan): IncomingBody {
     source.pipe(verifier);
   }
   const expectedSize = decoder !== undefined ? plan.decodedContentLength : plan.contentLength;
-  return { stream: verifier, digests: () => verifier.digests(), ...(expectedSize !== undefined ? { expectedSize } : {}) };
+  return {
+    stream: verifier,
+    digests: () => verifier.digests(),
+    ...(expectedSize !== undefined ? { expectedSize } : {}),
+    ...(plan.checksumsChosenLater === true && { chooseChecksums: (choice: ChecksumChoice) => verifier.chooseChecksums(choice) }),
+  };
 }
 
 /** One pass over the decoded bytes: count, hash, and check everything in flush, before 'end'. */
 class BodyVerifier extends Transform {
   private readonly md5?: Md5;
   private readonly sha256?: Hash;
-  private readonly checksum?: ChecksumHasher;
+  private checksum?: ChecksumHasher;
+  /** S3's default checksum, besides a `checksum` of another algorithm (plan.withDefault) */
+  private defaultHasher?: ChecksumHasher;
+  /**
+   * Until the checksums are chosen (plan.checksumsChosenLater): the bytes passed on meanwhile, to be
+   * hashed then. Few: nothing reads the body before the choice, so backpressure stops the source.
+   */
+  private unhashed?: Buffer[];
+  /** the end of a body that ended before its checksums were chosen */
+  private flushWhenChosen?: TransformCallback;
   /** decoded bytes the body must have, when known */
   private readonly expectedLength?: number;
   private size = 0;
@@ -262,19 +287,48 @@ class BodyVerifier extends Transform {
    * bytes (what the SDKs send for ChecksumAlgorithm SHA256 over a signed payload), so one hash
    * pass serves both.
    */
-  private readonly checksumIsPayloadHash: boolean = false;
+  private checksumIsPayloadHash = false;
 
   constructor(
-    private readonly plan: BodyPlan,
+    private plan: BodyPlan,
     private readonly decoder: AwsChunkedDecoder | undefined,
   ) {
     super();
     this.expectedLength = decoder !== undefined ? plan.decodedContentLength : plan.contentLength;
     if (plan.envelope !== true || plan.contentMd5 !== undefined) this.md5 = createMd5(this.expectedLength);
     if (plan.payload.type === "sha256") this.sha256 = createHash("sha256");
-    const algorithm = plan.checksum?.algorithm ?? plan.defaultChecksum;
+    if (plan.checksumsChosenLater === true) this.unhashed = [];
+    else this.startChecksums();
+  }
+
+  private startChecksums(): void {
+    const algorithm = this.plan.checksum?.algorithm ?? this.plan.defaultChecksum;
     if (algorithm === "SHA256" && this.sha256 !== undefined) this.checksumIsPayloadHash = true;
     else if (algorithm !== undefined) this.checksum = createChecksumHasher(algorithm);
+    if (this.plan.withDefault === true && algorithm !== DEFAULT_CHECKSUM) this.defaultHasher = createChecksumHasher(DEFAULT_CHECKSUM);
+  }
+
+  /**
+   * IncomingBody.chooseChecksums, once. The body's end waits for it (a handler that made the plan
+   * chooses before it hands the body to storage, which reads it to its end).
+   */
+  chooseChecksums(choice: ChecksumChoice): void {
+    const unhashed = this.unhashed;
+    if (unhashed === undefined) throw new Error("a body's checksums are chosen once, before it is read");
+    this.unhashed = undefined;
+    this.plan = {
+      ...this.plan,
+      ...(choice.fallback !== undefined && { defaultChecksum: choice.fallback }),
+      ...(choice.withDefault === true && { withDefault: true }),
+    };
+    this.startChecksums();
+    for (const chunk of unhashed) {
+      this.checksum?.update(chunk);
+      this.defaultHasher?.update(chunk);
+    }
+    const flush = this.flushWhenChosen;
+    this.flushWhenChosen = undefined;
+    if (flush !== undefined) this._flush(flush);
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -285,11 +339,20 @@ class BodyVerifier extends Transform {
     }
     this.md5?.update(chunk);
     this.sha256?.update(chunk);
-    this.checksum?.update(chunk);
+    if (this.unhashed !== undefined) {
+      this.unhashed.push(chunk);
+    } else {
+      this.checksum?.update(chunk);
+      this.defaultHasher?.update(chunk);
+    }
     callback(null, chunk);
   }
 
   override _flush(callback: TransformCallback): void {
+    if (this.unhashed !== undefined) {
+      this.flushWhenChosen = callback;
+      return;
+    }
     const finish = (md5?: Buffer) => {
       try {
         this.result = this.verify(md5);
@@ -346,6 +409,11 @@ class BodyVerifier extends Transform {
 
     const digests: BodyDigests = { size: this.size, md5 };
     if (checksum !== undefined) digests.checksum = checksum;
+    if (this.defaultHasher !== undefined) {
+      digests.defaultChecksum = { algorithm: DEFAULT_CHECKSUM, value: this.defaultHasher.digest().toString("base64"), type: "FULL_OBJECT" };
+    } else if (plan.withDefault === true && checksum?.algorithm === DEFAULT_CHECKSUM) {
+      digests.defaultChecksum = checksum;
+    }
     return digests;
   }
 

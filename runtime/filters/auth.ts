@@ -82,7 +82,7 @@ export function requestBody(
   request: FastifyRequest,
   reply: FastifyReply,
   config: Readonly<Config>,
-  options: { checksumHeadersDescribeObject: boolean; envelope?: boolean; defaultChecksum?: ChecksumAlgorithm },
+  options: { checksumHeadersDescribeObject: boolean; envelope?: boolean; defaultChecksum?: ChecksumAlgorithm; checksumsChosenLater?: boolean },
 ): IncomingBody {
   const plan = bodyPlanFromHeaders(request.headers, request.s3.auth ?? { kind: "anonymous" }, options);
   const declared = plan.decodedContentLength ?? plan.contentLength;

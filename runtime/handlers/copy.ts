@@ -66,8 +66,9 @@ function copyRange(header: string | undefined, size: number): ByteRange | undefi
  * Opens the source as the body of the copy. `checksum` is the algorithm the copy is to carry: the
  * one the request or the upload names, else (a whole-object CopyObject) the source's own,
  * recomputed over the bytes copied ("Checking object integrity": a copy keeps its source's checksum
- * algorithm). A part copied into an upload without an algorithm carries none (`inherit` false), as
- * S3's CopyPartResult has a checksum only when the upload was created with one.
+ * algorithm). A part copied into an upload without an algorithm (`part` true) carries none, as
+ * S3's CopyPartResult has a checksum only when the upload was created with one; it gets S3's
+ * default one besides, as an uploaded part does (multipart.ts), for its object's.
  *
  * The caller must call `close()` when the copy is over, whatever its outcome. The source starts
  * flowing into the verifying body at once, but the destination may refuse the write without reading
@@ -81,7 +82,7 @@ async function openSource(
   input: CopyObjectInput | UploadPartCopyInput,
   checksum: ChecksumAlgorithm | undefined,
   range?: (size: number) => ByteRange | undefined,
-  inherit = true,
+  part = false,
 ): Promise<{ result: GetObjectResult; body: IncomingBody; close(): void }> {
   const src = parseCopySource(input.CopySource);
   // reading the source is a GetObject of its own ("CopyObject", Permissions): s3:GetObject, or
@@ -122,9 +123,14 @@ async function openSource(
     throw err;
   }
   const length = result.range ? result.range.end - result.range.start + 1 : result.info.size;
-  const algorithm = checksum ?? (inherit && result.range === undefined ? result.info.checksum?.algorithm : undefined);
+  const algorithm = checksum ?? (!part && result.range === undefined ? result.info.checksum?.algorithm : undefined);
   const source = result.open();
-  const body = verifyingBody(source, { payload: { type: "unsigned" }, contentLength: length, defaultChecksum: algorithm });
+  const body = verifyingBody(source, {
+    payload: { type: "unsigned" },
+    contentLength: length,
+    defaultChecksum: algorithm,
+    ...(part && algorithm === undefined && { withDefault: true }),
+  });
   return { result, body, close: () => source.destroy() };
 }
 
@@ -193,7 +199,7 @@ export const copyHandlers: CopyHandlers<HandlerContext> = {
     const { upload } = await storageCall(() =>
       ctx.storage.listParts({ bucket: input.Bucket, key: input.Key, uploadId: input.UploadId, maxParts: 0 }),
     );
-    const { result, body, close } = await openSource(ctx, input, upload.checksumAlgorithm, (size) => copyRange(input.CopySourceRange, size), false);
+    const { result, body, close } = await openSource(ctx, input, upload.checksumAlgorithm, (size) => copyRange(input.CopySourceRange, size), true);
     const part = await storageCall(() => ctx.storage.uploadPart(input.Bucket, input.Key, input.UploadId, input.PartNumber, body)).finally(close);
     return {
       CopySourceVersionId: result.info.versionId,

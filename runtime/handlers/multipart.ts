@@ -51,17 +51,24 @@ export const multipartHandlers: MultipartHandlers<HandlerContext> = {
   async UploadPart(input, ctx) {
     checkCustomerKey(input, ctx);
     const bucket = await authorizedBucket(ctx, input.Bucket);
-    // Every part of an upload created with a checksum algorithm carries a checksum of that algorithm,
-    // or the object's checksum could not be made ("Checking object integrity"); S3 refuses the part
-    // before reading it, with this message.
+    // Every part of an upload created with a checksum algorithm has a checksum of that algorithm, or
+    // the object's checksum could not be made ("Checking object integrity"). A client sending
+    // another one is refused before the part is read, with S3's message; so is one sending none
+    // when the object's checksum is COMPOSITE (a checksum of the parts' checksums, which the
+    // client lists at completion); for a FULL_OBJECT one (a CRC: the parts' combine), the gateway
+    // computes the part's. The parts of an upload created without an algorithm get S3's default
+    // CRC64NVME besides whatever the client sent, for the object's FULL_OBJECT CRC64NVME (not in a
+    // store that keeps no part checksums).
     const upload = await uploadOf(ctx, input.Bucket, input.Key, input.UploadId);
     const sent = ctx.bodyChecksum();
-    if (upload.checksumAlgorithm !== undefined && sent !== upload.checksumAlgorithm) {
+    const algorithm = upload.checksumAlgorithm;
+    if (algorithm !== undefined && sent !== algorithm && !(sent === undefined && upload.checksumType === "FULL_OBJECT")) {
       throw new S3Error(
         "InvalidRequest",
-        `Checksum Type mismatch occurred, expected checksum Type: ${upload.checksumAlgorithm.toLowerCase()}, actual checksum Type: ${sent?.toLowerCase() ?? "null"}`,
+        `Checksum Type mismatch occurred, expected checksum Type: ${algorithm.toLowerCase()}, actual checksum Type: ${sent?.toLowerCase() ?? "null"}`,
       );
     }
+    input.Body.chooseChecksums?.(algorithm !== undefined ? { fallback: algorithm } : { withDefault: ctx.storage.partChecksums !== false });
     // a part of a version under Object Lock: its body's integrity must be stated (object-lock.ts)
     requireIntegrityForLock(upload.lock, input.ContentMD5, ctx);
     await requireIntegrityForDefaultRetention(bucket, input.ContentMD5, ctx);

@@ -120,6 +120,23 @@ export interface IncomingBody {
    * the bytes do not match it.
    */
   expectedSize?: number;
+  /**
+   * A part's body (UploadPart): which checksums to compute, known only once the handler has found
+   * the upload. Called before the body is read; bytes that arrived before are hashed then. A body
+   * read without a choice computes the client's checksum only.
+   */
+  chooseChecksums?(choice: ChecksumChoice): void;
+}
+
+/** What a part's body computes besides the checksum its client sent (IncomingBody.chooseChecksums). */
+export interface ChecksumChoice {
+  /** computed as the body's checksum when the client sent none: the upload's algorithm */
+  fallback?: ChecksumAlgorithm;
+  /**
+   * S3's default checksum (CRC64NVME) too, as BodyDigests.defaultChecksum: the parts of an upload
+   * created without an algorithm, whose object gets that checksum (FULL_OBJECT) at completion
+   */
+  withDefault?: boolean;
 }
 
 export interface BodyDigests {
@@ -128,6 +145,11 @@ export interface BodyDigests {
   md5: Buffer;
   /** the checksum the client asked for (verified), or one the gateway computed by default */
   checksum?: Checksum;
+  /**
+   * S3's default checksum (CRC64NVME) of the bytes when it was asked for besides `checksum`
+   * (ChecksumChoice.withDefault); `checksum` itself when that is of the same algorithm
+   */
+  defaultChecksum?: Checksum;
 }
 
 /** What a new object is created with, by a PUT, a copy or a multipart upload. */

@@ -72,6 +72,43 @@ describe("plain bodies", () => {
     expect(seen).toMatchObject({ size: 3, checksum: { algorithm: "CRC32", value: computeChecksum("CRC32", "abc") } });
   });
 
+  describe("a part's checksums, chosen once its upload is known (chooseChecksums)", () => {
+    /** the body with `pieces` all offered to it, then the choice after `ticks` turns of the loop */
+    async function chosenLater(headers: RequestHeaders, pieces: Buffer[], choice: Parameters<NonNullable<ReturnType<typeof verifyingBody>["chooseChecksums"]>>[0], ticks = 5) {
+      const plan = bodyPlanFromHeaders(headers, ANONYMOUS, { checksumsChosenLater: true });
+      const body = verifyingBody(sourceOf(pieces), plan);
+      for (let i = 0; i < ticks; i++) await new Promise((r) => setImmediate(r));
+      body.chooseChecksums!(choice);
+      const outcome = await drain(body.stream);
+      return { ...outcome, body };
+    }
+
+    it("hashes the bytes that arrived before the choice: a small body all of it, a large one what backpressure let in", async () => {
+      for (const piece of [Buffer.from("small part"), randomBuffer(seededRandom(7), 3 * 1024 * 1024)]) {
+        const { body, ended } = await chosenLater({ "x-amz-checksum-crc32": computeChecksum("CRC32", piece) }, chunksOf(piece, 64 * 1024), { withDefault: true });
+        expect(ended).toBe(true);
+        expect(body.digests().checksum).toEqual({ algorithm: "CRC32", value: computeChecksum("CRC32", piece), type: "FULL_OBJECT" });
+        expect(body.digests().defaultChecksum).toEqual({ algorithm: "CRC64NVME", value: computeChecksum("CRC64NVME", piece), type: "FULL_OBJECT" });
+      }
+    });
+
+    it("computes the fallback when the client sent no checksum, and the client's own CRC64NVME serves as the default", async () => {
+      const fallback = await chosenLater({}, [data], { fallback: "CRC32C" });
+      expect(fallback.body.digests().checksum).toEqual({ algorithm: "CRC32C", value: computeChecksum("CRC32C", data), type: "FULL_OBJECT" });
+      expect(fallback.body.digests().defaultChecksum).toBeUndefined();
+      const own = await chosenLater({ "x-amz-checksum-crc64nvme": computeChecksum("CRC64NVME", data) }, [data], { withDefault: true });
+      expect(own.body.digests().defaultChecksum).toEqual(own.body.digests().checksum);
+      const none = await chosenLater({}, [data], {});
+      expect([none.ended, none.body.digests().checksum, none.body.digests().defaultChecksum]).toEqual([true, undefined, undefined]);
+    });
+
+    it("still refuses a client's wrong checksum, and chooses once", async () => {
+      const { error, ended, body } = await chosenLater({ "x-amz-checksum-crc32": computeChecksum("CRC32", "other") }, [data], { withDefault: true });
+      expect([error?.code, ended]).toEqual(["BadDigest", false]);
+      expect(() => body.chooseChecksums!({})).toThrow(/once/);
+    });
+  });
+
   it.each(CHECKSUM_ALGORITHMS.map((a) => [a]))("computes the default checksum %s when none was asked for", async (algorithm) => {
     const plan = bodyPlanFromHeaders({}, ANONYMOUS, { defaultChecksum: algorithm });
     const { body } = await run(plan, [data]);

@@ -19,6 +19,8 @@ export interface TestBodyOptions {
   checksumAlgorithm?: "SHA1" | "SHA256";
   /** report this checksum instead (e.g. one computed by the test) */
   checksum?: Checksum;
+  /** report this as S3's default checksum computed besides (BodyDigests.defaultChecksum) */
+  defaultChecksum?: Checksum;
 }
 
 export function bodyFromBuffer(data: Buffer, options: TestBodyOptions = {}): IncomingBody {
@@ -65,6 +67,7 @@ export function bodyFromChunks(source: Iterable<Buffer> | AsyncIterable<Buffer>,
           : sha !== undefined
             ? { checksum: { algorithm: options.checksumAlgorithm!, value: sha.digest("base64"), type: "FULL_OBJECT" } }
             : {}),
+        ...(options.defaultChecksum !== undefined && { defaultChecksum: options.defaultChecksum }),
       };
       return digests;
     },

@@ -3,6 +3,7 @@
  */
 import type {
   Acl,
+  BodyDigests,
   BucketInfo,
   Checksum,
   ChecksumAlgorithm,
@@ -34,6 +35,11 @@ export interface StoredMeta {
   /** objects: the object's checksum */
   checksum?: Checksum;
   /**
+   * objects made by a multipart upload created without a checksum algorithm: `checksum` is S3's
+   * default (CRC64NVME, FULL_OBJECT), which a completion's stated checksum is not checked against
+   */
+  checksumByDefault?: true;
+  /**
    * uploads with a checksum algorithm: how the object's checksum is made. Absent in uploads created
    * before the type could be chosen: those have their algorithm's default (uploadChecksumTypeOf).
    */
@@ -61,8 +67,36 @@ export function pickSystemMetadata(source: SystemMetadata): SystemMetadata {
   return out;
 }
 
+/**
+ * JSON in the `checksum` column of segments: the body's checksum (a Checksum's fields, absent when
+ * it has none) and `crc64nvme`, S3's default checksum of the bytes when it was computed besides
+ * one of another algorithm (BodyDigests.defaultChecksum: the parts of an upload created without an
+ * algorithm). A column of segments made before `crc64nvme` existed holds a Checksum only.
+ */
+interface SegmentChecksum extends Partial<Checksum> {
+  crc64nvme?: string;
+}
+
+export function segmentChecksumJson(digests: BodyDigests): string | null {
+  const { checksum, defaultChecksum } = digests;
+  const stored: SegmentChecksum = { ...checksum };
+  if (defaultChecksum !== undefined && defaultChecksum.algorithm !== checksum?.algorithm) stored.crc64nvme = defaultChecksum.value;
+  return stored.algorithm === undefined && stored.crc64nvme === undefined ? null : JSON.stringify(stored);
+}
+
+/** A segment's checksum (its body's), from its `checksum` column. */
 export function parseChecksum(json: string | null): Checksum | undefined {
-  return json === null ? undefined : (JSON.parse(json) as Checksum);
+  if (json === null) return undefined;
+  const { crc64nvme: _, ...checksum } = JSON.parse(json) as SegmentChecksum;
+  return checksum.algorithm === undefined ? undefined : (checksum as Checksum);
+}
+
+/** A segment's CRC64NVME, S3's default checksum, when it has one (as its checksum or besides). */
+export function parseDefaultChecksum(json: string | null): Checksum | undefined {
+  if (json === null) return undefined;
+  const stored = JSON.parse(json) as SegmentChecksum;
+  if (stored.crc64nvme !== undefined) return { algorithm: "CRC64NVME", value: stored.crc64nvme, type: "FULL_OBJECT" };
+  return stored.algorithm === "CRC64NVME" ? (stored as Checksum) : undefined;
 }
 
 export function toBucketInfo(row: BucketRow): BucketInfo {

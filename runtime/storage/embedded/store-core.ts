@@ -25,7 +25,7 @@ import { ObjectCache, type CachedSegment } from "./object-cache.js";
 import { SegmentPins } from "./pins.js";
 import { ReadLeases } from "./read-leases.js";
 import { RowCache } from "./row-cache.js";
-import { pickSystemMetadata, toObjectInfo, type StoredMeta } from "./rows.js";
+import { pickSystemMetadata, segmentChecksumJson, toObjectInfo, type StoredMeta } from "./rows.js";
 import { prepareStatements, type BucketRow, type ObjectRow, type SegmentRefRow, type Statements, type UploadRow } from "./statements.js";
 import { Versions, versionIdOf, type VersioningStatus } from "./versions.js";
 import { WalSync } from "./wal-sync.js";
@@ -307,11 +307,11 @@ export class StoreCore {
 
   /** Inserts the segments row (and the inline bytes) for a received body; returns the segment id. */
   insertSegment(received: ReceivedBody, now: number): string {
-    const { size, md5, checksum } = received.digests;
+    const { size, md5 } = received.digests;
     const id = received.inline
       ? inlineSegmentId(this.st.insertInlineData.run(received.data).lastInsertRowid)
       : received.id;
-    this.st.insertSegment.run(id, size, md5, checksum ? JSON.stringify(checksum) : null, now);
+    this.st.insertSegment.run(id, size, md5, segmentChecksumJson(received.digests), now);
     return id;
   }
 
@@ -392,7 +392,7 @@ export class StoreCore {
   /** Inserts a new current version (the caller has dropped the previous one) and returns its row. */
   insertVersion(
     params: Omit<PutObjectParams, "ifMatch" | "ifNoneMatch">,
-    facts: { size: number; etag: string; checksum?: Checksum; partsCount: number | null; lastModified: number },
+    facts: { size: number; etag: string; checksum?: Checksum; checksumByDefault?: boolean; partsCount: number | null; lastModified: number },
     segments: readonly SegmentRefRow[],
     versioned = false,
   ): ObjectRow {
@@ -406,6 +406,7 @@ export class StoreCore {
       tags: params.tags,
       ...(params.acl !== undefined && { acl: params.acl }),
       ...(facts.checksum !== undefined && { checksum: facts.checksum }),
+      ...(facts.checksum !== undefined && facts.checksumByDefault === true && { checksumByDefault: true }),
       ...(versioned && { versionId: versionIdOf(vid) }),
       ...(lock !== undefined && { lock }),
     };
