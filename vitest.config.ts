@@ -3,6 +3,9 @@ import { defineConfig } from "vitest/config";
 // S3G_TEST_OZONE=0 leaves the Ozone project out (a machine without Java and Maven); never in CI.
 if (process.env.S3G_TEST_OZONE === "0" && process.env.CI) throw new Error("S3G_TEST_OZONE=0 is not allowed under CI: the Ozone suites must run");
 const withOzone = process.env.S3G_TEST_OZONE !== "0";
+// S3G_TEST_CLIENT_SUITES=0 leaves out the suites of other programs as clients (npm run test:node24:
+// they vary the client, not the server's Node).
+const clientSuites = process.env.S3G_TEST_CLIENT_SUITES === "0" ? ["test/cli/{aws-cli,java-sdk,restic,rclone,s3cmd,s5cmd,boto3-sigv2}.test.ts"] : [];
 
 export default defineConfig({
   test: {
@@ -18,7 +21,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "embedded", include: ["test/**/*.test.ts"], exclude: ["dist/**", "node_modules/**", "test/ozone/**", "test/ozone-faults/**", "test/ozone-ec-cluster/**"] },
+        test: { name: "embedded", include: ["test/**/*.test.ts"], exclude: ["dist/**", "node_modules/**", "test/ozone/**", "test/ozone-faults/**", "test/ozone-ec-cluster/**", ...clientSuites] },
       },
       ...(withOzone ? [{
         // The same S3 integration suites, with the gateway on a real Ozone cluster (started by
