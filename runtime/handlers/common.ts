@@ -392,8 +392,9 @@ export function checksumMembers(c: Checksum | undefined): Record<string, string>
 /**
  * The checksum to show for a part of a multipart object: the part's own, when it is of the object's
  * checksum algorithm. S3 shows a part checksum "if the multipart upload request was created with"
- * that algorithm (ObjectPart, Amazon S3 API Reference); an upload without one has no object
- * checksum, and a part a client sent another checksum with is not of the object's.
+ * that algorithm (ObjectPart, Amazon S3 API Reference); the object of an upload without one has
+ * S3's default CRC64NVME, which its parts show only where their client sent a CRC64NVME, and a part
+ * a client sent another checksum with is not of the object's.
  */
 export function visiblePartChecksum(object: Checksum | undefined, part: Checksum | undefined): Checksum | undefined {
   return object !== undefined && part !== undefined && part.algorithm === object.algorithm ? part : undefined;
