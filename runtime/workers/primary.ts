@@ -289,6 +289,9 @@ export async function runPrimary(config: Readonly<Config>, opts: PrimaryOptions)
           },
           ready: () => {
             entry.ready = true;
+            // A shutdown told while it started may have come before it listened (a note sent before
+            // its RpcPeer exists is lost): told again, without cutting (see worker.ts `stopping`).
+            if (stopping) entry.rpc.note("stopping");
             if (!started && [...running.values()].every((r) => r.ready)) {
               started = true;
               startDone?.();

@@ -6,7 +6,8 @@
  * It tells the primary its load four times a second (`load`; placement.ts), and the primary may
  * ask it to end some of its connections (`shed`). The primary asks it for its metrics
  * (`metricsJson`), tells it to stop (`shutdown`, the same graceful shutdown as a single process
- * on SIGTERM), to reload its TLS files (`reload`) and to drop
+ * on SIGTERM; repeated as `stopping` when the worker says it is ready, for one started too late
+ * to hear it: a message sent before a process listens is lost), to reload its TLS files (`reload`) and to drop
  * what it keeps of a bucket another worker changed (`bucketConfigChanged`: its getBucket answer,
  * policy and CORS rules). On Ozone a worker that creates or deletes a bucket says so itself
  * (`bucketChanged`): the OM, not the primary, made the change. If the primary goes away (killed),
@@ -36,6 +37,8 @@ export async function runWorker(
   let serving: Serving | undefined;
   let storage: StorageClient | undefined;
   let stopRequested: string | undefined;
+  /** whether the primary's shutdown has reached this worker (a second `shutdown` cuts connections) */
+  let told = false;
   const stop = (reason: string) => {
     if (serving !== undefined) serving.stop(reason);
     else stopRequested ??= reason;
@@ -44,7 +47,16 @@ export async function runWorker(
     process as unknown as ConstructorParameters<typeof RpcPeer>[0],
     {
       metricsJson: () => serving?.app.metrics.registry.getMetricsAsJSON() ?? [],
-      shutdown: () => stop("primary"),
+      shutdown: () => {
+        told = true;
+        stop("primary");
+      },
+      // the primary's shutdown repeated at `ready`, in case this worker started too late to hear it
+      stopping: () => {
+        if (told) return;
+        told = true;
+        stop("primary");
+      },
       reload: () => serving?.app.reload(),
       bucketConfigChanged: (bucket: string) => {
         storage?.forgetBucket?.(bucket);

@@ -164,6 +164,42 @@ describe("signals at the start-up line", () => {
     return outcome;
   }
 
+  /**
+   * Starts the gateway with `workers` processes and sends SIGTERM the moment its /readyz first
+   * answers 200, which is before the workers are all up (the primary serves meanwhile); resolves
+   * with how the process ended, or "running" 15 s after the signal.
+   */
+  async function sigtermOnReady(workers: number): Promise<string> {
+    const dir = await tempDir();
+    const adminPort = await new Promise<number>((resolve) => {
+      const probeServer = net.createServer().listen(0, "127.0.0.1", () => {
+        const { port } = probeServer.address() as net.AddressInfo;
+        probeServer.close(() => resolve(port));
+      });
+    });
+    const child = spawn(process.execPath, [MAIN, "--port", "0", "--admin-port", String(adminPort), "--data-dir", dir, "--workers", String(workers)], {
+      env: { PATH: process.env.PATH ?? "", S3G_ACCESS_KEY: "AKIDSIGNALTEST00001", S3G_SECRET_KEY: "signal-test-secret-key-0001" },
+      stdio: "ignore",
+    });
+    cleanups.push(() => void child.kill("SIGKILL"));
+    const exited = new Promise<string>((resolve) => child.once("exit", (code, sig) => resolve(sig ? `killed by ${sig}` : `exit ${code}`)));
+    const until = Date.now() + 60_000;
+    for (;;) {
+      if (Date.now() > until) return "not ready within 60 s";
+      const status = await fetch(`http://127.0.0.1:${adminPort}/readyz`).then((r) => r.status, () => 0);
+      if (status === 200) break;
+      await sleep(10);
+    }
+    child.kill("SIGTERM");
+    return Promise.race([exited, sleep(15_000).then(() => "running")]);
+  }
+
+  // A worker told to stop while it started (before it listened to the primary) used to miss it:
+  // the gateway waited for it past the grace period, then killed it, and exited 1 after ~45 s.
+  it("a SIGTERM as soon as /readyz answers, workers still starting, is a graceful exit (0) within seconds", async () => {
+    for (let i = 0; i < 3; i++) expect(await sigtermOnReady(3)).toBe("exit 0");
+  }, 120_000);
+
   // Before the handlers were installed ahead of the start-up lines, about one start in five
   // ended on the signal's default action (measured: 2 of 10).
   it("a SIGHUP sent at once leaves the gateway running; a SIGTERM sent at once is a graceful exit (0), eight starts each", async () => {
