@@ -194,8 +194,10 @@ export const copyHandlers: CopyHandlers<HandlerContext> = {
     checkCustomerKey(input, ctx);
     checkCopySourceCustomerKey(input, ctx);
     await authorizedBucket(ctx, input.Bucket);
-    // The upload first (NoSuchUpload before any byte is read): its checksum algorithm is the one
-    // every part must carry for CompleteMultipartUpload to compute the object's checksum.
+    // A copy source of no form first (InvalidArgument), then the upload (NoSuchUpload before any
+    // byte is read): its checksum algorithm is the one every part must carry for
+    // CompleteMultipartUpload to compute the object's checksum.
+    parseCopySource(input.CopySource);
     const { upload } = await storageCall(() =>
       ctx.storage.listParts({ bucket: input.Bucket, key: input.Key, uploadId: input.UploadId, maxParts: 0 }),
     );

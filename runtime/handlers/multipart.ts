@@ -2,7 +2,7 @@
 import { newObjectAccess } from "./acl.js";
 import type { MultipartHandlers } from "../../generated/handlers.js";
 import type { CompleteMultipartUploadInput } from "../../generated/types/multipart.js";
-import { CHECKSUM_ALGORITHMS, isCrcAlgorithm, isValidChecksumValue } from "../auth/checksums.js";
+import { CHECKSUM_ALGORITHMS, checksumHeaderName, isCrcAlgorithm, isValidChecksumValue } from "../auth/checksums.js";
 import { S3Error, s3Message } from "../errors.js";
 import { storageCall, toS3Error } from "../storage/errors.js";
 import { MAX_PART_NUMBER, StorageError, type ChecksumAlgorithm, type UploadInfo } from "../storage/types.js";
@@ -81,6 +81,11 @@ export const multipartHandlers: MultipartHandlers<HandlerContext> = {
   async CompleteMultipartUpload(input, ctx) {
     const parts = input.MultipartUpload.Parts;
     if (parts.length === 0 || parts.length > MAX_PART_NUMBER) throw new S3Error("MalformedXML");
+    // a part number below 1 names no part that could exist: S3's InvalidArgument, before the list is looked at
+    const unnumbered = parts.find((p) => p.PartNumber < 1);
+    if (unnumbered !== undefined) {
+      throw new S3Error("InvalidArgument", "PartNumber must be >= 1", { ArgumentName: "PartNumber", ArgumentValue: String(unnumbered.PartNumber) });
+    }
     checkCustomerKey(input, ctx);
     await authorizedBucket(ctx, input.Bucket);
     const expectedChecksum = expectedChecksumOf(input);
@@ -210,11 +215,21 @@ function checkChecksumType(algorithm: ChecksumAlgorithm | undefined, type: "COMP
   }
 }
 
-/** The object checksum a CompleteMultipartUpload expects (x-amz-checksum-<algorithm>), at most one. */
+/**
+ * The object checksum a CompleteMultipartUpload expects (x-amz-checksum-<algorithm>), at most one,
+ * and of its algorithm's form: base64 of its digest, a COMPOSITE one with or without "-<parts>"
+ * (InvalidRequest otherwise, as for a body's checksum header).
+ */
 function expectedChecksumOf(input: CompleteMultipartUploadInput): { algorithm: ChecksumAlgorithm; value: string } | undefined {
   const given = CHECKSUM_ALGORITHMS.filter((a) => input[`Checksum${a}`] !== undefined);
   if (given.length > 1) throw new S3Error("InvalidRequest", "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.");
-  return given.length === 1 ? { algorithm: given[0], value: input[`Checksum${given[0]}`]!.trim() } : undefined;
+  if (given.length === 0) return undefined;
+  const algorithm = given[0];
+  const value = input[`Checksum${algorithm}`]!.trim();
+  if (!isValidChecksumValue(algorithm, value.replace(/-[0-9]+$/, ""))) {
+    throw new S3Error("InvalidRequest", `Value for ${checksumHeaderName(algorithm)} header is invalid.`);
+  }
+  return { algorithm, value };
 }
 
 /**
@@ -243,7 +258,8 @@ async function checkPartChecksums(ctx: HandlerContext, input: CompleteMultipartU
   }
   const algorithm = upload.checksumAlgorithm;
   if (algorithm !== undefined && upload.checksumType === "COMPOSITE" && !objectChecksumGiven) {
-    const missing = listed.find((p) => p[`Checksum${algorithm}`] === undefined);
+    // (a part listed with a checksum of another algorithm is BadDigest, below)
+    const missing = listed.find((p) => CHECKSUM_ALGORITHMS.every((a) => p[`Checksum${a}`] === undefined));
     if (missing !== undefined) {
       throw new S3Error(
         "InvalidRequest",
@@ -258,7 +274,12 @@ async function checkPartChecksums(ctx: HandlerContext, input: CompleteMultipartU
       const given = p[`Checksum${a}`];
       if (given === undefined) continue;
       const checksum = stored.get(p.PartNumber);
-      // a part without a checksum of that algorithm cannot be vouched for by one
+      // a checksum of another algorithm than the upload's: not what the part was received with
+      // (S3's BadDigest and message); one of its algorithm that is not the part's: InvalidPart, as
+      // a wrong ETag is; a part without a checksum of that algorithm cannot be vouched for by one
+      if (upload.checksumAlgorithm !== undefined && a !== upload.checksumAlgorithm) {
+        throw new S3Error("BadDigest", `The ${a.toLowerCase()} you specified for part ${p.PartNumber} did not match what we received.`);
+      }
       if (checksum?.algorithm !== a || checksum.value !== given) {
         const why = checksum === undefined ? "has no checksum" : `has ${checksum.algorithm} ${checksum.value}`;
         // the ETag as the stores report theirs: unquoted, as compared

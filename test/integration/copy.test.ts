@@ -322,6 +322,12 @@ describe("UploadPartCopy", () => {
     expect(ok.CopyPartResult?.ETag).toBe(`"${md5Hex(bytes(100))}"`);
   });
 
+  it("refuses a copy source of no form (InvalidArgument) before it looks for the upload", async () => {
+    for (const CopySource of [`${bucket}/%ZZ`, bucket, `${bucket}/`]) {
+      await expectS3Error(s3.send(new UploadPartCopyCommand({ Bucket: bucket, Key: "upc/none", UploadId: "no-such-upload", PartNumber: 1, CopySource })), "InvalidArgument", 400);
+    }
+  });
+
   it("applies the copy-source conditions (412)", async () => {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "upc/c", Body: "cond" }));
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: "upc/c-dst" }));
