@@ -13,24 +13,17 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
   UploadPartCommand,
   type ChecksumAlgorithm,
   type ObjectAttributes,
 } from "@aws-sdk/client-s3";
 import { createHash } from "node:crypto";
-import { Crc64NvmeJs } from "@aws-sdk/checksums/crc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ON_OZONE } from "../support/ozone.js";
 import { startGateway, type RunningGateway } from "../support/server.js";
-import { bucketName, bytes, checksumOf, digest, expectErrorXml, expectS3Error, multipartEtag, rawRequest, xmlElements } from "./helpers.js";
+import { bucketName, bytes, checksumOf, crc64nvmeOf, digest, expectErrorXml, expectS3Error, multipartEtag, rawRequest, xmlElements } from "./helpers.js";
 
-/** S3's default checksum of `data`, by AWS's own JS implementation */
-async function crc64nvme(data: Uint8Array): Promise<string> {
-  const crc = new Crc64NvmeJs();
-  crc.update(data);
-  return Buffer.from(await crc.digest()).toString("base64");
-}
 
 let gw: RunningGateway;
 /** the SDK at its defaults: a CRC32 checksum with every upload */
@@ -46,15 +39,7 @@ const ALL: ObjectAttributes[] = ["ETag", "Checksum", "ObjectParts", "StorageClas
 beforeAll(async () => {
   gw = await startGateway();
   s3 = gw.client();
-  plain = new S3Client({
-    endpoint: gw.endpoint,
-    region: "us-east-1",
-    forcePathStyle: true,
-    credentials: { accessKeyId: gw.accessKeyId, secretAccessKey: gw.secretAccessKey },
-    maxAttempts: 1,
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
-  });
+  plain = gw.client({ checksums: "required" });
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
 });
 afterAll(async () => {
@@ -101,7 +86,7 @@ describe("GetObjectAttributes of an object of a single PUT", () => {
     const body = Buffer.from("no checksum here");
     await plain.send(new PutObjectCommand({ Bucket: bucket, Key: "plain", Body: body }));
     const all = await attributes("plain");
-    expect(all.Checksum).toEqual({ ChecksumCRC64NVME: await crc64nvme(body), ChecksumType: "FULL_OBJECT" });
+    expect(all.Checksum).toEqual({ ChecksumCRC64NVME: await crc64nvmeOf(body), ChecksumType: "FULL_OBJECT" });
     expect(all.ObjectSize).toBe(body.length);
     const some = await attributes("plain", { ObjectAttributes: ["ObjectSize"] });
     expect({ ETag: some.ETag, Checksum: some.Checksum, StorageClass: some.StorageClass, ObjectParts: some.ObjectParts, ObjectSize: some.ObjectSize }).toEqual({
@@ -146,7 +131,7 @@ describe("GetObjectAttributes of a multipart object", () => {
     expect(res.ObjectSize).toBe(WHOLE.length);
     expect(res.StorageClass).toBe("STANDARD");
     // Ozone keeps no part checksums to make it from
-    expect(res.Checksum).toEqual(ON_OZONE ? undefined : { ChecksumCRC64NVME: await crc64nvme(WHOLE), ChecksumType: "FULL_OBJECT" });
+    expect(res.Checksum).toEqual(ON_OZONE ? undefined : { ChecksumCRC64NVME: await crc64nvmeOf(WHOLE), ChecksumType: "FULL_OBJECT" });
     expect(res.ObjectParts).toEqual({
       TotalPartsCount: 3,
       PartNumberMarker: "0",
@@ -206,7 +191,7 @@ describe("GetObjectAttributes of a multipart object", () => {
       // object has S3's default checksum, made besides the parts' CRC32
       await multipart(s3, "mp/mixed");
       const res = await attributes("mp/mixed");
-      expect(res.Checksum).toEqual({ ChecksumCRC64NVME: await crc64nvme(WHOLE), ChecksumType: "FULL_OBJECT" });
+      expect(res.Checksum).toEqual({ ChecksumCRC64NVME: await crc64nvmeOf(WHOLE), ChecksumType: "FULL_OBJECT" });
       expect(res.ObjectParts?.Parts).toEqual(PARTS.map((p, i) => ({ PartNumber: i + 1, Size: p.length })));
     });
   });

@@ -4,6 +4,7 @@
  * the SDK use aws-chunked uploads, and raw signed HTTP requests for what the SDK cannot show (the XML
  * of an error body, a Host header of our choosing, a body the SDK would never send).
  */
+import { Crc64NvmeJs } from "@aws-sdk/checksums/crc";
 import { createHash, randomBytes } from "node:crypto";
 import http from "node:http";
 import { Readable } from "node:stream";
@@ -114,6 +115,13 @@ export function digest(algorithm: Algorithm, data: Uint8Array): Buffer {
     case "SHA256":
       return createHash("sha256").update(data).digest();
   }
+}
+
+/** S3's default checksum (CRC64NVME) of `data`, base64, by AWS's own JS implementation (not the gateway's). */
+export async function crc64nvmeOf(data: Uint8Array): Promise<string> {
+  const crc = new Crc64NvmeJs();
+  crc.update(data);
+  return Buffer.from(await crc.digest()).toString("base64");
 }
 
 /** The value of x-amz-checksum-<algorithm> for `data`. */

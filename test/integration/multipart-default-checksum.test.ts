@@ -19,16 +19,15 @@ import {
   ListObjectsV2Command,
   ListPartsCommand,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
   UploadPartCommand,
   UploadPartCopyCommand,
   type CompletedPart,
 } from "@aws-sdk/client-s3";
-import { Crc64NvmeJs } from "@aws-sdk/checksums/crc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ON_OZONE } from "../support/ozone.js";
 import { startGateway, type RunningGateway } from "../support/server.js";
-import { bucketName, bytes, checksumOf, streamOf } from "./helpers.js";
+import { bucketName, bytes, checksumOf, crc64nvmeOf, streamOf } from "./helpers.js";
 
 let gw: RunningGateway;
 /** the SDK at its defaults: a CRC32 with every part, and checksums of GETs verified */
@@ -40,24 +39,10 @@ const MiB = 1024 * 1024;
 const PARTS = [bytes(5 * MiB, 801), bytes(5 * MiB, 802), bytes(77_777, 803)];
 const WHOLE = Buffer.concat(PARTS);
 
-async function crc64nvme(data: Uint8Array): Promise<string> {
-  const crc = new Crc64NvmeJs();
-  crc.update(data);
-  return Buffer.from(await crc.digest()).toString("base64");
-}
-
 beforeAll(async () => {
   gw = await startGateway();
   s3 = gw.client();
-  plain = new S3Client({
-    endpoint: gw.endpoint,
-    region: "us-east-1",
-    forcePathStyle: true,
-    credentials: { accessKeyId: gw.accessKeyId, secretAccessKey: gw.secretAccessKey },
-    maxAttempts: 1,
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
-  });
+  plain = gw.client({ checksums: "required" });
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
 });
 
@@ -89,7 +74,7 @@ describe.skipIf(ON_OZONE)("the default checksum of a multipart object", () => {
     expect(listed.Parts!.map((p) => p.ChecksumCRC64NVME)).toEqual([undefined, undefined, undefined]);
     expect(listed.ChecksumAlgorithm).toBeUndefined();
 
-    const expected = await crc64nvme(WHOLE);
+    const expected = await crc64nvmeOf(WHOLE);
     const done = await plain.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: id, MultipartUpload: { Parts: parts } }));
     expect([done.ChecksumCRC64NVME, done.ChecksumType]).toEqual([expected, "FULL_OBJECT"]);
     const head = await plain.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: "ENABLED" }));
@@ -111,7 +96,7 @@ describe.skipIf(ON_OZONE)("the default checksum of a multipart object", () => {
     const done = await s3.send(
       new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: id, ChecksumCRC64NVME: "vqf3hRLTlJw=", MultipartUpload: { Parts: parts } }),
     );
-    const expected = await crc64nvme(WHOLE);
+    const expected = await crc64nvmeOf(WHOLE);
     expect([done.ChecksumCRC64NVME, done.ChecksumCRC32, done.ChecksumType]).toEqual([expected, undefined, "FULL_OBJECT"]);
     const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: "ENABLED" }));
     expect(Buffer.from(await got.Body!.transformToByteArray()).equals(WHOLE)).toBe(true);
@@ -135,7 +120,7 @@ describe.skipIf(ON_OZONE)("the default checksum of a multipart object", () => {
         MultipartUpload: { Parts: [{ ETag: first.CopyPartResult!.ETag, PartNumber: 1 }, { ETag: second.ETag, PartNumber: 2 }] },
       }),
     );
-    expect(done.ChecksumCRC64NVME).toBe(await crc64nvme(Buffer.concat([WHOLE.subarray(0, 5 * MiB), tail])));
+    expect(done.ChecksumCRC64NVME).toBe(await crc64nvmeOf(Buffer.concat([WHOLE.subarray(0, 5 * MiB), tail])));
   });
 
   it("an upload whose checksum is FULL_OBJECT takes parts sent without one and computes the upload's algorithm for them", async () => {

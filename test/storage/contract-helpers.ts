@@ -2,7 +2,6 @@
  * Helpers of the storage contract (contract.ts and its parts), also used by the engines' own tests:
  * digests computed independently of any store, S3's listing order, and the StorageError check.
  */
-import { Crc64NvmeJs } from "@aws-sdk/checksums/crc";
 import { createHash } from "node:crypto";
 import { crc32 as zlibCrc32 } from "node:zlib";
 
@@ -37,13 +36,6 @@ function crc32cBitwise(data: Buffer): number {
 const crcCache = new Map<string, Map<Buffer, string>>();
 
 /** x-amz-checksum-crc32 / -crc32c of `data`: base64 of the big-endian CRC (zlib's CRC-32, the bitwise CRC-32C) */
-/** S3's default checksum (CRC-64/NVME) of `data`, by AWS's own JS implementation (not the gateway's). */
-export async function crc64nvmeBase64(data: Buffer): Promise<string> {
-  const crc = new Crc64NvmeJs();
-  crc.update(data);
-  return Buffer.from(await crc.digest()).toString("base64");
-}
-
 export function crcBase64(algorithm: "CRC32" | "CRC32C", data: Buffer): string {
   let cache = crcCache.get(algorithm);
   if (cache === undefined) crcCache.set(algorithm, (cache = new Map()));

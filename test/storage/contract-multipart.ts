@@ -9,7 +9,8 @@ import { describe, expect, it } from "vitest";
 
 import type { Checksum, ChecksumAlgorithm, CompleteMultipartParams, GetObjectParams, ListUploadsResult, ObjectInfo, PartInfo, PutObjectParams, StorageClient, UploadInfo } from "../../runtime/storage/types.js";
 import { bodyFromBuffer } from "./body.js";
-import { crc64nvmeBase64, crcBase64, expectStorageError, md5Hex, OWNER } from "./contract-helpers.js";
+import { crcBase64, expectStorageError, md5Hex, OWNER } from "./contract-helpers.js";
+import { crc64nvmeOf } from "../integration/helpers.js";
 
 type ChecksumType = Checksum["type"];
 
@@ -366,7 +367,7 @@ export function multipartContract(ctx: MultipartContractContext): void {
       const bucket = await newBucket();
       const tail = Buffer.from("tail");
       const whole = Buffer.concat([bigA(), tail]);
-      const crc64 = async (data: Buffer): Promise<Checksum> => ({ algorithm: "CRC64NVME", value: await crc64nvmeBase64(data), type: "FULL_OBJECT" });
+      const crc64 = async (data: Buffer): Promise<Checksum> => ({ algorithm: "CRC64NVME", value: await crc64nvmeOf(data), type: "FULL_OBJECT" });
       const bogus = { algorithm: "CRC64NVME" as const, value: "vqf3hRLTlJw=" };
 
       // parts with the default CRC64NVME, one of them with a client's CRC32 as its checksum

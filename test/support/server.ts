@@ -26,8 +26,11 @@ export interface RunningGateway {
   process: ChildProcess;
   /** everything the process printed so far */
   output(): string;
-  /** a client with the SDK's default settings (checksums included), path-style */
-  client(overrides?: { accessKeyId?: string; secretAccessKey?: string; region?: string }): S3Client;
+  /**
+   * a client with the SDK's default settings (checksums included), path-style; `checksums:
+   * "required"`: one that sends and checks checksums only where an operation requires them
+   */
+  client(overrides?: { accessKeyId?: string; secretAccessKey?: string; region?: string; checksums?: "required" }): S3Client;
   /** SIGTERM and wait; `removeData` (default true) deletes the data directory */
   stop(opts?: { removeData?: boolean }): Promise<void>;
   /**
@@ -166,6 +169,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
         forcePathStyle: true,
         credentials: { accessKeyId: o.accessKeyId ?? accessKeyId, secretAccessKey: o.secretAccessKey ?? secretAccessKey },
         maxAttempts: 1,
+        ...(o.checksums === "required" && { requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" }),
       });
     },
     async stop({ removeData = true } = {}) {
