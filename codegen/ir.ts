@@ -54,7 +54,7 @@ export type IrType =
       enum?: (string | number)[];
       minimum?: number;
       maximum?: number;
-      /** the S3 error code for a value outside `enum` (default InvalidArgument) */
+      /** the S3 error code for a value outside `enum`, or not of the scalar or out of its range (default InvalidArgument) */
       invalidValueError?: string;
       /** the message of that error, when S3 has one of its own for this value (the table's otherwise) */
       invalidValueMessage?: string;

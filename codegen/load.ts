@@ -256,6 +256,11 @@ class IrBuilder {
           const max = getMaxValue(this.program, prop);
           if (min !== undefined) t.minimum = min;
           if (max !== undefined) t.maximum = max;
+          // S3's own error for a value of the member that is not one or out of range (@invalidValueError)
+          const invalidValueError = this.state<string>(StateKeys.invalidValueError, prop);
+          const invalidValueMessage = this.state<string>(StateKeys.invalidValueMessage, prop);
+          if (invalidValueError !== undefined) t.invalidValueError = invalidValueError;
+          if (invalidValueMessage !== undefined) t.invalidValueMessage = invalidValueMessage;
         }
         return t;
       }

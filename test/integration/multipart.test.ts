@@ -324,10 +324,16 @@ describe("completing", () => {
 });
 
 describe("uploading parts", () => {
-  it("refuses part numbers outside 1..10000 (InvalidArgument)", async () => {
+  it("refuses part numbers outside 1..10000 (InvalidArgument, S3's message naming the argument)", async () => {
     const id = await create("mp/numbers");
-    await expectS3Error(upload("mp/numbers", id, 0, Buffer.from("x")), "InvalidArgument", 400);
-    await expectS3Error(upload("mp/numbers", id, 10001, Buffer.from("x")), "InvalidArgument", 400);
+    for (const n of [0, 10001]) {
+      const e = await expectS3Error(upload("mp/numbers", id, n, Buffer.from("x")), "InvalidArgument", 400);
+      expect(e.message).toBe("Part number must be an integer between 1 and 10000, inclusive.");
+    }
+    const raw = await rawRequest(gw, { method: "PUT", path: `/${bucket}/mp/numbers`, query: { partNumber: "one", uploadId: id }, body: "x" });
+    expectErrorXml(raw, "InvalidArgument", 400);
+    expect([xmlElements(raw.text, "ArgumentName"), xmlElements(raw.text, "ArgumentValue")]).toEqual([["partNumber"], ["one"]]);
+    expect(xmlElements(raw.text, "Message")).toEqual(["Part number must be an integer between 1 and 10000, inclusive."]);
     await upload("mp/numbers", id, 10000, Buffer.from("x"));
     const parts = await s3.send(new ListPartsCommand({ Bucket: bucket, Key: "mp/numbers", UploadId: id }));
     expect(parts.Parts!.map((p) => p.PartNumber)).toEqual([10000]);
