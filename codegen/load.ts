@@ -279,8 +279,10 @@ class IrBuilder {
           else throw new SpecError(`union ${type.name ?? "(anonymous)"}: only string literals and string are supported`);
         }
         if (open) return { kind: "scalar", scalar: "string" };
-        const invalidValueError = this.state<string>(StateKeys.invalidValueError, type);
-        const invalidValueMessage = this.state<string>(StateKeys.invalidValueMessage, type);
+        // the member's own @invalidValueError, else the union's
+        const onMember = prop !== undefined && this.state<string>(StateKeys.invalidValueError, prop) !== undefined;
+        const invalidValueError = this.state<string>(StateKeys.invalidValueError, onMember ? prop : type);
+        const invalidValueMessage = this.state<string>(StateKeys.invalidValueMessage, onMember ? prop : type);
         return invalidValueError
           ? { kind: "scalar", scalar: "string", enum: values, invalidValueError, ...(invalidValueMessage !== undefined && { invalidValueMessage }) }
           : { kind: "scalar", scalar: "string", enum: values };

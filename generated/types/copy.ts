@@ -81,7 +81,7 @@ export interface CopyObjectInput {
   MetadataDirective?: "COPY" | "REPLACE";
   /** (header x-amz-tagging-directive) */
   TaggingDirective?: "COPY" | "REPLACE";
-  /** (header x-amz-checksum-algorithm) */
+  /** An unknown algorithm: S3's InvalidRequest listing the ones it takes. (header x-amz-checksum-algorithm) */
   ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME" | "SHA512" | "MD5" | "XXHASH64" | "XXHASH3" | "XXHASH128";
 }
 

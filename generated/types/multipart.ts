@@ -138,7 +138,7 @@ export interface CreateMultipartUploadInput {
   SSECustomerKey?: string;
   /** (header x-amz-server-side-encryption-customer-key-md5) */
   SSECustomerKeyMD5?: string;
-  /** (header x-amz-checksum-algorithm) */
+  /** An unknown algorithm: S3's InvalidRequest listing the ones it takes. (header x-amz-checksum-algorithm) */
   ChecksumAlgorithm?: "CRC32" | "CRC32C" | "SHA1" | "SHA256" | "CRC64NVME" | "SHA512" | "MD5" | "XXHASH64" | "XXHASH3" | "XXHASH128";
   /** (header x-amz-checksum-type) */
   ChecksumType?: "COMPOSITE" | "FULL_OBJECT";

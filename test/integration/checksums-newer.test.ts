@@ -23,7 +23,8 @@ import { Xxh3_128, Xxh3_64, Xxh64 } from "@aws-sdk/checksums/xxh";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGateway, type RunningGateway } from "../support/server.js";
 import { ON_OZONE } from "../support/ozone.js";
-import { bucketName, bytes, expectErrorXml, expectS3Error, rawRequest, streamOf } from "./helpers.js";
+import { CHECKSUM_ALGORITHMS } from "../../runtime/auth/checksums.js";
+import { bucketName, bytes, expectErrorXml, expectS3Error, rawRequest, streamOf, xmlElements } from "./helpers.js";
 
 type Newer = "SHA512" | "MD5" | "XXHASH64" | "XXHASH3" | "XXHASH128";
 const NEWER: Newer[] = ["SHA512", "MD5", "XXHASH64", "XXHASH3", "XXHASH128"];
@@ -142,13 +143,26 @@ describe("SHA512, MD5 and XXHASH checksums", () => {
     const crc = await expected("XXHASH64", Buffer.from("x"));
     for (const [method, path, query, headers] of [
       ["PUT", `/${bucket}/unknown-alg`, undefined, { "x-amz-sdk-checksum-algorithm": "XXHASH32", "x-amz-checksum-xxhash64": crc }],
-      ["POST", `/${bucket}/unknown-alg`, { uploads: null }, { "x-amz-checksum-algorithm": "SHA384" }],
       ["POST", `/${bucket}/unknown-alg`, { uploads: null }, { "x-amz-checksum-algorithm": "CRC32", "x-amz-checksum-type": "WHOLE" }],
     ] as const) {
       const res = await rawRequest(gw, { method, path, query, headers, body: method === "PUT" ? "x" : undefined });
       expectErrorXml(res, "InvalidRequest", 400);
       const header = Object.keys(headers).find((h) => h === "x-amz-checksum-type") ?? Object.keys(headers)[0];
       expect(res.text).toContain(`<Message>Value for ${header} header is invalid.</Message>`);
+    }
+  });
+
+  it("refuses an unknown x-amz-checksum-algorithm of CreateMultipartUpload or CopyObject listing every algorithm it takes", async () => {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "copy-src", Body: "x" }));
+    for (const [method, query, headers] of [
+      ["POST", { uploads: null }, { "x-amz-checksum-algorithm": "SHA384" }],
+      ["PUT", undefined, { "x-amz-checksum-algorithm": "crc33", "x-amz-copy-source": `${bucket}/copy-src` }],
+    ] as const) {
+      const res = await rawRequest(gw, { method, path: `/${bucket}/unknown-alg`, query, headers });
+      expectErrorXml(res, "InvalidRequest", 400);
+      const listed = /^Checksum algorithm provided is unsupported\. Please try again with any of the valid types: \[(.*)\]$/.exec(xmlElements(res.text, "Message")[0]);
+      // every algorithm the gateway takes, in S3's (alphabetical) order
+      expect(listed?.[1].split(", ")).toEqual([...CHECKSUM_ALGORITHMS].sort());
     }
   });
 
