@@ -52,6 +52,8 @@ export type IrType =
       scalar: IrScalar;
       /** allowed values; absent = any */
       enum?: (string | number)[];
+      /** a value of `enum` is taken in any letter case, as that value (@anyCase) */
+      anyCase?: boolean;
       minimum?: number;
       maximum?: number;
       /** the S3 error code for a value outside `enum`, or not of the scalar or out of its range (default InvalidArgument) */

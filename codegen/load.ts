@@ -62,6 +62,7 @@ const StateKeys = {
   invalidValueError: Symbol.for("s3gw.invalidValueError"),
   invalidValueMessage: Symbol.for("s3gw.invalidValueMessage"),
   messages: Symbol.for("s3gw.messages"),
+  anyCase: Symbol.for("s3gw.anyCase"),
 };
 
 /** Query parameters the AWS SDKs add and that never select an operation. */
@@ -283,9 +284,15 @@ class IrBuilder {
         const onMember = prop !== undefined && this.state<string>(StateKeys.invalidValueError, prop) !== undefined;
         const invalidValueError = this.state<string>(StateKeys.invalidValueError, onMember ? prop : type);
         const invalidValueMessage = this.state<string>(StateKeys.invalidValueMessage, onMember ? prop : type);
-        return invalidValueError
-          ? { kind: "scalar", scalar: "string", enum: values, invalidValueError, ...(invalidValueMessage !== undefined && { invalidValueMessage }) }
-          : { kind: "scalar", scalar: "string", enum: values };
+        const anyCase = this.state<boolean>(StateKeys.anyCase, type) === true;
+        return {
+          kind: "scalar",
+          scalar: "string",
+          enum: values,
+          ...(anyCase && { anyCase: true }),
+          ...(invalidValueError !== undefined && { invalidValueError }),
+          ...(invalidValueError !== undefined && invalidValueMessage !== undefined && { invalidValueMessage }),
+        };
       }
       case "Model": {
         if (type.name === "Array" && type.indexer) return { kind: "list", item: this.readType(type.indexer.value) };

@@ -110,6 +110,12 @@ function fromWire(t: IrType, raw: string): unknown {
       const v = raw.trim().toLowerCase();
       return v === "true" ? true : v === "false" ? false : raw;
     }
+    case "string": {
+      // a value of an @anyCase enum in another case is that value
+      if (t.anyCase !== true || t.enum === undefined) return raw;
+      const upper = raw.toUpperCase();
+      return t.enum.find((v) => typeof v === "string" && v.toUpperCase() === upper) ?? raw;
+    }
     case "timestamp": {
       // RFC 9110 13.1.3: a conditional date that does not parse is ignored, and S3 does the same.
       const ms = Date.parse(raw);

@@ -21,6 +21,7 @@ export const StateKeys = {
   invalidValueError: Symbol.for("s3gw.invalidValueError"),
   invalidValueMessage: Symbol.for("s3gw.invalidValueMessage"),
   messages: Symbol.for("s3gw.messages"),
+  anyCase: Symbol.for("s3gw.anyCase"),
 };
 
 function set(key) {
@@ -42,6 +43,7 @@ export const $decorators = {
     xmlNamespace: set(StateKeys.xmlNamespace),
     noXmlNamespace: set(StateKeys.noXmlNamespace),
     messages: set(StateKeys.messages),
+    anyCase: set(StateKeys.anyCase),
     invalidValueError: (context, target, code, message) => {
       context.program.stateMap(StateKeys.invalidValueError).set(target, code);
       if (message !== undefined) context.program.stateMap(StateKeys.invalidValueMessage).set(target, message);

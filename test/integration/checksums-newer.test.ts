@@ -13,6 +13,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  ListPartsCommand,
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
@@ -150,6 +151,31 @@ describe("SHA512, MD5 and XXHASH checksums", () => {
       const header = Object.keys(headers).find((h) => h === "x-amz-checksum-type") ?? Object.keys(headers)[0];
       expect(res.text).toContain(`<Message>Value for ${header} header is invalid.</Message>`);
     }
+  });
+
+  it("takes an algorithm or a checksum type in any letter case, as S3 does, and answers it in S3's", async () => {
+    const created = await rawRequest(gw, {
+      method: "POST",
+      path: `/${bucket}/any-case`,
+      query: { uploads: null },
+      headers: { "x-amz-checksum-algorithm": "cRc32C", "x-amz-checksum-type": "Full_Object" },
+    });
+    expect(created.status).toBe(200);
+    expect([created.headers["x-amz-checksum-algorithm"], created.headers["x-amz-checksum-type"]]).toEqual(["CRC32C", "FULL_OBJECT"]);
+    const uploadId = xmlElements(created.text, "UploadId")[0];
+    // as stored (Ozone keeps no upload algorithm to list)
+    if (!ON_OZONE) {
+      const listed = await s3.send(new ListPartsCommand({ Bucket: bucket, Key: "any-case", UploadId: uploadId }));
+      expect([listed.ChecksumAlgorithm, listed.ChecksumType]).toEqual(["CRC32C", "FULL_OBJECT"]);
+    }
+    const body = Buffer.from("any case");
+    const put = await rawRequest(gw, {
+      method: "PUT",
+      path: `/${bucket}/any-case-put`,
+      headers: { "x-amz-sdk-checksum-algorithm": "sha256", "x-amz-checksum-sha256": createHash("sha256").update(body).digest("base64") },
+      body,
+    });
+    expect(put.status).toBe(200);
   });
 
   it("refuses an unknown x-amz-checksum-algorithm of CreateMultipartUpload or CopyObject listing every algorithm it takes", async () => {
