@@ -86,6 +86,9 @@ export const multipartHandlers: MultipartHandlers<HandlerContext> = {
     if (unnumbered !== undefined) {
       throw new S3Error("InvalidArgument", "PartNumber must be >= 1", { ArgumentName: "PartNumber", ArgumentValue: String(unnumbered.PartNumber) });
     }
+    if (input.MpuObjectSize !== undefined && input.MpuObjectSize < 0) {
+      throw new S3Error("InvalidRequest", `Value for x-amz-mp-object-size header is less than zero: '${input.MpuObjectSize}'`);
+    }
     checkCustomerKey(input, ctx);
     await authorizedBucket(ctx, input.Bucket);
     const expectedChecksum = expectedChecksumOf(input);

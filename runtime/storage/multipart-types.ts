@@ -103,7 +103,7 @@ export interface CompleteMultipartParams {
 /** INVALID_REQUEST when the listed parts make an object of another size than the one the client stated. */
 export function checkExpectedSize(expected: number | undefined, size: number): void {
   if (expected !== undefined && expected !== size) {
-    throw new StorageError("INVALID_REQUEST", undefined, `The parts listed make an object of ${size} bytes, not the ${expected} bytes stated for it.`);
+    throw new StorageError("INVALID_REQUEST", `the parts listed make ${size} bytes, not ${expected}`, `The provided 'x-amz-mp-object-size' header value ${expected} does not match what was computed: ${size}`);
   }
 }
 

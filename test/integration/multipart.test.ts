@@ -244,13 +244,14 @@ describe("completing", () => {
     const p2 = await upload(key, id, 2, LAST);
     const parts = [{ ETag: p1.ETag, PartNumber: 1 }, { ETag: p2.ETag, PartNumber: 2 }];
     const size = PART1.length + LAST.length;
+    const complete = (MpuObjectSize: number) =>
+      s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: id, MpuObjectSize, MultipartUpload: { Parts: parts } }));
     for (const wrong of [size - 1, size + 1, 0]) {
-      await expectS3Error(
-        s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: id, MpuObjectSize: wrong, MultipartUpload: { Parts: parts } })),
-        "InvalidRequest",
-        400,
-      );
+      const e = await expectS3Error(complete(wrong), "InvalidRequest", 400);
+      expect(e.message).toBe(`The provided 'x-amz-mp-object-size' header value ${wrong} does not match what was computed: ${size}`);
     }
+    const negative = await expectS3Error(complete(-1), "InvalidRequest", 400);
+    expect(negative.message).toBe("Value for x-amz-mp-object-size header is less than zero: '-1'");
     await expectS3Error(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })), "NotFound", 404);
     await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: id, MpuObjectSize: size, MultipartUpload: { Parts: parts } }));
     expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ContentLength).toBe(size);
