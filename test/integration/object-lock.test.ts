@@ -88,7 +88,7 @@ describe.runIf(ON_OZONE)("on Ozone", () => {
       expect((await expectS3Error(call(), "InvalidRequest", 400)).message).toBe("Bucket is missing Object Lock Configuration");
     }
     // lock headers on a new object: refused as on an S3 bucket without Object Lock
-    await expectS3Error(put(bucket, "h", { ObjectLockLegalHoldStatus: "ON" }), "InvalidRequest", 400);
+    expect((await expectS3Error(put(bucket, "h", { ObjectLockLegalHoldStatus: "ON" }), "InvalidRequest", 400)).message).toBe("Bucket is missing ObjectLockConfiguration");
   });
 });
 
@@ -188,12 +188,22 @@ describe.skipIf(ON_OZONE)("retention and legal hold of a version", () => {
   it("in a bucket without Object Lock: InvalidRequest for every lock request and for lock headers", async () => {
     const bucket = await plainBucket("lock-none");
     await put(bucket, "k");
-    await expectS3Error(s3.send(new PutObjectRetentionCommand({ Bucket: bucket, Key: "k", Retention: retain("GOVERNANCE", FAR) })), "InvalidRequest", 400);
-    await expectS3Error(s3.send(new GetObjectRetentionCommand({ Bucket: bucket, Key: "k" })), "InvalidRequest", 400);
-    await expectS3Error(s3.send(new PutObjectLegalHoldCommand({ Bucket: bucket, Key: "k", LegalHold: { Status: "ON" } })), "InvalidRequest", 400);
-    await expectS3Error(s3.send(new GetObjectLegalHoldCommand({ Bucket: bucket, Key: "k" })), "InvalidRequest", 400);
-    await expectS3Error(put(bucket, "h", { ObjectLockMode: "GOVERNANCE", ObjectLockRetainUntilDate: FAR }), "InvalidRequest", 400);
-    await expectS3Error(s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: "m", ObjectLockLegalHoldStatus: "ON" })), "InvalidRequest", 400);
+    // S3 words the answer to a lock request with spaces, the one to lock headers on a new object
+    // without; thunks, sent one at a time (a request not yet awaited would reject unhandled)
+    for (const call of [
+      () => s3.send(new PutObjectRetentionCommand({ Bucket: bucket, Key: "k", Retention: retain("GOVERNANCE", FAR) })),
+      () => s3.send(new GetObjectRetentionCommand({ Bucket: bucket, Key: "k" })),
+      () => s3.send(new PutObjectLegalHoldCommand({ Bucket: bucket, Key: "k", LegalHold: { Status: "ON" } })),
+      () => s3.send(new GetObjectLegalHoldCommand({ Bucket: bucket, Key: "k" })),
+    ]) {
+      expect((await expectS3Error(call(), "InvalidRequest", 400)).message).toBe("Bucket is missing Object Lock Configuration");
+    }
+    for (const call of [
+      () => put(bucket, "h", { ObjectLockMode: "GOVERNANCE", ObjectLockRetainUntilDate: FAR }),
+      () => s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: "m", ObjectLockLegalHoldStatus: "ON" })),
+    ]) {
+      expect((await expectS3Error(call(), "InvalidRequest", 400)).message).toBe("Bucket is missing ObjectLockConfiguration");
+    }
     await expectS3Error(s3.send(new GetObjectCommand({ Bucket: bucket, Key: "h" })), "NoSuchKey", 404);
   });
 

@@ -21,6 +21,7 @@
  * functions are also used inside other modules' transactions (store-core.ts insertVersion,
  * deletes.ts, multipart.ts), on the event loop: one point lookup by primary key.
  */
+import { s3Message } from "../../errors.js";
 import type Database from "better-sqlite3";
 
 import { validateKey } from "../keys.js";
@@ -72,7 +73,7 @@ export class ObjectLockTable {
 export function lockOfNewVersion(config: ObjectLockConfiguration | undefined, requested: ObjectLock | undefined, now: number): ObjectLock | undefined {
   const stated = requested !== undefined && (requested.retention !== undefined || requested.legalHold !== undefined);
   if (config === undefined) {
-    if (stated) throw new StorageError("INVALID_REQUEST", "object lock headers on a bucket without Object Lock", "Bucket is missing Object Lock Configuration");
+    if (stated) throw new StorageError("INVALID_REQUEST", "object lock headers on a bucket without Object Lock", s3Message("InvalidRequest", "NoObjectLockConfigurationForNewObject"));
     return undefined;
   }
   const retention = requested?.retention ?? defaultRetentionFrom(config, now);
@@ -203,7 +204,7 @@ export class ObjectLocks {
   private requireLockBucket(bucket: string): void {
     this.core.requireBucket(bucket);
     if (this.core.objectLocks.read(bucket) === undefined) {
-      throw new StorageError("INVALID_REQUEST", "the bucket has no Object Lock", "Bucket is missing Object Lock Configuration");
+      throw new StorageError("INVALID_REQUEST", "the bucket has no Object Lock", s3Message("InvalidRequest", "NoObjectLockConfiguration"));
     }
   }
 }

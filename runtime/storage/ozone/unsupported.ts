@@ -11,6 +11,7 @@
  * whose replication this gateway does not write, a multipart object checksum) is refused where it
  * arises. runtime/storage/backend-support.ts restates all of it for the API reference.
  */
+import { s3Message } from "../../errors.js";
 import { StorageError, type CorsRule, type LifecycleRule, type ObjectLock, type ObjectLockConfiguration, type PublicAccessBlock } from "../types.js";
 import type { OzoneCore } from "./store-core.js";
 
@@ -61,14 +62,18 @@ export function objectLockNotSupported(): StorageError {
   return new StorageError("NOT_SUPPORTED", "object lock", "Object Lock is not supported by the Apache Ozone backend: Ozone keeps one version of each key.");
 }
 
-/** AWS's answer to a lock request (headers on a new object, a retention, a legal hold) on a bucket without Object Lock: every Ozone bucket. */
-function noObjectLock(what: string): StorageError {
-  return new StorageError("INVALID_REQUEST", `${what} on a bucket without Object Lock`, "Bucket is missing Object Lock Configuration");
+/**
+ * AWS's answer to a lock request (a retention, a legal hold; headers on a new object, `forNewObject`,
+ * worded apart) on a bucket without Object Lock: every Ozone bucket.
+ */
+function noObjectLock(what: string, forNewObject = false): StorageError {
+  const message = s3Message("InvalidRequest", forNewObject ? "NoObjectLockConfigurationForNewObject" : "NoObjectLockConfiguration");
+  return new StorageError("INVALID_REQUEST", `${what} on a bucket without Object Lock`, message);
 }
 
 /** Lock headers on a new object: no Ozone bucket has Object Lock, so AWS's answer for such a bucket. */
 export function refuseLockHeaders(lock: ObjectLock | undefined): void {
-  if (lock !== undefined && (lock.retention !== undefined || lock.legalHold !== undefined)) throw noObjectLock("object lock headers");
+  if (lock !== undefined && (lock.retention !== undefined || lock.legalHold !== undefined)) throw noObjectLock("object lock headers", true);
 }
 
 function bucketTagsNotSupported(): StorageError {
